@@ -1,0 +1,277 @@
+// Package store is Garda's one door to its relational database: SQLite by
+// default (a file in the data dir, WAL, busy timeout) and PostgreSQL when the
+// platform grows. It owns the connection, the dialect differences, the
+// embedded migrations and the transaction helper.
+//
+// Queries are written once, with `?` placeholders, in SQL both engines speak;
+// the store rewrites placeholders and time values for the engine in use. It
+// must never hold domain logic: the domain packages own their queries.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Errors the domain packages map to API errors.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflicts with an existing record")
+)
+
+// DB is an open database. It is safe for concurrent use.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+	where   string // a description for logs, never a password
+}
+
+// Open connects to the database named by dsn. An empty dsn opens (creating it
+// if needed) the SQLite file garda.db in dataDir; a postgres:// or
+// postgresql:// URL opens PostgreSQL.
+func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
+	var db *DB
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgresql: %w", err)
+		}
+		pool.SetMaxOpenConns(20)
+		pool.SetMaxIdleConns(10)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db = &DB{sql: pool, dialect: Postgres, where: redactURL(dsn)}
+	case dsn == "" || strings.HasPrefix(dsn, "sqlite:") || strings.HasPrefix(dsn, "file:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+		if path == "" {
+			if dataDir == "" {
+				return nil, errors.New("open sqlite: no data dir given")
+			}
+			if err := os.MkdirAll(dataDir, 0o750); err != nil {
+				return nil, fmt.Errorf("create data dir: %w", err)
+			}
+			path = filepath.Join(dataDir, "garda.db")
+		}
+		// _txlock=immediate takes the write lock at BEGIN, so two writers
+		// queue on the busy timeout instead of failing on lock upgrade.
+		pool, err := sql.Open("sqlite", "file:"+path+
+			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"+
+			"&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		pool.SetMaxOpenConns(8)
+		db = &DB{sql: pool, dialect: SQLite, where: path}
+	default:
+		return nil, fmt.Errorf("unsupported database %q: want a postgres:// URL or empty for SQLite in the data dir", redactURL(dsn))
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %w", db.dialect, db.where, err)
+	}
+	return db, nil
+}
+
+func redactURL(dsn string) string {
+	if at := strings.LastIndex(dsn, "@"); at >= 0 {
+		if scheme := strings.Index(dsn, "://"); scheme >= 0 && scheme < at {
+			return dsn[:scheme+3] + "…" + dsn[at:]
+		}
+	}
+	return dsn
+}
+
+// Dialect tells which engine this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// String describes the database for logs (no secrets).
+func (db *DB) String() string { return string(db.dialect) + " " + db.where }
+
+// Ping checks the connection (for /readyz).
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Querier is what both DB and Tx offer; domain queries take a Querier so
+// they run inside or outside a transaction alike.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	r, err := db.sql.ExecContext(ctx, db.dialect.rebind(q), db.dialect.args(args)...)
+	return r, classify(err)
+}
+
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r, err := db.sql.QueryContext(ctx, db.dialect.rebind(q), db.dialect.args(args)...)
+	return r, classify(err)
+}
+
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.sql.QueryRowContext(ctx, db.dialect.rebind(q), db.dialect.args(args)...)
+}
+
+// Tx is a transaction in progress.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+func (tx *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	r, err := tx.tx.ExecContext(ctx, tx.dialect.rebind(q), tx.dialect.args(args)...)
+	return r, classify(err)
+}
+
+func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r, err := tx.tx.QueryContext(ctx, tx.dialect.rebind(q), tx.dialect.args(args)...)
+	return r, classify(err)
+}
+
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(q), tx.dialect.args(args)...)
+}
+
+// InTx runs fn in a transaction: committed when fn returns nil, rolled back
+// otherwise (and on panic). Every write with an audit entry goes through it,
+// so the write and its audit entry land together or not at all.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", classify(err))
+	}
+	tx := &Tx{tx: sqlTx, dialect: db.dialect}
+	defer func() {
+		if p := recover(); p != nil {
+			sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			sqlTx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", classify(err))
+	}
+	return nil
+}
+
+// rebind turns `?` placeholders into PostgreSQL's `$n`, leaving quoted text alone.
+func (d Dialect) rebind(q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			b.WriteByte('$')
+			b.WriteString(fmt.Sprint(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// timeLayout is fixed-width so that SQLite's text comparison orders times.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// args normalises times: UTC, microseconds (PostgreSQL's precision), and for
+// SQLite a fixed-width text form that sorts correctly.
+func (d Dialect) args(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = d.time(v)
+		case *time.Time:
+			if v == nil {
+				args[i] = nil
+			} else {
+				args[i] = d.time(*v)
+			}
+		}
+	}
+	return args
+}
+
+func (d Dialect) time(t time.Time) any {
+	t = t.UTC().Truncate(time.Microsecond)
+	if d == SQLite {
+		return t.Format(timeLayout)
+	}
+	return t
+}
+
+// Now is the store's notion of the current time, at the precision it keeps.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// classify maps engine errors to the store's sentinel errors.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505":
+			return fmt.Errorf("%w: %s", ErrConflict, pg.Message)
+		}
+		return err
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "PRIMARY KEY constraint failed") {
+		return fmt.Errorf("%w: %s", ErrConflict, msg)
+	}
+	return err
+}
+
+// NotFound turns sql.ErrNoRows from a QueryRow scan into ErrNotFound; other
+// errors pass through classified.
+func NotFound(err error) error { return classify(err) }
+
+// In returns "?, ?, ?" for n values, for IN lists.
+func In(n int) string {
+	if n <= 0 {
+		return "NULL"
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
