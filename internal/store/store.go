@@ -116,9 +116,15 @@ func (db *DB) Close() error { return db.sql.Close() }
 type Querier interface {
 	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
 	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRow(ctx context.Context, query string, args ...any) *Row
 	Dialect() Dialect
 }
+
+// Row is one row's result; its Scan reports a missing row as ErrNotFound
+// and a unique violation (of INSERT ... RETURNING) as ErrConflict.
+type Row struct{ row *sql.Row }
+
+func (r *Row) Scan(dest ...any) error { return classify(r.row.Scan(dest...)) }
 
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	r, err := db.sql.ExecContext(ctx, db.dialect.rebind(q), db.dialect.args(args)...)
@@ -130,8 +136,8 @@ func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return r, classify(err)
 }
 
-func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return db.sql.QueryRowContext(ctx, db.dialect.rebind(q), db.dialect.args(args)...)
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *Row {
+	return &Row{db.sql.QueryRowContext(ctx, db.dialect.rebind(q), db.dialect.args(args)...)}
 }
 
 // Tx is a transaction in progress.
@@ -152,8 +158,8 @@ func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return r, classify(err)
 }
 
-func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(q), tx.dialect.args(args)...)
+func (tx *Tx) QueryRow(ctx context.Context, q string, args ...any) *Row {
+	return &Row{tx.tx.QueryRowContext(ctx, tx.dialect.rebind(q), tx.dialect.args(args)...)}
 }
 
 // InTx runs fn in a transaction: committed when fn returns nil, rolled back
@@ -263,10 +269,6 @@ func classify(err error) error {
 	}
 	return err
 }
-
-// NotFound turns sql.ErrNoRows from a QueryRow scan into ErrNotFound; other
-// errors pass through classified.
-func NotFound(err error) error { return classify(err) }
 
 // In returns "?, ?, ?" for n values, for IN lists.
 func In(n int) string {

@@ -66,7 +66,7 @@ func TestStoreSuite(t *testing.T) {
 
 		t.Run("missing row is ErrNotFound", func(t *testing.T) {
 			var s string
-			err := store.NotFound(db.QueryRow(ctx, `SELECT slug FROM orgs WHERE id = ?`, -1).Scan(&s))
+			err := db.QueryRow(ctx, `SELECT slug FROM orgs WHERE id = ?`, -1).Scan(&s)
 			if !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("got %v, want ErrNotFound", err)
 			}
