@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"github.com/garda-id/garda/internal/problem"
 	"strings"
 	"testing"
 	"time"
@@ -51,8 +52,7 @@ func TestUsersAndSignIn(t *testing.T) {
 			{Username: "budi", Org: "kpu", Role: "viewer", Password: "short"},
 		}
 		for _, n := range bad {
-			var v *auth.ValidationError
-			if _, err := auth.CreateUser(ctx, db, audit.System, n); !errors.As(err, &v) {
+			if _, err := auth.CreateUser(ctx, db, audit.System, n); !problem.Is(err, problem.Invalid) {
 				t.Errorf("%+v: got %v, want a validation error", n, err)
 			}
 		}

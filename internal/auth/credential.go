@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/garda-id/garda/internal/problem"
 	"strings"
 	"time"
 
@@ -56,10 +57,10 @@ type Token struct {
 func CreateToken(ctx context.Context, db *store.DB, who audit.Actor, userID int64, name, kind string, ttl time.Duration) (string, Token, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return "", Token{}, &ValidationError{"name", "a token needs a name of at most 100 characters"}
+		return "", Token{}, problem.Field("name", "a token needs a name of at most 100 characters")
 	}
 	if ttl <= 0 || ttl > 366*24*time.Hour {
-		return "", Token{}, &ValidationError{"ttl", "must be between 1 second and 366 days"}
+		return "", Token{}, problem.Field("ttl", "must be between 1 second and 366 days")
 	}
 	plain, hash := newSecret(TokenPrefix)
 	now := store.Now()

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/garda-id/garda/internal/problem"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -26,10 +27,10 @@ const MinPasswordLength = 10
 // HashPassword returns the PHC-format argon2id hash of password.
 func HashPassword(password string) (string, error) {
 	if len(password) < MinPasswordLength {
-		return "", &ValidationError{"password", fmt.Sprintf("must be at least %d characters", MinPasswordLength)}
+		return "", problem.Field("password", "must be at least %d characters", MinPasswordLength)
 	}
 	if len(password) > 1024 {
-		return "", &ValidationError{"password", "must be at most 1024 characters"}
+		return "", problem.Field("password", "must be at most 1024 characters")
 	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {

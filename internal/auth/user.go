@@ -16,14 +16,10 @@ import (
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 )
-
-// ValidationError is bad input from a person: the API answers 400 with it.
-type ValidationError struct{ Field, Message string }
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
 
 // Errors callers tell apart.
 var (
@@ -77,17 +73,17 @@ type NewUser struct {
 func CreateUser(ctx context.Context, db *store.DB, who audit.Actor, n NewUser) (User, error) {
 	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
 	if !usernamePattern.MatchString(n.Username) {
-		return User{}, &ValidationError{"username", "must be 3-64 characters: lower-case letters, digits, dot, dash, underscore"}
+		return User{}, problem.Field("username", "must be 3-64 characters: lower-case letters, digits, dot, dash, underscore")
 	}
 	role, err := policy.ParseRole(n.Role)
 	if err != nil {
-		return User{}, &ValidationError{"role", fmt.Sprintf("unknown role %q (one of %v)", n.Role, policy.Roles())}
+		return User{}, problem.Field("role", "unknown role %q (one of %v)", n.Role, policy.Roles())
 	}
 	if !region.Valid(n.Scope) {
-		return User{}, &ValidationError{"scope", fmt.Sprintf("unknown region code %q", n.Scope)}
+		return User{}, problem.Field("scope", "unknown region code %q", n.Scope)
 	}
 	if len(n.DisplayName) > 200 || len(n.Email) > 254 || (n.Email != "" && !strings.Contains(n.Email, "@")) {
-		return User{}, &ValidationError{"email", "display name at most 200 characters; email must be an address"}
+		return User{}, problem.Field("email", "display name at most 200 characters; email must be an address")
 	}
 	hash, err := HashPassword(n.Password)
 	if err != nil {
@@ -101,12 +97,12 @@ func CreateUser(ctx context.Context, db *store.DB, who audit.Actor, n NewUser) (
 		var orgID int64
 		var orgRegion string
 		if err := tx.QueryRow(ctx, `SELECT id, region FROM orgs WHERE slug = ?`, n.Org).Scan(&orgID, &orgRegion); errors.Is(err, store.ErrNotFound) {
-			return &ValidationError{"org", fmt.Sprintf("no organisation %q", n.Org)}
+			return problem.Field("org", "no organisation %q", n.Org)
 		} else if err != nil {
 			return err
 		}
 		if !region.Contains(orgRegion, n.Scope) {
-			return &ValidationError{"scope", fmt.Sprintf("%q lies outside the organisation's region %q", n.Scope, orgRegion)}
+			return problem.Field("scope", "%q lies outside the organisation's region %q", n.Scope, orgRegion)
 		}
 		now := store.Now()
 		var id int64
@@ -114,7 +110,7 @@ func CreateUser(ctx context.Context, db *store.DB, who audit.Actor, n NewUser) (
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			n.Username, n.DisplayName, n.Email, orgID, string(role), n.Scope, hash, now, now).Scan(&id)
 		if errors.Is(err, store.ErrConflict) {
-			return &ValidationError{"username", fmt.Sprintf("%q is taken", n.Username)}
+			return problem.Field("username", "%q is taken", n.Username)
 		} else if err != nil {
 			return err
 		}

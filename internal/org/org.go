@@ -16,6 +16,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 )
@@ -139,29 +140,24 @@ type New struct {
 	Region string `json:"region"`
 }
 
-// ValidationError is bad input from a person: the API answers 400 with it.
-type ValidationError struct{ Field, Message string }
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
-
 // Create adds an organisation and audits it.
 func Create(ctx context.Context, db *store.DB, who audit.Actor, n New) (Org, error) {
 	n.Slug, n.Name = strings.TrimSpace(n.Slug), strings.TrimSpace(n.Name)
 	if len(n.Slug) < 2 || len(n.Slug) > 64 || !slugPattern.MatchString(n.Slug) {
-		return Org{}, &ValidationError{"slug", "must be 2-64 lower-case letters, digits and dashes, optionally ending in a region code (kpu-32.04)"}
+		return Org{}, problem.Field("slug", "must be 2-64 lower-case letters, digits and dashes, optionally ending in a region code (kpu-32.04)")
 	}
 	if n.Name == "" || len(n.Name) > 200 {
-		return Org{}, &ValidationError{"name", "is required (at most 200 characters)"}
+		return Org{}, problem.Field("name", "is required (at most 200 characters)")
 	}
 	switch n.Kind {
 	case KindKPU, KindAgency, KindDiskominfo, KindOther:
 	case "":
 		n.Kind = KindOther
 	default:
-		return Org{}, &ValidationError{"kind", "must be kpu, agency, diskominfo or other"}
+		return Org{}, problem.Field("kind", "must be kpu, agency, diskominfo or other")
 	}
 	if !region.Valid(n.Region) {
-		return Org{}, &ValidationError{"region", fmt.Sprintf("unknown region code %q", n.Region)}
+		return Org{}, problem.Field("region", "unknown region code %q", n.Region)
 	}
 	var o Org
 	err := db.InTx(ctx, func(tx *store.Tx) error {
@@ -171,12 +167,12 @@ func Create(ctx context.Context, db *store.DB, who audit.Actor, n New) (Org, err
 			var pregion string
 			err := tx.QueryRow(ctx, `SELECT id, region FROM orgs WHERE slug = ?`, n.Parent).Scan(&pid, &pregion)
 			if errors.Is(err, store.ErrNotFound) {
-				return &ValidationError{"parent", fmt.Sprintf("no organisation %q", n.Parent)}
+				return problem.Field("parent", "no organisation %q", n.Parent)
 			} else if err != nil {
 				return err
 			}
 			if !region.Contains(pregion, n.Region) {
-				return &ValidationError{"region", fmt.Sprintf("must lie inside the parent's region %q", pregion)}
+				return problem.Field("region", "must lie inside the parent's region %q", pregion)
 			}
 			parentID = pid
 			o.ParentID, o.Parent = pid, n.Parent
@@ -185,7 +181,7 @@ func Create(ctx context.Context, db *store.DB, who audit.Actor, n New) (Org, err
 		err := tx.QueryRow(ctx, `INSERT INTO orgs (slug, name, kind, parent_id, region, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			o.Slug, o.Name, o.Kind, parentID, o.Region, o.CreatedAt).Scan(&o.ID)
 		if errors.Is(err, store.ErrConflict) {
-			return &ValidationError{"slug", fmt.Sprintf("%q is taken", n.Slug)}
+			return problem.Field("slug", "%q is taken", n.Slug)
 		}
 		if err != nil {
 			return fmt.Errorf("create organisation: %w", err)

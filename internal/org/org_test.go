@@ -2,7 +2,7 @@ package org_test
 
 import (
 	"context"
-	"errors"
+	"github.com/garda-id/garda/internal/problem"
 	"slices"
 	"testing"
 
@@ -76,8 +76,7 @@ func TestCreateValidates(t *testing.T) {
 		}
 		for _, n := range bad {
 			_, err := org.Create(ctx, db, audit.System, n)
-			var v *org.ValidationError
-			if !errors.As(err, &v) {
+			if !problem.Is(err, problem.Invalid) {
 				t.Errorf("%+v: got %v, want a validation error", n, err)
 			}
 		}
