@@ -167,9 +167,9 @@ func TestCreateAndUpdateValidate(t *testing.T) {
 		jabar := w.who["jabar.analyst"]
 		bad := []asset.Input{
 			{Name: ptr("x"), Kind: ptr("toaster")},
-			{Name: ptr("x"), Kind: ptr("site"), Region: ptr("33")},         // outside scope
-			{Name: ptr("x"), Kind: ptr("site"), Region: ptr("32.99")},      // unknown region
-			{Name: ptr("x"), Kind: ptr("site"), Owner: ptr("kpu")},         // owner above
+			{Name: ptr("x"), Kind: ptr("site"), Region: ptr("33")},    // outside scope
+			{Name: ptr("x"), Kind: ptr("site"), Region: ptr("32.99")}, // unknown region
+			{Name: ptr("x"), Kind: ptr("site"), Owner: ptr("kpu")},    // owner above
 			{Name: ptr("x"), Kind: ptr("site"), URLs: ptr([]string{"ftp://x"})},
 			{Name: ptr("x"), Kind: ptr("site"), Hostnames: ptr([]string{"bad host"})},
 			{Name: ptr("x"), Kind: ptr("site"), TLP: ptr("PURPLE")},

@@ -68,7 +68,7 @@ func Record(ctx context.Context, tx *store.Tx, who Actor, action, kind string, r
 	}
 	err = tx.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&e.Seq, &e.PrevHash)
 	switch {
-	case errors.Is(store.NotFound(err), store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		e.Seq, e.PrevHash = 0, genesis
 	case err != nil:
 		return fmt.Errorf("audit: read head: %w", err)
@@ -164,7 +164,7 @@ func Verify(ctx context.Context, db store.Querier) (int64, error) {
 	var headHash string
 	err = db.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash)
 	switch {
-	case errors.Is(store.NotFound(err), store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		if n != 0 {
 			return n, &BrokenError{Seq: n, Reason: "chain head is missing"}
 		}

@@ -206,3 +206,6 @@ func EndSession(ctx context.Context, db *store.DB, cookie string) error {
 	_, err := db.Exec(ctx, `DELETE FROM sessions WHERE hash = ?`, hashSecret(cookie))
 	return err
 }
+
+// HashToken is the stored form of a token or session secret.
+func HashToken(plain string) string { return hashSecret(plain) }

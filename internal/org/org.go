@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/garda-id/garda/internal/audit"
@@ -265,4 +266,42 @@ func EnsureStandard(ctx context.Context, db *store.DB) (int, error) {
 		return 0, fmt.Errorf("create standard organisations: %w", err)
 	}
 	return created, nil
+}
+
+// Cache keeps the tree in memory: every request needs it to know a user's
+// lineage, and organisations change seldom. Another instance's change is
+// seen within MaxAge; this instance's own changes call Invalidate.
+type Cache struct {
+	db     store.Querier
+	maxAge time.Duration
+	mu     sync.Mutex
+	tree   *Tree
+	loaded time.Time
+}
+
+// NewCache makes a cache that reloads trees older than maxAge.
+func NewCache(db store.Querier, maxAge time.Duration) *Cache {
+	return &Cache{db: db, maxAge: maxAge}
+}
+
+// Tree returns a current tree.
+func (c *Cache) Tree(ctx context.Context) (*Tree, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tree != nil && time.Since(c.loaded) < c.maxAge {
+		return c.tree, nil
+	}
+	t, err := Load(ctx, c.db)
+	if err != nil {
+		return nil, err
+	}
+	c.tree, c.loaded = t, time.Now()
+	return t, nil
+}
+
+// Invalidate makes the next Tree call reload.
+func (c *Cache) Invalidate() {
+	c.mu.Lock()
+	c.tree = nil
+	c.mu.Unlock()
 }

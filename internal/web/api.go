@@ -1,0 +1,507 @@
+package web
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/audit"
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/store"
+)
+
+//go:embed openapi.json
+var openAPIDocument []byte
+
+// routes registers every route; the one list of what the server answers.
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /metrics", s.metrics)
+
+	s.api("GET /api/v1/openapi.json", public, s.openAPI)
+	s.api("POST /api/v1/auth/login", public, s.apiLogin)
+	s.api("POST /api/v1/auth/logout", signedIn, s.apiLogout)
+	s.api("GET /api/v1/me", signedIn, s.apiMe)
+	s.api("GET /api/v1/regions", public, s.apiRegions)
+	s.api("GET /api/v1/regions/{code}", public, s.apiRegion)
+	s.api("GET /api/v1/orgs", signedIn, s.apiOrgs)
+	s.api("POST /api/v1/orgs", signedIn, s.apiCreateOrg)
+	s.api("GET /api/v1/users", signedIn, s.apiUsers)
+	s.api("POST /api/v1/users", signedIn, s.apiCreateUser)
+	s.api("POST /api/v1/users/{username}/disable", signedIn, s.apiDisableUser)
+	s.api("GET /api/v1/tokens", signedIn, s.apiTokens)
+	s.api("POST /api/v1/tokens", signedIn, s.apiCreateToken)
+	s.api("DELETE /api/v1/tokens/{id}", signedIn, s.apiRevokeToken)
+	s.api("GET /api/v1/audit", signedIn, s.apiAudit)
+	s.api("GET /api/v1/assets", signedIn, s.apiAssets)
+	s.api("POST /api/v1/assets", signedIn, s.apiCreateAsset)
+	s.api("GET /api/v1/assets/{id}", signedIn, s.apiAsset)
+	s.api("PATCH /api/v1/assets/{id}", signedIn, s.apiUpdateAsset)
+	s.api("GET /api/v1/overview", signedIn, s.apiOverview)
+	// Anything else under /api/ is a JSON 404, not the UI's page.
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.Fail(w, r, s.Log, problem.New(problem.NotFound, "no API route %s %s", r.Method, r.URL.Path))
+	})
+
+	s.pages.routes()
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	httpapi.Write(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	status := http.StatusOK
+	if err := s.DB.Ping(ctx); err != nil {
+		checks["database"], status = err.Error(), http.StatusServiceUnavailable
+	} else {
+		checks["database"] = "ok"
+	}
+	for name, c := range s.Ready {
+		if err := c.Ready(ctx); err != nil {
+			checks[name], status = err.Error(), http.StatusServiceUnavailable
+		} else {
+			checks[name] = "ok"
+		}
+	}
+	httpapi.Write(w, status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	s.Metrics.WriteText(w)
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPIDocument)
+	return nil
+}
+
+// LoginTTL is how long a token from POST /api/v1/auth/login lives.
+const LoginTTL = 12 * time.Hour
+
+func clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndex(host, ":"); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+// signIn checks a password and maps the outcome to the problem catalogue.
+func (s *Server) signIn(ctx context.Context, username, password, addr string) (auth.User, error) {
+	u, err := auth.Login(ctx, s.DB, username, password, addr)
+	var locked *auth.LockedError
+	switch {
+	case errors.As(err, &locked):
+		return u, problem.New(problem.TooManyAttempts, "too many failed sign-ins: try again after %s", locked.Until.Format(time.RFC3339))
+	case errors.Is(err, auth.ErrBadCredentials):
+		return u, problem.New(problem.Unauthorized, "wrong username or password")
+	}
+	return u, err
+}
+
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := httpapi.Decode(w, r, &in, 4096); err != nil {
+		return err
+	}
+	if in.Username == "" || in.Password == "" {
+		return problem.Field("username", "username and password are required")
+	}
+	u, err := s.signIn(r.Context(), in.Username, in.Password, clientAddr(r))
+	if err != nil {
+		return err
+	}
+	plain, tok, err := auth.CreateToken(r.Context(), s.DB, audit.Actor{UserID: u.ID, Username: u.Username}, u.ID, "sign-in "+clientAddr(r), auth.TokenLogin, LoginTTL)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"token": plain, "expires_at": tok.ExpiresAt})
+	return nil
+}
+
+func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		s.DB.Exec(r.Context(), `UPDATE tokens SET revoked_at = ? WHERE hash = ? AND kind = ?`, store.Now(), auth.HashToken(tok), auth.TokenLogin)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// me is the signed-in user as the API shows it.
+type me struct {
+	auth.User
+	OrgName     string          `json:"org_name"`
+	ScopeName   string          `json:"scope_name"`
+	Permissions []policy.Action `json:"permissions"`
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	m := me{User: p.User, OrgName: p.Org.Name, Permissions: []policy.Action{}}
+	if reg, ok := region.Lookup(p.User.Scope); ok {
+		m.ScopeName = reg.Name
+	}
+	for _, a := range policy.Actions() {
+		if p.Can(a) {
+			m.Permissions = append(m.Permissions, a)
+		}
+	}
+	httpapi.Write(w, http.StatusOK, m)
+	return nil
+}
+
+func (s *Server) apiRegions(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	q := r.URL.Query()
+	level, parent := q.Get("level"), q.Get("parent")
+	if parent != "" && !region.Valid(parent) {
+		return problem.Field("parent", "unknown region code %q", parent)
+	}
+	var out []region.Region
+	switch level {
+	case "province":
+		for _, p := range region.Provinces() {
+			if parent == "" || p.Parent == parent {
+				out = append(out, p)
+			}
+		}
+	case "regency", "":
+		if level == "" && parent == "" {
+			out = region.All()
+			break
+		}
+		if parent != "" && region.LevelOf(parent) != region.LevelProvince {
+			return problem.Field("parent", "regencies have a province as parent; %q is not a province", parent)
+		}
+		out = region.Regencies(parent)
+	default:
+		return problem.Field("level", "level must be province or regency")
+	}
+	if out == nil {
+		out = []region.Region{}
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": out, "count": len(out)})
+	return nil
+}
+
+func (s *Server) apiRegion(w http.ResponseWriter, r *http.Request, _ *auth.Principal) error {
+	reg, ok := region.Lookup(r.PathValue("code"))
+	if !ok {
+		return problem.New(problem.NotFound, "no region %q", r.PathValue("code"))
+	}
+	httpapi.Write(w, http.StatusOK, reg)
+	return nil
+}
+
+func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	tree, err := s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	all := tree.All()
+	q := r.URL.Query()
+	out := []org.Org{}
+	for _, o := range all {
+		if (q.Get("kind") == "" || o.Kind == q.Get("kind")) && (q.Get("parent") == "" || o.Parent == q.Get("parent")) &&
+			(q.Get("region") == "" || region.Contains(q.Get("region"), o.Region)) {
+			out = append(out, o)
+		}
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": out, "count": len(out)})
+	return nil
+}
+
+func (s *Server) apiCreateOrg(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if !p.Can(policy.ManageOrgs) {
+		return problem.New(problem.Forbidden, "only administrators add organisations")
+	}
+	var in org.New
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	if !region.Contains(p.User.Scope, in.Region) {
+		return problem.Field("region", "%q lies outside your scope", in.Region)
+	}
+	o, err := org.Create(r.Context(), s.DB, p.Actor(), in)
+	if err != nil {
+		return err
+	}
+	s.Orgs.Invalidate()
+	httpapi.Write(w, http.StatusCreated, o)
+	return nil
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if !p.Can(policy.ManageUsers) {
+		return problem.New(problem.Forbidden, "only administrators list users")
+	}
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	users, err := auth.ListUsers(r.Context(), s.DB, p.User.Scope, page.Cursor, page.Limit+1)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, httpapi.NewList(users, page.Limit, func(u auth.User) string { return u.Username }))
+	return nil
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if !p.Can(policy.ManageUsers) {
+		return problem.New(problem.Forbidden, "only administrators add users")
+	}
+	var in auth.NewUser
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	if !region.Contains(p.User.Scope, in.Scope) {
+		return problem.Field("scope", "%q lies outside your own scope", in.Scope)
+	}
+	u, err := auth.CreateUser(r.Context(), s.DB, p.Actor(), in)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusCreated, u)
+	return nil
+}
+
+func (s *Server) apiDisableUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if !p.Can(policy.ManageUsers) {
+		return problem.New(problem.Forbidden, "only administrators disable users")
+	}
+	u, err := auth.UserByName(r.Context(), s.DB, r.PathValue("username"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !region.Contains(p.User.Scope, u.Scope)) {
+		return problem.New(problem.NotFound, "no user %q", r.PathValue("username"))
+	} else if err != nil {
+		return err
+	}
+	if u.ID == p.User.ID {
+		return problem.New(problem.Conflict, "you cannot disable your own account")
+	}
+	if err := auth.DisableUser(r.Context(), s.DB, p.Actor(), u.Username); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	toks, err := auth.ListTokens(r.Context(), s.DB, p.User.ID)
+	if err != nil {
+		return err
+	}
+	if toks == nil {
+		toks = []auth.Token{}
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": toks})
+	return nil
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		Name      string `json:"name"`
+		ExpiresIn string `json:"expires_in"` // a Go duration, e.g. "720h"
+	}
+	if err := httpapi.Decode(w, r, &in, 4096); err != nil {
+		return err
+	}
+	ttl := 30 * 24 * time.Hour
+	if in.ExpiresIn != "" {
+		d, err := time.ParseDuration(in.ExpiresIn)
+		if err != nil {
+			return problem.Field("expires_in", "must be a duration such as 24h or 720h")
+		}
+		ttl = d
+	}
+	plain, tok, err := auth.CreateToken(r.Context(), s.DB, p.Actor(), p.User.ID, in.Name, auth.TokenAPI, ttl)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusCreated, map[string]any{"token": plain, "info": tok})
+	return nil
+}
+
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return problem.New(problem.NotFound, "no token %q", r.PathValue("id"))
+	}
+	if err := auth.RevokeToken(r.Context(), s.DB, p.Actor(), id, p.User.ID); errors.Is(err, store.ErrNotFound) {
+		return problem.New(problem.NotFound, "no token %d of yours is live", id)
+	} else if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if !p.Can(policy.ViewAudit) {
+		return problem.New(problem.Forbidden, "only administrators read the audit log")
+	}
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	before, err := page.IDCursor()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	entries, err := audit.List(r.Context(), s.DB, audit.Filter{Kind: q.Get("kind"), RecordID: q.Get("record_id"), Actor: q.Get("actor"), Before: before, Limit: page.Limit + 1})
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, httpapi.NewList(entries, page.Limit, func(e audit.Entry) string { return httpapi.IDPos(e.Seq) }))
+	return nil
+}
+
+func assetID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.New(problem.NotFound, "no asset %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	before, err := page.IDCursor()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	list, err := asset.List(r.Context(), s.DB, *p, asset.Filter{Region: q.Get("region"), Kind: q.Get("kind"), Owner: q.Get("owner"),
+		Criticality: q.Get("criticality"), Query: q.Get("q"), Before: before, Limit: page.Limit})
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(a asset.Asset) string { return httpapi.IDPos(a.ID) }))
+	return nil
+}
+
+func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := assetID(r)
+	if err != nil {
+		return err
+	}
+	a, err := asset.Get(r.Context(), s.DB, *p, id)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) apiCreateAsset(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in asset.Input
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	tree, err := s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	a, err := asset.Create(r.Context(), s.DB, *p, tree, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/assets/%d", a.ID))
+	httpapi.Write(w, http.StatusCreated, a)
+	return nil
+}
+
+func (s *Server) apiUpdateAsset(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := assetID(r)
+	if err != nil {
+		return err
+	}
+	var in asset.Input
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	tree, err := s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	a, err := asset.Update(r.Context(), s.DB, *p, tree, id, in)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, a)
+	return nil
+}
+
+// provinceState is one province on the national map.
+type provinceState struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Assets int    `json:"assets"`
+	Open   int    `json:"open_items"`
+	Level  string `json:"level"` // none, low, medium, high: the map's colour
+}
+
+// overview counts, per province, what the principal may see. Open items
+// are the sum of what the pillars report as open; until the incident and
+// alert pillars exist that is none, and the map shows the watched assets.
+func (s *Server) overview(ctx context.Context, p *auth.Principal) ([]provinceState, error) {
+	assets, err := asset.CountByProvince(ctx, s.DB, *p)
+	if err != nil {
+		return nil, err
+	}
+	var out []provinceState
+	for _, prov := range region.Provinces() {
+		st := provinceState{Code: prov.Code, Name: prov.Name, Assets: assets[prov.Code]}
+		st.Level = levelOf(st.Open)
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func levelOf(open int) string {
+	switch {
+	case open == 0:
+		return "none"
+	case open < 3:
+		return "low"
+	case open < 10:
+		return "medium"
+	}
+	return "high"
+}
+
+func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	st, err := s.overview(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"provinces": st})
+	return nil
+}
+
+// jsonMarshal is used by the pages for data attributes.
+var _ = json.Marshal
