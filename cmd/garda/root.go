@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// exitError carries a specific exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var p *problem.Error
+	if errors.As(err, &p) {
+		fmt.Fprintf(stderr, "garda: %s\n", p.Error())
+	} else {
+		fmt.Fprintf(stderr, "garda: %v\n", err)
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "garda",
+		Short: "Garda: the election cyber-defence platform of Indonesia's task force",
+		Long: `Garda watches the election systems, detects and blocks attacks, handles incidents
+across agencies and regions, and reports up from regency to province to the national desk.
+
+Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_DIR, ...).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print the version",
+			Args:  cobra.NoArgs,
+			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "garda", version) },
+		},
+	)
+	return root
+}
+
+// envOr is a flag default taken from the environment when set.
+func envOr(name, fallback string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return fallback
+}
+
+// storeFlags are the flags of every command that touches the database.
+func storeFlags(cmd *cobra.Command, cfg *platform.Config) {
+	cmd.Flags().StringVar(&cfg.DataDir, "data-dir", envOr("GARDA_DATA_DIR", "./garda-data"), "directory for the SQLite database, embedded NATS and files (GARDA_DATA_DIR)")
+	cmd.Flags().StringVar(&cfg.Database, "database", envOr("GARDA_DATABASE", ""), "database: empty for SQLite in the data dir, or a postgres:// URL (GARDA_DATABASE)")
+}
+
+// serverFlags are the flags of the commands that run the platform.
+func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
+	storeFlags(cmd, cfg)
+	cmd.Flags().StringVar(&cfg.Addr, "addr", envOr("GARDA_ADDR", "127.0.0.1:8080"), "HTTP listen address (GARDA_ADDR)")
+	cmd.Flags().StringVar(&cfg.NATS, "nats", envOr("GARDA_NATS", ""), "NATS: empty for the embedded JetStream server, or nats:// URL(s) (GARDA_NATS)")
+	cmd.Flags().StringVar(&cfg.TLSCert, "tls-cert", envOr("GARDA_TLS_CERT", ""), "serve HTTPS with this certificate file (GARDA_TLS_CERT)")
+	cmd.Flags().StringVar(&cfg.TLSKey, "tls-key", envOr("GARDA_TLS_KEY", ""), "the certificate's key file (GARDA_TLS_KEY)")
+}
+
+func logger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if os.Getenv("GARDA_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// openStore opens the migrated database for a one-off command.
+func openStore(cmd *cobra.Command, cfg platform.Config) (*store.DB, error) {
+	return platform.OpenStore(cmd.Context(), cfg, logger(cmd.ErrOrStderr()))
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/garda-id/garda/internal/demo"
+	"github.com/garda-id/garda/internal/platform"
+)
+
+func serveCmd() *cobra.Command {
+	var cfg platform.Config
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the platform: API, web UI, bus",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Version = version
+			return serve(cmd, cfg, nil)
+		},
+	}
+	serverFlags(cmd, &cfg)
+	return cmd
+}
+
+// serve opens the platform, runs before (if any) once it is open, and
+// answers until interrupted.
+func serve(cmd *cobra.Command, cfg platform.Config, before func(*platform.Platform, string) error) error {
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	log := logger(cmd.ErrOrStderr())
+	p, err := platform.Open(cmd.Context(), cfg, log)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	ln, err := p.Listen()
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	url := fmt.Sprintf("%s://%s/", scheme, ln.Addr())
+	if before != nil {
+		if err := before(p, url); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	log.Info("garda is serving", "url", url, "database", p.DB.String(), "nats", natsName(cfg.NATS), "version", version)
+	return p.Serve(cmd.Context(), ln)
+}
+
+func natsName(url string) string {
+	if url == "" {
+		return "embedded"
+	}
+	return url
+}
+
+func demoCmd() *cobra.Command {
+	var cfg platform.Config
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the platform on a fresh data dir seeded with the demo world",
+		Long: `demo runs serve on a data dir seeded with the demo world: the task force's organisations,
+an account for every role at national and provincial scope, and KPU's systems as assets.
+Without --data-dir it makes a fresh one under the system's temporary directory. It prints
+the URL and the accounts (also written to <data-dir>/demo-accounts.txt) and serves until
+interrupted. It needs no terminal.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Version = version
+			if !cmd.Flags().Changed("data-dir") && os.Getenv("GARDA_DATA_DIR") == "" {
+				dir, err := os.MkdirTemp("", "garda-demo-")
+				if err != nil {
+					return err
+				}
+				cfg.DataDir = dir
+			}
+			if abs, err := filepath.Abs(cfg.DataDir); err == nil {
+				cfg.DataDir = abs
+			}
+			return serve(cmd, cfg, func(p *platform.Platform, url string) error {
+				w, err := demo.Seed(cmd.Context(), p.DB, cfg.DataDir)
+				if err != nil {
+					return fmt.Errorf("seed demo world: %w", err)
+				}
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "Garda demo: %s\n", url)
+				fmt.Fprintf(out, "Data dir:   %s\n", cfg.DataDir)
+				fmt.Fprintf(out, "Accounts (also in %s):\n", w.AccountsFile)
+				accounts := w.Accounts
+				sort.SliceStable(accounts, func(i, j int) bool { return accounts[i].Scope < accounts[j].Scope })
+				for _, a := range accounts {
+					scope := a.Scope
+					if scope == "" {
+						scope = "nasional"
+					}
+					fmt.Fprintf(out, "  %-20s %-24s %-12s %-15s %s\n", a.Username, a.Password, a.Role, a.Org, scope)
+				}
+				fmt.Fprintln(out, "Press Ctrl-C to stop.")
+				return nil
+			})
+		},
+	}
+	serverFlags(cmd, &cfg)
+	return cmd
+}
+
+func migrateCmd() *cobra.Command {
+	var cfg platform.Config
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Create or update the database schema and the standard organisations",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := openStore(cmd, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "database %s is up to date\n", db)
+			return nil
+		},
+	}
+	storeFlags(cmd, &cfg)
+	return cmd
+}

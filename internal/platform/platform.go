@@ -1,0 +1,153 @@
+// Package platform assembles one Garda instance from its parts: the store
+// (migrated, with the standard organisations), the bus, and the HTTP
+// surface. cmd/garda calls it; tests start whole instances with it. It
+// holds no domain logic.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/metrics"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/web"
+)
+
+// Config is what `garda serve` is told.
+type Config struct {
+	Addr     string // listen address, host:port
+	DataDir  string // SQLite file, embedded JetStream, evidence files
+	Database string // "" for SQLite in DataDir, or a postgres:// URL
+	NATS     string // "" for the embedded server, or nats:// URL(s)
+	TLSCert  string // serve HTTPS with this certificate and key
+	TLSKey   string
+	Version  string
+}
+
+// Platform is an open instance.
+type Platform struct {
+	Config  Config
+	DB      *store.DB
+	Bus     *bus.Bus
+	Log     *slog.Logger
+	Metrics *metrics.Registry
+}
+
+// OpenStore opens and migrates the database and makes sure the standard
+// organisations exist. Commands that need no bus use it alone.
+func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, error) {
+	if cfg.Database == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+		}
+	}
+	db, err := store.Open(ctx, cfg.Database, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "database", db.String(), "applied", applied)
+	}
+	n, err := org.EnsureStandard(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("standard organisations created", "count", n)
+	}
+	return db, nil
+}
+
+// Open opens the store and the bus.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
+	db, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATS, DataDir: cfg.DataDir}, log)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open bus: %w", err)
+	}
+	return &Platform{Config: cfg, DB: db, Bus: b, Log: log, Metrics: metrics.New()}, nil
+}
+
+// Close releases the bus and the store.
+func (p *Platform) Close() {
+	if p.Bus != nil {
+		p.Bus.Close()
+	}
+	p.DB.Close()
+}
+
+// Handler builds the HTTP surface.
+func (p *Platform) Handler() (http.Handler, error) {
+	s, err := web.New(web.Deps{
+		DB: p.DB, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version,
+		TLS:   p.Config.TLSCert != "",
+		Ready: map[string]web.Readiness{"bus": p.Bus},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Handler(), nil
+}
+
+// Listen binds the configured address (so callers can print it before
+// serving); Serve then answers on it until ctx ends.
+func (p *Platform) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", p.Config.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", p.Config.Addr, err)
+	}
+	return ln, nil
+}
+
+// Serve answers HTTP on ln until ctx is cancelled, then shuts down gracefully.
+func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
+	h, err := p.Handler()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if p.Config.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, p.Config.TLSCert, p.Config.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
