@@ -117,7 +117,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 	if err != nil {
 		return World{}, err
 	}
-	admin, err := principal(ctx, db, tree, "admin")
+	// KPU's analyst registers KPU's systems, so that a RED one is read by
+	// its named analyst and not by the administrator.
+	kpu, err := principal(ctx, db, tree, "analis.kpu")
 	if err != nil {
 		return World{}, err
 	}
@@ -137,7 +139,7 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		return World{}, err
 	}
 	for _, sp := range specs {
-		who := admin
+		who := kpu
 		if sp.owner == "bssn" {
 			who = bssn
 		}
