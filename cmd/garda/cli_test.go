@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/garda-id/garda/internal/store"
+)
+
+// garda runs the built binary and returns stdout, stderr and the exit code.
+func garda(t *testing.T, bin, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// TestCLIAccountsAndAuditTamper uses the commands in the form scripts use,
+// then edits one audit row by hand with SQL and expects verify to name it.
+func TestCLIAccountsAndAuditTamper(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildGarda(t)
+	dir := t.TempDir()
+	must := func(stdin string, args ...string) string {
+		t.Helper()
+		out, errOut, code := garda(t, bin, stdin, args...)
+		if code != 0 {
+			t.Fatalf("garda %v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+	must("", "migrate", "--data-dir", dir)
+	must("rahasia-provinsi-32\n", "user", "create", "--data-dir", dir, "--username", "op.jabar", "--org", "kpu-32", "--role", "operator", "--scope", "32", "--password-stdin")
+	must("rahasia-nasional-1\n", "user", "create", "--data-dir", dir, "--username", "bssn.1", "--org", "bssn", "--role", "analyst", "--scope", "", "--password-stdin")
+	for _, bad := range [][]string{
+		{"user", "create", "--data-dir", dir, "--username", "x.y", "--org", "kpu-99", "--role", "operator", "--scope", "32", "--password-stdin"},
+		{"user", "create", "--data-dir", dir, "--username", "x.y", "--org", "kpu-32", "--role", "emperor", "--scope", "32", "--password-stdin"},
+		{"user", "create", "--data-dir", dir, "--username", "x.y", "--org", "kpu-32", "--role", "viewer", "--scope", "31", "--password-stdin"},
+		{"user", "create", "--data-dir", dir, "--username", "op.jabar", "--org", "kpu-32", "--role", "viewer", "--scope", "32", "--password-stdin"},
+	} {
+		if _, errOut, code := garda(t, bin, "a long enough password\n", bad...); code == 0 || !strings.Contains(errOut, "garda: ") {
+			t.Errorf("garda %v: exit %d, %q", bad[5:], code, errOut)
+		}
+	}
+	list := must("", "user", "list", "--data-dir", dir)
+	if !strings.Contains(list, "op.jabar") || !strings.Contains(list, "national") || strings.Contains(list, "x.y") {
+		t.Errorf("user list:\n%s", list)
+	}
+	must("another-password-9\n", "user", "passwd", "--data-dir", dir, "--username", "op.jabar", "--password-stdin")
+	tok := strings.TrimSpace(must("", "token", "create", "--data-dir", dir, "--username", "bssn.1"))
+	if !strings.HasPrefix(tok, "garda_") {
+		t.Fatalf("token create printed %q", tok)
+	}
+	must("", "token", "revoke", "--data-dir", dir, "--id", "1")
+	must("", "user", "disable", "--data-dir", dir, "--username", "op.jabar")
+	if out := must("", "audit", "verify", "--data-dir", dir); !strings.Contains(out, "intact") {
+		t.Fatalf("verify: %s", out)
+	}
+
+	// A hand edit, as with a SQL client.
+	db, err := store.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(context.Background(), `UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, errOut, code := garda(t, bin, "", "audit", "verify", "--data-dir", dir)
+	if code != 2 || !strings.Contains(errOut, "entry 3") {
+		t.Fatalf("verify after tampering: exit %d, %q", code, errOut)
+	}
+}
