@@ -1,0 +1,408 @@
+// Package scenario detects attacks that show only over time: one client's
+// requests within a window, keyed by source address (and by user name where
+// there is one). It keeps bounded state per client, reads each event once,
+// and decides by the event's own time, so a replayed log gives the same
+// answer as the live stream. It must never block or allocate per event on
+// the common path; stateless per-request detection (CRS, Sigma) happens
+// upstream and arrives here as Classes.
+package scenario
+
+import (
+	"hash/maphash"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/garda-id/garda/internal/detect/literal"
+	"github.com/garda-id/garda/internal/event"
+)
+
+// Class is a bit set of per-request attack classes found upstream.
+type Class uint16
+
+// Attack classes.
+const (
+	SQLi Class = 1 << iota
+	XSS
+	RCE
+	Traversal
+	RFI
+	PHP
+	Java
+	SessionFixation
+	Protocol
+	Generic
+	Scanner
+)
+
+// Def describes a scenario.
+type Def struct {
+	ID        string
+	Title     string // English; the UI translates by ID
+	Severity  string // low, medium, high, critical
+	Technique string // MITRE ATT&CK
+	Tactic    string
+}
+
+// The scenarios, in one table.
+var (
+	Probing        = &Def{"http-probing", "Probing: many 4xx on distinct paths", "medium", "T1595.003", "reconnaissance"}
+	SensitiveFiles = &Def{"http-sensitive-files", "Sensitive-file hunting (.env, .git, backups, dumps)", "high", "T1552.001", "credential-access"}
+	ScannerAgent   = &Def{"http-scanner", "Attack tool user agent", "medium", "T1595.002", "reconnaissance"}
+	PathTraversal  = &Def{"http-path-traversal", "Path traversal attempt", "high", "T1083", "discovery"}
+	SQLInjection   = &Def{"http-sqli", "SQL injection attempt", "high", "T1190", "initial-access"}
+	CrossSite      = &Def{"http-xss", "Cross-site scripting attempt", "medium", "T1189", "initial-access"}
+	CommandExec    = &Def{"http-rce", "Remote code execution attempt", "critical", "T1190", "initial-access"}
+	WebAttack      = &Def{"http-web-attack", "Other web application attack", "medium", "T1190", "initial-access"}
+	WebBruteforce  = &Def{"http-bruteforce", "Login brute force", "high", "T1110.001", "credential-access"}
+	AuthBruteforce = &Def{"auth-bruteforce", "Authentication brute force (SSH, PAM)", "high", "T1110.001", "credential-access"}
+	CredStuffing   = &Def{"credential-stuffing", "Credential stuffing: many user names from one client", "high", "T1110.004", "credential-access"}
+	Flood          = &Def{"http-flood", "Request flood against one asset", "high", "T1499.002", "impact"}
+	VoterScraping  = &Def{"voter-data-scraping", "Voter-data scraping: many distinct NIK lookups", "critical", "T1119", "collection"}
+)
+
+// All lists every scenario.
+func All() []*Def {
+	return []*Def{Probing, SensitiveFiles, ScannerAgent, PathTraversal, SQLInjection, CrossSite, CommandExec, WebAttack,
+		WebBruteforce, AuthBruteforce, CredStuffing, Flood, VoterScraping}
+}
+
+// Signal says an event is part of a scenario that has fired for a client.
+// The first signal of a firing carries Count = the events that made it
+// fire; later ones while it stays active carry Count = 1.
+type Signal struct {
+	Scenario *Def
+	IP       netip.Addr
+	User     string
+	Event    *event.Event
+	Count    int
+}
+
+// Engine holds the state of one shard of clients. It is not safe for
+// concurrent use: shard by source address and give each shard an engine.
+type Engine struct {
+	cfg       Config
+	clients   map[netip.Addr]*client
+	sensitive *literal.Matcher
+	scanners  *literal.Matcher
+	uaCache   map[string]bool
+	seed      maphash.Seed
+	lastSweep int64
+}
+
+// New makes an engine.
+func New(cfg Config) *Engine {
+	return &Engine{
+		cfg:       cfg,
+		clients:   map[netip.Addr]*client{},
+		sensitive: literal.New(cfg.SensitivePatterns, true),
+		scanners:  literal.New(cfg.ScannerAgents, true),
+		uaCache:   map[string]bool{},
+		seed:      maphash.MakeSeed(),
+	}
+}
+
+// client is one source address's state. Counters are made on first use so
+// an ordinary visitor costs a few dozen bytes.
+type client struct {
+	last      int64
+	asset     string
+	flood     rate
+	probe     *distinct
+	sensitive *recent
+	webBrute  *recent
+	authBrute *recent
+	users     *distinct
+	niks      *distinct
+	active    map[*Def]int64 // scenario -> time it stays active until
+}
+
+// Observe feeds one event, with the classes stateless detection found in
+// it, and appends the signals it raises to dst.
+func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal {
+	if !ev.IP.IsValid() {
+		return dst
+	}
+	now := ev.Time.UnixNano()
+	c := e.clients[ev.IP]
+	if c == nil {
+		c = &client{}
+		e.clients[ev.IP] = c
+	}
+	c.last = now
+	emit := func(d *Def, n int, window time.Duration) {
+		dst = e.fire(dst, c, d, ev, n, now, window)
+	}
+
+	// Per-request classes: one is enough.
+	const payloadWindow = 10 * time.Minute
+	switch {
+	case classes&RCE != 0:
+		emit(CommandExec, 1, payloadWindow)
+	case classes&SQLi != 0:
+		emit(SQLInjection, 1, payloadWindow)
+	case classes&Traversal != 0:
+		emit(PathTraversal, 1, payloadWindow)
+	case classes&XSS != 0:
+		emit(CrossSite, 1, payloadWindow)
+	case classes&(RFI|PHP|Java|SessionFixation|Generic) != 0:
+		emit(WebAttack, 1, payloadWindow)
+	}
+
+	if ev.Dataset == "system.auth" || ev.Get(event.EventCategory) == "authentication" {
+		if ev.Get(event.EventOutcome) == "failure" {
+			if c.authBrute == nil {
+				c.authBrute = newRecent(e.cfg.AuthBruteforce.Count)
+			}
+			if n := c.authBrute.add(now, e.cfg.AuthBruteforce.Window); n > 0 {
+				emit(AuthBruteforce, n, e.cfg.AuthBruteforce.Window)
+			}
+			if u := ev.Get(event.UserName); u != "" {
+				if c.users == nil {
+					c.users = newDistinct(e.cfg.CredentialStuff.Count)
+				}
+				if n := c.users.add(e.hash(u), now, e.cfg.CredentialStuff.Window); n > 0 {
+					emit(CredStuffing, n, e.cfg.CredentialStuff.Window)
+				}
+			}
+		}
+		return dst
+	}
+
+	// HTTP behaviour.
+	if ua := ev.Get(event.UserAgent); ua != "" && (classes&Scanner != 0 || e.scannerAgent(ua)) {
+		emit(ScannerAgent, 1, payloadWindow)
+	}
+	if c.asset != ev.Asset {
+		c.asset, c.flood = ev.Asset, rate{}
+	}
+	if n := c.flood.add(now, e.cfg.Flood.Window, e.cfg.Flood.Count); n > 0 {
+		emit(Flood, n, e.cfg.Flood.Window)
+	}
+	path := ev.Get(event.URLPath)
+	status := ev.Status
+	if e.sensitive.Any(path) {
+		if c.sensitive == nil {
+			c.sensitive = newRecent(e.cfg.SensitiveFiles.Count)
+		}
+		if n := c.sensitive.add(now, e.cfg.SensitiveFiles.Window); n > 0 {
+			emit(SensitiveFiles, n, e.cfg.SensitiveFiles.Window)
+		}
+	}
+	if status >= 400 && status < 500 && status != 401 && status != 429 {
+		if c.probe == nil {
+			c.probe = newDistinct(e.cfg.Probing.Count)
+		}
+		if n := c.probe.add(e.hash(path), now, e.cfg.Probing.Window); n > 0 {
+			emit(Probing, n, e.cfg.Probing.Window)
+		}
+	}
+	if (status == 401 || status == 403) && ev.Get(event.HTTPMethod) == "POST" && hasPath(e.cfg.LoginPaths, path) {
+		if c.webBrute == nil {
+			c.webBrute = newRecent(e.cfg.WebBruteforce.Count)
+		}
+		if n := c.webBrute.add(now, e.cfg.WebBruteforce.Window); n > 0 {
+			emit(WebBruteforce, n, e.cfg.WebBruteforce.Window)
+		}
+	}
+	if q := ev.Get(event.URLQuery); q != "" && hasPath(e.cfg.VoterLookupPaths, path) {
+		if nik := e.nik(q); nik != "" {
+			if c.niks == nil {
+				c.niks = newDistinct(e.cfg.Scraping.Count)
+			}
+			if n := c.niks.add(e.hash(nik), now, e.cfg.Scraping.Window); n > 0 {
+				emit(VoterScraping, n, e.cfg.Scraping.Window)
+			}
+		}
+	}
+	e.sweep(now)
+	return dst
+}
+
+// fire records that d fired (or is still active) for c and emits a signal.
+func (e *Engine) fire(dst []Signal, c *client, d *Def, ev *event.Event, n int, now int64, window time.Duration) []Signal {
+	if c.active == nil {
+		c.active = map[*Def]int64{}
+	}
+	until, on := c.active[d]
+	if on && now <= until {
+		n = 1
+	}
+	c.active[d] = now + int64(window)
+	return append(dst, Signal{Scenario: d, IP: ev.IP, User: ev.Get(event.UserName), Event: ev, Count: n})
+}
+
+func (e *Engine) hash(s string) uint64 { return maphash.String(e.seed, s) }
+
+// scannerAgent caches its answer: a site sees few distinct user agents.
+func (e *Engine) scannerAgent(ua string) bool {
+	if v, ok := e.uaCache[ua]; ok {
+		return v
+	}
+	v := e.scanners.Any(ua)
+	if len(e.uaCache) > 50000 {
+		clear(e.uaCache)
+	}
+	e.uaCache[strings.Clone(ua)] = v
+	return v
+}
+
+// nik finds a 16-digit NIK among the query's lookup parameters.
+func (e *Engine) nik(query string) string {
+	for query != "" {
+		var kv string
+		kv, query, _ = strings.Cut(query, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		for _, p := range e.cfg.NIKParams {
+			if strings.EqualFold(k, p) && len(v) >= 16 && allDigits(v[:16]) {
+				return v[:16]
+			}
+		}
+	}
+	return ""
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func hasPath(paths []string, path string) bool {
+	for _, p := range paths {
+		if len(path) >= len(p) && strings.EqualFold(path[:len(p)], p) && (len(path) == len(p) || path[len(p)] == '/' || path[len(p)] == '.') {
+			return true
+		}
+	}
+	return false
+}
+
+// sweep forgets clients idle longer than any window, at most once a minute
+// of event time, so memory follows the active clients, not all ever seen.
+func (e *Engine) sweep(now int64) {
+	const every = int64(time.Minute)
+	if now-e.lastSweep < every {
+		return
+	}
+	e.lastSweep = now
+	idle := int64(e.cfg.maxWindow())
+	for ip, c := range e.clients {
+		if now-c.last > idle {
+			delete(e.clients, ip)
+		}
+	}
+}
+
+// Clients is the number of clients with state (for metrics and tests).
+func (e *Engine) Clients() int { return len(e.clients) }
+
+func (c Config) maxWindow() time.Duration {
+	m := 10 * time.Minute
+	for _, w := range []time.Duration{c.Probing.Window, c.SensitiveFiles.Window, c.WebBruteforce.Window, c.AuthBruteforce.Window,
+		c.CredentialStuff.Window, c.Flood.Window, c.Scraping.Window} {
+		m = max(m, w)
+	}
+	return m
+}
+
+// recent keeps the times of the last n matching events: the scenario fires
+// when all n lie within the window (an exact sliding window).
+type recent struct {
+	times []int64
+	next  int
+	full  bool
+}
+
+func newRecent(n int) *recent { return &recent{times: make([]int64, n)} }
+
+// add records an event and returns n when the last n events fall within
+// window (0 otherwise).
+func (r *recent) add(now int64, window time.Duration) int {
+	r.times[r.next] = now
+	r.next = (r.next + 1) % len(r.times)
+	if r.next == 0 {
+		r.full = true
+	}
+	if !r.full {
+		return 0
+	}
+	oldest := r.times[r.next]
+	if now-oldest <= int64(window) {
+		return len(r.times)
+	}
+	return 0
+}
+
+// distinct keeps up to n distinct values with when each was last seen: the
+// scenario fires when n distinct values were seen within the window.
+type distinct struct {
+	vals  []uint64
+	times []int64
+}
+
+// Caps on counts, so that one client's state stays small.
+const (
+	maxDistinct = 1000
+	maxRecent   = 10000
+)
+
+func newDistinct(n int) *distinct {
+	return &distinct{vals: make([]uint64, 0, n), times: make([]int64, 0, n)}
+}
+
+func (d *distinct) add(v uint64, now int64, window time.Duration) int {
+	oldest := -1
+	for i, x := range d.vals {
+		if x == v {
+			d.times[i] = now
+			return d.count(now, window)
+		}
+		if oldest < 0 || d.times[i] < d.times[oldest] {
+			oldest = i
+		}
+	}
+	if len(d.vals) < cap(d.vals) {
+		d.vals, d.times = append(d.vals, v), append(d.times, now)
+	} else {
+		d.vals[oldest], d.times[oldest] = v, now
+	}
+	return d.count(now, window)
+}
+
+func (d *distinct) count(now int64, window time.Duration) int {
+	if len(d.vals) < cap(d.vals) {
+		return 0
+	}
+	for _, t := range d.times {
+		if now-t > int64(window) {
+			return 0
+		}
+	}
+	return len(d.vals)
+}
+
+// rate approximates a sliding-window count with two fixed buckets.
+type rate struct {
+	start     int64
+	cur, prev int32
+}
+
+func (r *rate) add(now int64, window time.Duration, limit int) int {
+	w := int64(window)
+	switch {
+	case r.start == 0 || now-r.start >= 2*w:
+		r.start, r.prev, r.cur = now, 0, 0
+	case now-r.start >= w:
+		r.start, r.prev, r.cur = r.start+w, r.cur, 0
+	}
+	r.cur++
+	weight := float64(w-(now-r.start)) / float64(w)
+	est := float64(r.cur) + float64(r.prev)*weight
+	if int(est) >= limit {
+		return int(est)
+	}
+	return 0
+}
