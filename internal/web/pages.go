@@ -1,8 +1,483 @@
 package web
 
-// pages is the server-rendered UI. (Being written: see the UI task.)
-type pages struct{ s *Server }
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
 
-func newPages(s *Server) (*pages, error) { return &pages{s: s}, nil }
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/geo"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/store"
+)
 
-func (p *pages) routes() {}
+// The UI's templates and static files are compiled in: nothing is fetched
+// at run time, and a binary always serves the pages it was built with.
+var (
+	//go:embed templates/*.html
+	templateFS embed.FS
+	//go:embed static
+	staticFS embed.FS
+)
+
+// pages is the server-rendered UI: one html/template set parsed at start,
+// a session check in front of every page but sign-in and static files, and
+// the session's CSRF token required on every form post.
+type pages struct {
+	s      *Server
+	tmpl   map[string]*template.Template // by page file name, e.g. "assets.html"
+	static map[string]staticFile         // by file name under static/
+	geo    *geo.Map
+}
+
+type staticFile struct {
+	body    []byte
+	ctype   string
+	version string // content hash, appended to URLs so they can be cached for a year
+}
+
+func newPages(s *Server) (*pages, error) {
+	p := &pages{s: s, tmpl: map[string]*template.Template{}, static: map[string]staticFile{}}
+	m, err := geo.Indonesia()
+	if err != nil {
+		return nil, err
+	}
+	p.geo = m
+	if err := p.loadStatic(); err != nil {
+		return nil, err
+	}
+	if err := p.loadTemplates(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *pages) loadStatic() error {
+	return fs.WalkDir(staticFS, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		ctype := mime.TypeByExtension(path.Ext(name))
+		switch path.Ext(name) { // not left to the machine's mime.types
+		case ".css":
+			ctype = "text/css; charset=utf-8"
+		case ".js":
+			ctype = "text/javascript; charset=utf-8"
+		case ".svg":
+			ctype = "image/svg+xml"
+		}
+		sum := sha256.Sum256(b)
+		p.static[strings.TrimPrefix(name, "static/")] = staticFile{body: b, ctype: ctype, version: hex.EncodeToString(sum[:5])}
+		return nil
+	})
+}
+
+// funcs are the template helpers that do not depend on the language;
+// language-dependent ones are methods of req (T, L).
+var funcs = template.FuncMap{
+	"wib":      formatWIB,
+	"wibDate":  formatWIBDate,
+	"tlpClass": tlpClass,
+	"critClass": func(c string) string {
+		return "crit crit-" + c
+	},
+	"join": strings.Join,
+	"dec":  func(n int) int { return n - 1 },
+	"deref": func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	},
+	"short": func(s string, n int) string {
+		if len(s) <= n {
+			return s
+		}
+		return s[:n] + "…"
+	},
+}
+
+func (p *pages) loadTemplates() error {
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+	if err != nil {
+		return fmt.Errorf("parse layout: %w", err)
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		file := path.Base(name)
+		if file == "layout.html" || file == "parts.html" {
+			continue
+		}
+		t, err := base.Clone()
+		if err == nil {
+			t, err = t.ParseFS(templateFS, name)
+		}
+		if err != nil {
+			return fmt.Errorf("parse %s: %w", file, err)
+		}
+		p.tmpl[file] = t
+	}
+	return nil
+}
+
+// routes registers the UI. Pages use Indonesian paths, as the people who
+// share links read them.
+func (p *pages) routes() {
+	m := p.s.mux
+	m.HandleFunc("GET /static/{file}", p.serveStatic)
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		r.SetPathValue("file", "favicon.svg")
+		p.serveStatic(w, r)
+	})
+	m.HandleFunc("GET /login", p.loginForm)
+	m.HandleFunc("POST /login", p.login)
+	m.HandleFunc("POST /lang", p.setLang)
+	p.handle("POST /logout", p.logout)
+
+	p.handle("GET /{$}", p.overviewPage)
+	p.handle("GET /provinsi/{code}", p.provincePage)
+
+	p.handle("GET /aset", p.assetList)
+	p.handle("GET /aset/baru", p.assetNew)
+	p.handle("POST /aset/baru", p.assetCreate)
+	p.handle("GET /aset/{id}", p.assetDetail)
+	p.handle("GET /aset/{id}/ubah", p.assetEdit)
+	p.handle("POST /aset/{id}/ubah", p.assetUpdate)
+
+	for _, pl := range pillars {
+		p.handle("GET "+pl.Href, p.pillarPage(pl))
+	}
+
+	p.handle("GET /admin/organisasi", p.orgsPage)
+	p.handle("POST /admin/organisasi", p.orgCreate)
+	p.handle("GET /admin/pengguna", p.usersPage)
+	p.handle("POST /admin/pengguna", p.userCreate)
+	p.handle("POST /admin/pengguna/{username}/nonaktifkan", p.userDisable)
+	p.handle("GET /admin/audit", p.auditPage)
+
+	// Everything else is the UI's 404 page (the API has its own under /api/).
+	m.HandleFunc("/", p.notFound)
+}
+
+// req is what a page handler knows about the request; templates reach it
+// through page, which embeds it.
+type req struct {
+	Lang string
+	P    *auth.Principal // nil on the sign-in and error pages of a signed-out visitor
+	CSRF string          // the session's token, or the pre-session one when signed out
+	Path string          // this page's path and query, for the language switch's way back
+	pg   *pages
+}
+
+// T translates a message key, formatting args into it.
+func (rq *req) T(key string, args ...any) string { return translate(rq.Lang, key, args...) }
+
+// L labels a domain value (a role, kind, phase, ...) in the UI's language,
+// falling back to the value itself.
+func (rq *req) L(group, value string) string {
+	if _, ok := messages[group+"."+value]; ok {
+		return rq.T(group + "." + value)
+	}
+	return value
+}
+
+// Can reports whether the signed-in person's role allows an action.
+func (rq *req) Can(action string) bool {
+	return rq.P != nil && rq.P.Can(policy.Action(action))
+}
+
+// ScopeName names a region code for people: "Nasional", "Jawa Barat".
+func (rq *req) ScopeName(code string) string {
+	if code == "" {
+		return rq.T("region.national")
+	}
+	return regionName(code)
+}
+
+// Static is the cache-busting URL of a static file.
+func (rq *req) Static(name string) string {
+	f, ok := rq.pg.static[name]
+	if !ok {
+		return "/static/" + name
+	}
+	return "/static/" + name + "?v=" + f.version
+}
+
+// Version is the build shown in the footer.
+func (rq *req) Version() string { return rq.pg.s.Version }
+
+// Nav lists the navigation for the signed-in person.
+func (rq *req) Nav() []navGroup { return navFor(rq) }
+
+// page is the data every template executes with.
+type page struct {
+	*req
+	Title  string // in the page's language
+	Active string // the navigation key to mark as current
+	Flash  string // a one-line confirmation after a change
+	Data   any
+}
+
+// handler answers a signed-in page request; an error becomes an error page.
+type handler func(w http.ResponseWriter, r *http.Request, rq *req) error
+
+// handle registers a page that needs a session. Writes must carry the
+// session's CSRF token in the form field "csrf".
+func (p *pages) handle(pattern string, h handler) {
+	p.s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		rq, err := p.signedIn(r)
+		if err != nil {
+			if problem.Is(err, problem.Unauthorized) {
+				p.toLogin(w, r)
+				return
+			}
+			p.fail(w, r, p.anonymous(r), err)
+			return
+		}
+		if !safeMethod(r.Method) {
+			if err := parseForm(w, r); err != nil {
+				p.fail(w, r, rq, err)
+				return
+			}
+			if !sameToken(r.PostForm.Get("csrf"), rq.CSRF) {
+				p.fail(w, r, rq, problem.New(problem.CSRF, "the form did not carry this session's CSRF token"))
+				return
+			}
+		}
+		if err := h(w, r, rq); err != nil {
+			p.fail(w, r, rq, err)
+		}
+	})
+}
+
+// parseForm reads a posted form of bounded size.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return problem.New(problem.BodyTooLarge, "the form is larger than %d bytes", tooBig.Limit)
+		}
+		return problem.New(problem.BadRequest, "the form could not be read")
+	}
+	return nil
+}
+
+func sameToken(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// signedIn resolves the session cookie to a principal; any failure to do
+// so that is the visitor's (no cookie, expired, disabled) is Unauthorized.
+func (p *pages) signedIn(r *http.Request) (*req, error) {
+	ctx := r.Context()
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return nil, problem.New(problem.Unauthorized, "no session")
+	}
+	sess, err := auth.SessionOf(ctx, p.s.DB, c.Value)
+	if errors.Is(err, auth.ErrUnauthorized) {
+		return nil, problem.New(problem.Unauthorized, "session expired")
+	} else if err != nil {
+		return nil, err
+	}
+	u, err := auth.UserByID(ctx, p.s.DB, sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, problem.New(problem.Unauthorized, "the session's user is gone")
+	} else if err != nil {
+		return nil, err
+	}
+	pr, err := p.s.principal(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return &req{Lang: langOf(r), P: pr, CSRF: sess.CSRF, Path: r.URL.RequestURI(), pg: p}, nil
+}
+
+// anonymous is the req of a visitor without a (valid) session.
+func (p *pages) anonymous(r *http.Request) *req {
+	return &req{Lang: langOf(r), Path: r.URL.RequestURI(), pg: p}
+}
+
+// toLogin sends a visitor without a session to the sign-in page, asking
+// it to come back here afterwards (for page views; a form post starts over).
+func (p *pages) toLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if safeMethod(r.Method) && r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// safeNext accepts only a path on this site as a place to return to: never
+// an absolute URL, a scheme-relative "//host", a backslash trick or a
+// control character.
+func safeNext(next string) string {
+	if next == "" || len(next) > 2000 || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	return next
+}
+
+// render executes a page into a buffer first, so that a template failure
+// becomes a clean 500 page rather than half a page.
+func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, file string, pg page) {
+	t, ok := p.tmpl[file]
+	if !ok {
+		p.s.Log.Error("no such template", "file", file)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pg); err != nil {
+		p.s.Log.Error("render page", "file", file, "path", r.URL.Path, "err", err)
+		if file != "error.html" {
+			p.fail(w, r, pg.req, errors.New("template failed"))
+			return
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorView is the data of the error page.
+type errorView struct {
+	Status int
+	Code   problem.Code
+	Body   string
+	Detail string // the error's own message, for codes where it helps (never for internal)
+}
+
+// fail renders an error as a page in the layout, with the JSON API's error
+// code shown small for support. Errors outside the catalogue are logged
+// and shown as internal, never with their text.
+func (p *pages) fail(w http.ResponseWriter, r *http.Request, rq *req, err error) {
+	pe := problem.As(err)
+	if pe == nil {
+		p.s.Log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		pe = problem.New(problem.Internal, "internal")
+	}
+	if rq == nil {
+		rq = p.anonymous(r)
+	}
+	key := "error." + string(pe.Code)
+	if _, ok := messages[key+".title"]; !ok {
+		key = "error.generic"
+	}
+	ev := errorView{Status: pe.Status(), Code: pe.Code, Body: rq.T(key + ".body")}
+	switch pe.Code {
+	case problem.BadRequest, problem.Invalid, problem.Conflict:
+		ev.Detail = pe.Message
+	}
+	if pe.Code == problem.TooManyAttempts {
+		w.Header().Set("Retry-After", "60")
+	}
+	p.render(w, r, ev.Status, "error.html", page{req: rq, Title: rq.T(key + ".title"), Data: ev})
+}
+
+// notFound answers every path no route claims.
+func (p *pages) notFound(w http.ResponseWriter, r *http.Request) {
+	rq, err := p.signedIn(r)
+	if err != nil {
+		rq = p.anonymous(r)
+	}
+	p.fail(w, r, rq, problem.New(problem.NotFound, "no page %s", r.URL.Path))
+}
+
+func (p *pages) serveStatic(w http.ResponseWriter, r *http.Request) {
+	f, ok := p.static[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.ctype)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("ETag", `"`+f.version+`"`)
+	if r.Header.Get("If-None-Match") == `"`+f.version+`"` {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Write(f.body)
+}
+
+// randomToken is a 32-byte URL-safe random string.
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Times are shown in WIB. A fixed zone, not Asia/Jakarta from tzdata: the
+// machine may lack tzdata, and WIB has had no daylight saving since 1964.
+var wib = time.FixedZone("WIB", 7*3600)
+
+func formatWIB(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(wib).Format("2006-01-02 15:04 WIB")
+}
+
+func formatWIBDate(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(wib).Format("2006-01-02")
+}
+
+// tlpClass is the badge class of a TLP label: "tlp tlp-amber-strict".
+func tlpClass(t policy.TLP) string {
+	return "tlp tlp-" + strings.ReplaceAll(strings.ToLower(string(t)), "+", "-")
+}
+
+// regionName is a region's display name, or its code when unknown.
+func regionName(code string) string {
+	if r, ok := region.Lookup(code); ok {
+		return r.Name
+	}
+	return code
+}
+
+// With is the page with other data, for passing to a shared template.
+func (pg page) With(data any) page {
+	pg.Data = data
+	return pg
+}

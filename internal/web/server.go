@@ -169,7 +169,9 @@ func (s *Server) principal(ctx context.Context, u auth.User) (*auth.Principal, e
 	return &p, nil
 }
 
-func safeMethod(m string) bool { return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions }
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
 
 const sessionCookie = "garda_session"
 

@@ -1,0 +1,382 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+)
+
+// option is one choice of a select, radio group or checkbox list.
+type option struct {
+	Value, Label string
+	Selected     bool
+	Class        string
+}
+
+// optGroup is an <optgroup>; Label "" puts the options at the top level.
+type optGroup struct {
+	Label   string
+	Options []option
+}
+
+// regionGroups lists the regions inside scope for a select: the nation,
+// then per province the province itself and its regencies/cities. all,
+// when set, is the label of an empty "no filter" choice.
+func regionGroups(rq *req, scope, selected, all string) []optGroup {
+	var out []optGroup
+	top := optGroup{}
+	if all != "" {
+		top.Options = append(top.Options, option{Value: "", Label: all, Selected: selected == ""})
+	} else if scope == "" {
+		top.Options = append(top.Options, option{Value: "", Label: rq.T("region.national"), Selected: selected == ""})
+	}
+	if len(top.Options) > 0 {
+		out = append(out, top)
+	}
+	for _, prov := range region.Provinces() {
+		if !region.Contains(scope, prov.Code) && !region.Contains(prov.Code, scope) {
+			continue
+		}
+		g := optGroup{Label: prov.Name}
+		if region.Contains(scope, prov.Code) {
+			label := rq.T("region.province_level", prov.Name)
+			if all != "" {
+				label = prov.Name
+			}
+			g.Options = append(g.Options, option{Value: prov.Code, Label: label, Selected: selected == prov.Code})
+		}
+		for _, reg := range region.Regencies(prov.Code) {
+			if region.Contains(scope, reg.Code) {
+				g.Options = append(g.Options, option{Value: reg.Code, Label: reg.Name, Selected: selected == reg.Code})
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// orgGroups lists organisations for a select, grouped by province. keep
+// says which to list.
+func orgGroups(rq *req, tree *org.Tree, selected string, keep func(org.Org) bool) []optGroup {
+	national := optGroup{Label: rq.T("region.national")}
+	byProv := map[string]*optGroup{}
+	for _, o := range tree.All() {
+		if !keep(o) {
+			continue
+		}
+		opt := option{Value: o.Slug, Label: o.Name, Selected: o.Slug == selected}
+		prov := region.Province(o.Region)
+		if prov == "" {
+			national.Options = append(national.Options, opt)
+			continue
+		}
+		g := byProv[prov]
+		if g == nil {
+			g = &optGroup{Label: regionName(prov)}
+			byProv[prov] = g
+		}
+		g.Options = append(g.Options, opt)
+	}
+	var out []optGroup
+	if len(national.Options) > 0 {
+		out = append(out, national)
+	}
+	for _, prov := range region.Provinces() {
+		if g := byProv[prov.Code]; g != nil {
+			out = append(out, *g)
+		}
+	}
+	return out
+}
+
+func enumOptions(rq *req, group string, values []string, selected string) []option {
+	out := make([]option, 0, len(values))
+	for _, v := range values {
+		out = append(out, option{Value: v, Label: rq.L(group, v), Selected: v == selected})
+	}
+	return out
+}
+
+// assetListView is the data of the asset list.
+type assetListView struct {
+	Region, Kind, Crit, Q string
+	Regions               []optGroup
+	Kinds, Crits          []option
+	Assets                []assetRow
+	Next, First           string // links, "" when there is none
+	Error                 string
+}
+
+const assetPageSize = 50
+
+func (p *pages) assetList(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	v := assetListView{Region: q.Get("region"), Kind: q.Get("kind"), Crit: q.Get("criticality"), Q: strings.TrimSpace(q.Get("q"))}
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	v.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, rq.T("filter.all"))
+	v.Kinds = enumOptions(rq, "kind", asset.Kinds, v.Kind)
+	v.Crits = enumOptions(rq, "crit", asset.Criticalities, v.Crit)
+	status := http.StatusOK
+	list, err := asset.List(ctx, p.s.DB, *rq.P, asset.Filter{Region: v.Region, Kind: v.Kind, Criticality: v.Crit,
+		Query: v.Q, Before: before, Limit: assetPageSize})
+	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
+		status, v.Error = pe.Status(), pe.Message
+	} else if err != nil {
+		return err
+	}
+	tree, err := p.s.Orgs.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	keep := url.Values{}
+	for k, val := range map[string]string{"region": v.Region, "kind": v.Kind, "criticality": v.Crit, "q": v.Q} {
+		if val != "" {
+			keep.Set(k, val)
+		}
+	}
+	if len(list) > assetPageSize {
+		list = list[:assetPageSize]
+		next := url.Values{}
+		for k, vs := range keep {
+			next[k] = vs
+		}
+		next.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
+		v.Next = "/aset?" + next.Encode()
+	}
+	if before > 0 {
+		v.First = "/aset"
+		if len(keep) > 0 {
+			v.First += "?" + keep.Encode()
+		}
+	}
+	v.Assets = assetRows(tree, list)
+	p.render(w, r, status, "assets.html", page{req: rq, Title: rq.T("assets.title"), Active: "nav.assets", Data: v})
+	return nil
+}
+
+// assetView is the data of an asset's page.
+type assetView struct {
+	assetRow
+	RegionName string
+	Province   string // code, for the link to the province page
+	Phases     []string
+}
+
+func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	id, err := assetID(r)
+	if err != nil {
+		return err
+	}
+	a, err := asset.Get(ctx, p.s.DB, *rq.P, id)
+	if err != nil {
+		return err // not found for ids the person may not read: never 403
+	}
+	tree, err := p.s.Orgs.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	v := assetView{assetRow: assetRows(tree, []asset.Asset{a})[0], RegionName: rq.ScopeName(a.Region), Province: region.Province(a.Region)}
+	for _, ph := range a.Phases {
+		v.Phases = append(v.Phases, rq.L("phase", ph))
+	}
+	flash := ""
+	if r.URL.Query().Get("disimpan") == "1" {
+		flash = rq.T("asset.created_ok", a.Name)
+	}
+	p.render(w, r, http.StatusOK, "asset.html", page{req: rq, Title: a.Name, Active: "nav.assets", Flash: flash, Data: v})
+	return nil
+}
+
+// assetForm is the create/edit form: what was typed, as typed, and the
+// error to show next to its field.
+type assetForm struct {
+	fieldForm
+	ID                                 int64 // 0 for a new asset
+	Name, Description, URLs, Hostnames string
+	Kinds, Crits, Phases, TLPs         []option
+	Regions, Owners                    []optGroup
+}
+
+// assetFields are the fields the form shows; an error about any other is
+// shown above the form.
+var assetFields = []string{"name", "kind", "description", "urls", "hostnames", "owner", "region", "criticality", "phases", "tlp"}
+
+// formValues is what an asset form holds, as strings.
+type formValues struct {
+	Name, Kind, Description, URLs, Hostnames, Owner, Region, Crit, TLP string
+	Phases                                                             []string
+}
+
+func valuesOf(a asset.Asset) formValues {
+	return formValues{Name: a.Name, Kind: a.Kind, Description: a.Description, URLs: strings.Join(a.URLs, "\n"),
+		Hostnames: strings.Join(a.Hostnames, "\n"), Owner: a.Owner, Region: a.Region, Crit: a.Criticality,
+		TLP: string(a.TLP), Phases: a.Phases}
+}
+
+func postedValues(r *http.Request) formValues {
+	f := r.PostForm
+	return formValues{Name: f.Get("name"), Kind: f.Get("kind"), Description: f.Get("description"), URLs: f.Get("urls"),
+		Hostnames: f.Get("hostnames"), Owner: f.Get("owner"), Region: f.Get("region"), Crit: f.Get("criticality"),
+		TLP: f.Get("tlp"), Phases: f["phases"]}
+}
+
+// lines splits a textarea into its non-empty trimmed lines.
+func lines(s string) []string {
+	out := []string{}
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// input turns the form into the domain's input. The owner is sent only
+// when it changed: editing a record of an organisation outside one's own
+// lineage (a GREEN asset, say) must not fail on an owner nobody touched.
+func (v formValues) input(current *asset.Asset) asset.Input {
+	urls, hosts, phases := lines(v.URLs), lines(v.Hostnames), v.Phases
+	if phases == nil {
+		phases = []string{}
+	}
+	in := asset.Input{Name: &v.Name, Kind: &v.Kind, Description: &v.Description, URLs: &urls, Hostnames: &hosts,
+		Region: &v.Region, Criticality: &v.Crit, Phases: &phases, TLP: &v.TLP}
+	if current == nil || v.Owner != current.Owner {
+		in.Owner = &v.Owner
+	}
+	return in
+}
+
+func (p *pages) assetFormView(rq *req, tree *org.Tree, id int64, v formValues, current *asset.Asset, err *problem.Error) assetForm {
+	f := assetForm{fieldForm: fieldForm{Err: err, fields: assetFields}, ID: id, Name: v.Name, Description: v.Description, URLs: v.URLs, Hostnames: v.Hostnames}
+	f.Kinds = enumOptions(rq, "kind", asset.Kinds, v.Kind)
+	f.Crits = enumOptions(rq, "crit", asset.Criticalities, v.Crit)
+	for _, ph := range asset.Phases {
+		f.Phases = append(f.Phases, option{Value: ph, Label: rq.L("phase", ph), Selected: slices.Contains(v.Phases, ph)})
+	}
+	for _, t := range policy.TLPs() {
+		f.TLPs = append(f.TLPs, option{Value: string(t), Label: rq.L("tlp", string(t)), Selected: string(t) == v.TLP, Class: tlpClass(t)})
+	}
+	f.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, "")
+	lineage := rq.P.Viewer.Lineage
+	f.Owners = orgGroups(rq, tree, v.Owner, func(o org.Org) bool {
+		return slices.Contains(lineage, o.ID) || (current != nil && o.Slug == current.Owner)
+	})
+	return f
+}
+
+func (p *pages) assetNew(w http.ResponseWriter, r *http.Request, rq *req) error {
+	if !rq.P.Can(policy.CreateAsset) {
+		return problem.New(problem.Forbidden, "your role may not add assets")
+	}
+	tree, err := p.s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	v := formValues{Kind: asset.Kinds[0], Owner: rq.P.Org.Slug, Region: rq.P.User.Scope, Crit: "medium", TLP: string(policy.Amber)}
+	p.renderAssetForm(w, r, rq, http.StatusOK, p.assetFormView(rq, tree, 0, v, nil, nil))
+	return nil
+}
+
+func (p *pages) renderAssetForm(w http.ResponseWriter, r *http.Request, rq *req, status int, f assetForm) {
+	title := rq.T("form.new_asset")
+	if f.ID != 0 {
+		title = rq.T("form.edit_asset")
+	}
+	p.render(w, r, status, "asset_form.html", page{req: rq, Title: title, Active: "nav.assets", Data: f})
+}
+
+// formFailed re-renders a form for errors a person can fix (validation,
+// conflict) and reports every other error to the caller.
+func formFailed(err error) (*problem.Error, bool) {
+	pe := problem.As(err)
+	if pe != nil && (pe.Code == problem.Invalid || pe.Code == problem.Conflict) {
+		return pe, true
+	}
+	return nil, false
+}
+
+func (p *pages) assetCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	if !rq.P.Can(policy.CreateAsset) {
+		return problem.New(problem.Forbidden, "your role may not add assets")
+	}
+	tree, err := p.s.Orgs.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	v := postedValues(r)
+	a, err := asset.Create(ctx, p.s.DB, *rq.P, tree, v.input(nil))
+	if pe, ok := formFailed(err); ok {
+		p.renderAssetForm(w, r, rq, pe.Status(), p.assetFormView(rq, tree, 0, v, nil, pe))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/aset/%d?disimpan=1", a.ID), http.StatusSeeOther)
+	return nil
+}
+
+// editable reads an asset for its edit form: not found when unreadable,
+// forbidden when readable but the role may not change assets.
+func (p *pages) editable(r *http.Request, who *auth.Principal) (asset.Asset, error) {
+	id, err := assetID(r)
+	if err != nil {
+		return asset.Asset{}, err
+	}
+	a, err := asset.Get(r.Context(), p.s.DB, *who, id)
+	if err != nil {
+		return asset.Asset{}, err
+	}
+	if !who.Can(policy.EditAsset) {
+		return asset.Asset{}, problem.New(problem.Forbidden, "your role may not change assets")
+	}
+	return a, nil
+}
+
+func (p *pages) assetEdit(w http.ResponseWriter, r *http.Request, rq *req) error {
+	a, err := p.editable(r, rq.P)
+	if err != nil {
+		return err
+	}
+	tree, err := p.s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	p.renderAssetForm(w, r, rq, http.StatusOK, p.assetFormView(rq, tree, a.ID, valuesOf(a), &a, nil))
+	return nil
+}
+
+func (p *pages) assetUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	a, err := p.editable(r, rq.P)
+	if err != nil {
+		return err
+	}
+	tree, err := p.s.Orgs.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	v := postedValues(r)
+	_, err = asset.Update(ctx, p.s.DB, *rq.P, tree, a.ID, v.input(&a))
+	if pe, ok := formFailed(err); ok {
+		p.renderAssetForm(w, r, rq, pe.Status(), p.assetFormView(rq, tree, a.ID, v, &a, pe))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/aset/%d?disimpan=1", a.ID), http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,252 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+)
+
+// mapView is an SVG map drawn by the server: every province a path with
+// data-region inside a link to its page, coloured by a CSS class.
+type mapView struct {
+	ViewBox   string
+	Label     string // aria-label
+	Class     string // "map-national" or "map-province"
+	Provinces []mapProvince
+}
+
+type mapProvince struct {
+	Code, D, Title string
+	Class          string // "lvl-none own", ...
+}
+
+// drawMap builds the map from the per-province states. focus, when set,
+// zooms onto that province and fades the others.
+func (p *pages) drawMap(rq *req, states []provinceState, own, focus, label string) mapView {
+	byCode := make(map[string]provinceState, len(states))
+	for _, st := range states {
+		byCode[st.Code] = st
+	}
+	v := mapView{ViewBox: p.geo.ViewBox, Label: label, Class: "map-national"}
+	for _, gp := range p.geo.Provinces {
+		st := byCode[gp.Code]
+		name := st.Name
+		if name == "" {
+			name = regionName(gp.Code)
+		}
+		if st.Level == "" {
+			st.Level = levelOf(0)
+		}
+		class := "lvl-" + st.Level
+		if gp.Code == own {
+			class += " own"
+		}
+		if focus != "" {
+			if gp.Code == focus {
+				class += " focus"
+			} else {
+				class += " dim"
+			}
+		}
+		v.Provinces = append(v.Provinces, mapProvince{Code: gp.Code, D: gp.D, Class: class,
+			Title: rq.T("map.title", name, st.Assets, st.Open)})
+	}
+	// SVG paints in document order: the outlined province goes last, so
+	// that its neighbours do not cover its border.
+	slices.SortStableFunc(v.Provinces, func(a, b mapProvince) int {
+		return cmp.Compare(rank(a.Code, own, focus), rank(b.Code, own, focus))
+	})
+	if focus != "" {
+		if gp, ok := p.geo.Province(focus); ok {
+			v.ViewBox, v.Class = zoomBox(gp.D, p.geo.Width, p.geo.Height), "map-province"
+		}
+	}
+	return v
+}
+
+func rank(code, own, focus string) int {
+	switch code {
+	case focus:
+		return 2
+	case own:
+		return 1
+	}
+	return 0
+}
+
+// zoomBox is a view box around a path, with a margin and a minimum size so
+// that small provinces (DKI Jakarta) keep some surroundings.
+func zoomBox(d string, mapW, mapH float64) string {
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, f := range strings.FieldsFunc(d, func(r rune) bool { return r == 'M' || r == 'L' || r == 'Z' || r == ' ' }) {
+		xs, ys, ok := strings.Cut(f, ",")
+		if !ok {
+			continue
+		}
+		x, err1 := strconv.ParseFloat(xs, 64)
+		y, err2 := strconv.ParseFloat(ys, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		minX, minY, maxX, maxY = math.Min(minX, x), math.Min(minY, y), math.Max(maxX, x), math.Max(maxY, y)
+	}
+	if math.IsInf(minX, 0) {
+		return fmt.Sprintf("0 0 %g %g", mapW, mapH)
+	}
+	// Twice the province's size, and at least 110 by 60, so that the
+	// neighbours show where it lies; no narrower than 4:3, so the province
+	// sits in a landscape frame like the national map.
+	w, h := (maxX-minX)*2, (maxY-minY)*2
+	w = math.Max(w, 110)
+	h = math.Max(h, 60)
+	if w < h*4/3 {
+		w = h * 4 / 3
+	}
+	cx, cy := (minX+maxX)/2, (minY+maxY)/2
+	return fmt.Sprintf("%.1f %.1f %.1f %.1f", cx-w/2, cy-h/2, w, h)
+}
+
+// ownProvince is the province a provincial or regency user works in.
+func ownProvince(scope string) string { return region.Province(scope) }
+
+// overviewRow is one province in the table beside the map.
+type overviewRow struct {
+	provinceState
+	Own bool
+}
+
+type overviewView struct {
+	Map                              mapView
+	Rows                             []overviewRow
+	Total, National, Provinces, Open int
+	You                              string
+}
+
+func (p *pages) overviewPage(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	states, err := p.s.overview(ctx, rq.P)
+	if err != nil {
+		return err
+	}
+	counts, err := asset.CountByProvince(ctx, p.s.DB, *rq.P)
+	if err != nil {
+		return err
+	}
+	own := ownProvince(rq.P.User.Scope)
+	v := overviewView{National: counts[""]}
+	for _, c := range counts {
+		v.Total += c
+	}
+	for _, st := range states {
+		row := overviewRow{provinceState: st, Own: st.Code == own}
+		if row.Own { // a provincial user's own province heads the table
+			v.Rows = append([]overviewRow{row}, v.Rows...)
+		} else {
+			v.Rows = append(v.Rows, row)
+		}
+		v.Open += st.Open
+		if st.Assets > 0 {
+			v.Provinces++
+		}
+	}
+	v.Map = p.drawMap(rq, states, own, "", rq.T("overview.map_label"))
+	v.You = rq.T("overview.you", rq.L("role", rq.P.User.Role), rq.P.Org.Name, rq.ScopeName(rq.P.User.Scope))
+	p.render(w, r, http.StatusOK, "overview.html", page{req: rq, Title: rq.T("overview.title"), Active: "nav.overview", Data: v})
+	return nil
+}
+
+// assetRow is an asset with its owner's name, for tables.
+type assetRow struct {
+	asset.Asset
+	OwnerName string
+}
+
+func assetRows(tree *org.Tree, list []asset.Asset) []assetRow {
+	out := make([]assetRow, 0, len(list))
+	for _, a := range list {
+		row := assetRow{Asset: a, OwnerName: a.Owner}
+		if o, ok := tree.BySlug(a.Owner); ok {
+			row.OwnerName = o.Name
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+type provinceView struct {
+	Region     region.Region
+	State      provinceState
+	Map        mapView
+	Regencies  []region.Region
+	Assets     []assetRow
+	More       bool
+	KPU        *org.Org
+	Diskominfo *org.Org
+	KPUKab     int
+	Own        bool
+}
+
+// provinceAssetLimit is how many of a province's assets its page lists
+// before linking to the full, filtered asset list.
+const provinceAssetLimit = 25
+
+func (p *pages) provincePage(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	code := r.PathValue("code")
+	reg, ok := region.Lookup(code)
+	if !ok || reg.Level != region.LevelProvince {
+		return problem.New(problem.NotFound, "no province %q", code)
+	}
+	states, err := p.s.overview(ctx, rq.P)
+	if err != nil {
+		return err
+	}
+	list, err := asset.List(ctx, p.s.DB, *rq.P, asset.Filter{Region: code, Limit: provinceAssetLimit})
+	if err != nil {
+		return err
+	}
+	tree, err := p.s.Orgs.Tree(ctx)
+	if err != nil {
+		return err
+	}
+	own := ownProvince(rq.P.User.Scope)
+	v := provinceView{Region: reg, Regencies: region.Regencies(code), Own: own == code}
+	for _, st := range states {
+		if st.Code == code {
+			v.State = st
+		}
+	}
+	if len(list) > provinceAssetLimit {
+		list, v.More = list[:provinceAssetLimit], true
+	}
+	v.Assets = assetRows(tree, list)
+	v.Map = p.drawMap(rq, states, own, code, rq.T("province.map_label", reg.Name))
+	v.KPU, v.Diskominfo, v.KPUKab = provinceOrgs(tree, code)
+	p.render(w, r, http.StatusOK, "province.html", page{req: rq, Title: reg.Name, Active: "nav.overview", Data: v})
+	return nil
+}
+
+// provinceOrgs finds a province's standard organisations.
+func provinceOrgs(tree *org.Tree, code string) (kpu, diskominfo *org.Org, kpuKab int) {
+	if o, ok := tree.BySlug("kpu-" + code); ok {
+		kpu = &o
+	}
+	if o, ok := tree.BySlug("diskominfo-" + code); ok {
+		diskominfo = &o
+	}
+	for _, o := range tree.All() {
+		if o.Kind == org.KindKPU && region.Parent(o.Region) == code && region.LevelOf(o.Region) == region.LevelRegency {
+			kpuKab++
+		}
+	}
+	return kpu, diskominfo, kpuKab
+}
