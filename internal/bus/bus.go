@@ -355,9 +355,14 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 	for _, k := range Kinds() {
 		sc := b.streamConfig(k)
 		var err error
-		for attempt := 0; attempt < 5; attempt++ {
+		for attempt := 1; attempt <= 5; attempt++ {
 			_, err = b.js.CreateOrUpdateStream(ctx, sc)
-			if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			// Losing a creation race reads as "name in use", or on 2.9
+			// servers as "subjects overlap": the next try updates.
+			if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) && apiErrorCode(err) != errCodeSubjectOverlap {
+				break
+			}
+			if serr := sleepCtx(ctx, time.Duration(attempt)*20*time.Millisecond); serr != nil {
 				break
 			}
 		}
@@ -366,6 +371,30 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// JetStream API error codes the bus reacts to, beyond those nats.go names.
+const (
+	errCodeSubjectOverlap jetstream.ErrorCode = 10065
+)
+
+func apiErrorCode(err error) jetstream.ErrorCode {
+	var ae *jetstream.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode
+	}
+	return 0
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // StreamName is the JetStream stream name of a kind, e.g. "GARDA_EVENTS".

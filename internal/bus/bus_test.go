@@ -92,17 +92,23 @@ func TestExternalConcurrentOpen(t *testing.T) {
 	}
 	var mu sync.Mutex
 	seen := map[uint64]int{}
-	for _, b := range buses {
-		stop, err := b.Consume(t.Context(), Alerts, "shared", "", func(_ context.Context, m Msg) error {
-			mu.Lock()
-			seen[m.Seq]++
-			mu.Unlock()
-			return nil
-		}, WithMaxAckPending(8), WithPrefetch(4))
+	stops := make([]func(), len(buses))
+	for i, b := range buses {
+		wg.Go(func() {
+			stops[i], errs[i] = b.Consume(t.Context(), Alerts, "shared", "", func(_ context.Context, m Msg) error {
+				mu.Lock()
+				seen[m.Seq]++
+				mu.Unlock()
+				return nil
+			}, WithMaxAckPending(8), WithPrefetch(4))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("instance %d: consume: %v", i, err)
 		}
-		defer stop()
+		defer stops[i]()
 	}
 	eventually(t, func() error {
 		mu.Lock()

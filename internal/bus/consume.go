@@ -201,14 +201,19 @@ func (b *Bus) Consume(ctx context.Context, kind Kind, durable, filterSubject str
 
 func (b *Bus) ensureConsumer(ctx context.Context, stream string, cc jetstream.ConsumerConfig) (jetstream.Consumer, error) {
 	var err error
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 1; attempt <= 5; attempt++ {
 		var jc jetstream.Consumer
 		jc, err = b.js.CreateOrUpdateConsumer(ctx, stream, cc)
 		if err == nil {
 			return jc, nil
 		}
 		// Only a creation race between instances is worth another try.
-		if !errors.Is(err, jetstream.ErrConsumerExists) && !errors.Is(err, jetstream.ErrConsumerNameAlreadyInUse) {
+		switch apiErrorCode(err) {
+		case jetstream.JSErrCodeConsumerNameExists, jetstream.JSErrCodeConsumerAlreadyExists, jetstream.JSErrCodeConsumerExists:
+		default:
+			return nil, fmt.Errorf("bus: create or update consumer %s on %s: %w", cc.Durable, stream, err)
+		}
+		if serr := sleepCtx(ctx, time.Duration(attempt)*20*time.Millisecond); serr != nil {
 			break
 		}
 	}

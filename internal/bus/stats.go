@@ -70,6 +70,8 @@ type ConsumerStats struct {
 	AckPending int
 	// Redelivered is how many handed-out messages are on a second or later try.
 	Redelivered int
+	// Waiting is how many pull requests the server holds for it.
+	Waiting int
 	// Delivered and AckFloor are the last delivered and the highest fully
 	// acked stream sequences.
 	Delivered uint64
@@ -96,6 +98,7 @@ func (b *Bus) ConsumerStats(ctx context.Context, kind Kind, durable string) (Con
 		Pending:     ci.NumPending,
 		AckPending:  ci.NumAckPending,
 		Redelivered: ci.NumRedelivered,
+		Waiting:     ci.NumWaiting,
 		Delivered:   ci.Delivered.Stream,
 		AckFloor:    ci.AckFloor.Stream,
 	}, nil

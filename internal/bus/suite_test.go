@@ -99,7 +99,8 @@ func runSuite(t *testing.T, open func(t *testing.T) *Bus) {
 		defer stop()
 		eventually(t, func() error {
 			if got := total.Load(); got < n {
-				return fmt.Errorf("handled %d of %d", got, n)
+				cs, err := b.ConsumerStats(ctx, Events, "normalizer")
+				return fmt.Errorf("handled %d of %d (consumer %+v, %v)", got, n, cs, err)
 			}
 			return nil
 		})

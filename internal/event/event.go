@@ -15,26 +15,26 @@ type Field uint8
 
 // The fields, by their ECS names.
 const (
-	SourceIP     Field = iota // source.ip
-	UserName                  // user.name
-	HTTPMethod                // http.request.method
-	URLOriginal               // url.original: the request target as sent (path and query)
-	URLPath                   // url.path
-	URLQuery                  // url.query (without '?')
-	URLExtension              // url.extension (without '.')
-	URLDomain                 // url.domain: the Host header or virtual host
-	StatusCode                // http.response.status_code
-	BodyBytes                 // http.response.body.bytes
-	Referrer                  // http.request.referrer
-	UserAgent                 // user_agent.original
-	HTTPVersion               // http.version
-	EventAction               // event.action, e.g. ssh_login, http_request
-	EventOutcome              // event.outcome: success, failure, unknown
-	EventCategory             // event.category: web, authentication, intrusion_detection
-	Message                   // message: free text (syslog message, audit message)
-	ProcessName               // process.name: the syslog program
-	HostName                  // host.hostname: the machine that logged
-	RuleID                    // rule.id: a WAF or IDS rule that fired at the source
+	SourceIP      Field = iota // source.ip
+	UserName                   // user.name
+	HTTPMethod                 // http.request.method
+	URLOriginal                // url.original: the request target as sent (path and query)
+	URLPath                    // url.path
+	URLQuery                   // url.query (without '?')
+	URLExtension               // url.extension (without '.')
+	URLDomain                  // url.domain: the Host header or virtual host
+	StatusCode                 // http.response.status_code
+	BodyBytes                  // http.response.body.bytes
+	Referrer                   // http.request.referrer
+	UserAgent                  // user_agent.original
+	HTTPVersion                // http.version
+	EventAction                // event.action, e.g. ssh_login, http_request
+	EventOutcome               // event.outcome: success, failure, unknown
+	EventCategory              // event.category: web, authentication, intrusion_detection
+	Message                    // message: free text (syslog message, audit message)
+	ProcessName                // process.name: the syslog program
+	HostName                   // host.hostname: the machine that logged
+	RuleID                     // rule.id: a WAF or IDS rule that fired at the source
 	numFields
 )
 
