@@ -237,3 +237,33 @@ func PrincipalOf(u User, tree *org.Tree) (Principal, error) {
 		UserID: u.ID, OrgID: u.OrgID, Role: policy.Role(u.Role), Scope: u.Scope, Lineage: tree.Lineage(u.OrgID),
 	}}, nil
 }
+
+// CreateUserAs is an administrator creating an account: the role must allow
+// it and the new account's scope must lie inside the administrator's own.
+func CreateUserAs(ctx context.Context, db *store.DB, admin Principal, n NewUser) (User, error) {
+	if !admin.Can(policy.ManageUsers) {
+		return User{}, problem.New(problem.Forbidden, "only administrators add users")
+	}
+	if !region.Contains(admin.User.Scope, n.Scope) {
+		return User{}, problem.Field("scope", "%q lies outside your own scope", n.Scope)
+	}
+	return CreateUser(ctx, db, admin.Actor(), n)
+}
+
+// DisableUserAs is an administrator disabling an account inside its scope;
+// one outside it is not found, and nobody disables their own account.
+func DisableUserAs(ctx context.Context, db *store.DB, admin Principal, username string) error {
+	if !admin.Can(policy.ManageUsers) {
+		return problem.New(problem.Forbidden, "only administrators disable users")
+	}
+	u, err := UserByName(ctx, db, username)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !region.Contains(admin.User.Scope, u.Scope)) {
+		return problem.New(problem.NotFound, "no user %q", username)
+	} else if err != nil {
+		return err
+	}
+	if u.ID == admin.User.ID {
+		return problem.New(problem.Conflict, "you cannot disable your own account")
+	}
+	return DisableUser(ctx, db, admin.Actor(), u.Username)
+}

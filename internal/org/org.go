@@ -141,8 +141,9 @@ type New struct {
 	Region string `json:"region"`
 }
 
-// Create adds an organisation and audits it.
-func Create(ctx context.Context, db *store.DB, who audit.Actor, n New) (Org, error) {
+// Create adds an organisation inside the region within (the creating
+// administrator's scope; "" for the whole nation) and audits it.
+func Create(ctx context.Context, db *store.DB, who audit.Actor, within string, n New) (Org, error) {
 	n.Slug, n.Name = strings.TrimSpace(n.Slug), strings.TrimSpace(n.Name)
 	if len(n.Slug) < 2 || len(n.Slug) > 64 || !slugPattern.MatchString(n.Slug) {
 		return Org{}, problem.Field("slug", "must be 2-64 lower-case letters, digits and dashes, optionally ending in a region code (kpu-32.04)")
@@ -159,6 +160,9 @@ func Create(ctx context.Context, db *store.DB, who audit.Actor, n New) (Org, err
 	}
 	if !region.Valid(n.Region) {
 		return Org{}, problem.Field("region", "unknown region code %q", n.Region)
+	}
+	if !region.Contains(within, n.Region) {
+		return Org{}, problem.Field("region", "%q lies outside your scope", n.Region)
 	}
 	var o Org
 	err := db.InTx(ctx, func(tx *store.Tx) error {

@@ -75,12 +75,12 @@ func TestCreateValidates(t *testing.T) {
 			{Slug: "csirt-jabar", Name: "CSIRT", Kind: "gang"},
 		}
 		for _, n := range bad {
-			_, err := org.Create(ctx, db, audit.System, n)
+			_, err := org.Create(ctx, db, audit.System, "", n)
 			if !problem.Is(err, problem.Invalid) {
 				t.Errorf("%+v: got %v, want a validation error", n, err)
 			}
 		}
-		o, err := org.Create(ctx, db, audit.System, org.New{Slug: "csirt-jabar", Name: "CSIRT Jabar", Kind: "agency", Parent: "diskominfo-32", Region: "32"})
+		o, err := org.Create(ctx, db, audit.System, "", org.New{Slug: "csirt-jabar", Name: "CSIRT Jabar", Kind: "agency", Parent: "diskominfo-32", Region: "32"})
 		if err != nil || o.ID == 0 || o.Parent != "diskominfo-32" {
 			t.Fatalf("create: %+v %v", o, err)
 		}

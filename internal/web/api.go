@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -239,10 +238,7 @@ func (s *Server) apiCreateOrg(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err := httpapi.Decode(w, r, &in, 0); err != nil {
 		return err
 	}
-	if !region.Contains(p.User.Scope, in.Region) {
-		return problem.Field("region", "%q lies outside your scope", in.Region)
-	}
-	o, err := org.Create(r.Context(), s.DB, p.Actor(), in)
+	o, err := org.Create(r.Context(), s.DB, p.Actor(), p.User.Scope, in)
 	if err != nil {
 		return err
 	}
@@ -275,10 +271,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *auth.P
 	if err := httpapi.Decode(w, r, &in, 0); err != nil {
 		return err
 	}
-	if !region.Contains(p.User.Scope, in.Scope) {
-		return problem.Field("scope", "%q lies outside your own scope", in.Scope)
-	}
-	u, err := auth.CreateUser(r.Context(), s.DB, p.Actor(), in)
+	u, err := auth.CreateUserAs(r.Context(), s.DB, *p, in)
 	if err != nil {
 		return err
 	}
@@ -287,19 +280,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, p *auth.P
 }
 
 func (s *Server) apiDisableUser(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	if !p.Can(policy.ManageUsers) {
-		return problem.New(problem.Forbidden, "only administrators disable users")
-	}
-	u, err := auth.UserByName(r.Context(), s.DB, r.PathValue("username"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !region.Contains(p.User.Scope, u.Scope)) {
-		return problem.New(problem.NotFound, "no user %q", r.PathValue("username"))
-	} else if err != nil {
-		return err
-	}
-	if u.ID == p.User.ID {
-		return problem.New(problem.Conflict, "you cannot disable your own account")
-	}
-	if err := auth.DisableUser(r.Context(), s.DB, p.Actor(), u.Username); err != nil {
+	if err := auth.DisableUserAs(r.Context(), s.DB, *p, r.PathValue("username")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -502,6 +483,3 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	httpapi.Write(w, http.StatusOK, map[string]any{"provinces": st})
 	return nil
 }
-
-// jsonMarshal is used by the pages for data attributes.
-var _ = json.Marshal

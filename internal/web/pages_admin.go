@@ -14,7 +14,6 @@ import (
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
-	"github.com/garda-id/garda/internal/store"
 )
 
 // The administration pages are not records with ids, so a person without
@@ -166,14 +165,7 @@ func (p *pages) orgCreate(w http.ResponseWriter, r *http.Request, rq *req) error
 	fv := r.PostForm
 	n := org.New{Slug: strings.TrimSpace(fv.Get("slug")), Name: strings.TrimSpace(fv.Get("name")), Kind: fv.Get("kind"),
 		Parent: fv.Get("parent"), Region: fv.Get("region")}
-	var o org.Org
-	var err error
-	// The same scope rule as POST /api/v1/orgs.
-	if !region.Contains(rq.P.User.Scope, n.Region) {
-		err = problem.Field("region", "%q lies outside your scope", n.Region)
-	} else {
-		o, err = org.Create(ctx, p.s.DB, rq.P.Actor(), n)
-	}
+	o, err := org.Create(ctx, p.s.DB, rq.P.Actor(), rq.P.User.Scope, n)
 	if pe, ok := formFailed(err); ok {
 		tree, terr := p.s.Orgs.Tree(ctx)
 		if terr != nil {
@@ -284,22 +276,12 @@ func (p *pages) userFormView(rq *req, tree *org.Tree, n auth.NewUser, err *probl
 }
 
 func (p *pages) userCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
-	if err := require(rq, policy.ManageUsers); err != nil {
-		return err
-	}
 	ctx := r.Context()
 	fv := r.PostForm
 	n := auth.NewUser{Username: strings.TrimSpace(fv.Get("username")), DisplayName: strings.TrimSpace(fv.Get("display_name")),
 		Email: strings.TrimSpace(fv.Get("email")), Org: fv.Get("org"), Role: fv.Get("role"), Scope: fv.Get("scope"),
 		Password: fv.Get("password")}
-	var u auth.User
-	var err error
-	// The same scope rule as POST /api/v1/users.
-	if !region.Contains(rq.P.User.Scope, n.Scope) {
-		err = problem.Field("scope", "%q lies outside your own scope", n.Scope)
-	} else {
-		u, err = auth.CreateUser(ctx, p.s.DB, rq.P.Actor(), n)
-	}
+	u, err := auth.CreateUserAs(ctx, p.s.DB, *rq.P, n)
 	if pe, ok := formFailed(err); ok {
 		tree, terr := p.s.Orgs.Tree(ctx)
 		if terr != nil {
@@ -314,24 +296,11 @@ func (p *pages) userCreate(w http.ResponseWriter, r *http.Request, rq *req) erro
 }
 
 func (p *pages) userDisable(w http.ResponseWriter, r *http.Request, rq *req) error {
-	if err := require(rq, policy.ManageUsers); err != nil {
-		return err
-	}
 	name := r.PathValue("username")
-	u, ok := p.userInScope(r, rq, name)
-	if !ok {
-		return problem.New(problem.NotFound, "no user %q", name)
-	}
-	if u.ID == rq.P.User.ID {
-		return problem.New(problem.Conflict, "you cannot disable your own account")
-	}
-	if err := auth.DisableUser(r.Context(), p.s.DB, rq.P.Actor(), u.Username); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return problem.New(problem.NotFound, "no user %q", name)
-		}
+	if err := auth.DisableUserAs(r.Context(), p.s.DB, *rq.P, name); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/admin/pengguna?nonaktif="+url.QueryEscape(u.Username), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/pengguna?nonaktif="+url.QueryEscape(name), http.StatusSeeOther)
 	return nil
 }
 
