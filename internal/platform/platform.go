@@ -97,7 +97,7 @@ func (p *Platform) Close() {
 // Handler builds the HTTP surface.
 func (p *Platform) Handler() (http.Handler, error) {
 	s, err := web.New(web.Deps{
-		DB: p.DB, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version,
+		DB: p.DB, Bus: p.Bus, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version,
 		TLS:   p.Config.TLSCert != "",
 		Ready: map[string]web.Readiness{"bus": p.Bus},
 	})

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
@@ -50,6 +52,10 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/assets/{id}", signedIn, s.apiAsset)
 	s.api("PATCH /api/v1/assets/{id}", signedIn, s.apiUpdateAsset)
 	s.api("GET /api/v1/overview", signedIn, s.apiOverview)
+	s.api("GET /api/v1/alerts", signedIn, s.apiAlerts)
+	s.api("GET /api/v1/alerts/stream", signedIn, s.apiAlertStream)
+	s.api("GET /api/v1/alerts/{id}", signedIn, s.apiAlert)
+	s.api("PATCH /api/v1/alerts/{id}", signedIn, s.apiUpdateAlert)
 	// Anything else under /api/ is a JSON 404, not the UI's page.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.Fail(w, r, s.Log, problem.New(problem.NotFound, "no API route %s %s", r.Method, r.URL.Path))
@@ -439,40 +445,48 @@ func (s *Server) apiUpdateAsset(w http.ResponseWriter, r *http.Request, p *auth.
 
 // provinceState is one province on the national map.
 type provinceState struct {
-	Code   string `json:"code"`
-	Name   string `json:"name"`
-	Assets int    `json:"assets"`
-	Open   int    `json:"open_items"`
-	Level  string `json:"level"` // none, low, medium, high: the map's colour
+	Code    string `json:"code"`
+	Name    string `json:"name"`
+	Assets  int    `json:"assets"`
+	Open    int    `json:"open_items"`
+	Highest string `json:"highest_severity,omitempty"`
+	Level   string `json:"level"` // none, low, medium, high: the map's colour
 }
 
-// overview counts, per province, what the principal may see. Open items
-// are the sum of what the pillars report as open; until the incident and
-// alert pillars exist that is none, and the map shows the watched assets.
+// overview counts, per province, what the principal may see: the watched
+// assets, and the open items (alerts now; incidents join them) with their
+// highest severity, which colours the map.
 func (s *Server) overview(ctx context.Context, p *auth.Principal) ([]provinceState, error) {
 	assets, err := asset.CountByProvince(ctx, s.DB, *p)
 	if err != nil {
 		return nil, err
 	}
+	alerts, err := alert.OpenByProvince(ctx, s.DB, *p)
+	if err != nil {
+		return nil, err
+	}
 	var out []provinceState
 	for _, prov := range region.Provinces() {
-		st := provinceState{Code: prov.Code, Name: prov.Name, Assets: assets[prov.Code]}
-		st.Level = levelOf(st.Open)
+		a := alerts[prov.Code]
+		st := provinceState{Code: prov.Code, Name: prov.Name, Assets: assets[prov.Code], Open: a.Open, Highest: a.Highest}
+		st.Level = levelOf(st.Open, st.Highest)
 		out = append(out, st)
 	}
 	return out, nil
 }
 
-func levelOf(open int) string {
+// levelOf maps a province's open items to the map's colour: by their
+// highest severity, critical and high both drawn as high.
+func levelOf(open int, highest string) string {
 	switch {
 	case open == 0:
 		return "none"
-	case open < 3:
-		return "low"
-	case open < 10:
+	case highest == "critical" || highest == "high":
+		return "high"
+	case highest == "medium":
 		return "medium"
 	}
-	return "high"
+	return "low"
 }
 
 func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -482,4 +496,152 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	httpapi.Write(w, http.StatusOK, map[string]any{"provinces": st})
 	return nil
+}
+
+func alertID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.New(problem.NotFound, "no alert %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// alertFilter reads the list filters shared by the list and the stream.
+func alertFilter(r *http.Request) (alert.Filter, error) {
+	q := r.URL.Query()
+	f := alert.Filter{Scenario: q.Get("scenario"), Severity: q.Get("severity"), Region: q.Get("region"), SourceIP: q.Get("source_ip")}
+	if st := q.Get("status"); st != "" {
+		for _, v := range strings.Split(st, ",") {
+			switch alert.Status(v) {
+			case alert.New, alert.Acknowledged, alert.Dismissed, alert.Promoted:
+				f.Status = append(f.Status, alert.Status(v))
+			default:
+				return f, problem.Field("status", "unknown status %q (new, acknowledged, dismissed, promoted)", v)
+			}
+		}
+	}
+	if v := q.Get("asset"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return f, problem.Field("asset", "must be an asset id")
+		}
+		f.AssetID = id
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return f, problem.Field("since", "must be an RFC 3339 time")
+		}
+		f.Since = t
+	}
+	if f.Region != "" && !region.Valid(f.Region) {
+		return f, problem.Field("region", "unknown region code %q", f.Region)
+	}
+	return f, nil
+}
+
+func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	f, err := alertFilter(r)
+	if err != nil {
+		return err
+	}
+	if f.Before, err = page.IDCursor(); err != nil {
+		return err
+	}
+	f.Limit = page.Limit
+	list, err := alert.List(r.Context(), s.DB, *p, f)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(a alert.Alert) string { return httpapi.IDPos(a.ID) }))
+	return nil
+}
+
+func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := alertID(r)
+	if err != nil {
+		return err
+	}
+	a, err := alert.Get(r.Context(), s.DB, *p, id)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) apiUpdateAlert(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := alertID(r)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+	}
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	a, err := alert.SetStatus(r.Context(), s.DB, *p, id, alert.Status(in.Status), in.Reason)
+	if err != nil {
+		return err
+	}
+	alert.Notify(r.Context(), s.Bus, s.Log, a.ID)
+	httpapi.Write(w, http.StatusOK, a)
+	return nil
+}
+
+// apiAlertStream sends, as Server-Sent Events, each alert raised or changed
+// from now on that the principal may see and that passes the filters.
+func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if s.Bus == nil {
+		return problem.New(problem.Unavailable, "live updates need the bus")
+	}
+	f, err := alertFilter(r)
+	if err != nil {
+		return err
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		return problem.New(problem.Internal, "streaming is not supported here")
+	}
+	ctx := r.Context()
+	changes, cancel, err := alert.Watch(ctx, s.Bus)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ": garda alert stream\n\n")
+	flusher.Flush()
+	heartbeat := time.NewTicker(15 * time.Second)
+	defer heartbeat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-heartbeat.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+			flusher.Flush()
+		case id, ok := <-changes:
+			if !ok {
+				return nil
+			}
+			// Visibility is decided afresh for every alert and reader.
+			a, err := alert.Get(ctx, s.DB, *p, id)
+			if err != nil || !f.Matches(a) {
+				continue
+			}
+			a.Evidence = nil
+			b, _ := json.Marshal(a)
+			fmt.Fprintf(w, "event: alert\nid: %d\ndata: %s\n\n", a.ID, b)
+			flusher.Flush()
+		}
+	}
 }

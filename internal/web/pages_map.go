@@ -44,7 +44,7 @@ func (p *pages) drawMap(rq *req, states []provinceState, own, focus, label strin
 			name = regionName(gp.Code)
 		}
 		if st.Level == "" {
-			st.Level = levelOf(0)
+			st.Level = levelOf(0, "")
 		}
 		class := "lvl-" + st.Level
 		if gp.Code == own {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/httpapi"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/org"
@@ -30,6 +31,7 @@ type Readiness interface {
 // Deps is what the web layer is built from; cmd/garda wires it once.
 type Deps struct {
 	DB      *store.DB
+	Bus     *bus.Bus // live updates; nil in tests that need none
 	Orgs    *org.Cache
 	Log     *slog.Logger
 	Metrics *metrics.Registry
