@@ -45,7 +45,7 @@ func (k Kind) valid() bool {
 const (
 	DefaultPrefix            = "GARDA"
 	DefaultEventRetention    = 72 * time.Hour
-	DefaultEventMaxBytes     = 4 << 30 // 4 GiB
+	DefaultEventMaxBytes     = 1 << 30 // 1 GiB: reserved on the server when the stream is made
 	DefaultAlertRetention    = 30 * 24 * time.Hour
 	DefaultDecisionRetention = 30 * 24 * time.Hour
 	DefaultChangeRetention   = time.Hour
@@ -207,7 +207,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Bus, error) {
 		watches:   make(map[*watch]struct{}),
 	}
 	if cfg.URL == "" {
-		if err := b.startEmbedded(); err != nil {
+		if err := b.startEmbedded(logger.With("component", "nats-server")); err != nil {
 			return nil, err
 		}
 	}
@@ -240,7 +240,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Bus, error) {
 	return b, nil
 }
 
-func (b *Bus) startEmbedded() error {
+func (b *Bus) startEmbedded(serverLog *slog.Logger) error {
 	opts := &server.Options{
 		ServerName: "garda-embedded",
 		DontListen: true,
@@ -252,7 +252,7 @@ func (b *Bus) startEmbedded() error {
 	if err != nil {
 		return fmt.Errorf("bus: embedded nats server: %w", err)
 	}
-	ns.SetLoggerV2(serverLogger{b.log.With("component", "nats-server")}, false, false, false)
+	ns.SetLoggerV2(serverLogger{serverLog}, false, false, false)
 	ns.Start()
 	if !ns.ReadyForConnections(embeddedStartTimeout) {
 		ns.Shutdown()
@@ -349,28 +349,49 @@ func (b *Bus) streamConfig(k Kind) jetstream.StreamConfig {
 	}
 }
 
-// ensureStreams creates or updates every stream. Concurrent callers (other
-// instances) may race on creation: a create that loses becomes an update.
+// ensureStreams creates or updates every stream. Several instances may run
+// it at once. It creates first, which succeeds without touching a stream
+// that exists with the same configuration, and updates only when the
+// configuration differs: an update racing with another instance's create
+// crashes 2.9 servers, so updates must stay rare.
 func (b *Bus) ensureStreams(ctx context.Context) error {
 	for _, k := range Kinds() {
-		sc := b.streamConfig(k)
-		var err error
-		for attempt := 1; attempt <= 5; attempt++ {
-			_, err = b.js.CreateOrUpdateStream(ctx, sc)
-			// Losing a creation race reads as "name in use", or on 2.9
-			// servers as "subjects overlap": the next try updates.
-			if !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) && apiErrorCode(err) != errCodeSubjectOverlap {
-				break
-			}
-			if serr := sleepCtx(ctx, time.Duration(attempt)*20*time.Millisecond); serr != nil {
-				break
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("bus: create or update stream %s: %w", sc.Name, err)
+		if err := b.ensureStream(ctx, b.streamConfig(k)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func (b *Bus) ensureStream(ctx context.Context, sc jetstream.StreamConfig) error {
+	var err error
+	for attempt := 1; attempt <= 5; attempt++ {
+		_, err = b.js.CreateStream(ctx, sc)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, jetstream.ErrStreamNameAlreadyInUse):
+			// It exists with another configuration (older Garda, changed
+			// retention): bring it to ours.
+			if _, err = b.js.UpdateStream(ctx, sc); err == nil {
+				b.log.Info("stream configuration updated", "stream", sc.Name)
+				return nil
+			}
+			if !errors.Is(err, jetstream.ErrStreamNotFound) {
+				return fmt.Errorf("bus: update stream %s: %w", sc.Name, err)
+			}
+		case apiErrorCode(err) == errCodeSubjectOverlap:
+			// Another instance is creating it right now (2.9 reports this
+			// race as overlapping subjects): try again, and a genuine
+			// overlap with another stream fails after the last attempt.
+		default:
+			return fmt.Errorf("bus: create stream %s: %w", sc.Name, err)
+		}
+		if serr := sleepCtx(ctx, time.Duration(attempt)*50*time.Millisecond); serr != nil {
+			break
+		}
+	}
+	return fmt.Errorf("bus: create stream %s: %w", sc.Name, err)
 }
 
 // JetStream API error codes the bus reacts to, beyond those nats.go names.
@@ -512,9 +533,6 @@ func (b *Bus) Close() error {
 	case <-time.After(defaultDrainTimeout + 5*time.Second):
 		b.nc.Close()
 		err = errors.New("bus: timed out draining the nats connection")
-	}
-	if lerr := b.nc.LastError(); lerr != nil && err == nil && !errors.Is(lerr, nats.ErrConnectionClosed) {
-		err = fmt.Errorf("bus: drain: %w", lerr)
 	}
 	b.shutdownEmbedded()
 	b.log.Info("bus closed")

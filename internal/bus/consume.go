@@ -84,23 +84,28 @@ func WithMaxDeliver(n int) ConsumeOption { return func(o *consumeOpts) { o.maxDe
 // WithWorkers runs n handlers concurrently in this instance (default 1).
 func WithWorkers(n int) ConsumeOption { return func(o *consumeOpts) { o.workers = n } }
 
-// WithPrefetch sets how many messages this instance buffers ahead of its
-// handlers (default 32 per worker, at most MaxAckPending). Keep it small for
-// slow handlers: a buffered message's AckWait is already running.
+// WithPrefetch sets how many messages one pull request asks for, that is
+// how many this instance may hold ahead of its handlers (default 32 per
+// worker, at most MaxAckPending). Keep it small for slow handlers: a
+// buffered message's AckWait is already running.
 func WithPrefetch(n int) ConsumeOption { return func(o *consumeOpts) { o.prefetch = n } }
 
-// WithDeliverNew makes a durable created by this call start with messages
-// published after its creation instead of the whole stream. It has no effect
-// on a durable that exists already.
+// WithDeliverNew makes a new durable start with the messages published after
+// its creation instead of the whole stream. The server cannot change this on
+// an existing durable: Consume then fails rather than silently keep the old
+// policy.
 func WithDeliverNew() ConsumeOption { return func(o *consumeOpts) { o.deliverNew = true } }
 
 // Consume starts handling the messages of stream kind with the durable pull
 // consumer durable, creating or updating it. filterSubject ("" for the whole
 // stream) selects the subjects, wildcards allowed. Every instance that calls
 // Consume with the same kind and durable shares the work: each message is
-// handled by one of them. Handling goes on until stop is called, ctx is
-// done or the bus is closed; stop waits for running handlers, and hands
-// buffered, unhandled messages back to the server at once.
+// handled by one of them, and all of them should pass the same options
+// (the durable's configuration is updated to the last caller's where the
+// server allows it). Handling goes on until stop is called, ctx is done or
+// the bus is closed; stop waits for running handlers, and hands buffered,
+// unhandled messages back to the server at once. Neither stop nor Close may
+// be called from inside a handler: they wait for it.
 func (b *Bus) Consume(ctx context.Context, kind Kind, durable, filterSubject string, h Handler, opts ...ConsumeOption) (stop func(), err error) {
 	if !kind.valid() {
 		return nil, fmt.Errorf("bus: unknown stream kind %q", kind)
@@ -160,13 +165,9 @@ func (b *Bus) Consume(ctx context.Context, kind Kind, durable, filterSubject str
 		cc.DeliverPolicy = jetstream.DeliverNewPolicy
 	}
 
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	if b.isClosed() {
 		return nil, ErrClosed
 	}
-	b.mu.Unlock()
-
 	jc, err := b.ensureConsumer(ctx, stream, cc)
 	if err != nil {
 		return nil, err
@@ -183,9 +184,11 @@ func (b *Bus) Consume(ctx context.Context, kind Kind, durable, filterSubject str
 		stopping: make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	c.fetchCtx, c.cancelFetch = context.WithCancel(context.WithoutCancel(ctx))
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
+		c.cancelFetch()
 		return nil, ErrClosed
 	}
 	b.consumers[c] = struct{}{}
@@ -230,25 +233,25 @@ type consumer struct {
 	o      consumeOpts
 	log    *slog.Logger
 
-	stopping chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
-
-	mu   sync.Mutex
-	iter jetstream.MessagesContext
+	stopping    chan struct{}
+	done        chan struct{}
+	stopOnce    sync.Once
+	fetchCtx    context.Context
+	cancelFetch context.CancelFunc
 }
 
-// stop ends fetching, lets buffered messages be handed back, waits for the
-// running handlers and unregisters the consumer. Safe to call many times.
+// fetchWait bounds one pull request; an idle consumer re-pulls this often.
+const (
+	fetchWait      = 10 * time.Second
+	fetchHeartbeat = 2 * time.Second
+)
+
+// stop ends fetching, hands buffered messages back, waits for the running
+// handlers and unregisters the consumer. Safe to call many times.
 func (c *consumer) stop() {
 	c.stopOnce.Do(func() {
-		c.mu.Lock()
 		close(c.stopping)
-		it := c.iter
-		c.mu.Unlock()
-		if it != nil {
-			it.Drain()
-		}
+		c.cancelFetch()
 	})
 	<-c.done
 	c.b.mu.Lock()
@@ -265,83 +268,79 @@ func (c *consumer) isStopping() bool {
 	}
 }
 
-// run feeds the workers from a pull iterator, and rebuilds the iterator (and
-// the consumer, if it was deleted) when it ends without stop being called.
+// run pulls batches of messages (one pull request at a time, each complete
+// in itself: no client-side accounting that could drift and stall) and
+// feeds them to the workers. Errors are logged and retried with backoff;
+// a consumer deleted under it is re-created.
 func (c *consumer) run() {
 	defer close(c.done)
-	backoff := 100 * time.Millisecond
-	for {
-		it, err := c.cons.Messages(jetstream.PullMaxMessages(c.o.prefetch))
-		if err == nil {
-			c.mu.Lock()
-			if c.isStopping() {
-				c.mu.Unlock()
-				it.Stop()
-				return
+	work := make(chan jetstream.Msg)
+	var wg sync.WaitGroup
+	for range c.o.workers {
+		wg.Go(func() {
+			for m := range work {
+				c.handle(m)
 			}
-			c.iter = it
-			c.mu.Unlock()
+		})
+	}
+	defer wg.Wait()
+	defer close(work)
 
-			var wg sync.WaitGroup
-			errs := make(chan error, c.o.workers)
-			for range c.o.workers {
-				wg.Go(func() {
-					if err := c.work(it); err != nil {
-						errs <- err
-					}
-				})
+	backoff := time.Duration(0)
+	for !c.isStopping() {
+		if backoff > 0 {
+			select {
+			case <-c.stopping:
+				return
+			case <-time.After(backoff):
 			}
-			wg.Wait()
-			close(errs)
-			err = <-errs
 		}
-		if c.isStopping() {
-			return
+		err := c.fetchOnce(work)
+		if err == nil || c.isStopping() {
+			backoff = 0
+			continue
 		}
-		if err == nil {
-			err = errors.New("message iterator closed")
-		}
-		c.log.Warn("consumer interrupted, restarting", "err", err, "retry_in", backoff)
-		select {
-		case <-c.stopping:
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 10*time.Second)
-		if jc, cerr := c.b.ensureConsumer(c.ctx, c.stream, c.cfg); cerr != nil {
-			c.log.Warn("consumer re-creation failed", "err", cerr)
-		} else {
-			c.cons = jc
-			backoff = 100 * time.Millisecond
+		backoff = min(max(2*backoff, 100*time.Millisecond), 10*time.Second)
+		c.log.Warn("pulling messages failed", "err", err, "retry_in", backoff)
+		if isConsumerGone(err) {
+			if jc, cerr := c.b.ensureConsumer(c.fetchCtx, c.stream, c.cfg); cerr != nil {
+				c.log.Warn("consumer re-creation failed", "err", cerr)
+			} else {
+				c.cons = jc
+			}
 		}
 	}
 }
 
-// work handles messages until the iterator ends. It returns the error that
-// ended an iterator that was not stopped.
-func (c *consumer) work(it jetstream.MessagesContext) error {
-	for {
-		m, err := it.Next()
-		if err != nil {
-			if c.isStopping() {
-				return nil
-			}
-			// Unblock the other workers; run rebuilds the iterator.
-			it.Stop()
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) && !errors.Is(err, jetstream.ErrConnectionClosed) {
-				return nil
-			}
-			return err
-		}
-		if c.isStopping() {
-			// Buffered after stop: give it back now rather than after AckWait.
+// fetchOnce runs one pull request and hands its messages to the workers;
+// after stop, it gives the rest back to the server at once instead.
+func (c *consumer) fetchOnce(work chan<- jetstream.Msg) error {
+	ctx, cancel := context.WithTimeout(c.fetchCtx, fetchWait)
+	defer cancel()
+	batch, err := c.cons.Fetch(c.o.prefetch, jetstream.FetchContext(ctx), jetstream.FetchHeartbeat(fetchHeartbeat))
+	if err != nil {
+		return err
+	}
+	for m := range batch.Messages() {
+		select {
+		case work <- m:
+		case <-c.stopping:
 			if err := m.Nak(); err != nil {
 				c.log.Debug("nak on stop failed", "err", err)
 			}
-			continue
 		}
-		c.handle(m)
 	}
+	err = batch.Error()
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return nil // the pull request ran its course, or stop
+	}
+	return err
+}
+
+func isConsumerGone(err error) bool {
+	return errors.Is(err, jetstream.ErrConsumerDeleted) ||
+		errors.Is(err, jetstream.ErrConsumerNotFound) ||
+		errors.Is(err, nats.ErrNoResponders)
 }
 
 func (c *consumer) handle(m jetstream.Msg) {
@@ -403,6 +402,9 @@ func (c *consumer) call(m Msg) (err error) {
 
 func (c *consumer) retryDelay(delivered uint64) time.Duration {
 	d := c.o.retryDelay
+	if d <= 0 {
+		return 0
+	}
 	for i := uint64(1); i < delivered && d < c.o.maxRetryDelay; i++ {
 		d *= 2
 	}

@@ -52,5 +52,9 @@
 // The external test server may be an old nats-server (2.9): the bus uses
 // only stream and consumer features that 2.9 supports (no metadata,
 // compression, subject transforms, multi-filter consumers, priority groups,
-// atomic batches or per-message TTLs).
+// atomic batches or per-message TTLs), it updates a stream only when its
+// configuration differs (a 2.9 server crashes when an update races another
+// instance's create), and it pulls with self-contained fetches rather than
+// the client's continuous pull, whose request accounting can stall for
+// 30s under load.
 package bus

@@ -1,9 +1,11 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -452,8 +454,29 @@ func runSuite(t *testing.T, open func(t *testing.T) *Bus) {
 				t.Fatalf("concurrent ensure streams: %v", err)
 			}
 		}
-		if err := b.ensureStreams(ctx); err != nil {
+		// Existing streams with the same configuration are left alone; a
+		// changed configuration is applied.
+		var logged syncBuffer
+		again := &Bus{cfg: b.cfg, log: slog.New(slog.NewTextHandler(&logged, nil)), nc: b.nc, js: b.js, subj: b.subj}
+		if err := again.ensureStreams(ctx); err != nil {
 			t.Fatalf("ensure streams again: %v", err)
+		}
+		if strings.Contains(logged.String(), "updated") {
+			t.Fatalf("unchanged streams were updated: %s", logged.String())
+		}
+		again.cfg.ChangeRetention = 2 * time.Hour
+		if err := again.ensureStreams(ctx); err != nil {
+			t.Fatalf("ensure streams with a new retention: %v", err)
+		}
+		s, err := b.js.Stream(ctx, b.StreamName(Changes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.CachedInfo().Config.MaxAge; got != 2*time.Hour {
+			t.Fatalf("changes retention after update = %s, want 2h", got)
+		}
+		if n := strings.Count(logged.String(), "updated"); n != 1 {
+			t.Fatalf("%d stream updates logged, want 1: %s", n, logged.String())
 		}
 
 		for _, bad := range []string{"other.alerts.x", b.subj + ".bogus.x", b.subj + ".alerts", b.subj + ".alerts.*", b.subj + ".alerts.a..b"} {
@@ -498,4 +521,21 @@ func eventually(t *testing.T, cond func() error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

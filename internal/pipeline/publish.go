@@ -1,0 +1,163 @@
+// Package pipeline carries the live log stream: accepted lines go onto the
+// bus, split into partitions by client address, and each partition is
+// detected by one instance at a time (the holder of its lease), so one
+// client's requests always meet the same windowed state. Nothing counts as
+// accepted before JetStream has stored it.
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"strconv"
+
+	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/event"
+	"github.com/garda-id/garda/internal/ingest"
+	"github.com/garda-id/garda/internal/ingest/format"
+)
+
+// Partitions is how many ways the event stream is split.
+const Partitions = 8
+
+// Message headers of an event batch.
+const (
+	headerAsset  = "Garda-Asset"
+	headerRegion = "Garda-Region"
+	headerFormat = "Garda-Format"
+)
+
+// maxMessage bounds one bus message (JetStream's default limit is 1 MiB).
+const maxMessage = 512 << 10
+
+// partitionOf spreads clients over the partitions with a fixed hash
+// (FNV-1a), so every instance that ingests sends a client to the same one.
+func partitionOf(ip netip.Addr) int {
+	if !ip.IsValid() {
+		return 0
+	}
+	h := fnv.New32a()
+	b := ip.As16()
+	h.Write(b[:])
+	return int(h.Sum32() % Partitions)
+}
+
+// Source says where lines come from.
+type Source struct {
+	AssetID int64
+	Region  string
+	Format  format.Format
+}
+
+// Result counts what became of the lines of one Publish.
+type Result struct {
+	Accepted int `json:"accepted"`
+	Rejected int `json:"rejected"`
+}
+
+// Publish parses lines (to refuse what no format reads and to learn each
+// line's client), and publishes the accepted ones to their partitions,
+// returning once JetStream has stored every message. counters may be nil.
+func Publish(ctx context.Context, b *bus.Bus, src Source, lines [][]byte, firstLine int64, counters *ingest.Counters) (Result, error) {
+	var res Result
+	p := ingest.Parser{Format: src.Format, Counters: counters}
+	bodies := make([]*bytes.Buffer, Partitions)
+	var msgs []bus.Msg
+	asset := strconv.FormatInt(src.AssetID, 10)
+	flush := func(part int) {
+		if bodies[part] == nil || bodies[part].Len() == 0 {
+			return
+		}
+		msgs = append(msgs, bus.Msg{
+			Subject: b.Subject(bus.Events, "p"+strconv.Itoa(part), asset),
+			Data:    bytes.Clone(bodies[part].Bytes()),
+			Header: map[string][]string{
+				headerAsset: {asset}, headerRegion: {src.Region}, headerFormat: {src.Format.Name()},
+			},
+		})
+		bodies[part].Reset()
+	}
+	var ev event.Event
+	for i, line := range lines {
+		if len(line) == 0 {
+			continue
+		}
+		if p.Parse(line, &ev) != nil {
+			res.Rejected++
+			continue
+		}
+		part := partitionOf(ev.IP)
+		if bodies[part] == nil {
+			bodies[part] = &bytes.Buffer{}
+		}
+		if bodies[part].Len()+len(line)+24 > maxMessage {
+			flush(part)
+		}
+		bodies[part].WriteString(strconv.FormatInt(firstLine+int64(i), 10))
+		bodies[part].WriteByte('\t')
+		bodies[part].Write(line)
+		bodies[part].WriteByte('\n')
+		res.Accepted++
+	}
+	for part := range bodies {
+		flush(part)
+	}
+	if len(msgs) == 0 {
+		return res, nil
+	}
+	if _, err := b.PublishBatch(ctx, msgs); err != nil {
+		return Result{Rejected: res.Rejected}, fmt.Errorf("store events on the bus: %w", err)
+	}
+	return res, nil
+}
+
+// Batch is one bus message of events, decoded.
+type Batch struct {
+	AssetID int64
+	Region  string
+	Format  string
+	Lines   []Line
+}
+
+// Line is one raw log line with its number in its source.
+type Line struct {
+	N    int64
+	Text []byte
+}
+
+// Decode reads a message written by Publish.
+func Decode(m bus.Msg) (Batch, error) {
+	var bt Batch
+	get := func(k string) string {
+		if v := m.Header[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	id, err := strconv.ParseInt(get(headerAsset), 10, 64)
+	if err != nil {
+		return bt, fmt.Errorf("event batch without an asset id: %w", err)
+	}
+	bt.AssetID, bt.Region, bt.Format = id, get(headerRegion), get(headerFormat)
+	data := m.Data
+	for len(data) > 0 {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			nl = len(data)
+		}
+		rec := data[:nl]
+		data = data[min(nl+1, len(data)):]
+		tab := bytes.IndexByte(rec, '\t')
+		if tab < 0 {
+			return bt, fmt.Errorf("event batch: malformed record")
+		}
+		n, err := strconv.ParseInt(string(rec[:tab]), 10, 64)
+		if err != nil {
+			return bt, fmt.Errorf("event batch: bad line number: %w", err)
+		}
+		bt.Lines = append(bt.Lines, Line{N: n, Text: rec[tab+1:]})
+	}
+	return bt, nil
+}
