@@ -74,7 +74,7 @@ type Config struct {
 	// EventRetention is how long raw events are kept (default 72h).
 	EventRetention time.Duration
 	// EventMaxBytes caps the events stream; the oldest events are discarded
-	// beyond it (default 4 GiB, negative for no cap). The server must have
+	// beyond it (default 1 GiB, negative for no cap). The server must have
 	// this much storage available or Open fails.
 	EventMaxBytes int64
 	// AlertRetention and DecisionRetention default to 30 days.
