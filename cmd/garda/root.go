@@ -65,7 +65,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
-		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(), bouncerCmd(), decisionCmd(),
+		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(), bouncerCmd(), decisionCmd(), detectCmd(), ingestCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -97,6 +97,8 @@ func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().StringVar(&cfg.NATS, "nats", envOr("GARDA_NATS", ""), "NATS: empty for the embedded JetStream server, or nats:// URL(s) (GARDA_NATS)")
 	cmd.Flags().StringVar(&cfg.TLSCert, "tls-cert", envOr("GARDA_TLS_CERT", ""), "serve HTTPS with this certificate file (GARDA_TLS_CERT)")
 	cmd.Flags().StringVar(&cfg.TLSKey, "tls-key", envOr("GARDA_TLS_KEY", ""), "the certificate's key file (GARDA_TLS_KEY)")
+	cmd.Flags().BoolVar(&cfg.Detect, "detect", envOr("GARDA_DETECT", "true") == "true", "run live detection on this instance (GARDA_DETECT)")
+	cmd.Flags().StringVar(&cfg.SyslogAddr, "syslog-addr", envOr("GARDA_SYSLOG_ADDR", ""), "receive syslog (RFC 3164/5424) on this address, UDP and TCP (GARDA_SYSLOG_ADDR)")
 }
 
 func logger(w io.Writer) *slog.Logger {

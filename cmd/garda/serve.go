@@ -14,16 +14,22 @@ import (
 
 func serveCmd() *cobra.Command {
 	var cfg platform.Config
+	var ef engineFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the platform: API, web UI, bus",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Version = version
+			var err error
+			if cfg.Engine, err = ef.options(); err != nil {
+				return err
+			}
 			return serve(cmd, cfg, nil)
 		},
 	}
 	serverFlags(cmd, &cfg)
+	ef.add(cmd)
 	return cmd
 }
 
@@ -67,6 +73,7 @@ func natsName(url string) string {
 
 func demoCmd() *cobra.Command {
 	var cfg platform.Config
+	var ef engineFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the platform on a fresh data dir seeded with the demo world",
@@ -87,6 +94,10 @@ interrupted. It needs no terminal.`,
 			}
 			if abs, err := filepath.Abs(cfg.DataDir); err == nil {
 				cfg.DataDir = abs
+			}
+			var err error
+			if cfg.Engine, err = ef.options(); err != nil {
+				return err
 			}
 			return serve(cmd, cfg, func(p *platform.Platform, url string) error {
 				w, err := demo.Seed(cmd.Context(), p.DB, cfg.DataDir)
@@ -112,6 +123,7 @@ interrupted. It needs no terminal.`,
 		},
 	}
 	serverFlags(cmd, &cfg)
+	ef.add(cmd)
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/policy"
 )
 
@@ -58,7 +59,18 @@ type Signal struct {
 	Time      time.Time
 	Count     int // events this signal stands for (the first signal of a firing carries the whole window)
 	Line      int64
-	Fields    map[string]string // the event, as ECS fields
+	Fields    map[string]string // the event, as ECS fields; or nil and Event set
+	// Event, when Fields is nil, is the event itself: valid only while the
+	// signal is being added, and copied to Fields only if kept as evidence.
+	Event *event.Event
+}
+
+// fields returns the signal's event as ECS fields.
+func (s Signal) fields() map[string]string {
+	if s.Fields == nil && s.Event != nil {
+		return s.Event.Map()
+	}
+	return s.Fields
 }
 
 // Key is the aggregation key: same scenario, source and asset.
@@ -159,8 +171,10 @@ func merge(a *Alert, s Signal) {
 			a.RuleIDs = append(a.RuleIDs, id)
 		}
 	}
-	if s.Fields != nil && len(a.Evidence) < MaxEvidence {
-		a.Evidence = append(a.Evidence, Evidence{Seq: len(a.Evidence) + 1, At: s.Time, Line: s.Line, Fields: s.Fields})
+	if len(a.Evidence) < MaxEvidence {
+		if f := s.fields(); f != nil {
+			a.Evidence = append(a.Evidence, Evidence{Seq: len(a.Evidence) + 1, At: s.Time, Line: s.Line, Fields: f})
+		}
 	}
 }
 

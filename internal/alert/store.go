@@ -333,3 +333,29 @@ func OpenByProvince(ctx context.Context, q store.Querier, who auth.Principal) (m
 	}
 	return out, rows.Err()
 }
+
+// Brief reads alerts by id for the platform itself (no visibility rule:
+// callers are detection and decision making, never a person's request).
+func Brief(ctx context.Context, q store.Querier, ids []int64) ([]Alert, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE a.id IN (`+store.In(len(ids))+`) ORDER BY a.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []Alert
+	for rows.Next() {
+		a, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/web"
 )
@@ -30,6 +32,13 @@ type Config struct {
 	TLSCert  string // serve HTTPS with this certificate and key
 	TLSKey   string
 	Version  string
+	// Detect runs live detection on this instance (it shares the stream's
+	// partitions with the other instances that do).
+	Detect bool
+	// Engine is the detection engine's configuration.
+	Engine detect.Options
+	// SyslogAddr, when set, receives syslog over UDP and TCP.
+	SyslogAddr string
 }
 
 // Platform is an open instance.
@@ -130,6 +139,31 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn),
+	}
+	if p.Config.Detect {
+		eng, err := detect.New(p.Config.Engine)
+		if err != nil {
+			return err
+		}
+		host, _ := os.Hostname()
+		d := &pipeline.Detector{DB: p.DB, Bus: p.Bus, Engine: eng, Log: p.Log.With("component", "detect"), Metrics: p.Metrics,
+			Holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), ln.Addr()), Decide: true}
+		dctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); d.Run(dctx) }()
+		defer func() { stop(); <-done }()
+	}
+	if p.Config.SyslogAddr != "" {
+		sl := &pipeline.Syslog{DB: p.DB, Bus: p.Bus, Log: p.Log.With("component", "syslog")}
+		sctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := sl.Serve(sctx, p.Config.SyslogAddr); err != nil && sctx.Err() == nil {
+				p.Log.Error("syslog listener stopped", "err", err)
+			}
+		}()
+		defer func() { stop(); <-done }()
 	}
 	errc := make(chan error, 1)
 	go func() {

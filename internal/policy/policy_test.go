@@ -280,6 +280,7 @@ func TestCan(t *testing.T) {
 		Report:          ".xx.x..",
 		ShiftLog:        ".xx.x..",
 		Takedown:        ".x....x",
+		Ingest:          "xxx....",
 		Read:            "xxxxxxx",
 	}
 	cols := []Role{RoleAdmin, RoleCoordinator, RoleAnalyst, RoleResponder, RoleOperator, RoleViewer, RoleLiaison}
@@ -311,8 +312,8 @@ func TestCan(t *testing.T) {
 			}
 		}
 	}
-	if granted != 36 {
-		t.Errorf("grid grants %d role/action pairs, want 36", granted)
+	if granted != 39 {
+		t.Errorf("grid grants %d role/action pairs, want 39", granted)
 	}
 	for _, r := range cols {
 		if Can(r, "") || Can(r, "delete_everything") || Can(r, "READ") {

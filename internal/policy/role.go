@@ -71,6 +71,9 @@ const (
 	// Liaison.
 	Takedown Action = "takedown"
 
+	// Log shipping: sending an asset's logs to the ingest endpoint.
+	Ingest Action = "ingest"
+
 	// Reading; every role has it, and what it reaches is decided by CanRead.
 	Read Action = "read"
 )
@@ -102,6 +105,7 @@ var permissions = map[Action][]Role{
 	Report:          {RoleCoordinator, RoleAnalyst, RoleOperator},
 	ShiftLog:        {RoleCoordinator, RoleAnalyst, RoleOperator},
 	Takedown:        {RoleCoordinator, RoleLiaison},
+	Ingest:          {RoleAdmin, RoleCoordinator, RoleAnalyst},
 	Read:            {RoleAdmin, RoleCoordinator, RoleAnalyst, RoleResponder, RoleOperator, RoleViewer, RoleLiaison},
 }
 
@@ -115,6 +119,7 @@ func Actions() []Action {
 		Triage, Investigate, WorkTask,
 		Report, ShiftLog,
 		Takedown,
+		Ingest,
 		Read,
 	}
 }

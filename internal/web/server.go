@@ -52,6 +52,8 @@ type Server struct {
 	requests  *metrics.Counter
 	latency   *metrics.Histogram
 	pages     *pages
+	// ingestSlots bounds concurrent ingest requests (back-pressure).
+	ingestSlots chan struct{}
 }
 
 // New builds the server and registers every route.
@@ -72,6 +74,7 @@ func New(d Deps) (*Server, error) {
 			"HTTP requests answered, by route and status code.", "route", "code"),
 		latency: d.Metrics.Histogram("garda_http_request_duration_seconds",
 			"Time to answer HTTP requests, by route.", metrics.DefaultBuckets, "route"),
+		ingestSlots: make(chan struct{}, 4),
 	}
 	p, err := newPages(s)
 	if err != nil {

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/detect/scenario"
+	"github.com/garda-id/garda/internal/event"
+	"github.com/garda-id/garda/internal/ingest"
+	"github.com/garda-id/garda/internal/ingest/format"
+)
+
+func detectCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "detect", Short: "Run the detection engine offline"}
+	cmd.AddCommand(replayCmd())
+	return cmd
+}
+
+// engineFlags are the detection settings shared by replay and serve.
+type engineFlags struct {
+	scenarios string
+	sigmaDir  string
+	noCRS     bool
+}
+
+func (f *engineFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.scenarios, "scenarios", envOr("GARDA_SCENARIOS", ""), "YAML file of scenario thresholds over the defaults (GARDA_SCENARIOS)")
+	cmd.Flags().StringVar(&f.sigmaDir, "sigma", envOr("GARDA_SIGMA", ""), "directory of Sigma rules instead of the built-in SigmaHQ web rules (GARDA_SIGMA)")
+	cmd.Flags().BoolVar(&f.noCRS, "no-crs", false, "skip the OWASP CRS check (for measurements)")
+}
+
+func (f *engineFlags) options() (detect.Options, error) {
+	cfg, err := scenario.LoadConfig(f.scenarios)
+	if err != nil {
+		return detect.Options{}, err
+	}
+	opts := detect.Options{Scenarios: &cfg, NoCRS: f.noCRS}
+	if f.sigmaDir != "" {
+		opts.Sigma = os.DirFS(f.sigmaDir)
+	}
+	return opts, nil
+}
+
+func (f *engineFlags) engine() (*detect.Engine, error) {
+	opts, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	return detect.New(opts)
+}
+
+func replayCmd() *cobra.Command {
+	var ef engineFlags
+	var formatName, flaggedPath string
+	var perEvent bool
+	var workers int
+	var cpuProfile string
+	cmd := &cobra.Command{
+		Use:   "replay [--format nginx] FILE...",
+		Short: "Detect over log files and print the alerts as JSON lines",
+		Long: `replay runs every rule and scenario over log files (plain or gzip, "-" for stdin) as the live
+pipeline does, and prints the aggregated alerts as JSON lines on stdout. With --per-event it prints
+instead one line per event that raised a signal: its line number, scenarios and rule ids. A summary
+(lines, rejected, lines per second) goes to stderr.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			f, ok := format.Lookup(formatName)
+			if !ok {
+				return fmt.Errorf("unknown format %q (one of %s)", formatName, strings.Join(format.Names(), ", "))
+			}
+			if cpuProfile != "" {
+				pf, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer pf.Close()
+				pprof.StartCPUProfile(pf)
+				defer pprof.StopCPUProfile()
+			}
+			start := time.Now()
+			eng, err := ef.engine()
+			if err != nil {
+				return err
+			}
+			loaded := time.Since(start)
+			out := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<16)
+			defer out.Flush()
+			enc := json.NewEncoder(out)
+			opts := detect.ReplayOptions{Format: f, Workers: workers}
+			if perEvent {
+				opts.PerEvent = func(ev *event.Event, sigs []alert.Signal) {
+					type hit struct {
+						File      string   `json:"file"`
+						Line      int64    `json:"line"`
+						SourceIP  string   `json:"source_ip"`
+						Scenarios []string `json:"scenarios"`
+						RuleIDs   []string `json:"rule_ids"`
+					}
+					h := hit{File: opts.Asset, Line: ev.Line, SourceIP: sigs[0].SourceIP, Scenarios: []string{}, RuleIDs: []string{}}
+					for _, s := range sigs {
+						h.Scenarios = append(h.Scenarios, s.Scenario)
+						h.RuleIDs = append(h.RuleIDs, s.RuleIDs...)
+					}
+					enc.Encode(h)
+				}
+			}
+			var total detect.ReplayResult
+			flagged := map[string]bool{}
+			for _, name := range files {
+				r, closeFn, err := openLog(cmd, name)
+				if err != nil {
+					return err
+				}
+				opts.Asset = ""
+				if perEvent {
+					opts.Asset = name
+				}
+				res, err := eng.Replay(cmd.Context(), r, opts)
+				closeFn()
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				total.Lines += res.Lines
+				total.Accepted += res.Accepted
+				for i := range res.Rejected {
+					total.Rejected[i] += res.Rejected[i]
+				}
+				for _, a := range res.Alerts {
+					a.Evidence = trimEvidence(a.Evidence)
+					if !perEvent {
+						enc.Encode(a)
+					}
+					if a.SourceIP != "" {
+						flagged[a.SourceIP] = true
+					}
+				}
+				total.Alerts = append(total.Alerts, res.Alerts...)
+			}
+			elapsed := time.Since(start)
+			if flaggedPath != "" {
+				ips := make([]string, 0, len(flagged))
+				for ip := range flagged {
+					ips = append(ips, ip)
+				}
+				sort.Strings(ips)
+				if err := os.WriteFile(flaggedPath, []byte(strings.Join(ips, "\n")+"\n"), 0o644); err != nil {
+					return err
+				}
+			}
+			summary := map[string]any{
+				"lines": total.Lines, "accepted": total.Accepted, "rejected": total.RejectedTotal(),
+				"rejected_by_reason": rejectedByReason(total.Rejected),
+				"alerts":             len(total.Alerts), "flagged_ips": len(flagged),
+				"seconds": round3(elapsed.Seconds()), "rules_load_seconds": round3(loaded.Seconds()),
+				"lines_per_second": int64(float64(total.Lines) / max(elapsed.Seconds(), 1e-9)),
+				"sigma_rules":      eng.SigmaRules(),
+			}
+			b, _ := json.Marshal(summary)
+			fmt.Fprintln(cmd.ErrOrStderr(), string(b))
+			return nil
+		},
+	}
+	ef.add(cmd)
+	cmd.Flags().StringVar(&formatName, "format", "nginx", "log format: "+strings.Join(format.Names(), ", "))
+	cmd.Flags().BoolVar(&perEvent, "per-event", false, "print one line per matched event instead of the alerts")
+	cmd.Flags().StringVar(&flaggedPath, "flagged", "", "also write the flagged source addresses to this file, one per line")
+	cmd.Flags().IntVar(&workers, "workers", 0, "parallel inspectors (0: one per CPU)")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile here (for performance work)")
+	return cmd
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000)) / 1000 }
+
+func rejectedByReason(r [ingest.NumReasons]int64) map[string]int64 {
+	m := map[string]int64{}
+	for i, n := range r {
+		if n > 0 {
+			m[ingest.Reason(i).String()] = n
+		}
+	}
+	return m
+}
+
+// trimEvidence keeps an alert's first few events on a replay's output.
+func trimEvidence(ev []alert.Evidence) []alert.Evidence {
+	if len(ev) > 3 {
+		return ev[:3]
+	}
+	return ev
+}
+
+// openLog opens a file, "-" for stdin, un-gzipping .gz files and gzip input.
+func openLog(cmd *cobra.Command, name string) (io.Reader, func(), error) {
+	var r io.Reader
+	closeFn := func() {}
+	if name == "-" {
+		r = cmd.InOrStdin()
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, closeFn = f, func() { f.Close() }
+	}
+	br := bufio.NewReaderSize(r, 1<<20)
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			closeFn()
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return zr, closeFn, nil
+	}
+	return br, closeFn, nil
+}

@@ -1,0 +1,216 @@
+// Package detect is Garda's one detection engine, used live (a bus
+// consumer per partition) and offline (`garda detect replay`): per event,
+// stateless checks (SigmaHQ rules, OWASP CRS through Coraza behind a cheap
+// prefilter) run in parallel, then behaviour scenarios keep per-client
+// windows in event order. What it finds leaves as alert signals. It must
+// never reorder one client's events, and never let a benign request pay
+// for Coraza.
+package detect
+
+import (
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/detect/crs"
+	"github.com/garda-id/garda/internal/detect/rules"
+	"github.com/garda-id/garda/internal/detect/scenario"
+	"github.com/garda-id/garda/internal/detect/sigma"
+	"github.com/garda-id/garda/internal/event"
+)
+
+// Options configure an Engine. The zero value uses the built-in rules and
+// thresholds.
+type Options struct {
+	Sigma      fs.FS            // Sigma rules; nil = the embedded SigmaHQ rules
+	Scenarios  *scenario.Config // nil = the default thresholds
+	CRS        crs.Options
+	NoCRS      bool   // skip CRS (for measurements)
+	SigmaLevel string // lowest Sigma rule level that raises alerts; "" = medium
+	// ProxyRules also raises alerts from Sigma's proxy rules. They are
+	// written for outbound proxy logs; on a web server's own access log
+	// several fire on ordinary visitors (crawlers' and bare browser user
+	// agents), so by default only webserver rules raise alerts.
+	ProxyRules bool
+}
+
+// Engine holds the compiled rules; it is safe for concurrent use, and
+// hands out an Inspector per worker and a Shard per partition.
+type Engine struct {
+	sigma     *sigma.Set
+	sigmaDefs map[*sigma.Rule]*scenario.Def
+	crs       *crs.Detector
+	scenarios scenario.Config
+}
+
+// New compiles the rules.
+func New(opts Options) (*Engine, error) {
+	fsys := opts.Sigma
+	if fsys == nil {
+		fsys = rules.Sigma()
+	}
+	rs, err := sigma.LoadFS(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("load sigma rules: %w", err)
+	}
+	minLevel := levelRank(opts.SigmaLevel)
+	if opts.SigmaLevel == "" {
+		minLevel = levelRank("medium")
+	}
+	var kept []*sigma.Rule
+	for _, r := range rs {
+		if levelRank(r.Level) >= minLevel && (opts.ProxyRules || r.Logsource.Category != "proxy") {
+			kept = append(kept, r)
+		}
+	}
+	set, err := sigma.Compile(kept, sigma.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("compile sigma rules: %w", err)
+	}
+	e := &Engine{sigma: set, sigmaDefs: map[*sigma.Rule]*scenario.Def{}, scenarios: scenario.DefaultConfig()}
+	if opts.Scenarios != nil {
+		e.scenarios = *opts.Scenarios
+	}
+	if err := e.scenarios.Validate(); err != nil {
+		return nil, err
+	}
+	for _, r := range set.Rules() {
+		d := &scenario.Def{ID: "sigma-" + r.ID, Title: r.Title, Severity: severityOf(r.Level), Tactic: "sigma"}
+		if len(r.Techniques) > 0 {
+			d.Technique = r.Techniques[0]
+		}
+		e.sigmaDefs[r] = d
+	}
+	if !opts.NoCRS {
+		if e.crs, err = crs.New(opts.CRS); err != nil {
+			return nil, fmt.Errorf("load OWASP CRS: %w", err)
+		}
+	}
+	return e, nil
+}
+
+// SigmaRules is how many Sigma rules raise alerts.
+func (e *Engine) SigmaRules() int { return e.sigma.Len() }
+
+func levelRank(l string) int {
+	switch strings.ToLower(l) {
+	case "informational":
+		return 1
+	case "low":
+		return 2
+	case "medium":
+		return 3
+	case "high":
+		return 4
+	case "critical":
+		return 5
+	}
+	return 0
+}
+
+func severityOf(level string) string {
+	switch strings.ToLower(level) {
+	case "critical":
+		return "critical"
+	case "high":
+		return "high"
+	case "medium":
+		return "medium"
+	}
+	return "low"
+}
+
+// Finding is what the stateless checks found in one event.
+type Finding struct {
+	Classes  scenario.Class
+	CRSRules []int
+	Sigma    []*sigma.Rule
+}
+
+// Inspector runs the stateless checks; one per goroutine.
+type Inspector struct {
+	e *Engine
+	m *sigma.Matcher
+}
+
+// NewInspector makes an inspector.
+func (e *Engine) NewInspector() *Inspector { return &Inspector{e: e, m: e.sigma.NewMatcher()} }
+
+// Inspect checks one event. The finding's slices are valid until the next
+// call (they reuse the inspector's buffers).
+func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
+	f.Sigma = in.m.Match(ev, f.Sigma[:0])
+	f.Classes, f.CRSRules = 0, f.CRSRules[:0]
+	if in.e.crs == nil || ev.Dataset == "system.auth" {
+		return
+	}
+	r := in.e.crs.Detect(ev)
+	if !r.Inspected {
+		return
+	}
+	if r.Classes.Has(crs.Scanner) {
+		f.Classes |= scenario.Scanner // a scanner user agent is a finding on its own
+	}
+	if !r.Attack {
+		return
+	}
+	f.CRSRules = append(f.CRSRules, r.RuleIDs...)
+	for _, c := range r.Classes.List() {
+		f.Classes |= classOf[c]
+	}
+}
+
+var classOf = map[crs.Class]scenario.Class{
+	crs.SQLi: scenario.SQLi, crs.XSS: scenario.XSS, crs.RCE: scenario.RCE, crs.LFI: scenario.Traversal,
+	crs.RFI: scenario.RFI, crs.PHP: scenario.PHP, crs.Java: scenario.Java, crs.SessionFixation: scenario.SessionFixation,
+	crs.Protocol: scenario.Protocol, crs.Scanner: scenario.Scanner, crs.Generic: scenario.Generic,
+}
+
+// Shard keeps the behaviour state of one partition of clients; it must
+// see their events in order, from one goroutine.
+type Shard struct {
+	e    *Engine
+	sc   *scenario.Engine
+	sigs []scenario.Signal
+}
+
+// NewShard makes a shard.
+func (e *Engine) NewShard() *Shard { return &Shard{e: e, sc: scenario.New(e.scenarios)} }
+
+// Clients is how many clients the shard keeps state for.
+func (s *Shard) Clients() int { return s.sc.Clients() }
+
+// Observe feeds one inspected event and calls emit for each alert signal.
+func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
+	s.sigs = s.sc.Observe(ev, f.Classes, s.sigs[:0])
+	for _, sg := range s.sigs {
+		emit(s.signal(sg.Scenario, ev, sg.Count, f))
+	}
+	for _, r := range f.Sigma {
+		emit(s.signal(s.e.sigmaDefs[r], ev, 1, f))
+	}
+}
+
+func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) alert.Signal {
+	sg := alert.Signal{
+		Scenario: d.ID, Title: d.Title, Severity: d.Severity, Technique: d.Technique,
+		SourceIP: ev.Get(event.SourceIP), UserName: ev.Get(event.UserName), Region: ev.Region,
+		Time: ev.Time, Count: count, Line: ev.Line, Event: ev,
+	}
+	if sg.SourceIP == "" && ev.IP.IsValid() {
+		sg.SourceIP = ev.IP.String()
+	}
+	if id, err := strconv.ParseInt(ev.Asset, 10, 64); err == nil {
+		sg.AssetID = id
+	}
+	if strings.HasPrefix(d.ID, "sigma-") {
+		sg.RuleIDs = []string{strings.TrimPrefix(d.ID, "sigma-")}
+	} else if len(f.CRSRules) > 0 && d.Tactic == "initial-access" || d == scenario.PathTraversal {
+		for _, id := range f.CRSRules {
+			sg.RuleIDs = append(sg.RuleIDs, strconv.Itoa(id))
+		}
+	}
+	return sg
+}

@@ -1,0 +1,248 @@
+package detect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/event"
+	"github.com/garda-id/garda/internal/ingest"
+	"github.com/garda-id/garda/internal/ingest/format"
+)
+
+// ReplayOptions configure an offline replay.
+type ReplayOptions struct {
+	Format  format.Format
+	Asset   string // stamped on every event (its id as text), optional
+	Region  string
+	Workers int // parallel inspectors; 0 = GOMAXPROCS
+	// PerEvent, when set, is called in line order for every event that
+	// raised a signal, with those signals.
+	PerEvent func(ev *event.Event, sigs []alert.Signal)
+}
+
+// ReplayResult is what a replay read and found.
+type ReplayResult struct {
+	Lines    int64                    `json:"lines"`
+	Accepted int64                    `json:"accepted"`
+	Rejected [ingest.NumReasons]int64 `json:"-"`
+	Alerts   []*alert.Alert           `json:"-"`
+}
+
+// RejectedTotal sums the rejected lines.
+func (r ReplayResult) RejectedTotal() int64 {
+	var n int64
+	for _, v := range r.Rejected {
+		n += v
+	}
+	return n
+}
+
+// MaxLine is the longest line a replay accepts; longer ones are rejected.
+const MaxLine = 1 << 20
+
+const blockSize = 1 << 20
+
+// item is one accepted line's event and what inspection found in it.
+type item struct {
+	ev event.Event
+	f  Finding
+}
+
+// block is a run of whole lines and, once inspected, their events.
+type block struct {
+	seq      int
+	data     []byte
+	first    int64 // line number of the first line
+	items    []item
+	lines    int64
+	rejected [ingest.NumReasons]int64
+}
+
+var blockPool = sync.Pool{New: func() any { return &block{data: make([]byte, 0, blockSize+4096)} }}
+
+// Replay reads a log, detects over it in parallel and in line order for
+// the behaviour scenarios, and returns the aggregated alerts.
+func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (ReplayResult, error) {
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	todo := make(chan *block, workers*2)
+	done := make(chan *block, workers*2)
+	var readErr error
+	go func() {
+		defer close(todo)
+		readErr = split(ctx, r, todo)
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := e.NewInspector()
+			p := ingest.Parser{Format: opts.Format, Asset: opts.Asset, Region: opts.Region}
+			for b := range todo {
+				e.inspectBlock(in, &p, b)
+				select {
+				case done <- b:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+
+	// In order: behaviour scenarios and aggregation.
+	var res ReplayResult
+	shard := e.NewShard()
+	agg := alert.NewAggregator()
+	pending := map[int]*block{}
+	next := 0
+	var sigs []alert.Signal
+	emit := func(s alert.Signal) { sigs = append(sigs, s) }
+	for b := range done {
+		pending[b.seq] = b
+		for {
+			b, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			res.Lines += b.lines
+			for i := range b.rejected {
+				res.Rejected[i] += b.rejected[i]
+			}
+			for i := range b.items {
+				ev := &b.items[i].ev
+				res.Accepted++
+				sigs = sigs[:0]
+				shard.Observe(ev, &b.items[i].f, emit)
+				for _, s := range sigs {
+					agg.Add(s)
+				}
+				if opts.PerEvent != nil && len(sigs) > 0 {
+					opts.PerEvent(ev, sigs)
+				}
+			}
+			b.items = b.items[:0]
+			blockPool.Put(b)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if readErr != nil {
+		return res, readErr
+	}
+	res.Alerts = agg.Alerts()
+	return res, nil
+}
+
+// inspectBlock parses and inspects every line of a block.
+func (e *Engine) inspectBlock(in *Inspector, p *ingest.Parser, b *block) {
+	data := b.data
+	n := b.first
+	for len(data) > 0 {
+		nl := bytes.IndexByte(data, '\n')
+		var line []byte
+		if nl < 0 {
+			line, data = data, nil
+		} else {
+			line, data = data[:nl], data[nl+1:]
+		}
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		n++
+		if len(line) == 0 {
+			continue
+		}
+		b.lines++
+		if len(line) > MaxLine {
+			b.rejected[ingest.TooLong]++
+			continue
+		}
+		if len(b.items) == cap(b.items) {
+			b.items = append(b.items, item{})
+		} else {
+			b.items = b.items[:len(b.items)+1]
+		}
+		it := &b.items[len(b.items)-1]
+		if err := p.Parse(line, &it.ev); err != nil {
+			if errors.Is(err, ingest.ErrBinary) {
+				b.rejected[ingest.Binary]++
+			} else {
+				b.rejected[ingest.Unparseable]++
+			}
+			b.items = b.items[:len(b.items)-1]
+			continue
+		}
+		it.ev.Line = n
+		in.Inspect(&it.ev, &it.f)
+	}
+}
+
+// split cuts the input into blocks of whole lines. A line longer than
+// MaxLine is passed on whole (and rejected by the inspector) however long
+// it is, without holding more than one such line.
+func split(ctx context.Context, r io.Reader, out chan<- *block) error {
+	seq := 0
+	var line int64
+	var carry []byte
+	send := func(data []byte) error {
+		b := blockPool.Get().(*block)
+		b.seq, b.first, b.lines, b.rejected = seq, line, 0, [ingest.NumReasons]int64{}
+		b.data = append(b.data[:0], data...)
+		seq++
+		line += int64(bytes.Count(data, []byte{'\n'}))
+		select {
+		case out <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	buf := make([]byte, blockSize)
+	for {
+		n, err := io.ReadFull(r, buf)
+		chunk := buf[:n]
+		if len(carry) > 0 {
+			chunk = append(carry, chunk...)
+			carry = carry[:0]
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			if len(chunk) > 0 {
+				if serr := send(chunk); serr != nil {
+					return serr
+				}
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		cut := bytes.LastIndexByte(chunk, '\n')
+		if cut < 0 {
+			// No line end in a whole block: a very long line. Keep at most
+			// MaxLine+1 bytes of it, enough to know it is too long.
+			if len(chunk) > MaxLine+1 {
+				chunk = chunk[:MaxLine+1]
+			}
+			carry = append(carry[:0], chunk...)
+			continue
+		}
+		if serr := send(chunk[:cut+1]); serr != nil {
+			return serr
+		}
+		carry = append(carry[:0], chunk[cut+1:]...)
+	}
+}

@@ -1,0 +1,182 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/decision"
+	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/event"
+	"github.com/garda-id/garda/internal/ingest"
+	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/lease"
+	"github.com/garda-id/garda/internal/metrics"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// Lease timing: a partition's holder renews every leaseRenew; an instance
+// that stops renewing loses it after leaseTTL.
+const (
+	leaseTTL   = 20 * time.Second
+	leaseRenew = 5 * time.Second
+)
+
+// Detector runs live detection: it holds the leases of as many partitions
+// as it can and consumes each held partition's events in order.
+type Detector struct {
+	DB      *store.DB
+	Bus     *bus.Bus
+	Engine  *detect.Engine
+	Log     *slog.Logger
+	Metrics *metrics.Registry
+	Holder  string // this instance's name in the lease table
+	Decide  bool   // turn new alerts into decisions by the scenario policy
+
+	mu       sync.Mutex
+	running  map[int]func() // partition -> stop
+	events   *metrics.Counter
+	alerts   *metrics.Counter
+	rejected *metrics.Counter
+}
+
+// Run takes and keeps partitions until ctx ends, then gives them back.
+func (d *Detector) Run(ctx context.Context) error {
+	d.running = map[int]func(){}
+	if d.Metrics != nil {
+		d.events = d.Metrics.Counter("garda_detect_events_total", "Events inspected by live detection.")
+		d.alerts = d.Metrics.Counter("garda_detect_alerts_total", "Alerts raised by live detection, by scenario.", "scenario")
+		d.rejected = d.Metrics.Counter("garda_detect_rejected_lines_total", "Lines on the bus that no format could read.")
+	}
+	tick := time.NewTicker(leaseRenew)
+	defer tick.Stop()
+	for {
+		d.balance(ctx)
+		select {
+		case <-ctx.Done():
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			for p, stop := range d.running {
+				stop()
+				lease.Release(context.Background(), d.DB, leaseName(p), d.Holder)
+			}
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func leaseName(p int) string { return "detect-p" + strconv.Itoa(p) }
+
+// balance renews or takes each partition's lease and starts or stops its
+// consumer to match.
+func (d *Detector) balance(ctx context.Context) {
+	for p := range Partitions {
+		held, err := lease.Acquire(ctx, d.DB, leaseName(p), d.Holder, leaseTTL)
+		if err != nil {
+			d.Log.Warn("detection lease", "partition", p, "err", err)
+			held = false
+		}
+		d.mu.Lock()
+		stop, running := d.running[p]
+		d.mu.Unlock()
+		switch {
+		case held && !running:
+			if err := d.start(ctx, p); err != nil {
+				d.Log.Error("start detection", "partition", p, "err", err)
+				lease.Release(ctx, d.DB, leaseName(p), d.Holder)
+			}
+		case !held && running:
+			stop()
+			d.mu.Lock()
+			delete(d.running, p)
+			d.mu.Unlock()
+			d.Log.Info("detection partition handed over", "partition", p)
+		}
+	}
+}
+
+// start consumes one partition with one worker: a client's events are
+// then seen in order by the one shard that keeps its windows.
+func (d *Detector) start(ctx context.Context, p int) error {
+	shard := d.Engine.NewShard()
+	in := d.Engine.NewInspector()
+	filter := d.Bus.Subject(bus.Events, "p"+strconv.Itoa(p)) + ".>"
+	stop, err := d.Bus.Consume(ctx, bus.Events, leaseName(p), filter, func(ctx context.Context, m bus.Msg) error {
+		return d.handle(ctx, m, in, shard)
+	}, bus.WithWorkers(1), bus.WithMaxAckPending(64))
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.running[p] = stop
+	d.mu.Unlock()
+	d.Log.Info("detection partition taken", "partition", p, "holder", d.Holder)
+	return nil
+}
+
+// handle detects over one batch and stores what it found; the message is
+// acknowledged only after the alerts are stored.
+func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, shard *detect.Shard) error {
+	bt, err := Decode(m)
+	if err != nil {
+		return bus.Permanent(err)
+	}
+	f, ok := format.Lookup(bt.Format)
+	if !ok {
+		return bus.Permanent(fmt.Errorf("event batch in unknown format %q", bt.Format))
+	}
+	p := ingest.Parser{Format: f, Asset: strconv.FormatInt(bt.AssetID, 10), Region: bt.Region}
+	items := make([]struct {
+		ev event.Event
+		f  detect.Finding
+	}, len(bt.Lines))
+	var sigs []alert.Signal
+	emit := func(s alert.Signal) { sigs = append(sigs, s) }
+	n := 0
+	for _, l := range bt.Lines {
+		it := &items[n]
+		if p.Parse(l.Text, &it.ev) != nil {
+			if d.rejected != nil {
+				d.rejected.Inc()
+			}
+			continue
+		}
+		it.ev.Line = l.N
+		in.Inspect(&it.ev, &it.f)
+		shard.Observe(&it.ev, &it.f, emit)
+		n++
+	}
+	if d.events != nil {
+		d.events.Add(float64(n))
+	}
+	created, updated, err := alert.Record(ctx, d.DB, sigs)
+	if err != nil {
+		return fmt.Errorf("record alerts: %w", err)
+	}
+	alert.Notify(ctx, d.Bus, d.Log, append(created, updated...)...)
+	if len(created) == 0 {
+		return nil
+	}
+	raised, err := alert.Brief(ctx, d.DB, created)
+	if err != nil {
+		return err
+	}
+	for _, a := range raised {
+		if d.alerts != nil {
+			d.alerts.Inc(a.Scenario)
+		}
+		if !d.Decide || a.SourceIP == "" {
+			continue
+		}
+		if _, err := decision.Decide(ctx, d.DB, decision.Proposal{IP: a.SourceIP, Scenario: a.Scenario, AlertID: a.ID, Region: a.Region, Asset: a.AssetID}); err != nil {
+			d.Log.Warn("decision for alert", "alert", a.ID, "err", err)
+		}
+	}
+	return nil
+}

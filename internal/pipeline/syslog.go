@@ -1,0 +1,154 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/event"
+	"github.com/garda-id/garda/internal/ingest"
+	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// Syslog receives syslog messages and puts them into the pipeline as
+// events of the asset whose hostnames include the sender's host name.
+// Messages from hosts that are no asset are counted and dropped.
+type Syslog struct {
+	DB       *store.DB
+	Bus      *bus.Bus
+	Log      *slog.Logger
+	Counters ingest.Counters
+	Unknown  int64 // messages from hosts that are no asset
+
+	mu     sync.Mutex
+	hosts  map[string]Source
+	loaded time.Time
+	pend   map[int64][][]byte
+	srcs   map[int64]Source
+}
+
+// Serve listens on addr (UDP and TCP) until ctx ends.
+func (s *Syslog) Serve(ctx context.Context, addr string) error {
+	f, _ := format.Lookup("auth")
+	l, err := ingest.Listen(ctx, addr, ingest.ListenConfig{Parser: &ingest.Parser{Format: f, Counters: &s.Counters}, Logger: s.Log})
+	if err != nil {
+		return err
+	}
+	s.Log.Info("syslog listening", "tcp", l.TCPAddr(), "udp", l.UDPAddr())
+	s.pend, s.srcs = map[int64][][]byte{}, map[int64]Source{}
+	flushCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-flushCtx.Done():
+				s.flush(context.Background())
+				return
+			case <-t.C:
+				s.flush(flushCtx)
+			}
+		}
+	}()
+	return l.Serve(ctx, func(ev *event.Event) error { return s.take(ctx, ev) })
+}
+
+// take queues one parsed message, as an ECS JSON line, for its asset. It
+// blocks (and so slows TCP senders) while too much is queued.
+func (s *Syslog) take(ctx context.Context, ev *event.Event) error {
+	src, ok := s.sourceOf(ctx, ev.Get(event.HostName))
+	if !ok {
+		s.mu.Lock()
+		s.Unknown++
+		s.mu.Unlock()
+		return nil
+	}
+	fields := ev.Map()
+	fields["@timestamp"] = ev.Time.UTC().Format(time.RFC3339Nano)
+	line, err := json.Marshal(fields)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	s.pend[src.AssetID] = append(s.pend[src.AssetID], line)
+	s.srcs[src.AssetID] = src
+	full := len(s.pend[src.AssetID]) >= ingestBatch
+	s.mu.Unlock()
+	if full {
+		s.flush(ctx)
+	}
+	return nil
+}
+
+const ingestBatch = 2048
+
+func (s *Syslog) flush(ctx context.Context) {
+	s.mu.Lock()
+	pend, srcs := s.pend, s.srcs
+	s.pend, s.srcs = map[int64][][]byte{}, map[int64]Source{}
+	s.mu.Unlock()
+	for id, lines := range pend {
+		if _, err := Publish(ctx, s.Bus, srcs[id], lines, 0, nil); err != nil {
+			s.Log.Error("syslog events not stored", "asset", id, "lines", len(lines), "err", err)
+		}
+	}
+}
+
+// sourceOf finds the asset of a host name, from a map of every asset's
+// host names reloaded each minute.
+func (s *Syslog) sourceOf(ctx context.Context, host string) (Source, bool) {
+	host = strings.ToLower(host)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hosts == nil || time.Since(s.loaded) > time.Minute {
+		hosts, err := assetHosts(ctx, s.DB)
+		if err != nil {
+			s.Log.Warn("syslog: load asset host names", "err", err)
+		} else {
+			s.hosts, s.loaded = hosts, time.Now()
+		}
+	}
+	src, ok := s.hosts[host]
+	if !ok {
+		if i := strings.IndexByte(host, '.'); i > 0 {
+			src, ok = s.hosts[host[:i]]
+		}
+	}
+	return src, ok
+}
+
+func assetHosts(ctx context.Context, db *store.DB) (map[string]Source, error) {
+	rows, err := db.Query(ctx, `SELECT id, region, hostnames FROM assets`)
+	if err != nil {
+		return nil, fmt.Errorf("asset host names: %w", err)
+	}
+	defer rows.Close()
+	f, _ := format.Lookup("json")
+	out := map[string]Source{}
+	for rows.Next() {
+		var id int64
+		var region, hosts string
+		if err := rows.Scan(&id, &region, &hosts); err != nil {
+			return nil, err
+		}
+		var list []string
+		json.Unmarshal([]byte(hosts), &list)
+		for _, h := range list {
+			src := Source{AssetID: id, Region: region, Format: f}
+			out[h] = src
+			if i := strings.IndexByte(h, '.'); i > 0 {
+				if _, taken := out[h[:i]]; !taken {
+					out[h[:i]] = src // a short host name, as syslog often sends
+				}
+			}
+		}
+	}
+	return out, rows.Err()
+}
