@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -89,6 +90,9 @@ instead one line per event that raised a signal: its line number, scenarios and 
 				pprof.StartCPUProfile(pf)
 				defer pprof.StopCPUProfile()
 			}
+			// Replay holds little for long: a soft limit makes the collector
+			// work harder instead of letting the heap double.
+			debug.SetMemoryLimit(200 << 20)
 			start := time.Now()
 			eng, err := ef.engine()
 			if err != nil {
@@ -138,7 +142,6 @@ instead one line per event that raised a signal: its line number, scenarios and 
 					total.Rejected[i] += res.Rejected[i]
 				}
 				for _, a := range res.Alerts {
-					a.Evidence = trimEvidence(a.Evidence)
 					if !perEvent {
 						enc.Encode(a)
 					}
@@ -167,6 +170,7 @@ instead one line per event that raised a signal: its line number, scenarios and 
 				"lines_per_second": int64(float64(total.Lines) / max(elapsed.Seconds(), 1e-9)),
 				"sigma_rules":      eng.SigmaRules(),
 			}
+			summary["crs_evaluated"], summary["crs_cached"] = eng.CRSStats()
 			b, _ := json.Marshal(summary)
 			fmt.Fprintln(cmd.ErrOrStderr(), string(b))
 			return nil
@@ -191,14 +195,6 @@ func rejectedByReason(r [ingest.NumReasons]int64) map[string]int64 {
 		}
 	}
 	return m
-}
-
-// trimEvidence keeps an alert's first few events on a replay's output.
-func trimEvidence(ev []alert.Evidence) []alert.Evidence {
-	if len(ev) > 3 {
-		return ev[:3]
-	}
-	return ev
 }
 
 // openLog opens a file, "-" for stdin, un-gzipping .gz files and gzip input.

@@ -118,23 +118,30 @@ type Evidence struct {
 // Aggregator merges signals into alerts in memory, by the same rule the
 // store applies. It is not safe for concurrent use.
 type Aggregator struct {
-	open   map[string]*Alert
-	all    []*Alert
-	nextID int64
+	open        map[string]*Alert
+	all         []*Alert
+	nextID      int64
+	maxEvidence int
 }
 
-// NewAggregator makes an empty aggregator.
-func NewAggregator() *Aggregator { return &Aggregator{open: map[string]*Alert{}} }
+// NewAggregator makes an empty aggregator keeping MaxEvidence events per alert.
+func NewAggregator() *Aggregator { return NewAggregatorKeeping(MaxEvidence) }
+
+// NewAggregatorKeeping makes an aggregator keeping at most n events per
+// alert (a replay that prints a few keeps a few).
+func NewAggregatorKeeping(n int) *Aggregator {
+	return &Aggregator{open: map[string]*Alert{}, maxEvidence: min(n, MaxEvidence)}
+}
 
 // Add merges a signal and reports the alert it joined and whether it is new.
 func (g *Aggregator) Add(s Signal) (*Alert, bool) {
 	key := s.Key()
 	if a := g.open[key]; a != nil && s.Time.Sub(a.LastSeen) <= AggregationWindow {
-		merge(a, s)
+		merge(a, s, g.maxEvidence)
 		return a, false
 	}
 	g.nextID++
-	a := fromSignal(s)
+	a := fromSignal(s, g.maxEvidence)
 	a.ID = g.nextID
 	g.open[key] = a
 	g.all = append(g.all, a)
@@ -144,19 +151,19 @@ func (g *Aggregator) Add(s Signal) (*Alert, bool) {
 // Alerts returns every alert in the order they were raised.
 func (g *Aggregator) Alerts() []*Alert { return g.all }
 
-func fromSignal(s Signal) *Alert {
+func fromSignal(s Signal, maxEvidence int) *Alert {
 	a := &Alert{
 		Scenario: s.Scenario, Title: s.Title, Severity: s.Severity, Technique: s.Technique,
 		SourceIP: s.SourceIP, UserName: s.UserName, AssetID: s.AssetID, Region: s.Region,
 		TLP: DefaultTLP, Status: New, RuleIDs: []string{}, FirstSeen: s.Time, LastSeen: s.Time,
 	}
-	merge(a, s)
+	merge(a, s, maxEvidence)
 	a.Count = int64(max(s.Count, 1))
 	return a
 }
 
 // merge adds a signal's count, time, rule ids and evidence to an alert.
-func merge(a *Alert, s Signal) {
+func merge(a *Alert, s Signal, maxEvidence int) {
 	if a.Count > 0 {
 		a.Count += int64(max(s.Count, 1))
 	}
@@ -171,7 +178,7 @@ func merge(a *Alert, s Signal) {
 			a.RuleIDs = append(a.RuleIDs, id)
 		}
 	}
-	if len(a.Evidence) < MaxEvidence {
+	if len(a.Evidence) < maxEvidence {
 		if f := s.fields(); f != nil {
 			a.Evidence = append(a.Evidence, Evidence{Seq: len(a.Evidence) + 1, At: s.Time, Line: s.Line, Fields: f})
 		}

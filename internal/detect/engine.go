@@ -42,6 +42,7 @@ type Engine struct {
 	sigma     *sigma.Set
 	sigmaDefs map[*sigma.Rule]*scenario.Def
 	crs       *crs.Detector
+	verdicts  *verdicts
 	scenarios scenario.Config
 }
 
@@ -87,8 +88,18 @@ func New(opts Options) (*Engine, error) {
 		if e.crs, err = crs.New(opts.CRS); err != nil {
 			return nil, fmt.Errorf("load OWASP CRS: %w", err)
 		}
+		e.verdicts = newVerdicts()
 	}
 	return e, nil
+}
+
+// CRSStats says how many suspicious requests went to Coraza and how many
+// were answered from earlier verdicts.
+func (e *Engine) CRSStats() (evaluated, cached int64) {
+	if e.verdicts == nil {
+		return 0, 0
+	}
+	return e.verdicts.evals.Load(), e.verdicts.hits.Load()
 }
 
 // SigmaRules is how many Sigma rules raise alerts.
@@ -131,25 +142,32 @@ type Finding struct {
 
 // Inspector runs the stateless checks; one per goroutine.
 type Inspector struct {
-	e *Engine
-	m *sigma.Matcher
+	e  *Engine
+	m  *sigma.Matcher
+	cl *scenario.Classifier
 }
 
 // NewInspector makes an inspector.
-func (e *Engine) NewInspector() *Inspector { return &Inspector{e: e, m: e.sigma.NewMatcher()} }
+func (e *Engine) NewInspector() *Inspector {
+	return &Inspector{e: e, m: e.sigma.NewMatcher(), cl: scenario.NewClassifier(e.scenarios)}
+}
 
 // Inspect checks one event. The finding's slices are valid until the next
 // call (they reuse the inspector's buffers).
 func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	f.Sigma = in.m.Match(ev, f.Sigma[:0])
 	f.Classes, f.CRSRules = 0, f.CRSRules[:0]
-	if in.e.crs == nil || ev.Dataset == "system.auth" {
+	if ev.Dataset == "system.auth" {
 		return
 	}
-	r := in.e.crs.Detect(ev)
-	if !r.Inspected {
+	f.Classes = in.cl.Classify(ev)
+	if in.e.crs == nil {
 		return
 	}
+	if !in.e.crs.Prefilter().Suspicious(ev) {
+		return
+	}
+	r := in.e.verdicts.inspect(in.e.crs, ev)
 	if r.Classes.Has(crs.Scanner) {
 		f.Classes |= scenario.Scanner // a scanner user agent is a finding on its own
 	}

@@ -20,6 +20,9 @@ type ReplayOptions struct {
 	Asset   string // stamped on every event (its id as text), optional
 	Region  string
 	Workers int // parallel inspectors; 0 = GOMAXPROCS
+	// Evidence is how many events each alert keeps (at most
+	// alert.MaxEvidence); 0 = 3.
+	Evidence int
 	// PerEvent, when set, is called in line order for every event that
 	// raised a signal, with those signals.
 	PerEvent func(ev *event.Event, sigs []alert.Signal)
@@ -103,7 +106,10 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 	// In order: behaviour scenarios and aggregation.
 	var res ReplayResult
 	shard := e.NewShard()
-	agg := alert.NewAggregator()
+	if opts.Evidence <= 0 {
+		opts.Evidence = 3
+	}
+	agg := alert.NewAggregatorKeeping(opts.Evidence)
 	pending := map[int]*block{}
 	next := 0
 	var sigs []alert.Signal

@@ -33,6 +33,9 @@ const (
 	Protocol
 	Generic
 	Scanner
+	// SensitiveFile marks a request for a secret, backup or dump: set by
+	// the Classifier, counted by the engine.
+	SensitiveFile
 )
 
 // Def describes a scenario.
@@ -78,28 +81,63 @@ type Signal struct {
 	Count    int
 }
 
-// Engine holds the state of one shard of clients. It is not safe for
-// concurrent use: shard by source address and give each shard an engine.
-type Engine struct {
-	cfg       Config
-	clients   map[netip.Addr]*client
+// Classifier makes the per-request checks the scenarios count (attack-tool
+// user agents, sensitive files); it needs no history, so it runs in the
+// parallel stage. One per goroutine.
+type Classifier struct {
 	sensitive *literal.Matcher
 	scanners  *literal.Matcher
 	uaCache   map[string]bool
+}
+
+// NewClassifier makes a classifier for a configuration.
+func NewClassifier(cfg Config) *Classifier {
+	return &Classifier{
+		sensitive: literal.New(cfg.SensitivePatterns, true),
+		scanners:  literal.New(cfg.ScannerAgents, true),
+		uaCache:   map[string]bool{},
+	}
+}
+
+// Classify returns the classes of one request.
+func (c *Classifier) Classify(ev *event.Event) Class {
+	var cl Class
+	if ua := ev.Get(event.UserAgent); ua != "" && c.scannerAgent(ua) {
+		cl |= Scanner
+	}
+	if c.sensitive.Any(ev.Get(event.URLPath)) {
+		cl |= SensitiveFile
+	}
+	return cl
+}
+
+// scannerAgent caches its answer: a site sees few distinct user agents.
+func (c *Classifier) scannerAgent(ua string) bool {
+	if v, ok := c.uaCache[ua]; ok {
+		return v
+	}
+	v := c.scanners.Any(ua)
+	if len(c.uaCache) > 50000 {
+		clear(c.uaCache)
+	}
+	c.uaCache[strings.Clone(ua)] = v
+	return v
+}
+
+// Engine holds the state of one shard of clients. It is not safe for
+// concurrent use: shard by source address and give each shard an engine.
+// It counts what the Classifier and upstream detection marked.
+type Engine struct {
+	cfg       Config
+	clients   map[netip.Addr]*client
 	seed      maphash.Seed
 	lastSweep int64
+	kept      int // clients after the last sweep
 }
 
 // New makes an engine.
 func New(cfg Config) *Engine {
-	return &Engine{
-		cfg:       cfg,
-		clients:   map[netip.Addr]*client{},
-		sensitive: literal.New(cfg.SensitivePatterns, true),
-		scanners:  literal.New(cfg.ScannerAgents, true),
-		uaCache:   map[string]bool{},
-		seed:      maphash.MakeSeed(),
-	}
+	return &Engine{cfg: cfg, clients: map[netip.Addr]*client{}, seed: maphash.MakeSeed()}
 }
 
 // client is one source address's state. Counters are made on first use so
@@ -117,8 +155,8 @@ type client struct {
 	active    map[*Def]int64 // scenario -> time it stays active until
 }
 
-// Observe feeds one event, with the classes stateless detection found in
-// it, and appends the signals it raises to dst.
+// Observe feeds one event, with the classes stateless detection and the
+// Classifier found in it, and appends the signals it raises to dst.
 func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal {
 	if !ev.IP.IsValid() {
 		return dst
@@ -170,7 +208,7 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 	}
 
 	// HTTP behaviour.
-	if ua := ev.Get(event.UserAgent); ua != "" && (classes&Scanner != 0 || e.scannerAgent(ua)) {
+	if classes&Scanner != 0 {
 		emit(ScannerAgent, 1, payloadWindow)
 	}
 	if c.asset != ev.Asset {
@@ -181,7 +219,7 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 	}
 	path := ev.Get(event.URLPath)
 	status := ev.Status
-	if e.sensitive.Any(path) {
+	if classes&SensitiveFile != 0 {
 		if c.sensitive == nil {
 			c.sensitive = newRecent(e.cfg.SensitiveFiles.Count)
 		}
@@ -234,19 +272,6 @@ func (e *Engine) fire(dst []Signal, c *client, d *Def, ev *event.Event, n int, n
 
 func (e *Engine) hash(s string) uint64 { return maphash.String(e.seed, s) }
 
-// scannerAgent caches its answer: a site sees few distinct user agents.
-func (e *Engine) scannerAgent(ua string) bool {
-	if v, ok := e.uaCache[ua]; ok {
-		return v
-	}
-	v := e.scanners.Any(ua)
-	if len(e.uaCache) > 50000 {
-		clear(e.uaCache)
-	}
-	e.uaCache[strings.Clone(ua)] = v
-	return v
-}
-
 // nik finds a 16-digit NIK among the query's lookup parameters.
 func (e *Engine) nik(query string) string {
 	for query != "" {
@@ -280,14 +305,15 @@ func hasPath(paths []string, path string) bool {
 	return false
 }
 
-// sweep forgets clients idle longer than any window, at most once a minute
-// of event time, so memory follows the active clients, not all ever seen.
+// sweep forgets clients idle longer than any window, so memory follows
+// the active clients, not all ever seen. It runs when the clients have
+// doubled since the last sweep and a window has passed: its cost spreads
+// thin over the events that made the clients.
 func (e *Engine) sweep(now int64) {
-	const every = int64(time.Minute)
-	if now-e.lastSweep < every {
+	if len(e.clients) < max(1024, 2*e.kept) || now-e.lastSweep < int64(e.cfg.maxWindow()) {
 		return
 	}
-	e.lastSweep = now
+	defer func() { e.lastSweep, e.kept = now, len(e.clients) }()
 	idle := int64(e.cfg.maxWindow())
 	for ip, c := range e.clients {
 		if now-c.last > idle {

@@ -30,12 +30,13 @@ const chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 func fired(t *testing.T, evs []*event.Event, classes []Class) map[string][2]int {
 	t.Helper()
 	e := New(DefaultConfig())
+	cl := NewClassifier(DefaultConfig())
 	out := map[string][2]int{}
 	var sigs []Signal
 	for i, ev := range evs {
-		var c Class
+		c := cl.Classify(ev)
 		if classes != nil {
-			c = classes[i]
+			c |= classes[i]
 		}
 		sigs = e.Observe(ev, c, sigs[:0])
 		for _, s := range sigs {
@@ -153,11 +154,13 @@ func TestClassesAndAuth(t *testing.T) {
 
 func TestIdleClientsAreForgotten(t *testing.T) {
 	e := New(DefaultConfig())
-	for i := range 1000 {
+	for i := range 3000 {
 		e.Observe(web(fmt.Sprintf("36.0.%d.%d", i/250, i%250+1), time.Duration(i)*time.Second, "GET", "/", 200, chrome), 0, nil)
 	}
-	e.Observe(web("36.9.9.9", 3*time.Hour, "GET", "/", 200, chrome), 0, nil)
-	if n := e.Clients(); n > 2 {
+	for i := range 3000 {
+		e.Observe(web(fmt.Sprintf("36.1.%d.%d", i/250, i%250+1), 3*time.Hour+time.Duration(i)*time.Millisecond, "GET", "/", 200, chrome), 0, nil)
+	}
+	if n := e.Clients(); n > 3000 {
 		t.Fatalf("%d clients kept after they went idle", n)
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package crs
+
+const raceEnabled = false
