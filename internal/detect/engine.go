@@ -175,9 +175,30 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 		return
 	}
 	f.CRSRules = append(f.CRSRules, r.RuleIDs...)
-	for _, c := range r.Classes.List() {
-		f.Classes |= classOf[c]
+	f.Classes |= dominantClass(r.RuleIDs)
+}
+
+// dominantClass names a request's attack by the class most of its CRS
+// rules belong to: an XSS payload's quotes also wake SQL rules, and
+// "../../etc/passwd" also a shell-file rule, but most rules that fire on
+// each say what it is. Ties go to the more dangerous class.
+func dominantClass(ruleIDs []int) scenario.Class {
+	var votes [16]int
+	for _, id := range ruleIDs {
+		if c, ok := crs.ClassOfRule(id); ok && c != crs.Protocol && c != crs.Scanner {
+			votes[c]++
+		}
 	}
+	best, bestVotes := crs.Class(0), 0
+	for _, c := range []crs.Class{crs.RCE, crs.SQLi, crs.LFI, crs.Java, crs.PHP, crs.RFI, crs.XSS, crs.SessionFixation, crs.Generic} {
+		if votes[c] > bestVotes {
+			best, bestVotes = c, votes[c]
+		}
+	}
+	if bestVotes == 0 {
+		return 0
+	}
+	return classOf[best]
 }
 
 var classOf = map[crs.Class]scenario.Class{
