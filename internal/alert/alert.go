@@ -28,7 +28,8 @@ const MaxEvidence = 20
 const DefaultTLP = policy.Amber
 
 // NationalCSIRT is the organisation that takes part in every alert: BSSN's
-// national CSIRT sees every alert in the nation.
+// national CSIRT sees every alert in the nation. A province's operation
+// room (its Diskominfo) takes part in every alert of the province.
 const NationalCSIRT = "bssn"
 
 // Status of an alert.

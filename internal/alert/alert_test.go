@@ -52,6 +52,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		{Username: "jateng.analyst", Org: "kpu-33", Role: "analyst", Scope: "33"},
 		{Username: "bssn.analyst", Org: "bssn", Role: "analyst", Scope: ""},
 		{Username: "komdigi.analyst", Org: "komdigi", Role: "analyst", Scope: ""},
+		{Username: "jabar.room", Org: "diskominfo-32", Role: "operator", Scope: "32"},
 		{Username: "kpu.analyst", Org: "kpu", Role: "analyst", Scope: ""},
 	} {
 		n.Password = "password-long-enough"
@@ -96,7 +97,7 @@ func TestRecordAndRead(t *testing.T) {
 		}
 		// Who sees it: the owner, its ancestors, the national CSIRT; not another province nor another agency.
 		for user, may := range map[string]bool{"jabar.analyst": true, "jabar.viewer": true, "kpu.analyst": true, "bssn.analyst": true,
-			"jateng.analyst": false, "komdigi.analyst": false} {
+			"jabar.room": true, "jateng.analyst": false, "komdigi.analyst": false} {
 			_, err := alert.Get(ctx, db, w.who[user], a.ID)
 			if may != (err == nil) {
 				t.Errorf("%s reading the alert: %v", user, err)

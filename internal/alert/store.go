@@ -75,9 +75,17 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 			if err != nil {
 				return fmt.Errorf("insert alert: %w", err)
 			}
+			// The national CSIRT and the province's operation room
+			// (its Diskominfo) work every alert of the province.
 			orgs := []int64{own.org}
 			if csirt != 0 && csirt != own.org {
 				orgs = append(orgs, csirt)
+			}
+			if prov := region.Province(a.Region); prov != "" {
+				var room int64
+				if err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, "diskominfo-"+prov).Scan(&room); err == nil {
+					orgs = append(orgs, room)
+				}
 			}
 			if err := participant.Add(ctx, tx, RecordKind, id, participant.Set{Orgs: orgs}); err != nil {
 				return err

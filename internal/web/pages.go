@@ -167,6 +167,18 @@ func (p *pages) routes() {
 	p.handle("GET /aset/{id}/ubah", p.assetEdit)
 	p.handle("POST /aset/{id}/ubah", p.assetUpdate)
 
+	p.handle("GET /pemantauan", p.alertQueue)
+	p.handle("GET /pemantauan/peringatan/{id}", p.alertDetail)
+	p.handle("GET /pemantauan/peringatan/{id}/baris", p.alertRowFragment)
+	p.handle("POST /pemantauan/peringatan/{id}/status", p.alertSetStatus)
+	p.handle("POST /pemantauan/peringatan/{id}/blokir", p.alertBan)
+	p.handle("GET /pemantauan/keputusan", p.decisionsPage)
+	p.handle("POST /pemantauan/keputusan", p.decisionCreate)
+	p.handle("POST /pemantauan/keputusan/{id}/{action}", p.decisionAction)
+	p.handle("GET /pemantauan/allowlist", p.allowPage)
+	p.handle("POST /pemantauan/allowlist", p.allowAdd)
+	p.handle("POST /pemantauan/allowlist/{id}/hapus", p.allowRemove)
+
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}
@@ -177,6 +189,9 @@ func (p *pages) routes() {
 	p.handle("POST /admin/pengguna", p.userCreate)
 	p.handle("POST /admin/pengguna/{username}/nonaktifkan", p.userDisable)
 	p.handle("GET /admin/audit", p.auditPage)
+	p.handle("GET /admin/bouncer", p.bouncersPage)
+	p.handle("POST /admin/bouncer", p.bouncerAdd)
+	p.handle("POST /admin/bouncer/{name}/hapus", p.bouncerDelete)
 
 	// Everything else is the UI's 404 page (the API has its own under /api/).
 	m.HandleFunc("/", p.notFound)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
@@ -193,6 +194,7 @@ type provinceView struct {
 	Diskominfo *org.Org
 	KPUKab     int
 	Own        bool
+	Alerts     []alert.Alert // its latest open alerts
 }
 
 // provinceAssetLimit is how many of a province's assets its page lists
@@ -229,6 +231,9 @@ func (p *pages) provincePage(w http.ResponseWriter, r *http.Request, rq *req) er
 		list, v.More = list[:provinceAssetLimit], true
 	}
 	v.Assets = assetRows(tree, list)
+	if v.Alerts, err = p.provinceAlerts(r, rq, code); err != nil {
+		return err
+	}
 	v.Map = p.drawMap(rq, states, own, code, rq.T("province.map_label", reg.Name))
 	v.KPU, v.Diskominfo, v.KPUKab = provinceOrgs(tree, code)
 	p.render(w, r, http.StatusOK, "province.html", page{req: rq, Title: reg.Name, Active: "nav.overview", Data: v})

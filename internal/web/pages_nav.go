@@ -11,6 +11,7 @@ type navItem struct {
 	Key  string // message key, also the page's Active value
 	Href string
 	Soon bool // a pillar that is not built yet
+	Sub  bool // a page inside the pillar above it
 }
 
 // navGroup is a labelled block of the navigation.
@@ -19,15 +20,16 @@ type navGroup struct {
 	Items []navItem
 }
 
-// pillar is one of the task force's lines of work. Those not built yet get
-// a page that says what they will do and that they are not available.
+// pillar is one of the task force's lines of work that is not built yet:
+// it gets a page that says what it will do and that it is not available.
 type pillar struct {
-	Key  string // "surveillance": messages nav.<key> and pillar.<key>.*
+	Key  string // "incidents": messages nav.<key> and pillar.<key>.*
 	Href string
 }
 
+// pillars lists the lines of work not built yet, in the navigation's
+// order. Surveillance (/pemantauan) is built and comes before them.
 var pillars = []pillar{
-	{"surveillance", "/pemantauan"},
 	{"incidents", "/insiden"},
 	{"pentest", "/uji-penetrasi"},
 	{"intel", "/intelijen"},
@@ -38,6 +40,11 @@ var pillars = []pillar{
 func navFor(rq *req) []navGroup {
 	out := []navGroup{{Items: []navItem{{Key: "nav.overview", Href: "/"}}}}
 	pl := navGroup{Label: "nav.pillars"}
+	pl.Items = append(pl.Items, navItem{Key: "nav.surveillance", Href: "/pemantauan"},
+		navItem{Key: "nav.decisions", Href: "/pemantauan/keputusan", Sub: true})
+	if mayReadAllow(rq) {
+		pl.Items = append(pl.Items, navItem{Key: "nav.allowlist", Href: "/pemantauan/allowlist", Sub: true})
+	}
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}
@@ -48,6 +55,9 @@ func navFor(rq *req) []navGroup {
 	}
 	if rq.Can(string(policy.ManageUsers)) {
 		admin = append(admin, navItem{Key: "nav.users", Href: "/admin/pengguna"})
+	}
+	if rq.Can(string(policy.ManageSettings)) {
+		admin = append(admin, navItem{Key: "nav.bouncers", Href: "/admin/bouncer"})
 	}
 	if rq.Can(string(policy.ViewAudit)) {
 		admin = append(admin, navItem{Key: "nav.audit", Href: "/admin/audit"})

@@ -24,6 +24,101 @@
     if (link) link.click();
   });
 
+  // A button with data-copy copies the text of the element it names (a
+  // bouncer's key). Hidden until the script can offer it.
+  document.querySelectorAll("button[data-copy]").forEach(function (btn) {
+    var target = document.querySelector(btn.getAttribute("data-copy"));
+    if (!target || !navigator.clipboard) return;
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      navigator.clipboard.writeText(target.textContent.trim()).then(function () {
+        btn.textContent = btn.getAttribute("data-copied") || btn.textContent;
+      });
+    });
+  });
+
+  // The alert queue follows the alert stream (Server-Sent Events): a new
+  // alert is put on top, a changed one replaced in place, one that no
+  // longer matches the status filter greyed out. Rows are fetched as HTML
+  // from the server, which renders them as it renders the page, under the
+  // reader's own visibility. Without this script the page is the same,
+  // just not live.
+  var queue = document.querySelector("table[data-live]");
+  if (queue && window.EventSource && window.fetch) {
+    followAlerts(queue);
+  }
+
+  function followAlerts(table) {
+    var body = table.tBodies[0];
+    var statuses = (table.getAttribute("data-statuses") || "").split(",").filter(Boolean);
+    var prepend = table.hasAttribute("data-live-prepend");
+    var indicator = document.querySelector("[data-live-indicator]");
+    var counter = document.querySelector("[data-queue-count]");
+
+    function show(state) {
+      if (!indicator) return;
+      indicator.hidden = false;
+      indicator.classList.toggle("is-retry", state === "retry");
+      indicator.classList.toggle("is-off", state === "off");
+      var text = indicator.querySelector("[data-live-text]");
+      if (text) text.textContent = indicator.getAttribute("data-label-" + state) || "";
+    }
+
+    function recount() {
+      if (!counter) return;
+      var n = body.querySelectorAll("tr[data-id]").length;
+      var label = counter.getAttribute("data-label");
+      if (label) counter.textContent = label.replace("%d", String(n));
+    }
+
+    // Rows are fetched as events come; an answer overtaken by a later
+    // request for the same row is dropped.
+    var latest = {};
+    var asked = 0;
+    function put(id, out) {
+      var n = ++asked;
+      latest[id] = n;
+      fetch("/pemantauan/peringatan/" + id + "/baris", { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (res) { return res.ok ? res.text() : ""; })
+        .then(function (html) {
+          if (!html || latest[id] !== n) return;
+          var tpl = document.createElement("template");
+          tpl.innerHTML = html.trim();
+          var row = tpl.content.querySelector("tr[data-id]");
+          if (!row) return;
+          var old = body.querySelector('tr[data-id="' + id + '"]');
+          if (old) {
+            body.replaceChild(row, old);
+          } else if (prepend) {
+            var empty = body.querySelector("tr.empty-row");
+            if (empty) empty.remove();
+            body.insertBefore(row, body.firstChild);
+          } else {
+            return;
+          }
+          row.classList.add(out ? "row-out" : "row-new");
+          recount();
+        })
+        .catch(function () {});
+    }
+
+    var es = new EventSource(table.getAttribute("data-live"));
+    es.addEventListener("open", function () { show("on"); });
+    es.addEventListener("error", function () {
+      show(es.readyState === EventSource.CLOSED ? "off" : "retry");
+    });
+    es.addEventListener("alert", function (ev) {
+      var a;
+      try { a = JSON.parse(ev.data); } catch (e) { return; }
+      if (!a || typeof a.id !== "number") return;
+      var row = body.querySelector('tr[data-id="' + a.id + '"]');
+      var out = statuses.length > 0 && statuses.indexOf(a.status) < 0;
+      // A row on the page is refreshed, and greyed out if its alert left
+      // the filter; an alert new to the page is added only if it matches.
+      if (row || latest[a.id] || (prepend && !out)) put(a.id, out);
+    });
+  }
+
   // On a phone the navigation is a strip that scrolls sideways: bring the
   // current page's entry into view.
   if (window.matchMedia("(max-width: 760px)").matches) {

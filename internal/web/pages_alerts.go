@@ -1,0 +1,513 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/decision"
+	"github.com/garda-id/garda/internal/detect/scenario"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+)
+
+// The surveillance pillar's pages: the alert queue (live by Server-Sent
+// Events, usable without them), one alert with its evidence and the
+// actions on it, and the province page's box of open alerts.
+
+const alertPageSize = 50
+
+// openStatuses is the queue's default: what still needs a person.
+var openStatuses = []alert.Status{alert.New, alert.Acknowledged}
+
+var alertStatuses = []alert.Status{alert.New, alert.Acknowledged, alert.Dismissed, alert.Promoted}
+
+// ScenarioTitle names a detection scenario in the page's language. Sigma
+// rules and scenarios the UI does not know keep the title they came with.
+func (rq *req) ScenarioTitle(id, title string) string {
+	if _, ok := messages["scenario."+id]; ok {
+		return rq.T("scenario." + id)
+	}
+	if title != "" {
+		return title
+	}
+	return id
+}
+
+// parseStatuses reads the queue's status filter: absent means open
+// (new and acknowledged), "all" means any, else a comma list.
+func parseStatuses(q url.Values) ([]alert.Status, string, error) {
+	if !q.Has("status") || q.Get("status") == "" {
+		return openStatuses, "new,acknowledged", nil
+	}
+	raw := q.Get("status")
+	if raw == "all" {
+		return nil, raw, nil
+	}
+	var out []alert.Status
+	for _, v := range strings.Split(raw, ",") {
+		st := alert.Status(strings.TrimSpace(v))
+		if !slices.Contains(alertStatuses, st) {
+			return openStatuses, "new,acknowledged", problem.Field("status", "unknown status %q", v)
+		}
+		out = append(out, st)
+	}
+	return out, raw, nil
+}
+
+func joinStatuses(ss []alert.Status) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ",")
+}
+
+// alertQueueView is the data of the alert queue.
+type alertQueueView struct {
+	Region, Severity, Scenario, SourceIP string
+	Regions                              []optGroup
+	Statuses, Severities, Scenarios      []option
+	Alerts                               []alert.Alert
+	Next, First                          string
+	Live                                 string // the stream's URL with these filters
+	LiveStatuses                         string // the statuses the queue shows, for the script
+	LivePrepend                          bool   // new alerts go on top (first page only)
+	RegionName                           string // "" when not narrowed to a region
+	Error                                string
+}
+
+func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	v := alertQueueView{Severity: q.Get("severity"), Scenario: q.Get("scenario"), SourceIP: strings.TrimSpace(q.Get("source_ip"))}
+	// A person's queue is their scope unless they chose otherwise: a
+	// provincial room sees its province.
+	v.Region = rq.P.User.Scope
+	if q.Has("region") {
+		v.Region = q.Get("region")
+	}
+	status := http.StatusOK
+	statuses, rawStatus, err := parseStatuses(q)
+	if err != nil {
+		status, v.Error = http.StatusBadRequest, err.Error()
+	}
+	if v.Region != "" && !region.Valid(v.Region) {
+		status, v.Error, v.Region = http.StatusBadRequest, fmt.Sprintf("region: unknown region code %q", v.Region), rq.P.User.Scope
+	}
+	if v.Region != "" && v.Region != rq.P.User.Scope {
+		v.RegionName = rq.ScopeName(v.Region)
+	}
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+
+	v.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, rq.T("filter.all"))
+	v.Statuses = []option{{Value: "new,acknowledged", Label: rq.T("alerts.status_open")}}
+	for _, st := range alertStatuses {
+		v.Statuses = append(v.Statuses, option{Value: string(st), Label: rq.L("astatus", string(st))})
+	}
+	v.Statuses = append(v.Statuses, option{Value: "all", Label: rq.T("alerts.status_all")})
+	for i := range v.Statuses {
+		v.Statuses[i].Selected = v.Statuses[i].Value == rawStatus
+	}
+	for _, sev := range alert.Severities {
+		label := rq.T("alerts.sev_min", rq.L("sev", sev))
+		if sev == alert.Severities[len(alert.Severities)-1] {
+			label = rq.L("sev", sev)
+		}
+		v.Severities = append(v.Severities, option{Value: sev, Label: label, Selected: sev == v.Severity})
+	}
+	known := false
+	for _, d := range scenario.All() {
+		v.Scenarios = append(v.Scenarios, option{Value: d.ID, Label: rq.ScenarioTitle(d.ID, d.Title), Selected: d.ID == v.Scenario})
+		known = known || d.ID == v.Scenario
+	}
+	sort.SliceStable(v.Scenarios, func(i, j int) bool { return v.Scenarios[i].Label < v.Scenarios[j].Label })
+	if v.Scenario != "" && !known { // a Sigma rule's id, from a link
+		v.Scenarios = append(v.Scenarios, option{Value: v.Scenario, Label: v.Scenario, Selected: true})
+	}
+
+	f := alert.Filter{Status: statuses, Scenario: v.Scenario, Severity: v.Severity, Region: v.Region, SourceIP: v.SourceIP,
+		Before: before, Limit: alertPageSize}
+	list, err := alert.List(ctx, p.s.DB, *rq.P, f)
+	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
+		status, v.Error, list = pe.Status(), pe.Error(), nil
+	} else if err != nil {
+		return err
+	}
+
+	keep := url.Values{}
+	if q.Has("region") {
+		keep.Set("region", v.Region)
+	}
+	if q.Get("status") != "" {
+		keep.Set("status", rawStatus)
+	}
+	for k, val := range map[string]string{"severity": v.Severity, "scenario": v.Scenario, "source_ip": v.SourceIP} {
+		if val != "" {
+			keep.Set(k, val)
+		}
+	}
+	if len(list) > alertPageSize {
+		list = list[:alertPageSize]
+		next := url.Values{}
+		for k, vs := range keep {
+			next[k] = vs
+		}
+		next.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
+		v.Next = "/pemantauan?" + next.Encode()
+	}
+	if before > 0 {
+		v.First = "/pemantauan"
+		if len(keep) > 0 {
+			v.First += "?" + keep.Encode()
+		}
+	}
+	v.Alerts = list
+
+	// The stream takes the same filters; the status filter is applied by
+	// the script, so that a row whose alert leaves the queue (dismissed
+	// elsewhere) can be marked rather than left showing a stale status.
+	live := url.Values{}
+	for k, val := range map[string]string{"region": v.Region, "severity": v.Severity, "scenario": v.Scenario, "source_ip": v.SourceIP} {
+		if val != "" {
+			live.Set(k, val)
+		}
+	}
+	v.Live = "/api/v1/alerts/stream"
+	if len(live) > 0 {
+		v.Live += "?" + live.Encode()
+	}
+	v.LiveStatuses = joinStatuses(statuses)
+	v.LivePrepend = before == 0
+	p.render(w, r, status, "alerts.html", page{req: rq, Title: rq.T("nav.surveillance"), Active: "nav.surveillance", Data: v})
+	return nil
+}
+
+// alertRowFragment is one queue row, for the live script to put in place:
+// rendered by the same template as the page, under the reader's own
+// visibility and language.
+func (p *pages) alertRowFragment(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := alertID(r)
+	if err != nil {
+		return err
+	}
+	a, err := alert.Get(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return err
+	}
+	a.Evidence = nil
+	var buf bytes.Buffer
+	if err := p.tmpl["alerts.html"].ExecuteTemplate(&buf, "alert-row", page{req: rq, Data: a}); err != nil {
+		return fmt.Errorf("render alert row: %w", err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// evidenceRow is one kept event, its ECS fields laid out for people.
+type evidenceRow struct {
+	Seq                            int
+	At                             string
+	Line                           int64
+	Method, URL, Status, UserAgent string
+	Other                          []string // "field: value" of the rest
+}
+
+// evidenceShown are the fields the evidence table has columns for (or
+// that repeat what the alert says).
+var evidenceShown = []string{"http.request.method", "url.original", "url.path", "url.query", "url.extension",
+	"http.response.status_code", "user_agent.original", "source.ip"}
+
+func evidenceRows(a alert.Alert) (rows []evidenceRow, hasHTTP, other bool) {
+	for _, e := range a.Evidence {
+		f := e.Fields
+		row := evidenceRow{Seq: e.Seq, At: formatWIBSeconds(e.At), Line: e.Line, Method: f["http.request.method"],
+			URL: f["url.original"], Status: f["http.response.status_code"], UserAgent: f["user_agent.original"]}
+		if row.URL == "" && f["url.path"] != "" {
+			row.URL = f["url.path"]
+			if f["url.query"] != "" {
+				row.URL += "?" + f["url.query"]
+			}
+		}
+		for k, val := range f {
+			if val == "" || slices.Contains(evidenceShown, k) && (k != "source.ip" || val == a.SourceIP) {
+				continue
+			}
+			row.Other = append(row.Other, k+": "+val)
+		}
+		sort.Strings(row.Other)
+		hasHTTP = hasHTTP || row.Method != "" || row.URL != "" || row.Status != ""
+		other = other || len(row.Other) > 0
+		rows = append(rows, row)
+	}
+	return rows, hasHTTP, other
+}
+
+func formatWIBSeconds(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(wib).Format("2006-01-02 15:04:05")
+}
+
+// techniqueID is a MITRE ATT&CK technique or sub-technique id.
+var techniqueID = regexp.MustCompile(`^T[0-9]{4}(\.[0-9]{3})?$`)
+
+// attackURL links a technique to its ATT&CK page: T1110.001 is
+// /techniques/T1110/001/.
+func attackURL(t string) string {
+	if !techniqueID.MatchString(t) {
+		return ""
+	}
+	return "https://attack.mitre.org/techniques/" + strings.ReplaceAll(t, ".", "/") + "/"
+}
+
+// alertView is the data of an alert's page.
+type alertView struct {
+	alert.Alert
+	Name                 string // the scenario's title in the page's language
+	OwnerName            string
+	RegionName, Province string
+	TechniqueURL         string
+	Evidence             []evidenceRow
+	EvidenceHTTP         bool // some event is an HTTP request: show its columns
+	EvidenceOther        bool // some event has fields without a column
+	Decisions            []decisionRow
+	Blocking             []decisionRow // active decisions that already block the source address
+	CanTriage            bool
+	Triage               triageForm
+	Ban                  banForm
+	Error                string // a conflict to show above the actions
+}
+
+type triageForm struct {
+	fieldForm
+	Reason string
+}
+
+// banForm is a blocking decision's form: on an alert (for its source
+// address) and on the decisions page (for any address).
+type banForm struct {
+	fieldForm
+	Value, Reason string
+	Types         []option
+	Durations     []option
+	Regions       []optGroup // the decisions page only
+}
+
+var banFields = []string{"value", "type", "duration", "reason", "region"}
+
+// banDurations are the choices offered for a block's length.
+var banDurations = []time.Duration{30 * time.Minute, time.Hour, 4 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+	3 * 24 * time.Hour, 7 * 24 * time.Hour, 30 * 24 * time.Hour}
+
+// durationValue writes a duration as decision.ParseDuration reads it.
+func durationValue(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + "m"
+}
+
+// Span says a duration for people, to the minute: "2 hari 4 jam".
+func (rq *req) Span(d time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case d >= day:
+		if h := int(d % day / time.Hour); h > 0 {
+			return rq.T("dur.dh", int(d/day), h)
+		}
+		return rq.T("dur.d", int(d/day))
+	case d >= time.Hour:
+		if m := int(d % time.Hour / time.Minute); m > 0 {
+			return rq.T("dur.hm", int(d/time.Hour), m)
+		}
+		return rq.T("dur.h", int(d/time.Hour))
+	case d >= time.Minute:
+		return rq.T("dur.m", int(d/time.Minute))
+	}
+	return rq.T("dur.lt_min")
+}
+
+func newBanForm(rq *req, typ, duration string, err *problem.Error) banForm {
+	f := banForm{fieldForm: fieldForm{Err: err, fields: banFields}}
+	for _, t := range []decision.Type{decision.Ban, decision.Captcha} {
+		f.Types = append(f.Types, option{Value: string(t), Label: rq.L("dtype", string(t)), Selected: string(t) == typ})
+	}
+	found := false
+	for _, d := range banDurations {
+		val := durationValue(d)
+		f.Durations = append(f.Durations, option{Value: val, Label: rq.Span(d), Selected: val == duration})
+		found = found || val == duration
+	}
+	if !found && duration != "" {
+		label := duration
+		if d, err := decision.ParseDuration(duration); err == nil {
+			label = rq.Span(d)
+		}
+		f.Durations = append(f.Durations, option{Value: duration, Label: label, Selected: true})
+	}
+	return f
+}
+
+// fieldMessage is a form error for people: the domain's message, except
+// for a required field left empty, which is said in the page's language.
+func fieldMessage(rq *req, pe *problem.Error, values url.Values) *problem.Error {
+	if pe == nil || pe.Field == "" || strings.TrimSpace(values.Get(pe.Field)) != "" {
+		return pe
+	}
+	out := *pe
+	out.Message = rq.T("form.field_required")
+	return &out
+}
+
+// loadAlert builds an alert's page; a hidden or unknown alert is not found.
+func (p *pages) loadAlert(r *http.Request, rq *req) (alertView, error) {
+	ctx := r.Context()
+	id, err := alertID(r)
+	if err != nil {
+		return alertView{}, err
+	}
+	a, err := alert.Get(ctx, p.s.DB, *rq.P, id)
+	if err != nil {
+		return alertView{}, err
+	}
+	tree, err := p.s.Orgs.Tree(ctx)
+	if err != nil {
+		return alertView{}, err
+	}
+	v := alertView{Alert: a, Name: rq.ScenarioTitle(a.Scenario, a.Title), OwnerName: a.Owner, RegionName: rq.ScopeName(a.Region),
+		Province: region.Province(a.Region), TechniqueURL: attackURL(a.Technique), CanTriage: rq.P.Can(policy.Triage)}
+	if o, ok := tree.BySlug(a.Owner); ok {
+		v.OwnerName = o.Name
+	}
+	v.Evidence, v.EvidenceHTTP, v.EvidenceOther = evidenceRows(a)
+	linked, err := decision.List(ctx, p.s.DB, *rq.P, decision.Filter{AlertID: a.ID, Limit: 20})
+	if err != nil {
+		return alertView{}, err
+	}
+	v.Decisions = decisionRows(rq, linked)
+	if a.SourceIP != "" {
+		blocking, err := decision.List(ctx, p.s.DB, *rq.P, decision.Filter{IP: a.SourceIP, Status: string(decision.Active), Limit: 5})
+		if pe := problem.As(err); err != nil && (pe == nil || pe.Code != problem.Invalid) {
+			return alertView{}, err
+		}
+		v.Blocking = decisionRows(rq, blocking)
+	}
+	rule := banRules().For(a.Scenario)
+	v.Ban = newBanForm(rq, string(rule.Type), durationValue(rule.Duration), nil)
+	v.Ban.Value = a.SourceIP
+	v.Ban.Reason = rq.T("alert.ban_reason", a.ID, v.Name)
+	return v, nil
+}
+
+func (p *pages) renderAlert(w http.ResponseWriter, r *http.Request, rq *req, status int, v alertView, flash string) {
+	p.render(w, r, status, "alert.html", page{req: rq, Title: v.Name, Active: "nav.surveillance", Flash: flash, Data: v})
+}
+
+func (p *pages) alertDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadAlert(r, rq)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	flash := ""
+	if st := alert.Status(q.Get("status")); slices.Contains(alertStatuses, st) && st == v.Status {
+		flash = rq.T("alert.status_ok", rq.L("astatus", string(st)))
+	}
+	if id, err := strconv.ParseInt(q.Get("keputusan"), 10, 64); err == nil {
+		flash = p.outcomeFlash(r, rq, q.Get("hasil"), id)
+	}
+	p.renderAlert(w, r, rq, http.StatusOK, v, flash)
+	return nil
+}
+
+// triageable reads an alert for a change: not found when hidden,
+// forbidden when the role may not triage.
+func (p *pages) triageable(r *http.Request, rq *req) (alertView, error) {
+	v, err := p.loadAlert(r, rq)
+	if err != nil {
+		return v, err
+	}
+	if !v.CanTriage {
+		return v, problem.New(problem.Forbidden, "your role may not triage alerts")
+	}
+	return v, nil
+}
+
+func (p *pages) alertSetStatus(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.triageable(r, rq)
+	if err != nil {
+		return err
+	}
+	to, reason := alert.Status(r.PostForm.Get("status")), r.PostForm.Get("reason")
+	a, err := alert.SetStatus(r.Context(), p.s.DB, *rq.P, v.ID, to, reason)
+	if pe, ok := formFailed(err); ok {
+		if pe.Code == problem.Invalid {
+			v.Triage = triageForm{fieldForm: fieldForm{Err: fieldMessage(rq, pe, r.PostForm), fields: []string{"reason"}}, Reason: reason}
+		} else {
+			v.Error = pe.Message
+		}
+		p.renderAlert(w, r, rq, pe.Status(), v, "")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	alert.Notify(r.Context(), p.s.Bus, p.s.Log, a.ID)
+	http.Redirect(w, r, fmt.Sprintf("/pemantauan/peringatan/%d?status=%s", a.ID, a.Status), http.StatusSeeOther)
+	return nil
+}
+
+// alertBan blocks an alert's source address by hand, linking the
+// decision to the alert, its region and its asset.
+func (p *pages) alertBan(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.triageable(r, rq)
+	if err != nil {
+		return err
+	}
+	if v.SourceIP == "" {
+		return problem.New(problem.Conflict, "alert %d has no source address to block", v.ID)
+	}
+	f := r.PostForm
+	in := decision.Input{Value: v.SourceIP, Type: f.Get("type"), Duration: f.Get("duration"), Reason: f.Get("reason"),
+		Region: &v.Region, AlertID: &v.ID}
+	if v.AssetID != 0 {
+		in.AssetID = &v.AssetID
+	}
+	d, err := decision.Create(r.Context(), p.s.DB, *rq.P, in)
+	if pe, ok := formFailed(err); ok {
+		v.Ban = newBanForm(rq, in.Type, in.Duration, fieldMessage(rq, pe, f))
+		v.Ban.Value, v.Ban.Reason = v.SourceIP, in.Reason
+		p.renderAlert(w, r, rq, pe.Status(), v, "")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/pemantauan/peringatan/%d?hasil=%s&keputusan=%d#blokir", v.ID, d.Outcome, d.ID), http.StatusSeeOther)
+	return nil
+}
+
+// provinceAlertLimit is how many open alerts the province page lists.
+const provinceAlertLimit = 5
+
+// provinceAlerts are a province's latest open alerts the person may see.
+func (p *pages) provinceAlerts(r *http.Request, rq *req, code string) ([]alert.Alert, error) {
+	list, err := alert.List(r.Context(), p.s.DB, *rq.P, alert.Filter{Status: openStatuses, Region: code, Limit: provinceAlertLimit})
+	if len(list) > provinceAlertLimit {
+		list = list[:provinceAlertLimit]
+	}
+	return list, err
+}
