@@ -209,3 +209,18 @@ func (c *ingestClient) Send(ctx context.Context, assetID int64, format string, l
 		}
 	}
 }
+
+// newIngestClient is the simulator's way to a running server.
+func newIngestClient(server, token string) logSender {
+	c := &ingestClient{server: strings.TrimSuffix(server, "/"), token: token, http: &http.Client{Timeout: 2 * time.Minute}}
+	return senderFunc(func(ctx context.Context, assetID int64, format string, lines [][]byte) error {
+		_, err := c.Send(ctx, assetID, format, lines)
+		return err
+	})
+}
+
+type senderFunc func(ctx context.Context, assetID int64, format string, lines [][]byte) error
+
+func (f senderFunc) Send(ctx context.Context, assetID int64, format string, lines [][]byte) error {
+	return f(ctx, assetID, format, lines)
+}
