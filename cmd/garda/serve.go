@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/garda-id/garda/internal/demo"
+	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/simulate"
 )
 
 func serveCmd() *cobra.Command {
@@ -74,6 +79,7 @@ func natsName(url string) string {
 func demoCmd() *cobra.Command {
 	var cfg platform.Config
 	var ef engineFlags
+	var rate float64
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the platform on a fresh data dir seeded with the demo world",
@@ -117,6 +123,12 @@ interrupted. It needs no terminal.`,
 					}
 					fmt.Fprintf(out, "  %-20s %-24s %-12s %-15s %s\n", a.Username, a.Password, a.Role, a.Org, scope)
 				}
+				if rate > 0 {
+					if err := simulateInto(cmd.Context(), p, rate); err != nil {
+						return err
+					}
+					fmt.Fprintf(out, "Simulating %.0f log lines a second of the demo sites, attacks mixed in.\n", rate)
+				}
 				fmt.Fprintln(out, "Press Ctrl-C to stop.")
 				return nil
 			})
@@ -124,7 +136,32 @@ interrupted. It needs no terminal.`,
 	}
 	serverFlags(cmd, &cfg)
 	ef.add(cmd)
+	cmd.Flags().Float64Var(&rate, "simulate", 20, "log lines a second of simulated traffic (attacks included) into the live pipeline; 0 for none")
 	return cmd
+}
+
+// simulateInto runs the traffic simulator against the demo sites, feeding
+// the live pipeline directly, until ctx ends.
+func simulateInto(ctx context.Context, p *platform.Platform, rate float64) error {
+	sites, err := demo.Sites(ctx, p.DB)
+	if err != nil {
+		return err
+	}
+	sim, err := simulate.New(simulate.Options{Sites: sites, Seed: uint64(time.Now().UnixNano())})
+	if err != nil {
+		return err
+	}
+	nginx, _ := format.Lookup("nginx")
+	go func() {
+		err := sim.Run(ctx, rate, func(site simulate.Site, lines [][]byte) error {
+			_, err := pipeline.Publish(ctx, p.Bus, pipeline.Source{AssetID: site.AssetID, Region: site.Region, Format: nginx}, lines, 0, nil)
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			p.Log.Error("demo traffic stopped", "err", err)
+		}
+	}()
+	return nil
 }
 
 func migrateCmd() *cobra.Command {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/simulate"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -212,4 +214,29 @@ func displayName(username string) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// Sites lists the demo world's web assets as the traffic simulator's
+// sites (servers, known only by an address, have no web log).
+func Sites(ctx context.Context, db *store.DB) ([]simulate.Site, error) {
+	rows, err := db.Query(ctx, `SELECT id, name, hostnames, region FROM assets WHERE kind <> 'server' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("demo sites: %w", err)
+	}
+	defer rows.Close()
+	var out []simulate.Site
+	for rows.Next() {
+		var s simulate.Site
+		var hosts string
+		if err := rows.Scan(&s.AssetID, &s.Name, &hosts, &s.Region); err != nil {
+			return nil, err
+		}
+		var list []string
+		if json.Unmarshal([]byte(hosts), &list) != nil || len(list) == 0 {
+			continue
+		}
+		s.Host, s.Kind = list[0], simulate.GuessKind(list[0])
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
