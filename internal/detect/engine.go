@@ -43,6 +43,7 @@ type Engine struct {
 	sigmaDefs map[*sigma.Rule]*scenario.Def
 	crs       *crs.Detector
 	verdicts  *verdicts
+	attackers *attackers
 	scenarios scenario.Config
 }
 
@@ -88,7 +89,7 @@ func New(opts Options) (*Engine, error) {
 		if e.crs, err = crs.New(opts.CRS); err != nil {
 			return nil, fmt.Errorf("load OWASP CRS: %w", err)
 		}
-		e.verdicts = newVerdicts()
+		e.verdicts, e.attackers = newVerdicts(), newAttackers()
 	}
 	return e, nil
 }
@@ -167,6 +168,12 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	if !in.e.crs.Prefilter().Suspicious(ev) {
 		return
 	}
+	now := ev.Time.UnixNano()
+	if class, rules, ok := in.e.attackers.known(ev.IP, now); ok {
+		f.Classes |= class
+		f.CRSRules = append(f.CRSRules, rules...)
+		return
+	}
 	r := in.e.verdicts.inspect(in.e.crs, ev)
 	if r.Classes.Has(crs.Scanner) {
 		f.Classes |= scenario.Scanner // a scanner user agent is a finding on its own
@@ -175,7 +182,9 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 		return
 	}
 	f.CRSRules = append(f.CRSRules, r.RuleIDs...)
-	f.Classes |= dominantClass(r.RuleIDs)
+	class := dominantClass(r.RuleIDs)
+	f.Classes |= class
+	in.e.attackers.confirm(ev.IP, now, class, r.RuleIDs)
 }
 
 // dominantClass names a request's attack by the class most of its CRS

@@ -27,7 +27,7 @@ func TestGenerateShellWords(t *testing.T) {
 	words := map[string]bool{}
 	for _, c := range lists.commands {
 		words[strings.ToLower(c)] = true // "apt-get", "nc.openbsd": probed whole
-		for _, w := range splitWords(c) {
+		for _, w := range splitWords(c, &targetClass) {
 			words[w] = true
 		}
 	}
@@ -40,6 +40,9 @@ func TestGenerateShellWords(t *testing.T) {
 	referer := map[string]int{}
 	agent := map[string]int{}
 	agentStart := map[string]int{}
+	agentLead := map[string]int{}
+	agentDash := map[string]int{}
+	agentUnder := map[string]int{}
 	for pl := 4; pl >= 1; pl-- {
 		d, err := New(Options{ParanoiaLevel: pl})
 		if err != nil {
@@ -69,14 +72,47 @@ func TestGenerateShellWords(t *testing.T) {
 				ev.Set(event.UserAgent, s)
 				return d.Inspect(ev).Attack
 			}
-			if ua(w+"/1.0") || ua(w+"/2.31.0 (linux)") {
-				agentStart[splitWords(w)[0]] = pl
+			// Leading the value, or after ';' or '=' with or without a path
+			// before the name (932239's prefix): classed by the byte after
+			// the name's first word (split at '_'), as the scan looks it up.
+			sub := splitWords(w, &targetClass)
+			full := splitWords(w, &agentClass)
+			if len(sub) == 0 {
+				continue
 			}
-			for _, s := range []string{"Mozilla/5.0 (X11; " + w + ") Gecko/20100101",
-				"Mozilla/5.0 (" + w + "; x) Gecko/20100101", "Mozilla/5.0 (X11, " + w + ") Gecko/20100101",
-				"Mozilla/5.0 x." + w + " Gecko/20100101", "Mozilla/5.0 x-" + w + " Gecko/20100101"} {
+			lead := func(rest string) {
+				next := rest
+				if len(w) > len(sub[0]) {
+					next = w[len(sub[0]):]
+				}
+				m := agentLead
+				switch next[0] {
+				case '/':
+					m = agentStart
+				case '-':
+					m = agentDash
+				case '_':
+					m = agentUnder
+				}
+				m[sub[0]] = pl
+			}
+			for _, rest := range []string{"/1.0", "/2.31.0 (linux)", "-x/1.0", "_x/1.0", " x/1.0"} {
+				if ua(w + rest) {
+					lead(rest)
+				}
+			}
+			for _, ctx := range [][2]string{{"Mozilla/5.0 (X11; ", ") Gecko/20100101"}, {"Mozilla/5.0 (X11; ", " x) Gecko/20100101"},
+				{"Mozilla/5.0 (X11;a/b/", " x)"}, {"Mozilla/5.0 (scale=", " x)"}, {"Mozilla/5.0 (X11; ", "/1.0)"},
+				{"Mozilla/5.0 (X11; ", "-x) Gecko/20100101"}, {"Mozilla/5.0 (X11; ", "_x) Gecko/20100101"}} {
+				if ua(ctx[0] + w + ctx[1]) {
+					lead(ctx[1])
+				}
+			}
+			for _, s := range []string{"Mozilla/5.0 (" + w + "; x) Gecko/20100101", "Mozilla/5.0 (X11, " + w + ") Gecko/20100101",
+				"Mozilla/5.0 x." + w + " Gecko/20100101", "Mozilla/5.0 x-" + w + " Gecko/20100101",
+				"Mozilla/5.0 x " + w + " Gecko/20100101", "Mozilla/5.0 (x/" + w + ") Gecko/20100101"} {
 				if ua(s) {
-					agent[splitWords(w)[0]] = pl
+					agent[full[0]] = pl
 					break
 				}
 			}
@@ -111,8 +147,11 @@ func TestGenerateShellWords(t *testing.T) {
 	}
 	write("startCommands", "are shell words CRS flags as the first word of a\n// query name or value (932236, 932250, 932260, 932350, ...).", start)
 	write("refererCommands", "are shell words CRS flags anywhere in a Referer's\n// path or query (932237, 932239, 932340, 932350).", referer)
-	write("agentStartCommands", "are shell words CRS flags starting a User-Agent\n// (\"python3/1.0\"; 932237, 932239).", agentStart)
-	write("agentCommands", "are shell words CRS flags in a User-Agent after\n// ';', '(', ',', '.' or '-' (932237, 932239).", agent)
+	write("agentStartCommands", "are shell words CRS flags leading a User-Agent\n// as a product, or after ';' (\"python3/1.0\"; 932239).", agentStart)
+	write("agentDashCommands", "are shell words CRS flags leading a User-Agent, or\n// after ';', followed by '-' (\"python3-requests/2.31\"; 932239).", agentDash)
+	write("agentUnderCommands", "are shell words CRS flags leading a User-Agent, or\n// after ';', followed by '_' (\"base64_decode\"; 932239).", agentUnder)
+	write("agentLeadCommands", "are shell words CRS flags leading a User-Agent, or\n// after ';' or '=', a path before them or not, followed by anything but\n// '/', '-' or '_' (\"(X11; nohup x)\"; 932239).", agentLead)
+	write("agentCommands", "are shell words CRS flags in a User-Agent after any\n// other separator (\"x.php x\"; 932237's word boundary).", agent)
 	if err := os.WriteFile("shellwords.go", []byte(strings.TrimRight(b.String(), "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -108,12 +108,15 @@ var restrictedExtensions = regexp.MustCompile(`tx\.restricted_extensions=([^']*)
 
 // Word flags: what a word means where it is found.
 const (
-	fPhrase  uint8 = 1 << iota // a phrase of one word: suspicious anywhere
+	fPhrase  uint16 = 1 << iota // a phrase of one word: suspicious anywhere
 	fAnchor                    // anchors phrases of several words: verify them
-	fStart                     // suspicious starting a query name or value, or a User-Agent
+	fStart                     // suspicious starting a query name or value; in a User-Agent, leading it as a product ("python3/1.0")
 	fCommand                   // a shell command: with arguments starting a query name or value; in a User-Agent, after ';', '(', ...
 	fReferer                   // suspicious anywhere in a Referer
 	fExt                       // a restricted file extension
+	fLead                      // in a User-Agent: suspicious leading it, or after ';' or '=', with arguments
+	fDash                      // in a User-Agent: the same, followed by '-' ("python3-requests")
+	fUnder                     // in a User-Agent: the same, followed by '_' ("base64_decode")
 )
 
 // wordTable finds words by their hash: an open-addressing table of
@@ -123,7 +126,7 @@ const (
 // question the scans ask.
 type wordTable struct {
 	keys   []uint64
-	vals   []uint32 // flags | (phrase group + 1) << 8
+	vals   []uint32 // flags | (phrase group + 1) << 16
 	phrase [][][]byte
 	shift  uint
 	// covered counts phrases left out because a byte of theirs is already
@@ -146,13 +149,15 @@ type tableBuilder struct {
 }
 
 type wordEntry struct {
-	flags  uint8
+	flags  uint16
 	phrase [][]byte
 }
 
 func newTableBuilder(header bool) *tableBuilder {
 	return &tableBuilder{words: map[string]*wordEntry{}, header: header}
 }
+
+
 
 func (tb *tableBuilder) entry(w string) *wordEntry {
 	e := tb.words[w]
@@ -183,7 +188,7 @@ func (tb *tableBuilder) phrases(ps []string, class *[256]uint8) {
 			tb.covered++
 			continue
 		}
-		ws := splitWords(p)
+		ws := splitWords(p, &targetClass)
 		if len(ws) == 0 {
 			tb.uncovered = append(tb.uncovered, p)
 			continue
@@ -209,10 +214,12 @@ func (tb *tableBuilder) phrases(ps []string, class *[256]uint8) {
 	}
 }
 
-// flagWords flags single words (the first word of each entry).
-func (tb *tableBuilder) flagWords(ws []string, flag uint8) {
+// flagWords flags single words: the first word of each entry, words split
+// by class (in a User-Agent, '_' joins words for 932237's \b but not for
+// phrases and 932239's command names).
+func (tb *tableBuilder) flagWords(ws []string, flag uint16, class *[256]uint8) {
 	for _, w := range ws {
-		if split := splitWords(w); len(split) > 0 {
+		if split := splitWords(w, class); len(split) > 0 {
 			tb.entry(split[0]).flags |= flag
 		}
 	}
@@ -242,11 +249,11 @@ func (tb *tableBuilder) build() *wordTable {
 		t.keys[i] = h
 		t.vals[i] |= uint32(e.flags)
 		if len(e.phrase) > 0 {
-			if g := t.vals[i] >> 8; g > 0 {
+			if g := t.vals[i] >> 16; g > 0 {
 				t.phrase[g-1] = append(t.phrase[g-1], e.phrase...)
 			} else {
 				t.phrase = append(t.phrase, e.phrase)
-				t.vals[i] |= uint32(len(t.phrase)) << 8
+				t.vals[i] |= uint32(len(t.phrase)) << 16
 			}
 		}
 	}
@@ -272,20 +279,20 @@ func hashWord(w string) uint64 {
 func (t *wordTable) slot(h uint64) int { return int((h * 0x9E3779B97F4A7C15) >> t.shift) }
 
 // lookup returns a word's flags and phrase group (0 for none) by its hash.
-func (t *wordTable) lookup(h uint64) (flags uint8, group uint32) {
+func (t *wordTable) lookup(h uint64) (flags uint16, group uint32) {
 	h = tableKey(h)
 	for i := t.slot(h); ; i = (i + 1) & (len(t.keys) - 1) {
 		switch t.keys[i] {
 		case 0:
 			return 0, 0
 		case h:
-			return uint8(t.vals[i]), t.vals[i] >> 8
+			return uint16(t.vals[i]), t.vals[i] >> 16
 		}
 	}
 }
 
 // flagsOf is lookup for a word given as text (letters and digits only).
-func (t *wordTable) flagsOf(w string) uint8 {
+func (t *wordTable) flagsOf(w string) uint16 {
 	for i := 0; i < len(w); i++ {
 		if targetClass[w[i]] != bWord {
 			return 0
@@ -317,6 +324,7 @@ func (t *wordTable) verify(s string, target bool) bool {
 			skel = append(skel, lowerByte[c])
 		}
 	}
+	class := &targetClass // phrases are anchored on words split at '_' too
 	h, n := uint64(wordSeed), 0
 	check := func() bool {
 		defer func() { h, n = wordSeed, 0 }()
@@ -340,7 +348,7 @@ func (t *wordTable) verify(s string, target bool) bool {
 			c = hi<<4 | lo
 			i += 2
 		}
-		if targetClass[c] == bWord {
+		if class[c] == bWord {
 			h = wordStep(h, c)
 			n++
 			continue
@@ -380,13 +388,13 @@ func normalizeHeader(dst []byte, s string) []byte {
 	return dst
 }
 
-// splitWords splits a phrase into its words (runs of ASCII letters and
-// digits), folded.
-func splitWords(p string) []string {
+// splitWords splits a phrase into its words (runs of bytes of class
+// bWord: ASCII letters and digits, and '_' in a header), folded.
+func splitWords(p string, class *[256]uint8) []string {
 	var out []string
 	start := -1
 	for i := 0; i <= len(p); i++ {
-		if i < len(p) && targetClass[p[i]] == bWord {
+		if i < len(p) && class[p[i]] == bWord {
 			if start < 0 {
 				start = i
 			}

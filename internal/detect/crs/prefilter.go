@@ -83,19 +83,19 @@ func NewPrefilter(opts Options) (*Prefilter, error) {
 	target, agent := newTableBuilder(false), newTableBuilder(true)
 	target.phrases(lists.target, &targetClass)
 	agent.phrases(lists.agent, &agentClass)
-	target.flagWords(lists.commands, fCommand)
-	target.flagWords(lists.extensions, fExt)
+	target.flagWords(lists.commands, fCommand, &targetClass)
+	target.flagWords(lists.extensions, fExt, &targetClass)
 	// Shell words CRS flags at this level: one word is looked up where CRS
 	// reads it (starting a query name or value; anywhere in a Referer); a
 	// name of several ("apt-get") joins the target's phrases.
 	for pl := 1; pl <= opts.ParanoiaLevel; pl++ {
 		for _, list := range []struct {
 			words []string
-			flag  uint8
+			flag  uint16
 		}{{startCommands[pl], fStart}, {refererCommands[pl], fReferer}} {
 			for _, w := range list.words {
-				if len(splitWords(w)) == 1 {
-					target.flagWords([]string{w}, list.flag)
+				if len(splitWords(w, &targetClass)) == 1 {
+					target.flagWords([]string{w}, list.flag, &targetClass)
 				} else {
 					target.phrases([]string{w}, &targetClass)
 				}
@@ -103,8 +103,11 @@ func NewPrefilter(opts Options) (*Prefilter, error) {
 		}
 	}
 	for pl := 1; pl <= opts.ParanoiaLevel; pl++ {
-		agent.flagWords(agentStartCommands[pl], fStart)
-		agent.flagWords(agentCommands[pl], fCommand)
+		agent.flagWords(agentStartCommands[pl], fStart, &targetClass)
+		agent.flagWords(agentLeadCommands[pl], fLead, &targetClass)
+		agent.flagWords(agentDashCommands[pl], fDash, &targetClass)
+		agent.flagWords(agentUnderCommands[pl], fUnder, &targetClass)
+		agent.flagWords(agentCommands[pl], fCommand, &agentClass)
 	}
 	return &Prefilter{
 		pl:       opts.ParanoiaLevel,

@@ -33,7 +33,9 @@ func init() {
 		targetClass[c] = bSep
 	}
 	targetClass['%'] = bPct
-	for _, c := range []byte("/.-_=&?+, ();:,[]!*#@~") {
+	// '_' is part of a word in a header, as \b sees it: "id_ID" is no "id".
+	agentClass['_'] = bWord
+	for _, c := range []byte("/.-=&?+, ();:,[]!*#@~") {
 		agentClass[c] = bSep
 	}
 }
@@ -245,6 +247,19 @@ func commaEnd(v string) bool {
 // uaStart stands for the start of a User-Agent where a separator would be.
 const uaStart = 1
 
+// pathByte marks the bytes of 932239's optional path before a command
+// name ("usr/bin/" in ";usr/bin/id").
+var pathByte [256]bool
+
+func init() {
+	for c := range 256 {
+		pathByte[c] = agentClass[c] == bWord
+	}
+	for _, c := range []byte("\"'()*+,-./?[\\]|") {
+		pathByte[c] = true
+	}
+}
+
 // agentSuspicious judges a User-Agent.
 func (p *Prefilter) agentSuspicious(ua string) bool {
 	if len(ua) > maxTarget {
@@ -253,36 +268,77 @@ func (p *Prefilter) agentSuspicious(ua string) bool {
 	var (
 		slash  bool
 		verify bool
-		last   byte = uaStart // the last separator other than a space
+		last   byte = uaStart // the last separator other than a space, 0 after a word
+		// lead: a command name here follows the start, ';' or '=', maybe
+		// after spaces and a path (932239); fresh: nothing but spaces yet.
+		lead, fresh = true, true
 	)
 	i := 0
 	for i < len(ua) {
 		c := ua[i]
 		switch agentClass[c] {
 		case bWord:
-			h := uint64(wordSeed)
+			// A word, '_' included (as \b sees it), made of sub-words split
+			// at '_' (as phrases and command names are).
+			var (
+				h, sub   uint64 = wordSeed, wordSeed
+				firstSub uint64 // the first sub-word, when a '_' follows it
+				under    bool
+			)
 			for ; i < len(ua) && agentClass[ua[i]] == bWord; i++ {
-				h = wordStep(h, ua[i])
+				c := ua[i]
+				h = wordStep(h, c)
+				if c != '_' {
+					sub = wordStep(sub, c)
+					continue
+				}
+				if !under {
+					firstSub, under = sub, true
+				}
+				if f, g := p.agent.lookup(sub); f&fPhrase != 0 {
+					return true
+				} else if g > 0 {
+					verify = true
+				}
+				sub = wordSeed
 			}
-			flags, group := p.agent.lookup(h)
+			flags, group := p.agent.lookup(sub)
 			if flags&fPhrase != 0 {
 				return true
 			}
 			verify = verify || group > 0
-			// 932237, 932239: a shell command at the start ("python3/1.0"),
-			// or after ';', '(', ',', '.' or '-' ("Mozilla/5.0 (X11; wget"),
-			// as measured per level (shellwords.go).
-			switch last {
-			case uaStart:
-				if flags&fStart != 0 {
-					return true
-				}
-			case ';', '.', ',', '(', '-':
-				if flags&fCommand != 0 {
-					return true
+			if under {
+				flags, _ = p.agent.lookup(h)
+			}
+			// 932239: a shell command leading the value or following ';'
+			// or '=', as a product ("python3/1.0"), with arguments
+			// ("(X11; nohup x)"), or joined ("python3-requests",
+			// "base64_decode"); 932237 (level 3): a whole word after any
+			// separator ("x.php x"). Measured per level: shellwords.go.
+			if lead {
+				if under {
+					if f, _ := p.agent.lookup(firstSub); f&fUnder != 0 {
+						return true
+					}
+				} else {
+					need := fLead
+					if i < len(ua) {
+						switch ua[i] {
+						case '/':
+							need = fStart
+						case '-':
+							need = fDash
+						}
+					}
+					if flags&need != 0 {
+						return true
+					}
 				}
 			}
-			last = 0
+			if last != uaStart && flags&fCommand != 0 {
+				return true
+			}
+			last, fresh = 0, false
 			continue
 		case bSpecial:
 			return true
@@ -310,6 +366,16 @@ func (p *Prefilter) agentSuspicious(ua string) bool {
 			if i > 0 && ua[i-1] == '.' || i > 0 && ua[i-1] == '/' && i+1 < len(ua) && ua[i+1] == '/' {
 				return true
 			}
+		}
+		switch {
+		case c == ';' || c == '=':
+			lead, fresh = true, true
+		case c == ' ':
+			lead = lead && fresh
+		case !pathByte[c]:
+			lead = false
+		default:
+			fresh = false
 		}
 		if c != ' ' {
 			last = c
