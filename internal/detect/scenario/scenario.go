@@ -151,8 +151,8 @@ type client struct {
 	webBrute  *recent
 	authBrute *recent
 	users     *distinct
-	niks      *distinct
-	active    map[*Def]int64 // scenario -> time it stays active until
+	niks      map[uint64]*distinct // by user agent
+	active    map[*Def]int64       // scenario -> time it stays active until
 }
 
 // Observe feeds one event, with the classes stateless detection and the
@@ -245,10 +245,22 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 	}
 	if q := ev.Get(event.URLQuery); q != "" && hasPath(e.cfg.VoterLookupPaths, path) {
 		if nik := e.nik(q); nik != "" {
+			// Counted per user agent too: behind a carrier's NAT many phones
+			// share one address, each looking up its owner's NIK; a scraper
+			// is one program asking for many.
 			if c.niks == nil {
-				c.niks = newDistinct(e.cfg.Scraping.Count)
+				c.niks = map[uint64]*distinct{}
 			}
-			if n := c.niks.add(e.hash(nik), now, e.cfg.Scraping.Window); n > 0 {
+			ua := e.hash(ev.Get(event.UserAgent))
+			d := c.niks[ua]
+			if d == nil {
+				if len(c.niks) >= maxAgentsPerClient {
+					clear(c.niks)
+				}
+				d = newDistinct(e.cfg.Scraping.Count)
+				c.niks[ua] = d
+			}
+			if n := d.add(e.hash(nik), now, e.cfg.Scraping.Window); n > 0 {
 				emit(VoterScraping, n, e.cfg.Scraping.Window)
 			}
 		}
@@ -371,8 +383,9 @@ type distinct struct {
 
 // Caps on counts, so that one client's state stays small.
 const (
-	maxDistinct = 1000
-	maxRecent   = 10000
+	maxDistinct        = 1000
+	maxRecent          = 10000
+	maxAgentsPerClient = 64
 )
 
 func newDistinct(n int) *distinct {
