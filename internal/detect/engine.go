@@ -86,6 +86,9 @@ func New(opts Options) (*Engine, error) {
 		e.sigmaDefs[r] = d
 	}
 	if !opts.NoCRS {
+		if opts.CRS.RemoveRules == nil {
+			opts.CRS.RemoveRules = crs.SearchFalsePositives // citizens' searches are not attacks
+		}
 		if e.crs, err = crs.New(opts.CRS); err != nil {
 			return nil, fmt.Errorf("load OWASP CRS: %w", err)
 		}

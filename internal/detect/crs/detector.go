@@ -38,6 +38,14 @@ type Options struct {
 	// points elsewhere than Host a remote file inclusion. "" means
 	// DefaultHost.
 	Host string
+	// RemoveRules are CRS rule ids to leave out, besides those no access
+	// log can feed (removedRules). 932236 and 942200 are the candidates
+	// the measurements name: at level 2 they flag searches that start
+	// with a command word ("find tps terdekat") and comma lists ending in
+	// a digit ("prov=31,32,33"), and without them 94.9 % of the URI
+	// attack cases are still flagged (95.2 % with). The prefilter does
+	// not narrow for them: it stays as conservative as with all rules.
+	RemoveRules []int
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -56,6 +64,11 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Host == "" {
 		o.Host = DefaultHost
 	}
+	for _, id := range o.RemoveRules {
+		if id < 900000 || id > 999999 {
+			return o, fmt.Errorf("crs rule %d to remove: not a CRS rule id", id)
+		}
+	}
 	return o, nil
 }
 
@@ -69,6 +82,13 @@ type Detector struct {
 	host      string
 	pre       *Prefilter
 }
+
+// SearchFalsePositives are the level-2 rules that flag ordinary citizens'
+// searches on election sites: a search starting with a command word
+// ("find tps terdekat", "top 10 caleg": 932236) and comma lists ending in
+// a digit ("prov=31,32,33": 942200). Leaving them out costs 0.3 points of
+// the regression cases with the payload in the URI (TestRegression).
+var SearchFalsePositives = []int{932236, 942200}
 
 // Rules whose verdict depends on request headers an access log never
 // holds: their absence in a logged request says nothing about the client.
@@ -86,7 +106,7 @@ func New(opts Options) (*Detector, error) {
 	}
 	waf, err := coraza.NewWAF(coraza.NewWAFConfig().
 		WithRootFS(coreruleset.FS).
-		WithDirectives(directives(opts.ParanoiaLevel, opts.Threshold)))
+		WithDirectives(directives(opts.ParanoiaLevel, opts.Threshold, opts.RemoveRules)))
 	if err != nil {
 		return nil, fmt.Errorf("build coraza with crs: %w", err)
 	}
@@ -100,7 +120,7 @@ func New(opts Options) (*Detector, error) {
 // directives is the whole Coraza configuration: engine settings, CRS's
 // setup with the paranoia level and threshold, and the request rule files
 // only (the response files need bodies and status lines we do not feed).
-func directives(pl, threshold int) string {
+func directives(pl, threshold int, remove []int) string {
 	var b strings.Builder
 	b.WriteString(`SecRuleEngine DetectionOnly
 SecRequestBodyAccess Off
@@ -122,7 +142,7 @@ Include @crs-setup.conf.example
 	} {
 		fmt.Fprintf(&b, "Include @owasp_crs/%s.conf\n", f)
 	}
-	for _, id := range removedRules {
+	for _, id := range append(slices.Clone(removedRules), remove...) {
 		fmt.Fprintf(&b, "SecRuleRemoveById %d\n", id)
 	}
 	return b.String()

@@ -109,18 +109,18 @@ var restrictedExtensions = regexp.MustCompile(`tx\.restricted_extensions=([^']*)
 // Word flags: what a word means where it is found.
 const (
 	fPhrase  uint16 = 1 << iota // a phrase of one word: suspicious anywhere
-	fAnchor                    // anchors phrases of several words: verify them
-	fStart                     // suspicious starting a query name or value; in a User-Agent, leading it as a product ("python3/1.0")
-	fCommand                   // a shell command: with arguments starting a query name or value; in a User-Agent, after ';', '(', ...
-	fReferer                   // suspicious anywhere in a Referer
-	fExt                       // a restricted file extension
-	fLead                      // in a User-Agent: suspicious leading it, or after ';' or '=', with arguments
-	fDash                      // in a User-Agent: the same, followed by '-' ("python3-requests")
-	fUnder                     // in a User-Agent: the same, followed by '_' ("base64_decode")
+	fAnchor                     // anchors phrases of several words: verify them
+	fStart                      // target: starting a query name or value; User-Agent: leading it, or after ';' or '=', as a product ("python3/1.0")
+	fCommand                    // target: a shell command, suspicious with arguments; User-Agent: after any separator (level 3)
+	fReferer                    // suspicious anywhere in a Referer
+	fExt                        // a restricted file extension
+	fLead                       // User-Agent: as fStart, followed by arguments ("(X11; nohup x)")
+	fDash                       // User-Agent: as fStart, followed by '-' ("python3-requests")
+	fUnder                      // User-Agent: as fStart, followed by '_' ("base64_decode")
 )
 
 // wordTable finds words by their hash: an open-addressing table of
-// FNV-1a hashes over folded letters and digits, each with its flags and,
+// hashes (wordStep) over folded letters and digits, each with its flags and,
 // for an anchor, the skeletons (letters and digits, folded) of the
 // phrases it anchors, for verification. One lookup per word answers every
 // question the scans ask.
@@ -157,8 +157,6 @@ func newTableBuilder(header bool) *tableBuilder {
 	return &tableBuilder{words: map[string]*wordEntry{}, header: header}
 }
 
-
-
 func (tb *tableBuilder) entry(w string) *wordEntry {
 	e := tb.words[w]
 	if e == nil {
@@ -169,14 +167,20 @@ func (tb *tableBuilder) entry(w string) *wordEntry {
 }
 
 // stopWords are words too common in ordinary requests to anchor a phrase
-// of several words when the phrase has another.
-var stopWords = map[string]bool{
-	"www": true, "com": true, "net": true, "org": true, "http": true, "https": true, "html": true, "php": true,
-	"js": true, "json": true, "xml": true, "txt": true, "index": true, "api": true, "get": true, "set": true,
-	"new": true, "add": true, "data": true, "file": true, "files": true, "user": true, "users": true,
-	"home": true, "test": true, "app": true, "web": true, "local": true, "log": true, "date": true,
-	"item": true, "content": true, "list": true, "name": true, "type": true, "id": true, "info": true,
-	"page": true, "search": true, "view": true, "show": true, "update": true, "host": true, "start": true,
+// of several words when the phrase has another: an anchor found costs a
+// verification, on every request for a target. Web paths and browsers'
+// user agents.
+var stopWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`www com net org http https html php js json xml txt css img
+		index api get set new add data file files user users home test app web local log date item
+		content list name type id info page search view show update host start admin login logout
+		auth status sort format touch var fonts font images image static assets upload uploads
+		download version windows win64 x64 macintosh intel mac os linux android mobile safari
+		chrome firefox gecko applewebkit khtml like mozilla iphone cpu build wv en us`) {
+		stopWords[w] = true
+	}
 }
 
 // phrases adds phrases found anywhere. class, when not nil, is the byte

@@ -47,9 +47,11 @@ import (
 //   - a User-Agent with suspicious bytes, without a '/' (a command line,
 //     not a product), naming a scanner (913100's list, substrings), holding
 //     a phrase (verified on the value as CRS normalises it), or a shell
-//     command CRS flags there (at the start, or after ';', '(', ',', '.',
-//     '-'; shellwords.go); a Referer that is not an absolute http(s) URL
-//     or whose target would pass; a Host that is not a plain name or
+//     command where 932239 and 932237 find one: leading the value or after
+//     ';' or '=' (as a product, with arguments, or joined by '-' or '_'),
+//     and at level 3 after any separator, each list measured per level
+//     (shellwords.go); a Referer that is not an absolute http(s) URL or
+//     whose target would pass; a Host that is not a plain name or
 //     address;
 //   - the weak signals together: a missing User-Agent (2 points) with a
 //     numeric Host (3 points) reach CRS's default threshold of 5.
@@ -211,11 +213,11 @@ func plainHost(h string) (ip, ok bool) {
 }
 
 // verdictCache remembers the verdict on recent header values by hash.
-type verdictCache [1024]atomic.Uint64
+type verdictCache [4096]atomic.Uint64
 
 func (p *Prefilter) cached(c *verdictCache, s string, judge func(string) bool) bool {
 	h := maphash.String(p.seed, s) | 2 // never 0: 0 is an empty slot
-	slot := &c[h>>54]
+	slot := &c[h>>52]
 	if v := slot.Load(); v&^1 == h&^1 {
 		return v&1 == 1
 	}

@@ -166,12 +166,11 @@ func TestPrefilterFollowsParanoiaLevel(t *testing.T) {
 	}
 }
 
-// genlog's benign requests all skip CRS: that is what keeps Coraza out of
-// the hot path.
+// genlog's and the simulator's benign requests all skip CRS: that is
+// what keeps Coraza out of the hot path.
 func TestPrefilterBenignSample(t *testing.T) {
 	p := newTestPrefilter(t)
-	lines := readLog(t, "testdata/benign.log")
-	for _, l := range lines {
+	for _, l := range benignSample(t) {
 		if p.Suspicious(l.ev) {
 			t.Errorf("benign request passed to CRS: %s", l.text)
 		}
@@ -195,7 +194,7 @@ func TestPrefilterNoPhraseWithoutWords(t *testing.T) {
 
 func BenchmarkPrefilterBenign(b *testing.B) {
 	p := newTestPrefilter(b)
-	lines := readLog(b, "testdata/benign.log")
+	lines := benignSample(b)
 	evs := make([]*event.Event, len(lines))
 	for i, l := range lines {
 		evs[i] = l.ev
