@@ -64,6 +64,9 @@ type Signal struct {
 	// Event, when Fields is nil, is the event itself: valid only while the
 	// signal is being added, and copied to Fields only if kept as evidence.
 	Event *event.Event
+	// Earlier are events before this one that the detection counted (the
+	// attempts that made a threshold fire), kept as evidence before it.
+	Earlier []Evidence
 }
 
 // fields returns the signal's event as ECS fields.
@@ -177,6 +180,12 @@ func merge(a *Alert, s Signal, maxEvidence int) {
 	for _, id := range s.RuleIDs {
 		if !contains(a.RuleIDs, id) && len(a.RuleIDs) < 50 {
 			a.RuleIDs = append(a.RuleIDs, id)
+		}
+	}
+	for _, e := range s.Earlier {
+		if len(a.Evidence) < maxEvidence {
+			e.Seq = len(a.Evidence) + 1
+			a.Evidence = append(a.Evidence, e)
 		}
 	}
 	if len(a.Evidence) < maxEvidence {

@@ -237,7 +237,11 @@ func (s *Shard) Clients() int { return s.sc.Clients() }
 func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
 	s.sigs = s.sc.Observe(ev, f.Classes, s.sigs[:0])
 	for _, sg := range s.sigs {
-		emit(s.signal(sg.Scenario, ev, sg.Count, f))
+		a := s.signal(sg.Scenario, ev, sg.Count, f)
+		for _, tr := range sg.Earlier {
+			a.Earlier = append(a.Earlier, alert.Evidence{At: tr.Time, Line: tr.Line, Fields: tr.Fields})
+		}
+		emit(a)
 	}
 	for _, r := range f.Sigma {
 		emit(s.signal(s.e.sigmaDefs[r], ev, 1, f))

@@ -72,13 +72,46 @@ func All() []*Def {
 
 // Signal says an event is part of a scenario that has fired for a client.
 // The first signal of a firing carries Count = the events that made it
-// fire; later ones while it stays active carry Count = 1.
+// fire, and Earlier = the last few of those before this one (as evidence);
+// later ones while it stays active carry Count = 1.
 type Signal struct {
 	Scenario *Def
 	IP       netip.Addr
 	User     string
 	Event    *event.Event
 	Count    int
+	Earlier  []Trace
+}
+
+// Trace is a copy of an earlier event kept as evidence.
+type Trace struct {
+	Time   time.Time
+	Line   int64
+	Fields map[string]string
+}
+
+// trail keeps copies of the last few events a counter counted, so that a
+// firing can show what led to it. Made on first use.
+type trail struct {
+	traces []Trace
+}
+
+const trailLength = 4
+
+func (t *trail) push(ev *event.Event) {
+	tr := Trace{Time: ev.Time, Line: ev.Line, Fields: ev.Map()}
+	if len(t.traces) < trailLength {
+		t.traces = append(t.traces, tr)
+		return
+	}
+	copy(t.traces, t.traces[1:])
+	t.traces[trailLength-1] = tr
+}
+
+func (t *trail) take() []Trace {
+	out := t.traces
+	t.traces = nil
+	return out
 }
 
 // Classifier makes the per-request checks the scenarios count (attack-tool
@@ -169,7 +202,16 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 	}
 	c.last = now
 	emit := func(d *Def, n int, window time.Duration) {
-		dst = e.fire(dst, c, d, ev, n, now, window)
+		dst = e.fire(dst, c, d, ev, n, now, window, nil)
+	}
+	// count feeds a counter's result: a firing emits with its trail, a
+	// count below the threshold adds the event to the trail.
+	count := func(d *Def, n int, window time.Duration, tr *trail) {
+		if n > 0 {
+			dst = e.fire(dst, c, d, ev, n, now, window, tr)
+		} else {
+			tr.push(ev)
+		}
 	}
 
 	// Per-request classes: one is enough.
@@ -192,16 +234,12 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 			if c.authBrute == nil {
 				c.authBrute = newRecent(e.cfg.AuthBruteforce.Count)
 			}
-			if n := c.authBrute.add(now, e.cfg.AuthBruteforce.Window); n > 0 {
-				emit(AuthBruteforce, n, e.cfg.AuthBruteforce.Window)
-			}
+			count(AuthBruteforce, c.authBrute.add(now, e.cfg.AuthBruteforce.Window), e.cfg.AuthBruteforce.Window, &c.authBrute.trail)
 			if u := ev.Get(event.UserName); u != "" {
 				if c.users == nil {
 					c.users = newDistinct(e.cfg.CredentialStuff.Count)
 				}
-				if n := c.users.add(e.hash(u), now, e.cfg.CredentialStuff.Window); n > 0 {
-					emit(CredStuffing, n, e.cfg.CredentialStuff.Window)
-				}
+				count(CredStuffing, c.users.add(e.hash(u), now, e.cfg.CredentialStuff.Window), e.cfg.CredentialStuff.Window, &c.users.trail)
 			}
 		}
 		return dst
@@ -223,25 +261,19 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 		if c.sensitive == nil {
 			c.sensitive = newRecent(e.cfg.SensitiveFiles.Count)
 		}
-		if n := c.sensitive.add(now, e.cfg.SensitiveFiles.Window); n > 0 {
-			emit(SensitiveFiles, n, e.cfg.SensitiveFiles.Window)
-		}
+		count(SensitiveFiles, c.sensitive.add(now, e.cfg.SensitiveFiles.Window), e.cfg.SensitiveFiles.Window, &c.sensitive.trail)
 	}
 	if status >= 400 && status < 500 && status != 401 && status != 429 {
 		if c.probe == nil {
 			c.probe = newDistinct(e.cfg.Probing.Count)
 		}
-		if n := c.probe.add(e.hash(path), now, e.cfg.Probing.Window); n > 0 {
-			emit(Probing, n, e.cfg.Probing.Window)
-		}
+		count(Probing, c.probe.add(e.hash(path), now, e.cfg.Probing.Window), e.cfg.Probing.Window, &c.probe.trail)
 	}
 	if (status == 401 || status == 403) && ev.Get(event.HTTPMethod) == "POST" && hasPath(e.cfg.LoginPaths, path) {
 		if c.webBrute == nil {
 			c.webBrute = newRecent(e.cfg.WebBruteforce.Count)
 		}
-		if n := c.webBrute.add(now, e.cfg.WebBruteforce.Window); n > 0 {
-			emit(WebBruteforce, n, e.cfg.WebBruteforce.Window)
-		}
+		count(WebBruteforce, c.webBrute.add(now, e.cfg.WebBruteforce.Window), e.cfg.WebBruteforce.Window, &c.webBrute.trail)
 	}
 	if q := ev.Get(event.URLQuery); q != "" && hasPath(e.cfg.VoterLookupPaths, path) {
 		if nik := e.nik(q); nik != "" {
@@ -260,9 +292,7 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 				d = newDistinct(e.cfg.Scraping.Count)
 				c.niks[ua] = d
 			}
-			if n := d.add(e.hash(nik), now, e.cfg.Scraping.Window); n > 0 {
-				emit(VoterScraping, n, e.cfg.Scraping.Window)
-			}
+			count(VoterScraping, d.add(e.hash(nik), now, e.cfg.Scraping.Window), e.cfg.Scraping.Window, &d.trail)
 		}
 	}
 	e.sweep(now)
@@ -270,16 +300,19 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 }
 
 // fire records that d fired (or is still active) for c and emits a signal.
-func (e *Engine) fire(dst []Signal, c *client, d *Def, ev *event.Event, n int, now int64, window time.Duration) []Signal {
+func (e *Engine) fire(dst []Signal, c *client, d *Def, ev *event.Event, n int, now int64, window time.Duration, tr *trail) []Signal {
 	if c.active == nil {
 		c.active = map[*Def]int64{}
 	}
+	var earlier []Trace
 	until, on := c.active[d]
 	if on && now <= until {
 		n = 1
+	} else if tr != nil {
+		earlier = tr.take()
 	}
 	c.active[d] = now + int64(window)
-	return append(dst, Signal{Scenario: d, IP: ev.IP, User: ev.Get(event.UserName), Event: ev, Count: n})
+	return append(dst, Signal{Scenario: d, IP: ev.IP, User: ev.Get(event.UserName), Event: ev, Count: n, Earlier: earlier})
 }
 
 func (e *Engine) hash(s string) uint64 { return maphash.String(e.seed, s) }
@@ -349,6 +382,7 @@ func (c Config) maxWindow() time.Duration {
 // recent keeps the times of the last n matching events: the scenario fires
 // when all n lie within the window (an exact sliding window).
 type recent struct {
+	trail
 	times []int64
 	next  int
 	full  bool
@@ -377,6 +411,7 @@ func (r *recent) add(now int64, window time.Duration) int {
 // distinct keeps up to n distinct values with when each was last seen: the
 // scenario fires when n distinct values were seen within the window.
 type distinct struct {
+	trail
 	vals  []uint64
 	times []int64
 }

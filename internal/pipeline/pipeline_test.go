@@ -1,0 +1,158 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/audit"
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/decision"
+	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/pipeline"
+	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/store/storetest"
+)
+
+type world struct {
+	db      *store.DB
+	bus     *bus.Bus
+	analyst auth.Principal
+	site    asset.Asset
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	b, err := bus.Open(ctx, bus.Config{DataDir: t.TempDir(), EventMaxBytes: 64 << 20}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	org.EnsureStandard(ctx, db)
+	u, err := auth.CreateUser(ctx, db, audit.System, auth.NewUser{Username: "analis", Org: "kpu-32", Role: "analyst", Scope: "32", Password: "a long password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := org.Load(ctx, db)
+	p, _ := auth.PrincipalOf(u, tree)
+	name, kind, reg := "Portal KPU Jawa Barat", "site", "32"
+	hosts := []string{"kpu-jabar.example.id"}
+	a, err := asset.Create(ctx, db, p, tree, asset.Input{Name: &name, Kind: &kind, Region: &reg, Hostnames: &hosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{db: db, bus: b, analyst: p, site: a}
+}
+
+// runDetector runs live detection until the test ends.
+func (w *world) runDetector(t *testing.T) {
+	eng, err := detect.New(detect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &pipeline.Detector{DB: w.db, Bus: w.bus, Engine: eng, Log: slog.New(slog.DiscardHandler), Holder: "test", Decide: true}
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func (w *world) waitAlert(t *testing.T, scenario, ip string) alert.Alert {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		list, err := alert.List(context.Background(), w.db, w.analyst, alert.Filter{SourceIP: ip, Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range list {
+			if a.Scenario == scenario {
+				return a
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no %s alert for %s within 20s", scenario, ip)
+	return alert.Alert{}
+}
+
+// TestPublishDetectDecide publishes an access log as ingest does and waits
+// for live detection to raise the alert and the policy to ban.
+func TestPublishDetectDecide(t *testing.T) {
+	w := newWorld(t)
+	w.runDetector(t)
+	nginx, _ := format.Lookup("nginx")
+	now := time.Now().UTC()
+	var lines [][]byte
+	for i := range 9 {
+		lines = append(lines, []byte(fmt.Sprintf(`203.0.113.7 - - [%s] "POST /login HTTP/1.1" 401 100 "-" "Mozilla/5.0"`,
+			now.Add(time.Duration(i)*time.Second).Format("02/Jan/2006:15:04:05 -0700"))))
+	}
+	lines = append(lines, []byte("not a log line"), []byte(`36.70.1.1 - - [`+now.Format("02/Jan/2006:15:04:05 -0700")+`] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0"`))
+	res, err := pipeline.Publish(context.Background(), w.bus, pipeline.Source{AssetID: w.site.ID, Region: "32", Format: nginx}, lines, 1, nil)
+	if err != nil || res.Accepted != 10 || res.Rejected != 1 {
+		t.Fatalf("publish: %+v %v", res, err)
+	}
+	a := w.waitAlert(t, "http-bruteforce", "203.0.113.7")
+	if a.Count != 9 || a.Region != "32" || a.Owner != "kpu-32" || len(a.Evidence) != 0 {
+		t.Errorf("alert %+v", a)
+	}
+	full, _ := alert.Get(context.Background(), w.db, w.analyst, a.ID)
+	// The firing (at the 8th failure) brings the four before it as evidence.
+	if len(full.Evidence) != 6 || full.Evidence[0].Line != 4 || full.Evidence[5].Line != 9 {
+		t.Errorf("evidence: %d events, first line %d", len(full.Evidence), full.Evidence[0].Line)
+	}
+	list, err := decision.ListAll(context.Background(), w.db, decision.Filter{AlertID: a.ID, Limit: 10})
+	if err != nil || len(list) != 1 || list[0].Value != "203.0.113.7" || list[0].Status != "active" {
+		t.Fatalf("decision for the alert: %+v %v", list, err)
+	}
+}
+
+// TestSyslog sends sshd failures over TCP to the listener; they reach
+// detection as events of the asset whose host name sent them.
+func TestSyslog(t *testing.T) {
+	w := newWorld(t)
+	w.runDetector(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	sl := &pipeline.Syslog{DB: w.db, Bus: w.bus, Log: slog.New(slog.DiscardHandler)}
+	go sl.Serve(ctx, addr)
+	var conn net.Conn
+	for range 50 {
+		if conn, err = net.Dial("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if conn == nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	stamp := time.Now().UTC().Format(time.RFC3339)
+	for i := range 10 {
+		msg := fmt.Sprintf("<38>1 %s kpu-jabar sshd %d - - Failed password for root from 198.51.100.44 port %d ssh2", stamp, 100+i, 40000+i)
+		fmt.Fprintf(conn, "%d %s", len(msg), msg) // RFC 6587 octet counting
+	}
+	fmt.Fprintf(conn, "<38>1 %s unknown-host sshd 1 - - Failed password for root from 198.51.100.45 port 1 ssh2\n", stamp)
+	a := w.waitAlert(t, "auth-bruteforce", "198.51.100.44")
+	if strconv.FormatInt(a.AssetID, 10) != strconv.FormatInt(w.site.ID, 10) {
+		t.Errorf("alert on asset %d, want %d", a.AssetID, w.site.ID)
+	}
+}
