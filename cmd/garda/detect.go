@@ -92,7 +92,7 @@ instead one line per event that raised a signal: its line number, scenarios and 
 			}
 			// Replay holds little for long: a soft limit makes the collector
 			// work harder instead of letting the heap double.
-			debug.SetMemoryLimit(200 << 20)
+			debug.SetMemoryLimit(250 << 20)
 			start := time.Now()
 			eng, err := ef.engine()
 			if err != nil {

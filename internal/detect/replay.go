@@ -66,7 +66,9 @@ type block struct {
 	rejected [ingest.NumReasons]int64
 }
 
-var blockPool = sync.Pool{New: func() any { return &block{data: make([]byte, 0, blockSize+4096)} }}
+// A block's buffer holds a read (blockSize) after the unfinished line of
+// the read before (at most MaxLine bytes).
+var blockPool = sync.Pool{New: func() any { return &block{data: make([]byte, 0, blockSize+MaxLine+2)} }}
 
 // Replay reads a log, detects over it in parallel and in line order for
 // the behaviour scenarios, and returns the aggregated alerts.
@@ -197,58 +199,62 @@ func (e *Engine) inspectBlock(in *Inspector, p *ingest.Parser, b *block) {
 	}
 }
 
-// split cuts the input into blocks of whole lines. A line longer than
-// MaxLine is passed on whole (and rejected by the inspector) however long
-// it is, without holding more than one such line.
+// split cuts the input into blocks of whole lines, reading straight into
+// each block's buffer. A line longer than MaxLine is passed on cut to
+// MaxLine+1 bytes (enough for the inspector to reject it) however long it
+// is, and the rest of it is skipped without being held.
 func split(ctx context.Context, r io.Reader, out chan<- *block) error {
 	seq := 0
 	var line int64
-	var carry []byte
-	send := func(data []byte) error {
+	var carry []byte  // the start of a line that continues in the next read
+	skipping := false // inside an over-long line: drop bytes to its end
+	for {
 		b := blockPool.Get().(*block)
 		b.seq, b.first, b.lines, b.rejected = seq, line, 0, [ingest.NumReasons]int64{}
-		b.data = append(b.data[:0], data...)
-		seq++
-		line += int64(bytes.Count(data, []byte{'\n'}))
-		select {
-		case out <- b:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	buf := make([]byte, blockSize)
-	for {
-		n, err := io.ReadFull(r, buf)
-		chunk := buf[:n]
-		if len(carry) > 0 {
-			chunk = append(carry, chunk...)
-			carry = carry[:0]
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			if len(chunk) > 0 {
-				if serr := send(chunk); serr != nil {
-					return serr
-				}
-			}
-			return nil
-		}
-		if err != nil {
+		b.data = append(b.data[:0], carry...)
+		n, err := io.ReadFull(r, b.data[len(b.data):len(b.data)+blockSize])
+		b.data = b.data[:len(b.data)+n]
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
 			return err
 		}
-		cut := bytes.LastIndexByte(chunk, '\n')
-		if cut < 0 {
-			// No line end in a whole block: a very long line. Keep at most
-			// MaxLine+1 bytes of it, enough to know it is too long.
-			if len(chunk) > MaxLine+1 {
-				chunk = chunk[:MaxLine+1]
+		if skipping {
+			nl := bytes.IndexByte(b.data, '\n')
+			if nl < 0 && !eof {
+				blockPool.Put(b)
+				continue
 			}
-			carry = append(carry[:0], chunk...)
-			continue
+			skipping = false
+			if nl >= 0 {
+				b.data = b.data[:copy(b.data, b.data[nl+1:])]
+			} else {
+				b.data = b.data[:0]
+			}
 		}
-		if serr := send(chunk[:cut+1]); serr != nil {
-			return serr
+		cut := len(b.data)
+		if !eof {
+			cut = bytes.LastIndexByte(b.data, '\n') + 1
 		}
-		carry = append(carry[:0], chunk[cut+1:]...)
+		if rest := b.data[cut:]; len(rest) > MaxLine {
+			b.data = append(b.data[:cut+MaxLine+1], '\n')
+			carry, skipping = carry[:0], true
+		} else {
+			carry = append(carry[:0], rest...)
+			b.data = b.data[:cut]
+		}
+		if len(b.data) > 0 {
+			seq++
+			line += int64(bytes.Count(b.data, []byte{'\n'}))
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		} else {
+			blockPool.Put(b)
+		}
+		if eof {
+			return nil
+		}
 	}
 }
