@@ -7,6 +7,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/store"
 )
 
 func auditCmd() *cobra.Command {
@@ -16,19 +17,14 @@ func auditCmd() *cobra.Command {
 		Use:   "verify",
 		Short: "Walk the audit chain; exit 0 if intact, 2 naming the first broken entry",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			n, err := audit.Verify(cmd.Context(), db)
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d entries\n", n)
 			return nil
-		},
+		}),
 	}
 	storeFlags(verify, &cfg)
 	cmd.AddCommand(verify)

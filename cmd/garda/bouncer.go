@@ -12,6 +12,7 @@ import (
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/store"
 )
 
 // bouncerCmd manages the enforcement points that pull decisions over the
@@ -36,12 +37,7 @@ func bouncerAddCmd() *cobra.Command {
 		Short:   "Register a bouncer and print its API key (once: it is stored only as a hash)",
 		Example: `  garda bouncer add nginx-kpu-1 --data-dir D`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, args []string) error {
 			key, b, err := decision.AddBouncer(cmd.Context(), db, audit.System, args[0])
 			if err != nil {
 				return err
@@ -49,7 +45,7 @@ func bouncerAddCmd() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), key)
 			fmt.Fprintf(cmd.ErrOrStderr(), "bouncer %s (id %d) registered; put the key above in its api_key: it is not shown again\n", b.Name, b.ID)
 			return nil
-		},
+		}),
 	}
 	storeFlags(cmd, &cfg)
 	return cmd
@@ -62,12 +58,7 @@ func bouncerListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List bouncers and when each last pulled",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			bs, err := decision.ListBouncers(cmd.Context(), db, all)
 			if err != nil {
 				return err
@@ -83,7 +74,7 @@ func bouncerListCmd() *cobra.Command {
 					b.CreatedAt.Format(time.RFC3339), status)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	storeFlags(cmd, &cfg)
 	cmd.Flags().BoolVar(&all, "all", false, "include deleted bouncers")
@@ -96,18 +87,13 @@ func bouncerDeleteCmd() *cobra.Command {
 		Use:   "delete NAME",
 		Short: "Stop a bouncer's key working",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, args []string) error {
 			if err := decision.DeleteBouncer(cmd.Context(), db, audit.System, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "bouncer %s deleted\n", args[0])
 			return nil
-		},
+		}),
 	}
 	storeFlags(cmd, &cfg)
 	return cmd
@@ -248,12 +234,7 @@ func allowCmd() *cobra.Command {
 		Short:   "Allow an address or range; live decisions on it end now",
 		Example: `  garda decision allow add --value 203.0.113.0/24 --reason "national CDN edge"`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			e, err := decision.AddAllowBy(cmd.Context(), db, audit.System, in)
 			if err != nil {
 				return err
@@ -264,7 +245,7 @@ func allowCmd() *cobra.Command {
 			}
 			fmt.Fprintln(cmd.OutOrStdout())
 			return nil
-		},
+		}),
 	}
 	storeFlags(add, &cfg)
 	add.Flags().StringVar(&in.Value, "value", "", "address or CIDR range")

@@ -109,6 +109,19 @@ func logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
+// withStore makes the RunE of a command that works on the database: it
+// opens the migrated store (with the flags as parsed), runs fn, closes it.
+func withStore(cfg *platform.Config, fn func(cmd *cobra.Command, db *store.DB, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		db, err := openStore(cmd, *cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(cmd, db, args)
+	}
+}
+
 // openStore opens the migrated database for a one-off command.
 func openStore(cmd *cobra.Command, cfg platform.Config) (*store.DB, error) {
 	return platform.OpenStore(cmd.Context(), cfg, logger(cmd.ErrOrStderr()))

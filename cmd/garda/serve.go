@@ -15,6 +15,7 @@ import (
 	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/simulate"
+	"github.com/garda-id/garda/internal/store"
 )
 
 func serveCmd() *cobra.Command {
@@ -170,15 +171,10 @@ func migrateCmd() *cobra.Command {
 		Use:   "migrate",
 		Short: "Create or update the database schema and the standard organisations",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			fmt.Fprintf(cmd.OutOrStdout(), "database %s is up to date\n", db)
 			return nil
-		},
+		}),
 	}
 	storeFlags(cmd, &cfg)
 	return cmd

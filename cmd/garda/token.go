@@ -27,12 +27,7 @@ func tokenCreateCmd() *cobra.Command {
 		Use:   "create",
 		Short: "Create an API token for an account and print it (once: it is stored only as a hash)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			u, err := auth.UserByName(cmd.Context(), db, username)
 			if err != nil {
 				return notFoundUser(err, username)
@@ -47,7 +42,7 @@ func tokenCreateCmd() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), plain)
 			fmt.Fprintf(cmd.ErrOrStderr(), "token %d for %s expires %s; it is not shown again\n", tok.ID, u.Username, tok.ExpiresAt.Format(time.RFC3339))
 			return nil
-		},
+		}),
 	}
 	storeFlags(cmd, &cfg)
 	cmd.Flags().StringVar(&username, "username", "", "account the token acts as")
@@ -64,12 +59,7 @@ func tokenRevokeCmd() *cobra.Command {
 		Use:   "revoke",
 		Short: "Revoke an API token by id",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			if err := auth.RevokeToken(cmd.Context(), db, audit.System, id, 0); errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no live token %d", id)
 			} else if err != nil {
@@ -77,7 +67,7 @@ func tokenRevokeCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "token %d revoked\n", id)
 			return nil
-		},
+		}),
 	}
 	storeFlags(cmd, &cfg)
 	cmd.Flags().Int64Var(&id, "id", 0, "token id (shown when it was created)")

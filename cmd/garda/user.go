@@ -96,12 +96,7 @@ func userListCmd() *cobra.Command {
 		Use:   "list",
 		Short: "List accounts",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "USERNAME\tORG\tROLE\tSCOPE\tSTATUS\tCREATED")
 			after := ""
@@ -123,7 +118,7 @@ func userListCmd() *cobra.Command {
 				after = users[len(users)-1].Username
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	storeFlags(cmd, &cfg)
 	return cmd
@@ -178,18 +173,13 @@ func userDisableCmd() *cobra.Command {
 		Use:   "disable",
 		Short: "Disable an account: its sessions end and its tokens stop working",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := openStore(cmd, cfg)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			if err := auth.DisableUser(cmd.Context(), db, audit.System, username); err != nil {
 				return notFoundUser(err, username)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "user %s disabled\n", username)
 			return nil
-		},
+		}),
 	}
 	storeFlags(cmd, &cfg)
 	cmd.Flags().StringVar(&username, "username", "", "account")

@@ -120,9 +120,11 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	}
 	st := counters.Snapshot()
 	by := map[string]int64{}
+	s.ingested.Add(float64(res.Accepted), "accepted")
 	for i, n := range st.Rejected {
 		if n > 0 {
 			by[ingest.Reason(i).String()] = n
+			s.ingested.Add(float64(n), ingest.Reason(i).String())
 		}
 	}
 	httpapi.Write(w, http.StatusOK, map[string]any{"accepted": res.Accepted, "rejected": st.RejectedTotal(), "rejected_by_reason": by})

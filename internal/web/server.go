@@ -54,6 +54,7 @@ type Server struct {
 	pages     *pages
 	// ingestSlots bounds concurrent ingest requests (back-pressure).
 	ingestSlots chan struct{}
+	ingested    *metrics.Counter
 }
 
 // New builds the server and registers every route.
@@ -75,6 +76,8 @@ func New(d Deps) (*Server, error) {
 		latency: d.Metrics.Histogram("garda_http_request_duration_seconds",
 			"Time to answer HTTP requests, by route.", metrics.DefaultBuckets, "route"),
 		ingestSlots: make(chan struct{}, 4),
+		ingested: d.Metrics.Counter("garda_ingest_lines_total",
+			"Log lines received over the ingest API, by what became of them (accepted, or the reason they were rejected).", "result"),
 	}
 	p, err := newPages(s)
 	if err != nil {
