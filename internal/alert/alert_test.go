@@ -141,3 +141,31 @@ func TestRecordAndRead(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertOfRedAsset: an alert about a RED asset is RED and goes to the
+// asset's named users only, not to the CSIRT or the operation room.
+func TestAlertOfRedAsset(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		tree, _ := org.Load(ctx, db)
+		name, kind, reg, tlp := "Server cadangan", "server", "32", "RED"
+		red, err := asset.Create(ctx, db, w.who["jabar.analyst"], tree, asset.Input{Name: &name, Kind: &kind, Region: &reg, TLP: &tlp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created, _, err := alert.Record(ctx, db, []alert.Signal{sig("http-sqli", "103.5.5.5", red.ID, 0, 1)})
+		if err != nil || len(created) != 1 {
+			t.Fatal(created, err)
+		}
+		a, err := alert.Get(ctx, db, w.who["jabar.analyst"], created[0])
+		if err != nil || a.TLP != "RED" || a.Asset != name {
+			t.Fatalf("named user reads %+v, %v", a, err)
+		}
+		for _, user := range []string{"bssn.analyst", "jabar.room", "jabar.viewer", "kpu.analyst"} {
+			if _, err := alert.Get(ctx, db, w.who[user], created[0]); !problem.Is(err, problem.NotFound) {
+				t.Errorf("%s reads the RED asset's alert: %v", user, err)
+			}
+		}
+	})
+}

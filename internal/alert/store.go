@@ -57,10 +57,18 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 			}
 			own, ok := owners[a.AssetID]
 			if !ok {
-				if err := tx.QueryRow(ctx, `SELECT owner_org_id, region FROM assets WHERE id = ?`, a.AssetID).Scan(&own.org, &own.region); err != nil {
+				if err := tx.QueryRow(ctx, `SELECT owner_org_id, region, tlp FROM assets WHERE id = ?`, a.AssetID).Scan(&own.org, &own.region, &own.tlp); err != nil {
 					return fmt.Errorf("asset %d of an alert: %w", a.AssetID, err)
 				}
 				owners[a.AssetID] = own
+			}
+			// An alert tells what happened to its asset, so it is never
+			// less restricted than the asset: a RED asset's alerts are RED
+			// and go to the asset's named users only.
+			redAsset := false
+			if policy.TLP(own.tlp).Stricter(a.TLP) {
+				a.TLP = policy.TLP(own.tlp)
+				redAsset = a.TLP == policy.Red
 			}
 			if a.Region == "" {
 				a.Region = own.region
@@ -78,10 +86,18 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 			// The national CSIRT and the province's operation room
 			// (its Diskominfo) work every alert of the province.
 			orgs := []int64{own.org}
-			if csirt != 0 && csirt != own.org {
+			if csirt != 0 && csirt != own.org && !redAsset {
 				orgs = append(orgs, csirt)
 			}
-			if prov := region.Province(a.Region); prov != "" {
+			if redAsset {
+				set, err := participant.Load(ctx, tx, "asset", a.AssetID)
+				if err != nil {
+					return err
+				}
+				if err := participant.Add(ctx, tx, RecordKind, id, participant.Set{Users: set.Users}); err != nil {
+					return err
+				}
+			} else if prov := region.Province(a.Region); prov != "" {
 				var room int64
 				if err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, "diskominfo-"+prov).Scan(&room); err == nil {
 					orgs = append(orgs, room)
@@ -107,6 +123,7 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 type assetOwner struct {
 	org    int64
 	region string
+	tlp    string
 }
 
 // joinAlert adds an in-memory alert's events to a stored one. Counts are
@@ -152,7 +169,15 @@ func addEvidence(ctx context.Context, tx *store.Tx, id int64, have int, evs []Ev
 const columns = `a.id, a.scenario, a.title, a.severity, a.technique, a.source_ip, a.user_name, COALESCE(a.asset_id, 0), COALESCE(s.name, ''),
 	a.region, o.slug, a.tlp, a.status, a.status_reason, a.rule_ids, a.event_count, a.first_seen, a.last_seen, a.created_at, a.updated_at`
 
+// from joins the asset's name only when the reader may read the asset
+// (assetJoin's fragment); the platform's own reads (Brief) join it freely.
 const from = ` FROM alerts a JOIN orgs o ON o.id = a.owner_org_id LEFT JOIN assets s ON s.id = a.asset_id`
+
+// fromFor is from for a principal: the asset joins only if visible.
+func fromFor(who auth.Principal) (string, []any) {
+	vis, args := policy.ReadFilter(who.Viewer, "asset", "s")
+	return ` FROM alerts a JOIN orgs o ON o.id = a.owner_org_id LEFT JOIN assets s ON s.id = a.asset_id AND ` + vis, args
+}
 
 func scan(row interface{ Scan(...any) error }) (Alert, error) {
 	var a Alert
@@ -171,8 +196,9 @@ func scan(row interface{ Scan(...any) error }) (Alert, error) {
 // Get reads one alert with its evidence; one the principal may not read is
 // not found.
 func Get(ctx context.Context, q store.Querier, who auth.Principal, id int64) (Alert, error) {
+	join, jargs := fromFor(who)
 	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "a")
-	a, err := scan(q.QueryRow(ctx, `SELECT `+columns+from+` WHERE a.id = ? AND `+vis, append([]any{id}, args...)...))
+	a, err := scan(q.QueryRow(ctx, `SELECT `+columns+join+` WHERE a.id = ? AND `+vis, append(append(jargs, id), args...)...))
 	if errors.Is(err, store.ErrNotFound) {
 		return Alert{}, problem.New(problem.NotFound, "no alert %d", id)
 	} else if err != nil {
@@ -210,7 +236,9 @@ type Filter struct {
 
 // List returns alerts the principal may read, newest first, up to Limit+1.
 func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([]Alert, error) {
-	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "a")
+	join, args := fromFor(who)
+	vis, vargs := policy.ReadFilter(who.Viewer, RecordKind, "a")
+	args = append(args, vargs...)
 	where := []string{vis}
 	if len(f.Status) > 0 {
 		where = append(where, "a.status IN ("+store.In(len(f.Status))+")")
@@ -252,7 +280,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+
+	rows, err := q.Query(ctx, `SELECT `+columns+join+` WHERE `+strings.Join(where, " AND ")+
 		` ORDER BY a.id DESC LIMIT `+strconv.Itoa(f.Limit+1), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)

@@ -237,6 +237,9 @@ func Update(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		if err := in.apply(&a, who, tree); err != nil {
 			return err
 		}
+		if a.TLP != before.TLP && !who.Can(policy.ChangeTLP) {
+			return problem.New(problem.Forbidden, "changing an asset's TLP is a coordinator's decision (your role: %s)", who.User.Role)
+		}
 		a.UpdatedAt = store.Now()
 		_, err = tx.Exec(ctx, `UPDATE assets SET name = ?, kind = ?, description = ?, urls = ?, hostnames = ?, owner_org_id = ?, region = ?,
 			criticality = ?, phases = ?, tlp = ?, updated_at = ? WHERE id = ?`,

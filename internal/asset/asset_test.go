@@ -36,6 +36,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		{Username: "jabar.analyst", Org: "kpu-32", Role: "analyst", Scope: "32"},
 		{Username: "jabar.viewer", Org: "kpu-32", Role: "viewer", Scope: "32"},
 		{Username: "bandung.analyst", Org: "kpu-32.04", Role: "analyst", Scope: "32.04"},
+		{Username: "bandung.coord", Org: "kpu-32.04", Role: "coordinator", Scope: "32.04"},
 		{Username: "jateng.analyst", Org: "kpu-33", Role: "analyst", Scope: "33"},
 		{Username: "bssn.analyst", Org: "bssn", Role: "analyst", Scope: ""},
 		{Username: "bssn.admin", Org: "bssn", Role: "admin", Scope: ""},
@@ -197,7 +198,10 @@ func TestCreateAndUpdateValidate(t *testing.T) {
 		if _, err := asset.Create(ctx, db, jabar, w.tree, asset.Input{Name: ptr("KPU Jabar"), Kind: ptr("site"), Owner: ptr("kpu-32.04"), Region: ptr("32.04")}); !problem.Is(err, problem.Conflict) {
 			t.Errorf("duplicate name: %v", err)
 		}
-		u, err := asset.Update(ctx, db, w.who["bandung.analyst"], w.tree, a.ID, asset.Input{Criticality: ptr("critical"), TLP: ptr("RED")})
+		if _, err := asset.Update(ctx, db, w.who["bandung.analyst"], w.tree, a.ID, asset.Input{TLP: ptr("RED")}); !problem.Is(err, problem.Forbidden) {
+			t.Errorf("an analyst changes the TLP: %v", err)
+		}
+		u, err := asset.Update(ctx, db, w.who["bandung.coord"], w.tree, a.ID, asset.Input{Criticality: ptr("critical"), TLP: ptr("RED")})
 		if err != nil || u.Criticality != "critical" || u.Name != "KPU Jabar" {
 			t.Fatalf("update: %+v %v", u, err)
 		}

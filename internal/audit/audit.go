@@ -207,9 +207,10 @@ func List(ctx context.Context, db store.Querier, f Filter) ([]Entry, error) {
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	f.Limit = min(f.Limit, 501) // a page of 500 and one to say there is more
 	q += " ORDER BY seq DESC LIMIT " + strconv.Itoa(f.Limit)
 	rows, err := db.Query(ctx, q, args...)
 	if err != nil {

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/garda-id/garda/internal/problem"
 	"strings"
 	"testing"
@@ -130,6 +131,40 @@ func TestUsersAndSignIn(t *testing.T) {
 		}
 		if n, err := audit.Verify(ctx, db); err != nil || n < 4 {
 			t.Fatalf("audit: %d %v", n, err)
+		}
+	})
+}
+
+// TestThrottleHoldsUnderParallelGuesses: guesses sent at once cannot slip
+// past the limit between the check and the count.
+func TestThrottleHoldsUnderParallelGuesses(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		setup(t, db)
+		if _, err := auth.CreateUser(ctx, db, audit.System, auth.NewUser{Username: "target", Org: "kpu", Role: "viewer", Password: "the right password"}); err != nil {
+			t.Fatal(err)
+		}
+		results := make(chan error, 40)
+		for i := range 40 {
+			go func() {
+				_, err := auth.Login(ctx, db, "target", "wrong guess", fmt.Sprintf("10.9.%d.1", i))
+				results <- err
+			}()
+		}
+		checked := 0
+		for range 40 {
+			err := <-results
+			var locked *auth.LockedError
+			switch {
+			case errors.Is(err, auth.ErrBadCredentials):
+				checked++
+			case errors.As(err, &locked):
+			default:
+				t.Fatalf("unexpected %v", err)
+			}
+		}
+		if checked > auth.MaxFailures {
+			t.Fatalf("%d parallel guesses had their password checked, limit %d", checked, auth.MaxFailures)
 		}
 	})
 }

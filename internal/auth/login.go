@@ -31,18 +31,20 @@ func (e *LockedError) Error() string {
 
 // Login checks a username and password, applying the throttle, and returns
 // the account. Every failure looks the same to the caller.
+//
+// Each attempt is counted before the password is checked, in one atomic
+// statement per key, and forgiven only when it succeeds: so parallel
+// guesses cannot slip past the limit between a check and a count.
 func Login(ctx context.Context, db *store.DB, username, password, addr string) (User, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
-	keys := []string{usernameKeyPrefix + username, addressKeyPrefix + addr}
 	now := store.Now()
-	for _, k := range keys {
-		var locked *time.Time
-		err := db.QueryRow(ctx, `SELECT locked_until FROM login_failures WHERE key = ?`, k).Scan(&locked)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return User{}, fmt.Errorf("check sign-in throttle: %w", err)
-		}
-		if locked != nil && now.Before(*locked) {
-			return User{}, &LockedError{Until: *locked}
+	userKey := usernameKeyPrefix + username
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{userKey, MaxFailures}, {addressKeyPrefix + addr, MaxFailuresPerAddr}} {
+		if err := countAttempt(ctx, db, k.key, k.limit, now); err != nil {
+			return User{}, err
 		}
 	}
 	var hash string
@@ -56,9 +58,6 @@ func Login(ctx context.Context, db *store.DB, username, password, addr string) (
 	}
 	ok, err := CheckPassword(hash, password)
 	if err != nil || !ok || userID == 0 {
-		if ferr := recordFailure(ctx, db, keys, now); ferr != nil {
-			return User{}, ferr
-		}
 		return User{}, ErrBadCredentials
 	}
 	u, err := UserByID(ctx, db, userID)
@@ -68,37 +67,34 @@ func Login(ctx context.Context, db *store.DB, username, password, addr string) (
 	if u.Disabled {
 		return User{}, ErrBadCredentials
 	}
-	db.Exec(ctx, `DELETE FROM login_failures WHERE key = ?`, keys[0])
+	// A success forgives the username's attempts (not the address's: an
+	// address guessing many accounts stays counted).
+	db.Exec(ctx, `DELETE FROM login_failures WHERE key = ?`, userKey)
 	return u, nil
 }
 
-func recordFailure(ctx context.Context, db *store.DB, keys []string, now time.Time) error {
-	return db.InTx(ctx, func(tx *store.Tx) error {
-		for i, k := range keys {
-			limit := MaxFailures
-			if i > 0 {
-				limit = MaxFailuresPerAddr
-			}
-			var failures int
-			var start time.Time
-			err := tx.QueryRow(ctx, `SELECT failures, window_start FROM login_failures WHERE key = ?`, k).Scan(&failures, &start)
-			switch {
-			case errors.Is(err, store.ErrNotFound) || (err == nil && now.Sub(start) > FailureWindow):
-				failures, start = 0, now
-			case err != nil:
-				return fmt.Errorf("record failed sign-in: %w", err)
-			}
-			failures++
-			var locked any
-			if failures >= limit {
-				locked = now.Add(LockDuration)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO login_failures (key, failures, window_start, locked_until) VALUES (?, ?, ?, ?)
-				ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until`,
-				k, failures, start, locked); err != nil {
-				return fmt.Errorf("record failed sign-in: %w", err)
-			}
+// countAttempt counts one attempt for key and refuses it when the key is
+// locked or this attempt goes over limit within the window (and locks it).
+func countAttempt(ctx context.Context, db *store.DB, key string, limit int, now time.Time) error {
+	var failures int
+	var locked *time.Time
+	err := db.QueryRow(ctx, `INSERT INTO login_failures (key, failures, window_start) VALUES (?, 1, ?)
+		ON CONFLICT (key) DO UPDATE SET
+			failures = CASE WHEN login_failures.window_start < ? THEN 1 ELSE login_failures.failures + 1 END,
+			window_start = CASE WHEN login_failures.window_start < ? THEN excluded.window_start ELSE login_failures.window_start END
+		RETURNING failures, locked_until`, key, now, now.Add(-FailureWindow), now.Add(-FailureWindow)).Scan(&failures, &locked)
+	if err != nil {
+		return fmt.Errorf("count sign-in attempt: %w", err)
+	}
+	if locked != nil && now.Before(*locked) {
+		return &LockedError{Until: *locked}
+	}
+	if failures > limit {
+		until := now.Add(LockDuration)
+		if _, err := db.Exec(ctx, `UPDATE login_failures SET locked_until = ? WHERE key = ?`, until, key); err != nil {
+			return fmt.Errorf("lock sign-in: %w", err)
 		}
-		return nil
-	})
+		return &LockedError{Until: until}
+	}
+	return nil
 }

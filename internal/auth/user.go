@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,9 +143,10 @@ func UserByName(ctx context.Context, q store.Querier, username string) (User, er
 
 // ListUsers lists accounts whose scope lies inside scope ("" = all), by username.
 func ListUsers(ctx context.Context, q store.Querier, scope string, afterUsername string, limit int) ([]User, error) {
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 100
 	}
+	limit = min(limit, 501) // a page of 500 and one to say there is more
 	where, args := `u.username > ?`, []any{afterUsername}
 	if scope != "" {
 		where += ` AND (u.scope = ? OR u.scope LIKE ?)`
@@ -246,6 +248,14 @@ func CreateUserAs(ctx context.Context, db *store.DB, admin Principal, n NewUser)
 	}
 	if !region.Contains(admin.User.Scope, n.Scope) {
 		return User{}, problem.Field("scope", "%q lies outside your own scope", n.Scope)
+	}
+	// A provincial administrator manages its own organisation and those
+	// below it, not another agency's people; only national ones serve all.
+	if admin.User.Scope != "" {
+		var orgID int64
+		if err := db.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, n.Org).Scan(&orgID); err == nil && !slices.Contains(admin.Viewer.Lineage, orgID) {
+			return User{}, problem.Field("org", "%q is not your organisation nor one below it", n.Org)
+		}
 	}
 	return CreateUser(ctx, db, admin.Actor(), n)
 }

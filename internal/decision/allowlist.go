@@ -103,6 +103,12 @@ func canManageAllow(who auth.Principal) bool {
 	return who.Can(policy.ManageSettings) || who.Can(policy.Escalate)
 }
 
+// canChangeAllow: the allow-list is national (an entry lifts decisions in
+// every region), so only national administrators and coordinators change it.
+func canChangeAllow(who auth.Principal) bool {
+	return canManageAllow(who) && who.User.Scope == ""
+}
+
 // AllowInput is a new allow-list entry.
 type AllowInput struct {
 	Value     string `json:"value"`      // address or CIDR range
@@ -144,8 +150,8 @@ func AllowList(ctx context.Context, q store.Querier, all bool) ([]AllowEntry, er
 
 // AddAllow adds an entry as a signed-in person.
 func AddAllow(ctx context.Context, db *store.DB, who auth.Principal, in AllowInput) (AllowEntry, error) {
-	if !canManageAllow(who) {
-		return AllowEntry{}, problem.New(problem.Forbidden, "your role (%s) may not change the allow-list", who.User.Role)
+	if !canChangeAllow(who) {
+		return AllowEntry{}, problem.New(problem.Forbidden, "the allow-list is national: only a national administrator or coordinator changes it")
 	}
 	return AddAllowBy(ctx, db, who.Actor(), in)
 }
@@ -253,8 +259,8 @@ func endOverlapping(ctx context.Context, tx *store.Tx, who audit.Actor, e AllowE
 
 // RemoveAllow removes an entry as a signed-in person.
 func RemoveAllow(ctx context.Context, db *store.DB, who auth.Principal, id int64) error {
-	if !canManageAllow(who) {
-		return problem.New(problem.Forbidden, "your role (%s) may not change the allow-list", who.User.Role)
+	if !canChangeAllow(who) {
+		return problem.New(problem.Forbidden, "the allow-list is national: only a national administrator or coordinator changes it")
 	}
 	return RemoveAllowBy(ctx, db, who.Actor(), id)
 }

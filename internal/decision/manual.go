@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/policy"
@@ -94,6 +96,18 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, in Input) (De
 	}
 	if !region.Contains(who.User.Scope, n.region) {
 		return Decision{}, problem.Field("region", "%q lies outside your scope", n.region)
+	}
+	// Linked records must be ones the person may read: a hidden one is
+	// answered like a missing one, so the link reveals nothing.
+	if in.AssetID != nil && *in.AssetID != 0 {
+		if _, err := asset.Get(ctx, db, who, *in.AssetID); err != nil {
+			return Decision{}, problem.Field("asset_id", "no asset %d", *in.AssetID)
+		}
+	}
+	if in.AlertID != nil && *in.AlertID != 0 {
+		if _, err := alert.Get(ctx, db, who, *in.AlertID); err != nil {
+			return Decision{}, problem.Field("alert_id", "no alert %d", *in.AlertID)
+		}
 	}
 	return create(ctx, db, n)
 }

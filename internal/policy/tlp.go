@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -44,4 +45,10 @@ func ParseTLP(s string) (TLP, error) {
 		return t, nil
 	}
 	return "", fmt.Errorf("policy: unknown TLP label %q", s)
+}
+
+// Stricter reports whether t restricts readers more than u
+// (CLEAR < GREEN < AMBER < AMBER+STRICT < RED).
+func (t TLP) Stricter(u TLP) bool {
+	return slices.Index(TLPs(), t) > slices.Index(TLPs(), u)
 }

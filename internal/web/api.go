@@ -75,14 +75,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	checks := map[string]string{}
 	status := http.StatusOK
+	// The reasons go to the log, not to the (unauthenticated) caller.
 	if err := s.DB.Ping(ctx); err != nil {
-		checks["database"], status = err.Error(), http.StatusServiceUnavailable
+		s.Log.Warn("not ready", "check", "database", "err", err)
+		checks["database"], status = "unavailable", http.StatusServiceUnavailable
 	} else {
 		checks["database"] = "ok"
 	}
 	for name, c := range s.Ready {
 		if err := c.Ready(ctx); err != nil {
-			checks[name], status = err.Error(), http.StatusServiceUnavailable
+			s.Log.Warn("not ready", "check", name, "err", err)
+			checks[name], status = "unavailable", http.StatusServiceUnavailable
 		} else {
 			checks[name] = "ok"
 		}
@@ -114,6 +117,12 @@ func clientAddr(r *http.Request) string {
 
 // signIn checks a password and maps the outcome to the problem catalogue.
 func (s *Server) signIn(ctx context.Context, username, password, addr string) (auth.User, error) {
+	select {
+	case s.signinSlots <- struct{}{}:
+		defer func() { <-s.signinSlots }()
+	case <-ctx.Done():
+		return auth.User{}, ctx.Err()
+	}
 	u, err := auth.Login(ctx, s.DB, username, password, addr)
 	var locked *auth.LockedError
 	switch {
@@ -151,6 +160,8 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *auth.Princi
 func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		s.DB.Exec(r.Context(), `UPDATE tokens SET revoked_at = ? WHERE hash = ? AND kind = ?`, store.Now(), auth.HashToken(tok), auth.TokenLogin)
+	} else if c, err := r.Cookie(sessionCookie); err == nil {
+		auth.EndSession(r.Context(), s.DB, c.Value)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -361,6 +372,12 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	entries, err := audit.List(r.Context(), s.DB, audit.Filter{Kind: q.Get("kind"), RecordID: q.Get("record_id"), Actor: q.Get("actor"), Before: before, Limit: page.Limit + 1})
 	if err != nil {
 		return err
+	}
+	// The chain shows who did what to which record, never the change
+	// itself: a detail may hold a RED record's content, which no role
+	// reads unless named (the digest still lets anyone verify it).
+	for i := range entries {
+		entries[i].Detail = nil
 	}
 	httpapi.Write(w, http.StatusOK, httpapi.NewList(entries, page.Limit, func(e audit.Entry) string { return httpapi.IDPos(e.Seq) }))
 	return nil
@@ -629,6 +646,11 @@ func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, p *auth.
 		case <-ctx.Done():
 			return nil
 		case <-heartbeat.C:
+			// A revoked token, an ended session or a disabled account ends
+			// the stream too.
+			if _, err := s.authenticateAPI(w, r); err != nil {
+				return nil
+			}
 			fmt.Fprint(w, ": keep-alive\n\n")
 			flusher.Flush()
 		case id, ok := <-changes:

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -55,6 +56,9 @@ type Server struct {
 	// ingestSlots bounds concurrent ingest requests (back-pressure).
 	ingestSlots chan struct{}
 	ingested    *metrics.Counter
+	// signinSlots bounds concurrent password checks: each costs 19 MiB of
+	// argon2 memory, and anyone may ask for one.
+	signinSlots chan struct{}
 }
 
 // New builds the server and registers every route.
@@ -76,6 +80,7 @@ func New(d Deps) (*Server, error) {
 		latency: d.Metrics.Histogram("garda_http_request_duration_seconds",
 			"Time to answer HTTP requests, by route.", metrics.DefaultBuckets, "route"),
 		ingestSlots: make(chan struct{}, 4),
+		signinSlots: make(chan struct{}, 4),
 		ingested: d.Metrics.Counter("garda_ingest_lines_total",
 			"Log lines received over the ingest API, by what became of them (accepted, or the reason they were rejected).", "result"),
 	}
@@ -145,7 +150,7 @@ func (s *Server) authenticateAPI(w http.ResponseWriter, r *http.Request) (*auth.
 	} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
 		var sess auth.Session
 		sess, err = auth.SessionOf(ctx, s.DB, c.Value)
-		if err == nil && !safeMethod(r.Method) && r.Header.Get("X-CSRF-Token") != sess.CSRF {
+		if err == nil && !safeMethod(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(sess.CSRF)) != 1 {
 			return nil, problem.New(problem.CSRF, "a browser session's writes need its X-CSRF-Token header")
 		}
 		if err == nil {
