@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,14 +157,28 @@ func (c *ingestClient) sendAll(ctx context.Context, src ingest.Lines, assetID in
 				}
 			}
 		case <-ctx.Done():
-			send()
+			// Interrupted: what was read is still sent, with a little time.
+			fin, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			got, err := c.Send(fin, assetID, format, batch)
+			cancel()
+			total.Accepted += got.Accepted
+			total.Rejected += got.Rejected
+			if err != nil {
+				return total, err
+			}
 			return total, ctx.Err()
 		}
 	}
 }
 
-// Send posts one batch, retrying while the server is busy.
+// Send posts one batch, retrying while the server is busy (429) or cannot
+// store (503), at most sendAttempts times. Each batch carries a random id:
+// a retry after a lost answer is recognised by the server and not stored
+// twice.
 func (c *ingestClient) Send(ctx context.Context, assetID int64, format string, lines [][]byte) (ingestReply, error) {
+	if len(lines) == 0 {
+		return ingestReply{}, nil
+	}
 	var body bytes.Buffer
 	zw := gzip.NewWriter(&body)
 	for _, l := range lines {
@@ -170,8 +186,11 @@ func (c *ingestClient) Send(ctx context.Context, assetID int64, format string, l
 		zw.Write([]byte{'\n'})
 	}
 	zw.Close()
+	batch := make([]byte, 12)
+	rand.Read(batch)
 	url := c.server + "/api/v1/ingest/" + strconv.FormatInt(assetID, 10) + "?format=" + format
-	for attempt := 0; ; attempt++ {
+	wait := time.Second
+	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body.Bytes()))
 		if err != nil {
 			return ingestReply{}, err
@@ -179,36 +198,39 @@ func (c *ingestClient) Send(ctx context.Context, assetID int64, format string, l
 		req.Header.Set("Authorization", "Bearer "+c.token)
 		req.Header.Set("Content-Type", "text/plain")
 		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("X-Garda-Batch", hex.EncodeToString(batch))
 		res, err := c.http.Do(req)
-		if err != nil {
-			if ctx.Err() != nil || attempt >= 5 {
-				return ingestReply{}, err
+		var b []byte
+		if err == nil {
+			b, _ = io.ReadAll(io.LimitReader(res.Body, 1<<20))
+			res.Body.Close()
+			switch {
+			case res.StatusCode == http.StatusOK:
+				var r ingestReply
+				return r, json.Unmarshal(b, &r)
+			case res.StatusCode == http.StatusTooManyRequests || res.StatusCode == http.StatusServiceUnavailable:
+				if s, perr := strconv.Atoi(res.Header.Get("Retry-After")); perr == nil && s > 0 {
+					wait = time.Duration(s) * time.Second
+				}
+				err = fmt.Errorf("server busy (%d)", res.StatusCode)
+			default:
+				return ingestReply{}, fmt.Errorf("server answered %d: %s", res.StatusCode, strings.TrimSpace(string(b)))
 			}
-			time.Sleep(time.Duration(attempt+1) * time.Second)
-			continue
 		}
-		b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-		res.Body.Close()
-		switch {
-		case res.StatusCode == http.StatusOK:
-			var r ingestReply
-			err := json.Unmarshal(b, &r)
-			return r, err
-		case res.StatusCode == http.StatusTooManyRequests || res.StatusCode == http.StatusServiceUnavailable:
-			wait := time.Second
-			if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
-				wait = time.Duration(s) * time.Second
-			}
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return ingestReply{}, ctx.Err()
-			}
-		default:
-			return ingestReply{}, fmt.Errorf("server answered %d: %s", res.StatusCode, strings.TrimSpace(string(b)))
+		if attempt >= sendAttempts {
+			return ingestReply{}, fmt.Errorf("batch of %d lines not stored after %d attempts: %w", len(lines), attempt, err)
 		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ingestReply{}, ctx.Err()
+		}
+		wait = min(2*wait, 30*time.Second)
 	}
 }
+
+// sendAttempts bounds the retries of one batch (about ten minutes).
+const sendAttempts = 25
 
 // newIngestClient is the simulator's way to a running server.
 func newIngestClient(server, token string) logSender {

@@ -155,7 +155,7 @@ func simulateInto(ctx context.Context, p *platform.Platform, rate float64) error
 	nginx, _ := format.Lookup("nginx")
 	go func() {
 		err := sim.Run(ctx, rate, func(site simulate.Site, lines [][]byte) error {
-			_, err := pipeline.Publish(ctx, p.Bus, pipeline.Source{AssetID: site.AssetID, Region: site.Region, Format: nginx}, lines, 0, nil)
+			_, err := pipeline.Publish(ctx, p.Bus, pipeline.Source{AssetID: site.AssetID, Region: site.Region, Format: nginx}, pipeline.Lines(lines), "", nil)
 			return err
 		})
 		if err != nil && ctx.Err() == nil {

@@ -38,11 +38,11 @@ func (e *LockedError) Error() string {
 func Login(ctx context.Context, db *store.DB, username, password, addr string) (User, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	now := store.Now()
-	userKey := usernameKeyPrefix + username
+	userKey, addrKey := usernameKeyPrefix+username, addressKeyPrefix+addr
 	for _, k := range []struct {
 		key   string
 		limit int
-	}{{userKey, MaxFailures}, {addressKeyPrefix + addr, MaxFailuresPerAddr}} {
+	}{{userKey, MaxFailures}, {addrKey, MaxFailuresPerAddr}} {
 		if err := countAttempt(ctx, db, k.key, k.limit, now); err != nil {
 			return User{}, err
 		}
@@ -67,9 +67,11 @@ func Login(ctx context.Context, db *store.DB, username, password, addr string) (
 	if u.Disabled {
 		return User{}, ErrBadCredentials
 	}
-	// A success forgives the username's attempts (not the address's: an
-	// address guessing many accounts stays counted).
+	// A success forgives the username's attempts, and this attempt of the
+	// address (its failures stay counted: an address guessing many
+	// accounts is still throttled, an operation room signing in is not).
 	db.Exec(ctx, `DELETE FROM login_failures WHERE key = ?`, userKey)
+	db.Exec(ctx, `UPDATE login_failures SET failures = failures - 1 WHERE key = ? AND failures > 0`, addrKey)
 	return u, nil
 }
 

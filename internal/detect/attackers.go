@@ -2,6 +2,7 @@ package detect
 
 import (
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -88,6 +89,6 @@ func (a *attackers) confirm(ip netip.Addr, now int64, class scenario.Class, rule
 	}
 	at.confirmed++
 	at.skipped = 0
-	at.class, at.rules = class, append(at.rules[:0], rules...)
+	at.class, at.rules = class, slices.Clone(rules) // known() hands out the old slice
 	at.until = now + int64(attackerWindow)
 }

@@ -32,7 +32,10 @@ type verdictShard struct {
 
 // maxVerdictsPerShard bounds memory: a full shard is emptied (the cache
 // refills from the requests that matter now).
-const maxVerdictsPerShard = 2048
+const (
+	maxVerdictsPerShard = 2048
+	maxVerdictKey       = 8 << 10
+)
 
 func newVerdicts() *verdicts {
 	v := &verdicts{seed: maphash.MakeSeed()}
@@ -100,6 +103,9 @@ func (v *verdicts) inspect(d *crs.Detector, ev *event.Event) crs.Result {
 	}
 	v.evals.Add(1)
 	r = d.Inspect(ev)
+	if len(key) > maxVerdictKey {
+		return r // a huge request is not worth remembering
+	}
 	sh.mu.Lock()
 	if len(sh.m) >= maxVerdictsPerShard {
 		clear(sh.m)

@@ -81,10 +81,13 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 	defer cancel()
 	todo := make(chan *block, workers*2)
 	done := make(chan *block, workers*2)
+	// Blocks in flight, whatever their order: a slow block cannot let the
+	// others pile up behind it in memory.
+	tokens := make(chan struct{}, workers*4)
 	var readErr error
 	go func() {
 		defer close(todo)
-		readErr = split(ctx, r, todo)
+		readErr = split(ctx, r, todo, tokens)
 	}()
 	var wg sync.WaitGroup
 	for range workers {
@@ -143,6 +146,7 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 			}
 			b.items = b.items[:0]
 			blockPool.Put(b)
+			<-tokens
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -203,7 +207,7 @@ func (e *Engine) inspectBlock(in *Inspector, p *ingest.Parser, b *block) {
 // each block's buffer. A line longer than MaxLine is passed on cut to
 // MaxLine+1 bytes (enough for the inspector to reject it) however long it
 // is, and the rest of it is skipped without being held.
-func split(ctx context.Context, r io.Reader, out chan<- *block) error {
+func split(ctx context.Context, r io.Reader, out chan<- *block, tokens chan struct{}) error {
 	seq := 0
 	var line int64
 	var carry []byte  // the start of a line that continues in the next read
@@ -245,6 +249,11 @@ func split(ctx context.Context, r io.Reader, out chan<- *block) error {
 		if len(b.data) > 0 {
 			seq++
 			line += int64(bytes.Count(b.data, []byte{'\n'}))
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			select {
 			case out <- b:
 			case <-ctx.Done():

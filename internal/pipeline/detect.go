@@ -40,6 +40,7 @@ type Detector struct {
 
 	mu       sync.Mutex
 	running  map[int]func() // partition -> stop
+	heldTill map[int]time.Time
 	events   *metrics.Counter
 	alerts   *metrics.Counter
 	rejected *metrics.Counter
@@ -47,7 +48,7 @@ type Detector struct {
 
 // Run takes and keeps partitions until ctx ends, then gives them back.
 func (d *Detector) Run(ctx context.Context) error {
-	d.running = map[int]func(){}
+	d.running, d.heldTill = map[int]func(){}, map[int]time.Time{}
 	if d.Metrics != nil {
 		d.events = d.Metrics.Counter("garda_detect_events_total", "Events inspected by live detection.")
 		d.alerts = d.Metrics.Counter("garda_detect_alerts_total", "Alerts raised by live detection, by scenario.", "scenario")
@@ -78,9 +79,14 @@ func leaseName(p int) string { return "detect-p" + strconv.Itoa(p) }
 func (d *Detector) balance(ctx context.Context) {
 	for p := range Partitions {
 		held, err := lease.Acquire(ctx, d.DB, leaseName(p), d.Holder, leaseTTL)
-		if err != nil {
+		switch {
+		case err != nil:
+			// The database did not answer: a lease we hold is still ours
+			// until it runs out, so keep working until then.
 			d.Log.Warn("detection lease", "partition", p, "err", err)
-			held = false
+			held = time.Now().Before(d.heldTill[p])
+		case held:
+			d.heldTill[p] = time.Now().Add(leaseTTL - leaseRenew)
 		}
 		d.mu.Lock()
 		stop, running := d.running[p]
@@ -155,9 +161,19 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	if d.events != nil {
 		d.events.Add(float64(n))
 	}
-	created, updated, err := alert.Record(ctx, d.DB, sigs)
-	if err != nil {
-		return fmt.Errorf("record alerts: %w", err)
+	// The shard has counted these events: from here the message must not
+	// come back (it would be counted twice), so storing is retried here.
+	var created, updated []int64
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
+		if created, updated, err = alert.Record(ctx, d.DB, sigs); err == nil {
+			break
+		}
+		d.Log.Warn("alerts not stored yet; retrying", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 	alert.Notify(ctx, d.Bus, d.Log, append(created, updated...)...)
 	if len(created) == 0 {
@@ -165,7 +181,8 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	}
 	raised, err := alert.Brief(ctx, d.DB, created)
 	if err != nil {
-		return err
+		d.Log.Warn("no decisions for new alerts", "alerts", created, "err", err)
+		return nil
 	}
 	for _, a := range raised {
 		if d.alerts != nil {

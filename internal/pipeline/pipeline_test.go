@@ -100,7 +100,7 @@ func TestPublishDetectDecide(t *testing.T) {
 			now.Add(time.Duration(i)*time.Second).Format("02/Jan/2006:15:04:05 -0700"))))
 	}
 	lines = append(lines, []byte("not a log line"), []byte(`36.70.1.1 - - [`+now.Format("02/Jan/2006:15:04:05 -0700")+`] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0"`))
-	res, err := pipeline.Publish(context.Background(), w.bus, pipeline.Source{AssetID: w.site.ID, Region: "32", Format: nginx}, lines, 1, nil)
+	res, err := pipeline.Publish(context.Background(), w.bus, pipeline.Source{AssetID: w.site.ID, Region: "32", Format: nginx}, numbered(lines), "", nil)
 	if err != nil || res.Accepted != 10 || res.Rejected != 1 {
 		t.Fatalf("publish: %+v %v", res, err)
 	}
@@ -155,4 +155,12 @@ func TestSyslog(t *testing.T) {
 	if strconv.FormatInt(a.AssetID, 10) != strconv.FormatInt(w.site.ID, 10) {
 		t.Errorf("alert on asset %d, want %d", a.AssetID, w.site.ID)
 	}
+}
+
+func numbered(raw [][]byte) []pipeline.Line {
+	out := pipeline.Lines(raw)
+	for i := range out {
+		out[i].N = int64(i + 1)
+	}
+	return out
 }

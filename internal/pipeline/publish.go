@@ -59,32 +59,47 @@ type Result struct {
 
 // Publish parses lines (to refuse what no format reads and to learn each
 // line's client), and publishes the accepted ones to their partitions,
-// returning once JetStream has stored every message. counters may be nil.
-func Publish(ctx context.Context, b *bus.Bus, src Source, lines [][]byte, firstLine int64, counters *ingest.Counters) (Result, error) {
+// returning once JetStream has stored every message. A non-empty batchID
+// names the batch: sent again within the bus's duplicate window (a retry
+// after a lost answer), its messages are recognised and not stored twice.
+// counters may be nil.
+func Publish(ctx context.Context, b *bus.Bus, src Source, lines []Line, batchID string, counters *ingest.Counters) (Result, error) {
 	var res Result
 	p := ingest.Parser{Format: src.Format, Counters: counters}
 	bodies := make([]*bytes.Buffer, Partitions)
+	chunks := make([]int, Partitions)
 	var msgs []bus.Msg
 	asset := strconv.FormatInt(src.AssetID, 10)
 	flush := func(part int) {
 		if bodies[part] == nil || bodies[part].Len() == 0 {
 			return
 		}
-		msgs = append(msgs, bus.Msg{
+		m := bus.Msg{
 			Subject: b.Subject(bus.Events, "p"+strconv.Itoa(part), asset),
 			Data:    bytes.Clone(bodies[part].Bytes()),
 			Header: map[string][]string{
 				headerAsset: {asset}, headerRegion: {src.Region}, headerFormat: {src.Format.Name()},
 			},
-		})
+		}
+		if batchID != "" {
+			m.ID = fmt.Sprintf("%s/%d/%d", batchID, part, chunks[part])
+		}
+		chunks[part]++
+		msgs = append(msgs, m)
 		bodies[part].Reset()
 	}
 	var ev event.Event
-	for i, line := range lines {
-		if len(line) == 0 {
+	for _, l := range lines {
+		if len(l.Text) == 0 {
 			continue
 		}
-		if p.Parse(line, &ev) != nil {
+		if len(l.Text)+32 > maxMessage {
+			// No message could carry it: refused like any over-long line.
+			counters.Reject(ingest.TooLong)
+			res.Rejected++
+			continue
+		}
+		if p.Parse(l.Text, &ev) != nil {
 			res.Rejected++
 			continue
 		}
@@ -92,12 +107,12 @@ func Publish(ctx context.Context, b *bus.Bus, src Source, lines [][]byte, firstL
 		if bodies[part] == nil {
 			bodies[part] = &bytes.Buffer{}
 		}
-		if bodies[part].Len()+len(line)+24 > maxMessage {
+		if bodies[part].Len()+len(l.Text)+32 > maxMessage {
 			flush(part)
 		}
-		bodies[part].WriteString(strconv.FormatInt(firstLine+int64(i), 10))
+		bodies[part].WriteString(strconv.FormatInt(l.N, 10))
 		bodies[part].WriteByte('\t')
-		bodies[part].Write(line)
+		bodies[part].Write(l.Text)
 		bodies[part].WriteByte('\n')
 		res.Accepted++
 	}
@@ -111,6 +126,15 @@ func Publish(ctx context.Context, b *bus.Bus, src Source, lines [][]byte, firstL
 		return Result{Rejected: res.Rejected}, fmt.Errorf("store events on the bus: %w", err)
 	}
 	return res, nil
+}
+
+// Lines wraps raw lines whose numbers in their source are unknown.
+func Lines(raw [][]byte) []Line {
+	out := make([]Line, len(raw))
+	for i, t := range raw {
+		out[i] = Line{Text: t}
+	}
+	return out
 }
 
 // Batch is one bus message of events, decoded.

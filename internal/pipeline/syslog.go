@@ -26,11 +26,12 @@ type Syslog struct {
 	Counters ingest.Counters
 	Unknown  int64 // messages from hosts that are no asset
 
-	mu     sync.Mutex
-	hosts  map[string]Source
-	loaded time.Time
-	pend   map[int64][][]byte
-	srcs   map[int64]Source
+	mu      sync.Mutex
+	flushMu sync.Mutex // one flush at a time: a client's lines stay in order
+	hosts   map[string]Source
+	loaded  time.Time
+	pend    map[int64][][]byte
+	srcs    map[int64]Source
 }
 
 // Serve listens on addr (UDP and TCP) until ctx ends.
@@ -42,22 +43,27 @@ func (s *Syslog) Serve(ctx context.Context, addr string) error {
 	}
 	s.Log.Info("syslog listening", "tcp", l.TCPAddr(), "udp", l.UDPAddr())
 	s.pend, s.srcs = map[int64][][]byte{}, map[int64]Source{}
-	flushCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		t := time.NewTicker(500 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
-			case <-flushCtx.Done():
-				s.flush(context.Background())
+			case <-ctx.Done():
+				// What was received is still stored, with a little time.
+				fin, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				s.flush(fin)
+				cancel()
 				return
 			case <-t.C:
-				s.flush(flushCtx)
+				s.flush(ctx)
 			}
 		}
 	}()
-	return l.Serve(ctx, func(ev *event.Event) error { return s.take(ctx, ev) })
+	err = l.Serve(ctx, func(ev *event.Event) error { return s.take(ctx, ev) })
+	<-done
+	return err
 }
 
 // take queues one parsed message, as an ECS JSON line, for its asset. It
@@ -89,14 +95,30 @@ func (s *Syslog) take(ctx context.Context, ev *event.Event) error {
 
 const ingestBatch = 2048
 
+// flush stores what is queued, retrying while the bus cannot: meanwhile
+// take blocks, and TCP senders are slowed instead of their lines lost.
 func (s *Syslog) flush(ctx context.Context) {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
 	s.mu.Lock()
 	pend, srcs := s.pend, s.srcs
 	s.pend, s.srcs = map[int64][][]byte{}, map[int64]Source{}
 	s.mu.Unlock()
 	for id, lines := range pend {
-		if _, err := Publish(ctx, s.Bus, srcs[id], lines, 0, nil); err != nil {
-			s.Log.Error("syslog events not stored", "asset", id, "lines", len(lines), "err", err)
+		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+			_, err := Publish(ctx, s.Bus, srcs[id], Lines(lines), "", nil)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				s.Log.Error("syslog events lost at shutdown", "asset", id, "lines", len(lines), "err", err)
+				break
+			}
+			s.Log.Warn("syslog events not stored yet; retrying", "asset", id, "lines", len(lines), "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
 		}
 	}
 }
@@ -110,10 +132,12 @@ func (s *Syslog) sourceOf(ctx context.Context, host string) (Source, bool) {
 	if s.hosts == nil || time.Since(s.loaded) > time.Minute {
 		hosts, err := assetHosts(ctx, s.DB)
 		if err != nil {
-			s.Log.Warn("syslog: load asset host names", "err", err)
+			s.Log.Warn("syslog: load asset host names; keeping the last ones", "err", err)
 		} else {
-			s.hosts, s.loaded = hosts, time.Now()
+			s.hosts = hosts
 		}
+		s.loaded = time.Now() // on an error too: not a query per message
+
 	}
 	src, ok := s.hosts[host]
 	if !ok {

@@ -20,14 +20,21 @@ import (
 	"github.com/garda-id/garda/internal/problem"
 )
 
-// Ingest limits: a request body (after gzip) and how many requests may
-// publish at once; the rest get 429 and retry, so memory stays bounded
-// whatever the senders do.
+// Ingest limits: a request body as sent and once un-gzipped, how much is
+// held before it goes to the bus, and how many requests may publish at
+// once (the rest get 429 and retry): memory stays bounded whatever the
+// senders do.
 const (
-	maxIngestBody   = 256 << 20
-	ingestChunk     = 4096 // lines published per bus batch
+	maxIngestBody   = 256 << 20 // as sent
+	maxIngestLines  = 1 << 30   // bytes of lines, after gzip
+	ingestChunk     = 4096      // lines published per bus batch, at most
+	ingestChunkSize = 4 << 20   // bytes of lines per bus batch, at most
 	ingestPublishTO = 30 * time.Second
 )
+
+// IngestBatchHeader names a request's batch (a sender's random id): a
+// retry of the same batch within two minutes is not stored twice.
+const IngestBatchHeader = "X-Garda-Batch"
 
 func (s *Server) ingestRoutes() {
 	s.api("POST /api/v1/ingest/{asset}", signedIn, s.apiIngest)
@@ -76,23 +83,32 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		return problem.New(problem.BadRequest, "cannot read the body: %v", err)
 	}
 	src := pipeline.Source{AssetID: a.ID, Region: a.Region, Format: f}
+	batch := r.Header.Get(IngestBatchHeader)
+	if len(batch) > 100 {
+		return problem.Field(IngestBatchHeader, "at most 100 characters")
+	}
 	var res pipeline.Result
-	lines := make([][]byte, 0, ingestChunk)
-	first := int64(1)
+	lines := make([]pipeline.Line, 0, ingestChunk)
+	held, total, chunk := 0, 0, 0
 	flush := func() error {
 		if len(lines) == 0 {
 			return nil
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), ingestPublishTO)
 		defer cancel()
-		got, err := pipeline.Publish(ctx, s.Bus, src, lines, first, &counters)
+		id := ""
+		if batch != "" {
+			id = batch + "/" + strconv.Itoa(chunk)
+		}
+		chunk++
+		got, err := pipeline.Publish(ctx, s.Bus, src, lines, id, &counters)
 		res.Accepted += got.Accepted
 		res.Rejected += got.Rejected
-		first += int64(len(lines))
-		lines = lines[:0]
+		lines, held = lines[:0], 0
 		if err != nil {
+			s.Log.Error("ingest: events not stored", "asset", a.ID, "err", err)
 			w.Header().Set("Retry-After", "5")
-			return problem.New(problem.Unavailable, "the bus did not store the events (%d lines stored before): %v", res.Accepted, err)
+			return problem.New(problem.Unavailable, "the events could not be stored now (%d lines stored before): retry the request", res.Accepted)
 		}
 		return nil
 	}
@@ -106,10 +122,13 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request, p *auth.Princ
 			if errors.As(err, &tooBig) {
 				return problem.New(problem.BodyTooLarge, "request body is larger than %d bytes: send it in parts (%d lines stored)", maxIngestBody, res.Accepted)
 			}
-			return problem.New(problem.BadRequest, "cannot read the body: %v (%d lines stored)", err, res.Accepted)
+			return problem.New(problem.BadRequest, "the body could not be read (%d lines stored): it is neither text nor gzip, or it ends early", res.Accepted)
 		}
-		lines = append(lines, append([]byte(nil), line...))
-		if len(lines) == ingestChunk {
+		if total += len(line); total > maxIngestLines {
+			return problem.New(problem.BodyTooLarge, "more than %d bytes of lines in one request: send them in parts (%d lines stored)", maxIngestLines, res.Accepted)
+		}
+		lines = append(lines, pipeline.Line{N: rd.Line(), Text: append([]byte(nil), line...)})
+		if held += len(line); len(lines) == ingestChunk || held >= ingestChunkSize {
 			if err := flush(); err != nil {
 				return err
 			}

@@ -177,8 +177,9 @@ func New(cfg Config) *Engine {
 // an ordinary visitor costs a few dozen bytes.
 type client struct {
 	last      int64
-	asset     string
+	asset     string // the first asset seen: its rate is kept inline
 	flood     rate
+	floods    map[string]*rate // other assets
 	probe     *distinct
 	sensitive *recent
 	webBrute  *recent
@@ -201,6 +202,9 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 		e.clients[ev.IP] = c
 	}
 	c.last = now
+	if c.asset == "" {
+		c.asset = ev.Asset
+	}
 	emit := func(d *Def, n int, window time.Duration) {
 		dst = e.fire(dst, c, d, ev, n, now, window, nil)
 	}
@@ -229,6 +233,7 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 		emit(WebAttack, 1, payloadWindow)
 	}
 
+	defer e.sweep(now)
 	if ev.Dataset == "system.auth" || ev.Get(event.EventCategory) == "authentication" {
 		if ev.Get(event.EventOutcome) == "failure" {
 			if c.authBrute == nil {
@@ -249,10 +254,21 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 	if classes&Scanner != 0 {
 		emit(ScannerAgent, 1, payloadWindow)
 	}
-	if c.asset != ev.Asset {
-		c.asset, c.flood = ev.Asset, rate{}
+	// A flood is against one asset; alternating assets must not reset it.
+	fl := &c.flood
+	if ev.Asset != c.asset {
+		if c.floods == nil {
+			c.floods = map[string]*rate{}
+		}
+		if fl = c.floods[ev.Asset]; fl == nil {
+			if len(c.floods) >= maxAssetsPerClient {
+				clear(c.floods)
+			}
+			fl = &rate{}
+			c.floods[ev.Asset] = fl
+		}
 	}
-	if n := c.flood.add(now, e.cfg.Flood.Window, e.cfg.Flood.Count); n > 0 {
+	if n := fl.add(now, e.cfg.Flood.Window, e.cfg.Flood.Count); n > 0 {
 		emit(Flood, n, e.cfg.Flood.Window)
 	}
 	path := ev.Get(event.URLPath)
@@ -295,7 +311,6 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 			count(VoterScraping, d.add(e.hash(nik), now, e.cfg.Scraping.Window), e.cfg.Scraping.Window, &d.trail)
 		}
 	}
-	e.sweep(now)
 	return dst
 }
 
@@ -355,6 +370,9 @@ func hasPath(paths []string, path string) bool {
 // doubled since the last sweep and a window has passed: its cost spreads
 // thin over the events that made the clients.
 func (e *Engine) sweep(now int64) {
+	if now < e.lastSweep {
+		e.lastSweep = now // an event from the future must not stop sweeps
+	}
 	if len(e.clients) < max(1024, 2*e.kept) || now-e.lastSweep < int64(e.cfg.maxWindow()) {
 		return
 	}
@@ -421,6 +439,7 @@ const (
 	maxDistinct        = 1000
 	maxRecent          = 10000
 	maxAgentsPerClient = 64
+	maxAssetsPerClient = 256
 )
 
 func newDistinct(n int) *distinct {
