@@ -299,6 +299,18 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 
 // SetStatus acknowledges, dismisses (with a reason) or marks an alert promoted.
 func SetStatus(ctx context.Context, db *store.DB, who auth.Principal, id int64, to Status, reason string) (Alert, error) {
+	var a Alert
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		a, err = SetStatusIn(ctx, tx, who, id, to, reason)
+		return err
+	})
+	return a, err
+}
+
+// SetStatusIn is SetStatus inside a caller's transaction (an incident
+// promoting its alerts changes them with itself, or not at all).
+func SetStatusIn(ctx context.Context, tx *store.Tx, who auth.Principal, id int64, to Status, reason string) (Alert, error) {
 	reason = strings.TrimSpace(reason)
 	switch to {
 	case Acknowledged, Promoted, New:
@@ -312,29 +324,28 @@ func SetStatus(ctx context.Context, db *store.DB, who auth.Principal, id int64, 
 	if len(reason) > 2000 {
 		return Alert{}, problem.Field("reason", "at most 2000 characters")
 	}
-	var a Alert
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if a, err = Get(ctx, tx, who, id); err != nil {
-			return err
-		}
-		if !who.Can(policy.Triage) {
-			return problem.New(problem.Forbidden, "your role (%s) may not triage alerts", who.User.Role)
-		}
-		if a.Status == Promoted && to != Promoted {
-			return problem.New(problem.Conflict, "alert %d was promoted to an incident; work it there", id)
-		}
-		from := a.Status
-		a.Status, a.StatusReason, a.UpdatedAt = to, reason, store.Now()
-		if _, err := tx.Exec(ctx, `UPDATE alerts SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?`, string(to), reason, a.UpdatedAt, id); err != nil {
-			return err
-		}
-		if err := participant.Add(ctx, tx, RecordKind, id, participant.Set{Orgs: []int64{who.Org.ID}, Users: []int64{who.User.ID}}); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, who.Actor(), "alert.status", RecordKind, id, map[string]string{"from": string(from), "to": string(to), "reason": reason})
-	})
-	return a, err
+	a, err := Get(ctx, tx, who, id)
+	if err != nil {
+		return Alert{}, err
+	}
+	if !who.Can(policy.Triage) {
+		return Alert{}, problem.New(problem.Forbidden, "your role (%s) may not triage alerts", who.User.Role)
+	}
+	if a.Status == Promoted && to != Promoted {
+		return Alert{}, problem.New(problem.Conflict, "alert %d was promoted to an incident; work it there", id)
+	}
+	from := a.Status
+	a.Status, a.StatusReason, a.UpdatedAt = to, reason, store.Now()
+	if _, err := tx.Exec(ctx, `UPDATE alerts SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?`, string(to), reason, a.UpdatedAt, id); err != nil {
+		return Alert{}, err
+	}
+	if err := participant.Add(ctx, tx, RecordKind, id, participant.Set{Orgs: []int64{who.Org.ID}, Users: []int64{who.User.ID}}); err != nil {
+		return Alert{}, err
+	}
+	if err := audit.Record(ctx, tx, who.Actor(), "alert.status", RecordKind, id, map[string]string{"from": string(from), "to": string(to), "reason": reason}); err != nil {
+		return Alert{}, err
+	}
+	return a, nil
 }
 
 // ProvinceState is the open alerts of one province a principal may see.

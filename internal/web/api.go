@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	s.api("PATCH /api/v1/alerts/{id}", signedIn, s.apiUpdateAlert)
 	s.decisionRoutes()
 	s.ingestRoutes()
+	s.incidentRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.Fail(w, r, s.Log, problem.New(problem.NotFound, "no API route %s %s", r.Method, r.URL.Path))
