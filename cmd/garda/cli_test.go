@@ -87,3 +87,44 @@ func TestCLIAccountsAndAuditTamper(t *testing.T) {
 		t.Fatalf("verify after tampering: exit %d, %q", code, errOut)
 	}
 }
+
+// TestCLIIncidents reports, lists and shows an incident from the terminal,
+// as two users of different provinces.
+func TestCLIIncidents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildGarda(t)
+	dir := t.TempDir()
+	must := func(stdin string, args ...string) string {
+		t.Helper()
+		out, errOut, code := garda(t, bin, stdin, args...)
+		if code != 0 {
+			t.Fatalf("garda %v: exit %d: %s", args, code, errOut)
+		}
+		return out
+	}
+	must("", "migrate", "--data-dir", dir)
+	must("a long password 1\n", "user", "create", "--data-dir", dir, "--username", "op.bandung", "--org", "kpu-32.04", "--role", "operator", "--scope", "32.04", "--password-stdin")
+	must("a long password 2\n", "user", "create", "--data-dir", dir, "--username", "op.jateng", "--org", "kpu-33", "--role", "operator", "--scope", "33", "--password-stdin")
+	out := must("", "incident", "create", "--data-dir", dir, "--as", "op.bandung", "--title", "Defacement situs KPU Bandung", "--severity", "high", "--category", "intrusions")
+	if !strings.Contains(out, "INC-") {
+		t.Fatalf("create: %s", out)
+	}
+	id := strings.Fields(out)[0]
+	if out := must("", "incident", "list", "--data-dir", dir, "--as", "op.bandung"); !strings.Contains(out, id) {
+		t.Errorf("the reporter's list lacks %s:\n%s", id, out)
+	}
+	if out := must("", "incident", "list", "--data-dir", dir, "--as", "op.jateng"); strings.Contains(out, id) {
+		t.Errorf("another province lists %s", id)
+	}
+	if out := must("", "incident", "show", "--data-dir", dir, "--as", "op.bandung", id); !strings.Contains(out, "bssn_report") || !strings.Contains(out, "created") {
+		t.Errorf("show: %s", out)
+	}
+	if _, errOut, code := garda(t, bin, "", "incident", "show", "--data-dir", dir, "--as", "op.jateng", id); code == 0 || !strings.Contains(errOut, "no incident") {
+		t.Errorf("another province shows it: exit %d %s", code, errOut)
+	}
+	if _, _, code := garda(t, bin, "", "incident", "create", "--data-dir", dir, "--as", "op.bandung", "--title", "x", "--severity", "apocalyptic"); code == 0 {
+		t.Error("a bad severity was accepted")
+	}
+}

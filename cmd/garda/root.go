@@ -65,7 +65,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
-		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(), bouncerCmd(), decisionCmd(), detectCmd(), ingestCmd(), simulateCmd(newIngestClient),
+		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(), bouncerCmd(), decisionCmd(), detectCmd(), ingestCmd(), simulateCmd(newIngestClient), incidentCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -1,0 +1,163 @@
+package incident
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// Targets are the response times a severity owes: to first response and to
+// containment. They are settings; DefaultTargets are the task force's.
+type Targets map[string]struct{ FirstResponse, Containment time.Duration }
+
+// DefaultTargets: critical incidents are answered within the hour.
+var DefaultTargets = Targets{
+	"critical": {time.Hour, 4 * time.Hour},
+	"high":     {4 * time.Hour, 24 * time.Hour},
+	"medium":   {24 * time.Hour, 72 * time.Hour},
+	"low":      {72 * time.Hour, 7 * 24 * time.Hour},
+}
+
+// BSSNReport is the domain's deadline for reporting a high or critical
+// incident on election systems to BSSN (1x24 hours from detection); it is
+// met by escalation to the national desk.
+const BSSNReport = 24 * time.Hour
+
+// Clock states.
+const (
+	ClockRunning = "running" // time left
+	ClockAmber   = "amber"   // less than a quarter of the time left
+	ClockMissed  = "missed"  // past due, not met
+	ClockMet     = "met"     // met in time
+	ClockLate    = "late"    // met, after the due time
+)
+
+// Clock is one deadline of an incident.
+type Clock struct {
+	Name      string        `json:"name"` // first_response, containment, bssn_report
+	Due       time.Time     `json:"due"`
+	MetAt     *time.Time    `json:"met_at,omitempty"`
+	State     string        `json:"state"`
+	Remaining time.Duration `json:"-"` // negative when past due; 0 once met
+	// RemainingSeconds is Remaining for the API.
+	RemainingSeconds int64 `json:"remaining_seconds"`
+}
+
+// Clocks computes an incident's deadlines at a moment. reportedToBSSN is
+// when BSSN took part (nil: not yet): ClocksOf finds it on the timeline.
+func Clocks(i Incident, targets Targets, reportedToBSSN *time.Time, now time.Time) []Clock {
+	var out []Clock
+	t, ok := targets[i.Severity]
+	if ok {
+		out = append(out, clock("first_response", i.DetectedAt, t.FirstResponse, i.FirstResponseAt, now),
+			clock("containment", i.DetectedAt, t.Containment, i.ContainedAt, now))
+	}
+	if i.Severity == "high" || i.Severity == "critical" {
+		out = append(out, clock("bssn_report", i.DetectedAt, BSSNReport, reportedToBSSN, now))
+	}
+	return out
+}
+
+// ClocksOf reads an incident the principal may see and computes its clocks
+// now, taking the BSSN report from the timeline: the incident was reported
+// when it was created by BSSN, escalated to the national desk, or BSSN was
+// added as a participant.
+func ClocksOf(ctx context.Context, q store.Querier, who auth.Principal, ref string, now time.Time) ([]Clock, error) {
+	i, err := Get(ctx, q, who, ref)
+	if err != nil {
+		return nil, err
+	}
+	var reported *time.Time
+	switch {
+	case i.Owner == "bssn":
+		reported = &i.ReportedAt
+	case i.Escalation == EscalatedNational || i.hasParticipant("bssn"):
+		entries, err := Timeline(ctx, q, who, ref)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if (e.Kind == "escalated" || e.Kind == "participants") && mentions(e, "bssn") {
+				at := e.At
+				reported = &at
+				break
+			}
+		}
+		if reported == nil {
+			reported = &i.UpdatedAt
+		}
+	}
+	return Clocks(i, DefaultTargets, reported, now), nil
+}
+
+// mentions reports whether a timeline entry's changes name an organisation.
+func mentions(e Entry, slug string) bool {
+	b, _ := json.Marshal(e.Changes)
+	return strings.Contains(string(b), `"`+slug+`"`)
+}
+
+func clock(name string, from time.Time, d time.Duration, met *time.Time, now time.Time) Clock {
+	c := Clock{Name: name, Due: from.Add(d), MetAt: met}
+	switch {
+	case met != nil && !met.After(c.Due):
+		c.State = ClockMet
+	case met != nil:
+		c.State = ClockLate
+	case now.After(c.Due):
+		c.State, c.Remaining = ClockMissed, c.Due.Sub(now)
+	case c.Due.Sub(now) < d/4:
+		c.State, c.Remaining = ClockAmber, c.Due.Sub(now)
+	default:
+		c.State, c.Remaining = ClockRunning, c.Due.Sub(now)
+	}
+	c.Remaining = c.Remaining.Truncate(time.Second)
+	c.RemainingSeconds = int64(c.Remaining / time.Second)
+	return c
+}
+
+func (i Incident) hasParticipant(slug string) bool {
+	if i.Participants == nil {
+		return false
+	}
+	for _, o := range i.Participants.Orgs {
+		if o == slug {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenByProvince counts the open incidents the principal may read per
+// province ("" for national ones), with their highest severity: the
+// national map's colour.
+func OpenByProvince(ctx context.Context, q store.Querier, who auth.Principal) (map[string]alert.ProvinceState, error) {
+	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
+	rows, err := q.Query(ctx, `SELECT SUBSTR(i.region, 1, 2), i.severity, COUNT(*) FROM incidents i
+		WHERE i.status <> 'closed' AND i.status <> 'resolved' AND `+vis+` GROUP BY SUBSTR(i.region, 1, 2), i.severity`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count open incidents: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]alert.ProvinceState{}
+	for rows.Next() {
+		var prov, sev string
+		var n int
+		if err := rows.Scan(&prov, &sev, &n); err != nil {
+			return nil, err
+		}
+		st := out[prov]
+		st.Open += n
+		if alert.SeverityRank(sev) > alert.SeverityRank(st.Highest) {
+			st.Highest = sev
+		}
+		out[prov] = st
+	}
+	return out, rows.Err()
+}
