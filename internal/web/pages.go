@@ -179,6 +179,15 @@ func (p *pages) routes() {
 	p.handle("POST /pemantauan/allowlist", p.allowAdd)
 	p.handle("POST /pemantauan/allowlist/{id}/hapus", p.allowRemove)
 
+	p.handle("GET /insiden", p.incidentQueue)
+	p.handle("GET /insiden/baru", p.incidentNew)
+	p.handle("POST /insiden/baru", p.incidentCreate)
+	p.handle("GET /insiden/{id}", p.incidentDetail)
+	p.handle("POST /insiden/{id}/komentar", p.incidentComment)
+	p.handle("POST /insiden/{id}/ubah", p.incidentUpdate)
+	p.handle("POST /insiden/{id}/eskalasi", p.incidentEscalate)
+	p.handle("POST /insiden/{id}/peserta", p.incidentParticipants)
+
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

@@ -28,9 +28,9 @@ type pillar struct {
 }
 
 // pillars lists the lines of work not built yet, in the navigation's
-// order. Surveillance (/pemantauan) is built and comes before them.
+// order. Surveillance (/pemantauan) and incidents (/insiden) are built and
+// come before them.
 var pillars = []pillar{
-	{"incidents", "/insiden"},
 	{"pentest", "/uji-penetrasi"},
 	{"intel", "/intelijen"},
 	{"patrol", "/patroli"},
@@ -45,6 +45,7 @@ func navFor(rq *req) []navGroup {
 	if mayReadAllow(rq) {
 		pl.Items = append(pl.Items, navItem{Key: "nav.allowlist", Href: "/pemantauan/allowlist", Sub: true})
 	}
+	pl.Items = append(pl.Items, navItem{Key: "nav.incidents", Href: "/insiden"})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}

@@ -1,0 +1,654 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+)
+
+// The incident pillar's pages: the queue, the report form (also reached by
+// promoting an alert) and one incident with its timeline and the actions
+// a role allows on it.
+
+const incidentPageSize = 50
+
+// incidentOpen is the queue's default: everything not closed.
+var incidentOpen = []incident.Status{incident.New, incident.Triage, incident.Containment, incident.Eradication,
+	incident.Recovery, incident.Resolved}
+
+// parseIncidentStatus reads the queue's status filter: absent means open,
+// "all" means any, else one status.
+func parseIncidentStatus(q url.Values) ([]incident.Status, string, error) {
+	raw := q.Get("status")
+	switch raw {
+	case "", "open":
+		return incidentOpen, "open", nil
+	case "all":
+		return nil, raw, nil
+	}
+	st := incident.Status(raw)
+	if !st.Valid() {
+		return incidentOpen, "open", problem.Field("status", "unknown status %q", raw)
+	}
+	return []incident.Status{st}, raw, nil
+}
+
+// incidentQueueView is the data of the incident queue.
+type incidentQueueView struct {
+	Region, Severity, Category string
+	Regions                    []optGroup
+	Statuses, Severities, Cats []option
+	Incidents                  []incident.Incident
+	Next, First                string
+	RegionName                 string // "" when not narrowed to another region
+	CanReport                  bool
+	Error                      string
+}
+
+// mayReport reports whether the role may open incidents (by report or by
+// promoting alerts).
+func mayReport(rq *req) bool { return rq.P.Can(policy.Report) || rq.P.Can(policy.Triage) }
+
+func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
+	q := r.URL.Query()
+	v := incidentQueueView{Severity: q.Get("severity"), Category: q.Get("category"), CanReport: mayReport(rq)}
+	v.Region = rq.P.User.Scope
+	if q.Has("region") {
+		v.Region = q.Get("region")
+	}
+	status := http.StatusOK
+	statuses, rawStatus, err := parseIncidentStatus(q)
+	if err != nil {
+		status, v.Error = http.StatusBadRequest, err.Error()
+	}
+	if v.Region != "" && !region.Valid(v.Region) {
+		status, v.Error, v.Region = http.StatusBadRequest, fmt.Sprintf("region: unknown region code %q", v.Region), rq.P.User.Scope
+	}
+	if v.Region != "" && v.Region != rq.P.User.Scope {
+		v.RegionName = rq.ScopeName(v.Region)
+	}
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+
+	v.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, rq.T("filter.all"))
+	v.Statuses = []option{{Value: "open", Label: rq.T("incidents.status_open")}}
+	for _, st := range incident.Statuses {
+		v.Statuses = append(v.Statuses, option{Value: string(st), Label: rq.L("istatus", string(st))})
+	}
+	v.Statuses = append(v.Statuses, option{Value: "all", Label: rq.T("incidents.status_all")})
+	for i := range v.Statuses {
+		v.Statuses[i].Selected = v.Statuses[i].Value == rawStatus
+	}
+	v.Severities = enumOptions(rq, "sev", incident.Severities, v.Severity)
+	v.Cats = enumOptions(rq, "icat", incident.Categories, v.Category)
+
+	list, err := incident.List(r.Context(), p.s.DB, *rq.P, incident.Filter{Status: statuses, Severity: v.Severity,
+		Region: v.Region, Category: v.Category, Before: before, Limit: incidentPageSize})
+	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
+		status, v.Error, list = pe.Status(), pe.Error(), nil
+	} else if err != nil {
+		return err
+	}
+
+	keep := url.Values{}
+	if q.Has("region") {
+		keep.Set("region", v.Region)
+	}
+	if q.Get("status") != "" {
+		keep.Set("status", rawStatus)
+	}
+	for k, val := range map[string]string{"severity": v.Severity, "category": v.Category} {
+		if val != "" {
+			keep.Set(k, val)
+		}
+	}
+	if len(list) > incidentPageSize {
+		list = list[:incidentPageSize]
+		next := url.Values{}
+		for k, vs := range keep {
+			next[k] = vs
+		}
+		next.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
+		v.Next = "/insiden?" + next.Encode()
+	}
+	if before > 0 {
+		v.First = "/insiden"
+		if len(keep) > 0 {
+			v.First += "?" + keep.Encode()
+		}
+	}
+	v.Incidents = list
+	p.render(w, r, status, "incidents.html", page{req: rq, Title: rq.T("nav.incidents"), Active: "nav.incidents", Data: v})
+	return nil
+}
+
+// ---- The report form
+
+// incidentFields are the fields the report form shows; an error about any
+// other is shown above it.
+var incidentFields = []string{"title", "description", "category", "severity", "region", "tlp", "pap", "detected_at", "asset_ids"}
+
+// incidentForm is the data of the report form.
+type incidentForm struct {
+	fieldForm
+	Title, Description, DetectedAt string
+	Cats, Sevs, PAPs, TLPs, Assets []option
+	Regions                        []optGroup
+	Alerts                         []alert.Alert // being promoted
+	AlertIDs                       []int64
+}
+
+// incidentValues is what a report form holds, as strings.
+type incidentValues struct {
+	Title, Description, Category, Severity, Region, TLP, PAP, DetectedAt string
+	Assets                                                               []string
+}
+
+// datetimeLocal is the value format of an <input type="datetime-local">,
+// read and written in WIB.
+const datetimeLocal = "2006-01-02T15:04"
+
+// formIDs reads repeated numeric form values; unreadable ones are dropped.
+func formIDs(vals []string) []int64 {
+	var out []int64
+	for _, s := range vals {
+		if id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil && id > 0 && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// promotedAlerts reads the alerts a form promotes; hidden ones are not found.
+func (p *pages) promotedAlerts(r *http.Request, rq *req, ids []int64) ([]alert.Alert, error) {
+	var out []alert.Alert
+	for _, id := range ids {
+		a, err := alert.Get(r.Context(), p.s.DB, *rq.P, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// alertDefaults fills the values an incident takes from the alerts it
+// promotes, as the domain does when they are left out.
+func alertDefaults(rq *req, v *incidentValues, alerts []alert.Alert) {
+	if len(alerts) == 0 {
+		return
+	}
+	first := alerts[0]
+	v.Title = rq.ScenarioTitle(first.Scenario, first.Title)
+	v.Severity, v.Region = first.Severity, first.Region
+	detected := first.FirstSeen
+	for _, a := range alerts[1:] {
+		if alert.SeverityRank(a.Severity) > alert.SeverityRank(v.Severity) {
+			v.Severity = a.Severity
+		}
+		for v.Region != "" && !region.Contains(v.Region, a.Region) {
+			v.Region = region.Parent(v.Region)
+		}
+		if a.FirstSeen.Before(detected) {
+			detected = a.FirstSeen
+		}
+	}
+	if !region.Contains(rq.P.User.Scope, v.Region) {
+		v.Region = rq.P.User.Scope
+	}
+	v.DetectedAt = detected.In(wib).Format(datetimeLocal)
+	for _, a := range alerts {
+		if a.AssetID != 0 {
+			v.Assets = append(v.Assets, strconv.FormatInt(a.AssetID, 10))
+		}
+	}
+}
+
+func (p *pages) newIncidentForm(r *http.Request, rq *req, v incidentValues, alerts []alert.Alert, err *problem.Error) (incidentForm, error) {
+	f := incidentForm{fieldForm: fieldForm{Err: err, fields: incidentFields}, Title: v.Title, Description: v.Description,
+		DetectedAt: v.DetectedAt, Alerts: alerts}
+	for _, a := range alerts {
+		f.AlertIDs = append(f.AlertIDs, a.ID)
+	}
+	f.Cats = enumOptions(rq, "icat", incident.Categories, v.Category)
+	f.Sevs = enumOptions(rq, "sev", incident.Severities, v.Severity)
+	f.PAPs = enumOptions(rq, "pap", incident.PAPs, v.PAP)
+	for _, t := range policy.TLPs() {
+		f.TLPs = append(f.TLPs, option{Value: string(t), Label: rq.L("tlp", string(t)), Selected: string(t) == v.TLP, Class: tlpClass(t)})
+	}
+	f.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, "")
+	assets, aerr := asset.List(r.Context(), p.s.DB, *rq.P, asset.Filter{Limit: 200})
+	if aerr != nil {
+		return f, aerr
+	}
+	sort.SliceStable(assets, func(i, j int) bool { return assets[i].Name < assets[j].Name })
+	for _, a := range assets {
+		id := strconv.FormatInt(a.ID, 10)
+		f.Assets = append(f.Assets, option{Value: id, Label: a.Name + " · " + rq.ScopeName(a.Region), Selected: slices.Contains(v.Assets, id)})
+	}
+	return f, nil
+}
+
+func (p *pages) renderIncidentForm(w http.ResponseWriter, r *http.Request, rq *req, status int, f incidentForm) {
+	p.render(w, r, status, "incident_form.html", page{req: rq, Title: rq.T("incident.new"), Active: "nav.incidents", Data: f})
+}
+
+func (p *pages) incidentNew(w http.ResponseWriter, r *http.Request, rq *req) error {
+	if !mayReport(rq) {
+		return problem.New(problem.Forbidden, "your role may not report incidents")
+	}
+	ids := formIDs(r.URL.Query()["alert_id"])
+	if len(ids) > 0 && !rq.P.Can(policy.Triage) {
+		return problem.New(problem.Forbidden, "promoting alerts is triage")
+	}
+	alerts, err := p.promotedAlerts(r, rq, ids)
+	if err != nil {
+		return err
+	}
+	v := incidentValues{Category: "other", Severity: "medium", Region: rq.P.User.Scope, TLP: string(policy.Amber), PAP: "AMBER",
+		DetectedAt: time.Now().In(wib).Format(datetimeLocal)}
+	alertDefaults(rq, &v, alerts)
+	f, err := p.newIncidentForm(r, rq, v, alerts, nil)
+	if err != nil {
+		return err
+	}
+	p.renderIncidentForm(w, r, rq, http.StatusOK, f)
+	return nil
+}
+
+// incidentCreate opens an incident from the report form, or from an
+// alert's promote button, which posts only the alert's id: what the form
+// leaves out, the domain takes from the alerts.
+func (p *pages) incidentCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	if !mayReport(rq) {
+		return problem.New(problem.Forbidden, "your role may not report incidents")
+	}
+	f := r.PostForm
+	in := incident.Input{AlertIDs: formIDs(f["alert_id"]), AssetIDs: formIDs(f["asset_ids"])}
+	opt := func(key string) *string {
+		if !f.Has(key) {
+			return nil
+		}
+		s := f.Get(key)
+		return &s
+	}
+	in.Title, in.Description, in.Category, in.Severity = opt("title"), opt("description"), opt("category"), opt("severity")
+	in.Region, in.TLP, in.PAP = opt("region"), opt("tlp"), opt("pap")
+	if !f.Has("title") && len(in.AssetIDs) == 0 && len(in.AlertIDs) > 0 {
+		// The promote button: the alerts' assets are the affected ones.
+		if alerts, err := p.promotedAlerts(r, rq, in.AlertIDs); err == nil {
+			for _, a := range alerts {
+				if a.AssetID != 0 && !slices.Contains(in.AssetIDs, a.AssetID) {
+					in.AssetIDs = append(in.AssetIDs, a.AssetID)
+				}
+			}
+		}
+	}
+	var ferr error
+	if s := strings.TrimSpace(f.Get("detected_at")); s != "" {
+		t, err := time.ParseInLocation(datetimeLocal, s, wib)
+		if err != nil {
+			ferr = problem.Field("detected_at", "use a date and time such as 2024-02-14T09:30")
+		}
+		in.DetectedAt = &t
+	}
+	var inc incident.Incident
+	err := ferr
+	if err == nil {
+		tree, terr := p.s.Orgs.Tree(ctx)
+		if terr != nil {
+			return terr
+		}
+		inc, err = incident.Create(ctx, p.s.DB, *rq.P, tree, in)
+	}
+	if pe, ok := formFailed(err); ok {
+		alerts, aerr := p.promotedAlerts(r, rq, in.AlertIDs)
+		if aerr != nil && !problem.Is(aerr, problem.NotFound) {
+			return aerr
+		}
+		v := incidentValues{Title: f.Get("title"), Description: f.Get("description"), Category: f.Get("category"),
+			Severity: f.Get("severity"), Region: f.Get("region"), TLP: f.Get("tlp"), PAP: f.Get("pap"),
+			DetectedAt: f.Get("detected_at"), Assets: f["asset_ids"]}
+		if !f.Has("title") { // from the promote button: show what it would have been
+			v = incidentValues{Category: "other", TLP: string(policy.Amber), PAP: "AMBER"}
+			alertDefaults(rq, &v, alerts)
+		}
+		form, ferr := p.newIncidentForm(r, rq, v, alerts, fieldMessage(rq, pe, f))
+		if ferr != nil {
+			return ferr
+		}
+		p.renderIncidentForm(w, r, rq, pe.Status(), form)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	for _, id := range inc.AlertIDs {
+		alert.Notify(ctx, p.s.Bus, p.s.Log, id)
+	}
+	http.Redirect(w, r, "/insiden/"+inc.HumanID+"?dibuat=1", http.StatusSeeOther)
+	return nil
+}
+
+// ---- One incident
+
+// timelineRow is one timeline entry for people.
+type timelineRow struct {
+	incident.Entry
+	OrgName string
+	Lines   []string // what changed, said in the page's language
+}
+
+// linkRow is a linked alert or asset: a name when the reader may see it.
+type linkRow struct {
+	ID     int64
+	Name   string
+	Hidden bool
+}
+
+// incidentView is the data of an incident's page.
+type incidentView struct {
+	incident.Incident
+	OwnerName, RegionName, Province     string
+	Orgs                                []option // participant organisations: slug and name
+	Alerts, Assets                      []linkRow
+	Timeline                            []timelineRow
+	FirstResponse, Containment, Resolv  string // response times, "" when not reached
+	CanComment, CanWork, CanEscalate    bool
+	CanParticipants                     bool
+	Statuses, Resolutions               []option
+	CommentForm, StatusForm, AssignForm fieldForm
+	EscalateForm, PartForm              fieldForm
+	CommentBody, AssigneeInput, Reason  string
+	OrgSlugs                            string
+	Error                               string // a conflict to show above the actions
+}
+
+func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
+	ctx := r.Context()
+	inc, err := incident.Get(ctx, p.s.DB, *rq.P, r.PathValue("id"))
+	if err != nil {
+		return incidentView{}, err
+	}
+	ref := strconv.FormatInt(inc.ID, 10)
+	entries, err := incident.Timeline(ctx, p.s.DB, *rq.P, ref)
+	if err != nil {
+		return incidentView{}, err
+	}
+	tree, err := p.s.Orgs.Tree(ctx)
+	if err != nil {
+		return incidentView{}, err
+	}
+	P := rq.P
+	v := incidentView{Incident: inc, OwnerName: orgName(tree, inc.Owner), RegionName: rq.ScopeName(inc.Region),
+		Province: region.Province(inc.Region), AssigneeInput: inc.Assignee,
+		CanComment:      P.Can(policy.Triage) || P.Can(policy.Investigate) || P.Can(policy.WorkTask) || P.Can(policy.Report),
+		CanWork:         P.Can(policy.Triage) || P.Can(policy.Investigate),
+		CanEscalate:     P.Can(policy.Escalate) && inc.Escalation != incident.EscalatedNational && inc.Region != "",
+		CanParticipants: P.Can(policy.AddParticipants)}
+	if inc.Participants != nil {
+		for _, s := range inc.Participants.Orgs {
+			v.Orgs = append(v.Orgs, option{Value: s, Label: orgName(tree, s)})
+		}
+	}
+	for _, id := range inc.AlertIDs {
+		l := linkRow{ID: id}
+		if a, err := alert.Get(ctx, p.s.DB, *P, id); err == nil {
+			l.Name = rq.ScenarioTitle(a.Scenario, a.Title)
+		} else if problem.Is(err, problem.NotFound) {
+			l.Hidden = true
+		} else {
+			return incidentView{}, err
+		}
+		v.Alerts = append(v.Alerts, l)
+	}
+	for _, id := range inc.AssetIDs {
+		l := linkRow{ID: id}
+		if a, err := asset.Get(ctx, p.s.DB, *P, id); err == nil {
+			l.Name = a.Name
+		} else if problem.Is(err, problem.NotFound) {
+			l.Hidden = true
+		} else {
+			return incidentView{}, err
+		}
+		v.Assets = append(v.Assets, l)
+	}
+	for _, e := range entries {
+		v.Timeline = append(v.Timeline, timelineRow{Entry: e, OrgName: orgName(tree, e.ActorOrg), Lines: entryLines(rq, tree, e)})
+	}
+	since := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return rq.Span(t.Sub(inc.ReportedAt))
+	}
+	v.FirstResponse, v.Containment, v.Resolv = since(inc.FirstResponseAt), since(inc.ContainedAt), since(inc.ResolvedAt)
+	for _, st := range incident.Statuses {
+		if (st == incident.Closed || inc.Status == incident.Closed) && st != inc.Status && !P.Can(policy.Close) {
+			continue
+		}
+		v.Statuses = append(v.Statuses, option{Value: string(st), Label: rq.L("istatus", string(st)), Selected: st == inc.Status})
+	}
+	v.Resolutions = append([]option{{Value: "", Label: rq.T("common.none"), Selected: inc.Resolution == ""}},
+		enumOptions(rq, "ires", incident.Resolutions, inc.Resolution)...)
+	return v, nil
+}
+
+func orgName(tree *org.Tree, slug string) string {
+	if o, ok := tree.BySlug(slug); ok {
+		return o.Name
+	}
+	return slug
+}
+
+// entryLines says a timeline entry's changes for people.
+func entryLines(rq *req, tree *org.Tree, e incident.Entry) []string {
+	label := func(field string, val any) string {
+		s := fmt.Sprint(val)
+		if val == nil || s == "" {
+			return rq.T("common.none")
+		}
+		switch field {
+		case "status":
+			return rq.L("istatus", s)
+		case "severity":
+			return rq.L("sev", s)
+		case "category":
+			return rq.L("icat", s)
+		case "resolution":
+			return rq.L("ires", s)
+		case "region":
+			return rq.ScopeName(s)
+		case "escalation":
+			return rq.L("iesc", s)
+		case "description":
+			return short(s, 80)
+		}
+		return s
+	}
+	names := func(val any) string {
+		list, _ := val.([]any)
+		var out []string
+		for _, x := range list {
+			out = append(out, orgName(tree, fmt.Sprint(x)))
+		}
+		return strings.Join(out, ", ")
+	}
+	var lines []string
+	switch e.Kind {
+	case "updated":
+		keys := make([]string, 0, len(e.Changes))
+		for k := range e.Changes {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ch, _ := e.Changes[k].(map[string]any)
+			lines = append(lines, rq.T("timeline.change", rq.L("ifield", k), label(k, ch["from"]), label(k, ch["to"])))
+		}
+	case "created":
+		for _, k := range []string{"severity", "category", "region"} {
+			if val, ok := e.Changes[k]; ok {
+				lines = append(lines, rq.L("ifield", k)+": "+label(k, val))
+			}
+		}
+		if ids, ok := e.Changes["alert_ids"].([]any); ok && len(ids) > 0 {
+			var s []string
+			for _, id := range ids {
+				s = append(s, "#"+fmt.Sprint(id))
+			}
+			lines = append(lines, rq.T("timeline.promoted", strings.Join(s, ", ")))
+		}
+	case "escalated":
+		if ch, ok := e.Changes["escalation"].(map[string]any); ok {
+			lines = append(lines, rq.T("timeline.escalated_to", label("escalation", ch["to"])))
+		}
+		if s := names(e.Changes["added_orgs"]); s != "" {
+			lines = append(lines, rq.T("timeline.orgs_added", s))
+		}
+	case "participants":
+		if s := names(e.Changes["orgs"]); s != "" {
+			lines = append(lines, rq.T("timeline.orgs_added", s))
+		}
+		if list, ok := e.Changes["users"].([]any); ok && len(list) > 0 {
+			var s []string
+			for _, x := range list {
+				s = append(s, fmt.Sprint(x))
+			}
+			lines = append(lines, rq.T("timeline.users_added", strings.Join(s, ", ")))
+		}
+	}
+	return lines
+}
+
+func short(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func (p *pages) renderIncident(w http.ResponseWriter, r *http.Request, rq *req, status int, v incidentView, flash string) {
+	p.render(w, r, status, "incident.html", page{req: rq, Title: v.HumanID + " · " + v.Title, Active: "nav.incidents", Flash: flash, Data: v})
+}
+
+func (p *pages) incidentDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadIncident(r, rq)
+	if err != nil {
+		return err
+	}
+	flash := ""
+	if k := r.URL.Query().Get("ok"); k != "" {
+		if _, known := messages["incident.ok."+k]; known {
+			flash = rq.T("incident.ok." + k)
+		}
+	} else if r.URL.Query().Has("dibuat") {
+		flash = rq.T("incident.created", v.HumanID)
+	}
+	p.renderIncident(w, r, rq, http.StatusOK, v, flash)
+	return nil
+}
+
+// incidentChanged answers a change: back to the incident with a
+// confirmation, or its page again with the form's error.
+func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req, v *incidentView, err error, ok string, form *fieldForm, fields ...string) error {
+	if pe, failed := formFailed(err); failed {
+		if pe.Code == problem.Invalid {
+			*form = fieldForm{Err: fieldMessage(rq, pe, r.PostForm), fields: fields}
+			if form.Banner() != "" {
+				v.Error = pe.Message
+			}
+		} else {
+			v.Error = pe.Message
+		}
+		p.renderIncident(w, r, rq, pe.Status(), *v, "")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/insiden/%s?ok=%s", v.HumanID, ok), http.StatusSeeOther)
+	return nil
+}
+
+func (p *pages) incidentComment(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadIncident(r, rq)
+	if err != nil {
+		return err
+	}
+	v.CommentBody = r.PostForm.Get("body")
+	_, err = incident.Comment(r.Context(), p.s.DB, *rq.P, v.HumanID, v.CommentBody)
+	return p.incidentChanged(w, r, rq, &v, err, "comment", &v.CommentForm, "body")
+}
+
+// incidentUpdate changes the fields the posted form carries: status with
+// resolution, or the assignee.
+func (p *pages) incidentUpdate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadIncident(r, rq)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	var up incident.Update
+	form := &v.StatusForm
+	fields := []string{"status", "resolution"}
+	if f.Has("status") {
+		s, res := f.Get("status"), f.Get("resolution")
+		up.Status = &s
+		if res != "" || !incident.Status(s).Done() {
+			up.Resolution = &res
+		}
+	}
+	if f.Has("assignee") {
+		a := strings.TrimSpace(f.Get("assignee"))
+		up.Assignee, v.AssigneeInput = &a, a
+		form, fields = &v.AssignForm, []string{"assignee"}
+	}
+	_, err = incident.Edit(r.Context(), p.s.DB, *rq.P, v.HumanID, up)
+	return p.incidentChanged(w, r, rq, &v, err, "updated", form, fields...)
+}
+
+func (p *pages) incidentEscalate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadIncident(r, rq)
+	if err != nil {
+		return err
+	}
+	tree, err := p.s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	v.Reason = r.PostForm.Get("reason")
+	_, err = incident.Escalate(r.Context(), p.s.DB, *rq.P, tree, v.HumanID, v.Reason)
+	return p.incidentChanged(w, r, rq, &v, err, "escalated", &v.EscalateForm, "reason")
+}
+
+func (p *pages) incidentParticipants(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadIncident(r, rq)
+	if err != nil {
+		return err
+	}
+	tree, err := p.s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	v.OrgSlugs = r.PostForm.Get("orgs")
+	slugs := strings.FieldsFunc(v.OrgSlugs, func(c rune) bool { return c == ',' || c == ' ' || c == '\n' || c == '\r' || c == '\t' })
+	_, err = incident.AddParticipants(r.Context(), p.s.DB, *rq.P, tree, v.HumanID, incident.Participants{Orgs: slugs})
+	if pe := problem.As(err); pe != nil && pe.Field == "participants" && len(slugs) == 0 {
+		err = problem.Field("orgs", "%s", rq.T("form.field_required"))
+	} else if pe != nil && pe.Field == "participants" {
+		err = problem.Field("orgs", "%s", pe.Message)
+	}
+	return p.incidentChanged(w, r, rq, &v, err, "participants", &v.PartForm, "orgs")
+}
