@@ -115,7 +115,7 @@ type Entry struct {
 	At       time.Time      `json:"at"`
 	Actor    string         `json:"actor"`     // username
 	ActorOrg string         `json:"actor_org"` // organisation slug
-	Kind     string         `json:"kind"`      // created, updated, comment, escalated, participants
+	Kind     string         `json:"kind"`      // created, updated, comment, escalated, participants, task, task_done, task_reopened, observable, evidence
 	Body     string         `json:"body,omitempty"`
 	Changes  map[string]any `json:"changes,omitempty"`
 }

@@ -107,8 +107,9 @@ func (p *Platform) Close() {
 func (p *Platform) Handler() (http.Handler, error) {
 	s, err := web.New(web.Deps{
 		DB: p.DB, Bus: p.Bus, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version,
-		TLS:   p.Config.TLSCert != "",
-		Ready: map[string]web.Readiness{"bus": p.Bus},
+		TLS:     p.Config.TLSCert != "",
+		Ready:   map[string]web.Readiness{"bus": p.Bus},
+		DataDir: p.Config.DataDir,
 	})
 	if err != nil {
 		return nil, err

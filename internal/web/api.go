@@ -16,6 +16,7 @@ import (
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -58,6 +59,7 @@ func (s *Server) routes() {
 	s.api("PATCH /api/v1/alerts/{id}", signedIn, s.apiUpdateAlert)
 	s.decisionRoutes()
 	s.ingestRoutes()
+	s.api("GET /api/v1/incidents/{id}/clocks", signedIn, s.apiIncidentClocks)
 	s.incidentRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
@@ -474,8 +476,8 @@ type provinceState struct {
 }
 
 // overview counts, per province, what the principal may see: the watched
-// assets, and the open items (alerts now; incidents join them) with their
-// highest severity, which colours the map.
+// assets, and the open items (alerts and incidents) with their highest
+// severity, which colours the map.
 func (s *Server) overview(ctx context.Context, p *auth.Principal) ([]provinceState, error) {
 	assets, err := asset.CountByProvince(ctx, s.DB, *p)
 	if err != nil {
@@ -485,10 +487,18 @@ func (s *Server) overview(ctx context.Context, p *auth.Principal) ([]provinceSta
 	if err != nil {
 		return nil, err
 	}
+	incidents, err := incident.OpenByProvince(ctx, s.DB, *p)
+	if err != nil {
+		return nil, err
+	}
 	var out []provinceState
 	for _, prov := range region.Provinces() {
-		a := alerts[prov.Code]
-		st := provinceState{Code: prov.Code, Name: prov.Name, Assets: assets[prov.Code], Open: a.Open, Highest: a.Highest}
+		a, i := alerts[prov.Code], incidents[prov.Code]
+		highest := a.Highest
+		if alert.SeverityRank(i.Highest) > alert.SeverityRank(highest) {
+			highest = i.Highest
+		}
+		st := provinceState{Code: prov.Code, Name: prov.Name, Assets: assets[prov.Code], Open: a.Open + i.Open, Highest: highest}
 		st.Level = levelOf(st.Open, st.Highest)
 		out = append(out, st)
 	}

@@ -1,12 +1,18 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/problem"
 )
 
 // incidentRoutes registers incident response: intake (and promotion of
@@ -20,6 +26,7 @@ func (s *Server) incidentRoutes() {
 	s.api("GET /api/v1/incidents/{id}/timeline", signedIn, s.apiIncidentTimeline)
 	s.api("POST /api/v1/incidents/{id}/escalate", signedIn, s.apiEscalateIncident)
 	s.api("POST /api/v1/incidents/{id}/participants", signedIn, s.apiIncidentParticipants)
+	s.incidentWorkRoutes()
 }
 
 func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -144,5 +151,186 @@ func (s *Server) apiIncidentParticipants(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	httpapi.Write(w, http.StatusOK, i)
+	return nil
+}
+
+// incidentWorkRoutes registers the work on an incident: tasks, observables,
+// evidence files and their chain of custody. Every one reads the incident
+// through its visibility first: a hidden incident's sub-resources are not found.
+func (s *Server) incidentWorkRoutes() {
+	s.api("GET /api/v1/incidents/{id}/tasks", signedIn, s.apiIncidentTasks)
+	s.api("POST /api/v1/incidents/{id}/tasks", signedIn, s.apiCreateIncidentTask)
+	s.api("PATCH /api/v1/incidents/{id}/tasks/{task}", signedIn, s.apiUpdateIncidentTask)
+	s.api("GET /api/v1/incidents/{id}/observables", signedIn, s.apiIncidentObservables)
+	s.api("POST /api/v1/incidents/{id}/observables", signedIn, s.apiAddIncidentObservable)
+	s.api("GET /api/v1/incidents/{id}/evidence", signedIn, s.apiIncidentEvidence)
+	s.api("POST /api/v1/incidents/{id}/evidence", signedIn, s.apiUploadEvidence)
+	s.api("GET /api/v1/incidents/{id}/evidence/{eid}", signedIn, s.apiDownloadEvidence)
+	s.api("GET /api/v1/incidents/{id}/evidence/{eid}/custody", signedIn, s.apiEvidenceCustody)
+}
+
+func (s *Server) apiIncidentTasks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	list, err := incident.Tasks(r.Context(), s.DB, *p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": list})
+	return nil
+}
+
+func (s *Server) apiCreateIncidentTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in incident.TaskInput
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	tree, err := s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	t, err := incident.CreateTask(r.Context(), s.DB, *p, tree, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusCreated, t)
+	return nil
+}
+
+func (s *Server) apiUpdateIncidentTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var up incident.TaskUpdate
+	if err := httpapi.Decode(w, r, &up, 4096); err != nil {
+		return err
+	}
+	t, err := incident.SetTaskStatus(r.Context(), s.DB, *p, r.PathValue("id"), r.PathValue("task"), up)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, t)
+	return nil
+}
+
+func (s *Server) apiIncidentObservables(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	list, err := incident.Observables(r.Context(), s.DB, *p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": list})
+	return nil
+}
+
+func (s *Server) apiAddIncidentObservable(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in incident.ObservableInput
+	if err := httpapi.Decode(w, r, &in, 16384); err != nil {
+		return err
+	}
+	o, created, err := incident.AddObservable(r.Context(), s.DB, *p, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK // already recorded: the existing observable
+	if created {
+		status = http.StatusCreated
+	}
+	httpapi.Write(w, status, o)
+	return nil
+}
+
+// evidence is the store of evidence files, under the platform's data directory.
+func (s *Server) evidence() incident.EvidenceStore {
+	return incident.EvidenceStore{Dir: s.DataDir}
+}
+
+func (s *Server) apiIncidentEvidence(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	list, err := incident.EvidenceList(r.Context(), s.DB, *p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": list})
+	return nil
+}
+
+// multipartOverhead is room for the multipart framing around the file.
+const multipartOverhead = 1 << 20
+
+func uploadError(err error, limit int64) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return problem.New(problem.BodyTooLarge, "the upload is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
+	}
+	return problem.New(problem.BadRequest, "malformed multipart/form-data body: %v", err)
+}
+
+func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "multipart/form-data" {
+		return problem.New(problem.UnsupportedMedia, "send the file as multipart/form-data in the field \"file\" (got Content-Type %q)", ct)
+	}
+	ev := s.evidence()
+	limit := ev.Limit()
+	if r.ContentLength > limit+multipartOverhead {
+		return problem.New(problem.BodyTooLarge, "the upload is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return uploadError(err, limit)
+	}
+	e, err := ev.Save(r.Context(), s.DB, *p, r.PathValue("id"), clientAddr(r), func() (string, io.Reader, error) {
+		for {
+			part, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return "", nil, problem.Field("file", "no file: send it in the multipart field \"file\"")
+			} else if err != nil {
+				return "", nil, uploadError(err, limit)
+			}
+			if part.FormName() != "file" {
+				continue // NextPart skips the rest of this part
+			}
+			// The raw name, not part.FileName(), which drops directories
+			// and so would hide a path trick instead of refusing it.
+			_, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+			if err != nil {
+				return "", nil, problem.Field("file", "malformed Content-Disposition of the file part")
+			}
+			return params["filename"], part, nil
+		}
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/incidents/%s/evidence/%d", r.PathValue("id"), e.ID))
+	httpapi.Write(w, http.StatusCreated, e)
+	return nil
+}
+
+func (s *Server) apiDownloadEvidence(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	e, f, err := s.evidence().Open(r.Context(), s.DB, *p, r.PathValue("id"), r.PathValue("eid"), clientAddr(r))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	disp := mime.FormatMediaType("attachment", map[string]string{"filename": e.Name})
+	if disp == "" {
+		disp = "attachment"
+	}
+	h := w.Header()
+	// Always bytes to save, never something the browser renders in our origin.
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", disp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Evidence-SHA256", e.SHA256)
+	h.Set("Content-Length", strconv.FormatInt(e.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, f); err != nil {
+		s.Log.WarnContext(r.Context(), "evidence download broke off", "evidence", e.ID, "err", err)
+	}
+	return nil
+}
+
+func (s *Server) apiEvidenceCustody(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	list, err := incident.CustodyOf(r.Context(), s.DB, *p, r.PathValue("id"), r.PathValue("eid"))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": list})
 	return nil
 }

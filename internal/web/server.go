@@ -43,6 +43,7 @@ type Deps struct {
 	TLS bool
 	// Version is shown in the UI footer and /healthz.
 	Version string
+	DataDir string // the platform's data directory: evidence files live under DataDir/evidence
 }
 
 // Server is the HTTP surface.

@@ -1,0 +1,318 @@
+package incident
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/garda-id/garda/internal/audit"
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// DefaultEvidenceMaxBytes bounds one evidence file unless the store says otherwise.
+const DefaultEvidenceMaxBytes = 50 << 20
+
+// Evidence is one file attached to an incident.
+type Evidence struct {
+	ID          int64     `json:"id"`
+	IncidentID  int64     `json:"incident_id"`
+	SHA256      string    `json:"sha256"`
+	Size        int64     `json:"size"`
+	ContentType string    `json:"content_type"` // sniffed from the bytes, not taken from the client
+	Name        string    `json:"name"`         // the sanitised original name; never a path
+	UploadedBy  string    `json:"uploaded_by,omitempty"`
+	UploadedAt  time.Time `json:"uploaded_at"`
+}
+
+// Custody is one entry of an evidence file's chain of custody.
+type Custody struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	ActorOrg string    `json:"actor_org"`
+	Action   string    `json:"action"` // uploaded, downloaded
+	Addr     string    `json:"addr,omitempty"`
+}
+
+// EvidenceStore keeps evidence files under Dir/evidence/<incident id>/<sha256>;
+// the client's file name is recorded, never used as a path.
+type EvidenceStore struct {
+	Dir      string // the platform's data directory
+	MaxBytes int64  // 0 = DefaultEvidenceMaxBytes
+}
+
+// Limit is the largest file the store accepts.
+func (s EvidenceStore) Limit() int64 {
+	if s.MaxBytes > 0 {
+		return s.MaxBytes
+	}
+	return DefaultEvidenceMaxBytes
+}
+
+func (s EvidenceStore) path(incidentID int64, sum string) string {
+	return filepath.Join(s.Dir, "evidence", strconv.FormatInt(incidentID, 10), sum)
+}
+
+// SanitizeName checks a client's file name: a plain name, no directories,
+// no path tricks ("..", absolute paths, drive letters), no NUL or control
+// characters, valid UTF-8, at most 255 bytes. It refuses rather than repairs.
+func SanitizeName(name string) (string, error) {
+	for _, r := range name {
+		if r == 0 || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return "", problem.Field("file", "the file name holds a NUL, control or formatting character")
+		}
+	}
+	n := strings.TrimSpace(name)
+	switch {
+	case n == "":
+		return "", problem.Field("file", "the file has no name")
+	case !utf8.ValidString(n) || len(n) > 255:
+		return "", problem.Field("file", "the file name must be valid UTF-8 of at most 255 bytes")
+	case strings.ContainsAny(n, `/\`) || strings.Contains(n, ".."):
+		return "", problem.Field("file", "the file name %q holds a path: send a plain file name", n)
+	case strings.Contains(n, ":"):
+		return "", problem.Field("file", "the file name %q holds a colon (a drive letter or stream): send a plain file name", n)
+	case n == ".":
+		return "", problem.Field("file", "the file name %q is not a file name", n)
+	}
+	return n, nil
+}
+
+// Save stores an uploaded file on an incident the principal may read and
+// work. The incident is checked before next is called for the file's name
+// and bytes; a file over the limit, or a bad name, stores nothing. The
+// upload opens the file's chain of custody.
+func (s EvidenceStore) Save(ctx context.Context, db *store.DB, who auth.Principal, ref, addr string,
+	next func() (name string, body io.Reader, err error)) (Evidence, error) {
+	inc, err := get(ctx, db, who, ref)
+	if err != nil {
+		return Evidence{}, err
+	}
+	if s.Dir == "" {
+		return Evidence{}, errNoDir
+	}
+	if !working(who) {
+		return Evidence{}, problem.New(problem.Forbidden, "your role (%s) may not add evidence", who.User.Role)
+	}
+	raw, body, err := next()
+	if err != nil {
+		return Evidence{}, err
+	}
+	name, err := SanitizeName(raw)
+	if err != nil {
+		return Evidence{}, err
+	}
+	dir := filepath.Dir(s.path(inc.ID, "x"))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return Evidence{}, fmt.Errorf("evidence store: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".upload-*")
+	if err != nil {
+		return Evidence{}, fmt.Errorf("evidence store: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name()) // gone after the rename; removed on every failure
+	}()
+	h := sha256.New()
+	var head [512]byte
+	hn, err := io.ReadFull(body, head[:])
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return Evidence{}, readError(err, s.Limit())
+	}
+	limit := s.Limit()
+	w := io.MultiWriter(tmp, h)
+	if _, err := w.Write(head[:hn]); err != nil {
+		return Evidence{}, fmt.Errorf("evidence store: %w", err)
+	}
+	n, err := io.Copy(w, io.LimitReader(body, limit-int64(hn)+1))
+	if err != nil {
+		return Evidence{}, readError(err, limit)
+	}
+	size := int64(hn) + n
+	if size > limit {
+		return Evidence{}, tooLarge(limit)
+	}
+	if size == 0 {
+		return Evidence{}, problem.Field("file", "the file is empty")
+	}
+	if err := tmp.Sync(); err != nil {
+		return Evidence{}, fmt.Errorf("evidence store: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	final := s.path(inc.ID, sum)
+	_, statErr := os.Stat(final)
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	if fresh {
+		if err := os.Rename(tmp.Name(), final); err != nil {
+			return Evidence{}, fmt.Errorf("evidence store: %w", err)
+		}
+	}
+	e := Evidence{IncidentID: inc.ID, SHA256: sum, Size: size, ContentType: http.DetectContentType(head[:hn]),
+		Name: name, UploadedBy: who.User.Username, UploadedAt: store.Now()}
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := get(ctx, tx, who, ref); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO incident_evidence (incident_id, sha256, size, content_type, name, uploaded_by, uploaded_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, e.IncidentID, e.SHA256, e.Size, e.ContentType, e.Name, who.User.ID, e.UploadedAt).Scan(&e.ID); err != nil {
+			return fmt.Errorf("insert evidence: %w", err)
+		}
+		if err := addCustody(ctx, tx, who, e.ID, "uploaded", addr); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ?`, e.UploadedAt, inc.ID); err != nil {
+			return err
+		}
+		detail := map[string]any{"evidence_id": e.ID, "name": e.Name, "sha256": e.SHA256, "size": e.Size, "content_type": e.ContentType}
+		if err := addEntry(ctx, tx, who, inc.ID, "evidence", e.Name, detail); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, who.Actor(), "incident.evidence.upload", RecordKind, inc.ID, detail)
+	})
+	if err != nil {
+		if fresh {
+			os.Remove(final)
+		}
+		return Evidence{}, fmt.Errorf("add evidence to incident %s: %w", ref, err)
+	}
+	return e, nil
+}
+
+var errNoDir = problem.New(problem.Unavailable, "evidence storage is not configured on this instance (no data directory)")
+
+func tooLarge(limit int64) error {
+	return problem.New(problem.BodyTooLarge, "the file is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
+}
+
+func readError(err error, limit int64) error {
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return tooLarge(limit)
+	}
+	return problem.New(problem.BadRequest, "the upload broke off: %v", err)
+}
+
+func addCustody(ctx context.Context, tx *store.Tx, who auth.Principal, evidenceID int64, action, addr string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO incident_evidence_custody (evidence_id, at, actor_id, actor, actor_org, action, addr) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		evidenceID, store.Now(), who.User.ID, who.User.Username, who.Org.Slug, action, addr)
+	if err != nil {
+		return fmt.Errorf("evidence %d custody: %w", evidenceID, err)
+	}
+	return nil
+}
+
+const evidenceColumns = `e.id, e.incident_id, e.sha256, e.size, e.content_type, e.name, COALESCE(u.username, ''), e.uploaded_at
+	FROM incident_evidence e LEFT JOIN users u ON u.id = e.uploaded_by`
+
+func scanEvidence(row interface{ Scan(...any) error }) (Evidence, error) {
+	var e Evidence
+	err := row.Scan(&e.ID, &e.IncidentID, &e.SHA256, &e.Size, &e.ContentType, &e.Name, &e.UploadedBy, &e.UploadedAt)
+	return e, err
+}
+
+// EvidenceList lists an incident's evidence files, oldest first.
+func EvidenceList(ctx context.Context, q store.Querier, who auth.Principal, ref string) ([]Evidence, error) {
+	inc, err := get(ctx, q, who, ref)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT `+evidenceColumns+` WHERE e.incident_id = ? ORDER BY e.id`, inc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("incident evidence: %w", err)
+	}
+	defer rows.Close()
+	out := []Evidence{}
+	for rows.Next() {
+		e, err := scanEvidence(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// evidence finds one evidence file of a readable incident.
+func evidence(ctx context.Context, q store.Querier, who auth.Principal, ref, eid string) (Evidence, error) {
+	inc, err := get(ctx, q, who, ref)
+	if err != nil {
+		return Evidence{}, err
+	}
+	id, err := strconv.ParseInt(strings.TrimSpace(eid), 10, 64)
+	if err != nil || id <= 0 {
+		return Evidence{}, problem.New(problem.NotFound, "no evidence %q", eid)
+	}
+	e, err := scanEvidence(q.QueryRow(ctx, `SELECT `+evidenceColumns+` WHERE e.id = ? AND e.incident_id = ?`, id, inc.ID))
+	if errors.Is(err, store.ErrNotFound) {
+		return Evidence{}, problem.New(problem.NotFound, "no evidence %q on incident %s", eid, inc.HumanID)
+	}
+	return e, err
+}
+
+// Open hands out an evidence file's bytes and records the download in its
+// chain of custody (who, when, from which address) and the audit chain.
+// The caller closes the file.
+func (s EvidenceStore) Open(ctx context.Context, db *store.DB, who auth.Principal, ref, eid, addr string) (Evidence, *os.File, error) {
+	var e Evidence
+	var f *os.File
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if e, err = evidence(ctx, tx, who, ref, eid); err != nil {
+			return err
+		}
+		if s.Dir == "" {
+			return errNoDir
+		}
+		if f, err = os.Open(s.path(e.IncidentID, e.SHA256)); err != nil {
+			return fmt.Errorf("evidence %d: %w", e.ID, err)
+		}
+		if err := addCustody(ctx, tx, who, e.ID, "downloaded", addr); err != nil {
+			return err
+		}
+		detail := map[string]any{"evidence_id": e.ID, "sha256": e.SHA256, "addr": addr}
+		return audit.Record(ctx, tx, who.Actor(), "incident.evidence.download", RecordKind, e.IncidentID, detail)
+	})
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		return Evidence{}, nil, fmt.Errorf("open evidence %s of incident %s: %w", eid, ref, err)
+	}
+	return e, f, nil
+}
+
+// CustodyOf lists an evidence file's chain of custody, oldest first.
+func CustodyOf(ctx context.Context, q store.Querier, who auth.Principal, ref, eid string) ([]Custody, error) {
+	e, err := evidence(ctx, q, who, ref, eid)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT id, at, actor, actor_org, action, addr FROM incident_evidence_custody WHERE evidence_id = ? ORDER BY id`, e.ID)
+	if err != nil {
+		return nil, fmt.Errorf("evidence custody: %w", err)
+	}
+	defer rows.Close()
+	out := []Custody{}
+	for rows.Next() {
+		var c Custody
+		if err := rows.Scan(&c.ID, &c.At, &c.Actor, &c.ActorOrg, &c.Action, &c.Addr); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
