@@ -17,6 +17,7 @@ import (
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/store"
 )
 
 // The incident pillar's pages: the queue, the report form (also reached by
@@ -374,6 +375,7 @@ type incidentView struct {
 	CommentBody, AssigneeInput, Reason  string
 	OrgSlugs                            string
 	Error                               string // a conflict to show above the actions
+	Clocks                              []incident.Clock
 }
 
 func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
@@ -427,6 +429,9 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 	}
 	for _, e := range entries {
 		v.Timeline = append(v.Timeline, timelineRow{Entry: e, OrgName: orgName(tree, e.ActorOrg), Lines: entryLines(rq, tree, e)})
+	}
+	if v.Clocks, err = incident.ClocksOf(ctx, p.s.DB, *P, ref, store.Now()); err != nil {
+		return incidentView{}, err
 	}
 	since := func(t *time.Time) string {
 		if t == nil {
