@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -65,6 +66,11 @@ func Clocks(i Incident, targets Targets, reportedToBSSN *time.Time, now time.Tim
 	return out
 }
 
+// pdpClock is the UU PDP notification's clock of a breach.
+func pdpClock(i Incident, p PDP, now time.Time) Clock {
+	return clock("pdp_notification", i.DetectedAt, PDPNotice, p.NotifiedAt, now)
+}
+
 // ClocksOf reads an incident the principal may see and computes its clocks
 // now, taking the BSSN report from the timeline: the incident was reported
 // when it was created by BSSN, escalated to the national desk, or BSSN was
@@ -94,7 +100,13 @@ func ClocksOf(ctx context.Context, q store.Querier, who auth.Principal, ref stri
 			reported = &i.UpdatedAt
 		}
 	}
-	return Clocks(i, DefaultTargets, reported, now), nil
+	clocks := Clocks(i, DefaultTargets, reported, now)
+	if p, err := loadPDP(ctx, q, i.ID); err == nil {
+		clocks = append(clocks, pdpClock(i, p, now))
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return clocks, nil
 }
 
 // mentions reports whether a timeline entry's changes name an organisation.

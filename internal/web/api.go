@@ -59,7 +59,7 @@ func (s *Server) routes() {
 	s.api("PATCH /api/v1/alerts/{id}", signedIn, s.apiUpdateAlert)
 	s.decisionRoutes()
 	s.ingestRoutes()
-	s.api("GET /api/v1/incidents/{id}/clocks", signedIn, s.apiIncidentClocks)
+	s.deadlineRoutes()
 	s.incidentRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// deadlineRoutes registers an incident's clocks and its UU PDP record.
+func (s *Server) deadlineRoutes() {
+	s.api("GET /api/v1/incidents/{id}/clocks", signedIn, s.apiIncidentClocks)
+	s.api("GET /api/v1/incidents/{id}/pdp", signedIn, s.apiIncidentPDP)
+	s.api("PUT /api/v1/incidents/{id}/pdp", signedIn, s.apiMarkBreach)
+	s.api("POST /api/v1/incidents/{id}/pdp/notified", signedIn, s.apiRecordNotification)
+	s.api("GET /api/v1/incidents/{id}/pdp/letter", signedIn, s.apiPDPLetter)
+}
+
+// apiIncidentClocks answers an incident's deadlines now: first response and
+// containment by severity, the 1x24 h report to BSSN, and for a personal-
+// data breach the 3x24 h UU PDP notification.
+func (s *Server) apiIncidentClocks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	clocks, err := incident.ClocksOf(r.Context(), s.DB, *p, r.PathValue("id"), store.Now())
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": clocks})
+	return nil
+}
+
+func (s *Server) apiIncidentPDP(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	b, err := incident.BreachOf(r.Context(), s.DB, *p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return problem.New(problem.NotFound, "incident %s is not marked as a personal-data breach", r.PathValue("id"))
+	}
+	httpapi.Write(w, http.StatusOK, b)
+	return nil
+}
+
+func (s *Server) apiMarkBreach(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in incident.PDPInput
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	b, err := incident.MarkBreach(r.Context(), s.DB, *p, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, b)
+	return nil
+}
+
+func (s *Server) apiRecordNotification(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	b, err := incident.RecordNotification(r.Context(), s.DB, *p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, b)
+	return nil
+}
+
+func (s *Server) apiPDPLetter(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	letter, err := incident.Letter(r.Context(), s.DB, *p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	w.Write([]byte(letter))
+	return nil
+}
