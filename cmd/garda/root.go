@@ -98,6 +98,8 @@ func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().StringVar(&cfg.TLSCert, "tls-cert", envOr("GARDA_TLS_CERT", ""), "serve HTTPS with this certificate file (GARDA_TLS_CERT)")
 	cmd.Flags().StringVar(&cfg.TLSKey, "tls-key", envOr("GARDA_TLS_KEY", ""), "the certificate's key file (GARDA_TLS_KEY)")
 	cmd.Flags().BoolVar(&cfg.Detect, "detect", envOr("GARDA_DETECT", "true") == "true", "run live detection on this instance (GARDA_DETECT)")
+	cmd.Flags().StringVar(&cfg.SMTP.Addr, "smtp-addr", envOr("GARDA_SMTP_ADDR", ""), "SMTP server (host:port) for notification email; empty turns email off (GARDA_SMTP_ADDR)")
+	cmd.Flags().StringVar(&cfg.SMTP.From, "smtp-from", envOr("GARDA_SMTP_FROM", "garda@localhost"), "sender address of notification email (GARDA_SMTP_FROM)")
 	cmd.Flags().StringVar(&cfg.SyslogAddr, "syslog-addr", envOr("GARDA_SYSLOG_ADDR", ""), "receive syslog (RFC 3164/5424) on this address, UDP and TCP (GARDA_SYSLOG_ADDR)")
 }
 

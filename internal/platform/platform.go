@@ -17,6 +17,7 @@ import (
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/metrics"
+	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/store"
@@ -39,6 +40,8 @@ type Config struct {
 	Engine detect.Options
 	// SyslogAddr, when set, receives syslog over UDP and TCP.
 	SyslogAddr string
+	// SMTP sends notification email; an empty address turns email off.
+	SMTP notify.SMTP
 }
 
 // Platform is an open instance.
@@ -48,6 +51,7 @@ type Platform struct {
 	Bus     *bus.Bus
 	Log     *slog.Logger
 	Metrics *metrics.Registry
+	Notify  *notify.Notifier
 }
 
 // OpenStore opens and migrates the database and makes sure the standard
@@ -92,7 +96,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) 
 		db.Close()
 		return nil, fmt.Errorf("open bus: %w", err)
 	}
-	return &Platform{Config: cfg, DB: db, Bus: b, Log: log, Metrics: metrics.New()}, nil
+	n := notify.New(db, log.With("component", "notify"), cfg.SMTP)
+	return &Platform{Config: cfg, DB: db, Bus: b, Log: log, Metrics: metrics.New(), Notify: n}, nil
 }
 
 // Close releases the bus and the store.
@@ -106,7 +111,7 @@ func (p *Platform) Close() {
 // Handler builds the HTTP surface.
 func (p *Platform) Handler() (http.Handler, error) {
 	s, err := web.New(web.Deps{
-		DB: p.DB, Bus: p.Bus, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version,
+		DB: p.DB, Bus: p.Bus, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version, Notify: p.Notify,
 		TLS:     p.Config.TLSCert != "",
 		Ready:   map[string]web.Readiness{"bus": p.Bus},
 		DataDir: p.Config.DataDir,
@@ -154,6 +159,12 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { defer close(done); d.Run(dctx) }()
 		defer func() { stop(); <-done }()
 	}
+	// Webhook deliveries (and their retries) go out from every instance;
+	// each delivery is claimed before it is sent.
+	nctx, stopNotify := context.WithCancel(ctx)
+	notifyDone := make(chan struct{})
+	go func() { defer close(notifyDone); p.Notify.Start(nctx) }()
+	defer func() { stopNotify(); <-notifyDone }()
 	if p.Config.SyslogAddr != "" {
 		sl := &pipeline.Syslog{DB: p.DB, Bus: p.Bus, Log: p.Log.With("component", "syslog")}
 		sctx, stop := context.WithCancel(ctx)

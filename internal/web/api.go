@@ -59,6 +59,8 @@ func (s *Server) routes() {
 	s.api("PATCH /api/v1/alerts/{id}", signedIn, s.apiUpdateAlert)
 	s.decisionRoutes()
 	s.ingestRoutes()
+	s.reportRoutes()
+	s.notifyRoutes()
 	s.deadlineRoutes()
 	s.incidentRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.

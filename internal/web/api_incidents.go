@@ -12,6 +12,7 @@ import (
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/problem"
 )
 
@@ -76,6 +77,7 @@ func (s *Server) apiCreateIncident(w http.ResponseWriter, r *http.Request, p *au
 	if err != nil {
 		return err
 	}
+	s.notifyIncident(r, p, notify.IncidentCreated, i.HumanID, "")
 	w.Header().Set("Location", "/api/v1/incidents/"+i.HumanID)
 	httpapi.Write(w, http.StatusCreated, i)
 	return nil
@@ -90,6 +92,7 @@ func (s *Server) apiUpdateIncident(w http.ResponseWriter, r *http.Request, p *au
 	if err != nil {
 		return err
 	}
+	s.notifyIncident(r, p, notify.IncidentUpdated, i.HumanID, "")
 	httpapi.Write(w, http.StatusOK, i)
 	return nil
 }
@@ -105,6 +108,7 @@ func (s *Server) apiCommentIncident(w http.ResponseWriter, r *http.Request, p *a
 	if err != nil {
 		return err
 	}
+	s.notifyIncident(r, p, notify.IncidentComment, r.PathValue("id"), in.Body)
 	httpapi.Write(w, http.StatusCreated, e)
 	return nil
 }
@@ -133,6 +137,7 @@ func (s *Server) apiEscalateIncident(w http.ResponseWriter, r *http.Request, p *
 	if err != nil {
 		return err
 	}
+	s.notifyIncident(r, p, notify.IncidentEscalated, i.HumanID, "")
 	httpapi.Write(w, http.StatusOK, i)
 	return nil
 }
@@ -150,6 +155,7 @@ func (s *Server) apiIncidentParticipants(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
+	s.notifyIncident(r, p, notify.IncidentParticipants, i.HumanID, "")
 	httpapi.Write(w, http.StatusOK, i)
 	return nil
 }

@@ -187,6 +187,7 @@ func (p *pages) routes() {
 	p.handle("POST /insiden/{id}/ubah", p.incidentUpdate)
 	p.handle("POST /insiden/{id}/eskalasi", p.incidentEscalate)
 	p.handle("POST /insiden/{id}/peserta", p.incidentParticipants)
+	p.handle("GET /laporan", p.reportPage)
 
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))

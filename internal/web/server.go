@@ -19,6 +19,7 @@ import (
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/httpapi"
 	"github.com/garda-id/garda/internal/metrics"
+	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
@@ -44,6 +45,8 @@ type Deps struct {
 	// Version is shown in the UI footer and /healthz.
 	Version string
 	DataDir string // the platform's data directory: evidence files live under DataDir/evidence
+	// Notify sends incident notifications; nil = inbox and webhooks with email off.
+	Notify *notify.Notifier
 }
 
 // Server is the HTTP surface.

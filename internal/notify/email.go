@@ -1,0 +1,67 @@
+package notify
+
+import (
+	"fmt"
+	"mime"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/incident"
+)
+
+var subjects = map[string]string{
+	IncidentCreated:      "%s opened %s",
+	IncidentUpdated:      "%s updated %s",
+	IncidentEscalated:    "%s escalated %s",
+	IncidentComment:      "%s commented on %s",
+	IncidentParticipants: "%s added participants to %s",
+	IncidentMention:      "%s mentioned you on %s",
+}
+
+// email sends, in the background, one message to each recipient with an
+// address. Recipients were judged by the same rule as the inbox, so each
+// may read the incident's reference and title; nothing else is sent.
+func (n *Notifier) email(inc incident.Incident, actor string, recipients []auth.User, events map[int64]string) {
+	send := n.sendMail
+	if send == nil {
+		send = func(addr string, a any, from string, to []string, msg []byte) error {
+			sa, _ := a.(smtp.Auth)
+			return smtp.SendMail(addr, sa, from, to, msg)
+		}
+	}
+	var a smtp.Auth
+	if n.SMTP.Username != "" {
+		host := n.SMTP.Addr
+		if i := strings.LastIndexByte(host, ':'); i >= 0 {
+			host = host[:i]
+		}
+		a = smtp.PlainAuth("", n.SMTP.Username, n.SMTP.Password, host)
+	}
+	type msg struct {
+		to   string
+		body []byte
+	}
+	var msgs []msg
+	for _, u := range recipients {
+		if u.Email == "" || strings.ContainsAny(u.Email, "\r\n") {
+			continue
+		}
+		what := fmt.Sprintf(subjects[events[u.ID]], actor, inc.HumanID)
+		subject := mime.QEncoding.Encode("utf-8", "[Garda] "+what+": "+inc.Title)
+		body := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s.\r\n\r\n%s %s\r\n",
+			n.SMTP.From, u.Email, subject, time.Now().UTC().Format(time.RFC1123Z), what, inc.HumanID, inc.Title)
+		msgs = append(msgs, msg{u.Email, []byte(body)})
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	go func() {
+		for _, m := range msgs {
+			if err := send(n.SMTP.Addr, a, n.SMTP.From, []string{m.to}, m.body); err != nil {
+				n.Log.Warn("notification email not sent", "incident", inc.HumanID, "to", m.to, "err", err)
+			}
+		}
+	}()
+}

@@ -1,0 +1,341 @@
+// Package notify tells people and systems about changes to incidents: an
+// in-app inbox, email over SMTP and signed outgoing webhooks. Who is told
+// what follows the visibility rule of package policy: each candidate
+// recipient is judged with policy.CanRead as the user they are, a RED
+// incident reaches its named users only, and a webhook (which leaves the
+// platform) gets the details of CLEAR and GREEN incidents only, a bare
+// reference for AMBER and AMBER+STRICT, and nothing for RED.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/participant"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// Events.
+const (
+	IncidentCreated      = "incident.created"
+	IncidentUpdated      = "incident.updated"
+	IncidentEscalated    = "incident.escalated"
+	IncidentComment      = "incident.comment"
+	IncidentParticipants = "incident.participants"
+	// IncidentMention is an inbox (and email) event only: a user was
+	// @mentioned in a comment on an incident they may read.
+	IncidentMention = "incident.mention"
+)
+
+// Events lists the events a webhook may subscribe to.
+var Events = []string{IncidentCreated, IncidentUpdated, IncidentEscalated, IncidentComment, IncidentParticipants}
+
+// SMTP configures email. With Addr empty, email is off.
+type SMTP struct {
+	Addr     string // host:port
+	From     string
+	Username string // optional: PLAIN auth (net/smtp allows it over TLS or to localhost only)
+	Password string
+}
+
+// Notifier sends notifications. DB is required; the rest has defaults.
+type Notifier struct {
+	DB   *store.DB
+	Log  *slog.Logger
+	HTTP *http.Client // for webhooks; default: 10 s timeout, redirects not followed
+	SMTP SMTP
+	Orgs *org.Cache // optional; the tree is loaded per event without it
+	// Poll is how often Start looks for due deliveries (default 5 s).
+	Poll time.Duration
+
+	kick chan struct{}
+	// sendMail is net/smtp.SendMail; tests replace it.
+	sendMail func(addr string, a any, from string, to []string, msg []byte) error
+}
+
+// New returns a notifier with defaults filled in.
+func New(db *store.DB, log *slog.Logger, smtpCfg SMTP) *Notifier {
+	n := &Notifier{DB: db, Log: log, SMTP: smtpCfg}
+	n.defaults()
+	return n
+}
+
+func (n *Notifier) defaults() {
+	if n.Log == nil {
+		n.Log = slog.Default()
+	}
+	if n.HTTP == nil {
+		n.HTTP = &http.Client{
+			Timeout:       10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	if n.Poll <= 0 {
+		n.Poll = 5 * time.Second
+	}
+	if n.kick == nil {
+		n.kick = make(chan struct{}, 1)
+	}
+}
+
+// Status says what the notifier does, for health pages and logs.
+type Status struct {
+	Inbox    bool   `json:"inbox"`
+	Webhooks bool   `json:"webhooks"`
+	Email    bool   `json:"email"`
+	EmailMsg string `json:"email_status"`
+}
+
+// Status reports which channels are on. Email is off, and says so, when no
+// SMTP server is configured.
+func (n *Notifier) Status() Status {
+	s := Status{Inbox: true, Webhooks: true}
+	switch {
+	case n.SMTP.Addr == "":
+		s.EmailMsg = "off: no SMTP server configured"
+	case n.SMTP.From == "":
+		s.EmailMsg = "off: no sender (From) configured"
+	default:
+		s.Email = true
+		s.EmailMsg = "on: via " + n.SMTP.Addr
+	}
+	return s
+}
+
+// mentionPattern finds @username in a comment (usernames as package auth
+// accepts them).
+var mentionPattern = regexp.MustCompile(`(?:^|[^A-Za-z0-9._@-])@([a-z0-9][a-z0-9._-]{2,63})`)
+
+// Mentions returns the distinct usernames @mentioned in body.
+func Mentions(body string) []string {
+	var out []string
+	for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
+		name := strings.TrimRight(m[1], "._-")
+		if len(name) >= 3 && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// Incident notifies about a change the principal just made to the incident
+// ref (human id or numeric id). kind is one of Events; comment is the body
+// of a comment (for its @mentions), otherwise "". A failure is logged and
+// returned, but callers should not fail the request: the change is stored.
+func (n *Notifier) Incident(ctx context.Context, who auth.Principal, kind, ref, comment string) error {
+	n.defaults()
+	err := n.incident(ctx, who, kind, ref, comment)
+	if err != nil {
+		n.Log.WarnContext(ctx, "notification not sent", "event", kind, "incident", ref, "err", err)
+	}
+	return err
+}
+
+func (n *Notifier) incident(ctx context.Context, who auth.Principal, kind, ref, comment string) error {
+	if !slices.Contains(Events, kind) {
+		return fmt.Errorf("unknown event %q", kind)
+	}
+	// Read the incident as the actor: what they cannot read (any more) is
+	// described to no one.
+	inc, err := incident.Get(ctx, n.DB, who, ref)
+	if err != nil {
+		return err
+	}
+	tree, err := n.tree(ctx)
+	if err != nil {
+		return err
+	}
+	rec, err := n.record(ctx, inc)
+	if err != nil {
+		return err
+	}
+	recipients, err := n.recipients(ctx, tree, rec, who.User.ID)
+	if err != nil {
+		return err
+	}
+	events := map[int64]string{}
+	for _, u := range recipients {
+		events[u.ID] = kind
+	}
+	if kind == IncidentComment {
+		for _, name := range Mentions(comment) {
+			u, err := auth.UserByName(ctx, n.DB, name)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if u.ID == who.User.ID || !readable(u, tree, rec) {
+				continue // nothing, and never the content
+			}
+			if _, ok := events[u.ID]; !ok {
+				recipients = append(recipients, u)
+			}
+			events[u.ID] = IncidentMention
+		}
+	}
+	now := store.Now()
+	err = n.DB.InTx(ctx, func(tx *store.Tx) error {
+		for _, u := range recipients {
+			if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, incident_id, event, actor, created_at) VALUES (?, ?, ?, ?, ?)`,
+				u.ID, inc.ID, events[u.ID], who.User.Username, now); err != nil {
+				return err
+			}
+		}
+		return n.enqueue(ctx, tx, kind, inc, now)
+	})
+	if err != nil {
+		return err
+	}
+	n.wake()
+	if n.Status().Email {
+		n.email(inc, who.User.Username, recipients, events)
+	}
+	return nil
+}
+
+func (n *Notifier) tree(ctx context.Context) (*org.Tree, error) {
+	if n.Orgs != nil {
+		return n.Orgs.Tree(ctx)
+	}
+	return org.Load(ctx, n.DB)
+}
+
+// record is the access-relevant part of inc, from the participant tables.
+func (n *Notifier) record(ctx context.Context, inc incident.Incident) (policy.Record, error) {
+	set, err := participant.Load(ctx, n.DB, incident.RecordKind, inc.ID)
+	if err != nil {
+		return policy.Record{}, err
+	}
+	return policy.Record{OwnerOrg: inc.OwnerID, Region: inc.Region, TLP: inc.TLP, Orgs: set.Orgs, Users: set.Users}, nil
+}
+
+// readable judges u as the viewer they are.
+func readable(u auth.User, tree *org.Tree, rec policy.Record) bool {
+	p, err := auth.PrincipalOf(u, tree)
+	return err == nil && policy.CanRead(p.Viewer, rec)
+}
+
+// recipients are the named users and the users of the owner and participant
+// organisations who may read rec (RED: named users only), without the actor.
+func (n *Notifier) recipients(ctx context.Context, tree *org.Tree, rec policy.Record, actor int64) ([]auth.User, error) {
+	ids := slices.Clone(rec.Users)
+	if rec.TLP != policy.Red {
+		orgs := append([]int64{rec.OwnerOrg}, rec.Orgs...)
+		rows, err := n.DB.Query(ctx, `SELECT id FROM users WHERE disabled_at IS NULL AND org_id IN (`+store.In(len(orgs))+`) ORDER BY id`, anys(orgs)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var out []auth.User
+	for _, id := range ids {
+		if id == actor {
+			continue
+		}
+		u, err := auth.UserByID(ctx, n.DB, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if readable(u, tree, rec) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func anys(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// Item is an inbox entry as its recipient sees it.
+type Item struct {
+	ID         int64      `json:"id"`
+	Event      string     `json:"event"`
+	IncidentID int64      `json:"incident_id"`
+	HumanID    string     `json:"human_id"`
+	Title      string     `json:"title"`
+	Actor      string     `json:"actor,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ReadAt     *time.Time `json:"read_at,omitempty"`
+}
+
+// Inbox lists who's notifications, newest first, below the id before (0 =
+// from the top), up to limit+1 items (the extra one says there is more).
+// Entries of incidents who can no longer read are not shown: the list
+// joins incidents under policy.ReadFilter.
+func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int64, unreadOnly bool, limit int) ([]Item, error) {
+	vis, vargs := policy.ReadFilter(who.Viewer, incident.RecordKind, "i")
+	where := `n.user_id = ?`
+	args := []any{who.User.ID}
+	if before > 0 {
+		where += ` AND n.id < ?`
+		args = append(args, before)
+	}
+	if unreadOnly {
+		where += ` AND n.read_at IS NULL`
+	}
+	args = append(args, vargs...)
+	args = append(args, limit+1)
+	rows, err := q.Query(ctx, `SELECT n.id, n.event, n.incident_id, i.human_id, i.title, n.actor, n.created_at, n.read_at
+		FROM notifications n JOIN incidents i ON i.id = n.incident_id
+		WHERE `+where+` AND `+vis+` ORDER BY n.id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Item{}
+	for rows.Next() {
+		var it Item
+		if err := rows.Scan(&it.ID, &it.Event, &it.IncidentID, &it.HumanID, &it.Title, &it.Actor, &it.CreatedAt, &it.ReadAt); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// MarkRead marks one of who's notifications read (idempotent). Another
+// user's notification is not found.
+func MarkRead(ctx context.Context, db *store.DB, who auth.Principal, id int64) error {
+	var owner int64
+	err := db.QueryRow(ctx, `SELECT user_id FROM notifications WHERE id = ?`, id).Scan(&owner)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && owner != who.User.ID) {
+		return problem.New(problem.NotFound, "no notification %d", id)
+	} else if err != nil {
+		return err
+	}
+	_, err = db.Exec(ctx, `UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at IS NULL`, store.Now(), id, who.User.ID)
+	return err
+}
