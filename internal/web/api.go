@@ -62,6 +62,7 @@ func (s *Server) routes() {
 	s.reportRoutes()
 	s.notifyRoutes()
 	s.deadlineRoutes()
+	s.incidentLinkRoutes()
 	s.incidentRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -48,3 +48,23 @@ func TestIncidentDeadlinesAPI(t *testing.T) {
 	w.call("jateng.viewer", "GET", base+"/pdp/letter", "", 404, nil)
 	w.call("jateng.viewer", "GET", base+"/clocks", "", 404, nil)
 }
+
+func TestIncidentMergeLinksAPI(t *testing.T) {
+	w := newAPIWorld(t, storetest.SQLite(t))
+	var a, b struct {
+		HumanID string `json:"human_id"`
+	}
+	w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Deface situs KPU Jabar","region":"32"}`, 201, &a)
+	w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Situs KPU Jabar berubah","region":"32"}`, 201, &b)
+	w.call("jabar.analyst", "POST", "/api/v1/incidents/"+b.HumanID+"/merge", `{"into":"`+a.HumanID+`","reason":"same"}`, 403, nil)
+	w.call("jabar.analyst", "POST", "/api/v1/incidents/"+a.HumanID+"/links", `{"incident":"`+b.HumanID+`","reason":"same site"}`, 200, nil)
+	var links struct {
+		Items []struct{ Relation, HumanID string } `json:"items"`
+	}
+	w.call("jabar.analyst", "GET", "/api/v1/incidents/"+b.HumanID+"/links", "", 200, &links)
+	if len(links.Items) != 1 || links.Items[0].Relation != "related" {
+		t.Errorf("links: %+v", links.Items)
+	}
+	w.call("jabar.analyst", "POST", "/api/v1/incidents/"+a.HumanID+"/deescalate", `{"reason":"x"}`, 403, nil)
+	w.call("jateng.viewer", "GET", "/api/v1/incidents/"+a.HumanID+"/links", "", 404, nil)
+}
