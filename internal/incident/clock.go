@@ -2,7 +2,6 @@ package incident
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -72,33 +72,42 @@ func pdpClock(i Incident, p PDP, now time.Time) Clock {
 }
 
 // ClocksOf reads an incident the principal may see and computes its clocks
-// now, taking the BSSN report from the timeline: the incident was reported
-// when it was created by BSSN, escalated to the national desk, or BSSN was
-// added as a participant.
+// now.
 func ClocksOf(ctx context.Context, q store.Querier, who auth.Principal, ref string, now time.Time) ([]Clock, error) {
 	i, err := Get(ctx, q, who, ref)
 	if err != nil {
 		return nil, err
 	}
+	return clocksOf(ctx, q, i, now)
+}
+
+// clocksOf computes an incident's clocks, taking the BSSN report from the
+// timeline (the incident was reported when BSSN created it, it reached the
+// national desk, or BSSN was added) and the UU PDP record. It reads as the
+// platform: callers have already decided the incident may be read.
+func clocksOf(ctx context.Context, q store.Querier, i Incident, now time.Time) ([]Clock, error) {
 	var reported *time.Time
 	switch {
-	case i.Owner == "bssn":
+	case i.Owner == NationalDesk:
 		reported = &i.ReportedAt
-	case i.Escalation == EscalatedNational || i.hasParticipant("bssn"):
-		entries, err := Timeline(ctx, q, who, ref)
+	default:
+		rows, err := q.Query(ctx, `SELECT at, changes FROM incident_timeline WHERE incident_id = ? AND kind IN ('created', 'escalated', 'participants') ORDER BY id`, i.ID)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range entries {
-			if (e.Kind == "escalated" || e.Kind == "participants") && mentions(e, "bssn") {
-				at := e.At
+		for rows.Next() {
+			var at time.Time
+			var changes string
+			if err := rows.Scan(&at, &changes); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if strings.Contains(changes, `"`+NationalDesk+`"`) {
 				reported = &at
 				break
 			}
 		}
-		if reported == nil {
-			reported = &i.UpdatedAt
-		}
+		rows.Close()
 	}
 	clocks := Clocks(i, DefaultTargets, reported, now)
 	if p, err := loadPDP(ctx, q, i.ID); err == nil {
@@ -109,10 +118,48 @@ func ClocksOf(ctx context.Context, q store.Querier, who auth.Principal, ref stri
 	return clocks, nil
 }
 
-// mentions reports whether a timeline entry's changes name an organisation.
-func mentions(e Entry, slug string) bool {
-	b, _ := json.Marshal(e.Changes)
-	return strings.Contains(string(b), `"`+slug+`"`)
+// Missed is a clock of an open incident that ran out without being met.
+type Missed struct {
+	IncidentID int64
+	HumanID    string
+	Clock      string
+}
+
+// MissedClocks finds the missed clocks of open incidents detected in the
+// last 30 days, for the platform's notifier (no person's visibility: the
+// notifier decides who is told).
+func MissedClocks(ctx context.Context, q store.Querier, now time.Time) ([]Missed, error) {
+	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE i.status NOT IN ('resolved', 'closed') AND i.detected_at >= ? ORDER BY i.id`,
+		now.Add(-30*24*time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("open incidents: %w", err)
+	}
+	var open []Incident
+	for rows.Next() {
+		i, err := scan(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		open = append(open, i)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []Missed
+	for _, i := range open {
+		clocks, err := clocksOf(ctx, q, i, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range clocks {
+			if c.State == ClockMissed {
+				out = append(out, Missed{IncidentID: i.ID, HumanID: i.HumanID, Clock: c.Name})
+			}
+		}
+	}
+	return out, nil
 }
 
 func clock(name string, from time.Time, d time.Duration, met *time.Time, now time.Time) Clock {
@@ -172,4 +219,14 @@ func OpenByProvince(ctx context.Context, q store.Querier, who auth.Principal) (m
 		out[prov] = st
 	}
 	return out, rows.Err()
+}
+
+// System reads an incident by id for the platform itself (no person's
+// visibility: callers such as the notifier decide who is told what).
+func System(ctx context.Context, q store.Querier, id int64) (Incident, error) {
+	i, err := scan(q.QueryRow(ctx, `SELECT `+columns+from+` WHERE i.id = ?`, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return Incident{}, problem.New(problem.NotFound, "no incident %d", id)
+	}
+	return i, err
 }

@@ -335,9 +335,16 @@ func (n *Notifier) Start(ctx context.Context) {
 	n.Log.InfoContext(ctx, "notifications", "email", n.Status().EmailMsg)
 	t := time.NewTicker(n.Poll)
 	defer t.Stop()
+	var clocksAt time.Time
 	for {
 		if _, err := n.DeliverDue(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			n.Log.WarnContext(ctx, "webhook deliveries", "err", err)
+		}
+		if time.Since(clocksAt) >= clockEvery {
+			clocksAt = time.Now()
+			if _, err := n.NotifyMissedClocks(ctx, store.Now()); err != nil && ctx.Err() == nil {
+				n.Log.WarnContext(ctx, "missed clocks", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
