@@ -180,6 +180,8 @@ func (p *pages) routes() {
 	p.handle("POST /pemantauan/allowlist/{id}/hapus", p.allowRemove)
 
 	p.handle("GET /insiden", p.incidentQueue)
+	p.handle("POST /insiden/tampilan", p.saveIncidentView)
+	p.handle("POST /insiden/tampilan/{id}/hapus", p.deleteIncidentView)
 	p.handle("GET /insiden/baru", p.incidentNew)
 	p.handle("POST /insiden/baru", p.incidentCreate)
 	p.handle("GET /insiden/{id}", p.incidentDetail)

@@ -17,6 +17,7 @@ import (
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/savedview"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -57,6 +58,8 @@ type incidentQueueView struct {
 	RegionName                 string // "" when not narrowed to another region
 	CanReport                  bool
 	Error                      string
+	Views                      []savedview.View
+	Query                      string // the filters shown, to save as a view
 }
 
 // mayReport reports whether the role may open incidents (by report or by
@@ -131,6 +134,10 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 		}
 	}
 	v.Incidents = list
+	v.Query = keep.Encode()
+	if v.Views, err = savedview.List(r.Context(), p.s.DB, *rq.P, incidentViewsPage); err != nil {
+		return err
+	}
 	p.render(w, r, status, "incidents.html", page{req: rq, Title: rq.T("nav.incidents"), Active: "nav.incidents", Data: v})
 	return nil
 }
@@ -656,4 +663,30 @@ func (p *pages) incidentParticipants(w http.ResponseWriter, r *http.Request, rq 
 		err = problem.Field("orgs", "%s", pe.Message)
 	}
 	return p.incidentChanged(w, r, rq, &v, err, "participants", &v.PartForm, "orgs")
+}
+
+// incidentViewsPage names the incident queue among saved views.
+const incidentViewsPage = "insiden"
+
+// saveIncidentView saves the queue's current filters under a name.
+func (p *pages) saveIncidentView(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := savedview.Save(r.Context(), p.s.DB, *rq.P, incidentViewsPage, r.PostForm.Get("name"), r.PostForm.Get("query"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/insiden?"+v.Query, http.StatusSeeOther)
+	return nil
+}
+
+// deleteIncidentView deletes one of the person's saved views.
+func (p *pages) deleteIncidentView(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return problem.New(problem.NotFound, "no saved view %q", r.PathValue("id"))
+	}
+	if err := savedview.Delete(r.Context(), p.s.DB, *rq.P, id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/insiden", http.StatusSeeOther)
+	return nil
 }

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestSavedViews saves the incident queue's filters under a name, finds
+// the view again, and deletes it; another person never sees it.
+func TestSavedViews(t *testing.T) {
+	s := newIncidentSite(t)
+	c := s.as("jabar.analyst")
+	resp, _ := c.get("/insiden?severity=high&status=open")
+	wantStatus(t, resp, 200, "queue")
+	resp, _ = c.post("/insiden/tampilan", url.Values{"name": {"Tinggi terbuka"}, "query": {"severity=high&status=open"}})
+	wantStatus(t, resp, 303, "save view")
+	_, body := c.get("/insiden")
+	if !strings.Contains(body, `href="/insiden?severity=high&amp;status=open">Tinggi terbuka</a>`) {
+		i := strings.Index(body, "Tinggi terbuka")
+		t.Fatalf("the saved view is not listed: %q", body[max(0, i-200):min(len(body), i+50)])
+	}
+	resp, _ = c.post("/insiden/tampilan", url.Values{"name": {""}, "query": {"x=1"}})
+	wantStatus(t, resp, 400, "a view without a name")
+	other := s.as("jateng.analyst")
+	if _, body := other.get("/insiden"); strings.Contains(body, "Tinggi terbuka") {
+		t.Error("another person sees the view")
+	}
+	id := regexp.MustCompile(`/insiden/tampilan/(\d+)/hapus`).FindStringSubmatch(body)
+	if id == nil {
+		t.Fatal("no delete form")
+	}
+	resp, _ = other.post("/insiden/tampilan/"+id[1]+"/hapus", url.Values{})
+	wantStatus(t, resp, 404, "another person deletes the view")
+	resp, _ = c.post("/insiden/tampilan/"+id[1]+"/hapus", url.Values{})
+	wantStatus(t, resp, 303, "delete view")
+	if _, body := c.get("/insiden"); strings.Contains(body, "Tinggi terbuka") {
+		t.Error("the deleted view is still listed")
+	}
+}
