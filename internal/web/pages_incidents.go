@@ -383,6 +383,9 @@ type incidentView struct {
 	OrgSlugs                            string
 	Error                               string // a conflict to show above the actions
 	Clocks                              []incident.Clock
+	Tasks                               []incident.Task
+	Observables                         []incident.Observable
+	Evidence                            []incident.Evidence
 }
 
 func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
@@ -438,6 +441,15 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 		v.Timeline = append(v.Timeline, timelineRow{Entry: e, OrgName: orgName(tree, e.ActorOrg), Lines: entryLines(rq, tree, e)})
 	}
 	if v.Clocks, err = incident.ClocksOf(ctx, p.s.DB, *P, ref, store.Now()); err != nil {
+		return incidentView{}, err
+	}
+	if v.Tasks, err = incident.Tasks(ctx, p.s.DB, *P, ref); err != nil {
+		return incidentView{}, err
+	}
+	if v.Observables, err = incident.Observables(ctx, p.s.DB, *P, ref); err != nil {
+		return incidentView{}, err
+	}
+	if v.Evidence, err = incident.EvidenceList(ctx, p.s.DB, *P, ref); err != nil {
 		return incidentView{}, err
 	}
 	since := func(t *time.Time) string {

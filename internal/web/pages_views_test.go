@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/org"
 )
 
 // TestSavedViews saves the incident queue's filters under a name, finds
@@ -37,5 +41,31 @@ func TestSavedViews(t *testing.T) {
 	wantStatus(t, resp, 303, "delete view")
 	if _, body := c.get("/insiden"); strings.Contains(body, "Tinggi terbuka") {
 		t.Error("the deleted view is still listed")
+	}
+}
+
+// TestIncidentPageShowsWork: tasks and observables appear on the incident page.
+func TestIncidentPageShowsWork(t *testing.T) {
+	s := newIncidentSite(t)
+	ctx := context.Background()
+	p := principal(t, s.site, "jabar.coord")
+	tree, _ := org.Load(ctx, s.db)
+	title, reg := "Deface situs KPU Jabar", "32"
+	inc, err := incident.Create(ctx, s.db, p, tree, incident.Input{Title: &title, Region: &reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := incident.CreateTask(ctx, s.db, p, tree, inc.HumanID, incident.TaskInput{Title: "Minta takedown ke platform", Owner: "komdigi"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := incident.AddObservable(ctx, s.db, p, inc.HumanID, incident.ObservableInput{Type: "ip", Value: "203.0.113.9"}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := s.as("jabar.coord").get("/insiden/" + inc.HumanID)
+	wantStatus(t, resp, 200, "incident page")
+	for _, want := range []string{"Minta takedown ke platform", "203.0.113.9", "Tenggat", "Tugas"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the incident page lacks %q", want)
+		}
 	}
 }
