@@ -1,0 +1,51 @@
+// Package live tells open views that records changed: a record kind and an
+// id on the bus, nothing more. Each reader's view re-reads the record under
+// its own visibility, so a notice never carries content. A lost notice
+// costs a refresh, never data: the record is already stored.
+package live
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+
+	"github.com/garda-id/garda/internal/bus"
+)
+
+// Notify publishes that records of a kind ("alert", "incident") were
+// raised or changed. A failure is logged, never returned.
+func Notify(ctx context.Context, b *bus.Bus, log *slog.Logger, kind string, ids ...int64) {
+	if b == nil {
+		return
+	}
+	for _, id := range ids {
+		sid := strconv.FormatInt(id, 10)
+		if _, err := b.Publish(ctx, b.Subject(bus.Changes, kind, sid), []byte(sid)); err != nil && log != nil {
+			log.WarnContext(ctx, "change not published", "kind", kind, "id", id, "err", err)
+		}
+	}
+}
+
+// Watch delivers the ids of records of a kind raised or changed from now on.
+func Watch(ctx context.Context, b *bus.Bus, kind string) (<-chan int64, func(), error) {
+	msgs, cancel, err := b.Watch(ctx, b.Subject(bus.Changes, kind)+".>")
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make(chan int64, 64)
+	go func() {
+		defer close(out)
+		for m := range msgs {
+			id, err := strconv.ParseInt(string(m.Data), 10, 64)
+			if err != nil {
+				continue
+			}
+			select {
+			case out <- id:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, cancel, nil
+}
