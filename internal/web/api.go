@@ -631,55 +631,17 @@ func (s *Server) apiUpdateAlert(w http.ResponseWriter, r *http.Request, p *auth.
 // apiAlertStream sends, as Server-Sent Events, each alert raised or changed
 // from now on that the principal may see and that passes the filters.
 func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	if s.Bus == nil {
-		return problem.New(problem.Unavailable, "live updates need the bus")
-	}
 	f, err := alertFilter(r)
 	if err != nil {
 		return err
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		return problem.New(problem.Internal, "streaming is not supported here")
-	}
-	ctx := r.Context()
-	changes, cancel, err := alert.Watch(ctx, s.Bus)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": garda alert stream\n\n")
-	flusher.Flush()
-	heartbeat := time.NewTicker(15 * time.Second)
-	defer heartbeat.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-heartbeat.C:
-			// A revoked token, an ended session or a disabled account ends
-			// the stream too.
-			if _, err := s.authenticateAPI(w, r); err != nil {
-				return nil
-			}
-			fmt.Fprint(w, ": keep-alive\n\n")
-			flusher.Flush()
-		case id, ok := <-changes:
-			if !ok {
-				return nil
-			}
-			// Visibility is decided afresh for every alert and reader.
-			a, err := alert.Get(ctx, s.DB, *p, id)
-			if err != nil || !f.Matches(a) {
-				continue
-			}
-			a.Evidence = nil
-			b, _ := json.Marshal(a)
-			fmt.Fprintf(w, "event: alert\nid: %d\ndata: %s\n\n", a.ID, b)
-			flusher.Flush()
+	return s.serveChanges(w, r, p, alert.RecordKind, func(id int64) ([]byte, bool) {
+		a, err := alert.Get(r.Context(), s.DB, *p, id)
+		if err != nil || !f.Matches(a) {
+			return nil, false
 		}
-	}
+		a.Evidence = nil
+		b, err := json.Marshal(a)
+		return b, err == nil
+	})
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 // alerts), reads, work, comments, the timeline, escalation, participants.
 func (s *Server) incidentRoutes() {
 	s.api("GET /api/v1/incidents", signedIn, s.apiIncidents)
+	s.api("GET /api/v1/incidents/stream", signedIn, s.apiIncidentStream)
 	s.api("POST /api/v1/incidents", signedIn, s.apiCreateIncident)
 	s.api("GET /api/v1/incidents/{id}", signedIn, s.apiIncident)
 	s.api("PATCH /api/v1/incidents/{id}", signedIn, s.apiUpdateIncident)
@@ -197,6 +199,7 @@ func (s *Server) apiCreateIncidentTask(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		return err
 	}
+	s.incidentLive(r.Context(), p, r.PathValue("id"))
 	httpapi.Write(w, http.StatusCreated, t)
 	return nil
 }
@@ -210,6 +213,7 @@ func (s *Server) apiUpdateIncidentTask(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		return err
 	}
+	s.incidentLive(r.Context(), p, r.PathValue("id"))
 	httpapi.Write(w, http.StatusOK, t)
 	return nil
 }
@@ -236,6 +240,7 @@ func (s *Server) apiAddIncidentObservable(w http.ResponseWriter, r *http.Request
 	if created {
 		status = http.StatusCreated
 	}
+	s.incidentLive(r.Context(), p, r.PathValue("id"))
 	httpapi.Write(w, status, o)
 	return nil
 }
@@ -304,6 +309,7 @@ func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request, p *au
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/incidents/%s/evidence/%d", r.PathValue("id"), e.ID))
+	s.incidentLive(r.Context(), p, r.PathValue("id"))
 	httpapi.Write(w, http.StatusCreated, e)
 	return nil
 }
@@ -339,4 +345,17 @@ func (s *Server) apiEvidenceCustody(w http.ResponseWriter, r *http.Request, p *a
 	}
 	httpapi.Write(w, http.StatusOK, map[string]any{"items": list})
 	return nil
+}
+
+// apiIncidentStream sends, as Server-Sent Events, each incident created or
+// changed from now on that the principal may read.
+func (s *Server) apiIncidentStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return s.serveChanges(w, r, p, incident.RecordKind, func(id int64) ([]byte, bool) {
+		i, err := incident.Get(r.Context(), s.DB, *p, strconv.FormatInt(id, 10))
+		if err != nil {
+			return nil, false
+		}
+		b, err := json.Marshal(i)
+		return b, err == nil
+	})
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/live"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/problem"
 )
@@ -34,6 +36,17 @@ func (s *Server) notifyIncident(r *http.Request, p *auth.Principal, kind, ref, c
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
 	defer cancel()
 	_ = s.Notify.Incident(ctx, *p, kind, ref, comment)
+	s.incidentLive(ctx, p, ref)
+}
+
+// incidentLive tells open incident views that one incident changed.
+func (s *Server) incidentLive(ctx context.Context, p *auth.Principal, ref string) {
+	if s.Bus == nil {
+		return
+	}
+	if i, err := incident.Get(ctx, s.DB, *p, ref); err == nil {
+		live.Notify(ctx, s.Bus, s.Log, incident.RecordKind, i.ID)
+	}
 }
 
 func notifyID(r *http.Request, what string) (int64, error) {

@@ -328,6 +328,8 @@ var messages = map[string]msg{
 	"alerts.status_all":      {"Semua status", "Any status"},
 	"alerts.sev_min":         {"%s ke atas", "%s and above"},
 	"alerts.live_on":         {"Langsung", "Live"},
+	"incident.changed_live":  {"Insiden ini baru diubah orang lain.", "Someone just changed this incident."},
+	"incident.reload":        {"Muat ulang", "Reload"},
 	"alerts.live_retry":      {"Menyambung ulang…", "Reconnecting…"},
 	"alerts.live_off":        {"Pembaruan langsung tidak tersedia; muat ulang halaman", "Live updates unavailable; reload the page"},
 

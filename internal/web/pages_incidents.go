@@ -13,6 +13,7 @@ import (
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -346,6 +347,7 @@ func (p *pages) incidentCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 	for _, id := range inc.AlertIDs {
 		alert.Notify(ctx, p.s.Bus, p.s.Log, id)
 	}
+	p.s.notifyIncident(r, rq.P, notify.IncidentCreated, inc.HumanID, "")
 	http.Redirect(w, r, "/insiden/"+inc.HumanID+"?dibuat=1", http.StatusSeeOther)
 	return nil
 }
@@ -587,6 +589,15 @@ func (p *pages) incidentDetail(w http.ResponseWriter, r *http.Request, rq *req) 
 
 // incidentChanged answers a change: back to the incident with a
 // confirmation, or its page again with the form's error.
+// pageNotices names the notice each incident page action sends, by the
+// action's "ok" word.
+var pageNotices = map[string]string{
+	"comment":      notify.IncidentComment,
+	"updated":      notify.IncidentUpdated,
+	"escalated":    notify.IncidentEscalated,
+	"participants": notify.IncidentParticipants,
+}
+
 func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req, v *incidentView, err error, ok string, form *fieldForm, fields ...string) error {
 	if pe, failed := formFailed(err); failed {
 		if pe.Code == problem.Invalid {
@@ -602,6 +613,11 @@ func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req,
 	} else if err != nil {
 		return err
 	}
+	comment := ""
+	if ok == "comment" {
+		comment = v.CommentBody
+	}
+	p.s.notifyIncident(r, rq.P, pageNotices[ok], v.HumanID, comment)
 	http.Redirect(w, r, fmt.Sprintf("/insiden/%s?ok=%s", v.HumanID, ok), http.StatusSeeOther)
 	return nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -63,7 +64,8 @@ func TestIncidentPageShowsWork(t *testing.T) {
 	}
 	resp, body := s.as("jabar.coord").get("/insiden/" + inc.HumanID)
 	wantStatus(t, resp, 200, "incident page")
-	for _, want := range []string{"Minta takedown ke platform", "203.0.113.9", "Tenggat", "Tugas"} {
+	live := fmt.Sprintf(`data-incident-live="%d"`, inc.ID) // the page follows the incident stream
+	for _, want := range []string{"Minta takedown ke platform", "203.0.113.9", "Tenggat", "Tugas", live, "Muat ulang"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the incident page lacks %q", want)
 		}

@@ -119,6 +119,22 @@
     });
   }
 
+  // An incident page tells its reader when someone else changes the
+  // incident (the incident stream), rather than reloading under their
+  // hands while they type.
+  var changed = document.querySelector("[data-incident-live]");
+  if (changed && window.EventSource) {
+    var incidentID = Number(changed.getAttribute("data-incident-live"));
+    var shown = Date.parse(changed.getAttribute("data-updated"));
+    var incidents = new EventSource("/api/v1/incidents/stream");
+    incidents.addEventListener("incident", function (ev) {
+      var i;
+      try { i = JSON.parse(ev.data); } catch (e) { return; }
+      if (!i || i.id !== incidentID || Date.parse(i.updated_at) <= shown) return;
+      changed.hidden = false;
+    });
+  }
+
   // On a phone the navigation is a strip that scrolls sideways: bring the
   // current page's entry into view.
   if (window.matchMedia("(max-width: 760px)").matches) {
