@@ -1,12 +1,8 @@
 package web
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +10,6 @@ import (
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/auth"
-	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
@@ -25,19 +20,7 @@ import (
 func TestAlertAPIAndStream(t *testing.T) {
 	db := storetest.SQLite(t)
 	ctx := context.Background()
-	b, err := bus.Open(ctx, bus.Config{DataDir: t.TempDir(), EventMaxBytes: 64 << 20}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	w := newAPIWorld(t, db)
-	s, err := New(Deps{DB: db, Bus: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.srv.Close()
-	w.srv = httptest.NewServer(s.Handler())
-	t.Cleanup(w.srv.Close)
+	w, b := newBusWorld(t, db)
 
 	tree, _ := org.Load(ctx, db)
 	assetOf := func(user, name, reg string) int64 {
@@ -54,25 +37,9 @@ func TestAlertAPIAndStream(t *testing.T) {
 	bandung := assetOf("bandung.analyst", "KPU Bandung", "32.04")
 
 	// Two readers follow the stream: a national BSSN analyst and a Central Java viewer.
-	streams := map[string]chan string{}
+	streams := map[string]<-chan string{}
 	for _, user := range []string{"bssn.analyst", "jateng.viewer"} {
-		req, _ := http.NewRequestWithContext(ctx, "GET", w.srv.URL+"/api/v1/alerts/stream", nil)
-		req.Header.Set("Authorization", "Bearer "+w.tokens[user])
-		res, err := http.DefaultClient.Do(req)
-		if err != nil || res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/event-stream" {
-			t.Fatalf("%s stream: %v %v", user, err, res)
-		}
-		t.Cleanup(func() { res.Body.Close() })
-		ch := make(chan string, 16)
-		streams[user] = ch
-		go func() {
-			sc := bufio.NewScanner(res.Body)
-			for sc.Scan() {
-				if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-					ch <- d
-				}
-			}
-		}()
+		streams[user] = w.follow(ctx, user, "/api/v1/alerts/stream")
 	}
 
 	sig := func(assetID int64, ip string) alert.Signal {

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/textproto"
 	"os"
 	"path/filepath"
@@ -164,13 +163,7 @@ func TestAPIIncidentWork(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		w := newAPIWorld(t, db)
 		dataDir := t.TempDir()
-		s, err := New(Deps{DB: db, DataDir: dataDir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.srv.Close()
-		w.srv = httptest.NewServer(s.Handler())
-		t.Cleanup(w.srv.Close)
+		w.serve(Deps{DataDir: dataDir})
 
 		var inc incident.Incident
 		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Defacement","region":"32"}`, 201, &inc)
