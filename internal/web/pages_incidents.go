@@ -61,6 +61,7 @@ type incidentQueueView struct {
 	Error                      string
 	Views                      []savedview.View
 	Query                      string // the filters shown, to save as a view
+	Since                      string // when the queue was read: later changes are news
 }
 
 // mayReport reports whether the role may open incidents (by report or by
@@ -69,7 +70,8 @@ func mayReport(rq *req) bool { return rq.P.Can(policy.Report) || rq.P.Can(policy
 
 func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
-	v := incidentQueueView{Severity: q.Get("severity"), Category: q.Get("category"), CanReport: mayReport(rq)}
+	v := incidentQueueView{Severity: q.Get("severity"), Category: q.Get("category"), CanReport: mayReport(rq),
+		Since: store.Now().Format(time.RFC3339Nano)}
 	v.Region = rq.P.User.Scope
 	if q.Has("region") {
 		v.Region = q.Get("region")

@@ -22,6 +22,9 @@ func TestSavedViews(t *testing.T) {
 	resp, _ = c.post("/insiden/tampilan", url.Values{"name": {"Tinggi terbuka"}, "query": {"severity=high&status=open"}})
 	wantStatus(t, resp, 303, "save view")
 	_, body := c.get("/insiden")
+	if !strings.Contains(body, `data-incident-queue data-since="`) { // the queue follows the incident stream
+		t.Error("the queue does not follow the incident stream")
+	}
 	if !strings.Contains(body, `href="/insiden?severity=high&amp;status=open">Tinggi terbuka</a>`) {
 		i := strings.Index(body, "Tinggi terbuka")
 		t.Fatalf("the saved view is not listed: %q", body[max(0, i-200):min(len(body), i+50)])

@@ -122,16 +122,20 @@
   // An incident page tells its reader when someone else changes the
   // incident (the incident stream), rather than reloading under their
   // hands while they type.
+  // The incident queue, likewise, says that incidents it may show were
+  // opened or changed since it was read.
   var changed = document.querySelector("[data-incident-live]");
-  if (changed && window.EventSource) {
-    var incidentID = Number(changed.getAttribute("data-incident-live"));
-    var shown = Date.parse(changed.getAttribute("data-updated"));
+  var queueNews = document.querySelector("[data-incident-queue]");
+  if ((changed || queueNews) && window.EventSource) {
+    var notice = changed || queueNews;
+    var incidentID = changed ? Number(changed.getAttribute("data-incident-live")) : 0;
+    var shown = Date.parse(changed ? changed.getAttribute("data-updated") : queueNews.getAttribute("data-since"));
     var incidents = new EventSource("/api/v1/incidents/stream");
     incidents.addEventListener("incident", function (ev) {
       var i;
       try { i = JSON.parse(ev.data); } catch (e) { return; }
-      if (!i || i.id !== incidentID || Date.parse(i.updated_at) <= shown) return;
-      changed.hidden = false;
+      if (!i || (incidentID && i.id !== incidentID) || Date.parse(i.updated_at) <= shown) return;
+      notice.hidden = false;
     });
   }
 
