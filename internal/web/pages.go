@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -507,4 +509,26 @@ func regionName(code string) string {
 func (pg page) With(data any) page {
 	pg.Data = data
 	return pg
+}
+
+// pageOf cuts a list read with one row more than size to a page, and gives
+// the links to the next page (when there is more) and back to the first
+// (when this is not it), keeping the page's filters.
+func pageOf[T any](list []T, size int, id func(T) int64, path string, keep url.Values, before int64) (page []T, next, first string) {
+	if len(list) > size {
+		list = list[:size]
+		q := maps.Clone(keep)
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("before", strconv.FormatInt(id(list[len(list)-1]), 10))
+		next = path + "?" + q.Encode()
+	}
+	if before > 0 {
+		first = path
+		if len(keep) > 0 {
+			first += "?" + keep.Encode()
+		}
+	}
+	return list, next, first
 }

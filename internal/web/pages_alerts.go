@@ -156,21 +156,7 @@ func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) erro
 			keep.Set(k, val)
 		}
 	}
-	if len(list) > alertPageSize {
-		list = list[:alertPageSize]
-		next := url.Values{}
-		for k, vs := range keep {
-			next[k] = vs
-		}
-		next.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
-		v.Next = "/pemantauan?" + next.Encode()
-	}
-	if before > 0 {
-		v.First = "/pemantauan"
-		if len(keep) > 0 {
-			v.First += "?" + keep.Encode()
-		}
-	}
+	list, v.Next, v.First = pageOf(list, alertPageSize, func(x alert.Alert) int64 { return x.ID }, "/pemantauan", keep, before)
 	v.Alerts = list
 
 	// The stream takes the same filters; the status filter is applied by

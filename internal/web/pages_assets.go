@@ -145,21 +145,7 @@ func (p *pages) assetList(w http.ResponseWriter, r *http.Request, rq *req) error
 			keep.Set(k, val)
 		}
 	}
-	if len(list) > assetPageSize {
-		list = list[:assetPageSize]
-		next := url.Values{}
-		for k, vs := range keep {
-			next[k] = vs
-		}
-		next.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
-		v.Next = "/aset?" + next.Encode()
-	}
-	if before > 0 {
-		v.First = "/aset"
-		if len(keep) > 0 {
-			v.First += "?" + keep.Encode()
-		}
-	}
+	list, v.Next, v.First = pageOf(list, assetPageSize, func(a asset.Asset) int64 { return a.ID }, "/aset", keep, before)
 	v.Assets = assetRows(tree, list)
 	p.render(w, r, status, "assets.html", page{req: rq, Title: rq.T("assets.title"), Active: "nav.assets", Data: v})
 	return nil

@@ -121,21 +121,7 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 			keep.Set(k, val)
 		}
 	}
-	if len(list) > incidentPageSize {
-		list = list[:incidentPageSize]
-		next := url.Values{}
-		for k, vs := range keep {
-			next[k] = vs
-		}
-		next.Set("before", strconv.FormatInt(list[len(list)-1].ID, 10))
-		v.Next = "/insiden?" + next.Encode()
-	}
-	if before > 0 {
-		v.First = "/insiden"
-		if len(keep) > 0 {
-			v.First += "?" + keep.Encode()
-		}
-	}
+	list, v.Next, v.First = pageOf(list, incidentPageSize, func(x incident.Incident) int64 { return x.ID }, "/insiden", keep, before)
 	v.Incidents = list
 	v.Query = keep.Encode()
 	if v.Views, err = savedview.List(r.Context(), p.s.DB, *rq.P, incidentViewsPage); err != nil {
