@@ -43,7 +43,7 @@ func asUser(cmd *cobra.Command, db *store.DB, username string) (auth.Principal, 
 
 func incidentListCmd() *cobra.Command {
 	var cfg platform.Config
-	var as, status, severity, reg, category string
+	var as, status, severity, reg, category, text string
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "list --as USERNAME",
@@ -54,7 +54,7 @@ func incidentListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f := incident.Filter{Severity: severity, Region: reg, Category: category, Limit: limit}
+			f := incident.Filter{Severity: severity, Region: reg, Category: category, Text: text, Limit: limit}
 			for _, s := range strings.Split(status, ",") {
 				if s != "" {
 					f.Status = append(f.Status, incident.Status(s))
@@ -82,6 +82,7 @@ func incidentListCmd() *cobra.Command {
 	f.StringVar(&severity, "severity", "", "low, medium, high or critical")
 	f.StringVar(&reg, "region", "", "a region code: incidents in it and below it")
 	f.StringVar(&category, "category", "", "an RSIT category")
+	f.StringVar(&text, "search", "", "words that must each appear in the id, title, description, an observable or a comment")
 	f.IntVar(&limit, "limit", 50, "at most this many")
 	return cmd
 }

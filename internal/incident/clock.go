@@ -197,9 +197,10 @@ func (i Incident) hasParticipant(slug string) bool {
 // province ("" for national ones), with their highest severity: the
 // national map's colour.
 func OpenByProvince(ctx context.Context, q store.Querier, who auth.Principal) (map[string]alert.ProvinceState, error) {
-	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
-	rows, err := q.Query(ctx, `SELECT SUBSTR(i.region, 1, 2), i.severity, COUNT(*) FROM incidents i
-		WHERE i.status <> 'closed' AND i.status <> 'resolved' AND `+vis+` GROUP BY SUBSTR(i.region, 1, 2), i.severity`, args...)
+	// The WHERE clause is word for word that of the incidents_open index.
+	query, args := policy.CountByTLP(who.Viewer, RecordKind, "i", `SELECT SUBSTR(i.region, 1, 2), i.severity, COUNT(*) FROM incidents i
+		WHERE i.status NOT IN ('resolved', 'closed') AND %s GROUP BY SUBSTR(i.region, 1, 2), i.severity`)
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count open incidents: %w", err)
 	}

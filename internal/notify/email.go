@@ -17,6 +17,7 @@ var subjects = map[string]string{
 	IncidentEscalated:    "%s escalated %s",
 	IncidentComment:      "%s commented on %s",
 	IncidentParticipants: "%s added participants to %s",
+	IncidentTask:         "%s handed out a task on %s",
 	IncidentMention:      "%s mentioned you on %s",
 }
 

@@ -34,13 +34,14 @@ const (
 	IncidentEscalated    = "incident.escalated"
 	IncidentComment      = "incident.comment"
 	IncidentParticipants = "incident.participants"
+	IncidentTask         = "incident.task" // a task handed to an organisation, which has just joined
 	// IncidentMention is an inbox (and email) event only: a user was
 	// @mentioned in a comment on an incident they may read.
 	IncidentMention = "incident.mention"
 )
 
 // Events lists the events a webhook may subscribe to.
-var Events = []string{IncidentCreated, IncidentUpdated, IncidentEscalated, IncidentComment, IncidentParticipants}
+var Events = []string{IncidentCreated, IncidentUpdated, IncidentEscalated, IncidentComment, IncidentParticipants, IncidentTask}
 
 // SMTP configures email. With Addr empty, email is off.
 type SMTP struct {

@@ -191,6 +191,39 @@ func agree(t *testing.T, db *sql.DB, recs []Record, v Viewer, alias string) map[
 	return got
 }
 
+// agreeByTLP checks that CountByTLP's parts together return exactly the
+// records CanRead allows v, each once (the parts are disjoint), and that the
+// query's own arguments stay in front of the visibility test's.
+func agreeByTLP(t *testing.T, db *sql.DB, recs []Record, v Viewer) {
+	t.Helper()
+	q, args := CountByTLP(v, "incident", "r", "SELECT r.id FROM records r WHERE r.id > ? AND %s", 0)
+	if n := strings.Count(q, "?"); n != len(args) {
+		t.Fatalf("viewer %+v: %d placeholders, %d args", v, n, len(args))
+	}
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatalf("viewer %+v: %v\n%s", v, err, q)
+	}
+	defer rows.Close()
+	seen := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		seen[id]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range recs {
+		id := int64(i + 1)
+		if want := CanRead(v, r); (seen[id] > 0) != want || seen[id] > 1 {
+			t.Errorf("viewer %+v, record %d %+v: CountByTLP returns it %d times, CanRead %v", v, id, r, seen[id], want)
+		}
+	}
+}
+
 // TestReadFilterAgreesWithCanRead stores one record per matrix combination
 // and, for each of the 98 distinct matrix viewers (role × scope × org),
 // checks the SQL result against CanRead over every record, and against the
@@ -222,6 +255,7 @@ func TestReadFilterAgreesWithCanRead(t *testing.T) {
 	totalSQL := 0
 	for k, v := range matrixViewers {
 		results[k] = agree(t, db, recs, v, "r")
+		agreeByTLP(t, db, recs, v)
 		totalSQL += len(results[k])
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -43,7 +44,7 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	q := r.URL.Query()
 	f := incident.Filter{Severity: q.Get("severity"), Region: q.Get("region"), Category: q.Get("category"),
-		Assignee: q.Get("assignee"), Before: before, Limit: page.Limit}
+		Assignee: q.Get("assignee"), Text: q.Get("q"), Before: before, Limit: page.Limit}
 	if st := q.Get("status"); st != "" {
 		for _, v := range strings.Split(st, ",") {
 			f.Status = append(f.Status, incident.Status(strings.TrimSpace(v)))
@@ -199,7 +200,7 @@ func (s *Server) apiCreateIncidentTask(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		return err
 	}
-	s.incidentLive(r.Context(), p, r.PathValue("id"))
+	s.notifyIncident(r, p, notify.IncidentTask, r.PathValue("id"), "")
 	httpapi.Write(w, http.StatusCreated, t)
 	return nil
 }
@@ -270,22 +271,9 @@ func uploadError(err error, limit int64) error {
 	return problem.New(problem.BadRequest, "malformed multipart/form-data body: %v", err)
 }
 
-func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	ct := r.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "multipart/form-data" {
-		return problem.New(problem.UnsupportedMedia, "send the file as multipart/form-data in the field \"file\" (got Content-Type %q)", ct)
-	}
-	ev := s.evidence()
-	limit := ev.Limit()
-	if r.ContentLength > limit+multipartOverhead {
-		return problem.New(problem.BodyTooLarge, "the upload is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return uploadError(err, limit)
-	}
-	e, err := ev.Save(r.Context(), s.DB, *p, r.PathValue("id"), clientAddr(r), func() (string, io.Reader, error) {
+// filePart finds the multipart field "file" for the evidence store.
+func filePart(mr *multipart.Reader, limit int64) func() (string, io.Reader, error) {
+	return func() (string, io.Reader, error) {
 		for {
 			part, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
@@ -304,7 +292,25 @@ func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request, p *au
 			}
 			return params["filename"], part, nil
 		}
-	})
+	}
+}
+
+func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "multipart/form-data" {
+		return problem.New(problem.UnsupportedMedia, "send the file as multipart/form-data in the field \"file\" (got Content-Type %q)", ct)
+	}
+	ev := s.evidence()
+	limit := ev.Limit()
+	if r.ContentLength > limit+multipartOverhead {
+		return problem.New(problem.BodyTooLarge, "the upload is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return uploadError(err, limit)
+	}
+	e, err := ev.Save(r.Context(), s.DB, *p, r.PathValue("id"), clientAddr(r), filePart(mr, limit))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,9 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"maps"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -191,6 +194,10 @@ func (p *pages) routes() {
 	p.handle("POST /insiden/{id}/ubah", p.incidentUpdate)
 	p.handle("POST /insiden/{id}/eskalasi", p.incidentEscalate)
 	p.handle("POST /insiden/{id}/peserta", p.incidentParticipants)
+	p.handle("POST /insiden/{id}/tugas", p.incidentTask)
+	p.handle("POST /insiden/{id}/tugas/{task}/status", p.incidentTaskStatus)
+	p.handle("POST /insiden/{id}/observabel", p.incidentObservable)
+	p.handle("POST /insiden/{id}/bukti", p.incidentEvidence)
 	p.handle("GET /laporan", p.reportPage)
 
 	for _, pl := range pillars {
@@ -274,7 +281,9 @@ type page struct {
 type handler func(w http.ResponseWriter, r *http.Request, rq *req) error
 
 // handle registers a page that needs a session. Writes must carry the
-// session's CSRF token in the form field "csrf".
+// session's CSRF token in the form field "csrf"; a multipart form (a file
+// upload) must send that field first, and its handler reads the rest with
+// uploadOf.
 func (p *pages) handle(pattern string, h handler) {
 	p.s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -288,11 +297,17 @@ func (p *pages) handle(pattern string, h handler) {
 			return
 		}
 		if !safeMethod(r.Method) {
-			if err := parseForm(w, r); err != nil {
+			token, err := "", error(nil)
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				r, token, err = p.startUpload(w, r)
+			} else if err = parseForm(w, r); err == nil {
+				token = r.PostForm.Get("csrf")
+			}
+			if err != nil {
 				p.fail(w, r, rq, err)
 				return
 			}
-			if !sameToken(r.PostForm.Get("csrf"), rq.CSRF) {
+			if !sameToken(token, rq.CSRF) {
 				p.fail(w, r, rq, problem.New(problem.CSRF, "the form did not carry this session's CSRF token"))
 				return
 			}
@@ -314,6 +329,41 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 		return problem.New(problem.BadRequest, "the form could not be read")
 	}
 	return nil
+}
+
+type uploadKey struct{}
+
+// startUpload reads a multipart form's first field, which must be its CSRF
+// token, and leaves the rest (the file) to the handler: the file is
+// streamed to the evidence store, never held in memory or on disk first.
+func (p *pages) startUpload(w http.ResponseWriter, r *http.Request) (*http.Request, string, error) {
+	limit := p.s.evidence().Limit()
+	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return r, "", uploadError(err, limit)
+	}
+	part, err := mr.NextPart()
+	if err != nil {
+		return r, "", uploadError(err, limit)
+	}
+	if part.FormName() != "csrf" {
+		return r, "", problem.New(problem.CSRF, "an upload form must send its CSRF token before the file")
+	}
+	token, err := io.ReadAll(io.LimitReader(part, 256))
+	if err != nil {
+		return r, "", uploadError(err, limit)
+	}
+	return r.WithContext(context.WithValue(r.Context(), uploadKey{}, mr)), string(token), nil
+}
+
+// uploadOf is the rest of an upload form whose CSRF token was checked.
+func uploadOf(r *http.Request) (*multipart.Reader, error) {
+	mr, ok := r.Context().Value(uploadKey{}).(*multipart.Reader)
+	if !ok {
+		return nil, problem.New(problem.UnsupportedMedia, "send the form as multipart/form-data")
+	}
+	return mr, nil
 }
 
 func sameToken(got, want string) bool {

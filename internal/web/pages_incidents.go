@@ -52,6 +52,7 @@ func parseIncidentStatus(q url.Values) ([]incident.Status, string, error) {
 // incidentQueueView is the data of the incident queue.
 type incidentQueueView struct {
 	Region, Severity, Category string
+	Text                       string // the search box
 	Regions                    []optGroup
 	Statuses, Severities, Cats []option
 	Incidents                  []incident.Incident
@@ -70,7 +71,7 @@ func mayReport(rq *req) bool { return rq.P.Can(policy.Report) || rq.P.Can(policy
 
 func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
-	v := incidentQueueView{Severity: q.Get("severity"), Category: q.Get("category"), CanReport: mayReport(rq),
+	v := incidentQueueView{Severity: q.Get("severity"), Category: q.Get("category"), Text: q.Get("q"), CanReport: mayReport(rq),
 		Since: store.Now().Format(time.RFC3339Nano)}
 	v.Region = rq.P.User.Scope
 	if q.Has("region") {
@@ -102,7 +103,7 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	v.Cats = enumOptions(rq, "icat", incident.Categories, v.Category)
 
 	list, err := incident.List(r.Context(), p.s.DB, *rq.P, incident.Filter{Status: statuses, Severity: v.Severity,
-		Region: v.Region, Category: v.Category, Before: before, Limit: incidentPageSize})
+		Region: v.Region, Category: v.Category, Text: v.Text, Before: before, Limit: incidentPageSize})
 	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
 		status, v.Error, list = pe.Status(), pe.Error(), nil
 	} else if err != nil {
@@ -116,7 +117,7 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	if q.Get("status") != "" {
 		keep.Set("status", rawStatus)
 	}
-	for k, val := range map[string]string{"severity": v.Severity, "category": v.Category} {
+	for k, val := range map[string]string{"severity": v.Severity, "category": v.Category, "q": v.Text} {
 		if val != "" {
 			keep.Set(k, val)
 		}
@@ -373,9 +374,14 @@ type incidentView struct {
 	OrgSlugs                            string
 	Error                               string // a conflict to show above the actions
 	Clocks                              []incident.Clock
-	Tasks                               []incident.Task
+	Tasks                               []taskRow
 	Observables                         []incident.Observable
 	Evidence                            []incident.Evidence
+	Work                                workValues // the work forms' values after a failure
+	TaskForm, ObservableForm            fieldForm
+	EvidenceForm                        fieldForm
+	ObservableTypes                     []option
+	EvidenceLimitMiB                    int64
 }
 
 func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
@@ -433,9 +439,13 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 	if v.Clocks, err = incident.ClocksOf(ctx, p.s.DB, *P, ref, store.Now()); err != nil {
 		return incidentView{}, err
 	}
-	if v.Tasks, err = incident.Tasks(ctx, p.s.DB, *P, ref); err != nil {
+	tasks, err := incident.Tasks(ctx, p.s.DB, *P, ref)
+	if err != nil {
 		return incidentView{}, err
 	}
+	v.Tasks = taskRows(rq, tasks)
+	v.ObservableTypes = enumOptions(rq, "iobs", incident.ObservableTypes, "")
+	v.EvidenceLimitMiB = p.s.evidence().Limit() >> 20
 	if v.Observables, err = incident.Observables(ctx, p.s.DB, *P, ref); err != nil {
 		return incidentView{}, err
 	}
@@ -584,6 +594,7 @@ var pageNotices = map[string]string{
 	"updated":      notify.IncidentUpdated,
 	"escalated":    notify.IncidentEscalated,
 	"participants": notify.IncidentParticipants,
+	"task":         notify.IncidentTask,
 }
 
 func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req, v *incidentView, err error, ok string, form *fieldForm, fields ...string) error {
@@ -605,7 +616,11 @@ func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req,
 	if ok == "comment" {
 		comment = v.CommentBody
 	}
-	p.s.notifyIncident(r, rq.P, pageNotices[ok], v.HumanID, comment)
+	if kind, told := pageNotices[ok]; told {
+		p.s.notifyIncident(r, rq.P, kind, v.HumanID, comment)
+	} else {
+		p.s.incidentLive(r.Context(), rq.P, v.HumanID) // open pages only: the inbox is for what people must act on
+	}
 	http.Redirect(w, r, fmt.Sprintf("/insiden/%s?ok=%s", v.HumanID, ok), http.StatusSeeOther)
 	return nil
 }
