@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -84,6 +86,21 @@ func envOr(name, fallback string) string {
 	return fallback
 }
 
+// envInt is envOr for a whole number; a value that is not one is said and
+// the fallback used.
+func envInt(name string, fallback int64) int64 {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return fallback
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		fmt.Fprintf(os.Stderr, "garda: %s=%q is not a whole number of zero or more; using %d\n", name, v, fallback)
+		return fallback
+	}
+	return n
+}
+
 // storeFlags are the flags of every command that touches the database.
 func storeFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().StringVar(&cfg.DataDir, "data-dir", envOr("GARDA_DATA_DIR", "./garda-data"), "directory for the SQLite database, embedded NATS and files (GARDA_DATA_DIR)")
@@ -100,6 +117,7 @@ func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().BoolVar(&cfg.Detect, "detect", envOr("GARDA_DETECT", "true") == "true", "run live detection on this instance (GARDA_DETECT)")
 	cmd.Flags().StringVar(&cfg.SMTP.Addr, "smtp-addr", envOr("GARDA_SMTP_ADDR", ""), "SMTP server (host:port) for notification email; empty turns email off (GARDA_SMTP_ADDR)")
 	cmd.Flags().StringVar(&cfg.SMTP.From, "smtp-from", envOr("GARDA_SMTP_FROM", "garda@localhost"), "sender address of notification email (GARDA_SMTP_FROM)")
+	cmd.Flags().Int64Var(&cfg.EvidenceMaxMB, "evidence-max-mb", envInt("GARDA_EVIDENCE_MAX_MB", 50), "largest evidence file accepted, in MiB (GARDA_EVIDENCE_MAX_MB)")
 	cmd.Flags().StringVar(&cfg.SyslogAddr, "syslog-addr", envOr("GARDA_SYSLOG_ADDR", ""), "receive syslog (RFC 3164/5424) on this address, UDP and TCP (GARDA_SYSLOG_ADDR)")
 }
 

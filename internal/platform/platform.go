@@ -42,6 +42,8 @@ type Config struct {
 	SyslogAddr string
 	// SMTP sends notification email; an empty address turns email off.
 	SMTP notify.SMTP
+	// EvidenceMaxMB bounds one evidence file, in MiB (0 = the default, 50).
+	EvidenceMaxMB int64
 }
 
 // Platform is an open instance.
@@ -112,9 +114,10 @@ func (p *Platform) Close() {
 func (p *Platform) Handler() (http.Handler, error) {
 	s, err := web.New(web.Deps{
 		DB: p.DB, Bus: p.Bus, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version, Notify: p.Notify,
-		TLS:     p.Config.TLSCert != "",
-		Ready:   map[string]web.Readiness{"bus": p.Bus},
-		DataDir: p.Config.DataDir,
+		TLS:              p.Config.TLSCert != "",
+		Ready:            map[string]web.Readiness{"bus": p.Bus},
+		DataDir:          p.Config.DataDir,
+		EvidenceMaxBytes: p.Config.EvidenceMaxMB << 20,
 	})
 	if err != nil {
 		return nil, err

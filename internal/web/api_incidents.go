@@ -248,7 +248,7 @@ func (s *Server) apiAddIncidentObservable(w http.ResponseWriter, r *http.Request
 
 // evidence is the store of evidence files, under the platform's data directory.
 func (s *Server) evidence() incident.EvidenceStore {
-	return incident.EvidenceStore{Dir: s.DataDir}
+	return incident.EvidenceStore{Dir: s.DataDir, MaxBytes: s.EvidenceMaxBytes}
 }
 
 func (s *Server) apiIncidentEvidence(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

@@ -351,8 +351,9 @@ func newBanForm(rq *req, typ, duration string, err *problem.Error) banForm {
 
 // fieldMessage is a form error for people: the domain's message, except
 // for a required field left empty, which is said in the page's language.
+// values is nil when the form was streamed (an upload): nothing to judge by.
 func fieldMessage(rq *req, pe *problem.Error, values url.Values) *problem.Error {
-	if pe == nil || pe.Field == "" || strings.TrimSpace(values.Get(pe.Field)) != "" {
+	if pe == nil || pe.Field == "" || values == nil || strings.TrimSpace(values.Get(pe.Field)) != "" {
 		return pe
 	}
 	out := *pe

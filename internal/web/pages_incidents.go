@@ -600,7 +600,11 @@ var pageNotices = map[string]string{
 func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req, v *incidentView, err error, ok string, form *fieldForm, fields ...string) error {
 	if pe, failed := formFailed(err); failed {
 		if pe.Code == problem.Invalid {
-			*form = fieldForm{Err: fieldMessage(rq, pe, r.PostForm), fields: fields}
+			values := r.PostForm
+			if _, upload := uploadOf(r); upload == nil {
+				values = nil // an upload's fields were streamed, not kept
+			}
+			*form = fieldForm{Err: fieldMessage(rq, pe, values), fields: fields}
 			if form.Banner() != "" {
 				v.Error = pe.Message
 			}

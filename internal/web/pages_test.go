@@ -1,10 +1,12 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -45,7 +47,11 @@ var siteUsers = []auth.NewUser{
 
 func password(username string) string { return "password-" + username }
 
-func newSite(t *testing.T) *site {
+func newSite(t *testing.T) *site { return newSiteWith(t, Deps{}) }
+
+// newSiteWith is newSite with more of the server's dependencies (a data
+// directory, a bus...); the database is always a fresh one.
+func newSiteWith(t *testing.T, deps Deps) *site {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.SQLite(t)
@@ -58,7 +64,8 @@ func newSite(t *testing.T) *site {
 			t.Fatal(err)
 		}
 	}
-	s, err := New(Deps{DB: db, Version: "test"})
+	deps.DB, deps.Version = db, "test"
+	s, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +97,7 @@ var (
 	scriptTag     = regexp.MustCompile(`(?i)<script\b[^>]*>`)
 )
 
-// do sends a request and checks what every response must satisfy: the
-// CSP header; in HTML, no inline style, script or event handler, and no
-// untranslated message key.
+// do sends a form (or nothing) and checks the response (roundTrip).
 func (c *client) do(method, path string, form url.Values) (*http.Response, string) {
 	c.t.Helper()
 	var body io.Reader
@@ -106,6 +111,40 @@ func (c *client) do(method, path string, form url.Values) (*http.Response, strin
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return c.roundTrip(req)
+}
+
+// upload posts a multipart form: the fields in the order given (the CSRF
+// token first unless fields name it), then a file, as a browser sends it.
+func (c *client) upload(path string, fields [][2]string, fileName string, content []byte) (*http.Response, string) {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if !slices.ContainsFunc(fields, func(f [2]string) bool { return f[0] == "csrf" }) {
+		fields = append([][2]string{{"csrf", c.csrf}}, fields...)
+	}
+	for _, f := range fields {
+		mw.WriteField(f[0], f[1])
+	}
+	if fileName != "" {
+		fw, _ := mw.CreateFormFile("file", fileName)
+		fw.Write(content)
+	}
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.s.ts.URL+path, &body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.roundTrip(req)
+}
+
+// roundTrip sends a request and checks what every response must satisfy:
+// the CSP header; in HTML, no inline style, script or event handler, and no
+// untranslated message key.
+func (c *client) roundTrip(req *http.Request) (*http.Response, string) {
+	c.t.Helper()
+	method, path := req.Method, req.URL.Path
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.t.Fatal(err)

@@ -45,6 +45,8 @@ type Deps struct {
 	// Version is shown in the UI footer and /healthz.
 	Version string
 	DataDir string // the platform's data directory: evidence files live under DataDir/evidence
+	// EvidenceMaxBytes bounds one evidence file (0 = incident.DefaultEvidenceMaxBytes).
+	EvidenceMaxBytes int64
 	// Notify sends incident notifications; nil = inbox and webhooks with email off.
 	Notify *notify.Notifier
 }
