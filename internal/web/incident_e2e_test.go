@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
@@ -20,19 +23,13 @@ import (
 // TestIncidentAcrossAgencies walks one incident from a regency operator's
 // report to closure with users of five organisations in three regions,
 // checking at each step who can and cannot see it: lists, direct reads,
-// the inbox, the daily report. A RED incident is seen by its named user
-// only, throughout.
+// search, the live stream, the inbox, the daily report. A RED incident is
+// seen by its named user only, throughout.
 func TestIncidentAcrossAgencies(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		w := newAPIWorld(t, db)
-		s, err := New(Deps{DB: db, DataDir: t.TempDir(), Notify: notify.New(db, nil, notify.SMTP{})})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.srv.Close()
-		w.srv = httptest.NewServer(s.Handler())
-		t.Cleanup(w.srv.Close)
+		w, b := newBusWorld(t, db)
+		w.serve(Deps{Bus: b, DataDir: t.TempDir(), Notify: notify.New(db, nil, notify.SMTP{})})
 		for _, n := range []auth.NewUser{
 			{Username: "op.bandung", Org: "kpu-32.04", Role: "operator", Scope: "32.04"},
 			{Username: "coord.bandung", Org: "kpu-32.04", Role: "coordinator", Scope: "32.04"},
@@ -53,6 +50,56 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 			}
 			w.call("", "POST", "/api/v1/auth/login", fmt.Sprintf(`{"username":%q,"password":%q}`, n.Username, n.Password), 200, &login)
 			w.tokens[n.Username] = login.Token
+		}
+		// Everyone follows the incident stream from the start; heard
+		// collects the incidents each was told of.
+		streamCtx, stop := context.WithCancel(ctx)
+		t.Cleanup(stop)
+		var mu sync.Mutex
+		heardBy := map[string]map[string]bool{}
+		for user := range w.tokens {
+			heardBy[user] = map[string]bool{}
+			ch := w.follow(streamCtx, user, "/api/v1/incidents/stream")
+			go func() {
+				for d := range ch {
+					var i struct {
+						HumanID string `json:"human_id"`
+					}
+					json.Unmarshal([]byte(d), &i)
+					mu.Lock()
+					heardBy[user][i.HumanID] = true
+					mu.Unlock()
+				}
+			}()
+		}
+		heard := func(user, humanID string) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return heardBy[user][humanID]
+		}
+		// hears waits for user to be told of the incident.
+		hears := func(step, user, humanID string) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); !heard(user, humanID); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Errorf("%s: %s was not told of %s on the stream", step, user, humanID)
+					return
+				}
+			}
+		}
+		// finds searches as user.
+		finds := func(user, q, humanID string) bool {
+			t.Helper()
+			var list struct {
+				Items []incident.Incident `json:"items"`
+			}
+			w.call(user, "GET", "/api/v1/incidents?limit=100&status=new,triage,containment,eradication,recovery,resolved,closed&q="+url.QueryEscape(q), "", 200, &list)
+			for _, i := range list.Items {
+				if i.HumanID == humanID {
+					return true
+				}
+			}
+			return false
 		}
 		var inc incident.Incident
 		w.call("op.bandung", "POST", "/api/v1/incidents", `{"title":"Situs KPU Kabupaten Bandung di-deface","category":"intrusions","severity":"high","region":"32.04","tlp":"AMBER"}`, 201, &inc)
@@ -78,6 +125,12 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 				if listed != may {
 					t.Errorf("%s: %s lists the incident: %v, want %v", step, user, listed, may)
 				}
+				if found := finds(user, "DEFACE", inc.HumanID); found != may {
+					t.Errorf("%s: %s finds the incident by a word of its title: %v, want %v", step, user, found, may)
+				}
+				if may {
+					hears(step, user, inc.HumanID)
+				}
 			}
 		}
 		sees("reported", map[string]bool{"op.bandung": true, "coord.bandung": true, "coord.jabar": true,
@@ -97,6 +150,11 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 			w.call("coord.bssn", "POST", base+"/tasks", task, 201, nil)
 		}
 		sees("tasks assigned", map[string]bool{"liaison.komdigi": true, "analyst.polri": true, "analyst.jateng": false})
+		// An observable: the police find the incident by the attacker's address; Central Java does not.
+		w.call("coord.bssn", "POST", base+"/observables", `{"type":"ip","value":"198.51.100.23","note":"pengunggah halaman deface"}`, 201, nil)
+		if !finds("analyst.polri", "198.51.100.23", inc.HumanID) || finds("analyst.jateng", "198.51.100.23", inc.HumanID) {
+			t.Error("search by observable: the police should find it, Central Java not")
+		}
 		var tasks struct {
 			Items []incident.Task `json:"items"`
 		}
@@ -201,6 +259,27 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 			}
 		}
 		w.call("analyst.bin", "GET", "/api/v1/incidents/"+red.HumanID, "", 200, nil)
+		if !finds("analyst.bin", "sirekap", red.HumanID) {
+			t.Error("the named user does not find the RED incident")
+		}
+		for _, user := range []string{"coord.bssn", "analyst.polri", "coord.jabar", "liaison.komdigi"} {
+			if finds(user, "sirekap", red.HumanID) {
+				t.Errorf("%s finds the RED incident", user)
+			}
+		}
+		// The stream: the named user is told of the RED incident; once it
+		// has been, no one else was, and Central Java never heard of the
+		// West Java incident.
+		hears("RED reported", "analyst.bin", red.HumanID)
+		time.Sleep(300 * time.Millisecond) // the same message reaches every stream; give the others time to misbehave
+		for user := range heardBy {
+			if user != "analyst.bin" && heard(user, red.HumanID) {
+				t.Errorf("%s was told of the RED incident on the stream", user)
+			}
+		}
+		if heard("analyst.jateng", inc.HumanID) {
+			t.Error("Central Java was told of the West Java incident on the stream")
+		}
 		if n := report("coord.bssn", ""); n != 1 {
 			t.Errorf("the national report counts the RED incident: %d", n)
 		}
