@@ -327,6 +327,22 @@ func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int6
 	return out, rows.Err()
 }
 
+// Unread counts who's unread notifications of incidents they may still
+// read: the number beside the inbox in the navigation.
+func Unread(ctx context.Context, q store.Querier, who auth.Principal) (int, error) {
+	vis, vargs := policy.ReadFilter(who.Viewer, incident.RecordKind, "i")
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM notifications n JOIN incidents i ON i.id = n.incident_id
+		WHERE n.user_id = ? AND n.read_at IS NULL AND `+vis, append([]any{who.User.ID}, vargs...)...).Scan(&n)
+	return n, err
+}
+
+// MarkAllRead marks all of who's notifications read.
+func MarkAllRead(ctx context.Context, db *store.DB, who auth.Principal) error {
+	_, err := db.Exec(ctx, `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, store.Now(), who.User.ID)
+	return err
+}
+
 // MarkRead marks one of who's notifications read (idempotent). Another
 // user's notification is not found.
 func MarkRead(ctx context.Context, db *store.DB, who auth.Principal, id int64) error {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/geo"
+	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
@@ -198,6 +199,8 @@ func (p *pages) routes() {
 	p.handle("POST /insiden/{id}/tugas/{task}/status", p.incidentTaskStatus)
 	p.handle("POST /insiden/{id}/observabel", p.incidentObservable)
 	p.handle("POST /insiden/{id}/bukti", p.incidentEvidence)
+	p.handle("GET /kotak-masuk", p.inbox)
+	p.handle("POST /kotak-masuk/dibaca", p.inboxAllRead)
 	p.handle("GET /laporan", p.reportPage)
 
 	for _, pl := range pillars {
@@ -225,7 +228,9 @@ type req struct {
 	P    *auth.Principal // nil on the sign-in and error pages of a signed-out visitor
 	CSRF string          // the session's token, or the pre-session one when signed out
 	Path string          // this page's path and query, for the language switch's way back
-	pg   *pages
+	// Unread counts the person's unread notifications, for the navigation.
+	Unread int
+	pg     *pages
 }
 
 // T translates a message key, formatting args into it.
@@ -394,7 +399,11 @@ func (p *pages) signedIn(r *http.Request) (*req, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &req{Lang: langOf(r), P: pr, CSRF: sess.CSRF, Path: r.URL.RequestURI(), pg: p}, nil
+	unread, err := notify.Unread(ctx, p.s.DB, *pr)
+	if err != nil {
+		return nil, err
+	}
+	return &req{Lang: langOf(r), P: pr, CSRF: sess.CSRF, Path: r.URL.RequestURI(), pg: p, Unread: unread}, nil
 }
 
 // anonymous is the req of a visitor without a (valid) session.

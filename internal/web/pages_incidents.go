@@ -573,6 +573,9 @@ func (p *pages) incidentDetail(w http.ResponseWriter, r *http.Request, rq *req) 
 	if err != nil {
 		return err
 	}
+	if err := p.openedFromInbox(r, rq); err != nil {
+		return err
+	}
 	flash := ""
 	if k := r.URL.Query().Get("ok"); k != "" {
 		if _, known := messages["incident.ok."+k]; known {

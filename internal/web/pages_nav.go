@@ -12,6 +12,8 @@ type navItem struct {
 	Href string
 	Soon bool // a pillar that is not built yet
 	Sub  bool // a page inside the pillar above it
+	// Count is shown beside the item when above zero (unread notifications).
+	Count int
 }
 
 // navGroup is a labelled block of the navigation.
@@ -38,7 +40,7 @@ var pillars = []pillar{
 }
 
 func navFor(rq *req) []navGroup {
-	out := []navGroup{{Items: []navItem{{Key: "nav.overview", Href: "/"}}}}
+	out := []navGroup{{Items: []navItem{{Key: "nav.overview", Href: "/"}, {Key: "nav.inbox", Href: "/kotak-masuk", Count: rq.Unread}}}}
 	pl := navGroup{Label: "nav.pillars"}
 	pl.Items = append(pl.Items, navItem{Key: "nav.surveillance", Href: "/pemantauan"},
 		navItem{Key: "nav.decisions", Href: "/pemantauan/keputusan", Sub: true})
