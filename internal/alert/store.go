@@ -263,7 +263,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		if !region.Valid(f.Region) {
 			return nil, problem.Field("region", "unknown region code %q", f.Region)
 		}
-		where, args = append(where, "(a.region = ? OR a.region LIKE ?)"), append(args, f.Region, f.Region+".%")
+		if cond, cargs := policy.InRegion(who.Viewer, "a", f.Region); cond != "" {
+			where, args = append(where, cond), append(args, cargs...)
+		}
 	}
 	if f.AssetID > 0 {
 		where, args = append(where, "a.asset_id = ?"), append(args, f.AssetID)

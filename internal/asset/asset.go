@@ -320,7 +320,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		if !region.Valid(f.Region) {
 			return nil, problem.Field("region", "unknown region code %q", f.Region)
 		}
-		where, args = append(where, "(a.region = ? OR a.region LIKE ?)"), append(args, f.Region, f.Region+".%")
+		if cond, cargs := policy.InRegion(who.Viewer, "a", f.Region); cond != "" {
+			where, args = append(where, cond), append(args, cargs...)
+		}
 	}
 	if f.Kind != "" {
 		where, args = append(where, "a.kind = ?"), append(args, f.Kind)

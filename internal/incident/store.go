@@ -527,7 +527,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		if !region.Valid(f.Region) {
 			return nil, problem.Field("region", "unknown region code %q", f.Region)
 		}
-		where, args = append(where, "(i.region = ? OR i.region LIKE ?)"), append(args, f.Region, f.Region+".%")
+		if cond, cargs := policy.InRegion(who.Viewer, "i", f.Region); cond != "" {
+			where, args = append(where, cond), append(args, cargs...)
+		}
 	}
 	if f.Assignee != "" {
 		where, args = append(where, "u.username = ?"), append(args, f.Assignee)

@@ -125,6 +125,18 @@ func validIdent(s string) bool {
 	return true
 }
 
+// InRegion is a list's region filter as SQL: the row's region is code or
+// inside it. It is "" (no test) when code holds the viewer's whole scope:
+// ReadFilter already says as much, and said twice it makes PostgreSQL think
+// the rows rare and plan for that (a provincial queue took 200 ms instead
+// of 10). code must be a valid region code.
+func InRegion(v Viewer, alias, code string) (string, []any) {
+	if inScope(code, v.Scope) || !validIdent(alias) {
+		return "", nil
+	}
+	return "(" + alias + ".region = ? OR " + alias + ".region LIKE ?)", []any{code, code + ".%"}
+}
+
 // CountByTLP turns a counting query into one the database answers from
 // indexes, whatever the table's size. query holds one %s where the
 // visibility test goes (and no other %); args are its own placeholders'

@@ -349,3 +349,25 @@ func TestReadFilterShape(t *testing.T) {
 		t.Errorf("national scope still filters on region: %s", where)
 	}
 }
+
+// TestInRegion: the filter is left out exactly when the viewer's scope
+// already lies inside the filtered region.
+func TestInRegion(t *testing.T) {
+	for _, c := range []struct {
+		scope, code string
+		test        bool
+	}{
+		{"", "32", true},        // a national viewer narrows to West Java
+		{"32", "32", false},     // the province's own queue: scope says it all
+		{"32.04", "32", false},  // a regency viewer filtering on its province
+		{"32", "32.04", true},   // a province narrowing to a regency
+		{"32", "33", true},      // outside the scope: the filter stays (and nothing matches)
+		{"32", "", false},       // no filter
+		{"32.04", "32.0", true}, // not a segment prefix
+	} {
+		cond, args := InRegion(Viewer{Scope: c.scope}, "x", c.code)
+		if (cond != "") != c.test || (cond != "" && len(args) != 2) {
+			t.Errorf("scope %q, region %q: %q %v", c.scope, c.code, cond, args)
+		}
+	}
+}
