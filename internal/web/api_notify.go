@@ -23,6 +23,8 @@ func (s *Server) notifyRoutes() {
 		s.Notify.Orgs = s.Orgs
 	}
 	s.api("GET /api/v1/inbox", signedIn, s.apiInbox)
+	s.api("GET /api/v1/inbox/unread", signedIn, s.apiInboxUnread)
+	s.api("POST /api/v1/inbox/read", signedIn, s.apiInboxAllRead)
 	s.api("POST /api/v1/inbox/{id}/read", signedIn, s.apiInboxRead)
 	s.api("GET /api/v1/webhooks", signedIn, s.apiWebhooks)
 	s.api("POST /api/v1/webhooks", signedIn, s.apiCreateWebhook)
@@ -72,6 +74,24 @@ func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	httpapi.Write(w, http.StatusOK, httpapi.NewList(items, page.Limit, func(i notify.Item) string { return httpapi.IDPos(i.ID) }))
+	return nil
+}
+
+// apiInboxUnread is the inbox's unread count, for a badge.
+func (s *Server) apiInboxUnread(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	n, err := notify.Unread(r.Context(), s.DB, *p)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]int{"unread": n})
+	return nil
+}
+
+func (s *Server) apiInboxAllRead(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	if err := notify.MarkAllRead(r.Context(), s.DB, *p); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

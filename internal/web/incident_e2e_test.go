@@ -222,6 +222,20 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 		if strings.Contains(inbox("analyst.jateng"), inc.HumanID) {
 			t.Error("Central Java was told")
 		}
+		unread := func(user string) int {
+			var u struct {
+				Unread int `json:"unread"`
+			}
+			w.call(user, "GET", "/api/v1/inbox/unread", "", 200, &u)
+			return u.Unread
+		}
+		if unread("room.jabar") == 0 || unread("analyst.jateng") != 0 {
+			t.Errorf("unread: room %d, Central Java %d", unread("room.jabar"), unread("analyst.jateng"))
+		}
+		w.call("room.jabar", "POST", "/api/v1/inbox/read", "", 204, nil)
+		if n := unread("room.jabar"); n != 0 {
+			t.Errorf("%d unread after marking all read", n)
+		}
 
 		// The daily report counts it for those who may see it only.
 		report := func(user, region string) int {
