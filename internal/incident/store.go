@@ -458,6 +458,7 @@ type Filter struct {
 	Category string
 	Assignee string // username
 	Text     string // words that must each appear in the id, title, description, an observable or a comment
+	ID       int64  // this incident only: whether it matches the other filters
 	Before   int64  // cursor: ids below this
 	Limit    int
 }
@@ -540,6 +541,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 			return nil, err
 		}
 		where, args = append(where, cond), append(args, cargs...)
+	}
+	if f.ID > 0 {
+		where, args = append(where, "i.id = ?"), append(args, f.ID)
 	}
 	if f.Before > 0 {
 		where, args = append(where, "i.id < ?"), append(args, f.Before)

@@ -347,7 +347,6 @@ var messages = map[string]msg{
 	"alerts.sev_min":         {"%s ke atas", "%s and above"},
 	"alerts.live_on":         {"Langsung", "Live"},
 	"incident.changed_live":  {"Insiden ini baru diubah orang lain.", "Someone just changed this incident."},
-	"incidents.changed_live": {"Ada insiden baru atau yang berubah sejak halaman ini dibuka.", "Incidents were opened or changed since this page was loaded."},
 	"incident.reload":        {"Muat ulang", "Reload"},
 	"alerts.live_retry":      {"Menyambung ulang…", "Reconnecting…"},
 	"alerts.live_off":        {"Pembaruan langsung tidak tersedia; muat ulang halaman", "Live updates unavailable; reload the page"},

@@ -191,6 +191,7 @@ func (p *pages) routes() {
 	p.handle("GET /insiden/baru", p.incidentNew)
 	p.handle("POST /insiden/baru", p.incidentCreate)
 	p.handle("GET /insiden/{id}", p.incidentDetail)
+	p.handle("GET /insiden/{id}/baris", p.incidentRow)
 	p.handle("POST /insiden/{id}/komentar", p.incidentComment)
 	p.handle("POST /insiden/{id}/ubah", p.incidentUpdate)
 	p.handle("POST /insiden/{id}/eskalasi", p.incidentEscalate)

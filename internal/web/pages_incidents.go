@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -62,7 +63,7 @@ type incidentQueueView struct {
 	Error                      string
 	Views                      []savedview.View
 	Query                      string // the filters shown, to save as a view
-	Since                      string // when the queue was read: later changes are news
+	LivePrepend                bool   // incidents new to the queue go on top (first page only)
 }
 
 // mayReport reports whether the role may open incidents (by report or by
@@ -71,14 +72,9 @@ func mayReport(rq *req) bool { return rq.P.Can(policy.Report) || rq.P.Can(policy
 
 func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
-	v := incidentQueueView{Severity: q.Get("severity"), Category: q.Get("category"), Text: q.Get("q"), CanReport: mayReport(rq),
-		Since: store.Now().Format(time.RFC3339Nano)}
-	v.Region = rq.P.User.Scope
-	if q.Has("region") {
-		v.Region = q.Get("region")
-	}
+	f, rawStatus, err := queueFilter(rq, q)
+	v := incidentQueueView{Severity: f.Severity, Category: f.Category, Text: f.Text, Region: f.Region, CanReport: mayReport(rq)}
 	status := http.StatusOK
-	statuses, rawStatus, err := parseIncidentStatus(q)
 	if err != nil {
 		status, v.Error = http.StatusBadRequest, err.Error()
 	}
@@ -102,8 +98,8 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	v.Severities = enumOptions(rq, "sev", incident.Severities, v.Severity)
 	v.Cats = enumOptions(rq, "icat", incident.Categories, v.Category)
 
-	list, err := incident.List(r.Context(), p.s.DB, *rq.P, incident.Filter{Status: statuses, Severity: v.Severity,
-		Region: v.Region, Category: v.Category, Text: v.Text, Before: before, Limit: incidentPageSize})
+	f.Region, f.Before, f.Limit = v.Region, before, incidentPageSize
+	list, err := incident.List(r.Context(), p.s.DB, *rq.P, f)
 	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
 		status, v.Error, list = pe.Status(), pe.Error(), nil
 	} else if err != nil {
@@ -125,10 +121,55 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	list, v.Next, v.First = pageOf(list, incidentPageSize, func(x incident.Incident) int64 { return x.ID }, "/insiden", keep, before)
 	v.Incidents = list
 	v.Query = keep.Encode()
+	v.LivePrepend = before == 0
 	if v.Views, err = savedview.List(r.Context(), p.s.DB, *rq.P, incidentViewsPage); err != nil {
 		return err
 	}
 	p.render(w, r, status, "incidents.html", page{req: rq, Title: rq.T("nav.incidents"), Active: "nav.incidents", Data: v})
+	return nil
+}
+
+// queueFilter reads the queue's filters from its query string: the queue
+// and its live rows (incidentRow) read them alike. The region defaults to
+// the reader's scope; a bad status is reported, the open ones used.
+func queueFilter(rq *req, q url.Values) (incident.Filter, string, error) {
+	statuses, raw, err := parseIncidentStatus(q)
+	f := incident.Filter{Status: statuses, Severity: q.Get("severity"), Category: q.Get("category"), Text: q.Get("q"), Region: rq.P.User.Scope}
+	if q.Has("region") {
+		f.Region = q.Get("region")
+	}
+	return f, raw, err
+}
+
+// incidentRow renders one row of the queue for its live updates. The
+// queue's filters come along in the query string; X-Queue-Match says
+// whether the incident (still) matches them, so the script greys out a row
+// that left the queue and does not add one that never belonged.
+func (p *pages) incidentRow(w http.ResponseWriter, r *http.Request, rq *req) error {
+	inc, err := incident.Get(r.Context(), p.s.DB, *rq.P, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f, _, err := queueFilter(rq, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	f.ID, f.Limit = inc.ID, 1
+	list, err := incident.List(r.Context(), p.s.DB, *rq.P, f)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := p.tmpl["incidents.html"].ExecuteTemplate(&buf, "incident-row", page{req: rq, Data: inc}); err != nil {
+		return fmt.Errorf("render incident row: %w", err)
+	}
+	match := "0"
+	if len(list) == 1 {
+		match = "1"
+	}
+	w.Header().Set("X-Queue-Match", match)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
 	return nil
 }
 

@@ -22,7 +22,7 @@ func TestSavedViews(t *testing.T) {
 	resp, _ = c.post("/insiden/tampilan", url.Values{"name": {"Tinggi terbuka"}, "query": {"severity=high&status=open"}})
 	wantStatus(t, resp, 303, "save view")
 	_, body := c.get("/insiden")
-	if !strings.Contains(body, `data-incident-queue data-since="`) { // the queue follows the incident stream
+	if !strings.Contains(body, `data-live="/api/v1/incidents/stream" data-live-event="incident" data-row="/insiden/{id}/baris?"`) {
 		t.Error("the queue does not follow the incident stream")
 	}
 	if !strings.Contains(body, `href="/insiden?severity=high&amp;status=open">Tinggi terbuka</a>`) {
@@ -73,4 +73,38 @@ func TestIncidentPageShowsWork(t *testing.T) {
 			t.Errorf("the incident page lacks %q", want)
 		}
 	}
+}
+
+// TestIncidentQueueRows: the queue's live rows are rendered by the server
+// under the reader's visibility, with whether the incident matches the
+// queue's filters, which the row URL carries.
+func TestIncidentQueueRows(t *testing.T) {
+	s := newIncidentSite(t)
+	ctx := context.Background()
+	p := principal(t, s.site, "jabar.analyst")
+	tree, _ := org.Load(ctx, s.db)
+	title, reg, sev := "Deface situs KPU Jabar", "32", "high"
+	inc, err := incident.Create(ctx, s.db, p, tree, incident.Input{Title: &title, Region: &reg, Severity: &sev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.as("jabar.analyst")
+	_, queue := c.get("/insiden?severity=high")
+	wantIn(t, queue, "the filtered queue", `data-row="/insiden/{id}/baris?severity=high"`, fmt.Sprintf(`<tr data-id="%d">`, inc.ID), "data-live-prepend")
+	for _, q := range []struct{ query, match string }{
+		{"", "1"}, {"severity=high", "1"}, {"severity=critical", "0"}, {"status=closed", "0"}, {"q=deface", "1"}, {"q=phishing", "0"},
+		{"region=32.04", "0"}, {"region=32", "1"},
+	} {
+		resp, row := c.get(fmt.Sprintf("/insiden/%d/baris?%s", inc.ID, q.query))
+		wantStatus(t, resp, 200, "row "+q.query)
+		if got := resp.Header.Get("X-Queue-Match"); got != q.match {
+			t.Errorf("row with %q: X-Queue-Match %q, want %q", q.query, got, q.match)
+		}
+		wantIn(t, row, "the row", fmt.Sprintf(`<tr data-id="%d">`, inc.ID), "Deface situs KPU Jabar", "Tinggi")
+		wantNotIn(t, row, "the row", "<html", "<nav")
+	}
+	resp, _ := s.as("jateng.analyst").get(fmt.Sprintf("/insiden/%d/baris", inc.ID))
+	wantStatus(t, resp, 404, "Central Java asks for West Java's row")
+	_, queue = c.get("/insiden?before=1")
+	wantNotIn(t, queue, "a later page", "data-live-prepend")
 }

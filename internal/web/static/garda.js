@@ -37,19 +37,23 @@
     });
   });
 
-  // The alert queue follows the alert stream (Server-Sent Events): a new
-  // alert is put on top, a changed one replaced in place, one that no
-  // longer matches the status filter greyed out. Rows are fetched as HTML
-  // from the server, which renders them as it renders the page, under the
-  // reader's own visibility. Without this script the page is the same,
-  // just not live.
+  // The alert and incident queues follow their stream (Server-Sent
+  // Events): a new record is put on top, a changed one replaced in place,
+  // one that no longer matches the queue's filters greyed out. Rows are
+  // fetched as HTML from the server (data-row, "{id}" filled in), which
+  // renders them as it renders the page, under the reader's own visibility,
+  // and says in X-Queue-Match whether the record matches the filters the
+  // row URL carries. Without this script the page is the same, just not
+  // live.
   var queue = document.querySelector("table[data-live]");
   if (queue && window.EventSource && window.fetch) {
-    followAlerts(queue);
+    followQueue(queue);
   }
 
-  function followAlerts(table) {
+  function followQueue(table) {
     var body = table.tBodies[0];
+    var rowURL = table.getAttribute("data-row");
+    var eventName = table.getAttribute("data-live-event") || "alert";
     var statuses = (table.getAttribute("data-statuses") || "").split(",").filter(Boolean);
     var prepend = table.hasAttribute("data-live-prepend");
     var indicator = document.querySelector("[data-live-indicator]");
@@ -78,8 +82,11 @@
     function put(id, out) {
       var n = ++asked;
       latest[id] = n;
-      fetch("/pemantauan/peringatan/" + id + "/baris", { credentials: "same-origin", headers: { "Accept": "text/html" } })
-        .then(function (res) { return res.ok ? res.text() : ""; })
+      fetch(rowURL.replace("{id}", String(id)), { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (res) {
+          if (res.headers.get("X-Queue-Match") === "0") out = true;
+          return res.ok ? res.text() : "";
+        })
         .then(function (html) {
           if (!html || latest[id] !== n) return;
           var tpl = document.createElement("template");
@@ -89,7 +96,7 @@
           var old = body.querySelector('tr[data-id="' + id + '"]');
           if (old) {
             body.replaceChild(row, old);
-          } else if (prepend) {
+          } else if (prepend && !out) {
             var empty = body.querySelector("tr.empty-row");
             if (empty) empty.remove();
             body.insertBefore(row, body.firstChild);
@@ -107,14 +114,14 @@
     es.addEventListener("error", function () {
       show(es.readyState === EventSource.CLOSED ? "off" : "retry");
     });
-    es.addEventListener("alert", function (ev) {
+    es.addEventListener(eventName, function (ev) {
       var a;
       try { a = JSON.parse(ev.data); } catch (e) { return; }
       if (!a || typeof a.id !== "number") return;
       var row = body.querySelector('tr[data-id="' + a.id + '"]');
       var out = statuses.length > 0 && statuses.indexOf(a.status) < 0;
-      // A row on the page is refreshed, and greyed out if its alert left
-      // the filter; an alert new to the page is added only if it matches.
+      // A row on the page is refreshed, and greyed out if its record left
+      // the filters; a record new to the page is added only if it matches.
       if (row || latest[a.id] || (prepend && !out)) put(a.id, out);
     });
   }
@@ -122,20 +129,16 @@
   // An incident page tells its reader when someone else changes the
   // incident (the incident stream), rather than reloading under their
   // hands while they type.
-  // The incident queue, likewise, says that incidents it may show were
-  // opened or changed since it was read.
   var changed = document.querySelector("[data-incident-live]");
-  var queueNews = document.querySelector("[data-incident-queue]");
-  if ((changed || queueNews) && window.EventSource) {
-    var notice = changed || queueNews;
-    var incidentID = changed ? Number(changed.getAttribute("data-incident-live")) : 0;
-    var shown = Date.parse(changed ? changed.getAttribute("data-updated") : queueNews.getAttribute("data-since"));
+  if (changed && window.EventSource) {
+    var incidentID = Number(changed.getAttribute("data-incident-live"));
+    var shown = Date.parse(changed.getAttribute("data-updated"));
     var incidents = new EventSource("/api/v1/incidents/stream");
     incidents.addEventListener("incident", function (ev) {
       var i;
       try { i = JSON.parse(ev.data); } catch (e) { return; }
-      if (!i || (incidentID && i.id !== incidentID) || Date.parse(i.updated_at) <= shown) return;
-      notice.hidden = false;
+      if (!i || i.id !== incidentID || Date.parse(i.updated_at) <= shown) return;
+      changed.hidden = false;
     });
   }
 
