@@ -29,6 +29,8 @@ func TestSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 		red := w.create(t, "jabar.analyst", incident.Input{Title: str("Kebocoran data pemilih Jabar"), Region: str("32"), TLP: str("RED")})
+		unicode := w.create(t, "jabar.analyst", incident.Input{Title: str("SÉRANGAN ke situs pemilu"), Region: str("32"),
+			Description: str(`jejak back\slash di log`)})
 		other := w.create(t, "jateng.analyst", incident.Input{Title: str("Defacement situs KPU Jateng"), Region: str("33")})
 
 		find := func(user, text string) []string {
@@ -63,8 +65,12 @@ func TestSearch(t *testing.T) {
 			{"jabar.analyst", "kebocoran", sorted(red.HumanID)}, // RED: its creator is named
 			{"jabar.viewer", "kebocoran", nil},                  // and no one else finds it
 			{"kpu.coord", "kebocoran", nil},
-			{"jabar.analyst", "situs", sorted(deface.HumanID)},
-			{"jabar.analyst", "", sorted(deface.HumanID, phish.HumanID, red.HumanID)},
+			{"jabar.analyst", "situs", sorted(deface.HumanID, unicode.HumanID)},
+			{"jabar.analyst", "", sorted(deface.HumanID, phish.HumanID, red.HumanID, unicode.HumanID)},
+			{"jabar.analyst", " \t ", sorted(deface.HumanID, phish.HumanID, red.HumanID, unicode.HumanID)}, // blanks: no search
+			{"jabar.analyst", "pemilu!", nil},                                                              // the escape character is a character
+			{"jabar.analyst", "SÉRANGAN", sorted(unicode.HumanID)},                                         // non-ASCII typed as stored
+			{"jabar.analyst", `back\slash`, sorted(unicode.HumanID)},
 		} {
 			if got := find(c.user, c.text); !slices.Equal(got, c.want) {
 				t.Errorf("%s searches %q: %v, want %v", c.user, c.text, got, c.want)

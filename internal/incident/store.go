@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/garda-id/garda/internal/alert"
@@ -466,21 +467,25 @@ type Filter struct {
 // textMatch is the search box: every word must appear, in any case, in
 // the incident's id, title or description, one of its observables (an
 // address, a domain, a hash...) or one of its comments. Words are matched as
-// substrings with LIKE, which both databases run as they are; the visibility
-// test comes first in List, so a search never looks inside what the reader
-// may not see.
+// substrings with LIKE, the pattern lowered by the database as it lowers
+// the text (SQLite folds ASCII only, PostgreSQL all of Unicode: either
+// way both sides alike); "!" escapes LIKE's wildcards, so no setting of
+// either database changes what a backslash means. The visibility test
+// comes first in List, so a search never looks inside what the reader may
+// not see. No words, no condition.
 func textMatch(text string) (string, []any, error) {
-	words := strings.Fields(strings.ToLower(text))
-	if len(words) > 8 || len(text) > 200 {
+	words := strings.Fields(text)
+	if len(words) > 8 || utf8.RuneCountInString(text) > 200 {
 		return "", nil, problem.Field("q", "search for at most 8 words and 200 characters")
 	}
-	escape := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	escape := strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`)
+	like := func(col string) string { return "LOWER(" + col + ") LIKE LOWER(CAST(? AS TEXT)) ESCAPE '!'" }
 	var conds []string
 	var args []any
 	for _, w := range words {
-		conds = append(conds, `(LOWER(i.human_id) LIKE ? ESCAPE '\' OR LOWER(i.title) LIKE ? ESCAPE '\' OR LOWER(i.description) LIKE ? ESCAPE '\'
-			OR EXISTS (SELECT 1 FROM incident_observables o WHERE o.incident_id = i.id AND LOWER(o.value) LIKE ? ESCAPE '\')
-			OR EXISTS (SELECT 1 FROM incident_timeline c WHERE c.incident_id = i.id AND c.kind = 'comment' AND LOWER(c.body) LIKE ? ESCAPE '\'))`)
+		conds = append(conds, `(`+like("i.human_id")+` OR `+like("i.title")+` OR `+like("i.description")+`
+			OR EXISTS (SELECT 1 FROM incident_observables o WHERE o.incident_id = i.id AND `+like("o.value")+`)
+			OR EXISTS (SELECT 1 FROM incident_timeline c WHERE c.incident_id = i.id AND c.kind = 'comment' AND `+like("c.body")+`))`)
 		pat := "%" + escape.Replace(w) + "%"
 		args = append(args, pat, pat, pat, pat, pat)
 	}
@@ -540,7 +545,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		if err != nil {
 			return nil, err
 		}
-		where, args = append(where, cond), append(args, cargs...)
+		if cond != "" {
+			where, args = append(where, cond), append(args, cargs...)
+		}
 	}
 	if f.ID > 0 {
 		where, args = append(where, "i.id = ?"), append(args, f.ID)

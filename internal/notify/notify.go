@@ -34,7 +34,7 @@ const (
 	IncidentEscalated    = "incident.escalated"
 	IncidentComment      = "incident.comment"
 	IncidentParticipants = "incident.participants"
-	IncidentTask         = "incident.task" // a task handed to an organisation, which has just joined
+	IncidentTask         = "incident.task" // a task handed out; its owner organisation joins the incident and hears of it too
 	// IncidentMention is an inbox (and email) event only: a user was
 	// @mentioned in a comment on an incident they may read.
 	IncidentMention = "incident.mention"
@@ -340,6 +340,14 @@ func Unread(ctx context.Context, q store.Querier, who auth.Principal) (int, erro
 // MarkAllRead marks all of who's notifications read.
 func MarkAllRead(ctx context.Context, db *store.DB, who auth.Principal) error {
 	_, err := db.Exec(ctx, `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, store.Now(), who.User.ID)
+	return err
+}
+
+// MarkOpened marks read who's notification id if it is about the incident
+// being opened; any other id changes nothing.
+func MarkOpened(ctx context.Context, db *store.DB, who auth.Principal, id, incidentID int64) error {
+	_, err := db.Exec(ctx, `UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND incident_id = ? AND read_at IS NULL`,
+		store.Now(), id, who.User.ID, incidentID)
 	return err
 }
 

@@ -110,8 +110,15 @@ func (p *Platform) Close() {
 	p.DB.Close()
 }
 
+// maxEvidenceMB bounds the evidence limit setting (16 GiB): beyond it an
+// upload is better carried some other way.
+const maxEvidenceMB = 16 << 10
+
 // Handler builds the HTTP surface.
 func (p *Platform) Handler() (http.Handler, error) {
+	if p.Config.EvidenceMaxMB < 0 || p.Config.EvidenceMaxMB > maxEvidenceMB {
+		return nil, fmt.Errorf("--evidence-max-mb %d: must be from 0 (the default, 50) to %d", p.Config.EvidenceMaxMB, maxEvidenceMB)
+	}
 	s, err := web.New(web.Deps{
 		DB: p.DB, Bus: p.Bus, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version, Notify: p.Notify,
 		TLS:              p.Config.TLSCert != "",

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -129,9 +128,13 @@ func validIdent(s string) bool {
 // inside it. It is "" (no test) when code holds the viewer's whole scope:
 // ReadFilter already says as much, and said twice it makes PostgreSQL think
 // the rows rare and plan for that (a provincial queue took 200 ms instead
-// of 10). code must be a valid region code.
+// of 10). code must be a valid region code; an alias that is not a plain
+// identifier gets DenyAll.
 func InRegion(v Viewer, alias, code string) (string, []any) {
-	if inScope(code, v.Scope) || !validIdent(alias) {
+	if !validIdent(alias) {
+		return DenyAll, nil
+	}
+	if inScope(code, v.Scope) {
 		return "", nil
 	}
 	return "(" + alias + ".region = ? OR " + alias + ".region LIKE ?)", []any{code, code + ".%"}
@@ -139,8 +142,8 @@ func InRegion(v Viewer, alias, code string) (string, []any) {
 
 // CountByTLP turns a counting query into one the database answers from
 // indexes, whatever the table's size. query holds one %s where the
-// visibility test goes (and no other %); args are its own placeholders'
-// arguments, all before the %s. The result is the query once per way a row
+// visibility test goes; args are its own placeholders' arguments, all
+// before the %s. The result is the query once per way a row
 // may be visible, joined by UNION ALL: CLEAR and GREEN rows; AMBER rows the
 // viewer's lineage owns; AMBER rows it takes part in but does not own; the
 // same two for AMBER+STRICT and the viewer's own organisation; RED rows
@@ -153,7 +156,7 @@ func InRegion(v Viewer, alias, code string) (string, []any) {
 // ReadFilter allows.
 func CountByTLP(v Viewer, kind, alias, query string, args ...any) (string, []any) {
 	if !v.signedIn() || kind == "" || !validIdent(alias) {
-		return fmt.Sprintf(query, DenyAll), args
+		return strings.Replace(query, "%s", DenyAll, 1), args
 	}
 	col := func(c string) string { return alias + "." + c }
 	scope, scopeArgs := "", []any(nil)
@@ -190,7 +193,7 @@ func CountByTLP(v Viewer, kind, alias, query string, args ...any) (string, []any
 		if i > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		b.WriteString(fmt.Sprintf(query, "("+scope+p.where+")"))
+		b.WriteString(strings.Replace(query, "%s", "("+scope+p.where+")", 1))
 		all = append(append(append(all, args...), scopeArgs...), p.args...)
 	}
 	return b.String(), all

@@ -366,8 +366,11 @@ func TestInRegion(t *testing.T) {
 		{"32.04", "32.0", true}, // not a segment prefix
 	} {
 		cond, args := InRegion(Viewer{Scope: c.scope}, "x", c.code)
-		if (cond != "") != c.test || (cond != "" && len(args) != 2) {
+		if (cond != "") != c.test || (cond != "" && (len(args) != 2 || args[0] != c.code || args[1] != c.code+".%")) {
 			t.Errorf("scope %q, region %q: %q %v", c.scope, c.code, cond, args)
 		}
+	}
+	if cond, _ := InRegion(Viewer{Scope: "32"}, "x; DROP", "33"); cond != DenyAll {
+		t.Errorf("a bad alias: %q, want DenyAll", cond)
 	}
 }

@@ -263,10 +263,14 @@ func (s *Server) apiIncidentEvidence(w http.ResponseWriter, r *http.Request, p *
 // multipartOverhead is room for the multipart framing around the file.
 const multipartOverhead = 1 << 20
 
+func tooLargeUpload(limit int64) error {
+	return problem.New(problem.BodyTooLarge, "the upload is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
+}
+
 func uploadError(err error, limit int64) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return problem.New(problem.BodyTooLarge, "the upload is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
+		return tooLargeUpload(limit)
 	}
 	return problem.New(problem.BadRequest, "malformed multipart/form-data body: %v", err)
 }
@@ -303,7 +307,7 @@ func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request, p *au
 	ev := s.evidence()
 	limit := ev.Limit()
 	if r.ContentLength > limit+multipartOverhead {
-		return problem.New(problem.BodyTooLarge, "the upload is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
+		return tooLargeUpload(limit)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
 	mr, err := r.MultipartReader()

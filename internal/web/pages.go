@@ -199,7 +199,7 @@ func (p *pages) routes() {
 	p.handle("POST /insiden/{id}/tugas", p.incidentTask)
 	p.handle("POST /insiden/{id}/tugas/{task}/status", p.incidentTaskStatus)
 	p.handle("POST /insiden/{id}/observabel", p.incidentObservable)
-	p.handle("POST /insiden/{id}/bukti", p.incidentEvidence)
+	p.handleUpload("POST /insiden/{id}/bukti", p.incidentEvidence)
 	p.handle("GET /kotak-masuk", p.inbox)
 	p.handle("POST /kotak-masuk/dibaca", p.inboxAllRead)
 	p.handle("GET /laporan", p.reportPage)
@@ -287,10 +287,16 @@ type page struct {
 type handler func(w http.ResponseWriter, r *http.Request, rq *req) error
 
 // handle registers a page that needs a session. Writes must carry the
-// session's CSRF token in the form field "csrf"; a multipart form (a file
-// upload) must send that field first, and its handler reads the rest with
-// uploadOf.
-func (p *pages) handle(pattern string, h handler) {
+// session's CSRF token in the form field "csrf".
+func (p *pages) handle(pattern string, h handler) { p.register(pattern, h, false) }
+
+// handleUpload registers a form that sends a file (multipart/form-data):
+// it must send its "csrf" field first; the handler reads the rest with
+// uploadOf. Other pages refuse multipart bodies, whose fields they would
+// not see.
+func (p *pages) handleUpload(pattern string, h handler) { p.register(pattern, h, true) }
+
+func (p *pages) register(pattern string, h handler, upload bool) {
 	p.s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		rq, err := p.signedIn(r)
@@ -302,12 +308,21 @@ func (p *pages) handle(pattern string, h handler) {
 			p.fail(w, r, p.anonymous(r), err)
 			return
 		}
-		if !safeMethod(r.Method) {
+		if safeMethod(r.Method) {
+			rq.Unread = p.unread(r.Context(), rq.P)
+		} else {
 			token, err := "", error(nil)
-			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			switch multipart := mt == "multipart/form-data"; {
+			case upload && multipart:
 				r, token, err = p.startUpload(w, r)
-			} else if err = parseForm(w, r); err == nil {
-				token = r.PostForm.Get("csrf")
+			case upload || multipart:
+				err = problem.New(problem.UnsupportedMedia, "this form is sent as %s, not %q",
+					map[bool]string{true: "multipart/form-data", false: "application/x-www-form-urlencoded"}[upload], mt)
+			default:
+				if err = parseForm(w, r); err == nil {
+					token = r.PostForm.Get("csrf")
+				}
 			}
 			if err != nil {
 				p.fail(w, r, rq, err)
@@ -337,6 +352,18 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// unread counts the person's unread notifications for the navigation. A
+// count that cannot be had is logged and shown as none: the badge must not
+// take the page down with it.
+func (p *pages) unread(ctx context.Context, who *auth.Principal) int {
+	n, err := notify.Unread(ctx, p.s.DB, *who)
+	if err != nil {
+		p.s.Log.WarnContext(ctx, "unread notifications not counted", "user", who.User.Username, "err", err)
+		return 0
+	}
+	return n
+}
+
 type uploadKey struct{}
 
 // startUpload reads a multipart form's first field, which must be its CSRF
@@ -344,6 +371,9 @@ type uploadKey struct{}
 // streamed to the evidence store, never held in memory or on disk first.
 func (p *pages) startUpload(w http.ResponseWriter, r *http.Request) (*http.Request, string, error) {
 	limit := p.s.evidence().Limit()
+	if r.ContentLength > limit+multipartOverhead {
+		return r, "", tooLargeUpload(limit)
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit+multipartOverhead)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -400,11 +430,7 @@ func (p *pages) signedIn(r *http.Request) (*req, error) {
 	if err != nil {
 		return nil, err
 	}
-	unread, err := notify.Unread(ctx, p.s.DB, *pr)
-	if err != nil {
-		return nil, err
-	}
-	return &req{Lang: langOf(r), P: pr, CSRF: sess.CSRF, Path: r.URL.RequestURI(), pg: p, Unread: unread}, nil
+	return &req{Lang: langOf(r), P: pr, CSRF: sess.CSRF, Path: r.URL.RequestURI(), pg: p}, nil
 }
 
 // anonymous is the req of a visitor without a (valid) session.

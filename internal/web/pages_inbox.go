@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/garda-id/garda/internal/notify"
-	"github.com/garda-id/garda/internal/problem"
 )
 
 // The in-app inbox: what happened on the incidents a person takes part in,
@@ -48,15 +47,15 @@ func (p *pages) inboxAllRead(w http.ResponseWriter, r *http.Request, rq *req) er
 }
 
 // openedFromInbox marks the notification an incident page was opened from
-// (?n=id) read; someone else's, or an unknown one, is ignored.
-func (p *pages) openedFromInbox(r *http.Request, rq *req) error {
+// (?n=id) read: only the reader's own, and only one of this incident.
+func (p *pages) openedFromInbox(r *http.Request, rq *req, incidentID int64) error {
 	id, err := strconv.ParseInt(r.URL.Query().Get("n"), 10, 64)
 	if err != nil || id <= 0 {
 		return nil
 	}
-	if err := notify.MarkRead(r.Context(), p.s.DB, *rq.P, id); err != nil && !problem.Is(err, problem.NotFound) {
+	if err := notify.MarkOpened(r.Context(), p.s.DB, *rq.P, id, incidentID); err != nil {
 		return err
 	}
-	rq.Unread, err = notify.Unread(r.Context(), p.s.DB, *rq.P)
-	return err
+	rq.Unread = p.unread(r.Context(), rq.P)
+	return nil
 }

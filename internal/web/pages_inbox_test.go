@@ -29,6 +29,13 @@ func TestInboxPage(t *testing.T) {
 		t.Fatalf("no incident link in the inbox:\n%s", page)
 	}
 
+	// Another reader of the incident opening it with the coordinator's
+	// notification id changes nothing for the coordinator.
+	resp, _ = s.as("jabar.viewer").get(link[1])
+	wantStatus(t, resp, http.StatusOK, "the viewer opens the coordinator's link")
+	_, page = coord.get("/")
+	wantIn(t, page, "the coordinator's navigation after the viewer's visit", `aria-label="1 belum dibaca">1</span>`)
+
 	_, page = jateng.get("/kotak-masuk")
 	wantNotIn(t, page, "Central Java's inbox", id, "Deface portal Sirekap", `class="count"`)
 	wantIn(t, page, "Central Java's inbox", "Belum ada pemberitahuan.")
@@ -40,9 +47,8 @@ func TestInboxPage(t *testing.T) {
 	wantNotIn(t, page, "the navigation after reading", `class="count"`)
 	_, page = coord.get("/kotak-masuk?belum=1")
 	wantIn(t, page, "unread only", "Semua sudah dibaca.")
-	// Someone else's notification id changes nothing.
-	resp, _ = jateng.get("/insiden/" + id + "?n=1")
-	wantStatus(t, resp, http.StatusNotFound, "Central Java opens the incident")
+	resp, _ = jateng.get(link[1])
+	wantStatus(t, resp, http.StatusNotFound, "Central Java opens the link")
 
 	// A comment makes it unread again; "mark all read" clears it.
 	analyst.get("/insiden/" + id)

@@ -61,7 +61,9 @@ func (p *pages) incidentTask(w http.ResponseWriter, r *http.Request, rq *req) er
 	return p.incidentChanged(w, r, rq, &v, err, "task", &v.TaskForm, taskFields...)
 }
 
-var taskFields = []string{"title", "owner", "due_at", "description", "assignee"}
+// taskFields are the task form's fields; an error about another (the
+// API's description or assignee) is shown above the form.
+var taskFields = []string{"title", "owner", "due_at"}
 
 func (p *pages) incidentTaskStatus(w http.ResponseWriter, r *http.Request, rq *req) error {
 	v, err := p.loadIncident(r, rq)

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 	"testing"
@@ -124,6 +125,18 @@ func TestIncidentPageWorkForms(t *testing.T) {
 	wantStatus(t, resp, 403, "a wrong token")
 	if n := count("incident_evidence"); n != 1 {
 		t.Fatalf("%d evidence rows after refused uploads", n)
+	}
+	// Forms are sent as their page says: multipart to a plain form, whose
+	// fields it would not read, and a plain form to the upload are refused.
+	entries := count("incident_timeline")
+	resp, _ = analyst.upload(page+"/komentar", [][2]string{{"body", "komentar lewat multipart"}}, "", nil)
+	wantStatus(t, resp, http.StatusUnsupportedMediaType, "a multipart comment")
+	resp, _ = analyst.upload(page+"/ubah", [][2]string{{"status", "triage"}}, "", nil)
+	wantStatus(t, resp, http.StatusUnsupportedMediaType, "a multipart status change")
+	resp, _ = analyst.post(page+"/bukti", url.Values{"file": {"x"}})
+	wantStatus(t, resp, http.StatusUnsupportedMediaType, "an upload sent as a plain form")
+	if n := count("incident_timeline"); n != entries {
+		t.Fatalf("refused forms wrote %d timeline entries", n-entries)
 	}
 
 	// A viewer of the province reads the page but has no work forms and may not post them.

@@ -614,7 +614,7 @@ func (p *pages) incidentDetail(w http.ResponseWriter, r *http.Request, rq *req) 
 	if err != nil {
 		return err
 	}
-	if err := p.openedFromInbox(r, rq); err != nil {
+	if err := p.openedFromInbox(r, rq, v.ID); err != nil {
 		return err
 	}
 	flash := ""
@@ -645,7 +645,7 @@ func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req,
 	if pe, failed := formFailed(err); failed {
 		if pe.Code == problem.Invalid {
 			values := r.PostForm
-			if _, upload := uploadOf(r); upload == nil {
+			if _, err := uploadOf(r); err == nil {
 				values = nil // an upload's fields were streamed, not kept
 			}
 			*form = fieldForm{Err: fieldMessage(rq, pe, values), fields: fields}
