@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
