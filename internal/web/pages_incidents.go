@@ -264,9 +264,7 @@ func (p *pages) newIncidentForm(r *http.Request, rq *req, v incidentValues, aler
 	f.Cats = enumOptions(rq, "icat", incident.Categories, v.Category)
 	f.Sevs = enumOptions(rq, "sev", incident.Severities, v.Severity)
 	f.PAPs = enumOptions(rq, "pap", incident.PAPs, v.PAP)
-	for _, t := range policy.TLPs() {
-		f.TLPs = append(f.TLPs, option{Value: string(t), Label: rq.L("tlp", string(t)), Selected: string(t) == v.TLP, Class: tlpClass(t)})
-	}
+	f.TLPs = tlpOptions(rq, v.TLP)
 	f.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, "")
 	assets, aerr := asset.List(r.Context(), p.s.DB, *rq.P, asset.Filter{Limit: 200})
 	if aerr != nil {
@@ -382,6 +380,15 @@ func (p *pages) incidentCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 	return nil
 }
 
+// tlpOptions are the TLP labels to choose from, each in its colour.
+func tlpOptions(rq *req, selected string) []option {
+	var out []option
+	for _, t := range policy.TLPs() {
+		out = append(out, option{Value: string(t), Label: rq.L("tlp", string(t)), Selected: string(t) == selected, Class: tlpClass(t)})
+	}
+	return out
+}
+
 // ---- One incident
 
 // timelineRow is one timeline entry for people.
@@ -423,6 +430,7 @@ type incidentView struct {
 	EvidenceForm                        fieldForm
 	ObservableTypes                     []option
 	EvidenceLimitMiB                    int64
+	caseView
 }
 
 func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
@@ -491,6 +499,9 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 		return incidentView{}, err
 	}
 	if v.Evidence, err = incident.EvidenceList(ctx, p.s.DB, *P, ref); err != nil {
+		return incidentView{}, err
+	}
+	if err := p.loadCase(r, rq, &v); err != nil {
 		return incidentView{}, err
 	}
 	since := func(t *time.Time) string {

@@ -142,6 +142,13 @@
     });
   }
 
+  // A button with data-print prints the page (the UU PDP letter). Hidden
+  // until the script can offer it.
+  document.querySelectorAll("button[data-print]").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () { window.print(); });
+  });
+
   // On a phone the navigation is a strip that scrolls sideways: bring the
   // current page's entry into view.
   if (window.matchMedia("(max-width: 760px)").matches) {
