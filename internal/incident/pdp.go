@@ -191,7 +191,11 @@ func Letter(ctx context.Context, q store.Querier, who auth.Principal, ref string
 		fmt.Fprintf(&b, " Kebocoran telah dihentikan pada %s.", day(*inc.ContainedAt))
 	}
 	fmt.Fprintf(&b, "\n\nPemberitahuan ini disampaikan paling lambat %s (3x24 jam sejak diketahui).\n\n", day(inc.DetectedAt.Add(PDPNotice)))
-	fmt.Fprintf(&b, "Narahubung: %s.\n", inc.Owner)
+	owner := inc.Owner
+	if err := q.QueryRow(ctx, `SELECT name FROM orgs WHERE slug = ?`, inc.Owner).Scan(&owner); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	fmt.Fprintf(&b, "Narahubung: %s.\n", owner)
 	return b.String(), nil
 }
 

@@ -384,7 +384,7 @@ func (p *pages) incidentCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 func tlpOptions(rq *req, selected string) []option {
 	var out []option
 	for _, t := range policy.TLPs() {
-		out = append(out, option{Value: string(t), Label: rq.L("tlp", string(t)), Selected: string(t) == selected, Class: tlpClass(t)})
+		out = append(out, option{Value: string(t), Label: string(t) + " · " + rq.L("tlp", string(t)), Selected: string(t) == selected, Class: tlpClass(t)})
 	}
 	return out
 }
