@@ -112,7 +112,32 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 		w.call("op.bandung", "POST", "/api/v1/incidents", `{"title":"Situs KPU Kabupaten Bandung di-deface","category":"intrusions","severity":"high","region":"32.04","tlp":"AMBER"}`, 201, &inc)
 		base := "/api/v1/incidents/" + inc.HumanID
 
-		// sees checks a direct read and the list for each user.
+		inbox := func(user string) string {
+			var items struct {
+				Items []struct {
+					Event   string `json:"event"`
+					HumanID string `json:"human_id"`
+				} `json:"items"`
+			}
+			w.call(user, "GET", "/api/v1/inbox?limit=100", "", 200, &items)
+			return fmt.Sprint(items.Items)
+		}
+		report := func(user, region string) int {
+			var r struct {
+				Incidents struct {
+					Opened int `json:"opened"`
+				} `json:"incidents"`
+			}
+			q := "/api/v1/reports/daily"
+			if region != "-" {
+				q += "?region=" + region
+			}
+			w.call(user, "GET", q, "", 200, &r)
+			return r.Incidents.Opened
+		}
+		// sees checks, for each user, a direct read, the list, search, the
+		// daily report and the stream; and that no one who may not see the
+		// incident was ever told of it in the inbox.
 		sees := func(step string, want map[string]bool) {
 			t.Helper()
 			for user, may := range want {
@@ -135,8 +160,13 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 				if found := finds(user, "DEFACE", inc.HumanID); found != may {
 					t.Errorf("%s: %s finds the incident by a word of its title: %v, want %v", step, user, found, may)
 				}
+				if opened := report(user, "-"); (opened == 1) != may {
+					t.Errorf("%s: %s's daily report counts %d incidents opened, may see it: %v", step, user, opened, may)
+				}
 				if may {
 					hears(step, user, inc.HumanID)
+				} else if strings.Contains(inbox(user), inc.HumanID) {
+					t.Errorf("%s: %s was told of the incident in the inbox", step, user)
 				}
 			}
 		}
@@ -213,16 +243,6 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 		w.call("analyst.jateng", "GET", fmt.Sprintf("%s/evidence/%d", base, e.ID), "", 404, nil)
 
 		// The inbox told the province's room, never Central Java.
-		inbox := func(user string) string {
-			var items struct {
-				Items []struct {
-					Event   string `json:"event"`
-					HumanID string `json:"human_id"`
-				} `json:"items"`
-			}
-			w.call(user, "GET", "/api/v1/inbox?limit=100", "", 200, &items)
-			return fmt.Sprint(items.Items)
-		}
 		if !strings.Contains(inbox("room.jabar"), inc.HumanID) {
 			t.Errorf("the province's room was not told: %s", inbox("room.jabar"))
 		}
@@ -245,19 +265,6 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 		}
 
 		// The daily report counts it for those who may see it only.
-		report := func(user, region string) int {
-			var r struct {
-				Incidents struct {
-					Opened int `json:"opened"`
-				} `json:"incidents"`
-			}
-			q := "/api/v1/reports/daily"
-			if region != "-" {
-				q += "?region=" + region
-			}
-			w.call(user, "GET", q, "", 200, &r)
-			return r.Incidents.Opened
-		}
 		if n := report("coord.bssn", ""); n != 1 {
 			t.Errorf("the national report counts %d incidents opened", n)
 		}
