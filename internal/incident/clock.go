@@ -15,7 +15,8 @@ import (
 )
 
 // Targets are the response times a severity owes: to first response and to
-// containment. They are settings; DefaultTargets are the task force's.
+// containment. They are settings (LoadTargets, SetTargets); DefaultTargets
+// hold until the task force sets its own.
 type Targets map[string]struct{ FirstResponse, Containment time.Duration }
 
 // DefaultTargets: critical incidents are answered within the hour.
@@ -78,14 +79,18 @@ func ClocksOf(ctx context.Context, q store.Querier, who auth.Principal, ref stri
 	if err != nil {
 		return nil, err
 	}
-	return clocksOf(ctx, q, i, now)
+	targets, err := LoadTargets(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return clocksOf(ctx, q, i, targets, now)
 }
 
 // clocksOf computes an incident's clocks, taking the BSSN report from the
 // timeline (the incident was reported when BSSN created it, it reached the
 // national desk, or BSSN was added) and the UU PDP record. It reads as the
 // platform: callers have already decided the incident may be read.
-func clocksOf(ctx context.Context, q store.Querier, i Incident, now time.Time) ([]Clock, error) {
+func clocksOf(ctx context.Context, q store.Querier, i Incident, targets Targets, now time.Time) ([]Clock, error) {
 	var reported *time.Time
 	switch {
 	case i.Owner == NationalDesk:
@@ -109,7 +114,7 @@ func clocksOf(ctx context.Context, q store.Querier, i Incident, now time.Time) (
 		}
 		rows.Close()
 	}
-	clocks := Clocks(i, DefaultTargets, reported, now)
+	clocks := Clocks(i, targets, reported, now)
 	if p, err := loadPDP(ctx, q, i.ID); err == nil {
 		clocks = append(clocks, pdpClock(i, p, now))
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -147,9 +152,13 @@ func MissedClocks(ctx context.Context, q store.Querier, now time.Time) ([]Missed
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	targets, err := LoadTargets(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	var out []Missed
 	for _, i := range open {
-		clocks, err := clocksOf(ctx, q, i, now)
+		clocks, err := clocksOf(ctx, q, i, targets, now)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,34 @@ func (s *Server) deadlineRoutes() {
 	s.api("PUT /api/v1/incidents/{id}/pdp", signedIn, s.apiMarkBreach)
 	s.api("POST /api/v1/incidents/{id}/pdp/notified", signedIn, s.apiRecordNotification)
 	s.api("GET /api/v1/incidents/{id}/pdp/letter", signedIn, s.apiPDPLetter)
+	s.api("GET /api/v1/settings/response-targets", signedIn, s.apiResponseTargets)
+	s.api("PUT /api/v1/settings/response-targets", signedIn, s.apiSetResponseTargets)
+}
+
+// apiResponseTargets answers the response targets in force, per severity:
+// every signed-in person may know what they owe.
+func (s *Server) apiResponseTargets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	t, err := incident.LoadTargets(r.Context(), s.DB)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": t.List()})
+	return nil
+}
+
+func (s *Server) apiSetResponseTargets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		Items []incident.Target `json:"items"`
+	}
+	if err := httpapi.Decode(w, r, &in, 8192); err != nil {
+		return err
+	}
+	t, err := incident.SetTargets(r.Context(), s.DB, *p, in.Items)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": t.List()})
+	return nil
 }
 
 // apiIncidentClocks answers an incident's deadlines now: first response and

@@ -222,6 +222,8 @@ func (p *pages) routes() {
 	p.handle("POST /admin/pengguna/{username}/nonaktifkan", p.userDisable)
 	p.handle("GET /admin/audit", p.auditPage)
 	p.handle("GET /admin/bouncer", p.bouncersPage)
+	p.handle("GET /insiden/target-respons", p.targetsPage)
+	p.handle("POST /insiden/target-respons", p.targetsSave)
 	p.handle("POST /admin/bouncer", p.bouncerAdd)
 	p.handle("POST /admin/bouncer/{name}/hapus", p.bouncerDelete)
 

@@ -48,7 +48,8 @@ func navFor(rq *req) []navGroup {
 		pl.Items = append(pl.Items, navItem{Key: "nav.allowlist", Href: "/pemantauan/allowlist", Sub: true})
 	}
 	pl.Items = append(pl.Items, navItem{Key: "nav.incidents", Href: "/insiden"},
-		navItem{Key: "nav.report", Href: "/laporan", Sub: true})
+		navItem{Key: "nav.report", Href: "/laporan", Sub: true},
+		navItem{Key: "nav.targets", Href: "/insiden/target-respons", Sub: true})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}
