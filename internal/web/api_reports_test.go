@@ -63,7 +63,9 @@ func TestAPIDailyReport(t *testing.T) {
 		if !strings.HasPrefix(string(pdf), "%PDF-1.4") {
 			t.Fatalf("pdf %q", pdf[:20])
 		}
-		if _, err := exec.LookPath("pdftotext"); err == nil {
+		if _, err := exec.LookPath("pdftotext"); err != nil {
+			t.Log("pdftotext not installed (apt-get install poppler-utils): the PDF's figures were not read back")
+		} else {
 			f := filepath.Join(t.TempDir(), "r.pdf")
 			os.WriteFile(f, pdf, 0o600)
 			out, err := exec.Command("pdftotext", "-layout", f, "-").Output()
