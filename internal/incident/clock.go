@@ -86,6 +86,13 @@ func ClocksOf(ctx context.Context, q store.Querier, who auth.Principal, ref stri
 	return clocksOf(ctx, q, i, targets, now)
 }
 
+// ClocksFor computes the clocks of an incident the caller has already read
+// under its reader's visibility, with targets loaded once for many (the
+// daily report).
+func ClocksFor(ctx context.Context, q store.Querier, i Incident, targets Targets, now time.Time) ([]Clock, error) {
+	return clocksOf(ctx, q, i, targets, now)
+}
+
 // clocksOf computes an incident's clocks, taking the BSSN report from the
 // timeline (the incident was reported when BSSN created it, it reached the
 // national desk, or BSSN was added) and the UU PDP record. It reads as the

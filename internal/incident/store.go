@@ -330,7 +330,10 @@ func commonRegion(alerts []alert.Alert) string {
 	return r
 }
 
-// addEntry writes a timeline entry, in the change's transaction.
+// addEntry writes a timeline entry, in the change's transaction. Every
+// change has one, so this is also where the incident's updated_at moves:
+// the queue's "last change" and the page's "changed by someone else"
+// notice see every kind of change alike.
 func addEntry(ctx context.Context, tx *store.Tx, who auth.Principal, id int64, kind, body string, changes any) error {
 	b, err := json.Marshal(changes)
 	if err != nil {
@@ -339,10 +342,14 @@ func addEntry(ctx context.Context, tx *store.Tx, who auth.Principal, id int64, k
 	if changes == nil {
 		b = []byte("{}")
 	}
+	now := store.Now()
 	_, err = tx.Exec(ctx, `INSERT INTO incident_timeline (incident_id, at, actor_id, actor, actor_org, kind, body, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, store.Now(), who.User.ID, who.User.Username, who.Org.Slug, kind, body, string(b))
+		id, now, who.User.ID, who.User.Username, who.Org.Slug, kind, body, string(b))
 	if err != nil {
 		return fmt.Errorf("incident %d timeline: %w", id, err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ? AND updated_at < ?`, now, id, now); err != nil {
+		return fmt.Errorf("incident %d: %w", id, err)
 	}
 	return nil
 }

@@ -97,13 +97,15 @@ func SetTargets(ctx context.Context, db *store.DB, who auth.Principal, in []Targ
 				return fmt.Errorf("store response target %s: %w", t.Severity, err)
 			}
 			was := old[t.Severity]
-			changes[t.Severity] = Change{
-				From: fmt.Sprintf("%d/%d min", was.FirstResponse/time.Minute, was.Containment/time.Minute),
-				To:   fmt.Sprintf("%d/%d min", t.FirstResponseMinutes, t.ContainmentMinutes),
+			if from, to := fmt.Sprintf("%d/%d min", was.FirstResponse/time.Minute, was.Containment/time.Minute),
+				fmt.Sprintf("%d/%d min", t.FirstResponseMinutes, t.ContainmentMinutes); from != to {
+				changes[t.Severity] = Change{From: from, To: to}
 			}
 		}
-		if err := audit.Record(ctx, tx, who.Actor(), "settings.response_targets", "settings", "response_targets", changes); err != nil {
-			return err
+		if len(changes) > 0 { // a form saved as it was changes nothing to audit
+			if err := audit.Record(ctx, tx, who.Actor(), "settings.response_targets", "settings", "response_targets", changes); err != nil {
+				return err
+			}
 		}
 		out, err = LoadTargets(ctx, tx)
 		return err

@@ -69,10 +69,14 @@ func TestResponseTargets(t *testing.T) {
 		if d, c := due("first_response"), due("containment"); d != 30*time.Minute || c != 3*time.Hour {
 			t.Fatalf("clocks after setting: %v %v", d, c)
 		}
+		// Saved again as it is: nothing changed, nothing audited.
+		if _, err := incident.SetTargets(ctx, db, admin, []incident.Target{{Severity: "critical", FirstResponseMinutes: 30, ContainmentMinutes: 180}}); err != nil {
+			t.Fatal(err)
+		}
 		var n int
 		db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'settings.response_targets'`).Scan(&n)
 		if n != 1 {
-			t.Fatalf("%d audit entries for the change", n)
+			t.Fatalf("%d audit entries for one change", n)
 		}
 		if _, err := audit.Verify(ctx, db); err != nil {
 			t.Fatal(err)

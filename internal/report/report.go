@@ -175,6 +175,10 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		}
 		before = list[len(list)-1].ID
 	}
+	targets, err := incident.LoadTargets(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	cats, sevs, provs := counter{}, counter{}, counter{}
 	for _, i := range incs {
 		opened := in(i.CreatedAt)
@@ -199,7 +203,7 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 			continue
 		}
 		r.Incidents.OpenThatDay++
-		clocks, err := incident.ClocksOf(ctx, q, who, i.HumanID, asOf)
+		clocks, err := incident.ClocksFor(ctx, q, i, targets, asOf) // i was listed under who's visibility
 		if err != nil {
 			return nil, err
 		}

@@ -29,6 +29,8 @@ func (s *Server) apiMergeIncident(w http.ResponseWriter, r *http.Request, p *aut
 	if err != nil {
 		return err
 	}
+	s.incidentLiveID(r.Context(), inc.ID)
+	s.incidentLive(r.Context(), p, in.Into)
 	httpapi.Write(w, http.StatusOK, inc)
 	return nil
 }
@@ -53,6 +55,8 @@ func (s *Server) apiLinkIncident(w http.ResponseWriter, r *http.Request, p *auth
 	if err := incident.LinkRelated(r.Context(), s.DB, *p, r.PathValue("id"), in.Incident, in.Reason); err != nil {
 		return err
 	}
+	s.incidentLive(r.Context(), p, r.PathValue("id"))
+	s.incidentLive(r.Context(), p, in.Incident)
 	return s.apiIncidentLinks(w, r, p)
 }
 
@@ -71,6 +75,7 @@ func (s *Server) apiDeescalateIncident(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		return err
 	}
+	s.incidentLiveID(r.Context(), inc.ID)
 	httpapi.Write(w, http.StatusOK, inc)
 	return nil
 }

@@ -43,11 +43,17 @@ func (s *Server) notifyIncident(r *http.Request, p *auth.Principal, kind, ref, c
 
 // incidentLive tells open incident views that one incident changed.
 func (s *Server) incidentLive(ctx context.Context, p *auth.Principal, ref string) {
-	if s.Bus == nil {
-		return
-	}
 	if i, err := incident.Get(ctx, s.DB, *p, ref); err == nil {
-		live.Notify(ctx, s.Bus, s.Log, incident.RecordKind, i.ID)
+		s.incidentLiveID(ctx, i.ID)
+	}
+}
+
+// incidentLiveID is incidentLive by id, for a change just made whose actor
+// may no longer read the incident (a de-escalation that took its
+// organisation out). Each stream decides again who hears of it.
+func (s *Server) incidentLiveID(ctx context.Context, id int64) {
+	if s.Bus != nil {
+		live.Notify(ctx, s.Bus, s.Log, incident.RecordKind, id)
 	}
 }
 

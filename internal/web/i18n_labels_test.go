@@ -5,6 +5,7 @@ import (
 
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/notify"
+	"github.com/garda-id/garda/internal/policy"
 )
 
 // TestDomainValuesHaveLabels: every value the incident pages show through
@@ -19,8 +20,17 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 		"linkrel": {incident.DuplicateOf, incident.DuplicatedBy, incident.Related},
 		"iclock":  {"first_response", "containment", "bssn_report", "pdp_notification"},
 		"nevent":  append([]string{notify.IncidentMention, notify.IncidentClockMissed}, notify.Events...),
+		// By hand, as the incident package writes them: a new kind or
+		// clock name must be added here and to i18n.go.
 		"ikind": {"created", "updated", "comment", "escalated", "deescalated", "participants", "evidence", "observable",
 			"task", "task_done", "task_reopened", "linked", "merged", "pdp", "pdp_notified"},
+		"pap":         incident.PAPs,
+		"iesc":        {incident.EscalatedProvince, incident.EscalatedNational},
+		"iclockstate": {incident.ClockRunning, incident.ClockAmber, incident.ClockMissed, incident.ClockMet, incident.ClockLate},
+		"ifield":      {"title", "description", "severity", "category", "type", "status", "resolution", "assignee", "tlp", "pap", "region", "escalation"},
+	}
+	for _, t := range policy.TLPs() {
+		groups["tlp"] = append(groups["tlp"], string(t))
 	}
 	for _, st := range incident.Statuses {
 		groups["istatus"] = append(groups["istatus"], string(st))

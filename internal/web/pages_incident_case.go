@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 // caseValues is what the case forms held when one failed.
 type caseValues struct {
+	BreachPosted  bool // the breach form was sent: show what it held, not what is stored
 	Subjects      string
 	Categories    []string
 	LinkRef       string
@@ -62,14 +64,14 @@ func (p *pages) loadCase(r *http.Request, rq *req, v *incidentView) error {
 	v.CanMerge = P.Can(policy.Close) && v.Status != incident.Closed
 	v.CanDeescalate = P.Can(policy.Escalate) && v.Escalation != ""
 	selected := v.Case.Categories
-	if selected == nil && v.Breach != nil {
+	if !v.Case.BreachPosted && v.Breach != nil {
 		selected = v.Breach.DataCategories
 	}
 	v.BreachCategories = nil
 	for _, c := range incident.PDPCategories {
 		v.BreachCategories = append(v.BreachCategories, option{Value: c, Label: rq.L("pdpcat", c), Selected: slices.Contains(selected, c)})
 	}
-	if v.Case.Subjects == "" && v.Breach != nil {
+	if !v.Case.BreachPosted && v.Breach != nil {
 		v.Case.Subjects = strconv.FormatInt(v.Breach.DataSubjects, 10)
 	}
 	tlp, pap := string(v.TLP), v.PAP
@@ -86,10 +88,7 @@ func (p *pages) incidentBreach(w http.ResponseWriter, r *http.Request, rq *req) 
 		return err
 	}
 	f := r.PostForm
-	v.Case.Subjects, v.Case.Categories = strings.TrimSpace(f.Get("data_subjects")), f["data_categories"]
-	if v.Case.Categories == nil {
-		v.Case.Categories = []string{}
-	}
+	v.Case.BreachPosted, v.Case.Subjects, v.Case.Categories = true, strings.TrimSpace(f.Get("data_subjects")), f["data_categories"]
 	n, perr := strconv.ParseInt(v.Case.Subjects, 10, 64)
 	if perr != nil {
 		err = problem.Field("data_subjects", "the number of data subjects affected: a whole number")
@@ -129,6 +128,14 @@ func (p *pages) incidentDeescalate(w http.ResponseWriter, r *http.Request, rq *r
 	}
 	v.Case.DeescReason = r.PostForm.Get("reason")
 	_, err = incident.Deescalate(r.Context(), p.s.DB, *rq.P, tree, v.HumanID, v.Case.DeescReason)
+	if err == nil {
+		// Stepping back may take the reader's own organisation out.
+		if _, gerr := incident.Get(r.Context(), p.s.DB, *rq.P, v.HumanID); problem.Is(gerr, problem.NotFound) {
+			p.s.incidentLiveID(r.Context(), v.ID)
+			http.Redirect(w, r, "/insiden?keluar="+url.QueryEscape(v.HumanID), http.StatusSeeOther)
+			return nil
+		}
+	}
 	return p.caseChanged(w, r, rq, &v, err, "deescalated", &v.DeescForm, "reason")
 }
 
@@ -139,6 +146,9 @@ func (p *pages) incidentLink(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	v.Case.LinkRef, v.Case.LinkReason = strings.TrimSpace(r.PostForm.Get("incident")), r.PostForm.Get("reason")
 	err = incident.LinkRelated(r.Context(), p.s.DB, *rq.P, v.HumanID, v.Case.LinkRef, v.Case.LinkReason)
+	if err == nil {
+		p.s.incidentLive(r.Context(), rq.P, v.Case.LinkRef) // the other side changed too
+	}
 	return p.caseChanged(w, r, rq, &v, asField(err, "incident"), "linked", &v.LinkForm, "incident", "reason")
 }
 
@@ -149,6 +159,9 @@ func (p *pages) incidentMerge(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	v.Case.MergeRef, v.Case.MergeReason = strings.TrimSpace(r.PostForm.Get("into")), r.PostForm.Get("reason")
 	_, err = incident.Merge(r.Context(), p.s.DB, *rq.P, v.HumanID, v.Case.MergeRef, v.Case.MergeReason)
+	if err == nil {
+		p.s.incidentLive(r.Context(), rq.P, v.Case.MergeRef)
+	}
 	return p.caseChanged(w, r, rq, &v, asField(err, "into"), "merged", &v.MergeForm, "into", "reason")
 }
 
@@ -178,21 +191,43 @@ type letterView struct {
 	Letter         template.HTML
 }
 
-// letterHTML lays out the letter's Markdown (a "# " title, paragraphs,
-// numbered lines and **bold** labels: all incident.Letter writes) as HTML,
-// everything else escaped.
+// letterHTML lays out the letter's Markdown as HTML: what incident.Letter
+// writes and nothing more (a "# " title, paragraphs, lines, **bold**
+// labels, "\" escapes), every character of text escaped.
 func letterHTML(md string) template.HTML {
 	var b strings.Builder
 	for _, para := range strings.Split(strings.TrimSpace(md), "\n\n") {
-		text := template.HTMLEscapeString(para)
-		for strings.Count(text, "**") >= 2 {
-			text = strings.Replace(strings.Replace(text, "**", "<strong>", 1), "**", "</strong>", 1)
+		tag := "p"
+		if t, ok := strings.CutPrefix(para, "# "); ok {
+			tag, para = "h2", t
 		}
-		if t, ok := strings.CutPrefix(text, "# "); ok {
-			b.WriteString("<h2>" + t + "</h2>\n")
-			continue
+		b.WriteString("<" + tag + ">")
+		bold := false
+		var text []byte // a run of plain text, escaped as a whole (UTF-8 intact)
+		flush := func(markup string) {
+			b.WriteString(template.HTMLEscapeString(string(text)) + markup)
+			text = text[:0]
 		}
-		b.WriteString("<p>" + strings.ReplaceAll(text, "\n", "<br>") + "</p>\n")
+		for i := 0; i < len(para); i++ {
+			switch c := para[i]; {
+			case c == '\\' && i+1 < len(para):
+				i++
+				text = append(text, para[i])
+			case c == '*' && i+1 < len(para) && para[i+1] == '*':
+				i++
+				bold = !bold
+				flush(map[bool]string{true: "<strong>", false: "</strong>"}[bold])
+			case c == '\n':
+				flush("<br>")
+			default:
+				text = append(text, c)
+			}
+		}
+		flush("")
+		if bold {
+			b.WriteString("</strong>")
+		}
+		b.WriteString("</" + tag + ">\n")
 	}
 	return template.HTML(b.String())
 }

@@ -44,18 +44,35 @@ func TestIncidentPageCaseForms(t *testing.T) {
 		wantStatus(t, resp, http.StatusBadRequest, "a malformed breach")
 		wantIn(t, body, "the refused breach form", `<details class="work-form" open>`, `class="field-error"`)
 	}
-	if b, _ := incident.BreachOf(ctx, s.db, p, inc.HumanID); b != nil {
-		t.Fatalf("a refused form recorded a breach: %+v", b)
+	if b, err := incident.BreachOf(ctx, s.db, p, inc.HumanID); err != nil || b != nil {
+		t.Fatalf("a refused form recorded a breach: %+v %v", b, err)
 	}
 	resp, _ := analyst.post(page+"/pdp", url.Values{"data_subjects": {"5200"}, "data_categories": {"nama", "nik", "alamat"}})
 	wantStatus(t, resp, http.StatusSeeOther, "the breach")
-	_, body := analyst.get(page)
+	// A correction left blank keeps the blank (and says why), not the stored count.
+	resp, body := analyst.post(page+"/pdp", url.Values{"data_subjects": {""}, "data_categories": {"nama"}})
+	wantStatus(t, resp, http.StatusBadRequest, "a blank correction")
+	wantIn(t, body, "the blank correction", `name="data_subjects" type="number" min="1" max="400000000" value=""`)
+	_, body = analyst.get(page)
 	wantIn(t, body, "the page after the breach", "Jumlah subjek data", "5200", "Nama, NIK, Alamat", "Belum diberitahukan",
 		`href="/insiden/`+inc.HumanID+`/pdp/surat"`, "Pemberitahuan UU PDP")
 	wantNotIn(t, body, "the analyst's page", `action="`+page+`/pdp/diberitahukan"`, `action="`+page+`/label"`, `action="`+page+`/gabung"`)
 	resp, letter := analyst.get(page + "/pdp/surat")
 	wantStatus(t, resp, http.StatusOK, "the letter")
 	wantIn(t, letter, "the letter", "<h2>Pemberitahuan Kegagalan Pelindungan Data Pribadi</h2>", "Pasal 46", "<strong>c. Jumlah Subjek Data Pribadi yang terdampak:</strong> 5.200 orang")
+	// People's text cannot write the letter's labels.
+	forged, forgedDesc := "Bocor **d. Upaya:** selesai", "x\n\n# Palsu\n\n**c. Jumlah Subjek Data Pribadi yang terdampak:** 1 orang"
+	f, err := incident.Create(ctx, s.db, p, tree, incident.Input{Title: &forged, Description: &forgedDesc, Region: &reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := incident.MarkBreach(ctx, s.db, p, f.HumanID, incident.PDPInput{DataSubjects: 7, DataCategories: []string{"nama"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, letter = analyst.get("/insiden/" + f.HumanID + "/pdp/surat")
+	wantIn(t, letter, "the forged letter", "Bocor **d. Upaya:** selesai", "# Palsu **c. Jumlah Subjek Data Pribadi yang terdampak:** 1 orang",
+		"<strong>c. Jumlah Subjek Data Pribadi yang terdampak:</strong> 7 orang")
+	wantNotIn(t, letter, "the forged letter", "<h2>Palsu", "</strong> 1 orang", "<strong>d. Upaya:</strong> selesai")
 	resp, _ = s.as("jateng.analyst").get(page + "/pdp/surat")
 	wantStatus(t, resp, http.StatusNotFound, "Central Java reads the letter")
 
@@ -84,14 +101,14 @@ func TestIncidentPageCaseForms(t *testing.T) {
 	wantStatus(t, resp, http.StatusBadRequest, "de-escalate without a reason")
 	resp, _ = coord.post(page+"/deeskalasi", url.Values{"reason": {"ditangani kabupaten"}})
 	wantStatus(t, resp, http.StatusSeeOther, "de-escalate")
-	if got, _ := incident.Get(ctx, s.db, principal(t, s.site, "jabar.coord"), inc.HumanID); got.Escalation != "" {
-		t.Fatalf("escalation after de-escalating: %q", got.Escalation)
+	if got, err := incident.Get(ctx, s.db, principal(t, s.site, "jabar.coord"), inc.HumanID); err != nil || got.Escalation != "" {
+		t.Fatalf("escalation after de-escalating: %q %v", got.Escalation, err)
 	}
 
 	// Related and duplicate incidents.
 	resp, body = analyst.post(page+"/tautan", url.Values{"incident": {"INC-2099-999999"}, "reason": {"x"}})
 	wantStatus(t, resp, http.StatusBadRequest, "a link to an unknown incident")
-	wantIn(t, body, "the refused link", `<details class="work-form" open>`, "INC-2099-999999")
+	wantIn(t, body, "the refused link", `<details class="work-form" open>`, `value="INC-2099-999999"`)
 	resp, _ = analyst.post(page+"/tautan", url.Values{"incident": {other.HumanID}, "reason": {"sumber data sama"}})
 	wantStatus(t, resp, http.StatusSeeOther, "link")
 	_, body = analyst.get(page)
@@ -113,5 +130,19 @@ func TestIncidentPageCaseForms(t *testing.T) {
 	wantNotIn(t, body, "the viewer's page", `action="`+page+`/pdp"`, `action="`+page+`/tautan"`, `action="`+page+`/label"`, `action="`+page+`/deeskalasi"`)
 	if _, err := incident.Letter(ctx, s.db, p, other.HumanID); !problem.Is(err, problem.Conflict) {
 		t.Errorf("the letter of an incident without a breach: %v", err)
+	}
+}
+
+// TestLetterHTML: the letter's own Markdown becomes HTML; people's text in
+// it stays text, whatever it holds.
+func TestLetterHTML(t *testing.T) {
+	for _, c := range []struct{ md, want string }{
+		{"# Judul\n\nNomor: 1\n\n**a. Data:** nama.", "<h2>Judul</h2>\n<p>Nomor: 1</p>\n<p><strong>a. Data:</strong> nama.</p>\n"},
+		{"Kepada Yth.\n\n1. Subjek\n2. Lembaga", "<p>Kepada Yth.</p>\n<p>1. Subjek<br>2. Lembaga</p>\n"},
+		{`judul \*\*c. Palsu:\*\* 1 \# <script>x</script> SÉRANGAN \\`, "<p>judul **c. Palsu:** 1 # &lt;script&gt;x&lt;/script&gt; SÉRANGAN \\</p>\n"},
+	} {
+		if got := string(letterHTML(c.md)); got != c.want {
+			t.Errorf("letterHTML(%q)\n got %q\nwant %q", c.md, got, c.want)
+		}
 	}
 }

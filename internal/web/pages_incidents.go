@@ -125,7 +125,11 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	if v.Views, err = savedview.List(r.Context(), p.s.DB, *rq.P, incidentViewsPage); err != nil {
 		return err
 	}
-	p.render(w, r, status, "incidents.html", page{req: rq, Title: rq.T("nav.incidents"), Active: "nav.incidents", Data: v})
+	flash := ""
+	if left := q.Get("keluar"); left != "" && len(left) <= 40 {
+		flash = rq.T("incidents.left", left)
+	}
+	p.render(w, r, status, "incidents.html", page{req: rq, Title: rq.T("nav.incidents"), Active: "nav.incidents", Flash: flash, Data: v})
 	return nil
 }
 
@@ -678,7 +682,7 @@ func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req,
 	if kind, told := pageNotices[ok]; told {
 		p.s.notifyIncident(r, rq.P, kind, v.HumanID, comment)
 	} else {
-		p.s.incidentLive(r.Context(), rq.P, v.HumanID) // open pages only: the inbox is for what people must act on
+		p.s.incidentLiveID(r.Context(), v.ID) // open pages only: the inbox is for what people must act on
 	}
 	http.Redirect(w, r, fmt.Sprintf("/insiden/%s?ok=%s", v.HumanID, ok), http.StatusSeeOther)
 	return nil

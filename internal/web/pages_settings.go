@@ -61,7 +61,7 @@ func (p *pages) targetsSave(w http.ResponseWriter, r *http.Request, rq *req) err
 		first, err1 := strconv.ParseInt(row.FirstResponse, 10, 64)
 		contain, err2 := strconv.ParseInt(row.Containment, 10, 64)
 		if (err1 != nil || err2 != nil) && perr == nil {
-			perr = problem.Field("minutes", "%s: write whole minutes", rq.L("sev", sev))
+			perr = problem.Field("minutes", "%s", rq.T("targets.whole_minutes", rq.L("sev", sev)))
 		}
 		in = append(in, incident.Target{Severity: sev, FirstResponseMinutes: first, ContainmentMinutes: contain})
 	}

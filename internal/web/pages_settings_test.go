@@ -28,12 +28,12 @@ func TestResponseTargetsPage(t *testing.T) {
 	_, body = admin.get("/insiden/target-respons")
 	wantIn(t, body, "the admin's targets page", `name="critical_first" type="number" min="1" max="43200" value="60"`)
 	form := url.Values{}
-	for sev, v := range map[string][2]string{"critical": {"30", "180"}, "high": {"240", "1440"}, "medium": {"1440", "4320"}, "low": {"4320", "10080"}} {
+	for sev, v := range map[string][2]string{"critical": {"30", "180"}, "high": {"120", "720"}, "medium": {"720", "2880"}, "low": {"2880", "8640"}} {
 		form.Set(sev+"_first", v[0])
 		form.Set(sev+"_contain", v[1])
 	}
 	bad := cloneForm(form)
-	bad.Set("high_contain", "60") // sooner than its first response
+	bad.Set("high_contain", "60") // sooner than its first response (120)
 	resp, body = admin.post("/insiden/target-respons", bad)
 	wantStatus(t, resp, http.StatusBadRequest, "containment before first response")
 	wantIn(t, body, "the refused form", "alert-error", `value="60"`)
@@ -46,7 +46,7 @@ func TestResponseTargetsPage(t *testing.T) {
 	}
 	resp, _ = admin.post("/insiden/target-respons", form)
 	wantStatus(t, resp, http.StatusSeeOther, "save targets")
-	if got, _ := incident.LoadTargets(ctx, s.db); got["critical"].FirstResponse != 30*time.Minute || got["low"].Containment != 7*24*time.Hour {
+	if got, _ := incident.LoadTargets(ctx, s.db); got["critical"].FirstResponse != 30*time.Minute || got["low"].Containment != 6*24*time.Hour || got["medium"].FirstResponse != 12*time.Hour {
 		t.Fatalf("targets after saving: %+v", got)
 	}
 	_, body = analyst.get("/insiden/target-respons")

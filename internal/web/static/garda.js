@@ -85,6 +85,12 @@
       fetch(rowURL.replace("{id}", String(id)), { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (res) {
           if (res.headers.get("X-Queue-Match") === "0") out = true;
+          if (!res.ok && latest[id] === n) {
+            // No row to show (no longer visible, or an error): a row on
+            // the page is greyed out rather than left as it was.
+            var gone = body.querySelector('tr[data-id="' + id + '"]');
+            if (gone) gone.classList.add("row-out");
+          }
           return res.ok ? res.text() : "";
         })
         .then(function (html) {
