@@ -105,6 +105,26 @@ func TestIncidentPageCaseForms(t *testing.T) {
 		t.Fatalf("escalation after de-escalating: %q %v", got.Escalation, err)
 	}
 
+	// BSSN stepping a national incident back takes itself out: the answer
+	// is the queue with a word on it, not a missing page.
+	resp, _ = coord.post(page+"/eskalasi", url.Values{"reason": {"naik lagi"}})
+	wantStatus(t, resp, http.StatusSeeOther, "escalate to the province")
+	resp, _ = s.as("jabar.coord").post(page+"/eskalasi", url.Values{"reason": {"nasional"}})
+	wantStatus(t, resp, http.StatusSeeOther, "escalate to the national desk")
+	bssn := s.as("bssn.coord")
+	_, body = bssn.get(page)
+	wantIn(t, body, "BSSN's page", `action="`+page+`/deeskalasi"`)
+	resp, _ = bssn.post(page+"/deeskalasi", url.Values{"reason": {"cukup ditangani provinsi"}})
+	wantStatus(t, resp, http.StatusSeeOther, "BSSN de-escalates")
+	if loc := resp.Header.Get("Location"); loc != "/insiden?keluar="+inc.HumanID {
+		t.Fatalf("after de-escalating out of sight: %q", loc)
+	}
+	_, body = bssn.get(resp.Header.Get("Location"))
+	wantIn(t, body, "the queue after stepping out", "tidak lagi ikut menangani")
+	if resp, _ := bssn.get(page); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("BSSN still reads the AMBER+STRICT incident: %d", resp.StatusCode)
+	}
+
 	// Related and duplicate incidents.
 	resp, body = analyst.post(page+"/tautan", url.Values{"incident": {"INC-2099-999999"}, "reason": {"x"}})
 	wantStatus(t, resp, http.StatusBadRequest, "a link to an unknown incident")
