@@ -241,6 +241,29 @@ func checkDemo(t *testing.T, bin string, extra ...string) {
 		if html := pageAs(t, base, a, "/"); strings.Count(html, "data-region=") != 38 {
 			t.Errorf("%s's overview has %d provinces", a.user, strings.Count(html, "data-region="))
 		}
+		// The demo's incidents: the intelligence lead (RED) reaches its
+		// named users only; West Java's defacement, escalated to the
+		// national desk, reaches BSSN and the agencies given tasks, never
+		// another province.
+		var incs struct {
+			Items []struct {
+				Title string `json:"title"`
+			} `json:"items"`
+		}
+		getJSON(t, base+"/api/v1/incidents?limit=100&status=new,triage,containment,eradication,recovery,resolved,closed", tok, &incs)
+		seen := map[string]bool{}
+		for _, it := range incs.Items {
+			seen[it.Title] = true
+		}
+		red := seen["Rencana serangan DDoS ke Sirekap saat rekapitulasi"]
+		if want := a.user == "analis.bin" || a.user == "koordinator.bssn"; red != want {
+			t.Errorf("%s sees the RED incident: %v, want %v", a.user, red, want)
+		}
+		deface := seen["Situs KPU Kabupaten Bandung di-deface"]
+		if want := slices.Contains([]string{"admin", "koordinator.bssn", "analis.bssn", "liaison.komdigi", "penyidik.polri", "analis.kpu", "responder.kpu",
+			"koordinator.jabar", "analis.jabar", "operator.jabar", "operator.bandung"}, a.user); deface != want {
+			t.Errorf("%s sees the escalated defacement: %v, want %v", a.user, deface, want)
+		}
 	}
 }
 
