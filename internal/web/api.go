@@ -480,32 +480,36 @@ type provinceState struct {
 
 // overview counts, per province, what the principal may see: the watched
 // assets, and the open items (alerts and incidents) with their highest
-// severity, which colours the map.
-func (s *Server) overview(ctx context.Context, p *auth.Principal) ([]provinceState, error) {
+// severity, which colours the map; and the same for national records
+// (region ""), which no province holds.
+func (s *Server) overview(ctx context.Context, p *auth.Principal) ([]provinceState, provinceState, error) {
 	assets, err := asset.CountByProvince(ctx, s.DB, *p)
 	if err != nil {
-		return nil, err
+		return nil, provinceState{}, err
 	}
 	alerts, err := alert.OpenByProvince(ctx, s.DB, *p)
 	if err != nil {
-		return nil, err
+		return nil, provinceState{}, err
 	}
 	incidents, err := incident.OpenByProvince(ctx, s.DB, *p)
 	if err != nil {
-		return nil, err
+		return nil, provinceState{}, err
 	}
-	var out []provinceState
-	for _, prov := range region.Provinces() {
-		a, i := alerts[prov.Code], incidents[prov.Code]
+	state := func(code, name string) provinceState {
+		a, i := alerts[code], incidents[code]
 		highest := a.Highest
 		if alert.SeverityRank(i.Highest) > alert.SeverityRank(highest) {
 			highest = i.Highest
 		}
-		st := provinceState{Code: prov.Code, Name: prov.Name, Assets: assets[prov.Code], Open: a.Open + i.Open, Highest: highest}
+		st := provinceState{Code: code, Name: name, Assets: assets[code], Open: a.Open + i.Open, Highest: highest}
 		st.Level = levelOf(st.Open, st.Highest)
-		out = append(out, st)
+		return st
 	}
-	return out, nil
+	var out []provinceState
+	for _, prov := range region.Provinces() {
+		out = append(out, state(prov.Code, prov.Name))
+	}
+	return out, state("", "Nasional"), nil
 }
 
 // levelOf maps a province's open items to the map's colour: by their
@@ -523,11 +527,11 @@ func levelOf(open int, highest string) string {
 }
 
 func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	st, err := s.overview(r.Context(), p)
+	st, national, err := s.overview(r.Context(), p)
 	if err != nil {
 		return err
 	}
-	httpapi.Write(w, http.StatusOK, map[string]any{"provinces": st})
+	httpapi.Write(w, http.StatusOK, map[string]any{"provinces": st, "national": national})
 	return nil
 }
 

@@ -287,6 +287,19 @@ func TestIncidentAcrossAgencies(t *testing.T) {
 			}
 		}
 		w.call("analyst.bin", "GET", "/api/v1/incidents/"+red.HumanID, "", 200, nil)
+		// The map's national count: the RED incident is the named user's only.
+		nationalOpen := func(user string) int {
+			var o struct {
+				National struct {
+					Open int `json:"open_items"`
+				} `json:"national"`
+			}
+			w.call(user, "GET", "/api/v1/overview", "", 200, &o)
+			return o.National.Open
+		}
+		if a, b := nationalOpen("analyst.bin"), nationalOpen("coord.bssn"); a != 1 || b != 0 {
+			t.Errorf("national open items: BIN %d (want 1), BSSN %d (want 0)", a, b)
+		}
 		if !finds("analyst.bin", "sirekap", red.HumanID) {
 			t.Error("the named user does not find the RED incident")
 		}

@@ -129,12 +129,13 @@ type overviewView struct {
 	Map                              mapView
 	Rows                             []overviewRow
 	Total, National, Provinces, Open int
+	NationalOpen                     int // of Open, national records (no province)
 	You                              string
 }
 
 func (p *pages) overviewPage(w http.ResponseWriter, r *http.Request, rq *req) error {
 	ctx := r.Context()
-	states, err := p.s.overview(ctx, rq.P)
+	states, national, err := p.s.overview(ctx, rq.P)
 	if err != nil {
 		return err
 	}
@@ -143,7 +144,7 @@ func (p *pages) overviewPage(w http.ResponseWriter, r *http.Request, rq *req) er
 		return err
 	}
 	own := ownProvince(rq.P.User.Scope)
-	v := overviewView{National: counts[""]}
+	v := overviewView{National: counts[""], Open: national.Open, NationalOpen: national.Open}
 	for _, c := range counts {
 		v.Total += c
 	}
@@ -208,7 +209,7 @@ func (p *pages) provincePage(w http.ResponseWriter, r *http.Request, rq *req) er
 	if !ok || reg.Level != region.LevelProvince {
 		return problem.New(problem.NotFound, "no province %q", code)
 	}
-	states, err := p.s.overview(ctx, rq.P)
+	states, _, err := p.s.overview(ctx, rq.P)
 	if err != nil {
 		return err
 	}
