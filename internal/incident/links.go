@@ -100,6 +100,9 @@ func Merge(ctx context.Context, db *store.DB, who auth.Principal, ref, intoRef, 
 		if err != nil {
 			return problem.Field("into", "no incident %q", intoRef)
 		}
+		if into.ID == dup.ID {
+			return problem.Field("into", "an incident cannot be merged into itself")
+		}
 		if dup.Status == Closed {
 			return problem.New(problem.Conflict, "%s is already closed", dup.HumanID)
 		}
