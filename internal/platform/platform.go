@@ -54,6 +54,11 @@ type Platform struct {
 	Log     *slog.Logger
 	Metrics *metrics.Registry
 	Notify  *notify.Notifier
+
+	// stopping closes when Serve begins to shut down: live streams end
+	// then, rather than hold the shutdown open for as long as a browser
+	// keeps a page open.
+	stopping chan struct{}
 }
 
 // OpenStore opens and migrates the database and makes sure the standard
@@ -125,6 +130,7 @@ func (p *Platform) Handler() (http.Handler, error) {
 		Ready:            map[string]web.Readiness{"bus": p.Bus},
 		DataDir:          p.Config.DataDir,
 		EvidenceMaxBytes: p.Config.EvidenceMaxMB << 20,
+		Stopping:         p.stopping,
 	})
 	if err != nil {
 		return nil, err
@@ -144,6 +150,7 @@ func (p *Platform) Listen() (net.Listener, error) {
 
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down gracefully.
 func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
+	p.stopping = make(chan struct{})
 	h, err := p.Handler()
 	if err != nil {
 		return err
@@ -200,6 +207,7 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
+	close(p.stopping) // the streams' browsers reconnect, to another instance if there is one
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, context.DeadlineExceeded) {

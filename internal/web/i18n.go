@@ -606,6 +606,7 @@ var messages = map[string]msg{
 	"incidents.views":              {"Tampilan tersimpan", "Saved views"},
 	"incidents.views_none":         {"belum ada", "none yet"},
 	"incidents.search":             {"Cari", "Search"},
+	"live.gap":                     {"Sambungan pembaruan langsung sempat terputus; perubahan selama itu mungkin belum tampil.", "The live connection broke for a while; changes in that time may not be shown."},
 	"incidents.left":               {"Eskalasi %s diturunkan; organisasi Anda tidak lagi ikut menangani insiden itu.", "%s stepped back; your organisation no longer takes part in it."},
 	"incidents.search_hint":        {"ID, judul, IP, domain, komentar…", "ID, title, IP, domain, comment…"},
 	"incidents.view_name":          {"Nama tampilan ini", "Name this view"},

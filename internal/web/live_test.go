@@ -3,14 +3,17 @@ package web
 import (
 	"bufio"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/store/storetest"
 )
 
 // serve replaces the world's server with one built from d, on the world's
@@ -60,4 +63,45 @@ func (w *apiWorld) follow(ctx context.Context, user, path string) <-chan string 
 		}
 	}()
 	return ch
+}
+
+// TestStreamsEndWhenStopping: an instance that shuts down ends its live
+// streams at once, so browsers reconnect (elsewhere) instead of holding the
+// shutdown open.
+func TestStreamsEndWhenStopping(t *testing.T) {
+	w, b := newBusWorld(t, storetest.SQLite(t))
+	stopping := make(chan struct{})
+	w.serve(Deps{Bus: b, Stopping: stopping})
+	ended := map[string]chan error{}
+	for _, path := range []string{"/api/v1/incidents/stream", "/api/v1/alerts/stream"} {
+		req, _ := http.NewRequest("GET", w.srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+w.tokens["jabar.analyst"])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", path, err, res)
+		}
+		defer res.Body.Close()
+		ch := make(chan error, 1)
+		ended[path] = ch
+		go func() { _, err := io.Copy(io.Discard, res.Body); ch <- err }()
+	}
+	time.Sleep(200 * time.Millisecond)
+	for path, ch := range ended {
+		select {
+		case <-ch:
+			t.Fatalf("%s ended before the instance stopped", path)
+		default:
+		}
+	}
+	close(stopping)
+	for path, ch := range ended {
+		select {
+		case err := <-ch:
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s still open after the instance began to stop", path)
+		}
+	}
 }

@@ -47,6 +47,9 @@ type Deps struct {
 	DataDir string // the platform's data directory: evidence files live under DataDir/evidence
 	// EvidenceMaxBytes bounds one evidence file (0 = incident.DefaultEvidenceMaxBytes).
 	EvidenceMaxBytes int64
+	// Stopping, when it closes, ends the live streams (the instance is
+	// shutting down); nil: they end with their requests.
+	Stopping <-chan struct{}
 	// Notify sends incident notifications; nil = inbox and webhooks with email off.
 	Notify *notify.Notifier
 }

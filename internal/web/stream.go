@@ -40,6 +40,8 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-s.Stopping: // a nil channel never fires
+			return nil
 		case <-heartbeat.C:
 			// A revoked token, an ended session or a disabled account ends
 			// the stream too.

@@ -115,8 +115,16 @@
         .catch(function () {});
     }
 
+    // A stream that comes back after a break has missed what changed in
+    // between: say so, with a reload, rather than look complete.
+    var gap = document.querySelector("[data-live-gap]");
+    var opened = false;
     var es = new EventSource(table.getAttribute("data-live"));
-    es.addEventListener("open", function () { show("on"); });
+    es.addEventListener("open", function () {
+      show("on");
+      if (opened && gap) gap.hidden = false;
+      opened = true;
+    });
     es.addEventListener("error", function () {
       show(es.readyState === EventSource.CLOSED ? "off" : "retry");
     });
