@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/garda-id/garda/internal/incident"
-	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
 )
 
@@ -20,17 +19,9 @@ func TestIncidentPageCaseForms(t *testing.T) {
 	s := newIncidentSite(t)
 	ctx := context.Background()
 	p := principal(t, s.site, "jabar.analyst")
-	tree, _ := org.Load(ctx, s.db)
-	title, reg := "Kebocoran DPT Kabupaten Bandung", "32.04"
-	inc, err := incident.Create(ctx, s.db, p, tree, incident.Input{Title: &title, Region: &reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	title2 := "Unggahan DPT di forum"
-	other, err := incident.Create(ctx, s.db, p, tree, incident.Input{Title: &title2, Region: &reg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := "32.04"
+	inc := s.incident("jabar.analyst", incident.Input{Title: strp("Kebocoran DPT Kabupaten Bandung"), Region: &reg})
+	other := s.incident("jabar.analyst", incident.Input{Title: strp("Unggahan DPT di forum"), Region: &reg})
 	page := "/insiden/" + inc.HumanID
 	analyst, coord := s.as("jabar.analyst"), s.as("jabar.coord")
 
@@ -62,10 +53,7 @@ func TestIncidentPageCaseForms(t *testing.T) {
 	wantIn(t, letter, "the letter", "<h2>Pemberitahuan Kegagalan Pelindungan Data Pribadi</h2>", "Pasal 46", "<strong>c. Jumlah Subjek Data Pribadi yang terdampak:</strong> 5.200 orang")
 	// People's text cannot write the letter's labels.
 	forged, forgedDesc := "Bocor **d. Upaya:** selesai", "x\n\n# Palsu\n\n**c. Jumlah Subjek Data Pribadi yang terdampak:** 1 orang"
-	f, err := incident.Create(ctx, s.db, p, tree, incident.Input{Title: &forged, Description: &forgedDesc, Region: &reg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := s.incident("jabar.analyst", incident.Input{Title: &forged, Description: &forgedDesc, Region: &reg})
 	if _, err := incident.MarkBreach(ctx, s.db, p, f.HumanID, incident.PDPInput{DataSubjects: 7, DataCategories: []string{"nama"}}); err != nil {
 		t.Fatal(err)
 	}

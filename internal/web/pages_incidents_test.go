@@ -14,6 +14,7 @@ import (
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/org"
 )
 
 // newIncidentSite is the alert site with a West Java coordinator, who may
@@ -27,6 +28,24 @@ func newIncidentSite(t *testing.T) *alertSite {
 	}
 	return s
 }
+
+// incident opens an incident as user straight through the incident
+// package, for tests about what pages do with it.
+func (s *site) incident(user string, in incident.Input) incident.Incident {
+	s.t.Helper()
+	ctx := context.Background()
+	tree, err := org.Load(ctx, s.db)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	i, err := incident.Create(ctx, s.db, principal(s.t, s, user), tree, in)
+	if err != nil {
+		s.t.Fatalf("incident %q as %s: %v", *in.Title, user, err)
+	}
+	return i
+}
+
+func strp(s string) *string { return &s }
 
 var incidentLocation = regexp.MustCompile(`^/insiden/(INC-\d{4}-\d{6})`)
 

@@ -80,14 +80,7 @@ func TestIncidentPageShowsWork(t *testing.T) {
 // queue's filters, which the row URL carries.
 func TestIncidentQueueRows(t *testing.T) {
 	s := newIncidentSite(t)
-	ctx := context.Background()
-	p := principal(t, s.site, "jabar.analyst")
-	tree, _ := org.Load(ctx, s.db)
-	title, reg, sev := "Deface situs KPU Jabar", "32", "high"
-	inc, err := incident.Create(ctx, s.db, p, tree, incident.Input{Title: &title, Region: &reg, Severity: &sev})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inc := s.incident("jabar.analyst", incident.Input{Title: strp("Deface situs KPU Jabar"), Region: strp("32"), Severity: strp("high")})
 	c := s.as("jabar.analyst")
 	_, queue := c.get("/insiden?severity=high")
 	wantIn(t, queue, "the filtered queue", `data-row="/insiden/{id}/baris?severity=high"`, fmt.Sprintf(`<tr data-id="%d">`, inc.ID), "data-live-prepend")
