@@ -676,6 +676,7 @@ var messages = map[string]msg{
 	"incident.participants_submit": {"Tambahkan", "Add"},
 	"incident.ok.comment":          {"Komentar ditambahkan.", "Comment added."},
 	"incident.ok.updated":          {"Insiden diperbarui.", "Incident updated."},
+	"incident.ok.unchanged":        {"Tidak ada yang berubah.", "Nothing changed."},
 	"incident.ok.escalated":        {"Insiden dieskalasi.", "Incident escalated."},
 	"incident.ok.participants":     {"Peserta ditambahkan.", "Participants added."},
 	"incident.ok.breach":           {"Pelanggaran data pribadi dicatat; tenggat pemberitahuan 3x24 jam berjalan.", "Personal-data breach recorded; the 3x24 h notification clock runs."},

@@ -113,8 +113,8 @@ func (p *pages) incidentLabels(w http.ResponseWriter, r *http.Request, rq *req) 
 		return err
 	}
 	v.Case.TLP, v.Case.PAP, v.Case.LabelsChanged = r.PostForm.Get("tlp"), r.PostForm.Get("pap"), true
-	_, err = incident.Edit(r.Context(), p.s.DB, *rq.P, v.HumanID, incident.Update{TLP: &v.Case.TLP, PAP: &v.Case.PAP})
-	return p.caseChanged(w, r, rq, &v, err, "updated", &v.TLPForm, "tlp", "pap")
+	after, err := incident.Edit(r.Context(), p.s.DB, *rq.P, v.HumanID, incident.Update{TLP: &v.Case.TLP, PAP: &v.Case.PAP})
+	return p.caseChanged(w, r, rq, &v, err, editOutcome(v, after), &v.TLPForm, "tlp", "pap")
 }
 
 func (p *pages) incidentDeescalate(w http.ResponseWriter, r *http.Request, rq *req) error {

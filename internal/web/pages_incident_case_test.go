@@ -74,6 +74,10 @@ func TestIncidentPageCaseForms(t *testing.T) {
 	}
 	resp, _ = coord.post(page+"/label", url.Values{"tlp": {"AMBER+STRICT"}, "pap": {"RED"}})
 	wantStatus(t, resp, http.StatusSeeOther, "labels")
+	resp, _ = coord.post(page+"/label", url.Values{"tlp": {"AMBER+STRICT"}, "pap": {"RED"}})
+	if loc := resp.Header.Get("Location"); loc != page+"?ok=unchanged" {
+		t.Errorf("labels saved as they were: %q", loc)
+	}
 	resp, _ = coord.post(page+"/label", url.Values{"tlp": {"UNGU"}, "pap": {"RED"}})
 	wantStatus(t, resp, http.StatusBadRequest, "an unknown TLP")
 	if got, _ := incident.Get(ctx, s.db, principal(t, s.site, "jabar.coord"), inc.HumanID); got.TLP != "AMBER+STRICT" || got.PAP != "RED" {

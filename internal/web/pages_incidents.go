@@ -681,7 +681,7 @@ func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req,
 	}
 	if kind, told := pageNotices[ok]; told {
 		p.s.notifyIncident(r, rq.P, kind, v.HumanID, comment)
-	} else {
+	} else if ok != "unchanged" {
 		p.s.incidentLiveID(r.Context(), v.ID) // open pages only: the inbox is for what people must act on
 	}
 	http.Redirect(w, r, fmt.Sprintf("/insiden/%s?ok=%s", v.HumanID, ok), http.StatusSeeOther)
@@ -721,8 +721,18 @@ func (p *pages) incidentUpdate(w http.ResponseWriter, r *http.Request, rq *req) 
 		up.Assignee, v.AssigneeInput = &a, a
 		form, fields = &v.AssignForm, []string{"assignee"}
 	}
-	_, err = incident.Edit(r.Context(), p.s.DB, *rq.P, v.HumanID, up)
-	return p.incidentChanged(w, r, rq, &v, err, "updated", form, fields...)
+	after, err := incident.Edit(r.Context(), p.s.DB, *rq.P, v.HumanID, up)
+	return p.incidentChanged(w, r, rq, &v, err, editOutcome(v, after), form, fields...)
+}
+
+// editOutcome names what an edit from the page did: "updated", or
+// "unchanged" when the form held what the incident already had (no one is
+// told of that).
+func editOutcome(before incidentView, after incident.Incident) string {
+	if after.UpdatedAt.After(before.UpdatedAt) {
+		return "updated"
+	}
+	return "unchanged"
 }
 
 func (p *pages) incidentEscalate(w http.ResponseWriter, r *http.Request, rq *req) error {
