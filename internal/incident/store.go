@@ -474,26 +474,37 @@ type Filter struct {
 // textMatch is the search box: every word must appear, in any case, in
 // the incident's id, title or description, one of its observables (an
 // address, a domain, a hash...) or one of its comments. Words are matched as
-// substrings with LIKE, the pattern lowered by the database as it lowers
-// the text (SQLite folds ASCII only, PostgreSQL all of Unicode: either
-// way both sides alike); "!" escapes LIKE's wildcards, so no setting of
-// either database changes what a backslash means. The visibility test
-// comes first in List, so a search never looks inside what the reader may
-// not see. No words, no condition.
-func textMatch(text string) (string, []any, error) {
+// substrings with LIKE against the lowered text, the words lowered here as
+// the database lowers (SQLite folds ASCII letters only, PostgreSQL all of
+// Unicode), so both sides fold alike; "!" escapes LIKE's wildcards, so no
+// setting of either database changes what a backslash means. The
+// visibility test comes first in List, so a search never looks inside what
+// the reader may not see. No words, no condition.
+func textMatch(d store.Dialect, text string) (string, []any, error) {
 	words := strings.Fields(text)
 	if len(words) > 8 || utf8.RuneCountInString(text) > 200 {
 		return "", nil, problem.Field("q", "search for at most 8 words and 200 characters")
 	}
 	escape := strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`)
-	like := func(col string) string { return "LOWER(" + col + ") LIKE LOWER(CAST(? AS TEXT)) ESCAPE '!'" }
+	like := func(col string) string { return "LOWER(" + col + ") LIKE ? ESCAPE '!'" }
+	lower := strings.ToLower
+	if d == store.SQLite {
+		lower = func(s string) string {
+			return strings.Map(func(r rune) rune {
+				if 'A' <= r && r <= 'Z' {
+					return r + 'a' - 'A'
+				}
+				return r
+			}, s)
+		}
+	}
 	var conds []string
 	var args []any
 	for _, w := range words {
 		conds = append(conds, `(`+like("i.human_id")+` OR `+like("i.title")+` OR `+like("i.description")+`
 			OR EXISTS (SELECT 1 FROM incident_observables o WHERE o.incident_id = i.id AND `+like("o.value")+`)
 			OR EXISTS (SELECT 1 FROM incident_timeline c WHERE c.incident_id = i.id AND c.kind = 'comment' AND `+like("c.body")+`))`)
-		pat := "%" + escape.Replace(w) + "%"
+		pat := "%" + escape.Replace(lower(w)) + "%"
 		args = append(args, pat, pat, pat, pat, pat)
 	}
 	return strings.Join(conds, " AND "), args, nil
@@ -548,7 +559,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		where, args = append(where, "u.username = ?"), append(args, f.Assignee)
 	}
 	if f.Text != "" {
-		cond, cargs, err := textMatch(f.Text)
+		cond, cargs, err := textMatch(q.Dialect(), f.Text)
 		if err != nil {
 			return nil, err
 		}
