@@ -318,6 +318,35 @@ func runSuite(t *testing.T, open func(t *testing.T) *Bus) {
 		}
 	})
 
+	t.Run("SinceReplaysWhatAWatchMissed", func(t *testing.T) {
+		t.Parallel()
+		b := open(t)
+		ctx := t.Context()
+		if _, err := b.Publish(ctx, b.Subject(Changes, "incident", "1"), []byte("before")); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		mark := time.Now()
+		for i, s := range [][2]string{{"incident", "2"}, {"asset", "3"}, {"incident", "4"}} {
+			if _, err := b.Publish(ctx, b.Subject(Changes, s[0], s[1]), []byte(strconv.Itoa(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, complete, err := b.Since(ctx, b.Subject(Changes, "incident")+".>", mark, 100)
+		if err != nil || !complete || len(got) != 2 || string(got[0].Data) != "0" || string(got[1].Data) != "2" || got[0].Seq == 0 {
+			t.Fatalf("since the mark: %+v complete=%v err=%v", got, complete, err)
+		}
+		if got, complete, _ := b.Since(ctx, b.Subjects(Changes), mark, 2); len(got) != 2 || complete {
+			t.Fatalf("capped at 2: %d messages, complete=%v", len(got), complete)
+		}
+		if _, complete, _ := b.Since(ctx, b.Subjects(Changes), time.Now().Add(-48*time.Hour), 100); complete {
+			t.Fatal("a start beyond the retention said complete")
+		}
+		if got, _, err := b.Since(ctx, b.Subjects(Changes), time.Now().Add(time.Minute), 100); err != nil || len(got) != 0 {
+			t.Fatalf("since the future: %d %v", len(got), err)
+		}
+	})
+
 	t.Run("ReopenKeepsMessages", func(t *testing.T) {
 		t.Parallel()
 		b := open(t)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/garda-id/garda/internal/bus"
 )
@@ -49,3 +50,28 @@ func Watch(ctx context.Context, b *bus.Bus, kind string) (<-chan int64, func(), 
 	}()
 	return out, cancel, nil
 }
+
+// Since gives the ids of records of a kind changed at or after since,
+// each once, in the order of their first change then; complete is false
+// when some may be missing (beyond the bus's memory of changes, or too
+// many). A view that lost its stream for a while catches up with it.
+func Since(ctx context.Context, b *bus.Bus, kind string, since time.Time) (ids []int64, complete bool, err error) {
+	msgs, complete, err := b.Since(ctx, b.Subject(bus.Changes, kind)+".>", since, maxCatchUp)
+	if err != nil {
+		return nil, false, err
+	}
+	seen := map[int64]bool{}
+	for _, m := range msgs {
+		id, err := strconv.ParseInt(string(m.Data), 10, 64)
+		if err != nil || seen[id] {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	return ids, complete, nil
+}
+
+// maxCatchUp bounds what a returning view is sent; past it the view is told
+// to reload instead.
+const maxCatchUp = 2000

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,55 @@ func TestStreamsEndWhenStopping(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%s still open after the instance began to stop", path)
 		}
+	}
+}
+
+// TestStreamCatchUp: a browser coming back with Last-Event-ID is sent the
+// records changed since (under its own visibility), and "gap" when the bus
+// no longer remembers that far.
+func TestStreamCatchUp(t *testing.T) {
+	w, _ := newBusWorld(t, storetest.SQLite(t))
+	mark := time.Now().UnixMilli()
+	var inc struct {
+		ID      int64  `json:"id"`
+		HumanID string `json:"human_id"`
+	}
+	w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Deface saat sambungan putus","region":"32"}`, 201, &inc)
+
+	// open reads a stream sent Last-Event-ID until quiet, as "event|data" lines.
+	open := func(user string, last int64) []string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", w.srv.URL+"/api/v1/incidents/stream", nil)
+		req.Header.Set("Authorization", "Bearer "+w.tokens[user])
+		req.Header.Set("Last-Event-ID", strconv.FormatInt(last, 10))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("stream as %s: %v %v", user, err, res)
+		}
+		defer res.Body.Close()
+		var out []string
+		event := ""
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			line := sc.Text()
+			if e, ok := strings.CutPrefix(line, "event: "); ok {
+				event = e
+			} else if d, ok := strings.CutPrefix(line, "data: "); ok {
+				out = append(out, event+"|"+d)
+			}
+		}
+		return out
+	}
+	got := open("jabar.analyst", mark)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "incident|") || !strings.Contains(got[0], inc.HumanID) {
+		t.Fatalf("catch-up for West Java: %q", got)
+	}
+	if got := open("jateng.viewer", mark); len(got) != 0 {
+		t.Fatalf("catch-up for Central Java: %q", got)
+	}
+	if got := open("jabar.analyst", time.Now().Add(-48*time.Hour).UnixMilli()); len(got) == 0 || got[len(got)-1] != "gap|{}" {
+		t.Fatalf("catch-up from beyond the bus's memory: %q", got)
 	}
 }

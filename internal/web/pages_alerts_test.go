@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"log/slog"
@@ -700,8 +701,12 @@ func TestQueueStream(t *testing.T) {
 			defer res.Body.Close()
 			sc := bufio.NewScanner(res.Body)
 			for sc.Scan() {
-				if id, ok := strings.CutPrefix(sc.Text(), "id: "); ok {
-					ch <- id
+				if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+					var a struct {
+						ID int64 `json:"id"`
+					}
+					json.Unmarshal([]byte(d), &a)
+					ch <- strconv.FormatInt(a.ID, 10)
 				}
 			}
 		}()

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
@@ -15,6 +16,13 @@ import (
 // reader and returns its JSON, or false when the reader may not see it or
 // it does not pass the reader's filters: visibility is decided afresh for
 // every record and reader, never carried on the bus.
+//
+// Every event, and the stream's first line, carries as its id the moment
+// it was sent (Unix milliseconds). A browser that loses the stream sends
+// the last one back as Last-Event-ID when it reconnects, and is first sent
+// the records changed since (a few seconds' margin: a record sent twice
+// costs a row refresh), or an event "gap" when the bus no longer remembers
+// that far back.
 func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Principal, kind string, render func(id int64) ([]byte, bool)) error {
 	if s.Bus == nil {
 		return problem.New(problem.Unavailable, "live updates need the bus")
@@ -32,7 +40,24 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	fmt.Fprintf(w, ": garda %s stream\n\n", kind)
+	fmt.Fprintf(w, ": garda %s stream\nid: %d\n\n", kind, time.Now().UnixMilli())
+	send := func(id int64) {
+		if b, ok := render(id); ok {
+			fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", kind, time.Now().UnixMilli(), b)
+		}
+	}
+	if last, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil && last > 0 {
+		ids, complete, err := live.Since(ctx, s.Bus, kind, time.UnixMilli(last).Add(-catchUpMargin))
+		if err != nil {
+			s.Log.WarnContext(ctx, "stream catch-up failed", "kind", kind, "err", err)
+		}
+		for _, id := range ids {
+			send(id)
+		}
+		if !complete || err != nil {
+			fmt.Fprint(w, "event: gap\ndata: {}\n\n")
+		}
+	}
 	flusher.Flush()
 	heartbeat := time.NewTicker(15 * time.Second)
 	defer heartbeat.Stop()
@@ -48,18 +73,18 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			if _, err := s.authenticateAPI(w, r); err != nil {
 				return nil
 			}
-			fmt.Fprint(w, ": keep-alive\n\n")
+			fmt.Fprintf(w, ": keep-alive\nid: %d\n\n", time.Now().UnixMilli())
 			flusher.Flush()
 		case id, ok := <-changes:
 			if !ok {
 				return nil
 			}
-			b, ok := render(id)
-			if !ok {
-				continue
-			}
-			fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", kind, id, b)
+			send(id)
 			flusher.Flush()
 		}
 	}
 }
+
+// catchUpMargin is how far before a returning browser's last event the
+// catch-up starts: changes still on their way when it was sent.
+const catchUpMargin = 5 * time.Second

@@ -115,16 +115,14 @@
         .catch(function () {});
     }
 
-    // A stream that comes back after a break has missed what changed in
-    // between: say so, with a reload, rather than look complete.
+    // A stream that comes back after a break is first sent what changed
+    // in between (the browser sends its last event's id); when the server
+    // no longer knows all of it, it says "gap": offer a reload rather than
+    // look complete.
     var gap = document.querySelector("[data-live-gap]");
-    var opened = false;
     var es = new EventSource(table.getAttribute("data-live"));
-    es.addEventListener("open", function () {
-      show("on");
-      if (opened && gap) gap.hidden = false;
-      opened = true;
-    });
+    es.addEventListener("open", function () { show("on"); });
+    es.addEventListener("gap", function () { if (gap) gap.hidden = false; });
     es.addEventListener("error", function () {
       show(es.readyState === EventSource.CLOSED ? "off" : "retry");
     });
