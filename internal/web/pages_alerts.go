@@ -88,6 +88,7 @@ type alertQueueView struct {
 
 func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
 	ctx := r.Context()
+	read := time.Now().UnixMilli() // before the list: its stream catches up from here
 	q := r.URL.Query()
 	v := alertQueueView{Severity: q.Get("severity"), Scenario: q.Get("scenario"), SourceIP: strings.TrimSpace(q.Get("source_ip"))}
 	// A person's queue is their scope unless they chose otherwise: a
@@ -168,10 +169,8 @@ func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) erro
 			live.Set(k, val)
 		}
 	}
-	v.Live = "/api/v1/alerts/stream"
-	if len(live) > 0 {
-		v.Live += "?" + live.Encode()
-	}
+	live.Set("last_event_id", strconv.FormatInt(read, 10))
+	v.Live = "/api/v1/alerts/stream?" + live.Encode()
 	v.LiveStatuses = joinStatuses(statuses)
 	v.LivePrepend = before == 0
 	p.render(w, r, status, "alerts.html", page{req: rq, Title: rq.T("nav.surveillance"), Active: "nav.surveillance", Data: v})

@@ -185,7 +185,10 @@ func TestAlertQueue(t *testing.T) {
 	t.Run("live", func(t *testing.T) {
 		c := s.as("jabar.analyst")
 		_, page := c.get("/pemantauan?severity=medium")
-		wantIn(t, page, "live queue", `data-live="/api/v1/alerts/stream?region=32&amp;severity=medium"`, `data-statuses="new,acknowledged"`,
+		if !regexp.MustCompile(`data-live="/api/v1/alerts/stream\?last_event_id=\d+&amp;region=32&amp;severity=medium"`).MatchString(page) {
+			t.Error("the live queue does not follow its filtered stream from when it was read")
+		}
+		wantIn(t, page, "live queue", `data-statuses="new,acknowledged"`,
 			"data-live-prepend", "data-live-indicator", `data-label-on="Langsung"`, " hidden>")
 		resp, row := c.get(alertPath(sqli) + "/baris")
 		wantStatus(t, resp, 200, "row fragment")

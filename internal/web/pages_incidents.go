@@ -64,6 +64,7 @@ type incidentQueueView struct {
 	Views                      []savedview.View
 	Query                      string // the filters shown, to save as a view
 	LivePrepend                bool   // incidents new to the queue go on top (first page only)
+	Live                       string // the stream, from when the queue was read
 }
 
 // mayReport reports whether the role may open incidents (by report or by
@@ -71,6 +72,7 @@ type incidentQueueView struct {
 func mayReport(rq *req) bool { return rq.P.Can(policy.Report) || rq.P.Can(policy.Triage) }
 
 func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
+	read := time.Now().UnixMilli() // before the list: its stream catches up from here
 	q := r.URL.Query()
 	f, rawStatus, err := queueFilter(rq, q)
 	v := incidentQueueView{Severity: f.Severity, Category: f.Category, Text: f.Text, Region: f.Region, CanReport: mayReport(rq)}
@@ -122,6 +124,7 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	v.Incidents = list
 	v.Query = keep.Encode()
 	v.LivePrepend = before == 0
+	v.Live = "/api/v1/incidents/stream?last_event_id=" + strconv.FormatInt(read, 10)
 	if v.Views, err = savedview.List(r.Context(), p.s.DB, *rq.P, incidentViewsPage); err != nil {
 		return err
 	}

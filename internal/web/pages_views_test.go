@@ -22,7 +22,7 @@ func TestSavedViews(t *testing.T) {
 	resp, _ = c.post("/insiden/tampilan", url.Values{"name": {"Tinggi terbuka"}, "query": {"severity=high&status=open"}})
 	wantStatus(t, resp, 303, "save view")
 	_, body := c.get("/insiden")
-	if !strings.Contains(body, `data-live="/api/v1/incidents/stream" data-live-event="incident" data-row="/insiden/{id}/baris?"`) {
+	if !regexp.MustCompile(`data-live="/api/v1/incidents/stream\?last_event_id=\d+" data-live-event="incident" data-row="/insiden/\{id\}/baris\?"`).MatchString(body) {
 		t.Error("the queue does not follow the incident stream")
 	}
 	if !strings.Contains(body, `href="/insiden?severity=high&amp;status=open">Tinggi terbuka</a>`) {

@@ -46,7 +46,14 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", kind, time.Now().UnixMilli(), b)
 		}
 	}
-	if last, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil && last > 0 {
+	// A page opening its stream says when it read its records
+	// (?last_event_id=, as the header would), so what changed while it was
+	// being sent is not lost either.
+	lastID := r.Header.Get("Last-Event-ID")
+	if lastID == "" {
+		lastID = r.URL.Query().Get("last_event_id")
+	}
+	if last, err := strconv.ParseInt(lastID, 10, 64); err == nil && last > 0 {
 		ids, complete, err := live.Since(ctx, s.Bus, kind, time.UnixMilli(last).Add(-catchUpMargin))
 		if err != nil {
 			s.Log.WarnContext(ctx, "stream catch-up failed", "kind", kind, "err", err)
