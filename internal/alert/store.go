@@ -179,7 +179,7 @@ func fromFor(who auth.Principal) (string, []any) {
 	return ` FROM alerts a JOIN orgs o ON o.id = a.owner_org_id LEFT JOIN assets s ON s.id = a.asset_id AND ` + vis, args
 }
 
-func scan(row interface{ Scan(...any) error }) (Alert, error) {
+func scan(row store.Scanner) (Alert, error) {
 	var a Alert
 	var tlp, status, rules string
 	if err := row.Scan(&a.ID, &a.Scenario, &a.Title, &a.Severity, &a.Technique, &a.SourceIP, &a.UserName, &a.AssetID, &a.Asset,
@@ -287,16 +287,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}
-	defer rows.Close()
-	out := []Alert{}
-	for rows.Next() {
-		a, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, scan)
 }
 
 // SetStatus acknowledges, dismisses (with a reason) or marks an alert promoted.
@@ -398,14 +389,5 @@ func Brief(ctx context.Context, q store.Querier, ids []int64) ([]Alert, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read alerts: %w", err)
 	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
-		a, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, scan)
 }

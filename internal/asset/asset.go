@@ -271,7 +271,7 @@ func jsonList(v []string) string {
 
 const columns = `a.id, a.name, a.kind, a.description, a.urls, a.hostnames, o.slug, a.owner_org_id, a.region, a.criticality, a.phases, a.tlp, a.created_at, a.updated_at`
 
-func scan(row interface{ Scan(...any) error }) (Asset, error) {
+func scan(row store.Scanner) (Asset, error) {
 	var a Asset
 	var urls, hosts, phases, tlp string
 	if err := row.Scan(&a.ID, &a.Name, &a.Kind, &a.Description, &urls, &hosts, &a.Owner, &a.OwnerID, &a.Region, &a.Criticality, &phases, &tlp, &a.CreatedAt, &a.UpdatedAt); err != nil {
@@ -348,16 +348,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if err != nil {
 		return nil, fmt.Errorf("list assets: %w", err)
 	}
-	defer rows.Close()
-	out := []Asset{}
-	for rows.Next() {
-		a, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, scan)
 }
 
 // CountByProvince counts the assets the principal may read in each province

@@ -46,7 +46,7 @@ type User struct {
 
 const userColumns = `u.id, u.username, u.display_name, u.email, u.org_id, o.slug, u.role, u.scope, u.disabled_at, u.created_at`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row store.Scanner) (User, error) {
 	var u User
 	var disabled *time.Time
 	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.OrgID, &u.Org, &u.Role, &u.Scope, &disabled, &u.CreatedAt); err != nil {
@@ -157,16 +157,7 @@ func ListUsers(ctx context.Context, q store.Querier, scope string, afterUsername
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, scanUser)
 }
 
 // SetPassword replaces a password and ends the account's sessions.

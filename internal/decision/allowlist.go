@@ -38,7 +38,7 @@ type AllowEntry struct {
 
 const allowColumns = `id, value, reason, created_at, created_by, expires_at, removed_at, removed_by`
 
-func scanAllow(row interface{ Scan(...any) error }, now time.Time) (AllowEntry, error) {
+func scanAllow(row store.Scanner, now time.Time) (AllowEntry, error) {
 	var e AllowEntry
 	var removedBy *string
 	if err := row.Scan(&e.ID, &e.Value, &e.Reason, &e.CreatedAt, &e.CreatedBy, &e.ExpiresAt, &e.RemovedAt, &removedBy); err != nil {
@@ -59,16 +59,7 @@ func liveAllow(ctx context.Context, q store.Querier, now time.Time) ([]AllowEntr
 	if err != nil {
 		return nil, fmt.Errorf("read allow-list: %w", err)
 	}
-	defer rows.Close()
-	var out []AllowEntry
-	for rows.Next() {
-		e, err := scanAllow(rows, now)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, func(r store.Scanner) (AllowEntry, error) { return scanAllow(r, now) })
 }
 
 // allowedBy is the first entry in force that shares an address with t: a
@@ -136,16 +127,7 @@ func AllowList(ctx context.Context, q store.Querier, all bool) ([]AllowEntry, er
 	if err != nil {
 		return nil, fmt.Errorf("list allow-list: %w", err)
 	}
-	defer rows.Close()
-	out := []AllowEntry{}
-	for rows.Next() {
-		e, err := scanAllow(rows, now)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, func(r store.Scanner) (AllowEntry, error) { return scanAllow(r, now) })
 }
 
 // AddAllow adds an entry as a signed-in person.
@@ -227,17 +209,8 @@ func endOverlapping(ctx context.Context, tx *store.Tx, who audit.Actor, e AllowE
 	if err != nil {
 		return nil, fmt.Errorf("find decisions the allow-list overrides: %w", err)
 	}
-	var hit []Decision
-	for rows.Next() {
-		d, err := scan(rows, now)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		hit = append(hit, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	hit, err := store.Collect(rows, func(r store.Scanner) (Decision, error) { return scan(r, now) })
+	if err != nil {
 		return nil, err
 	}
 	why := fmt.Sprintf("allow-listed by entry %d (%s: %s)", e.ID, e.Value, e.Reason)

@@ -51,7 +51,7 @@ func newKey() string {
 
 const bouncerColumns = `id, name, created_at, created_by, last_pull_at, last_pull_ip, user_agent, revoked_at`
 
-func scanBouncer(row interface{ Scan(...any) error }) (Bouncer, error) {
+func scanBouncer(row store.Scanner) (Bouncer, error) {
 	var b Bouncer
 	err := row.Scan(&b.ID, &b.Name, &b.CreatedAt, &b.CreatedBy, &b.LastPullAt, &b.LastPullIP, &b.UserAgent, &b.RevokedAt)
 	return b, err
@@ -96,16 +96,7 @@ func ListBouncers(ctx context.Context, q store.Querier, all bool) ([]Bouncer, er
 	if err != nil {
 		return nil, fmt.Errorf("list bouncers: %w", err)
 	}
-	defer rows.Close()
-	out := []Bouncer{}
-	for rows.Next() {
-		b, err := scanBouncer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, scanBouncer)
 }
 
 // DeleteBouncer stops a bouncer's key working. The row stays (with its last

@@ -121,7 +121,7 @@ const columns = `d.id, d.value, d.type, d.origin, d.scenario, d.reason, d.durati
 	d.created_at, d.created_by, d.starts_at, d.until, d.decided_at, d.decided_by, d.ended_at, d.ended_by, d.end_reason,
 	d.alert_id, d.region, d.asset_id`
 
-func scan(row interface{ Scan(...any) error }, now time.Time) (Decision, error) {
+func scan(row store.Scanner, now time.Time) (Decision, error) {
 	var d Decision
 	var seconds int64
 	var decidedBy, endedBy, endReason *string
@@ -413,16 +413,7 @@ func list(ctx context.Context, q store.Querier, vis string, args []any, f Filter
 	if err != nil {
 		return nil, fmt.Errorf("list decisions: %w", err)
 	}
-	defer rows.Close()
-	out := []Decision{}
-	for rows.Next() {
-		d, err := scan(rows, now)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, func(r store.Scanner) (Decision, error) { return scan(r, now) })
 }
 
 // ParseFilter reads a list request's query: status, ip, value, type,

@@ -146,17 +146,8 @@ func MissedClocks(ctx context.Context, q store.Querier, now time.Time) ([]Missed
 	if err != nil {
 		return nil, fmt.Errorf("open incidents: %w", err)
 	}
-	var open []Incident
-	for rows.Next() {
-		i, err := scan(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		open = append(open, i)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	open, err := store.Collect(rows, scan)
+	if err != nil {
 		return nil, err
 	}
 	targets, err := LoadTargets(ctx, q)

@@ -218,7 +218,7 @@ func addCustody(ctx context.Context, tx *store.Tx, who auth.Principal, evidenceI
 const evidenceColumns = `e.id, e.incident_id, e.sha256, e.size, e.content_type, e.name, COALESCE(u.username, ''), e.uploaded_at
 	FROM incident_evidence e LEFT JOIN users u ON u.id = e.uploaded_by`
 
-func scanEvidence(row interface{ Scan(...any) error }) (Evidence, error) {
+func scanEvidence(row store.Scanner) (Evidence, error) {
 	var e Evidence
 	err := row.Scan(&e.ID, &e.IncidentID, &e.SHA256, &e.Size, &e.ContentType, &e.Name, &e.UploadedBy, &e.UploadedAt)
 	return e, err
@@ -234,16 +234,7 @@ func EvidenceList(ctx context.Context, q store.Querier, who auth.Principal, ref 
 	if err != nil {
 		return nil, fmt.Errorf("incident evidence: %w", err)
 	}
-	defer rows.Close()
-	out := []Evidence{}
-	for rows.Next() {
-		e, err := scanEvidence(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, scanEvidence)
 }
 
 // evidence finds one evidence file of a readable incident.

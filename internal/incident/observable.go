@@ -243,7 +243,7 @@ func AddObservable(ctx context.Context, db *store.DB, who auth.Principal, ref st
 const obsColumns = `b.id, b.incident_id, b.type, b.value, b.note, COALESCE(u.username, ''), b.created_at
 	FROM incident_observables b LEFT JOIN users u ON u.id = b.created_by`
 
-func scanObservable(row interface{ Scan(...any) error }) (Observable, error) {
+func scanObservable(row store.Scanner) (Observable, error) {
 	var o Observable
 	err := row.Scan(&o.ID, &o.IncidentID, &o.Type, &o.Value, &o.Note, &o.CreatedBy, &o.CreatedAt)
 	if o.Type == "hash" {
@@ -262,14 +262,5 @@ func Observables(ctx context.Context, q store.Querier, who auth.Principal, ref s
 	if err != nil {
 		return nil, fmt.Errorf("incident observables: %w", err)
 	}
-	defer rows.Close()
-	out := []Observable{}
-	for rows.Next() {
-		o, err := scanObservable(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, scanObservable)
 }

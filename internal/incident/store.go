@@ -360,7 +360,7 @@ const columns = `i.id, i.human_id, i.title, i.description, i.category, i.type, i
 
 const from = ` FROM incidents i JOIN orgs o ON o.id = i.owner_org_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN users c ON c.id = i.created_by`
 
-func scan(row interface{ Scan(...any) error }) (Incident, error) {
+func scan(row store.Scanner) (Incident, error) {
 	var i Incident
 	var tlp, status string
 	if err := row.Scan(&i.ID, &i.HumanID, &i.Title, &i.Description, &i.Category, &i.Type, &i.Severity, &tlp, &i.PAP, &i.Region, &i.Owner, &i.OwnerID,
@@ -581,16 +581,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
-	defer rows.Close()
-	out := []Incident{}
-	for rows.Next() {
-		i, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, scan)
 }
 
 // Update is a change to an incident (nil = unchanged).

@@ -132,7 +132,7 @@ const taskColumns = `t.id, t.incident_id, t.title, t.description, o.slug, t.owne
 const taskFrom = ` FROM incident_tasks t JOIN orgs o ON o.id = t.owner_org_id LEFT JOIN users a ON a.id = t.assignee_id
 	LEFT JOIN users d ON d.id = t.done_by LEFT JOIN users c ON c.id = t.created_by`
 
-func scanTask(row interface{ Scan(...any) error }, now time.Time) (Task, error) {
+func scanTask(row store.Scanner, now time.Time) (Task, error) {
 	var t Task
 	err := row.Scan(&t.ID, &t.IncidentID, &t.Title, &t.Description, &t.Owner, &t.OwnerID, &t.Assignee, &t.DueAt, &t.Status,
 		&t.DoneAt, &t.DoneBy, &t.CreatedBy, &t.CreatedAt, &t.UpdatedAt)
@@ -150,17 +150,8 @@ func Tasks(ctx context.Context, q store.Querier, who auth.Principal, ref string)
 	if err != nil {
 		return nil, fmt.Errorf("incident tasks: %w", err)
 	}
-	defer rows.Close()
 	now := store.Now()
-	out := []Task{}
-	for rows.Next() {
-		t, err := scanTask(rows, now)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, func(r store.Scanner) (Task, error) { return scanTask(r, now) })
 }
 
 func taskID(s string) (int64, error) {

@@ -120,6 +120,26 @@ type Querier interface {
 	Dialect() Dialect
 }
 
+// Scanner is a row to read into variables: a *Row, or the current row of
+// *sql.Rows. An alias, so the domains' scan functions, written against the
+// bare interface, fit Collect as they are.
+type Scanner = interface{ Scan(dest ...any) error }
+
+// Collect reads every row of a query with scan and closes rows. No rows is
+// an empty slice, not nil: lists answer [] in JSON.
+func Collect[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Row is one row's result; its Scan reports a missing row as ErrNotFound
 // and a unique violation (of INSERT ... RETURNING) as ErrConflict.
 type Row struct{ row *sql.Row }
