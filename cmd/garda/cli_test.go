@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -126,5 +128,25 @@ func TestCLIIncidents(t *testing.T) {
 	}
 	if _, _, code := garda(t, bin, "", "incident", "create", "--data-dir", dir, "--as", "op.bandung", "--title", "x", "--severity", "apocalyptic"); code == 0 {
 		t.Error("a bad severity was accepted")
+	}
+}
+
+// TestCLIDecisionRules: a rules file given to serve is read before the
+// platform opens; a malformed one stops it with the flag's name.
+func TestCLIDecisionRules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildGarda(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(bad, []byte("scenarios:\n  http-sqli:\n    mode: sometimes\n"), 0o600)
+	_, errOut, code := garda(t, bin, "", "serve", "--data-dir", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0", "--decision-rules", bad)
+	if code == 0 || !strings.Contains(errOut, "--decision-rules") || !strings.Contains(errOut, "sometimes") {
+		t.Fatalf("serve with a malformed rules file: exit %d: %s", code, errOut)
+	}
+	_, errOut, code = garda(t, bin, "", "serve", "--data-dir", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0", "--decision-rules", filepath.Join(dir, "missing.yaml"))
+	if code == 0 || !strings.Contains(errOut, "--decision-rules") {
+		t.Fatalf("serve with a missing rules file: exit %d: %s", code, errOut)
 	}
 }

@@ -117,6 +117,7 @@ func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().BoolVar(&cfg.Detect, "detect", envOr("GARDA_DETECT", "true") == "true", "run live detection on this instance (GARDA_DETECT)")
 	cmd.Flags().StringVar(&cfg.SMTP.Addr, "smtp-addr", envOr("GARDA_SMTP_ADDR", ""), "SMTP server (host:port) for notification email; empty turns email off (GARDA_SMTP_ADDR)")
 	cmd.Flags().StringVar(&cfg.SMTP.From, "smtp-from", envOr("GARDA_SMTP_FROM", "garda@localhost"), "sender address of notification email (GARDA_SMTP_FROM)")
+	cmd.Flags().StringVar(&cfg.DecisionRules, "decision-rules", envOr("GARDA_DECISION_RULES", ""), "YAML file over the built-in per-scenario decision rules, automatic or proposed bans (GARDA_DECISION_RULES)")
 	cmd.Flags().Int64Var(&cfg.EvidenceMaxMB, "evidence-max-mb", envInt("GARDA_EVIDENCE_MAX_MB", 50), "largest evidence file accepted, in MiB (GARDA_EVIDENCE_MAX_MB)")
 	cmd.Flags().StringVar(&cfg.SyslogAddr, "syslog-addr", envOr("GARDA_SYSLOG_ADDR", ""), "receive syslog (RFC 3164/5424) on this address, UDP and TCP (GARDA_SYSLOG_ADDR)")
 }

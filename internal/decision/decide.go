@@ -23,11 +23,12 @@ type Proposal struct {
 	Asset    int64  // the attacked asset; 0 for none
 }
 
-var builtinRules = sync.OnceValue(func() Rules { return DefaultRules() })
+// Builtin is the built-in per-scenario policy (rules.yaml), read once.
+var Builtin = sync.OnceValue(DefaultRules)
 
 // Decide applies the built-in rules to a proposal; see Rules.Decide.
 func Decide(ctx context.Context, db *store.DB, p Proposal) (Decision, error) {
-	return builtinRules().Decide(ctx, db, p)
+	return Builtin().Decide(ctx, db, p)
 }
 
 // Decide applies the scenario's rule to a proposal. The allow-list wins:

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -65,16 +64,6 @@ func (r Rules) For(scenario string) Rule {
 	return r.Default
 }
 
-// ScenarioIDs lists the scenarios the rules name, sorted.
-func (r Rules) ScenarioIDs() []string {
-	out := make([]string, 0, len(r.Scenarios))
-	for id := range r.Scenarios {
-		out = append(out, id)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // ruleFile is the YAML form; nil fields keep what the defaults say.
 type ruleFile struct {
 	Mode     *string `yaml:"mode"`
@@ -100,10 +89,10 @@ func DefaultRules() Rules {
 // changes only the fields given, and a scenario it adds starts from the
 // default rule. An empty path gives the defaults.
 func LoadRules(path string) (Rules, error) {
-	r := DefaultRules()
 	if path == "" {
-		return r, nil
+		return Builtin(), nil
 	}
+	r := DefaultRules()
 	body, err := os.ReadFile(path)
 	if err != nil {
 		return Rules{}, fmt.Errorf("read decision rules: %w", err)

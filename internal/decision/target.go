@@ -57,18 +57,6 @@ func ParseTarget(s string) (Target, error) {
 	return Target{prefix: netip.PrefixFrom(a, a.BitLen())}, nil
 }
 
-// TargetOf is the target of one address.
-func TargetOf(a netip.Addr) Target {
-	a = a.Unmap().WithZone("")
-	return Target{prefix: netip.PrefixFrom(a, a.BitLen())}
-}
-
-// IsZero reports whether t was never set.
-func (t Target) IsZero() bool { return !t.prefix.IsValid() }
-
-// Prefix is the target as a masked prefix.
-func (t Target) Prefix() netip.Prefix { return t.prefix }
-
 // Single reports whether the target is one address.
 func (t Target) Single() bool { return t.prefix.Bits() == t.prefix.Addr().BitLen() }
 

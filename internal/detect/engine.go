@@ -230,9 +230,6 @@ type Shard struct {
 // NewShard makes a shard.
 func (e *Engine) NewShard() *Shard { return &Shard{e: e, sc: scenario.New(e.scenarios)} }
 
-// Clients is how many clients the shard keeps state for.
-func (s *Shard) Clients() int { return s.sc.Clients() }
-
 // Observe feeds one inspected event and calls emit for each alert signal.
 func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
 	s.sigs = s.sc.Observe(ev, f.Classes, s.sigs[:0])

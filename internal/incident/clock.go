@@ -188,18 +188,6 @@ func clock(name string, from time.Time, d time.Duration, met *time.Time, now tim
 	return c
 }
 
-func (i Incident) hasParticipant(slug string) bool {
-	if i.Participants == nil {
-		return false
-	}
-	for _, o := range i.Participants.Orgs {
-		if o == slug {
-			return true
-		}
-	}
-	return false
-}
-
 // OpenByProvince counts the open incidents the principal may read per
 // province ("" for national ones), with their highest severity: the
 // national map's colour.

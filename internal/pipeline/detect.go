@@ -35,8 +35,9 @@ type Detector struct {
 	Engine  *detect.Engine
 	Log     *slog.Logger
 	Metrics *metrics.Registry
-	Holder  string // this instance's name in the lease table
-	Decide  bool   // turn new alerts into decisions by the scenario policy
+	Holder  string          // this instance's name in the lease table
+	Decide  bool            // turn new alerts into decisions by the scenario policy
+	Rules   *decision.Rules // that policy; nil: the built-in one
 
 	mu       sync.Mutex
 	running  map[int]func() // partition -> stop
@@ -191,7 +192,12 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 		if !d.Decide || a.SourceIP == "" {
 			continue
 		}
-		if _, err := decision.Decide(ctx, d.DB, decision.Proposal{IP: a.SourceIP, Scenario: a.Scenario, AlertID: a.ID, Region: a.Region, Asset: a.AssetID}); err != nil {
+		rules := d.Rules
+		if rules == nil {
+			b := decision.Builtin()
+			rules = &b
+		}
+		if _, err := rules.Decide(ctx, d.DB, decision.Proposal{IP: a.SourceIP, Scenario: a.Scenario, AlertID: a.ID, Region: a.Region, Asset: a.AssetID}); err != nil {
 			d.Log.Warn("decision for alert", "alert", a.ID, "err", err)
 		}
 	}

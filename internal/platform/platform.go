@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/notify"
@@ -44,6 +45,9 @@ type Config struct {
 	SMTP notify.SMTP
 	// EvidenceMaxMB bounds one evidence file, in MiB (0 = the default, 50).
 	EvidenceMaxMB int64
+	// DecisionRules is a YAML file over the built-in per-scenario decision
+	// rules ("" for the built-in ones).
+	DecisionRules string
 }
 
 // Platform is an open instance.
@@ -54,6 +58,7 @@ type Platform struct {
 	Log     *slog.Logger
 	Metrics *metrics.Registry
 	Notify  *notify.Notifier
+	Rules   decision.Rules // the per-scenario decision policy in force
 
 	// stopping closes when Serve begins to shut down: live streams end
 	// then, rather than hold the shutdown open for as long as a browser
@@ -94,6 +99,10 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, er
 
 // Open opens the store and the bus.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) {
+	rules, err := decision.LoadRules(cfg.DecisionRules)
+	if err != nil {
+		return nil, fmt.Errorf("--decision-rules: %w", err)
+	}
 	db, err := OpenStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -104,7 +113,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) 
 		return nil, fmt.Errorf("open bus: %w", err)
 	}
 	n := notify.New(db, log.With("component", "notify"), cfg.SMTP)
-	return &Platform{Config: cfg, DB: db, Bus: b, Log: log, Metrics: metrics.New(), Notify: n}, nil
+	return &Platform{Config: cfg, DB: db, Bus: b, Log: log, Metrics: metrics.New(), Notify: n, Rules: rules}, nil
 }
 
 // Close releases the bus and the store.
@@ -131,6 +140,7 @@ func (p *Platform) Handler() (http.Handler, error) {
 		DataDir:          p.Config.DataDir,
 		EvidenceMaxBytes: p.Config.EvidenceMaxMB << 20,
 		Stopping:         p.stopping,
+		Rules:            &p.Rules,
 	})
 	if err != nil {
 		return nil, err
@@ -170,7 +180,7 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		host, _ := os.Hostname()
 		d := &pipeline.Detector{DB: p.DB, Bus: p.Bus, Engine: eng, Log: p.Log.With("component", "detect"), Metrics: p.Metrics,
-			Holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), ln.Addr()), Decide: true}
+			Holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), ln.Addr()), Decide: true, Rules: &p.Rules}
 		dctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); d.Run(dctx) }()

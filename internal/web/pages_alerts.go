@@ -393,7 +393,7 @@ func (p *pages) loadAlert(r *http.Request, rq *req) (alertView, error) {
 		}
 		v.Blocking = decisionRows(rq, blocking)
 	}
-	rule := banRules().For(a.Scenario)
+	rule := p.s.rules().For(a.Scenario)
 	v.Ban = newBanForm(rq, string(rule.Type), durationValue(rule.Duration), nil)
 	v.Ban.Value = a.SourceIP
 	v.Ban.Reason = rq.T("alert.ban_reason", a.ID, v.Name)

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/garda-id/garda/internal/decision"
@@ -22,9 +21,14 @@ import (
 // Who may do what is decided in package decision; the pages only hide
 // the forms a person could not use.
 
-// banRules is the built-in per-scenario policy, read once: an alert's
+// rules is the per-scenario decision policy in force: an alert's
 // "block the source" form starts from its scenario's type and duration.
-var banRules = sync.OnceValue(decision.DefaultRules)
+func (s *Server) rules() decision.Rules {
+	if s.Rules != nil {
+		return *s.Rules
+	}
+	return decision.Builtin()
+}
 
 // mayReadAllow and mayManageAllow say whether to offer the allow-list
 // and its forms; package decision enforces the same rule.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/httpapi"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/notify"
@@ -50,6 +51,9 @@ type Deps struct {
 	// Stopping, when it closes, ends the live streams (the instance is
 	// shutting down); nil: they end with their requests.
 	Stopping <-chan struct{}
+	// Rules is the per-scenario decision policy the alert page tells of
+	// (nil: the built-in one).
+	Rules *decision.Rules
 	// Notify sends incident notifications; nil = inbox and webhooks with email off.
 	Notify *notify.Notifier
 }

@@ -21,15 +21,6 @@ const (
 	numClasses
 )
 
-// AllClasses lists every class in report order.
-func AllClasses() []Class {
-	out := make([]Class, numClasses)
-	for i := range out {
-		out[i] = Class(i)
-	}
-	return out
-}
-
 var classNames = [numClasses]string{
 	SQLi: "sqli", XSS: "xss", RCE: "rce", LFI: "lfi", RFI: "rfi", PHP: "php", Java: "java",
 	SessionFixation: "session-fixation", Protocol: "protocol", Scanner: "scanner", Generic: "generic",
