@@ -102,7 +102,10 @@ func TestRecordAndRead(t *testing.T) {
 			if may != (err == nil) {
 				t.Errorf("%s reading the alert: %v", user, err)
 			}
-			list, _ := alert.List(ctx, db, w.who[user], alert.Filter{})
+			list, err := alert.List(ctx, db, w.who[user], alert.Filter{})
+			if err != nil {
+				t.Fatalf("%s listing: %v", user, err)
+			}
 			if may != (len(list) == 1) {
 				t.Errorf("%s listing: %d alerts", user, len(list))
 			}

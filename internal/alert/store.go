@@ -99,8 +99,11 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 				}
 			} else if prov := region.Province(a.Region); prov != "" {
 				var room int64
-				if err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, "diskominfo-"+prov).Scan(&room); err == nil {
+				err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, "diskominfo-"+prov).Scan(&room)
+				if err == nil {
 					orgs = append(orgs, room)
+				} else if !errors.Is(err, store.ErrNotFound) { // a province without a room is fine; a failing store is not
+					return err
 				}
 			}
 			if err := participant.Add(ctx, tx, RecordKind, id, participant.Set{Orgs: orgs}); err != nil {

@@ -97,7 +97,6 @@ func (l *Listener) Serve(parent context.Context, handle func(*event.Event) error
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	var wg sync.WaitGroup
-	fail := func(err error) { cancel(err) }
 
 	deliver := func(ev *event.Event, msg []byte, from net.Addr) {
 		if err := l.cfg.Parser.Parse(msg, ev); err != nil {
@@ -117,7 +116,7 @@ func (l *Listener) Serve(parent context.Context, handle func(*event.Event) error
 			return
 		}
 		if err := handle(ev); err != nil {
-			fail(err)
+			cancel(err)
 		}
 	}
 
@@ -134,7 +133,7 @@ func (l *Listener) Serve(parent context.Context, handle func(*event.Event) error
 			if err != nil {
 				if ctx.Err() == nil {
 					l.cfg.Logger.Warn("syslog udp read", "err", err)
-					fail(fmt.Errorf("syslog udp: %w", err))
+					cancel(fmt.Errorf("syslog udp: %w", err))
 				}
 				return
 			}
@@ -142,7 +141,7 @@ func (l *Listener) Serve(parent context.Context, handle func(*event.Event) error
 				l.cfg.Parser.Counters.Reject(TooLong)
 				continue
 			}
-			msg := syslogTrim(buf[:n])
+			msg := syslog.Trim(buf[:n])
 			if len(msg) == 0 {
 				continue
 			}
@@ -171,7 +170,7 @@ func (l *Listener) Serve(parent context.Context, handle func(*event.Event) error
 			c, err := l.tcp.Accept()
 			if err != nil {
 				if ctx.Err() == nil {
-					fail(fmt.Errorf("syslog tcp: %w", err))
+					cancel(fmt.Errorf("syslog tcp: %w", err))
 				}
 				return
 			}
@@ -224,15 +223,6 @@ func (l *Listener) serveConn(ctx context.Context, c net.Conn, deliver func(*even
 			deliver(&ev, msg, from)
 		}
 	}
-}
-
-// syslogTrim cuts the line endings and NULs some senders put after a
-// datagram's message.
-func syslogTrim(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == 0) {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // Close releases the sockets of a listener that will not Serve.

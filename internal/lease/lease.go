@@ -7,6 +7,7 @@ package lease
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -41,8 +42,10 @@ func Holder(ctx context.Context, db *store.DB, name string) (string, error) {
 	var holder string
 	var until time.Time
 	err := db.QueryRow(ctx, `SELECT holder, expires_at FROM leases WHERE name = ?`, name).Scan(&holder, &until)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
+	} else if err != nil {
+		return "", err
 	}
 	if until.Before(store.Now()) {
 		return "", nil

@@ -24,8 +24,8 @@ func TestLease(t *testing.T) {
 		must("detect-0", "b", time.Minute, false) // held by a live holder
 		must("detect-0", "a", time.Minute, true)  // renewal
 		must("detect-1", "b", time.Minute, true)
-		if h, _ := lease.Holder(ctx, db, "detect-0"); h != "a" {
-			t.Fatalf("holder %q", h)
+		if h, err := lease.Holder(ctx, db, "detect-0"); err != nil || h != "a" {
+			t.Fatalf("holder %q %v", h, err)
 		}
 		must("detect-2", "a", time.Millisecond, true)
 		time.Sleep(5 * time.Millisecond)

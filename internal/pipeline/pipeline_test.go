@@ -108,8 +108,11 @@ func TestPublishDetectDecide(t *testing.T) {
 	if a.Count != 9 || a.Region != "32" || a.Owner != "kpu-32" || len(a.Evidence) != 0 {
 		t.Errorf("alert %+v", a)
 	}
-	full, _ := alert.Get(context.Background(), w.db, w.analyst, a.ID)
-	// The firing (at the 8th failure) brings the four before it as evidence.
+	full, err := alert.Get(context.Background(), w.db, w.analyst, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The firing (at the 8th failure) brings the events kept before it as evidence.
 	if len(full.Evidence) != 6 || full.Evidence[0].Line != 4 || full.Evidence[5].Line != 9 {
 		t.Errorf("evidence: %d events, first line %d", len(full.Evidence), full.Evidence[0].Line)
 	}

@@ -102,7 +102,7 @@ func (s *Splitter) counted(n int) ([]byte, error) {
 		}
 		return nil, err
 	}
-	return trim(s.buf), nil
+	return Trim(s.buf), nil
 }
 
 func (s *Splitter) line() ([]byte, error) {
@@ -115,7 +115,7 @@ func (s *Splitter) line() ([]byte, error) {
 			case len(s.buf)+len(frag) > s.max+2: // room for CR LF
 				tooLong, s.buf = true, s.buf[:0]
 			case err == nil && len(s.buf) == 0:
-				return s.checked(trim(frag)) // the common case: no copy
+				return s.checked(Trim(frag)) // the common case: no copy
 			default:
 				s.buf = append(s.buf, frag...)
 			}
@@ -126,7 +126,7 @@ func (s *Splitter) line() ([]byte, error) {
 		case tooLong && (err == nil || err == io.EOF):
 			return nil, ErrTooLong
 		case err == nil || err == io.EOF && len(s.buf) > 0:
-			return s.checked(trim(s.buf))
+			return s.checked(Trim(s.buf))
 		default:
 			return nil, err
 		}
@@ -140,7 +140,8 @@ func (s *Splitter) checked(m []byte) ([]byte, error) {
 	return m, nil
 }
 
-func trim(b []byte) []byte {
+// Trim cuts the line endings and NULs some senders put after a message.
+func Trim(b []byte) []byte {
 	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == 0) {
 		b = b[:len(b)-1]
 	}
