@@ -11,6 +11,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -99,7 +100,7 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 				}
 			} else if prov := region.Province(a.Region); prov != "" {
 				var room int64
-				err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, "diskominfo-"+prov).Scan(&room)
+				err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, org.DiskominfoSlug(prov)).Scan(&room)
 				if err == nil {
 					orgs = append(orgs, room)
 				} else if !errors.Is(err, store.ErrNotFound) { // a province without a room is fine; a failing store is not

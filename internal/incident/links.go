@@ -183,7 +183,7 @@ func Deescalate(ctx context.Context, db *store.DB, who auth.Principal, tree *org
 			}
 		case EscalatedProvince:
 			p := region.Province(inc.Region)
-			slugs = []string{"kpu-" + p, "diskominfo-" + p}
+			slugs = org.ProvinceDesks(p)
 		default:
 			return problem.New(problem.Conflict, "incident %s is not escalated", inc.HumanID)
 		}

@@ -846,7 +846,7 @@ func Escalate(ctx context.Context, db *store.DB, who auth.Principal, tree *org.T
 			slugs, to = []string{NationalDesk}, EscalatedNational
 		default: // a regency (or below): its province's operation room
 			p := region.Province(level)
-			slugs, to = []string{"kpu-" + p, "diskominfo-" + p}, EscalatedProvince
+			slugs, to = org.ProvinceDesks(p), EscalatedProvince
 		}
 		var set participant.Set
 		for _, s := range slugs {

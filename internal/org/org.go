@@ -196,6 +196,20 @@ func Create(ctx context.Context, db *store.DB, who audit.Actor, within string, n
 	return o, err
 }
 
+// KPUSlug names the KPU of a region (province or regency): "kpu-32",
+// "kpu-32.04". The standard organisations are made with these names, and
+// the rest of the platform finds them by them.
+func KPUSlug(region string) string { return "kpu-" + region }
+
+// DiskominfoSlug names a province's Diskominfo, its operation room.
+func DiskominfoSlug(province string) string { return "diskominfo-" + province }
+
+// ProvinceDesks are the organisations an escalation to a province brings
+// in: its KPU and its operation room.
+func ProvinceDesks(province string) []string {
+	return []string{KPUSlug(province), DiskominfoSlug(province)}
+}
+
 // Standard lists the task force's organisations, parents before children:
 // the national bodies, a KPU and a Diskominfo for every province, and a KPU
 // for every regency and city.
@@ -212,13 +226,13 @@ func Standard() []New {
 	}
 	for _, p := range region.Provinces() {
 		out = append(out,
-			New{Slug: "kpu-" + p.Code, Name: "KPU Provinsi " + p.Name, Kind: KindKPU, Parent: "kpu", Region: p.Code},
-			New{Slug: "diskominfo-" + p.Code, Name: "Diskominfo Provinsi " + p.Name, Kind: KindDiskominfo, Region: p.Code},
+			New{Slug: KPUSlug(p.Code), Name: "KPU Provinsi " + p.Name, Kind: KindKPU, Parent: "kpu", Region: p.Code},
+			New{Slug: DiskominfoSlug(p.Code), Name: "Diskominfo Provinsi " + p.Name, Kind: KindDiskominfo, Region: p.Code},
 		)
 	}
 	for _, p := range region.Provinces() {
 		for _, r := range region.Regencies(p.Code) {
-			out = append(out, New{Slug: "kpu-" + r.Code, Name: "KPU " + r.Name, Kind: KindKPU, Parent: "kpu-" + p.Code, Region: r.Code})
+			out = append(out, New{Slug: KPUSlug(r.Code), Name: "KPU " + r.Name, Kind: KindKPU, Parent: KPUSlug(p.Code), Region: r.Code})
 		}
 	}
 	return out

@@ -129,9 +129,9 @@ func (p *pages) renderOrgs(w http.ResponseWriter, r *http.Request, rq *req, stat
 		}
 		v.Total++
 		switch {
-		case o.Slug == "kpu-"+row.Region.Code:
+		case o.Slug == org.KPUSlug(row.Region.Code):
 			row.KPU = &o
-		case o.Slug == "diskominfo-"+row.Region.Code:
+		case o.Slug == org.DiskominfoSlug(row.Region.Code):
 			row.Diskominfo = &o
 		case o.Kind == org.KindKPU && region.LevelOf(o.Region) == region.LevelRegency:
 			row.Regencies = append(row.Regencies, o)

@@ -375,11 +375,8 @@ func (p *pages) loadAlert(r *http.Request, rq *req) (alertView, error) {
 	if err != nil {
 		return alertView{}, err
 	}
-	v := alertView{Alert: a, Name: rq.ScenarioTitle(a.Scenario, a.Title), OwnerName: a.Owner, RegionName: rq.ScopeName(a.Region),
+	v := alertView{Alert: a, Name: rq.ScenarioTitle(a.Scenario, a.Title), OwnerName: orgName(tree, a.Owner), RegionName: rq.ScopeName(a.Region),
 		Province: region.Province(a.Region), TechniqueURL: attackURL(a.Technique), CanTriage: rq.P.Can(policy.Triage)}
-	if o, ok := tree.BySlug(a.Owner); ok {
-		v.OwnerName = o.Name
-	}
 	v.Evidence, v.EvidenceHTTP, v.EvidenceOther = evidenceRows(a)
 	linked, err := decision.List(ctx, p.s.DB, *rq.P, decision.Filter{AlertID: a.ID, Limit: 20})
 	if err != nil {

@@ -175,11 +175,7 @@ type assetRow struct {
 func assetRows(tree *org.Tree, list []asset.Asset) []assetRow {
 	out := make([]assetRow, 0, len(list))
 	for _, a := range list {
-		row := assetRow{Asset: a, OwnerName: a.Owner}
-		if o, ok := tree.BySlug(a.Owner); ok {
-			row.OwnerName = o.Name
-		}
-		out = append(out, row)
+		out = append(out, assetRow{Asset: a, OwnerName: orgName(tree, a.Owner)})
 	}
 	return out
 }
@@ -243,10 +239,10 @@ func (p *pages) provincePage(w http.ResponseWriter, r *http.Request, rq *req) er
 
 // provinceOrgs finds a province's standard organisations.
 func provinceOrgs(tree *org.Tree, code string) (kpu, diskominfo *org.Org, kpuKab int) {
-	if o, ok := tree.BySlug("kpu-" + code); ok {
+	if o, ok := tree.BySlug(org.KPUSlug(code)); ok {
 		kpu = &o
 	}
-	if o, ok := tree.BySlug("diskominfo-" + code); ok {
+	if o, ok := tree.BySlug(org.DiskominfoSlug(code)); ok {
 		diskominfo = &o
 	}
 	for _, o := range tree.All() {
