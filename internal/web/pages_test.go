@@ -468,6 +468,9 @@ func TestAssetsThroughForms(t *testing.T) {
 		if !strings.Contains(html, `value="counting" checked`) {
 			t.Error("the chosen phases were not kept")
 		}
+		if !strings.Contains(html, `<p class="alert alert-error" role="alert">Periksa isian yang ditandai.</p>`) {
+			t.Error("the refused form has no banner above it")
+		}
 	})
 
 	var id string
