@@ -83,7 +83,7 @@ func ClocksOf(ctx context.Context, q store.Querier, who auth.Principal, ref stri
 	if err != nil {
 		return nil, err
 	}
-	return clocksOf(ctx, q, i, targets, now)
+	return ClocksFor(ctx, q, i, targets, now)
 }
 
 // ClocksFor computes the clocks of an incident the caller has already read

@@ -135,6 +135,11 @@ func Links(ctx context.Context, q store.Querier, who auth.Principal, ref string)
 	if err != nil {
 		return nil, err
 	}
+	return LinksFor(ctx, q, who, inc)
+}
+
+// LinksFor is Links for an incident who has already read.
+func LinksFor(ctx context.Context, q store.Querier, who auth.Principal, inc Incident) ([]Link, error) {
 	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
 	rows, err := q.Query(ctx, `SELECT l.relation, i.human_id, i.title, i.status, l.created_at, l.created_by
 		FROM incident_links l JOIN incidents i ON i.id = l.other_id WHERE l.incident_id = ? AND `+vis+` ORDER BY l.created_at`,

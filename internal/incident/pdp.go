@@ -136,6 +136,12 @@ func BreachOf(ctx context.Context, q store.Querier, who auth.Principal, ref stri
 	if err != nil {
 		return nil, err
 	}
+	return BreachFor(ctx, q, inc)
+}
+
+// BreachFor is BreachOf for an incident the caller has already read under
+// its reader's visibility (the incident page reads it once for all parts).
+func BreachFor(ctx context.Context, q store.Querier, inc Incident) (*PDP, error) {
 	p, err := loadPDP(ctx, q, inc.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil

@@ -51,10 +51,10 @@ func (p *pages) loadCase(r *http.Request, rq *req, v *incidentView) error {
 	ctx := r.Context()
 	P := rq.P
 	var err error
-	if v.Breach, err = incident.BreachOf(ctx, p.s.DB, *P, v.HumanID); err != nil {
+	if v.Breach, err = incident.BreachFor(ctx, p.s.DB, v.Incident); err != nil {
 		return err
 	}
-	if v.Links, err = incident.Links(ctx, p.s.DB, *P, v.HumanID); err != nil {
+	if v.Links, err = incident.LinksFor(ctx, p.s.DB, *P, v.Incident); err != nil {
 		return err
 	}
 	v.CanBreach = P.Can(policy.Triage) || P.Can(policy.Investigate)

@@ -492,7 +492,11 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 	for _, e := range entries {
 		v.Timeline = append(v.Timeline, timelineRow{Entry: e, OrgName: orgName(tree, e.ActorOrg), Lines: entryLines(rq, tree, e)})
 	}
-	if v.Clocks, err = incident.ClocksOf(ctx, p.s.DB, *P, ref, store.Now()); err != nil {
+	targets, err := incident.LoadTargets(ctx, p.s.DB)
+	if err != nil {
+		return incidentView{}, err
+	}
+	if v.Clocks, err = incident.ClocksFor(ctx, p.s.DB, inc, targets, store.Now()); err != nil {
 		return incidentView{}, err
 	}
 	tasks, err := incident.Tasks(ctx, p.s.DB, *P, ref)
