@@ -7,6 +7,7 @@
 package alert
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -178,7 +179,7 @@ func merge(a *Alert, s Signal, maxEvidence int) {
 		a.FirstSeen = s.Time
 	}
 	for _, id := range s.RuleIDs {
-		if !contains(a.RuleIDs, id) && len(a.RuleIDs) < 50 {
+		if !slices.Contains(a.RuleIDs, id) && len(a.RuleIDs) < 50 {
 			a.RuleIDs = append(a.RuleIDs, id)
 		}
 	}
@@ -193,15 +194,6 @@ func merge(a *Alert, s Signal, maxEvidence int) {
 			a.Evidence = append(a.Evidence, Evidence{Seq: len(a.Evidence) + 1, At: s.Time, Line: s.Line, Fields: f})
 		}
 	}
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // Severities, lowest first.

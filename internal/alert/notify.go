@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/live"
@@ -14,15 +15,10 @@ func Notify(ctx context.Context, b *bus.Bus, log *slog.Logger, ids ...int64) {
 	live.Notify(ctx, b, log, RecordKind, ids...)
 }
 
-// Watch delivers the ids of alerts raised or changed from now on.
-func Watch(ctx context.Context, b *bus.Bus) (<-chan int64, func(), error) {
-	return live.Watch(ctx, b, RecordKind)
-}
-
 // Matches reports whether an alert passes a filter's field conditions (the
 // visibility rule is applied separately, by Get or List).
 func (f Filter) Matches(a Alert) bool {
-	if len(f.Status) > 0 && !containsStatus(f.Status, a.Status) {
+	if len(f.Status) > 0 && !slices.Contains(f.Status, a.Status) {
 		return false
 	}
 	if f.Scenario != "" && a.Scenario != f.Scenario {
@@ -41,13 +37,4 @@ func (f Filter) Matches(a Alert) bool {
 		return false
 	}
 	return true
-}
-
-func containsStatus(xs []Status, x Status) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -142,7 +143,7 @@ func joinAlert(ctx context.Context, tx *store.Tx, id int64, a *Alert) error {
 	var rules []string
 	json.Unmarshal([]byte(rulesText), &rules)
 	for _, r := range a.RuleIDs {
-		if !contains(rules, r) && len(rules) < 50 {
+		if !slices.Contains(rules, r) && len(rules) < 50 {
 			rules = append(rules, r)
 		}
 	}
