@@ -109,11 +109,30 @@ func TestCLIIncidents(t *testing.T) {
 	must("", "migrate", "--data-dir", dir)
 	must("a long password 1\n", "user", "create", "--data-dir", dir, "--username", "op.bandung", "--org", "kpu-32.04", "--role", "operator", "--scope", "32.04", "--password-stdin")
 	must("a long password 2\n", "user", "create", "--data-dir", dir, "--username", "op.jateng", "--org", "kpu-33", "--role", "operator", "--scope", "33", "--password-stdin")
+	must("a long password 3\n", "user", "create", "--data-dir", dir, "--username", "coord.bandung", "--org", "kpu-32.04", "--role", "coordinator", "--scope", "32.04", "--password-stdin")
 	out := must("", "incident", "create", "--data-dir", dir, "--as", "op.bandung", "--title", "Defacement situs KPU Bandung", "--severity", "high", "--category", "intrusions")
 	if !strings.Contains(out, "INC-") {
 		t.Fatalf("create: %s", out)
 	}
 	id := strings.Fields(out)[0]
+	// Reported from the command line, told as from the web: the regency's
+	// coordinator has it in the inbox, the other province does not.
+	inbox := func(user string) int {
+		t.Helper()
+		db, err := store.Open(context.Background(), "", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = ?`, user).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if a, b := inbox("coord.bandung"), inbox("op.jateng"); a != 1 || b != 0 {
+		t.Errorf("inbox after a command-line report: coordinator %d (want 1), other province %d (want 0)", a, b)
+	}
 	if out := must("", "incident", "list", "--data-dir", dir, "--as", "op.bandung"); !strings.Contains(out, id) {
 		t.Errorf("the reporter's list lacks %s:\n%s", id, out)
 	}

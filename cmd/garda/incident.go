@@ -11,6 +11,7 @@ import (
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/store"
@@ -167,6 +168,12 @@ func incidentCreateCmd() *cobra.Command {
 			inc, err := incident.Create(cmd.Context(), db, p, tree, in)
 			if err != nil {
 				return err
+			}
+			// Told as from the web: the inbox now, webhooks when a running
+			// instance sends the deliveries queued here (no email: this
+			// command has no SMTP settings).
+			if err := notify.New(db, nil, notify.SMTP{}).Incident(cmd.Context(), p, notify.IncidentCreated, inc.HumanID, ""); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "garda: %s created, but not everyone was told: %v\n", inc.HumanID, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s created (id %d): %s, %s, region %s\n", inc.HumanID, inc.ID, inc.Severity, inc.TLP, scopeName(inc.Region))
 			return nil
