@@ -158,6 +158,12 @@ func TestSyslog(t *testing.T) {
 	if strconv.FormatInt(a.AssetID, 10) != strconv.FormatInt(w.site.ID, 10) {
 		t.Errorf("alert on asset %d, want %d", a.AssetID, w.site.ID)
 	}
+	// The message of a host that is no asset's is dropped, and counted.
+	for deadline := time.Now().Add(5 * time.Second); sl.Unknown() != 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages from unknown hosts counted, want 1", sl.Unknown())
+		}
+	}
 }
 
 func numbered(raw [][]byte) []pipeline.Line {

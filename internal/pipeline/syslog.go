@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -24,7 +26,10 @@ type Syslog struct {
 	Bus      *bus.Bus
 	Log      *slog.Logger
 	Counters ingest.Counters
-	Unknown  int64 // messages from hosts that are no asset
+	Metrics  *metrics.Registry // optional: garda_syslog_unknown_host_total
+
+	unknown     atomic.Int64 // messages from hosts that are no asset
+	unknownSeen *metrics.Counter
 
 	mu      sync.Mutex
 	flushMu sync.Mutex // one flush at a time: a client's lines stay in order
@@ -34,8 +39,14 @@ type Syslog struct {
 	srcs    map[int64]Source
 }
 
+// Unknown counts the messages dropped because their host is no asset's.
+func (s *Syslog) Unknown() int64 { return s.unknown.Load() }
+
 // Serve listens on addr (UDP and TCP) until ctx ends.
 func (s *Syslog) Serve(ctx context.Context, addr string) error {
+	if s.Metrics != nil {
+		s.unknownSeen = s.Metrics.Counter("garda_syslog_unknown_host_total", "Syslog messages dropped: their host is no asset's host name.")
+	}
 	f, _ := format.Lookup("auth")
 	l, err := ingest.Listen(ctx, addr, ingest.ListenConfig{Parser: &ingest.Parser{Format: f, Counters: &s.Counters}, Logger: s.Log})
 	if err != nil {
@@ -71,9 +82,14 @@ func (s *Syslog) Serve(ctx context.Context, addr string) error {
 func (s *Syslog) take(ctx context.Context, ev *event.Event) error {
 	src, ok := s.sourceOf(ctx, ev.Get(event.HostName))
 	if !ok {
-		s.mu.Lock()
-		s.Unknown++
-		s.mu.Unlock()
+		// Counted, and said now and then: a sender nobody registered as an
+		// asset is a set-up mistake someone should see.
+		if n := s.unknown.Add(1); n == 1 || n%1000 == 0 {
+			s.Log.WarnContext(ctx, "syslog from a host that is no asset's: dropped", "host", ev.Get(event.HostName), "dropped_so_far", n)
+		}
+		if s.unknownSeen != nil {
+			s.unknownSeen.Inc()
+		}
 		return nil
 	}
 	fields := ev.Map()

@@ -193,7 +193,7 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { defer close(notifyDone); p.Notify.Start(nctx) }()
 	defer func() { stopNotify(); <-notifyDone }()
 	if p.Config.SyslogAddr != "" {
-		sl := &pipeline.Syslog{DB: p.DB, Bus: p.Bus, Log: p.Log.With("component", "syslog")}
+		sl := &pipeline.Syslog{DB: p.DB, Bus: p.Bus, Log: p.Log.With("component", "syslog"), Metrics: p.Metrics}
 		sctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
