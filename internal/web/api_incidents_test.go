@@ -320,3 +320,48 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// TestMapByIncidents: the national map colours a province by its open
+// incidents' highest severity, counting only what the reader may see, and
+// lets go once they are resolved.
+func TestMapByIncidents(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newAPIWorld(t, db)
+		province := func(user, code string) (open int, highest, level string) {
+			t.Helper()
+			var o struct {
+				Provinces []struct {
+					Code    string `json:"code"`
+					Open    int    `json:"open_items"`
+					Highest string `json:"highest_severity"`
+					Level   string `json:"level"`
+				} `json:"provinces"`
+			}
+			w.call(user, "GET", "/api/v1/overview", "", 200, &o)
+			for _, p := range o.Provinces {
+				if p.Code == code {
+					return p.Open, p.Highest, p.Level
+				}
+			}
+			t.Fatalf("no province %s", code)
+			return
+		}
+		if n, _, level := province("kpu.analyst", "33"); n != 0 || level != "none" {
+			t.Fatalf("before: %d open, level %s", n, level)
+		}
+		var low, crit incident.Incident
+		w.call("kpu.analyst", "POST", "/api/v1/incidents", `{"title":"Spam ke operator","severity":"low","region":"33"}`, 201, &low)
+		w.call("kpu.analyst", "POST", "/api/v1/incidents", `{"title":"Deface situs KPU Jateng","severity":"critical","region":"33.74"}`, 201, &crit)
+		if n, highest, level := province("kpu.analyst", "33"); n != 2 || highest != "critical" || level != "high" {
+			t.Fatalf("two open incidents: %d open, highest %s, level %s", n, highest, level)
+		}
+		// West Java's analyst sees nothing of Central Java (scope).
+		if n, _, level := province("jabar.analyst", "33"); n != 0 || level != "none" {
+			t.Fatalf("another province's reader: %d open, level %s", n, level)
+		}
+		w.call("kpu.analyst", "PATCH", "/api/v1/incidents/"+crit.HumanID, `{"status":"resolved","resolution":"true_positive"}`, 200, nil)
+		if n, highest, level := province("kpu.analyst", "33"); n != 1 || highest != "low" || level != "low" {
+			t.Fatalf("after resolving the critical one: %d open, highest %s, level %s", n, highest, level)
+		}
+	})
+}
