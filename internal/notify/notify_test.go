@@ -1,9 +1,12 @@
 package notify
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -371,4 +374,75 @@ func TestEmail(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	})
+}
+
+// TestEmailOverSMTP sends through net/smtp to a server speaking the
+// protocol on a local port (a minimal one, in this test): the message
+// arrives with its envelope, subject and the incident's reference.
+func TestEmailOverSMTP(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan string, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveSMTP(c, got)
+		}
+	}()
+	db := storetest.SQLite(t)
+	w := newWorld(t, db)
+	w.n.SMTP = SMTP{Addr: ln.Addr().String(), From: "garda@example.org"}
+	red := w.create("alice", "RED", []string{"kpu-32"}, []string{"dave"})
+	select {
+	case m := <-got:
+		for _, want := range []string{"MAIL FROM:<garda@example.org>", "RCPT TO:<dave@example.org>", "Subject: ", red.HumanID} {
+			if !strings.Contains(m, want) {
+				t.Errorf("the session lacks %q:\n%s", want, m)
+			}
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no mail reached the SMTP server")
+	}
+}
+
+// serveSMTP answers one SMTP session just enough for net/smtp and hands
+// back the whole conversation the client sent.
+func serveSMTP(c net.Conn, got chan<- string) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	var log strings.Builder
+	say := func(s string) { fmt.Fprintf(c, "%s\r\n", s) }
+	say("220 test ESMTP")
+	for data := false; ; {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		log.WriteString(line)
+		cmd := strings.ToUpper(strings.TrimSpace(line))
+		switch {
+		case data:
+			if cmd == "." {
+				data = false
+				say("250 queued")
+			}
+		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+			say("250 test")
+		case strings.HasPrefix(cmd, "DATA"):
+			data = true
+			say("354 go on")
+		case strings.HasPrefix(cmd, "QUIT"):
+			say("221 bye")
+			got <- log.String()
+			return
+		default:
+			say("250 ok")
+		}
+	}
 }
