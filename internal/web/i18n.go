@@ -41,11 +41,29 @@ func translate(lang, key string, args ...any) string {
 	return s
 }
 
-// messages is every string the UI shows. The glossary's Indonesian terms
-// (Provinsi, Kabupaten/Kota, Ruang operasi, ...) are used in the Indonesian
-// column. Keys are grouped by page; enumerations are "group.value" so that
-// pages can label domain values (roles, kinds, phases) with L.
-var messages = map[string]msg{
+// messages is every string the UI shows, gathered from the message sets of
+// the areas of the UI (one map each, so that work on one area does not touch
+// another's strings). The glossary's Indonesian terms (Provinsi,
+// Kabupaten/Kota, Ruang operasi, ...) are used in the Indonesian column. Keys
+// are grouped by page; enumerations are "group.value" so that pages can label
+// domain values (roles, kinds, phases) with L. A key is defined once
+// (TestMessageKeysOnce).
+var messages = gather(coreMessages, incidentWorkMessages, accountMessages, ingestMessages,
+	alertQueueMessages, labelMessages, pageMessages, searchMessages)
+
+// gather merges message sets into one map.
+func gather(sets ...map[string]msg) map[string]msg {
+	out := make(map[string]msg)
+	for _, set := range sets {
+		for k, m := range set {
+			out[k] = m
+		}
+	}
+	return out
+}
+
+// coreMessages are the shell's and the first pages' strings.
+var coreMessages = map[string]msg{
 	// Shell
 	"app.tagline":                  {"Gugus Tugas Keamanan Siber Pemilu", "Election Cyber Security Task Force"},
 	"skip":                         {"Langsung ke isi", "Skip to content"},

@@ -44,3 +44,24 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageKeysOnce: a key is defined in one message set only, so that no
+// set silently overrides another's words.
+func TestMessageKeysOnce(t *testing.T) {
+	seen := make(map[string]int)
+	sets := []map[string]msg{coreMessages, incidentWorkMessages, accountMessages, ingestMessages,
+		alertQueueMessages, labelMessages, pageMessages, searchMessages}
+	total := 0
+	for i, set := range sets {
+		for k := range set {
+			if j, ok := seen[k]; ok {
+				t.Errorf("message %q is defined in set %d and set %d", k, j, i)
+			}
+			seen[k] = i
+			total++
+		}
+	}
+	if total != len(messages) {
+		t.Errorf("messages has %d keys, the sets %d", len(messages), total)
+	}
+}
