@@ -18,6 +18,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
 )
@@ -104,8 +105,8 @@ func (s EvidenceStore) Save(ctx context.Context, db *store.DB, who auth.Principa
 	if s.Dir == "" {
 		return Evidence{}, errNoDir
 	}
-	if !working(who) {
-		return Evidence{}, problem.New(problem.Forbidden, "your role (%s) may not add evidence", who.User.Role)
+	if err := allow(who, inc, policy.CaseEvidence, "adding evidence"); err != nil {
+		return Evidence{}, err
 	}
 	raw, body, err := next()
 	if err != nil {

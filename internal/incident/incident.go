@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 )
@@ -104,6 +105,37 @@ type Incident struct {
 	AssetIDs        []int64       `json:"asset_ids,omitempty"`
 	AlertIDs        []int64       `json:"alert_ids,omitempty"`
 	Participants    *Participants `json:"participants,omitempty"`
+
+	// access is the incident as policy judges it, participants included;
+	// filled when one incident is read (get), empty in lists.
+	access policy.Record
+}
+
+// Record is the incident as policy judges it: owner, region, TLP and its
+// participant organisations and named users, as they were when it was read.
+func (i Incident) Record() policy.Record { return i.access }
+
+// allow answers a Forbidden problem unless who may take a on inc: the one
+// check every change of an incident makes (policy.CanCase decides).
+func allow(who auth.Principal, inc Incident, a policy.CaseAction, what string) error {
+	if policy.CanCase(who.Viewer, inc.access, a) {
+		return nil
+	}
+	return problem.New(problem.Forbidden, "%s is not for you: your role (%s) as %s of %s does not allow it",
+		what, who.User.Role, relationName(policy.RelationOf(who.Viewer, inc.access)), inc.HumanID)
+}
+
+// relationName says a relation in a sentence.
+func relationName(r policy.Relation) string {
+	switch r {
+	case policy.RelOwner:
+		return "a user of the owner organisation"
+	case policy.RelParticipant:
+		return "a participant"
+	case policy.RelAncestor:
+		return "a user of a supervising organisation"
+	}
+	return "a reader who does not take part"
 }
 
 // HumanID formats the human id of a year's n-th incident.

@@ -65,17 +65,21 @@ func link(ctx context.Context, tx *store.Tx, who auth.Principal, a, b Incident, 
 
 // LinkRelated records that two incidents (both readable by who) are related.
 func LinkRelated(ctx context.Context, db *store.DB, who auth.Principal, ref, otherRef, reason string) error {
-	if !who.Can(policy.Triage) {
-		return problem.New(problem.Forbidden, "linking incidents is triage (your role: %s)", who.User.Role)
-	}
 	return db.InTx(ctx, func(tx *store.Tx) error {
 		a, err := get(ctx, tx, who, ref)
 		if err != nil {
 			return err
 		}
+		if err := allow(who, a, policy.CaseTriage, "linking incidents"); err != nil {
+			return err
+		}
 		b, err := get(ctx, tx, who, otherRef)
 		if err != nil {
 			return problem.Field("incident", "no incident %q", otherRef)
+		}
+		// The link is written on both timelines: both are worked.
+		if err := allow(who, b, policy.CaseTriage, "linking "+b.HumanID); err != nil {
+			return err
 		}
 		return link(ctx, tx, who, a, b, Related, Related, strings.TrimSpace(reason))
 	})
@@ -88,17 +92,20 @@ func Merge(ctx context.Context, db *store.DB, who auth.Principal, ref, intoRef, 
 	if err != nil {
 		return Incident{}, err
 	}
-	if !who.Can(policy.Close) {
-		return Incident{}, problem.New(problem.Forbidden, "merging closes an incident: a coordinator's decision (your role: %s)", who.User.Role)
-	}
 	var dup Incident
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		if dup, err = get(ctx, tx, who, ref); err != nil {
 			return err
 		}
+		if err := allow(who, dup, policy.CaseClose, "merging (it closes the incident: a coordinator's decision)"); err != nil {
+			return err
+		}
 		into, err := get(ctx, tx, who, intoRef)
 		if err != nil {
 			return problem.Field("into", "no incident %q", intoRef)
+		}
+		if err := allow(who, into, policy.CaseTriage, "merging into "+into.HumanID); err != nil {
+			return err
 		}
 		if into.ID == dup.ID {
 			return problem.Field("into", "an incident cannot be merged into itself")
@@ -175,8 +182,8 @@ func Deescalate(ctx context.Context, db *store.DB, who auth.Principal, tree *org
 		if inc, err = get(ctx, tx, who, ref); err != nil {
 			return err
 		}
-		if !who.Can(policy.Escalate) {
-			return problem.New(problem.Forbidden, "de-escalating is a coordinator's decision (your role: %s)", who.User.Role)
+		if err := allow(who, inc, policy.CaseDeescalate, "de-escalating (a coordinator's decision)"); err != nil {
+			return err
 		}
 		var slugs []string
 		var to string

@@ -16,6 +16,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
 )
@@ -206,8 +207,8 @@ func AddObservable(ctx context.Context, db *store.DB, who auth.Principal, ref st
 		if err != nil {
 			return err
 		}
-		if !working(who) {
-			return problem.New(problem.Forbidden, "your role (%s) may not add observables", who.User.Role)
+		if err := allow(who, inc, policy.CaseObservable, "adding observables"); err != nil {
+			return err
 		}
 		now := store.Now()
 		var id int64

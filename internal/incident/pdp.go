@@ -64,8 +64,8 @@ func MarkBreach(ctx context.Context, db *store.DB, who auth.Principal, ref strin
 		if err != nil {
 			return err
 		}
-		if !who.Can(policy.Triage) && !who.Can(policy.Investigate) {
-			return problem.New(problem.Forbidden, "your role (%s) may not mark a personal-data breach", who.User.Role)
+		if err := allow(who, inc, policy.CaseTriage, "marking a personal-data breach"); err != nil {
+			return err
 		}
 		cats, _ := json.Marshal(in.DataCategories)
 		now := store.Now()
@@ -95,8 +95,8 @@ func RecordNotification(ctx context.Context, db *store.DB, who auth.Principal, r
 		if err != nil {
 			return err
 		}
-		if !who.Can(policy.Escalate) && !who.Can(policy.Close) {
-			return problem.New(problem.Forbidden, "a coordinator records the notification (your role: %s)", who.User.Role)
+		if err := allow(who, inc, policy.CaseClose, "recording the notification (a coordinator's decision)"); err != nil {
+			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE incident_pdp SET notified_at = ?, notified_by = ? WHERE incident_id = ? AND notified_at IS NULL`,
 			store.Now(), who.User.Username, inc.ID)

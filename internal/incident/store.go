@@ -403,8 +403,15 @@ func get(ctx context.Context, q store.Querier, who auth.Principal, ref string) (
 	i, err := scan(q.QueryRow(ctx, `SELECT `+columns+from+` WHERE `+cond+` AND `+vis, append([]any{arg}, args...)...))
 	if errors.Is(err, store.ErrNotFound) {
 		return Incident{}, problem.New(problem.NotFound, "no incident %q", ref)
+	} else if err != nil {
+		return Incident{}, err
 	}
-	return i, err
+	set, err := participant.Load(ctx, q, RecordKind, i.ID)
+	if err != nil {
+		return Incident{}, err
+	}
+	i.access = policy.Record{OwnerOrg: i.OwnerID, Region: i.Region, TLP: i.TLP, Orgs: set.Orgs, Users: set.Users}
+	return i, nil
 }
 
 func loadLinks(ctx context.Context, q store.Querier, i *Incident) error {
@@ -598,9 +605,9 @@ type Update struct {
 	PAP         *string `json:"pap"`
 }
 
-// Edit applies an update: work fields need Triage or Investigate, labels
-// need ChangeTLP, closing (or reopening a closed incident) needs Close.
-// Status transitions set the response times.
+// Edit applies an update: work fields are triage, labels and closing (or
+// reopening a closed incident) decisions (policy.CanCase). Status
+// transitions set the response times.
 func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up Update) (Incident, error) {
 	var inc Incident
 	err := db.InTx(ctx, func(tx *store.Tx) error {
@@ -608,8 +615,8 @@ func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up 
 		if inc, err = get(ctx, tx, who, ref); err != nil {
 			return err
 		}
-		if !who.Can(policy.Triage) && !who.Can(policy.Investigate) && !who.Can(policy.ChangeTLP) && !who.Can(policy.Close) {
-			return problem.New(problem.Forbidden, "your role (%s) may not work incidents", who.User.Role)
+		if err := allow(who, inc, policy.CaseTriage, "changing the incident"); err != nil && allow(who, inc, policy.CaseLabel, "") != nil {
+			return err
 		}
 		before := inc
 		changes := map[string]Change{}
@@ -685,14 +692,20 @@ func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up 
 				work = true
 			}
 		}
-		if work && !who.Can(policy.Triage) && !who.Can(policy.Investigate) {
-			return problem.New(problem.Forbidden, "your role (%s) may not work incidents", who.User.Role)
+		if work {
+			if err := allow(who, before, policy.CaseTriage, "changing the incident's status, assignee or description"); err != nil {
+				return err
+			}
 		}
-		if (changes["tlp"] != Change{} || changes["pap"] != Change{}) && !who.Can(policy.ChangeTLP) {
-			return problem.New(problem.Forbidden, "changing an incident's TLP or PAP is a coordinator's decision (your role: %s)", who.User.Role)
+		if changes["tlp"] != (Change{}) || changes["pap"] != (Change{}) {
+			if err := allow(who, before, policy.CaseLabel, "changing the TLP or PAP (a coordinator's decision)"); err != nil {
+				return err
+			}
 		}
-		if (inc.Status == Closed || before.Status == Closed) && inc.Status != before.Status && !who.Can(policy.Close) {
-			return problem.New(problem.Forbidden, "closing or reopening an incident is a coordinator's decision (your role: %s)", who.User.Role)
+		if (inc.Status == Closed || before.Status == Closed) && inc.Status != before.Status {
+			if err := allow(who, before, policy.CaseClose, "closing or reopening the incident (a coordinator's decision)"); err != nil {
+				return err
+			}
 		}
 		now := store.Now()
 		if inc.Status != before.Status {
@@ -726,11 +739,16 @@ func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up 
 			inc.FirstResponseAt, inc.ContainedAt, inc.ResolvedAt, inc.ClosedAt, now, inc.ID); err != nil {
 			return fmt.Errorf("update incident %d: %w", inc.ID, err)
 		}
-		// The editor (and a new assignee) join the record, so a change to
-		// RED never locks them out.
-		ps := participant.Set{Orgs: []int64{who.Org.ID}, Users: []int64{who.User.ID}}
+		// Participation is granted, never caught by touching the incident: a
+		// new assignee is handed the incident and joins it. The one who labels
+		// it RED is named, so the change does not lock them out; a name reads
+		// nothing at AMBER, so it outlasts no later tightening.
+		var ps participant.Set
 		if named != nil {
 			ps.Users, ps.Orgs = append(ps.Users, named[0]), append(ps.Orgs, named[1])
+		}
+		if inc.TLP == policy.Red && before.TLP != policy.Red {
+			ps.Users = append(ps.Users, who.User.ID)
 		}
 		if err := participant.Add(ctx, tx, RecordKind, inc.ID, ps); err != nil {
 			return err
@@ -746,11 +764,6 @@ func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up 
 	return Get(ctx, db, who, strconv.FormatInt(inc.ID, 10))
 }
 
-// working reports whether the principal's role works cases at all.
-func working(who auth.Principal) bool {
-	return who.Can(policy.Triage) || who.Can(policy.Investigate) || who.Can(policy.WorkTask) || who.Can(policy.Report)
-}
-
 // Comment adds a comment to the timeline of an incident the principal may read.
 func Comment(ctx context.Context, db *store.DB, who auth.Principal, ref, body string) (Entry, error) {
 	body = strings.TrimSpace(body)
@@ -763,8 +776,8 @@ func Comment(ctx context.Context, db *store.DB, who auth.Principal, ref, body st
 		if err != nil {
 			return err
 		}
-		if !working(who) {
-			return problem.New(problem.Forbidden, "your role (%s) may not comment on incidents", who.User.Role)
+		if err := allow(who, inc, policy.CaseComment, "commenting"); err != nil {
+			return err
 		}
 		if err := addEntry(ctx, tx, who, inc.ID, "comment", body, nil); err != nil {
 			return err
@@ -827,26 +840,12 @@ func Escalate(ctx context.Context, db *store.DB, who auth.Principal, tree *org.T
 		if inc, err = get(ctx, tx, who, ref); err != nil {
 			return err
 		}
-		if !who.Can(policy.Escalate) {
-			return problem.New(problem.Forbidden, "escalating is a coordinator's decision (your role: %s)", who.User.Role)
+		if err := allow(who, inc, policy.CaseEscalate, "escalating (a coordinator's decision; ask for it instead)"); err != nil {
+			return err
 		}
-		level := inc.Region
-		switch inc.Escalation {
-		case EscalatedProvince:
-			level = region.Province(inc.Region)
-		case EscalatedNational:
-			level = ""
-		}
-		var slugs []string
-		var to string
-		switch {
-		case level == "":
-			return problem.New(problem.Conflict, "incident %s is already with the national desk", inc.HumanID)
-		case region.Parent(level) == "": // a province
-			slugs, to = []string{NationalDesk}, EscalatedNational
-		default: // a regency (or below): its province's operation room
-			p := region.Province(level)
-			slugs, to = org.ProvinceDesks(p), EscalatedProvince
+		slugs, to, err := nextLevel(inc)
+		if err != nil {
+			return err
 		}
 		var set participant.Set
 		for _, s := range slugs {
@@ -856,7 +855,6 @@ func Escalate(ctx context.Context, db *store.DB, who auth.Principal, tree *org.T
 			}
 			set.Orgs = append(set.Orgs, o.ID)
 		}
-		set.Orgs, set.Users = append(set.Orgs, who.Org.ID), []int64{who.User.ID}
 		if err := participant.Add(ctx, tx, RecordKind, inc.ID, set); err != nil {
 			return err
 		}
@@ -888,14 +886,13 @@ func AddParticipants(ctx context.Context, db *store.DB, who auth.Principal, tree
 		if inc, err = get(ctx, tx, who, ref); err != nil {
 			return err
 		}
-		if !who.Can(policy.AddParticipants) {
-			return problem.New(problem.Forbidden, "adding participants is a coordinator's decision (your role: %s)", who.User.Role)
+		if err := allow(who, inc, policy.CaseParticipants, "adding participants (a coordinator's decision)"); err != nil {
+			return err
 		}
 		set, err := resolveParticipants(ctx, tx, tree, &p)
 		if err != nil {
 			return err
 		}
-		set.Orgs, set.Users = append(set.Orgs, who.Org.ID), append(set.Users, who.User.ID)
 		if err := participant.Add(ctx, tx, RecordKind, inc.ID, set); err != nil {
 			return err
 		}
@@ -912,4 +909,114 @@ func AddParticipants(ctx context.Context, db *store.DB, who auth.Principal, tree
 		return Incident{}, fmt.Errorf("add participants to incident %s: %w", ref, err)
 	}
 	return Get(ctx, db, who, strconv.FormatInt(inc.ID, 10))
+}
+
+// nextLevel is where an escalation of inc goes, keeping its region: a
+// regency's incident to its province's KPU and Diskominfo, a province's to
+// the national desk (BSSN).
+func nextLevel(inc Incident) (slugs []string, to string, err error) {
+	level := inc.Region
+	switch inc.Escalation {
+	case EscalatedProvince:
+		level = region.Province(inc.Region)
+	case EscalatedNational:
+		level = ""
+	}
+	switch {
+	case level == "":
+		return nil, "", problem.New(problem.Conflict, "incident %s is already with the national desk", inc.HumanID)
+	case region.Parent(level) == "": // a province
+		return []string{NationalDesk}, EscalatedNational, nil
+	default: // a regency (or below): its province's operation room
+		return org.ProvinceDesks(region.Province(level)), EscalatedProvince, nil
+	}
+}
+
+// RequestEscalation asks the coordinators for an escalation one level up:
+// the working people of an incident (its operators above all) see that it
+// outgrows them; escalating, which shares the incident with the next
+// level, stays a coordinator's decision. The request is a timeline entry
+// (and an audit entry); the notifier tells those who may escalate.
+func RequestEscalation(ctx context.Context, db *store.DB, who auth.Principal, ref, reason string) (Entry, error) {
+	reason, err := needReason(reason, "to be escalated")
+	if err != nil {
+		return Entry{}, err
+	}
+	var e Entry
+	err = db.InTx(ctx, func(tx *store.Tx) error {
+		inc, err := get(ctx, tx, who, ref)
+		if err != nil {
+			return err
+		}
+		if err := allow(who, inc, policy.CaseRequestEscalation, "asking for escalation"); err != nil {
+			return err
+		}
+		slugs, to, err := nextLevel(inc)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{"escalation": Change{From: inc.Escalation, To: to}, "orgs": slugs, "reason": reason}
+		if err := addEntry(ctx, tx, who, inc.ID, "escalation_requested", reason, detail); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT MAX(id) FROM incident_timeline WHERE incident_id = ?`, inc.ID).Scan(&e.ID); err != nil {
+			return err
+		}
+		e.At, e.Actor, e.ActorOrg, e.Kind, e.Body = store.Now(), who.User.Username, who.Org.Slug, "escalation_requested", reason
+		return audit.Record(ctx, tx, who.Actor(), "incident.escalation_request", RecordKind, inc.ID, detail)
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("request escalation of incident %s: %w", ref, err)
+	}
+	return e, nil
+}
+
+// RemoveParticipants takes organisations and named users out of an
+// incident: participation is granted by coordinators, and taken back by
+// them. The owner organisation cannot be removed. The remover may lose
+// sight of the incident by removing their own organisation; what they did
+// is returned all the same.
+func RemoveParticipants(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tree, ref string, p Participants) (Incident, error) {
+	if len(p.Orgs)+len(p.Users) == 0 {
+		return Incident{}, problem.Field("participants", "name at least one organisation or user")
+	}
+	var inc Incident
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if inc, err = get(ctx, tx, who, ref); err != nil {
+			return err
+		}
+		if err := allow(who, inc, policy.CaseParticipants, "removing participants (a coordinator's decision)"); err != nil {
+			return err
+		}
+		set, err := resolveParticipants(ctx, tx, tree, &p)
+		if err != nil {
+			return err
+		}
+		for i, o := range set.Orgs {
+			if o == inc.OwnerID {
+				return problem.Field("participants", "%s owns the incident and cannot be removed", p.Orgs[i])
+			}
+			if !slices.Contains(inc.access.Orgs, o) {
+				return problem.Field("participants", "%s does not take part in %s", p.Orgs[i], inc.HumanID)
+			}
+		}
+		for i, u := range set.Users {
+			if !slices.Contains(inc.access.Users, u) {
+				return problem.Field("participants", "%s is not a named user of %s", p.Users[i], inc.HumanID)
+			}
+		}
+		if err := participant.Remove(ctx, tx, RecordKind, inc.ID, set); err != nil {
+			return err
+		}
+		detail := map[string]any{"orgs": p.Orgs, "users": p.Users}
+		if err := addEntry(ctx, tx, who, inc.ID, "participants_removed", "", detail); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, who.Actor(), "incident.participants.remove", RecordKind, inc.ID, detail)
+	})
+	if err != nil {
+		return Incident{}, fmt.Errorf("remove participants of incident %s: %w", ref, err)
+	}
+	return System(ctx, db, inc.ID)
 }

@@ -65,8 +65,8 @@ func CreateTask(ctx context.Context, db *store.DB, who auth.Principal, tree *org
 		if err != nil {
 			return err
 		}
-		if !who.Can(policy.Triage) && !who.Can(policy.Investigate) {
-			return problem.New(problem.Forbidden, "your role (%s) may not hand out tasks", who.User.Role)
+		if err := allow(who, inc, policy.CaseHandOutTask, "handing out tasks"); err != nil {
+			return err
 		}
 		if t.Title == "" || len(t.Title) > 200 {
 			return problem.Field("title", "is required (at most 200 characters)")
@@ -79,7 +79,8 @@ func CreateTask(ctx context.Context, db *store.DB, who auth.Principal, tree *org
 			return problem.Field("owner", "no organisation %q", in.Owner)
 		}
 		t.Owner, t.OwnerID = o.Slug, o.ID
-		set := participant.Set{Orgs: []int64{o.ID, who.Org.ID}, Users: []int64{who.User.ID}}
+		// The task hands the incident to its organisation (and assignee).
+		set := participant.Set{Orgs: []int64{o.ID}}
 		var assignee any
 		if a := strings.TrimSpace(in.Assignee); a != "" {
 			u, err := userByName(ctx, tx, "assignee", a)
@@ -162,8 +163,9 @@ func taskID(s string) (int64, error) {
 	return id, nil
 }
 
-// SetTaskStatus marks a task done (or open again). Users of the task's
-// owner organisation who work tasks may, and coordinators.
+// SetTaskStatus marks a task done (or open again): the people of the task's
+// organisation who work the incident, and its coordinators
+// (policy.CanWorkTask).
 func SetTaskStatus(ctx context.Context, db *store.DB, who auth.Principal, ref, task string, up TaskUpdate) (Task, error) {
 	id, err := taskID(task)
 	if err != nil {
@@ -184,9 +186,8 @@ func SetTaskStatus(ctx context.Context, db *store.DB, who auth.Principal, ref, t
 		} else if err != nil {
 			return err
 		}
-		owner := who.Org.ID == t.OwnerID && who.Can(policy.WorkTask)
-		if !owner && policy.Role(who.User.Role) != policy.RoleCoordinator {
-			return problem.New(problem.Forbidden, "only users of %s who work tasks, or a coordinator, may change this task", t.Owner)
+		if !policy.CanWorkTask(who.Viewer, inc.access, t.OwnerID) {
+			return problem.New(problem.Forbidden, "only the people of %s who work this incident, or its coordinators, may change this task", t.Owner)
 		}
 		if t.Status == up.Status {
 			return nil

@@ -61,3 +61,19 @@ func Load(ctx context.Context, q store.Querier, kind string, id int64) (Set, err
 	}
 	return s, nil
 }
+
+// Remove takes orgs and users out of a record's participants (absent ones
+// are ignored).
+func Remove(ctx context.Context, q store.Querier, kind string, id int64, s Set) error {
+	for _, o := range s.Orgs {
+		if _, err := q.Exec(ctx, `DELETE FROM record_orgs WHERE kind = ? AND record_id = ? AND org_id = ?`, kind, id, o); err != nil {
+			return fmt.Errorf("remove participant organisation: %w", err)
+		}
+	}
+	for _, u := range s.Users {
+		if _, err := q.Exec(ctx, `DELETE FROM record_users WHERE kind = ? AND record_id = ? AND user_id = ?`, kind, id, u); err != nil {
+			return fmt.Errorf("remove named user: %w", err)
+		}
+	}
+	return nil
+}
