@@ -221,6 +221,24 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 	return a, nil
 }
 
+// CheckEdit answers Forbidden unless who may change a, which who has read:
+// assets are edited by their owners (and the organisations above them), as
+// policy.CanEditOwned decides; their host names route syslog to them.
+func CheckEdit(ctx context.Context, q store.Querier, who auth.Principal, a Asset) error {
+	set, err := participant.Load(ctx, q, RecordKind, a.ID)
+	if err != nil {
+		return err
+	}
+	rec := policy.Record{OwnerOrg: a.OwnerID, Region: a.Region, TLP: a.TLP, Orgs: set.Orgs, Users: set.Users}
+	if !policy.CanEditOwned(who.Viewer, rec, policy.EditAsset) {
+		if !who.Can(policy.EditAsset) {
+			return problem.New(problem.Forbidden, "your role (%s) may not change assets", who.User.Role)
+		}
+		return problem.New(problem.Forbidden, "only %s, which owns this asset, and the organisations above it may change it", a.Owner)
+	}
+	return nil
+}
+
 // Update changes the given fields of an asset the principal may read and edit.
 func Update(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tree, id int64, in Input) (Asset, error) {
 	var a Asset
@@ -229,8 +247,8 @@ func Update(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		if a, err = Get(ctx, tx, who, id); err != nil {
 			return err
 		}
-		if !who.Can(policy.EditAsset) {
-			return problem.New(problem.Forbidden, "your role (%s) may not change assets", who.User.Role)
+		if err := CheckEdit(ctx, tx, who, a); err != nil {
+			return err
 		}
 		before := a
 		before.URLs, before.Hostnames, before.Phases = slices.Clone(a.URLs), slices.Clone(a.Hostnames), slices.Clone(a.Phases)
@@ -249,9 +267,12 @@ func Update(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		} else if err != nil {
 			return err
 		}
-		// The editor joins the record, so a change to RED never locks them out.
-		if err := participant.Add(ctx, tx, RecordKind, a.ID, participant.Set{Orgs: []int64{who.Org.ID}, Users: []int64{who.User.ID}}); err != nil {
-			return err
+		// Editing does not make one a participant; the one who labels the
+		// asset RED is named, so the change does not lock them out.
+		if a.TLP == policy.Red && before.TLP != policy.Red {
+			if err := participant.Add(ctx, tx, RecordKind, a.ID, participant.Set{Users: []int64{who.User.ID}}); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, who.Actor(), "asset.update", RecordKind, a.ID, map[string]any{"before": before, "after": a})
 	})

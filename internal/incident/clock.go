@@ -223,6 +223,11 @@ func System(ctx context.Context, q store.Querier, id int64) (Incident, error) {
 	i, err := scan(q.QueryRow(ctx, `SELECT `+columns+from+` WHERE i.id = ?`, id))
 	if errors.Is(err, store.ErrNotFound) {
 		return Incident{}, problem.New(problem.NotFound, "no incident %d", id)
+	} else if err != nil {
+		return Incident{}, err
 	}
-	return i, err
+	if err := withAccess(ctx, q, &i); err != nil {
+		return Incident{}, err
+	}
+	return i, nil
 }

@@ -406,12 +406,20 @@ func get(ctx context.Context, q store.Querier, who auth.Principal, ref string) (
 	} else if err != nil {
 		return Incident{}, err
 	}
-	set, err := participant.Load(ctx, q, RecordKind, i.ID)
-	if err != nil {
+	if err := withAccess(ctx, q, &i); err != nil {
 		return Incident{}, err
 	}
-	i.access = policy.Record{OwnerOrg: i.OwnerID, Region: i.Region, TLP: i.TLP, Orgs: set.Orgs, Users: set.Users}
 	return i, nil
+}
+
+// withAccess fills i's record as policy judges it, participants included.
+func withAccess(ctx context.Context, q store.Querier, i *Incident) error {
+	set, err := participant.Load(ctx, q, RecordKind, i.ID)
+	if err != nil {
+		return err
+	}
+	i.access = policy.Record{OwnerOrg: i.OwnerID, Region: i.Region, TLP: i.TLP, Orgs: set.Orgs, Users: set.Users}
+	return nil
 }
 
 func loadLinks(ctx context.Context, q store.Querier, i *Incident) error {
@@ -823,7 +831,48 @@ func Timeline(ctx context.Context, q store.Querier, who auth.Principal, ref stri
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, hideUnreadableLinks(ctx, q, who, out)
+}
+
+// linkTargets names, per timeline kind, the change that holds the other
+// incident of a link or a merge.
+var linkTargets = map[string]string{"linked": "incident", "merged": "merged_into"}
+
+// hideUnreadableLinks takes out of link and merge entries the other
+// incident's id and the reason given, when who may not read that incident:
+// a link says nothing of what lies behind it.
+func hideUnreadableLinks(ctx context.Context, q store.Querier, who auth.Principal, entries []Entry) error {
+	readable := map[string]bool{}
+	for i, e := range entries {
+		key, ok := linkTargets[e.Kind]
+		if !ok {
+			continue
+		}
+		ref, _ := e.Changes[key].(string)
+		seen, known := readable[ref]
+		if !known {
+			cond, arg, err := refWhere(ref)
+			if err == nil {
+				vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
+				var one int
+				err = q.QueryRow(ctx, `SELECT 1 FROM incidents i WHERE `+cond+` AND `+vis, append([]any{arg}, args...)...).Scan(&one)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("incident timeline link: %w", err)
+				}
+				seen = err == nil
+			}
+			readable[ref] = seen
+		}
+		if !seen {
+			delete(entries[i].Changes, key)
+			entries[i].Changes["hidden"] = true
+			entries[i].Body = ""
+		}
+	}
+	return nil
 }
 
 // Escalate takes an incident one level up, keeping its region: a regency's

@@ -44,11 +44,7 @@ func (n *Notifier) NotifyMissedClocks(ctx context.Context, now time.Time) (int, 
 			if err != nil {
 				return err
 			}
-			rec, err := n.record(ctx, inc)
-			if err != nil {
-				return err
-			}
-			users, err := n.recipients(ctx, tree, rec, 0)
+			users, err := n.recipients(ctx, tree, inc.Record(), 0)
 			if err != nil {
 				return err
 			}

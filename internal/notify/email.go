@@ -12,13 +12,14 @@ import (
 )
 
 var subjects = map[string]string{
-	IncidentCreated:      "%s opened %s",
-	IncidentUpdated:      "%s updated %s",
-	IncidentEscalated:    "%s escalated %s",
-	IncidentComment:      "%s commented on %s",
-	IncidentParticipants: "%s added participants to %s",
-	IncidentTask:         "%s handed out a task on %s",
-	IncidentMention:      "%s mentioned you on %s",
+	IncidentCreated:             "%s opened %s",
+	IncidentUpdated:             "%s updated %s",
+	IncidentEscalated:           "%s escalated %s",
+	IncidentComment:             "%s commented on %s",
+	IncidentParticipants:        "%s added participants to %s",
+	IncidentTask:                "%s handed out a task on %s",
+	IncidentMention:             "%s mentioned you on %s",
+	IncidentEscalationRequested: "%s asks you to escalate %s",
 }
 
 // email sends, in the background, one message to each recipient with an

@@ -21,9 +21,9 @@ import (
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/org"
-	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -35,13 +35,17 @@ const (
 	IncidentComment      = "incident.comment"
 	IncidentParticipants = "incident.participants"
 	IncidentTask         = "incident.task" // a task handed out; its owner organisation joins the incident and hears of it too
+	// IncidentEscalationRequested: someone working the incident asked for
+	// its escalation; those who may escalate it are told.
+	IncidentEscalationRequested = "incident.escalation_requested"
 	// IncidentMention is an inbox (and email) event only: a user was
 	// @mentioned in a comment on an incident they may read.
 	IncidentMention = "incident.mention"
 )
 
 // Events lists the events a webhook may subscribe to.
-var Events = []string{IncidentCreated, IncidentUpdated, IncidentEscalated, IncidentComment, IncidentParticipants, IncidentTask}
+var Events = []string{IncidentCreated, IncidentUpdated, IncidentEscalated, IncidentComment, IncidentParticipants, IncidentTask,
+	IncidentEscalationRequested}
 
 // SMTP configures email. With Addr empty, email is off.
 type SMTP struct {
@@ -136,50 +140,83 @@ func Mentions(body string) []string {
 // of a comment (for its @mentions), otherwise "". A failure is logged and
 // returned, but callers should not fail the request: the change is stored.
 func (n *Notifier) Incident(ctx context.Context, who auth.Principal, kind, ref, comment string) error {
-	n.defaults()
-	err := n.incident(ctx, who, kind, ref, comment)
-	if err != nil {
-		n.Log.WarnContext(ctx, "notification not sent", "event", kind, "incident", ref, "err", err)
-	}
+	_, err := n.Comment(ctx, who, kind, ref, comment)
 	return err
 }
 
-func (n *Notifier) incident(ctx context.Context, who auth.Principal, kind, ref, comment string) error {
+// Unreached is someone @mentioned in a comment who was not told, and why.
+type Unreached struct {
+	Username string `json:"username"`
+	Reason   string `json:"reason"` // one of the Not* reasons
+}
+
+// Why a mention was not told.
+const (
+	NotAUser   = "no_such_user" // no account has that name
+	NotEnabled = "disabled"     // the account is disabled
+	NotReader  = "cannot_read"  // they may not read the incident: they learn nothing of it
+)
+
+// Comment is Incident that also says which @mentions were not told and
+// why, so the commenter knows whom the comment did not reach.
+func (n *Notifier) Comment(ctx context.Context, who auth.Principal, kind, ref, comment string) ([]Unreached, error) {
+	n.defaults()
+	unreached, err := n.incident(ctx, who, kind, ref, comment)
+	if err != nil {
+		n.Log.WarnContext(ctx, "notification not sent", "event", kind, "incident", ref, "err", err)
+	}
+	return unreached, err
+}
+
+func (n *Notifier) incident(ctx context.Context, who auth.Principal, kind, ref, comment string) ([]Unreached, error) {
 	if !slices.Contains(Events, kind) {
-		return fmt.Errorf("unknown event %q", kind)
+		return nil, fmt.Errorf("unknown event %q", kind)
 	}
 	// Read the incident as the actor: what they cannot read (any more) is
 	// described to no one.
 	inc, err := incident.Get(ctx, n.DB, who, ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tree, err := n.tree(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rec, err := n.record(ctx, inc)
-	if err != nil {
-		return err
+	rec := inc.Record()
+	var recipients []auth.User
+	switch kind {
+	case IncidentEscalationRequested:
+		recipients, err = n.escalators(ctx, tree, rec, who.User.ID)
+	default:
+		recipients, err = n.recipients(ctx, tree, rec, who.User.ID, n.desks(tree, kind, inc)...)
 	}
-	recipients, err := n.recipients(ctx, tree, rec, who.User.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	events := map[int64]string{}
 	for _, u := range recipients {
 		events[u.ID] = kind
 	}
+	var unreached []Unreached
 	if kind == IncidentComment {
 		for _, name := range Mentions(comment) {
 			u, err := auth.UserByName(ctx, n.DB, name)
 			if errors.Is(err, store.ErrNotFound) {
+				unreached = append(unreached, Unreached{name, NotAUser})
 				continue
 			} else if err != nil {
-				return err
+				return nil, err
 			}
-			if u.ID == who.User.ID || !readable(u, tree, rec) {
-				continue // nothing, and never the content
+			if u.ID == who.User.ID {
+				continue
+			}
+			if u.Disabled {
+				unreached = append(unreached, Unreached{name, NotEnabled})
+				continue
+			}
+			if !readable(u, tree, rec) {
+				unreached = append(unreached, Unreached{name, NotReader}) // nothing, and never the content
+				continue
 			}
 			if _, ok := events[u.ID]; !ok {
 				recipients = append(recipients, u)
@@ -198,13 +235,67 @@ func (n *Notifier) incident(ctx context.Context, who auth.Principal, kind, ref, 
 		return n.enqueue(ctx, tx, kind, inc, now)
 	})
 	if err != nil {
-		return err
+		return unreached, err
 	}
 	n.wake()
 	if n.Status().Email {
 		n.email(inc, who.User.Username, recipients, events)
 	}
-	return nil
+	return unreached, nil
+}
+
+// desks are the organisations told of a new incident beyond its own: the
+// province's KPU and operation room (Diskominfo) of every incident inside
+// the province, and the national desk of every high or critical one. Each
+// of their users is still told only if they may read the incident.
+func (n *Notifier) desks(tree *org.Tree, kind string, inc incident.Incident) []int64 {
+	if kind != IncidentCreated {
+		return nil
+	}
+	var slugs []string
+	if inc.Region != "" {
+		slugs = org.ProvinceDesks(region.Province(inc.Region))
+	}
+	if inc.Severity == "high" || inc.Severity == "critical" {
+		slugs = append(slugs, incident.NationalDesk)
+	}
+	var ids []int64
+	for _, s := range slugs {
+		if o, ok := tree.BySlug(s); ok {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
+
+// escalators are the users who may escalate rec (policy.CanCase), without
+// the actor: those an escalation request is for.
+func (n *Notifier) escalators(ctx context.Context, tree *org.Tree, rec policy.Record, actor int64) ([]auth.User, error) {
+	rows, err := n.DB.Query(ctx, `SELECT id FROM users WHERE disabled_at IS NULL AND role = ? ORDER BY id`, string(policy.RoleCoordinator))
+	if err != nil {
+		return nil, err
+	}
+	ids, err := store.Collect(rows, func(r store.Scanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []auth.User
+	for _, id := range ids {
+		if id == actor {
+			continue
+		}
+		u, err := auth.UserByID(ctx, n.DB, id)
+		if err != nil {
+			return nil, err
+		}
+		if p, err := auth.PrincipalOf(u, tree); err == nil && policy.CanCase(p.Viewer, rec, policy.CaseEscalate) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 func (n *Notifier) tree(ctx context.Context) (*org.Tree, error) {
@@ -214,15 +305,6 @@ func (n *Notifier) tree(ctx context.Context) (*org.Tree, error) {
 	return org.Load(ctx, n.DB)
 }
 
-// record is the access-relevant part of inc, from the participant tables.
-func (n *Notifier) record(ctx context.Context, inc incident.Incident) (policy.Record, error) {
-	set, err := participant.Load(ctx, n.DB, incident.RecordKind, inc.ID)
-	if err != nil {
-		return policy.Record{}, err
-	}
-	return policy.Record{OwnerOrg: inc.OwnerID, Region: inc.Region, TLP: inc.TLP, Orgs: set.Orgs, Users: set.Users}, nil
-}
-
 // readable judges u as the viewer they are.
 func readable(u auth.User, tree *org.Tree, rec policy.Record) bool {
 	p, err := auth.PrincipalOf(u, tree)
@@ -230,11 +312,12 @@ func readable(u auth.User, tree *org.Tree, rec policy.Record) bool {
 }
 
 // recipients are the named users and the users of the owner and participant
-// organisations who may read rec (RED: named users only), without the actor.
-func (n *Notifier) recipients(ctx context.Context, tree *org.Tree, rec policy.Record, actor int64) ([]auth.User, error) {
+// organisations (and of the further organisations given) who may read rec
+// (RED: named users only), without the actor.
+func (n *Notifier) recipients(ctx context.Context, tree *org.Tree, rec policy.Record, actor int64, further ...int64) ([]auth.User, error) {
 	ids := slices.Clone(rec.Users)
 	if rec.TLP != policy.Red {
-		orgs := append([]int64{rec.OwnerOrg}, rec.Orgs...)
+		orgs := append(append([]int64{rec.OwnerOrg}, rec.Orgs...), further...)
 		rows, err := n.DB.Query(ctx, `SELECT id FROM users WHERE disabled_at IS NULL AND org_id IN (`+store.In(len(orgs))+`) ORDER BY id`, anys(orgs)...)
 		if err != nil {
 			return nil, err

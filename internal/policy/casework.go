@@ -126,3 +126,13 @@ func CanCase(v Viewer, r Record, a CaseAction) bool {
 func CanWorkTask(v Viewer, r Record, taskOrg int64) bool {
 	return (v.OrgID == taskOrg && CanCase(v, r, CaseOwnTask)) || CanCase(v, r, CaseAnyTask)
 }
+
+// CanEditOwned reports whether v may change r where only its owner may
+// (an asset's name, addresses and host names, which route logs to it): the
+// role must allow a, v must read r, and v's organisation must be r's owner
+// or above it in the organisation tree (the supervising body keeps its
+// units' inventory). Taking part in a record, or reading it as the
+// community does, is not owning it.
+func CanEditOwned(v Viewer, r Record, a Action) bool {
+	return CanWrite(v, r, a) && v.inLineage(r.OwnerOrg)
+}

@@ -30,6 +30,8 @@ func (s *Server) incidentRoutes() {
 	s.api("GET /api/v1/incidents/{id}/timeline", signedIn, s.apiIncidentTimeline)
 	s.api("POST /api/v1/incidents/{id}/escalate", signedIn, s.apiEscalateIncident)
 	s.api("POST /api/v1/incidents/{id}/participants", signedIn, s.apiIncidentParticipants)
+	s.api("DELETE /api/v1/incidents/{id}/participants", signedIn, s.apiRemoveIncidentParticipants)
+	s.api("POST /api/v1/incidents/{id}/escalation-request", signedIn, s.apiRequestEscalation)
 	s.incidentWorkRoutes()
 }
 
@@ -111,8 +113,14 @@ func (s *Server) apiCommentIncident(w http.ResponseWriter, r *http.Request, p *a
 	if err != nil {
 		return err
 	}
-	s.notifyIncident(r, p, notify.IncidentComment, r.PathValue("id"), in.Body)
-	httpapi.Write(w, http.StatusCreated, e)
+	unreached := s.notifyIncident(r, p, notify.IncidentComment, r.PathValue("id"), in.Body)
+	if unreached == nil {
+		unreached = []notify.Unreached{}
+	}
+	httpapi.Write(w, http.StatusCreated, struct {
+		incident.Entry
+		NotNotified []notify.Unreached `json:"not_notified"` // @mentions not told, and why
+	}{e, unreached})
 	return nil
 }
 
@@ -368,4 +376,45 @@ func (s *Server) apiIncidentStream(w http.ResponseWriter, r *http.Request, p *au
 		b, err := json.Marshal(i)
 		return b, err == nil
 	})
+}
+
+func (s *Server) apiRemoveIncidentParticipants(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in incident.Participants
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	tree, err := s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	removed, err := incident.RemoveParticipants(r.Context(), s.DB, *p, tree, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	s.incidentLiveID(r.Context(), removed.ID)
+	i, err := incident.Get(r.Context(), s.DB, *p, removed.HumanID)
+	if problem.Is(err, problem.NotFound) { // the caller took their own organisation out
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, i)
+	return nil
+}
+
+func (s *Server) apiRequestEscalation(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := httpapi.Decode(w, r, &in, 4096); err != nil {
+		return err
+	}
+	e, err := incident.RequestEscalation(r.Context(), s.DB, *p, r.PathValue("id"), in.Reason)
+	if err != nil {
+		return err
+	}
+	s.notifyIncident(r, p, notify.IncidentEscalationRequested, r.PathValue("id"), "")
+	httpapi.Write(w, http.StatusCreated, e)
+	return nil
 }

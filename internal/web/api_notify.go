@@ -32,13 +32,15 @@ func (s *Server) notifyRoutes() {
 	s.api("GET /api/v1/webhooks/{id}/deliveries", signedIn, s.apiWebhookDeliveries)
 }
 
-// notifyIncident tells the notifier about a change just stored. It never
+// notifyIncident tells the notifier about a change just stored, and
+// returns the @mentions of a comment that were not told (and why). It never
 // fails the request: the notifier logs what it could not do.
-func (s *Server) notifyIncident(r *http.Request, p *auth.Principal, kind, ref, comment string) {
+func (s *Server) notifyIncident(r *http.Request, p *auth.Principal, kind, ref, comment string) []notify.Unreached {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
 	defer cancel()
-	_ = s.Notify.Incident(ctx, *p, kind, ref, comment)
+	unreached, _ := s.Notify.Comment(ctx, *p, kind, ref, comment)
 	s.incidentLive(ctx, p, ref)
+	return unreached
 }
 
 // incidentLive tells open incident views that one incident changed.

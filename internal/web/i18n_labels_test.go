@@ -23,7 +23,7 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 		// By hand, as the incident package writes them: a new kind or
 		// clock name must be added here and to i18n.go.
 		"ikind": {"created", "updated", "comment", "escalated", "deescalated", "participants", "evidence", "observable",
-			"task", "task_done", "task_reopened", "linked", "merged", "pdp", "pdp_notified"},
+			"task", "task_done", "task_reopened", "linked", "merged", "pdp", "pdp_notified", "escalation_requested", "participants_removed"},
 		"pap":         incident.PAPs,
 		"iesc":        {incident.EscalatedProvince, incident.EscalatedNational},
 		"iclockstate": {incident.ClockRunning, incident.ClockAmber, incident.ClockMissed, incident.ClockMet, incident.ClockLate},

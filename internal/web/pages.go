@@ -196,6 +196,8 @@ func (p *pages) routes() {
 	p.handle("POST /insiden/{id}/ubah", p.incidentUpdate)
 	p.handle("POST /insiden/{id}/eskalasi", p.incidentEscalate)
 	p.handle("POST /insiden/{id}/peserta", p.incidentParticipants)
+	p.handle("POST /insiden/{id}/peserta/keluarkan", p.incidentRemoveParticipant)
+	p.handle("POST /insiden/{id}/minta-eskalasi", p.incidentAskEscalation)
 	p.handle("POST /insiden/{id}/tugas", p.incidentTask)
 	p.handle("POST /insiden/{id}/tugas/{task}/status", p.incidentTaskStatus)
 	p.handle("POST /insiden/{id}/observabel", p.incidentObservable)

@@ -326,10 +326,7 @@ func (p *pages) editable(r *http.Request, who *auth.Principal) (asset.Asset, err
 	if err != nil {
 		return asset.Asset{}, err
 	}
-	if !who.Can(policy.EditAsset) {
-		return asset.Asset{}, problem.New(problem.Forbidden, "your role may not change assets")
-	}
-	return a, nil
+	return a, asset.CheckEdit(r.Context(), p.s.DB, *who, a)
 }
 
 func (p *pages) assetEdit(w http.ResponseWriter, r *http.Request, rq *req) error {

@@ -57,12 +57,13 @@ func (p *pages) loadCase(r *http.Request, rq *req, v *incidentView) error {
 	if v.Links, err = incident.LinksFor(ctx, p.s.DB, *P, v.Incident); err != nil {
 		return err
 	}
-	v.CanBreach = P.Can(policy.Triage) || P.Can(policy.Investigate)
-	v.CanNotify = v.Breach != nil && v.Breach.NotifiedAt == nil && (P.Can(policy.Escalate) || P.Can(policy.Close))
-	v.CanLabel = P.Can(policy.ChangeTLP)
-	v.CanLink = P.Can(policy.Triage)
-	v.CanMerge = P.Can(policy.Close) && v.Status != incident.Closed
-	v.CanDeescalate = P.Can(policy.Escalate) && v.Escalation != ""
+	may := func(a policy.CaseAction) bool { return policy.CanCase(P.Viewer, v.Record(), a) }
+	v.CanBreach = may(policy.CaseTriage)
+	v.CanNotify = v.Breach != nil && v.Breach.NotifiedAt == nil && may(policy.CaseClose)
+	v.CanLabel = may(policy.CaseLabel)
+	v.CanLink = may(policy.CaseTriage)
+	v.CanMerge = may(policy.CaseClose) && v.Status != incident.Closed
+	v.CanDeescalate = may(policy.CaseDeescalate) && v.Escalation != ""
 	selected := v.Case.Categories
 	if !v.Case.BreachPosted && v.Breach != nil {
 		selected = v.Breach.DataCategories

@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 )
@@ -20,14 +22,12 @@ type taskRow struct {
 	CanSet bool
 }
 
-// taskRows says, per task, whether the reader may change it: users of the
-// owner organisation who work tasks, and coordinators (incident.SetTaskStatus
-// decides again).
-func taskRows(rq *req, tasks []incident.Task) []taskRow {
+// taskRows says, per task, whether the reader may change it, as
+// incident.SetTaskStatus will decide (policy.CanWorkTask).
+func taskRows(rq *req, inc incident.Incident, tasks []incident.Task) []taskRow {
 	out := make([]taskRow, len(tasks))
 	for i, t := range tasks {
-		owner := rq.P.Org.ID == t.OwnerID && rq.P.Can(policy.WorkTask)
-		out[i] = taskRow{Task: t, CanSet: owner || policy.Role(rq.P.User.Role) == policy.RoleCoordinator}
+		out[i] = taskRow{Task: t, CanSet: policy.CanWorkTask(rq.P.Viewer, inc.Record(), t.OwnerID)}
 	}
 	return out
 }
@@ -101,4 +101,69 @@ func (p *pages) incidentEvidence(w http.ResponseWriter, r *http.Request, rq *req
 		err = problem.Field("file", "%s", pe.Message) // said next to the form, not on an error page
 	}
 	return p.incidentChanged(w, r, rq, &v, err, "evidence", &v.EvidenceForm, "file")
+}
+
+// incidentAskEscalation asks the incident's coordinators for an escalation
+// one level up (incident.RequestEscalation); they are told in their inbox.
+func (p *pages) incidentAskEscalation(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadIncident(r, rq)
+	if err != nil {
+		return err
+	}
+	v.AskReason = r.PostForm.Get("reason")
+	_, err = incident.RequestEscalation(r.Context(), p.s.DB, *rq.P, v.HumanID, v.AskReason)
+	return p.incidentChanged(w, r, rq, &v, err, "escalation_requested", &v.AskForm, "reason")
+}
+
+// incidentRemoveParticipant takes one organisation (org=) or named user
+// (user=) out of the incident.
+func (p *pages) incidentRemoveParticipant(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadIncident(r, rq)
+	if err != nil {
+		return err
+	}
+	tree, err := p.s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	var out incident.Participants
+	if o := strings.TrimSpace(r.PostForm.Get("org")); o != "" {
+		out.Orgs = []string{o}
+	}
+	if u := strings.TrimSpace(r.PostForm.Get("user")); u != "" {
+		out.Users = []string{u}
+	}
+	_, err = incident.RemoveParticipants(r.Context(), p.s.DB, *rq.P, tree, v.HumanID, out)
+	if err == nil {
+		// Removing one's own organisation may end one's sight of it.
+		if _, gerr := incident.Get(r.Context(), p.s.DB, *rq.P, v.HumanID); problem.Is(gerr, problem.NotFound) {
+			p.s.incidentLiveID(r.Context(), v.ID)
+			http.Redirect(w, r, "/insiden?keluar="+url.QueryEscape(v.HumanID), http.StatusSeeOther)
+			return nil
+		}
+	}
+	return p.incidentChanged(w, r, rq, &v, err, "participants_removed", &v.RemoveForm)
+}
+
+// unreachedParam carries, after a comment, the @mentions that were not
+// told as "username:reason" (notify.Unreached), so the page can say so.
+const unreachedParam = "tak"
+
+// unreachedSentence says whom a comment's @mentions did not reach and why.
+// Only well-formed names and known reasons are said: the values come back
+// in the page's address, where anyone could write anything.
+func unreachedSentence(rq *req, vals []string) string {
+	var parts []string
+	for _, v := range vals {
+		name, reason, _ := strings.Cut(v, ":")
+		_, known := messages["mention.not."+reason]
+		if m := notify.Mentions("@" + name); !known || len(m) != 1 || m[0] != name || len(parts) >= 20 {
+			continue
+		}
+		parts = append(parts, rq.T("mention.not."+reason, name))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return rq.T("mention.not_told", strings.Join(parts, "; "))
 }

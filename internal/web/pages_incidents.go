@@ -421,7 +421,11 @@ type incidentView struct {
 	Timeline                            []timelineRow
 	FirstResponse, Containment, Resolv  string // response times, "" when not reached
 	CanComment, CanWork, CanEscalate    bool
+	CanHandOut, CanObserve, CanEvidence bool
+	CanAskEscalate                      bool // ask the coordinators for escalation (one who may escalate does it)
 	CanParticipants                     bool
+	AskForm, RemoveForm                 fieldForm
+	AskReason                           string
 	Statuses, Resolutions               []option
 	CommentForm, StatusForm, AssignForm fieldForm
 	EscalateForm, PartForm              fieldForm
@@ -456,12 +460,20 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 		return incidentView{}, err
 	}
 	P := rq.P
+	// The forms shown are the changes the incident package will accept:
+	// policy.CanCase decides both.
+	may := func(a policy.CaseAction) bool { return policy.CanCase(P.Viewer, inc.Record(), a) }
+	escalable := inc.Escalation != incident.EscalatedNational && inc.Region != ""
 	v := incidentView{Incident: inc, OwnerName: orgName(tree, inc.Owner), RegionName: rq.ScopeName(inc.Region),
 		Province: region.Province(inc.Region), AssigneeInput: inc.Assignee,
-		CanComment:      P.Can(policy.Triage) || P.Can(policy.Investigate) || P.Can(policy.WorkTask) || P.Can(policy.Report),
-		CanWork:         P.Can(policy.Triage) || P.Can(policy.Investigate),
-		CanEscalate:     P.Can(policy.Escalate) && inc.Escalation != incident.EscalatedNational && inc.Region != "",
-		CanParticipants: P.Can(policy.AddParticipants)}
+		CanComment:      may(policy.CaseComment),
+		CanWork:         may(policy.CaseTriage),
+		CanHandOut:      may(policy.CaseHandOutTask),
+		CanObserve:      may(policy.CaseObservable),
+		CanEvidence:     may(policy.CaseEvidence),
+		CanEscalate:     may(policy.CaseEscalate) && escalable,
+		CanAskEscalate:  !may(policy.CaseEscalate) && may(policy.CaseRequestEscalation) && escalable,
+		CanParticipants: may(policy.CaseParticipants)}
 	if inc.Participants != nil {
 		for _, s := range inc.Participants.Orgs {
 			v.Orgs = append(v.Orgs, option{Value: s, Label: orgName(tree, s)})
@@ -503,7 +515,7 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 	if err != nil {
 		return incidentView{}, err
 	}
-	v.Tasks = taskRows(rq, tasks)
+	v.Tasks = taskRows(rq, inc, tasks)
 	v.ObservableTypes = enumOptions(rq, "iobs", incident.ObservableTypes, "")
 	v.EvidenceLimitMiB = p.s.evidence().Limit() >> 20
 	if v.Observables, err = incident.Observables(ctx, p.s.DB, *P, ref); err != nil {
@@ -523,7 +535,7 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 	}
 	v.FirstResponse, v.Containment, v.Resolv = since(inc.FirstResponseAt), since(inc.ContainedAt), since(inc.ResolvedAt)
 	for _, st := range incident.Statuses {
-		if (st == incident.Closed || inc.Status == incident.Closed) && st != inc.Status && !P.Can(policy.Close) {
+		if (st == incident.Closed || inc.Status == incident.Closed) && st != inc.Status && !may(policy.CaseClose) {
 			continue
 		}
 		v.Statuses = append(v.Statuses, option{Value: string(st), Label: rq.L("istatus", string(st)), Selected: st == inc.Status})
@@ -605,16 +617,34 @@ func entryLines(rq *req, tree *org.Tree, e incident.Entry) []string {
 		if s := names(e.Changes["added_orgs"]); s != "" {
 			lines = append(lines, rq.T("timeline.orgs_added", s))
 		}
-	case "participants":
+	case "participants", "participants_removed":
+		orgs, users := "timeline.orgs_added", "timeline.users_added"
+		if e.Kind == "participants_removed" {
+			orgs, users = "timeline.orgs_removed", "timeline.users_removed"
+		}
 		if s := names(e.Changes["orgs"]); s != "" {
-			lines = append(lines, rq.T("timeline.orgs_added", s))
+			lines = append(lines, rq.T(orgs, s))
 		}
 		if list, ok := e.Changes["users"].([]any); ok && len(list) > 0 {
 			var s []string
 			for _, x := range list {
 				s = append(s, fmt.Sprint(x))
 			}
-			lines = append(lines, rq.T("timeline.users_added", strings.Join(s, ", ")))
+			lines = append(lines, rq.T(users, strings.Join(s, ", ")))
+		}
+	case "escalation_requested":
+		if ch, ok := e.Changes["escalation"].(map[string]any); ok {
+			lines = append(lines, rq.T("timeline.escalation_asked", label("escalation", ch["to"])))
+		}
+	case "linked", "merged":
+		rel, other := fmt.Sprint(e.Changes["relation"]), e.Changes["incident"]
+		if e.Kind == "merged" {
+			rel, other = incident.DuplicateOf, e.Changes["merged_into"]
+		}
+		if e.Changes["hidden"] == true {
+			lines = append(lines, rq.T("timeline.link_hidden"))
+		} else if other != nil {
+			lines = append(lines, rq.T("timeline.link", rq.L("linkrel", rel), fmt.Sprint(other)))
 		}
 	}
 	return lines
@@ -644,6 +674,9 @@ func (p *pages) incidentDetail(w http.ResponseWriter, r *http.Request, rq *req) 
 		if _, known := messages["incident.ok."+k]; known {
 			flash = rq.T("incident.ok." + k)
 		}
+		if s := unreachedSentence(rq, r.URL.Query()[unreachedParam]); s != "" {
+			flash += " " + s
+		}
 	} else if r.URL.Query().Has("dibuat") {
 		flash = rq.T("incident.created", v.HumanID)
 	}
@@ -661,6 +694,8 @@ var pageNotices = map[string]string{
 	"escalated":    notify.IncidentEscalated,
 	"participants": notify.IncidentParticipants,
 	"task":         notify.IncidentTask,
+	// Those who may escalate hear of the request.
+	"escalation_requested": notify.IncidentEscalationRequested,
 }
 
 func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req, v *incidentView, err error, ok string, form *fieldForm, fields ...string) error {
@@ -686,12 +721,15 @@ func (p *pages) incidentChanged(w http.ResponseWriter, r *http.Request, rq *req,
 	if ok == "comment" {
 		comment = v.CommentBody
 	}
+	back := url.Values{"ok": {ok}}
 	if kind, told := pageNotices[ok]; told {
-		p.s.notifyIncident(r, rq.P, kind, v.HumanID, comment)
+		for _, u := range p.s.notifyIncident(r, rq.P, kind, v.HumanID, comment) {
+			back.Add(unreachedParam, u.Username+":"+u.Reason)
+		}
 	} else if ok != "unchanged" {
 		p.s.incidentLiveID(r.Context(), v.ID) // open pages only: the inbox is for what people must act on
 	}
-	http.Redirect(w, r, fmt.Sprintf("/insiden/%s?ok=%s", v.HumanID, ok), http.StatusSeeOther)
+	http.Redirect(w, r, "/insiden/"+v.HumanID+"?"+back.Encode(), http.StatusSeeOther)
 	return nil
 }
 
