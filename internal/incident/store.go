@@ -1067,5 +1067,11 @@ func RemoveParticipants(ctx context.Context, db *store.DB, who auth.Principal, t
 	if err != nil {
 		return Incident{}, fmt.Errorf("remove participants of incident %s: %w", ref, err)
 	}
-	return System(ctx, db, inc.ID)
+	if inc, err = System(ctx, db, inc.ID); err != nil {
+		return Incident{}, err
+	}
+	if err := loadLinks(ctx, db, &inc); err != nil {
+		return Incident{}, err
+	}
+	return inc, nil
 }
