@@ -170,8 +170,13 @@ func TestMentions(t *testing.T) {
 		if _, err := incident.Comment(ctx, db, w.who["alice"], inc.HumanID, "@eve see the defacement, @bob too, @nobody"); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.n.Incident(ctx, w.who["alice"], IncidentComment, inc.HumanID, "@eve see the defacement, @bob too, @nobody"); err != nil {
+		unreached, err := w.n.Comment(ctx, w.who["alice"], IncidentComment, inc.HumanID, "@eve see the defacement, @bob too, @nobody")
+		if err != nil {
 			t.Fatal(err)
+		}
+		// The commenter learns whom the comment did not reach, and why.
+		if want := []Unreached{{"eve", NotReader}, {"nobody", NotAUser}}; !slices.Equal(unreached, want) {
+			t.Fatalf("not told %+v, want %+v", unreached, want)
 		}
 		if got := w.inbox("eve"); len(got) != 0 {
 			t.Fatalf("eve cannot read the incident, yet got %v", got)
@@ -184,6 +189,80 @@ func TestMentions(t *testing.T) {
 		}
 		if after := w.count(`SELECT COUNT(*) FROM notifications`); after != before+1 {
 			t.Fatalf("one notification (bob's mention) expected, got %d", after-before)
+		}
+	})
+}
+
+// TestNewIncidentTellsTheLevelsAbove: a regency's new incident reaches the
+// province's KPU and operation room, and a high or critical one the
+// national desk, each person only if they may read it.
+func TestNewIncidentTellsTheLevelsAbove(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		for _, n := range []auth.NewUser{
+			{Username: "op.bandung", Org: "kpu-32.04", Role: "operator", Scope: "32.04"},
+			{Username: "koord.jabar", Org: "kpu-32", Role: "coordinator", Scope: "32"},
+			{Username: "room.jabar", Org: "diskominfo-32", Role: "operator", Scope: "32"},
+		} {
+			n.Password = "pw-" + n.Username + "-long-enough"
+			u, err := auth.CreateUser(ctx, db, audit.System, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tree, _ := org.Load(ctx, db)
+			w.who[n.Username], _ = auth.PrincipalOf(u, tree)
+		}
+		tree, _ := org.Load(ctx, db)
+		report := func(tlp, severity string) incident.Incident {
+			title := "Laporan " + tlp + " " + severity
+			i, err := incident.Create(ctx, db, w.who["op.bandung"], tree, incident.Input{Title: &title, TLP: &tlp, Severity: &severity})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.n.Incident(ctx, w.who["op.bandung"], IncidentCreated, i.HumanID, ""); err != nil {
+				t.Fatal(err)
+			}
+			return i
+		}
+		told := func(user string, i incident.Incident, event string) bool {
+			return slices.Contains(w.inbox(user), event+" "+i.HumanID+" "+i.Title)
+		}
+		amber := report("AMBER", "medium")
+		for _, u := range []string{"koord.jabar", "alice", "bob"} { // KPU Jawa Barat reads its regencies' AMBER
+			if !told(u, amber, IncidentCreated) {
+				t.Errorf("%s was not told of the regency's new incident", u)
+			}
+		}
+		for _, u := range []string{"room.jabar", "dave", "carol", "eve"} { // none may read it
+			if n := w.count(`SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = ? AND n.incident_id = ?`, u, amber.ID); n != 0 {
+				t.Errorf("%s, who may not read it, was told of the AMBER incident", u)
+			}
+		}
+		green := report("GREEN", "high")
+		for _, u := range []string{"koord.jabar", "room.jabar", "dave", "carol"} {
+			if !told(u, green, IncidentCreated) {
+				t.Errorf("%s was not told of the high GREEN incident", u)
+			}
+		}
+		if len(w.inbox("eve")) != 0 {
+			t.Error("another province was told")
+		}
+		greenLow := report("GREEN", "low")
+		if !told("room.jabar", greenLow, IncidentCreated) || told("dave", greenLow, IncidentCreated) {
+			t.Error("a low GREEN incident: the province's room is told, the national desk is not")
+		}
+
+		// An escalation request reaches those who may escalate: the
+		// province's coordinator, not its analysts.
+		if _, err := incident.RequestEscalation(ctx, db, w.who["op.bandung"], amber.HumanID, "Situs resmi di masa kampanye"); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.n.Incident(ctx, w.who["op.bandung"], IncidentEscalationRequested, amber.HumanID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if !told("koord.jabar", amber, IncidentEscalationRequested) || told("alice", amber, IncidentEscalationRequested) {
+			t.Errorf("escalation request: coordinator %v, analyst %v", w.inbox("koord.jabar"), w.inbox("alice"))
 		}
 	})
 }

@@ -183,8 +183,8 @@ func TestAPIIncidentWork(t *testing.T) {
 		// The operation room's operator works its organisation's task.
 		w.call("diskominfo.jabar", "PATCH", taskPath, `{"status":"done"}`, 200, nil)
 		w.call("diskominfo.jabar", "PATCH", taskPath, `{"status":"open"}`, 200, nil)
-		w.call("bandung.analyst", "PATCH", taskPath, `{"status":"done"}`, 404, nil)  // outside its scope
-		w.call("jabar.analyst", "PATCH", taskPath, `{"status":"done"}`, 403, nil)    // not the owner organisation
+		w.call("bandung.analyst", "PATCH", taskPath, `{"status":"done"}`, 404, nil) // outside its scope
+		w.call("jabar.analyst", "PATCH", taskPath, `{"status":"done"}`, 403, nil)   // not the owner organisation
 		w.call("jabar.analyst", "PATCH", base+"/tasks/999999", `{"status":"done"}`, 404, nil)
 		var tasks struct {
 			Items []incident.Task `json:"items"`
