@@ -303,6 +303,24 @@ func TestAllowListWins(t *testing.T) {
 			}
 		}
 
+		// Entries as wide as 0.0.0.0/1 and 128.0.0.0/1 would end every
+		// block: wider than a decision may be, they are refused, and end
+		// nothing.
+		for _, v := range []string{"0.0.0.0/1", "128.0.0.0/1", "198.0.0.0/15", "0.0.0.0/0", "2001::/16", "::/0"} {
+			_, err := decision.AddAllow(ctx, db, who["bssn.coord"], decision.AllowInput{Value: v, Reason: "everything"})
+			if !problem.Is(err, problem.Invalid) || !strings.Contains(err.Error(), "wider than") {
+				t.Fatalf("allow-list entry %s: %v, want it refused as too wide", v, err)
+			}
+		}
+		if got, err := decision.Get(ctx, db, who["bssn.analyst"], other.ID); err != nil || got.Status != decision.Active {
+			t.Fatalf("a refused wide entry ended decision %d: %s, %v", other.ID, got.Status, err)
+		}
+		if wide, err := decision.AddAllowBy(ctx, db, audit.System, decision.AllowInput{Value: "198.18.0.0/16", Reason: "benchmark network"}); err != nil {
+			t.Fatalf("a /16 is as wide as a decision, so allowed: %v", err)
+		} else if err := decision.RemoveAllowBy(ctx, db, audit.System, wide.ID); err != nil {
+			t.Fatal(err)
+		}
+
 		// An expired or removed entry no longer wins.
 		if _, err := db.Exec(ctx, `UPDATE allowlist SET expires_at = ? WHERE id = ?`, store.Now().Add(-time.Second), e.ID); err != nil {
 			t.Fatal(err)
@@ -320,7 +338,7 @@ func TestAllowListWins(t *testing.T) {
 			t.Fatalf("live allow-list: %+v, %v", live, err)
 		}
 		all, _ := decision.ListAllow(ctx, db, who["bssn.analyst"], true)
-		if len(all) != 3 {
+		if len(all) != 4 {
 			t.Fatalf("whole allow-list: %d entries", len(all))
 		}
 		if _, err := decision.ListAllow(ctx, db, who["kpu.viewer"], false); !problem.Is(err, problem.Forbidden) {
