@@ -104,6 +104,10 @@ type Decision struct {
 	AlertID   *int64     `json:"alert_id,omitempty"`
 	Region    *string    `json:"region,omitempty"`
 	AssetID   *int64     `json:"asset_id,omitempty"`
+	// Batch and Sender name the ingest batch whose lines raised the alert
+	// behind an automatic decision, and who sent it.
+	Batch  string `json:"batch,omitempty"`
+	Sender string `json:"sender,omitempty"`
 
 	// Outcome and Why say what a Decide or Create call did; they are not
 	// stored, and empty on reads.
@@ -119,7 +123,7 @@ func (d Decision) Live() bool { return d.Status == Proposed || d.Status == Activ
 
 const columns = `d.id, d.value, d.type, d.origin, d.scenario, d.reason, d.duration_s, d.status,
 	d.created_at, d.created_by, d.starts_at, d.until, d.decided_at, d.decided_by, d.ended_at, d.ended_by, d.end_reason,
-	d.alert_id, d.region, d.asset_id`
+	d.alert_id, d.region, d.asset_id, d.batch, d.sender`
 
 func scan(row store.Scanner, now time.Time) (Decision, error) {
 	var d Decision
@@ -127,7 +131,7 @@ func scan(row store.Scanner, now time.Time) (Decision, error) {
 	var decidedBy, endedBy, endReason *string
 	if err := row.Scan(&d.ID, &d.Value, &d.Type, &d.Origin, &d.Scenario, &d.Reason, &seconds, &d.Status,
 		&d.CreatedAt, &d.CreatedBy, &d.StartsAt, &d.Until, &d.DecidedAt, &decidedBy, &d.EndedAt, &endedBy, &endReason,
-		&d.AlertID, &d.Region, &d.AssetID); err != nil {
+		&d.AlertID, &d.Region, &d.AssetID, &d.Batch, &d.Sender); err != nil {
 		return Decision{}, err
 	}
 	t, err := ParseTarget(d.Value)
@@ -244,6 +248,8 @@ type newDecision struct {
 	region    string
 	assetID   int64
 	hasRegion bool
+	batch     string
+	sender    string
 }
 
 // insert writes a new decision (active from now, or proposed) and audits it.
@@ -260,11 +266,11 @@ func insert(ctx context.Context, tx *store.Tx, n newDecision, seq int64, now tim
 	start, end := n.target.bounds()
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO decisions (value, scope, ip_size, start_ip, end_ip, type, origin, scenario, reason, duration_s,
-		status, created_at, created_by, created_by_id, starts_at, until, alert_id, region, asset_id, seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		status, created_at, created_by, created_by_id, starts_at, until, alert_id, region, asset_id, seq, batch, sender)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		n.target.String(), n.target.Scope(), n.target.size(), start, end, string(n.typ), n.origin, n.scenario, n.reason,
 		int64(n.duration/time.Second), string(n.status), now, n.who.Username, nullInt(n.who.UserID), startsAt, until,
-		nullInt(n.alertID), regionArg, nullInt(n.assetID), seq).Scan(&id)
+		nullInt(n.alertID), regionArg, nullInt(n.assetID), seq, n.batch, n.sender).Scan(&id)
 	if err != nil {
 		return Decision{}, fmt.Errorf("insert decision: %w", err)
 	}
