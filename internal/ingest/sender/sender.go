@@ -12,6 +12,8 @@ package sender
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -83,6 +85,14 @@ type Batch struct {
 	From     string `json:"from,omitempty"`         // the address it came from
 }
 
+// NewBatchID names a batch as it is accepted: its events, its audit entry
+// and the decisions they lead to carry it.
+func NewBatchID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return "b-" + hex.EncodeToString(b)
+}
+
 // Record writes an accepted batch to the audit chain, crediting its sender.
 func Record(ctx context.Context, db *store.DB, s Sender, b Batch) error {
 	b.Sender = s.String()
@@ -108,6 +118,8 @@ type Key struct {
 	CreatedBy  string     `json:"created_by"`
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+
+	Region string `json:"-"` // the asset's region, for the events KeyFor lets in
 }
 
 // Sender is the key as the sender of a batch.
@@ -198,7 +210,10 @@ func KeyFor(ctx context.Context, db *store.DB, assetID int64, plain string) (Key
 	if !LooksLikeKey(plain) || len(plain) > 100 {
 		return Key{}, ErrUnknownKey
 	}
-	k, err := scanKey(db.QueryRow(ctx, `SELECT `+keyColumns+` FROM ingest_keys WHERE key_hash = ? AND revoked_at IS NULL`, auth.HashToken(plain)))
+	var k Key
+	err := db.QueryRow(ctx, `SELECT k.id, k.asset_id, k.name, k.prefix, k.created_at, k.created_by, k.last_used_at, k.revoked_at, a.region
+		FROM ingest_keys k JOIN assets a ON a.id = k.asset_id WHERE k.key_hash = ? AND k.revoked_at IS NULL`, auth.HashToken(plain)).
+		Scan(&k.ID, &k.AssetID, &k.Name, &k.Prefix, &k.CreatedAt, &k.CreatedBy, &k.LastUsedAt, &k.RevokedAt, &k.Region)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && k.AssetID != assetID) {
 		return Key{}, ErrUnknownKey
 	} else if err != nil {
