@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
@@ -299,34 +300,40 @@ func checkRefs(ctx context.Context, q store.Querier, regionCode string, assetID 
 }
 
 // visible is the SQL fragment (and its arguments) limiting decisions to
-// the principal's region scope; a decision without a region is national.
+// what the principal may read. A decision lies in its region (one without
+// a region is national) and must lie inside the principal's scope. One
+// made from an alert tells who attacked what, as the alert does, so it is
+// read only by those who may read the alert (its TLP, owner and
+// participants: policy.ReadFilter). A decision without an alert (a
+// person's block) is read by region only: every partner enforcing in the
+// region needs to know what is blocked there. Bouncers are machines and
+// pull every active decision over the LAPI, not through this.
 func visible(who auth.Principal) (string, []any) {
-	scope := who.User.Scope
-	if scope == "" {
-		return "1 = 1", nil
+	if !who.Can(policy.Read) {
+		return policy.DenyAll, nil
 	}
-	return "(COALESCE(d.region, '') = ? OR COALESCE(d.region, '') LIKE ?)", []any{scope, scope + ".%"}
+	alertVis, args := policy.ReadFilter(who.Viewer, alert.RecordKind, "da")
+	where := "(d.alert_id IS NULL OR EXISTS (SELECT 1 FROM alerts da WHERE da.id = d.alert_id AND " + alertVis + "))"
+	if scope := who.User.Scope; scope != "" {
+		where += " AND (COALESCE(d.region, '') = ? OR COALESCE(d.region, '') LIKE ?)"
+		args = append(args, scope, scope+".%")
+	}
+	return where, args
 }
 
-// canSee reports whether a decision lies inside the principal's scope.
-func canSee(who auth.Principal, d Decision) bool {
-	r := ""
-	if d.Region != nil {
-		r = *d.Region
-	}
-	return who.Can(policy.Read) && region.Contains(who.User.Scope, r)
-}
-
-// Get reads one decision; one outside the principal's scope is not found.
-func Get(ctx context.Context, q store.Querier, who auth.Principal, id int64) (Decision, error) {
-	d, err := getAny(ctx, q, id, store.Now())
-	if err != nil {
-		return Decision{}, err
-	}
-	if !canSee(who, d) {
+// get reads one decision the principal may read; any other is not found.
+func get(ctx context.Context, q store.Querier, who auth.Principal, id int64, now time.Time) (Decision, error) {
+	vis, args := visible(who)
+	d, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM decisions d WHERE d.id = ? AND `+vis, append([]any{id}, args...)...), now)
+	if errors.Is(err, store.ErrNotFound) {
 		return Decision{}, problem.New(problem.NotFound, "no decision %d", id)
 	}
-	return d, nil
+	return d, err
+}
+
+// Get reads one decision; one the principal may not read is not found.
+func Get(ctx context.Context, q store.Querier, who auth.Principal, id int64) (Decision, error) {
+	return get(ctx, q, who, id, store.Now())
 }
 
 // Filter narrows a list of decisions.
