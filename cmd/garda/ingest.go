@@ -22,20 +22,27 @@ import (
 )
 
 func ingestCmd() *cobra.Command {
-	var server, token, formatName string
+	var server, token, key, formatName string
 	var assetID int64
 	var follow, fromStart bool
 	cmd := &cobra.Command{
-		Use:   "ingest --asset ID [--format nginx] FILE...",
+		Use:   "ingest --asset ID (--key KEY | --token TOKEN) [--format nginx] FILE...",
 		Short: "Send log files to a Garda server's ingest endpoint",
 		Long: `ingest reads log files (plain or gzip) and sends their lines to POST /api/v1/ingest/{asset}
 of a running Garda, in gzip-compressed batches. A batch counts as sent only when the server has
 stored it; when the server is busy (429) or its bus is (503), the same batch is sent again after a
-pause, so no line is lost. With --follow it keeps reading each file as it grows, across rotation.`,
+pause, so no line is lost. With --follow it keeps reading each file as it grows, across rotation.
+
+It sends with the asset's ingest key (--key, made on the asset's page or with
+POST /api/v1/assets/{id}/ingest-keys), or with the API token of an analyst, coordinator or
+administrator of the organisation that owns the asset (--token).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
+			if key != "" {
+				token = key // a key goes where a token would; the server tells them apart
+			}
 			if token == "" {
-				return errors.New("give a token with --token or GARDA_TOKEN (garda token create prints one)")
+				return errors.New("give the asset's ingest key with --key or GARDA_INGEST_KEY, or a token with --token or GARDA_TOKEN")
 			}
 			if _, ok := format.Lookup(formatName); !ok {
 				return fmt.Errorf("unknown format %q (one of %s)", formatName, strings.Join(format.Names(), ", "))
@@ -70,7 +77,8 @@ pause, so no line is lost. With --follow it keeps reading each file as it grows,
 		},
 	}
 	cmd.Flags().StringVar(&server, "server", envOr("GARDA_SERVER", "http://127.0.0.1:8080"), "Garda server URL (GARDA_SERVER)")
-	cmd.Flags().StringVar(&token, "token", envOr("GARDA_TOKEN", ""), "API token (GARDA_TOKEN)")
+	cmd.Flags().StringVar(&token, "token", envOr("GARDA_TOKEN", ""), "API token of a person of the asset's owner (GARDA_TOKEN)")
+	cmd.Flags().StringVar(&key, "key", envOr("GARDA_INGEST_KEY", ""), "the asset's ingest key; wins over --token (GARDA_INGEST_KEY)")
 	cmd.Flags().Int64Var(&assetID, "asset", 0, "the asset id the logs belong to")
 	cmd.Flags().StringVar(&formatName, "format", "nginx", "log format: "+strings.Join(format.Names(), ", "))
 	cmd.Flags().BoolVar(&follow, "follow", false, "keep reading the files as they grow, across rotation")

@@ -119,6 +119,9 @@ func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().StringVar(&cfg.SMTP.From, "smtp-from", envOr("GARDA_SMTP_FROM", "garda@localhost"), "sender address of notification email (GARDA_SMTP_FROM)")
 	cmd.Flags().StringVar(&cfg.DecisionRules, "decision-rules", envOr("GARDA_DECISION_RULES", ""), "YAML file over the built-in per-scenario decision rules, automatic or proposed bans (GARDA_DECISION_RULES)")
 	cmd.Flags().Int64Var(&cfg.EvidenceMaxMB, "evidence-max-mb", envInt("GARDA_EVIDENCE_MAX_MB", 50), "largest evidence file accepted, in MiB (GARDA_EVIDENCE_MAX_MB)")
+	cmd.Flags().Int64Var(&cfg.IngestMaxMB, "ingest-max-mb", envInt("GARDA_INGEST_MAX_MB", 64), "largest ingest request, in MiB of lines once un-gzipped (GARDA_INGEST_MAX_MB)")
+	cmd.Flags().Int64Var(&cfg.IngestMaxLines, "ingest-max-lines", envInt("GARDA_INGEST_MAX_LINES", 1<<20), "most lines in one ingest request (GARDA_INGEST_MAX_LINES)")
+	cmd.Flags().Float64Var(&cfg.IngestRate, "ingest-rate", float64(envInt("GARDA_INGEST_RATE", 20000)), "lines a second each sender may send over the ingest API, on average; 0 for no bound (GARDA_INGEST_RATE)")
 	cmd.Flags().StringVar(&cfg.SyslogAddr, "syslog-addr", envOr("GARDA_SYSLOG_ADDR", ""), "receive syslog (RFC 3164/5424) on this address, UDP and TCP (GARDA_SYSLOG_ADDR)")
 }
 

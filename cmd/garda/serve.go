@@ -12,6 +12,7 @@ import (
 
 	"github.com/garda-id/garda/internal/demo"
 	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/ingest/sender"
 	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/simulate"
@@ -153,9 +154,12 @@ func simulateInto(ctx context.Context, p *platform.Platform, rate float64) error
 		return err
 	}
 	nginx, _ := format.Lookup("nginx")
+	// The simulator is a sender of its own: what its lines lead to says so.
+	simulator := sender.Of(sender.KindSimulator, "demo").String()
 	go func() {
 		err := sim.Run(ctx, rate, func(site simulate.Site, lines [][]byte) error {
-			_, err := pipeline.Publish(ctx, p.Bus, pipeline.Source{AssetID: site.AssetID, Region: site.Region, Format: nginx}, pipeline.Lines(lines), "", nil)
+			_, err := pipeline.Publish(ctx, p.Bus, pipeline.Source{AssetID: site.AssetID, Region: site.Region, Format: nginx,
+				Sender: simulator, Batch: sender.NewBatchID()}, pipeline.Lines(lines), "", nil)
 			return err
 		})
 		if err != nil && ctx.Err() == nil {

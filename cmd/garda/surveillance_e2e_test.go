@@ -130,7 +130,14 @@ func TestSurveillanceEndToEnd(t *testing.T) {
 	}
 	logFile := filepath.Join(dir, "access.log")
 	os.WriteFile(logFile, []byte(log.String()), 0o644)
-	if out := run("", "ingest", "--server", base, "--token", token, "--asset", fmt.Sprint(a.ID), logFile); !strings.Contains(out, "sent 319 lines") {
+	// The asset's log shipper sends with the asset's ingest key, not a person's token.
+	var made struct {
+		Key string `json:"key"`
+	}
+	if code := apiJSON(t, "POST", fmt.Sprintf("%s/api/v1/assets/%d/ingest-keys", base, a.ID), token, `{"name":"nginx-cekdpt"}`, &made); code != 201 {
+		t.Fatalf("create ingest key: %d", code)
+	}
+	if out := run("", "ingest", "--server", base, "--key", made.Key, "--asset", fmt.Sprint(a.ID), logFile); !strings.Contains(out, "sent 319 lines") {
 		t.Fatalf("ingest: %s", out)
 	}
 
@@ -165,13 +172,16 @@ func TestSurveillanceEndToEnd(t *testing.T) {
 	// The scenario policy bans the SQL injector at once and proposes the scraper.
 	var decisions struct {
 		Items []struct {
-			Value, Status string
+			Value, Status, Sender string
 		} `json:"items"`
 	}
 	apiJSON(t, "GET", base+"/api/v1/decisions?limit=100", token, "", &decisions)
 	status := map[string]string{}
 	for _, d := range decisions.Items {
 		status[d.Value] = d.Status
+		if d.Sender != "key:nginx-cekdpt" {
+			t.Errorf("decision for %s names sender %q, want key:nginx-cekdpt", d.Value, d.Sender)
+		}
 	}
 	if status[sqli] != "active" || status[scraper] != "proposed" {
 		t.Fatalf("decisions: %v", status)

@@ -207,5 +207,9 @@ func EndSession(ctx context.Context, db *store.DB, cookie string) error {
 	return err
 }
 
+// NewSecret makes a secret starting with prefix, to be shown once, and its
+// stored form (for credentials kept elsewhere, such as ingest keys).
+func NewSecret(prefix string) (plain, hash string) { return newSecret(prefix) }
+
 // HashToken is the stored form of a token or session secret.
 func HashToken(plain string) string { return hashSecret(plain) }

@@ -147,8 +147,8 @@ func AddAllowBy(ctx context.Context, db *store.DB, who audit.Actor, in AllowInpu
 	if err != nil {
 		return AllowEntry{}, problem.Field("value", "%v", err)
 	}
-	if t.prefix.Bits() == 0 {
-		return AllowEntry{}, problem.Field("value", "%s would switch blocking off for every address", t)
+	if err := t.tooWide(); err != nil {
+		return AllowEntry{}, problem.Field("value", "an allow-list entry lifts blocks as widely as a decision may block, no wider: %v", err)
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if reason == "" || len(reason) > 1000 {

@@ -21,6 +21,8 @@ type Proposal struct {
 	AlertID  int64  // the alert behind it; 0 for none
 	Region   string // the region of the attacked system; "" for national or unknown
 	Asset    int64  // the attacked asset; 0 for none
+	Batch    string // the ingest batch whose lines raised the alert; "" for none
+	Sender   string // who sent that batch (user:NAME, key:NAME, syslog:ADDR, ...)
 }
 
 // Builtin is the built-in per-scenario policy (rules.yaml), read once.
@@ -59,15 +61,14 @@ func (r Rules) Decide(ctx context.Context, db *store.DB, p Proposal) (Decision, 
 	if reason == "" {
 		reason = scenario
 	}
-	if len(reason) > 1000 {
-		reason = strings.ToValidUTF8(reason[:1000], "")
-	}
+	reason = limit(reason, 1000)
 	if err := checkRefs(ctx, db, p.Region, p.Asset); err != nil {
 		return Decision{}, err
 	}
 	n := newDecision{
 		target: t, typ: rule.Type, origin: OriginGarda, scenario: scenario, reason: reason, duration: rule.Duration,
 		status: Active, who: audit.System, alertID: p.AlertID, region: p.Region, hasRegion: p.Region != "", assetID: p.Asset,
+		batch: limit(p.Batch, 200), sender: limit(p.Sender, 200),
 	}
 	if rule.Mode == ModePropose {
 		n.status = Proposed
@@ -85,6 +86,14 @@ func (r Rules) Decide(ctx context.Context, db *store.DB, p Proposal) (Decision, 
 		return Decision{}, fmt.Errorf("decide on %s for %s: %w", t, scenario, err)
 	}
 	return out, nil
+}
+
+// limit cuts s to at most n bytes of valid UTF-8.
+func limit(s string, n int) string {
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "")
+	}
+	return s
 }
 
 // place writes (or declines to write) a new decision inside a transaction
@@ -166,7 +175,8 @@ func extend(ctx context.Context, tx *store.Tx, live Decision, until time.Time, t
 	detail := map[string]any{
 		"value": d.Value, "before": map[string]any{"until": live.Until, "type": live.Type},
 		"after": map[string]any{"until": d.Until, "type": d.Type},
-		"by":    map[string]any{"origin": n.origin, "scenario": n.scenario, "reason": n.reason, "alert_id": n.alertID},
+		"by": map[string]any{"origin": n.origin, "scenario": n.scenario, "reason": n.reason, "alert_id": n.alertID,
+			"batch": n.batch, "sender": n.sender},
 	}
 	if err := audit.Record(ctx, tx, n.who, "decision.extend", RecordKind, d.ID, detail); err != nil {
 		return Decision{}, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
@@ -104,6 +105,10 @@ type Decision struct {
 	AlertID   *int64     `json:"alert_id,omitempty"`
 	Region    *string    `json:"region,omitempty"`
 	AssetID   *int64     `json:"asset_id,omitempty"`
+	// Batch and Sender name the ingest batch whose lines raised the alert
+	// behind an automatic decision, and who sent it.
+	Batch  string `json:"batch,omitempty"`
+	Sender string `json:"sender,omitempty"`
 
 	// Outcome and Why say what a Decide or Create call did; they are not
 	// stored, and empty on reads.
@@ -119,7 +124,7 @@ func (d Decision) Live() bool { return d.Status == Proposed || d.Status == Activ
 
 const columns = `d.id, d.value, d.type, d.origin, d.scenario, d.reason, d.duration_s, d.status,
 	d.created_at, d.created_by, d.starts_at, d.until, d.decided_at, d.decided_by, d.ended_at, d.ended_by, d.end_reason,
-	d.alert_id, d.region, d.asset_id`
+	d.alert_id, d.region, d.asset_id, d.batch, d.sender`
 
 func scan(row store.Scanner, now time.Time) (Decision, error) {
 	var d Decision
@@ -127,7 +132,7 @@ func scan(row store.Scanner, now time.Time) (Decision, error) {
 	var decidedBy, endedBy, endReason *string
 	if err := row.Scan(&d.ID, &d.Value, &d.Type, &d.Origin, &d.Scenario, &d.Reason, &seconds, &d.Status,
 		&d.CreatedAt, &d.CreatedBy, &d.StartsAt, &d.Until, &d.DecidedAt, &decidedBy, &d.EndedAt, &endedBy, &endReason,
-		&d.AlertID, &d.Region, &d.AssetID); err != nil {
+		&d.AlertID, &d.Region, &d.AssetID, &d.Batch, &d.Sender); err != nil {
 		return Decision{}, err
 	}
 	t, err := ParseTarget(d.Value)
@@ -244,6 +249,8 @@ type newDecision struct {
 	region    string
 	assetID   int64
 	hasRegion bool
+	batch     string
+	sender    string
 }
 
 // insert writes a new decision (active from now, or proposed) and audits it.
@@ -260,11 +267,11 @@ func insert(ctx context.Context, tx *store.Tx, n newDecision, seq int64, now tim
 	start, end := n.target.bounds()
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO decisions (value, scope, ip_size, start_ip, end_ip, type, origin, scenario, reason, duration_s,
-		status, created_at, created_by, created_by_id, starts_at, until, alert_id, region, asset_id, seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		status, created_at, created_by, created_by_id, starts_at, until, alert_id, region, asset_id, seq, batch, sender)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		n.target.String(), n.target.Scope(), n.target.size(), start, end, string(n.typ), n.origin, n.scenario, n.reason,
 		int64(n.duration/time.Second), string(n.status), now, n.who.Username, nullInt(n.who.UserID), startsAt, until,
-		nullInt(n.alertID), regionArg, nullInt(n.assetID), seq).Scan(&id)
+		nullInt(n.alertID), regionArg, nullInt(n.assetID), seq, n.batch, n.sender).Scan(&id)
 	if err != nil {
 		return Decision{}, fmt.Errorf("insert decision: %w", err)
 	}
@@ -293,34 +300,40 @@ func checkRefs(ctx context.Context, q store.Querier, regionCode string, assetID 
 }
 
 // visible is the SQL fragment (and its arguments) limiting decisions to
-// the principal's region scope; a decision without a region is national.
+// what the principal may read. A decision lies in its region (one without
+// a region is national) and must lie inside the principal's scope. One
+// made from an alert tells who attacked what, as the alert does, so it is
+// read only by those who may read the alert (its TLP, owner and
+// participants: policy.ReadFilter). A decision without an alert (a
+// person's block) is read by region only: every partner enforcing in the
+// region needs to know what is blocked there. Bouncers are machines and
+// pull every active decision over the LAPI, not through this.
 func visible(who auth.Principal) (string, []any) {
-	scope := who.User.Scope
-	if scope == "" {
-		return "1 = 1", nil
+	if !who.Can(policy.Read) {
+		return policy.DenyAll, nil
 	}
-	return "(COALESCE(d.region, '') = ? OR COALESCE(d.region, '') LIKE ?)", []any{scope, scope + ".%"}
+	alertVis, args := policy.ReadFilter(who.Viewer, alert.RecordKind, "da")
+	where := "(d.alert_id IS NULL OR EXISTS (SELECT 1 FROM alerts da WHERE da.id = d.alert_id AND " + alertVis + "))"
+	if scope := who.User.Scope; scope != "" {
+		where += " AND (COALESCE(d.region, '') = ? OR COALESCE(d.region, '') LIKE ?)"
+		args = append(args, scope, scope+".%")
+	}
+	return where, args
 }
 
-// canSee reports whether a decision lies inside the principal's scope.
-func canSee(who auth.Principal, d Decision) bool {
-	r := ""
-	if d.Region != nil {
-		r = *d.Region
-	}
-	return who.Can(policy.Read) && region.Contains(who.User.Scope, r)
-}
-
-// Get reads one decision; one outside the principal's scope is not found.
-func Get(ctx context.Context, q store.Querier, who auth.Principal, id int64) (Decision, error) {
-	d, err := getAny(ctx, q, id, store.Now())
-	if err != nil {
-		return Decision{}, err
-	}
-	if !canSee(who, d) {
+// get reads one decision the principal may read; any other is not found.
+func get(ctx context.Context, q store.Querier, who auth.Principal, id int64, now time.Time) (Decision, error) {
+	vis, args := visible(who)
+	d, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM decisions d WHERE d.id = ? AND `+vis, append([]any{id}, args...)...), now)
+	if errors.Is(err, store.ErrNotFound) {
 		return Decision{}, problem.New(problem.NotFound, "no decision %d", id)
 	}
-	return d, nil
+	return d, err
+}
+
+// Get reads one decision; one the principal may not read is not found.
+func Get(ctx context.Context, q store.Querier, who auth.Principal, id int64) (Decision, error) {
+	return get(ctx, q, who, id, store.Now())
 }
 
 // Filter narrows a list of decisions.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/decision"
@@ -303,6 +305,24 @@ func TestAllowListWins(t *testing.T) {
 			}
 		}
 
+		// Entries as wide as 0.0.0.0/1 and 128.0.0.0/1 would end every
+		// block: wider than a decision may be, they are refused, and end
+		// nothing.
+		for _, v := range []string{"0.0.0.0/1", "128.0.0.0/1", "198.0.0.0/15", "0.0.0.0/0", "2001::/16", "::/0"} {
+			_, err := decision.AddAllow(ctx, db, who["bssn.coord"], decision.AllowInput{Value: v, Reason: "everything"})
+			if !problem.Is(err, problem.Invalid) || !strings.Contains(err.Error(), "wider than") {
+				t.Fatalf("allow-list entry %s: %v, want it refused as too wide", v, err)
+			}
+		}
+		if got, err := decision.Get(ctx, db, who["bssn.analyst"], other.ID); err != nil || got.Status != decision.Active {
+			t.Fatalf("a refused wide entry ended decision %d: %s, %v", other.ID, got.Status, err)
+		}
+		if wide, err := decision.AddAllowBy(ctx, db, audit.System, decision.AllowInput{Value: "198.18.0.0/16", Reason: "benchmark network"}); err != nil {
+			t.Fatalf("a /16 is as wide as a decision, so allowed: %v", err)
+		} else if err := decision.RemoveAllowBy(ctx, db, audit.System, wide.ID); err != nil {
+			t.Fatal(err)
+		}
+
 		// An expired or removed entry no longer wins.
 		if _, err := db.Exec(ctx, `UPDATE allowlist SET expires_at = ? WHERE id = ?`, store.Now().Add(-time.Second), e.ID); err != nil {
 			t.Fatal(err)
@@ -320,7 +340,7 @@ func TestAllowListWins(t *testing.T) {
 			t.Fatalf("live allow-list: %+v, %v", live, err)
 		}
 		all, _ := decision.ListAllow(ctx, db, who["bssn.analyst"], true)
-		if len(all) != 3 {
+		if len(all) != 4 {
 			t.Fatalf("whole allow-list: %d entries", len(all))
 		}
 		if _, err := decision.ListAllow(ctx, db, who["kpu.viewer"], false); !problem.Is(err, problem.Forbidden) {
@@ -589,5 +609,76 @@ func TestBouncerRegistry(t *testing.T) {
 			t.Fatalf("bouncers: %d live, %d in all", len(live), len(all))
 		}
 		verifyAudit(t, db)
+	})
+}
+
+// TestDecisionsReadUnderTheirAlert: a decision made from an alert is read
+// by those who may read the alert, not by everyone in its region; a
+// person's block without an alert is read by region.
+func TestDecisionsReadUnderTheirAlert(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		who := people(t, db)
+		tree, err := org.Load(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := asset.Create(ctx, db, who["jabar.analyst"], tree, asset.Input{Name: ptr("Sirekap Jabar"), Kind: ptr("web_app"),
+			Region: ptr("32"), TLP: ptr("AMBER+STRICT")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created, _, err := alert.Record(ctx, db, []alert.Signal{{Scenario: "http-sqli", Title: "SQL injection", Severity: "high",
+			SourceIP: "192.0.2.123", AssetID: a.ID, Region: "32", Time: store.Now(), Count: 30}})
+		if err != nil || len(created) != 1 {
+			t.Fatalf("alert: %v %v", created, err)
+		}
+		d := mustDecide(t, db, decision.Proposal{IP: "192.0.2.123", Scenario: "http-sqli", AlertID: created[0], Region: "32", Asset: a.ID,
+			Batch: "b-1", Sender: "key:edge"}, decision.OutcomeCreated)
+		if d.Batch != "b-1" || d.Sender != "key:edge" {
+			t.Fatalf("decision does not name its batch and sender: %+v", d)
+		}
+		manual, err := decision.Create(ctx, db, who["bssn.analyst"], decision.Input{Value: "198.51.100.7", Reason: "scanner", Region: ptr("32")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			user  string
+			reads bool
+		}{
+			{"jabar.analyst", true}, // the owner
+			{"bssn.analyst", true},  // the national CSIRT takes part
+			{"kpu.viewer", false},   // national, in the owner's parent: not AMBER+STRICT's
+		} {
+			got, err := decision.Get(ctx, db, who[c.user], d.ID)
+			if c.reads != (err == nil) {
+				t.Errorf("%s reads decision of an AMBER+STRICT alert: %v (%+v), want %v", c.user, err, got, c.reads)
+			}
+			if !c.reads && !problem.Is(err, problem.NotFound) {
+				t.Errorf("%s: %v, want not found", c.user, err)
+			}
+			list, err := decision.List(ctx, db, who[c.user], decision.Filter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, x := range list {
+				ids = append(ids, x.ID)
+			}
+			if want := []int64{manual.ID}; c.reads {
+				want = []int64{manual.ID, d.ID}
+				if len(ids) != 2 {
+					t.Errorf("%s lists %v, want %v", c.user, ids, want)
+				}
+			} else if len(ids) != 1 || ids[0] != manual.ID {
+				t.Errorf("%s lists %v, want only the manual block %v", c.user, ids, want)
+			}
+		}
+		// Writing needs reading: the viewer's organisation cannot end it
+		// either (its role could not anyway; a coordinator's scope check
+		// is the same fragment).
+		if _, err := decision.Revoke(ctx, db, who["kpu.viewer"], d.ID, "x"); !problem.Is(err, problem.NotFound) {
+			t.Errorf("revoke by a reader of the region only: %v", err)
+		}
 	})
 }

@@ -149,12 +149,9 @@ func create(ctx context.Context, db *store.DB, n newDecision) (Decision, error) 
 // writable reads a decision the principal may change: one outside its
 // scope is not found, a role that may not decide is forbidden.
 func writable(ctx context.Context, tx *store.Tx, who auth.Principal, id int64, now time.Time) (Decision, error) {
-	d, err := getAny(ctx, tx, id, now)
+	d, err := get(ctx, tx, who, id, now)
 	if err != nil {
 		return Decision{}, err
-	}
-	if !canSee(who, d) {
-		return Decision{}, problem.New(problem.NotFound, "no decision %d", id)
 	}
 	if !canDecide(who) {
 		return Decision{}, problem.New(problem.Forbidden, "your role (%s) may not change blocking decisions", who.User.Role)

@@ -12,9 +12,11 @@ const (
 	ScopeRange = "Range"
 )
 
-// The widest ranges a decision may block. A ban on a /8 would take a
-// province's mobile network off the voter lookup, so a person who needs
-// more than this makes several decisions on purpose.
+// The widest ranges a decision may block, and an allow-list entry may
+// lift. A ban on a /8 would take a province's mobile network off the voter
+// lookup, and an entry as wide (0.0.0.0/1 and 128.0.0.0/1 together) would
+// end every block at once: a person who needs more than this makes several
+// on purpose.
 const (
 	minBitsV4 = 16
 	minBitsV6 = 32
@@ -107,15 +109,26 @@ func (t Target) Contains(o Target) bool {
 	return t.prefix.Bits() <= o.prefix.Bits() && t.prefix.Contains(o.prefix.Addr())
 }
 
-// blockable refuses what no decision may block: ranges wider than the
-// limits above, and addresses that are never a remote client.
-func (t Target) blockable() error {
+// tooWide refuses ranges wider than the limits above, for decisions and
+// allow-list entries alike.
+func (t Target) tooWide() error {
 	a := t.prefix.Addr()
 	switch {
 	case a.Is4() && t.prefix.Bits() < minBitsV4:
-		return fmt.Errorf("%s is wider than /%d: block smaller ranges", t, minBitsV4)
+		return fmt.Errorf("%s is wider than /%d: use smaller ranges", t, minBitsV4)
 	case a.Is6() && t.prefix.Bits() < minBitsV6:
-		return fmt.Errorf("%s is wider than /%d: block smaller ranges", t, minBitsV6)
+		return fmt.Errorf("%s is wider than /%d: use smaller ranges", t, minBitsV6)
+	}
+	return nil
+}
+
+// blockable refuses what no decision may block: ranges wider than the
+// limits above, and addresses that are never a remote client.
+func (t Target) blockable() error {
+	if err := t.tooWide(); err != nil {
+		return err
+	}
+	switch a := t.prefix.Addr(); {
 	case a.IsLoopback(), a.IsUnspecified(), a.IsMulticast():
 		return fmt.Errorf("%s is a loopback, unspecified or multicast address: it is never a remote client", t)
 	}

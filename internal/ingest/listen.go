@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -92,8 +93,10 @@ func (l *Listener) UDPAddr() net.Addr { return l.udp.LocalAddr() }
 // handle returns an error (returned). handle is called from one goroutine
 // at a time; the event it gets is reused after it returns. An event whose
 // message has no time gets the time it was received; one with no host
-// name gets the sender's address.
-func (l *Listener) Serve(parent context.Context, handle func(*event.Event) error) error {
+// name gets the sender's address. handle is told the address the message
+// came from (invalid when unknown): the sender, whatever host name the
+// message claims.
+func (l *Listener) Serve(parent context.Context, handle func(ev *event.Event, from netip.Addr) error) error {
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -105,17 +108,21 @@ func (l *Listener) Serve(parent context.Context, handle func(*event.Event) error
 		if ev.Time.IsZero() {
 			ev.Time = time.Now()
 		}
-		if ev.Get(event.HostName) == "" && from != nil {
-			if h, _, err := net.SplitHostPort(from.String()); err == nil {
-				ev.Set(event.HostName, h)
+		var addr netip.Addr
+		if from != nil {
+			if ap, err := netip.ParseAddrPort(from.String()); err == nil {
+				addr = ap.Addr().Unmap()
 			}
+		}
+		if ev.Get(event.HostName) == "" && addr.IsValid() {
+			ev.Set(event.HostName, addr.String())
 		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if ctx.Err() != nil {
 			return
 		}
-		if err := handle(ev); err != nil {
+		if err := handle(ev, addr); err != nil {
 			cancel(err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -60,7 +61,7 @@ func serve(t *testing.T, cfg ListenConfig, handle func(*event.Event) error) *Lis
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- l.Serve(ctx, handle) }()
+	go func() { done <- l.Serve(ctx, func(ev *event.Event, _ netip.Addr) error { return handle(ev) }) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -206,7 +207,7 @@ func TestListenHandlerError(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- l.Serve(ctx, func(*event.Event) error { return boom }) }()
+	go func() { done <- l.Serve(ctx, func(*event.Event, netip.Addr) error { return boom }) }()
 	u, err := net.Dial("udp", l.UDPAddr().String())
 	if err != nil {
 		t.Fatal(err)

@@ -135,18 +135,27 @@ type Reader struct {
 // r, counting too-long lines in c (which may be nil).
 func NewReader(r io.Reader, max int, c *Counters) (*Reader, error) {
 	br := bufio.NewReaderSize(r, bufSize)
-	rd := &Reader{}
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("read gzip header: %w", err)
-		}
-		rd.sp = newSplitter(gz, max, c)
-		rd.closer = gz
-		return rd, nil
+	gz, err := gunzip(br)
+	if err != nil {
+		return nil, err
 	}
-	rd.sp = newSplitter(br, max, c) // bufio hands br back: no second layer
-	return rd, nil
+	if gz != nil {
+		return &Reader{sp: newSplitter(gz, max, c), closer: gz}, nil
+	}
+	return &Reader{sp: newSplitter(br, max, c)}, nil // bufio hands br back: no second layer
+}
+
+// gunzip opens a gzip stream when the data starts with gzip's magic
+// bytes, or returns nil for plain data.
+func gunzip(br *bufio.Reader) (*gzip.Reader, error) {
+	if magic, _ := br.Peek(2); len(magic) != 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		return nil, nil
+	}
+	gz, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("read gzip header: %w", err)
+	}
+	return gz, nil
 }
 
 // Open opens a log file (plain or gzip) for reading; see NewReader.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -25,6 +26,12 @@ import (
 const (
 	leaseTTL   = 20 * time.Second
 	leaseRenew = 5 * time.Second
+)
+
+// Evidence fields naming the batch an event came in and its sender.
+const (
+	EvidenceBatch  = "garda.batch"
+	EvidenceSender = "garda.sender"
 )
 
 // Detector runs live detection: it holds the leases of as many partitions
@@ -144,7 +151,18 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 		f  detect.Finding
 	}, len(bt.Lines))
 	var sigs []alert.Signal
-	emit := func(s alert.Signal) { sigs = append(sigs, s) }
+	emit := func(s alert.Signal) {
+		if bt.Sender != "" {
+			// The alert's evidence says whose lines it was.
+			if s.Fields == nil && s.Event != nil {
+				s.Fields = s.Event.Map()
+			} else {
+				s.Fields = maps.Clone(s.Fields)
+			}
+			s.Fields[EvidenceBatch], s.Fields[EvidenceSender] = bt.ID, bt.Sender
+		}
+		sigs = append(sigs, s)
+	}
 	n := 0
 	for _, l := range bt.Lines {
 		it := &items[n]
@@ -197,7 +215,8 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 			b := decision.Builtin()
 			rules = &b
 		}
-		if _, err := rules.Decide(ctx, d.DB, decision.Proposal{IP: a.SourceIP, Scenario: a.Scenario, AlertID: a.ID, Region: a.Region, Asset: a.AssetID}); err != nil {
+		if _, err := rules.Decide(ctx, d.DB, decision.Proposal{IP: a.SourceIP, Scenario: a.Scenario, AlertID: a.ID, Region: a.Region, Asset: a.AssetID,
+			Batch: bt.ID, Sender: bt.Sender}); err != nil {
 			d.Log.Warn("decision for alert", "alert", a.ID, "err", err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,7 +101,8 @@ func TestPublishDetectDecide(t *testing.T) {
 			now.Add(time.Duration(i)*time.Second).Format("02/Jan/2006:15:04:05 -0700"))))
 	}
 	lines = append(lines, []byte("not a log line"), []byte(`36.70.1.1 - - [`+now.Format("02/Jan/2006:15:04:05 -0700")+`] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0"`))
-	res, err := pipeline.Publish(context.Background(), w.bus, pipeline.Source{AssetID: w.site.ID, Region: "32", Format: nginx}, numbered(lines), "", nil)
+	res, err := pipeline.Publish(context.Background(), w.bus, pipeline.Source{AssetID: w.site.ID, Region: "32", Format: nginx,
+		Sender: "key:edge-nginx", Batch: "b-0123"}, numbered(lines), "", nil)
 	if err != nil || res.Accepted != 10 || res.Rejected != 1 {
 		t.Fatalf("publish: %+v %v", res, err)
 	}
@@ -119,6 +121,13 @@ func TestPublishDetectDecide(t *testing.T) {
 	list, err := decision.ListAll(context.Background(), w.db, decision.Filter{AlertID: a.ID, Limit: 10})
 	if err != nil || len(list) != 1 || list[0].Value != "203.0.113.7" || list[0].Status != "active" {
 		t.Fatalf("decision for the alert: %+v %v", list, err)
+	}
+	// The decision and the alert's evidence name the batch and its sender.
+	if list[0].Batch != "b-0123" || list[0].Sender != "key:edge-nginx" {
+		t.Errorf("decision's batch %q and sender %q, want b-0123 and key:edge-nginx", list[0].Batch, list[0].Sender)
+	}
+	if ev := full.Evidence[5].Fields; ev[pipeline.EvidenceBatch] != "b-0123" || ev[pipeline.EvidenceSender] != "key:edge-nginx" {
+		t.Errorf("the firing event's evidence: %v", ev)
 	}
 }
 
@@ -157,6 +166,15 @@ func TestSyslog(t *testing.T) {
 	a := w.waitAlert(t, "auth-bruteforce", "198.51.100.44")
 	if strconv.FormatInt(a.AssetID, 10) != strconv.FormatInt(w.site.ID, 10) {
 		t.Errorf("alert on asset %d, want %d", a.AssetID, w.site.ID)
+	}
+	// The sender is the address the messages came from, not the host
+	// name they claim.
+	full, err := alert.Get(ctx, w.db, w.analyst, a.ID)
+	if err != nil || len(full.Evidence) == 0 {
+		t.Fatalf("alert: %+v %v", full, err)
+	}
+	if ev := full.Evidence[len(full.Evidence)-1].Fields; ev[pipeline.EvidenceSender] != "syslog:127.0.0.1" || !strings.HasPrefix(ev[pipeline.EvidenceBatch], "b-") {
+		t.Errorf("the firing event's evidence: %v", ev)
 	}
 	// The message of a host that is no asset's is dropped, and counted.
 	for deadline := time.Now().Add(5 * time.Second); sl.Unknown() != 1; time.Sleep(20 * time.Millisecond) {

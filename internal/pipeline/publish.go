@@ -27,6 +27,8 @@ const (
 	headerAsset  = "Garda-Asset"
 	headerRegion = "Garda-Region"
 	headerFormat = "Garda-Format"
+	headerBatch  = "Garda-Batch"
+	headerSender = "Garda-Sender"
 )
 
 // maxMessage bounds one bus message (JetStream's default limit is 1 MiB).
@@ -49,6 +51,11 @@ type Source struct {
 	AssetID int64
 	Region  string
 	Format  format.Format
+	// Sender is who sent the lines (sender.Sender's String) and Batch the
+	// server's id of the batch they came in: the events carry both, so
+	// that what detection makes of them can say whose lines it was.
+	Sender string
+	Batch  string
 }
 
 // Result counts what became of the lines of one Publish.
@@ -62,6 +69,8 @@ type Result struct {
 // returning once JetStream has stored every message. A non-empty batchID
 // names the batch: sent again within the bus's duplicate window (a retry
 // after a lost answer), its messages are recognised and not stored twice.
+// It is the sender's own id, so it counts within src.Sender only: one
+// sender cannot have another's batch taken for a retry.
 // counters may be nil.
 func Publish(ctx context.Context, b *bus.Bus, src Source, lines []Line, batchID string, counters *ingest.Counters) (Result, error) {
 	var res Result
@@ -79,10 +88,11 @@ func Publish(ctx context.Context, b *bus.Bus, src Source, lines []Line, batchID 
 			Data:    bytes.Clone(bodies[part].Bytes()),
 			Header: map[string][]string{
 				headerAsset: {asset}, headerRegion: {src.Region}, headerFormat: {src.Format.Name()},
+				headerBatch: {src.Batch}, headerSender: {src.Sender},
 			},
 		}
 		if batchID != "" {
-			m.ID = fmt.Sprintf("%s/%d/%d", batchID, part, chunks[part])
+			m.ID = fmt.Sprintf("%s|%s/%d/%d", src.Sender, batchID, part, chunks[part])
 		}
 		chunks[part]++
 		msgs = append(msgs, m)
@@ -142,6 +152,8 @@ type Batch struct {
 	AssetID int64
 	Region  string
 	Format  string
+	ID      string // the server's id of the batch the lines came in ("" before senders were recorded)
+	Sender  string // who sent them
 	Lines   []Line
 }
 
@@ -165,6 +177,7 @@ func Decode(m bus.Msg) (Batch, error) {
 		return bt, fmt.Errorf("event batch without an asset id: %w", err)
 	}
 	bt.AssetID, bt.Region, bt.Format = id, get(headerRegion), get(headerFormat)
+	bt.ID, bt.Sender = get(headerBatch), get(headerSender)
 	data := m.Data
 	for len(data) > 0 {
 		nl := bytes.IndexByte(data, '\n')

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,13 +15,17 @@ import (
 	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/ingest/sender"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/store"
 )
 
 // Syslog receives syslog messages and puts them into the pipeline as
 // events of the asset whose hostnames include the sender's host name.
-// Messages from hosts that are no asset are counted and dropped.
+// Messages from hosts that are no asset are counted and dropped. The
+// events' sender is the address the message came from (syslog:ADDR), so
+// what they lead to names the machine that sent them, whatever host name
+// they claim.
 type Syslog struct {
 	DB       *store.DB
 	Bus      *bus.Bus
@@ -35,8 +40,14 @@ type Syslog struct {
 	flushMu sync.Mutex // one flush at a time: a client's lines stay in order
 	hosts   map[string]Source
 	loaded  time.Time
-	pend    map[int64][][]byte
-	srcs    map[int64]Source
+	pend    map[pendKey][][]byte
+	srcs    map[pendKey]Source
+}
+
+// pendKey is the queue of one asset's lines from one sending host.
+type pendKey struct {
+	asset int64
+	from  netip.Addr
 }
 
 // Unknown counts the messages dropped because their host is no asset's.
@@ -53,7 +64,7 @@ func (s *Syslog) Serve(ctx context.Context, addr string) error {
 		return err
 	}
 	s.Log.Info("syslog listening", "tcp", l.TCPAddr(), "udp", l.UDPAddr())
-	s.pend, s.srcs = map[int64][][]byte{}, map[int64]Source{}
+	s.pend, s.srcs = map[pendKey][][]byte{}, map[pendKey]Source{}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -72,14 +83,14 @@ func (s *Syslog) Serve(ctx context.Context, addr string) error {
 			}
 		}
 	}()
-	err = l.Serve(ctx, func(ev *event.Event) error { return s.take(ctx, ev) })
+	err = l.Serve(ctx, func(ev *event.Event, from netip.Addr) error { return s.take(ctx, ev, from) })
 	<-done
 	return err
 }
 
 // take queues one parsed message, as an ECS JSON line, for its asset. It
 // blocks (and so slows TCP senders) while too much is queued.
-func (s *Syslog) take(ctx context.Context, ev *event.Event) error {
+func (s *Syslog) take(ctx context.Context, ev *event.Event, from netip.Addr) error {
 	src, ok := s.sourceOf(ctx, ev.Get(event.HostName))
 	if !ok {
 		// Counted, and said now and then: a sender nobody registered as an
@@ -98,10 +109,12 @@ func (s *Syslog) take(ctx context.Context, ev *event.Event) error {
 	if err != nil {
 		return nil
 	}
+	k := pendKey{asset: src.AssetID, from: from}
+	src.Sender = sender.Of(sender.KindSyslog, from.String()).String()
 	s.mu.Lock()
-	s.pend[src.AssetID] = append(s.pend[src.AssetID], line)
-	s.srcs[src.AssetID] = src
-	full := len(s.pend[src.AssetID]) >= ingestBatch
+	s.pend[k] = append(s.pend[k], line)
+	s.srcs[k] = src
+	full := len(s.pend[k]) >= ingestBatch
 	s.mu.Unlock()
 	if full {
 		s.flush(ctx)
@@ -118,11 +131,14 @@ func (s *Syslog) flush(ctx context.Context) {
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
 	pend, srcs := s.pend, s.srcs
-	s.pend, s.srcs = map[int64][][]byte{}, map[int64]Source{}
+	s.pend, s.srcs = map[pendKey][][]byte{}, map[pendKey]Source{}
 	s.mu.Unlock()
-	for id, lines := range pend {
+	for k, lines := range pend {
+		id := k.asset
+		src := srcs[k]
+		src.Batch = sender.NewBatchID()
 		for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
-			_, err := Publish(ctx, s.Bus, srcs[id], Lines(lines), "", nil)
+			_, err := Publish(ctx, s.Bus, src, Lines(lines), "", nil)
 			if err == nil {
 				break
 			}

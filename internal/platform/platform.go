@@ -17,6 +17,7 @@ import (
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
@@ -48,6 +49,12 @@ type Config struct {
 	// DecisionRules is a YAML file over the built-in per-scenario decision
 	// rules ("" for the built-in ones).
 	DecisionRules string
+	// IngestMaxMB and IngestMaxLines bound one ingest request once
+	// un-gzipped (0: the defaults, 64 MiB and 1,048,576 lines);
+	// IngestRate bounds each sender's lines a second (0: no bound).
+	IngestMaxMB    int64
+	IngestMaxLines int64
+	IngestRate     float64
 }
 
 // Platform is an open instance.
@@ -133,6 +140,10 @@ func (p *Platform) Handler() (http.Handler, error) {
 	if p.Config.EvidenceMaxMB < 0 || p.Config.EvidenceMaxMB > maxEvidenceMB {
 		return nil, fmt.Errorf("--evidence-max-mb %d: must be from 0 (the default, 50) to %d", p.Config.EvidenceMaxMB, maxEvidenceMB)
 	}
+	if p.Config.IngestMaxMB < 0 || p.Config.IngestMaxMB > 1<<10 || p.Config.IngestMaxLines < 0 || p.Config.IngestMaxLines > 1<<26 || p.Config.IngestRate < 0 {
+		return nil, fmt.Errorf("--ingest-max-mb %d, --ingest-max-lines %d, --ingest-rate %g: at most 1024 MiB and 67,108,864 lines a request, none negative",
+			p.Config.IngestMaxMB, p.Config.IngestMaxLines, p.Config.IngestRate)
+	}
 	s, err := web.New(web.Deps{
 		DB: p.DB, Bus: p.Bus, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version, Notify: p.Notify,
 		TLS:              p.Config.TLSCert != "",
@@ -141,6 +152,8 @@ func (p *Platform) Handler() (http.Handler, error) {
 		EvidenceMaxBytes: p.Config.EvidenceMaxMB << 20,
 		Stopping:         p.stopping,
 		Rules:            &p.Rules,
+		IngestLimits:     ingest.Limits{MaxBytes: p.Config.IngestMaxMB << 20, MaxLines: int(p.Config.IngestMaxLines)},
+		IngestRate:       p.Config.IngestRate,
 	})
 	if err != nil {
 		return nil, err

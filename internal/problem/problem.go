@@ -36,7 +36,7 @@ const (
 var statuses = map[Code]int{
 	BadRequest: http.StatusBadRequest, InvalidJSON: http.StatusBadRequest, UnknownField: http.StatusBadRequest,
 	WrongType: http.StatusBadRequest, Invalid: http.StatusBadRequest,
-	BodyTooLarge: http.StatusBadRequest, UnsupportedMedia: http.StatusUnsupportedMediaType,
+	BodyTooLarge: http.StatusRequestEntityTooLarge, UnsupportedMedia: http.StatusUnsupportedMediaType,
 	Unauthorized: http.StatusUnauthorized, Forbidden: http.StatusForbidden, CSRF: http.StatusForbidden,
 	NotFound: http.StatusNotFound, MethodNotAllowed: http.StatusMethodNotAllowed, Conflict: http.StatusConflict,
 	TooManyAttempts: http.StatusTooManyRequests, Unavailable: http.StatusServiceUnavailable,

@@ -235,7 +235,7 @@ func TestAPIIncidentWork(t *testing.T) {
 		}
 		w.upload("jabar.analyst", base+"/evidence", "attachment", "x.txt", strings.NewReader("x"), 400)
 		huge := io.MultiReader(strings.NewReader("%PDF-"), io.LimitReader(zeros{}, incident.DefaultEvidenceMaxBytes-4))
-		if _, msg := w.upload("jabar.analyst", base+"/evidence", "file", "big.pdf", huge, 400); !strings.Contains(msg, "body_too_large") || !strings.Contains(msg, "50 MiB") {
+		if _, msg := w.upload("jabar.analyst", base+"/evidence", "file", "big.pdf", huge, 413); !strings.Contains(msg, "body_too_large") || !strings.Contains(msg, "50 MiB") {
 			t.Fatalf("oversized: %s", msg)
 		}
 		w.call("jabar.analyst", "POST", base+"/evidence", `{"file":"x"}`, 415, nil)

@@ -292,7 +292,7 @@ func TestAPIBadInputChangesNothing(t *testing.T) {
 			var e struct {
 				Error problem.Error `json:"error"`
 			}
-			w.call("kpu.analyst", "POST", "/api/v1/assets", c.body, 400, &e)
+			w.call("kpu.analyst", "POST", "/api/v1/assets", c.body, (&problem.Error{Code: c.code}).Status(), &e)
 			if e.Error.Code != c.code || e.Error.Message == "" {
 				t.Errorf("%s: got %+v, want code %s", c.name, e.Error, c.code)
 			}

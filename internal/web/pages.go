@@ -172,6 +172,8 @@ func (p *pages) routes() {
 	p.handle("GET /aset/{id}", p.assetDetail)
 	p.handle("GET /aset/{id}/ubah", p.assetEdit)
 	p.handle("POST /aset/{id}/ubah", p.assetUpdate)
+	p.handle("POST /aset/{id}/pengirim-log", p.ingestKeyAdd)
+	p.handle("POST /aset/{id}/pengirim-log/{key}/cabut", p.ingestKeyRevoke)
 
 	p.handle("GET /pemantauan", p.alertQueue)
 	p.handle("GET /pemantauan/peringatan/{id}", p.alertDetail)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/ingest/sender"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -157,9 +158,33 @@ type assetView struct {
 	RegionName string
 	Province   string // code, for the link to the province page
 	Phases     []string
+	Ingest     *ingestKeysView // nil for those who may not send the asset's logs
+}
+
+// ingestKeysView is the asset page's section of log senders: the asset's
+// ingest keys, the form for a new one, and a new key shown this once.
+type ingestKeysView struct {
+	AssetID  int64
+	Keys     []sender.Key
+	Form     bouncerForm
+	NewKey   string // the key just made: the store keeps only its hash
+	NewName  string
+	Endpoint string // where a sender posts the asset's logs
 }
 
 func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
+	flash := ""
+	if r.URL.Query().Get("disimpan") == "1" {
+		flash = "asset.created_ok"
+	} else if r.URL.Query().Get("kunci_dicabut") != "" {
+		flash = "ingest.key_revoked"
+	}
+	return p.renderAsset(w, r, rq, http.StatusOK, ingestKeysView{}, flash)
+}
+
+// renderAsset shows an asset's page; keys carries what a sender form
+// just did (a new key, an error), and flash names the message to show.
+func (p *pages) renderAsset(w http.ResponseWriter, r *http.Request, rq *req, status int, keys ingestKeysView, flash string) error {
 	ctx := r.Context()
 	id, err := assetID(r)
 	if err != nil {
@@ -177,11 +202,72 @@ func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) err
 	for _, ph := range a.Phases {
 		v.Phases = append(v.Phases, rq.L("phase", ph))
 	}
-	flash := ""
-	if r.URL.Query().Get("disimpan") == "1" {
-		flash = rq.T("asset.created_ok", a.Name)
+	if sender.Authorize(*rq.P, a) == nil {
+		if keys.Keys, err = sender.ListKeys(ctx, p.s.DB, *rq.P, a); err != nil {
+			return err
+		}
+		scheme := "http"
+		if p.s.TLS || r.TLS != nil {
+			scheme = "https"
+		}
+		keys.AssetID = a.ID
+		keys.Endpoint = fmt.Sprintf("%s://%s/api/v1/ingest/%d", scheme, r.Host, a.ID)
+		if keys.Form.fields == nil {
+			keys.Form.fields = []string{"name"}
+		}
+		v.Ingest = &keys
 	}
-	p.render(w, r, http.StatusOK, "asset.html", page{req: rq, Title: a.Name, Active: "nav.assets", Flash: flash, Data: v})
+	switch flash {
+	case "asset.created_ok":
+		flash = rq.T(flash, a.Name)
+	case "ingest.key_added":
+		flash = rq.T(flash, keys.NewName)
+	case "ingest.key_revoked":
+		flash = rq.T(flash, r.URL.Query().Get("kunci_dicabut"))
+	}
+	p.render(w, r, status, "asset.html", page{req: rq, Title: a.Name, Active: "nav.assets", Flash: flash, Data: v})
+	return nil
+}
+
+// ingestKeyAdd registers a sender of the asset's logs and shows its key in
+// this response only.
+func (p *pages) ingestKeyAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := assetID(r)
+	if err != nil {
+		return err
+	}
+	a, err := asset.Get(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	key, k, err := sender.CreateKey(r.Context(), p.s.DB, *rq.P, a, name)
+	if pe, ok := formFailed(err); ok {
+		f := bouncerForm{fieldForm: fieldForm{Err: fieldMessage(rq, pe, r.PostForm), fields: []string{"name"}}, Name: name}
+		return p.renderAsset(w, r, rq, pe.Status(), ingestKeysView{Form: f}, "")
+	} else if err != nil {
+		return err
+	}
+	return p.renderAsset(w, r, rq, http.StatusOK, ingestKeysView{NewKey: key, NewName: k.Name}, "ingest.key_added")
+}
+
+func (p *pages) ingestKeyRevoke(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := assetID(r)
+	if err != nil {
+		return err
+	}
+	a, err := asset.Get(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return err
+	}
+	keyID, err := strconv.ParseInt(r.PathValue("key"), 10, 64)
+	if err != nil || keyID <= 0 {
+		return problem.New(problem.NotFound, "no ingest key %q", r.PathValue("key"))
+	}
+	if err := sender.RevokeKey(r.Context(), p.s.DB, *rq.P, a, keyID); err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/aset/%d?kunci_dicabut=%d", a.ID, keyID), http.StatusSeeOther)
 	return nil
 }
 

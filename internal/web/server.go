@@ -19,6 +19,7 @@ import (
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
@@ -56,6 +57,10 @@ type Deps struct {
 	Rules *decision.Rules
 	// Notify sends incident notifications; nil = inbox and webhooks with email off.
 	Notify *notify.Notifier
+	// IngestLimits bound one ingest request (zero: ingest.DefaultLimits);
+	// IngestRate bounds the lines a second each sender sends (0: none).
+	IngestLimits ingest.Limits
+	IngestRate   float64
 }
 
 // Server is the HTTP surface.
@@ -68,6 +73,7 @@ type Server struct {
 	pages     *pages
 	// ingestSlots bounds concurrent ingest requests (back-pressure).
 	ingestSlots chan struct{}
+	ingestQuota *ingest.Quota
 	ingested    *metrics.Counter
 	// signinSlots bounds concurrent password checks: each costs 19 MiB of
 	// argon2 memory, and anyone may ask for one.
@@ -97,6 +103,8 @@ func New(d Deps) (*Server, error) {
 		ingested: d.Metrics.Counter("garda_ingest_lines_total",
 			"Log lines received over the ingest API, by what became of them (accepted, or the reason they were rejected).", "result"),
 	}
+	// A sender's bucket holds a whole request at least.
+	s.ingestQuota = &ingest.Quota{Rate: d.IngestRate, Burst: max(float64(s.ingestLimits().MaxLines), 60*d.IngestRate)}
 	p, err := newPages(s)
 	if err != nil {
 		return nil, err
