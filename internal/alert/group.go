@@ -37,7 +37,9 @@ func source(ip, user string) string {
 const sourceExpr = `(CASE WHEN a.source_ip <> '' THEN a.source_ip ELSE 'user:' || a.user_name END)`
 
 // Group is the key of the group the alert belongs to.
-func (a Alert) Group() GroupKey { return GroupKey{Source: source(a.SourceIP, a.UserName), AssetID: a.AssetID} }
+func (a Alert) Group() GroupKey {
+	return GroupKey{Source: source(a.SourceIP, a.UserName), AssetID: a.AssetID}
+}
 
 // String writes the key as ParseGroupKey reads it: "203.0.113.5|12".
 func (k GroupKey) String() string { return k.Source + "|" + strconv.FormatInt(k.AssetID, 10) }
