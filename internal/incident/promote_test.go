@@ -26,7 +26,7 @@ func TestFromAlerts(t *testing.T) {
 		alerts                         []alert.Alert
 		title, category, severity, reg string
 	}{
-		"sigma alone": {[]alert.Alert{sqli, sigmaXSS}[1:], "Serangan cross-site scripting (XSS) dari 203.0.113.5 ke Portal Pemilu KPU", "intrusion-attempts", "high", ""},
+		"sigma alone":        {[]alert.Alert{sqli, sigmaXSS}[1:], "Serangan cross-site scripting (XSS) dari 203.0.113.5 ke Portal Pemilu KPU", "intrusion-attempts", "high", ""},
 		"sigma and scenario": {[]alert.Alert{sigmaXSS, sqli}, "Serangan injeksi SQL dari 203.0.113.5 ke Portal Pemilu KPU", "intrusion-attempts", "critical", ""},
 		"brute force by user, asset unreadable": {[]alert.Alert{{Scenario: "auth-bruteforce", Severity: "high", UserName: "root", AssetID: 3, Region: "32.04", FirstSeen: t0}},
 			"Percobaan login brute force oleh pengguna root", "intrusion-attempts", "high", "32.04"},
