@@ -196,7 +196,7 @@ func (p *pages) alertAttach(w http.ResponseWriter, r *http.Request, rq *req) err
 	ref := r.PostForm.Get("incident")
 	inc, err := p.attachAlerts(r, rq, ref, []int64{v.ID})
 	if pe, ok := formFailed(err); ok {
-		v.Attach = attachForm{fieldForm: fieldForm{Err: pe, fields: []string{"incident"}}, Incident: incidentPicker(rq, "attach-incident", "incident", ref)}
+		v.Attach = attachForm{fieldForm: fieldForm{Err: pe, fields: []string{"incident"}}, Incident: rq.IncidentPicker("attach-incident", "incident", ref)}
 		p.renderAlert(w, r, rq, pe.Status(), v, "")
 		return nil
 	} else if err != nil {

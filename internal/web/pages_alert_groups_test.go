@@ -150,6 +150,11 @@ func TestAlertQueueGroups(t *testing.T) {
 		}
 		_, page = c.get("/insiden/" + inc.HumanID)
 		wantIn(t, page, "the incident's timeline", "Wilayah: Kabupaten Bandung")
+		// The incident page's people and organisations are pickers.
+		wantIn(t, page, "the incident page", `id="assignee" name="assignee"`, `data-picker="/api/v1/users/search"`,
+			`id="task-owner" name="owner"`, `data-picker="/api/v1/orgs"`)
+		_, page = c.get("/insiden?region=32.04")
+		wantIn(t, page, "the incident queue", `name="region" value="32.04"`, `data-picker="/api/v1/regions"`, inc.HumanID)
 	})
 
 	t.Run("attach to an existing incident", func(t *testing.T) {

@@ -179,8 +179,8 @@ func (p *pages) renderQueue(w http.ResponseWriter, r *http.Request, rq *req, sta
 	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 
-	v.Regions = regionPicker(rq, "f-region", "region", v.Region)
-	v.Incidents = incidentPicker(rq, "sel-incident", "incident", "")
+	v.Regions = rq.RegionPicker("f-region", "region", v.Region)
+	v.Incidents = rq.IncidentPicker("sel-incident", "incident", "")
 	v.Statuses = []option{{Value: "new,acknowledged", Label: rq.T("alerts.status_open")}}
 	for _, st := range alertStatuses {
 		v.Statuses = append(v.Statuses, option{Value: string(st), Label: rq.L("astatus", string(st))})
@@ -462,7 +462,7 @@ func (p *pages) loadAlert(r *http.Request, rq *req) (alertView, error) {
 	v.Ban = newBanForm(rq, string(rule.Type), durationValue(rule.Duration), nil)
 	v.Ban.Value = a.SourceIP
 	v.Ban.Reason = rq.T("alert.ban_reason", a.ID, v.Name)
-	v.Attach.Incident = incidentPicker(rq, "attach-incident", "incident", "")
+	v.Attach.Incident = rq.IncidentPicker("attach-incident", "incident", "")
 	return v, nil
 }
 

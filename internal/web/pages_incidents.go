@@ -54,7 +54,7 @@ func parseIncidentStatus(q url.Values) ([]incident.Status, string, error) {
 type incidentQueueView struct {
 	Region, Severity, Category string
 	Text                       string // the search box
-	Regions                    []optGroup
+	Regions                    picker
 	Statuses, Severities, Cats []option
 	Incidents                  []incident.Incident
 	Next, First                string
@@ -88,7 +88,7 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
 
-	v.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, rq.T("filter.all"))
+	v.Regions = rq.RegionPicker("f-region", "region", v.Region)
 	v.Statuses = []option{{Value: "open", Label: rq.T("incidents.status_open")}}
 	for _, st := range incident.Statuses {
 		v.Statuses = append(v.Statuses, option{Value: string(st), Label: rq.L("istatus", string(st))})

@@ -12,7 +12,8 @@ import (
 // fills from Source (a JSON list's items: ValueField is what the field
 // takes, LabelField what people read). Without the script it is a plain
 // field that takes a region code, username, organisation slug or incident
-// id as typed. Multi takes several, separated by commas.
+// id as typed. Multi takes several, separated by commas. Templates make
+// them with the req methods below.
 type picker struct {
 	ID, Name, Value        string
 	Source                 string // the search endpoint; the script adds q
@@ -22,7 +23,8 @@ type picker struct {
 	Options                []option // the current value, named
 }
 
-func regionPicker(rq *req, id, name, value string) picker {
+// RegionPicker searches the regions by name or code.
+func (rq *req) RegionPicker(id, name, value string) picker {
 	p := picker{ID: id, Name: name, Value: value, Source: "/api/v1/regions", ValueField: "Code", LabelField: "Name",
 		Placeholder: rq.T("picker.region")}
 	if value != "" {
@@ -31,7 +33,8 @@ func regionPicker(rq *req, id, name, value string) picker {
 	return p
 }
 
-func incidentPicker(rq *req, id, name, value string) picker {
+// IncidentPicker searches the open incidents the reader may read by id or title.
+func (rq *req) IncidentPicker(id, name, value string) picker {
 	open := url.Values{"limit": {"20"}}
 	var statuses []string
 	for _, st := range incident.Statuses {
@@ -44,12 +47,14 @@ func incidentPicker(rq *req, id, name, value string) picker {
 		Placeholder: rq.T("picker.incident")}
 }
 
-func userPicker(rq *req, id, name, value string) picker {
+// UserPicker searches the people the reader may name.
+func (rq *req) UserPicker(id, name, value string) picker {
 	return picker{ID: id, Name: name, Value: value, Source: "/api/v1/users/search", ValueField: "username", LabelField: "display_name",
 		Placeholder: rq.T("picker.user")}
 }
 
-func orgPicker(rq *req, id, name, value string, multi bool) picker {
+// OrgPicker searches the organisations by slug or name; multi takes a list.
+func (rq *req) OrgPicker(id, name, value string, multi bool) picker {
 	return picker{ID: id, Name: name, Value: value, Source: "/api/v1/orgs", ValueField: "slug", LabelField: "name",
 		Placeholder: rq.T("picker.org"), Multi: multi}
 }
