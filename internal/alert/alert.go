@@ -80,11 +80,7 @@ func (s Signal) fields() map[string]string {
 
 // Key is the aggregation key: same scenario, source and asset.
 func (s Signal) Key() string {
-	src := s.SourceIP
-	if src == "" {
-		src = "user:" + s.UserName
-	}
-	return s.Scenario + "|" + src + "|" + strconv.FormatInt(s.AssetID, 10)
+	return s.Scenario + "|" + source(s.SourceIP, s.UserName) + "|" + strconv.FormatInt(s.AssetID, 10)
 }
 
 // Alert is one aggregated detection.

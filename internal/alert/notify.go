@@ -36,5 +36,8 @@ func (f Filter) Matches(a Alert) bool {
 	if f.SourceIP != "" && a.SourceIP != f.SourceIP {
 		return false
 	}
+	if f.Group != nil && a.Group() != *f.Group {
+		return false
+	}
 	return true
 }

@@ -234,6 +234,7 @@ type Filter struct {
 	Region   string // this region and inside it
 	AssetID  int64
 	SourceIP string
+	Group    *GroupKey // one group's alerts only
 	Since    time.Time
 	Before   int64 // cursor: ids below this
 	Limit    int
@@ -242,8 +243,30 @@ type Filter struct {
 // List returns alerts the principal may read, newest first, up to Limit+1.
 func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([]Alert, error) {
 	join, args := fromFor(who)
-	vis, vargs := policy.ReadFilter(who.Viewer, RecordKind, "a")
-	args = append(args, vargs...)
+	where, wargs, err := f.conditions(who)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, wargs...)
+	if f.Before > 0 {
+		where, args = append(where, "a.id < ?"), append(args, f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	rows, err := q.Query(ctx, `SELECT `+columns+join+` WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY a.id DESC LIMIT `+strconv.Itoa(f.Limit+1), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	return store.Collect(rows, scan)
+}
+
+// conditions are the filter's WHERE conditions on alerts a, the
+// visibility rule first (the cursor is the caller's: alerts and groups
+// page differently).
+func (f Filter) conditions(who auth.Principal) ([]string, []any, error) {
+	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "a")
 	where := []string{vis}
 	if len(f.Status) > 0 {
 		where = append(where, "a.status IN ("+store.In(len(f.Status))+")")
@@ -257,7 +280,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if f.Severity != "" {
 		rank := SeverityRank(f.Severity)
 		if rank == 0 {
-			return nil, problem.Field("severity", "must be low, medium, high or critical")
+			return nil, nil, problem.Field("severity", "must be low, medium, high or critical")
 		}
 		where = append(where, "a.severity IN ("+store.In(len(Severities)-rank+1)+")")
 		for _, s := range Severities[rank-1:] {
@@ -266,7 +289,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	}
 	if f.Region != "" {
 		if !region.Valid(f.Region) {
-			return nil, problem.Field("region", "unknown region code %q", f.Region)
+			return nil, nil, problem.Field("region", "unknown region code %q", f.Region)
 		}
 		if cond, cargs := policy.InRegion(who.Viewer, "a", f.Region); cond != "" {
 			where, args = append(where, cond), append(args, cargs...)
@@ -278,21 +301,13 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if f.SourceIP != "" {
 		where, args = append(where, "a.source_ip = ?"), append(args, f.SourceIP)
 	}
+	if f.Group != nil {
+		where, args = append(where, sourceExpr+" = ? AND COALESCE(a.asset_id, 0) = ?"), append(args, f.Group.Source, f.Group.AssetID)
+	}
 	if !f.Since.IsZero() {
 		where, args = append(where, "a.last_seen >= ?"), append(args, f.Since)
 	}
-	if f.Before > 0 {
-		where, args = append(where, "a.id < ?"), append(args, f.Before)
-	}
-	if f.Limit <= 0 || f.Limit > 500 {
-		f.Limit = 50
-	}
-	rows, err := q.Query(ctx, `SELECT `+columns+join+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY a.id DESC LIMIT `+strconv.Itoa(f.Limit+1), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list alerts: %w", err)
-	}
-	return store.Collect(rows, scan)
+	return where, args, nil
 }
 
 // SetStatus acknowledges, dismisses (with a reason) or marks an alert promoted.

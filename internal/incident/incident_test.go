@@ -230,7 +230,8 @@ func TestPromoteAlerts(t *testing.T) {
 			t.Fatalf("operator promoted: %v", err)
 		}
 		i := w.create(t, "jabar.analyst", incident.Input{AlertIDs: created, Category: str("intrusion-attempts")})
-		if len(i.AlertIDs) != 2 || i.Region != "32" || i.Severity != "critical" || !i.DetectedAt.Equal(t0) || i.Title != "http-sqli" {
+		if len(i.AlertIDs) != 2 || i.Region != "32" || i.Severity != "critical" || !i.DetectedAt.Equal(t0) ||
+			i.Title != "Serangan injeksi SQL dari 103.1.1.1 ke KPU Jabar" {
 			t.Fatalf("promoted incident %+v", i)
 		}
 		for _, id := range created {

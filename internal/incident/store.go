@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
@@ -186,27 +185,15 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		inc.Owner, inc.OwnerID = o.Slug, o.ID
 	}
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		// Alerts: readable, not yet in an incident.
-		var alerts []alert.Alert
-		for _, id := range in.AlertIDs {
-			if slices.ContainsFunc(alerts, func(a alert.Alert) bool { return a.ID == id }) {
-				continue
-			}
-			a, err := alert.Get(ctx, tx, who, id)
-			if problem.Is(err, problem.NotFound) {
-				return problem.Field("alert_ids", "no alert %d", id)
-			} else if err != nil {
-				return err
-			}
-			if a.Status == alert.Promoted {
-				return problem.New(problem.Conflict, "alert %d was already promoted to an incident", id)
-			}
-			alerts = append(alerts, a)
+		alerts, err := readAlerts(ctx, tx, who, in.AlertIDs)
+		if err != nil {
+			return err
 		}
+		promoted := FromAlerts(alerts)
 		if in.Region != nil {
 			inc.Region = strings.TrimSpace(*in.Region)
 		} else if len(alerts) > 0 {
-			inc.Region = commonRegion(alerts)
+			inc.Region = promoted.Region
 		} else {
 			inc.Region = who.User.Scope
 		}
@@ -218,22 +205,16 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		}
 		if len(alerts) > 0 {
 			if in.Title == nil {
-				inc.Title = alerts[0].Title
+				inc.Title = promoted.Title
+			}
+			if in.Category == nil {
+				inc.Category = promoted.Category
 			}
 			if in.Severity == nil {
-				inc.Severity = ""
-				for _, a := range alerts {
-					if alert.SeverityRank(a.Severity) > alert.SeverityRank(inc.Severity) {
-						inc.Severity = a.Severity
-					}
-				}
+				inc.Severity = promoted.Severity
 			}
-			if in.DetectedAt == nil {
-				for _, a := range alerts {
-					if a.FirstSeen.Before(inc.DetectedAt) {
-						inc.DetectedAt = a.FirstSeen.UTC()
-					}
-				}
+			if in.DetectedAt == nil && promoted.DetectedAt.Before(inc.DetectedAt) {
+				inc.DetectedAt = promoted.DetectedAt
 			}
 		}
 		if err := inc.validate(); err != nil {
@@ -286,14 +267,8 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 				return err
 			}
 		}
-		for _, a := range alerts {
-			if _, err := tx.Exec(ctx, `INSERT INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)`, inc.ID, a.ID); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return problem.New(problem.Conflict, "alert %d is already part of an incident", a.ID)
-				}
-				return err
-			}
-			inc.AlertIDs = append(inc.AlertIDs, a.ID)
+		if err := linkAlerts(ctx, tx, who, &inc, alerts); err != nil {
+			return err
 		}
 		inc.AssetIDs = assets
 		if err := participant.Add(ctx, tx, RecordKind, inc.ID, set); err != nil {
@@ -305,29 +280,12 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		if err := addEntry(ctx, tx, who, inc.ID, "created", "", detail); err != nil {
 			return err
 		}
-		// The promoted alerts change with the incident, or not at all.
-		for _, id := range inc.AlertIDs {
-			if _, err := alert.SetStatusIn(ctx, tx, who, id, alert.Promoted, "promoted to "+inc.HumanID); err != nil {
-				return err
-			}
-		}
 		return audit.Record(ctx, tx, who.Actor(), "incident.create", RecordKind, inc.ID, detail)
 	})
 	if err != nil {
 		return Incident{}, fmt.Errorf("create incident: %w", err)
 	}
 	return Get(ctx, db, who, strconv.FormatInt(inc.ID, 10))
-}
-
-// commonRegion is the deepest region holding every alert's region.
-func commonRegion(alerts []alert.Alert) string {
-	r := alerts[0].Region
-	for _, a := range alerts[1:] {
-		for r != "" && !region.Contains(r, a.Region) {
-			r = region.Parent(r)
-		}
-	}
-	return r
 }
 
 // addEntry writes a timeline entry, in the change's transaction. Every

@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	s.deadlineRoutes()
 	s.incidentLinkRoutes()
 	s.incidentRoutes()
+	s.alertQueueRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.Fail(w, r, s.Log, problem.New(problem.NotFound, "no API route %s %s", r.Method, r.URL.Path))
@@ -221,6 +222,9 @@ func (s *Server) apiRegions(w http.ResponseWriter, r *http.Request, _ *auth.Prin
 	default:
 		return problem.Field("level", "level must be province or regency")
 	}
+	if q.Has("q") { // a picker's search: a few matches by name or code
+		out = searchRegions(out, q.Get("q"))
+	}
 	if out == nil {
 		out = []region.Region{}
 	}
@@ -247,7 +251,7 @@ func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	out := []org.Org{}
 	for _, o := range all {
 		if (q.Get("kind") == "" || o.Kind == q.Get("kind")) && (q.Get("parent") == "" || o.Parent == q.Get("parent")) &&
-			(q.Get("region") == "" || region.Contains(q.Get("region"), o.Region)) {
+			(q.Get("region") == "" || region.Contains(q.Get("region"), o.Region)) && matchesText(q.Get("q"), o.Slug, o.Name) {
 			out = append(out, o)
 		}
 	}
@@ -645,7 +649,11 @@ func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, p *auth.
 			return nil, false
 		}
 		a.Evidence = nil
-		b, err := json.Marshal(a)
+		// The group's key lets the queue find the group row to refresh.
+		b, err := json.Marshal(struct {
+			alert.Alert
+			Group string `json:"group"`
+		}{a, a.Group().String()})
 		return b, err == nil
 	})
 }

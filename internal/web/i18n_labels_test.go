@@ -3,6 +3,7 @@ package web
 import (
 	"testing"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/policy"
@@ -17,13 +18,14 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 		"iobs":    incident.ObservableTypes,
 		"pdpcat":  incident.PDPCategories,
 		"ires":    incident.Resolutions,
+		"aclass":  alert.Classes,
 		"linkrel": {incident.DuplicateOf, incident.DuplicatedBy, incident.Related},
 		"iclock":  {"first_response", "containment", "bssn_report", "pdp_notification"},
 		"nevent":  append([]string{notify.IncidentMention, notify.IncidentClockMissed}, notify.Events...),
 		// By hand, as the incident package writes them: a new kind or
 		// clock name must be added here and to i18n.go.
 		"ikind": {"created", "updated", "comment", "escalated", "deescalated", "participants", "evidence", "observable",
-			"task", "task_done", "task_reopened", "linked", "merged", "pdp", "pdp_notified", "escalation_requested", "participants_removed"},
+			"task", "task_done", "task_reopened", "linked", "merged", "pdp", "pdp_notified", "escalation_requested", "participants_removed", "alerts"},
 		"pap":         incident.PAPs,
 		"iesc":        {incident.EscalatedProvince, incident.EscalatedNational},
 		"iclockstate": {incident.ClockRunning, incident.ClockAmber, incident.ClockMissed, incident.ClockMet, incident.ClockLate},

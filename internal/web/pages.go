@@ -180,6 +180,8 @@ func (p *pages) routes() {
 	p.handle("GET /pemantauan/peringatan/{id}/baris", p.alertRowFragment)
 	p.handle("POST /pemantauan/peringatan/{id}/status", p.alertSetStatus)
 	p.handle("POST /pemantauan/peringatan/{id}/blokir", p.alertBan)
+	p.handle("POST /pemantauan/peringatan/{id}/lampirkan", p.alertAttach)
+	p.handle("POST /pemantauan/pilihan", p.alertSelection)
 	p.handle("GET /pemantauan/keputusan", p.decisionsPage)
 	p.handle("POST /pemantauan/keputusan", p.decisionCreate)
 	p.handle("POST /pemantauan/keputusan/{id}/{action}", p.decisionAction)

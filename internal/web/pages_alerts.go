@@ -72,52 +72,122 @@ func joinStatuses(ss []alert.Status) string {
 	return strings.Join(parts, ",")
 }
 
-// alertQueueView is the data of the alert queue.
-type alertQueueView struct {
+// queueFilters are the alert queue's filters, read from a query alike by
+// the page, its live group rows and its selection form.
+type queueFilters struct {
 	Region, Severity, Scenario, SourceIP string
-	Regions                              []optGroup
-	Statuses, Severities, Scenarios      []option
-	Alerts                               []alert.Alert
-	Next, First                          string
-	Live                                 string // the stream's URL with these filters
-	LiveStatuses                         string // the statuses the queue shows, for the script
-	LivePrepend                          bool   // new alerts go on top (first page only)
-	RegionName                           string // "" when not narrowed to a region
-	Error                                string
+	Statuses                             []alert.Status
+	RawStatus                            string
+	// Keep is the filters as the query gave them, for links and forms that
+	// must show the same queue (absent ones keep their defaults).
+	Keep url.Values
+}
+
+// readQueueFilters reads the filters; a person's queue is their scope
+// unless they chose otherwise (a provincial room sees its province). A bad
+// filter is reported with the defaults in its place.
+func readQueueFilters(rq *req, q url.Values) (queueFilters, error) {
+	f := queueFilters{Severity: q.Get("severity"), Scenario: q.Get("scenario"), SourceIP: strings.TrimSpace(q.Get("source_ip")),
+		Region: rq.P.User.Scope, Keep: url.Values{}}
+	if q.Has("region") {
+		f.Region = strings.TrimSpace(q.Get("region"))
+	}
+	var err error
+	f.Statuses, f.RawStatus, err = parseStatuses(q)
+	if f.Region != "" && !region.Valid(f.Region) {
+		err, f.Region = problem.Field("region", "unknown region code %q", f.Region), rq.P.User.Scope
+	}
+	if q.Has("region") {
+		f.Keep.Set("region", f.Region)
+	}
+	if q.Get("status") != "" {
+		f.Keep.Set("status", f.RawStatus)
+	}
+	for k, val := range map[string]string{"severity": f.Severity, "scenario": f.Scenario, "source_ip": f.SourceIP} {
+		if val != "" {
+			f.Keep.Set(k, val)
+		}
+	}
+	return f, err
+}
+
+func (f queueFilters) filter() alert.Filter {
+	return alert.Filter{Status: f.Statuses, Scenario: f.Scenario, Severity: f.Severity, Region: f.Region, SourceIP: f.SourceIP}
+}
+
+// query is the filters as a query string ("" or "?...").
+func (f queueFilters) query() string {
+	if len(f.Keep) == 0 {
+		return ""
+	}
+	return "?" + f.Keep.Encode()
+}
+
+// alertQueueView is the data of the alert queue: one row per source and
+// asset (a group), its alerts listed when opened.
+type alertQueueView struct {
+	queueFilters
+	Regions                         picker
+	Statuses, Severities, Scenarios []option
+	Groups                          []groupRow
+	Next, First                     string
+	Live                            string // the stream's URL with these filters
+	LiveStatuses                    string // the statuses the queue shows, for the script
+	LivePrepend                     bool   // new alerts go on top (first page only)
+	RowURL                          string // a group row, by one of its alerts' id, under these filters
+	RegionName                      string // "" when not narrowed to a region
+	Query                           string // the filters, for the selection form
+	CanTriage                       bool
+	Incidents                       picker // the incident to attach selected alerts to
+	Flash                           string
+	Error                           string
+}
+
+// groupRow is one group of the queue with what its forms need.
+type groupRow struct {
+	alert.Group
+	Query     string // the queue's filters, for the group's forms
+	CanTriage bool
 }
 
 func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
-	ctx := r.Context()
 	read := time.Now().UnixMilli() // before the list: its stream catches up from here
-	q := r.URL.Query()
-	v := alertQueueView{Severity: q.Get("severity"), Scenario: q.Get("scenario"), SourceIP: strings.TrimSpace(q.Get("source_ip"))}
-	// A person's queue is their scope unless they chose otherwise: a
-	// provincial room sees its province.
-	v.Region = rq.P.User.Scope
-	if q.Has("region") {
-		v.Region = q.Get("region")
-	}
 	status := http.StatusOK
-	statuses, rawStatus, err := parseStatuses(q)
+	qf, err := readQueueFilters(rq, r.URL.Query())
 	if err != nil {
-		status, v.Error = http.StatusBadRequest, err.Error()
+		status = http.StatusBadRequest
 	}
-	if v.Region != "" && !region.Valid(v.Region) {
-		status, v.Error, v.Region = http.StatusBadRequest, fmt.Sprintf("region: unknown region code %q", v.Region), rq.P.User.Scope
+	return p.renderQueue(w, r, rq, status, qf, err, read)
+}
+
+// renderQueue shows the queue under its filters, with an error above it
+// when there is one (a bad filter, a refused action on a selection).
+func (p *pages) renderQueue(w http.ResponseWriter, r *http.Request, rq *req, status int, qf queueFilters, failed error, read int64) error {
+	ctx := r.Context()
+	v := alertQueueView{queueFilters: qf, Query: qf.query(), CanTriage: rq.P.Can(policy.Triage)}
+	if n, err := strconv.Atoi(r.URL.Query().Get("diubah")); err == nil && failed == nil { // after a selection's change
+		v.Flash = rq.T("queue.changed", n)
+	}
+	if failed != nil {
+		v.Error = failed.Error()
+		if pe := problem.As(failed); pe != nil {
+			v.Error = pe.Error() // without what wrapped it
+		}
 	}
 	if v.Region != "" && v.Region != rq.P.User.Scope {
 		v.RegionName = rq.ScopeName(v.Region)
 	}
-	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 
-	v.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, rq.T("filter.all"))
+	v.Regions = rq.RegionPicker("f-region", "region", v.Region)
+	v.Incidents = rq.IncidentPicker("sel-incident", "incident", "")
 	v.Statuses = []option{{Value: "new,acknowledged", Label: rq.T("alerts.status_open")}}
 	for _, st := range alertStatuses {
 		v.Statuses = append(v.Statuses, option{Value: string(st), Label: rq.L("astatus", string(st))})
 	}
 	v.Statuses = append(v.Statuses, option{Value: "all", Label: rq.T("alerts.status_all")})
 	for i := range v.Statuses {
-		v.Statuses[i].Selected = v.Statuses[i].Value == rawStatus
+		v.Statuses[i].Selected = v.Statuses[i].Value == v.RawStatus
 	}
 	for _, sev := range alert.Severities {
 		label := rq.T("alerts.sev_min", rq.L("sev", sev))
@@ -136,33 +206,23 @@ func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) erro
 		v.Scenarios = append(v.Scenarios, option{Value: v.Scenario, Label: v.Scenario, Selected: true})
 	}
 
-	f := alert.Filter{Status: statuses, Scenario: v.Scenario, Severity: v.Severity, Region: v.Region, SourceIP: v.SourceIP,
-		Before: before, Limit: alertPageSize}
-	list, err := alert.List(ctx, p.s.DB, *rq.P, f)
+	f := qf.filter()
+	f.Before, f.Limit = before, alertPageSize
+	groups, err := alert.Groups(ctx, p.s.DB, *rq.P, f)
 	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
-		status, v.Error, list = pe.Status(), pe.Error(), nil
+		status, v.Error, groups = pe.Status(), pe.Error(), nil
 	} else if err != nil {
 		return err
 	}
+	groups, v.Next, v.First = pageOf(groups, alertPageSize, func(g alert.Group) int64 { return g.Latest }, "/pemantauan", qf.Keep, before)
+	for _, g := range groups {
+		v.Groups = append(v.Groups, groupRow{Group: g, Query: qf.query(), CanTriage: v.CanTriage})
+	}
 
-	keep := url.Values{}
-	if q.Has("region") {
-		keep.Set("region", v.Region)
-	}
-	if q.Get("status") != "" {
-		keep.Set("status", rawStatus)
-	}
-	for k, val := range map[string]string{"severity": v.Severity, "scenario": v.Scenario, "source_ip": v.SourceIP} {
-		if val != "" {
-			keep.Set(k, val)
-		}
-	}
-	list, v.Next, v.First = pageOf(list, alertPageSize, func(x alert.Alert) int64 { return x.ID }, "/pemantauan", keep, before)
-	v.Alerts = list
-
-	// The stream takes the same filters; the status filter is applied by
-	// the script, so that a row whose alert leaves the queue (dismissed
-	// elsewhere) can be marked rather than left showing a stale status.
+	// The stream takes the same filters but the statuses: a group row is
+	// fetched again under the queue's filters whenever one of its alerts
+	// changes, so a group whose alerts all left the queue (dismissed
+	// elsewhere) is marked rather than left showing a stale status.
 	live := url.Values{}
 	for k, val := range map[string]string{"region": v.Region, "severity": v.Severity, "scenario": v.Scenario, "source_ip": v.SourceIP} {
 		if val != "" {
@@ -171,28 +231,35 @@ func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) erro
 	}
 	live.Set("last_event_id", strconv.FormatInt(read, 10))
 	v.Live = "/api/v1/alerts/stream?" + live.Encode()
-	v.LiveStatuses = joinStatuses(statuses)
+	v.LiveStatuses = joinStatuses(qf.Statuses)
 	v.LivePrepend = before == 0
-	p.render(w, r, status, "alerts.html", page{req: rq, Title: rq.T("nav.surveillance"), Active: "nav.surveillance", Data: v})
+	v.RowURL = "/pemantauan/peringatan/{id}/baris" + qf.query()
+	p.render(w, r, status, "alerts.html", page{req: rq, Title: rq.T("nav.surveillance"), Active: "nav.surveillance", Flash: v.Flash, Data: v})
 	return nil
 }
 
-// alertRowFragment is one queue row, for the live script to put in place:
-// rendered by the same template as the page, under the reader's own
-// visibility and language.
+// alertRowFragment is the queue row of an alert's group, for the live
+// script to put in place: rendered by the same template as the page,
+// under the reader's own visibility, language and the queue's filters
+// (carried in the query). A group with no alert left in the queue is not
+// found, and the script marks its row.
 func (p *pages) alertRowFragment(w http.ResponseWriter, r *http.Request, rq *req) error {
 	id, err := alertID(r)
 	if err != nil {
 		return err
 	}
-	a, err := alert.Get(r.Context(), p.s.DB, *rq.P, id)
+	qf, err := readQueueFilters(rq, r.URL.Query())
 	if err != nil {
 		return err
 	}
-	a.Evidence = nil
+	g, err := alert.GroupOf(r.Context(), p.s.DB, *rq.P, qf.filter(), id)
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	if err := p.tmpl["alerts.html"].ExecuteTemplate(&buf, "alert-row", page{req: rq, Data: a}); err != nil {
-		return fmt.Errorf("render alert row: %w", err)
+	row := groupRow{Group: g, Query: qf.query(), CanTriage: rq.P.Can(policy.Triage)}
+	if err := p.tmpl["alerts.html"].ExecuteTemplate(&buf, "group-row", page{req: rq, Data: row}); err != nil {
+		return fmt.Errorf("render alert group row: %w", err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(buf.Bytes())
@@ -272,6 +339,7 @@ type alertView struct {
 	CanTriage            bool
 	Triage               triageForm
 	Ban                  banForm
+	Attach               attachForm
 	Error                string // a conflict to show above the actions
 }
 
@@ -394,6 +462,7 @@ func (p *pages) loadAlert(r *http.Request, rq *req) (alertView, error) {
 	v.Ban = newBanForm(rq, string(rule.Type), durationValue(rule.Duration), nil)
 	v.Ban.Value = a.SourceIP
 	v.Ban.Reason = rq.T("alert.ban_reason", a.ID, v.Name)
+	v.Attach.Incident = rq.IncidentPicker("attach-incident", "incident", "")
 	return v, nil
 }
 

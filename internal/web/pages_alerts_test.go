@@ -124,7 +124,7 @@ func TestAlertQueue(t *testing.T) {
 		resp, page := jabar.get("/pemantauan")
 		wantStatus(t, resp, 200, "queue")
 		wantIn(t, page, "West Java's queue", alertPath(sqli), "Percobaan injeksi SQL", "203.0.113.7", "Sirekap Jawa Barat", "Kabupaten Bandung",
-			"Suspicious Access To Sensitive Directories", `class="sev sev-high"`, "TLP:AMBER", "WIB", `value="32" selected`, `aria-current="page"`)
+			"Suspicious Access To Sensitive Directories", `class="sev sev-high"`, "TLP:AMBER", "WIB", `name="region" value="32"`, `aria-current="page"`)
 		wantNotIn(t, page, "West Java's queue", alertPath(scan), alertPath(scrape), "198.51.100.9", "Portal KPU Jawa Tengah", "cekdptonline")
 
 		jateng := s.as("jateng.analyst")
@@ -147,7 +147,7 @@ func TestAlertQueue(t *testing.T) {
 	t.Run("filters", func(t *testing.T) {
 		c := s.as("kpu.analyst")
 		_, page := c.get("/pemantauan")
-		wantIn(t, page, "national queue", alertPath(sqli), alertPath(scan), alertPath(scrape), alertPath(sigma), "4 peringatan ditampilkan")
+		wantIn(t, page, "national queue", alertPath(sqli), alertPath(scan), alertPath(scrape), alertPath(sigma), "4 kelompok ditampilkan")
 		for _, tc := range []struct {
 			query string
 			want  []int64
@@ -169,7 +169,7 @@ func TestAlertQueue(t *testing.T) {
 				for _, w := range tc.want {
 					want = want || w == id
 				}
-				if got := strings.Contains(page, `data-id="`+strconv.FormatInt(id, 10)+`"`); got != want {
+				if got := strings.Contains(page, `data-alert-id="`+strconv.FormatInt(id, 10)+`"`); got != want {
 					t.Errorf("?%s: alert %d listed %v, want %v", tc.query, id, got, want)
 				}
 			}
@@ -190,12 +190,17 @@ func TestAlertQueue(t *testing.T) {
 		}
 		wantIn(t, page, "live queue", `data-statuses="new,acknowledged"`,
 			"data-live-prepend", "data-live-indicator", `data-label-on="Langsung"`, " hidden>")
-		resp, row := c.get(alertPath(sqli) + "/baris")
+		wantIn(t, page, "live queue", `data-live-key="group"`, `data-row="/pemantauan/peringatan/{id}/baris?severity=medium"`)
+		resp, row := c.get(alertPath(sqli) + "/baris?severity=medium")
 		wantStatus(t, resp, 200, "row fragment")
-		if !strings.HasPrefix(strings.TrimSpace(row), `<tr data-id="`+strconv.FormatInt(sqli, 10)+`"`) || strings.Contains(row, "<html") {
-			t.Errorf("row fragment is not one table row:\n%s", row)
+		if !strings.HasPrefix(strings.TrimSpace(row), `<tr data-id="203.0.113.7|`+strconv.FormatInt(s.jabar, 10)+`"`) || strings.Contains(row, "<html") {
+			t.Errorf("row fragment is not one group row:\n%s", row)
 		}
-		wantIn(t, row, "row fragment", "Percobaan injeksi SQL", "203.0.113.7", "TLP:AMBER")
+		wantIn(t, row, "row fragment", "Percobaan injeksi SQL", "203.0.113.7", "TLP:AMBER", `data-alert-id="`+strconv.FormatInt(sqli, 10)+`"`)
+		// A group with nothing left in the queue's filters is not found:
+		// the script greys its row out.
+		resp, _ = c.get(alertPath(sqli) + "/baris?severity=critical")
+		wantStatus(t, resp, http.StatusNotFound, "row fragment outside the filters")
 	})
 
 	t.Run("scenario titles in both languages", func(t *testing.T) {
@@ -222,7 +227,7 @@ func TestAlertPaging(t *testing.T) {
 	c := s.as("jabar.analyst")
 	_, page := c.get("/pemantauan")
 	if n := strings.Count(page, "<tr data-id="); n != alertPageSize {
-		t.Errorf("first page lists %d alerts, want %d", n, alertPageSize)
+		t.Errorf("first page lists %d groups, want %d", n, alertPageSize)
 	}
 	m := regexp.MustCompile(`href="(/pemantauan\?[^"]*before=[0-9]+[^"]*)" rel="next"`).FindStringSubmatch(page)
 	if m == nil {
@@ -230,7 +235,7 @@ func TestAlertPaging(t *testing.T) {
 	}
 	_, page = c.get(html.UnescapeString(m[1]))
 	if n := strings.Count(page, "<tr data-id="); n != 5 {
-		t.Errorf("second page lists %d alerts, want 5", n)
+		t.Errorf("second page lists %d groups, want 5", n)
 	}
 	wantIn(t, page, "second page", "203.0.113.1<", "Halaman pertama")
 	wantNotIn(t, page, "second page", `rel="next"`, "data-live-prepend")
@@ -317,9 +322,9 @@ func TestAlertTriage(t *testing.T) {
 		_, page = c.get(path)
 		wantIn(t, page, "dismissed alert", "Diabaikan", "Uji penetrasi resmi oleh tim KPU")
 		_, page = c.get("/pemantauan")
-		wantNotIn(t, page, "open queue", `data-id="`+strconv.FormatInt(id, 10)+`"`)
+		wantNotIn(t, page, "open queue", `data-alert-id="`+strconv.FormatInt(id, 10)+`"`)
 		_, page = c.get("/pemantauan?status=dismissed")
-		wantIn(t, page, "dismissed queue", `data-id="`+strconv.FormatInt(id, 10)+`"`)
+		wantIn(t, page, "dismissed queue", `data-alert-id="`+strconv.FormatInt(id, 10)+`"`)
 	})
 
 	t.Run("reopen", func(t *testing.T) {

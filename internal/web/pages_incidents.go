@@ -54,7 +54,7 @@ func parseIncidentStatus(q url.Values) ([]incident.Status, string, error) {
 type incidentQueueView struct {
 	Region, Severity, Category string
 	Text                       string // the search box
-	Regions                    []optGroup
+	Regions                    picker
 	Statuses, Severities, Cats []option
 	Incidents                  []incident.Incident
 	Next, First                string
@@ -88,7 +88,7 @@ func (p *pages) incidentQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	}
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
 
-	v.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, rq.T("filter.all"))
+	v.Regions = rq.RegionPicker("f-region", "region", v.Region)
 	v.Statuses = []option{{Value: "open", Label: rq.T("incidents.status_open")}}
 	for _, st := range incident.Statuses {
 		v.Statuses = append(v.Statuses, option{Value: string(st), Label: rq.L("istatus", string(st))})
@@ -236,29 +236,15 @@ func alertDefaults(rq *req, v *incidentValues, alerts []alert.Alert) {
 	if len(alerts) == 0 {
 		return
 	}
-	first := alerts[0]
-	v.Title = rq.ScenarioTitle(first.Scenario, first.Title)
-	v.Severity, v.Region = first.Severity, first.Region
-	detected := first.FirstSeen
-	for _, a := range alerts[1:] {
-		if alert.SeverityRank(a.Severity) > alert.SeverityRank(v.Severity) {
-			v.Severity = a.Severity
-		}
-		for v.Region != "" && !region.Contains(v.Region, a.Region) {
-			v.Region = region.Parent(v.Region)
-		}
-		if a.FirstSeen.Before(detected) {
-			detected = a.FirstSeen
-		}
-	}
+	d := incident.FromAlerts(alerts)
+	v.Title, v.Category, v.Severity, v.Region = d.Title, d.Category, d.Severity, d.Region
 	if !region.Contains(rq.P.User.Scope, v.Region) {
 		v.Region = rq.P.User.Scope
 	}
-	v.DetectedAt = detected.In(wib).Format(datetimeLocal)
-	for _, a := range alerts {
-		if a.AssetID != 0 {
-			v.Assets = append(v.Assets, strconv.FormatInt(a.AssetID, 10))
-		}
+	v.DetectedAt = d.DetectedAt.In(wib).Format(datetimeLocal)
+	v.Assets = nil
+	for _, id := range alertAssets(alerts) {
+		v.Assets = append(v.Assets, strconv.FormatInt(id, 10))
 	}
 }
 
@@ -334,11 +320,7 @@ func (p *pages) incidentCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 	if !f.Has("title") && len(in.AssetIDs) == 0 && len(in.AlertIDs) > 0 {
 		// The promote button: the alerts' assets are the affected ones.
 		if alerts, err := p.promotedAlerts(r, rq, in.AlertIDs); err == nil {
-			for _, a := range alerts {
-				if a.AssetID != 0 && !slices.Contains(in.AssetIDs, a.AssetID) {
-					in.AssetIDs = append(in.AssetIDs, a.AssetID)
-				}
-			}
+			in.AssetIDs = alertAssets(alerts)
 		}
 	}
 	var ferr error
@@ -556,6 +538,9 @@ func orgName(tree *org.Tree, slug string) string {
 func entryLines(rq *req, tree *org.Tree, e incident.Entry) []string {
 	label := func(field string, val any) string {
 		s := fmt.Sprint(val)
+		if field == "region" && val != nil { // "" is the nation, as the incident's details say
+			return rq.ScopeName(s)
+		}
 		if val == nil || s == "" {
 			return rq.T("common.none")
 		}
@@ -609,6 +594,14 @@ func entryLines(rq *req, tree *org.Tree, e incident.Entry) []string {
 				s = append(s, "#"+fmt.Sprint(id))
 			}
 			lines = append(lines, rq.T("timeline.promoted", strings.Join(s, ", ")))
+		}
+	case "alerts":
+		if ids, ok := e.Changes["alert_ids"].([]any); ok && len(ids) > 0 {
+			var s []string
+			for _, id := range ids {
+				s = append(s, "#"+fmt.Sprint(id))
+			}
+			lines = append(lines, rq.T("timeline.alerts_attached", strings.Join(s, ", ")))
 		}
 	case "escalated":
 		if ch, ok := e.Changes["escalation"].(map[string]any); ok {

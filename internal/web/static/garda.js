@@ -44,7 +44,10 @@
   // renders them as it renders the page, under the reader's own visibility,
   // and says in X-Queue-Match whether the record matches the filters the
   // row URL carries. Without this script the page is the same, just not
-  // live.
+  // live. A table with data-live-key keys its rows by that field of the
+  // event (the alert queue: one row per group of alerts); the row URL is
+  // filled with the record's id and answers with its group's row, or not
+  // found when the group has nothing left in the queue.
   var queue = document.querySelector("table[data-live]");
   if (queue && window.EventSource && window.fetch) {
     followQueue(queue);
@@ -56,6 +59,11 @@
     var eventName = table.getAttribute("data-live-event") || "alert";
     var statuses = (table.getAttribute("data-statuses") || "").split(",").filter(Boolean);
     var prepend = table.hasAttribute("data-live-prepend");
+    var keyField = table.getAttribute("data-live-key");
+
+    function rowOf(key) {
+      return body.querySelector('tr[data-id="' + (window.CSS && CSS.escape ? CSS.escape(String(key)) : String(key)) + '"]');
+    }
     var indicator = document.querySelector("[data-live-indicator]");
     var counter = document.querySelector("[data-queue-count]");
 
@@ -79,28 +87,31 @@
     // request for the same row is dropped.
     var latest = {};
     var asked = 0;
-    function put(id, out) {
+    function put(key, id, out) {
       var n = ++asked;
-      latest[id] = n;
+      latest[key] = n;
       fetch(rowURL.replace("{id}", String(id)), { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (res) {
           if (res.headers.get("X-Queue-Match") === "0") out = true;
-          if (!res.ok && latest[id] === n) {
+          if (!res.ok && latest[key] === n) {
             // No row to show (no longer visible, or an error): a row on
             // the page is greyed out rather than left as it was.
-            var gone = body.querySelector('tr[data-id="' + id + '"]');
+            var gone = rowOf(key);
             if (gone) gone.classList.add("row-out");
           }
           return res.ok ? res.text() : "";
         })
         .then(function (html) {
-          if (!html || latest[id] !== n) return;
+          if (!html || latest[key] !== n) return;
           var tpl = document.createElement("template");
           tpl.innerHTML = html.trim();
           var row = tpl.content.querySelector("tr[data-id]");
           if (!row) return;
-          var old = body.querySelector('tr[data-id="' + id + '"]');
+          var old = rowOf(key);
           if (old) {
+            // An opened group stays open.
+            var was = old.querySelector("details[open]"), now = row.querySelector("details");
+            if (was && now) now.open = true;
             body.replaceChild(row, old);
           } else if (prepend && !out) {
             var empty = body.querySelector("tr.empty-row");
@@ -130,13 +141,60 @@
       var a;
       try { a = JSON.parse(ev.data); } catch (e) { return; }
       if (!a || typeof a.id !== "number") return;
-      var row = body.querySelector('tr[data-id="' + a.id + '"]');
+      var key = keyField ? a[keyField] : a.id;
+      if (key === undefined) return;
+      var row = rowOf(key);
       var out = statuses.length > 0 && statuses.indexOf(a.status) < 0;
       // A row on the page is refreshed, and greyed out if its record left
       // the filters; a record new to the page is added only if it matches.
-      if (row || latest[a.id] || (prepend && !out)) put(a.id, out);
+      // A group row is the server's to judge: other alerts of the group
+      // may still be in the queue.
+      if (keyField && row) out = false;
+      if (row || latest[key] || (prepend && !out)) put(key, a.id, out);
     });
   }
+
+  // A picker (an input with data-picker) offers matches as one types,
+  // fetched from its search endpoint into its <datalist>; the field itself
+  // stays a plain input that takes a code, username or slug as typed. A
+  // multi picker searches for the last of its comma-separated values.
+  document.querySelectorAll("input[data-picker]").forEach(function (input) {
+    var list = input.list;
+    if (!list || !window.fetch) return;
+    var src = input.getAttribute("data-picker");
+    var valueField = input.getAttribute("data-picker-value");
+    var labelField = input.getAttribute("data-picker-label");
+    var multi = input.hasAttribute("data-picker-multi");
+    var timer = 0, asked = 0;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var text = input.value, head = "";
+      if (multi) {
+        var cut = Math.max(text.lastIndexOf(","), text.lastIndexOf(" "));
+        head = text.slice(0, cut + 1);
+        text = text.slice(cut + 1);
+      }
+      text = text.trim();
+      if (!text) return;
+      timer = setTimeout(function () {
+        var n = ++asked;
+        var url = src + (src.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(text);
+        fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (res) { return res.ok ? res.json() : null; })
+          .then(function (data) {
+            if (!data || n !== asked) return;
+            list.textContent = "";
+            (data.items || []).slice(0, 20).forEach(function (item) {
+              var opt = document.createElement("option");
+              opt.value = (multi ? head : "") + String(item[valueField]);
+              opt.textContent = item[labelField] ? String(item[labelField]) : String(item[valueField]);
+              list.appendChild(opt);
+            });
+          })
+          .catch(function () {});
+      }, 200);
+    });
+  });
 
   // An incident page tells its reader when someone else changes the
   // incident (the incident stream), rather than reloading under their
