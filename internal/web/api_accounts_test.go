@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/garda-id/garda/internal/audit"
@@ -47,4 +48,57 @@ func TestNationalSettingsAreForNationalAdmins(t *testing.T) {
 	}
 	w.call("kpu.admin", "PUT", "/api/v1/settings/response-targets", `{"items":[{"severity":"critical","first_response_minutes":30,"containment_minutes":120}]}`, 200, nil)
 	w.call("kpu.admin", "DELETE", "/api/v1/bouncers/national-fw", "", 204, nil)
+}
+
+// credentials signs username in every way there is: the sign-in token
+// (already in w.tokens), an API token made over the API, and a browser
+// session. It returns a check that each still works (or not).
+func (w *apiWorld) credentials(username string) func(want int) {
+	w.t.Helper()
+	var made struct {
+		Token string `json:"token"`
+	}
+	w.call(username, "POST", "/api/v1/tokens", `{"name":"script"}`, 201, &made)
+	u, err := auth.UserByName(context.Background(), w.db, username)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	cookie, _, err := auth.CreateSession(context.Background(), w.db, u.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	login := w.tokens[username]
+	return func(want int) {
+		w.t.Helper()
+		for name, tok := range map[string]string{"sign-in token": login, "API token": made.Token} {
+			req, _ := http.NewRequest("GET", w.srv.URL+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != want {
+				w.t.Errorf("%s of %s: %v %v, want %d", name, username, res.StatusCode, err, want)
+			}
+		}
+		req, _ := http.NewRequest("GET", w.srv.URL+"/api/v1/me", nil)
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: cookie})
+		if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != want {
+			w.t.Errorf("browser session of %s: %v %v, want %d", username, res.StatusCode, err, want)
+		}
+	}
+}
+
+// TestPasswordChangeAndDisableEndEveryCredential: a new password (as
+// `garda user passwd` sets it) and a disable over the API both end the
+// sessions, the sign-in tokens and the API tokens of the account.
+func TestPasswordChangeAndDisableEndEveryCredential(t *testing.T) {
+	w := newAPIWorld(t, storetest.SQLite(t))
+	check := w.credentials("jabar.analyst")
+	check(http.StatusOK)
+	if err := auth.SetPassword(context.Background(), w.db, audit.System, "jabar.analyst", "a brand new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	check(http.StatusUnauthorized)
+
+	check = w.credentials("bssn.analyst")
+	check(http.StatusOK)
+	w.call("kpu.admin", "POST", "/api/v1/users/bssn.analyst/disable", "", 204, nil)
+	check(http.StatusUnauthorized)
 }
