@@ -34,7 +34,7 @@ func TestPasswordHash(t *testing.T) {
 	if ok, _ := auth.CheckPassword(h, "correct horse batterY"); ok {
 		t.Fatal("wrong password accepted")
 	}
-	if _, err := auth.HashPassword("short"); err == nil {
+	if err := auth.ValidatePassword("budi", "short"); err == nil {
 		t.Fatal("short password accepted")
 	}
 }

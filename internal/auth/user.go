@@ -86,6 +86,9 @@ func CreateUser(ctx context.Context, db *store.DB, who audit.Actor, n NewUser) (
 	if len(n.DisplayName) > 200 || len(n.Email) > 254 || (n.Email != "" && !strings.Contains(n.Email, "@")) {
 		return User{}, problem.Field("email", "display name at most 200 characters; email must be an address")
 	}
+	if err := ValidatePassword(n.Username, n.Password); err != nil {
+		return User{}, err
+	}
 	hash, err := HashPassword(n.Password)
 	if err != nil {
 		return User{}, err
@@ -165,6 +168,9 @@ func ListUsers(ctx context.Context, q store.Querier, scope string, afterUsername
 // because it may be known to someone else, who may have used it to mint
 // tokens. Scripts need a new token afterwards.
 func SetPassword(ctx context.Context, db *store.DB, who audit.Actor, username, password string) error {
+	if err := ValidatePassword(strings.ToLower(username), password); err != nil {
+		return err
+	}
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
