@@ -185,9 +185,14 @@ type Filter struct {
 	Actor    string
 	Before   int64 // cursor: entries with seq below this; 0 = newest
 	Limit    int
+
+	// visible limits the entries to a reader's (ListFor).
+	visible     string
+	visibleArgs []any
 }
 
-// List returns entries newest first.
+// List returns entries newest first, all of them: the operator's view.
+// Pages and the API use ListFor.
 func List(ctx context.Context, db store.Querier, f Filter) ([]Entry, error) {
 	var where []string
 	var args []any
@@ -202,6 +207,9 @@ func List(ctx context.Context, db store.Querier, f Filter) ([]Entry, error) {
 	}
 	if f.Before > 0 {
 		where, args = append(where, "seq < ?"), append(args, f.Before)
+	}
+	if f.visible != "" {
+		where, args = append(where, f.visible), append(args, f.visibleArgs...)
 	}
 	q := `SELECT seq, at, COALESCE(actor_id, 0), actor, actor_org, action, kind, record_id, detail, digest, prev_hash, hash FROM audit_log`
 	if len(where) > 0 {

@@ -377,7 +377,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	q := r.URL.Query()
-	entries, err := audit.List(r.Context(), s.DB, audit.Filter{Kind: q.Get("kind"), RecordID: q.Get("record_id"), Actor: q.Get("actor"), Before: before, Limit: page.Limit + 1})
+	entries, err := audit.ListFor(r.Context(), s.DB, p.Viewer, audit.Filter{Kind: q.Get("kind"), RecordID: q.Get("record_id"), Actor: q.Get("actor"), Before: before, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}

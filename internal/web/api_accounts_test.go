@@ -8,6 +8,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
 
@@ -101,4 +102,58 @@ func TestPasswordChangeAndDisableEndEveryCredential(t *testing.T) {
 	check(http.StatusOK)
 	w.call("kpu.admin", "POST", "/api/v1/users/bssn.analyst/disable", "", 204, nil)
 	check(http.StatusUnauthorized)
+}
+
+// TestAuditReadUnderRecordVisibility: the audit log shows an administrator
+// only entries about records it may read. A provincial admin read the
+// national log, entries about other provinces' RED incidents included.
+func TestAuditReadUnderRecordVisibility(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newAPIWorld(t, db)
+		w.addUser(auth.NewUser{Username: "jatim.admin", Org: "kpu-35", Role: "admin", Scope: "35"})
+		jabarAdmin := w.addUser(auth.NewUser{Username: "jabar.admin", Org: "kpu-32", Role: "admin", Scope: "32"})
+		var red, green struct {
+			ID int64 `json:"id"`
+		}
+		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Data pemilih bocor","region":"32","tlp":"RED"}`, 201, &red)
+		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Deface situs","region":"32","tlp":"GREEN"}`, 201, &green)
+		w.call("kpu.admin", "PUT", "/api/v1/settings/response-targets", `{"items":[{"severity":"critical","first_response_minutes":30,"containment_minutes":120}]}`, 200, nil)
+
+		type list struct {
+			Items []struct {
+				Kind     string `json:"kind"`
+				RecordID string `json:"record_id"`
+				Action   string `json:"action"`
+			} `json:"items"`
+		}
+		seen := func(user string) map[string]bool {
+			var l list
+			w.call(user, "GET", "/api/v1/audit?limit=500", "", 200, &l)
+			out := map[string]bool{}
+			for _, e := range l.Items {
+				out[e.Kind+"/"+e.RecordID] = true
+			}
+			return out
+		}
+		redKey, greenKey := fmt.Sprintf("incident/%d", red.ID), fmt.Sprintf("incident/%d", green.ID)
+		jabarUser := fmt.Sprintf("user/%d", jabarAdmin.ID)
+		for user, want := range map[string]map[string]bool{
+			// RED is for named users only: no administrator is one here.
+			"kpu.admin":   {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": true},
+			"jabar.admin": {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": false},
+			"jatim.admin": {redKey: false, greenKey: false, jabarUser: false, "settings/response_targets": false},
+		} {
+			got := seen(user)
+			for key, shown := range want {
+				if got[key] != shown {
+					t.Errorf("%s sees %s: %v, want %v", user, key, got[key], shown)
+				}
+			}
+		}
+		var l list
+		w.call("jatim.admin", "GET", fmt.Sprintf("/api/v1/audit?kind=incident&record_id=%d", red.ID), "", 200, &l)
+		if len(l.Items) != 0 {
+			t.Errorf("jatim.admin reads entries of Jawa Barat's RED incident: %+v", l.Items)
+		}
+	})
 }
