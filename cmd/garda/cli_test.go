@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -64,12 +65,15 @@ func TestCLIAccountsAndAuditTamper(t *testing.T) {
 	if !strings.Contains(list, "op.jabar") || !strings.Contains(list, "national") || strings.Contains(list, "x.y") {
 		t.Errorf("user list:\n%s", list)
 	}
-	must("another-password-9\n", "user", "passwd", "--data-dir", dir, "--username", "op.jabar", "--password-stdin")
+	jabarTok := strings.TrimSpace(must("", "token", "create", "--data-dir", dir, "--username", "op.jabar"))
+	if out := must("another-password-9\n", "user", "passwd", "--data-dir", dir, "--username", "op.jabar", "--password-stdin"); !strings.Contains(out, "tokens") {
+		t.Errorf("passwd does not say what it ended: %q", out)
+	}
 	tok := strings.TrimSpace(must("", "token", "create", "--data-dir", dir, "--username", "bssn.1"))
 	if !strings.HasPrefix(tok, "garda_") {
 		t.Fatalf("token create printed %q", tok)
 	}
-	must("", "token", "revoke", "--data-dir", dir, "--id", "1")
+	must("", "token", "revoke", "--data-dir", dir, "--id", "2")
 	must("", "user", "disable", "--data-dir", dir, "--username", "op.jabar")
 	if out := must("", "audit", "verify", "--data-dir", dir); !strings.Contains(out, "intact") {
 		t.Fatalf("verify: %s", out)
@@ -79,6 +83,9 @@ func TestCLIAccountsAndAuditTamper(t *testing.T) {
 	db, err := store.Open(context.Background(), "", dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := auth.TokenUser(context.Background(), db, jabarTok); !errors.Is(err, auth.ErrUnauthorized) {
+		t.Errorf("an API token still works after garda user passwd: %v", err)
 	}
 	if _, err := db.Exec(context.Background(), `UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3`); err != nil {
 		t.Fatal(err)

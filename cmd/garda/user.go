@@ -130,7 +130,7 @@ func userPasswdCmd() *cobra.Command {
 	var fromStdin bool
 	cmd := &cobra.Command{
 		Use:   "passwd",
-		Short: "Set an account's password (ends its sessions)",
+		Short: "Set an account's password (ends its sessions and revokes all its tokens)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !fromStdin {
@@ -148,7 +148,7 @@ func userPasswdCmd() *cobra.Command {
 			if err := auth.SetPassword(cmd.Context(), db, audit.System, username, pw); err != nil {
 				return notFoundUser(err, username)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed\n", username)
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed; its sessions ended and all its tokens (sign-in and API) revoked\n", username)
 			return nil
 		},
 	}
@@ -177,7 +177,7 @@ func userDisableCmd() *cobra.Command {
 			if err := auth.DisableUser(cmd.Context(), db, audit.System, username); err != nil {
 				return notFoundUser(err, username)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s disabled\n", username)
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s disabled; its sessions ended and all its tokens (sign-in and API) revoked\n", username)
 			return nil
 		}),
 	}

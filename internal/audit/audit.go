@@ -127,16 +127,35 @@ func (e *BrokenError) Error() string {
 }
 
 // Verify walks the whole chain in order and returns the number of entries
-// checked, or a *BrokenError naming the first broken entry.
+// checked, or a *BrokenError naming the first broken entry. It checks the
+// chain against itself only; VerifyAnchored also checks it against the
+// signed checkpoints kept outside the database.
 func Verify(ctx context.Context, db store.Querier) (int64, error) {
+	return verify(ctx, db, nil, Checkpoint{})
+}
+
+// verify walks the chain after entry since.Seq (0: from the start), whose
+// hash must be since.Hash, to the head, checking it against checkpoints
+// on the way. It returns the sequence number of the last entry checked.
+func verify(ctx context.Context, db store.Querier, checkpoints []Checkpoint, since Checkpoint) (int64, error) {
+	anchored := make(map[int64]Checkpoint, len(checkpoints))
+	var newest Checkpoint
+	for _, c := range checkpoints {
+		anchored[c.Seq] = c
+		if c.Seq > newest.Seq {
+			newest = c
+		}
+	}
 	rows, err := db.Query(ctx, `SELECT seq, at, COALESCE(actor_id, 0), actor, actor_org, action, kind, record_id, detail, digest, prev_hash, hash
-		FROM audit_log ORDER BY seq`)
+		FROM audit_log WHERE seq > ? ORDER BY seq`, since.Seq)
 	if err != nil {
 		return 0, fmt.Errorf("audit: read chain: %w", err)
 	}
 	defer rows.Close()
-	var n int64
-	prev := genesis
+	n, prev := since.Seq, since.Hash
+	if n == 0 {
+		prev = genesis
+	}
 	for rows.Next() {
 		var e Entry
 		var detail string
@@ -153,6 +172,10 @@ func Verify(ctx context.Context, db store.Querier) (int64, error) {
 			return n, &BrokenError{Seq: e.Seq, Reason: "detail was changed after it was written"}
 		case e.computeHash() != e.Hash:
 			return n, &BrokenError{Seq: e.Seq, Reason: "entry fields were changed after it was written"}
+		}
+		if c, ok := anchored[e.Seq]; ok && c.Hash != e.Hash {
+			return n, &BrokenError{Seq: e.Seq, Reason: fmt.Sprintf("entry does not match the signed checkpoint of %s: it or an entry before it was changed and the chain rehashed",
+				c.At.UTC().Format(time.RFC3339))}
 		}
 		prev = e.Hash
 		n++
@@ -175,6 +198,10 @@ func Verify(ctx context.Context, db store.Querier) (int64, error) {
 	case headHash != prev:
 		return n, &BrokenError{Seq: n, Reason: "last entry does not match the chain head"}
 	}
+	if newest.Seq > n {
+		return n, &BrokenError{Seq: n + 1, Reason: fmt.Sprintf("entries %d to %d were deleted: the signed checkpoint of %s counts %d entries, the chain and its head %d",
+			n+1, newest.Seq, newest.At.UTC().Format(time.RFC3339), newest.Seq, n)}
+	}
 	return n, nil
 }
 
@@ -185,9 +212,14 @@ type Filter struct {
 	Actor    string
 	Before   int64 // cursor: entries with seq below this; 0 = newest
 	Limit    int
+
+	// visible limits the entries to a reader's (ListFor).
+	visible     string
+	visibleArgs []any
 }
 
-// List returns entries newest first.
+// List returns entries newest first, all of them: the operator's view.
+// Pages and the API use ListFor.
 func List(ctx context.Context, db store.Querier, f Filter) ([]Entry, error) {
 	var where []string
 	var args []any
@@ -202,6 +234,9 @@ func List(ctx context.Context, db store.Querier, f Filter) ([]Entry, error) {
 	}
 	if f.Before > 0 {
 		where, args = append(where, "seq < ?"), append(args, f.Before)
+	}
+	if f.visible != "" {
+		where, args = append(where, f.visible), append(args, f.visibleArgs...)
 	}
 	q := `SELECT seq, at, COALESCE(actor_id, 0), actor, actor_org, action, kind, record_id, detail, digest, prev_hash, hash FROM audit_log`
 	if len(where) > 0 {

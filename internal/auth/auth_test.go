@@ -34,7 +34,7 @@ func TestPasswordHash(t *testing.T) {
 	if ok, _ := auth.CheckPassword(h, "correct horse batterY"); ok {
 		t.Fatal("wrong password accepted")
 	}
-	if _, err := auth.HashPassword("short"); err == nil {
+	if err := auth.ValidatePassword("budi", "short"); err == nil {
 		t.Fatal("short password accepted")
 	}
 }
@@ -76,13 +76,17 @@ func TestUsersAndSignIn(t *testing.T) {
 			t.Fatalf("unknown user: %v", err)
 		}
 
-		// Throttle: the fifth failure locks the username, even for the right password.
-		for range auth.MaxFailures - 1 {
+		// Throttle: failures from one address slow that address down for
+		// this username; the owner elsewhere still signs in.
+		for range auth.MaxFailures {
 			auth.Login(ctx, db, "budi.jabar", "wrong", "10.0.0.2")
 		}
-		var locked *auth.LockedError
-		if _, err := auth.Login(ctx, db, "budi.jabar", "rahasia-jabar-1", "10.0.0.3"); !errors.As(err, &locked) {
-			t.Fatalf("after %d failures: %v, want locked", auth.MaxFailures, err)
+		var throttled *auth.ThrottledError
+		if _, err := auth.Login(ctx, db, "budi.jabar", "rahasia-jabar-1", "10.0.0.2"); !errors.As(err, &throttled) {
+			t.Fatalf("after %d failures: %v, want throttled", auth.MaxFailures, err)
+		}
+		if _, err := auth.Login(ctx, db, "budi.jabar", "rahasia-jabar-1", "10.0.0.3"); err != nil {
+			t.Fatalf("the owner from another address: %v", err)
 		}
 
 		plain, tok, err := auth.CreateToken(ctx, db, audit.System, u.ID, "script", auth.TokenAPI, time.Hour)
@@ -135,8 +139,8 @@ func TestUsersAndSignIn(t *testing.T) {
 	})
 }
 
-// TestThrottleHoldsUnderParallelGuesses: guesses sent at once cannot slip
-// past the limit between the check and the count.
+// TestThrottleHoldsUnderParallelGuesses: guesses sent at once from one
+// address cannot slip past the budget between the check and the count.
 func TestThrottleHoldsUnderParallelGuesses(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -147,24 +151,87 @@ func TestThrottleHoldsUnderParallelGuesses(t *testing.T) {
 		results := make(chan error, 40)
 		for i := range 40 {
 			go func() {
-				_, err := auth.Login(ctx, db, "target", "wrong guess", fmt.Sprintf("10.9.%d.1", i))
+				_, err := auth.Login(ctx, db, "target", fmt.Sprintf("wrong guess %d", i), "10.9.0.1")
 				results <- err
 			}()
 		}
 		checked := 0
 		for range 40 {
 			err := <-results
-			var locked *auth.LockedError
+			var throttled *auth.ThrottledError
 			switch {
 			case errors.Is(err, auth.ErrBadCredentials):
 				checked++
-			case errors.As(err, &locked):
+			case errors.As(err, &throttled):
 			default:
 				t.Fatalf("unexpected %v", err)
 			}
 		}
 		if checked > auth.MaxFailures {
 			t.Fatalf("%d parallel guesses had their password checked, limit %d", checked, auth.MaxFailures)
+		}
+	})
+}
+
+// TestThrottleBacksOffWithoutLockingOut drives sign-in with a clock of its
+// own: an attacker's address waits longer after each failure (doubling, up
+// to MaxWait), the right password from another address is never refused,
+// and one address trying many usernames is slowed as well.
+func TestThrottleBacksOffWithoutLockingOut(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		setup(t, db)
+		for _, u := range []string{"koordinator.nasional", "koordinator.jatim"} {
+			if _, err := auth.CreateUser(ctx, db, audit.System, auth.NewUser{Username: u, Org: "kpu", Role: "coordinator", Password: "kopi tubruk jam tiga"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now := time.Date(2029, 2, 14, 7, 0, 0, 0, time.UTC)
+		const attacker, owner = "203.0.113.9", "10.1.1.1"
+		var throttled *auth.ThrottledError
+		for i := range auth.MaxFailures {
+			if _, err := auth.LoginAt(ctx, db, "koordinator.nasional", "tebakan salah", attacker, now); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("guess %d within the budget: %v", i+1, err)
+			}
+		}
+		wait := auth.FirstWait
+		for step := range 12 {
+			_, err := auth.LoginAt(ctx, db, "koordinator.nasional", "kopi tubruk jam tiga", attacker, now)
+			if !errors.As(err, &throttled) || throttled.Until.Sub(now) != wait {
+				t.Fatalf("step %d: %v, want a wait of %s", step, err, wait)
+			}
+			// The owner, from the operation room, signs in all along.
+			if _, err := auth.LoginAt(ctx, db, "koordinator.nasional", "kopi tubruk jam tiga", owner, now); err != nil {
+				t.Fatalf("step %d: the owner was refused: %v", step, err)
+			}
+			now = now.Add(wait)
+			if _, err := auth.LoginAt(ctx, db, "koordinator.nasional", "tebakan salah", attacker, now); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("step %d: a guess after the wait: %v", step, err)
+			}
+			wait = min(2*wait, auth.MaxWait)
+		}
+		if wait != auth.MaxWait {
+			t.Fatalf("the wait grew only to %s", wait)
+		}
+		// A success from the attacker's address (the owner travelling) forgives the pair.
+		now = now.Add(auth.MaxWait)
+		if _, err := auth.LoginAt(ctx, db, "koordinator.nasional", "kopi tubruk jam tiga", attacker, now); err != nil {
+			t.Fatalf("after the wait, the right password: %v", err)
+		}
+
+		// One address spraying usernames: slowed after MaxFailuresPerAddr
+		// failures, whichever username it tries next, even a real one.
+		const sprayer = "198.51.100.7"
+		for i := range auth.MaxFailuresPerAddr {
+			if _, err := auth.LoginAt(ctx, db, fmt.Sprintf("pengguna.%d", i), "tebakan salah", sprayer, now); !errors.Is(err, auth.ErrBadCredentials) {
+				t.Fatalf("spray %d: %v", i, err)
+			}
+		}
+		if _, err := auth.LoginAt(ctx, db, "koordinator.jatim", "tebakan salah", sprayer, now); !errors.As(err, &throttled) || throttled.Until.Sub(now) != auth.FirstWait {
+			t.Fatalf("spray past the address budget: %v", err)
+		}
+		if _, err := auth.LoginAt(ctx, db, "koordinator.jatim", "kopi tubruk jam tiga", owner, now); err != nil {
+			t.Fatalf("the sprayed account's owner elsewhere: %v", err)
 		}
 	})
 }

@@ -21,16 +21,17 @@ const (
 	argonKeyLen  = 32
 )
 
-// MinPasswordLength is the shortest password accepted.
+// MinPasswordLength is the shortest password accepted, in characters.
 const MinPasswordLength = 10
 
-// HashPassword returns the PHC-format argon2id hash of password.
+// maxPasswordBytes bounds the work one sign-in asks of argon2.
+const maxPasswordBytes = 1024
+
+// HashPassword returns the PHC-format argon2id hash of password. It does
+// not judge the password: ValidatePassword does, before a password is set.
 func HashPassword(password string) (string, error) {
-	if len(password) < MinPasswordLength {
-		return "", problem.Field("password", "must be at least %d characters", MinPasswordLength)
-	}
-	if len(password) > 1024 {
-		return "", problem.Field("password", "must be at most 1024 characters")
+	if len(password) > maxPasswordBytes {
+		return "", problem.Field("password", "must be at most %d characters", maxPasswordBytes)
 	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {

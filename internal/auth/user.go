@@ -86,6 +86,9 @@ func CreateUser(ctx context.Context, db *store.DB, who audit.Actor, n NewUser) (
 	if len(n.DisplayName) > 200 || len(n.Email) > 254 || (n.Email != "" && !strings.Contains(n.Email, "@")) {
 		return User{}, problem.Field("email", "display name at most 200 characters; email must be an address")
 	}
+	if err := ValidatePassword(n.Username, n.Password); err != nil {
+		return User{}, err
+	}
 	hash, err := HashPassword(n.Password)
 	if err != nil {
 		return User{}, err
@@ -160,8 +163,14 @@ func ListUsers(ctx context.Context, q store.Querier, scope string, afterUsername
 	return store.Collect(rows, scanUser)
 }
 
-// SetPassword replaces a password and ends the account's sessions.
+// SetPassword replaces a password and ends every credential of the account
+// (browser sessions, sign-in tokens and API tokens): a password is changed
+// because it may be known to someone else, who may have used it to mint
+// tokens. Scripts need a new token afterwards.
 func SetPassword(ctx context.Context, db *store.DB, who audit.Actor, username, password string) error {
+	if err := ValidatePassword(strings.ToLower(username), password); err != nil {
+		return err
+	}
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
@@ -171,17 +180,19 @@ func SetPassword(ctx context.Context, db *store.DB, who audit.Actor, username, p
 		if err != nil {
 			return fmt.Errorf("user %q: %w", username, err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, store.Now(), u.ID); err != nil {
+		now := store.Now()
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, now, u.ID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+		ended, err := endCredentials(ctx, tx, u.ID, now)
+		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, who, "user.password", "user", u.ID, map[string]string{"username": u.Username})
+		return audit.Record(ctx, tx, who, "user.password", "user", u.ID, map[string]any{"username": u.Username, "tokens_revoked": ended})
 	})
 }
 
-// DisableUser locks an account out: its sessions end and its tokens stop working.
+// DisableUser locks an account out: every credential ends, as on a password change.
 func DisableUser(ctx context.Context, db *store.DB, who audit.Actor, username string) error {
 	return db.InTx(ctx, func(tx *store.Tx) error {
 		u, err := UserByName(ctx, tx, username)
@@ -192,14 +203,28 @@ func DisableUser(ctx context.Context, db *store.DB, who audit.Actor, username st
 		if _, err := tx.Exec(ctx, `UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ? AND disabled_at IS NULL`, now, now, u.ID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+		ended, err := endCredentials(ctx, tx, u.ID, now)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, u.ID); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, who, "user.disable", "user", u.ID, map[string]string{"username": u.Username})
+		return audit.Record(ctx, tx, who, "user.disable", "user", u.ID, map[string]any{"username": u.Username, "tokens_revoked": ended})
 	})
+}
+
+// endCredentials ends every way the account is signed in: its browser
+// sessions and all its tokens, of every kind (sign-in and API). It is the
+// one list of credentials; a new kind of credential must be ended here. It
+// returns how many tokens it revoked.
+func endCredentials(ctx context.Context, tx *store.Tx, userID int64, now time.Time) (int64, error) {
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return 0, fmt.Errorf("end sessions: %w", err)
+	}
+	res, err := tx.Exec(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now, userID)
+	if err != nil {
+		return 0, fmt.Errorf("revoke tokens: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // Principal is an authenticated user as every request sees it.

@@ -117,12 +117,14 @@ func DeleteBouncer(ctx context.Context, db *store.DB, who audit.Actor, name stri
 	})
 }
 
-// Bouncer management for the API: platform set-up, so administrators.
+// Bouncer management for the API: a bouncer receives every decision in the
+// country, so registering or deleting one is for national administrators
+// (policy.ManagesNational).
 
 // AddBouncerAs registers a bouncer as a signed-in administrator.
 func AddBouncerAs(ctx context.Context, db *store.DB, who auth.Principal, name string) (string, Bouncer, error) {
-	if !who.Can(policy.ManageSettings) {
-		return "", Bouncer{}, problem.New(problem.Forbidden, "only administrators register bouncers")
+	if !policy.ManagesNational(who.Viewer) {
+		return "", Bouncer{}, problem.New(problem.Forbidden, "only national administrators register bouncers")
 	}
 	return AddBouncer(ctx, db, who.Actor(), name)
 }
@@ -137,8 +139,8 @@ func ListBouncersAs(ctx context.Context, q store.Querier, who auth.Principal) ([
 
 // DeleteBouncerAs deletes a bouncer as a signed-in administrator.
 func DeleteBouncerAs(ctx context.Context, db *store.DB, who auth.Principal, name string) error {
-	if !who.Can(policy.ManageSettings) {
-		return problem.New(problem.Forbidden, "only administrators delete bouncers")
+	if !policy.ManagesNational(who.Viewer) {
+		return problem.New(problem.Forbidden, "only national administrators delete bouncers")
 	}
 	return DeleteBouncer(ctx, db, who.Actor(), name)
 }

@@ -57,12 +57,13 @@ func (t Targets) List() []Target {
 	return out
 }
 
-// SetTargets changes response targets: platform settings, so the role
-// that manages settings does it, audited with the old and new values. Every
+// SetTargets changes response targets: national settings (they time every
+// incident in the country), so only a national administrator does it
+// (policy.ManagesNational), audited with the old and new values. Every
 // target is checked before any is stored.
 func SetTargets(ctx context.Context, db *store.DB, who auth.Principal, in []Target) (Targets, error) {
-	if !who.Can(policy.ManageSettings) {
-		return nil, problem.New(problem.Forbidden, "response targets are platform settings (your role: %s)", who.User.Role)
+	if !policy.ManagesNational(who.Viewer) {
+		return nil, problem.New(problem.Forbidden, "response targets are national settings: only a national administrator changes them")
 	}
 	if len(in) == 0 {
 		return nil, problem.Field("items", "send at least one severity's targets")

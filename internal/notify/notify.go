@@ -232,7 +232,7 @@ func (n *Notifier) incident(ctx context.Context, who auth.Principal, kind, ref, 
 				return err
 			}
 		}
-		return n.enqueue(ctx, tx, kind, inc, now)
+		return n.enqueue(ctx, tx, kind, inc, tree, rec, now)
 	})
 	if err != nil {
 		return unreached, err

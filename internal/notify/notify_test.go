@@ -525,3 +525,69 @@ func serveSMTP(c net.Conn, got chan<- string) {
 		}
 	}
 }
+
+// TestWebhooksHearOnlyTheirScope: a webhook hears what its organisation and
+// the registering administrator's scope may read. Jawa Timur's provincial
+// webhook heard Jawa Barat's GREEN incident in full and the ids of its
+// AMBER+STRICT ones.
+func TestWebhooksHearOnlyTheirScope(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		tree, err := org.Load(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admins := map[string]auth.NewUser{
+			"admin.jatim": {Username: "admin.jatim", Org: "kpu-35", Role: "admin", Scope: "35"},
+			"admin.jabar": {Username: "admin.jabar", Org: "kpu-32", Role: "admin", Scope: "32"},
+		}
+		hooks := map[string]int64{}
+		for name, n := range admins {
+			n.Password = "pw-" + name + "-long-enough"
+			u, err := auth.CreateUser(ctx, db, audit.System, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.who[name], err = auth.PrincipalOf(u, tree); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, name := range []string{"admin.jatim", "admin.jabar", "root"} {
+			h, err := CreateWebhook(ctx, db, w.who[name], WebhookInput{URL: "http://127.0.0.1:9/" + name, Events: Events})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hooks[name] = h.ID
+		}
+		green := w.create("alice", "GREEN", nil, nil)
+		amber := w.create("alice", "AMBER", nil, nil)
+		strict := w.create("alice", "AMBER+STRICT", nil, nil)
+		heard := func(hook string) []int64 {
+			var ids []int64
+			rows, err := db.Query(ctx, `SELECT incident_id FROM webhook_deliveries WHERE webhook_id = ? ORDER BY incident_id`, hooks[hook])
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				rows.Scan(&id)
+				ids = append(ids, id)
+			}
+			return ids
+		}
+		for hook, want := range map[string][]int64{
+			"admin.jatim": nil,                             // another province: nothing
+			"admin.jabar": {green.ID, amber.ID, strict.ID}, // the owner organisation and region
+			"root":        {green.ID, amber.ID},            // national, an ancestor of the owner: not AMBER+STRICT
+		} {
+			if got := heard(hook); !slices.Equal(got, want) {
+				t.Errorf("webhook of %s heard incidents %v, want %v", hook, got, want)
+			}
+		}
+		if list, _ := Webhooks(ctx, db, w.who["admin.jatim"]); len(list) != 1 || list[0].Scope != "35" {
+			t.Errorf("jatim's webhooks: %+v", list)
+		}
+	})
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
@@ -54,10 +55,13 @@ func Backoff(attempts int) time.Duration {
 }
 
 // Webhook is a registered endpoint. Secret is set only in the answer to
-// its creation.
+// its creation. A webhook belongs to an organisation and a region scope,
+// those of the administrator who registered it, and hears only what a
+// reader of that organisation and scope may read (see hookViewer).
 type Webhook struct {
 	ID        int64     `json:"id"`
 	Org       string    `json:"org"`
+	Scope     string    `json:"scope"`
 	URL       string    `json:"url"`
 	Events    []string  `json:"events"`
 	Secret    string    `json:"secret,omitempty"`
@@ -117,23 +121,36 @@ func CreateWebhook(ctx context.Context, db *store.DB, who auth.Principal, in Web
 	if len(events) == 0 {
 		return Webhook{}, problem.Field("events", "name at least one of %s", strings.Join(Events, ", "))
 	}
-	h := Webhook{Org: who.Org.Slug, OrgID: who.Org.ID, URL: in.URL, Events: events, Secret: in.Secret, CreatedAt: store.Now()}
+	h := Webhook{Org: who.Org.Slug, OrgID: who.Org.ID, Scope: who.User.Scope, URL: in.URL, Events: events, Secret: in.Secret, CreatedAt: store.Now()}
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO webhooks (org_id, url, secret, events, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			h.OrgID, h.URL, h.Secret, strings.Join(events, ","), who.User.ID, h.CreatedAt).Scan(&h.ID); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO webhooks (org_id, scope, url, secret, events, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			h.OrgID, h.Scope, h.URL, h.Secret, strings.Join(events, ","), who.User.ID, h.CreatedAt).Scan(&h.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, who.Actor(), "webhook.create", "webhook", h.ID, map[string]any{"url": h.URL, "events": events})
+		return audit.Record(ctx, tx, who.Actor(), "webhook.create", "webhook", h.ID, map[string]any{"url": h.URL, "events": events, "scope": h.Scope})
 	})
 	return h, err
 }
 
-// Webhooks lists the live webhooks of the administrator's organisation.
+// managedBy is the WHERE fragment for the webhooks an administrator
+// manages: its organisation's, with a scope inside its own (a regency's
+// administrator does not remove the province's webhook).
+func managedBy(who auth.Principal) (string, []any) {
+	where, args := `org_id = ? AND deleted_at IS NULL`, []any{who.Org.ID}
+	if who.User.Scope != "" {
+		where += ` AND (scope = ? OR scope LIKE ?)`
+		args = append(args, who.User.Scope, who.User.Scope+".%")
+	}
+	return where, args
+}
+
+// Webhooks lists the live webhooks the administrator manages.
 func Webhooks(ctx context.Context, q store.Querier, who auth.Principal) ([]Webhook, error) {
 	if err := canManage(who); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT id, url, events, created_at FROM webhooks WHERE org_id = ? AND deleted_at IS NULL ORDER BY id`, who.Org.ID)
+	where, args := managedBy(who)
+	rows, err := q.Query(ctx, `SELECT id, scope, url, events, created_at FROM webhooks WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +159,7 @@ func Webhooks(ctx context.Context, q store.Querier, who auth.Principal) ([]Webho
 	for rows.Next() {
 		h := Webhook{Org: who.Org.Slug, OrgID: who.Org.ID}
 		var events string
-		if err := rows.Scan(&h.ID, &h.URL, &events, &h.CreatedAt); err != nil {
+		if err := rows.Scan(&h.ID, &h.Scope, &h.URL, &events, &h.CreatedAt); err != nil {
 			return nil, err
 		}
 		h.Events = strings.Split(events, ",")
@@ -151,10 +168,11 @@ func Webhooks(ctx context.Context, q store.Querier, who auth.Principal) ([]Webho
 	return out, rows.Err()
 }
 
-// ownWebhook checks that id is a live webhook of who's organisation.
+// ownWebhook checks that id is a live webhook who manages.
 func ownWebhook(ctx context.Context, q store.Querier, who auth.Principal, id int64) error {
 	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM webhooks WHERE id = ? AND org_id = ? AND deleted_at IS NULL`, id, who.Org.ID).Scan(&one)
+	where, args := managedBy(who)
+	err := q.QueryRow(ctx, `SELECT 1 FROM webhooks WHERE id = ? AND `+where, append([]any{id}, args...)...).Scan(&one)
 	if errors.Is(err, store.ErrNotFound) {
 		return problem.New(problem.NotFound, "no webhook %d", id)
 	}
@@ -274,25 +292,37 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// enqueue records a pending delivery for every live webhook subscribed to kind.
-func (n *Notifier) enqueue(ctx context.Context, tx *store.Tx, kind string, inc incident.Incident, now time.Time) error {
+// hookViewer is the reader a webhook stands for: a read-only member
+// (RoleViewer) of the webhook's organisation with the registering
+// administrator's scope, so that the organisation's lineage gives it AMBER
+// records of the organisations below, as it would a person. It carries the
+// registering administrator's user id only because a viewer needs one: RED
+// is never sent to any webhook (payloadFor), so being a named user of a
+// RED incident gives a webhook nothing.
+func hookViewer(tree *org.Tree, orgID int64, scope string, createdBy int64) policy.Viewer {
+	return policy.Viewer{UserID: createdBy, OrgID: orgID, Role: policy.RoleViewer, Scope: scope, Lineage: tree.Lineage(orgID)}
+}
+
+// enqueue records a pending delivery for every live webhook subscribed to
+// kind whose reader (hookViewer) may read the incident.
+func (n *Notifier) enqueue(ctx context.Context, tx *store.Tx, kind string, inc incident.Incident, tree *org.Tree, rec policy.Record, now time.Time) error {
 	body, ok := payloadFor(kind, inc, now)
 	if !ok {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, events FROM webhooks WHERE deleted_at IS NULL ORDER BY id`)
+	rows, err := tx.Query(ctx, `SELECT id, events, org_id, scope, COALESCE(created_by, 0) FROM webhooks WHERE deleted_at IS NULL ORDER BY id`)
 	if err != nil {
 		return err
 	}
 	var hooks []int64
 	for rows.Next() {
-		var id int64
-		var events string
-		if err := rows.Scan(&id, &events); err != nil {
+		var id, orgID, createdBy int64
+		var events, scope string
+		if err := rows.Scan(&id, &events, &orgID, &scope, &createdBy); err != nil {
 			rows.Close()
 			return err
 		}
-		if slices.Contains(strings.Split(events, ","), kind) {
+		if slices.Contains(strings.Split(events, ","), kind) && policy.CanRead(hookViewer(tree, orgID, scope, createdBy), rec) {
 			hooks = append(hooks, id)
 		}
 	}
@@ -387,21 +417,39 @@ func (n *Notifier) DeliverDue(ctx context.Context, now time.Time) (int, error) {
 
 // attempt sends one delivery and records the outcome.
 func (n *Notifier) attempt(ctx context.Context, d Delivery, now time.Time) error {
-	var hookURL, secret, body, tlp, humanID string
-	err := n.DB.QueryRow(ctx, `SELECT w.url, w.secret, d.payload FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?`, d.ID).Scan(&hookURL, &secret, &body)
+	var hookURL, secret, body, hookScope string
+	var hookOrg, createdBy int64
+	err := n.DB.QueryRow(ctx, `SELECT w.url, w.secret, w.org_id, w.scope, COALESCE(w.created_by, 0), d.payload
+		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?`, d.ID).Scan(&hookURL, &secret, &hookOrg, &hookScope, &createdBy, &body)
 	if err != nil {
 		return err
 	}
-	// The label may have changed since the event: judge it as it is now.
-	// (Only the label and reference are read here, to decide what leaves.)
-	if err := n.DB.QueryRow(ctx, `SELECT tlp, human_id FROM incidents WHERE id = ?`, d.IncidentID).Scan(&tlp, &humanID); err != nil {
+	// The label, region and participants may have changed since the event:
+	// judge them as they are now. (Only what access depends on and the
+	// reference are read here, to decide what leaves.)
+	var tlp, humanID string
+	var inc incident.Incident
+	if err := n.DB.QueryRow(ctx, `SELECT tlp, human_id, owner_org_id, region FROM incidents WHERE id = ?`, d.IncidentID).Scan(&tlp, &humanID, &inc.OwnerID, &inc.Region); err != nil {
+		return err
+	}
+	inc.ID, inc.TLP = d.IncidentID, policy.TLP(tlp)
+	rec, err := n.record(ctx, inc)
+	if err != nil {
+		return err
+	}
+	tree, err := n.tree(ctx)
+	if err != nil {
+		return err
+	}
+	drop := func(why string) error {
+		_, err := n.DB.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = NULL, last_error = ? WHERE id = ?`, Dropped, why, d.ID)
 		return err
 	}
 	switch t := policy.TLP(tlp); {
 	case t == policy.Red || !t.Valid():
-		_, err := n.DB.Exec(ctx, `UPDATE webhook_deliveries SET status = ?, next_attempt_at = NULL, last_error = ? WHERE id = ?`,
-			Dropped, "incident is "+tlp+" now: not sent", d.ID)
-		return err
+		return drop("incident is " + tlp + " now: not sent")
+	case !policy.CanRead(hookViewer(tree, hookOrg, hookScope, createdBy), rec):
+		return drop("incident is outside the webhook's organisation and scope now: not sent")
 	case !open(t):
 		body = string(minimal(d.Event, d.IncidentID, humanID))
 	}

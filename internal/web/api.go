@@ -131,10 +131,12 @@ func (s *Server) signIn(ctx context.Context, username, password, addr string) (a
 		return auth.User{}, ctx.Err()
 	}
 	u, err := auth.Login(ctx, s.DB, username, password, addr)
-	var locked *auth.LockedError
+	var throttled *auth.ThrottledError
 	switch {
-	case errors.As(err, &locked):
-		return u, problem.New(problem.TooManyAttempts, "too many failed sign-ins: try again after %s", locked.Until.Format(time.RFC3339))
+	case errors.As(err, &throttled):
+		// Both: the catalogue's code for the answer, the wait for the page.
+		return u, errors.Join(problem.New(problem.TooManyAttempts, "too many failed sign-ins from this address: wait %d seconds, then try again (until %s)",
+			int(throttled.Wait(store.Now()).Seconds()), throttled.Until.Format(time.RFC3339)), throttled)
 	case errors.Is(err, auth.ErrBadCredentials):
 		return u, problem.New(problem.Unauthorized, "wrong username or password")
 	}
@@ -379,7 +381,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	q := r.URL.Query()
-	entries, err := audit.List(r.Context(), s.DB, audit.Filter{Kind: q.Get("kind"), RecordID: q.Get("record_id"), Actor: q.Get("actor"), Before: before, Limit: page.Limit + 1})
+	entries, err := audit.ListFor(r.Context(), s.DB, p.Viewer, audit.Filter{Kind: q.Get("kind"), RecordID: q.Get("record_id"), Actor: q.Get("actor"), Before: before, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}

@@ -150,7 +150,6 @@ var coreMessages = map[string]msg{
 	"login.password":    {"Kata sandi", "Password"},
 	"login.submit":      {"Masuk", "Sign in"},
 	"login.err_bad":     {"Nama pengguna atau kata sandi salah.", "Wrong username or password."},
-	"login.err_locked":  {"Terlalu banyak percobaan masuk yang gagal. Akun dan alamat ini dikunci sementara, paling lama %d menit.", "Too many failed sign-ins. This account and address are locked for at most %d minutes."},
 	"login.err_missing": {"Isi nama pengguna dan kata sandi.", "Enter your username and password."},
 	"login.notice":      {"Hanya untuk personel gugus tugas yang berwenang. Setiap perubahan tercatat di jejak audit.", "For authorised task-force personnel only. Every change is recorded in the audit trail."},
 

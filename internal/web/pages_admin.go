@@ -333,7 +333,7 @@ func (p *pages) auditPage(w http.ResponseWriter, r *http.Request, rq *req) error
 		v.VerifyError = true
 	}
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
-	entries, err := audit.List(ctx, p.s.DB, audit.Filter{Kind: v.Kind, RecordID: v.RecordID, Actor: v.Actor, Before: before, Limit: auditPageSize + 1})
+	entries, err := audit.ListFor(ctx, p.s.DB, rq.P.Viewer, audit.Filter{Kind: v.Kind, RecordID: v.RecordID, Actor: v.Actor, Before: before, Limit: auditPageSize + 1})
 	if err != nil {
 		return err
 	}

@@ -387,7 +387,7 @@ func (p *pages) renderBouncers(w http.ResponseWriter, r *http.Request, rq *req, 
 	if err != nil {
 		return err
 	}
-	v.Bouncers, v.CanManage = list, rq.P.Can(policy.ManageSettings)
+	v.Bouncers, v.CanManage = list, policy.ManagesNational(rq.P.Viewer)
 	scheme := "http"
 	if p.s.TLS || r.TLS != nil {
 		scheme = "https"

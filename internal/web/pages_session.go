@@ -1,12 +1,16 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/store"
 )
 
 // The sign-in form and the language switch are posted before there is a
@@ -89,8 +93,16 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 		status = pe.Status()
 		switch pe.Code {
 		case problem.TooManyAttempts:
-			w.Header().Set("Retry-After", "60")
-			v.Error = rq.T("login.err_locked", int(auth.LockDuration.Minutes()))
+			wait := time.Minute
+			if throttled := (*auth.ThrottledError)(nil); errors.As(err, &throttled) {
+				wait = throttled.Wait(store.Now())
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+			if wait < 2*time.Minute {
+				v.Error = rq.T("login.err_wait_seconds", int(wait.Seconds()))
+			} else {
+				v.Error = rq.T("login.err_wait_minutes", int((wait+time.Minute-1)/time.Minute))
+			}
 		default:
 			v.Error = rq.T("login.err_bad")
 		}

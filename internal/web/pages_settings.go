@@ -42,14 +42,14 @@ func (p *pages) targetsPage(w http.ResponseWriter, r *http.Request, rq *req) err
 	if r.URL.Query().Has("disimpan") {
 		flash = rq.T("targets.saved")
 	}
-	v := targetsView{Rows: targetRows(t), CanEdit: rq.P.Can(policy.ManageSettings)}
+	v := targetsView{Rows: targetRows(t), CanEdit: policy.ManagesNational(rq.P.Viewer)}
 	p.render(w, r, http.StatusOK, "targets.html", page{req: rq, Title: rq.T("nav.targets"), Active: "nav.targets", Flash: flash, Data: v})
 	return nil
 }
 
 func (p *pages) targetsSave(w http.ResponseWriter, r *http.Request, rq *req) error {
-	if !rq.P.Can(policy.ManageSettings) { // before the form is read: its errors are not for them
-		return problem.New(problem.Forbidden, "response targets are platform settings (your role: %s)", rq.P.User.Role)
+	if !policy.ManagesNational(rq.P.Viewer) { // before the form is read: its errors are not for them
+		return problem.New(problem.Forbidden, "response targets are national settings: only a national administrator changes them")
 	}
 	f := r.PostForm
 	var in []incident.Target

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -258,9 +259,12 @@ func TestSignIn(t *testing.T) {
 		for range auth.MaxFailures + 1 {
 			resp, html = c.post("/login", url.Values{"username": {"kpu.nobody"}, "password": {"guess-guess-guess"}})
 		}
-		wantStatus(t, resp, http.StatusTooManyRequests, "locked sign-in")
-		if !strings.Contains(html, "Terlalu banyak percobaan") {
-			t.Error("no lock-out message")
+		wantStatus(t, resp, http.StatusTooManyRequests, "throttled sign-in")
+		if !strings.Contains(html, "Terlalu banyak percobaan") || !strings.Contains(html, "detik, lalu coba lagi") {
+			t.Error("no message saying how long to wait")
+		}
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || s < 1 || s > int(auth.FirstWait.Seconds()) {
+			t.Errorf("Retry-After %q, want the wait in seconds", resp.Header.Get("Retry-After"))
 		}
 	})
 
