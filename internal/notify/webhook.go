@@ -22,6 +22,7 @@ import (
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
@@ -433,10 +434,11 @@ func (n *Notifier) attempt(ctx context.Context, d Delivery, now time.Time) error
 		return err
 	}
 	inc.ID, inc.TLP = d.IncidentID, policy.TLP(tlp)
-	rec, err := n.record(ctx, inc)
+	set, err := participant.Load(ctx, n.DB, incident.RecordKind, inc.ID)
 	if err != nil {
 		return err
 	}
+	rec := policy.Record{OwnerOrg: inc.OwnerID, Region: inc.Region, TLP: inc.TLP, Orgs: set.Orgs, Users: set.Users}
 	tree, err := n.tree(ctx)
 	if err != nil {
 		return err
