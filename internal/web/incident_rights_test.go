@@ -190,3 +190,50 @@ func TestAssetEditedByOwners(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIEscalationRequestAndParticipants: the API's escalation request and
+// participant removal, as the page's.
+func TestAPIEscalationRequestAndParticipants(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newAPIWorld(t, db)
+		n := auth.NewUser{Username: "jabar.coord", Org: "kpu-32", Role: "coordinator", Scope: "32", Password: "pw-jabar.coord-long"}
+		if _, err := auth.CreateUser(context.Background(), db, audit.System, n); err != nil {
+			t.Fatal(err)
+		}
+		var login struct {
+			Token string `json:"token"`
+		}
+		w.call("", "POST", "/api/v1/auth/login", fmt.Sprintf(`{"username":%q,"password":%q}`, n.Username, n.Password), 200, &login)
+		w.tokens[n.Username] = login.Token
+
+		var inc incident.Incident
+		w.call("jabar.coord", "POST", "/api/v1/incidents", `{"title":"Defacement","region":"32","participants":{"orgs":["diskominfo-32"]}}`, 201, &inc)
+		base := "/api/v1/incidents/" + inc.HumanID
+		// The operation room takes part: it asks for the national desk.
+		w.call("diskominfo.jabar", "POST", base+"/escalation-request", `{"reason":""}`, 400, nil)
+		var e incident.Entry
+		w.call("diskominfo.jabar", "POST", base+"/escalation-request", `{"reason":"pola nasional"}`, 201, &e)
+		if e.Kind != "escalation_requested" || e.Body != "pola nasional" {
+			t.Fatalf("request %+v", e)
+		}
+		w.call("diskominfo.jabar", "POST", base+"/escalate", `{"reason":"now"}`, 403, nil)
+		w.call("jateng.viewer", "POST", base+"/escalation-request", `{"reason":"x"}`, 404, nil)
+		// The mention of one who may not read it is said in the answer.
+		var c struct {
+			NotNotified []struct{ Username, Reason string } `json:"not_notified"`
+		}
+		w.call("diskominfo.jabar", "POST", base+"/comments", `{"body":"@jateng.viewer lihat"}`, 201, &c)
+		if len(c.NotNotified) != 1 || c.NotNotified[0].Username != "jateng.viewer" || c.NotNotified[0].Reason != "cannot_read" {
+			t.Fatalf("not notified %+v", c.NotNotified)
+		}
+		// Participants: the operator may not remove; the coordinator removes the room.
+		w.call("diskominfo.jabar", "DELETE", base+"/participants", `{"orgs":["diskominfo-32"]}`, 403, nil)
+		w.call("jabar.coord", "DELETE", base+"/participants", `{"orgs":["kpu-32"]}`, 400, nil)
+		var after incident.Incident
+		w.call("jabar.coord", "DELETE", base+"/participants", `{"orgs":["diskominfo-32"]}`, 200, &after)
+		if slices.Contains(after.Participants.Orgs, "diskominfo-32") {
+			t.Fatalf("participants %v", after.Participants.Orgs)
+		}
+		w.call("diskominfo.jabar", "GET", base, "", 404, nil)
+	})
+}
