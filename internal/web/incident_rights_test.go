@@ -184,6 +184,19 @@ func TestAssetEditedByOwners(t *testing.T) {
 		}
 		w.call("kpu.analyst", "PATCH", path, `{"hostnames":["sirekap.jabar.example","www.sirekap.jabar.example"]}`, 200, nil) // KPU RI, above the owner
 		w.call("jabar.analyst", "PATCH", path, `{"criticality":"high"}`, 200, nil)                                            // the owner
+		// The asset's page offers the edit to its owner only.
+		s := newSiteWith(t, Deps{})
+		title := "Sirekap Jabar"
+		owned, err := asset.Create(context.Background(), s.db, principal(t, s, "jabar.analyst"), nil, asset.Input{Name: &title, Kind: str("web_app"), TLP: str("GREEN")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := fmt.Sprintf(`href="/aset/%d/ubah"`, owned.ID)
+		_, body := s.as("jabar.analyst").get(fmt.Sprintf("/aset/%d", owned.ID))
+		wantIn(t, body, "the owner's asset page", edit)
+		resp, body := s.as("bssn.admin").get(fmt.Sprintf("/aset/%d", owned.ID)) // reads the GREEN asset, may edit assets, owns none of it
+		wantStatus(t, resp, 200, "BSSN's administrator reads the asset")
+		wantNotIn(t, body, "BSSN's asset page", edit)
 		var n int
 		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM record_orgs r JOIN orgs o ON o.id = r.org_id WHERE r.kind = 'asset' AND r.record_id = ? AND o.slug IN ('bssn', 'kpu')`, a.ID).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("editing or trying made %d organisations participants (%v)", n, err)
@@ -237,3 +250,5 @@ func TestAPIEscalationRequestAndParticipants(t *testing.T) {
 		w.call("diskominfo.jabar", "GET", base, "", 404, nil)
 	})
 }
+
+func str(s string) *string { return &s }

@@ -157,6 +157,7 @@ type assetView struct {
 	RegionName string
 	Province   string // code, for the link to the province page
 	Phases     []string
+	CanEdit    bool // its owner (or an organisation above it) with a role that edits assets
 }
 
 func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -174,6 +175,11 @@ func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) err
 		return err
 	}
 	v := assetView{assetRow: assetRows(tree, []asset.Asset{a})[0], RegionName: rq.ScopeName(a.Region), Province: region.Province(a.Region)}
+	if err := asset.CheckEdit(ctx, p.s.DB, *rq.P, a); err == nil {
+		v.CanEdit = true
+	} else if !problem.Is(err, problem.Forbidden) {
+		return err
+	}
 	for _, ph := range a.Phases {
 		v.Phases = append(v.Phases, rq.L("phase", ph))
 	}
