@@ -54,7 +54,7 @@ func TestOperatorReportsToEscalationRequest(t *testing.T) {
 	wantStatus(t, resp, 200, "the operator's incident page")
 	wantIn(t, body, "the operator's page", `action="`+page+`/observabel"`, `action="`+page+`/bukti"`, `action="`+page+`/komentar"`, `action="`+page+`/minta-eskalasi"`)
 	wantNotIn(t, body, "the operator's page", `action="`+page+`/eskalasi"`, `action="`+page+`/label"`, `action="`+page+`/gabung"`,
-		`action="`+page+`/peserta"`, `action="`+page+`/ubah"`, `action="`+page+`/tugas"`, "hanya mengizinkan membaca")
+		`action="`+page+`/peserta"`, `action="`+page+`/ubah"`, `action="`+page+`/tugas"`, "tidak mengizinkan tindakan di sini")
 
 	// Evidence, an observable, a comment.
 	resp, body = op.upload(page+"/bukti", nil, "tangkapan-layar.png", []byte("\x89PNG\r\n\x1a\nscreenshot"))
