@@ -581,8 +581,10 @@ func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up 
 		if inc, err = get(ctx, tx, who, ref); err != nil {
 			return err
 		}
-		if err := allow(who, inc, policy.CaseTriage, "changing the incident"); err != nil && allow(who, inc, policy.CaseLabel, "") != nil {
-			return err
+		// One who may neither steer nor label the incident changes nothing
+		// of it; each kind of change is checked again below.
+		if !policy.CanCase(who.Viewer, inc.access, policy.CaseTriage) && !policy.CanCase(who.Viewer, inc.access, policy.CaseLabel) {
+			return allow(who, inc, policy.CaseTriage, "changing the incident")
 		}
 		before := inc
 		changes := map[string]Change{}

@@ -140,7 +140,7 @@ func Mentions(body string) []string {
 // of a comment (for its @mentions), otherwise "". A failure is logged and
 // returned, but callers should not fail the request: the change is stored.
 func (n *Notifier) Incident(ctx context.Context, who auth.Principal, kind, ref, comment string) error {
-	_, err := n.Comment(ctx, who, kind, ref, comment)
+	_, err := n.Tell(ctx, who, kind, ref, comment)
 	return err
 }
 
@@ -157,9 +157,9 @@ const (
 	NotReader  = "cannot_read"  // they may not read the incident: they learn nothing of it
 )
 
-// Comment is Incident that also says which @mentions were not told and
-// why, so the commenter knows whom the comment did not reach.
-func (n *Notifier) Comment(ctx context.Context, who auth.Principal, kind, ref, comment string) ([]Unreached, error) {
+// Tell is Incident that also says which @mentions of a comment were not
+// told, and why, so the commenter knows whom the comment did not reach.
+func (n *Notifier) Tell(ctx context.Context, who auth.Principal, kind, ref, comment string) ([]Unreached, error) {
 	n.defaults()
 	unreached, err := n.incident(ctx, who, kind, ref, comment)
 	if err != nil {

@@ -170,7 +170,7 @@ func TestMentions(t *testing.T) {
 		if _, err := incident.Comment(ctx, db, w.who["alice"], inc.HumanID, "@eve see the defacement, @bob too, @nobody"); err != nil {
 			t.Fatal(err)
 		}
-		unreached, err := w.n.Comment(ctx, w.who["alice"], IncidentComment, inc.HumanID, "@eve see the defacement, @bob too, @nobody")
+		unreached, err := w.n.Tell(ctx, w.who["alice"], IncidentComment, inc.HumanID, "@eve see the defacement, @bob too, @nobody")
 		if err != nil {
 			t.Fatal(err)
 		}

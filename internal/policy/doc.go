@@ -9,6 +9,10 @@
 //   - Can decides whether a Role may perform an Action at all;
 //   - CanWrite is Can and CanRead together: a write needs both the role and
 //     read access to the record;
+//   - CanCase decides the actions on an incident (casework.go): the role
+//     and the organisation's relation to the record (owner, participant,
+//     supervising, none) together; CanEditOwned keeps a record's edits with
+//     its owner and the organisations above it;
 //   - ReadFilter is the SQL twin of CanRead: a WHERE fragment that is true
 //     for exactly the rows CanRead would allow, so that lists are filtered in
 //     the query and never by fetching everything and discarding rows.

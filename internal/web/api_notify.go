@@ -38,7 +38,7 @@ func (s *Server) notifyRoutes() {
 func (s *Server) notifyIncident(r *http.Request, p *auth.Principal, kind, ref, comment string) []notify.Unreached {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
 	defer cancel()
-	unreached, _ := s.Notify.Comment(ctx, *p, kind, ref, comment)
+	unreached, _ := s.Notify.Tell(ctx, *p, kind, ref, comment)
 	s.incidentLive(ctx, p, ref)
 	return unreached
 }

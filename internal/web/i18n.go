@@ -679,7 +679,7 @@ var coreMessages = map[string]msg{
 	"incident.timeline":            {"Linimasa", "Timeline"},
 	"incident.comment":             {"Komentar", "Comment"},
 	"incident.comment_submit":      {"Kirim komentar", "Post comment"},
-	"incident.read_only":           {"Peran Anda dan hubungan organisasi Anda dengan insiden ini hanya mengizinkan membaca dan berkomentar.", "Your role and your organisation's relation to this incident allow reading and commenting only."},
+	"incident.read_only":           {"Peran Anda dan hubungan organisasi Anda dengan insiden ini tidak mengizinkan tindakan di sini. Koordinator dapat menambahkan organisasi Anda sebagai peserta.", "Your role and your organisation's relation to this incident allow no action here. A coordinator can add your organisation as a participant."},
 	"incident.status_submit":       {"Ubah status", "Change status"},
 	"incident.assignee_hint":       {"Nama pengguna; kosongkan untuk melepas.", "A username; leave empty to unassign."},
 	"incident.assign_submit":       {"Tetapkan", "Assign"},

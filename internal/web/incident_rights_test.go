@@ -54,7 +54,7 @@ func TestOperatorReportsToEscalationRequest(t *testing.T) {
 	wantStatus(t, resp, 200, "the operator's incident page")
 	wantIn(t, body, "the operator's page", `action="`+page+`/observabel"`, `action="`+page+`/bukti"`, `action="`+page+`/komentar"`, `action="`+page+`/minta-eskalasi"`)
 	wantNotIn(t, body, "the operator's page", `action="`+page+`/eskalasi"`, `action="`+page+`/label"`, `action="`+page+`/gabung"`,
-		`action="`+page+`/peserta"`, `action="`+page+`/ubah"`, `action="`+page+`/tugas"`, "hanya mengizinkan membaca")
+		`action="`+page+`/peserta"`, `action="`+page+`/ubah"`, `action="`+page+`/tugas"`, "tidak mengizinkan tindakan di sini")
 
 	// Evidence, an observable, a comment.
 	resp, body = op.upload(page+"/bukti", nil, "tangkapan-layar.png", []byte("\x89PNG\r\n\x1a\nscreenshot"))
@@ -184,9 +184,71 @@ func TestAssetEditedByOwners(t *testing.T) {
 		}
 		w.call("kpu.analyst", "PATCH", path, `{"hostnames":["sirekap.jabar.example","www.sirekap.jabar.example"]}`, 200, nil) // KPU RI, above the owner
 		w.call("jabar.analyst", "PATCH", path, `{"criticality":"high"}`, 200, nil)                                            // the owner
+		// The asset's page offers the edit to its owner only.
+		s := newSiteWith(t, Deps{})
+		title := "Sirekap Jabar"
+		owned, err := asset.Create(context.Background(), s.db, principal(t, s, "jabar.analyst"), nil, asset.Input{Name: &title, Kind: str("web_app"), TLP: str("GREEN")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := fmt.Sprintf(`href="/aset/%d/ubah"`, owned.ID)
+		_, body := s.as("jabar.analyst").get(fmt.Sprintf("/aset/%d", owned.ID))
+		wantIn(t, body, "the owner's asset page", edit)
+		resp, body := s.as("bssn.admin").get(fmt.Sprintf("/aset/%d", owned.ID)) // reads the GREEN asset, may edit assets, owns none of it
+		wantStatus(t, resp, 200, "BSSN's administrator reads the asset")
+		wantNotIn(t, body, "BSSN's asset page", edit)
 		var n int
 		if err := db.QueryRow(context.Background(), `SELECT COUNT(*) FROM record_orgs r JOIN orgs o ON o.id = r.org_id WHERE r.kind = 'asset' AND r.record_id = ? AND o.slug IN ('bssn', 'kpu')`, a.ID).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("editing or trying made %d organisations participants (%v)", n, err)
 		}
 	})
 }
+
+// TestAPIEscalationRequestAndParticipants: the API's escalation request and
+// participant removal, as the page's.
+func TestAPIEscalationRequestAndParticipants(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newAPIWorld(t, db)
+		n := auth.NewUser{Username: "jabar.coord", Org: "kpu-32", Role: "coordinator", Scope: "32", Password: "pw-jabar.coord-long"}
+		if _, err := auth.CreateUser(context.Background(), db, audit.System, n); err != nil {
+			t.Fatal(err)
+		}
+		var login struct {
+			Token string `json:"token"`
+		}
+		w.call("", "POST", "/api/v1/auth/login", fmt.Sprintf(`{"username":%q,"password":%q}`, n.Username, n.Password), 200, &login)
+		w.tokens[n.Username] = login.Token
+
+		var inc incident.Incident
+		w.call("jabar.coord", "POST", "/api/v1/incidents", `{"title":"Defacement","region":"32","participants":{"orgs":["diskominfo-32"]}}`, 201, &inc)
+		base := "/api/v1/incidents/" + inc.HumanID
+		// The operation room takes part: it asks for the national desk.
+		w.call("diskominfo.jabar", "POST", base+"/escalation-request", `{"reason":""}`, 400, nil)
+		var e incident.Entry
+		w.call("diskominfo.jabar", "POST", base+"/escalation-request", `{"reason":"pola nasional"}`, 201, &e)
+		if e.Kind != "escalation_requested" || e.Body != "pola nasional" {
+			t.Fatalf("request %+v", e)
+		}
+		w.call("diskominfo.jabar", "POST", base+"/escalate", `{"reason":"now"}`, 403, nil)
+		w.call("jateng.viewer", "POST", base+"/escalation-request", `{"reason":"x"}`, 404, nil)
+		// The mention of one who may not read it is said in the answer.
+		var c struct {
+			NotNotified []struct{ Username, Reason string } `json:"not_notified"`
+		}
+		w.call("diskominfo.jabar", "POST", base+"/comments", `{"body":"@jateng.viewer lihat"}`, 201, &c)
+		if len(c.NotNotified) != 1 || c.NotNotified[0].Username != "jateng.viewer" || c.NotNotified[0].Reason != "cannot_read" {
+			t.Fatalf("not notified %+v", c.NotNotified)
+		}
+		// Participants: the operator may not remove; the coordinator removes the room.
+		w.call("diskominfo.jabar", "DELETE", base+"/participants", `{"orgs":["diskominfo-32"]}`, 403, nil)
+		w.call("jabar.coord", "DELETE", base+"/participants", `{"orgs":["kpu-32"]}`, 400, nil)
+		var after incident.Incident
+		w.call("jabar.coord", "DELETE", base+"/participants", `{"orgs":["diskominfo-32"]}`, 200, &after)
+		if slices.Contains(after.Participants.Orgs, "diskominfo-32") {
+			t.Fatalf("participants %v", after.Participants.Orgs)
+		}
+		w.call("diskominfo.jabar", "GET", base, "", 404, nil)
+	})
+}
+
+func str(s string) *string { return &s }

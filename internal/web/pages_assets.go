@@ -159,6 +159,7 @@ type assetView struct {
 	Province   string // code, for the link to the province page
 	Phases     []string
 	Ingest     *ingestKeysView // nil for those who may not send the asset's logs
+	CanEdit    bool            // its owner (or an organisation above it) with a role that edits assets
 }
 
 // ingestKeysView is the asset page's section of log senders: the asset's
@@ -199,6 +200,11 @@ func (p *pages) renderAsset(w http.ResponseWriter, r *http.Request, rq *req, sta
 		return err
 	}
 	v := assetView{assetRow: assetRows(tree, []asset.Asset{a})[0], RegionName: rq.ScopeName(a.Region), Province: region.Province(a.Region)}
+	if err := asset.CheckEdit(ctx, p.s.DB, *rq.P, a); err == nil {
+		v.CanEdit = true
+	} else if !problem.Is(err, problem.Forbidden) {
+		return err
+	}
 	for _, ph := range a.Phases {
 		v.Phases = append(v.Phases, rq.L("phase", ph))
 	}
