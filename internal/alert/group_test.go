@@ -97,6 +97,10 @@ func TestClass(t *testing.T) {
 		{alert.Alert{Scenario: "sigma-2", Title: "SQL Injection Strings In URI"}, alert.ClassSQLi},
 		{alert.Alert{Scenario: "sigma-3", Title: "Path Traversal Exploitation Attempts"}, alert.ClassTraversal},
 		{alert.Alert{Scenario: "sigma-4", Title: "Something new", Technique: "T1190"}, alert.ClassWebAttack},
+		{alert.Alert{Scenario: "sigma-6", Title: "Suspicious User-Agents Related To Recon Tools", Technique: "T1190"}, alert.ClassScanner},
+		{alert.Alert{Scenario: "sigma-7", Title: "Server Side Template Injection Strings", Technique: "T1221"}, alert.ClassRCE},
+		{alert.Alert{Scenario: "sigma-8", Title: "Source Code Enumeration Detection by Keyword", Technique: "T1083"}, alert.ClassProbing},
+		{alert.Alert{Scenario: "sigma-9", Title: "CVE-2021-41773 Exploitation Attempt", Technique: "T1190"}, alert.ClassWebAttack},
 		{alert.Alert{Scenario: "sigma-5", Title: "Something new"}, alert.ClassOther},
 	} {
 		if got := c.a.Class(); got != c.want {
