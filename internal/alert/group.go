@@ -110,16 +110,20 @@ func Groups(ctx context.Context, q store.Querier, who auth.Principal, f Filter) 
 	if err != nil || len(heads) == 0 {
 		return nil, err
 	}
-	out := make([]Group, len(heads))
-	for i, h := range heads {
+	out := make([]Group, 0, len(heads))
+	for _, h := range heads {
 		gf := f
 		gf.Group, gf.Before, gf.Limit = &h.key, h.latest+1, MaxGroupAlerts
 		members, err := List(ctx, q, who, gf)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = newGroup(h.key, members[:min(len(members), MaxGroupAlerts)])
-		out[i].Count, out[i].Latest = h.count, h.latest
+		if len(members) == 0 {
+			continue // its alerts left the filter since they were counted
+		}
+		g := newGroup(h.key, members[:min(len(members), MaxGroupAlerts)])
+		g.Count, g.Latest = max(h.count, g.Count), h.latest
+		out = append(out, g)
 	}
 	return out, nil
 }
