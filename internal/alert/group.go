@@ -41,6 +41,19 @@ func (a Alert) Group() GroupKey {
 	return GroupKey{Source: source(a.SourceIP, a.UserName), AssetID: a.AssetID}
 }
 
+// condition is the group's alerts in SQL, on alerts a, as the
+// alerts_group index serves it (asset, address, id).
+func (k GroupKey) condition() (string, []any) {
+	asset, args := "a.asset_id = ?", []any{k.AssetID}
+	if k.AssetID == 0 {
+		asset, args = "a.asset_id IS NULL", nil
+	}
+	if user, ok := strings.CutPrefix(k.Source, "user:"); ok {
+		return "(" + asset + " AND a.source_ip = '' AND a.user_name = ?)", append(args, user)
+	}
+	return "(" + asset + " AND a.source_ip = ?)", append(args, k.Source)
+}
+
 // String writes the key as ParseGroupKey reads it: "203.0.113.5|12".
 func (k GroupKey) String() string { return k.Source + "|" + strconv.FormatInt(k.AssetID, 10) }
 
