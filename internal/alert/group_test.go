@@ -3,6 +3,7 @@ package alert_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -105,6 +106,31 @@ func TestClass(t *testing.T) {
 	} {
 		if got := c.a.Class(); got != c.want {
 			t.Errorf("%s %q: %s, want %s", c.a.Scenario, c.a.Title, got, c.want)
+		}
+	}
+}
+
+// BenchmarkGroups reads the first page of a national queue of 3,000 open
+// alerts from 500 attackers.
+func BenchmarkGroups(b *testing.B) {
+	ctx := context.Background()
+	db := storetest.SQLite(b)
+	w := newWorld(b, db)
+	var sigs []alert.Signal
+	for i := range 3000 {
+		s := sig([]string{"http-sqli", "http-xss", "http-probing", "http-scanner", "http-rce", "sigma-x"}[i%6],
+			"198.51."+strconv.Itoa(i/6/250)+"."+strconv.Itoa(i/6%250), w.jabar, time.Duration(i)*time.Second, 1)
+		sigs = append(sigs, s)
+	}
+	if _, _, err := alert.Record(ctx, db, sigs); err != nil {
+		b.Fatal(err)
+	}
+	who := w.who["bssn.analyst"]
+	b.ResetTimer()
+	for b.Loop() {
+		groups, err := alert.Groups(ctx, db, who, alert.Filter{Status: []alert.Status{alert.New, alert.Acknowledged}})
+		if err != nil || len(groups) != 51 || groups[0].Count != 6 {
+			b.Fatalf("%d groups: %v", len(groups), err)
 		}
 	}
 }
