@@ -41,7 +41,7 @@ type world struct {
 	jabar int64 // an asset of KPU Jawa Barat
 }
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	ctx := context.Background()
 	org.EnsureStandard(ctx, db)
 	tree, _ := org.Load(ctx, db)

@@ -35,17 +35,19 @@ var scenarioClass = map[string]string{
 	"http-sensitive-files": ClassSensitiveFiles, "http-scanner": ClassScanner, "http-probing": ClassProbing,
 }
 
-// titleClass finds the class of a Sigma rule in its (English) title,
-// first match wins; techniqueClass, by its ATT&CK technique, when the
-// title says nothing known.
+// titleClass finds the class of a Sigma rule in its (English) title: the
+// first whose words begin words of the title ("rce" is not in "Source");
+// techniqueClass, by its ATT&CK technique, when the title says nothing
+// known.
 var titleClass = []struct{ word, class string }{
 	{"sql", ClassSQLi},
 	{"cross site scripting", ClassXSS}, {"cross-site scripting", ClassXSS}, {"xss", ClassXSS},
 	{"traversal", ClassTraversal}, {"file inclusion", ClassTraversal}, {"lfi", ClassTraversal},
 	{"command injection", ClassRCE}, {"command execution", ClassRCE}, {"code execution", ClassRCE},
-	{"webshell", ClassRCE}, {"web shell", ClassRCE}, {"rce", ClassRCE},
+	{"template injection", ClassRCE}, {"webshell", ClassRCE}, {"web shell", ClassRCE}, {"rce", ClassRCE},
 	{"brute", ClassBruteForce}, {"password spray", ClassBruteForce},
-	{"scanner", ClassScanner}, {"user agent", ClassScanner}, {"useragent", ClassScanner},
+	{"scanner", ClassScanner}, {"user agent", ClassScanner}, {"user-agent", ClassScanner}, {"useragent", ClassScanner},
+	{"enumeration", ClassProbing},
 	{"exploit", ClassWebAttack}, {"cve-", ClassWebAttack},
 }
 
@@ -60,9 +62,14 @@ func (a Alert) Class() string {
 	if c, ok := scenarioClass[a.Scenario]; ok {
 		return c
 	}
-	title := strings.ToLower(a.Title)
+	title := " " + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return ' '
+	}, strings.ToLower(a.Title))
 	for _, t := range titleClass {
-		if strings.Contains(title, t.word) {
+		if strings.Contains(title, " "+t.word) {
 			return t.class
 		}
 	}

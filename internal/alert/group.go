@@ -41,6 +41,19 @@ func (a Alert) Group() GroupKey {
 	return GroupKey{Source: source(a.SourceIP, a.UserName), AssetID: a.AssetID}
 }
 
+// condition is the group's alerts in SQL, on alerts a, as the
+// alerts_group index serves it (asset, address, id).
+func (k GroupKey) condition() (string, []any) {
+	asset, args := "a.asset_id = ?", []any{k.AssetID}
+	if k.AssetID == 0 {
+		asset, args = "a.asset_id IS NULL", nil
+	}
+	if user, ok := strings.CutPrefix(k.Source, "user:"); ok {
+		return "(" + asset + " AND a.source_ip = '' AND a.user_name = ?)", append(args, user)
+	}
+	return "(" + asset + " AND a.source_ip = ?)", append(args, k.Source)
+}
+
 // String writes the key as ParseGroupKey reads it: "203.0.113.5|12".
 func (k GroupKey) String() string { return k.Source + "|" + strconv.FormatInt(k.AssetID, 10) }
 
@@ -110,16 +123,20 @@ func Groups(ctx context.Context, q store.Querier, who auth.Principal, f Filter) 
 	if err != nil || len(heads) == 0 {
 		return nil, err
 	}
-	out := make([]Group, len(heads))
-	for i, h := range heads {
+	out := make([]Group, 0, len(heads))
+	for _, h := range heads {
 		gf := f
 		gf.Group, gf.Before, gf.Limit = &h.key, h.latest+1, MaxGroupAlerts
 		members, err := List(ctx, q, who, gf)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = newGroup(h.key, members[:min(len(members), MaxGroupAlerts)])
-		out[i].Count, out[i].Latest = h.count, h.latest
+		if len(members) == 0 {
+			continue // its alerts left the filter since they were counted
+		}
+		g := newGroup(h.key, members[:min(len(members), MaxGroupAlerts)])
+		g.Count, g.Latest = max(h.count, g.Count), h.latest
+		out = append(out, g)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package alert_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -97,10 +98,39 @@ func TestClass(t *testing.T) {
 		{alert.Alert{Scenario: "sigma-2", Title: "SQL Injection Strings In URI"}, alert.ClassSQLi},
 		{alert.Alert{Scenario: "sigma-3", Title: "Path Traversal Exploitation Attempts"}, alert.ClassTraversal},
 		{alert.Alert{Scenario: "sigma-4", Title: "Something new", Technique: "T1190"}, alert.ClassWebAttack},
+		{alert.Alert{Scenario: "sigma-6", Title: "Suspicious User-Agents Related To Recon Tools", Technique: "T1190"}, alert.ClassScanner},
+		{alert.Alert{Scenario: "sigma-7", Title: "Server Side Template Injection Strings", Technique: "T1221"}, alert.ClassRCE},
+		{alert.Alert{Scenario: "sigma-8", Title: "Source Code Enumeration Detection by Keyword", Technique: "T1083"}, alert.ClassProbing},
+		{alert.Alert{Scenario: "sigma-9", Title: "CVE-2021-41773 Exploitation Attempt", Technique: "T1190"}, alert.ClassWebAttack},
 		{alert.Alert{Scenario: "sigma-5", Title: "Something new"}, alert.ClassOther},
 	} {
 		if got := c.a.Class(); got != c.want {
 			t.Errorf("%s %q: %s, want %s", c.a.Scenario, c.a.Title, got, c.want)
+		}
+	}
+}
+
+// BenchmarkGroups reads the first page of a national queue of 3,000 open
+// alerts from 500 attackers.
+func BenchmarkGroups(b *testing.B) {
+	ctx := context.Background()
+	db := storetest.SQLite(b)
+	w := newWorld(b, db)
+	var sigs []alert.Signal
+	for i := range 3000 {
+		s := sig([]string{"http-sqli", "http-xss", "http-probing", "http-scanner", "http-rce", "sigma-x"}[i%6],
+			"198.51."+strconv.Itoa(i/6/250)+"."+strconv.Itoa(i/6%250), w.jabar, time.Duration(i)*time.Second, 1)
+		sigs = append(sigs, s)
+	}
+	if _, _, err := alert.Record(ctx, db, sigs); err != nil {
+		b.Fatal(err)
+	}
+	who := w.who["bssn.analyst"]
+	b.ResetTimer()
+	for b.Loop() {
+		groups, err := alert.Groups(ctx, db, who, alert.Filter{Status: []alert.Status{alert.New, alert.Acknowledged}})
+		if err != nil || len(groups) != 51 || groups[0].Count != 6 {
+			b.Fatalf("%d groups: %v", len(groups), err)
 		}
 	}
 }

@@ -302,7 +302,8 @@ func (f Filter) conditions(who auth.Principal) ([]string, []any, error) {
 		where, args = append(where, "a.source_ip = ?"), append(args, f.SourceIP)
 	}
 	if f.Group != nil {
-		where, args = append(where, sourceExpr+" = ? AND COALESCE(a.asset_id, 0) = ?"), append(args, f.Group.Source, f.Group.AssetID)
+		cond, gargs := f.Group.condition()
+		where, args = append(where, cond), append(args, gargs...)
 	}
 	if !f.Since.IsZero() {
 		where, args = append(where, "a.last_seen >= ?"), append(args, f.Since)

@@ -370,7 +370,6 @@ var coreMessages = map[string]msg{
 	"alerts.filter_severity": {"Keparahan", "Severity"},
 	"alerts.filter_scenario": {"Skenario", "Scenario"},
 	"alerts.filter_ip":       {"IP sumber", "Source IP"},
-	"alerts.shown":           {"%d peringatan ditampilkan", "%d alerts shown"},
 	"alerts.none":            {"Tidak ada peringatan yang cocok dengan saringan ini.", "No alerts match these filters."},
 	"alerts.status_open":     {"Terbuka", "Open"},
 	"alerts.status_all":      {"Semua status", "Any status"},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -42,7 +43,8 @@ func (p *pages) alertSelection(w http.ResponseWriter, r *http.Request, rq *req) 
 		if !ok {
 			return err
 		}
-		return p.renderQueue(w, r, rq, pe.Status(), qf, pe, time.Now().UnixMilli())
+		// Said above the queue without the field's name, which is the form's.
+		return p.renderQueue(w, r, rq, pe.Status(), qf, errors.New(pe.Message), time.Now().UnixMilli())
 	}
 	action := f.Get("action")
 	if !slices.Contains(selectionActions, action) {

@@ -711,10 +711,11 @@ func TestQueueStream(t *testing.T) {
 			for sc.Scan() {
 				if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
 					var a struct {
-						ID int64 `json:"id"`
+						ID    int64  `json:"id"`
+						Group string `json:"group"` // the queue's row to refresh
 					}
 					json.Unmarshal([]byte(d), &a)
-					ch <- strconv.FormatInt(a.ID, 10)
+					ch <- strconv.FormatInt(a.ID, 10) + " " + a.Group
 				}
 			}
 		}()
@@ -725,7 +726,7 @@ func TestQueueStream(t *testing.T) {
 	alert.Notify(ctx, b, nil, id)
 	select {
 	case got := <-jabar:
-		if got != strconv.FormatInt(id, 10) {
+		if got != strconv.FormatInt(id, 10)+" "+groupKey("203.0.113.7", s.jabar) {
 			t.Fatalf("West Java's queue received alert %s, want %d", got, id)
 		}
 	case got := <-jateng:

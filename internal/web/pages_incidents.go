@@ -242,7 +242,6 @@ func alertDefaults(rq *req, v *incidentValues, alerts []alert.Alert) {
 		v.Region = rq.P.User.Scope
 	}
 	v.DetectedAt = d.DetectedAt.In(wib).Format(datetimeLocal)
-	v.Assets = nil
 	for _, id := range alertAssets(alerts) {
 		v.Assets = append(v.Assets, strconv.FormatInt(id, 10))
 	}
@@ -588,20 +587,12 @@ func entryLines(rq *req, tree *org.Tree, e incident.Entry) []string {
 				lines = append(lines, rq.L("ifield", k)+": "+label(k, val))
 			}
 		}
-		if ids, ok := e.Changes["alert_ids"].([]any); ok && len(ids) > 0 {
-			var s []string
-			for _, id := range ids {
-				s = append(s, "#"+fmt.Sprint(id))
-			}
-			lines = append(lines, rq.T("timeline.promoted", strings.Join(s, ", ")))
+		if ids := alertRefs(e.Changes["alert_ids"]); ids != "" {
+			lines = append(lines, rq.T("timeline.promoted", ids))
 		}
 	case "alerts":
-		if ids, ok := e.Changes["alert_ids"].([]any); ok && len(ids) > 0 {
-			var s []string
-			for _, id := range ids {
-				s = append(s, "#"+fmt.Sprint(id))
-			}
-			lines = append(lines, rq.T("timeline.alerts_attached", strings.Join(s, ", ")))
+		if ids := alertRefs(e.Changes["alert_ids"]); ids != "" {
+			lines = append(lines, rq.T("timeline.alerts_attached", ids))
 		}
 	case "escalated":
 		if ch, ok := e.Changes["escalation"].(map[string]any); ok {
@@ -641,6 +632,16 @@ func entryLines(rq *req, tree *org.Tree, e incident.Entry) []string {
 		}
 	}
 	return lines
+}
+
+// alertRefs writes a timeline entry's alert ids as "#12, #13".
+func alertRefs(val any) string {
+	ids, _ := val.([]any)
+	var s []string
+	for _, id := range ids {
+		s = append(s, "#"+fmt.Sprint(id))
+	}
+	return strings.Join(s, ", ")
 }
 
 func short(s string, n int) string {

@@ -61,8 +61,14 @@
     var prepend = table.hasAttribute("data-live-prepend");
     var keyField = table.getAttribute("data-live-key");
 
+    // The row of a key, compared as text: a group's key ("203.0.113.5|12")
+    // is no CSS identifier.
     function rowOf(key) {
-      return body.querySelector('tr[data-id="' + (window.CSS && CSS.escape ? CSS.escape(String(key)) : String(key)) + '"]');
+      var rows = body.querySelectorAll("tr[data-id]");
+      for (var i = 0; i < rows.length; i++) {
+        if (rows[i].getAttribute("data-id") === String(key)) return rows[i];
+      }
+      return null;
     }
     var indicator = document.querySelector("[data-live-indicator]");
     var counter = document.querySelector("[data-queue-count]");
