@@ -510,6 +510,17 @@ func TestWebhooksHearOnlyTheirScope(t *testing.T) {
 		if list, _ := Webhooks(ctx, db, w.who["admin.jatim"]); len(list) != 1 || list[0].Scope != "35" {
 			t.Errorf("jatim's webhooks: %+v", list)
 		}
+		// Judged again when sent: the AMBER incident became AMBER+STRICT
+		// before its delivery, so the national webhook no longer hears it.
+		if _, err := db.Exec(ctx, `UPDATE incidents SET tlp = 'AMBER+STRICT' WHERE id = ?`, amber.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.n.DeliverDue(ctx, time.Now().UTC())
+		var status, why string
+		db.QueryRow(ctx, `SELECT status, last_error FROM webhook_deliveries WHERE webhook_id = ? AND incident_id = ?`, hooks["root"], amber.ID).Scan(&status, &why)
+		if status != Dropped || !strings.Contains(why, "scope") {
+			t.Errorf("the national webhook's delivery of an incident it may no longer read: %s %q", status, why)
+		}
 	})
 }
 
