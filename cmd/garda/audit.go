@@ -1,7 +1,12 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,18 +20,70 @@ func auditCmd() *cobra.Command {
 	var cfg platform.Config
 	verify := &cobra.Command{
 		Use:   "verify",
-		Short: "Walk the audit chain; exit 0 if intact, 2 naming the first broken entry",
+		Short: "Walk the audit chain and check it against the signed checkpoints; exit 0 if intact, 2 naming the first broken entry",
 		Args:  cobra.NoArgs,
 		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
-			n, err := audit.Verify(cmd.Context(), db)
+			keyPath, file := cfg.AuditAnchorPaths()
+			anchor, err := cfg.AuditAnchor(false)
+			if errors.Is(err, fs.ErrNotExist) {
+				if _, statErr := os.Stat(file); statErr == nil {
+					return &exitError{code: 2, err: fmt.Errorf("signed checkpoints exist in %s but their key %s is missing: the chain cannot be checked against them", file, keyPath)}
+				}
+				n, err := audit.Verify(cmd.Context(), db)
+				if err != nil {
+					return &exitError{code: 2, err: err}
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d entries (checked against itself only: no anchor key at %s yet; garda serve or garda audit checkpoint makes one)\n", n, keyPath)
+				return nil
+			} else if err != nil {
+				return err
+			}
+			checkpoints, err := audit.ReadCheckpoints(anchor.File, anchor.Key.Public().(ed25519.PublicKey))
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d entries\n", n)
+			n, err := audit.VerifyAnchored(cmd.Context(), db, checkpoints)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			if len(checkpoints) == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d entries (no signed checkpoint yet in %s)\n", n, anchor.File)
+				return nil
+			}
+			newest := checkpoints[len(checkpoints)-1]
+			fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d entries, matching %d signed checkpoints (newest: %d entries at %s)\n",
+				n, len(checkpoints), newest.Seq, newest.At.Format(time.RFC3339))
 			return nil
 		}),
 	}
 	storeFlags(verify, &cfg)
-	cmd.AddCommand(verify)
+	auditAnchorFlags(verify, &cfg)
+	checkpoint := &cobra.Command{
+		Use:   "checkpoint",
+		Short: "Sign the audit chain's head now and append it to the checkpoint file (garda serve does so every minute)",
+		Args:  cobra.NoArgs,
+		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
+			anchor, err := cfg.AuditAnchor(true)
+			if err != nil {
+				return err
+			}
+			c, fresh, err := anchor.Checkpoint(cmd.Context(), db, store.Now())
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			switch {
+			case c.Seq == 0:
+				fmt.Fprintln(cmd.OutOrStdout(), "the audit chain is empty: nothing to sign")
+			case fresh:
+				fmt.Fprintf(cmd.OutOrStdout(), "signed checkpoint: %d entries, head %s\n", c.Seq, c.Hash)
+			default:
+				fmt.Fprintf(cmd.OutOrStdout(), "already signed: %d entries, head %s\n", c.Seq, c.Hash)
+			}
+			return nil
+		}),
+	}
+	storeFlags(checkpoint, &cfg)
+	auditAnchorFlags(checkpoint, &cfg)
+	cmd.AddCommand(verify, checkpoint)
 	return cmd
 }

@@ -75,11 +75,18 @@ func TestCLIAccountsAndAuditTamper(t *testing.T) {
 	}
 	must("", "token", "revoke", "--data-dir", dir, "--id", "2")
 	must("", "user", "disable", "--data-dir", dir, "--username", "op.jabar")
-	if out := must("", "audit", "verify", "--data-dir", dir); !strings.Contains(out, "intact") {
+	if out := must("", "audit", "verify", "--data-dir", dir); !strings.Contains(out, "intact") || !strings.Contains(out, "itself only") {
 		t.Fatalf("verify: %s", out)
 	}
+	if out := must("", "audit", "checkpoint", "--data-dir", dir); !strings.Contains(out, "signed checkpoint") {
+		t.Fatalf("checkpoint: %s", out)
+	}
+	if out := must("", "audit", "verify", "--data-dir", dir); !strings.Contains(out, "matching 1 signed checkpoints") {
+		t.Fatalf("verify with a checkpoint: %s", out)
+	}
 
-	// A hand edit, as with a SQL client.
+	// Hand edits, as with a SQL client: the newest entries deleted and the
+	// head moved back, which the chain alone cannot tell.
 	db, err := store.Open(context.Background(), "", dir)
 	if err != nil {
 		t.Fatal(err)
@@ -87,11 +94,34 @@ func TestCLIAccountsAndAuditTamper(t *testing.T) {
 	if _, err := auth.TokenUser(context.Background(), db, jabarTok); !errors.Is(err, auth.ErrUnauthorized) {
 		t.Errorf("an API token still works after garda user passwd: %v", err)
 	}
+	var last int64
+	var hash string
+	db.QueryRow(context.Background(), `SELECT seq FROM audit_head`).Scan(&last)
+	db.QueryRow(context.Background(), `SELECT hash FROM audit_log WHERE seq = ?`, last-2).Scan(&hash)
+	for _, q := range []string{`DELETE FROM audit_log WHERE seq > ?`, `UPDATE audit_head SET seq = ?, hash = '` + hash + `'`} {
+		if _, err := db.Exec(context.Background(), q, last-2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	_, errOut, code := garda(t, bin, "", "audit", "verify", "--data-dir", dir)
+	if code != 2 || !strings.Contains(errOut, "were deleted") {
+		t.Fatalf("verify after deleting the newest entries: exit %d, %q", code, errOut)
+	}
+	if _, errOut, code := garda(t, bin, "", "audit", "checkpoint", "--data-dir", dir); code != 2 || !strings.Contains(errOut, "not anchoring") {
+		t.Fatalf("checkpoint of a rewritten chain: exit %d, %q", code, errOut)
+	}
+
+	// An edit in place.
+	db, err = store.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.Exec(context.Background(), `UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	_, errOut, code := garda(t, bin, "", "audit", "verify", "--data-dir", dir)
+	_, errOut, code = garda(t, bin, "", "audit", "verify", "--data-dir", dir)
 	if code != 2 || !strings.Contains(errOut, "entry 3") {
 		t.Fatalf("verify after tampering: exit %d, %q", code, errOut)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
 
@@ -163,6 +164,14 @@ func TestDemoEndToEnd(t *testing.T) {
 
 func checkDemo(t *testing.T, bin string, extra ...string) {
 	base, dir := startDemo(t, bin, extra...)
+	// The serving instance anchors the audit chain outside the database
+	// (as it starts: by the end of this test it has).
+	defer func() {
+		if b, err := os.ReadFile(filepath.Join(dir, audit.CheckpointsFile)); err != nil || !strings.Contains(string(b), `"sig"`) {
+			log, _ := os.ReadFile(filepath.Join(dir, "demo.log"))
+			t.Errorf("no signed audit checkpoint in the data dir: %v %q\n%s", err, b, log)
+		}
+	}()
 	accounts := readAccounts(t, dir)
 	if len(accounts) < 14 {
 		t.Fatalf("%d demo accounts", len(accounts))

@@ -107,9 +107,17 @@ func storeFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().StringVar(&cfg.Database, "database", envOr("GARDA_DATABASE", ""), "database: empty for SQLite in the data dir, or a postgres:// URL (GARDA_DATABASE)")
 }
 
+// auditAnchorFlags are the flags naming the audit anchor's files, kept
+// outside the database.
+func auditAnchorFlags(cmd *cobra.Command, cfg *platform.Config) {
+	cmd.Flags().StringVar(&cfg.AuditKey, "audit-key", envOr("GARDA_AUDIT_KEY", ""), "file of the key that signs audit checkpoints; empty: audit-anchor.key in the data dir (GARDA_AUDIT_KEY)")
+	cmd.Flags().StringVar(&cfg.AuditCheckpoints, "audit-checkpoints", envOr("GARDA_AUDIT_CHECKPOINTS", ""), "file the signed audit checkpoints are appended to; empty: audit-checkpoints.jsonl in the data dir (GARDA_AUDIT_CHECKPOINTS)")
+}
+
 // serverFlags are the flags of the commands that run the platform.
 func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	storeFlags(cmd, cfg)
+	auditAnchorFlags(cmd, cfg)
 	cmd.Flags().StringVar(&cfg.Addr, "addr", envOr("GARDA_ADDR", "127.0.0.1:8080"), "HTTP listen address (GARDA_ADDR)")
 	cmd.Flags().StringVar(&cfg.NATS, "nats", envOr("GARDA_NATS", ""), "NATS: empty for the embedded JetStream server, or nats:// URL(s) (GARDA_NATS)")
 	cmd.Flags().StringVar(&cfg.TLSCert, "tls-cert", envOr("GARDA_TLS_CERT", ""), "serve HTTPS with this certificate file (GARDA_TLS_CERT)")

@@ -233,5 +233,16 @@ func TestThrottleBacksOffWithoutLockingOut(t *testing.T) {
 		if _, err := auth.LoginAt(ctx, db, "koordinator.jatim", "kopi tubruk jam tiga", owner, now); err != nil {
 			t.Fatalf("the sprayed account's owner elsewhere: %v", err)
 		}
+		// The sprayer's own account does not lift the address's wait.
+		if _, err := auth.LoginAt(ctx, db, "koordinator.nasional", "kopi tubruk jam tiga", sprayer, now); !errors.As(err, &throttled) {
+			t.Fatalf("a success from a waiting address: %v", err)
+		}
+		now = now.Add(auth.FirstWait)
+		if _, err := auth.LoginAt(ctx, db, "koordinator.nasional", "kopi tubruk jam tiga", sprayer, now); err != nil {
+			t.Fatalf("after the wait: %v", err)
+		}
+		if _, err := auth.LoginAt(ctx, db, "pengguna.x", "tebakan salah", sprayer, now); !errors.As(err, &throttled) {
+			t.Fatalf("a success reset the address's wait: %v", err)
+		}
 	})
 }

@@ -108,7 +108,7 @@ func LoginAt(ctx context.Context, db *store.DB, username, password, addr string,
 	// failures stay counted: an address guessing many accounts is still
 	// slowed, an operation room signing in is not).
 	db.Exec(ctx, `DELETE FROM login_failures WHERE key = ?`, pairKey)
-	db.Exec(ctx, `UPDATE login_failures SET failures = failures - 1, locked_until = NULL WHERE key = ? AND failures > 0`, addrKey)
+	db.Exec(ctx, `UPDATE login_failures SET failures = failures - 1 WHERE key = ? AND failures > 0`, addrKey)
 	return u, nil
 }
 

@@ -28,6 +28,31 @@ var commonPasswords = sync.OnceValue(func() map[string]bool {
 	return set
 })
 
+// Password rules, as WeakPasswordError names them (pages word them).
+const (
+	RuleTooShort   = "too_short"
+	RuleTooLong    = "too_long"
+	RuleBlank      = "blank"
+	RuleRepeated   = "repeated"
+	RuleSequence   = "sequence"
+	RuleCommon     = "common"
+	RuleIsUsername = "username"
+)
+
+// WeakPasswordError names the rule a refused password broke, around the
+// problem.Field error the API answers with.
+type WeakPasswordError struct {
+	Rule string
+	err  error
+}
+
+func (e *WeakPasswordError) Error() string { return e.err.Error() }
+func (e *WeakPasswordError) Unwrap() error { return e.err }
+
+func weak(rule, format string, args ...any) error {
+	return &WeakPasswordError{Rule: rule, err: problem.Field("password", format, args...)}
+}
+
 // ValidatePassword decides whether password may become username's password.
 // It refuses what an attacker tries first (NIST SP 800-63B §5.1.1.2):
 // passwords shorter than MinPasswordLength, blank ones, one character
@@ -39,23 +64,23 @@ func ValidatePassword(username, password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLength:
-		return problem.Field("password", "must be at least %d characters", MinPasswordLength)
+		return weak(RuleTooShort, "must be at least %d characters", MinPasswordLength)
 	case len(password) > maxPasswordBytes:
-		return problem.Field("password", "must be at most %d characters", maxPasswordBytes)
+		return weak(RuleTooLong, "must be at most %d characters", maxPasswordBytes)
 	case strings.TrimSpace(password) == "":
-		return problem.Field("password", "must not be only spaces")
+		return weak(RuleBlank, "must not be only spaces")
 	}
 	lower := strings.ToLower(password)
 	base := strings.TrimRightFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
 	switch {
 	case repeatsShortGroup(lower):
-		return problem.Field("password", "must not be one character or a short group repeated")
+		return weak(RuleRepeated, "must not be one character or a short group repeated")
 	case consecutive(lower):
-		return problem.Field("password", "must not be a run of consecutive characters")
+		return weak(RuleSequence, "must not be a run of consecutive characters")
 	case commonPasswords()[lower] || commonPasswords()[base]:
-		return problem.Field("password", "is one of the most common passwords: choose another")
+		return weak(RuleCommon, "is one of the most common passwords: choose another")
 	case username != "" && (lower == strings.ToLower(username) || base == strings.ToLower(username)):
-		return problem.Field("password", "must not be the username")
+		return weak(RuleIsUsername, "must not be the username")
 	}
 	return nil
 }

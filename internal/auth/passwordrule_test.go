@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/garda-id/garda/internal/auth"
@@ -8,27 +9,30 @@ import (
 )
 
 // TestValidatePassword: the examples and the trivial kinds are
-// refused with a field error; ordinary long passphrases pass.
+// refused with a field error naming the rule; ordinary long passphrases
+// pass.
 func TestValidatePassword(t *testing.T) {
-	refused := []string{
-		"short",
-		"aaaaaaaaaa",  // one character
-		"password123", // on the shipped list
-		"PASSWORD123", // in capitals
-		"          ",  // ten spaces
-		"\t\t\t\t\t\t\t\t\t\t\t",
-		"abababababab", // a short group repeated
-		"123123123123",
-		"0123456789", // consecutive
-		"zyxwvutsrqpo",
-		"qwertyuiop",     // on the list
-		"sunshine2024!",  // a common one with digits and a symbol added
-		"budi.jabar",     // the username
-		"Budi.Jabar2024", // the username with a year
+	refused := map[string]string{
+		"short":                  auth.RuleTooShort,
+		"aaaaaaaaaa":             auth.RuleRepeated, // one character
+		"password123":            auth.RuleCommon,   // on the shipped list
+		"PASSWORD123":            auth.RuleCommon,   // in capitals
+		"          ":             auth.RuleBlank,    // ten spaces
+		"\t\t\t\t\t\t\t\t\t\t\t": auth.RuleBlank,
+		"abababababab":           auth.RuleRepeated, // a short group repeated
+		"123123123123":           auth.RuleRepeated,
+		"0123456789":             auth.RuleSequence, // consecutive
+		"zyxwvutsrqpo":           auth.RuleSequence,
+		"qwertyuiop":             auth.RuleCommon,
+		"sunshine2024!":          auth.RuleCommon,     // a common one with digits and a symbol added
+		"budi.jabar":             auth.RuleIsUsername, // the username
+		"Budi.Jabar2024":         auth.RuleIsUsername, // the username with a year
 	}
-	for _, pw := range refused {
-		if err := auth.ValidatePassword("budi.jabar", pw); !problem.Is(err, problem.Invalid) {
-			t.Errorf("%q: got %v, want a validation error", pw, err)
+	for pw, rule := range refused {
+		err := auth.ValidatePassword("budi.jabar", pw)
+		var weak *auth.WeakPasswordError
+		if !problem.Is(err, problem.Invalid) || !errors.As(err, &weak) || weak.Rule != rule {
+			t.Errorf("%q: got %v, want a validation error for the rule %s", pw, err, rule)
 		}
 	}
 	for _, pw := range []string{"rahasia-jabar-1", "correct horse battery", "pw-budi.jabar-long", "Kopi tubruk jam 3 pagi", "3456789012"} {

@@ -589,5 +589,61 @@ func TestWebhooksHearOnlyTheirScope(t *testing.T) {
 		if list, _ := Webhooks(ctx, db, w.who["admin.jatim"]); len(list) != 1 || list[0].Scope != "35" {
 			t.Errorf("jatim's webhooks: %+v", list)
 		}
+		// Judged again when sent: the AMBER incident became AMBER+STRICT
+		// before its delivery, so the national webhook no longer hears it.
+		if _, err := db.Exec(ctx, `UPDATE incidents SET tlp = 'AMBER+STRICT' WHERE id = ?`, amber.ID); err != nil {
+			t.Fatal(err)
+		}
+		w.n.DeliverDue(ctx, time.Now().UTC())
+		var status, why string
+		db.QueryRow(ctx, `SELECT status, last_error FROM webhook_deliveries WHERE webhook_id = ? AND incident_id = ?`, hooks["root"], amber.ID).Scan(&status, &why)
+		if status != Dropped || !strings.Contains(why, "scope") {
+			t.Errorf("the national webhook's delivery of an incident it may no longer read: %s %q", status, why)
+		}
+	})
+}
+
+// TestWebhookScopeMigration: migration 0017 gives webhooks registered
+// before it their creator's scope, national only for a national creator.
+func TestWebhookScopeMigration(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		tree, _ := org.Load(ctx, db)
+		u, err := auth.CreateUser(ctx, db, audit.System, auth.NewUser{Username: "admin.jatim", Org: "kpu-35", Role: "admin", Scope: "35", Password: "pw-admin.jatim-long-enough"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jatim, _ := auth.PrincipalOf(u, tree)
+		national, _ := CreateWebhook(ctx, db, w.who["root"], WebhookInput{URL: "http://127.0.0.1:9/n", Events: Events})
+		provincial, _ := CreateWebhook(ctx, db, jatim, WebhookInput{URL: "http://127.0.0.1:9/p", Events: Events})
+		// As before the migration: no scope.
+		if _, err := db.Exec(ctx, `UPDATE webhooks SET scope = 'none'`); err != nil {
+			t.Fatal(err)
+		}
+		migrations, _ := store.Migrations()
+		var update string
+		for _, m := range migrations {
+			if strings.HasPrefix(m.Version, "0017_") {
+				for _, stmt := range strings.Split(m.SQL, ";") {
+					if i := strings.Index(stmt, "UPDATE webhooks"); i >= 0 {
+						update = stmt[i:]
+					}
+				}
+			}
+		}
+		if update == "" {
+			t.Fatal("migration 0017 has no UPDATE of webhooks")
+		}
+		if _, err := db.Exec(ctx, update); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[int64]string{national.ID: "", provincial.ID: "35"} {
+			var scope string
+			db.QueryRow(ctx, `SELECT scope FROM webhooks WHERE id = ?`, id).Scan(&scope)
+			if scope != want {
+				t.Errorf("webhook %d: scope %q after the migration, want %q", id, scope, want)
+			}
+		}
 	})
 }

@@ -55,6 +55,9 @@ type Config struct {
 	IngestMaxMB    int64
 	IngestMaxLines int64
 	IngestRate     float64
+	// AuditKey is the file of the key that signs audit checkpoints, and
+	// AuditCheckpoints the file they are appended to ("": in DataDir).
+	AuditKey, AuditCheckpoints string
 }
 
 // Platform is an open instance.
@@ -199,6 +202,14 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { defer close(done); d.Run(dctx) }()
 		defer func() { stop(); <-done }()
 	}
+	anchor, err := p.Config.AuditAnchor(true)
+	if err != nil {
+		return err
+	}
+	actx, stopAnchor := context.WithCancel(ctx)
+	anchorDone := make(chan struct{})
+	go func() { defer close(anchorDone); p.anchorAudit(actx, anchor) }()
+	defer func() { stopAnchor(); <-anchorDone }()
 	// Webhook deliveries (and their retries) go out from every instance;
 	// each delivery is claimed before it is sent.
 	nctx, stopNotify := context.WithCancel(ctx)

@@ -598,7 +598,7 @@ var coreMessages = map[string]msg{
 	"users.display":       {"Nama tampilan", "Display name"},
 	"users.email":         {"Surel", "Email"},
 	"users.password":      {"Kata sandi awal", "Initial password"},
-	"users.password_hint": {"Paling sedikit %d karakter. Sampaikan lewat saluran terpisah.", "At least %d characters. Hand it over through a separate channel."},
+	"users.password_hint": {"Paling sedikit %d karakter; bukan kata sandi umum, nama pengguna, deretan (123…, abc…) atau ulangan karakter. Sampaikan lewat saluran terpisah.", "At least %d characters; not a common password, the username, a run (123…, abc…) or repeated characters. Hand it over through a separate channel."},
 	"users.scope_hint":    {"Wilayah yang boleh dilihat akun ini; harus di dalam wilayah organisasinya.", "The region this account may see; it must lie inside its organisation's region."},
 	"users.created":       {"Pengguna %s ditambahkan.", "User %s added."},
 	"users.disabled_ok":   {"Akun %s dinonaktifkan.", "Account %s disabled."},

@@ -283,6 +283,13 @@ func (p *pages) userCreate(w http.ResponseWriter, r *http.Request, rq *req) erro
 		Password: fv.Get("password")}
 	u, err := auth.CreateUserAs(ctx, p.s.DB, *rq.P, n)
 	if pe, ok := formFailed(err); ok {
+		if weak := (*auth.WeakPasswordError)(nil); errors.As(err, &weak) {
+			var args []any
+			if weak.Rule == auth.RuleTooShort {
+				args = append(args, auth.MinPasswordLength)
+			}
+			pe = &problem.Error{Code: pe.Code, Field: pe.Field, Message: rq.T("password.weak."+weak.Rule, args...)}
+		}
 		tree, terr := p.s.Orgs.Tree(ctx)
 		if terr != nil {
 			return terr

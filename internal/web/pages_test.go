@@ -661,6 +661,12 @@ func TestAdminPages(t *testing.T) {
 		if !strings.Contains(html, `value="op.jabar"`) || strings.Contains(html, `value="short"`) {
 			t.Error("the user form should keep the username and never echo the password")
 		}
+		resp, html = admin.post("/admin/pengguna", url.Values{"username": {"op.jabar"}, "display_name": {"Operator Jabar"}, "org": {"diskominfo-32"},
+			"role": {"operator"}, "scope": {"32"}, "password": {"password123"}})
+		wantStatus(t, resp, http.StatusBadRequest, "a common password")
+		if !strings.Contains(html, "paling umum dipakai") {
+			t.Error("the refusal of a common password is not said in Bahasa Indonesia")
+		}
 		resp, _ = admin.post("/admin/pengguna", url.Values{"username": {"op.jabar"}, "display_name": {"Operator Jabar"}, "org": {"diskominfo-32"},
 			"role": {"operator"}, "scope": {"32"}, "password": {"a-long-enough-password"}})
 		wantStatus(t, resp, http.StatusSeeOther, "create user")
