@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/garda-id/garda/internal/markdown"
 )
 
 // Title is the report's name.
@@ -67,9 +69,9 @@ func (r *Report) tables() []table {
 		table{"Peringatan menurut skenario", [3]string{"Skenario", "Muncul hari ini", "Terbuka"}, r.Alerts.ByScenario})
 }
 
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
-}
+// mdCell is text that people or settings wrote (titles, names), put into
+// the Markdown as text: never a link, HTML or a table's column.
+func mdCell(s string) string { return markdown.Text(s) }
 
 // Markdown renders the report.
 func (r *Report) Markdown() []byte {

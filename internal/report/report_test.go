@@ -249,3 +249,22 @@ func PDFText(t *testing.T, b []byte) string {
 	}
 	return string(out)
 }
+
+// TestMarkdownEscapesPeoplesText: an incident's title with a link or HTML
+// goes into the report as text, never as markup.
+func TestMarkdownEscapesPeoplesText(t *testing.T) {
+	r := &report.Report{RegionName: "Nasional", Reader: "a_b", ReaderOrg: "<b>Org</b>", OpenCritical: []report.Item{
+		{HumanID: "INS-2026-0001", Title: "[click](javascript:alert(1)) <script>alert(1)</script> | kolom", Severity: "high", Status: "new", RegionName: "Nasional"},
+	}}
+	md := string(r.Markdown())
+	for _, bad := range []string{"[click]", "<script>", "<b>", " | kolom"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("the report keeps %q as markup:\n%s", bad, md)
+		}
+	}
+	for _, want := range []string{`\[click\](javascript:alert(1))`, "&lt;script&gt;", `\| kolom`, "&lt;b&gt;Org&lt;/b&gt;", `a\_b`} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+}
