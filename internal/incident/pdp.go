@@ -15,6 +15,7 @@ import (
 	"github.com/garda-id/garda/internal/markdown"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -159,7 +160,7 @@ var categoryNames = map[string]string{
 	"kontak": "nomor telepon dan alamat surel", "lainnya": "data pribadi lainnya",
 }
 
-var wib = time.FixedZone("WIB", 7*3600)
+var wib = region.WIB
 
 // Letter writes the UU PDP notification letter for a breach, in Bahasa
 // Indonesia, as Markdown: what data, when and how, how many people, what

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/markdown"
+	"github.com/garda-id/garda/internal/region"
 )
 
 // Title is the report's name.
 const Title = "Laporan Situasi Harian"
 
 // WIBTime formats a moment in WIB.
-func WIBTime(t time.Time) string { return t.In(WIB).Format("2006-01-02 15:04 WIB") }
+func WIBTime(t time.Time) string { return t.In(WIB).Format(region.WIBLayout) }
 
 // Figure is one headline figure: a label and its number.
 type Figure struct {

@@ -21,9 +21,8 @@ import (
 	"github.com/garda-id/garda/internal/store"
 )
 
-// WIB is the zone the report's day and times are in (UTC+7, no daylight
-// saving; a fixed zone so that the machine needs no tzdata).
-var WIB = time.FixedZone("WIB", 7*3600)
+// WIB is the zone the report's day and times are in.
+var WIB = region.WIB
 
 // DateLayout is the date's format in requests and in the report.
 const DateLayout = "2006-01-02"
