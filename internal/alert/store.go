@@ -232,6 +232,7 @@ type Filter struct {
 	Scenario string
 	Severity string // this severity and above
 	Region   string // this region and inside it
+	National bool   // national alerts only (region ""), which no province holds
 	AssetID  int64
 	SourceIP string
 	Since    time.Time
@@ -271,6 +272,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		if cond, cargs := policy.InRegion(who.Viewer, "a", f.Region); cond != "" {
 			where, args = append(where, cond), append(args, cargs...)
 		}
+	}
+	if f.National {
+		where = append(where, "a.region = ''")
 	}
 	if f.AssetID > 0 {
 		where, args = append(where, "a.asset_id = ?"), append(args, f.AssetID)
