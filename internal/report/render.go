@@ -155,7 +155,7 @@ func (r *Report) PDF() []byte {
 	if len(r.OpenCritical) == 0 {
 		p.Text("Tidak ada.", 10, false)
 	} else {
-		cols := []float64{0, 0.17, 0.58, 0.69, 0.8}
+		cols := []float64{0, 0.16, 0.52, 0.63, 0.78}
 		p.Row([]string{"ID", "Judul", "Keparahan", "Status", "Wilayah"}, cols, true)
 		for _, it := range r.OpenCritical {
 			p.Row([]string{it.HumanID, it.Title, SeverityLabel(it.Severity), StatusLabel(it.Status), it.RegionName}, cols, false)
