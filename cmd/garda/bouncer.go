@@ -68,10 +68,10 @@ func bouncerListCmd() *cobra.Command {
 			for _, b := range bs {
 				status := "valid"
 				if b.RevokedAt != nil {
-					status = "deleted " + b.RevokedAt.Format(time.RFC3339)
+					status = "deleted " + wibTime(*b.RevokedAt)
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", b.Name, decisionTime(b.LastPullAt), decisionDash(b.LastPullIP), decisionDash(b.UserAgent),
-					b.CreatedAt.Format(time.RFC3339), status)
+					wibTime(b.CreatedAt), status)
 			}
 			return tw.Flush()
 		}),
@@ -310,7 +310,7 @@ func decisionTime(t *time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return t.UTC().Format(time.RFC3339)
+	return wibTime(*t)
 }
 
 func decisionDash(s string) string {

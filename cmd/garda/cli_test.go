@@ -7,10 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -184,6 +188,104 @@ func TestCLIIncidents(t *testing.T) {
 	}
 	if _, _, code := garda(t, bin, "", "incident", "create", "--data-dir", dir, "--as", "op.bandung", "--title", "x", "--severity", "apocalyptic"); code == 0 {
 		t.Error("a bad severity was accepted")
+	}
+
+	// show: an incident without a type says its category alone, and its
+	// times in WIB as the pages do.
+	show := must("", "incident", "show", "--data-dir", dir, "--as", "op.bandung", id)
+	if strings.Contains(show, " / ,") || !strings.Contains(show, "  intrusions, severity high") {
+		t.Errorf("show with no type:\n%s", show)
+	}
+	if !regexp.MustCompile(`due \d{4}-\d\d-\d\d \d\d:\d\d WIB`).MatchString(show) || strings.Contains(show, "Z  ") {
+		t.Errorf("show's times are not in WIB:\n%s", show)
+	}
+
+	// list hides closed incidents, as the queue does, unless asked.
+	closed := strings.Fields(must("", "incident", "create", "--data-dir", dir, "--as", "op.bandung", "--title", "Alarm palsu", "--severity", "low"))[0]
+	func() {
+		ctx := context.Background()
+		db, err := store.Open(ctx, "", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		u, err := auth.UserByName(ctx, db, "coord.bandung")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree, _ := org.Load(ctx, db)
+		p, _ := auth.PrincipalOf(u, tree)
+		st, res := "closed", "false_positive"
+		if _, err := incident.Edit(ctx, db, p, closed, incident.Update{Status: &st, Resolution: &res}); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	for _, c := range []struct {
+		args         []string
+		closed, open bool
+	}{{nil, false, true}, {[]string{"--all"}, true, true}, {[]string{"--status", "closed"}, true, false}, {[]string{"--status", "new"}, false, true}} {
+		out := must("", append([]string{"incident", "list", "--data-dir", dir, "--as", "op.bandung"}, c.args...)...)
+		if strings.Contains(out, closed) != c.closed || strings.Contains(out, id) != c.open {
+			t.Errorf("incident list %v: closed %s shown want %v, open %s shown want %v:\n%s", c.args, closed, c.closed, id, c.open, out)
+		}
+	}
+}
+
+// TestCLIRefusesMissingDataDir: commands that work on an existing data dir
+// refuse a missing one, by flag or by default, say so and make nothing;
+// migrate makes one.
+func TestCLIRefusesMissingDataDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildGarda(t)
+	work := t.TempDir() // the working directory: where ./garda-data would be made
+	missing := filepath.Join(t.TempDir(), "tiada")
+	for _, args := range [][]string{
+		{"incident", "list", "--as", "analis.kpu"},
+		{"incident", "show", "--as", "analis.kpu", "INC-2026-0001"},
+		{"incident", "create", "--as", "analis.kpu", "--title", "x"},
+		{"user", "list"},
+		{"user", "create", "--username", "budi", "--org", "kpu", "--role", "viewer", "--password-stdin"},
+		{"user", "passwd", "--username", "budi", "--password-stdin"},
+		{"user", "disable", "--username", "budi"},
+		{"token", "create", "--username", "budi"},
+		{"token", "revoke", "--id", "1"},
+		{"audit", "verify"},
+		{"bouncer", "list"},
+		{"bouncer", "add", "edge-1"},
+		{"bouncer", "delete", "edge-1"},
+		{"decision", "list"},
+		{"decision", "add", "--ip", "192.0.2.7", "--reason", "uji"},
+		{"decision", "revoke", "1"},
+		{"decision", "allow", "add", "--value", "192.0.2.8", "--reason", "uji"},
+		{"decision", "allow", "list"},
+		{"decision", "allow", "remove", "1"},
+	} {
+		for _, dirArgs := range [][]string{nil, {"--data-dir", missing}} {
+			cmd := exec.Command(bin, append(slices.Clone(args), dirArgs...)...)
+			cmd.Dir = work
+			cmd.Env = slices.DeleteFunc(os.Environ(), func(e string) bool {
+				return strings.HasPrefix(e, "GARDA_DATA_DIR=") || strings.HasPrefix(e, "GARDA_DATABASE=")
+			})
+			cmd.Stdin = strings.NewReader("a long enough password\n")
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "no Garda database in data dir") {
+				t.Errorf("garda %v %v: %v: %s", args, dirArgs, err, out)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(work); len(entries) > 0 {
+		t.Errorf("the refused commands made %v in the working directory", entries)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the refused commands made %s: %v", missing, err)
+	}
+	if out, errOut, code := garda(t, bin, "", "migrate", "--data-dir", missing); code != 0 || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate on a new data dir: exit %d: %s", code, errOut)
+	}
+	if _, errOut, code := garda(t, bin, "", "user", "list", "--data-dir", missing); code != 0 {
+		t.Errorf("user list after migrate: exit %d: %s", code, errOut)
 	}
 }
 

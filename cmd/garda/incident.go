@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -46,9 +45,10 @@ func incidentListCmd() *cobra.Command {
 	var cfg platform.Config
 	var as, status, severity, reg, category, text string
 	var limit int
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "list --as USERNAME",
-		Short: "List the incidents a user may see, newest first",
+		Short: "List the incidents a user may see, newest first (closed ones with --all or --status closed)",
 		Args:  cobra.NoArgs,
 		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			p, _, err := asUser(cmd, db, as)
@@ -61,17 +61,20 @@ func incidentListCmd() *cobra.Command {
 					f.Status = append(f.Status, incident.Status(s))
 				}
 			}
+			if len(f.Status) == 0 && !all { // as the web's queue
+				f.Status = incident.NotClosed()
+			}
 			list, err := incident.List(cmd.Context(), db, p, f)
 			if err != nil {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSEVERITY\tSTATUS\tREGION\tTLP\tTITLE")
+			fmt.Fprintln(tw, "ID\tSEVERITY\tSTATUS\tREGION\tTLP\tDETECTED\tTITLE")
 			for i, inc := range list {
 				if i == limit {
 					break
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", inc.HumanID, inc.Severity, inc.Status, scopeName(inc.Region), inc.TLP, inc.Title)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inc.HumanID, inc.Severity, inc.Status, scopeName(inc.Region), inc.TLP, wibTime(inc.DetectedAt), inc.Title)
 			}
 			return tw.Flush()
 		}),
@@ -79,7 +82,8 @@ func incidentListCmd() *cobra.Command {
 	storeFlags(cmd, &cfg)
 	f := cmd.Flags()
 	f.StringVar(&as, "as", "", "the user who asks")
-	f.StringVar(&status, "status", "", "comma-separated statuses (new, triage, containment, eradication, recovery, resolved, closed)")
+	f.StringVar(&status, "status", "", "comma-separated statuses (new, triage, containment, eradication, recovery, resolved, closed); default all but closed")
+	f.BoolVar(&all, "all", false, "closed incidents too")
 	f.StringVar(&severity, "severity", "", "low, medium, high or critical")
 	f.StringVar(&reg, "region", "", "a region code: incidents in it and below it")
 	f.StringVar(&category, "category", "", "an RSIT category")
@@ -121,18 +125,22 @@ func incidentShowCmd() *cobra.Command {
 				return enc.Encode(map[string]any{"incident": inc, "clocks": clocks, "timeline": timeline})
 			}
 			fmt.Fprintf(out, "%s  %s\n", inc.HumanID, inc.Title)
-			fmt.Fprintf(out, "  %s / %s, severity %s, TLP:%s PAP:%s, region %s, owner %s, status %s\n",
-				inc.Category, inc.Type, inc.Severity, inc.TLP, inc.PAP, scopeName(inc.Region), inc.Owner, inc.Status)
+			kind := inc.Category
+			if inc.Type != "" {
+				kind += " / " + inc.Type
+			}
+			fmt.Fprintf(out, "  %s, severity %s, TLP:%s PAP:%s, region %s, owner %s, status %s\n",
+				kind, inc.Severity, inc.TLP, inc.PAP, scopeName(inc.Region), inc.Owner, inc.Status)
 			if inc.Description != "" {
 				fmt.Fprintf(out, "  %s\n", inc.Description)
 			}
 			fmt.Fprintln(out, "Clocks:")
 			for _, c := range clocks {
-				fmt.Fprintf(out, "  %-15s due %s  %s\n", c.Name, c.Due.Format(time.RFC3339), c.State)
+				fmt.Fprintf(out, "  %-16s due %s  %s\n", c.Name, wibTime(c.Due), c.State)
 			}
 			fmt.Fprintln(out, "Timeline:")
 			for _, e := range timeline {
-				fmt.Fprintf(out, "  %s  %s (%s)  %s  %s\n", e.At.Format(time.RFC3339), e.Actor, e.ActorOrg, e.Kind, e.Body)
+				fmt.Fprintf(out, "  %s  %s (%s)  %s  %s\n", wibTime(e.At), e.Actor, e.ActorOrg, e.Kind, e.Body)
 			}
 			return nil
 		}),

@@ -5,17 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -154,7 +158,22 @@ func withStore(cfg *platform.Config, fn func(cmd *cobra.Command, db *store.DB, a
 	}
 }
 
-// openStore opens the migrated database for a one-off command.
+// openStore opens the migrated database of an existing data dir for a
+// one-off command. A data dir without a database is refused, and nothing
+// made: a mistyped or forgotten --data-dir would otherwise become a new,
+// empty database, and the command would answer from that ("no user").
+// Only serve, demo and migrate make a data dir.
 func openStore(cmd *cobra.Command, cfg platform.Config) (*store.DB, error) {
+	if cfg.Database == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, store.SQLiteFile)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no Garda database in data dir %q: name an existing one with --data-dir (or GARDA_DATA_DIR), or make one with `garda migrate --data-dir %s`", cfg.DataDir, cfg.DataDir)
+		} else if err != nil {
+			return nil, fmt.Errorf("data dir %q: %w", cfg.DataDir, err)
+		}
+	}
 	return platform.OpenStore(cmd.Context(), cfg, logger(cmd.ErrOrStderr()))
 }
+
+// wibTime writes a moment for people as the pages do: in WIB, to the
+// minute (JSON output keeps RFC 3339 UTC, as the API).
+func wibTime(t time.Time) string { return t.In(region.WIB).Format(region.WIBLayout) }

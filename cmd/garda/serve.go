@@ -16,7 +16,6 @@ import (
 	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/simulate"
-	"github.com/garda-id/garda/internal/store"
 )
 
 func serveCmd() *cobra.Command {
@@ -175,10 +174,15 @@ func migrateCmd() *cobra.Command {
 		Use:   "migrate",
 		Short: "Create or update the database schema and the standard organisations",
 		Args:  cobra.NoArgs,
-		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := platform.OpenStore(cmd.Context(), cfg, logger(cmd.ErrOrStderr())) // makes the data dir if need be
+			if err != nil {
+				return err
+			}
+			defer db.Close()
 			fmt.Fprintf(cmd.OutOrStdout(), "database %s is up to date\n", db)
 			return nil
-		}),
+		},
 	}
 	storeFlags(cmd, &cfg)
 	return cmd

@@ -40,7 +40,7 @@ func tokenCreateCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), plain)
-			fmt.Fprintf(cmd.ErrOrStderr(), "token %d for %s expires %s; it is not shown again\n", tok.ID, u.Username, tok.ExpiresAt.Format(time.RFC3339))
+			fmt.Fprintf(cmd.ErrOrStderr(), "token %d for %s expires %s; it is not shown again\n", tok.ID, u.Username, wibTime(tok.ExpiresAt))
 			return nil
 		}),
 	}

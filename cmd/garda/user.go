@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -110,7 +109,7 @@ func userListCmd() *cobra.Command {
 					if u.Disabled {
 						status = "disabled"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.Org, u.Role, scopeName(u.Scope), status, u.CreatedAt.Format(time.RFC3339))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.Org, u.Role, scopeName(u.Scope), status, wibTime(u.CreatedAt))
 				}
 				if len(users) < 500 {
 					break

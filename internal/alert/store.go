@@ -232,6 +232,7 @@ type Filter struct {
 	Scenario string
 	Severity string // this severity and above
 	Region   string // this region and inside it
+	National bool   // national alerts only (region ""), which no province holds
 	AssetID  int64
 	SourceIP string
 	Group    *GroupKey // one group's alerts only
@@ -294,6 +295,9 @@ func (f Filter) conditions(who auth.Principal) ([]string, []any, error) {
 		if cond, cargs := policy.InRegion(who.Viewer, "a", f.Region); cond != "" {
 			where, args = append(where, cond), append(args, cargs...)
 		}
+	}
+	if f.National {
+		where = append(where, "a.region = ''")
 	}
 	if f.AssetID > 0 {
 		where, args = append(where, "a.asset_id = ?"), append(args, f.AssetID)

@@ -48,6 +48,12 @@ const (
 // Statuses lists the statuses in order.
 var Statuses = []Status{New, Triage, Containment, Eradication, Recovery, Resolved, Closed}
 
+// NotClosed are the statuses a queue lists unless asked for more: all but
+// closed (a resolved incident still waits for its closing review).
+func NotClosed() []Status {
+	return slices.DeleteFunc(slices.Clone(Statuses), func(s Status) bool { return s == Closed })
+}
+
 func (s Status) rank() int { return slices.Index(Statuses, s) }
 
 // Valid reports whether s is a known status.

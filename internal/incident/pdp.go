@@ -12,8 +12,10 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/markdown"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -158,7 +160,7 @@ var categoryNames = map[string]string{
 	"kontak": "nomor telepon dan alamat surel", "lainnya": "data pribadi lainnya",
 }
 
-var wib = time.FixedZone("WIB", 7*3600)
+var wib = region.WIB
 
 // Letter writes the UU PDP notification letter for a breach, in Bahasa
 // Indonesia, as Markdown: what data, when and how, how many people, what
@@ -186,9 +188,9 @@ func Letter(ctx context.Context, q store.Querier, who auth.Principal, ref string
 	fmt.Fprintf(&b, "Berdasarkan Pasal 46 Undang-Undang Nomor 27 Tahun 2022 tentang Pelindungan Data Pribadi, ")
 	fmt.Fprintf(&b, "Komisi Pemilihan Umum selaku Pengendali Data Pribadi memberitahukan terjadinya kegagalan pelindungan data pribadi sebagai berikut.\n\n")
 	fmt.Fprintf(&b, "**a. Data pribadi yang terungkap:** %s.\n\n", strings.Join(cats, ", "))
-	fmt.Fprintf(&b, "**b. Kapan dan bagaimana data pribadi terungkap:** terdeteksi pada %s; %s", day(inc.DetectedAt), mdText(inc.Title))
+	fmt.Fprintf(&b, "**b. Kapan dan bagaimana data pribadi terungkap:** terdeteksi pada %s; %s", day(inc.DetectedAt), markdown.Text(inc.Title))
 	if inc.Description != "" {
-		fmt.Fprintf(&b, ". %s", strings.TrimSuffix(mdText(inc.Description), "."))
+		fmt.Fprintf(&b, ". %s", strings.TrimSuffix(markdown.Text(inc.Description), "."))
 	}
 	fmt.Fprintf(&b, ".\n\n")
 	fmt.Fprintf(&b, "**c. Jumlah Subjek Data Pribadi yang terdampak:** %s orang.\n\n", thousands(p.DataSubjects))
@@ -201,15 +203,8 @@ func Letter(ctx context.Context, q store.Querier, who auth.Principal, ref string
 	if err := q.QueryRow(ctx, `SELECT name FROM orgs WHERE slug = ?`, inc.Owner).Scan(&owner); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", err
 	}
-	fmt.Fprintf(&b, "Narahubung: %s.\n", mdText(owner))
+	fmt.Fprintf(&b, "Narahubung: %s.\n", markdown.Text(owner))
 	return b.String(), nil
-}
-
-// mdText puts people's text into the letter's Markdown as text: one line
-// (a newline could start a heading or a paragraph of its own) with "\" and
-// "*" escaped, so no title or description can write the letter's labels.
-func mdText(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `*`, `\*`).Replace(strings.Join(strings.Fields(s), " "))
 }
 
 var statusName = map[Status]string{

@@ -83,3 +83,31 @@ func TestPersonalDataBreach(t *testing.T) {
 		}
 	})
 }
+
+// TestLetterEscapesPeoplesText: a title or description with a link, an
+// image or HTML is written into the letter as text, never as markup.
+func TestLetterEscapesPeoplesText(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		i := w.create(t, "jabar.analyst", incident.Input{Title: str("Data bocor [click](javascript:alert(1))"), Severity: str("high"),
+			Description: str("<script>alert(1)</script> ![x](http://evil.example/p.png)\n# Bukan judul")})
+		if _, err := incident.MarkBreach(ctx, db, w.who["jabar.analyst"], i.HumanID, incident.PDPInput{DataSubjects: 10, DataCategories: []string{"nik"}}); err != nil {
+			t.Fatal(err)
+		}
+		letter, err := incident.Letter(ctx, db, w.who["jabar.analyst"], i.HumanID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{"[click]", "<script>", "![x]", "\n# Bukan"} {
+			if strings.Contains(letter, bad) {
+				t.Errorf("the letter keeps %q as markup:\n%s", bad, letter)
+			}
+		}
+		for _, want := range []string{`\[click\](javascript:alert(1))`, "&lt;script&gt;", `!\[x\]`} {
+			if !strings.Contains(letter, want) {
+				t.Errorf("the letter lacks %q:\n%s", want, letter)
+			}
+		}
+	})
+}

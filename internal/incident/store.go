@@ -436,6 +436,7 @@ type Filter struct {
 	Status   []Status
 	Severity string
 	Region   string // this region and inside it
+	National bool   // national records only (region ""), which no province holds
 	Category string
 	Assignee string // username
 	Text     string // words that must each appear in the id, title, description, an observable or a comment
@@ -527,6 +528,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		if cond, cargs := policy.InRegion(who.Viewer, "i", f.Region); cond != "" {
 			where, args = append(where, cond), append(args, cargs...)
 		}
+	}
+	if f.National {
+		where = append(where, "i.region = ''")
 	}
 	if f.Assignee != "" {
 		where, args = append(where, "u.username = ?"), append(args, f.Assignee)

@@ -5,13 +5,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/garda-id/garda/internal/markdown"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/region"
 )
 
 // Title is the report's name.
 const Title = "Laporan Situasi Harian"
 
 // WIBTime formats a moment in WIB.
-func WIBTime(t time.Time) string { return t.In(WIB).Format("2006-01-02 15:04 WIB") }
+func WIBTime(t time.Time) string { return t.In(WIB).Format(region.WIBLayout) }
 
 // Figure is one headline figure: a label and its number.
 type Figure struct {
@@ -67,14 +71,14 @@ func (r *Report) tables() []table {
 		table{"Peringatan menurut skenario", [3]string{"Skenario", "Muncul hari ini", "Terbuka"}, r.Alerts.ByScenario})
 }
 
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
-}
+// mdCell is text that people or settings wrote (titles, names), put into
+// the Markdown as text: never a link, HTML or a table's column.
+func mdCell(s string) string { return markdown.Text(s) }
 
 // Markdown renders the report.
 func (r *Report) Markdown() []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s — %s\n\n", Title, mdCell(r.RegionName))
+	fmt.Fprintf(&b, "# %s — %s\n\n**TLP:%s**\n\n", Title, mdCell(r.RegionName), r.TLP)
 	for _, h := range r.Header() {
 		fmt.Fprintf(&b, "- **%s:** %s\n", h[0], mdCell(h[1]))
 	}
@@ -102,6 +106,7 @@ func (r *Report) Markdown() []byte {
 		}
 	}
 	b.WriteString("\n_Laporan ini hanya menghitung catatan yang boleh dibaca oleh pembacanya._\n")
+	fmt.Fprintf(&b, "\n**TLP:%s**\n", r.TLP)
 	return []byte(b.String())
 }
 
@@ -119,6 +124,8 @@ func missedText(clocks []string) string {
 // PDF renders the report as a PDF document.
 func (r *Report) PDF() []byte {
 	p := NewPDF()
+	p.Title = Title + " · " + r.RegionName + " · " + r.Date
+	p.Marking = tlpMarking(r.TLP)
 	p.Text(Title, 18, true)
 	p.Text(r.RegionName, 13, true)
 	p.Gap(4)
@@ -148,7 +155,7 @@ func (r *Report) PDF() []byte {
 	if len(r.OpenCritical) == 0 {
 		p.Text("Tidak ada.", 10, false)
 	} else {
-		cols := []float64{0, 0.2, 0.5, 0.62, 0.76}
+		cols := []float64{0, 0.16, 0.52, 0.63, 0.78}
 		p.Row([]string{"ID", "Judul", "Keparahan", "Status", "Wilayah"}, cols, true)
 		for _, it := range r.OpenCritical {
 			p.Row([]string{it.HumanID, it.Title, SeverityLabel(it.Severity), StatusLabel(it.Status), it.RegionName}, cols, false)
@@ -157,4 +164,14 @@ func (r *Report) PDF() []byte {
 	p.Gap(10)
 	p.Text("Laporan ini hanya menghitung catatan yang boleh dibaca oleh pembacanya.", 8, false)
 	return p.Bytes()
+}
+
+// tlpMarking is a TLP label as FIRST's TLP 2.0 prints it: in its colour on
+// black.
+func tlpMarking(t policy.TLP) *Marking {
+	colour := map[policy.TLP][3]float64{
+		policy.Red: {1, 0.169, 0.169}, policy.Amber: {1, 0.753, 0}, policy.AmberStrict: {1, 0.753, 0},
+		policy.Green: {0.2, 1, 0}, policy.Clear: {1, 1, 1},
+	}
+	return &Marking{Text: "TLP:" + string(t), Fg: colour[t]}
 }

@@ -16,14 +16,14 @@ import (
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 )
 
-// WIB is the zone the report's day and times are in (UTC+7, no daylight
-// saving; a fixed zone so that the machine needs no tzdata).
-var WIB = time.FixedZone("WIB", 7*3600)
+// WIB is the zone the report's day and times are in.
+var WIB = region.WIB
 
 // DateLayout is the date's format in requests and in the report.
 const DateLayout = "2006-01-02"
@@ -103,6 +103,17 @@ type Report struct {
 	// OpenCritical lists the open critical and high incidents, most severe
 	// and oldest first.
 	OpenCritical []Item `json:"open_critical"`
+	// TLP is the most restrictive label among the records the report
+	// counts or lists (CLEAR when none): the report shares what they hold,
+	// so it is marked as the strictest of them.
+	TLP policy.TLP `json:"tlp"`
+}
+
+// count notes that the report counts or lists a record with label t.
+func (r *Report) count(t policy.TLP) {
+	if t.Stricter(r.TLP) {
+		r.TLP = t
+	}
 }
 
 // Params choose a report.
@@ -154,7 +165,7 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		asOf = now
 	}
 	r := &Report{Region: reg, RegionName: RegionName(reg), Date: day.Format(DateLayout), From: from, To: to,
-		GeneratedAt: now, Reader: who.User.Username, ReaderOrg: cmp.Or(who.Org.Name, who.Org.Slug), OpenCritical: []Item{}}
+		GeneratedAt: now, Reader: who.User.Username, ReaderOrg: cmp.Or(who.Org.Name, who.Org.Slug), OpenCritical: []Item{}, TLP: policy.Clear}
 	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	inPtr := func(t *time.Time) bool { return t != nil && in(*t) }
 
@@ -194,6 +205,9 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		}
 		if inPtr(i.ClosedAt) {
 			r.Incidents.Closed++
+		}
+		if opened || open || inPtr(i.ResolvedAt) || inPtr(i.ClosedAt) || (i.CreatedAt.Before(to) && !doneBefore(i, from)) {
+			r.count(i.TLP)
 		}
 		cats.add(i.Category, opened, open)
 		sevs.add(i.Severity, opened, open)
@@ -259,6 +273,7 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		past := false
 		for _, a := range list {
 			if in(a.CreatedAt) {
+				r.count(a.TLP)
 				r.Alerts.Raised++
 				aSev.add(a.Severity, true, false)
 				aScen.add(a.Scenario, true, false)
@@ -281,6 +296,7 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 			list = list[:pageSize]
 		}
 		for _, a := range list {
+			r.count(a.TLP)
 			r.Alerts.Open++
 			aSev.add(a.Severity, false, true)
 			aScen.add(a.Scenario, false, true)

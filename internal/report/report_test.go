@@ -19,6 +19,7 @@ import (
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/report"
 	"github.com/garda-id/garda/internal/store"
@@ -245,6 +246,122 @@ func PDFText(t *testing.T, b []byte) string {
 	}
 	out, err := exec.Command("pdftotext", "-layout", f, "-").CombinedOutput()
 	if err != nil || bytes.Contains(out, []byte("Syntax Error")) {
+		t.Fatalf("pdftotext: %v: %s", err, out)
+	}
+	return string(out)
+}
+
+// TestMarkdownEscapesPeoplesText: an incident's title with a link or HTML
+// goes into the report as text, never as markup.
+func TestMarkdownEscapesPeoplesText(t *testing.T) {
+	r := &report.Report{RegionName: "Nasional", Reader: "a_b", ReaderOrg: "<b>Org</b>", OpenCritical: []report.Item{
+		{HumanID: "INS-2026-0001", Title: "[click](javascript:alert(1)) <script>alert(1)</script> | kolom", Severity: "high", Status: "new", RegionName: "Nasional"},
+	}}
+	md := string(r.Markdown())
+	for _, bad := range []string{"[click]", "<script>", "<b>", " | kolom"} {
+		if strings.Contains(md, bad) {
+			t.Errorf("the report keeps %q as markup:\n%s", bad, md)
+		}
+	}
+	for _, want := range []string{`\[click\](javascript:alert(1))`, "&lt;script&gt;", `\| kolom`, "&lt;b&gt;Org&lt;/b&gt;", `a\_b`} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// TestReportTLP: a report is marked with the strictest label among the
+// records it counts or lists, as its reader sees them: West Java's counts
+// an AMBER alert, Central Java's only GREEN incidents; a RED incident
+// makes West Java's report RED, and not Central Java's.
+func TestReportTLP(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		who := newWorld(t, db)
+		tlp := func(user string) policy.TLP {
+			t.Helper()
+			r, err := report.Build(ctx, db, who[user], report.Params{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.TLP
+		}
+		if a, b := tlp("jabar.analyst"), tlp("jateng.analyst"); a != policy.Amber || b != policy.Green {
+			t.Fatalf("West Java's report %s (want AMBER), Central Java's %s (want GREEN)", a, b)
+		}
+		tree, _ := org.Load(ctx, db)
+		if _, err := incident.Create(ctx, db, who["jabar.analyst"], tree, incident.Input{Title: str("Sumber tertutup"), Region: str("32"), TLP: str("RED")}); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := tlp("jabar.analyst"), tlp("jateng.analyst"); a != policy.Red || b != policy.Green {
+			t.Fatalf("with a RED incident: West Java's report %s (want RED), Central Java's %s (want GREEN)", a, b)
+		}
+	})
+}
+
+// TestReportPDFLayout: every page of a report's PDF carries its TLP and
+// "Halaman N dari M", and a long title is wrapped whole, never cut.
+func TestReportPDFLayout(t *testing.T) {
+	long := "Data pemilih diduga dijual di forum peretas bersama salinan KTP elektronik dan kartu keluarga dari tiga kabupaten"
+	r := &report.Report{RegionName: "Jawa Barat", Date: "2026-12-06", Reader: "analis.jabar", ReaderOrg: "KPU Provinsi Jawa Barat", TLP: policy.Amber}
+	for i := 0; i < 40; i++ {
+		r.OpenCritical = append(r.OpenCritical, report.Item{HumanID: "INC-2026-" + strconv.Itoa(100+i), Title: long, Severity: "critical",
+			Status: "triage", RegionName: "Kabupaten Bandung Barat"})
+	}
+	b := r.PDF()
+	CheckPDF(t, b)
+	text := PDFText(t, b)
+	if text == "" {
+		return
+	}
+	pages := strings.Split(strings.TrimSuffix(text, "\f"), "\f")
+	if len(pages) < 3 {
+		t.Fatalf("%d pages, want several", len(pages))
+	}
+	for i, pg := range pages {
+		if n := strings.Count(pg, "TLP:AMBER"); n != 2 {
+			t.Errorf("page %d carries TLP:AMBER %d times, want twice (head and foot):\n%s", i+1, n, pg)
+		}
+		if want := "Halaman " + strconv.Itoa(i+1) + " dari " + strconv.Itoa(len(pages)); !strings.Contains(pg, want) {
+			t.Errorf("page %d lacks %q", i+1, want)
+		}
+	}
+	raw := strings.Join(strings.Fields(pdfTextRaw(t, b)), " ")
+	if n := strings.Count(raw, long); n != 40 {
+		t.Errorf("the long title appears whole %d times, want 40:\n%s", n, raw)
+	}
+	if strings.Contains(text, "dijual di .") || strings.Contains(text, "…") {
+		t.Errorf("a title was cut:\n%s", text)
+	}
+}
+
+// TestPDFRunningHeaderFits: a running header too long for its line is cut
+// with an ellipsis (WinAnsi's, 0x85), short of the marking.
+func TestPDFRunningHeaderFits(t *testing.T) {
+	p := report.NewPDF()
+	p.Title = strings.Repeat("Laporan yang sangat panjang ", 10) + "AKHIR"
+	p.Marking = &report.Marking{Text: "TLP:RED", Fg: [3]float64{1, 0.169, 0.169}}
+	p.Text("isi", 10, false)
+	b := p.Bytes()
+	CheckPDF(t, b)
+	if !bytes.Contains(b, []byte(`\205) Tj`)) || bytes.Contains(b, []byte("AKHIR")) {
+		t.Errorf("the header is not cut with an ellipsis")
+	}
+	if text := PDFText(t, b); text != "" && (!strings.Contains(text, "panjang…") || !strings.Contains(text, "TLP:RED")) {
+		t.Errorf("text:\n%s", text)
+	}
+}
+
+// pdfTextRaw is PDFText in the content's own order, a cell's lines
+// together.
+func pdfTextRaw(t *testing.T, b []byte) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "r.pdf")
+	if err := os.WriteFile(f, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", "-raw", f, "-").CombinedOutput()
+	if err != nil {
 		t.Fatalf("pdftotext: %v: %s", err, out)
 	}
 	return string(out)

@@ -44,8 +44,11 @@ type DB struct {
 	where   string // a description for logs, never a password
 }
 
+// SQLiteFile is the SQLite database's file name in a data dir.
+const SQLiteFile = "garda.db"
+
 // Open connects to the database named by dsn. An empty dsn opens (creating it
-// if needed) the SQLite file garda.db in dataDir; a postgres:// or
+// if needed) the SQLite file SQLiteFile in dataDir; a postgres:// or
 // postgresql:// URL opens PostgreSQL.
 func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 	var db *DB
@@ -68,7 +71,7 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 			if err := os.MkdirAll(dataDir, 0o750); err != nil {
 				return nil, fmt.Errorf("create data dir: %w", err)
 			}
-			path = filepath.Join(dataDir, "garda.db")
+			path = filepath.Join(dataDir, SQLiteFile)
 		}
 		// _txlock=immediate takes the write lock at BEGIN, so two writers
 		// queue on the busy timeout instead of failing on lock upgrade.

@@ -476,12 +476,14 @@ func (s *Server) apiUpdateAsset(w http.ResponseWriter, r *http.Request, p *auth.
 
 // provinceState is one province on the national map.
 type provinceState struct {
-	Code    string `json:"code"`
-	Name    string `json:"name"`
-	Assets  int    `json:"assets"`
-	Open    int    `json:"open_items"`
-	Highest string `json:"highest_severity,omitempty"`
-	Level   string `json:"level"` // none, low, medium, high: the map's colour
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	Assets    int    `json:"assets"`
+	Open      int    `json:"open_items"` // Alerts + Incidents
+	Alerts    int    `json:"open_alerts"`
+	Incidents int    `json:"open_incidents"`
+	Highest   string `json:"highest_severity,omitempty"`
+	Level     string `json:"level"` // none, low, medium, high: the map's colour
 }
 
 // overview counts, per province, what the principal may see: the watched
@@ -507,7 +509,7 @@ func (s *Server) overview(ctx context.Context, p *auth.Principal) ([]provinceSta
 		if alert.SeverityRank(i.Highest) > alert.SeverityRank(highest) {
 			highest = i.Highest
 		}
-		st := provinceState{Code: code, Name: name, Assets: assets[code], Open: a.Open + i.Open, Highest: highest}
+		st := provinceState{Code: code, Name: name, Assets: assets[code], Open: a.Open + i.Open, Alerts: a.Open, Incidents: i.Open, Highest: highest}
 		st.Level = levelOf(st.Open, st.Highest)
 		return st
 	}

@@ -219,7 +219,6 @@ var coreMessages = map[string]msg{
 	"col.province":    {"Provinsi", "Province"},
 	"col.regency":     {"Kabupaten/Kota", "Regency/city"},
 	"col.assets":      {"Aset", "Assets"},
-	"col.open":        {"Terbuka", "Open"},
 	"col.level":       {"Tertinggi", "Highest"},
 	"col.name":        {"Nama", "Name"},
 	"col.kind":        {"Jenis", "Kind"},
@@ -249,11 +248,9 @@ var coreMessages = map[string]msg{
 	"overview.stat_assets":        {"Aset yang Anda lihat", "Assets you can see"},
 	"overview.stat_national":      {"Aset tingkat nasional", "National-level assets"},
 	"overview.stat_provinces":     {"Provinsi dengan aset", "Provinces with assets"},
-	"overview.stat_open":          {"Item terbuka", "Open items"},
 	"overview.stat_open_national": {"%d tingkat nasional", "%d national"},
 	"overview.legend":             {"Keparahan tertinggi item terbuka", "Highest severity of open items"},
 	"overview.table_caption":      {"Provinsi, aset yang dipantau dan item terbuka", "Provinces, watched assets and open items"},
-	"map.title":                   {"%s — %d aset, %d item terbuka", "%s — %d assets, %d open items"},
 
 	// Province
 	"province.eyebrow":       {"Provinsi · kode Kemendagri %s", "Province · Kemendagri code %s"},
@@ -268,11 +265,8 @@ var coreMessages = map[string]msg{
 	"province.oproom_soon":   {"Laporan dan log sif ruang operasi akan tampil di sini setelah pilar Ruang Operasi tersedia.", "The operation room's reports and shift log will appear here once the Operation rooms pillar is available."},
 	"province.back":          {"← Ikhtisar nasional", "← National overview"},
 	"province.stat_assets":   {"Aset terlihat", "Visible assets"},
-	"province.stat_open":     {"Item terbuka", "Open items"},
 	"province.yours":         {"Provinsi dalam cakupan Anda", "A province in your scope"},
 	"province.alerts":        {"Peringatan terbuka", "Open alerts"},
-	"province.no_alerts":     {"Tidak ada peringatan terbuka di provinsi ini yang boleh Anda lihat.", "There are no open alerts in this province that you may see."},
-	"province.alert_queue":   {"Antrean peringatan %s", "Alert queue of %s"},
 
 	// Assets
 	"assets.title":      {"Aset", "Assets"},

@@ -575,15 +575,14 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// Times are shown in WIB. A fixed zone, not Asia/Jakarta from tzdata: the
-// machine may lack tzdata, and WIB has had no daylight saving since 1964.
-var wib = time.FixedZone("WIB", 7*3600)
+// Times are shown in WIB (region.WIB says why a fixed zone).
+var wib = region.WIB
 
 func formatWIB(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(wib).Format("2006-01-02 15:04 WIB")
+	return t.In(wib).Format(region.WIBLayout)
 }
 
 func formatWIBDate(t time.Time) string {

@@ -551,15 +551,3 @@ func (p *pages) alertBan(w http.ResponseWriter, r *http.Request, rq *req) error 
 	http.Redirect(w, r, fmt.Sprintf("/pemantauan/peringatan/%d?hasil=%s&keputusan=%d#blokir", v.ID, d.Outcome, d.ID), http.StatusSeeOther)
 	return nil
 }
-
-// provinceAlertLimit is how many open alerts the province page lists.
-const provinceAlertLimit = 5
-
-// provinceAlerts are a province's latest open alerts the person may see.
-func (p *pages) provinceAlerts(r *http.Request, rq *req, code string) ([]alert.Alert, error) {
-	list, err := alert.List(r.Context(), p.s.DB, *rq.P, alert.Filter{Status: openStatuses, Region: code, Limit: provinceAlertLimit})
-	if len(list) > provinceAlertLimit {
-		list = list[:provinceAlertLimit]
-	}
-	return list, err
-}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -194,7 +195,8 @@ type letterView struct {
 
 // letterHTML lays out the letter's Markdown as HTML: what incident.Letter
 // writes and nothing more (a "# " title, paragraphs, lines, **bold**
-// labels, "\" escapes), every character of text escaped.
+// labels, "\" escapes, the entities markdown.Text writes), every
+// character of text escaped.
 func letterHTML(md string) template.HTML {
 	var b strings.Builder
 	for _, para := range strings.Split(strings.TrimSpace(md), "\n\n") {
@@ -206,7 +208,7 @@ func letterHTML(md string) template.HTML {
 		bold := false
 		var text []byte // a run of plain text, escaped as a whole (UTF-8 intact)
 		flush := func(markup string) {
-			b.WriteString(template.HTMLEscapeString(string(text)) + markup)
+			b.WriteString(template.HTMLEscapeString(html.UnescapeString(string(text))) + markup)
 			text = text[:0]
 		}
 		for i := 0; i < len(para); i++ {

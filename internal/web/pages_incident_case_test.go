@@ -152,6 +152,8 @@ func TestLetterHTML(t *testing.T) {
 		{"# Judul\n\nNomor: 1\n\n**a. Data:** nama.", "<h2>Judul</h2>\n<p>Nomor: 1</p>\n<p><strong>a. Data:</strong> nama.</p>\n"},
 		{"Kepada Yth.\n\n1. Subjek\n2. Lembaga", "<p>Kepada Yth.</p>\n<p>1. Subjek<br>2. Lembaga</p>\n"},
 		{`judul \*\*c. Palsu:\*\* 1 \# <script>x</script> SÉRANGAN \\`, "<p>judul **c. Palsu:** 1 # &lt;script&gt;x&lt;/script&gt; SÉRANGAN \\</p>\n"},
+		// markdown.Text's entities show as the characters people typed.
+		{`&lt;b&gt;AT&amp;T&lt;/b&gt; &amp;lt;`, "<p>&lt;b&gt;AT&amp;T&lt;/b&gt; &amp;lt;</p>\n"},
 	} {
 		if got := string(letterHTML(c.md)); got != c.want {
 			t.Errorf("letterHTML(%q)\n got %q\nwant %q", c.md, got, c.want)

@@ -30,8 +30,7 @@ import (
 const incidentPageSize = 50
 
 // incidentOpen is the queue's default: everything not closed.
-var incidentOpen = []incident.Status{incident.New, incident.Triage, incident.Containment, incident.Eradication,
-	incident.Recovery, incident.Resolved}
+var incidentOpen = incident.NotClosed()
 
 // parseIncidentStatus reads the queue's status filter: absent means open,
 // "all" means any, else one status.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
@@ -59,7 +60,7 @@ func (p *pages) drawMap(rq *req, states []provinceState, own, focus, label strin
 			}
 		}
 		v.Provinces = append(v.Provinces, mapProvince{Code: gp.Code, D: gp.D, Class: class,
-			Title: rq.T("map.title", name, st.Assets, st.Open)})
+			Title: rq.T("map.title_items", name, st.Assets, st.Alerts, st.Incidents)})
 	}
 	// SVG paints in document order: the outlined province goes last, so
 	// that its neighbours do not cover its border.
@@ -126,11 +127,62 @@ type overviewRow struct {
 }
 
 type overviewView struct {
-	Map                              mapView
-	Rows                             []overviewRow
-	Total, National, Provinces, Open int
-	NationalOpen                     int // of Open, national records (no province)
-	You                              string
+	Map               mapView
+	Rows              []overviewRow
+	Total, National   int       // assets
+	Provinces         int       // with assets
+	Alerts, Incidents int       // open, nation-wide: the provinces' and the national ones
+	Nation            openItems // national records: no province holds them
+	You               string
+}
+
+// openItems are a place's open incidents and alerts as its page lists
+// them: counted apart, each list its latest few the reader may see, the
+// counts the whole of what the reader may see.
+type openItems struct {
+	Region         string // the province's code; "" for the nation's own
+	Incidents      []incident.Incident
+	Alerts         []alert.Alert
+	IncidentsCount int
+	AlertsCount    int
+}
+
+// openItemLimit is how many of each a place's page lists before linking to
+// its queue.
+const openItemLimit = 5
+
+// openIncidentStatuses are the statuses the map counts as open (as
+// incident.OpenByProvince does): neither resolved nor closed.
+func openIncidentStatuses() []incident.Status {
+	return slices.DeleteFunc(slices.Clone(incident.Statuses), incident.Status.Done)
+}
+
+// loadOpenItems lists a province's (code) or, with code "", the nation's
+// own open incidents and alerts, with the counts st holds for them.
+func (p *pages) loadOpenItems(r *http.Request, rq *req, code string, st provinceState) (openItems, error) {
+	v := openItems{Region: code, IncidentsCount: st.Incidents, AlertsCount: st.Alerts}
+	incF := incident.Filter{Status: openIncidentStatuses(), Region: code, National: code == "", Limit: openItemLimit}
+	incs, err := incident.List(r.Context(), p.s.DB, *rq.P, incF)
+	if err != nil {
+		return v, err
+	}
+	alF := alert.Filter{Status: openStatuses, Region: code, National: code == "", Limit: openItemLimit}
+	als, err := alert.List(r.Context(), p.s.DB, *rq.P, alF)
+	if err != nil {
+		return v, err
+	}
+	v.Incidents, v.Alerts = incs[:min(len(incs), openItemLimit)], als[:min(len(als), openItemLimit)]
+	return v, nil
+}
+
+// byOpenSeverity orders provinces as the map colours them: the highest
+// open severity first, then the most open items, then the catalogue's
+// order (a stable sort).
+func byOpenSeverity(a, b overviewRow) int {
+	if c := cmp.Compare(alert.SeverityRank(b.Highest), alert.SeverityRank(a.Highest)); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.Open, a.Open)
 }
 
 func (p *pages) overviewPage(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -144,21 +196,28 @@ func (p *pages) overviewPage(w http.ResponseWriter, r *http.Request, rq *req) er
 		return err
 	}
 	own := ownProvince(rq.P.User.Scope)
-	v := overviewView{National: counts[""], Open: national.Open, NationalOpen: national.Open}
+	v := overviewView{National: counts[""], Alerts: national.Alerts, Incidents: national.Incidents}
 	for _, c := range counts {
 		v.Total += c
 	}
+	var ownRow []overviewRow
 	for _, st := range states {
 		row := overviewRow{provinceState: st, Own: st.Code == own}
 		if row.Own { // a provincial user's own province heads the table
-			v.Rows = append([]overviewRow{row}, v.Rows...)
+			ownRow = append(ownRow, row)
 		} else {
 			v.Rows = append(v.Rows, row)
 		}
-		v.Open += st.Open
+		v.Alerts += st.Alerts
+		v.Incidents += st.Incidents
 		if st.Assets > 0 {
 			v.Provinces++
 		}
+	}
+	slices.SortStableFunc(v.Rows, byOpenSeverity)
+	v.Rows = append(ownRow, v.Rows...)
+	if v.Nation, err = p.loadOpenItems(r, rq, "", national); err != nil {
+		return err
 	}
 	v.Map = p.drawMap(rq, states, own, "", rq.T("overview.map_label"))
 	v.You = rq.T("overview.you", rq.L("role", rq.P.User.Role), rq.P.Org.Name, rq.ScopeName(rq.P.User.Scope))
@@ -191,7 +250,7 @@ type provinceView struct {
 	Diskominfo *org.Org
 	KPUKab     int
 	Own        bool
-	Alerts     []alert.Alert // its latest open alerts
+	Open       openItems
 }
 
 // provinceAssetLimit is how many of a province's assets its page lists
@@ -228,7 +287,7 @@ func (p *pages) provincePage(w http.ResponseWriter, r *http.Request, rq *req) er
 		list, v.More = list[:provinceAssetLimit], true
 	}
 	v.Assets = assetRows(tree, list)
-	if v.Alerts, err = p.provinceAlerts(r, rq, code); err != nil {
+	if v.Open, err = p.loadOpenItems(r, rq, code, v.State); err != nil {
 		return err
 	}
 	v.Map = p.drawMap(rq, states, own, code, rq.T("province.map_label", reg.Name))
