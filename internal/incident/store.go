@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
@@ -296,6 +295,9 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 			inc.AlertIDs = append(inc.AlertIDs, a.ID)
 		}
 		inc.AssetIDs = assets
+		if err := index(ctx, tx, inc.ID); err != nil {
+			return err
+		}
 		if err := participant.Add(ctx, tx, RecordKind, inc.ID, set); err != nil {
 			return err
 		}
@@ -471,45 +473,6 @@ type Filter struct {
 	Limit    int
 }
 
-// textMatch is the search box: every word must appear, in any case, in
-// the incident's id, title or description, one of its observables (an
-// address, a domain, a hash...) or one of its comments. Words are matched as
-// substrings with LIKE against the lowered text, the words lowered here as
-// the database lowers (SQLite folds ASCII letters only, PostgreSQL all of
-// Unicode), so both sides fold alike; "!" escapes LIKE's wildcards, so no
-// setting of either database changes what a backslash means. The
-// visibility test comes first in List, so a search never looks inside what
-// the reader may not see. No words, no condition.
-func textMatch(d store.Dialect, text string) (string, []any, error) {
-	words := strings.Fields(text)
-	if len(words) > 8 || utf8.RuneCountInString(text) > 200 {
-		return "", nil, problem.Field("q", "search for at most 8 words and 200 characters")
-	}
-	escape := strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`)
-	like := func(col string) string { return "LOWER(" + col + ") LIKE ? ESCAPE '!'" }
-	lower := strings.ToLower
-	if d == store.SQLite {
-		lower = func(s string) string {
-			return strings.Map(func(r rune) rune {
-				if 'A' <= r && r <= 'Z' {
-					return r + 'a' - 'A'
-				}
-				return r
-			}, s)
-		}
-	}
-	var conds []string
-	var args []any
-	for _, w := range words {
-		conds = append(conds, `(`+like("i.human_id")+` OR `+like("i.title")+` OR `+like("i.description")+`
-			OR EXISTS (SELECT 1 FROM incident_observables o WHERE o.incident_id = i.id AND `+like("o.value")+`)
-			OR EXISTS (SELECT 1 FROM incident_timeline c WHERE c.incident_id = i.id AND c.kind = 'comment' AND `+like("c.body")+`))`)
-		pat := "%" + escape.Replace(lower(w)) + "%"
-		args = append(args, pat, pat, pat, pat, pat)
-	}
-	return strings.Join(conds, " AND "), args, nil
-}
-
 // List returns incidents the principal may read, newest first, up to Limit+1.
 func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([]Incident, error) {
 	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
@@ -558,26 +521,32 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if f.Assignee != "" {
 		where, args = append(where, "u.username = ?"), append(args, f.Assignee)
 	}
+	// A search may read the incidents from its index (table, and the id
+	// column to order and page by).
+	table, id := from, "i.id"
 	if f.Text != "" {
-		cond, cargs, err := textMatch(q.Dialect(), f.Text)
+		s, err := textMatch(q.Dialect(), f.Text)
 		if err != nil {
 			return nil, err
 		}
-		if cond != "" {
-			where, args = append(where, cond), append(args, cargs...)
+		if s.cond != "" {
+			where, args = append(where, s.cond), append(args, s.args...)
+			if s.from != "" {
+				table, id = s.from, s.id
+			}
 		}
 	}
 	if f.ID > 0 {
-		where, args = append(where, "i.id = ?"), append(args, f.ID)
+		where, args = append(where, id+" = ?"), append(args, f.ID)
 	}
 	if f.Before > 0 {
-		where, args = append(where, "i.id < ?"), append(args, f.Before)
+		where, args = append(where, id+" < ?"), append(args, f.Before)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY i.id DESC LIMIT `+strconv.Itoa(f.Limit+1), args...)
+	rows, err := q.Query(ctx, `SELECT `+columns+table+` WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY `+id+` DESC LIMIT `+strconv.Itoa(f.Limit+1), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
@@ -726,6 +695,11 @@ func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up 
 			inc.FirstResponseAt, inc.ContainedAt, inc.ResolvedAt, inc.ClosedAt, now, inc.ID); err != nil {
 			return fmt.Errorf("update incident %d: %w", inc.ID, err)
 		}
+		if changes["title"] != (Change{}) || changes["description"] != (Change{}) {
+			if err := index(ctx, tx, inc.ID); err != nil {
+				return err
+			}
+		}
 		// The editor (and a new assignee) join the record, so a change to
 		// RED never locks them out.
 		ps := participant.Set{Orgs: []int64{who.Org.ID}, Users: []int64{who.User.ID}}
@@ -767,6 +741,9 @@ func Comment(ctx context.Context, db *store.DB, who auth.Principal, ref, body st
 			return problem.New(problem.Forbidden, "your role (%s) may not comment on incidents", who.User.Role)
 		}
 		if err := addEntry(ctx, tx, who, inc.ID, "comment", body, nil); err != nil {
+			return err
+		}
+		if err := index(ctx, tx, inc.ID); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT MAX(id) FROM incident_timeline WHERE incident_id = ?`, inc.ID).Scan(&e.ID); err != nil {
