@@ -112,7 +112,7 @@ func textMatch(d store.Dialect, text string) (textSearch, error) {
 		// a page and one in none costs nothing; CROSS JOIN keeps SQLite
 		// from reading the incidents first and the index for each.
 		s.cond = strings.Join(conds, " AND ")
-		s.from = " FROM incident_search CROSS JOIN incidents i ON i.id = incident_search.rowid" + strings.TrimPrefix(from, " FROM incidents i")
+		s.from = " FROM incident_search CROSS JOIN incidents i ON i.id = incident_search.rowid" + joins
 		s.id = "incident_search.rowid"
 		return s, nil
 	}

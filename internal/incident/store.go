@@ -360,7 +360,10 @@ const columns = `i.id, i.human_id, i.title, i.description, i.category, i.type, i
 	COALESCE(u.username, ''), COALESCE(i.assignee_id, 0), i.status, i.resolution, i.escalation, i.detected_at, i.reported_at,
 	i.first_response_at, i.contained_at, i.resolved_at, i.closed_at, COALESCE(c.username, ''), i.created_at, i.updated_at`
 
-const from = ` FROM incidents i JOIN orgs o ON o.id = i.owner_org_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN users c ON c.id = i.created_by`
+const from = ` FROM incidents i` + joins
+
+// joins are the tables columns reads beside the incident's.
+const joins = ` JOIN orgs o ON o.id = i.owner_org_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN users c ON c.id = i.created_by`
 
 func scan(row store.Scanner) (Incident, error) {
 	var i Incident
@@ -523,7 +526,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	}
 	// A search may read the incidents from its index (table, and the id
 	// column to order and page by).
-	table, id := from, "i.id"
+	table, id, plan := from, "i.id", []any(nil)
 	if f.Text != "" {
 		s, err := textMatch(q.Dialect(), f.Text)
 		if err != nil {
@@ -531,6 +534,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		}
 		if s.cond != "" {
 			where, args = append(where, s.cond), append(args, s.args...)
+			// Whether to read the newest incidents or the index first
+			// depends on the words: planned for them every time.
+			plan = []any{store.PlanEach}
 			if s.from != "" {
 				table, id = s.from, s.id
 			}
@@ -546,7 +552,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		f.Limit = 50
 	}
 	rows, err := q.Query(ctx, `SELECT `+columns+table+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY `+id+` DESC LIMIT `+strconv.Itoa(f.Limit+1), args...)
+		` ORDER BY `+id+` DESC LIMIT `+strconv.Itoa(f.Limit+1), append(plan, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
