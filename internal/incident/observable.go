@@ -226,6 +226,9 @@ func AddObservable(ctx context.Context, db *store.DB, who auth.Principal, ref st
 		if typ == "hash" {
 			o.HashKind = hashKinds[len(value)]
 		}
+		if err := index(ctx, tx, inc.ID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ?`, now, inc.ID); err != nil {
 			return err
 		}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/audit"
@@ -271,6 +270,9 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 			return err
 		}
 		inc.AssetIDs = assets
+		if err := index(ctx, tx, inc.ID); err != nil {
+			return err
+		}
 		if err := participant.Add(ctx, tx, RecordKind, inc.ID, set); err != nil {
 			return err
 		}
@@ -316,7 +318,10 @@ const columns = `i.id, i.human_id, i.title, i.description, i.category, i.type, i
 	COALESCE(u.username, ''), COALESCE(i.assignee_id, 0), i.status, i.resolution, i.escalation, i.detected_at, i.reported_at,
 	i.first_response_at, i.contained_at, i.resolved_at, i.closed_at, COALESCE(c.username, ''), i.created_at, i.updated_at`
 
-const from = ` FROM incidents i JOIN orgs o ON o.id = i.owner_org_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN users c ON c.id = i.created_by`
+const from = ` FROM incidents i` + joins
+
+// joins are the tables columns reads beside the incident's.
+const joins = ` JOIN orgs o ON o.id = i.owner_org_id LEFT JOIN users u ON u.id = i.assignee_id LEFT JOIN users c ON c.id = i.created_by`
 
 func scan(row store.Scanner) (Incident, error) {
 	var i Incident
@@ -445,45 +450,6 @@ type Filter struct {
 	Limit    int
 }
 
-// textMatch is the search box: every word must appear, in any case, in
-// the incident's id, title or description, one of its observables (an
-// address, a domain, a hash...) or one of its comments. Words are matched as
-// substrings with LIKE against the lowered text, the words lowered here as
-// the database lowers (SQLite folds ASCII letters only, PostgreSQL all of
-// Unicode), so both sides fold alike; "!" escapes LIKE's wildcards, so no
-// setting of either database changes what a backslash means. The
-// visibility test comes first in List, so a search never looks inside what
-// the reader may not see. No words, no condition.
-func textMatch(d store.Dialect, text string) (string, []any, error) {
-	words := strings.Fields(text)
-	if len(words) > 8 || utf8.RuneCountInString(text) > 200 {
-		return "", nil, problem.Field("q", "search for at most 8 words and 200 characters")
-	}
-	escape := strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`)
-	like := func(col string) string { return "LOWER(" + col + ") LIKE ? ESCAPE '!'" }
-	lower := strings.ToLower
-	if d == store.SQLite {
-		lower = func(s string) string {
-			return strings.Map(func(r rune) rune {
-				if 'A' <= r && r <= 'Z' {
-					return r + 'a' - 'A'
-				}
-				return r
-			}, s)
-		}
-	}
-	var conds []string
-	var args []any
-	for _, w := range words {
-		conds = append(conds, `(`+like("i.human_id")+` OR `+like("i.title")+` OR `+like("i.description")+`
-			OR EXISTS (SELECT 1 FROM incident_observables o WHERE o.incident_id = i.id AND `+like("o.value")+`)
-			OR EXISTS (SELECT 1 FROM incident_timeline c WHERE c.incident_id = i.id AND c.kind = 'comment' AND `+like("c.body")+`))`)
-		pat := "%" + escape.Replace(lower(w)) + "%"
-		args = append(args, pat, pat, pat, pat, pat)
-	}
-	return strings.Join(conds, " AND "), args, nil
-}
-
 // List returns incidents the principal may read, newest first, up to Limit+1.
 func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([]Incident, error) {
 	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
@@ -535,26 +501,35 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if f.Assignee != "" {
 		where, args = append(where, "u.username = ?"), append(args, f.Assignee)
 	}
+	// A search may read the incidents from its index (table, and the id
+	// column to order and page by).
+	table, id, plan := from, "i.id", []any(nil)
 	if f.Text != "" {
-		cond, cargs, err := textMatch(q.Dialect(), f.Text)
+		s, err := textMatch(q.Dialect(), f.Text)
 		if err != nil {
 			return nil, err
 		}
-		if cond != "" {
-			where, args = append(where, cond), append(args, cargs...)
+		if s.cond != "" {
+			where, args = append(where, s.cond), append(args, s.args...)
+			// Whether to read the newest incidents or the index first
+			// depends on the words: planned for them every time.
+			plan = []any{store.PlanEach}
+			if s.from != "" {
+				table, id = s.from, s.id
+			}
 		}
 	}
 	if f.ID > 0 {
-		where, args = append(where, "i.id = ?"), append(args, f.ID)
+		where, args = append(where, id+" = ?"), append(args, f.ID)
 	}
 	if f.Before > 0 {
-		where, args = append(where, "i.id < ?"), append(args, f.Before)
+		where, args = append(where, id+" < ?"), append(args, f.Before)
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY i.id DESC LIMIT `+strconv.Itoa(f.Limit+1), args...)
+	rows, err := q.Query(ctx, `SELECT `+columns+table+` WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY `+id+` DESC LIMIT `+strconv.Itoa(f.Limit+1), append(plan, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
@@ -711,6 +686,11 @@ func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up 
 			inc.FirstResponseAt, inc.ContainedAt, inc.ResolvedAt, inc.ClosedAt, now, inc.ID); err != nil {
 			return fmt.Errorf("update incident %d: %w", inc.ID, err)
 		}
+		if changes["title"] != (Change{}) || changes["description"] != (Change{}) {
+			if err := index(ctx, tx, inc.ID); err != nil {
+				return err
+			}
+		}
 		// Participation is granted, never caught by touching the incident: a
 		// new assignee is handed the incident and joins it. The one who labels
 		// it RED is named, so the change does not lock them out; a name reads
@@ -752,6 +732,9 @@ func Comment(ctx context.Context, db *store.DB, who auth.Principal, ref, body st
 			return err
 		}
 		if err := addEntry(ctx, tx, who, inc.ID, "comment", body, nil); err != nil {
+			return err
+		}
+		if err := index(ctx, tx, inc.ID); err != nil {
 			return err
 		}
 		if err := tx.QueryRow(ctx, `SELECT MAX(id) FROM incident_timeline WHERE incident_id = ?`, inc.ID).Scan(&e.ID); err != nil {

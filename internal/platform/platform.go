@@ -17,6 +17,7 @@ import (
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/notify"
@@ -95,6 +96,16 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, er
 	}
 	if len(applied) > 0 {
 		log.Info("database migrated", "database", db.String(), "applied", applied)
+	}
+	// Migration 0020's search index is filled from Go, which folds the
+	// text alike for both databases: here, before anyone searches.
+	indexed, err := incident.IndexMissing(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if indexed > 0 {
+		log.Info("incidents indexed for search", "count", indexed)
 	}
 	n, err := org.EnsureStandard(ctx, db)
 	if err != nil {

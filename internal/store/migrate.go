@@ -26,23 +26,34 @@ var dialectWords = map[Dialect]*strings.Replacer{
 
 // Migration is one embedded schema step.
 type Migration struct {
-	Version string // file name without .sql, e.g. "0001_core"
+	Version string // file name without .sql (and engine), e.g. "0001_core"
 	SQL     string
 }
 
-// Migrations lists the embedded migrations in order.
-func Migrations() ([]Migration, error) {
+// Migrations lists the embedded migrations for an engine in order. A step
+// only one engine can say (a full-text index: SQLite's FTS5, PostgreSQL's
+// tsvector) is a pair of files, NNNN_name.sqlite.sql and
+// NNNN_name.postgres.sql, each applied on its engine only, under the one
+// version NNNN_name.
+func Migrations(d Dialect) ([]Migration, error) {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
 	}
 	var out []Migration
 	for _, e := range entries {
+		version := strings.TrimSuffix(e.Name(), ".sql")
+		if v, engine, ok := strings.Cut(version, "."); ok {
+			if Dialect(engine) != d {
+				continue
+			}
+			version = v
+		}
 		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Migration{Version: strings.TrimSuffix(e.Name(), ".sql"), SQL: string(body)})
+		out = append(out, Migration{Version: version, SQL: string(body)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
@@ -52,7 +63,7 @@ func Migrations() ([]Migration, error) {
 // transaction, and returns the versions it applied. Several instances may
 // call it at once: on PostgreSQL an advisory lock lets one do the work.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
-	ms, err := Migrations()
+	ms, err := Migrations(db.dialect)
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}

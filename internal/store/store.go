@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -241,9 +242,28 @@ func (d Dialect) rebind(q string) string {
 // timeLayout is fixed-width so that SQLite's text comparison orders times.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
+// PlanEach, given as a query's first argument, has PostgreSQL plan the
+// query for its arguments every time it runs. A prepared statement is
+// otherwise planned for its values five times, then once for any values
+// (a generic plan) when that looks no dearer: wrong for a query whose best
+// plan depends on the values, such as a search word found in every row or
+// in none. SQLite plans every statement as it runs anyway.
+var PlanEach = planEach{}
+
+type planEach struct{}
+
 // args normalises times: UTC, microseconds (PostgreSQL's precision), and for
-// SQLite a fixed-width text form that sorts correctly.
+// SQLite a fixed-width text form that sorts correctly; and turns PlanEach
+// into what the driver understands.
 func (d Dialect) args(args []any) []any {
+	if len(args) > 0 && args[0] == PlanEach {
+		if d == Postgres {
+			// The unnamed statement, parsed and planned with every call.
+			args[0] = pgx.QueryExecModeExec
+		} else {
+			args = args[1:]
+		}
+	}
 	for i, a := range args {
 		switch v := a.(type) {
 		case time.Time:

@@ -56,6 +56,27 @@ func TestStoreSuite(t *testing.T) {
 			}
 		})
 
+		t.Run("PlanEach is taken by both engines and is no argument", func(t *testing.T) {
+			var slug string
+			if err := db.QueryRow(ctx, `SELECT slug FROM orgs WHERE id = ? AND slug LIKE ?`, store.PlanEach, orgID, "kp%").Scan(&slug); err != nil || slug != "kpu" {
+				t.Fatalf("got %q, %v; want kpu", slug, err)
+			}
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				rows, err := tx.Query(ctx, `SELECT slug FROM orgs WHERE slug = ?`, store.PlanEach, "bssn")
+				if err != nil {
+					return err
+				}
+				slugs, err := store.Collect(rows, func(r store.Scanner) (s string, err error) { return s, r.Scan(&s) })
+				if err == nil && len(slugs) != 1 {
+					err = errors.New("bssn not found")
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+
 		t.Run("unique violation is ErrConflict", func(t *testing.T) {
 			_, err := db.Exec(ctx, `INSERT INTO orgs (slug, name, kind, region, created_at) VALUES (?, ?, ?, ?, ?)`,
 				"kpu", "again", "kpu", "", store.Now())
