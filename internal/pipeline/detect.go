@@ -159,6 +159,9 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 		shard.Observe(&it.ev, &it.f, emit)
 		n++
 	}
+	// Acknowledged events must all have been counted: what the shard holds
+	// to put in time order goes now, so reordering is within a batch.
+	shard.Flush(emit)
 	if d.events != nil {
 		d.events.Add(float64(n))
 	}
