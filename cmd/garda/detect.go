@@ -203,7 +203,9 @@ func rejectedWarning(format string, res detect.ReplayResult) string {
 	for r := range by {
 		reasons = append(reasons, r)
 	}
-	sort.Slice(reasons, func(i, j int) bool { return by[reasons[i]] > by[reasons[j]] || by[reasons[i]] == by[reasons[j]] && reasons[i] < reasons[j] })
+	sort.Slice(reasons, func(i, j int) bool {
+		return by[reasons[i]] > by[reasons[j]] || by[reasons[i]] == by[reasons[j]] && reasons[i] < reasons[j]
+	})
 	for i, r := range reasons {
 		reasons[i] = fmt.Sprintf("%s %d", r, by[r])
 	}

@@ -207,7 +207,7 @@ func (e *Engine) inspectBlock(in *Inspector, p *ingest.Parser, b *block) {
 			if errors.Is(err, ingest.ErrBinary) {
 				b.rejected[ingest.Binary]++
 			} else {
-				b.rejected[ingest.Unparseable]++
+				b.rejected[ingest.ReasonOf(err)]++
 			}
 			b.items = b.items[:len(b.items)-1]
 			continue
