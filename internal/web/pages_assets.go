@@ -157,6 +157,24 @@ type assetView struct {
 	RegionName string
 	Province   string // code, for the link to the province page
 	Phases     []string
+	Rejected   []rejectedRow // its log lines refused since this server started
+}
+
+// rejectedRow is how many of an asset's log lines one format refused for
+// one reason.
+type rejectedRow struct {
+	Format, Reason, Code string
+	Lines                int64
+}
+
+// rejectedRows reads an asset's refused lines from the ingest counter.
+func (p *pages) rejectedRows(rq *req, id int64) []rejectedRow {
+	var rows []rejectedRow
+	for _, sm := range p.s.rejectedLines.Samples(strconv.FormatInt(id, 10)) {
+		code := sm.LabelValues[2]
+		rows = append(rows, rejectedRow{Format: sm.LabelValues[1], Code: code, Reason: rq.L("reject", code), Lines: int64(sm.Value)})
+	}
+	return rows
 }
 
 func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -173,7 +191,8 @@ func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) err
 	if err != nil {
 		return err
 	}
-	v := assetView{assetRow: assetRows(tree, []asset.Asset{a})[0], RegionName: rq.ScopeName(a.Region), Province: region.Province(a.Region)}
+	v := assetView{assetRow: assetRows(tree, []asset.Asset{a})[0], RegionName: rq.ScopeName(a.Region), Province: region.Province(a.Region),
+		Rejected: p.rejectedRows(rq, a.ID)}
 	for _, ph := range a.Phases {
 		v.Phases = append(v.Phases, rq.L("phase", ph))
 	}

@@ -69,6 +69,9 @@ type Server struct {
 	// ingestSlots bounds concurrent ingest requests (back-pressure).
 	ingestSlots chan struct{}
 	ingested    *metrics.Counter
+	// rejectedLines counts refused lines by asset, format and reason: on
+	// /metrics, and on the asset's page.
+	rejectedLines *metrics.Counter
 	// signinSlots bounds concurrent password checks: each costs 19 MiB of
 	// argon2 memory, and anyone may ask for one.
 	signinSlots chan struct{}
@@ -96,6 +99,8 @@ func New(d Deps) (*Server, error) {
 		signinSlots: make(chan struct{}, 4),
 		ingested: d.Metrics.Counter("garda_ingest_lines_total",
 			"Log lines received over the ingest API, by what became of them (accepted, or the reason they were rejected).", "result"),
+		rejectedLines: d.Metrics.Counter("garda_ingest_rejected_lines_total",
+			"Log lines refused over the ingest API, by asset, format and reason.", "asset", "format", "reason"),
 	}
 	p, err := newPages(s)
 	if err != nil {
