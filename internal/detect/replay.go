@@ -3,7 +3,6 @@ package detect
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"runtime"
 	"sync"
@@ -204,11 +203,7 @@ func (e *Engine) inspectBlock(in *Inspector, p *ingest.Parser, b *block) {
 		}
 		it := &b.items[len(b.items)-1]
 		if err := p.Parse(line, &it.ev); err != nil {
-			if errors.Is(err, ingest.ErrBinary) {
-				b.rejected[ingest.Binary]++
-			} else {
-				b.rejected[ingest.ReasonOf(err)]++
-			}
+			b.rejected[ingest.ReasonOf(err)]++
 			b.items = b.items[:len(b.items)-1]
 			continue
 		}

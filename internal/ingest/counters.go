@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"sync/atomic"
 
 	"github.com/garda-id/garda/internal/ingest/format"
@@ -26,8 +27,11 @@ var reasonNames = [NumReasons]string{TooLong: "too_long", Unparseable: string(fo
 	BadClientAddress: string(format.BadClientAddress), BadTime: string(format.BadTime),
 	BadRequest: string(format.BadRequest), BadStatus: string(format.BadStatus)}
 
-// ReasonOf is the Reason of a format's error.
+// ReasonOf is the Reason of Parser.Parse's error.
 func ReasonOf(err error) Reason {
+	if errors.Is(err, ErrBinary) {
+		return Binary
+	}
 	switch format.ReasonOf(err) {
 	case format.BadClientAddress:
 		return BadClientAddress

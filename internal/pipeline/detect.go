@@ -53,7 +53,7 @@ func (d *Detector) Run(ctx context.Context) error {
 	if d.Metrics != nil {
 		d.events = d.Metrics.Counter("garda_detect_events_total", "Events inspected by live detection.")
 		d.alerts = d.Metrics.Counter("garda_detect_alerts_total", "Alerts raised by live detection, by scenario.", "scenario")
-		d.rejected = d.Metrics.Counter("garda_detect_rejected_lines_total", "Lines on the bus that no format could read.")
+		d.rejected = d.Metrics.Counter("garda_detect_rejected_lines_total", "Lines on the bus that their format could not read, by format and reason.", "format", "reason")
 	}
 	tick := time.NewTicker(leaseRenew)
 	defer tick.Stop()
@@ -148,9 +148,9 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	n := 0
 	for _, l := range bt.Lines {
 		it := &items[n]
-		if p.Parse(l.Text, &it.ev) != nil {
+		if err := p.Parse(l.Text, &it.ev); err != nil {
 			if d.rejected != nil {
-				d.rejected.Inc()
+				d.rejected.Inc(bt.Format, ingest.ReasonOf(err).String())
 			}
 			continue
 		}
