@@ -228,8 +228,8 @@ func (e *Engine) NewShard() *Shard { return &Shard{e: e, sc: scenario.New(e.scen
 
 // Observe takes one inspected event (copied: the caller may reuse it) and
 // calls emit for each alert signal of the events that are due, oldest
-// first; the signals' Event is the shard's copy. Call Flush at the end of
-// the input.
+// first. The signals' Event is the shard's copy, valid until the next
+// Observe. Call Flush at the end of the input.
 func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
 	if s.order.late(ev) {
 		s.drain(true, emit)

@@ -1,8 +1,6 @@
 package detect
 
 import (
-	"container/heap"
-	"slices"
 	"time"
 
 	"github.com/garda-id/garda/internal/event"
@@ -28,12 +26,16 @@ type held struct {
 	seq int64 // arrival order, among events of the same time
 }
 
-// reorder is a min-heap of held events by time, then arrival.
+// reorder is a min-heap of held events by time, then arrival. Released
+// events are reused from the next push on, so that holding costs no
+// allocation once the window is full.
 type reorder struct {
-	h       heldHeap
-	newest  int64 // the latest event time seen
-	seq     int64
-	started bool
+	h        []*held
+	free     []*held // released before the current call
+	released []*held // released during the current call
+	newest   int64   // the latest event time seen
+	seq      int64
+	started  bool
 }
 
 // late reports whether an event's time lies further back than the window
@@ -44,8 +46,11 @@ func (r *reorder) late(ev *event.Event) bool {
 
 // push holds a copy of an event. After a late one (see late), the caller
 // releases everything held first, and the late event starts a new stretch
-// of time.
+// of time. Events released before push may be reused by it.
 func (r *reorder) push(ev *event.Event, f *Finding) {
+	r.free = append(r.free, r.released...)
+	clear(r.released)
+	r.released = r.released[:0]
 	at := r.newest
 	if !ev.Time.IsZero() {
 		at = ev.Time.UnixNano()
@@ -55,18 +60,23 @@ func (r *reorder) push(ev *event.Event, f *Finding) {
 		r.started = true
 	}
 	r.seq++
-	h := &held{ev: *ev, at: at, seq: r.seq, f: Finding{Classes: f.Classes}}
-	if len(f.CRSRules) > 0 {
-		h.f.CRSRules = slices.Clone(f.CRSRules)
+	var h *held
+	if n := len(r.free); n > 0 {
+		h, r.free = r.free[n-1], r.free[:n-1]
+	} else {
+		h = &held{}
 	}
-	if len(f.Sigma) > 0 {
-		h.f.Sigma = slices.Clone(f.Sigma)
-	}
-	heap.Push(&r.h, h)
+	h.ev, h.at, h.seq = *ev, at, r.seq
+	h.f.Classes = f.Classes
+	h.f.CRSRules = append(h.f.CRSRules[:0], f.CRSRules...)
+	h.f.Sigma = append(h.f.Sigma[:0], f.Sigma...)
+	r.h = append(r.h, h)
+	r.up(len(r.h) - 1)
 }
 
 // pop returns the oldest held event if it is due (all is set, or it lies
-// a whole window before the newest, or too many are held), else nil.
+// a whole window before the newest, or too many are held), else nil. It
+// stays valid until the next push.
 func (r *reorder) pop(all bool) *held {
 	if len(r.h) == 0 {
 		return nil
@@ -74,24 +84,45 @@ func (r *reorder) pop(all bool) *held {
 	if !all && len(r.h) <= maxHeld && r.h[0].at > r.newest-int64(ReorderWindow) {
 		return nil
 	}
-	return heap.Pop(&r.h).(*held)
+	h := r.h[0]
+	last := len(r.h) - 1
+	r.h[0] = r.h[last]
+	r.h[last] = nil
+	r.h = r.h[:last]
+	r.down(0)
+	r.released = append(r.released, h)
+	return h
 }
 
-type heldHeap []*held
+func (r *reorder) less(i, j int) bool {
+	a, b := r.h[i], r.h[j]
+	return a.at < b.at || a.at == b.at && a.seq < b.seq
+}
 
-func (h heldHeap) Len() int { return len(h) }
-func (h heldHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
+func (r *reorder) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !r.less(i, p) {
+			return
+		}
+		r.h[i], r.h[p] = r.h[p], r.h[i]
+		i = p
 	}
-	return h[i].seq < h[j].seq
 }
-func (h heldHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *heldHeap) Push(x any)   { *h = append(*h, x.(*held)) }
-func (h *heldHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return x
+
+func (r *reorder) down(i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(r.h) {
+			return
+		}
+		if c+1 < len(r.h) && r.less(c+1, c) {
+			c++
+		}
+		if !r.less(c, i) {
+			return
+		}
+		r.h[i], r.h[c] = r.h[c], r.h[i]
+		i = c
+	}
 }

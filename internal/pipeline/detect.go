@@ -144,7 +144,14 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 		f  detect.Finding
 	}, len(bt.Lines))
 	var sigs []alert.Signal
-	emit := func(s alert.Signal) { sigs = append(sigs, s) }
+	// The shard reuses the event a signal points to at its next event:
+	// the batch's signals keep theirs as fields.
+	emit := func(s alert.Signal) {
+		if s.Fields == nil && s.Event != nil {
+			s.Fields, s.Event = s.Event.Map(), nil
+		}
+		sigs = append(sigs, s)
+	}
 	n := 0
 	for _, l := range bt.Lines {
 		it := &items[n]
