@@ -74,7 +74,8 @@ func replayCmd() *cobra.Command {
 		Long: `replay runs every rule and scenario over log files (plain or gzip, "-" for stdin) as the live
 pipeline does, and prints the aggregated alerts as JSON lines on stdout. With --per-event it prints
 instead one line per event that raised a signal: its line number, scenarios and rule ids. A summary
-(lines, rejected, lines per second) goes to stderr.`,
+(format, lines, rejected by reason, lines per second) goes to stderr, after a warning when lines were
+rejected.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			f, ok := format.Lookup(formatName)
@@ -162,8 +163,11 @@ instead one line per event that raised a signal: its line number, scenarios and 
 					return err
 				}
 			}
+			if w := rejectedWarning(f.Name(), total); w != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), w)
+			}
 			summary := map[string]any{
-				"lines": total.Lines, "accepted": total.Accepted, "rejected": total.RejectedTotal(),
+				"format": f.Name(), "lines": total.Lines, "accepted": total.Accepted, "rejected": total.RejectedTotal(),
 				"rejected_by_reason": rejectedByReason(total.Rejected),
 				"alerts":             len(total.Alerts), "flagged_ips": len(flagged),
 				"seconds": round3(elapsed.Seconds()), "rules_load_seconds": round3(loaded.Seconds()),
@@ -186,6 +190,27 @@ instead one line per event that raised a signal: its line number, scenarios and 
 }
 
 func round3(f float64) float64 { return float64(int64(f*1000)) / 1000 }
+
+// rejectedWarning says, when lines were refused, how many and why, so
+// that a log in another format or wrapper is not taken for a quiet one.
+func rejectedWarning(format string, res detect.ReplayResult) string {
+	n := res.RejectedTotal()
+	if n == 0 {
+		return ""
+	}
+	by := rejectedByReason(res.Rejected)
+	reasons := make([]string, 0, len(by))
+	for r := range by {
+		reasons = append(reasons, r)
+	}
+	sort.Slice(reasons, func(i, j int) bool {
+		return by[reasons[i]] > by[reasons[j]] || by[reasons[i]] == by[reasons[j]] && reasons[i] < reasons[j]
+	})
+	for i, r := range reasons {
+		reasons[i] = fmt.Sprintf("%s %d", r, by[r])
+	}
+	return fmt.Sprintf("warning: %d of %d lines not read as %s, and not detected over (%s)", n, res.Lines, format, strings.Join(reasons, ", "))
+}
 
 func rejectedByReason(r [ingest.NumReasons]int64) map[string]int64 {
 	m := map[string]int64{}

@@ -137,7 +137,10 @@ func NewAggregatorKeeping(n int) *Aggregator {
 // Add merges a signal and reports the alert it joined and whether it is new.
 func (g *Aggregator) Add(s Signal) (*Alert, bool) {
 	key := s.Key()
-	if a := g.open[key]; a != nil && s.Time.Sub(a.LastSeen) <= AggregationWindow {
+	// Within the window on either side: a log read out of time order (a
+	// rotated file after the newer one) must not join an earlier attack to
+	// a later alert.
+	if a := g.open[key]; a != nil && s.Time.Sub(a.LastSeen) <= AggregationWindow && a.FirstSeen.Sub(s.Time) <= AggregationWindow {
 		merge(a, s, g.maxEvidence)
 		return a, false
 	}

@@ -11,14 +11,13 @@ import (
 )
 
 // verdicts remembers CRS's verdict on requests already inspected. Attack
-// traffic repeats itself (the same payloads from tools, on pages that
-// differ only by an id), and one Coraza evaluation costs about a
-// millisecond, so a hit saves a thousand times its cost. The key is the
-// whole request as CRS sees it, except that runs of digits in the path
-// count as one (/caleg/123?q=x and /caleg/4567?q=x share a verdict), and a
+// traffic repeats itself (the same payloads from tools), and one Coraza
+// evaluation costs about a millisecond, so a hit saves a thousand times
+// its cost. The key is the whole request as CRS sees it, except that a
 // user agent or referrer in which the prefilter sees nothing CRS could
-// flag counts as "ordinary": CRS's verdict cannot turn on it. The query,
-// where payloads live, is kept exactly.
+// flag counts as "ordinary": CRS's verdict cannot turn on it. A cached
+// verdict is thus the one CRS gives that very request, so whichever worker
+// asked first, the answer is the same.
 type verdicts struct {
 	seed        maphash.Seed
 	shards      [64]verdictShard
@@ -52,19 +51,7 @@ func verdictKey(pre *crs.Prefilter, ev *event.Event) string {
 	b.Grow(len(target) + len(ev.Get(event.UserAgent)) + len(ev.Get(event.Referrer)) + 32)
 	b.WriteString(ev.Get(event.HTTPMethod))
 	b.WriteByte(' ')
-	digits := false
-	for i := 0; i < len(path); i++ {
-		c := path[i]
-		if c >= '0' && c <= '9' {
-			if !digits {
-				b.WriteByte('0')
-			}
-			digits = true
-			continue
-		}
-		digits = false
-		b.WriteByte(c)
-	}
+	b.WriteString(path)
 	if hasQuery {
 		b.WriteByte('?')
 		b.WriteString(query)

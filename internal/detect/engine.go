@@ -2,9 +2,9 @@
 // consumer per partition) and offline (`garda detect replay`): per event,
 // stateless checks (SigmaHQ rules, OWASP CRS through Coraza behind a cheap
 // prefilter) run in parallel, then behaviour scenarios keep per-client
-// windows in event order. What it finds leaves as alert signals. It must
-// never reorder one client's events, and never let a benign request pay
-// for Coraza.
+// windows in event-time order (put back in order within a bounded window).
+// What it finds leaves as alert signals. It must never let scheduling
+// change what it finds, and never let a benign request pay for Coraza.
 package detect
 
 import (
@@ -43,7 +43,6 @@ type Engine struct {
 	sigmaDefs map[*sigma.Rule]*scenario.Def
 	crs       *crs.Detector
 	verdicts  *verdicts
-	attackers *attackers
 	scenarios scenario.Config
 }
 
@@ -92,7 +91,7 @@ func New(opts Options) (*Engine, error) {
 		if e.crs, err = crs.New(opts.CRS); err != nil {
 			return nil, fmt.Errorf("load OWASP CRS: %w", err)
 		}
-		e.verdicts, e.attackers = newVerdicts(), newAttackers()
+		e.verdicts = newVerdicts()
 	}
 	return e, nil
 }
@@ -156,8 +155,11 @@ func (e *Engine) NewInspector() *Inspector {
 	return &Inspector{e: e, m: e.sigma.NewMatcher(), cl: scenario.NewClassifier(e.scenarios)}
 }
 
-// Inspect checks one event. The finding's slices are valid until the next
-// call (they reuse the inspector's buffers).
+// Inspect checks one event. What it finds depends on the event alone, never
+// on which events came before or on which goroutine saw them first, so
+// that any number of workers, and any line order, find the same. The
+// finding's slices are valid until the next call (they reuse the
+// inspector's buffers).
 func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	f.Sigma = in.m.Match(ev, f.Sigma[:0])
 	f.Classes, f.CRSRules = 0, f.CRSRules[:0]
@@ -171,12 +173,6 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	if !in.e.crs.Prefilter().Suspicious(ev) {
 		return
 	}
-	now := ev.Time.UnixNano()
-	if class, rules, ok := in.e.attackers.known(ev.IP, now); ok {
-		f.Classes |= class
-		f.CRSRules = append(f.CRSRules, rules...)
-		return
-	}
 	r := in.e.verdicts.inspect(in.e.crs, ev)
 	if r.Classes.Has(crs.Scanner) {
 		f.Classes |= scenario.Scanner // a scanner user agent is a finding on its own
@@ -185,9 +181,7 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 		return
 	}
 	f.CRSRules = append(f.CRSRules, r.RuleIDs...)
-	class := dominantClass(r.RuleIDs)
-	f.Classes |= class
-	in.e.attackers.confirm(ev.IP, now, class, r.RuleIDs)
+	f.Classes |= dominantClass(r.RuleIDs)
 }
 
 // dominantClass names a request's attack by the class most of its CRS
@@ -220,18 +214,41 @@ var classOf = map[crs.Class]scenario.Class{
 }
 
 // Shard keeps the behaviour state of one partition of clients; it must
-// see their events in order, from one goroutine.
+// see their events from one goroutine. It puts them back in time order
+// within ReorderWindow before the scenarios count them.
 type Shard struct {
-	e    *Engine
-	sc   *scenario.Engine
-	sigs []scenario.Signal
+	e     *Engine
+	sc    *scenario.Engine
+	sigs  []scenario.Signal
+	order reorder
 }
 
 // NewShard makes a shard.
 func (e *Engine) NewShard() *Shard { return &Shard{e: e, sc: scenario.New(e.scenarios)} }
 
-// Observe feeds one inspected event and calls emit for each alert signal.
+// Observe takes one inspected event (copied: the caller may reuse it) and
+// calls emit for each alert signal of the events that are due, oldest
+// first. The signals' Event is the shard's copy, valid until the next
+// Observe. Call Flush at the end of the input.
 func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
+	if s.order.late(ev) {
+		s.drain(true, emit)
+	}
+	s.order.push(ev, f)
+	s.drain(false, emit)
+}
+
+// Flush feeds every event still held.
+func (s *Shard) Flush(emit func(alert.Signal)) { s.drain(true, emit) }
+
+func (s *Shard) drain(all bool, emit func(alert.Signal)) {
+	for h := s.order.pop(all); h != nil; h = s.order.pop(all) {
+		s.observe(&h.ev, &h.f, emit)
+	}
+}
+
+// observe runs the scenarios and the Sigma findings over one event.
+func (s *Shard) observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
 	s.sigs = s.sc.Observe(ev, f.Classes, s.sigs[:0])
 	for _, sg := range s.sigs {
 		a := s.signal(sg.Scenario, ev, sg.Count, f)

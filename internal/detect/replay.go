@@ -3,7 +3,6 @@ package detect
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"runtime"
 	"sync"
@@ -23,8 +22,9 @@ type ReplayOptions struct {
 	// Evidence is how many events each alert keeps (at most
 	// alert.MaxEvidence); 0 = 3.
 	Evidence int
-	// PerEvent, when set, is called in line order for every event that
-	// raised a signal, with those signals.
+	// PerEvent, when set, is called for every event that raised a
+	// signal, with those signals, in the order the scenarios saw them
+	// (time order within ReorderWindow).
 	PerEvent func(ev *event.Event, sigs []alert.Signal)
 }
 
@@ -70,7 +70,7 @@ type block struct {
 // the read before (at most MaxLine bytes).
 var blockPool = sync.Pool{New: func() any { return &block{data: make([]byte, 0, blockSize+MaxLine+2)} }}
 
-// Replay reads a log, detects over it in parallel and in line order for
+// Replay reads a log, detects over it in parallel, and in time order for
 // the behaviour scenarios, and returns the aggregated alerts.
 func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (ReplayResult, error) {
 	workers := opts.Workers
@@ -119,6 +119,24 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 	next := 0
 	var sigs []alert.Signal
 	emit := func(s alert.Signal) { sigs = append(sigs, s) }
+	// take adds the signals to their alerts, and tells PerEvent of them
+	// event by event (an Observe may release several).
+	take := func() {
+		for i := 0; i < len(sigs); {
+			j := i + 1
+			for j < len(sigs) && sigs[j].Event == sigs[i].Event {
+				j++
+			}
+			for _, s := range sigs[i:j] {
+				agg.Add(s)
+			}
+			if opts.PerEvent != nil {
+				opts.PerEvent(sigs[i].Event, sigs[i:j])
+			}
+			i = j
+		}
+		sigs = sigs[:0]
+	}
 	for b := range done {
 		pending[b.seq] = b
 		for {
@@ -133,16 +151,9 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 				res.Rejected[i] += b.rejected[i]
 			}
 			for i := range b.items {
-				ev := &b.items[i].ev
 				res.Accepted++
-				sigs = sigs[:0]
-				shard.Observe(ev, &b.items[i].f, emit)
-				for _, s := range sigs {
-					agg.Add(s)
-				}
-				if opts.PerEvent != nil && len(sigs) > 0 {
-					opts.PerEvent(ev, sigs)
-				}
+				shard.Observe(&b.items[i].ev, &b.items[i].f, emit)
+				take()
 			}
 			b.items = b.items[:0]
 			blockPool.Put(b)
@@ -155,6 +166,8 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 	if readErr != nil {
 		return res, readErr
 	}
+	shard.Flush(emit)
+	take()
 	res.Alerts = agg.Alerts()
 	return res, nil
 }
@@ -190,11 +203,7 @@ func (e *Engine) inspectBlock(in *Inspector, p *ingest.Parser, b *block) {
 		}
 		it := &b.items[len(b.items)-1]
 		if err := p.Parse(line, &it.ev); err != nil {
-			if errors.Is(err, ingest.ErrBinary) {
-				b.rejected[ingest.Binary]++
-			} else {
-				b.rejected[ingest.Unparseable]++
-			}
+			b.rejected[ingest.ReasonOf(err)]++
 			b.items = b.items[:len(b.items)-1]
 			continue
 		}

@@ -3,6 +3,7 @@ package detect_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -51,12 +52,59 @@ func TestReplaySurvivesBadInput(t *testing.T) {
 	if res.Accepted != int64(good) {
 		t.Errorf("accepted %d good lines, want %d", res.Accepted, good)
 	}
-	want := [ingest.NumReasons]int64{ingest.TooLong: 1, ingest.Unparseable: 1, ingest.Binary: 2}
+	want := [ingest.NumReasons]int64{ingest.TooLong: 1, ingest.BadTime: 1, ingest.Binary: 2}
 	if res.Rejected != want {
 		t.Errorf("rejected %v, want %v", res.Rejected, want)
 	}
 	if res.Lines != res.Accepted+res.RejectedTotal() {
 		t.Errorf("lines %d != accepted %d + rejected %d", res.Lines, res.Accepted, res.RejectedTotal())
+	}
+}
+
+// TestReplayQuotedAndGarbageLogs: a log whose lines an exporter wrapped in
+// quotes is read with its clients' addresses (and its attack found), and
+// a log of garbage raises nothing and says how many lines it refused and
+// why.
+func TestReplayQuotedAndGarbageLogs(t *testing.T) {
+	eng, err := engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := format.Lookup("nginx")
+	var quoted strings.Builder
+	for i := range 12 {
+		line := fmt.Sprintf(`198.51.100.7 - - [14/Feb/2024:09:00:%02d +0700] "GET /admin/%d.php HTTP/1.1" 404 153 "-" "Mozilla/5.0"`, i, i)
+		quoted.WriteString(`"` + strings.ReplaceAll(line, `"`, `""`) + "\"\r\n")
+	}
+	res, err := eng.Replay(context.Background(), strings.NewReader(quoted.String()), detect.ReplayOptions{Format: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 12 || len(res.Alerts) == 0 {
+		t.Fatalf("accepted %d of 12 quoted lines, %d alerts", res.Accepted, len(res.Alerts))
+	}
+	for _, a := range res.Alerts {
+		if a.SourceIP != "198.51.100.7" {
+			t.Errorf("alert %s from %q", a.Scenario, a.SourceIP)
+		}
+	}
+
+	garbage := strings.Join([]string{
+		`web-7 - - [14/Feb/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 1 "-" "-"`,
+		`- - - [14/Feb/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 1 "-" "-"`,
+		`198.51.100.7 - - [99/Xyz/2024:09:00:00 +0700] "GET / HTTP/1.1" 200 1 "-" "-"`,
+		`198.51.100.7 - - [14/Feb/2024:09:00:00 +0700] GET / HTTP/1.1 200 1`,
+		`198.51.100.7 - - [14/Feb/2024:09:00:00 +0700] "GET / HTTP/1.1" OK 1 "-" "-"`,
+		`198.51.100.7 - -`,
+		"hello world",
+	}, "\n")
+	res, err = eng.Replay(context.Background(), strings.NewReader(garbage), detect.ReplayOptions{Format: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [ingest.NumReasons]int64{ingest.BadClientAddress: 3, ingest.BadTime: 1, ingest.BadRequest: 1, ingest.BadStatus: 1, ingest.Unparseable: 1}
+	if res.Lines != 7 || res.Accepted != 0 || res.Rejected != want || len(res.Alerts) != 0 {
+		t.Errorf("lines %d, accepted %d, rejected %v (want %v), %d alerts", res.Lines, res.Accepted, res.Rejected, want, len(res.Alerts))
 	}
 }
 

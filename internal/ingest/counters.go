@@ -1,19 +1,49 @@
 package ingest
 
-import "sync/atomic"
+import (
+	"errors"
+	"sync/atomic"
+
+	"github.com/garda-id/garda/internal/ingest/format"
+)
 
 // Reason is why a line was rejected.
 type Reason uint8
 
-// The reasons, as metric label values by String.
+// The reasons, as metric label values by String: those of reading, then
+// those a format gives (format.Reason).
 const (
-	TooLong     Reason = iota // longer than the maximum line or message size
-	Unparseable               // the format could not read it
-	Binary                    // a NUL byte or invalid UTF-8: not text
-	NumReasons  = 3
+	TooLong          Reason = iota // longer than the maximum line or message size
+	Unparseable                    // the format could not read it, for no reason below
+	Binary                         // a NUL byte or invalid UTF-8: not text
+	BadClientAddress               // no client address where the format has it
+	BadTime                        // the time is missing or not a time
+	BadRequest                     // the request line (method, path) cannot be read
+	BadStatus                      // the status or size after the request cannot be read
+	NumReasons       = 7
 )
 
-var reasonNames = [NumReasons]string{TooLong: "too_long", Unparseable: "unparseable", Binary: "binary"}
+var reasonNames = [NumReasons]string{TooLong: "too_long", Unparseable: string(format.Unparseable), Binary: "binary",
+	BadClientAddress: string(format.BadClientAddress), BadTime: string(format.BadTime),
+	BadRequest: string(format.BadRequest), BadStatus: string(format.BadStatus)}
+
+// ReasonOf is the Reason of Parser.Parse's error.
+func ReasonOf(err error) Reason {
+	if errors.Is(err, ErrBinary) {
+		return Binary
+	}
+	switch format.ReasonOf(err) {
+	case format.BadClientAddress:
+		return BadClientAddress
+	case format.BadTime:
+		return BadTime
+	case format.BadRequest:
+		return BadRequest
+	case format.BadStatus:
+		return BadStatus
+	}
+	return Unparseable
+}
 
 func (r Reason) String() string {
 	if int(r) < NumReasons {

@@ -195,6 +195,9 @@ func TestFollowTooLong(t *testing.T) {
 	}
 }
 
+// TestFollowCancel: a follower waiting for lines returns when its context
+// ends, not at its next poll an hour later (were it to wait, the test
+// would hang until go test's timeout: no clock is read here).
 func TestFollowCancel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.log")
 	appendFile(t, path, "")
@@ -202,11 +205,7 @@ func TestFollowCancel(t *testing.T) {
 	defer f.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	if _, err := f.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v", err)
-	}
-	if time.Since(start) > 2*time.Second {
-		t.Fatal("cancel took too long")
 	}
 }

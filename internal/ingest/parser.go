@@ -32,7 +32,7 @@ type Parser struct {
 
 // Parse parses one line (without its line ending) into ev, which it
 // overwrites. It returns ErrBinary or the format's error for a rejected
-// line, after counting it.
+// line, after counting it by its reason (ReasonOf).
 func (p *Parser) Parse(line []byte, ev *event.Event) error {
 	if bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line) {
 		p.Counters.Reject(Binary)
@@ -40,7 +40,7 @@ func (p *Parser) Parse(line []byte, ev *event.Event) error {
 		return ErrBinary
 	}
 	if err := p.Format.Parse(line, ev); err != nil {
-		p.Counters.Reject(Unparseable)
+		p.Counters.Reject(ReasonOf(err))
 		return err
 	}
 	ev.Asset, ev.Region = p.Asset, p.Region

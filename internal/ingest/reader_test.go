@@ -181,7 +181,7 @@ func TestRunBadInput(t *testing.T) {
 	}
 	lines := []string{
 		good(1),
-		`203.0.113.9 - - [14/Feb/2024:06:00:00 +0700] "GET /trunc`, // truncated
+		`203.0.113.9 - - [14/Feb/2024:06:00:00 +0700] "GET /trunc`, // truncated: no status after the request
 		"\x00\x01\x02\x03binary\xff",                               // binary
 		good(2),
 		`203.0.113.9 - - [14/Feb/2024:06:00:00 +0700] "GET /` + strings.Repeat("A", MaxLine) + ` HTTP/1.1" 200 1 "-" "-"`, // too long
@@ -189,7 +189,7 @@ func TestRunBadInput(t *testing.T) {
 		`203.0.113.9 - - [14/Feb/2024:06:00:00 +0700] "GET /caf` + "\xe9" + ` HTTP/1.1" 200 1 "-" "-"`, // Latin-1, not UTF-8
 		"",
 		good(4),
-		`{"json":"in an nginx log"}`,
+		`{"json":"in an nginx log"}`, // no client address first
 		good(5),
 	}
 	in := strings.Join(lines, "\n") + "\n"
@@ -216,7 +216,7 @@ func TestRunBadInput(t *testing.T) {
 		t.Fatalf("paths %v lines %v", paths, nums)
 	}
 	s := c.Snapshot()
-	want := Stats{Read: 10, Accepted: 5, Rejected: [NumReasons]int64{TooLong: 1, Unparseable: 2, Binary: 2}}
+	want := Stats{Read: 10, Accepted: 5, Rejected: [NumReasons]int64{TooLong: 1, BadStatus: 1, BadClientAddress: 1, Binary: 2}}
 	if s != want {
 		t.Fatalf("stats %+v, want %+v", s, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,28 @@ func (c *Counter) Add(v float64, labelValues ...string) {
 
 // Inc adds one.
 func (c *Counter) Inc(labelValues ...string) { c.Add(1, labelValues...) }
+
+// Sample is one series of a counter.
+type Sample struct {
+	LabelValues []string
+	Value       float64
+}
+
+// Samples returns the series whose first label values are prefix, in
+// the order of their label values: for a page that shows what a counter
+// counted of one thing (an asset's refused lines).
+func (c *Counter) Samples(prefix ...string) []Sample {
+	c.r.mu.Lock()
+	defer c.r.mu.Unlock()
+	var out []Sample
+	for _, s := range c.f.series {
+		if len(s.labelValues) >= len(prefix) && slices.Equal(s.labelValues[:len(prefix)], prefix) {
+			out = append(out, Sample{LabelValues: slices.Clone(s.labelValues), Value: s.value})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return slices.Compare(out[i].LabelValues, out[j].LabelValues) < 0 })
+	return out
+}
 
 // Histogram counts observations into buckets, by labels.
 type Histogram struct {

@@ -38,3 +38,19 @@ func TestTextFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestCounterSamples: a page reads back what a counter counted of one
+// thing, and nothing of another.
+func TestCounterSamples(t *testing.T) {
+	c := New().Counter("garda_x_total", "X.", "asset", "reason")
+	c.Add(3, "12", "bad_time")
+	c.Add(2, "12", "bad_client_address")
+	c.Inc("120", "bad_time")
+	got := c.Samples("12")
+	if len(got) != 2 || got[0].LabelValues[1] != "bad_client_address" || got[0].Value != 2 || got[1].Value != 3 {
+		t.Fatalf("samples of asset 12: %+v", got)
+	}
+	if n := len(c.Samples()); n != 3 {
+		t.Fatalf("%d samples in all, want 3", n)
+	}
+}

@@ -621,7 +621,7 @@ func TestWebhookScopeMigration(t *testing.T) {
 		if _, err := db.Exec(ctx, `UPDATE webhooks SET scope = 'none'`); err != nil {
 			t.Fatal(err)
 		}
-		migrations, _ := store.Migrations()
+		migrations, _ := store.Migrations(db.Dialect())
 		var update string
 		for _, m := range migrations {
 			if strings.HasPrefix(m.Version, "0017_") {

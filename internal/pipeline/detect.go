@@ -60,7 +60,7 @@ func (d *Detector) Run(ctx context.Context) error {
 	if d.Metrics != nil {
 		d.events = d.Metrics.Counter("garda_detect_events_total", "Events inspected by live detection.")
 		d.alerts = d.Metrics.Counter("garda_detect_alerts_total", "Alerts raised by live detection, by scenario.", "scenario")
-		d.rejected = d.Metrics.Counter("garda_detect_rejected_lines_total", "Lines on the bus that no format could read.")
+		d.rejected = d.Metrics.Counter("garda_detect_rejected_lines_total", "Lines on the bus that their format could not read, by format and reason.", "format", "reason")
 	}
 	tick := time.NewTicker(leaseRenew)
 	defer tick.Stop()
@@ -151,13 +151,18 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 		f  detect.Finding
 	}, len(bt.Lines))
 	var sigs []alert.Signal
+	// The shard reuses the event a signal points to at its next event:
+	// the batch's signals keep theirs as fields.
 	emit := func(s alert.Signal) {
+		if s.Fields == nil && s.Event != nil {
+			s.Fields, s.Event = s.Event.Map(), nil
+		} else {
+			s.Fields = maps.Clone(s.Fields)
+		}
 		if bt.Sender != "" {
 			// The alert's evidence says whose lines it was.
-			if s.Fields == nil && s.Event != nil {
-				s.Fields = s.Event.Map()
-			} else {
-				s.Fields = maps.Clone(s.Fields)
+			if s.Fields == nil {
+				s.Fields = map[string]string{}
 			}
 			s.Fields[EvidenceBatch], s.Fields[EvidenceSender] = bt.ID, bt.Sender
 		}
@@ -166,9 +171,9 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	n := 0
 	for _, l := range bt.Lines {
 		it := &items[n]
-		if p.Parse(l.Text, &it.ev) != nil {
+		if err := p.Parse(l.Text, &it.ev); err != nil {
 			if d.rejected != nil {
-				d.rejected.Inc()
+				d.rejected.Inc(bt.Format, ingest.ReasonOf(err).String())
 			}
 			continue
 		}
@@ -177,6 +182,9 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 		shard.Observe(&it.ev, &it.f, emit)
 		n++
 	}
+	// Acknowledged events must all have been counted: what the shard holds
+	// to put in time order goes now, so reordering is within a batch.
+	shard.Flush(emit)
 	if d.events != nil {
 		d.events.Add(float64(n))
 	}

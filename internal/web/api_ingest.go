@@ -200,6 +200,7 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request, _ *auth.Princ
 		if n > 0 {
 			by[ingest.Reason(i).String()] = n
 			s.ingested.Add(float64(n), ingest.Reason(i).String())
+			s.rejectedLines.Add(float64(n), strconv.FormatInt(id, 10), f.Name(), ingest.Reason(i).String())
 		}
 	}
 	httpapi.Write(w, http.StatusOK, map[string]any{"accepted": res.Accepted, "rejected": st.RejectedTotal(), "rejected_by_reason": by, "batch": batch})

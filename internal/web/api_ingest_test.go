@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,6 +55,11 @@ func TestIngestEndpoint(t *testing.T) {
 	res, out := post("jabar.analyst", strings.NewReader(body.String()), "", false)
 	if res.StatusCode != 200 || !strings.Contains(out, `"accepted":100`) || !strings.Contains(out, `"rejected":2`) {
 		t.Fatalf("plain body: %d %s", res.StatusCode, out)
+	}
+	// Refused lines are counted by asset, format and reason, for /metrics
+	// and the asset's page.
+	if got := fmt.Sprint(s.rejectedLines.Samples(strconv.FormatInt(a.ID, 10))); got != fmt.Sprintf("[{[%d nginx bad_client_address] 1} {[%d nginx too_long] 1}]", a.ID, a.ID) {
+		t.Errorf("rejected lines counted as %s", got)
 	}
 	var zipped bytes.Buffer
 	zw := gzip.NewWriter(&zipped)

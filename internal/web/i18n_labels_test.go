@@ -52,7 +52,7 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 func TestMessageKeysOnce(t *testing.T) {
 	seen := make(map[string]int)
 	sets := []map[string]msg{coreMessages, incidentWorkMessages, accountMessages, ingestMessages,
-		alertQueueMessages, labelMessages, pageMessages, searchMessages}
+		alertQueueMessages, labelMessages, pageMessages, searchMessages, detectMessages}
 	total := 0
 	for i, set := range sets {
 		for k := range set {

@@ -160,6 +160,7 @@ type assetView struct {
 	Phases     []string
 	Ingest     *ingestKeysView // nil for those who may not send the asset's logs
 	CanEdit    bool            // its owner (or an organisation above it) with a role that edits assets
+	Rejected   []rejectedRow   // its log lines refused since this server started
 }
 
 // ingestKeysView is the asset page's section of log senders: the asset's
@@ -171,6 +172,23 @@ type ingestKeysView struct {
 	NewKey   string // the key just made: the store keeps only its hash
 	NewName  string
 	Endpoint string // where a sender posts the asset's logs
+}
+
+// rejectedRow is how many of an asset's log lines one format refused for
+// one reason.
+type rejectedRow struct {
+	Format, Reason, Code string
+	Lines                int64
+}
+
+// rejectedRows reads an asset's refused lines from the ingest counter.
+func (p *pages) rejectedRows(rq *req, id int64) []rejectedRow {
+	var rows []rejectedRow
+	for _, sm := range p.s.rejectedLines.Samples(strconv.FormatInt(id, 10)) {
+		code := sm.LabelValues[2]
+		rows = append(rows, rejectedRow{Format: sm.LabelValues[1], Code: code, Reason: rq.L("reject", code), Lines: int64(sm.Value)})
+	}
+	return rows
 }
 
 func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -199,7 +217,8 @@ func (p *pages) renderAsset(w http.ResponseWriter, r *http.Request, rq *req, sta
 	if err != nil {
 		return err
 	}
-	v := assetView{assetRow: assetRows(tree, []asset.Asset{a})[0], RegionName: rq.ScopeName(a.Region), Province: region.Province(a.Region)}
+	v := assetView{assetRow: assetRows(tree, []asset.Asset{a})[0], RegionName: rq.ScopeName(a.Region), Province: region.Province(a.Region),
+		Rejected: p.rejectedRows(rq, a.ID)}
 	if err := asset.CheckEdit(ctx, p.s.DB, *rq.P, a); err == nil {
 		v.CanEdit = true
 	} else if !problem.Is(err, problem.Forbidden) {

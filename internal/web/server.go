@@ -75,6 +75,9 @@ type Server struct {
 	ingestSlots chan struct{}
 	ingestQuota *ingest.Quota
 	ingested    *metrics.Counter
+	// rejectedLines counts refused lines by asset, format and reason: on
+	// /metrics, and on the asset's page.
+	rejectedLines *metrics.Counter
 	// signinSlots bounds concurrent password checks: each costs 19 MiB of
 	// argon2 memory, and anyone may ask for one.
 	signinSlots chan struct{}
@@ -102,6 +105,8 @@ func New(d Deps) (*Server, error) {
 		signinSlots: make(chan struct{}, 4),
 		ingested: d.Metrics.Counter("garda_ingest_lines_total",
 			"Log lines received over the ingest API, by what became of them (accepted, or the reason they were rejected).", "result"),
+		rejectedLines: d.Metrics.Counter("garda_ingest_rejected_lines_total",
+			"Log lines refused over the ingest API, by asset, format and reason.", "asset", "format", "reason"),
 	}
 	// A sender's bucket holds a whole request at least.
 	s.ingestQuota = &ingest.Quota{Rate: d.IngestRate, Burst: max(float64(s.ingestLimits().MaxLines), 60*d.IngestRate)}

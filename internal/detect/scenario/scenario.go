@@ -200,8 +200,14 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 	if c == nil {
 		c = &client{}
 		e.clients[ev.IP] = c
+	} else if now < c.last-int64(e.cfg.maxWindow()) {
+		// Older than every window of what this client's state counted (a
+		// rotated file read after the newer one): that state says nothing
+		// about this time, and counting the two together would count
+		// backwards. Start over.
+		*c = client{}
 	}
-	c.last = now
+	c.last = max(c.last, now)
 	if c.asset == "" {
 		c.asset = ev.Asset
 	}
@@ -419,8 +425,14 @@ func (r *recent) add(now int64, window time.Duration) int {
 	if !r.full {
 		return 0
 	}
-	oldest := r.times[r.next]
-	if now-oldest <= int64(window) {
+	// The last n lie within the window when the earliest and the latest
+	// of them do: in time order, now and the oldest slot; out of order,
+	// either may be anywhere.
+	lo, hi := now, now
+	for _, t := range r.times {
+		lo, hi = min(lo, t), max(hi, t)
+	}
+	if hi-lo <= int64(window) {
 		return len(r.times)
 	}
 	return 0
@@ -450,7 +462,7 @@ func (d *distinct) add(v uint64, now int64, window time.Duration) int {
 	oldest := -1
 	for i, x := range d.vals {
 		if x == v {
-			d.times[i] = now
+			d.times[i] = max(d.times[i], now)
 			return d.count(now, window)
 		}
 		if oldest < 0 || d.times[i] < d.times[oldest] {
@@ -465,34 +477,51 @@ func (d *distinct) add(v uint64, now int64, window time.Duration) int {
 	return d.count(now, window)
 }
 
+// count reads the window at the newest time kept, not at now: a value
+// seen late must not make older ones look recent.
 func (d *distinct) count(now int64, window time.Duration) int {
 	if len(d.vals) < cap(d.vals) {
 		return 0
 	}
+	newest := now
 	for _, t := range d.times {
-		if now-t > int64(window) {
+		newest = max(newest, t)
+	}
+	for _, t := range d.times {
+		if newest-t > int64(window) {
 			return 0
 		}
 	}
 	return len(d.vals)
 }
 
-// rate approximates a sliding-window count with two fixed buckets.
+// rate approximates a sliding-window count with two fixed buckets in
+// event time: start is where the current one begins. A line that arrives
+// late is counted in the bucket of its own time, or not at all when it is
+// older than both, and the estimate is read at the newest time seen: it is
+// never more than the lines counted, however the times jump.
 type rate struct {
-	start     int64
-	cur, prev int32
+	start, newest int64
+	cur, prev     int32
 }
 
 func (r *rate) add(now int64, window time.Duration, limit int) int {
 	w := int64(window)
 	switch {
 	case r.start == 0 || now-r.start >= 2*w:
-		r.start, r.prev, r.cur = now, 0, 0
+		r.start, r.newest, r.prev, r.cur = now, now, 0, 0
 	case now-r.start >= w:
 		r.start, r.prev, r.cur = r.start+w, r.cur, 0
+	case now < r.start-w:
+		return 0 // older than both buckets
 	}
-	r.cur++
-	weight := float64(w-(now-r.start)) / float64(w)
+	if now < r.start {
+		r.prev++
+	} else {
+		r.cur++
+	}
+	r.newest = max(r.newest, now)
+	weight := min(max(float64(w-(r.newest-r.start))/float64(w), 0), 1)
 	est := float64(r.cur) + float64(r.prev)*weight
 	if int(est) >= limit {
 		return int(est)

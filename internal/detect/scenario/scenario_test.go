@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -163,6 +164,65 @@ func TestIdleClientsAreForgotten(t *testing.T) {
 	if n := e.Clients(); n > 3000 {
 		t.Fatalf("%d clients kept after they went idle", n)
 	}
+}
+
+// TestOutOfOrderTimes: lines whose times jump back (logs of several
+// servers merged, a relay's queue, a rotated file read after the newer
+// one) must never make a flood bigger than the lines seen, nor fire a
+// threshold that the same lines in time order would not.
+func TestOutOfOrderTimes(t *testing.T) {
+	t.Run("a flood is never more than the lines seen", func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		for trial := range 50 {
+			e := New(DefaultConfig())
+			at := 3 * time.Hour
+			seen := 0
+			for range 2000 {
+				switch rng.IntN(10) {
+				case 0:
+					at -= time.Duration(rng.Int64N(int64(time.Hour))) // a backward jump of up to an hour
+				case 1:
+					at += time.Duration(rng.Int64N(int64(time.Minute)))
+				default:
+					at += time.Duration(rng.Int64N(int64(20 * time.Millisecond)))
+				}
+				seen++
+				for _, s := range e.Observe(web("103.9.9.9", at, "GET", "/", 200, chrome), 0, nil) {
+					if s.Scenario == Flood && s.Count > seen {
+						t.Fatalf("trial %d: a flood of %d after %d lines", trial, s.Count, seen)
+					}
+				}
+			}
+		}
+	})
+	t.Run("a backward jump does not fire", func(t *testing.T) {
+		// 100 lines in 10 s (the flood threshold is 600), then the same
+		// after a 49-minute jump back, then again forward.
+		var evs []*event.Event
+		for _, base := range []time.Duration{time.Hour, 11 * time.Minute, time.Hour + 10*time.Second} {
+			for i := range 100 {
+				evs = append(evs, web("103.9.9.8", base+time.Duration(i)*100*time.Millisecond, "GET", "/", 200, chrome))
+			}
+		}
+		if got := fired(t, evs, nil); len(got) != 0 {
+			t.Fatalf("fired on 300 ordinary requests: %v", got)
+		}
+	})
+	t.Run("thresholds count what lies within the window", func(t *testing.T) {
+		// 8 failed logins, each 40 minutes apart but arriving newest first:
+		// never 8 within 5 minutes.
+		var evs []*event.Event
+		for i := range 8 {
+			ev := web("103.9.9.7", time.Duration(8-i)*40*time.Minute, "POST", "/login", 401, chrome)
+			evs = append(evs, ev)
+		}
+		for i := range 12 {
+			evs = append(evs, web("103.9.9.7", 7*time.Hour-time.Duration(i)*time.Hour, "GET", fmt.Sprintf("/x/%d", i), 404, chrome))
+		}
+		if got := fired(t, evs, nil); len(got) != 0 {
+			t.Fatalf("fired on requests hours apart: %v", got)
+		}
+	})
 }
 
 func TestConfig(t *testing.T) {

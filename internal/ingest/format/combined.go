@@ -4,18 +4,20 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/ingest/stamp"
+	"github.com/garda-id/garda/internal/ingest/syslog"
 )
 
 var (
-	errCLFHost    = errors.New("combined: no client address")
+	errCLFHost    = reject(BadClientAddress, "combined: no client address")
 	errCLFUser    = errors.New("combined: no ident and user before [time]")
-	errCLFTime    = errors.New("combined: bad [time]")
-	errCLFRequest = errors.New("combined: no quoted request")
-	errCLFStatus  = errors.New("combined: no status after the request")
-	errCLFBytes   = errors.New("combined: bad body bytes")
+	errCLFTime    = reject(BadTime, "combined: bad [time]")
+	errCLFRequest = reject(BadRequest, "combined: no quoted request")
+	errCLFStatus  = reject(BadStatus, "combined: no status after the request")
+	errCLFBytes   = reject(BadStatus, "combined: bad body bytes")
 	errCLFQuote   = errors.New("combined: unterminated quoted field")
 )
 
@@ -31,11 +33,62 @@ var (
 // bytes outside printable ASCII, kept as written). A request line that is
 // not "METHOD target HTTP/x" — a TLS handshake sent to the HTTP port, a
 // scanner's garbage — is kept whole in url.original with no method.
-// Apache's vhost_combined prefix "host:port " goes to url.domain.
+// Apache's vhost_combined prefix "host:port " goes to url.domain. A line
+// that does not start with a client address is tried once more without
+// the wrapper it may be in (see unwrapAccessLine).
 func parseCombined(line []byte, ev *event.Event, dataset string) error {
+	err := parseAccessLine(line, ev, dataset)
+	if err == errCLFHost {
+		if inner, ok := unwrapAccessLine(line); ok {
+			return parseAccessLine(inner, ev, dataset)
+		}
+	}
+	return err
+}
+
+// unwrapAccessLine takes an access-log line out of what carried it: a
+// syslog header (nginx's access_log syslog:, a relay's file), a pair of
+// outer quotes as exporters write a line as one CSV or JSON string (the
+// inner quotes doubled or backslash-escaped), a CRLF ending. ok is false
+// when there is nothing to unwrap.
+func unwrapAccessLine(line []byte) (_ []byte, ok bool) {
+	s := strings.TrimRight(string(line), "\r\n ")
+	for range 2 { // a quoted line in a syslog message, or the other way round
+		if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+			inner := s[1 : len(s)-1]
+			if strings.Contains(inner, `""`) {
+				inner = strings.ReplaceAll(inner, `""`, `"`)
+			} else {
+				inner = unescape(inner)
+			}
+			s, ok = inner, true
+			continue
+		}
+		var m syslog.Message
+		if syslog.Parse(s, &m, &headerOnly) == nil && m.Text != "" && len(m.Text) < len(s) {
+			s, ok = m.Text, true
+			continue
+		}
+		break
+	}
+	if !ok && len(s) < len(line) {
+		ok = true // only the line ending
+	}
+	return []byte(s), ok
+}
+
+// headerOnly reads a syslog header whose time is thrown away (the access
+// line has its own): no clock, no local zone.
+var headerOnly = syslog.Options{Now: func() time.Time { return time.Unix(0, 0) }, Location: time.UTC}
+
+// parseAccessLine parses a line as it is.
+func parseAccessLine(line []byte, ev *event.Event, dataset string) error {
 	ev.Reset()
 	if len(line) == 0 {
 		return errEmpty
+	}
+	if line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
 	}
 	s := string(line) // the one allocation: every field is a substring of s
 	ev.Dataset = dataset
@@ -57,10 +110,11 @@ func parseCombined(line []byte, ev *event.Event, dataset string) error {
 			}
 		}
 	}
-	if ok {
-		ev.IP = addr
-		ev.Set(event.SourceIP, text)
+	if !ok {
+		return errCLFHost
 	}
+	ev.IP = addr
+	ev.Set(event.SourceIP, text)
 
 	// "$ident $remote_user [": the user runs to the bracket, so a name with
 	// a space in it still parses.

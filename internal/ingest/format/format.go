@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/garda-id/garda/internal/event"
+	"github.com/garda-id/garda/internal/ingest/syslog"
 )
 
 // Format parses the lines of one log format. A Format keeps no state
@@ -28,8 +29,52 @@ type Format interface {
 	Parse(line []byte, ev *event.Event) error
 }
 
-// Errors shared by the formats. They are fixed values, not built per
-// line, so that a flood of garbage costs no allocation to reject.
+// Reason is why a format could not read a line: a stable code, shown in
+// the replay summary, as a metric label and on the asset's page.
+type Reason string
+
+// The reasons. A line whose client address, time or request cannot be
+// read is refused rather than kept half-read: an event without its
+// client's address escapes every per-client scenario unnoticed.
+const (
+	BadClientAddress Reason = "bad_client_address"
+	BadTime          Reason = "bad_time"
+	BadRequest       Reason = "bad_request" // the request line, method or path
+	BadStatus        Reason = "bad_status"  // the status or size after the request
+	Unparseable      Reason = "unparseable" // anything else
+)
+
+// Reasons lists every Reason.
+func Reasons() []Reason {
+	return []Reason{BadClientAddress, BadTime, BadRequest, BadStatus, Unparseable}
+}
+
+// rejection is a format's error for a line it cannot read, with its
+// reason. Each is a fixed value, not built per line, so that a flood of
+// garbage costs no allocation to reject.
+type rejection struct {
+	reason Reason
+	msg    string
+}
+
+func (r *rejection) Error() string { return r.msg }
+
+func reject(reason Reason, msg string) error { return &rejection{reason, msg} }
+
+// ReasonOf says why a format's error rejected a line (Unparseable when
+// the error does not say).
+func ReasonOf(err error) Reason {
+	var r *rejection
+	if errors.As(err, &r) {
+		return r.reason
+	}
+	if errors.Is(err, syslog.ErrTimestamp) {
+		return BadTime
+	}
+	return Unparseable
+}
+
+// Errors shared by the formats.
 var (
 	errEmpty = errors.New("empty line")
 )

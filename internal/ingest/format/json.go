@@ -10,8 +10,9 @@ import (
 )
 
 var (
-	errJSONTime  = errors.New("json: bad @timestamp")
-	errJSONEmpty = errors.New("json: no ECS field")
+	errJSONTime   = reject(BadTime, "json: bad @timestamp")
+	errJSONEmpty  = errors.New("json: no ECS field")
+	errJSONClient = reject(BadClientAddress, "json: source.ip or client.ip is not an address")
 )
 
 // JSON is JSON lines with ECS field names, nested ({"source":{"ip":..}})
@@ -23,8 +24,8 @@ var (
 // url.path is cut into path, query and extension; an absent event.outcome
 // follows the status, and a line with an HTTP method is event.category
 // web, event.action http_request unless it says otherwise. A source.ip or
-// status that is not one is dropped; a bad @timestamp, or no field Garda
-// knows, rejects the line.
+// status that is not one is dropped; a source.ip or client.ip that is not
+// an address, a bad @timestamp, or no field Garda knows rejects the line.
 type JSON struct{}
 
 // Name is "json".
@@ -103,10 +104,12 @@ func (JSON) Parse(line []byte, ev *event.Event) error {
 		case slotField:
 			switch t.field {
 			case event.SourceIP:
-				if a, text, ok := parseIP(v); ok {
-					ev.IP = a
-					ev.Set(event.SourceIP, text)
+				a, text, ok := parseIP(v)
+				if !ok {
+					return errJSONClient
 				}
+				ev.IP = a
+				ev.Set(event.SourceIP, text)
 			case event.StatusCode:
 				if n, ok := atoi(v); ok && n <= 999 {
 					ev.Status = n
@@ -126,11 +129,13 @@ func (JSON) Parse(line []byte, ev *event.Event) error {
 	if ev.Time.IsZero() && ev.Dataset == "" && clientIP == "" && hostName == "" && !anyField(ev) {
 		return errJSONEmpty
 	}
-	if ev.Get(event.SourceIP) == "" {
-		if a, text, ok := parseIP(clientIP); ok {
-			ev.IP = a
-			ev.Set(event.SourceIP, text)
+	if ev.Get(event.SourceIP) == "" && clientIP != "" {
+		a, text, ok := parseIP(clientIP)
+		if !ok {
+			return errJSONClient
 		}
+		ev.IP = a
+		ev.Set(event.SourceIP, text)
 	}
 	if ev.Get(event.HostName) == "" {
 		ev.Set(event.HostName, hostName)

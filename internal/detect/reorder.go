@@ -1,0 +1,128 @@
+package detect
+
+import (
+	"time"
+
+	"github.com/garda-id/garda/internal/event"
+)
+
+// Lines of one log are often not in time order: several servers' logs
+// merged, a syslog relay's queue, a file rotated mid-write. The behaviour
+// scenarios count in windows of event time, so a shard holds each event
+// until no earlier one can still come within ReorderWindow (or until it
+// holds maxHeld), and feeds them to the scenarios oldest first: within
+// that disorder, the alerts are those of the sorted log.
+const (
+	ReorderWindow = 5 * time.Minute
+	maxHeld       = 1 << 16
+)
+
+// held is an inspected event waiting for its turn: a copy, since the
+// caller reuses its own.
+type held struct {
+	ev  event.Event
+	f   Finding
+	at  int64 // event time; an event without one sorts as the newest so far
+	seq int64 // arrival order, among events of the same time
+}
+
+// reorder is a min-heap of held events by time, then arrival. Released
+// events are reused from the next push on, so that holding costs no
+// allocation once the window is full.
+type reorder struct {
+	h        []*held
+	free     []*held // released before the current call
+	released []*held // released during the current call
+	newest   int64   // the latest event time seen
+	seq      int64
+	started  bool
+}
+
+// late reports whether an event's time lies further back than the window
+// can still put in order: everything held comes before it.
+func (r *reorder) late(ev *event.Event) bool {
+	return r.started && !ev.Time.IsZero() && ev.Time.UnixNano() < r.newest-int64(ReorderWindow)
+}
+
+// push holds a copy of an event. After a late one (see late), the caller
+// releases everything held first, and the late event starts a new stretch
+// of time. Events released before push may be reused by it.
+func (r *reorder) push(ev *event.Event, f *Finding) {
+	r.free = append(r.free, r.released...)
+	clear(r.released)
+	r.released = r.released[:0]
+	at := r.newest
+	if !ev.Time.IsZero() {
+		at = ev.Time.UnixNano()
+		if !r.started || at > r.newest || r.late(ev) {
+			r.newest = at
+		}
+		r.started = true
+	}
+	r.seq++
+	var h *held
+	if n := len(r.free); n > 0 {
+		h, r.free = r.free[n-1], r.free[:n-1]
+	} else {
+		h = &held{}
+	}
+	h.ev, h.at, h.seq = *ev, at, r.seq
+	h.f.Classes = f.Classes
+	h.f.CRSRules = append(h.f.CRSRules[:0], f.CRSRules...)
+	h.f.Sigma = append(h.f.Sigma[:0], f.Sigma...)
+	r.h = append(r.h, h)
+	r.up(len(r.h) - 1)
+}
+
+// pop returns the oldest held event if it is due (all is set, or it lies
+// a whole window before the newest, or too many are held), else nil. It
+// stays valid until the next push.
+func (r *reorder) pop(all bool) *held {
+	if len(r.h) == 0 {
+		return nil
+	}
+	if !all && len(r.h) <= maxHeld && r.h[0].at > r.newest-int64(ReorderWindow) {
+		return nil
+	}
+	h := r.h[0]
+	last := len(r.h) - 1
+	r.h[0] = r.h[last]
+	r.h[last] = nil
+	r.h = r.h[:last]
+	r.down(0)
+	r.released = append(r.released, h)
+	return h
+}
+
+func (r *reorder) less(i, j int) bool {
+	a, b := r.h[i], r.h[j]
+	return a.at < b.at || a.at == b.at && a.seq < b.seq
+}
+
+func (r *reorder) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !r.less(i, p) {
+			return
+		}
+		r.h[i], r.h[p] = r.h[p], r.h[i]
+		i = p
+	}
+}
+
+func (r *reorder) down(i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(r.h) {
+			return
+		}
+		if c+1 < len(r.h) && r.less(c+1, c) {
+			c++
+		}
+		if !r.less(c, i) {
+			return
+		}
+		r.h[i], r.h[c] = r.h[c], r.h[i]
+		i = c
+	}
+}
