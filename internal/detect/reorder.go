@@ -20,17 +20,22 @@ const (
 // held is an inspected event waiting for its turn: a copy, since the
 // caller reuses its own.
 type held struct {
-	ev  event.Event
-	f   Finding
+	ev event.Event
+	f  Finding
+}
+
+// slot is a heap entry: the keys inline, so that sifting reads no event.
+type slot struct {
 	at  int64 // event time; an event without one sorts as the newest so far
 	seq int64 // arrival order, among events of the same time
+	h   *held
 }
 
 // reorder is a min-heap of held events by time, then arrival. Released
 // events are reused from the next push on, so that holding costs no
 // allocation once the window is full.
 type reorder struct {
-	h        []*held
+	h        []slot
 	free     []*held // released before the current call
 	released []*held // released during the current call
 	newest   int64   // the latest event time seen
@@ -66,11 +71,11 @@ func (r *reorder) push(ev *event.Event, f *Finding) {
 	} else {
 		h = &held{}
 	}
-	h.ev, h.at, h.seq = *ev, at, r.seq
+	h.ev = *ev
 	h.f.Classes = f.Classes
 	h.f.CRSRules = append(h.f.CRSRules[:0], f.CRSRules...)
 	h.f.Sigma = append(h.f.Sigma[:0], f.Sigma...)
-	r.h = append(r.h, h)
+	r.h = append(r.h, slot{at: at, seq: r.seq, h: h})
 	r.up(len(r.h) - 1)
 }
 
@@ -84,10 +89,10 @@ func (r *reorder) pop(all bool) *held {
 	if !all && len(r.h) <= maxHeld && r.h[0].at > r.newest-int64(ReorderWindow) {
 		return nil
 	}
-	h := r.h[0]
+	h := r.h[0].h
 	last := len(r.h) - 1
 	r.h[0] = r.h[last]
-	r.h[last] = nil
+	r.h[last] = slot{}
 	r.h = r.h[:last]
 	r.down(0)
 	r.released = append(r.released, h)
@@ -95,7 +100,7 @@ func (r *reorder) pop(all bool) *held {
 }
 
 func (r *reorder) less(i, j int) bool {
-	a, b := r.h[i], r.h[j]
+	a, b := &r.h[i], &r.h[j]
 	return a.at < b.at || a.at == b.at && a.seq < b.seq
 }
 

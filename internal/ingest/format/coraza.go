@@ -11,7 +11,10 @@ import (
 	"github.com/garda-id/garda/internal/ingest/stamp"
 )
 
-var errCorazaEmpty = errors.New("coraza: no transaction client or request")
+var (
+	errCorazaEmpty  = errors.New("coraza: no transaction client or request")
+	errCorazaClient = reject(BadClientAddress, "coraza: client_ip is not an address")
+)
 
 // Coraza is a WAF's JSON audit log, one transaction per line, in any of
 // the three shapes met in the field:
@@ -89,10 +92,12 @@ func (Coraza) Parse(line []byte, ev *event.Event) error {
 		}
 		switch string(path) {
 		case "transaction.client_ip", "transaction.remote_address":
-			if a, text, ok := parseIP(leaf.text()); ok {
-				ev.IP = a
-				ev.Set(event.SourceIP, text)
+			a, text, ok := parseIP(leaf.text())
+			if !ok {
+				return errCorazaClient
 			}
+			ev.IP = a
+			ev.Set(event.SourceIP, text)
 		case "transaction.unix_timestamp":
 			unixNano, haveUnix = atoi(leaf.raw)
 		case "transaction.timestamp", "transaction.time":
