@@ -26,34 +26,32 @@ var dialectWords = map[Dialect]*strings.Replacer{
 
 // Migration is one embedded schema step.
 type Migration struct {
-	Version string // file name without .sql (and engine), e.g. "0001_core"
+	Version string  // file name without .sql (and engine), e.g. "0001_core"
+	Dialect Dialect // the one engine it is for, or "" for both
 	SQL     string
 }
 
-// Migrations lists the embedded migrations for an engine in order. A step
-// only one engine can say (a full-text index: SQLite's FTS5, PostgreSQL's
-// tsvector) is a pair of files, NNNN_name.sqlite.sql and
-// NNNN_name.postgres.sql, each applied on its engine only, under the one
-// version NNNN_name.
-func Migrations(d Dialect) ([]Migration, error) {
+// Migrations lists the embedded migrations in order. A step only one
+// engine can say (a full-text index: SQLite's FTS5, PostgreSQL's tsvector)
+// is a pair of files, NNNN_name.sqlite.sql and NNNN_name.postgres.sql, each
+// applied on its engine only, under the one version NNNN_name.
+func Migrations() ([]Migration, error) {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
 	}
 	var out []Migration
 	for _, e := range entries {
-		version := strings.TrimSuffix(e.Name(), ".sql")
-		if v, engine, ok := strings.Cut(version, "."); ok {
-			if Dialect(engine) != d {
-				continue
-			}
-			version = v
+		m := Migration{Version: strings.TrimSuffix(e.Name(), ".sql")}
+		if v, engine, ok := strings.Cut(m.Version, "."); ok {
+			m.Version, m.Dialect = v, Dialect(engine)
 		}
 		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Migration{Version: version, SQL: string(body)})
+		m.SQL = string(body)
+		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
@@ -63,7 +61,7 @@ func Migrations(d Dialect) ([]Migration, error) {
 // transaction, and returns the versions it applied. Several instances may
 // call it at once: on PostgreSQL an advisory lock lets one do the work.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
-	ms, err := Migrations(db.dialect)
+	ms, err := Migrations()
 	if err != nil {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
@@ -74,6 +72,9 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	}
 	var applied []string
 	for _, m := range ms {
+		if m.Dialect != "" && m.Dialect != db.dialect {
+			continue
+		}
 		err := db.InTx(ctx, func(tx *Tx) error {
 			if db.dialect == Postgres {
 				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(727001)`); err != nil {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -160,5 +161,28 @@ func TestOpenRejectsUnknownDatabase(t *testing.T) {
 	_, err := store.Open(context.Background(), "mysql://x", t.TempDir())
 	if err == nil {
 		t.Fatal("mysql URL accepted")
+	}
+}
+
+// TestMigrationsPerEngine: a step written per engine comes as a pair, one
+// file for each engine the store speaks, under one version.
+func TestMigrationsPerEngine(t *testing.T) {
+	ms, err := store.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	engines := map[string][]store.Dialect{}
+	for _, m := range ms {
+		if m.Dialect != "" {
+			engines[m.Version] = append(engines[m.Version], m.Dialect)
+		}
+	}
+	if len(engines["0020_incident_search"]) != 2 {
+		t.Errorf("0020_incident_search: engines %v, want sqlite and postgres", engines["0020_incident_search"])
+	}
+	for v, es := range engines {
+		if !slices.Contains(es, store.SQLite) || !slices.Contains(es, store.Postgres) || len(es) != 2 {
+			t.Errorf("migration %s is written for %v: want one file for sqlite and one for postgres", v, es)
+		}
 	}
 }
