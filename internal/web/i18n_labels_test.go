@@ -3,6 +3,7 @@ package web
 import (
 	"testing"
 
+	"github.com/garda-id/garda/internal/detect/rules"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/policy"
@@ -28,6 +29,8 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 		"iesc":        {incident.EscalatedProvince, incident.EscalatedNational},
 		"iclockstate": {incident.ClockRunning, incident.ClockAmber, incident.ClockMissed, incident.ClockMet, incident.ClockLate},
 		"ifield":      {"title", "description", "severity", "category", "type", "status", "resolution", "assignee", "tlp", "pap", "region", "escalation"},
+		"sfam":        rules.Families(),
+		"tunit":       {"d", "h", "m"},
 	}
 	for _, t := range policy.TLPs() {
 		groups["tlp"] = append(groups["tlp"], string(t))

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/geo"
 	"github.com/garda-id/garda/internal/notify"
@@ -253,6 +254,15 @@ func (rq *req) L(group, value string) string {
 		return rq.T(group + "." + value)
 	}
 	return value
+}
+
+// Actor names who did something: a person by username, the platform's own
+// changes (audit.System) by the platform's name.
+func (rq *req) Actor(username string) string {
+	if username == audit.System.Username {
+		return rq.T("actor.system")
+	}
+	return username
 }
 
 // Can reports whether the signed-in person's role allows an action.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/decision"
+	"github.com/garda-id/garda/internal/detect/rules"
 	"github.com/garda-id/garda/internal/detect/scenario"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -31,17 +32,36 @@ var openStatuses = []alert.Status{alert.New, alert.Acknowledged}
 
 var alertStatuses = []alert.Status{alert.New, alert.Acknowledged, alert.Dismissed, alert.Promoted}
 
-// ScenarioTitle names a detection scenario in the page's language. Sigma
-// rules and scenarios the UI does not know keep the title they came with.
+// ScenarioTitle names a detection scenario in the page's language: Garda's
+// scenarios by their id, a Sigma rule by its family (decided from its
+// title, see rules.FamilyOf); ScenarioDetail gives the rule's own title.
+// Scenarios the UI does not know keep the title they came with.
 func (rq *req) ScenarioTitle(id, title string) string {
 	if _, ok := messages["scenario."+id]; ok {
 		return rq.T("scenario." + id)
+	}
+	if isSigma(id) {
+		return rq.T("sfam." + rules.FamilyOf(title))
 	}
 	if title != "" {
 		return title
 	}
 	return id
 }
+
+// ScenarioDetail is a Sigma rule's own (English) title, which pages show
+// as a detail beside the family name (marked lang="en"); "" for Garda's
+// scenarios, whose name says it all.
+func (rq *req) ScenarioDetail(id, title string) string {
+	if isSigma(id) && title != "" {
+		return title
+	}
+	return ""
+}
+
+// isSigma reports whether a scenario id is a Sigma rule's ("sigma-<rule id>",
+// as the detect engine names them).
+func isSigma(id string) bool { return strings.HasPrefix(id, "sigma-") }
 
 // parseStatuses reads the queue's status filter: absent means open
 // (new and acknowledged), "all" means any, else a comma list.
@@ -132,8 +152,8 @@ func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) erro
 		known = known || d.ID == v.Scenario
 	}
 	sort.SliceStable(v.Scenarios, func(i, j int) bool { return v.Scenarios[i].Label < v.Scenarios[j].Label })
-	if v.Scenario != "" && !known { // a Sigma rule's id, from a link
-		v.Scenarios = append(v.Scenarios, option{Value: v.Scenario, Label: v.Scenario, Selected: true})
+	if v.Scenario != "" && !known { // a Sigma rule's id, from a link: named once the list says its title
+		v.Scenarios = append(v.Scenarios, option{Value: v.Scenario, Label: rq.ScenarioTitle(v.Scenario, ""), Selected: true})
 	}
 
 	f := alert.Filter{Status: statuses, Scenario: v.Scenario, Severity: v.Severity, Region: v.Region, SourceIP: v.SourceIP,
@@ -159,6 +179,9 @@ func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) erro
 	}
 	list, v.Next, v.First = pageOf(list, alertPageSize, func(x alert.Alert) int64 { return x.ID }, "/pemantauan", keep, before)
 	v.Alerts = list
+	if n := len(v.Scenarios) - 1; !known && v.Scenario != "" && len(list) > 0 {
+		v.Scenarios[n].Label = rq.ScenarioTitle(v.Scenario, list[0].Title)
+	}
 
 	// The stream takes the same filters; the status filter is applied by
 	// the script, so that a row whose alert leaves the queue (dismissed
