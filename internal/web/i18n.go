@@ -405,20 +405,20 @@ var coreMessages = map[string]msg{
 	"astatus.dismissed":    {"Diabaikan", "Dismissed"},
 	"astatus.promoted":     {"Dinaikkan ke insiden", "Promoted to incident"},
 
-	// Detection scenarios by id; Sigma rules keep their own (English) title.
+	// Detection scenarios by id; Sigma rules are named by their family (sfam.*).
 	"scenario.http-probing":         {"Pemindaian jalur: banyak 4xx ke jalur berbeda", "Probing: many 4xx on distinct paths"},
 	"scenario.http-sensitive-files": {"Perburuan berkas sensitif (.env, .git, cadangan, dump)", "Sensitive-file hunting (.env, .git, backups, dumps)"},
 	"scenario.http-scanner":         {"Agen pengguna alat serang", "Attack tool user agent"},
-	"scenario.http-path-traversal":  {"Percobaan path traversal", "Path traversal attempt"},
+	"scenario.http-path-traversal":  {"Percobaan penjelajahan direktori", "Path traversal attempt"},
 	"scenario.http-sqli":            {"Percobaan injeksi SQL", "SQL injection attempt"},
-	"scenario.http-xss":             {"Percobaan cross-site scripting (XSS)", "Cross-site scripting attempt"},
+	"scenario.http-xss":             {"Percobaan skrip lintas situs (XSS)", "Cross-site scripting attempt"},
 	"scenario.http-rce":             {"Percobaan eksekusi kode jarak jauh", "Remote code execution attempt"},
 	"scenario.http-web-attack":      {"Serangan aplikasi web lainnya", "Other web application attack"},
-	"scenario.http-bruteforce":      {"Brute force login web", "Login brute force"},
-	"scenario.auth-bruteforce":      {"Brute force autentikasi (SSH, PAM)", "Authentication brute force (SSH, PAM)"},
-	"scenario.credential-stuffing":  {"Credential stuffing: banyak nama pengguna dari satu klien", "Credential stuffing: many user names from one client"},
+	"scenario.http-bruteforce":      {"Tebak kata sandi di halaman masuk web", "Login brute force"},
+	"scenario.auth-bruteforce":      {"Tebak kata sandi autentikasi (SSH, PAM)", "Authentication brute force (SSH, PAM)"},
+	"scenario.credential-stuffing":  {"Uji kredensial curian: banyak nama pengguna dari satu klien", "Credential stuffing: many user names from one client"},
 	"scenario.http-flood":           {"Banjir permintaan ke satu aset", "Request flood against one asset"},
-	"scenario.voter-data-scraping":  {"Scraping data pemilih: banyak pencarian NIK berbeda", "Voter-data scraping: many distinct NIK lookups"},
+	"scenario.voter-data-scraping":  {"Pengerukan data pemilih: banyak pencarian NIK berbeda", "Voter-data scraping: many distinct NIK lookups"},
 
 	// Surveillance: one alert
 	"alert.back":             {"← Antrean peringatan", "← Alert queue"},

@@ -41,7 +41,11 @@ func (rq *req) ScenarioTitle(id, title string) string {
 		return rq.T("scenario." + id)
 	}
 	if isSigma(id) {
-		return rq.T("sfam." + rules.FamilyOf(title))
+		family := rules.FamilyOf(title)
+		if f, ok := rules.ShippedFamily(strings.TrimPrefix(id, "sigma-")); ok && family == rules.FamilyOther {
+			family = f // a page that knows the rule but not its title
+		}
+		return rq.T("sfam." + family)
 	}
 	if title != "" {
 		return title
@@ -152,7 +156,7 @@ func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) erro
 		known = known || d.ID == v.Scenario
 	}
 	sort.SliceStable(v.Scenarios, func(i, j int) bool { return v.Scenarios[i].Label < v.Scenarios[j].Label })
-	if v.Scenario != "" && !known { // a Sigma rule's id, from a link: named once the list says its title
+	if v.Scenario != "" && !known { // a Sigma rule's id, from a link
 		v.Scenarios = append(v.Scenarios, option{Value: v.Scenario, Label: rq.ScenarioTitle(v.Scenario, ""), Selected: true})
 	}
 
@@ -179,9 +183,6 @@ func (p *pages) alertQueue(w http.ResponseWriter, r *http.Request, rq *req) erro
 	}
 	list, v.Next, v.First = pageOf(list, alertPageSize, func(x alert.Alert) int64 { return x.ID }, "/pemantauan", keep, before)
 	v.Alerts = list
-	if n := len(v.Scenarios) - 1; !known && v.Scenario != "" && len(list) > 0 {
-		v.Scenarios[n].Label = rq.ScenarioTitle(v.Scenario, list[0].Title)
-	}
 
 	// The stream takes the same filters; the status filter is applied by
 	// the script, so that a row whose alert leaves the queue (dismissed

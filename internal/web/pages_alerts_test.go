@@ -412,7 +412,7 @@ func TestDecisionFlows(t *testing.T) {
 	resp, page := c.get("/pemantauan/keputusan")
 	wantStatus(t, resp, 200, "decisions page")
 	wantIn(t, page, "proposals", "198.51.100.20", "198.51.100.21", `action="`+act(p1, "setujui")+`"`, `action="`+act(p2, "tolak")+`"`,
-		"Percobaan cross-site scripting", "Otomatis", `id="blokir-manual"`)
+		"Percobaan skrip lintas situs", "Otomatis", `id="blokir-manual"`)
 	wantNotIn(t, page, "West Java's decisions", "198.51.100.22")
 
 	t.Run("approve and revoke", func(t *testing.T) {
@@ -653,7 +653,7 @@ func TestSurveillancePages(t *testing.T) {
 	}
 	c := s.as("jabar.analyst")
 	_, page := c.get(alertPath(authID))
-	wantIn(t, page, "authentication alert", "message: Failed password for root", "user.name: root", "Brute force autentikasi")
+	wantIn(t, page, "authentication alert", "message: Failed password for root", "user.name: root", "Tebak kata sandi autentikasi")
 	wantNotIn(t, page, "authentication alert", ">Metode<")
 
 	_, page = c.get("/")

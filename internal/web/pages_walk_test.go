@@ -316,7 +316,8 @@ var englishWords = map[string]bool{
 	"system": true, "intrusions": true, "defacement": true, "Defacement": true, "acknowledged": true, "dismissed": true,
 	"promoted": true, "triage": true, "containment": true, "eradication": true, "recovery": true, "resolved": true,
 	"closed": true, "critical": true, "high": true, "medium": true, "low": true, "minutes": true, "hours": true, "days": true,
-	"User": true, "agent": true, "Scan": true, "Path": true, "Traversal": true, "Cross": true, "Site": true,
+	"User": true, "agent": true, "Scan": true, "Path": true, "Traversal": true, "traversal": true, "Cross": true, "Site": true,
+	"scripting": true, "Brute": true, "Credential": true, "stuffing": true, "Alert": true,
 }
 
 // domainCodes are the codes of the incident and alert enumerations, which a

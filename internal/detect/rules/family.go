@@ -2,7 +2,10 @@ package rules
 
 import (
 	"strings"
+	"sync"
 	"unicode"
+
+	"github.com/garda-id/garda/internal/detect/sigma"
 )
 
 // A family groups Sigma rules that people name as one kind of attack
@@ -83,3 +86,24 @@ func FamilyOf(title string) string {
 	}
 	return FamilyOther
 }
+
+// ShippedFamily is the family of a shipped rule by its id, for a page that
+// knows an alert's rule but not its title (a blocking decision); false for
+// a rule Garda does not ship.
+func ShippedFamily(ruleID string) (string, bool) {
+	f, ok := shippedFamilies()[ruleID]
+	return f, ok
+}
+
+// shippedFamilies maps the shipped rules' ids to their families, read once.
+var shippedFamilies = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	rs, err := sigma.LoadFS(Sigma(), ".")
+	if err != nil {
+		return out // the shipped rules load (TestEveryRuleHasFamily): no family beats a crash
+	}
+	for _, r := range rs {
+		out[r.ID] = FamilyOf(r.Title)
+	}
+	return out
+})

@@ -23,6 +23,12 @@ func TestEveryRuleHasFamily(t *testing.T) {
 			t.Errorf("rule %s %q has no family", r.ID, r.Title)
 		}
 		count[f]++
+		if got, ok := ShippedFamily(r.ID); !ok || got != f {
+			t.Errorf("ShippedFamily(%s) = %s, %v; want %s", r.ID, got, ok, f)
+		}
+	}
+	if _, ok := ShippedFamily("not-a-rule"); ok {
+		t.Error("a rule Garda does not ship has a family")
 	}
 	t.Logf("rules per family: %v", count)
 }
