@@ -23,6 +23,7 @@ import (
 	"github.com/garda-id/garda/internal/detect/scenario"
 	"github.com/garda-id/garda/internal/detect/sigma"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
@@ -66,6 +67,11 @@ func newDemoSite(t *testing.T) *demoSite {
 		t.Fatal(err)
 	}
 	raiseDemoAlerts(t, db)
+	// The inbox tells of the demo incidents' missed deadlines, as the
+	// running platform does every minute.
+	if n, err := notify.New(db, nil, notify.SMTP{}).NotifyMissedClocks(ctx, time.Now()); err != nil || n == 0 {
+		t.Fatalf("missed clocks told: %d, %v", n, err)
+	}
 	s, err := New(Deps{DB: db, Version: "v1.0.0"})
 	if err != nil {
 		t.Fatal(err)
