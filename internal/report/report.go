@@ -35,7 +35,8 @@ const DateLayout = "2006-01-02"
 const pageSize = 500
 
 // Row is one line of a breakdown: a key (category, severity, province code,
-// scenario), its Indonesian label, the records of the day and those open.
+// scenario id, or "sigma:<family>" for Sigma rules' alerts, one row per
+// family), its label, the records of the day and those open.
 type Row struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`

@@ -259,3 +259,44 @@ func PDFText(t *testing.T, b []byte) string {
 	}
 	return string(out)
 }
+
+// TestSigmaAlertsByFamily: the alerts of Sigma rules are counted one row per
+// rule family, named by the labels (never by a rule id).
+func TestSigmaAlertsByFamily(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	if _, err := org.EnsureStandard(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := org.Load(ctx, db)
+	u, err := auth.CreateUser(ctx, db, audit.System, auth.NewUser{Username: "bssn.analyst", Org: "bssn", Role: "analyst", Password: "password-long-enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	who, _ := auth.PrincipalOf(u, tree)
+	name, kind := "Sirekap", "web_app"
+	a, err := asset.Create(ctx, db, who, tree, asset.Input{Name: &name, Kind: &kind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sigs []alert.Signal
+	for i, rule := range [][2]string{{"sigma-65354b83-a2ea-4ea6-8414-3ab38be0d409", "Cross Site Scripting Strings"},
+		{"sigma-00000000-0000-4000-8000-000000000001", "XSS Payload In Query"}, {"sigma-5513deaf-f49a-46c2-a6c8-3f111b5cb453", "SQL Injection Strings In URI"}} {
+		sigs = append(sigs, alert.Signal{Scenario: rule[0], Title: rule[1], Severity: "high", SourceIP: "203.0.113." + strconv.Itoa(i+1),
+			AssetID: a.ID, Time: time.Now(), Count: 1, Fields: map[string]string{"url.original": "/x"}})
+	}
+	if _, _, err := alert.Record(ctx, db, sigs); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, db, who, report.Params{Labels: codeLabels{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if xss, sqli := row(r.Alerts.ByScenario, "sigma:xss"), row(r.Alerts.ByScenario, "sigma:sqli"); len(r.Alerts.ByScenario) != 2 ||
+		xss.Day != 2 || sqli.Day != 1 || !strings.HasPrefix(xss.Label, "scenario:sigma-") {
+		t.Fatalf("alerts by scenario: %+v", r.Alerts.ByScenario)
+	}
+	if _, err := report.Build(ctx, db, who, report.Params{}); err == nil {
+		t.Error("a report without labels was built")
+	}
+}

@@ -326,8 +326,8 @@ var englishWords = map[string]bool{
 	"scripting": true, "Brute": true, "Credential": true, "stuffing": true, "Alert": true,
 }
 
-// domainCodes are the codes of the incident and alert enumerations, which a
-// page shows only through their labels.
+// domainCodes are the codes of the incident and alert enumerations and
+// Garda's detection scenarios, which a page shows only through their labels.
 var domainCodes = func() map[string]bool {
 	out := map[string]bool{}
 	for _, c := range slices.Concat(incident.Categories, incident.Resolutions) {
@@ -338,6 +338,9 @@ var domainCodes = func() map[string]bool {
 	}
 	for _, st := range alertStatuses {
 		out[string(st)] = true
+	}
+	for _, d := range scenario.All() { // http-xss, voter-data-scraping
+		out[d.ID] = true
 	}
 	return out
 }()
@@ -379,7 +382,7 @@ func around(text, s string) string {
 // TestBahasaFaultsFires: the walk's checks fire on the examples and
 // not on codes shown on purpose.
 func TestBahasaFaultsFires(t *testing.T) {
-	for _, bad := range []string{"Tenggat terlewat: first_response", "Intrusi intrusions", "Jenis: defacement", "Oleh: system",
+	for _, bad := range []string{"Tenggat terlewat: first_response", "| http-xss | 2 | 2 |", "Intrusi intrusions", "Jenis: defacement", "Oleh: system",
 		"sigma-65354b83-7b4d-4a1c-8bd4-4c2f0a1f1e7e", "Allow-list", "Daftarkan bouncer", "Cross Site Scripting Strings"} {
 		if len(bahasaFaults(bad)) == 0 {
 			t.Errorf("%q passes", bad)
