@@ -44,10 +44,12 @@ var labelMessages = map[string]msg{
 	"itype.intel":         {"Informasi intelijen", "Intelligence lead"},
 
 	// Response targets: written in hours or days.
-	"tunit.d":      {"hari", "days"},
-	"tunit.h":      {"jam", "hours"},
-	"tunit.m":      {"menit", "minutes"},
-	"targets.unit": {"Satuan", "Unit"},
+	"tunit.d":             {"hari", "days"},
+	"tunit.h":             {"jam", "hours"},
+	"tunit.m":             {"menit", "minutes"},
+	"targets.unit":        {"Satuan", "Unit"},
+	"targets.err_first":   {"Respons pertama paling cepat 1 menit dan paling lama 30 hari.", "First response takes from 1 minute to 30 days."},
+	"targets.err_contain": {"Penahanan tidak boleh lebih cepat dari respons pertama dan paling lama 30 hari.", "Containment takes no less than first response and at most 30 days."},
 
 	// The platform's detector, where the audit trail names who raised an alert.
 	"actor.detect": {"Deteksi Garda", "Garda detection"},

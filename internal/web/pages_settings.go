@@ -64,6 +64,13 @@ func parseSpan(amount, unit string) (targetSpan, bool) {
 	return sp, false
 }
 
+// targetErrors say incident.SetTargets' refusals, by field, in the page's
+// words.
+var targetErrors = map[string]string{
+	"first_response_minutes": "targets.err_first",
+	"containment_minutes":    "targets.err_contain",
+}
+
 func targetRows(t incident.Targets) []targetRow {
 	var out []targetRow
 	for _, x := range t.List() {
@@ -124,6 +131,11 @@ func (p *pages) targetsSave(w http.ResponseWriter, r *http.Request, rq *req) err
 		_, err = incident.SetTargets(r.Context(), p.s.DB, *rq.P, in)
 	}
 	if pe, failed := formFailed(err); failed {
+		if key, ok := targetErrors[pe.Field]; ok { // the rule's words are the API's, in minutes
+			said := *pe
+			said.Message = rq.T(key)
+			pe = &said
+		}
 		v.Form = fieldForm{Err: pe}
 		p.render(w, r, pe.Status(), "targets.html", page{req: rq, Title: rq.T("nav.targets"), Active: "nav.targets", Data: v})
 		return nil

@@ -41,7 +41,14 @@ func TestResponseTargetsPage(t *testing.T) {
 	bad.Set("high_contain", "1") // 1 h: sooner than its first response (2 h)
 	resp, body = admin.post("/insiden/target-respons", bad)
 	wantStatus(t, resp, http.StatusBadRequest, "containment before first response")
-	wantIn(t, body, "the refused form", "alert-error", `name="high_contain" type="number" min="1" value="1"`)
+	wantIn(t, body, "the refused form", "alert-error", `name="high_contain" type="number" min="1" value="1"`,
+		"Penahanan tidak boleh lebih cepat dari respons pertama")
+	bad = cloneForm(form)
+	bad.Set("low_contain_unit", "d")
+	bad.Set("low_contain", "31")
+	resp, body = admin.post("/insiden/target-respons", bad)
+	wantStatus(t, resp, http.StatusBadRequest, "containment over 30 days")
+	wantIn(t, body, "the refused form", "paling lama 30 hari")
 	for field, value := range map[string]string{"low_first_unit": "minggu", "low_contain": "0", "medium_first": "-2"} {
 		bad = cloneForm(form)
 		bad.Set(field, value)
