@@ -324,6 +324,10 @@ var englishWords = map[string]bool{
 	"closed": true, "critical": true, "high": true, "medium": true, "low": true, "minutes": true, "hours": true, "days": true,
 	"User": true, "agent": true, "Scan": true, "Path": true, "Traversal": true, "traversal": true, "Cross": true, "Site": true,
 	"scripting": true, "Brute": true, "Credential": true, "stuffing": true, "Alert": true,
+	// Words of English buttons and headings.
+	"Save": true, "Delete": true, "Cancel": true, "Submit": true, "Next": true, "Previous": true, "Loading": true,
+	"Error": true, "Warning": true, "Settings": true, "Details": true, "Unknown": true, "Open": true, "New": true,
+	"Edit": true, "Add": true, "Remove": true, "Search": true, "Show": true, "Back": true, "Sign": true, "None": true,
 }
 
 // domainCodes are the codes of the incident and alert enumerations and
