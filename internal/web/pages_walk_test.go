@@ -31,7 +31,8 @@ import (
 // TestWalkEveryPage walks the UI as every demo account reads it, in Bahasa
 // Indonesia: from the overview, every same-origin GET link a page shows
 // (a bounded number of each shape of address), and fails on a link that
-// answers 404 or 5xx, an untranslated message key, a raw code or an English
+// answers 403, 404 or 5xx (a page links only what its reader may open), an
+// untranslated message key, a raw code or an English
 // word in the text a person reads. It walks once more in English for
 // untranslated keys only. Each failure names the account, the page and the
 // offending text.
@@ -144,9 +145,10 @@ func raiseDemoAlerts(t *testing.T, db *store.DB) {
 // walkBudget bounds a walk: pages in all, and addresses of one shape (the
 // same path with other numbers, the same query keys).
 const (
-	walkBudget    = 250
-	walkPerShape  = 5
-	walkDownloads = "format"
+	walkBudget   = 250
+	walkPerShape = 5
+	// downloadParam names a page's download format: every format is read.
+	downloadParam = "format"
 )
 
 func (w *demoSite) walk(t *testing.T, a demo.Account, lang string) {
@@ -190,7 +192,7 @@ func (w *demoSite) walk(t *testing.T, a demo.Account, lang string) {
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		where := fmt.Sprintf("%s, lang %s, %s (linked from %s)", a.Username, lang, l.to, l.from)
-		if res.StatusCode == http.StatusNotFound || res.StatusCode >= 500 {
+		if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusForbidden || res.StatusCode >= 500 {
 			t.Errorf("%s: status %d", where, res.StatusCode)
 			continue
 		}
@@ -267,8 +269,7 @@ func linkShape(to string) string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	// Downloads are each their own shape: every format is read.
-	return digits.ReplaceAllString(u.Path, "N") + "?" + strings.Join(keys, "&") + "=" + u.Query().Get(walkDownloads)
+	return digits.ReplaceAllString(u.Path, "N") + "?" + strings.Join(keys, "&") + "=" + u.Query().Get(downloadParam)
 }
 
 var (
