@@ -362,7 +362,7 @@ func TestEmail(t *testing.T) {
 		red := w.create("alice", "RED", []string{"kpu-32"}, []string{"dave"})
 		select {
 		case m := <-called:
-			if !strings.HasPrefix(m, "dave@example.org|") || !strings.Contains(m, red.HumanID) {
+			if !strings.HasPrefix(m, "dave@example.org|") || !strings.Contains(m, red.HumanID) || !strings.Contains(m, "alice membuka "+red.HumanID) {
 				t.Fatalf("mail %s", m)
 			}
 		case <-time.After(5 * time.Second):
