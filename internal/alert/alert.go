@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/policy"
 )
@@ -24,6 +25,9 @@ const AggregationWindow = time.Hour
 
 // MaxEvidence is how many events an alert keeps as evidence (the first ones).
 const MaxEvidence = 20
+
+// Detector is the audit trail's actor for the alerts detection raises.
+var Detector = audit.Actor{Username: "detect"}
 
 // DefaultTLP labels new alerts; the owner is the asset's owner.
 const DefaultTLP = policy.Amber

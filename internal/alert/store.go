@@ -114,7 +114,7 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 			if err := addEvidence(ctx, tx, id, 0, a.Evidence); err != nil {
 				return err
 			}
-			if err := audit.Record(ctx, tx, audit.Actor{Username: "detect"}, "alert.raise", RecordKind, id, map[string]any{
+			if err := audit.Record(ctx, tx, Detector, "alert.raise", RecordKind, id, map[string]any{
 				"scenario": a.Scenario, "source_ip": a.SourceIP, "asset_id": a.AssetID, "severity": a.Severity}); err != nil {
 				return err
 			}

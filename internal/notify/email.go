@@ -11,15 +11,17 @@ import (
 	"github.com/garda-id/garda/internal/incident"
 )
 
+// subjects say each event in Bahasa Indonesia, the platform's language (a
+// message goes out before anyone chose otherwise).
 var subjects = map[string]string{
-	IncidentCreated:             "%s opened %s",
-	IncidentUpdated:             "%s updated %s",
-	IncidentEscalated:           "%s escalated %s",
-	IncidentComment:             "%s commented on %s",
-	IncidentParticipants:        "%s added participants to %s",
-	IncidentTask:                "%s handed out a task on %s",
-	IncidentMention:             "%s mentioned you on %s",
-	IncidentEscalationRequested: "%s asks you to escalate %s",
+	IncidentCreated:             "%s membuka %s",
+	IncidentUpdated:             "%s mengubah %s",
+	IncidentEscalated:           "%s mengeskalasi %s",
+	IncidentComment:             "%s mengomentari %s",
+	IncidentParticipants:        "%s menambahkan peserta ke %s",
+	IncidentTask:                "%s memberi tugas di %s",
+	IncidentMention:             "%s menyebut Anda di %s",
+	IncidentEscalationRequested: "%s meminta eskalasi %s",
 }
 
 // email sends, in the background, one message to each recipient with an

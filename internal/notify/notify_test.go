@@ -441,7 +441,7 @@ func TestEmail(t *testing.T) {
 		red := w.create("alice", "RED", []string{"kpu-32"}, []string{"dave"})
 		select {
 		case m := <-called:
-			if !strings.HasPrefix(m, "dave@example.org|") || !strings.Contains(m, red.HumanID) {
+			if !strings.HasPrefix(m, "dave@example.org|") || !strings.Contains(m, red.HumanID) || !strings.Contains(m, "alice membuka "+red.HumanID) {
 				t.Fatalf("mail %s", m)
 			}
 		case <-time.After(5 * time.Second):
@@ -621,7 +621,7 @@ func TestWebhookScopeMigration(t *testing.T) {
 		if _, err := db.Exec(ctx, `UPDATE webhooks SET scope = 'none'`); err != nil {
 			t.Fatal(err)
 		}
-		migrations, _ := store.Migrations(db.Dialect())
+		migrations, _ := store.Migrations()
 		var update string
 		for _, m := range migrations {
 			if strings.HasPrefix(m.Version, "0017_") {

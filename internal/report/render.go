@@ -101,8 +101,8 @@ func (r *Report) Markdown() []byte {
 	} else {
 		b.WriteString("| ID | Judul | Keparahan | Status | Wilayah | Terdeteksi | Tenggat terlewat |\n| --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, it := range r.OpenCritical {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", it.HumanID, mdCell(it.Title), SeverityLabel(it.Severity),
-				StatusLabel(it.Status), mdCell(it.RegionName), WIBTime(it.DetectedAt), missedText(it.MissedClocks))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", it.HumanID, mdCell(it.Title), r.L("sev", it.Severity),
+				r.L("istatus", it.Status), mdCell(it.RegionName), WIBTime(it.DetectedAt), r.missedText(it.MissedClocks))
 		}
 	}
 	b.WriteString("\n_Laporan ini hanya menghitung catatan yang boleh dibaca oleh pembacanya._\n")
@@ -110,13 +110,13 @@ func (r *Report) Markdown() []byte {
 	return []byte(b.String())
 }
 
-func missedText(clocks []string) string {
+func (r *Report) missedText(clocks []string) string {
 	if len(clocks) == 0 {
 		return "-"
 	}
 	out := make([]string, len(clocks))
 	for i, c := range clocks {
-		out[i] = ClockLabel(c)
+		out[i] = r.L("iclock", c)
 	}
 	return strings.Join(out, ", ")
 }
@@ -158,7 +158,7 @@ func (r *Report) PDF() []byte {
 		cols := []float64{0, 0.16, 0.52, 0.63, 0.78}
 		p.Row([]string{"ID", "Judul", "Keparahan", "Status", "Wilayah"}, cols, true)
 		for _, it := range r.OpenCritical {
-			p.Row([]string{it.HumanID, it.Title, SeverityLabel(it.Severity), StatusLabel(it.Status), it.RegionName}, cols, false)
+			p.Row([]string{it.HumanID, it.Title, r.L("sev", it.Severity), r.L("istatus", it.Status), it.RegionName}, cols, false)
 		}
 	}
 	p.Gap(10)

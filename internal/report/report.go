@@ -9,12 +9,15 @@ package report
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/decision"
+	"github.com/garda-id/garda/internal/detect/rules"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -32,7 +35,8 @@ const DateLayout = "2006-01-02"
 const pageSize = 500
 
 // Row is one line of a breakdown: a key (category, severity, province code,
-// scenario), its Indonesian label, the records of the day and those open.
+// scenario id, or "sigma:<family>" for Sigma rules' alerts, one row per
+// family), its label, the records of the day and those open.
 type Row struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
@@ -107,6 +111,8 @@ type Report struct {
 	// counts or lists (CLEAR when none): the report shares what they hold,
 	// so it is marked as the strictest of them.
 	TLP policy.TLP `json:"tlp"`
+
+	Labels Labels `json:"-"` // names codes for the renderers
 }
 
 // count notes that the report counts or lists a record with label t.
@@ -116,11 +122,27 @@ func (r *Report) count(t policy.TLP) {
 	}
 }
 
+// L names a code as the report's labels do (for the renderers).
+func (r *Report) L(group, code string) string { return r.Labels.L(group, code) }
+
 // Params choose a report.
 type Params struct {
 	Region    string // "" means the reader's scope
 	RegionSet bool   // Region was given (so "" asks for the nation)
 	Date      string // YYYY-MM-DD in WIB; "" means today
+	Labels    Labels // names the codes the report shows (required)
+}
+
+// Labels name domain codes for the report's reader, from the one table
+// the UI names them with (the web package's messages), so that the
+// report, its downloads and the pages never name a code differently or
+// show it raw. Groups are the UI's: "icat" (category), "sev", "istatus",
+// "iclock" (a response clock).
+type Labels interface {
+	L(group, code string) string
+	// ScenarioTitle names a detection scenario: a Sigma rule (id
+	// "sigma-<rule id>") by its family, from its title.
+	ScenarioTitle(id, title string) string
 }
 
 // Resolve checks a request's region and date for a reader: the region must
@@ -154,6 +176,9 @@ func Resolve(who auth.Principal, p Params, now time.Time) (reg string, day time.
 
 // Build computes the report for a reader.
 func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (*Report, error) {
+	if p.Labels == nil {
+		return nil, errors.New("report: no labels to name codes with")
+	}
 	now := store.Now()
 	reg, day, err := Resolve(who, p, now)
 	if err != nil {
@@ -165,7 +190,7 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		asOf = now
 	}
 	r := &Report{Region: reg, RegionName: RegionName(reg), Date: day.Format(DateLayout), From: from, To: to,
-		GeneratedAt: now, Reader: who.User.Username, ReaderOrg: cmp.Or(who.Org.Name, who.Org.Slug), OpenCritical: []Item{}, TLP: policy.Clear}
+		GeneratedAt: now, Reader: who.User.Username, ReaderOrg: cmp.Or(who.Org.Name, who.Org.Slug), OpenCritical: []Item{}, TLP: policy.Clear, Labels: p.Labels}
 	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) }
 	inPtr := func(t *time.Time) bool { return t != nil && in(*t) }
 
@@ -252,15 +277,26 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		}
 		return a.DetectedAt.Compare(b.DetectedAt)
 	})
-	r.Incidents.ByCategory = cats.rows(incident.Categories, CategoryLabel, true)
-	r.Incidents.BySeverity = sevs.rows(severitiesDesc(), SeverityLabel, true)
+	r.Incidents.ByCategory = cats.rows(incident.Categories, r.label("icat"), true)
+	r.Incidents.BySeverity = sevs.rows(severitiesDesc(), r.label("sev"), true)
 	if reg == "" {
 		r.Incidents.ByProvince = provs.rows(provs.keys(), RegionName, false)
 	}
 
 	// Alerts raised within the day: lists run newest first, and ids follow
 	// creation, so paging stops at the first page reaching before the day.
-	aSev, aScen := counter{}, counter{}
+	// Alerts by scenario: Sigma rules' alerts by their family, one row each.
+	aSev, aScen, scenNames := counter{}, counter{}, map[string]string{}
+	scenKey := func(a alert.Alert) string {
+		key := a.Scenario
+		if strings.HasPrefix(key, "sigma-") {
+			key = "sigma:" + rules.FamilyOf(a.Title)
+		}
+		if _, ok := scenNames[key]; !ok {
+			scenNames[key] = p.Labels.ScenarioTitle(a.Scenario, a.Title)
+		}
+		return key
+	}
 	for before := int64(0); ; {
 		list, err := alert.List(ctx, q, who, alert.Filter{Region: reg, Before: before, Limit: pageSize})
 		if err != nil {
@@ -276,7 +312,7 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 				r.count(a.TLP)
 				r.Alerts.Raised++
 				aSev.add(a.Severity, true, false)
-				aScen.add(a.Scenario, true, false)
+				aScen.add(scenKey(a), true, false)
 			}
 			past = past || a.CreatedAt.Before(from)
 		}
@@ -299,15 +335,15 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 			r.count(a.TLP)
 			r.Alerts.Open++
 			aSev.add(a.Severity, false, true)
-			aScen.add(a.Scenario, false, true)
+			aScen.add(scenKey(a), false, true)
 		}
 		if !more || len(list) == 0 {
 			break
 		}
 		before = list[len(list)-1].ID
 	}
-	r.Alerts.BySeverity = aSev.rows(severitiesDesc(), SeverityLabel, true)
-	r.Alerts.ByScenario = aScen.rows(aScen.keys(), func(s string) string { return s }, false)
+	r.Alerts.BySeverity = aSev.rows(severitiesDesc(), r.label("sev"), true)
+	r.Alerts.ByScenario = aScen.rows(aScen.keys(), func(k string) string { return scenNames[k] }, false)
 
 	// Blocks.
 	for before := int64(0); ; {
@@ -434,36 +470,7 @@ func RegionName(code string) string {
 	return code
 }
 
-// categoryLabels are the RSIT categories in Indonesian.
-var categoryLabels = map[string]string{
-	"abusive-content":              "Konten kasar",
-	"malicious-code":               "Kode berbahaya",
-	"information-gathering":        "Pengumpulan informasi",
-	"intrusion-attempts":           "Percobaan intrusi",
-	"intrusions":                   "Intrusi",
-	"availability":                 "Ketersediaan",
-	"information-content-security": "Keamanan konten informasi",
-	"fraud":                        "Penipuan",
-	"vulnerable":                   "Kerentanan",
-	"other":                        "Lainnya",
-	"test":                         "Uji coba",
+// label names the codes of one group.
+func (r *Report) label(group string) func(string) string {
+	return func(code string) string { return r.Labels.L(group, code) }
 }
-
-// CategoryLabel is an RSIT category's Indonesian label.
-func CategoryLabel(c string) string { return cmp.Or(categoryLabels[c], c) }
-
-var severityLabels = map[string]string{"low": "Rendah", "medium": "Sedang", "high": "Tinggi", "critical": "Kritis"}
-
-// SeverityLabel is a severity's Indonesian label.
-func SeverityLabel(s string) string { return cmp.Or(severityLabels[s], s) }
-
-var statusLabels = map[string]string{"new": "Baru", "triage": "Triase", "containment": "Penahanan",
-	"eradication": "Pemberantasan", "recovery": "Pemulihan", "resolved": "Terselesaikan", "closed": "Ditutup"}
-
-// StatusLabel is an incident status's Indonesian label.
-func StatusLabel(s string) string { return cmp.Or(statusLabels[s], s) }
-
-var clockLabels = map[string]string{"first_response": "respons pertama", "containment": "penahanan", "bssn_report": "laporan BSSN"}
-
-// ClockLabel is a response clock's Indonesian label.
-func ClockLabel(s string) string { return cmp.Or(clockLabels[s], s) }

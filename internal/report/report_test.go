@@ -28,6 +28,15 @@ import (
 
 func str(s string) *string { return &s }
 
+// codeLabels names a code by its group and itself, so that a test sees
+// which label the report asked for (the web package's table is tested
+// there).
+type codeLabels struct{}
+
+func (codeLabels) L(group, code string) string { return group + ":" + code }
+
+func (codeLabels) ScenarioTitle(id, title string) string { return "scenario:" + id }
+
 // world: two incidents and an alert and a block in Jawa Barat, one
 // critical incident in Jawa Tengah, all GREEN so only scope separates them.
 func newWorld(t *testing.T, db *store.DB) map[string]auth.Principal {
@@ -80,7 +89,7 @@ func TestDailyReport(t *testing.T) {
 		ctx := context.Background()
 		who := newWorld(t, db)
 
-		jabar, err := report.Build(ctx, db, who["jabar.analyst"], report.Params{})
+		jabar, err := report.Build(ctx, db, who["jabar.analyst"], report.Params{Labels: codeLabels{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,11 +107,11 @@ func TestDailyReport(t *testing.T) {
 		if got := row(jabar.Incidents.ByCategory, "availability"); got.Day != 0 {
 			t.Fatalf("jabar sees Jawa Tengah's availability incident: %+v", got)
 		}
-		if got := row(jabar.Incidents.ByCategory, "intrusions"); got.Day != 1 || got.Label != "Intrusi" {
+		if got := row(jabar.Incidents.ByCategory, "intrusions"); got.Day != 1 || got.Label != "icat:intrusions" {
 			t.Fatalf("intrusions %+v", got)
 		}
 
-		jateng, err := report.Build(ctx, db, who["jateng.analyst"], report.Params{})
+		jateng, err := report.Build(ctx, db, who["jateng.analyst"], report.Params{Labels: codeLabels{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +120,7 @@ func TestDailyReport(t *testing.T) {
 			t.Fatalf("jateng %+v %+v %+v %+v", jateng.Incidents, jateng.Alerts, jateng.Blocks, jateng.OpenCritical)
 		}
 
-		nation, err := report.Build(ctx, db, who["bssn.analyst"], report.Params{})
+		nation, err := report.Build(ctx, db, who["bssn.analyst"], report.Params{Labels: codeLabels{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,14 +129,14 @@ func TestDailyReport(t *testing.T) {
 			t.Fatalf("nation %+v %+v", nation.Incidents, nation.OpenCritical)
 		}
 		// The nation narrowed to Jawa Barat counts what Jawa Barat's reader does.
-		nj, err := report.Build(ctx, db, who["bssn.analyst"], report.Params{Region: "32", RegionSet: true})
+		nj, err := report.Build(ctx, db, who["bssn.analyst"], report.Params{Region: "32", RegionSet: true, Labels: codeLabels{}})
 		if err != nil || nj.Incidents.Opened != 2 || nj.Alerts.Raised != 1 {
 			t.Fatalf("nation/32 %+v %v", nj, err)
 		}
 
 		// Yesterday: nothing was reported.
 		y := time.Now().In(report.WIB).AddDate(0, 0, -1).Format(report.DateLayout)
-		past, err := report.Build(ctx, db, who["jabar.analyst"], report.Params{Date: y})
+		past, err := report.Build(ctx, db, who["jabar.analyst"], report.Params{Date: y, Labels: codeLabels{}})
 		if err != nil || past.Incidents.Opened != 0 || past.Alerts.Raised != 0 || past.Incidents.Open != 2 {
 			t.Fatalf("yesterday %+v %v", past, err)
 		}
@@ -140,6 +149,7 @@ func TestDailyReport(t *testing.T) {
 			{Date: "14-02-2024"},
 			{Date: time.Now().AddDate(0, 0, 3).Format(report.DateLayout)},
 		} {
+			p.Labels = codeLabels{}
 			if _, err := report.Build(ctx, db, who["jabar.analyst"], p); !problem.Is(err, problem.Invalid) {
 				t.Errorf("%+v: %v", p, err)
 			}
@@ -254,7 +264,7 @@ func PDFText(t *testing.T, b []byte) string {
 // TestMarkdownEscapesPeoplesText: an incident's title with a link or HTML
 // goes into the report as text, never as markup.
 func TestMarkdownEscapesPeoplesText(t *testing.T) {
-	r := &report.Report{RegionName: "Nasional", Reader: "a_b", ReaderOrg: "<b>Org</b>", OpenCritical: []report.Item{
+	r := &report.Report{Labels: codeLabels{}, RegionName: "Nasional", Reader: "a_b", ReaderOrg: "<b>Org</b>", OpenCritical: []report.Item{
 		{HumanID: "INS-2026-0001", Title: "[click](javascript:alert(1)) <script>alert(1)</script> | kolom", Severity: "high", Status: "new", RegionName: "Nasional"},
 	}}
 	md := string(r.Markdown())
@@ -280,7 +290,7 @@ func TestReportTLP(t *testing.T) {
 		who := newWorld(t, db)
 		tlp := func(user string) policy.TLP {
 			t.Helper()
-			r, err := report.Build(ctx, db, who[user], report.Params{})
+			r, err := report.Build(ctx, db, who[user], report.Params{Labels: codeLabels{}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -303,7 +313,7 @@ func TestReportTLP(t *testing.T) {
 // "Halaman N dari M", and a long title is wrapped whole, never cut.
 func TestReportPDFLayout(t *testing.T) {
 	long := "Data pemilih diduga dijual di forum peretas bersama salinan KTP elektronik dan kartu keluarga dari tiga kabupaten"
-	r := &report.Report{RegionName: "Jawa Barat", Date: "2026-12-06", Reader: "analis.jabar", ReaderOrg: "KPU Provinsi Jawa Barat", TLP: policy.Amber}
+	r := &report.Report{Labels: codeLabels{}, RegionName: "Jawa Barat", Date: "2026-12-06", Reader: "analis.jabar", ReaderOrg: "KPU Provinsi Jawa Barat", TLP: policy.Amber}
 	for i := 0; i < 40; i++ {
 		r.OpenCritical = append(r.OpenCritical, report.Item{HumanID: "INC-2026-" + strconv.Itoa(100+i), Title: long, Severity: "critical",
 			Status: "triage", RegionName: "Kabupaten Bandung Barat"})
@@ -365,4 +375,45 @@ func pdfTextRaw(t *testing.T, b []byte) string {
 		t.Fatalf("pdftotext: %v: %s", err, out)
 	}
 	return string(out)
+}
+
+// TestSigmaAlertsByFamily: the alerts of Sigma rules are counted one row per
+// rule family, named by the labels (never by a rule id).
+func TestSigmaAlertsByFamily(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	if _, err := org.EnsureStandard(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := org.Load(ctx, db)
+	u, err := auth.CreateUser(ctx, db, audit.System, auth.NewUser{Username: "bssn.analyst", Org: "bssn", Role: "analyst", Password: "password-long-enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	who, _ := auth.PrincipalOf(u, tree)
+	name, kind := "Sirekap", "web_app"
+	a, err := asset.Create(ctx, db, who, tree, asset.Input{Name: &name, Kind: &kind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sigs []alert.Signal
+	for i, rule := range [][2]string{{"sigma-65354b83-a2ea-4ea6-8414-3ab38be0d409", "Cross Site Scripting Strings"},
+		{"sigma-00000000-0000-4000-8000-000000000001", "XSS Payload In Query"}, {"sigma-5513deaf-f49a-46c2-a6c8-3f111b5cb453", "SQL Injection Strings In URI"}} {
+		sigs = append(sigs, alert.Signal{Scenario: rule[0], Title: rule[1], Severity: "high", SourceIP: "203.0.113." + strconv.Itoa(i+1),
+			AssetID: a.ID, Time: time.Now(), Count: 1, Fields: map[string]string{"url.original": "/x"}})
+	}
+	if _, _, err := alert.Record(ctx, db, sigs); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, db, who, report.Params{Labels: codeLabels{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if xss, sqli := row(r.Alerts.ByScenario, "sigma:xss"), row(r.Alerts.ByScenario, "sigma:sqli"); len(r.Alerts.ByScenario) != 2 ||
+		xss.Day != 2 || sqli.Day != 1 || !strings.HasPrefix(xss.Label, "scenario:sigma-") {
+		t.Fatalf("alerts by scenario: %+v", r.Alerts.ByScenario)
+	}
+	if _, err := report.Build(ctx, db, who, report.Params{}); err == nil {
+		t.Error("a report without labels was built")
+	}
 }

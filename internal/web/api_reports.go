@@ -16,10 +16,12 @@ func (s *Server) reportRoutes() {
 	s.api("GET /api/v1/reports/daily", signedIn, s.apiDailyReport)
 }
 
-// reportParams reads a report request's region and date.
+// reportParams reads a report request's region and date. The report is a
+// Bahasa Indonesia document (its downloads and the API's JSON): codes are
+// named by the UI's Bahasa labels.
 func reportParams(r *http.Request) report.Params {
 	q := r.URL.Query()
-	return report.Params{Region: q.Get("region"), RegionSet: q.Has("region"), Date: q.Get("date")}
+	return report.Params{Region: q.Get("region"), RegionSet: q.Has("region"), Date: q.Get("date"), Labels: &req{Lang: langID}}
 }
 
 // apiDailyReport answers the daily situation report as JSON (default),

@@ -1,9 +1,17 @@
 package web
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/decision"
+	"github.com/garda-id/garda/internal/detect/rules"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/policy"
@@ -30,6 +38,8 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 		"iesc":        {incident.EscalatedProvince, incident.EscalatedNational},
 		"iclockstate": {incident.ClockRunning, incident.ClockAmber, incident.ClockMissed, incident.ClockMet, incident.ClockLate},
 		"ifield":      {"title", "description", "severity", "category", "type", "status", "resolution", "assignee", "tlp", "pap", "region", "escalation"},
+		"sfam":        rules.Families(),
+		"tunit":       {"d", "h", "m"},
 	}
 	for _, t := range policy.TLPs() {
 		groups["tlp"] = append(groups["tlp"], string(t))
@@ -65,5 +75,43 @@ func TestMessageKeysOnce(t *testing.T) {
 	}
 	if total != len(messages) {
 		t.Errorf("messages has %d keys, the sets %d", len(messages), total)
+	}
+}
+
+// TestAuditActionsHaveLabels: every action the platform writes to the audit
+// trail (the literal actions of audit.Record calls, and decision's, which
+// it picks into a variable) and every kind of record has a label, so that
+// the audit page names none by its code.
+func TestAuditActionsHaveLabels(t *testing.T) {
+	action := regexp.MustCompile(`audit\.Record\([^,]+, [^,]+, [^,]+, "([a-z_.]+)"|action(?: :)?= "([a-z_.]+)"|, "(decision\.[a-z_]+)"`)
+	found := 0
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range action.FindAllStringSubmatch(string(b), -1) {
+			a := m[1] + m[2] + m[3]
+			found++
+			if _, ok := messages["aact."+a]; !ok {
+				t.Errorf("%s: audit action %q has no label (aact.%s)", path, a, a)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 30 {
+		t.Fatalf("found %d audit actions in the source: the pattern no longer matches the calls", found)
+	}
+	for _, kind := range []string{alert.RecordKind, asset.RecordKind, decision.RecordKind, incident.RecordKind, decision.AllowKind,
+		decision.BouncerKind, "org", "user", "token", "settings", "saved_view", "webhook"} {
+		if _, ok := messages["akind."+kind]; !ok {
+			t.Errorf("audit record kind %q has no label", kind)
+		}
 	}
 }

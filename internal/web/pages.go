@@ -24,6 +24,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/geo"
 	"github.com/garda-id/garda/internal/notify"
@@ -247,6 +250,9 @@ type req struct {
 	// Unread counts the person's unread notifications, for the navigation.
 	Unread int
 	pg     *pages
+	// ctx is the request's, for the questions templates ask while they
+	// render (may this person open that record?).
+	ctx context.Context
 }
 
 // T translates a message key, formatting args into it.
@@ -259,6 +265,45 @@ func (rq *req) L(group, value string) string {
 		return rq.T(group + "." + value)
 	}
 	return value
+}
+
+// Actor names who did something: a person by username, the platform's own
+// changes (audit.System, its detection) by the platform's name.
+func (rq *req) Actor(username string) string {
+	switch username {
+	case audit.System.Username:
+		return rq.T("actor.system")
+	case alert.Detector.Username:
+		return rq.T("actor.detect")
+	}
+	return username
+}
+
+// ReadsAsset reports whether the signed-in person may open an asset: a page
+// links a record only then, and else names it without a link (an alert's
+// readers need not read its asset).
+func (rq *req) ReadsAsset(id int64) bool {
+	if rq.P == nil || id == 0 {
+		return false
+	}
+	_, err := asset.Get(rq.ctx, rq.pg.s.DB, *rq.P, id)
+	return err == nil
+}
+
+// ReadsAssetRecord is ReadsAsset for an audit entry's record id.
+func (rq *req) ReadsAssetRecord(id string) bool {
+	n, err := strconv.ParseInt(id, 10, 64)
+	return err == nil && rq.ReadsAsset(n)
+}
+
+// ReadsAlert reports whether the signed-in person may open an alert (a
+// decision's readers need not read the alert behind it).
+func (rq *req) ReadsAlert(id int64) bool {
+	if rq.P == nil || id == 0 {
+		return false
+	}
+	_, err := alert.Get(rq.ctx, rq.pg.s.DB, *rq.P, id)
+	return err == nil
 }
 
 // Can reports whether the signed-in person's role allows an action.
@@ -445,7 +490,7 @@ func (p *pages) signedIn(r *http.Request) (*req, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &req{Lang: langOf(r), P: pr, CSRF: sess.CSRF, Path: r.URL.RequestURI(), pg: p}, nil
+	return &req{Lang: langOf(r), P: pr, CSRF: sess.CSRF, Path: r.URL.RequestURI(), pg: p, ctx: r.Context()}, nil
 }
 
 // anonymous is the req of a visitor without a (valid) session.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/decision"
+	"github.com/garda-id/garda/internal/detect/rules"
 	"github.com/garda-id/garda/internal/detect/scenario"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -31,17 +32,40 @@ var openStatuses = []alert.Status{alert.New, alert.Acknowledged}
 
 var alertStatuses = []alert.Status{alert.New, alert.Acknowledged, alert.Dismissed, alert.Promoted}
 
-// ScenarioTitle names a detection scenario in the page's language. Sigma
-// rules and scenarios the UI does not know keep the title they came with.
+// ScenarioTitle names a detection scenario in the page's language: Garda's
+// scenarios by their id, a Sigma rule by its family (decided from its
+// title, see rules.FamilyOf); ScenarioDetail gives the rule's own title.
+// Scenarios the UI does not know keep the title they came with.
 func (rq *req) ScenarioTitle(id, title string) string {
 	if _, ok := messages["scenario."+id]; ok {
 		return rq.T("scenario." + id)
+	}
+	if isSigma(id) {
+		family := rules.FamilyOf(title)
+		if f, ok := rules.ShippedFamily(strings.TrimPrefix(id, "sigma-")); ok && family == rules.FamilyOther {
+			family = f // a page that knows the rule but not its title
+		}
+		return rq.T("sfam." + family)
 	}
 	if title != "" {
 		return title
 	}
 	return id
 }
+
+// ScenarioDetail is a Sigma rule's own (English) title, which pages show
+// as a detail beside the family name (marked lang="en"); "" for Garda's
+// scenarios, whose name says it all.
+func (rq *req) ScenarioDetail(id, title string) string {
+	if isSigma(id) && title != "" {
+		return title
+	}
+	return ""
+}
+
+// isSigma reports whether a scenario id is a Sigma rule's ("sigma-<rule id>",
+// as the detect engine names them).
+func isSigma(id string) bool { return strings.HasPrefix(id, "sigma-") }
 
 // parseStatuses reads the queue's status filter: absent means open
 // (new and acknowledged), "all" means any, else a comma list.
@@ -203,7 +227,7 @@ func (p *pages) renderQueue(w http.ResponseWriter, r *http.Request, rq *req, sta
 	}
 	sort.SliceStable(v.Scenarios, func(i, j int) bool { return v.Scenarios[i].Label < v.Scenarios[j].Label })
 	if v.Scenario != "" && !known { // a Sigma rule's id, from a link
-		v.Scenarios = append(v.Scenarios, option{Value: v.Scenario, Label: v.Scenario, Selected: true})
+		v.Scenarios = append(v.Scenarios, option{Value: v.Scenario, Label: rq.ScenarioTitle(v.Scenario, ""), Selected: true})
 	}
 
 	f := qf.filter()

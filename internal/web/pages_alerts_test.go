@@ -417,7 +417,7 @@ func TestDecisionFlows(t *testing.T) {
 	resp, page := c.get("/pemantauan/keputusan")
 	wantStatus(t, resp, 200, "decisions page")
 	wantIn(t, page, "proposals", "198.51.100.20", "198.51.100.21", `action="`+act(p1, "setujui")+`"`, `action="`+act(p2, "tolak")+`"`,
-		"Percobaan cross-site scripting", "Otomatis", `id="blokir-manual"`)
+		"Percobaan skrip lintas situs", "Otomatis", `id="blokir-manual"`)
 	wantNotIn(t, page, "West Java's decisions", "198.51.100.22")
 
 	t.Run("approve and revoke", func(t *testing.T) {
@@ -503,7 +503,7 @@ func TestAllowListPages(t *testing.T) {
 
 	c := s.as("bssn.coord")
 	_, page = c.get("/pemantauan/allowlist")
-	wantIn(t, page, "coordinator's allow-list", `action="/pemantauan/allowlist"`, "Allow-list kosong")
+	wantIn(t, page, "coordinator's allow-list", `action="/pemantauan/allowlist"`, "Daftar izin kosong")
 	resp, page = c.post("/pemantauan/allowlist", url.Values{"value": {"198.51.100.0/24"}, "reason": {""}, "expires_in": {"30d"}})
 	wantStatus(t, resp, http.StatusBadRequest, "add without a reason")
 	wantIn(t, page, "refused entry", `value="198.51.100.0/24"`, `value="30d" selected`, `class="field-error"`)
@@ -520,7 +520,7 @@ func TestAllowListPages(t *testing.T) {
 	resp, _ = c.post(m[1], nil)
 	wantStatus(t, resp, http.StatusSeeOther, "remove")
 	_, page = c.get(resp.Header.Get("Location"))
-	wantIn(t, page, "after removing", "198.51.100.0/24 dihapus dari allow-list", "Allow-list kosong")
+	wantIn(t, page, "after removing", "198.51.100.0/24 dihapus dari daftar izin", "Daftar izin kosong")
 	_, page = c.get("/pemantauan/allowlist?semua=1")
 	wantIn(t, page, "whole allow-list", "198.51.100.0/24", "Dihapus ")
 	resp, _ = c.post(m[1], nil)
@@ -534,7 +534,7 @@ func TestBouncerPages(t *testing.T) {
 	admin := s.as("bssn.admin")
 	resp, page := admin.get("/admin/bouncer")
 	wantStatus(t, resp, 200, "bouncers")
-	wantIn(t, page, "bouncer page", `href="/admin/bouncer"`, `action="/admin/bouncer"`, "Belum ada bouncer")
+	wantIn(t, page, "bouncer page", `href="/admin/bouncer"`, `action="/admin/bouncer"`, "Belum ada penegak blokir")
 
 	resp, page = admin.post("/admin/bouncer", url.Values{"name": {"bad name!"}})
 	wantStatus(t, resp, http.StatusBadRequest, "invalid name")
@@ -581,11 +581,11 @@ func TestBouncerPages(t *testing.T) {
 	wantNotIn(t, page, "analyst's navigation", `href="/admin/bouncer"`)
 
 	resp, page = admin.get("/admin/bouncer")
-	wantIn(t, page, "bouncer list", `data-confirm="Hapus bouncer nginx-sirekap-1`)
+	wantIn(t, page, "bouncer list", `data-confirm="Hapus penegak blokir nginx-sirekap-1`)
 	resp, _ = admin.post("/admin/bouncer/nginx-sirekap-1/hapus", nil)
 	wantStatus(t, resp, http.StatusSeeOther, "delete")
 	_, page = admin.get(resp.Header.Get("Location"))
-	wantIn(t, page, "after deleting", "Bouncer nginx-sirekap-1 dihapus", "Belum ada bouncer")
+	wantIn(t, page, "after deleting", "Penegak blokir nginx-sirekap-1 dihapus", "Belum ada penegak blokir")
 	resp, _ = admin.post("/admin/bouncer/nginx-sirekap-1/hapus", nil)
 	wantStatus(t, resp, http.StatusNotFound, "delete twice")
 }
@@ -658,7 +658,7 @@ func TestSurveillancePages(t *testing.T) {
 	}
 	c := s.as("jabar.analyst")
 	_, page := c.get(alertPath(authID))
-	wantIn(t, page, "authentication alert", "message: Failed password for root", "user.name: root", "Brute force autentikasi")
+	wantIn(t, page, "authentication alert", "message: Failed password for root", "user.name: root", "Tebak kata sandi autentikasi")
 	wantNotIn(t, page, "authentication alert", ">Metode<")
 
 	_, page = c.get("/")

@@ -60,7 +60,7 @@ func decisionRows(rq *req, list []decision.Decision) []decisionRow {
 	for _, d := range list {
 		row := decisionRow{Decision: d, RegionName: rq.T("region.national")}
 		if d.Scenario != "" {
-			row.ScenarioName = rq.ScenarioTitle(d.Scenario, d.Scenario)
+			row.ScenarioName = rq.ScenarioTitle(d.Scenario, "") // a decision keeps no title: a Sigma rule is named by its id
 		}
 		if d.Region != nil {
 			row.RegionName = rq.ScopeName(*d.Region)

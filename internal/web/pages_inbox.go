@@ -59,3 +59,13 @@ func (p *pages) openedFromInbox(r *http.Request, rq *req, incidentID int64) erro
 	rq.Unread = p.unread(r.Context(), rq.P)
 	return nil
 }
+
+// NoticeBy names who or what a notification comes from: the person who
+// acted, or, for a missed deadline, the deadline (the notice keeps its
+// clock's code where others keep the actor).
+func (rq *req) NoticeBy(event, actor string) string {
+	if event == notify.IncidentClockMissed {
+		return rq.L("iclock", actor)
+	}
+	return rq.Actor(actor)
+}

@@ -549,6 +549,8 @@ func entryLines(rq *req, tree *org.Tree, e incident.Entry) []string {
 			return rq.L("sev", s)
 		case "category":
 			return rq.L("icat", s)
+		case "type":
+			return rq.L("itype", s)
 		case "resolution":
 			return rq.L("ires", s)
 		case "region":

@@ -29,6 +29,9 @@ type reportSection struct {
 func (p *pages) reportPage(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
 	params := reportParams(r)
+	if f := q.Get("format"); f != "pdf" && f != "md" {
+		params.Labels = rq // the page speaks the reader's language
+	}
 	v := reportView{Region: rq.P.User.Scope, Date: q.Get("date")}
 	if params.RegionSet {
 		v.Region = params.Region
@@ -37,7 +40,7 @@ func (p *pages) reportPage(w http.ResponseWriter, r *http.Request, rq *req) erro
 	rep, err := report.Build(r.Context(), p.s.DB, *rq.P, params)
 	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
 		status, v.Error = pe.Status(), pe.Error()
-		rep, err = report.Build(r.Context(), p.s.DB, *rq.P, report.Params{})
+		rep, err = report.Build(r.Context(), p.s.DB, *rq.P, report.Params{Labels: rq})
 	}
 	if err != nil {
 		return err

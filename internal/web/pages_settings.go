@@ -1,9 +1,12 @@
 package web
 
 import (
+	"cmp"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/policy"
@@ -19,14 +22,73 @@ type targetsView struct {
 
 // targetRow is one severity's targets as the form shows them.
 type targetRow struct {
-	Severity, FirstResponse, Containment string
+	Severity                   string
+	FirstResponse, Containment targetSpan
+}
+
+// targetSpan is a target as people write it: an amount of hours or days
+// (minutes only for a figure that is neither), stored as minutes.
+type targetSpan struct {
+	Amount, Unit string
+	Minutes      int64
+}
+
+// targetUnits are the units a target is written in, largest first: the
+// form offers them and the page shows a target in the largest that
+// divides it.
+var targetUnits = []struct {
+	code    string
+	minutes int64
+}{{"d", 24 * 60}, {"h", 60}, {"m", 1}}
+
+func spanOf(minutes int64) targetSpan {
+	for _, u := range targetUnits {
+		if minutes%u.minutes == 0 {
+			return targetSpan{Amount: strconv.FormatInt(minutes/u.minutes, 10), Unit: u.code, Minutes: minutes}
+		}
+	}
+	return targetSpan{} // unreachable: every whole figure is whole minutes
+}
+
+// parseSpan reads an amount and its unit; a form that sends no unit
+// (older pages, scripts) writes minutes.
+func parseSpan(amount, unit string) (targetSpan, bool) {
+	sp := targetSpan{Amount: strings.TrimSpace(amount), Unit: cmp.Or(strings.TrimSpace(unit), "m")}
+	n, err := strconv.ParseInt(sp.Amount, 10, 64)
+	for _, u := range targetUnits {
+		if u.code == sp.Unit && err == nil && n > 0 && n <= math.MaxInt32 {
+			sp.Minutes = n * u.minutes
+			return sp, true
+		}
+	}
+	return sp, false
+}
+
+// targetErrors say incident.SetTargets' refusals, by field, in the page's
+// words.
+var targetErrors = map[string]string{
+	"first_response_minutes": "targets.err_first",
+	"containment_minutes":    "targets.err_contain",
 }
 
 func targetRows(t incident.Targets) []targetRow {
 	var out []targetRow
 	for _, x := range t.List() {
-		out = append(out, targetRow{Severity: x.Severity, FirstResponse: strconv.FormatInt(x.FirstResponseMinutes, 10),
-			Containment: strconv.FormatInt(x.ContainmentMinutes, 10)})
+		out = append(out, targetRow{Severity: x.Severity, FirstResponse: spanOf(x.FirstResponseMinutes), Containment: spanOf(x.ContainmentMinutes)})
+	}
+	return out
+}
+
+// TargetSpan says a target for people: "24 jam", "7 hari".
+func (rq *req) TargetSpan(sp targetSpan) string {
+	return rq.Span(time.Duration(sp.Minutes) * time.Minute)
+}
+
+// TargetUnits are the unit choices of a target's field.
+func (rq *req) TargetUnits(selected string) []option {
+	var out []option
+	for _, u := range targetUnits {
+		out = append(out, option{Value: u.code, Label: rq.T("tunit." + u.code), Selected: u.code == selected})
 	}
 	return out
 }
@@ -56,20 +118,24 @@ func (p *pages) targetsSave(w http.ResponseWriter, r *http.Request, rq *req) err
 	v := targetsView{CanEdit: true}
 	var perr error
 	for _, sev := range []string{"critical", "high", "medium", "low"} {
-		row := targetRow{Severity: sev, FirstResponse: strings.TrimSpace(f.Get(sev + "_first")), Containment: strings.TrimSpace(f.Get(sev + "_contain"))}
-		v.Rows = append(v.Rows, row)
-		first, err1 := strconv.ParseInt(row.FirstResponse, 10, 64)
-		contain, err2 := strconv.ParseInt(row.Containment, 10, 64)
-		if (err1 != nil || err2 != nil) && perr == nil {
+		first, ok1 := parseSpan(f.Get(sev+"_first"), f.Get(sev+"_first_unit"))
+		contain, ok2 := parseSpan(f.Get(sev+"_contain"), f.Get(sev+"_contain_unit"))
+		v.Rows = append(v.Rows, targetRow{Severity: sev, FirstResponse: first, Containment: contain})
+		if (!ok1 || !ok2) && perr == nil {
 			perr = problem.Field("minutes", "%s", rq.T("targets.whole_minutes", rq.L("sev", sev)))
 		}
-		in = append(in, incident.Target{Severity: sev, FirstResponseMinutes: first, ContainmentMinutes: contain})
+		in = append(in, incident.Target{Severity: sev, FirstResponseMinutes: first.Minutes, ContainmentMinutes: contain.Minutes})
 	}
 	err := perr
 	if err == nil {
 		_, err = incident.SetTargets(r.Context(), p.s.DB, *rq.P, in)
 	}
 	if pe, failed := formFailed(err); failed {
+		if key, ok := targetErrors[pe.Field]; ok { // the rule's words are the API's, in minutes
+			said := *pe
+			said.Message = rq.T(key)
+			pe = &said
+		}
 		v.Form = fieldForm{Err: pe}
 		p.render(w, r, pe.Status(), "targets.html", page{req: rq, Title: rq.T("nav.targets"), Active: "nav.targets", Data: v})
 		return nil

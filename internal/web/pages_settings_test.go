@@ -20,23 +20,41 @@ func TestResponseTargetsPage(t *testing.T) {
 	analyst, admin := s.as("kpu.analyst"), s.as("bssn.admin")
 	resp, body := analyst.get("/insiden/target-respons")
 	wantStatus(t, resp, http.StatusOK, "targets as an analyst")
-	wantIn(t, body, "the analyst's targets page", "Respons pertama (menit)", "<td class=\"num\">60</td>")
+	wantIn(t, body, "the analyst's targets page", "Respons pertama", "<td class=\"num\">1 jam</td>", "<td class=\"num\">7 hari</td>")
 	wantNotIn(t, body, "the analyst's targets page", `name="critical_first"`)
 	resp, _ = analyst.post("/insiden/target-respons", url.Values{"critical_first": {"5"}})
 	wantStatus(t, resp, http.StatusForbidden, "an analyst saves targets")
 
 	_, body = admin.get("/insiden/target-respons")
-	wantIn(t, body, "the admin's targets page", `name="critical_first" type="number" min="1" max="43200" value="60"`)
+	wantIn(t, body, "the admin's targets page", `name="critical_first" type="number" min="1" value="1"`,
+		`<option value="h" selected>jam</option>`)
+	// Hours and days as people write them (and minutes, a unit left out
+	// being minutes, as scripts send them).
 	form := url.Values{}
-	for sev, v := range map[string][2]string{"critical": {"30", "180"}, "high": {"120", "720"}, "medium": {"720", "2880"}, "low": {"2880", "8640"}} {
+	for sev, v := range map[string][4]string{"critical": {"30", "m", "3", "h"}, "high": {"2", "h", "12", "h"}, "medium": {"12", "h", "2", "d"}, "low": {"2", "d", "8640", ""}} {
 		form.Set(sev+"_first", v[0])
-		form.Set(sev+"_contain", v[1])
+		form.Set(sev+"_first_unit", v[1])
+		form.Set(sev+"_contain", v[2])
+		form.Set(sev+"_contain_unit", v[3])
 	}
 	bad := cloneForm(form)
-	bad.Set("high_contain", "60") // sooner than its first response (120)
+	bad.Set("high_contain", "1") // 1 h: sooner than its first response (2 h)
 	resp, body = admin.post("/insiden/target-respons", bad)
 	wantStatus(t, resp, http.StatusBadRequest, "containment before first response")
-	wantIn(t, body, "the refused form", "alert-error", `value="60"`)
+	wantIn(t, body, "the refused form", "alert-error", `name="high_contain" type="number" min="1" value="1"`,
+		"Penahanan tidak boleh lebih cepat dari respons pertama")
+	bad = cloneForm(form)
+	bad.Set("low_contain_unit", "d")
+	bad.Set("low_contain", "31")
+	resp, body = admin.post("/insiden/target-respons", bad)
+	wantStatus(t, resp, http.StatusBadRequest, "containment over 30 days")
+	wantIn(t, body, "the refused form", "paling lama 30 hari")
+	for field, value := range map[string]string{"low_first_unit": "minggu", "low_contain": "0", "medium_first": "-2"} {
+		bad = cloneForm(form)
+		bad.Set(field, value)
+		resp, _ = admin.post("/insiden/target-respons", bad)
+		wantStatus(t, resp, http.StatusBadRequest, field+"="+value)
+	}
 	bad = cloneForm(form)
 	bad.Set("low_first", "seminggu")
 	resp, _ = admin.post("/insiden/target-respons", bad)
@@ -46,11 +64,12 @@ func TestResponseTargetsPage(t *testing.T) {
 	}
 	resp, _ = admin.post("/insiden/target-respons", form)
 	wantStatus(t, resp, http.StatusSeeOther, "save targets")
-	if got, _ := incident.LoadTargets(ctx, s.db); got["critical"].FirstResponse != 30*time.Minute || got["low"].Containment != 6*24*time.Hour || got["medium"].FirstResponse != 12*time.Hour {
+	if got, _ := incident.LoadTargets(ctx, s.db); got["critical"].FirstResponse != 30*time.Minute || got["critical"].Containment != 3*time.Hour ||
+		got["low"].Containment != 6*24*time.Hour || got["medium"].FirstResponse != 12*time.Hour || got["medium"].Containment != 48*time.Hour {
 		t.Fatalf("targets after saving: %+v", got)
 	}
 	_, body = analyst.get("/insiden/target-respons")
-	wantIn(t, body, "the analyst's page after the change", "<td class=\"num\">30</td>")
+	wantIn(t, body, "the analyst's page after the change", "<td class=\"num\">30 menit</td>", "<td class=\"num\">6 hari</td>", "<td class=\"num\">2 hari</td>")
 }
 
 // TestResponseTargetsAPI: GET for anyone signed in, PUT for administrators,
