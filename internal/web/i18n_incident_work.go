@@ -20,4 +20,6 @@ var incidentWorkMessages = map[string]msg{
 	"timeline.users_removed":               {"Pengguna dikeluarkan: %s", "Users removed: %s"},
 	"timeline.link":                        {"%s: %s", "%s: %s"},
 	"timeline.link_hidden":                 {"Insiden yang ditautkan tidak dapat Anda baca.", "The linked incident is one you may not read."},
+	"aact.incident.escalation_request":     {"Eskalasi diminta", "Escalation requested"},
+	"aact.incident.participants.remove":    {"Peserta dikeluarkan", "Participants removed"},
 }
