@@ -44,7 +44,7 @@ func TestAlertQueueGroups(t *testing.T) {
 			t.Fatalf("%d rows, want one per attacker and asset", n)
 		}
 		wantIn(t, page, "grouped queue", `<tr data-id="`+groupKey("203.0.113.5", s.jabar)+`"`, `<tr data-id="`+groupKey("198.51.100.7", s.jabar)+`"`,
-			"Injeksi SQL, Cross-site scripting", "<summary>3 peringatan</summary>", "Cross Site Scripting Strings", "2 kelompok ditampilkan",
+			"Injeksi SQL, Skrip lintas situs (XSS)", "<summary>3 peringatan</summary>", "Cross Site Scripting Strings", "2 kelompok ditampilkan",
 			`name="group" value="`+groupKey("203.0.113.5", s.jabar)+`" form="pilihan"`, `name="alert_id" value="`+strconv.FormatInt(one[0], 10)+`" form="pilihan"`,
 			`<form id="pilihan"`, `href="/aset/`+strconv.FormatInt(s.jabar, 10)+`"`)
 		// The API lists the same groups.
