@@ -168,8 +168,13 @@ func (a *Asset) validate(who auth.Principal) error {
 // hostsFree refuses a host name another asset already lists: host names
 // say which addresses may send an asset's syslog, so one name belongs to one
 // asset. The other asset may be one the caller cannot read; it is not named.
-func hostsFree(ctx context.Context, q store.Querier, a Asset) error {
+// Only names a has not listed before are checked, so two assets that share
+// a name from before this rule can still be edited, and one can drop it.
+func hostsFree(ctx context.Context, q store.Querier, a Asset, before []string) error {
 	for _, h := range a.Hostnames {
+		if slices.Contains(before, h) {
+			continue
+		}
 		// Stored as a JSON list of validated names (no quote, % or _), so
 		// the quoted name matches exactly one whole entry.
 		var other int64
@@ -220,7 +225,7 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 	}
 	a.CreatedAt, a.UpdatedAt = store.Now(), store.Now()
 	err := db.InTx(ctx, func(tx *store.Tx) error {
-		if err := hostsFree(ctx, tx, a); err != nil {
+		if err := hostsFree(ctx, tx, a, nil); err != nil {
 			return err
 		}
 		urls, hosts, phases := jsonList(a.URLs), jsonList(a.Hostnames), jsonList(a.Phases)
@@ -280,7 +285,7 @@ func Update(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		if a.TLP != before.TLP && !who.Can(policy.ChangeTLP) {
 			return problem.New(problem.Forbidden, "changing an asset's TLP is a coordinator's decision (your role: %s)", who.User.Role)
 		}
-		if err := hostsFree(ctx, tx, a); err != nil {
+		if err := hostsFree(ctx, tx, a, before.Hostnames); err != nil {
 			return err
 		}
 		a.UpdatedAt = store.Now()

@@ -259,5 +259,12 @@ func TestHostNameBelongsToOneAsset(t *testing.T) {
 		if strings.Contains(hosts, "10.0.0.5\"") {
 			t.Errorf("a refused edit stored %s", hosts)
 		}
+		// Two assets sharing a name from before the rule can still be edited.
+		if _, err := db.Exec(ctx, `UPDATE assets SET hostnames = ? WHERE id = ?`, `["portal.kpu.go.id"]`, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := asset.Update(ctx, db, w.who["kpu.analyst"], w.tree, kpu.ID, asset.Input{Criticality: ptr("critical")}); err != nil {
+			t.Errorf("edit an asset whose name another lists from before: %v", err)
+		}
 	})
 }

@@ -179,7 +179,8 @@ func (s *Syslog) flush(ctx context.Context) {
 // sourceOf finds the asset an address sends for, from a map of every
 // asset's addresses reloaded each minute. An address several assets list
 // (one machine, several sites) sends for the one whose host names include
-// the host name the message claims, and for none if none does.
+// the host name the message claims (the earliest such asset, should two
+// list one name from before names were unique), and for none if none does.
 func (s *Syslog) sourceOf(ctx context.Context, from netip.Addr, host string) (Source, bool) {
 	host = strings.ToLower(strings.TrimSuffix(host, "."))
 	s.mu.Lock()
@@ -220,7 +221,7 @@ func (s *Syslog) refresh(ctx context.Context) {
 // assetSenders maps each address an asset lists, or one of its host names
 // resolves to, to the assets it may send for.
 func (s *Syslog) assetSenders(ctx context.Context) (map[netip.Addr][]assetHost, error) {
-	rows, err := s.DB.Query(ctx, `SELECT id, region, hostnames FROM assets`)
+	rows, err := s.DB.Query(ctx, `SELECT id, region, hostnames FROM assets ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("asset host names: %w", err)
 	}
