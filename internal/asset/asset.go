@@ -165,6 +165,30 @@ func (a *Asset) validate(who auth.Principal) error {
 	return nil
 }
 
+// hostsFree refuses a host name another asset already lists: host names
+// say which addresses may send an asset's syslog, so one name belongs to one
+// asset. The other asset may be one the caller cannot read; it is not named.
+// Only names a has not listed before are checked, so two assets that share
+// a name from before this rule can still be edited, and one can drop it.
+func hostsFree(ctx context.Context, q store.Querier, a Asset, before []string) error {
+	for _, h := range a.Hostnames {
+		if slices.Contains(before, h) {
+			continue
+		}
+		// Stored as a JSON list of validated names (no quote, % or _), so
+		// the quoted name matches exactly one whole entry.
+		var other int64
+		err := q.QueryRow(ctx, `SELECT id FROM assets WHERE id <> ? AND hostnames LIKE ? LIMIT 1`, a.ID, `%"`+h+`"%`).Scan(&other)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("host name %q: %w", h, err)
+		}
+		return &problem.Error{Code: problem.Conflict, Field: "hostnames", Message: fmt.Sprintf("%q is already used by another asset", h)}
+	}
+	return nil
+}
+
 func validHost(h string) bool {
 	if net.ParseIP(h) != nil {
 		return true
@@ -201,6 +225,9 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 	}
 	a.CreatedAt, a.UpdatedAt = store.Now(), store.Now()
 	err := db.InTx(ctx, func(tx *store.Tx) error {
+		if err := hostsFree(ctx, tx, a, nil); err != nil {
+			return err
+		}
 		urls, hosts, phases := jsonList(a.URLs), jsonList(a.Hostnames), jsonList(a.Phases)
 		err := tx.QueryRow(ctx, `INSERT INTO assets (name, kind, description, urls, hostnames, owner_org_id, region, criticality, phases, tlp, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -257,6 +284,9 @@ func Update(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		}
 		if a.TLP != before.TLP && !who.Can(policy.ChangeTLP) {
 			return problem.New(problem.Forbidden, "changing an asset's TLP is a coordinator's decision (your role: %s)", who.User.Role)
+		}
+		if err := hostsFree(ctx, tx, a, before.Hostnames); err != nil {
+			return err
 		}
 		a.UpdatedAt = store.Now()
 		_, err = tx.Exec(ctx, `UPDATE assets SET name = ?, kind = ?, description = ?, urls = ?, hostnames = ?, owner_org_id = ?, region = ?,

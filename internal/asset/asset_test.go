@@ -3,6 +3,7 @@ package asset_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/garda-id/garda/internal/asset"
@@ -217,6 +218,53 @@ func TestCreateAndUpdateValidate(t *testing.T) {
 		}
 		if _, err := audit.Verify(ctx, db); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestHostNameBelongsToOneAsset: host names say which addresses send an
+// asset's syslog, so another organisation cannot list one already used,
+// neither on create nor on edit, and is not told whose it is.
+func TestHostNameBelongsToOneAsset(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		kpu, err := asset.Create(ctx, db, w.who["kpu.analyst"], w.tree, asset.Input{Name: ptr("Portal KPU"), Kind: ptr("site"), TLP: ptr("GREEN"),
+			Hostnames: ptr([]string{"portal.kpu.go.id", "10.0.0.5"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bssn := w.who["bssn.analyst"]
+		_, err = asset.Create(ctx, db, bssn, w.tree, asset.Input{Name: ptr("Cermin"), Kind: ptr("site"), Hostnames: ptr([]string{"cermin.example", "Portal.KPU.go.id."})})
+		if pe := problem.As(err); pe == nil || pe.Code != problem.Conflict || pe.Field != "hostnames" ||
+			!strings.Contains(pe.Message, "portal.kpu.go.id") || strings.Contains(pe.Message, "KPU") {
+			t.Errorf("create with a used host name: %v", err)
+		}
+		other, err := asset.Create(ctx, db, bssn, w.tree, asset.Input{Name: ptr("Cermin"), Kind: ptr("site"), Hostnames: ptr([]string{"cermin.example"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := asset.Update(ctx, db, bssn, w.tree, other.ID, asset.Input{Hostnames: ptr([]string{"cermin.example", "10.0.0.5"})}); !problem.Is(err, problem.Conflict) {
+			t.Errorf("edit to a used address: %v", err)
+		}
+		// A name that only contains another's is no clash; an asset keeps its own.
+		if _, err := asset.Update(ctx, db, bssn, w.tree, other.ID, asset.Input{Hostnames: ptr([]string{"cermin.example", "kpu.go.id", "10.0.0.50"})}); err != nil {
+			t.Errorf("edit to free names: %v", err)
+		}
+		if _, err := asset.Update(ctx, db, w.who["kpu.analyst"], w.tree, kpu.ID, asset.Input{Criticality: ptr("high")}); err != nil {
+			t.Errorf("edit keeping its own names: %v", err)
+		}
+		var hosts string
+		db.QueryRow(ctx, `SELECT hostnames FROM assets WHERE id = ?`, other.ID).Scan(&hosts)
+		if strings.Contains(hosts, "10.0.0.5\"") {
+			t.Errorf("a refused edit stored %s", hosts)
+		}
+		// Two assets sharing a name from before the rule can still be edited.
+		if _, err := db.Exec(ctx, `UPDATE assets SET hostnames = ? WHERE id = ?`, `["portal.kpu.go.id"]`, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := asset.Update(ctx, db, w.who["kpu.analyst"], w.tree, kpu.ID, asset.Input{Criticality: ptr("critical")}); err != nil {
+			t.Errorf("edit an asset whose name another lists from before: %v", err)
 		}
 	})
 }

@@ -2,9 +2,11 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/ingest/sender"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/store"
@@ -132,40 +135,67 @@ func TestPublishDetectDecide(t *testing.T) {
 }
 
 // TestSyslog sends sshd failures over TCP to the listener; they reach
-// detection as events of the asset whose host name sent them.
+// detection as events of the asset whose host names include the sending
+// address, whatever host name the messages claim, and each flush is in the
+// audit chain.
 func TestSyslog(t *testing.T) {
 	w := newWorld(t)
 	w.runDetector(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// Another asset, whose host names list 127.0.0.2 only.
+	name, kind, hosts := "Cermin", "site", []string{"127.0.0.2"}
+	other, err := asset.Create(ctx, w.db, w.analyst, nil, asset.Input{Name: &name, Kind: &kind, Hostnames: &hosts})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	sl := &pipeline.Syslog{DB: w.db, Bus: w.bus, Log: slog.New(slog.DiscardHandler)}
-	go sl.Serve(ctx, addr)
-	var conn net.Conn
-	for range 50 {
-		if conn, err = net.Dial("tcp", addr); err == nil {
-			break
+	// The site's host name resolves to 127.0.0.1 (no DNS in tests).
+	resolve := func(_ context.Context, host string) ([]netip.Addr, error) {
+		if host == "kpu-jabar.example.id" {
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		return nil, fmt.Errorf("no such host %q", host)
 	}
-	if conn == nil {
-		t.Fatal(err)
+	sl := &pipeline.Syslog{DB: w.db, Bus: w.bus, Log: slog.New(slog.DiscardHandler), Resolve: resolve}
+	go sl.Serve(ctx, addr)
+	dial := func(from string) net.Conn {
+		t.Helper()
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+		for range 50 {
+			if conn, err := d.Dial("tcp", addr); err == nil {
+				t.Cleanup(func() { conn.Close() })
+				return conn
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("dial %s from %s", addr, from)
+		return nil
 	}
-	defer conn.Close()
 	stamp := time.Now().UTC().Format(time.RFC3339)
-	for i := range 10 {
-		msg := fmt.Sprintf("<38>1 %s kpu-jabar sshd %d - - Failed password for root from 198.51.100.44 port %d ssh2", stamp, 100+i, 40000+i)
-		fmt.Fprintf(conn, "%d %s", len(msg), msg) // RFC 6587 octet counting
+	send := func(conn net.Conn, host, attacker string) {
+		for i := range 10 {
+			msg := fmt.Sprintf("<38>1 %s %s sshd %d - - Failed password for root from %s port %d ssh2", stamp, host, 100+i, attacker, 40000+i)
+			fmt.Fprintf(conn, "%d %s", len(msg), msg) // RFC 6587 octet counting
+		}
 	}
-	fmt.Fprintf(conn, "<38>1 %s unknown-host sshd 1 - - Failed password for root from 198.51.100.45 port 1 ssh2\n", stamp)
+	site := dial("127.0.0.1")
+	send(site, "kpu-jabar", "198.51.100.44")
+	// Messages that claim the site's host name from the other asset's
+	// address are the other asset's; from nobody's address, dropped.
+	send(dial("127.0.0.2"), "kpu-jabar", "198.51.100.46")
+	send(dial("127.0.0.3"), "kpu-jabar", "198.51.100.45")
 	a := w.waitAlert(t, "auth-bruteforce", "198.51.100.44")
-	if strconv.FormatInt(a.AssetID, 10) != strconv.FormatInt(w.site.ID, 10) {
+	if a.AssetID != w.site.ID {
 		t.Errorf("alert on asset %d, want %d", a.AssetID, w.site.ID)
+	}
+	if b := w.waitAlert(t, "auth-bruteforce", "198.51.100.46"); b.AssetID != other.ID {
+		t.Errorf("lines from 127.0.0.2 claiming the site's host name: alert on asset %d, want %d (the sender's)", b.AssetID, other.ID)
 	}
 	// The sender is the address the messages came from, not the host
 	// name they claim.
@@ -176,11 +206,43 @@ func TestSyslog(t *testing.T) {
 	if ev := full.Evidence[len(full.Evidence)-1].Fields; ev[pipeline.EvidenceSender] != "syslog:127.0.0.1" || !strings.HasPrefix(ev[pipeline.EvidenceBatch], "b-") {
 		t.Errorf("the firing event's evidence: %v", ev)
 	}
-	// The message of a host that is no asset's is dropped, and counted.
-	for deadline := time.Now().Add(5 * time.Second); sl.Unknown() != 1; time.Sleep(20 * time.Millisecond) {
+	// The messages of an address that is no asset's are dropped, and counted.
+	for deadline := time.Now().Add(5 * time.Second); sl.Unknown() != 10; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d messages from unknown hosts counted, want 1", sl.Unknown())
+			t.Fatalf("%d messages from unknown addresses counted, want 10", sl.Unknown())
 		}
+	}
+	if list, err := alert.List(ctx, w.db, w.analyst, alert.Filter{SourceIP: "198.51.100.45", Limit: 5}); err != nil || len(list) != 0 {
+		t.Errorf("alerts from dropped lines: %v %v", list, err)
+	}
+	// Every flush is an audited batch naming its sender, asset and lines.
+	lines := map[string]int{}
+	for deadline := time.Now().Add(5 * time.Second); lines["syslog:127.0.0.1"] < 10 || lines["syslog:127.0.0.2"] < 10; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("audited syslog lines by sender: %v, want 10 each", lines)
+		}
+		lines = map[string]int{}
+		rows, err := w.db.Query(ctx, `SELECT actor, record_id, detail FROM audit_log WHERE action = 'ingest.batch'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var actor, record, detail string
+			if err := rows.Scan(&actor, &record, &detail); err != nil {
+				t.Fatal(err)
+			}
+			var b sender.Batch
+			json.Unmarshal([]byte(detail), &b)
+			want := map[string]int64{"syslog:127.0.0.1": w.site.ID, "syslog:127.0.0.2": other.ID}[actor]
+			if b.Sender != actor || b.AssetID != want || record != strconv.FormatInt(want, 10) || b.From != strings.TrimPrefix(actor, "syslog:") || !strings.HasPrefix(b.ID, "b-") {
+				t.Fatalf("audited batch by %s on %s: %+v", actor, record, b)
+			}
+			lines[actor] += b.Lines
+		}
+		rows.Close()
+	}
+	if _, err := audit.Verify(ctx, w.db); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -3,6 +3,7 @@ package web
 // ingestMessages are the strings of log shipping (an asset's senders and
 // their keys) and of what decisions say about the logs behind them.
 var ingestMessages = map[string]msg{
+	"ingest.host_taken":      {"Nama host atau alamat IP ini sudah dipakai aset lain. Satu nama host hanya untuk satu aset, karena alamatnya menentukan aset mana yang menerima syslog darinya.", "This host name or IP address is already used by another asset. A host name belongs to one asset, since its address decides which asset receives its syslog."},
 	"ingest.keys_title":      {"Pengirim log", "Log senders"},
 	"ingest.keys_lead":       {"Log aset ini hanya diterima dari organisasi pemiliknya atau dari pengirim terdaftar yang memegang kunci ingest aset ini. Setiap kiriman dicatat di jejak audit beserta pengirimnya.", "This asset's logs are accepted only from its owner organisation or from a registered sender holding one of its ingest keys. Every batch is recorded in the audit trail with its sender."},
 	"ingest.keys_none":       {"Belum ada pengirim terdaftar.", "No registered senders yet."},

@@ -184,6 +184,8 @@ func TestAssetEditedByOwners(t *testing.T) {
 		}
 		w.call("kpu.analyst", "PATCH", path, `{"hostnames":["sirekap.jabar.example","www.sirekap.jabar.example"]}`, 200, nil) // KPU RI, above the owner
 		w.call("jabar.analyst", "PATCH", path, `{"criticality":"high"}`, 200, nil)                                            // the owner
+		// Another organisation cannot take over the host names, which route syslog.
+		w.call("bssn.analyst", "POST", "/api/v1/assets", `{"name":"Cermin","kind":"web_app","region":"32","hostnames":["www.sirekap.jabar.example"]}`, 409, nil)
 		// The asset's page offers the edit to its owner only.
 		s := newSiteWith(t, Deps{})
 		title := "Sirekap Jabar"

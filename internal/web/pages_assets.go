@@ -357,6 +357,10 @@ func (v formValues) input(current *asset.Asset) asset.Input {
 }
 
 func (p *pages) assetFormView(rq *req, tree *org.Tree, id int64, v formValues, current *asset.Asset, err *problem.Error) assetForm {
+	if err != nil && err.Code == problem.Conflict && err.Field == "hostnames" {
+		// The API's message is English; the page says it in Bahasa.
+		err = &problem.Error{Code: err.Code, Field: err.Field, Message: rq.T("ingest.host_taken")}
+	}
 	f := assetForm{fieldForm: fieldForm{Err: err, fields: assetFields}, ID: id, Name: v.Name, Description: v.Description, URLs: v.URLs, Hostnames: v.Hostnames}
 	f.Kinds = enumOptions(rq, "kind", asset.Kinds, v.Kind)
 	f.Crits = enumOptions(rq, "crit", asset.Criticalities, v.Crit)

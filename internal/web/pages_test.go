@@ -513,6 +513,17 @@ func TestAssetsThroughForms(t *testing.T) {
 		}
 	})
 
+	t.Run("a host name another asset lists is refused", func(t *testing.T) {
+		f := cloneForm(form)
+		f.Set("name", "Cermin Sirekap")
+		f.Set("hostnames", "cermin.example\nsirekap-jabar.kpu.go.id")
+		resp, html := jabar.post("/aset/baru", f)
+		wantStatus(t, resp, http.StatusConflict, "a used host name")
+		if !strings.Contains(html, "sudah dipakai aset lain") {
+			t.Error("the refusal is not said in Bahasa Indonesia")
+		}
+	})
+
 	t.Run("edit", func(t *testing.T) {
 		resp, html := jabar.get("/aset/" + id + "/ubah")
 		wantStatus(t, resp, 200, "edit form")
