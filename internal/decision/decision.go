@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
@@ -312,13 +311,7 @@ func visible(who auth.Principal) (string, []any) {
 	if !who.Can(policy.Read) {
 		return policy.DenyAll, nil
 	}
-	alertVis, args := policy.ReadFilter(who.Viewer, alert.RecordKind, "da")
-	where := "(d.alert_id IS NULL OR EXISTS (SELECT 1 FROM alerts da WHERE da.id = d.alert_id AND " + alertVis + "))"
-	if scope := who.User.Scope; scope != "" {
-		where += " AND (COALESCE(d.region, '') = ? OR COALESCE(d.region, '') LIKE ?)"
-		args = append(args, scope, scope+".%")
-	}
-	return where, args
+	return policy.DecisionFilter(who.Viewer, "d")
 }
 
 // get reads one decision the principal may read; any other is not found.

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
@@ -118,6 +121,28 @@ func TestAuditReadUnderRecordVisibility(t *testing.T) {
 		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Data pemilih bocor","region":"32","tlp":"RED"}`, 201, &red)
 		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Deface situs","region":"32","tlp":"GREEN"}`, 201, &green)
 		w.call("kpu.admin", "PUT", "/api/v1/settings/response-targets", `{"items":[{"severity":"critical","first_response_minutes":30,"containment_minutes":120}]}`, 200, nil)
+		// A RED alert in Jawa Barat and the automatic decision it brings:
+		// the decision tells who attacked what, as the alert does, so its
+		// audit entries are read as the alert is. A person's block in the
+		// same region is read by region.
+		var site struct {
+			ID int64 `json:"id"`
+		}
+		w.call("jabar.analyst", "POST", "/api/v1/assets", `{"name":"KPU Jabar","kind":"site","region":"32","tlp":"RED"}`, 201, &site)
+		ctx := context.Background()
+		created, _, err := alert.Record(ctx, db, []alert.Signal{{Scenario: "http-sqli", Title: "SQL injection", Severity: "high",
+			SourceIP: "203.0.113.7", AssetID: site.ID, Time: time.Now().UTC(), Count: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromAlert, err := decision.Decide(ctx, db, decision.Proposal{IP: "203.0.113.7", Scenario: "http-sqli", AlertID: created[0], Asset: site.ID, Region: "32"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byHand, err := decision.Decide(ctx, db, decision.Proposal{IP: "203.0.113.8", Scenario: "http-sqli", Region: "32"})
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		type list struct {
 			Items []struct {
@@ -137,11 +162,12 @@ func TestAuditReadUnderRecordVisibility(t *testing.T) {
 		}
 		redKey, greenKey := fmt.Sprintf("incident/%d", red.ID), fmt.Sprintf("incident/%d", green.ID)
 		jabarUser := fmt.Sprintf("user/%d", jabarAdmin.ID)
+		redDecision, handDecision := fmt.Sprintf("decision/%d", fromAlert.ID), fmt.Sprintf("decision/%d", byHand.ID)
 		for user, want := range map[string]map[string]bool{
 			// RED is for named users only: no administrator is one here.
-			"kpu.admin":   {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": true},
-			"jabar.admin": {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": false},
-			"jatim.admin": {redKey: false, greenKey: false, jabarUser: false, "settings/response_targets": false},
+			"kpu.admin":   {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": true, redDecision: false, handDecision: true},
+			"jabar.admin": {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": false, redDecision: false, handDecision: true},
+			"jatim.admin": {redKey: false, greenKey: false, jabarUser: false, "settings/response_targets": false, redDecision: false, handDecision: false},
 		} {
 			got := seen(user)
 			for key, shown := range want {
@@ -155,5 +181,13 @@ func TestAuditReadUnderRecordVisibility(t *testing.T) {
 		if len(l.Items) != 0 {
 			t.Errorf("jatim.admin reads entries of Jawa Barat's RED incident: %+v", l.Items)
 		}
+		// As the decision itself: not found for whoever may not read it.
+		w.call("jabar.admin", "GET", "/api/v1/audit?kind=decision", "", 200, &l)
+		for _, e := range l.Items {
+			if e.RecordID == fmt.Sprint(fromAlert.ID) {
+				t.Errorf("jabar.admin reads %s of a decision made from a RED alert", e.Action)
+			}
+		}
+		w.call("jabar.admin", "GET", fmt.Sprintf("/api/v1/decisions/%d", fromAlert.ID), "", 404, nil)
 	})
 }
