@@ -2,6 +2,7 @@ package decision
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -116,6 +117,23 @@ type Decision struct {
 
 	duration time.Duration
 	target   Target
+	// hidden marks the answer to a person's block whose decision the
+	// person may not read (asSeenBy): only Outcome, Value and Until are set.
+	hidden bool
+}
+
+// MarshalJSON writes a hidden answer as {outcome, value, until} only, so
+// that no caller sends the empty rest of a decision as if it were one.
+func (d Decision) MarshalJSON() ([]byte, error) {
+	if d.hidden {
+		return json.Marshal(struct {
+			Outcome string     `json:"outcome"`
+			Value   string     `json:"value"`
+			Until   *time.Time `json:"until,omitempty"`
+		}{d.Outcome, d.Value, d.Until})
+	}
+	type plain Decision
+	return json.Marshal(plain(d))
 }
 
 // Live reports whether the decision is proposed, or active and unexpired.
