@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,7 +118,8 @@ func TestAuditReadUnderRecordVisibility(t *testing.T) {
 		w.addUser(auth.NewUser{Username: "jatim.admin", Org: "kpu-35", Role: "admin", Scope: "35"})
 		jabarAdmin := w.addUser(auth.NewUser{Username: "jabar.admin", Org: "kpu-32", Role: "admin", Scope: "32"})
 		var red, green struct {
-			ID int64 `json:"id"`
+			ID      int64  `json:"id"`
+			HumanID string `json:"human_id"`
 		}
 		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Data pemilih bocor","region":"32","tlp":"RED"}`, 201, &red)
 		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Deface situs","region":"32","tlp":"GREEN"}`, 201, &green)
@@ -189,5 +192,27 @@ func TestAuditReadUnderRecordVisibility(t *testing.T) {
 			}
 		}
 		w.call("jabar.admin", "GET", fmt.Sprintf("/api/v1/decisions/%d", fromAlert.ID), "", 404, nil)
+
+		// A link from the GREEN incident to the RED one: the entry is read
+		// with the GREEN incident, but no detail is sent (it names the RED
+		// incident and gives the reason), as for every entry.
+		w.call("jabar.analyst", "POST", "/api/v1/incidents/"+green.HumanID+"/links", `{"incident":"`+red.HumanID+`","reason":"sumber bocoran sama"}`, 200, nil)
+		var raw struct {
+			Items []struct {
+				Action string          `json:"action"`
+				Detail json.RawMessage `json:"detail"`
+			} `json:"items"`
+		}
+		w.call("jabar.admin", "GET", fmt.Sprintf("/api/v1/audit?kind=incident&record_id=%d", green.ID), "", 200, &raw)
+		found := false
+		for _, e := range raw.Items {
+			found = found || e.Action == "incident.link"
+			if d := string(e.Detail); strings.Contains(d, red.HumanID) || strings.Contains(d, "sumber bocoran") {
+				t.Errorf("jabar.admin reads %s with detail %s", e.Action, d)
+			}
+		}
+		if !found {
+			t.Errorf("jabar.admin does not see the link entry of %s", green.HumanID)
+		}
 	})
 }
