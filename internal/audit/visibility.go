@@ -17,8 +17,9 @@ import (
 //
 //   - incident, alert, asset: policy.ReadFilter, as for the records
 //     themselves (RED only for named users, whatever the role);
-//   - decision: the decision's region inside the reader's scope, as the
-//     decision lists do;
+//   - decision: policy.DecisionFilter, as the decision lists (its region
+//     inside the reader's scope and, if made from an alert, the alert
+//     readable by the reader);
 //   - user, token, saved view: the account's scope inside the reader's;
 //   - organisation: its home region inside the reader's scope;
 //   - webhook: the webhook's organisation in the reader's lineage and its
@@ -34,7 +35,6 @@ var tlpTables = []struct{ kind, table string }{{"incident", "incidents"}, {"aler
 // giving the ids of the kind's records, to which the scope test of column
 // is appended.
 var scopedKinds = []struct{ kind, ids, column string }{
-	{"decision", `SELECT CAST(r.id AS TEXT) FROM decisions r WHERE `, "r.region"},
 	{"user", `SELECT CAST(r.id AS TEXT) FROM users r WHERE `, "r.scope"},
 	{"token", `SELECT CAST(r.id AS TEXT) FROM tokens r JOIN users u ON u.id = r.user_id WHERE `, "u.scope"},
 	{"saved_view", `SELECT CAST(r.id AS TEXT) FROM saved_views r JOIN users u ON u.id = r.user_id WHERE `, "u.scope"},
@@ -54,6 +54,9 @@ func VisibleTo(v policy.Viewer) (string, []any) {
 		ors = append(ors, `(audit_log.kind = ? AND audit_log.record_id IN (SELECT CAST(r.id AS TEXT) FROM `+t.table+` r WHERE `+vis+`))`)
 		args = append(append(args, t.kind), vargs...)
 	}
+	dvis, dargs := policy.DecisionFilter(v, "r")
+	ors = append(ors, `(audit_log.kind = ? AND audit_log.record_id IN (SELECT CAST(r.id AS TEXT) FROM decisions r WHERE `+dvis+`))`)
+	args = append(append(args, "decision"), dargs...)
 	for _, k := range scopedKinds {
 		vis, vargs := policy.ScopeFilter(v, k.column)
 		if k.kind == "webhook" {

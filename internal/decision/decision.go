@@ -2,6 +2,7 @@ package decision
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
@@ -117,6 +117,23 @@ type Decision struct {
 
 	duration time.Duration
 	target   Target
+	// hidden marks the answer to a person's block whose decision the
+	// person may not read (asSeenBy): only Outcome, Value and Until are set.
+	hidden bool
+}
+
+// MarshalJSON writes a hidden answer as {outcome, value, until} only, so
+// that no caller sends the empty rest of a decision as if it were one.
+func (d Decision) MarshalJSON() ([]byte, error) {
+	if d.hidden {
+		return json.Marshal(struct {
+			Outcome string     `json:"outcome"`
+			Value   string     `json:"value"`
+			Until   *time.Time `json:"until,omitempty"`
+		}{d.Outcome, d.Value, d.Until})
+	}
+	type plain Decision
+	return json.Marshal(plain(d))
 }
 
 // Live reports whether the decision is proposed, or active and unexpired.
@@ -312,13 +329,7 @@ func visible(who auth.Principal) (string, []any) {
 	if !who.Can(policy.Read) {
 		return policy.DenyAll, nil
 	}
-	alertVis, args := policy.ReadFilter(who.Viewer, alert.RecordKind, "da")
-	where := "(d.alert_id IS NULL OR EXISTS (SELECT 1 FROM alerts da WHERE da.id = d.alert_id AND " + alertVis + "))"
-	if scope := who.User.Scope; scope != "" {
-		where += " AND (COALESCE(d.region, '') = ? OR COALESCE(d.region, '') LIKE ?)"
-		args = append(args, scope, scope+".%")
-	}
-	return where, args
+	return policy.DecisionFilter(who.Viewer, "d")
 }
 
 // get reads one decision the principal may read; any other is not found.

@@ -109,7 +109,29 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, in Input) (De
 			return Decision{}, problem.Field("alert_id", "no alert %d", *in.AlertID)
 		}
 	}
-	return create(ctx, db, n)
+	d, err := create(ctx, db, n)
+	if err != nil {
+		return Decision{}, err
+	}
+	return asSeenBy(ctx, db, who, d, n.target)
+}
+
+// asSeenBy is the result of a person's block as that person may read it.
+// The decision that now blocks the address may be one the person may not
+// read (made from an alert of someone else's, or a range covering it):
+// then the answer says only what happened to the address asked for and
+// until when, nothing of the decision. Such a decision is still extended
+// when the person asks for longer: that keeps the address blocked and
+// reveals nothing.
+func asSeenBy(ctx context.Context, db *store.DB, who auth.Principal, d Decision, asked Target) (Decision, error) {
+	seen, err := get(ctx, db, who, d.ID, store.Now())
+	if problem.Is(err, problem.NotFound) {
+		return Decision{Outcome: d.Outcome, Value: asked.String(), Until: d.Until, hidden: true}, nil
+	} else if err != nil {
+		return Decision{}, err
+	}
+	seen.Outcome, seen.Why = d.Outcome, d.Why
+	return seen, nil
 }
 
 // CreateBy is an actor (the CLI run by an operator) blocking an address;

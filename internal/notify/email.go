@@ -25,8 +25,10 @@ var subjects = map[string]string{
 }
 
 // email sends, in the background, one message to each recipient with an
-// address. Recipients were judged by the same rule as the inbox, so each
-// may read the incident's reference and title; nothing else is sent.
+// address. Recipients were judged by the same rule as the inbox, but mail
+// leaves the platform (relays, mailboxes, forwards), so it follows the
+// webhooks' rule (open): the title only for CLEAR and GREEN; otherwise the
+// reference and the incident's page, to be read after signing in.
 func (n *Notifier) email(inc incident.Incident, actor string, recipients []auth.User, events map[int64]string) {
 	send := n.sendMail
 	if send == nil {
@@ -53,9 +55,14 @@ func (n *Notifier) email(inc incident.Incident, actor string, recipients []auth.
 			continue
 		}
 		what := fmt.Sprintf(subjects[events[u.ID]], actor, inc.HumanID)
-		subject := mime.QEncoding.Encode("utf-8", "[Garda] "+what+": "+inc.Title)
-		body := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s.\r\n\r\n%s %s\r\n",
-			n.SMTP.From, u.Email, subject, time.Now().UTC().Format(time.RFC1123Z), what, inc.HumanID, inc.Title)
+		subject, detail := "[Garda] "+what, inc.HumanID+" "+inc.Title
+		if open(inc.TLP) {
+			subject += ": " + inc.Title
+		} else {
+			detail = "Buka di Garda: /insiden/" + inc.HumanID
+		}
+		body := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s.\r\n\r\n%s\r\n",
+			n.SMTP.From, u.Email, mime.QEncoding.Encode("utf-8", subject), time.Now().UTC().Format(time.RFC1123Z), what, detail)
 		msgs = append(msgs, msg{u.Email, []byte(body)})
 	}
 	if len(msgs) == 0 {

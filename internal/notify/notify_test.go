@@ -444,6 +444,10 @@ func TestEmail(t *testing.T) {
 			if !strings.HasPrefix(m, "dave@example.org|") || !strings.Contains(m, red.HumanID) || !strings.Contains(m, "alice membuka "+red.HumanID) {
 				t.Fatalf("mail %s", m)
 			}
+			// Mail leaves the platform: as for webhooks, no title above GREEN.
+			if strings.Contains(m, red.Title) || !strings.Contains(m, "/insiden/"+red.HumanID) {
+				t.Fatalf("RED mail carries the title or lacks the link: %s", m)
+			}
 		case <-time.After(5 * time.Second):
 			t.Fatal("no email")
 		}
@@ -451,6 +455,19 @@ func TestEmail(t *testing.T) {
 		case m := <-called:
 			t.Fatalf("a second email for a RED incident: %s", m)
 		case <-time.After(100 * time.Millisecond):
+		}
+		for _, tlp := range []string{"AMBER", "AMBER+STRICT", "GREEN"} {
+			inc := w.create("alice", tlp, []string{"bssn"}, []string{"dave"})
+			for m := ""; !strings.HasPrefix(m, "dave@example.org|"); {
+				select {
+				case m = <-called:
+				case <-time.After(5 * time.Second):
+					t.Fatalf("no %s email to dave", tlp)
+				}
+				if strings.Contains(m, inc.Title) != (tlp == "GREEN") {
+					t.Errorf("%s mail, title shown %v: %s", tlp, strings.Contains(m, inc.Title), m)
+				}
+			}
 		}
 	})
 }
@@ -484,6 +501,9 @@ func TestEmailOverSMTP(t *testing.T) {
 			if !strings.Contains(m, want) {
 				t.Errorf("the session lacks %q:\n%s", want, m)
 			}
+		}
+		if strings.Contains(m, red.Title) {
+			t.Errorf("the title of a RED incident left the platform:\n%s", m)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no mail reached the SMTP server")

@@ -36,3 +36,19 @@ func LineageFilter(v Viewer, column string) (string, []any) {
 	lin := v.lineage()
 	return "(" + column + " IN (" + placeholders(len(lin)) + "))", appendIDs(nil, lin)
 }
+
+// DecisionFilter is the SQL twin of "v may read this decision", for a
+// decisions row aliased alias: the decision's region (none is national)
+// inside v's scope, and, for one made from an alert, the alert readable by
+// v (ReadFilter): such a decision tells who attacked what, as the alert
+// does. The decision lists and the audit log both judge by it.
+func DecisionFilter(v Viewer, alias string) (string, []any) {
+	if !validIdent(alias) {
+		return DenyAll, nil
+	}
+	da := alias + "_da"
+	alertVis, args := ReadFilter(v, "alert", da)
+	scope, sargs := ScopeFilter(v, alias+".region")
+	where := "((" + alias + ".alert_id IS NULL OR EXISTS (SELECT 1 FROM alerts " + da + " WHERE " + da + ".id = " + alias + ".alert_id AND " + alertVis + ")) AND " + scope + ")"
+	return where, append(args, sargs...)
+}

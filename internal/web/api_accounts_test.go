@@ -2,12 +2,17 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
@@ -113,11 +118,34 @@ func TestAuditReadUnderRecordVisibility(t *testing.T) {
 		w.addUser(auth.NewUser{Username: "jatim.admin", Org: "kpu-35", Role: "admin", Scope: "35"})
 		jabarAdmin := w.addUser(auth.NewUser{Username: "jabar.admin", Org: "kpu-32", Role: "admin", Scope: "32"})
 		var red, green struct {
-			ID int64 `json:"id"`
+			ID      int64  `json:"id"`
+			HumanID string `json:"human_id"`
 		}
 		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Data pemilih bocor","region":"32","tlp":"RED"}`, 201, &red)
 		w.call("jabar.analyst", "POST", "/api/v1/incidents", `{"title":"Deface situs","region":"32","tlp":"GREEN"}`, 201, &green)
 		w.call("kpu.admin", "PUT", "/api/v1/settings/response-targets", `{"items":[{"severity":"critical","first_response_minutes":30,"containment_minutes":120}]}`, 200, nil)
+		// A RED alert in Jawa Barat and the automatic decision it brings:
+		// the decision tells who attacked what, as the alert does, so its
+		// audit entries are read as the alert is. A person's block in the
+		// same region is read by region.
+		var site struct {
+			ID int64 `json:"id"`
+		}
+		w.call("jabar.analyst", "POST", "/api/v1/assets", `{"name":"KPU Jabar","kind":"site","region":"32","tlp":"RED"}`, 201, &site)
+		ctx := context.Background()
+		created, _, err := alert.Record(ctx, db, []alert.Signal{{Scenario: "http-sqli", Title: "SQL injection", Severity: "high",
+			SourceIP: "203.0.113.7", AssetID: site.ID, Time: time.Now().UTC(), Count: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromAlert, err := decision.Decide(ctx, db, decision.Proposal{IP: "203.0.113.7", Scenario: "http-sqli", AlertID: created[0], Asset: site.ID, Region: "32"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byHand, err := decision.Decide(ctx, db, decision.Proposal{IP: "203.0.113.8", Scenario: "http-sqli", Region: "32"})
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		type list struct {
 			Items []struct {
@@ -137,11 +165,12 @@ func TestAuditReadUnderRecordVisibility(t *testing.T) {
 		}
 		redKey, greenKey := fmt.Sprintf("incident/%d", red.ID), fmt.Sprintf("incident/%d", green.ID)
 		jabarUser := fmt.Sprintf("user/%d", jabarAdmin.ID)
+		redDecision, handDecision := fmt.Sprintf("decision/%d", fromAlert.ID), fmt.Sprintf("decision/%d", byHand.ID)
 		for user, want := range map[string]map[string]bool{
 			// RED is for named users only: no administrator is one here.
-			"kpu.admin":   {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": true},
-			"jabar.admin": {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": false},
-			"jatim.admin": {redKey: false, greenKey: false, jabarUser: false, "settings/response_targets": false},
+			"kpu.admin":   {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": true, redDecision: false, handDecision: true},
+			"jabar.admin": {redKey: false, greenKey: true, jabarUser: true, "settings/response_targets": false, redDecision: false, handDecision: true},
+			"jatim.admin": {redKey: false, greenKey: false, jabarUser: false, "settings/response_targets": false, redDecision: false, handDecision: false},
 		} {
 			got := seen(user)
 			for key, shown := range want {
@@ -154,6 +183,36 @@ func TestAuditReadUnderRecordVisibility(t *testing.T) {
 		w.call("jatim.admin", "GET", fmt.Sprintf("/api/v1/audit?kind=incident&record_id=%d", red.ID), "", 200, &l)
 		if len(l.Items) != 0 {
 			t.Errorf("jatim.admin reads entries of Jawa Barat's RED incident: %+v", l.Items)
+		}
+		// As the decision itself: not found for whoever may not read it.
+		w.call("jabar.admin", "GET", "/api/v1/audit?kind=decision", "", 200, &l)
+		for _, e := range l.Items {
+			if e.RecordID == fmt.Sprint(fromAlert.ID) {
+				t.Errorf("jabar.admin reads %s of a decision made from a RED alert", e.Action)
+			}
+		}
+		w.call("jabar.admin", "GET", fmt.Sprintf("/api/v1/decisions/%d", fromAlert.ID), "", 404, nil)
+
+		// A link from the GREEN incident to the RED one: the entry is read
+		// with the GREEN incident, but no detail is sent (it names the RED
+		// incident and gives the reason), as for every entry.
+		w.call("jabar.analyst", "POST", "/api/v1/incidents/"+green.HumanID+"/links", `{"incident":"`+red.HumanID+`","reason":"sumber bocoran sama"}`, 200, nil)
+		var raw struct {
+			Items []struct {
+				Action string          `json:"action"`
+				Detail json.RawMessage `json:"detail"`
+			} `json:"items"`
+		}
+		w.call("jabar.admin", "GET", fmt.Sprintf("/api/v1/audit?kind=incident&record_id=%d", green.ID), "", 200, &raw)
+		found := false
+		for _, e := range raw.Items {
+			found = found || e.Action == "incident.link"
+			if d := string(e.Detail); strings.Contains(d, red.HumanID) || strings.Contains(d, "sumber bocoran") {
+				t.Errorf("jabar.admin reads %s with detail %s", e.Action, d)
+			}
+		}
+		if !found {
+			t.Errorf("jabar.admin does not see the link entry of %s", green.HumanID)
 		}
 	})
 }
