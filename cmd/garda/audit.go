@@ -43,11 +43,13 @@ func auditCmd() *cobra.Command {
 				return &exitError{code: 2, err: err}
 			}
 			n, err := audit.VerifyAnchored(cmd.Context(), db, checkpoints)
-			if err != nil {
+			if errors.Is(err, audit.ErrNoCheckpoints) {
+				return &exitError{code: 2, err: fmt.Errorf("%d entries, but %w (%s); check the chain against a copy of the checkpoints kept elsewhere (the bus's changes.audit.checkpoint)", n, err, anchor.File)}
+			} else if err != nil {
 				return &exitError{code: 2, err: err}
 			}
 			if len(checkpoints) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "audit chain intact: %d entries (no signed checkpoint yet in %s)\n", n, anchor.File)
+				fmt.Fprintf(cmd.OutOrStdout(), "audit chain empty (no signed checkpoint yet in %s)\n", anchor.File)
 				return nil
 			}
 			newest := checkpoints[len(checkpoints)-1]
@@ -73,7 +75,7 @@ func auditCmd() *cobra.Command {
 			}
 			switch {
 			case c.Seq == 0:
-				fmt.Fprintln(cmd.OutOrStdout(), "the audit chain is empty: nothing to sign")
+				fmt.Fprintln(cmd.OutOrStdout(), "the audit chain is empty: its empty start is signed")
 			case fresh:
 				fmt.Fprintf(cmd.OutOrStdout(), "signed checkpoint: %d entries, head %s\n", c.Seq, c.Hash)
 			default:

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/org"
@@ -114,6 +115,13 @@ func TestCLIAccountsAndAuditTamper(t *testing.T) {
 	}
 	if _, errOut, code := garda(t, bin, "", "audit", "checkpoint", "--data-dir", dir); code != 2 || !strings.Contains(errOut, "not anchoring") {
 		t.Fatalf("checkpoint of a rewritten chain: exit %d, %q", code, errOut)
+	}
+	// The checkpoint file removed too: the key says checkpoints were signed.
+	if err := os.Remove(filepath.Join(dir, audit.CheckpointsFile)); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := garda(t, bin, "", "audit", "verify", "--data-dir", dir); code != 2 || !strings.Contains(errOut, "checkpoint file was removed") {
+		t.Fatalf("verify after deleting the newest entries and the checkpoints: exit %d, %q", code, errOut)
 	}
 
 	// An edit in place.

@@ -179,8 +179,8 @@ func TestSurveillanceEndToEnd(t *testing.T) {
 	status := map[string]string{}
 	for _, d := range decisions.Items {
 		status[d.Value] = d.Status
-		if d.Sender != "key:nginx-cekdpt" {
-			t.Errorf("decision for %s names sender %q, want key:nginx-cekdpt", d.Value, d.Sender)
+		if want := fmt.Sprintf("key:%d/nginx-cekdpt", a.ID); d.Sender != want {
+			t.Errorf("decision for %s names sender %q, want %s", d.Value, d.Sender, want)
 		}
 	}
 	if status[sqli] != "active" || status[scraper] != "proposed" {

@@ -90,7 +90,10 @@ type Anchor struct {
 
 // Checkpoint signs the chain's current head and appends it to the file,
 // unless the newest checkpoint there already names it. It returns the
-// checkpoint and whether it is new. Only a sound chain is signed: the
+// checkpoint and whether it is new. The first checkpoint is written even
+// of an empty chain (0 entries), so that once an instance has a key its
+// checkpoint file always exists and a missing one means it was removed.
+// Only a sound chain is signed: the
 // entries since the newest checkpoint (all of them, the first time) are
 // verified first, so that each checkpoint extends the one before it and
 // a rewrite is never anchored.
@@ -106,12 +109,12 @@ func (a *Anchor) Checkpoint(ctx context.Context, db store.Querier, now time.Time
 	}
 	var c Checkpoint
 	err = db.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&c.Seq, &c.Hash)
-	if errors.Is(err, store.ErrNotFound) && last.Seq == 0 {
-		return Checkpoint{}, false, nil // an empty chain has nothing to anchor
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
+		c.Hash = genesis // an empty chain: its start is what is signed
+	} else if err != nil {
 		return Checkpoint{}, false, fmt.Errorf("audit: read head: %w", err)
 	}
-	if c.Seq == last.Seq && c.Hash == last.Hash && last.Seq > 0 {
+	if len(old) > 0 && c.Seq == last.Seq && c.Hash == last.Hash {
 		return last, false, nil
 	}
 	if _, err := verify(ctx, db, old, last); err != nil {
@@ -167,10 +170,23 @@ func ReadCheckpoints(path string, pub ed25519.PublicKey) ([]Checkpoint, error) {
 	return out, nil
 }
 
+// ErrNoCheckpoints is a chain with entries checked against an anchor key
+// whose checkpoint file is missing or empty. The anchor signs its first
+// checkpoint as its key is made (Anchor.Checkpoint, even of an empty
+// chain), so the file was removed or emptied: with the newest entries
+// deleted, nothing else would tell.
+var ErrNoCheckpoints = errors.New("no signed checkpoint, though this instance has an anchor key: the checkpoint file was removed or emptied")
+
 // VerifyAnchored is Verify, and then the chain against the signed
-// checkpoints: every checkpointed entry must still be there with the hash
-// it had. It catches what Verify cannot: the newest entries deleted and
-// the head moved back, or an entry edited and the chain rehashed after it.
+// checkpoints of an instance that has an anchor key: every checkpointed
+// entry must still be there with the hash it had, and a chain with entries
+// must have checkpoints (ErrNoCheckpoints). It catches what Verify cannot:
+// the newest entries deleted and the head moved back (with or without the
+// checkpoint file), or an entry edited and the chain rehashed after it.
 func VerifyAnchored(ctx context.Context, db store.Querier, checkpoints []Checkpoint) (int64, error) {
-	return verify(ctx, db, checkpoints, Checkpoint{})
+	n, err := verify(ctx, db, checkpoints, Checkpoint{})
+	if err == nil && n > 0 && len(checkpoints) == 0 {
+		return n, ErrNoCheckpoints
+	}
+	return n, err
 }

@@ -169,3 +169,48 @@ func rehashFrom(t *testing.T, db *store.DB, seq int64, detail string) {
 		t.Fatal(err)
 	}
 }
+
+// TestMissingCheckpointsFail: an instance with an anchor key has signed a
+// checkpoint from its first moment (of its empty chain on a fresh install),
+// so a checkpoint file removed or emptied together with the newest entries
+// fails the anchored check instead of passing as "no checkpoints yet".
+func TestMissingCheckpointsFail(t *testing.T) {
+	at := time.Date(2029, 2, 14, 8, 0, 0, 0, time.UTC)
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := newAnchor(t)
+		// A fresh install: the empty chain's start is signed at once, and
+		// entries written before the next checkpoint pass.
+		if c, fresh, err := a.Checkpoint(ctx, db, at); err != nil || !fresh || c.Seq != 0 {
+			t.Fatalf("first checkpoint of an empty chain: %+v %v %v", c, fresh, err)
+		}
+		if _, fresh, err := a.Checkpoint(ctx, db, at.Add(time.Minute)); err != nil || fresh {
+			t.Fatalf("the empty chain signed twice: %v %v", fresh, err)
+		}
+		seedEntries(t, db, 1, 4)
+		if n, err := verifyAnchored(t, db, a); err != nil || n != 4 {
+			t.Fatalf("fresh install before its next checkpoint: %d %v", n, err)
+		}
+		a.mustCheckpoint(t, db, at.Add(2*time.Minute))
+		seedEntries(t, db, 5, 6)
+		a.mustCheckpoint(t, db, at.Add(3*time.Minute))
+		var hash4 string
+		db.QueryRow(ctx, `SELECT hash FROM audit_log WHERE seq = 4`).Scan(&hash4)
+		for _, q := range []string{`DELETE FROM audit_log WHERE seq > 4`, `UPDATE audit_head SET seq = 4, hash = '` + hash4 + `' WHERE id = 1`} {
+			if _, err := db.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, drop := range map[string]func() error{
+			"removed": func() error { return os.Remove(a.File) },
+			"emptied": func() error { return os.WriteFile(a.File, nil, 0o640) },
+		} {
+			if err := drop(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := verifyAnchored(t, db, a); !errors.Is(err, ErrNoCheckpoints) {
+				t.Errorf("checkpoint file %s with the newest entries: %v", name, err)
+			}
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 )
@@ -129,6 +130,24 @@ func allow(who auth.Principal, inc Incident, a policy.CaseAction, what string) e
 	}
 	return problem.New(problem.Forbidden, "%s is not for you: your role (%s) as %s of %s does not allow it",
 		what, who.User.Role, relationName(policy.RelationOf(who.Viewer, inc.access)), inc.HumanID)
+}
+
+// mayAssign answers a Forbidden problem unless who may name u assignee of
+// rec. The assignee joins the incident, so naming one grants participation:
+// only one who may add participants (policy.CaseParticipants) hands it to
+// someone who cannot read it yet; anyone else assigns among its readers.
+func mayAssign(who auth.Principal, tree *org.Tree, rec policy.Record, u auth.User) error {
+	if policy.CanCase(who.Viewer, rec, policy.CaseParticipants) {
+		return nil
+	}
+	assignee, err := auth.PrincipalOf(u, tree)
+	if err != nil {
+		return fmt.Errorf("assignee %s: %w", u.Username, err)
+	}
+	if policy.CanRead(assignee.Viewer, rec) {
+		return nil
+	}
+	return problem.New(problem.Forbidden, "%s cannot read the incident: handing it to someone outside it adds a participant (a coordinator's decision)", u.Username)
 }
 
 // relationName says a relation in a sentence.

@@ -247,6 +247,46 @@ func TestPromoteAlerts(t *testing.T) {
 	})
 }
 
+// TestAssigneeGrantsNoReading: an analyst assigns an incident only to
+// someone who already reads it (assigning is triage, adding participants
+// a coordinator's decision), on creation and on edit, and a refusal
+// changes nothing; a coordinator's assignee joins the incident.
+func TestAssigneeGrantsNoReading(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		before := w.count(t, "incidents")
+		if _, err := incident.Create(ctx, db, w.who["jabar.analyst"], w.tree, incident.Input{Title: str("x"), Category: str("other"), Assignee: str("jabar.room")}); !problem.Is(err, problem.Forbidden) {
+			t.Fatalf("analyst created for an outsider: %v", err)
+		}
+		if n := w.count(t, "incidents"); n != before {
+			t.Fatalf("refused create stored an incident: %d", n)
+		}
+		// A reader may be assigned by an analyst; the assignee then works it.
+		i := w.create(t, "jabar.analyst", incident.Input{Title: str("x"), Category: str("other"), Assignee: str("jabar.coord")})
+		if i.Assignee != "jabar.coord" {
+			t.Fatalf("assignee %q", i.Assignee)
+		}
+		if _, err := incident.Edit(ctx, db, w.who["jabar.analyst"], i.HumanID, incident.Update{Assignee: str("jabar.room")}); !problem.Is(err, problem.Forbidden) {
+			t.Fatalf("analyst assigned an outsider: %v", err)
+		}
+		if w.sees("jabar.room", i.HumanID) {
+			t.Fatal("a refused assignment let the outsider read the incident")
+		}
+		if got, _ := incident.Get(ctx, db, w.who["jabar.analyst"], i.HumanID); got.Assignee != "jabar.coord" {
+			t.Fatalf("refused assignment changed the assignee: %q", got.Assignee)
+		}
+		// A coordinator may add participants, so their assignee joins.
+		if _, err := incident.Edit(ctx, db, w.who["jabar.coord"], i.HumanID, incident.Update{Assignee: str("jabar.room")}); err != nil {
+			t.Fatal(err)
+		}
+		c := w.create(t, "jabar.coord", incident.Input{Title: str("y"), Category: str("other"), Assignee: str("jabar.room")})
+		if !w.sees("jabar.room", i.HumanID) || !w.sees("jabar.room", c.HumanID) {
+			t.Fatal("a coordinator's assignee does not read the incident")
+		}
+	})
+}
+
 func TestStatusTimesAndTimeline(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -265,7 +305,12 @@ func TestStatusTimesAndTimeline(t *testing.T) {
 		if _, err := edit("jabar.analyst", incident.Update{TLP: str("RED")}); !problem.Is(err, problem.Forbidden) {
 			t.Fatalf("analyst TLP: %v", err)
 		}
-		got, err := edit("jabar.analyst", incident.Update{Status: str("triage"), Assignee: str("bandung.analyst")})
+		// Assigning someone who cannot read it would add a participant: a
+		// coordinator's decision, which the analyst does not take.
+		if _, err := edit("jabar.analyst", incident.Update{Status: str("triage"), Assignee: str("bandung.analyst")}); !problem.Is(err, problem.Forbidden) {
+			t.Fatalf("analyst assigned an outsider: %v", err)
+		}
+		got, err := edit("jabar.coord", incident.Update{Status: str("triage"), Assignee: str("bandung.analyst")})
 		if err != nil || got.FirstResponseAt == nil || got.ContainedAt != nil || got.Assignee != "bandung.analyst" {
 			t.Fatalf("triage: %+v %v", got, err)
 		}

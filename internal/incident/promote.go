@@ -150,8 +150,8 @@ func linkAlerts(ctx context.Context, tx *store.Tx, who auth.Principal, inc *Inci
 }
 
 // AttachAlerts makes alerts part of an existing incident the principal
-// may work: the alerts must be readable and not promoted yet (promoting
-// is triage), the incident not resolved or closed. The alerts' assets the
+// may triage (policy.CaseTriage): the alerts must be readable and not
+// promoted yet, the incident not resolved or closed. The alerts' assets the
 // principal may read become affected assets of the incident. One
 // timeline entry and one audit record tell of it.
 func AttachAlerts(ctx context.Context, db *store.DB, who auth.Principal, ref string, ids []int64) (Incident, error) {
@@ -164,8 +164,10 @@ func AttachAlerts(ctx context.Context, db *store.DB, who auth.Principal, ref str
 		if inc, err = Get(ctx, tx, who, ref); err != nil {
 			return err
 		}
-		if !who.Can(policy.Triage) {
-			return problem.New(problem.Forbidden, "attaching alerts is triage (your role: %s)", who.User.Role)
+		// Adding alerts steers the incident's work: triage, and only on an
+		// incident that is the principal's to steer, not on every one they read.
+		if err := allow(who, inc, policy.CaseTriage, "attaching alerts"); err != nil {
+			return err
 		}
 		if inc.Status.Done() {
 			return problem.New(problem.Conflict, "incident %s is %s: reopen it first", inc.HumanID, inc.Status)

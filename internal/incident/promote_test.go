@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
@@ -118,6 +119,25 @@ func TestAttachAlerts(t *testing.T) {
 		entries, _ := incident.Timeline(ctx, db, w.who["jabar.analyst"], inc.HumanID)
 		if last := entries[len(entries)-2]; last.Kind != "alerts" || last.Actor != "jabar.analyst" {
 			t.Errorf("timeline: %+v", last)
+		}
+
+		// Reading a GREEN incident is not steering it: an analyst of an
+		// unrelated organisation attaches nothing, even alerts they read.
+		name, kind, reg := "Portal BSSN", "site", "33"
+		other, err := asset.Create(ctx, db, w.who["bssn.analyst"], w.tree, asset.Input{Name: &name, Kind: &kind, Region: &reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		green := w.create(t, "jabar.analyst", incident.Input{Title: str("Pemindaian"), Category: str("intrusion-attempts"), TLP: str("GREEN")})
+		theirs, _, _ := alert.Record(ctx, db, []alert.Signal{{Scenario: "http-sqli", Title: "x", Severity: "high", SourceIP: "103.1.1.2", AssetID: other.ID, Time: t0, Count: 1}})
+		if !w.sees("bssn.analyst", green.HumanID) {
+			t.Fatal("GREEN incident hidden from the community")
+		}
+		if _, err := incident.AttachAlerts(ctx, db, w.who["bssn.analyst"], green.HumanID, theirs); !problem.Is(err, problem.Forbidden) {
+			t.Errorf("unrelated analyst attaches to a GREEN incident: %v", err)
+		}
+		if after, _ := incident.Get(ctx, db, w.who["jabar.analyst"], green.HumanID); len(after.AlertIDs) != 0 || len(after.AssetIDs) != 0 {
+			t.Errorf("refused attach changed the incident: alerts %v assets %v", after.AlertIDs, after.AssetIDs)
 		}
 	})
 }

@@ -235,16 +235,20 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		if err != nil {
 			return err
 		}
+		set.Users, set.Orgs = append(set.Users, who.User.ID), append(set.Orgs, who.Org.ID)
 		var assignee any
 		if a := trimmed(in.Assignee); a != "" {
 			u, err := userByName(ctx, tx, "assignee", a)
 			if err != nil {
 				return err
 			}
+			rec := policy.Record{OwnerOrg: inc.OwnerID, Region: inc.Region, TLP: inc.TLP, Orgs: set.Orgs, Users: set.Users}
+			if err := mayAssign(who, tree, rec, u); err != nil {
+				return err
+			}
 			inc.Assignee, inc.AssigneeID, assignee = u.Username, u.ID, u.ID
 			set.Users, set.Orgs = append(set.Users, u.ID), append(set.Orgs, u.OrgID)
 		}
-		set.Users, set.Orgs = append(set.Users, who.User.ID), append(set.Orgs, who.Org.ID)
 
 		year := now.Year()
 		var n int64
@@ -609,6 +613,17 @@ func Edit(ctx context.Context, db *store.DB, who auth.Principal, ref string, up 
 				u, err := userByName(ctx, tx, "assignee", a)
 				if err != nil {
 					return err
+				}
+				if u.ID != before.AssigneeID {
+					tree, err := org.Load(ctx, tx)
+					if err != nil {
+						return err
+					}
+					rec := before.access
+					rec.TLP = inc.TLP
+					if err := mayAssign(who, tree, rec, u); err != nil {
+						return err
+					}
 				}
 				inc.Assignee, inc.AssigneeID = u.Username, u.ID
 				named = []int64{u.ID, u.OrgID}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -241,7 +242,8 @@ func TestIngestSenders(t *testing.T) {
 	if err != nil || len(got) != 3 {
 		t.Fatalf("audited batches: %+v %v, want 3", got, err)
 	}
-	for i, want := range []string{"jabar.analyst", "key:edge-nginx", "key:edge-nginx"} {
+	keyName := fmt.Sprintf("key:%d/edge-nginx", assetID)
+	for i, want := range []string{"jabar.analyst", keyName, keyName} {
 		e := got[i]
 		if e.actor != want || e.record != fmt.Sprint(assetID) || !strings.Contains(e.detail, `"lines":30`) || !strings.Contains(e.detail, `"batch":"b-`) {
 			t.Errorf("audit entry %d: %+v, want by %s", i, e, want)
@@ -262,6 +264,48 @@ func TestIngestSenders(t *testing.T) {
 // TestIngestLimits: a request over the bounds, once un-gzipped, is refused
 // whole with 413 and nothing stored, and a gzip bomb stops at the bound;
 // a sender over its rate gets 429 and nothing stored.
+// TestIngestKeysOfOneName: key names are unique only within an asset, so
+// two assets' keys named alike are two senders: each its own rate bucket
+// and its own name in the audit chain and on the events.
+func TestIngestKeysOfOneName(t *testing.T) {
+	ctx := context.Background()
+	w, _, _, first := ingestWorld(t, Deps{IngestLimits: ingest.Limits{MaxBytes: 1 << 20, MaxLines: 1000}, IngestRate: 10})
+	var second struct {
+		ID int64 `json:"id"`
+	}
+	w.call("jabar.analyst", "POST", "/api/v1/assets", `{"name":"KPU Jabar 2","kind":"site","region":"32","tlp":"GREEN"}`, 201, &second)
+	keyOf := func(assetID int64) map[string]string {
+		var made struct {
+			Key string `json:"key"`
+		}
+		w.call("jabar.analyst", "POST", fmt.Sprintf("/api/v1/assets/%d/ingest-keys", assetID), `{"name":"filebeat"}`, 201, &made)
+		return map[string]string{"X-Api-Key": made.Key}
+	}
+	firstKey, secondKey := keyOf(first), keyOf(second.ID)
+	// The first asset's key empties its bucket (1000 lines); the second's is full.
+	if res, out := ingestPost(t, w, first, strings.NewReader(accessLines(1000)), firstKey); res.StatusCode != 200 {
+		t.Fatalf("first asset's key: %d %s", res.StatusCode, out)
+	}
+	if res, out := ingestPost(t, w, second.ID, strings.NewReader(accessLines(500)), secondKey); res.StatusCode != 200 {
+		t.Fatalf("the second asset's key shares the first's quota: %d %s", res.StatusCode, out)
+	}
+	firstName := fmt.Sprintf("key:%d/filebeat", first)
+	if res, out := ingestPost(t, w, first, strings.NewReader(accessLines(500)), firstKey); res.StatusCode != 429 || !strings.Contains(out, firstName) {
+		t.Fatalf("over the first key's rate: %d %s", res.StatusCode, out)
+	}
+	rows, err := w.db.Query(ctx, `SELECT actor FROM audit_log WHERE action = 'ingest.batch' ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actors, err := store.Collect(rows, func(r store.Scanner) (string, error) {
+		var a string
+		return a, r.Scan(&a)
+	})
+	if want := []string{firstName, fmt.Sprintf("key:%d/filebeat", second.ID)}; err != nil || !slices.Equal(actors, want) {
+		t.Fatalf("audited senders %v %v, want %v", actors, err, want)
+	}
+}
+
 func TestIngestLimits(t *testing.T) {
 	w, _, b, assetID := ingestWorld(t, Deps{IngestLimits: ingest.Limits{MaxBytes: 1 << 20, MaxLines: 1000}, IngestRate: 10})
 	analyst := map[string]string{"Authorization": "Bearer " + w.tokens["jabar.analyst"]}

@@ -75,7 +75,7 @@ func TestAssetPageSenders(t *testing.T) {
 	}
 	resp, html = jabar.get("/pemantauan/keputusan")
 	wantStatus(t, resp, 200, "decisions page")
-	wantIn(t, html, "decisions page", "Dari log kiriman key:nginx-jabar-1 (batch b-00ff)")
+	wantIn(t, html, "decisions page", fmt.Sprintf("Dari log kiriman key:%d/nginx-jabar-1 (batch b-00ff)", a.ID))
 
 	resp, _ = jabar.post(fmt.Sprintf("%s/pengirim-log/%d/cabut", page, k.ID), url.Values{})
 	wantStatus(t, resp, http.StatusSeeOther, "revoke")

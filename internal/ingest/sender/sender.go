@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ import (
 // Kinds of sender.
 const (
 	KindUser      = "user"      // a person's account (session or API token)
-	KindKey       = "key"       // an asset's ingest key, by its name
+	KindKey       = "key"       // an asset's ingest key, by its asset and name
 	KindSyslog    = "syslog"    // the syslog listener, by the sending host's address
 	KindSimulator = "simulator" // the demo's traffic simulator
 )
@@ -45,7 +46,7 @@ type Sender struct {
 }
 
 // String is the sender as decisions and events record it: "user:analis.bin",
-// "key:edge-nginx", "syslog:192.0.2.10".
+// "key:12/edge-nginx" (asset/name), "syslog:192.0.2.10".
 func (s Sender) String() string { return s.Kind + ":" + s.Name }
 
 // User is a person sending with its own account.
@@ -122,8 +123,10 @@ type Key struct {
 	Region string `json:"-"` // the asset's region, for the events KeyFor lets in
 }
 
-// Sender is the key as the sender of a batch.
-func (k Key) Sender() Sender { return Of(KindKey, k.Name) }
+// Sender is the key as the sender of a batch. A key's name is unique only
+// within its asset, so the sender is named by both ("key:12/filebeat"): two
+// assets' keys of one name never share a rate bucket or an audit actor.
+func (k Key) Sender() Sender { return Of(KindKey, strconv.FormatInt(k.AssetID, 10)+"/"+k.Name) }
 
 var keyName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$`)
 

@@ -2,6 +2,7 @@ package sender_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -59,7 +60,7 @@ func TestKeys(t *testing.T) {
 			}
 		}
 		plain, k, err := sender.CreateKey(ctx, db, who["jabar.analyst"], a, "edge")
-		if err != nil || !strings.HasPrefix(plain, sender.KeyPrefix) || k.Sender().String() != "key:edge" {
+		if err != nil || !strings.HasPrefix(plain, sender.KeyPrefix) || k.Sender().String() != fmt.Sprintf("key:%d/edge", a.ID) {
 			t.Fatalf("key: %q %+v %v", plain, k, err)
 		}
 		if _, _, err := sender.CreateKey(ctx, db, who["jabar.analyst"], a, "edge"); !problem.Is(err, problem.Conflict) {
@@ -105,7 +106,7 @@ func TestKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		var actor string
-		if err := db.QueryRow(ctx, `SELECT actor FROM audit_log WHERE action = 'ingest.batch'`).Scan(&actor); err != nil || actor != "key:edge" {
+		if err := db.QueryRow(ctx, `SELECT actor FROM audit_log WHERE action = 'ingest.batch'`).Scan(&actor); err != nil || actor != fmt.Sprintf("key:%d/edge", a.ID) {
 			t.Fatalf("batch audited as %q, %v", actor, err)
 		}
 		if _, err := audit.Verify(ctx, db); err != nil {
