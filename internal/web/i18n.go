@@ -210,7 +210,6 @@ var coreMessages = map[string]msg{
 	"pap.RED":          {"RED · tanpa tindakan, hanya diketahui", "RED · no action: for knowledge only"},
 
 	"region.national":       {"Nasional", "National"},
-	"region.province_level": {"%s (tingkat provinsi)", "%s (province level)"},
 	"region.province":       {"Provinsi", "Province"},
 	"region.regency":        {"Kabupaten/Kota", "Regency/city"},
 
