@@ -505,7 +505,7 @@ func TestAssetsThroughForms(t *testing.T) {
 		}
 		resp, html = jabar.get("/aset?region=32.99")
 		wantStatus(t, resp, http.StatusBadRequest, "asset list of an unknown region")
-		wantIn(t, html, "asset list of an unknown region", "Kode wilayah &#34;32.99&#34; tidak dikenal", `data-picker="/api/v1/regions"`)
+		wantIn(t, html, "asset list of an unknown region", "Kode wilayah &#34;32.99&#34; tidak dikenal", `data-picker="/api/v1/regions"`, "Kosongkan untuk semua wilayah")
 		_, html = jabar.get("/aset?kind=api")
 		if strings.Contains(html, "Sirekap Jawa Barat") {
 			t.Error("the kind filter did not apply")
