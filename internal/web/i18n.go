@@ -209,10 +209,9 @@ var coreMessages = map[string]msg{
 	"pap.AMBER":        {"AMBER · tindakan pasif saja, tanpa jejak", "AMBER · passive action only, leaving no trace"},
 	"pap.RED":          {"RED · tanpa tindakan, hanya diketahui", "RED · no action: for knowledge only"},
 
-	"region.national":       {"Nasional", "National"},
-	"region.province_level": {"%s (tingkat provinsi)", "%s (province level)"},
-	"region.province":       {"Provinsi", "Province"},
-	"region.regency":        {"Kabupaten/Kota", "Regency/city"},
+	"region.national": {"Nasional", "National"},
+	"region.province": {"Provinsi", "Province"},
+	"region.regency":  {"Kabupaten/Kota", "Regency/city"},
 
 	// Table columns
 	"col.code":        {"Kode", "Code"},

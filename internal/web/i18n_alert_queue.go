@@ -47,10 +47,11 @@ var alertQueueMessages = map[string]msg{
 	"timeline.alerts_attached": {"Peringatan dilampirkan: %s", "Alerts attached: %s"},
 	"incident.ok.alerts":       {"Peringatan dilampirkan ke insiden ini.", "The alerts were attached to this incident."},
 
-	"picker.region":        {"Ketik nama atau kode wilayah", "Type a region's name or code"},
-	"picker.region_hint":   {"Kosongkan untuk semua wilayah dalam cakupan Anda.", "Leave empty for every region in your scope."},
-	"picker.incident":      {"INC-… atau judul", "INC-… or a title"},
-	"picker.user":          {"Ketik nama pengguna", "Type a username"},
-	"picker.org":           {"Ketik nama atau kode organisasi", "Type an organisation's name or code"},
-	"aact.incident.alerts": {"Peringatan dilampirkan ke insiden", "Alerts attached to the incident"},
+	"picker.region":         {"Ketik nama atau kode wilayah", "Type a region's name or code"},
+	"picker.region_unknown": {"Kode wilayah %q tidak dikenal: ketik nama atau kode wilayah yang ada.", "Unknown region code %q: type the name or code of an existing region."},
+	"picker.region_hint":    {"Kosongkan untuk semua wilayah dalam cakupan Anda.", "Leave empty for every region in your scope."},
+	"picker.incident":       {"INC-… atau judul", "INC-… or a title"},
+	"picker.user":           {"Ketik nama pengguna", "Type a username"},
+	"picker.org":            {"Ketik nama atau kode organisasi", "Type an organisation's name or code"},
+	"aact.incident.alerts":  {"Peringatan dilampirkan ke insiden", "Alerts attached to the incident"},
 }

@@ -76,7 +76,7 @@ type orgForm struct {
 	Slug, Name string
 	Kinds      []option
 	Parents    []optGroup
-	Regions    []optGroup
+	Regions    picker
 	NoParent   bool
 }
 
@@ -153,7 +153,7 @@ func (p *pages) orgFormView(rq *req, tree *org.Tree, n org.New, err *problem.Err
 		Slug: n.Slug, Name: n.Name, NoParent: n.Parent == ""}
 	f.Kinds = enumOptions(rq, "orgkind", []string{org.KindKPU, org.KindAgency, org.KindDiskominfo, org.KindOther}, n.Kind)
 	f.Parents = orgGroups(rq, tree, n.Parent, func(o org.Org) bool { return region.Contains(scope, o.Region) })
-	f.Regions = regionGroups(rq, scope, n.Region, "")
+	f.Regions = rq.RegionPicker("org-region", "region", n.Region)
 	return f
 }
 
@@ -171,7 +171,7 @@ func (p *pages) orgCreate(w http.ResponseWriter, r *http.Request, rq *req) error
 		if terr != nil {
 			return terr
 		}
-		p.renderOrgs(w, r, rq, pe.Status(), tree, p.orgFormView(rq, tree, n, pe), "")
+		p.renderOrgs(w, r, rq, pe.Status(), tree, p.orgFormView(rq, tree, n, fieldMessage(rq, pe, fv)), "")
 		return nil
 	} else if err != nil {
 		return err
@@ -201,7 +201,7 @@ type userForm struct {
 	Username, DisplayName, Email string
 	Orgs                         []optGroup
 	Roles                        []option
-	Scopes                       []optGroup
+	Scopes                       picker
 	MinPassword                  int
 }
 
@@ -271,7 +271,7 @@ func (p *pages) userFormView(rq *req, tree *org.Tree, n auth.NewUser, err *probl
 		roles = append(roles, string(r))
 	}
 	f.Roles = enumOptions(rq, "role", roles, n.Role)
-	f.Scopes = regionGroups(rq, scope, n.Scope, "")
+	f.Scopes = rq.RegionPicker("u-scope", "scope", n.Scope)
 	return f
 }
 
@@ -294,7 +294,7 @@ func (p *pages) userCreate(w http.ResponseWriter, r *http.Request, rq *req) erro
 		if terr != nil {
 			return terr
 		}
-		return p.renderUsers(w, r, rq, pe.Status(), tree, p.userFormView(rq, tree, n, pe), "")
+		return p.renderUsers(w, r, rq, pe.Status(), tree, p.userFormView(rq, tree, n, fieldMessage(rq, pe, fv)), "")
 	} else if err != nil {
 		return err
 	}

@@ -379,7 +379,7 @@ type banForm struct {
 	Value, Reason string
 	Types         []option
 	Durations     []option
-	Regions       []optGroup // the decisions page only
+	Regions       picker // the decisions page only
 }
 
 var banFields = []string{"value", "type", "duration", "reason", "region"}
@@ -441,14 +441,23 @@ func newBanForm(rq *req, typ, duration string, err *problem.Error) banForm {
 }
 
 // fieldMessage is a form error for people: the domain's message, except
-// for a required field left empty, which is said in the page's language.
-// values is nil when the form was streamed (an upload): nothing to judge by.
+// for a required field left empty or a region field (a picker, typed by
+// hand without the script) naming no region, which are said in the page's
+// language. values is nil when the form was streamed (an upload): nothing
+// to judge by.
 func fieldMessage(rq *req, pe *problem.Error, values url.Values) *problem.Error {
-	if pe == nil || pe.Field == "" || values == nil || strings.TrimSpace(values.Get(pe.Field)) != "" {
+	if pe == nil || pe.Field == "" || values == nil {
 		return pe
 	}
 	out := *pe
-	out.Message = rq.T("form.field_required")
+	switch v := strings.TrimSpace(values.Get(pe.Field)); {
+	case v == "":
+		out.Message = rq.T("form.field_required")
+	case (pe.Field == "region" || pe.Field == "scope") && !region.Valid(v):
+		out.Message = rq.T("picker.region_unknown", v)
+	default:
+		return pe
+	}
 	return &out
 }
 

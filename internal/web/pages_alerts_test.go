@@ -478,6 +478,9 @@ func TestDecisionFlows(t *testing.T) {
 			t.Error("the error is not shown next to the address")
 		}
 		wantIn(t, page, "refused block", `value="not-an-ip"`)
+		resp, page = c.post("/pemantauan/keputusan", url.Values{"value": {"192.0.2.7"}, "type": {"ban"}, "duration": {"4h"}, "region": {"32.99"}, "reason": {"x"}})
+		wantStatus(t, resp, http.StatusBadRequest, "block in an unknown region")
+		wantIn(t, page, "refused block", "Kode wilayah &#34;32.99&#34; tidak dikenal", `name="region" value="32.99"`, `data-picker="/api/v1/regions"`)
 		resp, _ = c.post("/pemantauan/keputusan", url.Values{"value": {"192.0.2.0/24"}, "type": {"captcha"}, "duration": {"1d"}, "region": {"32"}, "reason": {"Botnet scraping DPT"}})
 		wantStatus(t, resp, http.StatusSeeOther, "manual block")
 		_, page = c.get(resp.Header.Get("Location"))

@@ -30,42 +30,6 @@ type optGroup struct {
 	Options []option
 }
 
-// regionGroups lists the regions inside scope for a select: the nation,
-// then per province the province itself and its regencies/cities. all,
-// when set, is the label of an empty "no filter" choice.
-func regionGroups(rq *req, scope, selected, all string) []optGroup {
-	var out []optGroup
-	top := optGroup{}
-	if all != "" {
-		top.Options = append(top.Options, option{Value: "", Label: all, Selected: selected == ""})
-	} else if scope == "" {
-		top.Options = append(top.Options, option{Value: "", Label: rq.T("region.national"), Selected: selected == ""})
-	}
-	if len(top.Options) > 0 {
-		out = append(out, top)
-	}
-	for _, prov := range region.Provinces() {
-		if !region.Contains(scope, prov.Code) && !region.Contains(prov.Code, scope) {
-			continue
-		}
-		g := optGroup{Label: prov.Name}
-		if region.Contains(scope, prov.Code) {
-			label := rq.T("region.province_level", prov.Name)
-			if all != "" {
-				label = prov.Name
-			}
-			g.Options = append(g.Options, option{Value: prov.Code, Label: label, Selected: selected == prov.Code})
-		}
-		for _, reg := range region.Regencies(prov.Code) {
-			if region.Contains(scope, reg.Code) {
-				g.Options = append(g.Options, option{Value: reg.Code, Label: reg.Name, Selected: selected == reg.Code})
-			}
-		}
-		out = append(out, g)
-	}
-	return out
-}
-
 // orgGroups lists organisations for a select, grouped by province. keep
 // says which to list.
 func orgGroups(rq *req, tree *org.Tree, selected string, keep func(org.Org) bool) []optGroup {
@@ -111,7 +75,7 @@ func enumOptions(rq *req, group string, values []string, selected string) []opti
 // assetListView is the data of the asset list.
 type assetListView struct {
 	Region, Kind, Crit, Q string
-	Regions               []optGroup
+	Regions               picker
 	Kinds, Crits          []option
 	Assets                []assetRow
 	Next, First           string // links, "" when there is none
@@ -125,14 +89,14 @@ func (p *pages) assetList(w http.ResponseWriter, r *http.Request, rq *req) error
 	q := r.URL.Query()
 	v := assetListView{Region: q.Get("region"), Kind: q.Get("kind"), Crit: q.Get("criticality"), Q: strings.TrimSpace(q.Get("q"))}
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
-	v.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, rq.T("filter.all"))
+	v.Regions = rq.RegionPicker("f-region", "region", v.Region)
 	v.Kinds = enumOptions(rq, "kind", asset.Kinds, v.Kind)
 	v.Crits = enumOptions(rq, "crit", asset.Criticalities, v.Crit)
 	status := http.StatusOK
 	list, err := asset.List(ctx, p.s.DB, *rq.P, asset.Filter{Region: v.Region, Kind: v.Kind, Criticality: v.Crit,
 		Query: v.Q, Before: before, Limit: assetPageSize})
 	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
-		status, v.Error = pe.Status(), pe.Message
+		status, v.Error = pe.Status(), fieldMessage(rq, pe, q).Message
 	} else if err != nil {
 		return err
 	}
@@ -303,7 +267,8 @@ type assetForm struct {
 	ID                                 int64 // 0 for a new asset
 	Name, Description, URLs, Hostnames string
 	Kinds, Crits, Phases, TLPs         []option
-	Regions, Owners                    []optGroup
+	Regions                            picker
+	Owners                             []optGroup
 }
 
 // assetFields are the fields the form shows; an error about any other is
@@ -370,7 +335,7 @@ func (p *pages) assetFormView(rq *req, tree *org.Tree, id int64, v formValues, c
 	for _, t := range policy.TLPs() {
 		f.TLPs = append(f.TLPs, option{Value: string(t), Label: rq.L("tlp", string(t)), Selected: string(t) == v.TLP, Class: tlpClass(t)})
 	}
-	f.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, "")
+	f.Regions = rq.RegionPicker("region", "region", v.Region)
 	lineage := rq.P.Viewer.Lineage
 	f.Owners = orgGroups(rq, tree, v.Owner, func(o org.Org) bool {
 		return slices.Contains(lineage, o.ID) || (current != nil && o.Slug == current.Owner)
@@ -421,7 +386,7 @@ func (p *pages) assetCreate(w http.ResponseWriter, r *http.Request, rq *req) err
 	v := postedValues(r)
 	a, err := asset.Create(ctx, p.s.DB, *rq.P, tree, v.input(nil))
 	if pe, ok := formFailed(err); ok {
-		p.renderAssetForm(w, r, rq, pe.Status(), p.assetFormView(rq, tree, 0, v, nil, pe))
+		p.renderAssetForm(w, r, rq, pe.Status(), p.assetFormView(rq, tree, 0, v, nil, fieldMessage(rq, pe, r.PostForm)))
 		return nil
 	} else if err != nil {
 		return err
@@ -470,7 +435,7 @@ func (p *pages) assetUpdate(w http.ResponseWriter, r *http.Request, rq *req) err
 	v := postedValues(r)
 	_, err = asset.Update(ctx, p.s.DB, *rq.P, tree, a.ID, v.input(&a))
 	if pe, ok := formFailed(err); ok {
-		p.renderAssetForm(w, r, rq, pe.Status(), p.assetFormView(rq, tree, a.ID, v, &a, pe))
+		p.renderAssetForm(w, r, rq, pe.Status(), p.assetFormView(rq, tree, a.ID, v, &a, fieldMessage(rq, pe, r.PostForm)))
 		return nil
 	} else if err != nil {
 		return err

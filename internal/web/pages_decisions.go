@@ -124,7 +124,7 @@ func (p *pages) loadDecisions(r *http.Request, rq *req, ip string) (decisionsVie
 	ctx := r.Context()
 	v := decisionsView{IP: ip, CanDecide: rq.P.Can(policy.Triage)}
 	v.Form = newBanForm(rq, string(decision.Ban), durationValue(decision.DefaultManualDuration), nil)
-	v.Form.Regions = regionGroups(rq, rq.P.User.Scope, rq.P.User.Scope, "")
+	v.Form.Regions = rq.RegionPicker("m-region", "region", rq.P.User.Scope)
 	status := http.StatusOK
 	get := func(st string, limit int) ([]decision.Decision, error) {
 		return decision.List(ctx, p.s.DB, *rq.P, decision.Filter{Status: st, IP: ip, Limit: limit})
@@ -225,7 +225,7 @@ func (p *pages) decisionCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 		}
 		v.Form = newBanForm(rq, in.Type, in.Duration, fieldMessage(rq, pe, f))
 		v.Form.Value, v.Form.Reason = in.Value, in.Reason
-		v.Form.Regions = regionGroups(rq, rq.P.User.Scope, reg, "")
+		v.Form.Regions = rq.RegionPicker("m-region", "region", reg)
 		p.renderDecisions(w, r, rq, pe.Status(), v, "")
 		return nil
 	} else if err != nil {

@@ -190,7 +190,7 @@ type incidentForm struct {
 	fieldForm
 	Title, Description, DetectedAt string
 	Cats, Sevs, PAPs, TLPs, Assets []option
-	Regions                        []optGroup
+	Regions                        picker
 	Alerts                         []alert.Alert // being promoted
 	AlertIDs                       []int64
 }
@@ -256,7 +256,7 @@ func (p *pages) newIncidentForm(r *http.Request, rq *req, v incidentValues, aler
 	f.Sevs = enumOptions(rq, "sev", incident.Severities, v.Severity)
 	f.PAPs = enumOptions(rq, "pap", incident.PAPs, v.PAP)
 	f.TLPs = tlpOptions(rq, v.TLP)
-	f.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, "")
+	f.Regions = rq.RegionPicker("region", "region", v.Region)
 	assets, aerr := asset.List(r.Context(), p.s.DB, *rq.P, asset.Filter{Limit: 200})
 	if aerr != nil {
 		return f, aerr

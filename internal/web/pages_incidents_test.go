@@ -71,7 +71,7 @@ func TestIncidentReportAndQueue(t *testing.T) {
 	c := s.as("jabar.analyst")
 	resp, page := c.get("/insiden/baru")
 	wantStatus(t, resp, 200, "report form")
-	wantIn(t, page, "report form", "Sirekap Jawa Barat", `name="detected_at"`, "Percobaan intrusi", `value="32" selected`, `aria-current="page"`)
+	wantIn(t, page, "report form", "Sirekap Jawa Barat", `name="detected_at"`, "Percobaan intrusi", `name="region" value="32"`, `data-picker="/api/v1/regions"`, `aria-current="page"`)
 	wantNotIn(t, page, "report form", "Portal KPU Jawa Tengah")
 
 	resp, _ = c.do(http.MethodPost, "/insiden/baru", reportForm(s))
@@ -87,6 +87,11 @@ func TestIncidentReportAndQueue(t *testing.T) {
 	resp, page = c.post("/insiden/baru", bad)
 	wantStatus(t, resp, http.StatusBadRequest, "report with a bad time")
 	wantIn(t, page, "refused report", "2024-02-14T09:30")
+	bad = reportForm(s)
+	bad.Set("region", "32.99")
+	resp, page = c.post("/insiden/baru", bad)
+	wantStatus(t, resp, http.StatusBadRequest, "report with an unknown region code")
+	wantIn(t, page, "refused report", "Kode wilayah &#34;32.99&#34; tidak dikenal", `name="region" value="32.99"`)
 
 	id := created(t, func() *http.Response { r, _ := c.post("/insiden/baru", reportForm(s)); return r }())
 	resp, page = c.get("/insiden/" + id + "?dibuat=1")

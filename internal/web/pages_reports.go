@@ -11,7 +11,7 @@ import (
 // reportView is the data of the daily report page.
 type reportView struct {
 	Region, Date string
-	Regions      []optGroup
+	Regions      picker
 	Report       *report.Report
 	Sections     []reportSection
 	PDF, MD      string // download links
@@ -39,7 +39,7 @@ func (p *pages) reportPage(w http.ResponseWriter, r *http.Request, rq *req) erro
 	status := http.StatusOK
 	rep, err := report.Build(r.Context(), p.s.DB, *rq.P, params)
 	if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
-		status, v.Error = pe.Status(), pe.Error()
+		status, v.Error = pe.Status(), fieldMessage(rq, pe, q).Error()
 		rep, err = report.Build(r.Context(), p.s.DB, *rq.P, report.Params{Labels: rq})
 	}
 	if err != nil {
@@ -55,7 +55,7 @@ func (p *pages) reportPage(w http.ResponseWriter, r *http.Request, rq *req) erro
 		v.Sections = append(v.Sections, reportSection{"report.by_prov", rep.Incidents.ByProvince})
 	}
 	v.Sections = append(v.Sections, reportSection{"report.a_by_sev", rep.Alerts.BySeverity}, reportSection{"report.a_by_scen", rep.Alerts.ByScenario})
-	v.Regions = regionGroups(rq, rq.P.User.Scope, v.Region, "")
+	v.Regions = rq.RegionPicker("f-region", "region", v.Region)
 	link := url.Values{"region": {rep.Region}, "date": {rep.Date}}
 	link.Set("format", "pdf")
 	v.PDF = "/laporan?" + link.Encode()

@@ -25,6 +25,12 @@ func TestReportPage(t *testing.T) {
 	if !strings.HasPrefix(body, "%PDF-") {
 		t.Errorf("the PDF does not start with %%PDF-")
 	}
+	resp, body = c.get("/laporan?region=32")
+	wantStatus(t, resp, 200, "a region's report")
+	wantIn(t, body, "a region's report", `name="region" value="32"`, `data-picker="/api/v1/regions"`, "Kosongkan untuk semua wilayah")
+	resp, body = c.get("/laporan?region=32.99")
+	wantStatus(t, resp, 400, "an unknown region")
+	wantIn(t, body, "report of an unknown region", "Kode wilayah &#34;32.99&#34; tidak dikenal")
 	resp, _ = c.get("/laporan?date=not-a-date")
 	wantStatus(t, resp, 400, "bad date")
 }

@@ -503,6 +503,9 @@ func TestAssetsThroughForms(t *testing.T) {
 		if !strings.Contains(html, "Sirekap Jawa Barat") {
 			t.Error("the filtered list misses the asset")
 		}
+		resp, html = jabar.get("/aset?region=32.99")
+		wantStatus(t, resp, http.StatusBadRequest, "asset list of an unknown region")
+		wantIn(t, html, "asset list of an unknown region", "Kode wilayah &#34;32.99&#34; tidak dikenal", `data-picker="/api/v1/regions"`, "Kosongkan untuk semua wilayah")
 		_, html = jabar.get("/aset?kind=api")
 		if strings.Contains(html, "Sirekap Jawa Barat") {
 			t.Error("the kind filter did not apply")
@@ -511,6 +514,17 @@ func TestAssetsThroughForms(t *testing.T) {
 		if !strings.Contains(html, "Sirekap Jawa Barat") {
 			t.Error("the province page misses the asset")
 		}
+	})
+
+	t.Run("an unknown region code is refused", func(t *testing.T) {
+		f := cloneForm(form)
+		f.Set("name", "Aset Wilayah Salah")
+		f.Set("region", "32.99")
+		resp, html := jabar.post("/aset/baru", f)
+		wantStatus(t, resp, http.StatusBadRequest, "an unknown region code")
+		wantIn(t, html, "refused asset", "Kode wilayah &#34;32.99&#34; tidak dikenal", `name="region" value="32.99"`)
+		_, html = jabar.get("/aset")
+		wantNotIn(t, html, "asset list", "Aset Wilayah Salah")
 	})
 
 	t.Run("a host name another asset lists is refused", func(t *testing.T) {
@@ -527,7 +541,7 @@ func TestAssetsThroughForms(t *testing.T) {
 	t.Run("edit", func(t *testing.T) {
 		resp, html := jabar.get("/aset/" + id + "/ubah")
 		wantStatus(t, resp, 200, "edit form")
-		if !strings.Contains(html, `value="Sirekap Jawa Barat"`) || !strings.Contains(html, `value="32.04" selected`) {
+		if !strings.Contains(html, `value="Sirekap Jawa Barat"`) || !strings.Contains(html, `name="region" value="32.04"`) {
 			t.Error("the edit form is not filled in")
 		}
 		f := cloneForm(form)
@@ -652,6 +666,9 @@ func TestAdminPages(t *testing.T) {
 		if !strings.Contains(html, `value="Bad Slug"`) || !strings.Contains(html, `class="field-error"`) {
 			t.Error("the organisation form did not keep its input or show the error")
 		}
+		resp, html = admin.post("/admin/organisasi", url.Values{"slug": {"csirt-32"}, "name": {"CSIRT Jawa Barat"}, "kind": {"other"}, "region": {"32.99"}})
+		wantStatus(t, resp, http.StatusBadRequest, "organisation in an unknown region")
+		wantIn(t, html, "refused organisation", "Kode wilayah &#34;32.99&#34; tidak dikenal", `name="region" value="32.99"`, `data-picker="/api/v1/regions"`)
 		resp, _ = admin.post("/admin/organisasi", url.Values{"slug": {"csirt-32"}, "name": {"CSIRT Jawa Barat"}, "kind": {"other"}, "region": {"32"}})
 		wantStatus(t, resp, http.StatusSeeOther, "create organisation")
 		_, html = admin.get(resp.Header.Get("Location"))
@@ -666,6 +683,10 @@ func TestAdminPages(t *testing.T) {
 		if !strings.Contains(html, "jabar.analyst") || !strings.Contains(html, `data-confirm=`) {
 			t.Error("user list lacks a user or the confirm on disable")
 		}
+		resp, html = admin.post("/admin/pengguna", url.Values{"username": {"op.jabar"}, "display_name": {"Operator Jabar"}, "org": {"diskominfo-32"},
+			"role": {"operator"}, "scope": {"32.99"}, "password": {"a-long-enough-password"}})
+		wantStatus(t, resp, http.StatusBadRequest, "user with an unknown scope")
+		wantIn(t, html, "refused user", "Kode wilayah &#34;32.99&#34; tidak dikenal", `name="scope" value="32.99"`)
 		resp, html = admin.post("/admin/pengguna", url.Values{"username": {"op.jabar"}, "display_name": {"Operator Jabar"}, "org": {"diskominfo-32"},
 			"role": {"operator"}, "scope": {"32"}, "password": {"short"}})
 		wantStatus(t, resp, http.StatusBadRequest, "short password")
