@@ -585,19 +585,29 @@ func alertFilter(r *http.Request) (alert.Filter, error) {
 	return f, nil
 }
 
-func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+// alertPage reads a page of the alert list's filters: the filters, and
+// the cursor (on alert ids) and limit of the page.
+func alertPage(r *http.Request) (alert.Filter, httpapi.Page, error) {
 	page, err := httpapi.ParsePage(r)
 	if err != nil {
-		return err
+		return alert.Filter{}, page, err
 	}
 	f, err := alertFilter(r)
 	if err != nil {
-		return err
+		return f, page, err
 	}
 	if f.Before, err = page.IDCursor(); err != nil {
-		return err
+		return f, page, err
 	}
 	f.Limit = page.Limit
+	return f, page, nil
+}
+
+func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	f, page, err := alertPage(r)
+	if err != nil {
+		return err
+	}
 	list, err := alert.List(r.Context(), s.DB, *p, f)
 	if err != nil {
 		return err

@@ -24,18 +24,10 @@ func (s *Server) alertQueueRoutes() {
 // source and asset, with the list's filters; the cursor is on each
 // group's newest alert.
 func (s *Server) apiAlertGroups(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	page, err := httpapi.ParsePage(r)
+	f, page, err := alertPage(r)
 	if err != nil {
 		return err
 	}
-	f, err := alertFilter(r)
-	if err != nil {
-		return err
-	}
-	if f.Before, err = page.IDCursor(); err != nil {
-		return err
-	}
-	f.Limit = page.Limit
 	list, err := alert.Groups(r.Context(), s.DB, *p, f)
 	if err != nil {
 		return err
