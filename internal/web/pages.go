@@ -261,7 +261,7 @@ func (rq *req) T(key string, args ...any) string { return translate(rq.Lang, key
 // L labels a domain value (a role, kind, phase, ...) in the UI's language,
 // falling back to the value itself.
 func (rq *req) L(group, value string) string {
-	if _, ok := messages[group+"."+value]; ok {
+	if hasMessage(group + "." + value) {
 		return rq.T(group + "." + value)
 	}
 	return value
@@ -573,7 +573,7 @@ func (p *pages) fail(w http.ResponseWriter, r *http.Request, rq *req, err error)
 		rq = p.anonymous(r)
 	}
 	key := "error." + string(pe.Code)
-	if _, ok := messages[key+".title"]; !ok {
+	if !hasMessage(key + ".title") {
 		key = "error.generic"
 	}
 	ev := errorView{Status: pe.Status(), Code: pe.Code, Body: rq.T(key + ".body")}

@@ -37,7 +37,7 @@ var alertStatuses = []alert.Status{alert.New, alert.Acknowledged, alert.Dismisse
 // title, see rules.FamilyOf); ScenarioDetail gives the rule's own title.
 // Scenarios the UI does not know keep the title they came with.
 func (rq *req) ScenarioTitle(id, title string) string {
-	if _, ok := messages["scenario."+id]; ok {
+	if hasMessage("scenario." + id) {
 		return rq.T("scenario." + id)
 	}
 	if isSigma(id) {

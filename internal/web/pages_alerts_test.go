@@ -205,7 +205,7 @@ func TestAlertQueue(t *testing.T) {
 
 	t.Run("scenario titles in both languages", func(t *testing.T) {
 		for _, d := range scenario.All() {
-			if _, ok := messages["scenario."+d.ID]; !ok {
+			if !hasMessage("scenario." + d.ID) {
 				t.Errorf("scenario %s has no title in the UI", d.ID)
 			}
 		}

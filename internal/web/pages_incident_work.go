@@ -156,7 +156,7 @@ func unreachedSentence(rq *req, vals []string) string {
 	var parts []string
 	for _, v := range vals {
 		name, reason, _ := strings.Cut(v, ":")
-		_, known := messages["mention.not."+reason]
+		known := hasMessage("mention.not." + reason)
 		if m := notify.Mentions("@" + name); !known || len(m) != 1 || m[0] != name || len(parts) >= 20 {
 			continue
 		}

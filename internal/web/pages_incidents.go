@@ -666,7 +666,7 @@ func (p *pages) incidentDetail(w http.ResponseWriter, r *http.Request, rq *req) 
 	}
 	flash := ""
 	if k := r.URL.Query().Get("ok"); k != "" {
-		if _, known := messages["incident.ok."+k]; known {
+		if hasMessage("incident.ok." + k) {
 			flash = rq.T("incident.ok." + k)
 		}
 		if s := unreachedSentence(rq, r.URL.Query()[unreachedParam]); s != "" {

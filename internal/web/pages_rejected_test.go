@@ -18,7 +18,7 @@ import (
 // another asset's page; every reason has its label.
 func TestAssetPageShowsRejectedLines(t *testing.T) {
 	for i := range ingest.Reason(ingest.NumReasons) {
-		if _, ok := messages["reject."+i.String()]; !ok {
+		if !hasMessage("reject." + i.String()) {
 			t.Errorf("reason %s has no label", i)
 		}
 	}
