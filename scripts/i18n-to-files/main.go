@@ -106,7 +106,10 @@ func readGoFile(name string) ([]set, error) {
 				}
 				s := set{}
 				for _, el := range lit.Elts {
-					kv := el.(*ast.KeyValueExpr)
+					kv, ok := el.(*ast.KeyValueExpr)
+					if !ok {
+						return nil, fmt.Errorf("%s: want \"key\": {...}", fset.Position(el.Pos()))
+					}
 					key, err := str(kv.Key)
 					if err != nil {
 						return nil, fmt.Errorf("%s: %w", fset.Position(kv.Pos()), err)
@@ -152,11 +155,14 @@ func texts(e ast.Expr) (id, en string, err error) {
 	var got [2]string
 	for i, el := range lit.Elts {
 		if kv, ok := el.(*ast.KeyValueExpr); ok {
-			switch kv.Key.(*ast.Ident).Name {
-			case "id":
+			field, _ := kv.Key.(*ast.Ident)
+			switch {
+			case field != nil && field.Name == "id":
 				i = 0
-			case "en":
+			case field != nil && field.Name == "en":
 				i = 1
+			default:
+				return "", "", fmt.Errorf("want the fields id and en")
 			}
 			el = kv.Value
 		}
