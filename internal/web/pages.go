@@ -118,12 +118,30 @@ var funcs = template.FuncMap{
 		}
 		return *t
 	},
+	"dict": dict,
 	"short": func(s string, n int) string {
 		if len(s) <= n {
 			return s
 		}
 		return s[:n] + "…"
 	},
+}
+
+// dict gathers a partial's arguments by name (as Gitea's templates do):
+// (dict "Action" $url "Label" $label).
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, errors.New("dict wants name, value pairs")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		name, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: name %v is not a string", pairs[i])
+		}
+		m[name] = pairs[i+1]
+	}
+	return m, nil
 }
 
 func (p *pages) loadTemplates() error {

@@ -46,7 +46,8 @@ func TestAssetPageSenders(t *testing.T) {
 	if key == "" {
 		t.Fatal("the new key is not shown")
 	}
-	wantIn(t, html, "after registering", "Pengirim nginx-jabar-1 didaftarkan.", "X-Api-Key")
+	wantIn(t, html, "after registering", "Pengirim nginx-jabar-1 didaftarkan.", "X-Api-Key",
+		`<code id="ingest-key" class="mono">`+key+`</code>`, `data-copy="#ingest-key"`)
 	k, err := sender.KeyFor(ctx, s.db, a.ID, key)
 	if err != nil || k.Name != "nginx-jabar-1" {
 		t.Fatalf("the shown key does not open the asset: %+v %v", k, err)
@@ -55,6 +56,9 @@ func TestAssetPageSenders(t *testing.T) {
 	if strings.Contains(html, key) || !strings.Contains(html, "nginx-jabar-1") {
 		t.Fatal("the key is shown again, or the sender not listed")
 	}
+	// The row: who registered it (by name), and its revoke button asking first.
+	wantIn(t, html, "the sender's row", `<td class="hide-sm">jabar.analyst<div class="muted small">`,
+		fmt.Sprintf(`action="/aset/%d/pengirim-log/%d/cabut" class="inline" data-confirm="Cabut kunci pengirim nginx-jabar-1?`, a.ID, k.ID))
 
 	// Readers of other organisations see no senders and change none.
 	kpu := s.as("kpu.analyst")
