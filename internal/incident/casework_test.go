@@ -136,8 +136,9 @@ func TestParticipationIsGranted(t *testing.T) {
 		}
 
 		// Granted by a coordinator, and taken back.
-		if _, err := incident.AddParticipants(ctx, db, w.who["bandung.coord"], w.tree, ref, incident.Participants{Orgs: []string{"bssn"}}); err != nil {
-			t.Fatal(err)
+		added, err := incident.AddParticipants(ctx, db, w.who["bandung.coord"], w.tree, ref, incident.Participants{Orgs: []string{"bssn"}})
+		if err != nil || !slices.Contains(added.Participants.Orgs, "bssn") {
+			t.Fatalf("add: %+v %v", added.Participants, err)
 		}
 		if !w.sees("bssn.analyst", ref) {
 			t.Fatal("BSSN, added, does not read the incident")
@@ -167,8 +168,14 @@ func TestParticipationIsGranted(t *testing.T) {
 			t.Fatalf("timeline %+v %v", tl, err)
 		}
 		var n int
-		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'incident.participants.remove'`).Scan(&n); err != nil || n != 1 {
-			t.Fatalf("audit entries of the removal: %d %v", n, err)
+		for _, action := range []string{"incident.participants", "incident.participants.remove"} {
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ?`, action).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("audit entries %s: %d %v", action, n, err)
+			}
+		}
+		// Both changes are changes of the incident.
+		if !after.UpdatedAt.After(added.UpdatedAt) || !added.UpdatedAt.After(inc.UpdatedAt) {
+			t.Errorf("updated_at: created %v, added %v, removed %v", inc.UpdatedAt, added.UpdatedAt, after.UpdatedAt)
 		}
 	})
 }

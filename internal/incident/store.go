@@ -888,38 +888,7 @@ func Escalate(ctx context.Context, db *store.DB, who auth.Principal, tree *org.T
 
 // AddParticipants adds organisations and named users to an incident.
 func AddParticipants(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tree, ref string, p Participants) (Incident, error) {
-	if len(p.Orgs)+len(p.Users) == 0 {
-		return Incident{}, problem.Field("participants", "name at least one organisation or user")
-	}
-	var inc Incident
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if inc, err = get(ctx, tx, who, ref); err != nil {
-			return err
-		}
-		if err := allow(who, inc, policy.CaseParticipants, "adding participants (a coordinator's decision)"); err != nil {
-			return err
-		}
-		set, err := resolveParticipants(ctx, tx, tree, &p)
-		if err != nil {
-			return err
-		}
-		if err := participant.Add(ctx, tx, RecordKind, inc.ID, set); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ?`, store.Now(), inc.ID); err != nil {
-			return err
-		}
-		detail := map[string]any{"orgs": p.Orgs, "users": p.Users}
-		if err := addEntry(ctx, tx, who, inc.ID, "participants", "", detail); err != nil {
-			return err
-		}
-		return audit.Record(ctx, tx, who.Actor(), "incident.participants", RecordKind, inc.ID, detail)
-	})
-	if err != nil {
-		return Incident{}, fmt.Errorf("add participants to incident %s: %w", ref, err)
-	}
-	return Get(ctx, db, who, strconv.FormatInt(inc.ID, 10))
+	return changeParticipants(ctx, db, who, tree, ref, p, false)
 }
 
 // nextLevel is where an escalation of inc goes, keeping its region: a
@@ -988,6 +957,20 @@ func RequestEscalation(ctx context.Context, db *store.DB, who auth.Principal, re
 // sight of the incident by removing their own organisation; what they did
 // is returned all the same.
 func RemoveParticipants(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tree, ref string, p Participants) (Incident, error) {
+	return changeParticipants(ctx, db, who, tree, ref, p, true)
+}
+
+// changeParticipants adds or removes an incident's participants: a
+// coordinator's decision either way, on the timeline and in the audit
+// trail. Only what may be removed is checked for removal (the owner stays,
+// and only present participants leave).
+func changeParticipants(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tree, ref string, p Participants, remove bool) (Incident, error) {
+	what, kind, change := "adding participants", "participants", participant.Add
+	action := "incident.participants"
+	if remove {
+		what, kind, change = "removing participants", "participants_removed", participant.Remove
+		action = "incident.participants.remove"
+	}
 	if len(p.Orgs)+len(p.Users) == 0 {
 		return Incident{}, problem.Field("participants", "name at least one organisation or user")
 	}
@@ -997,38 +980,34 @@ func RemoveParticipants(ctx context.Context, db *store.DB, who auth.Principal, t
 		if inc, err = get(ctx, tx, who, ref); err != nil {
 			return err
 		}
-		if err := allow(who, inc, policy.CaseParticipants, "removing participants (a coordinator's decision)"); err != nil {
+		if err := allow(who, inc, policy.CaseParticipants, what+" (a coordinator's decision)"); err != nil {
 			return err
 		}
 		set, err := resolveParticipants(ctx, tx, tree, &p)
 		if err != nil {
 			return err
 		}
-		for i, o := range set.Orgs {
-			if o == inc.OwnerID {
-				return problem.Field("participants", "%s owns the incident and cannot be removed", p.Orgs[i])
-			}
-			if !slices.Contains(inc.access.Orgs, o) {
-				return problem.Field("participants", "%s does not take part in %s", p.Orgs[i], inc.HumanID)
+		if remove {
+			if err := mayRemove(inc, set, p); err != nil {
+				return err
 			}
 		}
-		for i, u := range set.Users {
-			if !slices.Contains(inc.access.Users, u) {
-				return problem.Field("participants", "%s is not a named user of %s", p.Users[i], inc.HumanID)
-			}
+		if err := change(ctx, tx, RecordKind, inc.ID, set); err != nil {
+			return err
 		}
-		if err := participant.Remove(ctx, tx, RecordKind, inc.ID, set); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ?`, store.Now(), inc.ID); err != nil {
 			return err
 		}
 		detail := map[string]any{"orgs": p.Orgs, "users": p.Users}
-		if err := addEntry(ctx, tx, who, inc.ID, "participants_removed", "", detail); err != nil {
+		if err := addEntry(ctx, tx, who, inc.ID, kind, "", detail); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, who.Actor(), "incident.participants.remove", RecordKind, inc.ID, detail)
+		return audit.Record(ctx, tx, who.Actor(), action, RecordKind, inc.ID, detail)
 	})
 	if err != nil {
-		return Incident{}, fmt.Errorf("remove participants of incident %s: %w", ref, err)
+		return Incident{}, fmt.Errorf("%s of incident %s: %w", what, ref, err)
 	}
+	// Read without the actor's eyes: a remover may have lost sight of it.
 	if inc, err = System(ctx, db, inc.ID); err != nil {
 		return Incident{}, err
 	}
@@ -1036,4 +1015,23 @@ func RemoveParticipants(ctx context.Context, db *store.DB, who auth.Principal, t
 		return Incident{}, err
 	}
 	return inc, nil
+}
+
+// mayRemove refuses to remove the owner organisation or anyone who does
+// not take part (set is p resolved, in p's order).
+func mayRemove(inc Incident, set participant.Set, p Participants) error {
+	for i, o := range set.Orgs {
+		if o == inc.OwnerID {
+			return problem.Field("participants", "%s owns the incident and cannot be removed", p.Orgs[i])
+		}
+		if !slices.Contains(inc.access.Orgs, o) {
+			return problem.Field("participants", "%s does not take part in %s", p.Orgs[i], inc.HumanID)
+		}
+	}
+	for i, u := range set.Users {
+		if !slices.Contains(inc.access.Users, u) {
+			return problem.Field("participants", "%s is not a named user of %s", p.Users[i], inc.HumanID)
+		}
+	}
+	return nil
 }
