@@ -417,14 +417,16 @@ func TestDecisionFlows(t *testing.T) {
 	resp, page := c.get("/pemantauan/keputusan")
 	wantStatus(t, resp, 200, "decisions page")
 	wantIn(t, page, "proposals", "198.51.100.20", "198.51.100.21", `action="`+act(p1, "setujui")+`"`, `action="`+act(p2, "tolak")+`"`,
-		"Percobaan skrip lintas situs", "Otomatis", `id="blokir-manual"`)
+		"Percobaan skrip lintas situs", "Otomatis", `id="blokir-manual"`,
+		fmt.Sprintf(`<label for="reject-%d">`, p2), fmt.Sprintf(`<input id="reject-%d" name="reason"`, p2), `<summary class="btn btn-small">`)
 	wantNotIn(t, page, "West Java's decisions", "198.51.100.22")
 
 	t.Run("approve and revoke", func(t *testing.T) {
 		resp, _ := c.post(act(p1, "setujui"), nil)
 		wantStatus(t, resp, http.StatusSeeOther, "approve")
 		_, page := c.get(resp.Header.Get("Location"))
-		wantIn(t, page, "after approval", fmt.Sprintf("Usulan #%d disetujui: 198.51.100.20 diblokir sampai", p1), `action="`+act(p1, "cabut")+`"`, "sisa ")
+		wantIn(t, page, "after approval", fmt.Sprintf("Usulan #%d disetujui: 198.51.100.20 diblokir sampai", p1), `action="`+act(p1, "cabut")+`"`, "sisa ",
+			fmt.Sprintf(`<input id="revoke-%d" name="reason"`, p1), `<summary class="btn btn-danger btn-small">`)
 		if st := status(p1); st != decision.Active {
 			t.Fatalf("status %s", st)
 		}
