@@ -9,8 +9,10 @@
 // name (coreMessages → core) where a file holds several maps or is not named
 // i18n_<area>.go. An existing area file is merged: new keys are appended,
 // a changed text replaces the old one, and both are reported. A key that
-// another area's file already defines stops the run before anything is
-// written. Delete the Go map (and its gather entry) afterwards.
+// another area's file already defines is skipped when its words are the
+// same there (a branch's copy of a map whose keys have moved) and stops the
+// run, before anything is written, when they differ. Delete the Go map
+// (and its gather entry) afterwards.
 package main
 
 import (
@@ -212,8 +214,11 @@ func snake(s string) string {
 // convert merges the sets into the message files of dir, returning the
 // files' new contents by name and a line per area saying what changed.
 func convert(dir string, sets []set) (map[string][]byte, []string, error) {
-	// Which area defines each key today, so that no key lands in two.
+	// Which area defines each key today, so that no key lands in two, and
+	// its texts there, so that a map holding keys already moved elsewhere
+	// (a branch's copy of an old map) converts too.
 	owner := map[string]string{}
+	words := map[string]string{} // lang + " " + key → text
 	existing, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	current := map[string][]locale.Entry{}
 	for _, name := range existing {
@@ -226,15 +231,18 @@ func convert(dir string, sets []set) (map[string][]byte, []string, error) {
 			return nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
 		current[name] = entries
-		area := strings.SplitN(filepath.Base(name), ".", 2)[0]
+		parts := strings.SplitN(filepath.Base(name), ".", 3)
 		for _, e := range entries {
-			owner[e.Key] = area
+			owner[e.Key] = parts[0]
+			if len(parts) == 3 {
+				words[parts[1]+" "+e.Key] = e.Text
+			}
 		}
 	}
 	files := map[string][]byte{}
 	var report []string
 	for _, s := range sets {
-		added, changed := 0, 0
+		added, changed, elsewhere := 0, 0, 0
 		for li, lang := range []string{locale.ID, locale.EN} {
 			name := filepath.Join(dir, s.area+"."+lang+".json")
 			entries := current[name]
@@ -243,12 +251,21 @@ func convert(dir string, sets []set) (map[string][]byte, []string, error) {
 				at[e.Key] = i
 			}
 			for _, p := range s.entries {
-				if o, ok := owner[p.key]; ok && o != s.area {
-					return nil, nil, fmt.Errorf("key %q of area %s is already defined by area %s", p.key, s.area, o)
-				}
 				text := p.id
 				if lang == locale.EN {
 					text = p.en
+				}
+				if o, ok := owner[p.key]; ok && o != s.area {
+					// Already in another area: the same words are no news;
+					// other words are a clash for a person to settle.
+					if had := words[lang+" "+p.key]; had != text {
+						return nil, nil, fmt.Errorf("key %q of area %s is already defined by area %s with other words (%s: %q, here %q): edit %s by hand or rename the key",
+							p.key, s.area, o, lang, had, text, filepath.Join(dir, o+"."+lang+".json"))
+					}
+					if li == 0 {
+						elsewhere++
+					}
+					continue
 				}
 				i, ok := at[p.key]
 				switch {
@@ -265,10 +282,16 @@ func convert(dir string, sets []set) (map[string][]byte, []string, error) {
 				owner[p.key] = s.area
 			}
 			current[name] = entries
-			files[name] = locale.Format(entries)
+			if len(entries) > 0 { // no empty file for a map whose keys all live elsewhere
+				files[name] = locale.Format(entries)
+			}
 		}
-		report = append(report, fmt.Sprintf("%s: %d keys, %d added, %d texts changed → %s",
-			s.area, len(s.entries), added, changed, filepath.Join(dir, s.area+".{id,en}.json")))
+		to := "nothing to write"
+		if added+changed > 0 {
+			to = "→ " + filepath.Join(dir, s.area+".{id,en}.json")
+		}
+		report = append(report, fmt.Sprintf("%s: %d keys, %d added, %d texts changed, %d already in other areas: %s",
+			s.area, len(s.entries), added, changed, elsewhere, to))
 	}
 	return files, report, nil
 }
