@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -27,6 +26,7 @@ import (
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
+	"github.com/garda-id/garda/internal/web/locale"
 )
 
 // site is a real server on a fresh SQLite store with the standard
@@ -842,26 +842,9 @@ func TestErrorPagesAndStatic(t *testing.T) {
 // every value the domain can hand a page to label, has words (both
 // languages and their arguments: TestMessageFiles).
 func TestMessages(t *testing.T) {
-	used := regexp.MustCompile(`\.T "([^"]+)"|\bT\("([^"]+)"|\btranslate\(\w+, "([^"]+)"`)
-	files, _ := filepath.Glob("templates/*.html")
-	gofiles, _ := filepath.Glob("*.go")
-	for _, f := range append(files, gofiles...) {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range used.FindAllStringSubmatch(string(b), -1) {
-			key := m[1] + m[2] + m[3]
-			if strings.HasSuffix(key, ".") { // a prefix completed at run time
-				continue
-			}
-			if !hasMessage(key) {
-				t.Errorf("%s uses message %q, which no message file defines", f, key)
-			}
-		}
+	undefined, err := locale.Registered().Undefined(os.DirFS("."), "templates/*.html", "*.go")
+	if err != nil || len(undefined) > 0 {
+		t.Errorf("keys no message file defines: %v %v", undefined, err)
 	}
 	want := []string{"error.generic.title", "error.generic.body"}
 	for _, pl := range pillars {

@@ -9,7 +9,8 @@
 // count the way fmt.Sprintf does, and a translation may reorder arguments
 // with explicit indexes (%[2]s). A key is defined in one file only, and
 // each key has a text in every language with the same arguments
-// (Catalog.Problems says where not).
+// (Catalog.Problems says where not), and every key a template or handler
+// uses is defined (Catalog.Undefined).
 //
 // A pages package ships its own files and registers them once, in init:
 //
@@ -191,6 +192,40 @@ func (c *Catalog) Problems() []string {
 		}
 	}
 	return out
+}
+
+// uses finds the keys a template or Go file asks for: {{.T "key"}},
+// T("key"), translate(lang, "key").
+var uses = regexp.MustCompile(`\.T "([^"]+)"|\bT\("([^"]+)"|\btranslate\(\w+, "([^"]+)"`)
+
+// Undefined lists, as "file uses key", the keys that the files of fsys
+// matching patterns use and the catalog does not define, so that a pages
+// package's test catches a typo before a person sees [[key]]. Test files
+// are not read; a key ending in "." is a prefix completed at run time.
+func (c *Catalog) Undefined(fsys fs.FS, patterns ...string) ([]string, error) {
+	var out []string
+	for _, pattern := range patterns {
+		names, err := fs.Glob(fsys, pattern)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range uses.FindAllStringSubmatch(string(b), -1) {
+				key := m[1] + m[2] + m[3]
+				if !strings.HasSuffix(key, ".") && !c.Has(key) {
+					out = append(out, fmt.Sprintf("%s uses %q", name, key))
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // verb is one fmt directive: flags, an optional [n] index, width,

@@ -145,3 +145,23 @@ func TestRegister(t *testing.T) {
 	}()
 	Register(fstest.MapFS{"x/u.id.json": file(`{"test.register": "Lagi"}`)}, "x")
 }
+
+func TestUndefined(t *testing.T) {
+	c := New()
+	if err := c.Add(fstest.MapFS{"m/a.id.json": file(`{"known": "x"}`), "m/a.en.json": file(`{"known": "x"}`)}, "m"); err != nil {
+		t.Fatal(err)
+	}
+	src := fstest.MapFS{
+		"templates/page.html": file(`<h1>{{.T "known"}}</h1><p>{{$.T "typo.title" .X}}</p>{{$.L "role" .Role}}`),
+		"pages.go":            file(`rq.T("known"); rq.T("missing.go"); rq.T("prefix." + k); translate(lang, "missing.translate")`),
+		"pages_test.go":       file(`rq.T("only.in.a.test")`),
+	}
+	got, err := c.Undefined(src, "templates/*.html", "*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `templates/page.html uses "typo.title"|pages.go uses "missing.go"|pages.go uses "missing.translate"`
+	if strings.Join(got, "|") != want {
+		t.Errorf("Undefined = %q, want %q", got, want)
+	}
+}
