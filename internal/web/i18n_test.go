@@ -35,7 +35,7 @@ func TestMessageFiles(t *testing.T) {
 	}
 	for n := range have {
 		area := strings.SplitN(n, ".", 2)[0]
-		for _, lang := range locale.Languages {
+		for _, lang := range locale.Languages() {
 			if !have[area+"."+lang+".json"] {
 				t.Errorf("messages/%s has no %s counterpart (messages/%s.%s.json)", n, lang, area, lang)
 			}

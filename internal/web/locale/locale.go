@@ -46,19 +46,19 @@ const (
 )
 
 // Languages lists the languages every message file set must cover.
-var Languages = []string{ID, EN}
+func Languages() []string { return []string{ID, EN} }
 
 // Catalog is a set of message files: for each key, its text in each
-// language and the file that defined it.
+// language and the area that defines it.
 type Catalog struct {
 	text map[string]map[string]string // lang → key → text
-	from map[string]string            // key → the file (of its first language) that defined it
+	from map[string]string            // key → the area that defines it: dir/<area>, without .<lang>.json
 }
 
 // New returns an empty catalog.
 func New() *Catalog {
 	c := &Catalog{text: make(map[string]map[string]string), from: make(map[string]string)}
-	for _, lang := range Languages {
+	for _, lang := range Languages() {
 		c.text[lang] = make(map[string]string)
 	}
 	return c
@@ -88,7 +88,7 @@ func (c *Catalog) Add(fsys fs.FS, dir string) error {
 		lang := m[2]
 		texts, ok := next.text[lang]
 		if !ok {
-			return fmt.Errorf("message file %s: language %q is not one of %s", name, lang, strings.Join(Languages, ", "))
+			return fmt.Errorf("message file %s: language %q is not one of %s", name, lang, strings.Join(Languages(), ", "))
 		}
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
@@ -174,8 +174,8 @@ func (c *Catalog) Translate(lang, key string, args ...any) string {
 func (c *Catalog) Problems() []string {
 	var out []string
 	for _, key := range c.Keys() {
-		var first string
-		for i, lang := range Languages {
+		var firstLang, firstVerbs string
+		for _, lang := range Languages() {
 			s, ok := c.text[lang][key]
 			switch {
 			case !ok:
@@ -184,10 +184,10 @@ func (c *Catalog) Problems() []string {
 			case strings.TrimSpace(s) == "":
 				out = append(out, fmt.Sprintf("%s: key %q has an empty %s text", c.from[key], key, lang))
 			}
-			if i == 0 {
-				first = Verbs(s)
-			} else if v := Verbs(s); v != first {
-				out = append(out, fmt.Sprintf("%s: key %q takes %s in %s but %s in %s", c.from[key], key, first, Languages[0], v, lang))
+			if firstLang == "" {
+				firstLang, firstVerbs = lang, Verbs(s)
+			} else if v := Verbs(s); v != firstVerbs {
+				out = append(out, fmt.Sprintf("%s: key %q takes %s in %s but %s in %s", c.from[key], key, firstVerbs, firstLang, v, lang))
 			}
 		}
 	}

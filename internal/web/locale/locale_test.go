@@ -103,7 +103,7 @@ func TestProblems(t *testing.T) {
 			t.Errorf("problems lack %q:\n%s", want, got)
 		}
 	}
-	for _, fine := range []string{`"moved"`, `"pct"`} {
+	for _, fine := range []string{`"moved"`, `"pct"`, `"only_en" takes`} {
 		if strings.Contains(got, fine) {
 			t.Errorf("problems name %s, whose languages agree:\n%s", fine, got)
 		}
