@@ -49,7 +49,7 @@ func translate(lang, key string, args ...any) string {
 // domain values (roles, kinds, phases) with L. A key is defined once
 // (TestMessageKeysOnce).
 var messages = gather(coreMessages, incidentWorkMessages, accountMessages, ingestMessages,
-	alertQueueMessages, labelMessages, pageMessages, searchMessages, detectMessages)
+	alertQueueMessages, labelMessages, pageMessages, searchMessages, detectMessages, findingMessages)
 
 // gather merges message sets into one map.
 func gather(sets ...map[string]msg) map[string]msg {
