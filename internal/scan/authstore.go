@@ -395,8 +395,8 @@ func valid(ctx context.Context, q store.Querier, assetID int64, now time.Time) (
 		}
 	}
 	if outside != nil {
-		return Authorization{}, &Refusal{assetID, fmt.Sprintf("authorisation %d allows scans only inside the window %s; it is %s (di luar jendela waktu)",
-			outside.ID, outside.Window(), now.In(region.WIB).Format("15:04 WIB"))}
+		return Authorization{}, &Refusal{assetID, fmt.Sprintf("authorisation %d: it is %s, outside the window %s (di luar jendela waktu)",
+			outside.ID, now.In(region.WIB).Format("15:04 WIB"), outside.Window())}
 	}
 	a := all[0]
 	if a.RevokedAt != nil {
