@@ -94,7 +94,14 @@ func Decide(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		if err := addEvent(ctx, tx, f.ID, now, who.User.Username, who.Org.Slug, kind, 0, d.Reason, map[string]any{"from": before, "to": after}); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, who.Actor(), "finding."+kind, RecordKind, f.ID, map[string]any{"before": before, "after": after, "reason": d.Reason})
+		action := "finding.reopen_by_hand"
+		switch d.Status {
+		case FalsePositive:
+			action = "finding.false_positive"
+		case RiskAccepted:
+			action = "finding.risk_accepted"
+		}
+		return audit.Record(ctx, tx, who.Actor(), action, RecordKind, f.ID, map[string]any{"before": before, "after": after, "reason": d.Reason})
 	})
 	if err != nil {
 		return Finding{}, fmt.Errorf("decide finding %d: %w", id, err)

@@ -62,7 +62,7 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 func TestMessageKeysOnce(t *testing.T) {
 	seen := make(map[string]int)
 	sets := []map[string]msg{coreMessages, incidentWorkMessages, accountMessages, ingestMessages,
-		alertQueueMessages, labelMessages, pageMessages, searchMessages, detectMessages}
+		alertQueueMessages, labelMessages, pageMessages, searchMessages, detectMessages, findingMessages}
 	total := 0
 	for i, set := range sets {
 		for k := range set {
@@ -109,7 +109,7 @@ func TestAuditActionsHaveLabels(t *testing.T) {
 		t.Fatalf("found %d audit actions in the source: the pattern no longer matches the calls", found)
 	}
 	for _, kind := range []string{alert.RecordKind, asset.RecordKind, decision.RecordKind, incident.RecordKind, decision.AllowKind,
-		decision.BouncerKind, "org", "user", "token", "settings", "saved_view", "webhook"} {
+		decision.BouncerKind, "org", "user", "token", "settings", "saved_view", "webhook", "finding", "scan", "scan_authorization"} {
 		if _, ok := messages["akind."+kind]; !ok {
 			t.Errorf("audit record kind %q has no label", kind)
 		}
