@@ -227,30 +227,42 @@ func observe(ctx context.Context, tx *store.Tx, s Sweep, a assetAccess, at time.
 	var id int64
 	var status, severity string
 	var firstSeen time.Time
-	err = tx.QueryRow(ctx, `SELECT id, status, severity, first_seen FROM findings WHERE asset_id = ? AND check_key = ? AND location = ?`,
-		s.AssetID, o.CheckKey, o.Location).Scan(&id, &status, &severity, &firstSeen)
+	lookup := func() error {
+		return tx.QueryRow(ctx, `SELECT id, status, severity, first_seen FROM findings WHERE asset_id = ? AND check_key = ? AND location = ?`,
+			s.AssetID, o.CheckKey, o.Location).Scan(&id, &status, &severity, &firstSeen)
+	}
+	err = lookup()
 	if errors.Is(err, store.ErrNotFound) {
 		due := s.Deadlines.Due(o.Severity, at)
+		// Two scans of one asset may finish at once: the second insert
+		// does nothing (after waiting for the first) and updates instead.
 		err = tx.QueryRow(ctx, `INSERT INTO findings (asset_id, check_key, template_id, location, title, severity, mode, status, tlp, region, owner_org_id,
 			evidence, first_seen, last_seen, first_scan_id, last_scan_id, due_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (asset_id, check_key, location) DO NOTHING RETURNING id`,
 			s.AssetID, o.CheckKey, o.TemplateID, o.Location, title, o.Severity, s.Mode, string(Open), string(a.tlp), a.region, a.owner,
 			string(ev), at, at, s.ScanID, s.ScanID, due, at, at).Scan(&id)
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			if err := lookup(); err != nil {
+				return 0, "", err
+			}
+		case err != nil:
 			return 0, "", err
+		default:
+			set, err := participants(ctx, tx, a)
+			if err != nil {
+				return 0, "", err
+			}
+			if err := participant.Add(ctx, tx, RecordKind, id, set); err != nil {
+				return 0, "", err
+			}
+			detail := map[string]any{"asset_id": s.AssetID, "check_key": o.CheckKey, "location": o.Location, "severity": o.Severity, "due_at": due}
+			if err := addEvent(ctx, tx, id, at, scanActor.Username, "", EventOpened, s.ScanID, "", detail); err != nil {
+				return 0, "", err
+			}
+			return id, EventOpened, audit.Record(ctx, tx, scanActor, "finding.open", RecordKind, id, detail)
 		}
-		set, err := participants(ctx, tx, a)
-		if err != nil {
-			return 0, "", err
-		}
-		if err := participant.Add(ctx, tx, RecordKind, id, set); err != nil {
-			return 0, "", err
-		}
-		detail := map[string]any{"asset_id": s.AssetID, "check_key": o.CheckKey, "location": o.Location, "severity": o.Severity, "due_at": due}
-		if err := addEvent(ctx, tx, id, at, scanActor.Username, "", EventOpened, s.ScanID, "", detail); err != nil {
-			return 0, "", err
-		}
-		return id, EventOpened, audit.Record(ctx, tx, scanActor, "finding.open", RecordKind, id, detail)
 	} else if err != nil {
 		return 0, "", err
 	}

@@ -292,6 +292,20 @@ func TestVisibility(t *testing.T) {
 		if len(next) != 1 || next[0].ID == page[0].ID {
 			t.Fatalf("next page: %v", next)
 		}
+		// The map: open and overdue per province, for those who may read them.
+		m, err := finding.ByProvince(ctx, db, w.who["budi"], w.now.Add(20*24*time.Hour))
+		if err != nil || m["32"] != (finding.ProvinceState{Open: 2, Overdue: 1, Highest: "critical"}) {
+			t.Errorf("BSSN's map: %+v, %v", m, err)
+		}
+		if m, err := finding.ByProvince(ctx, db, w.who["room33"], w.now.Add(20*24*time.Hour)); err != nil || len(m) != 0 {
+			t.Errorf("another province's map: %+v, %v", m, err)
+		}
+		if ids, err := finding.AssetsWithOpen(ctx, db, "high"); err != nil || !slices.Equal(ids, []int64{w.asset.ID}) {
+			t.Errorf("assets with open high findings: %v, %v", ids, err)
+		}
+		if ids, err := finding.AssetsWithOpen(ctx, db, "critical"); err != nil || len(ids) != 1 {
+			t.Errorf("assets with open critical findings: %v, %v", ids, err)
+		}
 		if _, err := finding.List(ctx, db, w.who["budi"], finding.Filter{Severity: "severe"}); !problem.Is(err, problem.Invalid) {
 			t.Errorf("bad severity: %v", err)
 		}

@@ -406,3 +406,6 @@ func valid(ctx context.Context, q store.Querier, assetID int64, now time.Time) (
 	return Authorization{}, &Refusal{assetID, fmt.Sprintf("authorisation %d expired at %s (izin kedaluwarsa)",
 		a.ID, a.ExpiresAt.In(region.WIB).Format(region.WIBLayout))}
 }
+
+// Store answers the runner's question.
+var _ Authorizations = (*Store)(nil)
