@@ -158,6 +158,14 @@ func Apply(ctx context.Context, tx *store.Tx, s Sweep) (Summary, error) {
 		}
 		obs[k] = o
 	}
+	// One order for every scan, so that two finishing at once take the
+	// rows' locks in the same order (no deadlock on PostgreSQL).
+	slices.SortFunc(order, func(x, y key) int {
+		if c := strings.Compare(x.check, y.check); c != 0 {
+			return c
+		}
+		return strings.Compare(x.loc, y.loc)
+	})
 	seen := map[int64]bool{}
 	for _, k := range order {
 		o := obs[k]

@@ -474,3 +474,37 @@ func TestPromote(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentFinish: two scans of one asset that finish at once and saw
+// the same new things make one finding of each, not an error.
+func TestConcurrentFinish(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newFindingWorld(t, db)
+		results := []scan.Result{result("git-config", "critical", "/.git/config"), result("env-file", "high", "/.env"), result("backup", "medium", "/db.sql")}
+		var ids []int64
+		for i := 0; i < 2; i++ {
+			id, _, err := w.st.Begin(ctx, w.asset.ID, scan.TriggerManual, "rina")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		errs := make(chan error, 2)
+		for i, id := range ids {
+			rs := slices.Clone(results)
+			if i == 1 {
+				slices.Reverse(rs)
+			}
+			go func() { errs <- w.st.Finish(ctx, id, scan.StatusDone, rs, nil) }()
+		}
+		for range ids {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := w.list("rina", finding.Filter{}); len(got) != 3 {
+			t.Fatalf("%d findings, want 3", len(got))
+		}
+	})
+}
