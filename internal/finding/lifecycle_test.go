@@ -270,6 +270,12 @@ func TestVisibility(t *testing.T) {
 				t.Errorf("%s reads finding %d: %v", u, id, err)
 			}
 		}
+		for user, want := range map[string]int{"rina": 2, "room32": 2, "room33": 0, "sari": 0} {
+			got, err := audit.ListFor(ctx, db, w.who[user].Viewer, audit.Filter{Kind: finding.RecordKind, Limit: 50})
+			if err != nil || len(got) != want {
+				t.Errorf("%s reads %d finding audit entries, want %d (%v)", user, len(got), want, err)
+			}
+		}
 		// Filters and pages.
 		if got := w.list("budi", finding.Filter{Severity: "critical"}); len(got) != 1 || got[0].CheckKey != "git-config" {
 			t.Errorf("severity filter: %v", got)

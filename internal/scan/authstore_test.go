@@ -126,6 +126,13 @@ func TestWhoMayAuthorize(t *testing.T) {
 		if n := w.count(`SELECT COUNT(*) FROM audit_log WHERE action = 'scan_authorization.give'`); n != 3 {
 			t.Errorf("audited gives: %d, want 3", n)
 		}
+		// The audit trail is read under the asset's visibility.
+		for user, want := range map[string]int{"rina": 3, "prov": 3, "sari": 0, "room32": 0} {
+			got, err := audit.ListFor(ctx, db, w.who[user].Viewer, audit.Filter{Kind: scan.AuthorizationKind, Limit: 50})
+			if err != nil || len(got) != want {
+				t.Errorf("%s reads %d authorisation entries, want %d (%v)", user, len(got), want, err)
+			}
+		}
 	})
 }
 
