@@ -146,24 +146,21 @@ func scopeEntry(entry string, hosts []string) (string, error) {
 // Covers reports whether a target (a URL, host:port or host name) lies in
 // an authorisation's scope: its host is a host-name entry; or it is a
 // host:port entry; or it starts with a URL entry (same scheme, host, port
-// and a path under the entry's).
+// and a path under the entry's). A URL entry also covers its own host:port
+// (the TLS handshake a browser makes) and its bare host name (DNS records,
+// which are asked of the resolver, not of the site).
 func (a Authorization) Covers(target string) bool {
-	host, hostPort, full := target, "", target
-	if u, err := url.Parse(target); err == nil && strings.Contains(target, "://") {
-		host = u.Hostname()
-		port := u.Port()
-		if port == "" {
-			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
-		}
-		hostPort = net.JoinHostPort(host, port)
-	} else if h, p, err := net.SplitHostPort(target); err == nil {
-		host, hostPort = h, net.JoinHostPort(h, p)
-	}
-	host, hostPort, full = strings.ToLower(host), strings.ToLower(hostPort), strings.ToLower(full)
+	isURL := strings.Contains(target, "://")
+	host, hostPort := splitTarget(target)
+	full := strings.ToLower(target)
 	for _, e := range a.Scope {
 		switch {
 		case strings.Contains(e, "://"):
 			if full == e || strings.HasPrefix(full, strings.TrimSuffix(e, "/")+"/") {
+				return true
+			}
+			eh, ehp := splitTarget(e)
+			if !isURL && ((hostPort != "" && hostPort == ehp) || (hostPort == "" && host == eh)) {
 				return true
 			}
 		case strings.Contains(e, ":") && net.ParseIP(e) == nil:
@@ -177,6 +174,23 @@ func (a Authorization) Covers(target string) bool {
 		}
 	}
 	return false
+}
+
+// splitTarget gives a target's host and, when it names one (a URL's scheme
+// does), its host:port, both in lower case.
+func splitTarget(target string) (host, hostPort string) {
+	host = target
+	if u, err := url.Parse(target); err == nil && strings.Contains(target, "://") {
+		host = u.Hostname()
+		port := u.Port()
+		if port == "" {
+			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		}
+		hostPort = net.JoinHostPort(host, port)
+	} else if h, p, err := net.SplitHostPort(target); err == nil {
+		host, hostPort = h, net.JoinHostPort(h, p)
+	}
+	return strings.ToLower(host), strings.ToLower(hostPort)
 }
 
 // InWindow reports whether now lies in the authorisation's window of WIB

@@ -190,6 +190,10 @@ func TestAuthorizationInput(t *testing.T) {
 			"http://kpu-bandung.test/":               false,
 			"kpu-bandung.test:443":                   true,
 			"https://evil.test/www.kpu-bandung.test": false,
+			"127.0.0.1:8080":                         true,  // the URL entry's own port (TLS)
+			"127.0.0.1:22":                           false, // another port needs a host entry
+			"127.0.0.1":                              true,  // DNS of the URL entry's host
+			"kpu-bandung.test":                       false, // only host:443 was named
 		} {
 			if a.Covers(target) != want {
 				t.Errorf("Covers(%s) = %v", target, !want)
