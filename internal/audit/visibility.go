@@ -15,8 +15,9 @@ import (
 // as a set of record ids the reader may read; the package must not import
 // the domain packages (they import it), so it names their tables.
 //
-//   - incident, alert, asset: policy.ReadFilter, as for the records
-//     themselves (RED only for named users, whatever the role);
+//   - incident, alert, asset, finding: policy.ReadFilter, as for the
+//     records themselves (RED only for named users, whatever the role);
+//   - scan, scan authorisation: their asset's policy.ReadFilter;
 //   - decision: policy.DecisionFilter, as the decision lists (its region
 //     inside the reader's scope and, if made from an alert, the alert
 //     readable by the reader);
@@ -29,7 +30,15 @@ import (
 //     administrator (policy.ManagesNational) reads it.
 
 // tlpTables are the kinds whose records carry a TLP label, and their tables.
-var tlpTables = []struct{ kind, table string }{{"incident", "incidents"}, {"alert", "alerts"}, {"asset", "assets"}}
+var tlpTables = []struct{ kind, table string }{{"incident", "incidents"}, {"alert", "alerts"}, {"asset", "assets"}, {"finding", "findings"}}
+
+// assetKinds are the kinds read under their asset's visibility (a scan and
+// its authorisation say which site is tested): the query giving the ids of
+// the kind's records, joined to their asset r.
+var assetKinds = []struct{ kind, ids string }{
+	{"scan", `SELECT CAST(s.id AS TEXT) FROM scans s JOIN assets r ON r.id = s.asset_id WHERE `},
+	{"scan_authorization", `SELECT CAST(s.id AS TEXT) FROM scan_authorizations s JOIN assets r ON r.id = s.asset_id WHERE `},
+}
 
 // scopedKinds are the kinds whose visibility is a region scope: the query
 // giving the ids of the kind's records, to which the scope test of column
@@ -54,6 +63,11 @@ func VisibleTo(v policy.Viewer) (string, []any) {
 		ors = append(ors, `(audit_log.kind = ? AND audit_log.record_id IN (SELECT CAST(r.id AS TEXT) FROM `+t.table+` r WHERE `+vis+`))`)
 		args = append(append(args, t.kind), vargs...)
 	}
+	for _, k := range assetKinds {
+		vis, vargs := policy.ReadFilter(v, "asset", "r")
+		ors = append(ors, `(audit_log.kind = ? AND audit_log.record_id IN (`+k.ids+vis+`))`)
+		args = append(append(args, k.kind), vargs...)
+	}
 	dvis, dargs := policy.DecisionFilter(v, "r")
 	ors = append(ors, `(audit_log.kind = ? AND audit_log.record_id IN (SELECT CAST(r.id AS TEXT) FROM decisions r WHERE `+dvis+`))`)
 	args = append(append(args, "decision"), dargs...)
@@ -69,8 +83,8 @@ func VisibleTo(v policy.Viewer) (string, []any) {
 	if policy.ManagesNational(v) {
 		// Every kind but those judged record by record: settings, bouncers,
 		// the allow-list, the organisation seed, and kinds added later.
-		ors = append(ors, `audit_log.kind NOT IN (?, ?, ?, ?)`)
-		args = append(args, "incident", "alert", "asset", "decision")
+		ors = append(ors, `audit_log.kind NOT IN (?, ?, ?, ?, ?, ?, ?)`)
+		args = append(args, "incident", "alert", "asset", "decision", "finding", "scan", "scan_authorization")
 	}
 	return "(" + strings.Join(ors, " OR ") + ")", args
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/finding"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
@@ -367,7 +368,8 @@ func anys(ids []int64) []any {
 type Item struct {
 	ID         int64      `json:"id"`
 	Event      string     `json:"event"`
-	IncidentID int64      `json:"incident_id"`
+	IncidentID int64      `json:"incident_id,omitempty"`
+	FindingID  int64      `json:"finding_id,omitempty"` // an entry is about an incident or a finding
 	HumanID    string     `json:"human_id"`
 	Title      string     `json:"title"`
 	Actor      string     `json:"actor,omitempty"`
@@ -377,10 +379,10 @@ type Item struct {
 
 // Inbox lists who's notifications, newest first, below the id before (0 =
 // from the top), up to limit+1 items (the extra one says there is more).
-// Entries of incidents who can no longer read are not shown: the list
-// joins incidents under policy.ReadFilter.
+// Entries of incidents or findings who can no longer read are not shown:
+// the list joins them under policy.ReadFilter.
 func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int64, unreadOnly bool, limit int) ([]Item, error) {
-	vis, vargs := policy.ReadFilter(who.Viewer, incident.RecordKind, "i")
+	vis, vargs := entryVisible(who)
 	where := `n.user_id = ?`
 	args := []any{who.User.ID}
 	if before > 0 {
@@ -392,8 +394,9 @@ func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int6
 	}
 	args = append(args, vargs...)
 	args = append(args, limit+1)
-	rows, err := q.Query(ctx, `SELECT n.id, n.event, n.incident_id, i.human_id, i.title, n.actor, n.created_at, n.read_at
-		FROM notifications n JOIN incidents i ON i.id = n.incident_id
+	rows, err := q.Query(ctx, `SELECT n.id, n.event, COALESCE(n.incident_id, 0), COALESCE(n.finding_id, 0), COALESCE(i.human_id, ''),
+		COALESCE(i.title, f.title, ''), n.actor, n.created_at, n.read_at
+		FROM notifications n LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN findings f ON f.id = n.finding_id
 		WHERE `+where+` AND `+vis+` ORDER BY n.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
@@ -402,20 +405,31 @@ func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int6
 	out := []Item{}
 	for rows.Next() {
 		var it Item
-		if err := rows.Scan(&it.ID, &it.Event, &it.IncidentID, &it.HumanID, &it.Title, &it.Actor, &it.CreatedAt, &it.ReadAt); err != nil {
+		if err := rows.Scan(&it.ID, &it.Event, &it.IncidentID, &it.FindingID, &it.HumanID, &it.Title, &it.Actor, &it.CreatedAt, &it.ReadAt); err != nil {
 			return nil, err
+		}
+		if it.FindingID != 0 {
+			it.HumanID = finding.HumanID(it.FindingID)
 		}
 		out = append(out, it)
 	}
 	return out, rows.Err()
 }
 
-// Unread counts who's unread notifications of incidents they may still
-// read: the number beside the inbox in the navigation.
+// entryVisible is the visibility test of an inbox entry: of its incident or of
+// its finding, whichever it is about.
+func entryVisible(who auth.Principal) (string, []any) {
+	visI, argsI := policy.ReadFilter(who.Viewer, incident.RecordKind, "i")
+	visF, argsF := policy.ReadFilter(who.Viewer, finding.RecordKind, "f")
+	return `((n.incident_id IS NOT NULL AND ` + visI + `) OR (n.finding_id IS NOT NULL AND ` + visF + `))`, append(argsI, argsF...)
+}
+
+// Unread counts who's unread notifications of incidents and findings they
+// may still read: the number beside the inbox in the navigation.
 func Unread(ctx context.Context, q store.Querier, who auth.Principal) (int, error) {
-	vis, vargs := policy.ReadFilter(who.Viewer, incident.RecordKind, "i")
+	vis, vargs := entryVisible(who)
 	var n int
-	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM notifications n JOIN incidents i ON i.id = n.incident_id
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM notifications n LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN findings f ON f.id = n.finding_id
 		WHERE n.user_id = ? AND n.read_at IS NULL AND `+vis, append([]any{who.User.ID}, vargs...)...).Scan(&n)
 	return n, err
 }

@@ -376,6 +376,9 @@ func (n *Notifier) Start(ctx context.Context) {
 			if _, err := n.NotifyMissedClocks(ctx, store.Now()); err != nil && ctx.Err() == nil {
 				n.Log.WarnContext(ctx, "missed clocks", "err", err)
 			}
+			if _, err := n.NotifyFindingDeadlines(ctx, store.Now()); err != nil && ctx.Err() == nil {
+				n.Log.WarnContext(ctx, "finding deadlines", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -29,6 +29,9 @@ type Authorization struct {
 	ExpiresAt     time.Time  `json:"expires_at"`
 	CreatedAt     time.Time  `json:"created_at"`
 	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy     string     `json:"revoked_by,omitempty"` // user name
+	RevokeReason  string     `json:"revoke_reason,omitempty"`
+	Note          string     `json:"note,omitempty"` // e.g. the letter's reference
 }
 
 // Authorizations is how the scan runner asks the store (or anything else)

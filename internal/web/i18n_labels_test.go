@@ -90,7 +90,7 @@ func TestAuditActionsHaveLabels(t *testing.T) {
 		t.Fatalf("found %d audit actions in the source: the pattern no longer matches the calls", found)
 	}
 	for _, kind := range []string{alert.RecordKind, asset.RecordKind, decision.RecordKind, incident.RecordKind, decision.AllowKind,
-		decision.BouncerKind, "org", "user", "token", "settings", "saved_view", "webhook"} {
+		decision.BouncerKind, "org", "user", "token", "settings", "saved_view", "webhook", "finding", "scan", "scan_authorization"} {
 		if !hasMessage("akind." + kind) {
 			t.Errorf("audit record kind %q has no label", kind)
 		}

@@ -67,5 +67,8 @@ func (rq *req) NoticeBy(event, actor string) string {
 	if event == notify.IncidentClockMissed {
 		return rq.L("iclock", actor)
 	}
+	if event == notify.FindingDeadlineNear || event == notify.FindingDeadlineMissed {
+		return rq.L("fclock", actor)
+	}
 	return rq.Actor(actor)
 }
