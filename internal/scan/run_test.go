@@ -72,7 +72,9 @@ var (
 	serverHeader = getCheck{id: "test-server-version", path: "/", sev: scan.SeverityInfo,
 		want: func(r *http.Response, _ string) bool { return strings.Contains(r.Header.Get("Server"), "/") }}
 	dotEnv = getCheck{id: "test-dotenv", path: "/.env", sev: scan.SeverityHigh,
-		want: func(r *http.Response, b string) bool { return r.StatusCode == 200 && strings.Contains(b, "DB_PASSWORD=") }}
+		want: func(r *http.Response, b string) bool {
+			return r.StatusCode == 200 && strings.Contains(b, "DB_PASSWORD=")
+		}}
 )
 
 // site is a loopback web server with planted weaknesses.
