@@ -6,17 +6,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/scan/format"
+	"github.com/garda-id/garda/internal/schedule"
+	"github.com/garda-id/garda/internal/store/storetest"
 )
 
 // cliTestEnv is a TEST HELPER, not Garda's fetcher: plain net/http to
@@ -183,5 +187,70 @@ func TestScanDispatcher(t *testing.T) {
 	code := run([]string{"scan", "http://127.0.0.1:1"}, strings.NewReader(""), &out, &errb)
 	if code != 2 || !strings.Contains(errb.String(), "--i-am-authorised is required") {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+type memAuths map[int64]scan.Authorization
+
+func (a memAuths) Valid(_ context.Context, id int64, _ time.Time) (scan.Authorization, error) {
+	if au, ok := a[id]; ok {
+		return au, nil
+	}
+	return scan.Authorization{}, errors.New("never given")
+}
+
+// memScans is a TEST HELPER recorder: the finding store keeps scans in
+// tables.
+type memScans struct {
+	auth     memAuths
+	mu       sync.Mutex
+	statuses []string
+	results  int
+}
+
+func (m *memScans) Begin(ctx context.Context, asset int64, _, _ string) (int64, scan.Authorization, error) {
+	au, err := m.auth.Valid(ctx, asset, time.Now())
+	return asset, au, err
+}
+func (m *memScans) Progress(context.Context, int64, int, int, int) error { return nil }
+func (m *memScans) Finish(_ context.Context, _ int64, status string, rs []scan.Result, _ error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.statuses = append(m.statuses, status)
+	m.results += len(rs)
+	return nil
+}
+
+// TestScanRoundOnTheSchedule runs the round job garda serve schedules,
+// from two instances on one database: one round per period.
+func TestScanRoundOnTheSchedule(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	auths := memAuths{1: {ID: 1, AssetID: 1, Mode: scan.Passive, Scope: []string{srv.URL}}}
+	rec := &memScans{auth: auths}
+	sp := scanPillar{Auth: auths, Recorder: rec, Env: cliTestEnv,
+		Due:    func(context.Context, time.Time) ([]int64, error) { return []int64{1, 2}, nil },
+		Checks: []scan.Check{pathCheck{"test-home", "/"}, pathCheck{"test-git-config", "/.git/config"}}}
+	db := storetest.SQLite(t)
+	now := time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
+	log := slog.New(slog.DiscardHandler)
+	var instances []*schedule.Scheduler
+	for _, h := range []string{"a", "b"} {
+		s, err := schedule.New(db, schedule.Options{Holder: h, Now: func() time.Time { return now }},
+			scanRoundJob(sp, 10*time.Minute, scan.HostOptions{MaxHosts: 4}, log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		instances = append(instances, s)
+	}
+	for _, s := range instances {
+		s.Tick(context.Background())
+	}
+	now = now.Add(10 * time.Minute)
+	for _, s := range instances {
+		s.Tick(context.Background())
+	}
+	if strings.Join(rec.statuses, ",") != "done,done" || rec.results != 2 {
+		t.Fatalf("statuses %v (asset 2 has no authorisation: refused, not recorded), %d results; want two rounds of one scan with one passive result", rec.statuses, rec.results)
 	}
 }
