@@ -187,6 +187,7 @@ func scanTargets(ctx context.Context, args []string, stdout, stderr io.Writer, d
 		outErr  error
 		bar     = newProgressBar(stderr, f.progress)
 		started = time.Now()
+		last    scan.Progress
 	)
 	emit := func(r scan.Result) {
 		mu.Lock()
@@ -207,7 +208,7 @@ func scanTargets(ctx context.Context, args []string, stdout, stderr io.Writer, d
 	}
 	failed := scan.ScanTargets(ctx, deps.Env(auth), targets, checks,
 		scan.HostOptions{MaxHosts: f.maxHosts, PerHost: f.concurrency, HostTimeout: f.timeout, Retries: retries(f.retries)}, emit,
-		func(p scan.Progress) { mu.Lock(); bar.draw(p); mu.Unlock() })
+		func(p scan.Progress) { mu.Lock(); last = p; bar.draw(p); mu.Unlock() })
 	bar.finish()
 	if outErr != nil {
 		return fmt.Errorf("scan: write results: %w", outErr)
@@ -226,7 +227,8 @@ func scanTargets(ctx context.Context, args []string, stdout, stderr io.Writer, d
 	for _, h := range failed {
 		fmt.Fprintf(stderr, "garda: scan: %v\n", h)
 	}
-	fmt.Fprintf(stderr, "garda: scanned %d of %d targets in %s\n", len(targets)-len(failed), len(targets), time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "garda: scanned %d of %d targets in %s: %d checks run, %d requests, %d results\n",
+		len(targets)-len(failed), len(targets), time.Since(started).Round(time.Millisecond), last.Done, last.Requests, last.Found)
 	if len(failed) > 0 {
 		return &exitError{code: 3, err: fmt.Errorf("scan: %d of %d targets could not be scanned", len(failed), len(targets))}
 	}
