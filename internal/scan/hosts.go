@@ -172,6 +172,10 @@ func scanTargets(ctx context.Context, env *Env, targets []Target, checks []Check
 	for _, t := range targets {
 		select {
 		case slots <- struct{}{}:
+			if ctx.Err() == nil {
+				break
+			}
+			<-slots // took a slot as the round was stopped: give it back
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {

@@ -42,10 +42,31 @@ type Recorder interface {
 // auth.RatePerSecond and auth.Concurrency per host and the address guard.
 type EnvFactory func(auth Authorization) *Env
 
-// DueAssets lists the assets due for a scan at now: every authorised asset
-// not scanned for a day, and one with an open critical or high finding not
-// scanned for 12 hours (the finding store answers it).
+// DueAssets lists the assets due for a scan at now, by IsDue: the finding
+// store answers it from its authorisations, scans and open findings.
 type DueAssets func(ctx context.Context, now time.Time) ([]int64, error)
+
+// How often an asset is scanned (issue 11): every authorised asset at
+// least daily, one with an open critical or high finding every 12 hours.
+const (
+	Cadence       = 24 * time.Hour
+	UrgentCadence = 12 * time.Hour
+)
+
+// IsDue says whether an asset whose last scan started at last (zero:
+// never scanned) is due at now; urgent when it has an open critical or
+// high finding. One place decides the cadence; DueAssets's query follows
+// it.
+func IsDue(last time.Time, urgent bool, now time.Time) bool {
+	if last.IsZero() {
+		return true
+	}
+	every := Cadence
+	if urgent {
+		every = UrgentCadence
+	}
+	return !now.Before(last.Add(every))
+}
 
 // Triggers of a scan.
 const (
@@ -64,9 +85,12 @@ type Runner struct {
 	// registered ones); the authorisation's mode narrows them per scan.
 	Checks []Check
 	Hosts  HostOptions
-	// MaxResults caps one scan's results kept for Finish (default 20000),
+	// MaxResults caps one scan's results kept for Finish (default 5000),
+	// and MaxEvidence the bytes of requests and responses they keep
+	// (default 4 MiB; past it, results keep everything but the evidence),
 	// so memory stays bounded whatever the targets answer.
-	MaxResults int
+	MaxResults  int
+	MaxEvidence int
 	// ProgressEvery is the least time between two Progress calls of one
 	// scan (default 1 s); the last is always sent.
 	ProgressEvery time.Duration
@@ -193,7 +217,11 @@ func (r *Runner) scan(ctx context.Context, assetID int64, trigger, requestedBy s
 
 	maxResults := r.MaxResults
 	if maxResults <= 0 {
-		maxResults = 20000
+		maxResults = 5000
+	}
+	evidenceLeft := r.MaxEvidence
+	if evidenceLeft <= 0 {
+		evidenceLeft = 4 << 20
 	}
 	every := r.ProgressEvery
 	if every <= 0 {
@@ -212,6 +240,11 @@ func (r *Runner) scan(ctx context.Context, assetID int64, trigger, requestedBy s
 		if len(results) >= maxResults {
 			dropped++
 			return
+		}
+		if n := len(res.Request) + len(res.Response); n > evidenceLeft {
+			res.Request, res.Response = "", "[evidence not kept: over the scan's budget]"
+		} else {
+			evidenceLeft -= n
 		}
 		results = append(results, res)
 	}

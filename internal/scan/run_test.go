@@ -380,3 +380,62 @@ func TestTargetsFromScope(t *testing.T) {
 		t.Error("unknown mode accepted")
 	}
 }
+
+func TestIsDue(t *testing.T) {
+	now := time.Date(2026, 12, 6, 2, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		ago    time.Duration
+		never  bool
+		urgent bool
+		want   bool
+	}{
+		{never: true, want: true},
+		{ago: 23 * time.Hour, want: false},
+		{ago: 24 * time.Hour, want: true},
+		{ago: 11 * time.Hour, urgent: true, want: false},
+		{ago: 12 * time.Hour, urgent: true, want: true},
+	} {
+		last := now.Add(-c.ago)
+		if c.never {
+			last = time.Time{}
+		}
+		if got := scan.IsDue(last, c.urgent, now); got != c.want {
+			t.Errorf("last %v ago (never %v), urgent %v: due %v, want %v", c.ago, c.never, c.urgent, got, c.want)
+		}
+	}
+}
+
+// TestEvidenceBudgetAndStop: a scan keeps the evidence of its results up
+// to its budget only, and a stopped round finishes its scans as failed.
+func TestEvidenceBudgetAndStop(t *testing.T) {
+	srv := site(t, false, nil)
+	a := auths{1: authFor(1, scan.Passive, srv)}
+	rec := newRecorder(a)
+	r := &scan.Runner{Auth: a, Recorder: rec, Env: testEnv, Checks: []scan.Check{noisy{}},
+		Hosts: scan.HostOptions{MaxResultsPerCheck: 100, MaxEvidence: 1000}, MaxEvidence: 10 * 1100}
+	if _, err := r.ScanAsset(context.Background(), 1, scan.TriggerManual, "budi"); err != nil {
+		t.Fatal(err)
+	}
+	f := rec.byAsset(1)
+	kept := 0
+	for _, res := range f.results {
+		if strings.HasPrefix(res.Response, "AAAA") {
+			kept++
+		}
+	}
+	if len(f.results) != 100 || kept != 10 {
+		t.Fatalf("%d results, %d with their evidence; want 100 and 10 (the budget)", len(f.results), kept)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec2 := newRecorder(a)
+	r.Recorder = rec2
+	r.Checks = []scan.Check{serverHeader}
+	if _, err := r.ScanAsset(ctx, 1, scan.TriggerManual, "budi"); err == nil {
+		t.Fatal("a stopped scan reported no error")
+	}
+	if f := rec2.byAsset(1); f.status != scan.StatusFailed || !strings.Contains(fmt.Sprint(f.err), "scan stopped") {
+		t.Fatalf("stopped scan recorded as %s %v", f.status, f.err)
+	}
+}

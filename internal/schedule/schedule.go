@@ -11,7 +11,10 @@
 //     conditional UPDATE, so of two instances seeing the same due run only
 //     one wins; a run missed while every instance was down is claimed once,
 //     and the next due time is counted from the claim, never from the
-//     missed periods (no burst of catch-up runs).
+//     missed periods (no burst of catch-up runs). The claim first moves it
+//     only as far as a retry would: an instance that dies in the middle of
+//     a run leaves the job due again soon, not a period later; the end of
+//     the run sets the real next time.
 //   - "schedule.run:<job>": an ordinary lease held (and renewed) while the
 //     job runs, so a run longer than the period is never overlapped by
 //     another instance.
@@ -228,7 +231,7 @@ func (s *Scheduler) try(ctx context.Context, j Job) error {
 		delete(s.failures, j.Name)
 		s.mu.Unlock()
 		s.opt.Log.Info("schedule: job ran", "job", j.Name, "holder", s.opt.Holder, "took", time.Since(started).Round(time.Millisecond))
-		return nil
+		return s.setDue(context.WithoutCancel(ctx), j, j.next(now))
 	}
 	s.mu.Lock()
 	s.failures[j.Name]++
@@ -244,10 +247,15 @@ func (s *Scheduler) try(ctx context.Context, j Job) error {
 		// takes the job then.
 		return nil
 	}
-	_, err = s.db.Exec(ctx, `UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?`,
-		retry, "schedule.due:"+j.Name, s.opt.Holder)
+	return s.setDue(ctx, j, retry)
+}
+
+// setDue sets when j is next due, if this instance still holds its claim.
+func (s *Scheduler) setDue(ctx context.Context, j Job, at time.Time) error {
+	_, err := s.db.Exec(ctx, `UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?`,
+		at, "schedule.due:"+j.Name, s.opt.Holder)
 	if err != nil {
-		return fmt.Errorf("set the retry of %s: %w", j.Name, err)
+		return fmt.Errorf("set when %s is next due: %w", j.Name, err)
 	}
 	return nil
 }
@@ -271,10 +279,16 @@ func (s *Scheduler) dueAt(ctx context.Context, j Job, now time.Time) (time.Time,
 }
 
 // claim moves j's due time past now, if it is still due: of several
-// instances only one statement can change the row.
+// instances only one statement can change the row. It moves it as far as a
+// first retry (or the next regular run, if sooner); the run's end moves it
+// on.
 func (s *Scheduler) claim(ctx context.Context, j Job, now time.Time) (bool, error) {
+	until := now.Add(s.opt.RetryMin)
+	if regular := j.next(now); regular.Before(until) {
+		until = regular
+	}
 	res, err := s.db.Exec(ctx, `UPDATE leases SET holder = ?, expires_at = ? WHERE name = ? AND expires_at <= ?`,
-		s.opt.Holder, j.next(now), "schedule.due:"+j.Name, now)
+		s.opt.Holder, until, "schedule.due:"+j.Name, now)
 	if err != nil {
 		return false, fmt.Errorf("claim %s: %w", j.Name, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/garda-id/garda/internal/lease"
 	"github.com/garda-id/garda/internal/schedule"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
@@ -237,4 +238,52 @@ func TestNewRefusesBadJobs(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// TestInstanceDiesMidRun: an instance that stops in the middle of a run
+// (its running lease lapses) leaves the job due again after the retry
+// wait, not a whole period later.
+func TestInstanceDiesMidRun(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		c := newClock()
+		var runs atomic.Int32
+		job := schedule.Job{Name: "daily", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
+			if runs.Add(1) == 1 {
+				<-ctx.Done() // a never finishes: its process is killed
+				return ctx.Err()
+			}
+			return nil
+		}}
+		a, err := schedule.New(db, schedule.Options{Holder: "a", Now: c.Now, RunLease: 300 * time.Millisecond, RetryMin: time.Minute}, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := schedule.New(db, schedule.Options{Holder: "b", Now: c.Now, RunLease: 300 * time.Millisecond, RetryMin: time.Minute}, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, kill := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { a.Tick(ctx); close(done) }()
+		for runs.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		kill() // a dies: it neither finishes nor releases (its lease lapses)
+		<-done
+		// a's Tick released its lease on the way out; a killed process
+		// would not: take it again for a to stand for one.
+		if held, err := lease.Acquire(context.Background(), db, "schedule.run:daily", "a", 300*time.Millisecond); err != nil || !held {
+			t.Fatalf("re-take a's lease: %v %v", held, err)
+		}
+		c.Add(2 * time.Minute)
+		b.Tick(context.Background())
+		if runs.Load() != 1 {
+			t.Fatal("b ran the job while a's running lease was live")
+		}
+		time.Sleep(400 * time.Millisecond) // the lease lapses (wall clock: leases are the database's time)
+		b.Tick(context.Background())
+		if runs.Load() != 2 {
+			t.Fatalf("runs %d two minutes after a died, want b to have run it again", runs.Load())
+		}
+	})
 }
