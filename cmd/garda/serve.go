@@ -21,6 +21,7 @@ import (
 func serveCmd() *cobra.Command {
 	var cfg platform.Config
 	var ef engineFlags
+	var sf scheduleFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the platform: API, web UI, bus",
@@ -31,17 +32,18 @@ func serveCmd() *cobra.Command {
 			if cfg.Engine, err = ef.options(); err != nil {
 				return err
 			}
-			return serve(cmd, cfg, nil)
+			return serve(cmd, cfg, &sf, nil)
 		},
 	}
 	serverFlags(cmd, &cfg)
 	ef.add(cmd)
+	sf.add(cmd)
 	return cmd
 }
 
-// serve opens the platform, runs before (if any) once it is open, and
-// answers until interrupted.
-func serve(cmd *cobra.Command, cfg platform.Config, before func(*platform.Platform, string) error) error {
+// serve opens the platform, runs before (if any) once it is open, runs the
+// schedule when sched is on, and answers until interrupted.
+func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before func(*platform.Platform, string) error) error {
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
@@ -65,6 +67,19 @@ func serve(cmd *cobra.Command, cfg platform.Config, before func(*platform.Platfo
 			ln.Close()
 			return err
 		}
+	}
+	if sched != nil && sched.on {
+		jobs, err := scheduledJobs(p, *sched)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		stop, err := startSchedule(cmd.Context(), p.DB, log, jobs)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
 	}
 	log.Info("garda is serving", "url", url, "database", p.DB.String(), "nats", natsName(cfg.NATS), "version", version)
 	return p.Serve(cmd.Context(), ln)
@@ -106,7 +121,7 @@ interrupted. It needs no terminal.`,
 			if cfg.Engine, err = ef.options(); err != nil {
 				return err
 			}
-			return serve(cmd, cfg, func(p *platform.Platform, url string) error {
+			return serve(cmd, cfg, nil, func(p *platform.Platform, url string) error {
 				w, err := demo.Seed(cmd.Context(), p.DB, cfg.DataDir)
 				if err != nil {
 					return fmt.Errorf("seed demo world: %w", err)

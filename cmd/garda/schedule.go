@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/scan"
+	"github.com/garda-id/garda/internal/schedule"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// scheduleFlags say whether garda serve runs the timetable of work that
+// must happen once across instances (package schedule), and how often.
+type scheduleFlags struct {
+	on           bool
+	scanEvery    time.Duration
+	scanMaxHosts int
+}
+
+func (f *scheduleFlags) add(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.on, "schedule", envOr("GARDA_SCHEDULE", "true") != "false",
+		"run the scheduled work (scan rounds, ...); every instance may: the database makes each run happen once (GARDA_SCHEDULE)")
+	cmd.Flags().DurationVar(&f.scanEvery, "scan-every", time.Duration(envInt("GARDA_SCAN_EVERY_SECONDS", 600))*time.Second,
+		"how often a scan round looks for assets due (daily, or 12-hourly with an open critical or high finding); 0 turns rounds off (GARDA_SCAN_EVERY_SECONDS)")
+	cmd.Flags().IntVar(&f.scanMaxHosts, "scan-max-hosts", int(envInt("GARDA_SCAN_MAX_HOSTS", 32)),
+		"hosts a scan round tests at once, across all sites (GARDA_SCAN_MAX_HOSTS)")
+}
+
+// scanPillar is what a scan round needs from the rest of Garda.
+type scanPillar struct {
+	Auth     scan.Authorizations
+	Recorder scan.Recorder
+	Due      scan.DueAssets
+	Env      scan.EnvFactory
+	Checks   []scan.Check
+}
+
+// wireScanPillar gives the scan round its parts over the platform's
+// stores. INTEGRATION: return the finding package's authorisation store
+// (scan.Authorizations), its scan store (scan.Recorder), its DueAssets and
+// package fetch's EnvFactory, with scan.LoadChecks("") as the checks.
+// Until then it returns nil and garda serve runs no scan rounds.
+func wireScanPillar(p *platform.Platform) (*scanPillar, error) {
+	return nil, nil
+}
+
+// scanRoundJob is the scheduled job of the daily penetration tests: every
+// `every`, one round over the assets due (the schedule makes it run on one
+// instance at a time).
+func scanRoundJob(sp scanPillar, every time.Duration, hosts scan.HostOptions, log *slog.Logger) schedule.Job {
+	r := &scan.Runner{Auth: sp.Auth, Recorder: sp.Recorder, Due: sp.Due, Env: sp.Env, Checks: sp.Checks, Hosts: hosts, Log: log}
+	return schedule.Job{Name: "scan-round", Every: every, Run: func(ctx context.Context) error {
+		rep, err := r.Round(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info("scan round", "assets", rep.Assets, "scanned", rep.Scanned, "partial", rep.Partial,
+			"failed", rep.Failed, "refused", rep.Refused, "results", rep.Results, "requests", rep.Requests)
+		if rep.Assets > 0 && rep.Failed+rep.Refused == rep.Assets {
+			return fmt.Errorf("scan round: none of %d due assets could be scanned", rep.Assets)
+		}
+		return nil
+	}}
+}
+
+// scheduledJobs lists the platform's scheduled work. The other pillars'
+// jobs (feed pulls, takedown checks, posture switches, clock notices) join
+// this list.
+func scheduledJobs(p *platform.Platform, f scheduleFlags) ([]schedule.Job, error) {
+	var jobs []schedule.Job
+	if f.scanEvery > 0 {
+		sp, err := wireScanPillar(p)
+		if err != nil {
+			return nil, err
+		}
+		if sp != nil {
+			jobs = append(jobs, scanRoundJob(*sp, f.scanEvery, scan.HostOptions{MaxHosts: f.scanMaxHosts}, p.Log.With("job", "scan-round")))
+		} else {
+			p.Log.Info("scan rounds are not wired into this build yet")
+		}
+	}
+	return jobs, nil
+}
+
+// startSchedule runs jobs on db until ctx ends; the returned stop waits
+// for the runs in flight, so the database outlives them.
+func startSchedule(ctx context.Context, db *store.DB, log *slog.Logger, jobs []schedule.Job) (stop func(), err error) {
+	if len(jobs) == 0 {
+		return func() {}, nil
+	}
+	s, err := schedule.New(db, schedule.Options{Log: log}, jobs...)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.Run(ctx)
+	}()
+	log.Info("schedule running", "jobs", len(jobs), "holder", s.Holder())
+	return func() { cancel(); wg.Wait() }, nil
+}
