@@ -27,6 +27,13 @@ func (e *Expr) String() string { return e.src }
 // Vars are the named values an expression may read.
 type Vars map[string]any
 
+// UnsupportedFunctionError names a nuclei helper the engine refuses.
+type UnsupportedFunctionError struct{ Name, Why string }
+
+func (e *UnsupportedFunctionError) Error() string {
+	return fmt.Sprintf("unsupported dsl function %q (%s)", e.Name, e.Why)
+}
+
 // ErrUnknownVar is wrapped by evaluation errors naming a missing variable.
 var ErrUnknownVar = errors.New("no such variable")
 
@@ -44,6 +51,20 @@ func Parse(src string) (*Expr, error) {
 	n, err := p.ternary(0)
 	if err != nil {
 		return nil, fmt.Errorf("dsl %q: %w", src, err)
+	}
+	// govaluate reads a top-level "a, b" as a list (dsl extractors
+	// such as "tls_version, cipher" use it)
+	if p.peekOp(",") != "" {
+		list := &listNode{items: []node{n}}
+		for p.peekOp(",") != "" {
+			p.pos++
+			x, err := p.ternary(0)
+			if err != nil {
+				return nil, fmt.Errorf("dsl %q: %w", src, err)
+			}
+			list.items = append(list.items, x)
+		}
+		n = list
 	}
 	if p.pos != len(p.toks) {
 		return nil, fmt.Errorf("dsl %q: unexpected %q", src, p.toks[p.pos].text)
@@ -97,6 +118,10 @@ func walk(n node, f func(node)) {
 		for _, a := range n.args {
 			walk(a, f)
 		}
+	case *listNode:
+		for _, a := range n.items {
+			walk(a, f)
+		}
 	}
 }
 
@@ -106,7 +131,7 @@ func checkFuncs(n node) error {
 		if c, ok := n.(*callNode); ok && err == nil {
 			if _, found := functions[c.name]; !found {
 				if why, unsupported := unsupportedFunctions[c.name]; unsupported {
-					err = fmt.Errorf("unsupported dsl function %q (%s)", c.name, why)
+					err = &UnsupportedFunctionError{Name: c.name, Why: why}
 				} else {
 					err = fmt.Errorf("unknown dsl function %q", c.name)
 				}
@@ -581,6 +606,20 @@ func (n *binaryNode) eval(v Vars) (any, error) {
 		return float64(int64(lf) >> (uint64(rf) & 63)), nil
 	}
 	return nil, fmt.Errorf("unknown operator %s", n.op)
+}
+
+type listNode struct{ items []node }
+
+func (n *listNode) eval(v Vars) (any, error) {
+	out := make([]string, len(n.items))
+	for i, x := range n.items {
+		y, err := x.eval(v)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ToString(y)
+	}
+	return out, nil
 }
 
 type ternaryNode struct{ c, a, b node }

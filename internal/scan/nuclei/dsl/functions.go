@@ -40,8 +40,6 @@ var unsupportedFunctions = map[string]string{
 	"generate_java_gadget": "builds deserialisation exploits",
 	"jarm":                 "needs raw TLS probes outside the Env",
 	"resolve":              "needs a resolver outside the Env",
-	"wait_for":             "sleeps inside matching",
-	"print_debug":          "writes to the console",
 }
 
 var functions map[string]function
@@ -351,6 +349,19 @@ func init() {
 				return nil, fmt.Errorf("%q is not a number", ToString(a[0]))
 			}
 			return n, nil
+		}),
+		// print_debug is nuclei's console trace; here it only answers true,
+		// as nuclei's does.
+		"print_debug": func([]any) (any, error) { return true, nil },
+		// wait_for sleeps (time-based checks); bounded so a template cannot
+		// hold a worker for long.
+		"wait_for": fixed(1, func(a []any) (any, error) {
+			n, ok := toNumber(a[0])
+			if !ok || n < 0 {
+				return nil, errors.New("bad seconds")
+			}
+			time.Sleep(time.Duration(min(n, 10) * float64(time.Second)))
+			return true, nil
 		}),
 		"to_string": fixed(1, func(a []any) (any, error) { return ToString(a[0]), nil }),
 		"tostring":  fixed(1, func(a []any) (any, error) { return ToString(a[0]), nil }),
