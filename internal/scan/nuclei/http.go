@@ -221,6 +221,9 @@ type runState struct {
 	dynamic dsl.Vars
 	jar     http.CookieJar
 	emit    func(scan.Result)
+	// blockMatched: the block being run matched (what a flow's http(n)
+	// answers)
+	blockMatched bool
 	now     func() time.Time
 }
 
@@ -369,6 +372,12 @@ func (s *runState) evaluate(r *httpRequest, vars dsl.Vars, req *sentRequest) boo
 	}
 	if !ok {
 		return false
+	}
+	if res.matched {
+		s.blockMatched = true
+	}
+	if res.internalOnly {
+		return true
 	}
 	base := s.result("http")
 	base.MatchedAt = req.url

@@ -127,12 +127,12 @@ func (m *Matcher) compile() error {
 			return fmt.Errorf("word matcher without words")
 		}
 		if m.Encoding == "hex" {
+			// as nuclei: a word that is not valid hex is matched as
+			// written
 			for i, w := range m.Words {
-				b, err := hex.DecodeString(w)
-				if err != nil {
-					return fmt.Errorf("hex word %q: %w", w, err)
+				if b, err := hex.DecodeString(w); err == nil && len(b) > 0 {
+					m.Words[i] = string(b)
 				}
-				m.Words[i] = string(b)
 			}
 		}
 	case "regex":
@@ -206,10 +206,7 @@ func (e *Extractor) compile() error {
 			if err != nil {
 				return fmt.Errorf("regex %q: %w", r, err)
 			}
-			if e.Group > re.NumSubexp() {
-				return fmt.Errorf("regex %q has no group %d", r, e.Group)
-			}
-			e.regexes = append(e.regexes, re)
+				e.regexes = append(e.regexes, re)
 		}
 	case "kval":
 		if len(e.KVal) == 0 {
@@ -488,7 +485,9 @@ func jsonString(v any) string {
 // opResult is what running a request's operators on one response gave.
 type opResult struct {
 	matched  bool
-	names    []string // named, non-internal matchers that matched
+	// internalOnly: only internal matchers matched; nothing is shown
+	internalOnly bool
+	names        []string // named, non-internal matchers that matched
 	extracts []string // extracted-results (non-internal extractors)
 	dynamic  map[string][]string
 	byName   map[string][]string // extractor name -> values (non-internal)
@@ -518,11 +517,12 @@ func (o *operators) execute(vars dsl.Vars, defaultPart string) (opResult, bool) 
 		res.extracts = appendUnique(res.extracts, vals...)
 		res.byName[e.Name] = appendUnique(res.byName[e.Name], vals...)
 	}
-	matched := false
+	matched, shown := false, false
 	for _, m := range o.Matchers {
 		ok, _ := m.match(vars, defaultPart)
 		if ok {
 			matched = true
+			shown = shown || !m.Internal
 			if m.Name != "" && !m.Internal {
 				res.names = appendUnique(res.names, m.Name)
 			}
@@ -535,6 +535,7 @@ func (o *operators) execute(vars dsl.Vars, defaultPart string) (opResult, bool) 
 		}
 	}
 	res.matched = matched
+	res.internalOnly = matched && !shown && len(res.extracts) == 0
 	if len(o.Matchers) > 0 && !matched {
 		return res, false
 	}

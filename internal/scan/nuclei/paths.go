@@ -18,6 +18,18 @@ type jsonStep struct {
 
 func parseJSONPath(q string) ([]jsonStep, error) {
 	q = strings.TrimSpace(q)
+	if strings.Contains(q, "|") {
+		// ".[] | .slug" is ".[].slug"
+		var steps []jsonStep
+		for _, part := range strings.Split(q, "|") {
+			p, err := parseJSONPath(part)
+			if err != nil {
+				return nil, err
+			}
+			steps = append(steps, p...)
+		}
+		return steps, nil
+	}
 	if q == "." {
 		return nil, nil
 	}

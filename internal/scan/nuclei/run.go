@@ -28,6 +28,10 @@ func (t *Template) Run(ctx context.Context, env *scan.Env, tgt scan.Target, emit
 	s := &runState{t: t, env: env, tg: tg, dynamic: dsl.Vars{}, jar: newJar(), emit: emit, now: now}
 	s.base = t.templateVars(merge(tg.vars, dsl.Vars{"randstr": randomString(27)}), t.overrides)
 	var errs []error
+	if t.flow != nil {
+		s.runFlow(ctx, t.flow, &errs)
+		return errors.Join(errs...)
+	}
 	for _, r := range t.http {
 		if err := s.runHTTP(ctx, r); err != nil {
 			errs = append(errs, err)

@@ -31,6 +31,7 @@ type Template struct {
 	network   []*networkRequest
 	active    bool
 	overrides map[string]string
+	flow      *flowExpr
 }
 
 var _ scan.Check = (*Template)(nil)
@@ -117,7 +118,7 @@ type rawTemplate struct {
 	DNS          []*dnsRequest     `yaml:"dns"`
 	Network      []*networkRequest `yaml:"network"`
 	TCP          []*networkRequest `yaml:"tcp"`
-	SelfContains bool              `yaml:"self-contained"`
+	Flow         string            `yaml:"flow"`
 }
 
 type rawInfo struct {
@@ -173,9 +174,7 @@ var unsupportedProtocols = []string{"headless", "code", "javascript", "file", "w
 // unsupportedKeys are template sections that change how a template runs
 // and that the engine does not implement.
 var unsupportedKeys = map[string]string{
-	"flow":           "flow (JavaScript control flow between requests)",
 	"self-contained": "self-contained (requests to fixed hosts, not the target)",
-	"signature":      "",
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -276,6 +275,14 @@ func Parse(data []byte, path string) (t *Template, err error) {
 	}
 	if kinds > 1 {
 		return nil, unsupported("multi-protocol template (more than one of http, ssl, dns, network)")
+	}
+	if raw.Flow != "" {
+		if len(t.http) == 0 {
+			return nil, errFlow
+		}
+		if t.flow, err = parseFlow(raw.Flow, len(t.http)); err != nil {
+			return nil, err
+		}
 	}
 	baseDir := filepath.Dir(path)
 	for i, r := range t.http {

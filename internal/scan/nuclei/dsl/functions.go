@@ -478,6 +478,21 @@ func init() {
 	}
 }
 
+// aliases are the older names templates still use.
+var aliases = map[string]string{
+	"startswith": "starts_with", "endswith": "ends_with", "trimspace": "trim_space",
+	"base64decode": "base64_decode", "urlencode": "url_encode", "urldecode": "url_decode",
+	"hexencode": "hex_encode", "hexdecode": "hex_decode", "htmlescape": "html_escape", "htmlunescape": "html_unescape",
+	"tonumber": "to_number", "replaceregex": "replace_regex", "trimleft": "trim_left", "trimright": "trim_right",
+	"trimprefix": "trim_prefix", "trimsuffix": "trim_suffix", "containsall": "contains_all", "containsany": "contains_any",
+}
+
+func init() {
+	for alias, name := range aliases {
+		functions[alias] = functions[name]
+	}
+}
+
 const (
 	letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	digits  = "0123456789"
