@@ -224,7 +224,7 @@ type runState struct {
 	// blockMatched: the block being run matched (what a flow's http(n)
 	// answers)
 	blockMatched bool
-	now     func() time.Time
+	now          func() time.Time
 }
 
 func (s *runState) runHTTP(ctx context.Context, r *httpRequest) error {
@@ -260,7 +260,11 @@ func (s *runState) runHTTP(ctx context.Context, r *httpRequest) error {
 			}
 			req, err := s.buildHTTP(ctx, r, item, raw, vars)
 			if err != nil {
-				return fmt.Errorf("%s: %w", s.t.id, err)
+				// one malformed path does not stop the others
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
 			}
 			results := s.send(ctx, r, req, vars)
 			sent += len(results)

@@ -103,6 +103,7 @@ func (s *runState) runNetwork(ctx context.Context, r *networkRequest) error {
 		return errors.New("network template without Dial in the Env")
 	}
 	var firstErr error
+	anyOK := false
 	for _, combo := range r.payloads.combinations(maxRequests) {
 		vars := s.requestVars()
 		for k, v := range combo {
@@ -119,13 +120,19 @@ func (s *runState) runNetwork(ctx context.Context, r *networkRequest) error {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				if err := s.networkOne(ctx, r, addr, vars); err != nil && firstErr == nil {
-					firstErr = err
+				if err := s.networkOne(ctx, r, addr, vars); err != nil {
+					if firstErr == nil {
+						firstErr = err
+					}
+				} else {
+					anyOK = true
 				}
 			}
 		}
 	}
-	if firstErr != nil {
+	// a template that tries several addresses (the target's port and a
+	// well-known one) ran if any answered
+	if !anyOK && firstErr != nil {
 		return fmt.Errorf("%s: %w", s.t.id, firstErr)
 	}
 	return nil

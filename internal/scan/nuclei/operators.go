@@ -206,7 +206,7 @@ func (e *Extractor) compile() error {
 			if err != nil {
 				return fmt.Errorf("regex %q: %w", r, err)
 			}
-				e.regexes = append(e.regexes, re)
+			e.regexes = append(e.regexes, re)
 		}
 	case "kval":
 		if len(e.KVal) == 0 {
@@ -484,13 +484,13 @@ func jsonString(v any) string {
 
 // opResult is what running a request's operators on one response gave.
 type opResult struct {
-	matched  bool
+	matched bool
 	// internalOnly: only internal matchers matched; nothing is shown
 	internalOnly bool
 	names        []string // named, non-internal matchers that matched
-	extracts []string // extracted-results (non-internal extractors)
-	dynamic  map[string][]string
-	byName   map[string][]string // extractor name -> values (non-internal)
+	extracts     []string // extracted-results (non-internal extractors)
+	dynamic      map[string][]string
+	byName       map[string][]string // extractor name -> values (non-internal)
 }
 
 // execute runs matchers and extractors, with nuclei's semantics: with

@@ -108,17 +108,17 @@ func Load(path string) (*Template, error) {
 
 // rawTemplate is the YAML shape of a template.
 type rawTemplate struct {
-	ID           string            `yaml:"id"`
-	Info         rawInfo           `yaml:"info"`
-	Variables    yaml.Node         `yaml:"variables"`
-	Constants    yaml.Node         `yaml:"constants"`
-	HTTP         []*httpRequest    `yaml:"http"`
-	Requests     []*httpRequest    `yaml:"requests"`
-	SSL          []*sslRequest     `yaml:"ssl"`
-	DNS          []*dnsRequest     `yaml:"dns"`
-	Network      []*networkRequest `yaml:"network"`
-	TCP          []*networkRequest `yaml:"tcp"`
-	Flow         string            `yaml:"flow"`
+	ID        string            `yaml:"id"`
+	Info      rawInfo           `yaml:"info"`
+	Variables yaml.Node         `yaml:"variables"`
+	Constants yaml.Node         `yaml:"constants"`
+	HTTP      []*httpRequest    `yaml:"http"`
+	Requests  []*httpRequest    `yaml:"requests"`
+	SSL       []*sslRequest     `yaml:"ssl"`
+	DNS       []*dnsRequest     `yaml:"dns"`
+	Network   []*networkRequest `yaml:"network"`
+	TCP       []*networkRequest `yaml:"tcp"`
+	Flow      string            `yaml:"flow"`
 }
 
 type rawInfo struct {

@@ -2,12 +2,22 @@ package nuclei
 
 import (
 	"bufio"
+	"context"
 	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/garda-id/garda/internal/scan"
 )
 
 // TestRealTemplatesLoad loads every template of ../shared/data/nuclei-templates
@@ -84,5 +94,93 @@ func TestRealTemplatesLoad(t *testing.T) {
 	t.Logf("http+ssl+dns+network: %d/%d load (%.1f%%)", coreOK, core, 100*share)
 	if share < 0.9 {
 		t.Errorf("only %.1f%% of the http, ssl, dns and network templates load; want at least 90%%", 100*share)
+	}
+}
+
+// TestRealTemplatesRun runs every loaded http, ssl, dns and network
+// template of ../shared/data/nuclei-templates against loopback servers (an
+// HTTPS site, a TCP banner, a DNS server) and counts the ones that run
+// without error and send no request with an unresolved {{placeholder}}: at
+// least 90% of all the http, ssl, dns and network templates must.
+func TestRealTemplatesRun(t *testing.T) {
+	dir := sharedData(t, "nuclei-templates")
+	if testing.Short() {
+		t.Skip("runs ~200 templates against loopback servers")
+	}
+	var mu sync.Mutex
+	unresolved := map[string]bool{}
+	var current string
+	site := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.RequestURI, "{{") || strings.Contains(r.Host, "{{") {
+			mu.Lock()
+			unresolved[current] = true
+			mu.Unlock()
+		}
+		w.Header().Set("Server", "nginx/1.18.0")
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		io.WriteString(w, `<html><head><title>KPU</title><meta name="generator" content="WordPress 6.4"></head><body>Komisi Pemilihan Umum</body></html>`)
+	}))
+	site.TLS = selfSignedConfig(t, nil)
+	site.Config.ErrorLog = log.New(io.Discard, "", 0) // the ssl templates' refused versions
+	site.StartTLS()
+	defer site.Close()
+	banner := tcpServer(t, nil, func(c net.Conn) {
+		io.WriteString(c, "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n")
+		readN(c, 64)
+	})
+	env := testEnv(dnsServer(t))
+
+	f, err := os.Open(filepath.Join(dir, "INDEX.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	total, ran := 0, 0
+	sc := bufio.NewScanner(f)
+	sc.Scan()
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 3 {
+			continue
+		}
+		path, proto := cols[0], cols[1]
+		target := site.URL
+		switch proto {
+		case "http", "ssl":
+		case "network":
+			target = banner
+		case "dns":
+			target = "https://one.one.one.one"
+		default:
+			continue
+		}
+		total++
+		tpl, err := Load(filepath.Join(dir, path))
+		if err != nil {
+			continue
+		}
+		mu.Lock()
+		current = path
+		mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		n := 0
+		err = tpl.Run(ctx, env, scan.Target{URL: target, Mode: scan.Active}, func(scan.Result) { n++ })
+		cancel()
+		mu.Lock()
+		bad := unresolved[path]
+		mu.Unlock()
+		switch {
+		case err != nil:
+			t.Logf("%s: run: %v", path, err)
+		case bad:
+			t.Logf("%s: sent a request with an unresolved {{placeholder}}", path)
+		default:
+			ran++
+		}
+	}
+	share := float64(ran) / float64(total)
+	t.Logf("http+ssl+dns+network: %d/%d load and run (%.1f%%)", ran, total, 100*share)
+	if share < 0.9 {
+		t.Errorf("only %.1f%% of the http, ssl, dns and network templates load and run; want at least 90%%", 100*share)
 	}
 }
