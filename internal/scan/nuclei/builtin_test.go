@@ -44,15 +44,15 @@ func TestBuiltinLoads(t *testing.T) {
 func TestActiveRule(t *testing.T) {
 	head := "id: x\ninfo:\n  name: x\n  author: garda\n  severity: info\n"
 	cases := map[string]bool{
-		"http:\n  - method: GET\n    path: ['{{BaseURL}}']\n    matchers: [{type: status, status: [200]}]\n":                           false,
-		"http:\n  - method: GET\n    path: ['{{BaseURL}}/']\n    matchers: [{type: status, status: [200]}]\n":                          false,
-		"http:\n  - raw: [\"GET / HTTP/1.1\\nHost: {{Hostname}}\\n\\n\"]\n    matchers: [{type: status, status: [200]}]\n":            false,
-		"http:\n  - method: GET\n    path: ['{{BaseURL}}/.git/config']\n    matchers: [{type: status, status: [200]}]\n":               true,
-		"http:\n  - method: POST\n    path: ['{{BaseURL}}']\n    matchers: [{type: status, status: [200]}]\n":                          true,
+		"http:\n  - method: GET\n    path: ['{{BaseURL}}']\n    matchers: [{type: status, status: [200]}]\n":                                 false,
+		"http:\n  - method: GET\n    path: ['{{BaseURL}}/']\n    matchers: [{type: status, status: [200]}]\n":                                false,
+		"http:\n  - raw: [\"GET / HTTP/1.1\\nHost: {{Hostname}}\\n\\n\"]\n    matchers: [{type: status, status: [200]}]\n":                   false,
+		"http:\n  - method: GET\n    path: ['{{BaseURL}}/.git/config']\n    matchers: [{type: status, status: [200]}]\n":                     true,
+		"http:\n  - method: POST\n    path: ['{{BaseURL}}']\n    matchers: [{type: status, status: [200]}]\n":                                true,
 		"http:\n  - method: GET\n    path: ['{{BaseURL}}?q={{p}}']\n    payloads: {p: [a]}\n    matchers: [{type: status, status: [200]}]\n": true,
-		"ssl:\n  - address: '{{Host}}:{{Port}}'\n    matchers: [{type: dsl, dsl: [expired]}]\n":                                          false,
-		"dns:\n  - name: '{{FQDN}}'\n    type: TXT\n    matchers: [{type: word, words: [spf]}]\n":                                       false,
-		"network:\n  - host: ['{{Hostname}}']\n    inputs: [{data: \"x\"}]\n    matchers: [{type: word, words: [y]}]\n":                  true,
+		"ssl:\n  - address: '{{Host}}:{{Port}}'\n    matchers: [{type: dsl, dsl: [expired]}]\n":                                              false,
+		"dns:\n  - name: '{{FQDN}}'\n    type: TXT\n    matchers: [{type: word, words: [spf]}]\n":                                            false,
+		"network:\n  - host: ['{{Hostname}}']\n    inputs: [{data: \"x\"}]\n    matchers: [{type: word, words: [y]}]\n":                      true,
 	}
 	for body, want := range cases {
 		tpl, err := Parse([]byte(head+body), "t.yaml")
