@@ -20,6 +20,11 @@
 // protocol template) is active and runs only under an active
 // authorisation.
 //
+// Unsafe raw requests (unsafe: true) are sent through the Env's HTTP client
+// like any raw request: nuclei's byte-for-byte rawhttp would bypass the
+// Env's guards. Results keep nuclei's JSONL shape; the network protocol's
+// type is "tcp", as in nuclei.
+//
 // The package never decides politeness, address guards or connection
 // limits: every connection goes through the scan.Env a caller gives it.
 // It bounds its own work: template size, requests per template, bytes a

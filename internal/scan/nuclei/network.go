@@ -226,7 +226,7 @@ func (s *runState) networkOne(ctx context.Context, r *networkRequest, addr strin
 		return nil
 	}
 	host, port, _ := net.SplitHostPort(addr)
-	out := s.result("network")
+	out := s.result("tcp") // nuclei's type name for the network protocol
 	out.Host = host
 	out.Port = port
 	out.Scheme = ""
@@ -241,26 +241,14 @@ func (s *runState) networkOne(ctx context.Context, r *networkRequest, addr strin
 	return nil
 }
 
-// readSome reads up to n bytes: what one read returns (or, with all,
-// until the peer closes or the deadline passes).
+// readSome reads up to n bytes: what the first read returns, as nuclei
+// does (or, with all, until the peer closes or the deadline passes).
 func readSome(conn net.Conn, n int, all bool) string {
-	buf := make([]byte, n)
 	if all {
 		b, _ := io.ReadAll(io.LimitReader(conn, maxNetworkRead))
 		return string(b)
 	}
-	got := 0
-	for got < n {
-		k, err := conn.Read(buf[got:])
-		got += k
-		if err != nil || k == 0 {
-			break
-		}
-		// one read is what nuclei takes unless more was asked for and
-		// is already on its way
-		if got > 0 {
-			break
-		}
-	}
-	return string(buf[:got])
+	buf := make([]byte, n)
+	k, _ := conn.Read(buf)
+	return string(buf[:k])
 }

@@ -180,7 +180,14 @@ func (m *Matcher) compile() error {
 			m.exprs = append(m.exprs, e)
 		}
 	case "xpath":
-		return unsupported("xpath matcher")
+		if len(m.XPath) == 0 {
+			return fmt.Errorf("xpath matcher without xpath")
+		}
+		for _, x := range m.XPath {
+			if _, err := parseXPath(x); err != nil {
+				return err
+			}
+		}
 	case "":
 		return fmt.Errorf("matcher without type")
 	default:
@@ -364,6 +371,15 @@ func (m *Matcher) matchPositive(vars dsl.Vars, defaultPart string) (bool, []stri
 	case "binary":
 		return m.combine(len(m.binary), func(i int) (bool, string) {
 			return bytes.Contains([]byte(text), m.binary[i]), hex.EncodeToString(m.binary[i])
+		})
+	case "xpath":
+		root, err := html.Parse(strings.NewReader(text))
+		if err != nil {
+			return false, nil
+		}
+		return m.combine(len(m.XPath), func(i int) (bool, string) {
+			steps, _ := parseXPath(m.XPath[i])
+			return len(evalXPath(steps, root)) > 0, m.XPath[i]
 		})
 	}
 	return false, nil
