@@ -12,19 +12,6 @@ import (
 	"time"
 )
 
-// Scan statuses the runner reports to Recorder.Finish.
-const (
-	// StatusDone: every target was scanned; what was not seen is gone.
-	StatusDone = "done"
-	// StatusPartial: some targets could not be scanned (runErr says which
-	// and why); the results of the others stand, but silence about the
-	// failed targets proves nothing (no finding of theirs is closed).
-	StatusPartial = "partial"
-	// StatusFailed: no target could be scanned, or the scan was refused
-	// or stopped.
-	StatusFailed = "failed"
-)
-
 // Recorder keeps the record of scans (the finding package's store).
 type Recorder interface {
 	// Begin checks the asset's authorisation and opens a scan of it,
@@ -67,12 +54,6 @@ func IsDue(last time.Time, urgent bool, now time.Time) bool {
 	}
 	return !now.Before(last.Add(every))
 }
-
-// Triggers of a scan.
-const (
-	TriggerSchedule = "schedule"
-	TriggerManual   = "manual"
-)
 
 // Runner runs the scans of assets: the daily round and scans started by
 // hand.

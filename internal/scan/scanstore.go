@@ -22,8 +22,12 @@ import (
 const (
 	StatusQueued  = "queued"
 	StatusRunning = "running"
-	StatusDone    = "done"    // every target ran to the end
-	StatusFailed  = "failed"  // stopped, or a target could not be tested
+	StatusDone    = "done"   // every target ran to the end
+	StatusFailed  = "failed" // no target could be tested, or the scan was stopped
+	// StatusPartial: some targets could not be scanned (the error says
+	// which and why); the others' results stand, but silence about the
+	// failed targets proves nothing, so no finding is closed by it.
+	StatusPartial = "partial"
 	StatusRefused = "refused" // no valid authorisation: nothing was sent
 )
 
@@ -146,8 +150,8 @@ func (s *Store) Progress(ctx context.Context, scanID int64, done, total, request
 // is complete: status done, no error, every target done (as last told by
 // Progress; a scan that never told its targets counts as complete).
 func (s *Store) Finish(ctx context.Context, scanID int64, status string, results []Result, runErr error) error {
-	if status != StatusDone && status != StatusFailed {
-		return problem.Field("status", "a scan finishes done or failed")
+	if status != StatusDone && status != StatusPartial && status != StatusFailed {
+		return problem.Field("status", "a scan finishes done, partial or failed")
 	}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		sc, err := getScan(ctx, tx, scanID)
