@@ -20,6 +20,10 @@ func All() []scan.Check {
 		&TLS{},
 		HSTS{},
 		Headers{},
+		CORS{},
+		Exposures{},
+		Versions{},
+		Ports{},
 	}
 }
 
