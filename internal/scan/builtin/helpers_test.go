@@ -2,9 +2,11 @@ package builtin
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -139,6 +141,8 @@ type pki struct {
 	key  *ecdsa.PrivateKey
 	pool *x509.CertPool
 	dir  string
+	// names, when set, replaces the leaves' 127.0.0.1 and localhost.
+	names []string
 }
 
 func newPKI(t *testing.T) *pki {
@@ -146,7 +150,7 @@ func newPKI(t *testing.T) *pki {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Garda Test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(48 * time.Hour),
+		NotBefore: time.Now().Add(-90 * 24 * time.Hour), NotAfter: time.Now().Add(2 * 365 * 24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -165,24 +169,46 @@ func newPKI(t *testing.T) *pki {
 func (p *pki) leaf(t *testing.T, name string, nb, na time.Time, selfSigned bool) (certFile, keyFile string) {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return p.sign(t, name, nb, na, selfSigned, key, &key.PublicKey)
+}
+
+// leafRSA is leaf with an RSA key, for the suites with RSA key exchange.
+func (p *pki) leafRSA(t *testing.T, name string, nb, na time.Time, selfSigned bool) (certFile, keyFile string) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.sign(t, name, nb, na, selfSigned, key, &key.PublicKey)
+}
+
+func (p *pki) sign(t *testing.T, name string, nb, na time.Time, selfSigned bool, key crypto.Signer, pub any) (certFile, keyFile string) {
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl := &x509.Certificate{
 		SerialNumber: serial, Subject: pkix.Name{CommonName: "127.0.0.1", Organization: []string{"KPU test " + name}},
 		NotBefore: nb, NotAfter: na, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	parent, signer := p.ca, p.key
+	if p.names != nil {
+		tmpl.IPAddresses, tmpl.DNSNames, tmpl.Subject.CommonName = nil, p.names, p.names[0]
+	}
+	var parent *x509.Certificate
+	var signer crypto.Signer
+	parent, signer = p.ca, p.key
 	if selfSigned {
 		parent, signer = tmpl, key
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kder, _ := x509.MarshalECPrivateKey(key)
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	certFile, keyFile = filepath.Join(p.dir, name+".pem"), filepath.Join(p.dir, name+".key")
 	writePEM(t, certFile, "CERTIFICATE", der)
-	writePEM(t, keyFile, "EC PRIVATE KEY", kder)
+	writePEM(t, keyFile, "PRIVATE KEY", kder)
 	return certFile, keyFile
 }
 

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -257,14 +258,20 @@ func (c *TLS) judgeChain(env *scan.Env, s site, chain []*x509.Certificate, emit 
 	}
 	// Expiry and self-signature are reported on their own; the chain
 	// finding is for what remains (unknown CA, missing intermediate).
-	_, err := leaf.Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: inter, CurrentTime: leaf.NotBefore.Add(time.Second)})
+	at2 := now // judged when the leaf is valid, so expiry is not counted twice
+	if now.After(leaf.NotAfter) || now.Before(leaf.NotBefore) {
+		at2 = leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: inter, CurrentTime: at2})
 	if err != nil && !selfSigned {
 		emit(result(env, s, tlsUntrusted, at, "error="+err.Error()))
 	}
 }
 
 func isSelfSigned(c *x509.Certificate) bool {
-	return c.Subject.String() == c.Issuer.String() && c.CheckSignatureFrom(c) == nil
+	// CheckSignatureFrom would insist that the issuer be a CA; a
+	// self-signed leaf usually is not.
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 func certNames(c *x509.Certificate) []string {
