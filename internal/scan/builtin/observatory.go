@@ -430,13 +430,15 @@ func obsCORS(in ObsInput) string {
 		return "cross-origin-resource-sharing-not-implemented"
 	}
 	data := strings.ToLower(strings.TrimSpace(truncate(acao, 256)))
-	creds := strings.Join(in.CORS.Values("Access-Control-Allow-Credentials"), ", ")
-	switch {
-	case data == "*":
+	if data == "*" {
 		return "cross-origin-resource-sharing-implemented-with-public-access"
-	case in.CORSOrigin != "" && in.CORSOrigin == acao && strings.ToLower(strings.TrimSpace(creds)) == "true":
-		return "cross-origin-resource-sharing-implemented-with-universal-access"
 	}
+	// cors.js would score an echoed Origin with credentials as universal
+	// access (-50), but it reads the Origin from axios's response.request,
+	// a Node ClientRequest with no .headers: the Origin is always null
+	// there, so 1.4.8 never reaches that branch (the cross-check shows it).
+	// Garda grades as the Observatory does; the CORS check
+	// (garda-cors-reflected-origin-credentials) reports the echo itself.
 	return "cross-origin-resource-sharing-implemented-with-restricted-access"
 }
 
