@@ -290,3 +290,5 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func suiteName(id uint16) string { return tls.CipherSuiteName(id) }
