@@ -20,9 +20,10 @@ import (
 // Go's client can offer TLS 1.0 to 1.3 and every suite crypto/tls
 // implements (tls.CipherSuites and tls.InsecureCipherSuites), so suites
 // are enumerated per version by elimination: offer all, note the one the
-// server picks, offer the rest, until the server refuses. It cannot offer
-// SSLv2/v3, export, NULL or anonymous suites (crypto/tls has none); those
-// are beyond this check.
+// server picks, offer the rest, until the server refuses. The suites
+// crypto/tls lacks (anonymous, NULL, export, RC4, DES, DHE, CAMELLIA,
+// ARIA, CCM) are enumerated the same way with a hand-built ClientHello
+// (tlsraw.go) that reads only the ServerHello. SSLv2/v3 are not probed.
 type TLS struct {
 	// Roots verifies the chain (nil: the system's roots).
 	Roots *x509.CertPool
@@ -145,6 +146,14 @@ func (c *TLS) Probe(ctx context.Context, env *scan.Env, host, addr string) (TLSR
 			}
 			offer = without(offer, st.CipherSuite)
 		}
+		legacy, err := probeLegacy(ctx, env, host, addr, ver.v)
+		if err != nil {
+			return rep, err
+		}
+		if len(legacy) > 0 && len(rep.Suites[ver.name]) == 0 {
+			rep.Versions = append(rep.Versions, ver.name)
+		}
+		rep.Suites[ver.name] = append(rep.Suites[ver.name], legacy...)
 	}
 	if len(rep.Versions) == 0 {
 		return rep, fmt.Errorf("builtin: no TLS handshake with %s succeeded: %w", addr, firstErr)
@@ -213,6 +222,8 @@ func weakSuite(name string) (scan.Severity, string) {
 	switch {
 	case strings.Contains(name, "_NULL_") || strings.Contains(name, "_anon_") || strings.Contains(name, "EXPORT"):
 		return scan.SeverityHigh, "null, anonymous or export suite"
+	case strings.Contains(name, "_DES_CBC_") || strings.Contains(name, "DES40"):
+		return scan.SeverityHigh, "single DES (56-bit)"
 	case strings.Contains(name, "RC4"):
 		return scan.SeverityHigh, "RC4 (RFC 7465 prohibits it)"
 	case strings.Contains(name, "3DES"):

@@ -134,3 +134,14 @@ func TestTLSHardened(t *testing.T) {
 	wantClean(t, rs)
 	wantFound(t, rs, "garda-tls-inventory", scan.SeverityInfo)
 }
+
+func TestTLSPlantedAnonymousSuites(t *testing.T) {
+	p := newPKI(t)
+	cert, key := p.leafRSA(t, "anon", time.Now().Add(-time.Hour), time.Now().Add(200*24*time.Hour), false)
+	port := startSServer(t, cert, key, "-no_tls1_3", "-no_tls1", "-no_tls1_1", "-cipher", "aNULL:@SECLEVEL=0")
+	rs := runChecks(t, testEnv(t), tlsTarget(port), &TLS{Roots: p.pool})
+	r := wantFound(t, rs, "garda-tls-weak-cipher", scan.SeverityHigh)
+	if !strings.Contains(r.MatcherName, "_anon_") {
+		t.Errorf("anonymous suite evidence: %s %v", r.MatcherName, r.ExtractedResults)
+	}
+}
