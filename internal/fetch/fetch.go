@@ -1,0 +1,336 @@
+// Package fetch is the one way Garda reaches the outside world: scans,
+// crawls, takedown checks and feed pulls all send their requests through a
+// Fetcher. It decides, in one place, per-host politeness (concurrency and
+// requests per second, settable per host, under a global ceiling),
+// robots.txt where it applies, limits on time, body, headers, redirects and
+// decompression, the networks Garda may reach, and the User-Agent that says
+// who is asking.
+//
+// It must never let a caller reach an address outside its Policy: the
+// check runs on the resolved address at dial time (net.Dialer.Control), so
+// neither a hostname nor a DNS answer that changes between lookups (DNS
+// rebinding) nor a redirect can get around it. It never reads a proxy from
+// the environment, for the same reason.
+package fetch
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// UserAgent says who is asking, so that a site's operator who sees Garda in
+// a log knows whom to call.
+const UserAgent = "Garda/0.1 (+KPU-BSSN election security task force)"
+
+// Limits bound what one request may cost.
+type Limits struct {
+	Dial         time.Duration // TCP connect
+	TLSHandshake time.Duration
+	Header       time.Duration // from request written to response headers read
+	Total        time.Duration // the whole exchange, body included
+	MaxBody      int64         // bytes of (decompressed) body a caller may read
+	MaxHeader    int64         // bytes of response headers
+	MaxRedirects int
+}
+
+// DefaultLimits suit scanning a government web site.
+func DefaultLimits() Limits {
+	return Limits{
+		Dial:         5 * time.Second,
+		TLSHandshake: 5 * time.Second,
+		Header:       10 * time.Second,
+		Total:        30 * time.Second,
+		MaxBody:      4 << 20,
+		MaxHeader:    64 << 10,
+		MaxRedirects: 10,
+	}
+}
+
+// HostLimit is how hard Garda may press one host: open connections (for
+// HTTP, requests in flight: one connection each, HTTP/1.1 only) and
+// requests (or raw connections) per second. Zero means no limit.
+type HostLimit struct {
+	Conns int
+	RPS   float64
+}
+
+// Config builds a Fetcher.
+type Config struct {
+	Policy Policy
+	Limits Limits
+	// PerHost applies to any host without its own SetHostLimit.
+	PerHost HostLimit
+	// Global caps the whole Fetcher, every host together.
+	Global HostLimit
+	// Robots makes every HTTP request obey the host's robots.txt (crawls);
+	// scans under an authorisation leave it off.
+	Robots bool
+	// InsecureTLS accepts any certificate: scans must reach sites whose
+	// certificates are broken (the TLS check judges them itself).
+	InsecureTLS bool
+	UserAgent   string // "" means UserAgent
+	// Now is the clock of the rate limits (tests set it; nil means time.Now).
+	Now func() time.Time
+}
+
+// Fetcher sends requests under one Config. It is safe for concurrent use.
+type Fetcher struct {
+	cfg       Config
+	transport *http.Transport
+	client    *http.Client
+	dialer    *net.Dialer
+	now       func() time.Time
+	// wait sleeps d or until ctx ends (tests replace it to count waits
+	// instead of sleeping).
+	wait func(ctx context.Context, d time.Duration) error
+
+	mu     sync.Mutex
+	hosts  map[string]*hostState
+	limits map[string]HostLimit
+	global *hostState
+	robots *robotsCache
+}
+
+// New builds a Fetcher. A Config without a Policy allows nothing.
+func New(cfg Config) *Fetcher {
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = UserAgent
+	}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits()
+	}
+	f := &Fetcher{
+		cfg:    cfg,
+		now:    cfg.Now,
+		wait:   sleepCtx,
+		hosts:  map[string]*hostState{},
+		limits: map[string]HostLimit{},
+	}
+	if f.now == nil {
+		f.now = time.Now
+	}
+	f.global = newHostState(cfg.Global)
+	f.dialer = &net.Dialer{
+		Timeout:   cfg.Limits.Dial,
+		KeepAlive: 30 * time.Second,
+		Control:   f.control,
+	}
+	tlsConf := &tls.Config{InsecureSkipVerify: cfg.InsecureTLS} //nolint:gosec // scans judge certificates themselves
+	f.transport = &http.Transport{
+		Proxy:                  nil, // a proxy would bypass the address guard
+		DialContext:            f.dialer.DialContext,
+		TLSClientConfig:        tlsConf,
+		TLSHandshakeTimeout:    cfg.Limits.TLSHandshake,
+		ResponseHeaderTimeout:  cfg.Limits.Header,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: cfg.Limits.MaxHeader,
+		DisableCompression:     true, // decompressed here, bounded
+		MaxIdleConns:           100,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        30 * time.Second,
+		// HTTP/1.1 only: one request per connection at a time, so the
+		// per-host request limit is also a connection limit.
+		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
+	}
+	if cfg.PerHost.Conns > 0 {
+		f.transport.MaxConnsPerHost = cfg.PerHost.Conns
+	}
+	if cfg.Robots {
+		f.robots = newRobotsCache()
+	}
+	f.client = &http.Client{
+		Transport:     &roundTripper{f: f},
+		Timeout:       cfg.Limits.Total,
+		CheckRedirect: f.checkRedirect,
+	}
+	return f
+}
+
+// Client is the guarded, polite HTTP client. Callers that must see a
+// redirect rather than follow it copy it and set CheckRedirect.
+func (f *Fetcher) Client() *http.Client { return f.client }
+
+// SetHostLimit sets how hard Garda may press host (a name or an address,
+// no port); an authorisation's ceilings arrive here.
+func (f *Fetcher) SetHostLimit(host string, l HostLimit) {
+	host = hostKey(host)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.limits[host] = l
+	delete(f.hosts, host) // holders release into the state they took
+}
+
+// CloseIdle closes kept-alive connections (at the end of a round).
+func (f *Fetcher) CloseIdle() { f.transport.CloseIdleConnections() }
+
+// Dial opens a raw TCP connection for the ssl and network checks and the
+// port scan, under the same guard and politeness as HTTP: the connection
+// holds one of its host's slots until it is closed, and it is given a
+// deadline of Limits.Total (the caller may set its own).
+func (f *Fetcher) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return nil, fmt.Errorf("fetch: network %q is not supported", network)
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: dial %q: %w", addr, err)
+	}
+	release, err := f.acquire(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	c, err := f.dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if f.cfg.Limits.Total > 0 {
+		_ = c.SetDeadline(time.Now().Add(f.cfg.Limits.Total))
+	}
+	return &slotConn{Conn: c, release: release}, nil
+}
+
+// control is the address guard: it runs after DNS, on the address about
+// to be connected, for every connection the Fetcher opens.
+func (f *Fetcher) control(network, address string, _ syscall.RawConn) error {
+	return f.cfg.Policy.check(address)
+}
+
+func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > f.cfg.Limits.MaxRedirects {
+		return fmt.Errorf("%w: more than %d", ErrTooManyRedirects, f.cfg.Limits.MaxRedirects)
+	}
+	next := req.URL.String()
+	for _, r := range via {
+		if r.URL.String() == next {
+			return fmt.Errorf("%w: %s comes back", ErrRedirectLoop, next)
+		}
+	}
+	return nil
+}
+
+var (
+	// ErrTooManyRedirects: a chain longer than Limits.MaxRedirects.
+	ErrTooManyRedirects = errors.New("fetch: too many redirects")
+	// ErrRedirectLoop: a redirect back to a URL already visited.
+	ErrRedirectLoop = errors.New("fetch: redirect loop")
+	// ErrRobots: robots.txt forbids the URL (crawls only).
+	ErrRobots = errors.New("fetch: disallowed by robots.txt")
+)
+
+// roundTripper adds, around the transport, what a request must pass:
+// robots.txt, the host's and the global slots and rates, the User-Agent,
+// and bounded decompression and body size.
+type roundTripper struct{ f *Fetcher }
+
+func (rt *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	f := rt.f
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return nil, fmt.Errorf("fetch: scheme %q is not supported", req.URL.Scheme)
+	}
+	if f.robots != nil {
+		if err := f.robots.allowed(req.Context(), f, req.URL); err != nil {
+			return nil, err
+		}
+	}
+	release, err := f.acquire(req.Context(), req.URL.Hostname())
+	if err != nil {
+		return nil, err
+	}
+	resp, err := f.send(req)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	resp.Body = &releaseBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// send is one exchange through the transport, without the slots (robots.txt
+// is fetched this way while its caller holds them).
+func (f *Fetcher) send(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", f.cfg.UserAgent)
+	}
+	weAskedGzip := false
+	if req.Header.Get("Accept-Encoding") == "" && req.Header.Get("Range") == "" && req.Method != http.MethodHead {
+		req.Header.Set("Accept-Encoding", "gzip")
+		weAskedGzip = true
+	}
+	resp, err := f.transport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if weAskedGzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		resp.Body = &gzipBody{raw: resp.Body}
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+	}
+	resp.Body = newLimitedBody(resp.Body, f.cfg.Limits.MaxBody)
+	return resp, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// hostKey is what politeness counts by: the host name or address, lower
+// case, without port or brackets.
+func hostKey(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.ToLower(strings.Trim(host, "[]"))
+}
+
+type releaseBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (b *releaseBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.release)
+	return err
+}
+
+type slotConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *slotConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
+
+// BaseURL is scheme://host of u, for robots.txt and 404 probes.
+func BaseURL(u *url.URL) string { return u.Scheme + "://" + u.Host }

@@ -1,0 +1,510 @@
+package fetch
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func testFetcher(t *testing.T, mod func(*Config)) *Fetcher {
+	t.Helper()
+	cfg := Config{Policy: LoopbackOnly(), Limits: Limits{
+		Dial: 2 * time.Second, TLSHandshake: 2 * time.Second, Header: 2 * time.Second,
+		Total: 5 * time.Second, MaxBody: 1 << 20, MaxHeader: 16 << 10, MaxRedirects: 5,
+	}}
+	if mod != nil {
+		mod(&cfg)
+	}
+	f := New(cfg)
+	t.Cleanup(f.CloseIdle)
+	return f
+}
+
+// rawServer answers every connection with serve, for responses net/http
+// would refuse to write.
+func rawServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); serve(c) }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func readRequest(c net.Conn) {
+	br := bufio.NewReader(c)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil || line == "\r\n" {
+			return
+		}
+	}
+}
+
+func TestSlowLorisHeadersTimeOut(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\n")
+		for i := 0; i < 600; i++ { // a byte every 50 ms: a minute of headers
+			if _, err := io.WriteString(c, "X"); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	f := testFetcher(t, func(c *Config) { c.Limits.Header = 300 * time.Millisecond })
+	_, err := f.Client().Get("http://" + addr + "/")
+	var ne net.Error
+	if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("slow-loris headers: want a timeout error, got %v", err)
+	}
+}
+
+func TestSlowBodyTimesOut(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+		for i := 0; i < 1200; i++ {
+			if _, err := io.WriteString(c, "x"); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	f := testFetcher(t, func(c *Config) { c.Limits.Total = 500 * time.Millisecond })
+	resp, err := f.Client().Get("http://" + addr + "/")
+	if err == nil {
+		_, _, err = ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "Timeout") && !strings.Contains(err.Error(), "deadline") {
+		t.Fatalf("slow body: want the total timeout, got %v", err)
+	}
+}
+
+func TestEndlessBodyIsCut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("A"), 32<<10)
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	f := testFetcher(t, nil)
+	resp, err := f.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, cut, err := ReadAll(resp.Body)
+	if err != nil || !cut || len(b) != 1<<20 {
+		t.Fatalf("endless body: got %d bytes, cut=%v, err=%v; want %d bytes cut", len(b), cut, err, 1<<20)
+	}
+	_, err = io.ReadAll(resp.Body)
+	if !IsCut(err) || err.Error() != "fetch: body cut at 1048576 bytes" {
+		t.Fatalf("reading on: want the cut error, got %v", err)
+	}
+}
+
+func TestGzipBombIsBounded(t *testing.T) {
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < 64; i++ { // 64 MiB of zeros in ~64 KiB
+		zw.Write(zeros)
+	}
+	zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			t.Errorf("Accept-Encoding %q", r.Header.Get("Accept-Encoding"))
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(bomb.Bytes())
+	}))
+	defer srv.Close()
+	f := testFetcher(t, nil)
+	resp, err := f.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, cut, err := ReadAll(resp.Body)
+	if err != nil || !cut || len(b) != 1<<20 || resp.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("gzip bomb of %d bytes: got %d decompressed, cut=%v, err=%v", bomb.Len(), len(b), cut, err)
+	}
+}
+
+func TestGzipBodyDecoded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		io.WriteString(zw, "hello, KPU")
+		zw.Close()
+	}))
+	defer srv.Close()
+	resp, err := testFetcher(t, nil).Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, cut, err := ReadAll(resp.Body)
+	if string(b) != "hello, KPU" || cut || err != nil {
+		t.Fatalf("got %q cut=%v err=%v", b, cut, err)
+	}
+}
+
+func TestRedirects(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/b", http.StatusFound) })
+	mux.HandleFunc("/b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/a", http.StatusFound) })
+	mux.HandleFunc("/n/", func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		fmt.Sscanf(r.URL.Path, "/n/%d", &i)
+		http.Redirect(w, r, fmt.Sprintf("/n/%d", i+1), http.StatusFound)
+	})
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/end", http.StatusFound) })
+	mux.HandleFunc("/end", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "end") })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c := testFetcher(t, nil).Client()
+	if _, err := c.Get(srv.URL + "/a"); !errors.Is(err, ErrRedirectLoop) {
+		t.Errorf("loop: got %v", err)
+	}
+	if _, err := c.Get(srv.URL + "/n/0"); !errors.Is(err, ErrTooManyRedirects) {
+		t.Errorf("chain: got %v", err)
+	}
+	resp, err := c.Get(srv.URL + "/ok")
+	if err != nil || resp.Request.URL.Path != "/end" {
+		t.Fatalf("one redirect: %v", err)
+	}
+	resp.Body.Close()
+}
+
+func TestHugeHeadersRefused(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {
+		readRequest(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\n")
+		for i := 0; i < 1000; i++ {
+			fmt.Fprintf(c, "X-Filler-%d: %s\r\n", i, strings.Repeat("z", 1000))
+		}
+		io.WriteString(c, "Content-Length: 0\r\n\r\n")
+	})
+	_, err := testFetcher(t, nil).Client().Get("http://" + addr + "/")
+	if err == nil || !strings.Contains(err.Error(), "headers exceeded") {
+		t.Fatalf("huge headers: got %v", err)
+	}
+}
+
+func TestAddressGuard(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the guard let a request through")
+	}))
+	defer srv.Close()
+	only10, err := ParsePolicy("10.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []Policy{only10, PublicInternet(), {}} {
+		f := testFetcher(t, func(c *Config) { c.Policy = p })
+		// "localhost" is a name: the guard judges what it resolves to.
+		u := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+		_, err := f.Client().Get(u)
+		var denied *DeniedError
+		if !errors.As(err, &denied) || !strings.Contains(err.Error(), "outside the networks Garda may reach") {
+			t.Errorf("policy %v: want a DeniedError, got %v", p, err)
+		}
+		_, err = f.Dial(context.Background(), "tcp", srv.Listener.Addr().String())
+		if !errors.As(err, &denied) {
+			t.Errorf("policy %v: Dial: want a DeniedError, got %v", p, err)
+		}
+	}
+	// A redirect cannot lead out either.
+	out := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://10.255.255.1:9/", http.StatusFound)
+	}))
+	defer out.Close()
+	_, err = testFetcher(t, nil).Client().Get(out.URL)
+	var denied *DeniedError
+	if !errors.As(err, &denied) {
+		t.Errorf("redirect to 10.255.255.1: want a DeniedError, got %v", err)
+	}
+}
+
+func TestPolicyPermits(t *testing.T) {
+	pub := PublicInternet()
+	for addr, want := range map[string]bool{
+		"8.8.8.8": true, "103.10.1.1": true, "2001:4860::8888": true,
+		"10.1.2.3": false, "192.168.1.1": false, "172.20.0.1": false, "127.0.0.1": false,
+		"169.254.169.254": false, "100.64.1.1": false, "::1": false, "fd00::1": false, "::ffff:10.0.0.1": false,
+	} {
+		if got := pub.Permits(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("PublicInternet.Permits(%s) = %v", addr, got)
+		}
+	}
+	if !LoopbackOnly().Permits(netip.MustParseAddr("127.0.0.5")) || LoopbackOnly().Permits(netip.MustParseAddr("8.8.8.8")) {
+		t.Error("LoopbackOnly")
+	}
+	if _, err := ParsePolicy("10.0.0.0/33"); err == nil {
+		t.Error("a malformed prefix was accepted")
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- r.UserAgent() }))
+	defer srv.Close()
+	resp, err := testFetcher(t, nil).Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ua := <-got; ua != UserAgent || !strings.Contains(ua, "KPU-BSSN") {
+		t.Fatalf("User-Agent %q", ua)
+	}
+}
+
+// maxGauge records the highest value a counter reached.
+type maxGauge struct {
+	mu       sync.Mutex
+	cur, max int
+}
+
+func (g *maxGauge) add(d int) {
+	g.mu.Lock()
+	g.cur += d
+	if g.cur > g.max {
+		g.max = g.cur
+	}
+	g.mu.Unlock()
+}
+
+func TestPerHostConcurrencyHTTP(t *testing.T) {
+	var inFlight maxGauge
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inFlight.add(1)
+		time.Sleep(20 * time.Millisecond)
+		inFlight.add(-1)
+	}))
+	defer srv.Close()
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 8} })
+	f.SetHostLimit("127.0.0.1", HostLimit{Conns: 2}) // the authorisation's ceiling wins
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := f.Client().Get(srv.URL)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+	}
+	wg.Wait()
+	if inFlight.max < 1 || inFlight.max > 2 {
+		t.Fatalf("at most 2 requests at once to the host, the server saw %d", inFlight.max)
+	}
+	t.Logf("max in flight: %d", inFlight.max)
+}
+
+// TestPerHostConcurrencyDial counts open connections on the server. The
+// client says goodbye and waits for the server's answer before closing, so
+// the server's count is exact, not racing the close.
+func TestPerHostConcurrencyDial(t *testing.T) {
+	var open maxGauge
+	var total atomic.Int32
+	addr := rawServer(t, func(c net.Conn) {
+		open.add(1)
+		total.Add(1)
+		br := bufio.NewReader(c)
+		br.ReadString('\n')
+		time.Sleep(10 * time.Millisecond)
+		open.add(-1)
+		io.WriteString(c, "ok\n")
+	})
+	f := testFetcher(t, nil)
+	f.SetHostLimit("127.0.0.1", HostLimit{Conns: 3})
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := f.Dial(context.Background(), "tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			io.WriteString(c, "bye\n")
+			bufio.NewReader(c).ReadString('\n')
+		}()
+	}
+	wg.Wait()
+	if total.Load() != 20 || open.max < 1 || open.max > 3 {
+		t.Fatalf("20 connections, at most 3 open: the server saw %d, at most %d open", total.Load(), open.max)
+	}
+}
+
+func TestGlobalCeiling(t *testing.T) {
+	var inFlight maxGauge
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inFlight.add(1)
+		time.Sleep(10 * time.Millisecond)
+		inFlight.add(-1)
+	})
+	a := httptest.NewServer(h)
+	defer a.Close()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skip("127.0.0.2 is not available:", err)
+	}
+	b := httptest.NewUnstartedServer(h)
+	b.Listener = ln
+	b.Start()
+	defer b.Close()
+	f := testFetcher(t, func(c *Config) { c.Global = HostLimit{Conns: 1}; c.PerHost = HostLimit{Conns: 4} })
+	var wg sync.WaitGroup
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		u := a.URL
+		if i%2 == 1 {
+			u = b.URL
+		}
+		go func() {
+			defer wg.Done()
+			resp, err := f.Client().Get(u)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+		}()
+	}
+	wg.Wait()
+	if inFlight.max != 1 {
+		t.Fatalf("global ceiling 1: saw %d at once across two hosts", inFlight.max)
+	}
+}
+
+// TestRateSpacing runs requests through a fake clock: the Fetcher asks to
+// wait instead of sleeping, and the waits it asks for are the spacing.
+func TestRateSpacing(t *testing.T) {
+	var served atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1) }))
+	defer srv.Close()
+	clock := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	f := testFetcher(t, func(c *Config) {
+		c.PerHost = HostLimit{RPS: 5}
+		c.Now = func() time.Time { return clock }
+	})
+	var waits []time.Duration
+	f.wait = func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		clock = clock.Add(d) // the request is sent when the wait is over
+		return nil
+	}
+	for i := 0; i < 10; i++ {
+		resp, err := f.Client().Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	var total time.Duration
+	for i, w := range waits {
+		if i > 0 && w != 200*time.Millisecond {
+			t.Errorf("request %d waited %v, want 200ms at 5/s", i, w)
+		}
+		total += w
+	}
+	if served.Load() != 10 || total != 1800*time.Millisecond {
+		t.Fatalf("10 requests at 5/s: served %d, waited %v (want 1.8s)", served.Load(), total)
+	}
+}
+
+func TestBucket(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	b := newBucket(2) // one every 500 ms
+	for i, want := range []time.Duration{0, 500 * time.Millisecond, time.Second, 1500 * time.Millisecond} {
+		if got := b.reserve(t0); got != want {
+			t.Errorf("reservation %d at t0: wait %v, want %v", i, got, want)
+		}
+	}
+	// At t0+2s the backlog is spent: the next is at once, the one after waits.
+	if got := b.reserve(t0.Add(2 * time.Second)); got != 0 {
+		t.Errorf("after the backlog: %v", got)
+	}
+	if got := b.reserve(t0.Add(2 * time.Second)); got != 500*time.Millisecond {
+		t.Errorf("next: %v", got)
+	}
+	// A long idle does not bank more than one token (burst 1).
+	if got := b.reserve(t0.Add(time.Hour)); got != 0 {
+		t.Errorf("after an hour: %v", got)
+	}
+	if got := b.reserve(t0.Add(time.Hour)); got != 500*time.Millisecond {
+		t.Errorf("burst after an hour: %v", got)
+	}
+}
+
+func TestRobots(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "User-agent: Garda\nDisallow: /private\n\nUser-agent: *\nDisallow: /\n")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "page") })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	crawl := testFetcher(t, func(c *Config) { c.Robots = true }).Client()
+	if _, err := crawl.Get(srv.URL + "/private/x"); !errors.Is(err, ErrRobots) {
+		t.Errorf("crawl of /private: got %v", err)
+	}
+	resp, err := crawl.Get(srv.URL + "/public")
+	if err != nil {
+		t.Fatalf("crawl of /public: %v", err)
+	}
+	resp.Body.Close()
+	scan := testFetcher(t, nil).Client()
+	resp, err = scan.Get(srv.URL + "/private/x")
+	if err != nil {
+		t.Fatalf("a scan ignores robots.txt: %v", err)
+	}
+	resp.Body.Close()
+}
+
+func TestRobotsUnreachableMeansStayOut(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	if _, err := testFetcher(t, func(c *Config) { c.Robots = true }).Client().Get(srv.URL + "/x"); !errors.Is(err, ErrRobots) {
+		t.Fatalf("robots.txt answering 503: got %v", err)
+	}
+}
