@@ -874,3 +874,18 @@ func TestMessages(t *testing.T) {
 		t.Error("the Indonesian UI must use the glossary's terms")
 	}
 }
+
+// TestDict: a partial's named arguments; a mistake in a template's call is
+// an error at render time, not a silent empty value.
+func TestDict(t *testing.T) {
+	m, err := dict("Action", "/x", "ID", 7)
+	if err != nil || m["Action"] != "/x" || m["ID"] != 7 || len(m) != 2 {
+		t.Fatalf("dict = %v, %v", m, err)
+	}
+	if _, err := dict("Action"); err == nil {
+		t.Error("dict took a name without a value")
+	}
+	if _, err := dict(1, "x"); err == nil {
+		t.Error("dict took a name that is not a string")
+	}
+}

@@ -1,6 +1,7 @@
 package locale
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -125,25 +126,30 @@ func TestVerbs(t *testing.T) {
 	}
 }
 
+// registerRuns keeps TestRegister's key new on every run (go test -count=N).
+var registerRuns int
+
 func TestRegister(t *testing.T) {
+	registerRuns++
+	key := fmt.Sprintf("test.register%d", registerRuns)
 	before := len(Registered().Keys())
 	Register(fstest.MapFS{
-		"m/t.id.json": file(`{"test.register": "Ya"}`),
-		"m/t.en.json": file(`{"test.register": "Yes"}`),
+		"m/t.id.json": file(`{"` + key + `": "Ya"}`),
+		"m/t.en.json": file(`{"` + key + `": "Yes"}`),
 	}, "m")
-	if got := Registered().Translate(EN, "test.register"); got != "Yes" || len(Registered().Keys()) != before+1 {
+	if got := Registered().Translate(EN, key); got != "Yes" || len(Registered().Keys()) != before+1 {
 		t.Fatalf("after Register: %q, %d keys", got, len(Registered().Keys()))
 	}
 	defer func() {
 		r := recover()
-		if r == nil || !strings.Contains(r.(string), `key "test.register" is already defined`) {
+		if r == nil || !strings.Contains(r.(string), fmt.Sprintf("key %q is already defined", key)) {
 			t.Errorf("registering a key twice: recovered %v, want a panic naming it", r)
 		}
 		if len(Registered().Keys()) != before+1 {
 			t.Error("a refused Register changed the catalog")
 		}
 	}()
-	Register(fstest.MapFS{"x/u.id.json": file(`{"test.register": "Lagi"}`)}, "x")
+	Register(fstest.MapFS{"x/u.id.json": file(`{"` + key + `": "Lagi"}`)}, "x")
 }
 
 func TestUndefined(t *testing.T) {
@@ -164,4 +170,26 @@ func TestUndefined(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Errorf("Undefined = %q, want %q", got, want)
 	}
+}
+
+// BenchmarkTranslate: a page asks for hundreds of strings; a lookup must
+// stay a map read (no lock, no copy).
+func BenchmarkTranslate(b *testing.B) {
+	c := New()
+	if err := c.Add(fstest.MapFS{
+		"b/bench.id.json": file(`{"bench.plain": "Ikhtisar", "bench.args": "%d belum dibaca"}`),
+		"b/bench.en.json": file(`{"bench.plain": "Overview", "bench.args": "%d unread"}`),
+	}, "b"); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("plain", func(b *testing.B) {
+		for b.Loop() {
+			_ = c.Translate(EN, "bench.plain")
+		}
+	})
+	b.Run("args", func(b *testing.B) {
+		for b.Loop() {
+			_ = c.Translate(ID, "bench.args", 3)
+		}
+	})
 }
