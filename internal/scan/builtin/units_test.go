@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/scan"
 )
 
@@ -148,5 +149,27 @@ func TestGradeChart(t *testing.T) {
 		if got := gradeForScore(score); got != want {
 			t.Errorf("score %d: %s, want %s", score, got, want)
 		}
+	}
+}
+
+// Waiting for the host's rate is not a closed port: under a tight limit
+// the last port of the list is still found open.
+func TestPortsUnderRateLimit(t *testing.T) {
+	open, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	var list []int
+	for i := 0; i < 29; i++ {
+		p, _ := strconv.Atoi(freePort(t))
+		list = append(list, p)
+	}
+	list = append(list, open.Addr().(*net.TCPAddr).Port)
+	f := fetch.New(fetch.Config{Policy: fetch.LoopbackOnly(), PerHost: fetch.HostLimit{Conns: 2, RPS: 20}})
+	env := &scan.Env{HTTP: f.Client(), Dial: f.Dial}
+	rs := runChecks(t, env, scan.Target{URL: "http://127.0.0.1", Mode: scan.Active}, Ports{List: list})
+	if len(rs) != 1 || rs[0].Port != strconv.Itoa(list[29]) {
+		t.Fatalf("want the one open port %d, got %d results", list[29], len(rs))
 	}
 }
