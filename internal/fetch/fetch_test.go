@@ -516,3 +516,25 @@ func TestZeroLimitsTakeDefaults(t *testing.T) {
 		t.Fatalf("limits %+v", l)
 	}
 }
+
+// BenchmarkGet is one polite, guarded request and its body through the
+// Fetcher, over loopback with keep-alive.
+func BenchmarkGet(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("x", 4096))
+	}))
+	defer srv.Close()
+	f := New(Config{Policy: LoopbackOnly(), PerHost: HostLimit{Conns: 4}})
+	defer f.CloseIdle()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := f.Client().Get(srv.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ReadAll(resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}
