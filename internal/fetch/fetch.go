@@ -56,6 +56,27 @@ func DefaultLimits() Limits {
 	}
 }
 
+// withDefaults fills each limit left at zero from DefaultLimits: a zero
+// must never mean "no timeout" or "no size limit" by accident.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	for _, f := range []struct{ v, def *time.Duration }{{&l.Dial, &d.Dial}, {&l.TLSHandshake, &d.TLSHandshake}, {&l.Header, &d.Header}, {&l.Total, &d.Total}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
+	}
+	if l.MaxBody <= 0 {
+		l.MaxBody = d.MaxBody
+	}
+	if l.MaxHeader <= 0 {
+		l.MaxHeader = d.MaxHeader
+	}
+	if l.MaxRedirects <= 0 {
+		l.MaxRedirects = d.MaxRedirects
+	}
+	return l
+}
+
 // HostLimit is how hard Garda may press one host: open connections (for
 // HTTP, requests in flight: one connection each, HTTP/1.1 only) and
 // requests (or raw connections) per second. Zero means no limit.
@@ -106,9 +127,7 @@ func New(cfg Config) *Fetcher {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = UserAgent
 	}
-	if cfg.Limits == (Limits{}) {
-		cfg.Limits = DefaultLimits()
-	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	f := &Fetcher{
 		cfg:    cfg,
 		now:    cfg.Now,

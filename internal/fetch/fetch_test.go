@@ -135,7 +135,7 @@ func TestGzipBombIsBounded(t *testing.T) {
 	var bomb bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
 	zeros := make([]byte, 1<<20)
-	for i := 0; i < 64; i++ { // 64 MiB of zeros in ~64 KiB
+	for i := 0; i < 16; i++ { // 16 MiB of zeros in ~16 KiB
 		zw.Write(zeros)
 	}
 	zw.Close()
@@ -506,5 +506,35 @@ func TestRobotsUnreachableMeansStayOut(t *testing.T) {
 	defer srv.Close()
 	if _, err := testFetcher(t, func(c *Config) { c.Robots = true }).Client().Get(srv.URL + "/x"); !errors.Is(err, ErrRobots) {
 		t.Fatalf("robots.txt answering 503: got %v", err)
+	}
+}
+
+func TestZeroLimitsTakeDefaults(t *testing.T) {
+	f := New(Config{Policy: LoopbackOnly(), Limits: Limits{MaxBody: 10}})
+	l := f.cfg.Limits
+	if l.MaxBody != 10 || l.Total != DefaultLimits().Total || l.Header == 0 || l.Dial == 0 || l.MaxRedirects == 0 || l.MaxHeader == 0 {
+		t.Fatalf("limits %+v", l)
+	}
+}
+
+// BenchmarkGet is one polite, guarded request and its body through the
+// Fetcher, over loopback with keep-alive.
+func BenchmarkGet(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("x", 4096))
+	}))
+	defer srv.Close()
+	f := New(Config{Policy: LoopbackOnly(), PerHost: HostLimit{Conns: 4}})
+	defer f.CloseIdle()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := f.Client().Get(srv.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := ReadAll(resp.Body); err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
 	}
 }

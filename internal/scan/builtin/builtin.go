@@ -23,6 +23,7 @@ func All() []scan.Check {
 		CORS{},
 		Exposures{},
 		Versions{},
+		DNS{},
 		Ports{},
 	}
 }

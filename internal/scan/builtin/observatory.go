@@ -1,3 +1,11 @@
+// This Source Code Form is subject to the terms of the Mozilla Public
+// License, v. 2.0. If a copy of the MPL was not distributed with this
+// file, You can obtain one at https://mozilla.org/MPL/2.0/.
+//
+// This file is a Go translation of parts of @mdn/mdn-http-observatory
+// (https://github.com/mdn/mdn-http-observatory), Copyright Mozilla, and
+// stays under the MPL 2.0 (see NOTICE); the rest of Garda is Apache 2.0.
+
 package builtin
 
 // A port of the MDN HTTP Observatory's scoring (@mdn/mdn-http-observatory

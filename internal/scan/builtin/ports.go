@@ -5,7 +5,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/garda-id/garda/internal/scan"
 )
@@ -15,8 +14,7 @@ import (
 // knocks on ports nobody linked, so it is active. Politeness (how many at
 // once, how fast) is the Fetcher's, through env.Dial.
 type Ports struct {
-	List    []int         // nil: CommonPorts
-	Timeout time.Duration // per connect; 0: 2 s
+	List []int // nil: CommonPorts
 }
 
 // CommonPorts: ~100 TCP ports (nmap-services' most frequent, plus the
@@ -79,29 +77,32 @@ func (p Ports) Run(ctx context.Context, env *scan.Env, t scan.Target, emit func(
 	if list == nil {
 		list = CommonPorts
 	}
-	timeout := p.Timeout
-	if timeout == 0 {
-		timeout = 2 * time.Second
-	}
+	// No timeout of its own: waiting for the host's slots and rate is not
+	// a closed port; the Fetcher's dial limit bounds each connect.
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	open := map[int]bool{}
-	for _, port := range list {
+	ports := make(chan int)
+	for w := 0; w < 8; w++ {
 		wg.Add(1)
-		go func() { // the Fetcher's per-host slots bound how many run at once
+		go func() {
 			defer wg.Done()
-			cctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			c, err := env.Dial(cctx, "tcp", net.JoinHostPort(s.host, strconv.Itoa(port)))
-			if err != nil {
-				return
+			for port := range ports {
+				c, err := env.Dial(ctx, "tcp", net.JoinHostPort(s.host, strconv.Itoa(port)))
+				if err != nil {
+					continue
+				}
+				c.Close()
+				mu.Lock()
+				open[port] = true
+				mu.Unlock()
 			}
-			c.Close()
-			mu.Lock()
-			open[port] = true
-			mu.Unlock()
 		}()
 	}
+	for _, port := range list {
+		ports <- port
+	}
+	close(ports)
 	wg.Wait()
 	if ctx.Err() != nil {
 		return ctx.Err()

@@ -25,6 +25,9 @@ var plantedSecrets = map[string]string{
 	".env":             "APP_ENV=production\nAPP_KEY=base64:dGVzdC1rZXktbm90LWEtc2VjcmV0\nDB_HOST=10.0.0.5\nDB_PASSWORD=hunter2\n",
 	"files/report.csv": "kabupaten,suara\n",
 	"files/notes.txt":  "rekap\n",
+	"backup.sql":       "-- MySQL dump 10.13  Distrib 8.0.36\nCREATE TABLE `pemilih` (`nik` varchar(16));\nINSERT INTO `pemilih` VALUES ('3201000000000001');\n",
+	"index.php.bak":    "<?php $db = new PDO('mysql:host=10.0.0.5', 'kpu', getenv('DB_PASSWORD')); ?>\n",
+	"admin/index.html": "<html><head><title>Login Admin</title></head><body><form method=post><input name=user><input type=\"password\" name=pass></form></body></html>\n",
 }
 
 const hardenedIndex = "<!doctype html><html><head><title>KPU</title></head><body><h1>Komisi Pemilihan Umum</h1></body></html>\n"
@@ -137,6 +140,8 @@ func TestApachePlanted(t *testing.T) {
 		siteChecks(Pair{HTTPPort: httpPort, HTTPSPort: closed})...)
 	wantFound(t, rs, "garda-exposure-git", scan.SeverityHigh)
 	wantFound(t, rs, "garda-exposure-env", scan.SeverityHigh)
+	wantFound(t, rs, "garda-exposure-backup", scan.SeverityHigh)
+	wantFound(t, rs, "garda-exposure-admin-panel", scan.SeverityLow)
 	wantFound(t, rs, "garda-exposure-server-status", scan.SeverityMedium)
 	wantFound(t, rs, "garda-exposure-directory-listing", scan.SeverityMedium)
 	wantFound(t, rs, "garda-default-page", scan.SeverityLow)
