@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -119,6 +120,7 @@ func (r *Runner) Round(ctx context.Context) (RoundReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("scan round: list the due assets: %w", err)
 	}
+	assets = slices.Compact(slices.Sorted(slices.Values(assets)))
 	rep.Assets = len(assets)
 	hosts := r.Hosts.withDefaults()
 	// One slot pool for the whole round: the global ceiling.
@@ -243,7 +245,13 @@ func (r *Runner) scan(ctx context.Context, assetID int64, trigger, requestedBy s
 			}
 		}
 	}
-	failed := scanTargets(ctx, env, targets, r.Checks, r.Hosts.withDefaults(), emit, progress, slots)
+	hosts := r.Hosts.withDefaults()
+	if auth.Concurrency > 0 {
+		// The authorisation's ceiling of connections per host is also
+		// how many checks run at once against one target.
+		hosts.PerHost = auth.Concurrency
+	}
+	failed := scanTargets(ctx, env, targets, r.Checks, hosts, emit, progress, slots)
 	if err := r.Recorder.Progress(ctx, scanID, last.Done, last.Total, last.Requests); err != nil {
 		r.log().Warn("scan progress not recorded", "scan", scanID, "err", err)
 	}

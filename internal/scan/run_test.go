@@ -299,7 +299,7 @@ func TestGlobalCeilingOnHosts(t *testing.T) {
 	var due []int64
 	for i := int64(1); i <= 12; i++ {
 		a[i] = authFor(i, scan.Passive, site(t, false, gate))
-		due = append(due, i)
+		due = append(due, i, i) // the same asset twice is scanned once
 	}
 	rec := newRecorder(a)
 	r := &scan.Runner{Auth: a, Recorder: rec, Env: testEnv, Checks: []scan.Check{serverHeader},
@@ -311,6 +311,36 @@ func TestGlobalCeilingOnHosts(t *testing.T) {
 	}
 	if most.Load() > 3 {
 		t.Fatalf("%d hosts answered at once, over the ceiling of 3", most.Load())
+	}
+}
+
+// TestChecksPerHostFollowTheAuthorisation: an authorisation allowing one
+// connection gets one check at a time.
+func TestChecksPerHostFollowTheAuthorisation(t *testing.T) {
+	for _, conc := range []int{1, 3} {
+		var active, most atomic.Int32
+		srv := site(t, true, func(w http.ResponseWriter, r *http.Request) bool {
+			n := active.Add(1)
+			defer active.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(30 * time.Millisecond)
+			return false
+		})
+		au := authFor(1, scan.Active, srv)
+		au.Concurrency = conc
+		a := auths{1: au}
+		var checks []scan.Check
+		for i := 0; i < 6; i++ {
+			checks = append(checks, getCheck{id: fmt.Sprintf("c%d", i), path: fmt.Sprintf("/p%d", i), want: func(*http.Response, string) bool { return false }})
+		}
+		r := &scan.Runner{Auth: a, Recorder: newRecorder(a), Env: testEnv, Checks: checks}
+		if _, err := r.ScanAsset(context.Background(), 1, scan.TriggerManual, "budi"); err != nil {
+			t.Fatal(err)
+		}
+		if int(most.Load()) > conc {
+			t.Errorf("concurrency %d: %d requests at once", conc, most.Load())
+		}
 	}
 }
 
