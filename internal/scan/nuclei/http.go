@@ -52,6 +52,7 @@ type httpRequest struct {
 	Fuzzing          []any             `yaml:"fuzzing"`
 	Analyzer         any               `yaml:"analyzer"`
 	Digest           string            `yaml:"digest-username"`
+	Signature        string            `yaml:"signature"`
 
 	payloads  *payloadSet
 	condition bool // evaluate once over every response (req-condition)
@@ -68,6 +69,9 @@ func (r *httpRequest) compile(baseDir string) error {
 	}
 	if r.Digest != "" {
 		return unsupported("digest authentication")
+	}
+	if r.Signature != "" {
+		return unsupported("request signature %q", r.Signature)
 	}
 	if len(r.Path) == 0 && len(r.Raw) == 0 {
 		return errors.New("request has neither path nor raw")

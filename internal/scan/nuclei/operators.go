@@ -471,10 +471,14 @@ func (e *Extractor) extract(vars dsl.Vars, defaultPart string) []string {
 		}
 		for _, x := range e.XPath {
 			steps, _ := parseXPath(x)
+			attr := e.Attribute
+			if len(steps) > 0 && steps[len(steps)-1].attribute != "" {
+				attr = steps[len(steps)-1].attribute
+			}
 			for _, n := range evalXPath(steps, root) {
-				if e.Attribute != "" {
+				if attr != "" {
 					for _, a := range n.Attr {
-						if a.Key == e.Attribute {
+						if a.Key == attr {
 							add(a.Val)
 						}
 					}

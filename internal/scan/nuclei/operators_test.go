@@ -3,8 +3,11 @@ package nuclei
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -178,5 +181,37 @@ func TestPayloadAttacks(t *testing.T) {
 	}
 	if got := ps.combinations(2); len(got) != 2 {
 		t.Errorf("limit: %d combinations", len(got))
+	}
+}
+
+// TestPayloadFileFromRoot: a payload list named from the templates' root
+// (helpers/...) is found from a template deeper in the tree, as nuclei
+// finds it; one that is not there is refused by name.
+func TestPayloadFileFromRoot(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "helpers", "wordlists"), 0o755)
+	os.MkdirAll(filepath.Join(root, "http", "exposures"), 0o755)
+	os.WriteFile(filepath.Join(root, "helpers", "wordlists", "paths.txt"), []byte("/a\n/b\r\n\n/c\n"), 0o644)
+	tpl := "id: x\ninfo: {name: x, author: garda, severity: info}\nhttp:\n  - path: ['{{BaseURL}}{{p}}']\n    payloads:\n      p: helpers/wordlists/%s\n    matchers: [{type: status, status: [200]}]\n"
+	p := filepath.Join(root, "http", "exposures", "x.yaml")
+	os.WriteFile(p, []byte(fmt.Sprintf(tpl, "paths.txt")), 0o644)
+	got, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got.http[0].payloads.values["p"]; !reflect.DeepEqual(v, []string{"/a", "/b", "/c"}) {
+		t.Errorf("payload values %v", v)
+	}
+	os.WriteFile(p, []byte(fmt.Sprintf(tpl, "missing.txt")), 0o644)
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), `payload file "helpers/wordlists/missing.txt"`) {
+		t.Errorf("missing list: %v", err)
+	}
+}
+
+func TestXPathAttributeStep(t *testing.T) {
+	ops := compileOps(t, "    extractors: [{type: xpath, xpath: ['//a/@href']}]\n")
+	res, _ := ops.execute(response(`<html><body><a href="/one">1</a><a href="/two">2</a></body></html>`, 200, ""), "body")
+	if !reflect.DeepEqual(res.extracts, []string{"/one", "/two"}) {
+		t.Errorf("extracted %v", res.extracts)
 	}
 }

@@ -26,7 +26,11 @@ func (t *Template) Run(ctx context.Context, env *scan.Env, tgt scan.Target, emit
 		now = time.Now
 	}
 	s := &runState{t: t, env: env, tg: tg, dynamic: dsl.Vars{}, jar: newJar(), emit: emit, now: now}
-	s.base = t.templateVars(merge(tg.vars, dsl.Vars{"randstr": randomString(27)}), t.overrides)
+	random := dsl.Vars{"randstr": randomString(27)}
+	for i := 1; i <= 9; i++ {
+		random["randstr_"+string(rune('0'+i))] = randomString(27)
+	}
+	s.base = t.templateVars(merge(tg.vars, random), t.overrides)
 	var errs []error
 	if t.flow != nil {
 		s.runFlow(ctx, t.flow, &errs)

@@ -86,3 +86,27 @@ func FuzzParse(f *testing.F) {
 		Interpolate(s, Vars{"a": 1})
 	})
 }
+
+func TestMoreFunctions(t *testing.T) {
+	cases := map[string]any{
+		`inflate(deflate("abc"))`:                           "abc",
+		`substr("abcdef", 1, 3)`:                            "bc",
+		`index(split("a,b,c", ","), 1)`:                     "b",
+		`regex_all("abc123", "[a-z]+", "[0-9]+")`:           true,
+		`regex_any("abc", "[0-9]", "b")`:                    true,
+		`json_minify("{ \"a\" : 1 }")`:                      `{"a":1}`,
+		`hex_encode(xor("ab", "ab"))`:                       "0000",
+		`len(generate_jwt("{\"a\":1}", "HS256", "k")) > 20`: true,
+		`startswith("abc", "a")`:                            true,
+	}
+	for src, want := range cases {
+		e, err := Parse(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		got, err := e.Eval(Vars{})
+		if err != nil || got != want {
+			t.Errorf("%s = %#v (%v), want %#v", src, got, err, want)
+		}
+	}
+}
