@@ -318,7 +318,15 @@ func httpCases() []httpCase {
 				t.Errorf("want 2 requests to the same URL, got %v", paths)
 			}
 		}},
-		{path: "protocols/http/get-override-sni.yaml", skip: "@tls-sni annotation: the TLS server name is the Env client's to decide"},
+		{path: "protocols/http/get-override-sni.yaml", want: 1, target: func(t *testing.T) string {
+			return serveTLS(t, routes(map[string]http.HandlerFunc{"GET /": func(w http.ResponseWriter, r *http.Request) {
+				if r.TLS.ServerName == "test" {
+					io.WriteString(w, "test-ok")
+				} else {
+					io.WriteString(w, "test-ko")
+				}
+			}}))
+		}},
 		{path: "protocols/http/get-sni.yaml", skip: "runs nuclei with -sni: a command-line option Garda does not have (the Env's client decides SNI)"},
 		{path: "protocols/http/redirect-match-url.yaml", want: 1, target: func(t *testing.T) string {
 			return serve(t, routes(map[string]http.HandlerFunc{

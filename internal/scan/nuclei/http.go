@@ -3,6 +3,7 @@ package nuclei
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -441,6 +442,7 @@ type builtRequest struct {
 	req     *http.Request
 	body    string
 	timeout time.Duration
+	sni     string // @tls-sni: the TLS server name to send
 }
 
 func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, raw bool, vars dsl.Vars) (*builtRequest, error) {
@@ -500,6 +502,15 @@ func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, r
 		setHeader(req, k, dsl.Interpolate(v, vars))
 	}
 	b := &builtRequest{req: req, body: rr.body}
+	if sni, ok := rr.annotations["tls-sni"]; ok && sni != "" {
+		if sni == "request.host" {
+			sni = hostOf(req)
+		}
+		if h, _, err := net.SplitHostPort(sni); err == nil {
+			sni = h
+		}
+		b.sni = sni
+	}
 	if t, ok := rr.annotations["timeout"]; ok {
 		if d, err := time.ParseDuration(t); err == nil && d > 0 {
 			b.timeout = d
@@ -613,6 +624,21 @@ func (s *runState) send(ctx context.Context, r *httpRequest, b *builtRequest, va
 
 func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b *builtRequest, vars dsl.Vars) sendResult {
 	client := *s.env.HTTP
+	if b.sni != "" {
+		// @tls-sni: the same transport (dialer, guards, limits) with
+		// another server name; only a plain *http.Transport can be told
+		tr, ok := client.Transport.(*http.Transport)
+		if !ok {
+			return sendResult{err: errors.New("@tls-sni: the Env's HTTP transport cannot be given a server name")}
+		}
+		tr = tr.Clone()
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.ServerName = b.sni
+		defer tr.CloseIdleConnections()
+		client.Transport = tr
+	}
 	if !r.DisableCookie {
 		client.Jar = s.jar
 	}
