@@ -279,7 +279,16 @@ func httpCases() []httpCase {
 			return serve(t, routes(map[string]http.HandlerFunc{"GET /": text("THIS IS TEST MATCHER TEXT")}))
 		}},
 		{path: "protocols/http/get.yaml,protocols/http/get-case-insensitive.yaml", want: 2, target: matcherText},
-		{path: "protocols/http/get-redirects-chain-headers.yaml", skip: "matches a header and the 302 status of an intermediate redirect hop; Garda matches the final response of a followed chain"},
+		{path: "protocols/http/get-redirects-chain-headers.yaml", want: 1, target: func(t *testing.T) string {
+			return serve(t, routes(map[string]http.HandlerFunc{
+				"GET /": func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/redirected", http.StatusFound) },
+				"GET /redirected": func(w http.ResponseWriter, r *http.Request) {
+					w.Header().Set("Secret", "TestRedirectHeaderMatch")
+					http.Redirect(w, r, "/final", http.StatusFound)
+				},
+				"GET /final": text("ok"),
+			}))
+		}},
 		{path: "protocols/http/dsl-matcher-variable.yaml", want: 5, target: matcherText},
 		{path: "protocols/http/dsl-functions.yaml", refuse: `dsl function generate_java_gadget`}, // its other helpers: TestDSLFunctionsTemplate
 		{path: "protocols/http/race-simple.yaml", want: 10, target: func(t *testing.T) string {

@@ -21,6 +21,9 @@ import (
 	"github.com/garda-id/garda/internal/scan/nuclei/dsl"
 )
 
+// maxHopBody bounds what is kept of a redirect's own body.
+const maxHopBody = 64 << 10
+
 // maxRequests bounds the requests one template block may make (payload
 // combinations times paths), whatever its payload lists say.
 const maxRequests = 5000
@@ -304,6 +307,13 @@ func (s *runState) runHTTP(ctx context.Context, r *httpRequest) error {
 				}
 				if s.evaluate(r, res.vars, res.req) && r.StopAtFirstMatch {
 					return nil
+				}
+				// then the redirects that led there, last first, as
+				// nuclei walks its response chain
+				for h := len(res.hops) - 1; h >= 0; h-- {
+					if s.evaluate(r, res.hops[h].vars, res.hops[h].req) && r.StopAtFirstMatch {
+						return nil
+					}
 				}
 			}
 		}
@@ -593,6 +603,9 @@ type sendResult struct {
 	vars dsl.Vars
 	req  *sentRequest
 	err  error
+	// hops are the responses of the redirects followed before the final
+	// one, first to last: nuclei matches each of them too
+	hops []sendResult
 }
 
 // send sends a built request (race_count times at once for race
@@ -643,6 +656,11 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 		client.Jar = s.jar
 	}
 	origHost := req.URL.Host
+	sent := &sentRequest{url: req.URL.String(), dump: dumpRequest(req, b.body)}
+	if ip := net.ParseIP(req.URL.Hostname()); ip != nil {
+		sent.ip = ip.String()
+	}
+	var hops []sendResult
 	client.CheckRedirect = func(next *http.Request, via []*http.Request) error {
 		if !r.Redirects && !r.HostRedirects {
 			return http.ErrUseLastResponse
@@ -654,7 +672,17 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 			return http.ErrUseLastResponse
 		}
 		if s.env.HTTP.CheckRedirect != nil {
-			return s.env.HTTP.CheckRedirect(next, via)
+			if err := s.env.HTTP.CheckRedirect(next, via); err != nil {
+				return err
+			}
+		}
+		// the redirect is followed: keep the response that asked for
+		// it (its body is still unread here)
+		if prev := next.Response; prev != nil && len(hops) < 32 {
+			hb, _ := io.ReadAll(io.LimitReader(prev.Body, maxHopBody))
+			hopReq := &sentRequest{url: via[len(via)-1].URL.String(), dump: dumpRequest(via[len(via)-1], "")}
+			hopReq.ip = sent.ip
+			hops = append(hops, sendResult{vars: responseVars(vars, prev, hb, 0, hopReq), req: hopReq})
 		}
 		return nil
 	}
@@ -663,10 +691,6 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 		ctx, cancel = context.WithTimeout(ctx, b.timeout)
 		defer cancel()
 		req = req.WithContext(ctx)
-	}
-	sent := &sentRequest{url: req.URL.String(), dump: dumpRequest(req, b.body)}
-	if ip := net.ParseIP(req.URL.Hostname()); ip != nil {
-		sent.ip = ip.String()
 	}
 	start := time.Now()
 	resp, err := client.Do(req)
@@ -685,7 +709,7 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 	if resp.Request != nil && resp.Request.URL != nil {
 		sent.url = resp.Request.URL.String()
 	}
-	return sendResult{vars: responseVars(vars, resp, body, time.Since(start), sent), req: sent}
+	return sendResult{vars: responseVars(vars, resp, body, time.Since(start), sent), req: sent, hops: hops}
 }
 
 func dumpRequest(req *http.Request, body string) string {
