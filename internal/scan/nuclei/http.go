@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptrace"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -403,6 +405,7 @@ func (s *runState) evaluate(r *httpRequest, vars dsl.Vars, req *sentRequest) boo
 	base.Request = truncate(req.dump)
 	base.Response = truncate(dsl.ToString(vars["response"]))
 	base.IP = req.ip
+	base.CURLCommand = req.curl
 	s.emitAll(base, res)
 	return res.matched
 }
@@ -596,7 +599,7 @@ func setHeader(req *http.Request, k, v string) {
 }
 
 type sentRequest struct {
-	url, dump, ip string
+	url, dump, ip, curl string
 }
 
 type sendResult struct {
@@ -656,7 +659,7 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 		client.Jar = s.jar
 	}
 	origHost := req.URL.Host
-	sent := &sentRequest{url: req.URL.String(), dump: dumpRequest(req, b.body)}
+	sent := &sentRequest{url: req.URL.String(), dump: dumpRequest(req, b.body), curl: curlCommand(req, b.body)}
 	if ip := net.ParseIP(req.URL.Hostname()); ip != nil {
 		sent.ip = ip.String()
 	}
@@ -692,11 +695,24 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 		defer cancel()
 		req = req.WithContext(ctx)
 	}
+	// the address the request reached, for the result's ip
+	var ipMu sync.Mutex
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) {
+			if a, ok := info.Conn.RemoteAddr().(*net.TCPAddr); ok {
+				ipMu.Lock()
+				sent.ip = a.IP.String()
+				ipMu.Unlock()
+			}
+		},
+	}))
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
 		return sendResult{err: err}
 	}
+	ipMu.Lock()
+	defer ipMu.Unlock()
 	defer resp.Body.Close()
 	limit := int64(maxMatchInput)
 	if r.MaxSize > 0 && int64(r.MaxSize) < limit {
@@ -710,6 +726,32 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 		sent.url = resp.Request.URL.String()
 	}
 	return sendResult{vars: responseVars(vars, resp, body, time.Since(start), sent), req: sent, hops: hops}
+}
+
+// curlCommand is the request as a curl command line, as nuclei's results
+// carry it, single-quoted for a POSIX shell.
+func curlCommand(req *http.Request, body string) string {
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	var b strings.Builder
+	b.WriteString("curl -X " + q(req.Method))
+	if req.Host != "" && req.Host != req.URL.Host {
+		b.WriteString(" -H " + q("Host: "+req.Host))
+	}
+	keys := make([]string, 0, len(req.Header))
+	for k := range req.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range req.Header[k] {
+			b.WriteString(" -H " + q(k+": "+v))
+		}
+	}
+	if body != "" {
+		b.WriteString(" -d " + q(body))
+	}
+	b.WriteString(" " + q(req.URL.String()))
+	return truncate(b.String())
 }
 
 func dumpRequest(req *http.Request, body string) string {

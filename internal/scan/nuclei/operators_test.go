@@ -151,6 +151,9 @@ http:
 	if info, _ := m["info"].(map[string]any); info["severity"] != "info" || info["name"] != "nginx version" {
 		t.Errorf("info %v", m["info"])
 	}
+	if got[0].CURLCommand != "curl -X 'GET' '"+url+"'" {
+		t.Errorf("curl-command %q", got[0].CURLCommand)
+	}
 	if !strings.HasPrefix(got[0].Request, "GET / HTTP/1.1") || !strings.Contains(got[0].Response, "version=1.25.3") {
 		t.Errorf("request %q / response %q", got[0].Request, got[0].Response)
 	}

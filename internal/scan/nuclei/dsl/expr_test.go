@@ -110,3 +110,16 @@ func TestMoreFunctions(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkEval(b *testing.B) {
+	e, err := Parse(`status_code == 200 && contains(to_lower(body), "laravel") && !contains(header, "text/html") && len(body) > 10`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	vars := Vars{"status_code": 200, "body": "Welcome to Laravel", "header": "Content-Type: text/plain\r\n"}
+	for i := 0; i < b.N; i++ {
+		if v, err := e.Eval(vars); err != nil || v != true {
+			b.Fatal(v, err)
+		}
+	}
+}
