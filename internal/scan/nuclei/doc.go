@@ -14,11 +14,12 @@
 //
 // Active or passive: a template is passive only if every request it makes
 // is what a browser visiting the site would make: http GET or HEAD of the
-// target's own URL ({{BaseURL}} or {{RootURL}}) without payloads or body,
-// the TLS handshake (ssl) and DNS questions (dns). Anything else (another
-// path, another method, a body, payloads, race requests, any network
-// protocol template) is active and runs only under an active
-// authorisation.
+// target's own URL ({{BaseURL}} or {{RootURL}}) without payloads, body or
+// headers a browser would not send (a forged Host is a probe), the TLS
+// handshake (ssl) and DNS questions about the target's names (dns without
+// payloads). Anything else (another path, another method, a body,
+// payloads, race requests, guessed DNS names, any network protocol
+// template) is active and runs only under an active authorisation.
 //
 // Unsafe raw requests (unsafe: true) are sent through the Env's HTTP client
 // like any raw request: nuclei's byte-for-byte rawhttp would bypass the

@@ -134,11 +134,24 @@ func (r *httpRequest) compile(baseDir string) error {
 // passivePaths are the only URLs a passive template may ask for.
 var passivePaths = map[string]bool{"{{BaseURL}}": true, "{{BaseURL}}/": true, "{{RootURL}}": true, "{{RootURL}}/": true}
 
+// browserHeaders are the headers a browser sends anyway; a template that
+// sets any other (a forged Host, X-Forwarded-For...) is probing.
+var browserHeaders = map[string]bool{
+	"accept": true, "accept-language": true, "accept-encoding": true, "user-agent": true,
+	"connection": true, "cache-control": true, "upgrade-insecure-requests": true, "pragma": true,
+}
+
 // isActive is the rule the package comment states: only GET/HEAD of the
-// target's own URL, without payloads or body, is passive.
+// target's own URL, without payloads, body or headers a browser would not
+// send, is passive.
 func (r *httpRequest) isActive() bool {
 	if r.payloads != nil || r.Body != "" || r.Race || (r.Method != "GET" && r.Method != "HEAD") {
 		return true
+	}
+	for k := range r.Headers {
+		if !browserHeaders[strings.ToLower(k)] {
+			return true
+		}
 	}
 	for _, p := range r.Path {
 		if !passivePaths[strings.TrimSpace(p)] {
@@ -147,11 +160,20 @@ func (r *httpRequest) isActive() bool {
 	}
 	for _, raw := range r.Raw {
 		rr, err := splitRaw(raw)
-		if err != nil || (rr.method != "GET" && rr.method != "HEAD") || strings.TrimSpace(rr.body) != "" {
+		if err != nil || (rr.method != "GET" && rr.method != "HEAD") || strings.TrimSpace(rr.body) != "" || len(rr.annotations) > 0 {
 			return true
 		}
 		if p := strings.TrimSpace(rr.target); p != "/" && !passivePaths[p] {
 			return true
+		}
+		for _, h := range rr.headers {
+			k := strings.ToLower(h[0])
+			if k == "host" && (h[1] == "{{Hostname}}" || h[1] == "{{Host}}") {
+				continue
+			}
+			if !browserHeaders[k] {
+				return true
+			}
 		}
 	}
 	return false

@@ -312,6 +312,10 @@ func Parse(data []byte, path string) (t *Template, err error) {
 		if err := r.compile(baseDir); err != nil {
 			return nil, fmt.Errorf("dns[%d]: %w", i, err)
 		}
+		if r.payloads != nil {
+			// guessing names (subdomain lists) is probing
+			t.active = true
+		}
 	}
 	for i, r := range t.network {
 		if r == nil {
