@@ -320,13 +320,9 @@ func (m *Matcher) matchPositive(vars dsl.Vars, defaultPart string) (bool, []stri
 		}
 		return false, nil
 	case "size":
+		// as nuclei: the length of the part read (the body by default)
 		text, _ := partValue(m.Part, vars, defaultPart)
 		n := len(text)
-		if m.Part == "" {
-			if cl, ok := vars["content_length"].(int); ok {
-				n = cl
-			}
-		}
 		for _, s := range m.Size {
 			if s == n {
 				return true, []string{strconv.Itoa(n)}
