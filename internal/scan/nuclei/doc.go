@@ -26,6 +26,12 @@
 // Env's guards. Results keep nuclei's JSONL shape; the network protocol's
 // type is "tcp", as in nuclei.
 //
+// A template reaches only its target: a path, @Host, ssl address or
+// network host naming another host is an error, and a raw request line
+// naming another host ("GET http://elsewhere/", nuclei's open-proxy
+// checks) is sent to the target as to a proxy. DNS questions go to the
+// Env's resolver.
+//
 // The package never decides politeness, address guards or connection
 // limits: every connection goes through the scan.Env a caller gives it.
 // It bounds its own work: template size, requests per template, bytes a

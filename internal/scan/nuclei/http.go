@@ -478,6 +478,14 @@ type builtRequest struct {
 	body    string
 	timeout time.Duration
 	sni     string // @tls-sni: the TLS server name to send
+	// viaTarget: an absolute-form request for another host, sent to the
+	// target as to a proxy
+	viaTarget bool
+}
+
+// isTarget reports whether u names the target's host.
+func (s *runState) isTarget(u *url.URL) bool {
+	return strings.EqualFold(u.Hostname(), s.tg.hostname)
 }
 
 func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, raw bool, vars dsl.Vars) (*builtRequest, error) {
@@ -487,6 +495,9 @@ func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, r
 		req, err := newRequest(ctx, r.Method, s.withTargetQuery(u), body)
 		if err != nil {
 			return nil, err
+		}
+		if !s.isTarget(req.URL) {
+			return nil, fmt.Errorf("request to %s: a template asks only the target %s", req.URL.Host, s.tg.hostname)
 		}
 		for k, v := range r.Headers {
 			setHeader(req, k, dsl.Interpolate(v, vars))
@@ -520,6 +531,9 @@ func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, r
 	if h, ok := rr.annotations["host"]; ok && h != "" {
 		// @Host: the request goes to another address of the target
 		if hu, err := url.Parse(h); err == nil && hu.Host != "" {
+			if !s.isTarget(hu) {
+				return nil, fmt.Errorf("@Host %s: a template asks only the target %s", hu.Host, s.tg.hostname)
+			}
 			if pu, err := url.Parse(u); err == nil {
 				pu.Scheme, pu.Host = hu.Scheme, hu.Host
 				u = pu.String()
@@ -530,13 +544,17 @@ func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, r
 	if err != nil {
 		return nil, err
 	}
+	// "GET http://elsewhere/ HTTP/1.1" asks the target to act as a proxy
+	// (open-proxy checks): it is sent to the target in absolute form,
+	// never to the other host
+	proxy := !s.isTarget(req.URL)
 	for _, h := range rr.headers {
 		setHeader(req, h[0], h[1])
 	}
 	for k, v := range r.Headers {
 		setHeader(req, k, dsl.Interpolate(v, vars))
 	}
-	b := &builtRequest{req: req, body: rr.body}
+	b := &builtRequest{req: req, body: rr.body, viaTarget: proxy}
 	if sni, ok := rr.annotations["tls-sni"]; ok && sni != "" {
 		if sni == "request.host" {
 			sni = hostOf(req)
@@ -674,6 +692,17 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 			tr.TLSClientConfig = &tls.Config{}
 		}
 		tr.TLSClientConfig.ServerName = b.sni
+		defer tr.CloseIdleConnections()
+		client.Transport = tr
+	}
+	if b.viaTarget {
+		tr, ok := client.Transport.(*http.Transport)
+		if !ok {
+			return sendResult{err: errors.New("a proxy request (absolute URL in the raw request line) needs the Env's transport to be an *http.Transport")}
+		}
+		tr = tr.Clone()
+		root, _ := url.Parse(s.tg.vars["RootURL"].(string))
+		tr.Proxy = http.ProxyURL(root)
 		defer tr.CloseIdleConnections()
 		client.Transport = tr
 	}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,5 +218,57 @@ func TestXPathAttributeStep(t *testing.T) {
 	res, _ := ops.execute(response(`<html><body><a href="/one">1</a><a href="/two">2</a></body></html>`, 200, ""), "body")
 	if !reflect.DeepEqual(res.extracts, []string{"/one", "/two"}) {
 		t.Errorf("extracted %v", res.extracts)
+	}
+}
+
+// TestRequestsStayOnTarget: a raw request naming another host in its
+// request line goes to the target, in absolute form (nuclei's open-proxy
+// checks); a path or @Host naming another host is refused; nothing
+// connects anywhere but the target.
+func TestRequestsStayOnTarget(t *testing.T) {
+	var mu sync.Mutex
+	var uris []string
+	target := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		uris = append(uris, r.RequestURI)
+		mu.Unlock()
+		io.WriteString(w, "seen "+r.RequestURI)
+	}))
+	var dialed []string
+	env := testEnv("")
+	tr := env.HTTP.Transport.(*http.Transport)
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		dialed = append(dialed, addr)
+		mu.Unlock()
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	head := "id: x\ninfo: {name: x, author: garda, severity: info}\nhttp:\n"
+	run := func(body string) ([]scan.Result, error) {
+		tpl, err := Parse([]byte(head+body), "t.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []scan.Result
+		err = tpl.Run(context.Background(), env, scan.Target{URL: target}, func(r scan.Result) { got = append(got, r) })
+		return got, err
+	}
+	got, err := run("  - raw: [\"GET http://elsewhere.invalid/x HTTP/1.1\\nHost: elsewhere.invalid\\n\\n\"]\n    matchers: [{type: word, words: ['seen http://elsewhere.invalid/x']}]\n")
+	if err != nil || len(got) != 1 {
+		t.Errorf("proxy request: %d results, %v (uris %v)", len(got), err, uris)
+	}
+	if _, err := run("  - path: ['http://elsewhere.invalid/x']\n    matchers: [{type: status, status: [200]}]\n"); err == nil || !strings.Contains(err.Error(), "only the target") {
+		t.Errorf("path to another host: %v", err)
+	}
+	if _, err := run("  - raw: [\"@Host: http://elsewhere.invalid\\nGET / HTTP/1.1\\nHost: {{Hostname}}\\n\\n\"]\n    matchers: [{type: status, status: [200]}]\n"); err == nil || !strings.Contains(err.Error(), "only the target") {
+		t.Errorf("@Host to another host: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	host := strings.TrimPrefix(target, "http://")
+	for _, a := range dialed {
+		if a != host {
+			t.Errorf("connected to %s, not the target %s", a, host)
+		}
 	}
 }
