@@ -3,6 +3,7 @@ package nuclei
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -16,6 +17,10 @@ import (
 func (t *Template) Run(ctx context.Context, env *scan.Env, tgt scan.Target, emit func(scan.Result)) error {
 	if env == nil {
 		return errors.New("no Env")
+	}
+	if t.active && tgt.Mode == scan.Passive {
+		// the runner filters by mode; this is the last line of defence
+		return fmt.Errorf("%s is an active template: a passive authorisation does not allow it", t.id)
 	}
 	tg, err := parseTarget(tgt)
 	if err != nil {
