@@ -1,10 +1,13 @@
 package nuclei
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/garda-id/garda/internal/scan"
 )
 
 // TestBuiltinLoads: every shipped template loads, ids are unique, and the
@@ -62,5 +65,16 @@ func TestActiveRule(t *testing.T) {
 		if tpl.Active() != want {
 			t.Errorf("%s: active %v, want %v", strings.SplitN(body, "\n", 3)[1], tpl.Active(), want)
 		}
+	}
+}
+
+func TestActiveRefusedUnderPassive(t *testing.T) {
+	tpl, err := Parse([]byte("id: x\ninfo: {name: x, author: garda, severity: info}\nhttp:\n  - path: ['{{BaseURL}}/.env']\n    matchers: [{type: status, status: [200]}]\n"), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tpl.Run(context.Background(), testEnv(""), scan.Target{URL: "http://127.0.0.1:1", Mode: scan.Passive}, func(scan.Result) { t.Error("emitted") })
+	if err == nil || !strings.Contains(err.Error(), "passive authorisation") {
+		t.Errorf("active template under passive: %v", err)
 	}
 }

@@ -14,16 +14,23 @@
 //
 // Active or passive: a template is passive only if every request it makes
 // is what a browser visiting the site would make: http GET or HEAD of the
-// target's own URL ({{BaseURL}} or {{RootURL}}) without payloads or body,
-// the TLS handshake (ssl) and DNS questions (dns). Anything else (another
-// path, another method, a body, payloads, race requests, any network
-// protocol template) is active and runs only under an active
-// authorisation.
+// target's own URL ({{BaseURL}} or {{RootURL}}) without payloads, body or
+// headers a browser would not send (a forged Host is a probe), the TLS
+// handshake (ssl) and DNS questions about the target's names (dns without
+// payloads). Anything else (another path, another method, a body,
+// payloads, race requests, guessed DNS names, any network protocol
+// template) is active and runs only under an active authorisation.
 //
 // Unsafe raw requests (unsafe: true) are sent through the Env's HTTP client
 // like any raw request: nuclei's byte-for-byte rawhttp would bypass the
 // Env's guards. Results keep nuclei's JSONL shape; the network protocol's
 // type is "tcp", as in nuclei.
+//
+// A template reaches only its target: a path, @Host, ssl address or
+// network host naming another host is an error, and a raw request line
+// naming another host ("GET http://elsewhere/", nuclei's open-proxy
+// checks) is sent to the target as to a proxy. DNS questions go to the
+// Env's resolver.
 //
 // The package never decides politeness, address guards or connection
 // limits: every connection goes through the scan.Env a caller gives it.

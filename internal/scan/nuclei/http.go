@@ -3,14 +3,17 @@ package nuclei
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptrace"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +22,9 @@ import (
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/scan/nuclei/dsl"
 )
+
+// maxHopBody bounds what is kept of a redirect's own body.
+const maxHopBody = 64 << 10
 
 // maxRequests bounds the requests one template block may make (payload
 // combinations times paths), whatever its payload lists say.
@@ -52,6 +58,7 @@ type httpRequest struct {
 	Fuzzing          []any             `yaml:"fuzzing"`
 	Analyzer         any               `yaml:"analyzer"`
 	Digest           string            `yaml:"digest-username"`
+	Signature        string            `yaml:"signature"`
 
 	payloads  *payloadSet
 	condition bool // evaluate once over every response (req-condition)
@@ -68,6 +75,9 @@ func (r *httpRequest) compile(baseDir string) error {
 	}
 	if r.Digest != "" {
 		return unsupported("digest authentication")
+	}
+	if r.Signature != "" {
+		return unsupported("request signature %q", r.Signature)
 	}
 	if len(r.Path) == 0 && len(r.Raw) == 0 {
 		return errors.New("request has neither path nor raw")
@@ -124,11 +134,24 @@ func (r *httpRequest) compile(baseDir string) error {
 // passivePaths are the only URLs a passive template may ask for.
 var passivePaths = map[string]bool{"{{BaseURL}}": true, "{{BaseURL}}/": true, "{{RootURL}}": true, "{{RootURL}}/": true}
 
+// browserHeaders are the headers a browser sends anyway; a template that
+// sets any other (a forged Host, X-Forwarded-For...) is probing.
+var browserHeaders = map[string]bool{
+	"accept": true, "accept-language": true, "accept-encoding": true, "user-agent": true,
+	"connection": true, "cache-control": true, "upgrade-insecure-requests": true, "pragma": true,
+}
+
 // isActive is the rule the package comment states: only GET/HEAD of the
-// target's own URL, without payloads or body, is passive.
+// target's own URL, without payloads, body or headers a browser would not
+// send, is passive.
 func (r *httpRequest) isActive() bool {
 	if r.payloads != nil || r.Body != "" || r.Race || (r.Method != "GET" && r.Method != "HEAD") {
 		return true
+	}
+	for k := range r.Headers {
+		if !browserHeaders[strings.ToLower(k)] {
+			return true
+		}
 	}
 	for _, p := range r.Path {
 		if !passivePaths[strings.TrimSpace(p)] {
@@ -137,11 +160,20 @@ func (r *httpRequest) isActive() bool {
 	}
 	for _, raw := range r.Raw {
 		rr, err := splitRaw(raw)
-		if err != nil || (rr.method != "GET" && rr.method != "HEAD") || strings.TrimSpace(rr.body) != "" {
+		if err != nil || (rr.method != "GET" && rr.method != "HEAD") || strings.TrimSpace(rr.body) != "" || len(rr.annotations) > 0 {
 			return true
 		}
 		if p := strings.TrimSpace(rr.target); p != "/" && !passivePaths[p] {
 			return true
+		}
+		for _, h := range rr.headers {
+			k := strings.ToLower(h[0])
+			if k == "host" && (h[1] == "{{Hostname}}" || h[1] == "{{Host}}") {
+				continue
+			}
+			if !browserHeaders[k] {
+				return true
+			}
 		}
 	}
 	return false
@@ -300,6 +332,13 @@ func (s *runState) runHTTP(ctx context.Context, r *httpRequest) error {
 				if s.evaluate(r, res.vars, res.req) && r.StopAtFirstMatch {
 					return nil
 				}
+				// then the redirects that led there, last first, as
+				// nuclei walks its response chain
+				for h := len(res.hops) - 1; h >= 0; h-- {
+					if s.evaluate(r, res.hops[h].vars, res.hops[h].req) && r.StopAtFirstMatch {
+						return nil
+					}
+				}
 			}
 		}
 		if r.condition && last != nil {
@@ -388,6 +427,7 @@ func (s *runState) evaluate(r *httpRequest, vars dsl.Vars, req *sentRequest) boo
 	base.Request = truncate(req.dump)
 	base.Response = truncate(dsl.ToString(vars["response"]))
 	base.IP = req.ip
+	base.CURLCommand = req.curl
 	s.emitAll(base, res)
 	return res.matched
 }
@@ -437,6 +477,15 @@ type builtRequest struct {
 	req     *http.Request
 	body    string
 	timeout time.Duration
+	sni     string // @tls-sni: the TLS server name to send
+	// viaTarget: an absolute-form request for another host, sent to the
+	// target as to a proxy
+	viaTarget bool
+}
+
+// isTarget reports whether u names the target's host.
+func (s *runState) isTarget(u *url.URL) bool {
+	return strings.EqualFold(u.Hostname(), s.tg.hostname)
 }
 
 func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, raw bool, vars dsl.Vars) (*builtRequest, error) {
@@ -446,6 +495,9 @@ func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, r
 		req, err := newRequest(ctx, r.Method, s.withTargetQuery(u), body)
 		if err != nil {
 			return nil, err
+		}
+		if !s.isTarget(req.URL) {
+			return nil, fmt.Errorf("request to %s: a template asks only the target %s", req.URL.Host, s.tg.hostname)
 		}
 		for k, v := range r.Headers {
 			setHeader(req, k, dsl.Interpolate(v, vars))
@@ -479,6 +531,9 @@ func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, r
 	if h, ok := rr.annotations["host"]; ok && h != "" {
 		// @Host: the request goes to another address of the target
 		if hu, err := url.Parse(h); err == nil && hu.Host != "" {
+			if !s.isTarget(hu) {
+				return nil, fmt.Errorf("@Host %s: a template asks only the target %s", hu.Host, s.tg.hostname)
+			}
 			if pu, err := url.Parse(u); err == nil {
 				pu.Scheme, pu.Host = hu.Scheme, hu.Host
 				u = pu.String()
@@ -489,13 +544,26 @@ func (s *runState) buildHTTP(ctx context.Context, r *httpRequest, item string, r
 	if err != nil {
 		return nil, err
 	}
+	// "GET http://elsewhere/ HTTP/1.1" asks the target to act as a proxy
+	// (open-proxy checks): it is sent to the target in absolute form,
+	// never to the other host
+	proxy := !s.isTarget(req.URL)
 	for _, h := range rr.headers {
 		setHeader(req, h[0], h[1])
 	}
 	for k, v := range r.Headers {
 		setHeader(req, k, dsl.Interpolate(v, vars))
 	}
-	b := &builtRequest{req: req, body: rr.body}
+	b := &builtRequest{req: req, body: rr.body, viaTarget: proxy}
+	if sni, ok := rr.annotations["tls-sni"]; ok && sni != "" {
+		if sni == "request.host" {
+			sni = hostOf(req)
+		}
+		if h, _, err := net.SplitHostPort(sni); err == nil {
+			sni = h
+		}
+		b.sni = sni
+	}
 	if t, ok := rr.annotations["timeout"]; ok {
 		if d, err := time.ParseDuration(t); err == nil && d > 0 {
 			b.timeout = d
@@ -571,13 +639,16 @@ func setHeader(req *http.Request, k, v string) {
 }
 
 type sentRequest struct {
-	url, dump, ip string
+	url, dump, ip, curl string
 }
 
 type sendResult struct {
 	vars dsl.Vars
 	req  *sentRequest
 	err  error
+	// hops are the responses of the redirects followed before the final
+	// one, first to last: nuclei matches each of them too
+	hops []sendResult
 }
 
 // send sends a built request (race_count times at once for race
@@ -609,10 +680,41 @@ func (s *runState) send(ctx context.Context, r *httpRequest, b *builtRequest, va
 
 func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b *builtRequest, vars dsl.Vars) sendResult {
 	client := *s.env.HTTP
+	if b.sni != "" {
+		// @tls-sni: the same transport (dialer, guards, limits) with
+		// another server name; only a plain *http.Transport can be told
+		tr, ok := client.Transport.(*http.Transport)
+		if !ok {
+			return sendResult{err: errors.New("@tls-sni: the Env's HTTP transport cannot be given a server name")}
+		}
+		tr = tr.Clone()
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.ServerName = b.sni
+		defer tr.CloseIdleConnections()
+		client.Transport = tr
+	}
+	if b.viaTarget {
+		tr, ok := client.Transport.(*http.Transport)
+		if !ok {
+			return sendResult{err: errors.New("a proxy request (absolute URL in the raw request line) needs the Env's transport to be an *http.Transport")}
+		}
+		tr = tr.Clone()
+		root, _ := url.Parse(s.tg.vars["RootURL"].(string))
+		tr.Proxy = http.ProxyURL(root)
+		defer tr.CloseIdleConnections()
+		client.Transport = tr
+	}
 	if !r.DisableCookie {
 		client.Jar = s.jar
 	}
 	origHost := req.URL.Host
+	sent := &sentRequest{url: req.URL.String(), dump: dumpRequest(req, b.body), curl: curlCommand(req, b.body)}
+	if ip := net.ParseIP(req.URL.Hostname()); ip != nil {
+		sent.ip = ip.String()
+	}
+	var hops []sendResult
 	client.CheckRedirect = func(next *http.Request, via []*http.Request) error {
 		if !r.Redirects && !r.HostRedirects {
 			return http.ErrUseLastResponse
@@ -624,7 +726,17 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 			return http.ErrUseLastResponse
 		}
 		if s.env.HTTP.CheckRedirect != nil {
-			return s.env.HTTP.CheckRedirect(next, via)
+			if err := s.env.HTTP.CheckRedirect(next, via); err != nil {
+				return err
+			}
+		}
+		// the redirect is followed: keep the response that asked for
+		// it (its body is still unread here)
+		if prev := next.Response; prev != nil && len(hops) < 32 {
+			hb, _ := io.ReadAll(io.LimitReader(prev.Body, maxHopBody))
+			hopReq := &sentRequest{url: via[len(via)-1].URL.String(), dump: dumpRequest(via[len(via)-1], "")}
+			hopReq.ip = sent.ip
+			hops = append(hops, sendResult{vars: responseVars(vars, prev, hb, 0, hopReq), req: hopReq})
 		}
 		return nil
 	}
@@ -634,15 +746,24 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 		defer cancel()
 		req = req.WithContext(ctx)
 	}
-	sent := &sentRequest{url: req.URL.String(), dump: dumpRequest(req, b.body)}
-	if ip := net.ParseIP(req.URL.Hostname()); ip != nil {
-		sent.ip = ip.String()
-	}
+	// the address the request reached, for the result's ip
+	var ipMu sync.Mutex
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) {
+			if a, ok := info.Conn.RemoteAddr().(*net.TCPAddr); ok {
+				ipMu.Lock()
+				sent.ip = a.IP.String()
+				ipMu.Unlock()
+			}
+		},
+	}))
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
 		return sendResult{err: err}
 	}
+	ipMu.Lock()
+	defer ipMu.Unlock()
 	defer resp.Body.Close()
 	limit := int64(maxMatchInput)
 	if r.MaxSize > 0 && int64(r.MaxSize) < limit {
@@ -655,7 +776,33 @@ func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b 
 	if resp.Request != nil && resp.Request.URL != nil {
 		sent.url = resp.Request.URL.String()
 	}
-	return sendResult{vars: responseVars(vars, resp, body, time.Since(start), sent), req: sent}
+	return sendResult{vars: responseVars(vars, resp, body, time.Since(start), sent), req: sent, hops: hops}
+}
+
+// curlCommand is the request as a curl command line, as nuclei's results
+// carry it, single-quoted for a POSIX shell.
+func curlCommand(req *http.Request, body string) string {
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	var b strings.Builder
+	b.WriteString("curl -X " + q(req.Method))
+	if req.Host != "" && req.Host != req.URL.Host {
+		b.WriteString(" -H " + q("Host: "+req.Host))
+	}
+	keys := make([]string, 0, len(req.Header))
+	for k := range req.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range req.Header[k] {
+			b.WriteString(" -H " + q(k+": "+v))
+		}
+	}
+	if body != "" {
+		b.WriteString(" -d " + q(body))
+	}
+	b.WriteString(" " + q(req.URL.String()))
+	return truncate(b.String())
 }
 
 func dumpRequest(req *http.Request, body string) string {

@@ -167,6 +167,9 @@ func (s *runState) networkAddrs(h string, ports []string, vars dsl.Vars) []strin
 func (s *runState) networkOne(ctx context.Context, r *networkRequest, addr string, vars dsl.Vars) error {
 	useTLS := strings.HasPrefix(addr, "tls://")
 	addr = strings.TrimPrefix(addr, "tls://")
+	if h, _, err := net.SplitHostPort(addr); err != nil || !strings.EqualFold(h, s.tg.hostname) {
+		return fmt.Errorf("address %s: a template connects only to the target %s", addr, s.tg.hostname)
+	}
 	conn, err := s.env.Dial(ctx, "tcp", addr)
 	if err != nil {
 		return err

@@ -320,13 +320,9 @@ func (m *Matcher) matchPositive(vars dsl.Vars, defaultPart string) (bool, []stri
 		}
 		return false, nil
 	case "size":
+		// as nuclei: the length of the part read (the body by default)
 		text, _ := partValue(m.Part, vars, defaultPart)
 		n := len(text)
-		if m.Part == "" {
-			if cl, ok := vars["content_length"].(int); ok {
-				n = cl
-			}
-		}
 		for _, s := range m.Size {
 			if s == n {
 				return true, []string{strconv.Itoa(n)}
@@ -471,10 +467,14 @@ func (e *Extractor) extract(vars dsl.Vars, defaultPart string) []string {
 		}
 		for _, x := range e.XPath {
 			steps, _ := parseXPath(x)
+			attr := e.Attribute
+			if len(steps) > 0 && steps[len(steps)-1].attribute != "" {
+				attr = steps[len(steps)-1].attribute
+			}
 			for _, n := range evalXPath(steps, root) {
-				if e.Attribute != "" {
+				if attr != "" {
 					for _, a := range n.Attr {
-						if a.Key == e.Attribute {
+						if a.Key == attr {
 							add(a.Val)
 						}
 					}

@@ -3,10 +3,15 @@ package nuclei
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -148,6 +153,9 @@ http:
 	if info, _ := m["info"].(map[string]any); info["severity"] != "info" || info["name"] != "nginx version" {
 		t.Errorf("info %v", m["info"])
 	}
+	if got[0].CURLCommand != "curl -X 'GET' '"+url+"'" {
+		t.Errorf("curl-command %q", got[0].CURLCommand)
+	}
 	if !strings.HasPrefix(got[0].Request, "GET / HTTP/1.1") || !strings.Contains(got[0].Response, "version=1.25.3") {
 		t.Errorf("request %q / response %q", got[0].Request, got[0].Response)
 	}
@@ -178,5 +186,89 @@ func TestPayloadAttacks(t *testing.T) {
 	}
 	if got := ps.combinations(2); len(got) != 2 {
 		t.Errorf("limit: %d combinations", len(got))
+	}
+}
+
+// TestPayloadFileFromRoot: a payload list named from the templates' root
+// (helpers/...) is found from a template deeper in the tree, as nuclei
+// finds it; one that is not there is refused by name.
+func TestPayloadFileFromRoot(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "helpers", "wordlists"), 0o755)
+	os.MkdirAll(filepath.Join(root, "http", "exposures"), 0o755)
+	os.WriteFile(filepath.Join(root, "helpers", "wordlists", "paths.txt"), []byte("/a\n/b\r\n\n/c\n"), 0o644)
+	tpl := "id: x\ninfo: {name: x, author: garda, severity: info}\nhttp:\n  - path: ['{{BaseURL}}{{p}}']\n    payloads:\n      p: helpers/wordlists/%s\n    matchers: [{type: status, status: [200]}]\n"
+	p := filepath.Join(root, "http", "exposures", "x.yaml")
+	os.WriteFile(p, []byte(fmt.Sprintf(tpl, "paths.txt")), 0o644)
+	got, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got.http[0].payloads.values["p"]; !reflect.DeepEqual(v, []string{"/a", "/b", "/c"}) {
+		t.Errorf("payload values %v", v)
+	}
+	os.WriteFile(p, []byte(fmt.Sprintf(tpl, "missing.txt")), 0o644)
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), `payload file "helpers/wordlists/missing.txt"`) {
+		t.Errorf("missing list: %v", err)
+	}
+}
+
+func TestXPathAttributeStep(t *testing.T) {
+	ops := compileOps(t, "    extractors: [{type: xpath, xpath: ['//a/@href']}]\n")
+	res, _ := ops.execute(response(`<html><body><a href="/one">1</a><a href="/two">2</a></body></html>`, 200, ""), "body")
+	if !reflect.DeepEqual(res.extracts, []string{"/one", "/two"}) {
+		t.Errorf("extracted %v", res.extracts)
+	}
+}
+
+// TestRequestsStayOnTarget: a raw request naming another host in its
+// request line goes to the target, in absolute form (nuclei's open-proxy
+// checks); a path or @Host naming another host is refused; nothing
+// connects anywhere but the target.
+func TestRequestsStayOnTarget(t *testing.T) {
+	var mu sync.Mutex
+	var uris []string
+	target := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		uris = append(uris, r.RequestURI)
+		mu.Unlock()
+		io.WriteString(w, "seen "+r.RequestURI)
+	}))
+	var dialed []string
+	env := testEnv("")
+	tr := env.HTTP.Transport.(*http.Transport)
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		dialed = append(dialed, addr)
+		mu.Unlock()
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	head := "id: x\ninfo: {name: x, author: garda, severity: info}\nhttp:\n"
+	run := func(body string) ([]scan.Result, error) {
+		tpl, err := Parse([]byte(head+body), "t.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []scan.Result
+		err = tpl.Run(context.Background(), env, scan.Target{URL: target}, func(r scan.Result) { got = append(got, r) })
+		return got, err
+	}
+	got, err := run("  - raw: [\"GET http://elsewhere.invalid/x HTTP/1.1\\nHost: elsewhere.invalid\\n\\n\"]\n    matchers: [{type: word, words: ['seen http://elsewhere.invalid/x']}]\n")
+	if err != nil || len(got) != 1 {
+		t.Errorf("proxy request: %d results, %v (uris %v)", len(got), err, uris)
+	}
+	if _, err := run("  - path: ['http://elsewhere.invalid/x']\n    matchers: [{type: status, status: [200]}]\n"); err == nil || !strings.Contains(err.Error(), "only the target") {
+		t.Errorf("path to another host: %v", err)
+	}
+	if _, err := run("  - raw: [\"@Host: http://elsewhere.invalid\\nGET / HTTP/1.1\\nHost: {{Hostname}}\\n\\n\"]\n    matchers: [{type: status, status: [200]}]\n"); err == nil || !strings.Contains(err.Error(), "only the target") {
+		t.Errorf("@Host to another host: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	host := strings.TrimPrefix(target, "http://")
+	for _, a := range dialed {
+		if a != host {
+			t.Errorf("connected to %s, not the target %s", a, host)
+		}
 	}
 }

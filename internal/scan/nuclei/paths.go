@@ -126,6 +126,7 @@ func evalJSONPath(steps []jsonStep, doc any) []any {
 // xpathStep is one step of the XPath subset: /tag, //tag, tag[@a='v'],
 // tag[@a], tag[n], * .
 type xpathStep struct {
+	attribute  string // a final /@name step: the attribute's value
 	descendant bool
 	tag        string
 	attr, val  string
@@ -165,6 +166,10 @@ func parseXPath(x string) ([]xpathStep, error) {
 			part, x = x, ""
 		} else {
 			part, x = x[:i], x[i:]
+		}
+		if strings.HasPrefix(part, "@") && x == "" && len(steps) > 0 {
+			steps[len(steps)-1].attribute = part[1:]
+			break
 		}
 		s := xpathStep{descendant: desc}
 		if p := strings.Index(part, "["); p >= 0 {

@@ -3,6 +3,7 @@ package nuclei
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -17,6 +18,10 @@ func (t *Template) Run(ctx context.Context, env *scan.Env, tgt scan.Target, emit
 	if env == nil {
 		return errors.New("no Env")
 	}
+	if t.active && tgt.Mode == scan.Passive {
+		// the runner filters by mode; this is the last line of defence
+		return fmt.Errorf("%s is an active template: a passive authorisation does not allow it", t.id)
+	}
 	tg, err := parseTarget(tgt)
 	if err != nil {
 		return err
@@ -26,7 +31,11 @@ func (t *Template) Run(ctx context.Context, env *scan.Env, tgt scan.Target, emit
 		now = time.Now
 	}
 	s := &runState{t: t, env: env, tg: tg, dynamic: dsl.Vars{}, jar: newJar(), emit: emit, now: now}
-	s.base = t.templateVars(merge(tg.vars, dsl.Vars{"randstr": randomString(27)}), t.overrides)
+	random := dsl.Vars{"randstr": randomString(27)}
+	for i := 1; i <= 9; i++ {
+		random["randstr_"+string(rune('0'+i))] = randomString(27)
+	}
+	s.base = t.templateVars(merge(tg.vars, random), t.overrides)
 	var errs []error
 	if t.flow != nil {
 		s.runFlow(ctx, t.flow, &errs)

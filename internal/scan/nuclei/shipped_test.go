@@ -152,3 +152,27 @@ func TestShippedFindsPlantedWeaknesses(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedCatchAllSite: a site that answers every path with its home
+// page (common: a framework's catch-all route) gives no finding above
+// info: the exposure templates check what they fetched, not only 200.
+func TestShippedCatchAllSite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the shipped set against a loopback site")
+	}
+	site := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+		io.WriteString(w, "<!doctype html><html><head><title>Beranda</title></head><body>Selamat datang di KPU</body></html>")
+	}))
+	site.TLS = selfSignedConfig(t, nil)
+	site.Config.ErrorLog = log.New(io.Discard, "", 0)
+	site.StartTLS()
+	defer site.Close()
+	got := runShipped(t, testEnv(""), site.URL, "http")
+	for id, res := range got {
+		if res[0].Info.Severity.Rank() > scan.SeverityInfo.Rank() {
+			t.Errorf("%s (%s) on a catch-all site: %s", id, res[0].Info.Severity, res[0].MatchedAt)
+		}
+	}
+	t.Logf("catch-all site: %s", strings.Join(ids(got), " "))
+}

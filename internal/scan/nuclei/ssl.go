@@ -101,6 +101,9 @@ func (s *runState) runSSL(ctx context.Context, r *sslRequest) error {
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		addr = net.JoinHostPort(addr, s.tg.port)
 	}
+	if h, _, _ := net.SplitHostPort(addr); !strings.EqualFold(h, s.tg.hostname) {
+		return fmt.Errorf("%s: address %s: a template connects only to the target %s", s.t.id, addr, s.tg.hostname)
+	}
 	if strings.EqualFold(r.MinVersion, "ssl30") || strings.EqualFold(r.MinVersion, "sslv3") {
 		if strings.EqualFold(r.MaxVersion, "ssl30") || strings.EqualFold(r.MaxVersion, "sslv3") {
 			// only SSL 3.0 asked: nothing Go can offer; the server is

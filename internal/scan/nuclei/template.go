@@ -137,7 +137,7 @@ type rawClassification struct {
 	CVEID       stringList `yaml:"cve-id"`
 	CWEID       stringList `yaml:"cwe-id"`
 	CVSSMetrics string     `yaml:"cvss-metrics"`
-	CVSSScore   float64    `yaml:"cvss-score"`
+	CVSSScore   any        `yaml:"cvss-score"` // a number, sometimes quoted
 	CPE         string     `yaml:"cpe"`
 }
 
@@ -243,7 +243,8 @@ func Parse(data []byte, path string) (t *Template, err error) {
 		Severity: sev, Remediation: strings.TrimSpace(raw.Info.Remediation), Metadata: raw.Info.Metadata,
 	}}
 	if c := raw.Info.Classification; c != nil {
-		t.info.Classification = &scan.Classification{CVEID: c.CVEID, CWEID: c.CWEID, CVSSMetrics: c.CVSSMetrics, CVSSScore: c.CVSSScore, CPE: c.CPE}
+		score, _ := strconv.ParseFloat(dsl.ToString(c.CVSSScore), 64)
+		t.info.Classification = &scan.Classification{CVEID: c.CVEID, CWEID: c.CWEID, CVSSMetrics: c.CVSSMetrics, CVSSScore: score, CPE: c.CPE}
 	}
 	for i, n := range []*yaml.Node{&raw.Constants, &raw.Variables} {
 		vs, err := orderedStrings(n)
@@ -310,6 +311,10 @@ func Parse(data []byte, path string) (t *Template, err error) {
 		}
 		if err := r.compile(baseDir); err != nil {
 			return nil, fmt.Errorf("dns[%d]: %w", i, err)
+		}
+		if r.payloads != nil {
+			// guessing names (subdomain lists) is probing
+			t.active = true
 		}
 	}
 	for i, r := range t.network {
@@ -438,20 +443,33 @@ func loadPayloads(raw map[string]any, attack, baseDir string) (*payloadSet, erro
 // maxPayloadFile bounds a payload list read from disk.
 const maxPayloadFile = 4 << 20
 
-// payloadFile reads a payload list next to the template. Lists that live
-// outside the template's folder (nuclei-templates' helpers/) are refused by
-// name: the engine reads no file the template's folder does not hold.
+// payloadFile reads a payload list as nuclei finds it: relative to the
+// template's folder or to any folder above it (nuclei-templates names its
+// lists from the repository's root: helpers/wordlists/...). Absolute paths
+// and ".." are refused: a template reads no file outside its tree. A list
+// that is not there is refused by name.
 func payloadFile(name, baseDir string) ([]string, error) {
 	if filepath.IsAbs(name) || strings.Contains(name, "..") {
 		return nil, unsupported("payload file %q outside the template's folder", name)
 	}
-	p := filepath.Join(baseDir, name)
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, unsupported("payload file %q (not shipped with the template)", name)
+	var p string
+	for dir := baseDir; ; {
+		candidate := filepath.Join(dir, filepath.FromSlash(name))
+		if st, err := os.Stat(candidate); err == nil && st.Mode().IsRegular() {
+			if st.Size() > maxPayloadFile {
+				return nil, fmt.Errorf("payload file %q larger than %d bytes", name, maxPayloadFile)
+			}
+			p = candidate
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir || dir == "." || dir == "" {
+			break
+		}
+		dir = parent
 	}
-	if st.Size() > maxPayloadFile {
-		return nil, fmt.Errorf("payload file %q larger than %d bytes", name, maxPayloadFile)
+	if p == "" {
+		return nil, unsupported("payload file %q (not shipped with the template)", name)
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -521,11 +539,4 @@ func (ps *payloadSet) combinations(limit int) []map[string]any {
 		}
 	}
 	return out
-}
-
-func atoiDefault(s string, d int) int {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n
-	}
-	return d
 }

@@ -1,6 +1,9 @@
 package dsl
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestEval(t *testing.T) {
 	vars := Vars{"body": "Hello World", "status_code": 200, "content_length": 11, "header": "Server: nginx/1.2\r\n"}
@@ -79,10 +82,50 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if strings.Contains(s, "wait_for") {
+			return // sleeps by design
+		}
 		e, err := Parse(s)
 		if err == nil {
 			e.Eval(Vars{"a": 1, "body": "x"})
 		}
 		Interpolate(s, Vars{"a": 1})
 	})
+}
+
+func TestMoreFunctions(t *testing.T) {
+	cases := map[string]any{
+		`inflate(deflate("abc"))`:                           "abc",
+		`substr("abcdef", 1, 3)`:                            "bc",
+		`index(split("a,b,c", ","), 1)`:                     "b",
+		`regex_all("abc123", "[a-z]+", "[0-9]+")`:           true,
+		`regex_any("abc", "[0-9]", "b")`:                    true,
+		`json_minify("{ \"a\" : 1 }")`:                      `{"a":1}`,
+		`hex_encode(xor("ab", "ab"))`:                       "0000",
+		`len(generate_jwt("{\"a\":1}", "HS256", "k")) > 20`: true,
+		`startswith("abc", "a")`:                            true,
+	}
+	for src, want := range cases {
+		e, err := Parse(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		got, err := e.Eval(Vars{})
+		if err != nil || got != want {
+			t.Errorf("%s = %#v (%v), want %#v", src, got, err, want)
+		}
+	}
+}
+
+func BenchmarkEval(b *testing.B) {
+	e, err := Parse(`status_code == 200 && contains(to_lower(body), "laravel") && !contains(header, "text/html") && len(body) > 10`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	vars := Vars{"status_code": 200, "body": "Welcome to Laravel", "header": "Content-Type: text/plain\r\n"}
+	for i := 0; i < b.N; i++ {
+		if v, err := e.Eval(vars); err != nil || v != true {
+			b.Fatal(v, err)
+		}
+	}
 }
