@@ -514,3 +514,25 @@ func TestConcurrentFinish(t *testing.T) {
 		}
 	})
 }
+
+// TestStricterAsset: a finding is never more open than its asset: a RED
+// asset's findings are RED, read by the asset's named users only.
+func TestStricterAsset(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newFindingWorld(t, db)
+		red := "RED"
+		if _, err := asset.Update(ctx, db, w.who["rina"], w.tree, w.asset.ID, asset.Input{TLP: &red}); err != nil {
+			t.Fatal(err)
+		}
+		w.scanWith(result("git-config", "critical", "/.git/config"))
+		if f := w.only("rina"); f.TLP != "RED" {
+			t.Fatalf("finding of a RED asset is %s", f.TLP)
+		}
+		for _, u := range []string{"adi", "prov", "budi", "room32"} {
+			if got := w.list(u, finding.Filter{}); len(got) != 0 {
+				t.Errorf("%s reads a RED finding without being named", u)
+			}
+		}
+	})
+}

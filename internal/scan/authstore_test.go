@@ -38,7 +38,9 @@ var authPeople = []auth.NewUser{
 	{Username: "room32", Org: "diskominfo-32", Role: "coordinator", Scope: "32"},
 }
 
-func newAuthWorld(t *testing.T, db *store.DB) *authWorld {
+func newAuthWorld(t *testing.T, db *store.DB) *authWorld { return newAuthWorldB(t, db) }
+
+func newAuthWorldB(t testing.TB, db *store.DB) *authWorld {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := org.EnsureStandard(ctx, db); err != nil {

@@ -18,6 +18,18 @@ import (
 	"github.com/garda-id/garda/internal/store"
 )
 
+// The runner's calls, in order, for one asset (each on *Store):
+//
+//	id, az, err := st.Begin(ctx, assetID, TriggerSchedule, "")
+//	// err is a *Refusal (recorded as a refused scan, id set): do not retry until
+//	// something changes; az's Scope, Mode, RatePerSecond, Concurrency bind the run.
+//	st.SetChecks(ctx, id, checkIDs)            // optional: which checks run
+//	st.Progress(ctx, id, done, total, requests) // as targets finish
+//	st.Finish(ctx, id, StatusDone, results, nil) // StatusFailed with the error otherwise
+//
+// Finish is where findings open, update, reopen and (on a complete scan)
+// are mitigated, in the scan's own transaction.
+
 // Scan statuses.
 const (
 	StatusQueued  = "queued"
