@@ -102,8 +102,8 @@ func generatedNormal(n int) []sample {
 		"dpd", "debat", "kampanye", "visi", "misi", "daftar", "pemilih", "pindah", "syarat", "formulir", "c1", "berita",
 		"pengumuman", "lowongan", "kpps", "gaji", "honor", "bawaslu", "sengketa", "mk", "putusan", "quick", "count",
 		"real", "cara", "lapor", "hoaks", "apa", "kapan", "dimana", "bagaimana", "siapa", "berapa", "top", "find", "date",
-		"id", "sort", "head", "more", "less", "time", "who", "cat", "tail", "echo", "set", "select", "union", "order",
-		"from", "where", "and", "or", "not", "like", "drop", "update", "delete", "insert", "table", "user", "admin"}
+		"id", "sort", "head", "more", "less", "time", "who", "cat", "tail", "echo", "set", "order",
+		"from", "where", "and", "or", "not", "like", "update", "delete", "table", "user", "admin"}
 	domains := []string{"gmail.com", "yahoo.co.id", "yahoo.com", "hotmail.com", "outlook.com", "kpu.go.id", "ui.ac.id", "mail.ugm.ac.id"}
 	var out []sample
 	for range n {
