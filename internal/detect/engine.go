@@ -342,8 +342,8 @@ func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) 
 	}
 	if f.CRSBelow {
 		// CRS rules that matched below the threshold are no alert of their
-		// own, but evidence on whatever else this event raised.
-		sg.Event = nil
+		// own, but evidence on whatever else this event raised (Fields,
+		// when set, is what the alert keeps of the event).
 		sg.Fields = ev.Map()
 		sg.Fields[FieldCRSBelow] = joinInts(f.CRSRules)
 		sg.Fields[FieldCRSScore] = strconv.Itoa(f.CRSScore)

@@ -294,16 +294,23 @@ func (c tally) rate() float64 { return float64(c.hit) / float64(max(c.n, 1)) }
 
 // report prints per-class recall by encoding and the false-positive rate,
 // and returns recall per class (every encoding) and the FP rate.
-func report(t testing.TB, title string, out []outcome) (map[string]tally, tally) {
+func report(t testing.TB, title string, out []outcome) (map[string]tally, map[string]tally) {
 	t.Helper()
 	per := map[string]tally{}
 	perHow := map[string]tally{}
 	var fp tally
+	fpBy := map[string]tally{}
 	var misses, fps []string
 	for _, o := range out {
 		hit := len(o.scenarios) > 0
 		if o.s.class == "normal" {
 			fp.n++
+			c := fpBy[o.s.source]
+			c.n++
+			if hit {
+				c.hit++
+			}
+			fpBy[o.s.source] = c
 			if hit {
 				fp.hit++
 				fps = append(fps, fmt.Sprintf("%-9s %-5s %q -> %v %v", o.s.source, o.how, o.s.value, o.scenarios, o.rules))
@@ -333,6 +340,9 @@ func report(t testing.TB, title string, out []outcome) (map[string]tally, tally)
 			100*perHow[c+"/url"].rate(), 100*perHow[c+"/form"].rate())
 	}
 	fmt.Fprintf(&b, "%-10s %8d %7.2f%% false positives (%d)\n", "normal", fp.n, 100*fp.rate(), fp.hit)
+	for _, src := range []string{"garda", "generated", "simulator"} {
+		fmt.Fprintf(&b, "  %-17s %8d %7.2f%% (%d)\n", src, fpBy[src].n, 100*fpBy[src].rate(), fpBy[src].hit)
+	}
 	t.Log("\n" + b.String())
 	if os.Getenv("GARDA_RECALL_VERBOSE") != "" {
 		sort.Strings(misses)
@@ -341,7 +351,8 @@ func report(t testing.TB, title string, out []outcome) (map[string]tally, tally)
 	} else {
 		t.Logf("first false positives: %s", strings.Join(fps[:min(len(fps), 10)], "\n"))
 	}
-	return per, fp
+	fpBy["all"] = fp
+	return per, fpBy
 }
 
 func normalSamples(t testing.TB) []sample {
@@ -372,8 +383,14 @@ func TestRecallCorpus(t *testing.T) {
 			t.Errorf("%s recall %.1f%%, want at least %.0f%%", c, 100*per[c].rate(), 100*recallBar[c])
 		}
 	}
-	if fp.rate() > fpBar {
-		t.Errorf("false positives %.2f%% (%d of %d), want at most %.1f%%", 100*fp.rate(), fp.hit, fp.n, 100*fpBar)
+	// The ordinary values (generated forms, the simulator's citizens) must
+	// meet the bar; the hand-written edge values (normal.txt: command and
+	// SQL words in prose, "PHP $_GET", links) are there to be hard, and
+	// are held to a looser one so that a regression on them still shows.
+	for src, bar := range map[string]float64{"generated": fpBar, "simulator": fpBar, "garda": 0.05, "all": 0.003} {
+		if c := fp[src]; c.n == 0 || c.rate() > bar {
+			t.Errorf("false positives on %s values: %.2f%% (%d of %d), want at most %.1f%%", src, 100*c.rate(), c.hit, c.n, 100*bar)
+		}
 	}
 }
 

@@ -45,9 +45,10 @@ type Options struct {
 	// not narrow for them: it stays as conservative as with all rules.
 	RemoveRules []int
 	// WeakAlone are rules whose match alone is not an attack: they count
-	// towards the score only when another detection rule matched too
-	// (alone, their match is kept as evidence below the threshold). nil
-	// means DefaultWeakAlone; an empty slice, none.
+	// towards the score only when another rule of the attack files
+	// (930-944: not a scanner user agent or a protocol oddity) matched
+	// too; alone, their match is evidence below the threshold. nil means
+	// DefaultWeakAlone; an empty slice, none.
 	WeakAlone []int
 }
 
@@ -188,7 +189,7 @@ type Result struct {
 	// Score is the request's inbound anomaly score: the CRS severities
 	// (critical 5, error 4, warning 3, notice 2) of every rule that
 	// matched at the detector's paranoia level, but a WeakAlone rule's
-	// only when another rule matched too.
+	// only beside another attack rule (930-944).
 	Score int
 	// Attack reports Score >= the detector's threshold. When it is false
 	// and RuleIDs is not empty, the rules matched below the threshold:
@@ -251,7 +252,8 @@ func (d *Detector) Inspect(ev *event.Event) Result {
 
 func (d *Detector) result(tx types.Transaction) Result {
 	r := Result{Inspected: true}
-	weak := 0 // the score of the WeakAlone rules
+	weak := 0        // the score of the WeakAlone rules
+	corroborate := 0 // other rules of the attack files (930-944) that matched
 	for _, m := range tx.MatchedRules() {
 		id := m.Rule().ID()
 		// CRS's flow-control rules (paranoia-level skips, exclusions)
@@ -267,13 +269,16 @@ func (d *Detector) result(tx types.Transaction) Result {
 			weak += severityScore(m.Rule().Severity())
 		} else {
 			r.Score += severityScore(m.Rule().Severity())
+			if id >= 930000 && id < 945000 {
+				corroborate++
+			}
 		}
 		if c, ok := ClassOfRule(id); ok {
 			r.Classes |= c.Set()
 		}
 	}
 	slices.Sort(r.RuleIDs)
-	if len(r.RuleIDs) > 1 {
+	if corroborate > 0 {
 		r.Score += weak
 	}
 	r.Attack = r.Score >= d.threshold

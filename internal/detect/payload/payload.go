@@ -55,12 +55,13 @@ const (
 )
 
 var (
-	// A separator (; | || & && ` $( or a newline) then a command as a
+	// A separator (; | || & && ` $( or a newline, or "\n" written out
+	// for a string the server interpolates) then a command as a
 	// word: a strong one followed by the end, a space or a separator; a
 	// prose one followed by a path or an option; or "net user" and its
 	// kin.
-	commandAfterSeparator = regexp.MustCompile(`(?i)(?:^|[;|&\n\r` + "`" + `]|\$\()\s*(?:` +
-		`(?:` + strongCommands + `)(?:$|[\s;|&<>` + "`" + `)'"]|\$\{IFS\}|\$IFS)` +
+	commandAfterSeparator = regexp.MustCompile(`(?i)(?:^|[;|&\n\r` + "`" + `]|\$\(|\\n)\s*(?:` +
+		`(?:` + strongCommands + `)(?:$|[\s;|&<>\\` + "`" + `)'"]|\$\{IFS\}|\$IFS)` +
 		`|(?:` + proseCommands + `)(?:\s+|\$\{IFS\}|\$IFS)(?:-\w|/|\\|[a-z]:[/\\]|~|\.\.?/)` +
 		`|net\s+(?:user|localgroup|view|share|use|session|accounts)\b)`)
 	// ping with an option and an address: "ping -i 30 127.0.0.1", "ping -n 10 localhost".
@@ -68,9 +69,11 @@ var (
 	// Two traversal steps of two or more dots (with any run of slashes
 	// or backslashes, or ";" as Tomcat reads it), or one step of three
 	// or more dots, or "....//" that a filter removing "../" leaves as "../".
-	dotSequence = regexp.MustCompile(`(?:\.{2,}[;]?[/\\]+){2,}|(?:^|[/\\])\.{3,}[/\\]|\.{4,}/{2,}`)
+	// Also "..2f..2f", a double encoding that lost its '%' on the way
+	// (scanners send it as it is).
+	dotSequence = regexp.MustCompile(`(?i)(?:\.{2,}[;]?[/\\]+){2,}|(?:^|[/\\])\.{3,}[/\\]|\.{4,}/{2,}|(?:\.\.(?:2f|5c)){2,}`)
 	// A CR or LF followed by a header name and a colon.
-	headerAfterNewline = regexp.MustCompile(`[\r\n]+[A-Za-z][A-Za-z0-9-]{1,40}\s*:`)
+	headerAfterNewline = regexp.MustCompile(`[\r\n]+[ \t]*[A-Za-z][A-Za-z0-9-]{1,40}\s*:`)
 )
 
 // Check appends to dst what the checks find in a request target (path and
@@ -108,19 +111,37 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if newline && headerAfterNewline.MatchString(v) {
 		dst = add(dst, Finding{RuleHeaderInjection, HeaderInjection})
 	}
+	if hasNonASCII(v) {
+		v = lookalikes.Replace(v)
+	}
 	if strings.Contains(v, "..") && dotSequence.MatchString(v) {
 		dst = add(dst, Finding{RuleDotSequence, PathTraversal})
 	}
 	if !arg {
 		return dst
 	}
-	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(")) && commandAfterSeparator.MatchString(v) {
+	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
 	if len(v) >= 12 && containsFold(v, "ping") && pingWithOptions.MatchString(v) {
 		dst = add(dst, Finding{RulePing, CommandInjection})
 	}
 	return dst
+}
+
+// lookalikes are the characters that a Windows "best fit" conversion (and
+// some frameworks' Unicode normalisation) turns into dots and slashes:
+// "‥／‥／etc／passwd" reaches the file system as "../../etc/passwd".
+var lookalikes = strings.NewReplacer("\u2025", "..", "\u2024", ".", "\uff0e", ".", "\uff0f", "/", "\u2215", "/", "\u2044", "/",
+	"\uff3c", "\\", "\u2216", "\\", "\ufe68", "\\")
+
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 func add(dst []Finding, f Finding) []Finding {
