@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -300,9 +301,13 @@ func report(t testing.TB, title string, out []outcome) (map[string]tally, map[st
 	perHow := map[string]tally{}
 	var fp tally
 	fpBy := map[string]tally{}
+	sigmaBy := map[string]int{} // attack lines a Sigma rule found, by encoding
 	var misses, fps []string
 	for _, o := range out {
 		hit := len(o.scenarios) > 0
+		if o.s.class != "normal" && slices.ContainsFunc(o.scenarios, func(s string) bool { return strings.HasPrefix(s, "sigma-") }) {
+			sigmaBy[o.how]++
+		}
 		if o.s.class == "normal" {
 			fp.n++
 			c := fpBy[o.s.source]
@@ -343,6 +348,7 @@ func report(t testing.TB, title string, out []outcome) (map[string]tally, map[st
 	for _, src := range []string{"garda", "generated", "simulator"} {
 		fmt.Fprintf(&b, "  %-17s %8d %7.2f%% (%d)\n", src, fpBy[src].n, 100*fpBy[src].rate(), fpBy[src].hit)
 	}
+	fmt.Fprintf(&b, "attack lines a Sigma rule found: url %d, form %d\n", sigmaBy["url"], sigmaBy["form"])
 	t.Log("\n" + b.String())
 	if os.Getenv("GARDA_RECALL_VERBOSE") != "" {
 		sort.Strings(misses)
