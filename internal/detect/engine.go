@@ -216,6 +216,7 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 
 var payloadClass = map[payload.Class]scenario.Class{
 	payload.CommandInjection: scenario.RCE, payload.PathTraversal: scenario.Traversal, payload.HeaderInjection: scenario.Protocol,
+	payload.SQLInjection: scenario.SQLi, payload.CrossSiteScripting: scenario.XSS,
 }
 
 // decoded returns the event with its target decoded (decode.Target), or

@@ -2,8 +2,10 @@
 // CRS misses at paranoia level 2 (or finds only at level 3, where it also
 // flags ordinary text): a shell separator followed by a command ("|id",
 // ";id", "| dir c:/"), ping with its options, path traversal with odd dot
-// sequences ("/....//....//web-inf/web.xml"), and header injection (a CR
-// or LF followed by a header in the path or an argument). Each check is
+// sequences ("/....//....//web-inf/web.xml"), header injection (a CR or
+// LF followed by a header in the path or an argument), a value made only
+// of SQL quotes and comments ("'", "'--": a scanner's first probe), and
+// "<" written as an HTML entity or a JavaScript escape. Each check is
 // narrow by design: it names an attack only when the value holds the
 // attack's own syntax, never a command word or dots alone. It reads
 // values already decoded (package decode) and must never allocate on a
@@ -25,6 +27,8 @@ const (
 	CommandInjection Class = 1 << iota
 	PathTraversal
 	HeaderInjection
+	SQLInjection
+	CrossSiteScripting
 )
 
 // Finding is one check that matched: its rule id (as alerts show it) and class.
@@ -39,6 +43,8 @@ const (
 	RulePing             = "garda-cmdi-ping"
 	RuleDotSequence      = "garda-traversal-dots"
 	RuleHeaderInjection  = "garda-header-injection"
+	RuleSQLProbe         = "garda-sqli-probe"
+	RuleEncodedTag       = "garda-xss-encoded-tag"
 )
 
 // Commands an attacker's tool sends to prove execution or take a shell
@@ -72,6 +78,10 @@ var (
 	// Also "..2f..2f", a double encoding that lost its '%' on the way
 	// (scanners send it as it is).
 	dotSequence = regexp.MustCompile(`(?i)(?:\.{2,}[;]?[/\\]+){2,}|(?:^|[/\\])\.{3,}[/\\]|\.{4,}/{2,}|(?:\.\.(?:2f|5c)){2,}`)
+	// A "<" or ">" written as a numeric HTML entity or a JavaScript
+	// escape: no one types that into a form; a scanner sends it to learn
+	// which encoding of a tag gets through.
+	encodedTag = regexp.MustCompile(`(?i)&#0*(?:60|62)(?:;|$|[^0-9])|&#x0*3[ce](?:;|$|[^0-9a-f])|\\u003[ce]|\\x3[ce]`)
 	// A CR or LF followed by a header name and a colon.
 	headerAfterNewline = regexp.MustCompile(`[\r\n]+[ \t]*[A-Za-z][A-Za-z0-9-]{1,40}\s*:`)
 )
@@ -100,7 +110,7 @@ func Check(target string, dst []Finding) []Finding {
 // worthChecking is a cheap look at a value as logged: every check needs
 // one of these bytes (or an encoding that may hide one), or "ping".
 func worthChecking(v string) bool {
-	return strings.ContainsAny(v, "%;|`$.\r\n") || containsFold(v, "ping")
+	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\") || containsFold(v, "ping")
 }
 
 func checkValue(v string, arg bool, dst []Finding) []Finding {
@@ -120,6 +130,12 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if !arg {
 		return dst
 	}
+	if sqlProbe(v) {
+		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})
+	}
+	if (strings.Contains(v, "&#") || strings.Contains(v, `\`)) && encodedTag.MatchString(v) {
+		dst = add(dst, Finding{RuleEncodedTag, CrossSiteScripting})
+	}
 	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
@@ -127,6 +143,42 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 		dst = add(dst, Finding{RulePing, CommandInjection})
 	}
 	return dst
+}
+
+// sqlProbe reports a value made only of SQL's string and comment syntax
+// with at least one quote or comment in it ("'", "”", "')", "'--",
+// "--+", "/*", ";--"): what a scanner sends first, to see whether a quote
+// breaks the query. Words make it no probe ("O'Brien"), nor do dashes
+// alone ("-", "---").
+func sqlProbe(v string) bool {
+	if len(v) > 16 {
+		return false
+	}
+	quoteOrComment := false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\'', '"', '`':
+			quoteOrComment = true
+		case '-':
+			if i+1 < len(v) && v[i+1] == '-' && (i+2 == len(v) || v[i+2] == ' ' || v[i+2] == '+' || v[i+2] == '-') && strings.Trim(v, "-") != "" {
+				quoteOrComment = true
+			}
+		case '/':
+			if i+1 < len(v) && v[i+1] == '*' {
+				quoteOrComment = true
+			}
+		case '*':
+			if i+1 < len(v) && v[i+1] == '/' {
+				quoteOrComment = true
+			}
+		case '#':
+			quoteOrComment = quoteOrComment || i > 0
+		case ' ', '\t', '\n', '\r', '(', ')', ';', '+', '=', '%', '|', '&':
+		default:
+			return false
+		}
+	}
+	return quoteOrComment
 }
 
 // lookalikes are the characters that a Windows "best fit" conversion (and

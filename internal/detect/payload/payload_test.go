@@ -16,7 +16,10 @@ func TestCheck(t *testing.T) {
 		"/....//....//web-inf/web.xml": PathTraversal, "....//....//etc/passwd": PathTraversal,
 		"..\\..\\windows\\win.ini": PathTraversal, "..;/..;/etc/passwd": PathTraversal, ".../.../etc": PathTraversal,
 		"..2f..2f..2fetc2fpasswd": PathTraversal, "\u2025\uff0f\u2025\uff0fetc\uff0fpasswd": PathTraversal,
-		"\\nid\\n":            CommandInjection,
+		"\\nid\\n": CommandInjection,
+		"'":        SQLInjection, "''": SQLInjection, "')": SQLInjection, "'--": SQLInjection, "--+": SQLInjection,
+		"/*": SQLInjection, ";--": SQLInjection, "' #": SQLInjection, "\"": SQLInjection,
+		"&#x3C": CrossSiteScripting, "&#60;script": CrossSiteScripting, "\\u003cscript\\u003e": CrossSiteScripting,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
 	for v, want := range attacks {
@@ -35,7 +38,8 @@ func TestCheck(t *testing.T) {
 		"A; type B", "ibu & anak", "suara sah: 98,5% | tidak sah: 1,5%", "id card hilang", "cat videos", "ping pong",
 		"../berita", "Jl. K.H. Agus Salim No.5", "c/ academia, 59, 3", "Rp 1.500.000", "P.O. Box 1234", "...",
 		"tunggu... ya", "Saya suka \"quick count\"", "AT&T", "harga $5 & ongkir gratis", "pa$$word", "Johnson & Johnson",
-		"Catatan:\nberkas lengkap", "Dr. Ir. H. Joko Widodo, M.Sc.", "jadwal pemilu 2024; lokasi tps", "C:\\new\\nama.docx", "Rp 1..2 juta", "‥ dan ‥"}
+		"Catatan:\nberkas lengkap", "Dr. Ir. H. Joko Widodo, M.Sc.", "jadwal pemilu 2024; lokasi tps", "C:\\new\\nama.docx", "Rp 1..2 juta", "‥ dan ‥",
+		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
 			t.Errorf("%q: found %v in an ordinary value", v, got)
