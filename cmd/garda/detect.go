@@ -17,6 +17,7 @@ import (
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/detect/crs"
 	"github.com/garda-id/garda/internal/detect/scenario"
 	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/ingest"
@@ -34,12 +35,17 @@ type engineFlags struct {
 	scenarios string
 	sigmaDir  string
 	noCRS     bool
+	crsPL     int
+	crsScore  int
 }
 
 func (f *engineFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.scenarios, "scenarios", envOr("GARDA_SCENARIOS", ""), "YAML file of scenario thresholds over the defaults (GARDA_SCENARIOS)")
 	cmd.Flags().StringVar(&f.sigmaDir, "sigma", envOr("GARDA_SIGMA", ""), "directory of Sigma rules instead of the built-in SigmaHQ web rules (GARDA_SIGMA)")
 	cmd.Flags().BoolVar(&f.noCRS, "no-crs", false, "skip the OWASP CRS check (for measurements)")
+	cmd.Flags().IntVar(&f.crsPL, "crs-paranoia", int(envInt("GARDA_CRS_PARANOIA", crs.DefaultParanoiaLevel)), "OWASP CRS paranoia level, 1-4 (GARDA_CRS_PARANOIA)")
+	cmd.Flags().IntVar(&f.crsScore, "crs-threshold", int(envInt("GARDA_CRS_THRESHOLD", crs.DefaultThreshold)),
+		"inbound anomaly score at which a request is an attack: critical 5, error 4, warning 3, notice 2 per rule (GARDA_CRS_THRESHOLD)")
 }
 
 func (f *engineFlags) options() (detect.Options, error) {
@@ -47,7 +53,10 @@ func (f *engineFlags) options() (detect.Options, error) {
 	if err != nil {
 		return detect.Options{}, err
 	}
-	opts := detect.Options{Scenarios: &cfg, NoCRS: f.noCRS}
+	opts := detect.Options{Scenarios: &cfg, NoCRS: f.noCRS, CRS: crs.Options{ParanoiaLevel: f.crsPL, Threshold: f.crsScore}}
+	if f.crsPL < 1 || f.crsPL > 4 || f.crsScore < 1 {
+		return opts, fmt.Errorf("--crs-paranoia must be 1 to 4 and --crs-threshold at least 1 (got %d and %d)", f.crsPL, f.crsScore)
+	}
 	if f.sigmaDir != "" {
 		opts.Sigma = os.DirFS(f.sigmaDir)
 	}
@@ -112,11 +121,16 @@ rejected.`,
 						SourceIP  string   `json:"source_ip"`
 						Scenarios []string `json:"scenarios"`
 						RuleIDs   []string `json:"rule_ids"`
+						// CRS rules that matched below the anomaly threshold: evidence, not an alert.
+						BelowThreshold string `json:"crs_matched_below_threshold,omitempty"`
 					}
 					h := hit{File: opts.Asset, Line: ev.Line, SourceIP: sigs[0].SourceIP, Scenarios: []string{}, RuleIDs: []string{}}
 					for _, s := range sigs {
 						h.Scenarios = append(h.Scenarios, s.Scenario)
 						h.RuleIDs = append(h.RuleIDs, s.RuleIDs...)
+						if v := s.Fields[detect.FieldCRSBelow]; v != "" {
+							h.BelowThreshold = v
+						}
 					}
 					enc.Encode(h)
 				}

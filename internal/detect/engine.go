@@ -10,11 +10,14 @@ package detect
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/detect/crs"
+	"github.com/garda-id/garda/internal/detect/decode"
+	"github.com/garda-id/garda/internal/detect/payload"
 	"github.com/garda-id/garda/internal/detect/rules"
 	"github.com/garda-id/garda/internal/detect/scenario"
 	"github.com/garda-id/garda/internal/detect/sigma"
@@ -138,16 +141,23 @@ func severityOf(level string) string {
 
 // Finding is what the stateless checks found in one event.
 type Finding struct {
-	Classes  scenario.Class
+	Classes scenario.Class
+	// CRSRules are the CRS rules that matched; CRSScore their anomaly
+	// score (crs.Result.Score). When the score is below the threshold,
+	// CRSBelow is set: the rules are evidence, not an attack.
 	CRSRules []int
+	CRSScore int
+	CRSBelow bool
+	Payload  []payload.Finding // Garda's own argument checks
 	Sigma    []*sigma.Rule
 }
 
 // Inspector runs the stateless checks; one per goroutine.
 type Inspector struct {
-	e  *Engine
-	m  *sigma.Matcher
-	cl *scenario.Classifier
+	e   *Engine
+	m   *sigma.Matcher
+	cl  *scenario.Classifier
+	dec event.Event // the event being inspected, its target decoded
 }
 
 // NewInspector makes an inspector.
@@ -162,11 +172,29 @@ func (e *Engine) NewInspector() *Inspector {
 // inspector's buffers).
 func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	f.Sigma = in.m.Match(ev, f.Sigma[:0])
-	f.Classes, f.CRSRules = 0, f.CRSRules[:0]
+	f.Classes, f.CRSRules, f.CRSScore, f.CRSBelow, f.Payload = 0, f.CRSRules[:0], 0, false, f.Payload[:0]
 	if ev.Dataset == "system.auth" {
 		return
 	}
-	f.Classes = in.cl.Classify(ev)
+	// Sigma's rules and the classifier read the target as logged; a
+	// form-encoded ('+') or doubly encoded one hides the attacker's words
+	// from them, so they read it decoded too. (CRS decodes for itself.)
+	if dec := in.decoded(ev); dec != nil {
+		n := len(f.Sigma)
+		f.Sigma = in.m.Match(dec, f.Sigma)
+		for i := n; i < len(f.Sigma); i++ {
+			if slices.Contains(f.Sigma[:n], f.Sigma[i]) {
+				f.Sigma = slices.Delete(f.Sigma, i, i+1)
+				i--
+			}
+		}
+		f.Classes = in.cl.Classify(dec)
+	}
+	f.Classes |= in.cl.Classify(ev)
+	f.Payload = payload.Check(ev.Get(event.URLOriginal), f.Payload)
+	for _, p := range f.Payload {
+		f.Classes |= payloadClass[p.Class]
+	}
 	if in.e.crs == nil {
 		return
 	}
@@ -177,11 +205,36 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	if r.Classes.Has(crs.Scanner) {
 		f.Classes |= scenario.Scanner // a scanner user agent is a finding on its own
 	}
+	f.CRSRules = append(f.CRSRules, r.RuleIDs...)
+	f.CRSScore = r.Score
 	if !r.Attack {
+		f.CRSBelow = r.BelowThreshold()
 		return
 	}
-	f.CRSRules = append(f.CRSRules, r.RuleIDs...)
 	f.Classes |= dominantClass(r.RuleIDs)
+}
+
+var payloadClass = map[payload.Class]scenario.Class{
+	payload.CommandInjection: scenario.RCE, payload.PathTraversal: scenario.Traversal, payload.HeaderInjection: scenario.Protocol,
+	payload.SQLInjection: scenario.SQLi, payload.CrossSiteScripting: scenario.XSS,
+}
+
+// decoded returns the event with its target decoded (decode.Target), or
+// nil when decoding changes nothing.
+func (in *Inspector) decoded(ev *event.Event) *event.Event {
+	target := ev.Get(event.URLOriginal)
+	d, ok := decode.Target(target)
+	if !ok {
+		return nil
+	}
+	in.dec = *ev
+	in.dec.Set(event.URLOriginal, d)
+	path, query, _ := strings.Cut(d, "?")
+	if strings.HasPrefix(path, "/") {
+		in.dec.Set(event.URLPath, path) // not a proxy's absolute target
+	}
+	in.dec.Set(event.URLQuery, query)
+	return &in.dec
 }
 
 // dominantClass names a request's attack by the class most of its CRS
@@ -274,12 +327,76 @@ func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) 
 	if id, err := strconv.ParseInt(ev.Asset, 10, 64); err == nil {
 		sg.AssetID = id
 	}
+	payloadScenario := d.Tactic == "initial-access" || d == scenario.PathTraversal
 	if strings.HasPrefix(d.ID, "sigma-") {
 		sg.RuleIDs = []string{strings.TrimPrefix(d.ID, "sigma-")}
-	} else if len(f.CRSRules) > 0 && d.Tactic == "initial-access" || d == scenario.PathTraversal {
+	} else if payloadScenario && !f.CRSBelow {
 		for _, id := range f.CRSRules {
 			sg.RuleIDs = append(sg.RuleIDs, strconv.Itoa(id))
 		}
 	}
+	if payloadScenario {
+		for _, p := range f.Payload {
+			sg.RuleIDs = append(sg.RuleIDs, p.Rule)
+		}
+		sg.Severity = severity(d, f)
+	}
+	if f.CRSBelow {
+		// CRS rules that matched below the threshold are no alert of their
+		// own, but evidence on whatever else this event raised (Fields,
+		// when set, is what the alert keeps of the event).
+		sg.Fields = ev.Map()
+		sg.Fields[FieldCRSBelow] = joinInts(f.CRSRules)
+		sg.Fields[FieldCRSScore] = strconv.Itoa(f.CRSScore)
+	}
 	return sg
+}
+
+// The evidence fields that carry CRS rules matched below the threshold.
+const (
+	FieldCRSBelow = "garda.crs.matched_below_threshold"
+	FieldCRSScore = "garda.crs.anomaly_score"
+)
+
+func joinInts(ids []int) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(id))
+	}
+	return b.String()
+}
+
+// severity of a per-request attack alert, from its class (the scenario's
+// own severity) and how strongly the request was found: the CRS anomaly
+// score, with 5 (a critical rule's score) for each of Garda's own checks
+// and Sigma rules that matched. One finding alone (under 10) lowers the
+// class's severity a step, three or more (15) raise it one: a lone rule
+// is never "critical".
+func severity(d *scenario.Def, f *Finding) string {
+	rank := severityRank(d.Severity)
+	strength := 5 * (len(f.Payload) + len(f.Sigma))
+	if !f.CRSBelow {
+		strength += f.CRSScore
+	}
+	switch {
+	case strength >= 15:
+		rank++
+	case strength < 10:
+		rank--
+	}
+	return severityNames[min(max(rank, 0), len(severityNames)-1)]
+}
+
+var severityNames = []string{"low", "medium", "high", "critical"}
+
+func severityRank(s string) int {
+	for i, n := range severityNames {
+		if n == s {
+			return i
+		}
+	}
+	return 1
 }

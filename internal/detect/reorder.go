@@ -72,8 +72,9 @@ func (r *reorder) push(ev *event.Event, f *Finding) {
 		h = &held{}
 	}
 	h.ev = *ev
-	h.f.Classes = f.Classes
+	h.f.Classes, h.f.CRSScore, h.f.CRSBelow = f.Classes, f.CRSScore, f.CRSBelow
 	h.f.CRSRules = append(h.f.CRSRules[:0], f.CRSRules...)
+	h.f.Payload = append(h.f.Payload[:0], f.Payload...)
 	h.f.Sigma = append(h.f.Sigma[:0], f.Sigma...)
 	r.h = append(r.h, slot{at: at, seq: r.seq, h: h})
 	r.up(len(r.h) - 1)

@@ -3,12 +3,10 @@ package crs
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	coreruleset "github.com/corazawaf/coraza-coreruleset/v4"
 	"github.com/corazawaf/coraza/v3"
-	"github.com/corazawaf/coraza/v3/experimental/plugins/plugintypes"
 	"github.com/corazawaf/coraza/v3/types"
 
 	"github.com/garda-id/garda/internal/event"
@@ -46,7 +44,23 @@ type Options struct {
 	// attack cases are still flagged (95.2 % with). The prefilter does
 	// not narrow for them: it stays as conservative as with all rules.
 	RemoveRules []int
+	// WeakAlone are rules whose match alone is not an attack: they count
+	// towards the score only when another rule of the attack files
+	// (930-944: not a scanner user agent or a protocol oddity) matched
+	// too; alone, their match is evidence below the threshold. nil means
+	// DefaultWeakAlone; an empty slice, none.
+	WeakAlone []int
 }
+
+// DefaultWeakAlone are the paranoia-level-2 rules that, measured on
+// ordinary parameter values (TestRecallCorpus's normal corpus and issue
+// 10's), fire alone on what people type: 932200 and 932240 on a '$' in a
+// password or price and on street addresses ("c/ academia, 59, 3"),
+// 942131 on a comparison ("syarat menang > 50%"), 942440 on '#' ("C#",
+// "TPS #3"), 931130 on any link to another site ("kembali ke
+// https://..."). In an attack they come with other rules; alone, CRS's
+// own score of 5 would make each a critical alert.
+var DefaultWeakAlone = []int{931130, 932200, 932240, 942131, 942440}
 
 func (o Options) withDefaults() (Options, error) {
 	if o.ParanoiaLevel == 0 {
@@ -64,9 +78,12 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Host == "" {
 		o.Host = DefaultHost
 	}
-	for _, id := range o.RemoveRules {
+	if o.WeakAlone == nil {
+		o.WeakAlone = DefaultWeakAlone
+	}
+	for _, id := range slices.Concat(o.RemoveRules, o.WeakAlone) {
 		if id < 900000 || id > 999999 {
-			return o, fmt.Errorf("crs rule %d to remove: not a CRS rule id", id)
+			return o, fmt.Errorf("crs rule %d: not a CRS rule id", id)
 		}
 	}
 	return o, nil
@@ -81,6 +98,7 @@ type Detector struct {
 	threshold int
 	host      string
 	pre       *Prefilter
+	weakAlone []int
 }
 
 // SearchFalsePositives are the level-2 rules that flag ordinary citizens'
@@ -114,7 +132,8 @@ func New(opts Options) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Detector{waf: waf, pl: opts.ParanoiaLevel, threshold: opts.Threshold, host: opts.Host, pre: pre}, nil
+	return &Detector{waf: waf, pl: opts.ParanoiaLevel, threshold: opts.Threshold, host: opts.Host, pre: pre,
+		weakAlone: slices.Clone(opts.WeakAlone)}, nil
 }
 
 // directives is the whole Coraza configuration: engine settings, CRS's
@@ -167,11 +186,19 @@ type Result struct {
 	RuleIDs []int
 	// Classes are the attack classes of those rules.
 	Classes ClassSet
-	// Score is CRS's inbound anomaly score at the detector's paranoia level.
+	// Score is the request's inbound anomaly score: the CRS severities
+	// (critical 5, error 4, warning 3, notice 2) of every rule that
+	// matched at the detector's paranoia level, but a WeakAlone rule's
+	// only beside another attack rule (930-944).
 	Score int
-	// Attack reports Score >= the detector's threshold.
+	// Attack reports Score >= the detector's threshold. When it is false
+	// and RuleIDs is not empty, the rules matched below the threshold:
+	// evidence, not an attack.
 	Attack bool
 }
+
+// BelowThreshold reports rules that matched without making an attack.
+func (r Result) BelowThreshold() bool { return !r.Attack && len(r.RuleIDs) > 0 }
 
 // Detect runs the prefilter and, when it finds the request suspicious,
 // CRS: the entry point for the log pipeline.
@@ -225,7 +252,8 @@ func (d *Detector) Inspect(ev *event.Event) Result {
 
 func (d *Detector) result(tx types.Transaction) Result {
 	r := Result{Inspected: true}
-	fallback := 0
+	weak := 0        // the score of the WeakAlone rules
+	corroborate := 0 // other rules of the attack files (930-944) that matched
 	for _, m := range tx.MatchedRules() {
 		id := m.Rule().ID()
 		// CRS's flow-control rules (paranoia-level skips, exclusions)
@@ -237,28 +265,30 @@ func (d *Detector) result(tx types.Transaction) Result {
 			continue
 		}
 		r.RuleIDs = append(r.RuleIDs, id)
-		fallback += severityScore(m.Rule().Severity())
+		if slices.Contains(d.weakAlone, id) {
+			weak += severityScore(m.Rule().Severity())
+		} else {
+			r.Score += severityScore(m.Rule().Severity())
+			if id >= 930000 && id < 945000 {
+				corroborate++
+			}
+		}
 		if c, ok := ClassOfRule(id); ok {
 			r.Classes |= c.Set()
 		}
 	}
 	slices.Sort(r.RuleIDs)
-	r.Score = fallback
-	if v, ok := tx.(interface {
-		Variables() plugintypes.TransactionVariables
-	}); ok {
-		if s := v.Variables().TX().Get("blocking_inbound_anomaly_score"); len(s) > 0 {
-			if n, err := strconv.Atoi(s[0]); err == nil {
-				r.Score = n
-			}
-		}
+	if corroborate > 0 {
+		r.Score += weak
 	}
 	r.Attack = r.Score >= d.threshold
 	return r
 }
 
-// severityScore is CRS's anomaly score per severity, used only if Coraza
-// ever stops exposing the transaction's TX collection.
+// severityScore is CRS's anomaly score per severity (crs-setup.conf's
+// tx.critical_anomaly_score and the others, at their defaults). Coraza
+// adds the same into tx.blocking_inbound_anomaly_score; the score is
+// summed here so that a WeakAlone rule can count conditionally.
 func severityScore(s types.RuleSeverity) int {
 	switch s {
 	case types.RuleSeverityCritical:

@@ -252,3 +252,39 @@ func BenchmarkDetectBenign(b *testing.B) {
 		}
 	}
 }
+
+// A WeakAlone rule that matches alone is evidence below the threshold,
+// not an attack; with another rule it counts; with WeakAlone empty the
+// score is CRS's plain sum again (one critical rule is an attack).
+func TestWeakAlone(t *testing.T) {
+	d := testDetector(t, 0)
+	plain, err := New(Options{WeakAlone: []int{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		target string
+		rule   int
+	}{
+		{"/daftar?pwd=Qwerty%24123", 932240},
+		{"/cari?q=syarat+menang+pilpres+%3E+50%25", 942131},
+		{"/cari?q=C%23+developer", 942440},
+	} {
+		ev := request("GET", tc.target, uaChrome, "-")
+		r := d.Inspect(ev)
+		if r.Attack || !r.BelowThreshold() || !slices.Contains(r.RuleIDs, tc.rule) || r.Score != 0 {
+			t.Errorf("%s: attack %v below %v score %d rules %v; want %d below the threshold, score 0", tc.target, r.Attack, r.BelowThreshold(), r.Score, r.RuleIDs, tc.rule)
+		}
+		if r := plain.Inspect(ev); !r.Attack || r.Score != 5 {
+			t.Errorf("%s without WeakAlone: attack %v score %d, want an attack scoring 5", tc.target, r.Attack, r.Score)
+		}
+	}
+	// With other rules, a weak rule adds its score.
+	r := d.Inspect(request("GET", "/cari?cmd=%3Becho%20%24%28id%29%3Bcat%20/etc/passwd", uaChrome, "-"))
+	if !r.Attack || !slices.Contains(r.RuleIDs, 932240) && !slices.Contains(r.RuleIDs, 932200) {
+		t.Errorf("command injection: attack %v rules %v", r.Attack, r.RuleIDs)
+	}
+	if _, err := New(Options{WeakAlone: []int{42}}); err == nil {
+		t.Error("a WeakAlone id that is no CRS rule: no error")
+	}
+}

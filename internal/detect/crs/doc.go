@@ -13,7 +13,11 @@
 // The default paranoia level (2) and threshold (5) were chosen by
 // measurement: the lowest level at which CRS's regression cases with the
 // payload in the URI are at least 90 % flagged while no benign request of
-// genlog's is (TestParanoiaTable prints the evidence). LoadRegression and
+// genlog's is (TestParanoiaTable prints the evidence). The score is CRS's
+// own sum of severities, except that a rule that fires alone on ordinary
+// values (Options.WeakAlone) counts only beside another attack rule: one
+// misfiring rule alone is evidence below the threshold, not an attack
+// (Result.BelowThreshold). LoadRegression and
 // Replay replay CRS's go-ftw regression cases and report detection and
 // false positives per class.
 //

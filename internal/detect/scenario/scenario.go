@@ -30,7 +30,7 @@ const (
 	PHP
 	Java
 	SessionFixation
-	Protocol
+	Protocol // header injection (CRS's protocol rules do not set it)
 	Generic
 	Scanner
 	// SensitiveFile marks a request for a secret, backup or dump: set by
@@ -235,7 +235,7 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 		emit(PathTraversal, 1, payloadWindow)
 	case classes&XSS != 0:
 		emit(CrossSite, 1, payloadWindow)
-	case classes&(RFI|PHP|Java|SessionFixation|Generic) != 0:
+	case classes&(RFI|PHP|Java|SessionFixation|Generic|Protocol) != 0:
 		emit(WebAttack, 1, payloadWindow)
 	}
 

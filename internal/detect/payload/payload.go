@@ -1,0 +1,215 @@
+// Package payload holds Garda's own checks of request arguments, for what
+// CRS misses at paranoia level 2 (or finds only at level 3, where it also
+// flags ordinary text): a shell separator followed by a command ("|id",
+// ";id", "| dir c:/"), ping with its options, path traversal with odd dot
+// sequences ("/....//....//web-inf/web.xml"), header injection (a CR or
+// LF followed by a header in the path or an argument), a value made only
+// of SQL quotes and comments ("'", "'--": a scanner's first probe), and
+// "<" written as an HTML entity or a JavaScript escape. Each check is
+// narrow by design: it names an attack only when the value holds the
+// attack's own syntax, never a command word or dots alone. It reads
+// values already decoded (package decode) and must never allocate on a
+// value with nothing suspicious in it.
+package payload
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/garda-id/garda/internal/detect/decode"
+)
+
+// Class is what a check found.
+type Class uint8
+
+// The classes.
+const (
+	CommandInjection Class = 1 << iota
+	PathTraversal
+	HeaderInjection
+	SQLInjection
+	CrossSiteScripting
+)
+
+// Finding is one check that matched: its rule id (as alerts show it) and class.
+type Finding struct {
+	Rule  string
+	Class Class
+}
+
+// The checks' rule ids.
+const (
+	RuleCommandSeparator = "garda-cmdi-separator"
+	RulePing             = "garda-cmdi-ping"
+	RuleDotSequence      = "garda-traversal-dots"
+	RuleHeaderInjection  = "garda-header-injection"
+	RuleSQLProbe         = "garda-sqli-probe"
+	RuleEncodedTag       = "garda-xss-encoded-tag"
+)
+
+// Commands an attacker's tool sends to prove execution or take a shell
+// (Unix and Windows), in two kinds. strongCommands are rarely words of
+// prose: after a separator they are enough. proseCommands are also
+// ordinary words ("dogs & cat", "A; type B"): after a separator they
+// count only with an argument that looks like a path or an option.
+const (
+	strongCommands = `id|whoami|uname|ls|dir|ifconfig|ipconfig|netstat|tasklist|systeminfo|nslookup|hostname|pwd|` +
+		`wget|curl|nc|ncat|netcat|telnet|sleep|ping|bash|sh|zsh|ksh|cmd|cmd\.exe|powershell|powershell\.exe|pwsh|` +
+		`perl|python[23]?|php|ruby|busybox|certutil|bitsadmin|wmic|chmod|chown|rm|printf|echo|` +
+		`/bin/\w+|/usr/bin/\w+|/usr/local/bin/\w+|/sbin/\w+`
+	proseCommands = `cat|type|more|head|tail|set|find|del|copy|move|start|env|kill|reg|expr|sed|awk|touch|ps|base64|xargs`
+)
+
+var (
+	// A separator (; | || & && ` $( or a newline, or "\n" written out
+	// for a string the server interpolates) then a command as a
+	// word: a strong one followed by the end, a space or a separator; a
+	// prose one followed by a path or an option; or "net user" and its
+	// kin.
+	commandAfterSeparator = regexp.MustCompile(`(?i)(?:^|[;|&\n\r` + "`" + `]|\$\(|\\n)\s*(?:` +
+		`(?:` + strongCommands + `)(?:$|[\s;|&<>\\` + "`" + `)'"]|\$\{IFS\}|\$IFS)` +
+		`|(?:` + proseCommands + `)(?:\s+|\$\{IFS\}|\$IFS)(?:-\w|/|\\|[a-z]:[/\\]|~|\.\.?/)` +
+		`|net\s+(?:user|localgroup|view|share|use|session|accounts)\b)`)
+	// ping with an option and an address: "ping -i 30 127.0.0.1", "ping -n 10 localhost".
+	pingWithOptions = regexp.MustCompile(`(?i)(?:^|[^\w])ping(?:\.exe)?\s+(?:-[a-z]+\s+\d+\s+)+(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|[\w.-]+\.[a-z]{2,})`)
+	// Two traversal steps of two or more dots (with any run of slashes
+	// or backslashes, or ";" as Tomcat reads it), or one step of three
+	// or more dots, or "....//" that a filter removing "../" leaves as "../".
+	// Also "..2f..2f", a double encoding that lost its '%' on the way
+	// (scanners send it as it is).
+	dotSequence = regexp.MustCompile(`(?i)(?:\.{2,}[;]?[/\\]+){2,}|(?:^|[/\\])\.{3,}[/\\]|\.{4,}/{2,}|(?:\.\.(?:2f|5c)){2,}`)
+	// A "<" or ">" written as a numeric HTML entity or a JavaScript
+	// escape: no one types that into a form; a scanner sends it to learn
+	// which encoding of a tag gets through.
+	encodedTag = regexp.MustCompile(`(?i)&#0*(?:60|62)(?:;|$|[^0-9])|&#x0*3[ce](?:;|$|[^0-9a-f])|\\u003[ce]|\\x3[ce]`)
+	// A CR or LF followed by a header name and a colon.
+	headerAfterNewline = regexp.MustCompile(`[\r\n]+[ \t]*[A-Za-z][A-Za-z0-9-]{1,40}\s*:`)
+)
+
+// Check appends to dst what the checks find in a request target (path and
+// query, as logged).
+func Check(target string, dst []Finding) []Finding {
+	path, query, _ := strings.Cut(target, "?")
+	if worthChecking(path) {
+		dst = checkValue(decode.Value(path, false), false, dst)
+	}
+	for query != "" {
+		var kv string
+		kv, query, _ = strings.Cut(query, "&")
+		_, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			v = kv
+		}
+		if worthChecking(v) {
+			dst = checkValue(decode.Value(v, true), true, dst)
+		}
+	}
+	return dst
+}
+
+// worthChecking is a cheap look at a value as logged: every check needs
+// one of these bytes (or an encoding that may hide one), or "ping".
+func worthChecking(v string) bool {
+	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\") || containsFold(v, "ping")
+}
+
+func checkValue(v string, arg bool, dst []Finding) []Finding {
+	if v == "" {
+		return dst
+	}
+	newline := strings.ContainsAny(v, "\r\n")
+	if newline && headerAfterNewline.MatchString(v) {
+		dst = add(dst, Finding{RuleHeaderInjection, HeaderInjection})
+	}
+	if hasNonASCII(v) {
+		v = lookalikes.Replace(v)
+	}
+	if strings.Contains(v, "..") && dotSequence.MatchString(v) {
+		dst = add(dst, Finding{RuleDotSequence, PathTraversal})
+	}
+	if !arg {
+		return dst
+	}
+	if sqlProbe(v) {
+		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})
+	}
+	if (strings.Contains(v, "&#") || strings.Contains(v, `\`)) && encodedTag.MatchString(v) {
+		dst = add(dst, Finding{RuleEncodedTag, CrossSiteScripting})
+	}
+	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {
+		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
+	}
+	if len(v) >= 12 && containsFold(v, "ping") && pingWithOptions.MatchString(v) {
+		dst = add(dst, Finding{RulePing, CommandInjection})
+	}
+	return dst
+}
+
+// sqlProbe reports a value made only of SQL's string and comment syntax
+// with at least one quote or comment in it ("'", "”", "')", "'--",
+// "--+", "/*", ";--"): what a scanner sends first, to see whether a quote
+// breaks the query. Words make it no probe ("O'Brien"), nor do dashes
+// alone ("-", "---").
+func sqlProbe(v string) bool {
+	if len(v) > 16 {
+		return false
+	}
+	quoteOrComment := false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\'', '"', '`':
+			quoteOrComment = true
+		case '-':
+			if i+1 < len(v) && v[i+1] == '-' && (i+2 == len(v) || v[i+2] == ' ' || v[i+2] == '+' || v[i+2] == '-') && strings.Trim(v, "-") != "" {
+				quoteOrComment = true
+			}
+		case '/':
+			if i+1 < len(v) && v[i+1] == '*' {
+				quoteOrComment = true
+			}
+		case '*':
+			if i+1 < len(v) && v[i+1] == '/' {
+				quoteOrComment = true
+			}
+		case '#':
+			quoteOrComment = quoteOrComment || i > 0
+		case ' ', '\t', '\n', '\r', '(', ')', ';', '+', '=', '%', '|', '&':
+		default:
+			return false
+		}
+	}
+	return quoteOrComment
+}
+
+// lookalikes are the characters that a Windows "best fit" conversion (and
+// some frameworks' Unicode normalisation) turns into dots and slashes:
+// "‥／‥／etc／passwd" reaches the file system as "../../etc/passwd".
+var lookalikes = strings.NewReplacer("\u2025", "..", "\u2024", ".", "\uff0e", ".", "\uff0f", "/", "\u2215", "/", "\u2044", "/",
+	"\uff3c", "\\", "\u2216", "\\", "\ufe68", "\\")
+
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+func add(dst []Finding, f Finding) []Finding {
+	for _, x := range dst {
+		if x == f {
+			return dst
+		}
+	}
+	return append(dst, f)
+}
+
+func containsFold(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(lower)], lower) {
+			return true
+		}
+	}
+	return false
+}

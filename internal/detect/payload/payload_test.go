@@ -1,0 +1,54 @@
+package payload
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	attacks := map[string]Class{
+		";id": CommandInjection, "|id": CommandInjection, "1;id": CommandInjection, "& id": CommandInjection,
+		"a);id": CommandInjection, "`id`": CommandInjection, "$(whoami)": CommandInjection, "| dir c:/": CommandInjection,
+		"127.0.0.1 && whoami": CommandInjection, "\nid": CommandInjection, ";cat /etc/passwd": CommandInjection,
+		"| type c:\\boot.ini": CommandInjection, "& net user hacker P4ss /add": CommandInjection,
+		";cat${IFS}/etc/passwd": CommandInjection, "ping -i 30 127.0.0.1": CommandInjection,
+		"ping -n 10 localhost": CommandInjection, "|/usr/bin/id": CommandInjection,
+		"/....//....//web-inf/web.xml": PathTraversal, "....//....//etc/passwd": PathTraversal,
+		"..\\..\\windows\\win.ini": PathTraversal, "..;/..;/etc/passwd": PathTraversal, ".../.../etc": PathTraversal,
+		"..2f..2f..2fetc2fpasswd": PathTraversal, "\u2025\uff0f\u2025\uff0fetc\uff0fpasswd": PathTraversal,
+		"\\nid\\n": CommandInjection,
+		"'":        SQLInjection, "''": SQLInjection, "')": SQLInjection, "'--": SQLInjection, "--+": SQLInjection,
+		"/*": SQLInjection, ";--": SQLInjection, "' #": SQLInjection, "\"": SQLInjection,
+		"&#x3C": CrossSiteScripting, "&#60;script": CrossSiteScripting, "\\u003cscript\\u003e": CrossSiteScripting,
+		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
+	}
+	for v, want := range attacks {
+		var got Class
+		for _, f := range Check("/cari?q="+url.QueryEscape(v), nil) {
+			got |= f.Class
+		}
+		if got&want == 0 {
+			t.Errorf("%q: found %b, want %b", v, got, want)
+		}
+	}
+	if got := Check("/%0d%0aSet-Cookie:%20x=1", nil); len(got) != 1 || got[0].Class != HeaderInjection {
+		t.Errorf("header injection in the path: %v", got)
+	}
+	ordinary := []string{"Tom & Jerry", "R&D", "Q&A", "dogs & cat", "Blok A; No. 4", "Nama: Budi; Umur: 45",
+		"A; type B", "ibu & anak", "suara sah: 98,5% | tidak sah: 1,5%", "id card hilang", "cat videos", "ping pong",
+		"../berita", "Jl. K.H. Agus Salim No.5", "c/ academia, 59, 3", "Rp 1.500.000", "P.O. Box 1234", "...",
+		"tunggu... ya", "Saya suka \"quick count\"", "AT&T", "harga $5 & ongkir gratis", "pa$$word", "Johnson & Johnson",
+		"Catatan:\nberkas lengkap", "Dr. Ir. H. Joko Widodo, M.Sc.", "jadwal pemilu 2024; lokasi tps", "C:\\new\\nama.docx", "Rp 1..2 juta", "‥ dan ‥",
+		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;"}
+	for _, v := range ordinary {
+		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
+			t.Errorf("%q: found %v in an ordinary value", v, got)
+		}
+	}
+}
+
+func TestCheckNoAllocPlain(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { Check("/berita/123?page=2&q=jadwal+pemilu", nil) }); n != 0 {
+		t.Errorf("%v allocations for an ordinary target", n)
+	}
+}
