@@ -2,9 +2,9 @@ package crs
 
 import (
 	"bytes"
-	"syscall"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/garda-id/garda/internal/detect/hostile"

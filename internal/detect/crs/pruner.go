@@ -480,7 +480,6 @@ func product(a, b []string) []string {
 	return slices.Compact(out)
 }
 
-
 // prunable reports whether the pruner may remove the rule: a detection
 // rule of the request phases within the paranoia level, reading request
 // variables (not TX, MATCHED_* or counts), not multiMatch (its operator
