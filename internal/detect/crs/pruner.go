@@ -306,6 +306,10 @@ const (
 	maxPattern  = 6   // bytes of a literal the pruner looks for
 )
 
+// minGroup is the fewest rules a transformation chain needs for the
+// pruner to read its values (measured: BenchmarkInspectHostile).
+var minGroup = 6
+
 // required returns a set of strings at least one of which occurs in every
 // text the regexp matches, ASCII lower-cased; ok is false when the
 // analysis finds none. A part of a match spelled with a byte outside
@@ -506,8 +510,12 @@ func newPruner(rules []string, pl int, root fs.FS) (*pruner, string) {
 		plugins.RegisterOperator("gardaCommit", newCommitOperator)
 	})
 	p := &pruner{}
-	byKey := map[string]*pruneGroup{}
-	lits := map[*pruneGroup][][]string{} // per group, per rule: its literals
+	type candidate struct {
+		r   ruleInfo
+		set []string
+	}
+	var keys []string
+	byKey := map[string][]candidate{}
 	for _, raw := range rules {
 		r, ok := parseRule(raw)
 		if !ok || !prunable(r, pl) {
@@ -518,20 +526,31 @@ func newPruner(rules []string, pl int, root fs.FS) (*pruner, string) {
 			continue
 		}
 		key := fmt.Sprint(r.phase, r.transforms)
-		g := byKey[key]
-		if g == nil {
-			g = &pruneGroup{phase: r.phase, transforms: r.transforms}
-			byKey[key] = g
-			p.groups = append(p.groups, g)
+		if byKey[key] == nil {
+			keys = append(keys, key)
 		}
-		for _, v := range r.vars {
-			if !strings.HasPrefix(v, "!") && !slices.Contains(g.vars, v) {
-				g.vars = append(g.vars, v)
+		byKey[key] = append(byKey[key], candidate{r, set})
+	}
+	lits := map[*pruneGroup][][]string{} // per group, per rule: its literals
+	for _, key := range keys {
+		cands := byKey[key]
+		// A group's rule costs about what one of its rules does: a
+		// group of few is not worth its pass.
+		if len(cands) < minGroup {
+			continue
+		}
+		g := &pruneGroup{phase: cands[0].r.phase, transforms: cands[0].r.transforms}
+		p.groups = append(p.groups, g)
+		for _, c := range cands {
+			for _, v := range c.r.vars {
+				if !strings.HasPrefix(v, "!") && !slices.Contains(g.vars, v) {
+					g.vars = append(g.vars, v)
+				}
 			}
+			g.rules = append(g.rules, len(p.rules))
+			p.rules = append(p.rules, prunedRule{id: c.r.id, phase: c.r.phase})
+			lits[g] = append(lits[g], c.set)
 		}
-		g.rules = append(g.rules, len(p.rules))
-		p.rules = append(p.rules, prunedRule{id: r.id, phase: r.phase})
-		lits[g] = append(lits[g], set)
 	}
 	for _, g := range p.groups {
 		index := map[string]int{}
