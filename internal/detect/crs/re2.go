@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,8 @@ import (
 	"rsc.io/binaryregexp"
 
 	"github.com/corazawaf/coraza/v3/experimental/plugins/plugintypes"
+
+	"github.com/garda-id/garda/internal/detect/literal"
 )
 
 // CRS's @rx runs on RE2 (github.com/wasilibs/go-re2, built here as Go
@@ -32,7 +35,11 @@ const gardaRx = "gardaRx"
 var registerRx sync.Once
 
 type rxOperator struct {
-	re  *re2.Regexp
+	// need finds the literals one of which every match holds (see
+	// required); nil when the pattern has none. A value without any, and
+	// without a byte outside ASCII, cannot match.
+	need *literal.Matcher
+	re   *re2.Regexp
 	std *regexp.Regexp // values that are not valid UTF-8
 	bin *binaryregexp.Regexp
 }
@@ -61,6 +68,14 @@ func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, erro
 		if re, err := re2.Compile(data); err == nil {
 			op.re = re
 		}
+		if parsed, err := syntax.Parse(opts.Arguments, syntax.Perl); err == nil {
+			if lits, ok := required(parsed.Simplify()); ok {
+				for i, l := range lits {
+					lits[i] = l[:min(len(l), maxPattern)]
+				}
+				op.need = literal.New(lits, true)
+			}
+		}
 	}
 	rxCache.Store(opts.Arguments, op)
 	return op, nil
@@ -83,6 +98,9 @@ func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) boo
 			return true
 		}
 		return o.bin.MatchString(value)
+	}
+	if o.need != nil && !o.need.Any(value) && ascii(value) {
+		return false
 	}
 	var match []int
 	switch {
@@ -108,6 +126,15 @@ func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) boo
 			tx.CaptureField(i, value[match[2*i]:match[2*i+1]])
 		} else {
 			tx.CaptureField(i, "")
+		}
+	}
+	return true
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
 		}
 	}
 	return true
