@@ -39,7 +39,12 @@ type rxOperator struct {
 	// required); nil when the pattern has none. A value without any, and
 	// without a byte outside ASCII, cannot match.
 	need *literal.Matcher
-	re   *re2.Regexp
+	// re is compiled on first use (RE2's compilation is the costly part
+	// of loading CRS, and the pruner spares many patterns any use); nil
+	// if RE2 refuses the pattern.
+	data   string
+	reOnce sync.Once
+	re     *re2.Regexp
 	std *regexp.Regexp // values that are not valid UTF-8
 	bin *binaryregexp.Regexp
 }
@@ -64,10 +69,7 @@ func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, erro
 		if err != nil {
 			return nil, err
 		}
-		op.std = std
-		if re, err := re2.Compile(data); err == nil {
-			op.re = re
-		}
+		op.std, op.data = std, data
 		if parsed, err := syntax.Parse(opts.Arguments, syntax.Perl); err == nil {
 			if lits, ok := required(parsed.Simplify()); ok {
 				for i, l := range lits {
@@ -102,6 +104,11 @@ func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) boo
 	if o.need != nil && !o.need.Any(value) && ascii(value) {
 		return false
 	}
+	o.reOnce.Do(func() {
+		if re, err := re2.Compile(o.data); err == nil {
+			o.re = re
+		}
+	})
 	var match []int
 	switch {
 	case o.re != nil && utf8.ValidString(value):
