@@ -45,8 +45,8 @@ type rxOperator struct {
 	data   string
 	reOnce sync.Once
 	re     *re2.Regexp
-	std *regexp.Regexp // values that are not valid UTF-8
-	bin *binaryregexp.Regexp
+	std    *regexp.Regexp // values that are not valid UTF-8
+	bin    *binaryregexp.Regexp
 }
 
 // compiled patterns, shared by the rules (and detectors) that repeat one.
