@@ -308,7 +308,7 @@ const (
 
 // minGroup is the fewest rules a transformation chain needs for the
 // pruner to read its values (measured: BenchmarkInspectHostile).
-var minGroup = 6
+const minGroup = 6
 
 // required returns a set of strings at least one of which occurs in every
 // text the regexp matches, ASCII lower-cased; ok is false when the
