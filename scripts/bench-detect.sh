@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Measures `garda detect replay` on a labelled access log and compares it,
-# on the same file in the same run, with CrowdSec.
+# on the same file in the same run, with CrowdSec; then on a hostile log,
+# where every line is a different attack payload from a different address.
 #
-# Usage: scripts/bench-detect.sh [--lines N] [--seed S] [--compare-lines M] [--no-crowdsec]
+# Usage: scripts/bench-detect.sh [--lines N] [--seed S] [--compare-lines M] [--hostile-lines H] [--no-crowdsec]
 #   --lines N          log size for Garda's throughput and accuracy (default 1000000)
+#   --hostile-lines H  hostile log size (default 30000; 0 = skip). Made by scripts/hostilelog
+#                      from ../shared/data/payloads; its figures are printed beside the
+#                      benign ones ("throughput" line).
 #   --compare-lines M  CrowdSec replays the first M lines of that log, and Garda the same
 #                      file again, side by side (default 100000; CrowdSec does ~200-440 lines/s,
 #                      so the full million would take it about an hour). 0 = the whole log.
@@ -12,12 +16,13 @@
 # installed from Debian's packages by crowdsec-replay.sh when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-lines=1000000 seed=7 compare=100000 crowdsec=1
+lines=1000000 seed=7 compare=100000 crowdsec=1 hostile=30000
 while [ $# -gt 0 ]; do
   case $1 in
     --lines) lines=$2; shift 2;;
     --seed) seed=$2; shift 2;;
     --compare-lines) compare=$2; shift 2;;
+    --hostile-lines) hostile=$2; shift 2;;
     --no-crowdsec) crowdsec=0; shift;;
     *) echo "unknown argument $1" >&2; exit 2;;
   esac
@@ -28,6 +33,7 @@ out=$(mktemp -d)
 echo "work dir: $out" >&2
 
 go build -o "$out/garda" ./cmd/garda
+go build -o "$out/hostilelog" ./scripts/hostilelog
 python3 "$shared/bench/genlog.py" --lines "$lines" --seed "$seed" --out "$out/access.log" --truth "$out/truth.json"
 
 # replay FILE NAME: Garda on FILE, timed; prints one JSON line.
@@ -55,8 +61,21 @@ PY
 }
 
 echo "== Garda on $lines lines"
-replay "$out/access.log" full
+replay "$out/access.log" full | tee "$out/full.json"
 python3 "$shared/bench/score.py" "$out/truth.json" "$out/full.flagged"
+
+if [ "$hostile" != 0 ]; then
+  "$out/hostilelog" --payloads "$shared/data/payloads" --lines "$hostile" --seed "$seed" > "$out/hostile.log"
+  echo "== Garda on $hostile hostile lines (every line a different payload from a different address)"
+  replay "$out/hostile.log" hostile | tee "$out/hostile.json"
+  python3 - "$out/full.json" "$out/hostile.json" <<'PY'
+import json, sys
+b, h = (json.loads(open(f).read()) for f in sys.argv[1:3])
+print(json.dumps({"throughput": {"benign_lines_per_s": b["lines_per_s"], "benign_cpu_s": b["cpu_s"],
+                  "hostile_lines_per_s": h["lines_per_s"], "hostile_cpu_s": h["cpu_s"],
+                  "hostile_crs_evaluated": h["crs_evaluated"], "hostile_alerts": h["alerts"]}}))
+PY
+fi
 
 [ "$crowdsec" = 1 ] || exit 0
 cmp=$out/access.log

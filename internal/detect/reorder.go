@@ -31,11 +31,15 @@ type slot struct {
 	h   *held
 }
 
-// reorder is a min-heap of held events by time, then arrival. Released
+// reorder holds events by time, then arrival: those that arrive in order
+// (the usual case) in a queue, at no cost to sift, the others in a
+// min-heap; the next one out is the smaller of the two fronts. Released
 // events are reused from the next push on, so that holding costs no
 // allocation once the window is full.
 type reorder struct {
 	h        []slot
+	queue    []slot // in order of (at, seq) from qhead on
+	qhead    int
 	free     []*held // released before the current call
 	released []*held // released during the current call
 	newest   int64   // the latest event time seen
@@ -76,26 +80,56 @@ func (r *reorder) push(ev *event.Event, f *Finding) {
 	h.f.CRSRules = append(h.f.CRSRules[:0], f.CRSRules...)
 	h.f.Payload = append(h.f.Payload[:0], f.Payload...)
 	h.f.Sigma = append(h.f.Sigma[:0], f.Sigma...)
-	r.h = append(r.h, slot{at: at, seq: r.seq, h: h})
+	s := slot{at: at, seq: r.seq, h: h}
+	if n := len(r.queue); n == r.qhead || at >= r.queue[n-1].at {
+		r.queue = append(r.queue, s)
+		return
+	}
+	r.h = append(r.h, s)
 	r.up(len(r.h) - 1)
 }
+
+func (r *reorder) held() int { return len(r.h) + len(r.queue) - r.qhead }
 
 // pop returns the oldest held event if it is due (all is set, or it lies
 // a whole window before the newest, or too many are held), else nil. It
 // stays valid until the next push.
 func (r *reorder) pop(all bool) *held {
-	if len(r.h) == 0 {
+	n := r.held()
+	if n == 0 {
 		return nil
 	}
-	if !all && len(r.h) <= maxHeld && r.h[0].at > r.newest-int64(ReorderWindow) {
+	fromQueue := len(r.h) == 0
+	if !fromQueue && r.qhead < len(r.queue) {
+		q, t := &r.queue[r.qhead], &r.h[0]
+		fromQueue = q.at < t.at || q.at == t.at && q.seq < t.seq
+	}
+	next := &r.queue[min(r.qhead, len(r.queue)-1)]
+	if !fromQueue {
+		next = &r.h[0]
+	}
+	if !all && n <= maxHeld && next.at > r.newest-int64(ReorderWindow) {
 		return nil
 	}
-	h := r.h[0].h
-	last := len(r.h) - 1
-	r.h[0] = r.h[last]
-	r.h[last] = slot{}
-	r.h = r.h[:last]
-	r.down(0)
+	h := next.h
+	if fromQueue {
+		r.queue[r.qhead] = slot{}
+		r.qhead++
+		switch {
+		case r.qhead == len(r.queue):
+			r.queue, r.qhead = r.queue[:0], 0
+		case r.qhead >= 1024 && 2*r.qhead >= len(r.queue):
+			k := copy(r.queue, r.queue[r.qhead:])
+			clear(r.queue[k:])
+			r.queue, r.qhead = r.queue[:k], 0
+		}
+	} else {
+		last := len(r.h) - 1
+		r.h[0] = r.h[last]
+		r.h[last] = slot{}
+		r.h = r.h[:last]
+		r.down(0)
+	}
 	r.released = append(r.released, h)
 	return h
 }

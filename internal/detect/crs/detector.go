@@ -2,11 +2,13 @@ package crs
 
 import (
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 
 	coreruleset "github.com/corazawaf/coraza-coreruleset/v4"
 	"github.com/corazawaf/coraza/v3"
+	"github.com/corazawaf/coraza/v3/experimental/plugins"
 	"github.com/corazawaf/coraza/v3/types"
 
 	"github.com/garda-id/garda/internal/event"
@@ -50,6 +52,10 @@ type Options struct {
 	// too; alone, their match is evidence below the threshold. nil means
 	// DefaultWeakAlone; an empty slice, none.
 	WeakAlone []int
+
+	// noPrune evaluates every rule as stock Coraza does: no pruner, no
+	// regex prefilter (the reference the tests compare with).
+	noPrune bool
 }
 
 // DefaultWeakAlone are the paranoia-level-2 rules that, measured on
@@ -99,6 +105,7 @@ type Detector struct {
 	host      string
 	pre       *Prefilter
 	weakAlone []int
+	prune     *pruner // nil: every rule is evaluated
 }
 
 // SearchFalsePositives are the level-2 rules that flag ordinary citizens'
@@ -122,9 +129,21 @@ func New(opts Options) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
+	var prune *pruner
+	pruneRules := ""
+	var root fs.FS = coreruleset.FS
+	if !opts.noPrune {
+		registerRx.Do(func() { plugins.RegisterOperator(gardaRx, newRxOperator) })
+		root = rx2FS{coreruleset.FS}
+		texts, err := ruleTexts(coreruleset.FS, ruleFiles())
+		if err != nil {
+			return nil, err
+		}
+		prune, pruneRules = newPruner(texts, opts.ParanoiaLevel, coreruleset.FS)
+	}
 	waf, err := coraza.NewWAF(coraza.NewWAFConfig().
-		WithRootFS(coreruleset.FS).
-		WithDirectives(directives(opts.ParanoiaLevel, opts.Threshold, opts.RemoveRules)))
+		WithRootFS(root).
+		WithDirectives(pruneRules + directives(opts.ParanoiaLevel, opts.Threshold, opts.RemoveRules, !opts.noPrune)))
 	if err != nil {
 		return nil, fmt.Errorf("build coraza with crs: %w", err)
 	}
@@ -133,23 +152,13 @@ func New(opts Options) (*Detector, error) {
 		return nil, err
 	}
 	return &Detector{waf: waf, pl: opts.ParanoiaLevel, threshold: opts.Threshold, host: opts.Host, pre: pre,
-		weakAlone: slices.Clone(opts.WeakAlone)}, nil
+		weakAlone: slices.Clone(opts.WeakAlone), prune: prune}, nil
 }
 
-// directives is the whole Coraza configuration: engine settings, CRS's
-// setup with the paranoia level and threshold, and the request rule files
+// ruleFiles are the CRS rule files the detector loads: the request rules
 // only (the response files need bodies and status lines we do not feed).
-func directives(pl, threshold int, remove []int) string {
-	var b strings.Builder
-	b.WriteString(`SecRuleEngine DetectionOnly
-SecRequestBodyAccess Off
-SecResponseBodyAccess Off
-SecAuditEngine Off
-Include @crs-setup.conf.example
-`)
-	fmt.Fprintf(&b, "SecAction \"id:900000,phase:1,pass,t:none,nolog,setvar:tx.blocking_paranoia_level=%d\"\n", pl)
-	fmt.Fprintf(&b, "SecAction \"id:900001,phase:1,pass,t:none,nolog,setvar:tx.detection_paranoia_level=%d\"\n", pl)
-	fmt.Fprintf(&b, "SecAction \"id:900110,phase:1,pass,t:none,nolog,setvar:tx.inbound_anomaly_score_threshold=%d,setvar:tx.outbound_anomaly_score_threshold=4\"\n", threshold)
+func ruleFiles() []string {
+	var out []string
 	for _, f := range []string{
 		"REQUEST-901-INITIALIZATION", "REQUEST-905-COMMON-EXCEPTIONS", "REQUEST-911-METHOD-ENFORCEMENT",
 		"REQUEST-913-SCANNER-DETECTION", "REQUEST-920-PROTOCOL-ENFORCEMENT", "REQUEST-921-PROTOCOL-ATTACK",
@@ -159,7 +168,33 @@ Include @crs-setup.conf.example
 		"REQUEST-943-APPLICATION-ATTACK-SESSION-FIXATION", "REQUEST-944-APPLICATION-ATTACK-JAVA",
 		"REQUEST-949-BLOCKING-EVALUATION", "REQUEST-999-COMMON-EXCEPTIONS-AFTER",
 	} {
-		fmt.Fprintf(&b, "Include @owasp_crs/%s.conf\n", f)
+		out = append(out, "@owasp_crs/"+f+".conf")
+	}
+	return out
+}
+
+// directives is the whole Coraza configuration: engine settings, CRS's
+// setup with the paranoia level and threshold, and the request rule files
+// only (the response files need bodies and status lines we do not feed).
+// With rxPrefilter, Coraza checks the literals an @rx pattern needs
+// before running it (SecRxPreFilter: a necessary condition, so no match
+// is lost).
+func directives(pl, threshold int, remove []int, rxPrefilter bool) string {
+	var b strings.Builder
+	b.WriteString(`SecRuleEngine DetectionOnly
+SecRequestBodyAccess Off
+SecResponseBodyAccess Off
+SecAuditEngine Off
+`)
+	if rxPrefilter {
+		b.WriteString("SecRxPreFilter On\n")
+	}
+	b.WriteString("Include @crs-setup.conf.example\n")
+	fmt.Fprintf(&b, "SecAction \"id:900000,phase:1,pass,t:none,nolog,setvar:tx.blocking_paranoia_level=%d\"\n", pl)
+	fmt.Fprintf(&b, "SecAction \"id:900001,phase:1,pass,t:none,nolog,setvar:tx.detection_paranoia_level=%d\"\n", pl)
+	fmt.Fprintf(&b, "SecAction \"id:900110,phase:1,pass,t:none,nolog,setvar:tx.inbound_anomaly_score_threshold=%d,setvar:tx.outbound_anomaly_score_threshold=4\"\n", threshold)
+	for _, f := range ruleFiles() {
+		fmt.Fprintf(&b, "Include %s\n", f)
 	}
 	for _, id := range append(slices.Clone(removedRules), remove...) {
 		fmt.Fprintf(&b, "SecRuleRemoveById %d\n", id)
@@ -215,6 +250,10 @@ func (d *Detector) Detect(ev *event.Event) Result {
 func (d *Detector) Inspect(ev *event.Event) Result {
 	tx := d.waf.NewTransaction()
 	defer tx.Close()
+	if d.prune != nil {
+		st := d.prune.begin(tx)
+		defer d.prune.end(tx, st) // before Close: the pool may hand tx out again
+	}
 
 	client := ev.Get(event.SourceIP)
 	if client == "" && ev.IP.IsValid() {

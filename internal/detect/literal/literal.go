@@ -129,3 +129,30 @@ func (m *Matcher) Each(text string, fn func(pattern int) bool) {
 		}
 	}
 }
+
+// Mark sets hits[p] for every pattern p occurring in text and clears the
+// others; hits is grown to the number of patterns and returned.
+func (m *Matcher) Mark(text string, hits []bool) []bool {
+	if cap(hits) < m.npat {
+		hits = make([]bool, m.npat)
+	}
+	hits = hits[:m.npat]
+	clear(hits)
+	if m.npat == 0 || len(text) < m.minLen {
+		return hits
+	}
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if m.lowered && 'A' <= c && c <= 'Z' {
+			c += 32
+		}
+		s = m.next[int(s)*256+int(c)]
+		if m.hasOut[s] {
+			for _, p := range m.out[s] {
+				hits[p] = true
+			}
+		}
+	}
+	return hits
+}

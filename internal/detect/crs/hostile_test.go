@@ -1,0 +1,94 @@
+package crs
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/garda-id/garda/internal/detect/hostile"
+	"github.com/garda-id/garda/internal/event"
+	"github.com/garda-id/garda/internal/shareddata"
+)
+
+var (
+	hostileOnce   sync.Once
+	hostileEvents []*event.Event
+)
+
+// hostileSample is 2,000 requests of internal/detect/hostile: every one a
+// different payload (needs ../shared/data/payloads).
+func hostileSample(t testing.TB) []*event.Event {
+	t.Helper()
+	dir := shareddata.Path(t, "data", "payloads")
+	hostileOnce.Do(func() {
+		payloads, err := hostile.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := hostile.Write(&b, payloads, hostile.Options{Lines: 2000, Seed: 7}); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+			m := combined.FindStringSubmatch(l)
+			if m == nil {
+				t.Fatalf("not a combined line: %q", l)
+			}
+			ev := &event.Event{}
+			ev.Set(event.SourceIP, m[1])
+			ev.Set(event.HTTPMethod, m[2])
+			ev.Set(event.URLOriginal, m[3])
+			ev.Set(event.HTTPVersion, strings.TrimPrefix(m[4], "HTTP/"))
+			ev.Set(event.Referrer, m[6])
+			ev.Set(event.UserAgent, m[7])
+			hostileEvents = append(hostileEvents, ev)
+		}
+	})
+	if len(hostileEvents) == 0 {
+		t.Fatal("no hostile sample")
+	}
+	return hostileEvents
+}
+
+// BenchmarkInspectHostile is one Coraza evaluation of a request whose
+// payload no other request carries: the cost an all-hostile log pays per
+// line; "whole" evaluates every rule, "pruned" only those the pruner
+// keeps (what Inspect does).
+func BenchmarkInspectHostile(b *testing.B) {
+	evs := hostileSample(b)
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{{"whole", Options{noPrune: true}}, {"pruned", Options{}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			d, err := New(tc.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			i, flagged := 0, 0
+			cpu := cpuTime()
+			for b.Loop() {
+				if d.Inspect(evs[i%len(evs)]).Attack {
+					flagged++
+				}
+				i++
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(i), "cpu-ns/op")
+			b.ReportMetric(100*float64(flagged)/float64(i), "flagged-%")
+		})
+	}
+}
+
+// cpuTime is the process's CPU time so far (user and system), in
+// nanoseconds: on a shared machine a cost per operation is read from it,
+// not from the wall clock.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}

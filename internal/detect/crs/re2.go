@@ -1,0 +1,224 @@
+package crs
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	re2 "github.com/wasilibs/go-re2"
+	"rsc.io/binaryregexp"
+
+	"github.com/corazawaf/coraza/v3/experimental/plugins/plugintypes"
+
+	"github.com/garda-id/garda/internal/detect/literal"
+)
+
+// CRS's @rx runs on RE2 (github.com/wasilibs/go-re2, built here as Go
+// code translated from RE2's WebAssembly build, so without cgo or a
+// system library): on CRS's large alternations RE2's DFA is many times
+// faster than Go's regexp. The detector loads the rule files through
+// rx2FS, which renames their @rx to @gardaRx, our operator; Coraza's own
+// rx is left as it is (the tests compare with it). gardaRx means what
+// Coraza's rx means, byte for byte: the pattern in (?sm) mode, captures
+// TX.0 to TX.9 when the rule captures, patterns that match bytes outside
+// UTF-8 on binaryregexp; and a value that is not valid UTF-8 (which RE2
+// stops reading at, where Go reads U+FFFD) goes to Go's regexp.
+const gardaRx = "gardaRx"
+
+var registerRx sync.Once
+
+type rxOperator struct {
+	// need finds the literals one of which every match holds (see
+	// required); nil when the pattern has none. A value without any, and
+	// without a byte outside ASCII, cannot match.
+	need *literal.Matcher
+	// re is compiled on first use (RE2's compilation is the costly part
+	// of loading CRS, and the pruner spares many patterns any use); nil
+	// if RE2 refuses the pattern.
+	data   string
+	reOnce sync.Once
+	re     *re2.Regexp
+	std    *regexp.Regexp // values that are not valid UTF-8
+	bin    *binaryregexp.Regexp
+}
+
+// compiled patterns, shared by the rules (and detectors) that repeat one.
+var rxCache sync.Map // pattern -> *rxOperator
+
+func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, error) {
+	if op, ok := rxCache.Load(opts.Arguments); ok {
+		return op.(*rxOperator), nil
+	}
+	data := "(?sm)" + opts.Arguments
+	op := &rxOperator{}
+	if matchesArbitraryBytes(data) {
+		re, err := binaryregexp.Compile(opts.Arguments) // as Coraza: without the mode flags
+		if err != nil {
+			return nil, err
+		}
+		op.bin = re
+	} else {
+		std, err := regexp.Compile(data)
+		if err != nil {
+			return nil, err
+		}
+		op.std, op.data = std, data
+		if parsed, err := syntax.Parse(opts.Arguments, syntax.Perl); err == nil {
+			if lits, ok := required(parsed.Simplify()); ok {
+				for i, l := range lits {
+					lits[i] = l[:min(len(l), maxPattern)]
+				}
+				op.need = literal.New(lits, true)
+			}
+		}
+	}
+	rxCache.Store(opts.Arguments, op)
+	return op, nil
+}
+
+// Evaluate is Coraza's rx Evaluate on the engine that fits the value.
+func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) bool {
+	if o.bin != nil {
+		if tx.Capturing() {
+			match := o.bin.FindStringSubmatch(value)
+			if len(match) == 0 {
+				return false
+			}
+			for i, c := range match {
+				if i == 9 {
+					return true
+				}
+				tx.CaptureField(i, c)
+			}
+			return true
+		}
+		return o.bin.MatchString(value)
+	}
+	if o.need != nil && !o.need.Any(value) && ascii(value) {
+		return false
+	}
+	o.reOnce.Do(func() {
+		if re, err := re2.Compile(o.data); err == nil {
+			o.re = re
+		}
+	})
+	var match []int
+	switch {
+	case o.re != nil && utf8.ValidString(value):
+		if !tx.Capturing() {
+			return o.re.MatchString(value)
+		}
+		match = o.re.FindStringSubmatchIndex(value)
+	default:
+		if !tx.Capturing() {
+			return o.std.MatchString(value)
+		}
+		match = o.std.FindStringSubmatchIndex(value)
+	}
+	if match == nil {
+		return false
+	}
+	for i := 0; i < len(match)/2; i++ {
+		if i == 9 {
+			return true
+		}
+		if match[2*i] >= 0 {
+			tx.CaptureField(i, value[match[2*i]:match[2*i+1]])
+		} else {
+			tx.CaptureField(i, "")
+		}
+	}
+	return true
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// matchesArbitraryBytes is Coraza's test for a pattern that matches bytes
+// outside UTF-8 (\xNN escapes that do not spell UTF-8), which Coraza runs
+// on binaryregexp.
+func matchesArbitraryBytes(expr string) bool {
+	decoded := make([]byte, 0, len(expr))
+	for i := 0; i < len(expr); i++ {
+		c := expr[i]
+		if c != '\\' {
+			decoded = append(decoded, c)
+			continue
+		}
+		if i+3 >= len(expr) {
+			decoded = append(decoded, expr[i:]...)
+			break
+		}
+		if expr[i+1] != 'x' {
+			decoded = append(decoded, expr[i])
+			continue
+		}
+		sub := expr[i:]
+		advance := 3
+		if len(sub) >= 6 && sub[2] == '{' {
+			if end := strings.IndexByte(sub, '}'); end != -1 {
+				sub = `\x` + sub[3:end]
+				advance = end
+			}
+		}
+		v, mb, _, err := strconv.UnquoteChar(sub, 0)
+		if err != nil || mb {
+			decoded = append(decoded, expr[i])
+			continue
+		}
+		decoded = append(decoded, byte(v))
+		i += advance
+	}
+	return !utf8.Valid(decoded)
+}
+
+// rx2FS serves CRS's files with every @rx operator renamed gardaRx.
+type rx2FS struct{ fs.FS }
+
+func (f rx2FS) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil || !strings.HasSuffix(name, ".conf") {
+		return file, err
+	}
+	defer file.Close()
+	b, err := io.ReadAll(file)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	s := strings.NewReplacer(`"@rx `, `"@`+gardaRx+` `, `"!@rx `, `"!@`+gardaRx+` `).Replace(string(b))
+	info, err := file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return &memFile{Reader: strings.NewReader(s), info: info, size: int64(len(s))}, nil
+}
+
+type memFile struct {
+	*strings.Reader
+	info fs.FileInfo
+	size int64
+}
+
+func (m *memFile) Stat() (fs.FileInfo, error) { return memInfo{m.info, m.size}, nil }
+func (m *memFile) Close() error               { return nil }
+
+type memInfo struct {
+	fs.FileInfo
+	size int64
+}
+
+func (i memInfo) Size() int64        { return i.size }
+func (i memInfo) ModTime() time.Time { return i.FileInfo.ModTime() }
