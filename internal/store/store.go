@@ -60,9 +60,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 			return nil, fmt.Errorf("open postgresql: %w", err)
 		}
 		// JIT off unless the URL asks for it: compiling a plan took
-		// 90-150 ms (busy machine) on a list of 50 incidents whose estimated cost passed
-		// jit_above_cost, for a query that then ran in 5. Garda's queries
-		// read pages and indexed counts, never the long scans JIT pays for.
+		// 90-150 ms (busy machine) on a list of 50 incidents whose
+		// estimated cost passed jit_above_cost, for a query that then ran
+		// in 5-20. Garda's queries read pages and indexed counts, never
+		// the long scans JIT pays for.
 		if _, set := cfg.RuntimeParams["jit"]; !set {
 			cfg.RuntimeParams["jit"] = "off"
 		}
