@@ -2,29 +2,24 @@ package incident
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
 )
 
 // DefaultEvidenceMaxBytes bounds one evidence file unless the store says otherwise.
-const DefaultEvidenceMaxBytes = 50 << 20
+const DefaultEvidenceMaxBytes = evidence.DefaultMaxBytes
 
 // Evidence is one file attached to an incident.
 type Evidence struct {
@@ -39,58 +34,26 @@ type Evidence struct {
 }
 
 // Custody is one entry of an evidence file's chain of custody.
-type Custody struct {
-	ID       int64     `json:"id"`
-	At       time.Time `json:"at"`
-	Actor    string    `json:"actor"`
-	ActorOrg string    `json:"actor_org"`
-	Action   string    `json:"action"` // uploaded, downloaded
-	Addr     string    `json:"addr,omitempty"`
-}
+type Custody = evidence.Custody
 
-// EvidenceStore keeps evidence files under Dir/evidence/<incident id>/<sha256>;
-// the client's file name is recorded, never used as a path.
+// EvidenceStore keeps an incident's evidence files in the shared evidence
+// store (package evidence), under the folder of the incident's id:
+// Dir/evidence/<incident id>/<sha256>. The incident keeps the records, the
+// rights and the chain of custody.
 type EvidenceStore struct {
 	Dir      string // the platform's data directory
 	MaxBytes int64  // 0 = DefaultEvidenceMaxBytes
 }
 
+func (s EvidenceStore) files() evidence.Store {
+	return evidence.Store{Dir: s.Dir, MaxBytes: s.MaxBytes}
+}
+
 // Limit is the largest file the store accepts.
-func (s EvidenceStore) Limit() int64 {
-	if s.MaxBytes > 0 {
-		return s.MaxBytes
-	}
-	return DefaultEvidenceMaxBytes
-}
+func (s EvidenceStore) Limit() int64 { return s.files().Limit() }
 
-func (s EvidenceStore) path(incidentID int64, sum string) string {
-	return filepath.Join(s.Dir, "evidence", strconv.FormatInt(incidentID, 10), sum)
-}
-
-// SanitizeName checks a client's file name: a plain name, no directories,
-// no path tricks ("..", absolute paths, drive letters), no NUL or control
-// characters, valid UTF-8, at most 255 bytes. It refuses rather than repairs.
-func SanitizeName(name string) (string, error) {
-	for _, r := range name {
-		if r == 0 || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return "", problem.Field("file", "the file name holds a NUL, control or formatting character")
-		}
-	}
-	n := strings.TrimSpace(name)
-	switch {
-	case n == "":
-		return "", problem.Field("file", "the file has no name")
-	case !utf8.ValidString(n) || len(n) > 255:
-		return "", problem.Field("file", "the file name must be valid UTF-8 of at most 255 bytes")
-	case strings.ContainsAny(n, `/\`) || strings.Contains(n, ".."):
-		return "", problem.Field("file", "the file name %q holds a path: send a plain file name", n)
-	case strings.Contains(n, ":"):
-		return "", problem.Field("file", "the file name %q holds a colon (a drive letter or stream): send a plain file name", n)
-	case n == ".":
-		return "", problem.Field("file", "the file name %q is not a file name", n)
-	}
-	return n, nil
-}
+// folder is an incident's folder in the evidence store.
+func folder(incidentID int64) string { return strconv.FormatInt(incidentID, 10) }
 
 // Save stores an uploaded file on an incident the principal may read and
 // work. The incident is checked before next is called for the file's name
@@ -102,8 +65,8 @@ func (s EvidenceStore) Save(ctx context.Context, db *store.DB, who auth.Principa
 	if err != nil {
 		return Evidence{}, err
 	}
-	if s.Dir == "" {
-		return Evidence{}, errNoDir
+	if err := s.files().Ready(); err != nil {
+		return Evidence{}, err
 	}
 	if err := allow(who, inc, policy.CaseEvidence, "adding evidence"); err != nil {
 		return Evidence{}, err
@@ -112,58 +75,12 @@ func (s EvidenceStore) Save(ctx context.Context, db *store.DB, who auth.Principa
 	if err != nil {
 		return Evidence{}, err
 	}
-	name, err := SanitizeName(raw)
+	f, fresh, err := s.files().Put(folder(inc.ID), raw, body)
 	if err != nil {
 		return Evidence{}, err
 	}
-	dir := filepath.Dir(s.path(inc.ID, "x"))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return Evidence{}, fmt.Errorf("evidence store: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".upload-*")
-	if err != nil {
-		return Evidence{}, fmt.Errorf("evidence store: %w", err)
-	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name()) // gone after the rename; removed on every failure
-	}()
-	h := sha256.New()
-	var head [512]byte
-	hn, err := io.ReadFull(body, head[:])
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return Evidence{}, readError(err, s.Limit())
-	}
-	limit := s.Limit()
-	w := io.MultiWriter(tmp, h)
-	if _, err := w.Write(head[:hn]); err != nil {
-		return Evidence{}, fmt.Errorf("evidence store: %w", err)
-	}
-	n, err := io.Copy(w, io.LimitReader(body, limit-int64(hn)+1))
-	if err != nil {
-		return Evidence{}, readError(err, limit)
-	}
-	size := int64(hn) + n
-	if size > limit {
-		return Evidence{}, tooLarge(limit)
-	}
-	if size == 0 {
-		return Evidence{}, problem.Field("file", "the file is empty")
-	}
-	if err := tmp.Sync(); err != nil {
-		return Evidence{}, fmt.Errorf("evidence store: %w", err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	final := s.path(inc.ID, sum)
-	_, statErr := os.Stat(final)
-	fresh := errors.Is(statErr, os.ErrNotExist)
-	if fresh {
-		if err := os.Rename(tmp.Name(), final); err != nil {
-			return Evidence{}, fmt.Errorf("evidence store: %w", err)
-		}
-	}
-	e := Evidence{IncidentID: inc.ID, SHA256: sum, Size: size, ContentType: http.DetectContentType(head[:hn]),
-		Name: name, UploadedBy: who.User.Username, UploadedAt: store.Now()}
+	e := Evidence{IncidentID: inc.ID, SHA256: f.SHA256, Size: f.Size, ContentType: f.ContentType,
+		Name: f.Name, UploadedBy: who.User.Username, UploadedAt: store.Now()}
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := get(ctx, tx, who, ref); err != nil {
 			return err
@@ -172,7 +89,7 @@ func (s EvidenceStore) Save(ctx context.Context, db *store.DB, who auth.Principa
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, e.IncidentID, e.SHA256, e.Size, e.ContentType, e.Name, who.User.ID, e.UploadedAt).Scan(&e.ID); err != nil {
 			return fmt.Errorf("insert evidence: %w", err)
 		}
-		if err := addCustody(ctx, tx, who, e.ID, "uploaded", addr); err != nil {
+		if err := addCustody(ctx, tx, who, e.ID, evidence.Uploaded, addr); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE incidents SET updated_at = ? WHERE id = ?`, e.UploadedAt, inc.ID); err != nil {
@@ -186,25 +103,11 @@ func (s EvidenceStore) Save(ctx context.Context, db *store.DB, who auth.Principa
 	})
 	if err != nil {
 		if fresh {
-			os.Remove(final)
+			s.files().Discard(folder(inc.ID), f.SHA256)
 		}
 		return Evidence{}, fmt.Errorf("add evidence to incident %s: %w", ref, err)
 	}
 	return e, nil
-}
-
-var errNoDir = problem.New(problem.Unavailable, "evidence storage is not configured on this instance (no data directory)")
-
-func tooLarge(limit int64) error {
-	return problem.New(problem.BodyTooLarge, "the file is larger than the evidence limit of %d bytes (%d MiB)", limit, limit>>20)
-}
-
-func readError(err error, limit int64) error {
-	var mb *http.MaxBytesError
-	if errors.As(err, &mb) {
-		return tooLarge(limit)
-	}
-	return problem.New(problem.BadRequest, "the upload broke off: %v", err)
 }
 
 func addCustody(ctx context.Context, tx *store.Tx, who auth.Principal, evidenceID int64, action, addr string) error {
@@ -238,8 +141,8 @@ func EvidenceList(ctx context.Context, q store.Querier, who auth.Principal, ref 
 	return store.Collect(rows, scanEvidence)
 }
 
-// evidence finds one evidence file of a readable incident.
-func evidence(ctx context.Context, q store.Querier, who auth.Principal, ref, eid string) (Evidence, error) {
+// findEvidence finds one evidence file of a readable incident.
+func findEvidence(ctx context.Context, q store.Querier, who auth.Principal, ref, eid string) (Evidence, error) {
 	inc, err := get(ctx, q, who, ref)
 	if err != nil {
 		return Evidence{}, err
@@ -263,16 +166,16 @@ func (s EvidenceStore) Open(ctx context.Context, db *store.DB, who auth.Principa
 	var f *os.File
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if e, err = evidence(ctx, tx, who, ref, eid); err != nil {
+		if e, err = findEvidence(ctx, tx, who, ref, eid); err != nil {
 			return err
 		}
-		if s.Dir == "" {
-			return errNoDir
+		if err := s.files().Ready(); err != nil {
+			return err
 		}
-		if f, err = os.Open(s.path(e.IncidentID, e.SHA256)); err != nil {
+		if f, err = s.files().Open(folder(e.IncidentID), evidence.File{SHA256: e.SHA256, Size: e.Size}); err != nil {
 			return fmt.Errorf("evidence %d: %w", e.ID, err)
 		}
-		if err := addCustody(ctx, tx, who, e.ID, "downloaded", addr); err != nil {
+		if err := addCustody(ctx, tx, who, e.ID, evidence.Downloaded, addr); err != nil {
 			return err
 		}
 		detail := map[string]any{"evidence_id": e.ID, "sha256": e.SHA256, "addr": addr}
@@ -289,7 +192,7 @@ func (s EvidenceStore) Open(ctx context.Context, db *store.DB, who auth.Principa
 
 // CustodyOf lists an evidence file's chain of custody, oldest first.
 func CustodyOf(ctx context.Context, q store.Querier, who auth.Principal, ref, eid string) ([]Custody, error) {
-	e, err := evidence(ctx, q, who, ref, eid)
+	e, err := findEvidence(ctx, q, who, ref, eid)
 	if err != nil {
 		return nil, err
 	}

@@ -506,8 +506,13 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		where, args = append(where, "u.username = ?"), append(args, f.Assignee)
 	}
 	// A search may read the incidents from its index (table, and the id
-	// column to order and page by).
-	table, id, plan := from, "i.id", []any(nil)
+	// column to order and page by). Planned for its values every time: the
+	// visibility test's best plan depends on who reads, and the generic
+	// plan PostgreSQL turns to after five runs, made without the reader's
+	// ids, answered the named-user test by reading every record_users row
+	// (16-68 ms at 100,000 incidents for a page that takes 1 when planned
+	// for the reader).
+	table, id, plan := from, "i.id", []any{store.PlanEach}
 	if f.Text != "" {
 		s, err := textMatch(q.Dialect(), f.Text)
 		if err != nil {
@@ -516,8 +521,7 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 		if s.cond != "" {
 			where, args = append(where, s.cond), append(args, s.args...)
 			// Whether to read the newest incidents or the index first
-			// depends on the words: planned for them every time.
-			plan = []any{store.PlanEach}
+			// depends on the words too.
 			if s.from != "" {
 				table, id = s.from, s.id
 			}

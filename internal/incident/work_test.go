@@ -3,6 +3,7 @@ package incident_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
@@ -370,6 +372,19 @@ func TestEvidenceStore(t *testing.T) {
 		}
 		if k := kinds(t, w, ref); k != "created,evidence,evidence" {
 			t.Fatalf("timeline %s", k)
+		}
+		// Bytes changed on disk: refused, and no download in the custody.
+		if err := os.WriteFile(stored, []byte("<html><body>edited</body></html>"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, f, err := ev.Open(ctx, db, w.who["jabar.viewer"], ref, id, ""); !errors.Is(err, evidence.ErrTampered) {
+			if f != nil {
+				f.Close()
+			}
+			t.Fatalf("tampered file opened: %v", err)
+		}
+		if custody, _ := incident.CustodyOf(ctx, db, w.who["jabar.analyst"], ref, id); len(custody) != 2 {
+			t.Fatalf("custody after a refused download %+v", custody)
 		}
 		if _, err := audit.Verify(ctx, db); err != nil {
 			t.Fatal(err)

@@ -161,8 +161,13 @@ func CountByTLP(v Viewer, kind, alias, query string, args ...any) (string, []any
 	col := func(c string) string { return alias + "." + c }
 	scope, scopeArgs := "", []any(nil)
 	if v.Scope != "" {
-		scope = "(" + col("region") + " = ? OR " + col("region") + " LIKE ?) AND "
-		scopeArgs = []any{v.Scope, v.Scope + ".%"}
+		// The scope test once more as one prefix LIKE, which the exact
+		// test implies: a range an index can read (on PostgreSQL the
+		// text_pattern_ops indexes of migration 0024) and then answer the
+		// count from alone. The OR only reads as two bitmap scans and the
+		// table, which put a provincial map at 150 ms instead of 10.
+		scope = "(" + col("region") + " LIKE ? AND (" + col("region") + " = ? OR " + col("region") + " LIKE ?)) AND "
+		scopeArgs = []any{v.Scope + "%", v.Scope, v.Scope + ".%"}
 	}
 	lin := appendIDs(nil, v.lineage())
 	in := "(" + placeholders(len(lin)) + ")"

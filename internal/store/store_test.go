@@ -186,3 +186,21 @@ func TestMigrationsPerEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresJITOff: Garda's connections run without JIT (its compile
+// time dwarfed a page of incidents), unless the URL asks for it.
+func TestPostgresJITOff(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.PostgresURL(t)
+	for _, c := range []struct{ url, want string }{{url, "off"}, {url + "&jit=on", "on"}} {
+		db, err := store.Open(ctx, c.url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		if err := db.QueryRow(ctx, `SHOW jit`).Scan(&jit); err != nil || jit != c.want {
+			t.Errorf("SHOW jit = %q, %v; want %q", jit, err, c.want)
+		}
+		db.Close()
+	}
+}
