@@ -241,6 +241,11 @@ func (s *Server) apiScanEvents(w http.ResponseWriter, r *http.Request, p *auth.P
 		case <-s.Stopping:
 			return nil
 		case <-heartbeat.C:
+			// A revoked token, an ended session or a disabled account ends
+			// the stream too.
+			if _, err := s.authenticateAPI(w, r); err != nil {
+				return nil
+			}
 			fmt.Fprint(w, ": keep-alive\n\n")
 			flusher.Flush()
 			continue

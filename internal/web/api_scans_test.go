@@ -213,6 +213,24 @@ func TestScanAPILifecycle(t *testing.T) {
 	if f.Status != "open" {
 		t.Fatalf("reopened: %+v", f)
 	}
+	// Only a critical finding becomes an incident.
+	w.call("jateng.viewer", "POST", findingPath+"/promote", "", 404, nil)
+	w.call("jabar.coord", "POST", findingPath+"/promote", "", 409, &refused)
+	if !strings.Contains(refused.Error.Message, "critical") {
+		t.Errorf("promoting a high finding: %+v", refused.Error)
+	}
+	if _, err := w.db.Exec(context.Background(), `UPDATE findings SET severity = 'critical' WHERE id = ?`, fid); err != nil {
+		t.Fatal(err)
+	}
+	var inc struct {
+		HumanID string `json:"human_id"`
+	}
+	w.call("jabar.coord", "POST", findingPath+"/promote", "", 201, &inc)
+	w.call("jabar.coord", "POST", findingPath+"/promote", "", 409, nil)
+	w.call("jabar.analyst", "GET", findingPath, "", 200, &f)
+	if inc.HumanID == "" || len(f.History) == 0 || f.History[len(f.History)-1].Kind != "promoted" {
+		t.Fatalf("promoted to %q; history %+v", inc.HumanID, f.History)
+	}
 
 	authPath := fmt.Sprintf("%s/scan-authorizations/%d", assetPath, az.ID)
 	w.call("jabar.coord", "DELETE", authPath, "", 400, nil)
