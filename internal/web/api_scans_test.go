@@ -15,6 +15,7 @@ import (
 	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/scan"
+	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
 
@@ -39,10 +40,9 @@ func (gitConfigCheck) Run(ctx context.Context, env *scan.Env, t scan.Target, emi
 }
 
 // newScanAPIWorld is the API world with a scan runner, and coordinators.
-func newScanAPIWorld(t *testing.T) *apiWorld {
+func newScanAPIWorld(t *testing.T, db *store.DB) *apiWorld {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.SQLite(t)
 	if _, err := org.EnsureStandard(ctx, db); err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +79,10 @@ func newScanAPIWorld(t *testing.T) *apiWorld {
 // end over SSE, its finding listed, ruled and reopened; revoked, refused
 // again; another province's people see none of it.
 func TestScanAPILifecycle(t *testing.T) {
+	storetest.Backends(t, testScanAPILifecycle)
+}
+
+func testScanAPILifecycle(t *testing.T, db *store.DB) {
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/.git/config" {
 			w.Write([]byte("[core]\n"))
@@ -87,7 +91,7 @@ func TestScanAPILifecycle(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer site.Close()
-	w := newScanAPIWorld(t)
+	w := newScanAPIWorld(t, db)
 	var a struct{ ID int64 }
 	w.call("jabar.analyst", "POST", "/api/v1/assets", fmt.Sprintf(`{"name":"Portal KPU Jabar","kind":"site","urls":[%q]}`, site.URL), 201, &a)
 	assetPath := fmt.Sprintf("/api/v1/assets/%d", a.ID)
@@ -186,6 +190,19 @@ func TestScanAPILifecycle(t *testing.T) {
 		t.Fatalf("region filter: %+v", list.Items)
 	}
 	findingPath := fmt.Sprintf("/api/v1/findings/%d", fid)
+	// The daily report counts the day's tests for its reader only.
+	for user, want := range map[string]int{"jabar.analyst": 1, "jateng.viewer": 0, "kpu.analyst": 1} {
+		var rep struct {
+			Scans struct {
+				SitesScanned int `json:"sites_scanned"`
+				New, Open    int
+			} `json:"scans"`
+		}
+		w.call(user, "GET", "/api/v1/reports/daily", "", 200, &rep)
+		if rep.Scans.SitesScanned != want || rep.Scans.New != want || rep.Scans.Open != want {
+			t.Errorf("report for %s: %+v, want %d of each", user, rep.Scans, want)
+		}
+	}
 	w.call("jateng.viewer", "GET", findingPath, "", 404, nil)
 	w.call("jateng.coord", "POST", findingPath+"/decision", `{"status":"false_positive","reason":"test"}`, 404, nil)
 	w.call("jateng.coord", "POST", findingPath+"/promote", "", 404, nil)
