@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/scan/format"
 )
@@ -71,13 +72,18 @@ type scanDeps struct {
 	Env    scan.EnvFactory
 }
 
-// defaultScanDeps: the registered check sources (the nuclei engine and the
-// built-in checks register themselves in scan.Register) and the fetcher.
-// INTEGRATION: Env is package fetch's factory (per-host politeness from the
-// authorisation, the address guard); until it is wired, the command says
-// so rather than scan without politeness.
+// defaultScanDeps: the registered check sources (scan_engines.go) and
+// package fetch's Env (per-host politeness from the flags, the address
+// guard: the public internet, or GARDA_SCAN_ALLOW's networks; DNS checks
+// ask GARDA_SCAN_RESOLVER).
 func defaultScanDeps() scanDeps {
-	return scanDeps{Checks: scan.LoadChecks}
+	f := scheduleFlags{scanAllow: splitList(os.Getenv("GARDA_SCAN_ALLOW")), scanResolver: os.Getenv("GARDA_SCAN_RESOLVER")}
+	pol, err := f.scanPolicy()
+	if err != nil {
+		return scanDeps{Checks: func(string) ([]scan.Check, error) { return nil, fmt.Errorf("GARDA_SCAN_ALLOW: %w", err) },
+			Env: fetch.ScanEnv(fetch.Policy{}, "")}
+	}
+	return scanDeps{Checks: scan.LoadChecks, Env: fetch.ScanEnv(pol, f.scanResolver)}
 }
 
 type scanFlags struct {

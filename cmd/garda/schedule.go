@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/schedule"
@@ -21,6 +23,10 @@ type scheduleFlags struct {
 	on           bool
 	scanEvery    time.Duration
 	scanMaxHosts int
+	// scanAllow lists the networks scans may connect to (CIDR prefixes);
+	// empty means the public internet (fetch.PublicInternet).
+	scanAllow    []string
+	scanResolver string
 }
 
 func (f *scheduleFlags) add(cmd *cobra.Command) {
@@ -30,6 +36,30 @@ func (f *scheduleFlags) add(cmd *cobra.Command) {
 		"how often a scan round looks for assets due (daily, or 12-hourly with an open critical or high finding); 0 turns rounds off (GARDA_SCAN_EVERY_SECONDS)")
 	cmd.Flags().IntVar(&f.scanMaxHosts, "scan-max-hosts", int(envInt("GARDA_SCAN_MAX_HOSTS", 32)),
 		"hosts a scan round tests at once, across all sites (GARDA_SCAN_MAX_HOSTS)")
+	cmd.Flags().StringSliceVar(&f.scanAllow, "scan-allow", splitList(envOr("GARDA_SCAN_ALLOW", "")),
+		"networks (CIDR) scans may connect to; empty: the public internet only, never private, loopback or metadata addresses (GARDA_SCAN_ALLOW)")
+	cmd.Flags().StringVar(&f.scanResolver, "scan-resolver", envOr("GARDA_SCAN_RESOLVER", ""),
+		"DNS server (host:port) the DNS checks ask; empty: the system's (GARDA_SCAN_RESOLVER)")
+}
+
+// splitList reads a comma-separated environment value.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// scanPolicy is the address guard of scans: the networks allowed, or the
+// public internet.
+func (f scheduleFlags) scanPolicy() (fetch.Policy, error) {
+	if len(f.scanAllow) == 0 {
+		return fetch.PublicInternet(), nil
+	}
+	return fetch.ParsePolicy(f.scanAllow...)
 }
 
 // scanPillar is what a scan round needs from the rest of Garda.
@@ -42,19 +72,33 @@ type scanPillar struct {
 }
 
 // wireScanPillar gives the scan round its parts over the platform's
-// stores. INTEGRATION: return the finding package's authorisation store
-// (scan.Authorizations), its scan store (scan.Recorder), its DueAssets and
-// package fetch's EnvFactory, with scan.LoadChecks("") as the checks.
-// Until then it returns nil and garda serve runs no scan rounds.
-func wireScanPillar(p *platform.Platform) (*scanPillar, error) {
-	return nil, nil
+// stores: the scan store keeps authorisations and scans (and applies the
+// findings lifecycle), package fetch reaches the targets, and the
+// registered engines give the checks.
+func wireScanPillar(db *store.DB, f scheduleFlags) (*scanPillar, error) {
+	pol, err := f.scanPolicy()
+	if err != nil {
+		return nil, fmt.Errorf("--scan-allow: %w", err)
+	}
+	checks, err := scan.LoadChecks("")
+	if err != nil {
+		return nil, err
+	}
+	st := scan.NewStore(db)
+	return &scanPillar{Auth: st, Recorder: st, Due: st.DueAssets, Env: fetch.ScanEnv(pol, f.scanResolver), Checks: checks}, nil
+}
+
+// runner is the pillar as a scan.Runner: the round's, and the one that
+// runs the scans started by hand from the API and the pages.
+func (sp scanPillar) runner(hosts scan.HostOptions, log *slog.Logger) *scan.Runner {
+	return &scan.Runner{Auth: sp.Auth, Recorder: sp.Recorder, Due: sp.Due, Env: sp.Env, Checks: sp.Checks, Hosts: hosts, Log: log}
 }
 
 // scanRoundJob is the scheduled job of the daily penetration tests: every
 // `every`, one round over the assets due (the schedule makes it run on one
 // instance at a time).
 func scanRoundJob(sp scanPillar, every time.Duration, hosts scan.HostOptions, log *slog.Logger) schedule.Job {
-	r := &scan.Runner{Auth: sp.Auth, Recorder: sp.Recorder, Due: sp.Due, Env: sp.Env, Checks: sp.Checks, Hosts: hosts, Log: log}
+	r := sp.runner(hosts, log)
 	return schedule.Job{Name: "scan-round", Every: every, Run: func(ctx context.Context) error {
 		rep, err := r.Round(ctx)
 		if err != nil {
@@ -72,18 +116,10 @@ func scanRoundJob(sp scanPillar, every time.Duration, hosts scan.HostOptions, lo
 // scheduledJobs lists the platform's scheduled work. The other pillars'
 // jobs (feed pulls, takedown checks, posture switches, clock notices) join
 // this list.
-func scheduledJobs(p *platform.Platform, f scheduleFlags) ([]schedule.Job, error) {
+func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]schedule.Job, error) {
 	var jobs []schedule.Job
-	if f.scanEvery > 0 {
-		sp, err := wireScanPillar(p)
-		if err != nil {
-			return nil, err
-		}
-		if sp != nil {
-			jobs = append(jobs, scanRoundJob(*sp, f.scanEvery, scan.HostOptions{MaxHosts: f.scanMaxHosts}, p.Log.With("job", "scan-round")))
-		} else {
-			p.Log.Info("scan rounds are not wired into this build yet")
-		}
+	if f.scanEvery > 0 && sp != nil {
+		jobs = append(jobs, scanRoundJob(*sp, f.scanEvery, scan.HostOptions{MaxHosts: f.scanMaxHosts}, p.Log.With("job", "scan-round")))
 	}
 	return jobs, nil
 }

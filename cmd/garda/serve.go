@@ -15,6 +15,7 @@ import (
 	"github.com/garda-id/garda/internal/ingest/sender"
 	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/simulate"
 )
 
@@ -68,8 +69,18 @@ func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before
 			return err
 		}
 	}
+	var sp *scanPillar
+	if sched != nil {
+		// The scan pillar: the schedule's rounds and the scans started by
+		// hand from the API and the pages.
+		if sp, err = wireScanPillar(p.DB, *sched); err != nil {
+			ln.Close()
+			return err
+		}
+		p.Scans = sp.runner(scan.HostOptions{MaxHosts: sched.scanMaxHosts}, log.With("scan", "manual"))
+	}
 	if sched != nil && sched.on {
-		jobs, err := scheduledJobs(p, *sched)
+		jobs, err := scheduledJobs(p, sp, *sched)
 		if err != nil {
 			ln.Close()
 			return err
@@ -121,7 +132,10 @@ interrupted. It needs no terminal.`,
 			if cfg.Engine, err = ef.options(); err != nil {
 				return err
 			}
-			return serve(cmd, cfg, nil, func(p *platform.Platform, url string) error {
+			// The demo's sites are loopback virtual hosts: its scans may
+			// reach loopback only; it runs no schedule.
+			demoScans := &scheduleFlags{scanAllow: []string{"127.0.0.0/8", "::1/128"}, scanMaxHosts: 8}
+			return serve(cmd, cfg, demoScans, func(p *platform.Platform, url string) error {
 				w, err := demo.Seed(cmd.Context(), p.DB, cfg.DataDir)
 				if err != nil {
 					return fmt.Errorf("seed demo world: %w", err)

@@ -94,6 +94,7 @@ type World struct {
 	AccountsFile string
 	Assets       int
 	Incidents    int // opened by this seed (the first one only)
+	Scans        int // penetration-test scans recorded by this seed (the first one only)
 }
 
 // Seed builds (or completes) the demo world and writes the accounts file.
@@ -163,6 +164,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		w.Assets++
 	}
 	if w.Incidents, err = seedIncidents(ctx, db, tree); err != nil {
+		return World{}, err
+	}
+	if w.Scans, err = seedScans(ctx, db, tree); err != nil {
 		return World{}, err
 	}
 	w.AccountsFile = filepath.Join(dataDir, "demo-accounts.txt")

@@ -23,6 +23,7 @@ import (
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/pipeline"
+	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/web"
 )
@@ -70,6 +71,9 @@ type Platform struct {
 	Metrics *metrics.Registry
 	Notify  *notify.Notifier
 	Rules   decision.Rules // the per-scenario decision policy in force
+	// Scans runs the scans started by hand (API, pages); nil: refused as
+	// not configured on this instance.
+	Scans *scan.Runner
 
 	// stopping closes when Serve begins to shut down: live streams end
 	// then, rather than hold the shutdown open for as long as a browser
@@ -168,6 +172,7 @@ func (p *Platform) Handler() (http.Handler, error) {
 		Rules:            &p.Rules,
 		IngestLimits:     ingest.Limits{MaxBytes: p.Config.IngestMaxMB << 20, MaxLines: int(p.Config.IngestMaxLines)},
 		IngestRate:       p.Config.IngestRate,
+		Scans:            p.Scans,
 	})
 	if err != nil {
 		return nil, err

@@ -38,6 +38,11 @@ func (r *Report) Figures() []Figure {
 		{"Peringatan terbuka saat ini", r.Alerts.Open},
 		{"Blokir dibuat hari ini", r.Blocks.Made},
 		{"Blokir aktif saat ini", r.Blocks.Active},
+		{"Situs dipindai hari ini", r.Scans.SitesScanned},
+		{"Temuan baru hari ini", r.Scans.New},
+		{"Temuan diperbaiki hari ini", r.Scans.Fixed},
+		{"Temuan terbuka saat ini", r.Scans.Open},
+		{"Temuan lewat tenggat", r.Scans.Overdue},
 	}
 }
 
@@ -66,9 +71,14 @@ func (r *Report) tables() []table {
 	if r.Region == "" {
 		t = append(t, table{"Insiden menurut provinsi", [3]string{"Provinsi", "Dilaporkan hari ini", "Terbuka"}, r.Incidents.ByProvince})
 	}
-	return append(t,
+	t = append(t,
 		table{"Peringatan menurut tingkat keparahan", [3]string{"Keparahan", "Muncul hari ini", "Terbuka"}, r.Alerts.BySeverity},
-		table{"Peringatan menurut skenario", [3]string{"Skenario", "Muncul hari ini", "Terbuka"}, r.Alerts.ByScenario})
+		table{"Peringatan menurut skenario", [3]string{"Skenario", "Muncul hari ini", "Terbuka"}, r.Alerts.ByScenario},
+		table{"Temuan uji penetrasi menurut tingkat keparahan", [3]string{"Keparahan", "Baru hari ini", "Terbuka"}, r.Scans.BySeverity})
+	if r.Region == "" {
+		t = append(t, table{"Temuan uji penetrasi menurut provinsi", [3]string{"Provinsi", "Baru hari ini", "Terbuka"}, r.Scans.ByProvince})
+	}
+	return t
 }
 
 // mdCell is text that people or settings wrote (titles, names), put into

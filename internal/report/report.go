@@ -104,6 +104,7 @@ type Report struct {
 	Incidents   Incidents `json:"incidents"`
 	Alerts      Alerts    `json:"alerts"`
 	Blocks      Blocks    `json:"blocks"`
+	Scans       Scans     `json:"scans"` // the day's penetration tests
 	// OpenCritical lists the open critical and high incidents, most severe
 	// and oldest first.
 	OpenCritical []Item `json:"open_critical"`
@@ -381,6 +382,9 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 			break
 		}
 		before = list[len(list)-1].ID
+	}
+	if err := r.addScans(ctx, q, who, reg, from, to, asOf); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -296,9 +296,9 @@ func (s *Store) Scans(ctx context.Context, who auth.Principal, f ScanFilter) ([]
 	}
 	if f.Status != "" {
 		switch f.Status {
-		case StatusQueued, StatusRunning, StatusDone, StatusFailed, StatusRefused:
+		case StatusQueued, StatusRunning, StatusDone, StatusPartial, StatusFailed, StatusRefused:
 		default:
-			return nil, problem.Field("status", "must be queued, running, done, failed or refused")
+			return nil, problem.Field("status", "must be queued, running, done, partial, failed or refused")
 		}
 		where, args = append(where, "s.status = ?"), append(args, f.Status)
 	}

@@ -238,6 +238,7 @@ func (p *pages) routes() {
 	p.handle("POST /kotak-masuk/dibaca", p.inboxAllRead)
 	p.handle("GET /laporan", p.reportPage)
 
+	p.pentestRoutes()
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

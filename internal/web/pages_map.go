@@ -11,10 +11,12 @@ import (
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/asset"
+	"github.com/garda-id/garda/internal/finding"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/store"
 )
 
 // mapView is an SVG map drawn by the server: every province a path with
@@ -134,6 +136,24 @@ type overviewView struct {
 	Alerts, Incidents int       // open, nation-wide: the provinces' and the national ones
 	Nation            openItems // national records: no province holds them
 	You               string
+	Layer             string // "" (alerts and incidents) or "temuan" (overdue findings)
+}
+
+// overdueFindingStates colours the provinces by their overdue findings
+// (the penetration tests' layer): the level is the highest severity among
+// the open findings, shown only where some are past their deadline.
+func (p *pages) overdueFindingStates(r *http.Request, rq *req, states []provinceState) ([]provinceState, error) {
+	byProv, err := finding.ByProvince(r.Context(), p.s.DB, *rq.P, store.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]provinceState, len(states))
+	for i, st := range states {
+		fs := byProv[st.Code]
+		st.Level = levelOf(fs.Overdue, fs.Highest)
+		out[i] = st
+	}
+	return out, nil
 }
 
 // openItems are a place's open incidents and alerts as its page lists
@@ -219,7 +239,14 @@ func (p *pages) overviewPage(w http.ResponseWriter, r *http.Request, rq *req) er
 	if v.Nation, err = p.loadOpenItems(r, rq, "", national); err != nil {
 		return err
 	}
-	v.Map = p.drawMap(rq, states, own, "", rq.T("overview.map_label"))
+	mapStates := states
+	if r.URL.Query().Get("lapisan") == "temuan" {
+		v.Layer = "temuan"
+		if mapStates, err = p.overdueFindingStates(r, rq, states); err != nil {
+			return err
+		}
+	}
+	v.Map = p.drawMap(rq, mapStates, own, "", rq.T("overview.map_label"))
 	v.You = rq.T("overview.you", rq.L("role", rq.P.User.Role), rq.P.Org.Name, rq.ScopeName(rq.P.User.Scope))
 	p.render(w, r, http.StatusOK, "overview.html", page{req: rq, Title: rq.T("overview.title"), Active: "nav.overview", Data: v})
 	return nil

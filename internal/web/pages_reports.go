@@ -54,7 +54,11 @@ func (p *pages) reportPage(w http.ResponseWriter, r *http.Request, rq *req) erro
 	if rep.Region == "" {
 		v.Sections = append(v.Sections, reportSection{"report.by_prov", rep.Incidents.ByProvince})
 	}
-	v.Sections = append(v.Sections, reportSection{"report.a_by_sev", rep.Alerts.BySeverity}, reportSection{"report.a_by_scen", rep.Alerts.ByScenario})
+	v.Sections = append(v.Sections, reportSection{"report.a_by_sev", rep.Alerts.BySeverity}, reportSection{"report.a_by_scen", rep.Alerts.ByScenario},
+		reportSection{"pentest.report_by_sev", rep.Scans.BySeverity})
+	if rep.Region == "" {
+		v.Sections = append(v.Sections, reportSection{"pentest.report_by_prov", rep.Scans.ByProvince})
+	}
 	v.Regions = rq.RegionPicker("f-region", "region", v.Region)
 	link := url.Values{"region": {rep.Region}, "date": {rep.Date}}
 	link.Set("format", "pdf")

@@ -24,6 +24,7 @@ import (
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -61,6 +62,9 @@ type Deps struct {
 	// IngestRate bounds the lines a second each sender sends (0: none).
 	IngestLimits ingest.Limits
 	IngestRate   float64
+	// Scans runs the scans started by hand (the scan store records them);
+	// nil: such a scan is refused as not configured here.
+	Scans *scan.Runner
 }
 
 // Server is the HTTP surface.

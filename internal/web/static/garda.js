@@ -218,6 +218,26 @@
     });
   }
 
+  // A running scan's page (data-scan-progress names its event stream)
+  // shows the counts as they change and reloads itself when the scan ends;
+  // without the script the page is simply reloaded by hand.
+  var scanBox = document.querySelector("[data-scan-progress]");
+  if (scanBox && window.EventSource) {
+    var scanES = new EventSource(scanBox.getAttribute("data-scan-progress"));
+    var showScan = function (ev) {
+      var sc;
+      try { sc = JSON.parse(ev.data); } catch (e) { return; }
+      ["targets_done", "targets_total", "requests", "results"].forEach(function (k) {
+        var el = scanBox.querySelector('[data-scan-field="' + k + '"]');
+        if (el && sc[k] !== undefined) el.textContent = sc[k];
+      });
+      var bar = scanBox.querySelector("[data-scan-bar]");
+      if (bar && sc.targets_total > 0) bar.value = Math.floor(100 * sc.targets_done / sc.targets_total);
+    };
+    scanES.addEventListener("progress", showScan);
+    scanES.addEventListener("end", function (ev) { showScan(ev); scanES.close(); window.location.reload(); });
+  }
+
   // A button with data-print prints the page (the UU PDP letter). Hidden
   // until the script can offer it.
   document.querySelectorAll("button[data-print]").forEach(function (btn) {

@@ -1,0 +1,21 @@
+package fetch
+
+import "github.com/garda-id/garda/internal/scan"
+
+// ScanEnv is the scan pillar's EnvFactory: each scan reaches its targets
+// through a Fetcher of its own that presses every host no harder than the
+// authorisation allows (its requests/s and connections), connects only
+// where policy permits (the address guard, checked on every dial,
+// redirects included), and accepts broken certificates, which the TLS
+// checks judge themselves. resolver is the DNS server the dns checks ask
+// ("" = the system's).
+func ScanEnv(policy Policy, resolver string) scan.EnvFactory {
+	return func(a scan.Authorization) *scan.Env {
+		f := New(Config{
+			Policy:      policy,
+			PerHost:     HostLimit{Conns: a.Concurrency, RPS: a.RatePerSecond},
+			InsecureTLS: true,
+		})
+		return &scan.Env{HTTP: f.Client(), Dial: f.Dial, Resolver: resolver}
+	}
+}

@@ -1,0 +1,78 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/garda-id/garda/internal/finding"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// DueAssets lists the assets due for a scan at now: those with an
+// authorisation valid now (window included, so that a round outside the
+// window records no refusal every few minutes) whose last scan is older
+// than the cadence IsDue decides, 12 hours with an open critical or high
+// finding. Refused scans do not count as scans.
+func (s *Store) DueAssets(ctx context.Context, now time.Time) ([]int64, error) {
+	rows, err := s.DB.Query(ctx, `SELECT DISTINCT asset_id FROM scan_authorizations WHERE revoked_at IS NULL AND expires_at > ? ORDER BY asset_id`, now)
+	if err != nil {
+		return nil, fmt.Errorf("due assets: %w", err)
+	}
+	candidates, err := store.Collect(rows, func(r store.Scanner) (int64, error) {
+		var id int64
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	rows, err = s.DB.Query(ctx, `SELECT asset_id, created_at FROM scans WHERE id IN
+		(SELECT MAX(id) FROM scans WHERE status <> ? GROUP BY asset_id)`, StatusRefused)
+	if err != nil {
+		return nil, fmt.Errorf("due assets: last scans: %w", err)
+	}
+	type lastScan struct {
+		asset int64
+		at    time.Time
+	}
+	lasts, err := store.Collect(rows, func(r store.Scanner) (lastScan, error) {
+		var l lastScan
+		return l, r.Scan(&l.asset, &l.at)
+	})
+	if err != nil {
+		return nil, err
+	}
+	last := make(map[int64]time.Time, len(lasts))
+	for _, l := range lasts {
+		last[l.asset] = l.at
+	}
+	urgentIDs, err := finding.AssetsWithOpen(ctx, s.DB, "high")
+	if err != nil {
+		return nil, err
+	}
+	urgent := make(map[int64]bool, len(urgentIDs))
+	for _, id := range urgentIDs {
+		urgent[id] = true
+	}
+	var due []int64
+	for _, id := range candidates {
+		if !IsDue(last[id], urgent[id], now) {
+			continue
+		}
+		if _, err := valid(ctx, s.DB, id, now); err != nil {
+			var refusal *Refusal
+			if errors.As(err, &refusal) {
+				continue // outside its window now: a later round takes it
+			}
+			return nil, err
+		}
+		due = append(due, id)
+	}
+	return due, nil
+}
+
+var _ DueAssets = (*Store)(nil).DueAssets
