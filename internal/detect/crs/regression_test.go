@@ -59,22 +59,38 @@ var (
 )
 
 // regression loads CRS's regression cases from ../shared, once; under the
-// race detector every fourth case, to keep the run short.
+// race detector every fourth case, to keep the run short (allRegression
+// gives every case whatever the build).
 func regression(t testing.TB) []Case {
+	cases := allRegression(t)
+	if !raceEnabled {
+		return cases
+	}
+	var sample []Case
+	for i := 0; i < len(cases); i += 4 {
+		sample = append(sample, cases[i])
+	}
+	return sample
+}
+
+// sampleBar is the share of URI attack cases a replay must judge attacks:
+// the bar, 90 %, on every case; on the race build's quarter sample a few
+// cases either way move the rate by a point, so it only has to come near.
+func sampleBar() float64 {
+	if raceEnabled {
+		return 0.85
+	}
+	return 0.90
+}
+
+func allRegression(t testing.TB) []Case {
 	t.Helper()
 	dir := shareddata.Path(t, "data", "crs-regression")
 	regressionOnce.Do(func() { regressionCases, regressionErr = LoadRegression(dir) })
 	if regressionErr != nil {
 		t.Fatal(regressionErr)
 	}
-	if !raceEnabled {
-		return regressionCases
-	}
-	var sample []Case
-	for i := 0; i < len(regressionCases); i += 4 {
-		sample = append(sample, regressionCases[i])
-	}
-	return sample
+	return regressionCases
 }
 
 // The bar: at the default level at least 90 % of the attack cases whose
@@ -88,8 +104,8 @@ func TestRegression(t *testing.T) {
 	if uri.Attacks < 100 {
 		t.Fatalf("only %d URI attack cases: is the regression folder complete?", uri.Attacks)
 	}
-	if rate := float64(uri.Flagged) / float64(uri.Attacks); rate < 0.90 {
-		t.Errorf("URI attack cases judged attacks: %d of %d (%.1f%%), want at least 90%%", uri.Flagged, uri.Attacks, 100*rate)
+	if rate := float64(uri.Flagged) / float64(uri.Attacks); rate < sampleBar() {
+		t.Errorf("URI attack cases judged attacks: %d of %d (%.1f%%), want at least %.0f%%", uri.Flagged, uri.Attacks, 100*rate, 100*sampleBar())
 	}
 	for _, o := range rep.Lost() {
 		t.Errorf("the prefilter skips an attack CRS flags: %s test %d (%v, rules %v): %s %s UA %q Referer %q",
@@ -106,13 +122,14 @@ func TestRegression(t *testing.T) {
 }
 
 // TestRegressionWithoutSearchRules is the configuration Garda's detection
-// engine runs: the bar must hold with SearchFalsePositives left out.
+// engine runs: the bar must hold with SearchFalsePositives left out, on
+// every case even under the race detector (this is the bar CI checks).
 func TestRegressionWithoutSearchRules(t *testing.T) {
 	d, err := New(Options{RemoveRules: SearchFalsePositives})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := Replay(d, regression(t))
+	rep := Replay(d, allRegression(t))
 	t.Log("\n" + rep.Table())
 	uri := rep.Total(InURI)
 	if rate := float64(uri.Flagged) / float64(uri.Attacks); rate < 0.90 {
