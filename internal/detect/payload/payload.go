@@ -5,7 +5,10 @@
 // sequences ("/....//....//web-inf/web.xml"), header injection (a CR or
 // LF followed by a header in the path or an argument), a value made only
 // of SQL quotes and comments ("'", "'--": a scanner's first probe), and
-// "<" written as an HTML entity or a JavaScript escape. Each check is
+// "<" written as an HTML entity or a JavaScript escape; and libinjection's
+// tokenising SQL-injection and XSS detectors (what CRS's @detectSQLi and
+// @detectXSS run, in rules 942100 and 941100), on every argument even when
+// CRS's prefilter keeps the request away from Coraza. Each check is
 // narrow by design: it names an attack only when the value holds the
 // attack's own syntax, never a command word or dots alone. It reads
 // values already decoded (package decode) and must never allocate on a
@@ -15,6 +18,8 @@ package payload
 import (
 	"regexp"
 	"strings"
+
+	"github.com/corazawaf/libinjection-go"
 
 	"github.com/garda-id/garda/internal/detect/decode"
 )
@@ -45,6 +50,8 @@ const (
 	RuleHeaderInjection  = "garda-header-injection"
 	RuleSQLProbe         = "garda-sqli-probe"
 	RuleEncodedTag       = "garda-xss-encoded-tag"
+	RuleLibinjectionSQLi = "garda-sqli-libinjection"
+	RuleLibinjectionXSS  = "garda-xss-libinjection"
 )
 
 // Commands an attacker's tool sends to prove execution or take a shell
@@ -110,7 +117,7 @@ func Check(target string, dst []Finding) []Finding {
 // worthChecking is a cheap look at a value as logged: every check needs
 // one of these bytes (or an encoding that may hide one), or "ping".
 func worthChecking(v string) bool {
-	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\") || containsFold(v, "ping")
+	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping")
 }
 
 func checkValue(v string, arg bool, dst []Finding) []Finding {
@@ -133,6 +140,12 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if sqlProbe(v) {
 		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})
 	}
+	if SQLi(v) {
+		dst = add(dst, Finding{RuleLibinjectionSQLi, SQLInjection})
+	}
+	if XSS(v) {
+		dst = add(dst, Finding{RuleLibinjectionXSS, CrossSiteScripting})
+	}
 	if (strings.Contains(v, "&#") || strings.Contains(v, `\`)) && encodedTag.MatchString(v) {
 		dst = add(dst, Finding{RuleEncodedTag, CrossSiteScripting})
 	}
@@ -143,6 +156,30 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 		dst = add(dst, Finding{RulePing, CommandInjection})
 	}
 	return dst
+}
+
+// SQLi reports whether libinjection reads a decoded argument as SQL
+// injection: it tokenises the value as it would sit in a query (bare, after
+// a quote, after a double quote) and looks its token sequence up among
+// known injections, so words alone ("select your region", "order by
+// date") are not one. Values with no byte an injection needs are skipped
+// before the tokeniser runs (it allocates).
+func SQLi(v string) bool {
+	if !strings.ContainsAny(v, "'\"`()=;#-/*,<>|&!@") {
+		return false
+	}
+	ok, _ := libinjection.IsSQLi(v)
+	return ok
+}
+
+// XSS reports whether libinjection's HTML5 tokeniser finds a tag, an event
+// attribute or a script URL that would run in the value, in any of the
+// contexts a reflected argument lands in.
+func XSS(v string) bool {
+	if !strings.ContainsAny(v, "<>\"'`=") {
+		return false
+	}
+	return libinjection.IsXSS(v)
 }
 
 // sqlProbe reports a value made only of SQL's string and comment syntax

@@ -20,6 +20,9 @@ func TestCheck(t *testing.T) {
 		"'":        SQLInjection, "''": SQLInjection, "')": SQLInjection, "'--": SQLInjection, "--+": SQLInjection,
 		"/*": SQLInjection, ";--": SQLInjection, "' #": SQLInjection, "\"": SQLInjection,
 		"&#x3C": CrossSiteScripting, "&#60;script": CrossSiteScripting, "\\u003cscript\\u003e": CrossSiteScripting,
+		"1 and sleep(5)": SQLInjection, "admin'--": SQLInjection, "1' order by 3--": SQLInjection,
+		"1 union select 1,2": SQLInjection, "' or 'a'='a": SQLInjection, "1;drop table users": SQLInjection,
+		"<script>alert(1)</script>": CrossSiteScripting, "\"><img src=x onerror=alert(1)>": CrossSiteScripting,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
 	for v, want := range attacks {
@@ -39,7 +42,8 @@ func TestCheck(t *testing.T) {
 		"../berita", "Jl. K.H. Agus Salim No.5", "c/ academia, 59, 3", "Rp 1.500.000", "P.O. Box 1234", "...",
 		"tunggu... ya", "Saya suka \"quick count\"", "AT&T", "harga $5 & ongkir gratis", "pa$$word", "Johnson & Johnson",
 		"Catatan:\nberkas lengkap", "Dr. Ir. H. Joko Widodo, M.Sc.", "jadwal pemilu 2024; lokasi tps", "C:\\new\\nama.docx", "Rp 1..2 juta", "‥ dan ‥",
-		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;"}
+		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;",
+		"select your region", "order by date", "Please select one option", "1 < 2", "a=b", "(hasil) pemilu", "x > y"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
 			t.Errorf("%q: found %v in an ordinary value", v, got)
