@@ -115,9 +115,11 @@ func Check(target string, dst []Finding) []Finding {
 }
 
 // worthChecking is a cheap look at a value as logged: every check needs
-// one of these bytes (or an encoding that may hide one), or "ping".
+// one of these bytes (or an encoding that may hide one), or "ping", or
+// words and numbers form-encoded (SQL needs no other byte).
 func worthChecking(v string) bool {
-	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping")
+	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping") ||
+		strings.IndexByte(v, '+') >= 0 && strings.ContainsAny(v, "0123456789") // "1+ORDER+BY+10"
 }
 
 func checkValue(v string, arg bool, dst []Finding) []Finding {
@@ -162,14 +164,38 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 // injection: it tokenises the value as it would sit in a query (bare, after
 // a quote, after a double quote) and looks its token sequence up among
 // known injections, so words alone ("select your region", "order by
-// date") are not one. Values with no byte an injection needs are skipped
-// before the tokeniser runs (it allocates).
+// date") are not one. Values of letters and spaces alone are skipped
+// before the tokeniser runs: it needs a number, a quote or an operator to
+// find one.
 func SQLi(v string) bool {
-	if !strings.ContainsAny(v, "'\"`()=;#-/*,<>|&!@") {
+	if lettersAndSpaces(v) {
 		return false
 	}
-	ok, _ := libinjection.IsSQLi(v)
-	return ok
+	if ok, _ := libinjection.IsSQLi(v); ok {
+		return true
+	}
+	// A fragment that starts with a boolean operator or a clause and holds
+	// a comparison, a number, a star or a comment ("AND 4821=4821", "or
+	// true--", "ORDER BY 10--", "select * from pg_shadow;") is what a tool
+	// appends to the parameter's own value; the tokeniser judges it in that
+	// place, after a number. (Prose starts with "and" or "select" too, but
+	// seldom with any of those after it.)
+	if (strings.ContainsAny(v, "=<>#;*0123456789") || strings.Contains(v, "--")) && leadingOperator.MatchString(v) {
+		ok, _ := libinjection.IsSQLi("1 " + v)
+		return ok
+	}
+	return false
+}
+
+var leadingOperator = regexp.MustCompile(`(?i)^\s*(?:(?:and|or|xor|having|order\s+by|group\s+by|union|select)\s|&&|\|\|)`)
+
+func lettersAndSpaces(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i] | 0x20; c != ' ' && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // XSS reports whether libinjection's HTML5 tokeniser finds a tag, an event

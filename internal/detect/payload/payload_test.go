@@ -21,7 +21,9 @@ func TestCheck(t *testing.T) {
 		"/*": SQLInjection, ";--": SQLInjection, "' #": SQLInjection, "\"": SQLInjection,
 		"&#x3C": CrossSiteScripting, "&#60;script": CrossSiteScripting, "\\u003cscript\\u003e": CrossSiteScripting,
 		"1 and sleep(5)": SQLInjection, "admin'--": SQLInjection, "1' order by 3--": SQLInjection,
-		"1 union select 1,2": SQLInjection, "' or 'a'='a": SQLInjection, "1;drop table users": SQLInjection,
+		"1 union select 1,2": SQLInjection, "AND 4821=4821": SQLInjection, "OR NOT 4821=4821": SQLInjection,
+		"HAVING 1234=1234": SQLInjection, "or true--": SQLInjection, "1 ORDER BY 10": SQLInjection,
+		"ORDER BY 10--": SQLInjection, "select * from pg_shadow;": SQLInjection, "' or 'a'='a": SQLInjection, "1;drop table users": SQLInjection,
 		"<script>alert(1)</script>": CrossSiteScripting, "\"><img src=x onerror=alert(1)>": CrossSiteScripting,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
@@ -43,7 +45,9 @@ func TestCheck(t *testing.T) {
 		"tunggu... ya", "Saya suka \"quick count\"", "AT&T", "harga $5 & ongkir gratis", "pa$$word", "Johnson & Johnson",
 		"Catatan:\nberkas lengkap", "Dr. Ir. H. Joko Widodo, M.Sc.", "jadwal pemilu 2024; lokasi tps", "C:\\new\\nama.docx", "Rp 1..2 juta", "‥ dan ‥",
 		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;",
-		"select your region", "order by date", "Please select one option", "1 < 2", "a=b", "(hasil) pemilu", "x > y"}
+		"select your region", "order by date", "Please select one option", "1 < 2", "a=b", "(hasil) pemilu", "x > y",
+		"or something like that", "and 5 more", "or 2", "and/or", "And then (finally) it ended",
+		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
 			t.Errorf("%q: found %v in an ordinary value", v, got)
