@@ -89,6 +89,11 @@ var (
 	// escape: no one types that into a form; a scanner sends it to learn
 	// which encoding of a tag gets through.
 	encodedTag = regexp.MustCompile(`(?i)&#0*(?:60|62)(?:;|$|[^0-9])|&#x0*3[ce](?:;|$|[^0-9a-f])|\\u003[ce]|\\x3[ce]`)
+	// "ORDER BY" a column number, alone or after a value, to the end or a
+	// comment: how a tool counts a query's columns before a UNION ("1
+	// ORDER BY 10--", "ORDER BY 1 DESC--"). People sort by a name, not a
+	// column number.
+	columnCount = regexp.MustCompile(`(?i)(?:^|[\s'")])order\s+by\s+\d+(?:\s+(?:asc|desc))?\s*(?:--|#|/\*|;|$)`)
 	// A CR or LF followed by a header name and a colon.
 	headerAfterNewline = regexp.MustCompile(`[\r\n]+[ \t]*[A-Za-z][A-Za-z0-9-]{1,40}\s*:`)
 )
@@ -139,7 +144,7 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if !arg {
 		return dst
 	}
-	if sqlProbe(v) {
+	if sqlProbe(v) || len(v) >= 10 && containsFold(v, "by") && columnCount.MatchString(v) {
 		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})
 	}
 	if SQLi(v) {

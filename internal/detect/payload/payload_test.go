@@ -23,7 +23,7 @@ func TestCheck(t *testing.T) {
 		"1 and sleep(5)": SQLInjection, "admin'--": SQLInjection, "1' order by 3--": SQLInjection,
 		"1 union select 1,2": SQLInjection, "AND 4821=4821": SQLInjection, "OR NOT 4821=4821": SQLInjection,
 		"HAVING 1234=1234": SQLInjection, "or true--": SQLInjection, "1 ORDER BY 10": SQLInjection,
-		"ORDER BY 10--": SQLInjection, "select * from pg_shadow;": SQLInjection, "' or 'a'='a": SQLInjection, "1;drop table users": SQLInjection,
+		"ORDER BY 10--": SQLInjection, "ORDER BY 1 DESC--": SQLInjection, "1') order by 4#": SQLInjection, "select * from pg_shadow;": SQLInjection, "' or 'a'='a": SQLInjection, "1;drop table users": SQLInjection,
 		"<script>alert(1)</script>": CrossSiteScripting, "\"><img src=x onerror=alert(1)>": CrossSiteScripting,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
@@ -47,7 +47,7 @@ func TestCheck(t *testing.T) {
 		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;",
 		"select your region", "order by date", "Please select one option", "1 < 2", "a=b", "(hasil) pemilu", "x > y",
 		"or something like that", "and 5 more", "or 2", "and/or", "And then (finally) it ended",
-		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc"}
+		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc", "order by 2 pm"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
 			t.Errorf("%q: found %v in an ordinary value", v, got)
