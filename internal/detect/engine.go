@@ -91,6 +91,9 @@ func New(opts Options) (*Engine, error) {
 		if opts.CRS.RemoveRules == nil {
 			opts.CRS.RemoveRules = crs.SearchFalsePositives // citizens' searches are not attacks
 		}
+		if opts.CRS.WeakAlone == nil {
+			opts.CRS.WeakAlone = commandWordWeakAlone
+		}
 		if e.crs, err = crs.New(opts.CRS); err != nil {
 			return nil, fmt.Errorf("load OWASP CRS: %w", err)
 		}
@@ -155,14 +158,24 @@ type Finding struct {
 	SigmaUnconfirmed []*sigma.Rule
 }
 
+// commandWordWeakAlone adds to CRS's weak-alone rules 932250 and 932260,
+// a Unix or Windows command word at the start of a value: alone they fire
+// on "ls of cards" and "whoami quiz"; a command that is one comes with
+// shell syntax (another CRS rule, or Garda's separator and whole-command
+// checks).
+var commandWordWeakAlone = append(slices.Clone(crs.DefaultWeakAlone), 932250, 932260)
+
 // sigmaConfirmedBy names the Sigma rules whose keywords are also ordinary
 // words, with the class another check must find for their match to be an
 // alert. "SQL Injection Strings In URI" matches "order by " and "select * "
 // (its own false positives: "user searches in search boxes"); a request
 // that is SQL injection is also found by libinjection, CRS's SQL rules or
-// Garda's probe check, one that only says "order by date" is not.
+// Garda's probe check, one that only says "order by date" is not. "Windows
+// Webshell Strings" matches "=whoami", "=wget+": a web shell's command
+// is also found by Garda's command checks, "whoami quiz" is not.
 var sigmaConfirmedBy = map[string]scenario.Class{
 	"5513deaf-f49a-46c2-a6c8-3f111b5cb453": scenario.SQLi,
+	"7ff9db12-1b94-4a79-ba68-a2402c5d6729": scenario.RCE,
 }
 
 // Inspector runs the stateless checks; one per goroutine.

@@ -77,6 +77,12 @@ var (
 		`(?:` + strongCommands + `)(?:$|[\s;|&<>\\` + "`" + `)'"]|\$\{IFS\}|\$IFS)` +
 		`|(?:` + proseCommands + `)(?:\s+|\$\{IFS\}|\$IFS)(?:-\w|/|\\|[a-z]:[/\\]|~|\.\.?/)` +
 		`|net\s+(?:user|localgroup|view|share|use|session|accounts)\b)`)
+	// A value that is a whole command with an option, a path or a URL
+	// after it ("ls -la", "cat /etc/passwd", "wget http://..."), as a web
+	// shell's parameter carries it (proofCommand: one alone). A command
+	// word followed by prose ("ls of cards", "wget alternative") is not one.
+	wholeCommand = regexp.MustCompile(`(?i)^\s*(?:` + strongCommands + `|` + proseCommands + `)(?:\s+|\$\{IFS\}|\$IFS)` +
+		`(?:-{1,2}[a-z]|/[\w.]|[a-z]:[/\\]|~/|\.\.?/|https?://)`)
 	// ping with an option and an address: "ping -i 30 127.0.0.1", "ping -n 10 localhost".
 	pingWithOptions = regexp.MustCompile(`(?i)(?:^|[^\w])ping(?:\.exe)?\s+(?:-[a-z]+\s+\d+\s+)+(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|[\w.-]+\.[a-z]{2,})`)
 	// Two traversal steps of two or more dots (with any run of slashes
@@ -114,6 +120,8 @@ func Check(target string, dst []Finding) []Finding {
 		}
 		if worthChecking(v) {
 			dst = checkValue(decode.Value(v, true), true, dst)
+		} else if proofCommand(v) {
+			dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 		}
 	}
 	return dst
@@ -157,6 +165,9 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 		dst = add(dst, Finding{RuleEncodedTag, CrossSiteScripting})
 	}
 	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {
+		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
+	}
+	if strings.ContainsAny(v, " \t$") && wholeCommand.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
 	if len(v) >= 12 && containsFold(v, "ping") && pingWithOptions.MatchString(v) {
@@ -247,6 +258,21 @@ func sqlProbe(v string) bool {
 		}
 	}
 	return quoteOrComment
+}
+
+// proofCommand reports a value that is only a command whose sole use is to
+// prove execution ("whoami", "ipconfig"): a web shell's parameter, never a
+// word people search for alone.
+func proofCommand(v string) bool {
+	if len(v) < 5 || len(v) > 14 {
+		return false
+	}
+	for _, c := range [...]string{"whoami", "uname", "ifconfig", "ipconfig", "netstat", "tasklist", "systeminfo", "whoami.exe", "ipconfig.exe", "tasklist.exe"} {
+		if strings.EqualFold(v, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // lookalikes are the characters that a Windows "best fit" conversion (and

