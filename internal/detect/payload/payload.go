@@ -1,10 +1,12 @@
 // Package payload holds Garda's own checks of request arguments, for what
 // CRS misses at paranoia level 2 (or finds only at level 3, where it also
 // flags ordinary text): a shell separator followed by a command ("|id",
-// ";id", "| dir c:/"), ping with its options, path traversal with odd dot
+// ";id", "| dir c:/"), a value that is a whole command ("ls -la",
+// "whoami"), ping with its options, path traversal with odd dot
 // sequences ("/....//....//web-inf/web.xml"), header injection (a CR or
 // LF followed by a header in the path or an argument), a value made only
-// of SQL quotes and comments ("'", "'--": a scanner's first probe), and
+// of SQL quotes and comments ("'", "'--": a scanner's first probe), ORDER
+// BY a column number (a column count before a UNION), and
 // "<" written as an HTML entity or a JavaScript escape; and libinjection's
 // tokenising SQL-injection and XSS detectors (what CRS's @detectSQLi and
 // @detectXSS run, in rules 942100 and 941100), on every argument even when
