@@ -123,6 +123,8 @@ rejected.`,
 						RuleIDs   []string `json:"rule_ids"`
 						// CRS rules that matched below the anomaly threshold: evidence, not an alert.
 						BelowThreshold string `json:"crs_matched_below_threshold,omitempty"`
+						// Sigma keyword rules no check of their class agreed with: evidence too.
+						SigmaUnconfirmed string `json:"sigma_unconfirmed,omitempty"`
 					}
 					h := hit{File: opts.Asset, Line: ev.Line, SourceIP: sigs[0].SourceIP, Scenarios: []string{}, RuleIDs: []string{}}
 					for _, s := range sigs {
@@ -130,6 +132,9 @@ rejected.`,
 						h.RuleIDs = append(h.RuleIDs, s.RuleIDs...)
 						if v := s.Fields[detect.FieldCRSBelow]; v != "" {
 							h.BelowThreshold = v
+						}
+						if v := s.Fields[detect.FieldSigmaUnconfirmed]; v != "" {
+							h.SigmaUnconfirmed = v
 						}
 					}
 					enc.Encode(h)

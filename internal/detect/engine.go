@@ -91,6 +91,9 @@ func New(opts Options) (*Engine, error) {
 		if opts.CRS.RemoveRules == nil {
 			opts.CRS.RemoveRules = crs.SearchFalsePositives // citizens' searches are not attacks
 		}
+		if opts.CRS.WeakAlone == nil {
+			opts.CRS.WeakAlone = commandWordWeakAlone
+		}
 		if e.crs, err = crs.New(opts.CRS); err != nil {
 			return nil, fmt.Errorf("load OWASP CRS: %w", err)
 		}
@@ -150,6 +153,29 @@ type Finding struct {
 	CRSBelow bool
 	Payload  []payload.Finding // Garda's own argument checks
 	Sigma    []*sigma.Rule
+	// SigmaUnconfirmed are Sigma keyword rules that matched while no check
+	// of their class agreed (sigmaConfirmedBy): evidence, not alerts.
+	SigmaUnconfirmed []*sigma.Rule
+}
+
+// commandWordWeakAlone adds to CRS's weak-alone rules 932250 and 932260,
+// a Unix or Windows command word at the start of a value: alone they fire
+// on "ls of cards" and "whoami quiz"; a command that is one comes with
+// shell syntax (another CRS rule, or Garda's separator and whole-command
+// checks).
+var commandWordWeakAlone = append(slices.Clone(crs.DefaultWeakAlone), 932250, 932260)
+
+// sigmaConfirmedBy names the Sigma rules whose keywords are also ordinary
+// words, with the class another check must find for their match to be an
+// alert. "SQL Injection Strings In URI" matches "order by " and "select * "
+// (its own false positives: "user searches in search boxes"); a request
+// that is SQL injection is also found by libinjection, CRS's SQL rules or
+// Garda's probe check, one that only says "order by date" is not. "Windows
+// Webshell Strings" matches "=whoami", "=wget+": a web shell's command
+// is also found by Garda's command checks, "whoami quiz" is not.
+var sigmaConfirmedBy = map[string]scenario.Class{
+	"5513deaf-f49a-46c2-a6c8-3f111b5cb453": scenario.SQLi,
+	"7ff9db12-1b94-4a79-ba68-a2402c5d6729": scenario.RCE,
 }
 
 // Inspector runs the stateless checks; one per goroutine.
@@ -173,6 +199,8 @@ func (e *Engine) NewInspector() *Inspector {
 func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	f.Sigma = in.m.Match(ev, f.Sigma[:0])
 	f.Classes, f.CRSRules, f.CRSScore, f.CRSBelow, f.Payload = 0, f.CRSRules[:0], 0, false, f.Payload[:0]
+	f.SigmaUnconfirmed = f.SigmaUnconfirmed[:0]
+	defer in.confirmSigma(f)
 	if ev.Dataset == "system.auth" {
 		return
 	}
@@ -212,6 +240,18 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 		return
 	}
 	f.Classes |= dominantClass(r.RuleIDs)
+}
+
+// confirmSigma moves the Sigma keyword rules that no check of their class
+// agrees with to SigmaUnconfirmed.
+func (in *Inspector) confirmSigma(f *Finding) {
+	for i := 0; i < len(f.Sigma); i++ {
+		if c, ok := sigmaConfirmedBy[f.Sigma[i].ID]; ok && f.Classes&c == 0 {
+			f.SigmaUnconfirmed = append(f.SigmaUnconfirmed, f.Sigma[i])
+			f.Sigma = slices.Delete(f.Sigma, i, i+1)
+			i--
+		}
+	}
 }
 
 var payloadClass = map[payload.Class]scenario.Class{
@@ -349,6 +389,16 @@ func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) 
 		sg.Fields[FieldCRSBelow] = joinInts(f.CRSRules)
 		sg.Fields[FieldCRSScore] = strconv.Itoa(f.CRSScore)
 	}
+	if len(f.SigmaUnconfirmed) > 0 {
+		if sg.Fields == nil {
+			sg.Fields = ev.Map()
+		}
+		ids := make([]string, len(f.SigmaUnconfirmed))
+		for i, r := range f.SigmaUnconfirmed {
+			ids[i] = r.ID
+		}
+		sg.Fields[FieldSigmaUnconfirmed] = strings.Join(ids, ",")
+	}
 	return sg
 }
 
@@ -356,6 +406,9 @@ func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) 
 const (
 	FieldCRSBelow = "garda.crs.matched_below_threshold"
 	FieldCRSScore = "garda.crs.anomaly_score"
+	// FieldSigmaUnconfirmed: Sigma keyword rules that matched with no
+	// check of their class agreeing (sigmaConfirmedBy).
+	FieldSigmaUnconfirmed = "garda.sigma.unconfirmed"
 )
 
 func joinInts(ids []int) string {

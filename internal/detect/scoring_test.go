@@ -106,3 +106,28 @@ func TestPayloadChecksAndSeverity(t *testing.T) {
 		}
 	}
 }
+
+// Sigma's SQL keyword rule ("order by ", "select * ") alerts only when a
+// SQL-injection check agrees: a citizen's "order by date" raises nothing
+// (and the match is evidence on what else its client does), a column-count
+// probe raises the rule with libinjection beside it.
+func TestSigmaKeywordRuleNeedsAgreement(t *testing.T) {
+	const sqliRule = "5513deaf-f49a-46c2-a6c8-3f111b5cb453"
+	got := replayTargets(t, []string{"/cari?q=order+by+date", "/cari?q=select%20your%20region", "/cari?q=1+order+by+3--"}, 200, false)
+	if len(got[0])+len(got[1]) > 0 {
+		t.Errorf("ordinary words raised %v", got[:2])
+	}
+	if !slices.ContainsFunc(got[2], func(h hit) bool { return h.scenario == "sigma-"+sqliRule }) ||
+		!slices.ContainsFunc(got[2], func(h hit) bool { return slices.Contains(h.rules, "garda-sqli-libinjection") }) {
+		t.Errorf("1 order by 3--: %+v, want Sigma's %s and garda-sqli-libinjection", got[2], sqliRule)
+	}
+	var targets []string
+	for i := range 10 {
+		targets = append(targets, fmt.Sprintf("/lama/%d?sort=order+by+date", i))
+	}
+	probing := replayTargets(t, targets, 403, true) // Sigma's rule skips 404s
+	last := probing[len(probing)-1]
+	if len(last) != 1 || last[0].fields[detect.FieldSigmaUnconfirmed] != sqliRule {
+		t.Errorf("probing with \"order by date\": %+v, want one signal with %s=%s", last, detect.FieldSigmaUnconfirmed, sqliRule)
+	}
+}

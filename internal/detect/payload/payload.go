@@ -1,11 +1,16 @@
 // Package payload holds Garda's own checks of request arguments, for what
 // CRS misses at paranoia level 2 (or finds only at level 3, where it also
 // flags ordinary text): a shell separator followed by a command ("|id",
-// ";id", "| dir c:/"), ping with its options, path traversal with odd dot
+// ";id", "| dir c:/"), a value that is a whole command ("ls -la",
+// "whoami"), ping with its options, path traversal with odd dot
 // sequences ("/....//....//web-inf/web.xml"), header injection (a CR or
 // LF followed by a header in the path or an argument), a value made only
-// of SQL quotes and comments ("'", "'--": a scanner's first probe), and
-// "<" written as an HTML entity or a JavaScript escape. Each check is
+// of SQL quotes and comments ("'", "'--": a scanner's first probe), ORDER
+// BY a column number (a column count before a UNION), and
+// "<" written as an HTML entity or a JavaScript escape; and libinjection's
+// tokenising SQL-injection and XSS detectors (what CRS's @detectSQLi and
+// @detectXSS run, in rules 942100 and 941100), on every argument even when
+// CRS's prefilter keeps the request away from Coraza. Each check is
 // narrow by design: it names an attack only when the value holds the
 // attack's own syntax, never a command word or dots alone. It reads
 // values already decoded (package decode) and must never allocate on a
@@ -15,6 +20,8 @@ package payload
 import (
 	"regexp"
 	"strings"
+
+	"github.com/corazawaf/libinjection-go"
 
 	"github.com/garda-id/garda/internal/detect/decode"
 )
@@ -45,6 +52,8 @@ const (
 	RuleHeaderInjection  = "garda-header-injection"
 	RuleSQLProbe         = "garda-sqli-probe"
 	RuleEncodedTag       = "garda-xss-encoded-tag"
+	RuleLibinjectionSQLi = "garda-sqli-libinjection"
+	RuleLibinjectionXSS  = "garda-xss-libinjection"
 )
 
 // Commands an attacker's tool sends to prove execution or take a shell
@@ -70,6 +79,12 @@ var (
 		`(?:` + strongCommands + `)(?:$|[\s;|&<>\\` + "`" + `)'"]|\$\{IFS\}|\$IFS)` +
 		`|(?:` + proseCommands + `)(?:\s+|\$\{IFS\}|\$IFS)(?:-\w|/|\\|[a-z]:[/\\]|~|\.\.?/)` +
 		`|net\s+(?:user|localgroup|view|share|use|session|accounts)\b)`)
+	// A value that is a whole command with an option, a path or a URL
+	// after it ("ls -la", "cat /etc/passwd", "wget http://..."), as a web
+	// shell's parameter carries it (proofCommand: one alone). A command
+	// word followed by prose ("ls of cards", "wget alternative") is not one.
+	wholeCommand = regexp.MustCompile(`(?i)^\s*(?:` + strongCommands + `|` + proseCommands + `)(?:\s+|\$\{IFS\}|\$IFS)` +
+		`(?:-{1,2}[a-z]|/[\w.]|[a-z]:[/\\]|~/|\.\.?/|https?://)`)
 	// ping with an option and an address: "ping -i 30 127.0.0.1", "ping -n 10 localhost".
 	pingWithOptions = regexp.MustCompile(`(?i)(?:^|[^\w])ping(?:\.exe)?\s+(?:-[a-z]+\s+\d+\s+)+(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|[\w.-]+\.[a-z]{2,})`)
 	// Two traversal steps of two or more dots (with any run of slashes
@@ -82,6 +97,11 @@ var (
 	// escape: no one types that into a form; a scanner sends it to learn
 	// which encoding of a tag gets through.
 	encodedTag = regexp.MustCompile(`(?i)&#0*(?:60|62)(?:;|$|[^0-9])|&#x0*3[ce](?:;|$|[^0-9a-f])|\\u003[ce]|\\x3[ce]`)
+	// "ORDER BY" a column number, alone or after a value, to the end or a
+	// comment: how a tool counts a query's columns before a UNION ("1
+	// ORDER BY 10--", "ORDER BY 1 DESC--"). People sort by a name, not a
+	// column number.
+	columnCount = regexp.MustCompile(`(?i)(?:^|[\s'")])order\s+by\s+\d+(?:\s+(?:asc|desc))?\s*(?:--|#|/\*|;|$)`)
 	// A CR or LF followed by a header name and a colon.
 	headerAfterNewline = regexp.MustCompile(`[\r\n]+[ \t]*[A-Za-z][A-Za-z0-9-]{1,40}\s*:`)
 )
@@ -102,15 +122,19 @@ func Check(target string, dst []Finding) []Finding {
 		}
 		if worthChecking(v) {
 			dst = checkValue(decode.Value(v, true), true, dst)
+		} else if proofCommand(v) {
+			dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 		}
 	}
 	return dst
 }
 
 // worthChecking is a cheap look at a value as logged: every check needs
-// one of these bytes (or an encoding that may hide one), or "ping".
+// one of these bytes (or an encoding that may hide one), or "ping", or
+// words and numbers form-encoded (SQL needs no other byte).
 func worthChecking(v string) bool {
-	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\") || containsFold(v, "ping")
+	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping") ||
+		strings.IndexByte(v, '+') >= 0 && strings.ContainsAny(v, "0123456789") // "1+ORDER+BY+10"
 }
 
 func checkValue(v string, arg bool, dst []Finding) []Finding {
@@ -130,8 +154,14 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if !arg {
 		return dst
 	}
-	if sqlProbe(v) {
+	if sqlProbe(v) || len(v) >= 10 && containsFold(v, "by") && columnCount.MatchString(v) {
 		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})
+	}
+	if SQLi(v) {
+		dst = add(dst, Finding{RuleLibinjectionSQLi, SQLInjection})
+	}
+	if XSS(v) {
+		dst = add(dst, Finding{RuleLibinjectionXSS, CrossSiteScripting})
 	}
 	if (strings.Contains(v, "&#") || strings.Contains(v, `\`)) && encodedTag.MatchString(v) {
 		dst = add(dst, Finding{RuleEncodedTag, CrossSiteScripting})
@@ -139,10 +169,61 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
+	if strings.ContainsAny(v, " \t$") && wholeCommand.MatchString(v) {
+		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
+	}
 	if len(v) >= 12 && containsFold(v, "ping") && pingWithOptions.MatchString(v) {
 		dst = add(dst, Finding{RulePing, CommandInjection})
 	}
 	return dst
+}
+
+// SQLi reports whether libinjection reads a decoded argument as SQL
+// injection: it tokenises the value as it would sit in a query (bare, after
+// a quote, after a double quote) and looks its token sequence up among
+// known injections, so words alone ("select your region", "order by
+// date") are not one. Values of letters and spaces alone are skipped
+// before the tokeniser runs: it needs a number, a quote or an operator to
+// find one.
+func SQLi(v string) bool {
+	if lettersAndSpaces(v) {
+		return false
+	}
+	if ok, _ := libinjection.IsSQLi(v); ok {
+		return true
+	}
+	// A fragment that starts with a boolean operator or a clause and holds
+	// a comparison, a number, a star or a comment ("AND 4821=4821", "or
+	// true--", "ORDER BY 10--", "select * from pg_shadow;") is what a tool
+	// appends to the parameter's own value; the tokeniser judges it in that
+	// place, after a number. (Prose starts with "and" or "select" too, but
+	// seldom with any of those after it.)
+	if (strings.ContainsAny(v, "=<>#;*0123456789") || strings.Contains(v, "--")) && leadingOperator.MatchString(v) {
+		ok, _ := libinjection.IsSQLi("1 " + v)
+		return ok
+	}
+	return false
+}
+
+var leadingOperator = regexp.MustCompile(`(?i)^\s*(?:(?:and|or|xor|having|order\s+by|group\s+by|union|select)\s|&&|\|\|)`)
+
+func lettersAndSpaces(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i] | 0x20; c != ' ' && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// XSS reports whether libinjection's HTML5 tokeniser finds a tag, an event
+// attribute or a script URL that would run in the value, in any of the
+// contexts a reflected argument lands in.
+func XSS(v string) bool {
+	if !strings.ContainsAny(v, "<>\"'`=") {
+		return false
+	}
+	return libinjection.IsXSS(v)
 }
 
 // sqlProbe reports a value made only of SQL's string and comment syntax
@@ -179,6 +260,21 @@ func sqlProbe(v string) bool {
 		}
 	}
 	return quoteOrComment
+}
+
+// proofCommand reports a value that is only a command whose sole use is to
+// prove execution ("whoami", "ipconfig"): a web shell's parameter, never a
+// word people search for alone.
+func proofCommand(v string) bool {
+	if len(v) < 5 || len(v) > 14 {
+		return false
+	}
+	for _, c := range [...]string{"whoami", "uname", "ifconfig", "ipconfig", "netstat", "tasklist", "systeminfo", "whoami.exe", "ipconfig.exe", "tasklist.exe"} {
+		if strings.EqualFold(v, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // lookalikes are the characters that a Windows "best fit" conversion (and

