@@ -48,8 +48,8 @@ type Env struct {
 	// Now is the clock (tests set it; nil means time.Now).
 	Now func() time.Time
 	// PayloadCap bounds the requests one template block sends when its
-	// payload lists expand (clusterbomb: every combination), taken in the
-	// template's order; 0 leaves the engine's own bound (5000). A daily
+	// payload lists expand (clusterbomb: every combination), the first
+	// ones kept; 0 leaves the engine's own bound (5000). A daily
 	// round at 5 requests/s per host cannot afford the two backup-file
 	// templates' 2,873 guesses on every site: see DefaultPayloadCap.
 	PayloadCap int
@@ -57,8 +57,10 @@ type Env struct {
 
 // DefaultPayloadCap is the scans' PayloadCap (package fetch's ScanEnv):
 // at 5 requests/s a site's daily scan must stay within minutes, and only
-// brute-force lists (backup names times extensions) are longer than this;
-// their first entries, the site's own names, are the ones kept.
+// brute-force lists (backup names times extensions) are longer than this.
+// The first combinations are kept (payload names sorted, the last varying
+// fastest): for the shipped backup-file templates, the first extensions
+// with every file name.
 const DefaultPayloadCap = 128
 
 // Check is one test: a nuclei template or a built-in check.
