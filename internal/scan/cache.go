@@ -16,10 +16,11 @@ import (
 // from what it said, so that politeness is spent on new questions. Only
 // answers worth repeating are kept: no errors, no 5xx or 429 (a flaky
 // site's second answer may differ), no body over maxCachedBody, and no
-// more than maxCacheBytes per target.
+// more than maxCacheBytes per target, counting keys and headers: a round
+// holds hundreds of targets' caches at once.
 const (
-	maxCachedBody = 256 << 10
-	maxCacheBytes = 4 << 20
+	maxCachedBody = 64 << 10
+	maxCacheBytes = 128 << 10
 )
 
 // cachingEnv returns env answering repeated identical GETs from one
@@ -94,11 +95,21 @@ func (c *responseCache) RoundTrip(r *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	resp.Body.Close()
-	kept := &cachedResponse{resp: resp, body: body}
+	// keep what a reader of the response sees, not the request it pins
+	kept := &cachedResponse{resp: &http.Response{Status: resp.Status, StatusCode: resp.StatusCode,
+		Proto: resp.Proto, ProtoMajor: resp.ProtoMajor, ProtoMinor: resp.ProtoMinor, Header: resp.Header,
+		Trailer: resp.Trailer, Uncompressed: resp.Uncompressed, TLS: resp.TLS}, body: body}
+	size := len(key) + len(body) + 200 // the Response itself
+	for k, vs := range resp.Header {
+		size += len(k) + 16
+		for _, v := range vs {
+			size += len(v) + 16
+		}
+	}
 	c.mu.Lock()
-	if c.bytes+len(body) <= maxCacheBytes && c.entries[key] == nil {
+	if c.bytes+size <= maxCacheBytes && c.entries[key] == nil {
 		c.entries[key] = kept
-		c.bytes += len(body)
+		c.bytes += size
 	}
 	c.mu.Unlock()
 	return kept.answer(r), nil

@@ -48,7 +48,7 @@ func (c headerCheck) Run(ctx context.Context, env *scan.Env, t scan.Target, emit
 func TestRepeatedGetsAskedOncePerTarget(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]int{}
-	big := strings.Repeat("x", 300<<10)
+	big := strings.Repeat("x", 100<<10)
 	srv := site(t, false, func(w http.ResponseWriter, r *http.Request) bool {
 		mu.Lock()
 		key := r.URL.Path + " origin=" + r.Header.Get("Origin")
