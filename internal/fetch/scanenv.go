@@ -7,7 +7,8 @@ import "github.com/garda-id/garda/internal/scan"
 // authorisation allows (its requests/s and connections), connects only
 // where policy permits (the address guard, checked on every dial,
 // redirects included), and accepts broken certificates, which the TLS
-// checks judge themselves. resolver is the DNS server the dns checks ask
+// checks judge themselves, and expands template payload lists no further
+// than scan.DefaultPayloadCap. resolver is the DNS server the dns checks ask
 // ("" = the system's).
 func ScanEnv(policy Policy, resolver string) scan.EnvFactory {
 	return func(a scan.Authorization) *scan.Env {
@@ -16,6 +17,6 @@ func ScanEnv(policy Policy, resolver string) scan.EnvFactory {
 			PerHost:     HostLimit{Conns: a.Concurrency, RPS: a.RatePerSecond},
 			InsecureTLS: true,
 		})
-		return &scan.Env{HTTP: f.Client(), Dial: f.Dial, Resolver: resolver}
+		return &scan.Env{HTTP: f.Client(), Dial: f.Dial, Resolver: resolver, PayloadCap: scan.DefaultPayloadCap}
 	}
 }

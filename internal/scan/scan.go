@@ -47,7 +47,21 @@ type Env struct {
 	Resolver string
 	// Now is the clock (tests set it; nil means time.Now).
 	Now func() time.Time
+	// PayloadCap bounds the requests one template block sends when its
+	// payload lists expand (clusterbomb: every combination), the first
+	// ones kept; 0 leaves the engine's own bound (5000). A daily
+	// round at 5 requests/s per host cannot afford the two backup-file
+	// templates' 2,873 guesses on every site: see DefaultPayloadCap.
+	PayloadCap int
 }
+
+// DefaultPayloadCap is the scans' PayloadCap (package fetch's ScanEnv):
+// at 5 requests/s a site's daily scan must stay within minutes, and only
+// brute-force lists (backup names times extensions) are longer than this.
+// The first combinations are kept (payload names sorted, the last varying
+// fastest): for the shipped backup-file templates, the first extensions
+// with every file name.
+const DefaultPayloadCap = 128
 
 // Check is one test: a nuclei template or a built-in check.
 type Check interface {

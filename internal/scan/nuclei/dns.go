@@ -98,7 +98,7 @@ func (s *runState) runDNS(ctx context.Context, r *dnsRequest) error {
 		resolver = systemResolver()
 	}
 	var firstErr error
-	for _, combo := range r.payloads.combinations(maxRequests) {
+	for _, combo := range r.payloads.combinations(s.requestCap()) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -27,8 +27,17 @@ import (
 const maxHopBody = 64 << 10
 
 // maxRequests bounds the requests one template block may make (payload
-// combinations times paths), whatever its payload lists say.
+// combinations times paths), whatever its payload lists say; the Env's
+// PayloadCap may lower it.
 const maxRequests = 5000
+
+// requestCap is the most requests one template block may make here.
+func (s *runState) requestCap() int {
+	if c := s.env.PayloadCap; c > 0 && c < maxRequests {
+		return c
+	}
+	return maxRequests
+}
 
 type httpRequest struct {
 	operators `yaml:",inline"`
@@ -268,7 +277,7 @@ func (s *runState) runHTTP(ctx context.Context, r *httpRequest) error {
 	if len(r.Raw) > 0 {
 		items, raw = r.Raw, true
 	}
-	combos := r.payloads.combinations(maxRequests)
+	combos := r.payloads.combinations(s.requestCap())
 	if r.Race && len(items) > 1 && !r.condition {
 		return s.raceItems(ctx, r, items, raw)
 	}
@@ -283,7 +292,7 @@ func (s *runState) runHTTP(ctx context.Context, r *httpRequest) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if sent >= maxRequests {
+			if sent >= s.requestCap() {
 				return nil
 			}
 			vars := s.requestVars()

@@ -104,7 +104,7 @@ func (s *runState) runNetwork(ctx context.Context, r *networkRequest) error {
 	}
 	var firstErr error
 	anyOK := false
-	for _, combo := range r.payloads.combinations(maxRequests) {
+	for _, combo := range r.payloads.combinations(s.requestCap()) {
 		vars := s.requestVars()
 		for k, v := range combo {
 			vars[k] = dsl.Interpolate(dsl.ToString(v), vars)
