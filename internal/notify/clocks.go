@@ -33,13 +33,8 @@ func (n *Notifier) NotifyMissedClocks(ctx context.Context, now time.Time) (int, 
 	told := 0
 	for _, m := range missed {
 		err := n.DB.InTx(ctx, func(tx *store.Tx) error {
-			res, err := tx.Exec(ctx, `INSERT INTO clock_notices (kind, record_id, clock, notified_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-				incident.RecordKind, m.IncidentID, m.Clock, now)
-			if err != nil {
-				return err
-			}
-			if k, _ := res.RowsAffected(); k == 0 {
-				return nil // told before
+			if first, err := claimNotice(ctx, tx, incident.RecordKind, m.IncidentID, m.Clock, now); err != nil || !first {
+				return err // told before, or failed
 			}
 			inc, err := incident.System(ctx, tx, m.IncidentID)
 			if err != nil {
@@ -63,6 +58,18 @@ func (n *Notifier) NotifyMissedClocks(ctx context.Context, now time.Time) (int, 
 		}
 	}
 	return told, nil
+}
+
+// claimNotice records that a record's clock is being told, once: it is
+// true for the one caller (of any instance) whose row went in.
+func claimNotice(ctx context.Context, tx *store.Tx, kind string, id int64, clock string, now time.Time) (bool, error) {
+	res, err := tx.Exec(ctx, `INSERT INTO clock_notices (kind, record_id, clock, notified_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		kind, id, clock, now)
+	if err != nil {
+		return false, err
+	}
+	k, _ := res.RowsAffected()
+	return k > 0, nil
 }
 
 // Finding deadline events (inbox): a finding's remediation deadline nears
@@ -99,13 +106,8 @@ func (n *Notifier) NotifyFindingDeadlines(ctx context.Context, now time.Time) (i
 			event = FindingDeadlineMissed
 		}
 		err := n.DB.InTx(ctx, func(tx *store.Tx) error {
-			res, err := tx.Exec(ctx, `INSERT INTO clock_notices (kind, record_id, clock, notified_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-				finding.RecordKind, d.FindingID, d.Clock, now)
-			if err != nil {
-				return err
-			}
-			if k, _ := res.RowsAffected(); k == 0 {
-				return nil // told before
+			if first, err := claimNotice(ctx, tx, finding.RecordKind, d.FindingID, d.Clock, now); err != nil || !first {
+				return err // told before, or failed
 			}
 			f, err := finding.System(ctx, tx, d.FindingID)
 			if err != nil {
