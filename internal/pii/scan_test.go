@@ -1,0 +1,99 @@
+package pii
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// Numbers below are made up: valid in shape (a real regency, a real date),
+// belonging to no one we know of.
+func TestScanCases(t *testing.T) {
+	cases := []struct {
+		name string
+		text string
+		want Line
+	}{
+		{"bare nik", "3204012308900001", Line{NIK: 1}},
+		{"woman", "NIK: 3204015708450001", Line{NIK: 1}},
+		{"spaced nik", "nik saya 3204 0123 0890 0001 ya", Line{NIK: 1}},
+		{"dotted nik", "NIK 32.04.01.230890.0001", Line{NIK: 1}},
+		{"ocr nik", "NIK : 32O4O123O89OOOO1", Line{NIK: 1}},
+		{"ocr l and S", "NIK : 32O4Ol23O8S0000l", Line{NIK: 1}},
+		{"glued to keyword", "NIK3204012308900001", Line{NIK: 1}},
+		{"glued to word", "ABC3204012308900001", Line{}},
+		{"kk context", "No. KK: 3204011203150002", Line{KK: 1}},
+		{"npwp formatted", "NPWP 01.312.166.0-091.000", Line{NPWP: 1}},
+		{"npwp bare formatted", "01.312.166.0-091.000", Line{NPWP: 1}},
+		{"npwp bad check", "NPWP 01.312.166.1-091.000", Line{}},
+		{"npwp 16 nik", "NPWP: 3204012308900001", Line{NPWP: 1}},
+		{"phone", "hubungi 0812-3456-7890", Line{Phone: 1}},
+		{"phone plus", "WA +62 812 3456 7890", Line{Phone: 1}},
+		{"landline", "Telp. (022) 555-1234", Line{Phone: 1}},
+		{"bare landline", "kode 0225551234", Line{}},
+		{"bad region", "3299012345670001", Line{}},
+		{"bad month", "3204012313900001", Line{}},
+		{"day 32", "3204013208900001", Line{}},
+		{"serial 0000", "3204012308900000", Line{}},
+		{"account", "No. Rek: 3204012308900001", Line{}},
+		{"invoice", "INV 3204012308900001", Line{}},
+		{"card", "4532 0151 1283 0366", Line{}},
+		{"long number", "320401230890000123", Line{}},
+		{"timestamp us", "ts=1733560000000000", Line{}},
+		{"row number", "12  3204012308900001  BUDI", Line{NIK: 1}},
+		{"two in a row", "3204011203150002 3204012308900001", Line{NIK: 2}},
+		{"words not numbers", "BOSS SOS lOl ZZZ", Line{}},
+		{"price", "Rp 1.234.567.890.123.456", Line{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := NewScanner().Line(c.text)
+			got.Line = 0
+			if got != c.want {
+				t.Errorf("%q: got %+v, want %+v", c.text, got, c.want)
+			}
+		})
+	}
+}
+
+func TestHeaderColumns(t *testing.T) {
+	csv := "nik,no_kk,nama,no_hp\n3204012308900001,3204011203150002,BUDI,081234567890\n"
+	r := Scan(csv)
+	if r.NIK != 1 || r.KK != 1 || r.Phone != 1 {
+		t.Errorf("csv: %+v", r)
+	}
+	dpt := "NO   NKK               NIK               NAMA\n1    3204011203150002  3204012308900001  BUDI\n"
+	r = Scan(dpt)
+	if r.NIK != 1 || r.KK != 1 {
+		t.Errorf("dpt: %+v", r)
+	}
+}
+
+func TestResultHasNoValues(t *testing.T) {
+	r := Scan("NIK 3204012308900001 HP 081234567890 NPWP 01.312.166.0-091.000")
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"3204012308900001", "81234567890", "013121660091000", "13121660091000"} {
+		if strings.Contains(string(b), v) {
+			t.Errorf("result JSON holds a value: %s", b)
+		}
+	}
+	if r.NIK != 1 || r.Phone != 1 || r.NPWP != 1 {
+		t.Errorf("counts: %s", b)
+	}
+	if len(r.Provinces) != 1 || r.Provinces[0].Code != "32" || r.Provinces[0].Name == "" {
+		t.Errorf("provinces: %+v", r.Provinces)
+	}
+	if len(r.Regencies) != 1 || r.Regencies[0].Code != "32.04" {
+		t.Errorf("regencies: %+v", r.Regencies)
+	}
+	hs := r.Hashes([]byte("salt"))
+	if len(hs) != 3 {
+		t.Fatalf("hashes: %+v", hs)
+	}
+	if Hash([]byte("salt"), "3204012308900001") == Hash([]byte("other"), "3204012308900001") {
+		t.Error("hash ignores the salt")
+	}
+}
