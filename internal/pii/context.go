@@ -37,7 +37,7 @@ var keywords = map[string]kind{
 	"passport": kindNegative, "awb": kindNegative, "tracking": kindNegative, "tagihan": kindNegative,
 	"pelanggan": kindNegative, "idpel": kindNegative, "meter": kindNegative, "token": kindNegative,
 	"rp": kindNegative, "idr": kindNegative, "saldo": kindNegative, "nominal": kindNegative,
-	"epoch": kindNegative, "unix": kindNegative, "uuid": kindNegative, "hash": kindNegative,
+	"epoch": kindNegative, "unix": kindNegative, "id": kindNegative, "uid": kindNegative, "uuid": kindNegative, "hash": kindNegative,
 }
 
 // contextReach is how far (in bytes) before a number a context word still

@@ -167,10 +167,27 @@ func (s *Scanner) Line(line string) Line {
 	}
 	idOrdinal := 0 // which 16-digit number of the row this is (space-aligned tables)
 	prevEnd := 0
+	prevCtx := kindNone
 	for i := 0; i < len(gs); {
 		ctx, kwEnd := lastKeyword(line, prevEnd, gs[i].start)
 		if ctx != kindNone && gs[i].start-kwEnd > contextReach {
 			ctx = kindNone
+		}
+		// "INV/2024/0001...": a number tagged as not personal carries the
+		// tag to the numbers chained to it by punctuation.
+		if ctx == kindNone && prevCtx == kindNegative && i > 0 && chained(line[prevEnd:gs[i].start]) {
+			ctx = kindNegative
+		}
+		prevCtx = ctx
+		if ctx == kindNegative {
+			// Everything joined to a tagged number is that number.
+			j := i + 1
+			for j < len(gs) && joins(line[gs[j-1].end:gs[j].start]) {
+				j++
+			}
+			prevEnd = gs[j-1].end
+			i = j
+			continue
 		}
 		// A run glued to a word counts only after a context word ("NIK3204...").
 		if gs[i].letterLeft && (kwEnd != gs[i].start || ctx == kindNone || ctx == kindNegative) {
@@ -220,6 +237,7 @@ type find struct {
 	woman     bool
 	candidate bool // shaped like personal data (counts toward the validation share)
 	valid     bool
+	card      bool // a payment card number: consume it whole
 }
 
 // window tries the numbers that start at run i, joined with the runs after
@@ -249,6 +267,10 @@ func (s *Scanner) window(line string, gs []group, i int, ctx, col kind, idOrdina
 			break
 		}
 		f := s.classify(line, gs[i:j+1], s.scratch, ctx, col, *idOrdinal)
+		if f.card {
+			// A payment card: none of its groups is anything else.
+			return find{}, j + 1
+		}
 		if f.valid {
 			// One run read whole wins; otherwise the longest reading.
 			if j == i {
@@ -290,7 +312,7 @@ func (s *Scanner) classify(line string, gs []group, d []byte, ctx, col kind, idO
 	switch len(d) {
 	case 16:
 		if ctx == kindNone && cardLike(gs, d) {
-			return find{}
+			return find{card: true}
 		}
 		f := find{candidate: true}
 		switch ctx {
@@ -463,6 +485,22 @@ func shortCells(cells []string) bool {
 	for _, c := range cells {
 		c = strings.TrimSpace(c)
 		if len(c) > 32 || len(strings.Fields(c)) > 3 {
+			return false
+		}
+	}
+	return true
+}
+
+// chained reports whether the text between two numbers only links them
+// ("/", "-", ".", ":"), so they are parts of one identifier.
+func chained(gap string) bool {
+	if len(gap) == 0 || len(gap) > 3 {
+		return false
+	}
+	for i := 0; i < len(gap); i++ {
+		switch gap[i] {
+		case '/', '-', '.', ':', '_', '#':
+		default:
 			return false
 		}
 	}
