@@ -181,7 +181,7 @@ func (g *generator) typos(label, suffix string) {
 			add(label[:i]+"-"+label[i:], KindHyphen)
 		}
 		for _, r := range idnGlyphs[label[i]] {
-			g.addIDN(label[:i]+string(r)+label[i+1:]+"."+suffix)
+			g.addIDN(label[:i] + string(r) + label[i+1:] + "." + suffix)
 		}
 	}
 	for _, hg := range asciiGlyphs {

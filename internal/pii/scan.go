@@ -139,6 +139,13 @@ func NewScanner() *Scanner {
 	return &Scanner{seen: map[Category]map[string]struct{}{}}
 }
 
+// NextFile starts a new input: line numbers restart and a table header
+// seen before no longer applies; counts and distinct values carry on.
+func (s *Scanner) NextFile() {
+	s.hdr = nil
+	s.lineNo = 0
+}
+
 // Scan reads every line of text and summarises what it found.
 func Scan(text string) Result {
 	s := NewScanner()
