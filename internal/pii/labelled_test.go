@@ -3,6 +3,7 @@ package pii
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -135,7 +136,15 @@ func (g *gen) spaced(s string) string {
 }
 
 func (g *gen) phoneStyle(p string) string {
-	switch g.r.IntN(4) {
+	switch g.r.IntN(8) {
+	case 4:
+		return p[0:4] + "." + p[4:8] + "." + p[8:]
+	case 5:
+		return "+62-" + p[1:4] + "-" + p[4:8] + "-" + p[8:]
+	case 6:
+		return "(" + p[0:4] + ") " + p[4:8] + "-" + p[8:]
+	case 7:
+		return "+62 (0)" + p[1:4] + " " + p[4:8] + " " + p[8:]
 	case 0:
 		return p[0:4] + "-" + p[4:8] + "-" + p[8:]
 	case 1:
@@ -254,8 +263,8 @@ func dataset(seed uint64, perLayout int) []doc {
 			docs = append(docs, doc{"csv", b.String(), want})
 		}
 		// A KTP read by OCR: damaged digits, labels with colons.
-		{
-			p := g.person(prov(i))
+		for k := range 5 {
+			p := g.person(prov(i + k))
 			reg, _ := region.Lookup(p.nik[:2] + "." + p.nik[2:4])
 			pr, _ := region.Lookup(p.nik[:2])
 			nik := g.split(g.damage(p.nik, g.r.IntN(4)))
@@ -264,8 +273,8 @@ func dataset(seed uint64, perLayout int) []doc {
 			docs = append(docs, doc{"ktp", text, map[label]bool{{NIK, p.nik}: true}})
 		}
 		// A chat message or post selling or asking about data.
-		{
-			p := g.person(prov(i + 7))
+		for k := range 5 {
+			p := g.person(prov(i + 7 + k))
 			want := map[label]bool{{NIK, p.nik}: true, {Phone, phoneCanonical(p.phone)}: true}
 			var text string
 			switch g.r.IntN(4) {
@@ -295,6 +304,31 @@ func dataset(seed uint64, perLayout int) []doc {
 				want[label{Phone, phoneCanonical(p.phone)}] = true
 			}
 			docs = append(docs, doc{"ndjson", b.String(), want})
+		}
+		// A page with the leak in an HTML table, one row a line.
+		{
+			var b strings.Builder
+			want := map[label]bool{}
+			b.WriteString("<table class=\"dpt\">\n<tr><th>No</th><th>NKK</th><th>NIK</th><th>Nama</th><th>No. HP</th><th>TPS</th></tr>\n")
+			for k := range 10 {
+				p := g.person(prov(i*7 + k))
+				fmt.Fprintf(&b, "<tr><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%03d</td></tr>\n", k+1, p.kk, p.nik, p.name, g.phoneStyle(p.phone), k+3)
+				want[label{NIK, p.nik}] = true
+				want[label{KK, p.kk}] = true
+				want[label{Phone, phoneCanonical(p.phone)}] = true
+			}
+			b.WriteString("</table>\n")
+			docs = append(docs, doc{"html", b.String(), want})
+		}
+		// A form read without layout: each label on its own line, the value
+		// on the next.
+		{
+			p := g.person(prov(i + 11))
+			text := fmt.Sprintf("FORMULIR PENDAFTARAN\nNama Lengkap\n%s\nNo. KK\n%s\nNIK\n%s\nNo. HP / WA :\n%s\nNPWP\n%s\nNo. Rekening\n%s\n",
+				p.name, g.spaced(p.kk), g.damage(p.nik, 1), g.phoneStyle(p.phone), p.npwp, g.digits(16))
+			docs = append(docs, doc{"form", text, map[label]bool{
+				{KK, p.kk}: true, {NIK, p.nik}: true, {Phone, phoneCanonical(p.phone)}: true, {NPWP, "0" + p.npwp}: true,
+			}})
 		}
 		// Pages with nothing personal in them: invalid NIKs in a NIK's place
 		// and NIK-like numbers of other kinds.
@@ -368,6 +402,10 @@ func TestLabelledSet(t *testing.T) {
 	docs := dataset(1, 76) // two documents of each layout per province
 	all, per := evaluate(docs, t, testing.Verbose())
 	for layout, s := range per {
+		if s.tp+s.fn == 0 {
+			t.Logf("%-8s fp=%d (nothing personal in it)", layout, s.fp)
+			continue
+		}
 		t.Logf("%-8s tp=%d fp=%d fn=%d precision=%.4f recall=%.4f", layout, s.tp, s.fp, s.fn, s.precision(), s.recall())
 	}
 	t.Logf("all      tp=%d fp=%d fn=%d precision=%.4f recall=%.4f", all.tp, all.fp, all.fn, all.precision(), all.recall())
@@ -404,5 +442,42 @@ func BenchmarkProse(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		Scan(text)
+	}
+}
+
+// TestRandomFloor measures how often a uniformly random 16-digit number with
+// no context passes as a NIK: the floor no checksum-less scheme can go
+// under, printed so the labelled figures can be read against it.
+func TestRandomFloor(t *testing.T) {
+	g := newGen(3)
+	const n = 100_000
+	pass := 0
+	for range n {
+		if nikOK([]byte(g.digits(16))) {
+			pass++
+		}
+	}
+	t.Logf("random 16-digit numbers that validate as a NIK: %d of %d (%.3f%%)", pass, n, 100*float64(pass)/n)
+	if pass > n/100 {
+		t.Errorf("%d of %d random numbers validate: the checks have come loose", pass, n)
+	}
+}
+
+// TestWriteDump writes the generated labelled set as one file for the
+// throughput run of scripts/bench-pii.sh; it runs only when asked.
+func TestWriteDump(t *testing.T) {
+	path := os.Getenv("GARDA_PII_DUMP")
+	if path == "" {
+		t.Skip("set GARDA_PII_DUMP=FILE to write the generated set (scripts/bench-pii.sh does)")
+	}
+	var b strings.Builder
+	for b.Len() < 64<<20 {
+		for _, d := range dataset(uint64(b.Len()), 38) {
+			b.WriteString(d.text)
+			b.WriteString("\n")
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -128,6 +128,7 @@ type Scanner struct {
 	res     Result
 	seen    map[Category]map[string]struct{}
 	hdr     *header
+	carry   kind // a label alone on the previous line
 	lineNo  int
 	groups  []group
 	digits  []byte
@@ -170,7 +171,17 @@ func (s *Scanner) Line(line string) Line {
 	gs := s.groups
 
 	if s.maybeHeader(line, gs) {
+		s.carry = kindNone
 		return out
+	}
+	// A label alone on the line before ("NIK" then the number below it, as
+	// forms and PDFs without layout come out) names this line's first number.
+	carry := s.carry
+	s.carry = kindNone
+	if len(gs) == 0 {
+		if k, end := lastKeyword(line, 0, len(line)); k != kindNone && len(strings.TrimRight(line[end:], " :.\t")) == 0 {
+			s.carry = k
+		}
 	}
 	idOrdinal := 0 // which 16-digit number of the row this is (space-aligned tables)
 	prevEnd := 0
@@ -179,6 +190,9 @@ func (s *Scanner) Line(line string) Line {
 		ctx, kwEnd := lastKeyword(line, prevEnd, gs[i].start)
 		if ctx != kindNone && gs[i].start-kwEnd > contextReach {
 			ctx = kindNone
+		}
+		if ctx == kindNone && i == 0 && carry != kindNone && strings.TrimSpace(line[:gs[0].start]) == "" {
+			ctx = carry
 		}
 		// "INV/2024/0001...": a number tagged as not personal carries the
 		// tag to the numbers chained to it by punctuation.
@@ -394,8 +408,11 @@ func cardLike(gs []group, d []byte) bool {
 }
 
 // column returns the index of the delimited column that byte offset at lies
-// in, honouring double quotes.
+// in, honouring double quotes; delim '<' counts HTML cells.
 func column(line string, at int, delim byte) int {
+	if delim == '<' {
+		return len(htmlCells(line[:min(at, len(line))])) - 1
+	}
 	c, quoted := 0, false
 	for i := 0; i < at && i < len(line); i++ {
 		switch line[i] {
@@ -418,6 +435,21 @@ func (s *Scanner) maybeHeader(line string, gs []group) bool {
 		if len(g.digits) >= 9 {
 			return false
 		}
+	}
+	if cells := htmlCells(line); len(cells) >= 2 {
+		h := &header{delim: '<', columns: make([]kind, len(cells))}
+		ids := 0
+		for i, c := range cells {
+			h.columns[i] = firstKeyword(stripTags(c))
+			if h.columns[i] != kindNone && h.columns[i] != kindNegative {
+				ids++
+			}
+		}
+		if ids > 0 && shortCells(cells) {
+			s.hdr = h
+			return true
+		}
+		return false
 	}
 	delim, most := byte(0), 0
 	for _, d := range []byte{',', ';', '\t', '|'} {
@@ -512,4 +544,39 @@ func chained(gap string) bool {
 		}
 	}
 	return true
+}
+
+// htmlCells splits a table row written on one line ("<tr><th>NIK</th>...")
+// at its cell tags, returning the text after each <td or <th.
+func htmlCells(line string) []string {
+	var cells []string
+	for i := 0; i < len(line); i++ {
+		if line[i] == '<' && i+3 <= len(line) && line[i+1]|0x20 == 't' && (line[i+2]|0x20 == 'd' || line[i+2]|0x20 == 'h') &&
+			(i+3 == len(line) || line[i+3] == '>' || line[i+3] == ' ') {
+			cells = append(cells, "")
+			i += 2
+			continue
+		}
+		if len(cells) > 0 {
+			cells[len(cells)-1] += string(line[i])
+		}
+	}
+	return cells
+}
+
+// stripTags drops what lies between < and >.
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '<':
+			in = true
+		case s[i] == '>':
+			in = false
+		case !in:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

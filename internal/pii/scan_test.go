@@ -62,6 +62,16 @@ func TestHeaderColumns(t *testing.T) {
 	if r.NIK != 1 || r.KK != 1 || r.Phone != 1 {
 		t.Errorf("csv: %+v", r)
 	}
+	html := "<tr><th>No</th><th>NKK</th><th>NIK</th><th>HP</th></tr>\n<tr><td>1</td><td>3204011203150002</td><td>3204012308900001</td><td>+62 (0)812 3456 7890</td></tr>\n"
+	r = Scan(html)
+	if r.NIK != 1 || r.KK != 1 || r.Phone != 1 {
+		t.Errorf("html: %+v", r)
+	}
+	form := "No. KK :\n3204011203150002\nNIK\n3204012308900001\nNo. Rekening\n3204012308900002\n"
+	r = Scan(form)
+	if r.NIK != 1 || r.KK != 1 {
+		t.Errorf("form: %+v", r)
+	}
 	dpt := "NO   NKK               NIK               NAMA\n1    3204011203150002  3204012308900001  BUDI\n"
 	r = Scan(dpt)
 	if r.NIK != 1 || r.KK != 1 {
