@@ -1,7 +1,6 @@
 package pii
 
 import (
-	"bytes"
 	"strings"
 )
 
@@ -436,7 +435,7 @@ func (s *Scanner) maybeHeader(line string, gs []group) bool {
 			return false
 		}
 	}
-	if cells := htmlCells(line); len(cells) >= 2 {
+	if cells := htmlCells(line); len(cells) >= 2 && shortCells(cells) {
 		h := &header{delim: '<', columns: make([]kind, len(cells))}
 		ids := 0
 		for i, c := range cells {
@@ -445,7 +444,7 @@ func (s *Scanner) maybeHeader(line string, gs []group) bool {
 				ids++
 			}
 		}
-		if ids > 0 && shortCells(cells) {
+		if ids > 0 {
 			s.hdr = h
 			return true
 		}
@@ -459,6 +458,9 @@ func (s *Scanner) maybeHeader(line string, gs []group) bool {
 	}
 	if delim != 0 {
 		cells := strings.Split(line, string(delim))
+		if len(cells) < 2 || !shortCells(cells) {
+			return false
+		}
 		h := &header{delim: delim, columns: make([]kind, len(cells))}
 		ids := 0
 		for i, c := range cells {
@@ -467,25 +469,30 @@ func (s *Scanner) maybeHeader(line string, gs []group) bool {
 				ids++
 			}
 		}
-		if ids > 0 && len(cells) >= 2 && shortCells(cells) {
+		if ids > 0 {
 			s.hdr = h
 			return true
 		}
 		return false
 	}
 	// A space-aligned header: two or more identity columns named in order.
+	if !strings.Contains(line, "  ") {
+		return false
+	}
 	var ids []kind
-	distinct := map[kind]bool{}
-	for _, w := range strings.Fields(line) {
+	var distinct [kindNegative + 1]bool
+	n := 0
+	for w := range strings.FieldsSeq(line) {
 		k := firstKeyword(w)
 		if k == kindNIK || k == kindKK || k == kindNPWP {
 			ids = append(ids, k)
 		}
-		if k != kindNone && k != kindNegative {
+		if k != kindNone && k != kindNegative && !distinct[k] {
 			distinct[k] = true
+			n++
 		}
 	}
-	if len(ids) > 0 && len(distinct) >= 2 && bytes.Count([]byte(line), []byte("  ")) > 0 {
+	if len(ids) > 0 && n >= 2 {
 		s.hdr = &header{ids: ids}
 		return true
 	}
@@ -550,16 +557,19 @@ func chained(gap string) bool {
 // at its cell tags, returning the text after each <td or <th.
 func htmlCells(line string) []string {
 	var cells []string
-	for i := 0; i < len(line); i++ {
-		if line[i] == '<' && i+3 <= len(line) && line[i+1]|0x20 == 't' && (line[i+2]|0x20 == 'd' || line[i+2]|0x20 == 'h') &&
+	last := -1 // start of the current cell
+	for i := 0; i+3 <= len(line); i++ {
+		if line[i] == '<' && line[i+1]|0x20 == 't' && (line[i+2]|0x20 == 'd' || line[i+2]|0x20 == 'h') &&
 			(i+3 == len(line) || line[i+3] == '>' || line[i+3] == ' ') {
-			cells = append(cells, "")
+			if last >= 0 {
+				cells = append(cells, line[last:i])
+			}
+			last = i + 3
 			i += 2
-			continue
 		}
-		if len(cells) > 0 {
-			cells[len(cells)-1] += string(line[i])
-		}
+	}
+	if last >= 0 {
+		cells = append(cells, line[last:])
 	}
 	return cells
 }
