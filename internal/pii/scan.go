@@ -217,7 +217,7 @@ func (s *Scanner) Line(line string) Line {
 		}
 		col := kindNone
 		if s.hdr != nil && s.hdr.delim != 0 {
-			if c := column(line, gs[i].start, s.hdr.delim); c < len(s.hdr.columns) {
+			if c := column(line, gs[i].start, s.hdr.delim); c >= 0 && c < len(s.hdr.columns) {
 				col = s.hdr.columns[c]
 			}
 		}

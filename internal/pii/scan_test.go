@@ -67,6 +67,11 @@ func TestHeaderColumns(t *testing.T) {
 	if r.NIK != 1 || r.KK != 1 || r.Phone != 1 {
 		t.Errorf("html: %+v", r)
 	}
+	// A malformed row, a number before any cell: read, no panic.
+	r = Scan("<tr><th>NIK</th><th>KK</th></tr>\n3204012308900001 <td>3204011203150002</td>\n")
+	if r.NIK+r.KK != 2 {
+		t.Errorf("html stray row: %+v", r)
+	}
 	form := "No. KK :\n3204011203150002\nNIK\n3204012308900001\nNo. Rekening\n3204012308900002\n"
 	r = Scan(form)
 	if r.NIK != 1 || r.KK != 1 {
