@@ -126,7 +126,7 @@ type fakeDNS struct {
 	delay    time.Duration
 }
 
-func startDNS(t *testing.T, delay time.Duration) *fakeDNS {
+func startDNS(t testing.TB, delay time.Duration) *fakeDNS {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -245,4 +245,25 @@ func TestResolveRateAndFailure(t *testing.T) {
 	if live := Resolve(ctx, f.addr, cands); len(live) != 0 {
 		t.Errorf("cancelled: %v", live)
 	}
+}
+
+// BenchmarkGenerate: the lookalikes of a provincial KPU domain.
+func BenchmarkGenerate(b *testing.B) {
+	n := 0
+	for b.Loop() {
+		n = len(Generate("jabar.kpu.go.id"))
+	}
+	b.ReportMetric(float64(n), "candidates")
+}
+
+// BenchmarkResolveLoopback resolves kpu.go.id's lookalikes against the
+// loopback server with no rate bound, to show the cost of the client side.
+func BenchmarkResolveLoopback(b *testing.B) {
+	f := startDNS(b, 0)
+	cands := Generate("kpu.go.id")
+	r := Resolver{Addr: f.addr, Rate: 1e6, Concurrency: 8}
+	for b.Loop() {
+		r.Resolve(context.Background(), cands)
+	}
+	b.ReportMetric(float64(len(cands)*b.N)/b.Elapsed().Seconds(), "candidates/s")
 }
