@@ -44,6 +44,12 @@ func TestScanCases(t *testing.T) {
 		{"two in a row", "3204011203150002 3204012308900001", Line{NIK: 2}},
 		{"words not numbers", "BOSS SOS lOl ZZZ", Line{}},
 		{"price", "Rp 1.234.567.890.123.456", Line{}},
+		{"masked as the DPT publishes", "NIK 320401********01 NKK 3204011203******", Line{}},
+		{"excel text prefix", "'3204012308900001", Line{NIK: 1}},
+		{"excel float", "3.20401E+15", Line{}},
+		{"tab header row", "3204012308900001\t3204011203150002", Line{NIK: 2}},
+		{"plus 62 with trunk zero", "WA: +62 (0)812-3456-7890", Line{Phone: 1}},
+		{"mobile prefix unknown", "0800-1234-5678", Line{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
