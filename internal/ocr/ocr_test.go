@@ -27,7 +27,7 @@ func need(t *testing.T) {
 	if err := Available(); err != nil {
 		missing = append(missing, err.Error())
 	}
-	if _, err := exec.LookPath("convert"); err != nil {
+	if out, err := exec.Command("convert", "-version").CombinedOutput(); err != nil || !strings.Contains(string(out), "ImageMagick") {
 		missing = append(missing, "ImageMagick's convert (Debian package imagemagick)")
 	}
 	if _, err := os.Stat(fontFile); err != nil {
