@@ -62,8 +62,8 @@ prints only the names that exist, with their records, and a summary on standard 
 					return err
 				}
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "lookalike: %d candidates, %d queries to %s, %d live, %d without an answer, in %s\n",
-				st.Queried, st.Queries, r.Addr, st.Live, st.Failed, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(cmd.ErrOrStderr(), "lookalike: %d candidates, %d queries to %s, %d live, %d only a wildcard's answer, %d without an answer, in %s\n",
+				st.Queried, st.Queries, r.Addr, st.Live, st.Wildcard, st.Failed, time.Since(start).Round(time.Millisecond))
 			return cmd.Context().Err()
 		},
 	}

@@ -22,6 +22,8 @@ const (
 	KindHomoglyph     = "homoglyph"     // rn for m, l for 1, 0 for o
 	KindIDN           = "idn-homoglyph" // a Cyrillic or Greek letter that looks Latin, in punycode
 	KindHyphen        = "hyphenation"   // k-pu
+	KindVowelSwap     = "vowel-swap"    // kpu → kpa
+	KindAddition      = "addition"      // kpu → kpus
 	KindTLD           = "tld"           // kpu.com, kpu.xyz
 	KindSecondLevel   = "second-level"  // kpu.id, kpu.co.id, kpu.or.id
 	KindFlattened     = "flattened"     // kpu-go-id.com, kpugoid.com, kpu-go.id
@@ -53,6 +55,8 @@ var (
 	secondLevels = []string{"id", "co.id", "or.id", "web.id", "my.id", "biz.id", "net.id", "ac.id", "sch.id"}
 	wordSuffixes = []string{"com", "id", "net", "org", "info", "xyz", "co.id", "or.id", "web.id", "my.id", "online", "site"}
 )
+
+const vowels = "aeiou"
 
 // keyboard lists each key's QWERTY neighbours.
 var keyboard = map[byte]string{
@@ -180,9 +184,19 @@ func (g *generator) typos(label, suffix string) {
 		if i > 0 {
 			add(label[:i]+"-"+label[i:], KindHyphen)
 		}
+		if strings.IndexByte(vowels, label[i]) >= 0 {
+			for _, v := range []byte(vowels) {
+				if v != label[i] {
+					add(label[:i]+string(v)+label[i+1:], KindVowelSwap)
+				}
+			}
+		}
 		for _, r := range idnGlyphs[label[i]] {
 			g.addIDN(label[:i] + string(r) + label[i+1:] + "." + suffix)
 		}
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		add(label+string(c), KindAddition)
 	}
 	for _, hg := range asciiGlyphs {
 		for i := 0; ; {

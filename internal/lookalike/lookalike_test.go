@@ -47,6 +47,8 @@ func TestGenerate(t *testing.T) {
 		"kpuquickcount.id": KindAddedWord,
 		"kpv.go.id":        KindHomoglyph,
 		"k-pu.go.id":       KindHyphen,
+		"kpa.go.id":        KindVowelSwap,
+		"kpux.go.id":       KindAddition,
 	}
 	for name, kind := range want {
 		c, ok := byName[name]
@@ -212,9 +214,14 @@ func TestResolve(t *testing.T) {
 	if st.Queried != len(cands) || st.Live != 5 || st.Failed != 0 {
 		t.Errorf("stats: %+v", st)
 	}
-	// An NXDOMAIN ends the questions: one query per dead name, four per live one.
-	if want := int32(len(cands) - 5 + 5*4); f.queries.Load() != want {
-		t.Errorf("%d queries, want %d", f.queries.Load(), want)
+	// An NXDOMAIN ends the questions: one query per dead name, four per
+	// live one, and one wildcard probe per public suffix.
+	suffixes := map[string]bool{}
+	for _, c := range cands {
+		suffixes[suffixOf(c.Domain)] = true
+	}
+	if want := int32(len(cands) - 5 + 5*4 + len(suffixes)); f.queries.Load() != want || st.Queries != int(want) {
+		t.Errorf("%d queries (%d counted), want %d", f.queries.Load(), st.Queries, want)
 	}
 }
 
@@ -223,11 +230,11 @@ func TestResolveRateAndFailure(t *testing.T) {
 	cands := Generate("kpu.go.id")[:20]
 	start := time.Now()
 	live, st := Resolver{Addr: f.addr, Rate: 200}.Resolve(context.Background(), cands)
-	// 20 queries at 200/s cannot finish in less than 19 intervals.
-	if el := time.Since(start); el < 19*5*time.Millisecond {
-		t.Errorf("20 queries at 200/s took %v", el)
+	// 21 queries at 200/s cannot finish in less than 20 intervals.
+	if el := time.Since(start); el < 20*5*time.Millisecond {
+		t.Errorf("21 queries at 200/s took %v", el)
 	}
-	if len(live) != 0 || st.Queries != 20 {
+	if len(live) != 0 || st.Queries != 20+1 { // the first 20 are all under go.id: one probe
 		t.Errorf("live %v stats %+v", live, st)
 	}
 
@@ -266,4 +273,51 @@ func BenchmarkResolveLoopback(b *testing.B) {
 		r.Resolve(context.Background(), cands)
 	}
 	b.ReportMetric(float64(len(cands)*b.N)/b.Elapsed().Seconds(), "candidates/s")
+}
+
+// TestResolveWildcard: a resolver that answers every name under .xyz with a
+// block page (as ISP filters rewrite NXDOMAIN) makes no .xyz name live,
+// except one that answers something else.
+func TestResolveWildcard(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		q := r.Question[0]
+		switch {
+		case q.Name == "kpu-ri.xyz." && q.Qtype == dns.TypeA:
+			rr, _ := dns.NewRR("kpu-ri.xyz. 60 IN A 127.0.0.7")
+			m.Answer = append(m.Answer, rr)
+		case strings.HasSuffix(q.Name, ".xyz.") && q.Qtype == dns.TypeA:
+			rr, _ := dns.NewRR(q.Name + " 60 IN A 10.9.9.9")
+			m.Answer = append(m.Answer, rr)
+		case strings.HasSuffix(q.Name, ".xyz."):
+		default:
+			m.Rcode = dns.RcodeNameError
+		}
+		w.WriteMsg(m)
+	})}
+	var started sync.WaitGroup
+	started.Add(1)
+	srv.NotifyStartedFunc = started.Done
+	go srv.ActivateAndServe()
+	started.Wait()
+	defer srv.Shutdown()
+
+	var xyz []Candidate
+	for _, c := range Generate("kpu.go.id") {
+		if strings.HasSuffix(c.Domain, ".xyz") {
+			xyz = append(xyz, c)
+		}
+	}
+	live, st := Resolver{Addr: pc.LocalAddr().String(), Rate: 10000}.Resolve(context.Background(), xyz)
+	if len(live) != 1 || live[0].Domain != "kpu-ri.xyz" {
+		t.Errorf("live: %+v", live)
+	}
+	if st.Wildcard != len(xyz)-1 {
+		t.Errorf("wildcard %d of %d: %+v", st.Wildcard, len(xyz), st)
+	}
 }

@@ -2,6 +2,8 @@ package lookalike
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net"
 	"slices"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/net/publicsuffix"
 )
 
 // Live is a candidate that exists in DNS, with what it answered.
@@ -26,6 +29,10 @@ type Stats struct {
 	Queries int `json:"queries"` // DNS queries sent
 	Live    int `json:"live"`
 	Failed  int `json:"failed"` // candidates whose answer never came (timeout, SERVFAIL): unknown, not absent
+	// Wildcard counts names that answered only what a name that cannot
+	// exist under the same suffix answered too: a wildcard zone or a
+	// resolver that rewrites NXDOMAIN to a block page (as ISP filters do).
+	Wildcard int `json:"wildcard"`
 }
 
 // Defaults of a Resolver.
@@ -77,8 +84,10 @@ func (r Resolver) Resolve(ctx context.Context, cands []Candidate) ([]Live, Stats
 		tcp:   &dns.Client{Net: "tcp", Timeout: timeout},
 		every: time.Duration(float64(time.Second) / rate),
 	}
+	q.wild = q.probeWildcards(ctx, cands)
 	results := make([]*Live, len(cands))
 	failed := make([]bool, len(cands))
+	wild := make([]bool, len(cands))
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range conc {
@@ -86,7 +95,7 @@ func (r Resolver) Resolve(ctx context.Context, cands []Candidate) ([]Live, Stats
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i], failed[i] = q.candidate(ctx, cands[i])
+				results[i], failed[i], wild[i] = q.candidate(ctx, cands[i])
 			}
 		}()
 	}
@@ -110,6 +119,9 @@ feed:
 		if failed[i] {
 			st.Failed++
 		}
+		if wild[i] {
+			st.Wildcard++
+		}
 	}
 	st.Live = len(live)
 	st.Queries = int(q.sent)
@@ -122,9 +134,59 @@ type querier struct {
 	udp, tcp *dns.Client
 	every    time.Duration
 
+	wild map[string]map[string]bool // public suffix → what a name that cannot exist answers under it
+
 	mu   sync.Mutex
 	next time.Time
 	sent int64
+}
+
+// probeWildcards asks, for each public suffix among the candidates, about a
+// random name that no one registered, and keeps what it answers.
+func (q *querier) probeWildcards(ctx context.Context, cands []Candidate) map[string]map[string]bool {
+	wild := map[string]map[string]bool{}
+	done := map[string]bool{}
+	for _, c := range cands {
+		sfx, _ := publicsuffix.PublicSuffix(c.Domain)
+		if done[sfx] || ctx.Err() != nil {
+			continue
+		}
+		done[sfx] = true
+		var b [8]byte
+		rand.Read(b[:])
+		probe := "garda-nx-" + hex.EncodeToString(b[:]) + "." + sfx
+		for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
+			in, err := q.exchange(ctx, probe, qt)
+			if err == nil && in.Rcode == dns.RcodeNameError {
+				break // no wildcard: the usual case, one query
+			}
+			if err != nil || in.Rcode != dns.RcodeSuccess {
+				continue
+			}
+			for _, rr := range in.Answer {
+				if v := answerValue(rr); v != "" {
+					if wild[sfx] == nil {
+						wild[sfx] = map[string]bool{}
+					}
+					wild[sfx][v] = true
+				}
+			}
+		}
+	}
+	return wild
+}
+
+// answerValue is an A, AAAA or CNAME record's value, "" for another type.
+func answerValue(rr dns.RR) string {
+	switch v := rr.(type) {
+	case *dns.A:
+		return v.A.String()
+	case *dns.AAAA:
+		return v.AAAA.String()
+	case *dns.CNAME:
+		return strings.TrimSuffix(v.Target, ".")
+	}
+	return ""
 }
 
 // wait blocks until the next query may go, keeping the rate across workers.
@@ -174,7 +236,8 @@ func (q *querier) exchange(ctx context.Context, name string, qtype uint16) (*dns
 }
 
 // candidate asks A first; only a name that is not NXDOMAIN is asked the rest.
-func (q *querier) candidate(ctx context.Context, c Candidate) (live *Live, failed bool) {
+// A name that answers only its suffix's wildcard is not live.
+func (q *querier) candidate(ctx context.Context, c Candidate) (live *Live, failed, wildcard bool) {
 	l := &Live{Candidate: c}
 	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeNS} {
 		in, err := q.exchange(ctx, c.Domain, qt)
@@ -183,7 +246,7 @@ func (q *querier) candidate(ctx context.Context, c Candidate) (live *Live, faile
 			continue
 		}
 		if in.Rcode == dns.RcodeNameError {
-			return nil, false
+			return nil, false, false
 		}
 		if in.Rcode != dns.RcodeSuccess {
 			failed = true
@@ -203,9 +266,28 @@ func (q *querier) candidate(ctx context.Context, c Candidate) (live *Live, faile
 		}
 	}
 	if len(l.A)+len(l.AAAA)+len(l.CNAME)+len(l.NS) == 0 {
-		return nil, failed
+		return nil, failed, false
 	}
-	return l, false
+	if w := q.wild[suffixOf(c.Domain)]; w != nil && len(l.NS) == 0 && allIn(w, l.A, l.AAAA, l.CNAME) {
+		return nil, false, true
+	}
+	return l, false, false
+}
+
+func suffixOf(domain string) string {
+	s, _ := publicsuffix.PublicSuffix(domain)
+	return s
+}
+
+func allIn(set map[string]bool, lists ...[]string) bool {
+	for _, l := range lists {
+		for _, v := range l {
+			if !set[v] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func appendNew(ss []string, s string) []string {
