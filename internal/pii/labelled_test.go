@@ -350,8 +350,8 @@ func scanLabels(text string) map[label]bool {
 	r := Scan(text)
 	got := map[label]bool{}
 	for cat, vs := range r.values {
-		for _, v := range vs {
-			got[label{cat, v}] = true
+		for v := range vs {
+			got[label{cat, valueString(cat, v)}] = true
 		}
 	}
 	return got

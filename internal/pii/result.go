@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 
 	"github.com/garda-id/garda/internal/region"
@@ -42,7 +43,11 @@ type Result struct {
 	Provinces  []RegionCount `json:"provinces"`
 	Regencies  []RegionCount `json:"regencies"`
 
-	values map[Category][]string // never serialised; see Hashes
+	// Capped says the scanner stopped remembering new values at
+	// MaxDistinct: the distinct counts are lower bounds.
+	Capped bool `json:"capped,omitempty"`
+
+	values map[Category]map[uint64]struct{} // never serialised; see Hashes
 }
 
 // RegionCount is how many distinct NIKs were issued in one region, by the
@@ -67,8 +72,8 @@ type Hashed struct {
 func (r Result) Hashes(salt []byte) []Hashed {
 	var out []Hashed
 	for cat, vs := range r.values {
-		for _, v := range vs {
-			out = append(out, Hashed{Category: cat, Hash: Hash(salt, v)})
+		for v := range vs {
+			out = append(out, Hashed{Category: cat, Hash: Hash(salt, valueString(cat, v))})
 		}
 	}
 	slices.SortFunc(out, func(a, b Hashed) int {
@@ -88,22 +93,25 @@ func Hash(salt []byte, value string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Result summarises everything scanned so far.
+// Result summarises everything scanned so far. Its Hashes read the
+// scanner's distinct values: scanning more afterwards adds to them.
 func (s *Scanner) Result() Result {
 	r := s.res
 	if r.Candidates > 0 {
 		r.ValidShare = float64(r.Valid) / float64(r.Candidates)
 	}
-	r.values = map[Category][]string{}
+	r.values = s.seen
+	var byRegency [10000]int
+	for v := range s.seen[NIK] {
+		byRegency[v/1e12]++ // PPRR of PPRRSSDDMMYYXXXX
+	}
 	prov := map[string]int{}
 	reg := map[string]int{}
-	for cat, m := range s.seen {
-		for v := range m {
-			r.values[cat] = append(r.values[cat], v)
-			if cat == NIK {
-				prov[v[:2]]++
-				reg[v[:2]+"."+v[2:4]]++
-			}
+	for code, n := range byRegency {
+		if n > 0 {
+			c := fmt.Sprintf("%04d", code)
+			prov[c[:2]] += n
+			reg[c[:2]+"."+c[2:]] += n
 		}
 	}
 	r.Provinces = regionCounts(prov)

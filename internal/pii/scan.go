@@ -1,6 +1,8 @@
 package pii
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -125,7 +127,9 @@ type header struct {
 // rows under it. It is not safe for concurrent use.
 type Scanner struct {
 	res     Result
-	seen    map[Category]map[string]struct{}
+	seen    map[Category]map[uint64]struct{} // distinct values, as numbers: a fifth of the memory of strings
+	nSeen   int
+	maxSeen int
 	hdr     *header
 	carry   kind // a label alone on the previous line
 	lineNo  int
@@ -136,7 +140,7 @@ type Scanner struct {
 
 // NewScanner returns a scanner with nothing counted yet.
 func NewScanner() *Scanner {
-	return &Scanner{seen: map[Category]map[string]struct{}{}}
+	return &Scanner{seen: map[Category]map[uint64]struct{}{}, maxSeen: MaxDistinct}
 }
 
 // NextFile starts a new input: line numbers restart and a table header
@@ -499,17 +503,29 @@ func (s *Scanner) maybeHeader(line string, gs []group) bool {
 	return false
 }
 
+// MaxDistinct bounds the distinct values one Scanner remembers (about 20
+// bytes each), so that a dump of a hundred million rows cannot exhaust
+// memory; past it Result.Capped is set and the distinct counts are lower
+// bounds, while Mentions keeps counting.
+const MaxDistinct = 1 << 24
+
 func (s *Scanner) add(f find) {
+	s.res.Mentions++
 	m := s.seen[f.cat]
 	if m == nil {
-		m = map[string]struct{}{}
+		m = map[uint64]struct{}{}
 		s.seen[f.cat] = m
 	}
-	s.res.Mentions++
-	if _, dup := m[f.value]; dup {
+	v := digitsValue(f.value)
+	if _, dup := m[v]; dup {
 		return
 	}
-	m[f.value] = struct{}{}
+	if s.nSeen >= s.maxSeen {
+		s.res.Capped = true
+		return
+	}
+	s.nSeen++
+	m[v] = struct{}{}
 	switch f.cat {
 	case NIK:
 		s.res.NIK++
@@ -523,6 +539,24 @@ func (s *Scanner) add(f find) {
 	case Phone:
 		s.res.Phone++
 	}
+}
+
+// digitsValue reads up to 19 digits as a number. NIK, KK and NPWP values
+// are 16 digits (zero-padded back by valueString); phones start with 62.
+func digitsValue(d string) uint64 {
+	var n uint64
+	for i := 0; i < len(d); i++ {
+		n = n*10 + uint64(d[i]-'0')
+	}
+	return n
+}
+
+// valueString is digitsValue undone for a category.
+func valueString(cat Category, v uint64) string {
+	if cat == Phone {
+		return strconv.FormatUint(v, 10)
+	}
+	return fmt.Sprintf("%016d", v)
 }
 
 // shortCells reports whether every cell reads like a column name, so that a

@@ -118,3 +118,26 @@ func TestResultHasNoValues(t *testing.T) {
 		t.Error("hash ignores the salt")
 	}
 }
+
+func TestDistinctCap(t *testing.T) {
+	s := NewScanner()
+	s.maxSeen = 2
+	for _, l := range []string{"NIK 3204012308900001", "NIK 3204012308900002", "NIK 3204012308900001", "NIK 3204012308900003"} {
+		s.Line(l)
+	}
+	r := s.Result()
+	if r.NIK != 2 || !r.Capped || r.Mentions != 4 {
+		t.Errorf("capped: %+v", r)
+	}
+	if len(r.Hashes(nil)) != 2 {
+		t.Errorf("hashes: %d", len(r.Hashes(nil)))
+	}
+	// Values keep their leading zero and their form through the numbers.
+	r = Scan("NPWP 01.312.166.0-091.000 HP 0812-3456-7890")
+	want := map[Hashed]bool{{NPWP, Hash(nil, "0013121660091000")}: true, {Phone, Hash(nil, "6281234567890")}: true}
+	for _, h := range r.Hashes(nil) {
+		if !want[h] {
+			t.Errorf("unexpected %+v", h)
+		}
+	}
+}
