@@ -33,8 +33,7 @@ var keywords = map[string]kind{
 	"referensi": kindNegative, "kredit": kindNegative, "debit": kindNegative, "card": kindNegative,
 	"visa": kindNegative, "mastercard": kindNegative, "timestamp": kindNegative, "ts": kindNegative,
 	"imei": kindNegative, "serial": kindNegative, "sn": kindNegative, "bpjs": kindNegative,
-	"nisn": kindNegative, "nip": kindNegative, "sim": kindNegative, "paspor": kindNegative,
-	"passport": kindNegative, "awb": kindNegative, "tracking": kindNegative, "tagihan": kindNegative,
+	"nisn": kindNegative, "nip": kindNegative, "awb": kindNegative, "tracking": kindNegative, "tagihan": kindNegative,
 	"pelanggan": kindNegative, "idpel": kindNegative, "meter": kindNegative, "token": kindNegative,
 	"rp": kindNegative, "idr": kindNegative, "saldo": kindNegative, "nominal": kindNegative,
 	"epoch": kindNegative, "unix": kindNegative, "id": kindNegative, "uid": kindNegative, "uuid": kindNegative, "hash": kindNegative,
@@ -68,7 +67,7 @@ func lastKeyword(s string, from, to int) (k kind, end int) {
 		for j := range w {
 			w[j] = s[i+j] | 0x20
 		}
-		if kk, ok := keywords[string(w)]; ok {
+		if kk, ok := keywords[string(w)]; ok && !(kk == kindNegative && inDottedName(s, i)) {
 			return kk, e
 		}
 	}
@@ -94,9 +93,17 @@ func firstKeyword(s string) kind {
 		for j := range w {
 			w[j] = s[b+j] | 0x20
 		}
-		if k, ok := keywords[string(w)]; ok {
+		if k, ok := keywords[string(w)]; ok && !(k == kindNegative && inDottedName(s, b)) {
 			return k
 		}
 	}
 	return kindNone
+}
+
+// inDottedName reports whether the word starting at i is a later part of a
+// dotted name ("id" in "cekdptonline.kpu.go.id", "ts" in "app.ts"), which
+// says nothing about a number after it. Only negative words are checked:
+// "No.KK" still names a KK.
+func inDottedName(s string, i int) bool {
+	return i >= 2 && s[i-1] == '.' && (isLetter(s[i-2]) || isDigit(s[i-2]))
 }

@@ -463,7 +463,7 @@ func (s *Scanner) maybeHeader(line string, gs []group) bool {
 	if delim != 0 {
 		cells := strings.Split(line, string(delim))
 		if len(cells) < 2 || !shortCells(cells) {
-			return false
+			return s.listHeader(line)
 		}
 		h := &header{delim: delim, columns: make([]kind, len(cells))}
 		ids := 0
@@ -557,6 +557,29 @@ func valueString(cat Category, v uint64) string {
 		return strconv.FormatUint(v, 10)
 	}
 	return fmt.Sprintf("%016d", v)
+}
+
+// listHeader recognises columns named in a sentence, as a sale post
+// describes its sample: "format CSV (NIK, NKK, nama, alamat)": two or more
+// identity columns among short comma-separated items. The rows below get
+// them in order, as under a space-aligned header.
+func (s *Scanner) listHeader(line string) bool {
+	items := strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == '(' || r == ')' || r == ';' })
+	var ids []kind
+	for _, it := range items {
+		if len(strings.Fields(it)) > 2 {
+			continue
+		}
+		switch k := firstKeyword(it); k {
+		case kindNIK, kindKK, kindNPWP:
+			ids = append(ids, k)
+		}
+	}
+	if len(ids) < 2 {
+		return false
+	}
+	s.hdr = &header{ids: ids}
+	return true
 }
 
 // shortCells reports whether every cell reads like a column name, so that a
