@@ -46,34 +46,34 @@ With --per-line it prints one JSON line per input line instead:
 {"line":N,"nik":n,"kk":k,"npwp":m,"phone":p}. Values are never printed.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// Every file must open before anything is printed.
-			var inputs []io.Reader
+			// Every file must open, and read as text, before anything is
+			// printed.
+			var inputs []*bufio.Reader
 			for _, name := range args {
-				if name == "-" {
-					inputs = append(inputs, cmd.InOrStdin())
-					continue
+				var in io.Reader = cmd.InOrStdin()
+				if name != "-" {
+					f, err := os.Open(name)
+					if err != nil {
+						return fmt.Errorf("pii scan: %w", err)
+					}
+					defer f.Close()
+					in = f
 				}
-				f, err := os.Open(name)
+				r, err := textReader(in)
 				if err != nil {
-					return fmt.Errorf("pii scan: %w", err)
+					return fmt.Errorf("pii scan %s: %w", name, err)
 				}
-				defer f.Close()
-				inputs = append(inputs, f)
+				inputs = append(inputs, r)
 			}
 			out := bufio.NewWriter(cmd.OutOrStdout())
 			defer out.Flush()
 			enc := json.NewEncoder(out)
 			s := pii.NewScanner()
 			var sum piiSummary
-			for i, in := range inputs {
-				r, err := maybeGunzip(in)
-				if err != nil {
-					return fmt.Errorf("pii scan %s: %w", args[i], err)
-				}
+			for i, br := range inputs {
 				// Each file has its own table header and line numbers; the
 				// summary counts distinct values across all of them.
 				s.NextFile()
-				br := bufio.NewReaderSize(r, 64<<10)
 				for {
 					line, err := readLine(br)
 					if len(line) > 0 || err == nil {
@@ -131,12 +131,22 @@ func readLine(br *bufio.Reader) (string, error) {
 	}
 }
 
-// maybeGunzip reads a gzip stream as its content.
-func maybeGunzip(r io.Reader) (io.Reader, error) {
-	br := bufio.NewReader(r)
+// textReader reads a gzip stream as its content, and refuses what is not
+// text (a PDF, a spreadsheet, a zip): numbers inside those are compressed
+// or encoded, and a scan would report none without saying why.
+func textReader(r io.Reader) (*bufio.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
 	magic, _ := br.Peek(2)
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		return gzip.NewReader(br)
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
+	head, _ := br.Peek(8 << 10)
+	if bytes.IndexByte(head, 0) >= 0 || bytes.HasPrefix(head, []byte("%PDF-")) || bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		return nil, fmt.Errorf("not text (a PDF, spreadsheet or other binary file?): convert it first, e.g. pdftotext -layout, or save as CSV")
 	}
 	return br, nil
 }

@@ -86,6 +86,14 @@ func TestPIIScanCommand(t *testing.T) {
 		t.Errorf("per line:\n%s", out)
 	}
 
+	// A PDF: a clear error naming the file, nothing on standard output.
+	pdf := filepath.Join(dir, "leak.pdf")
+	os.WriteFile(pdf, []byte("%PDF-1.7\n1 0 obj\n"), 0o600)
+	out, errOut, code = runGarda(t, "", "pii", "scan", dump, pdf)
+	if code == 0 || out != "" || !strings.Contains(errOut, "leak.pdf") || !strings.Contains(errOut, "not text") {
+		t.Errorf("pdf: exit %d, out %q, err %q", code, out, errOut)
+	}
+
 	// A missing file: a clear error and nothing on standard output.
 	out, errOut, code = runGarda(t, "", "pii", "scan", dump, filepath.Join(dir, "missing.csv"))
 	if code == 0 || out != "" || !strings.Contains(errOut, "missing.csv") {
