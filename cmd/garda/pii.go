@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/garda-id/garda/internal/ocr"
 	"github.com/garda-id/garda/internal/pii"
 )
 
@@ -38,7 +41,8 @@ func piiScanCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scan [--per-line] FILE...",
 		Short: "Count the personal data in files (a suspect dump, a page): per category, province and regency",
-		Long: `Scan reads each FILE ("-" for standard input; gzip is read as such) and prints a JSON
+		Long: `Scan reads each FILE ("-" for standard input; gzip is read as such, and a PNG, JPEG or
+GIF image as the text tesseract reads in it) and prints a JSON
 summary: distinct NIK, KK, NPWP and phone numbers, NIKs of women, the provinces and
 regencies of the NIKs (Kemendagri codes and names), and the share of NIK-, NPWP- and
 phone-shaped numbers that validate (near 1 for real data, low for made-up numbers).
@@ -59,7 +63,7 @@ With --per-line it prints one JSON line per input line instead:
 					defer f.Close()
 					in = f
 				}
-				r, err := textReader(in)
+				r, err := textReader(cmd.Context(), in)
 				if err != nil {
 					return fmt.Errorf("pii scan %s: %w", name, err)
 				}
@@ -131,13 +135,25 @@ func readLine(br *bufio.Reader) (string, error) {
 	}
 }
 
-// textReader reads a gzip stream as its content, and refuses what is not
-// text (a PDF, a spreadsheet, a zip): numbers inside those are compressed
-// or encoded, and a scan would report none without saying why.
-func textReader(r io.Reader) (*bufio.Reader, error) {
+// textReader reads a gzip stream as its content, an image (PNG, JPEG,
+// GIF: a screenshot of a leak) as the text OCR reads in it, and refuses
+// other binary files (a PDF, a spreadsheet, a zip): numbers inside those
+// are compressed or encoded, and a scan would report none without saying why.
+func textReader(ctx context.Context, r io.Reader) (*bufio.Reader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	magic, _ := br.Peek(8)
+	if isImage(magic) {
+		img, err := io.ReadAll(io.LimitReader(br, ocr.DefaultMaxBytes+1))
+		if err != nil {
+			return nil, err
+		}
+		text, err := ocr.Read(ctx, img)
+		if err != nil {
+			return nil, err
+		}
+		return bufio.NewReader(strings.NewReader(text)), nil
+	}
+	if len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, err
@@ -149,4 +165,10 @@ func textReader(r io.Reader) (*bufio.Reader, error) {
 		return nil, fmt.Errorf("not text (a PDF, spreadsheet or other binary file?): convert it first, e.g. pdftotext -layout, or save as CSV")
 	}
 	return br, nil
+}
+
+// isImage recognises the image formats ocr.Read accepts by their magic.
+func isImage(m []byte) bool {
+	return bytes.HasPrefix(m, []byte("\x89PNG\r\n\x1a\n")) || bytes.HasPrefix(m, []byte("\xff\xd8\xff")) ||
+		bytes.HasPrefix(m, []byte("GIF87a")) || bytes.HasPrefix(m, []byte("GIF89a"))
 }

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/garda-id/garda/internal/ocr"
 )
 
 // Made-up numbers of real shape: valid regions and dates, no one's data.
@@ -147,4 +151,34 @@ func TestLookalikeCommand(t *testing.T) {
 	if !strings.Contains(errOut, "1 live") {
 		t.Errorf("summary: %q", errOut)
 	}
+}
+
+// TestPIIScanImage: a screenshot of leaked data is read by OCR and scanned.
+func TestPIIScanImage(t *testing.T) {
+	font := "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+	convert, _ := exec.Command("convert", "-version").CombinedOutput()
+	if err := ocr.Available(); err != nil || !strings.Contains(string(convert), "ImageMagick") || !fileExists(font) {
+		msg := fmt.Sprintf("needs tesseract-ocr, tesseract-ocr-ind, imagemagick and fonts-dejavu-core (%v)", err)
+		if os.Getenv("GARDA_CI") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	img := filepath.Join(t.TempDir(), "leak.png")
+	if b, err := exec.Command("convert", "-size", "1200x200", "xc:white", "-font", font, "-pointsize", "30", "-fill", "black",
+		"-annotate", "+30+60", "NIK : 3204012308900001", "-annotate", "+30+130", "No. HP : 0812-3456-7890", img).CombinedOutput(); err != nil {
+		t.Fatalf("convert: %v: %s", err, b)
+	}
+	out, errOut, code := runGarda(t, "", "pii", "scan", img)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, `"nik": 1,`) || !strings.Contains(out, `"phone": 1,`) {
+		t.Errorf("image scan: %s", out)
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
