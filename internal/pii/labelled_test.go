@@ -252,10 +252,21 @@ func dataset(seed uint64, perLayout int) []doc {
 				np := ""
 				if g.r.IntN(3) == 0 {
 					np = npwpFormat(p.npwp)
+					if g.r.IntN(3) == 0 {
+						// As a spreadsheet keeps it: a number, its leading zero gone.
+						np = strings.TrimLeft(p.npwp, "0")
+						if len(np) < 14 {
+							np = p.npwp
+						}
+					}
 					want[label{NPWP, "0" + p.npwp}] = true
 				}
+				phone := p.phone
+				if g.r.IntN(4) == 0 {
+					phone = phone[1:]
+				}
 				fmt.Fprintf(&b, "%s,%s,\"%s\",%04d-%02d-%02d,%s,%s,%s,\"JL. MERDEKA NO. %d, RT 01/RW 02\",%s\n",
-					p.nik, p.kk, p.name, p.born[2], p.born[1], p.born[0], sex(p), p.phone, np, k+1, g.digits(10+g.r.IntN(7)))
+					p.nik, p.kk, p.name, p.born[2], p.born[1], p.born[0], sex(p), phone, np, k+1, g.digits(10+g.r.IntN(7)))
 				want[label{NIK, p.nik}] = true
 				want[label{KK, p.kk}] = true
 				want[label{Phone, phoneCanonical(p.phone)}] = true

@@ -369,6 +369,20 @@ func (s *Scanner) classify(line string, gs []group, d []byte, ctx, col kind, idO
 	if len(d) < 9 || len(d) > 14 {
 		return find{}
 	}
+	// Spreadsheets store numbers as numbers and drop the leading zero: an
+	// NPWP of 14 digits, a phone of 8xx..., under a column or word that
+	// names them.
+	if ctx == kindNPWP && len(d) == 14 {
+		z := append([]byte{'0'}, d...)
+		f := find{candidate: true}
+		if npwpOK(z) {
+			f.cat, f.value, f.valid = NPWP, "0"+string(z), true
+		}
+		return f
+	}
+	if ctx == kindPhone && d[0] == '8' && len(d) >= 9 && len(d) <= 12 {
+		return find{cat: Phone, value: "62" + string(d), candidate: true, valid: mobilePrefix(d[:3])}
+	}
 	landline := ctx == kindPhone
 	if start := gs[0].start; start > 0 && (line[start-1] == '+' || line[start-1] == '(') {
 		landline = true

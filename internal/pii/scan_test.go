@@ -50,6 +50,9 @@ func TestScanCases(t *testing.T) {
 		{"tab header row", "3204012308900001\t3204011203150002", Line{NIK: 2}},
 		{"plus 62 with trunk zero", "WA: +62 (0)812-3456-7890", Line{Phone: 1}},
 		{"mobile prefix unknown", "0800-1234-5678", Line{}},
+		{"phone without its zero, named", "no_hp: 81234567890", Line{Phone: 1}},
+		{"phone without its zero, unnamed", "81234567890", Line{}},
+		{"npwp without its zero, named", "NPWP 13121660091000", Line{NPWP: 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
