@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // confusable maps what OCR and typists put in place of digits. Only these
@@ -44,12 +46,12 @@ func findGroups(line string, buf []byte, out []group) ([]group, []byte) {
 		s, e := i, j
 		// A letter (or any non-ASCII byte, which is part of a word) next to
 		// the run: its confusable edge belongs to that word.
-		if s > 0 && (isLetter(line[s-1]) || line[s-1] >= 0x80) {
+		if letterBefore(line, s) {
 			for s < e && !isDigit(line[s]) {
 				s++
 			}
 		}
-		if e < n && (isLetter(line[e]) || line[e] >= 0x80) {
+		if letterAt(line, e) {
 			for e > s && !isDigit(line[e-1]) {
 				e--
 			}
@@ -79,11 +81,36 @@ func findGroups(line string, buf []byte, out []group) ([]group, []byte) {
 		}
 		out = append(out, group{
 			start: s, end: e, digits: buf[b0:len(buf):len(buf)],
-			letterLeft:  s > 0 && (isLetter(line[s-1]) || line[s-1] >= 0x80),
-			letterRight: e < n && (isLetter(line[e]) || line[e] >= 0x80),
+			letterLeft:  letterBefore(line, s),
+			letterRight: letterAt(line, e),
 		})
 	}
 	return out, buf
+}
+
+// letterAt reports whether a letter (of any script) starts at byte i;
+// punctuation, spaces (a no-break space included) and emoji are not.
+func letterAt(line string, i int) bool {
+	if i >= len(line) {
+		return false
+	}
+	if c := line[i]; c < utf8.RuneSelf {
+		return isLetter(c)
+	}
+	r, _ := utf8.DecodeRuneInString(line[i:])
+	return unicode.IsLetter(r)
+}
+
+// letterBefore reports whether a letter ends just before byte i.
+func letterBefore(line string, i int) bool {
+	if i == 0 {
+		return false
+	}
+	if c := line[i-1]; c < utf8.RuneSelf {
+		return isLetter(c)
+	}
+	r, _ := utf8.DecodeLastRuneInString(line[:i])
+	return unicode.IsLetter(r)
 }
 
 // joins reports whether the text between two runs may sit inside one number:

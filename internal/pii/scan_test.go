@@ -51,6 +51,9 @@ func TestScanCases(t *testing.T) {
 		{"plus 62 with trunk zero", "WA: +62 (0)812-3456-7890", Line{Phone: 1}},
 		{"mobile prefix unknown", "0800-1234-5678", Line{}},
 		{"phone without its zero, named", "no_hp: 81234567890", Line{Phone: 1}},
+		{"no-break space and emoji", "NIK\u00a03204012308900001\u00a0🙏", Line{NIK: 1}},
+		{"em dash", "NIK 3204012308900001—BUDI", Line{NIK: 1}},
+		{"glued to a non-Latin word", "ФИО3204012308900001", Line{}},
 		{"phone without its zero, unnamed", "81234567890", Line{}},
 		{"npwp without its zero, named", "NPWP 13121660091000", Line{NPWP: 1}},
 	}
