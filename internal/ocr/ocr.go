@@ -125,6 +125,8 @@ func (r Reader) Read(ctx context.Context, img []byte) (string, error) {
 	// One thread per image: the machine's cores are shared with the rest of
 	// the patrol, and parallelism comes from running several images.
 	cmd.Env = append(cmd.Environ(), "OMP_THREAD_LIMIT=1")
+	// After the kill, stop waiting for output pipes a stray child may hold.
+	cmd.WaitDelay = 2 * time.Second
 	var out limitedBuffer
 	out.max = maxText
 	var stderr limitedBuffer

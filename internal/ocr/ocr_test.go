@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/garda-id/garda/internal/pii"
 )
@@ -117,6 +118,16 @@ func TestLimits(t *testing.T) {
 	}
 	if _, lerr := exec.LookPath("tesseract"); lerr == nil && err == nil {
 		t.Error("a language tesseract cannot have was reported available")
+	}
+
+	// A tesseract that never ends is stopped at the time limit.
+	hang := filepath.Join(t.TempDir(), "tesseract")
+	if err := os.WriteFile(hang, []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err = (Reader{Binary: hang, Timeout: 100 * time.Millisecond}).readErr(ctx, tinyPNG(t, 10, 10))
+	if err == nil || !strings.Contains(err.Error(), "stopped after") {
+		t.Errorf("time limit: %v", err)
 	}
 }
 
