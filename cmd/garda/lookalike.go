@@ -64,6 +64,9 @@ prints only the names that exist, with their records, and a summary on standard 
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "lookalike: %d candidates, %d queries to %s, %d live, %d only a wildcard's answer, %d without an answer, in %s\n",
 				st.Queried, st.Queries, r.Addr, st.Live, st.Wildcard, st.Failed, time.Since(start).Round(time.Millisecond))
+			if st.Queried > 0 && st.Failed == st.Queried {
+				return fmt.Errorf("lookalike: the resolver %s answered none of the %d candidates: is it reachable?", r.Addr, st.Queried)
+			}
 			return cmd.Context().Err()
 		},
 	}

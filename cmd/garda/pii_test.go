@@ -151,6 +151,15 @@ func TestLookalikeCommand(t *testing.T) {
 	if !strings.Contains(errOut, "1 live") {
 		t.Errorf("summary: %q", errOut)
 	}
+
+	// A resolver that does not answer: an error saying so, not an empty success.
+	dead, _ := net.ListenPacket("udp", "127.0.0.1:0")
+	deadAddr := dead.LocalAddr().String()
+	dead.Close()
+	out, errOut, code = runGarda(t, "", "lookalike", "kpu.go.id", "--live", "--resolver", deadAddr, "--rate", "100000", "--timeout", "20ms", "--concurrency", "64")
+	if code == 0 || out != "" || !strings.Contains(errOut, "answered none") {
+		t.Errorf("dead resolver: exit %d out %q err %q", code, out, errOut)
+	}
 }
 
 // TestPIIScanImage: a screenshot of leaked data is read by OCR and scanned.
