@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/garda-id/garda/internal/shareddata"
 )
 
 // TestPages scans the hand-written pages in testdata/pages and compares the
@@ -35,5 +37,21 @@ func TestPages(t *testing.T) {
 				t.Errorf("got nik=%d kk=%d npwp=%d phone=%d, want %+v", r.NIK, r.KK, r.NPWP, r.Phone, want)
 			}
 		})
+	}
+}
+
+// TestRealProse scans real Indonesian posts: the TurnBackHoax narratives in
+// ../shared (read at run time, never copied here). They hold scam contacts
+// (phone numbers) but no NIK, KK or NPWP: any found is a false positive.
+func TestRealProse(t *testing.T) {
+	p := shareddata.Path(t, "data", "hoax-dev", "pairs.csv")
+	text, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Scan(string(text))
+	t.Logf("%d bytes of narratives: nik=%d kk=%d npwp=%d phone=%d", len(text), r.NIK, r.KK, r.NPWP, r.Phone)
+	if r.NIK+r.KK+r.NPWP != 0 {
+		t.Errorf("identity numbers found in hoax narratives: nik=%d kk=%d npwp=%d", r.NIK, r.KK, r.NPWP)
 	}
 }
