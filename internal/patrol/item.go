@@ -1,6 +1,7 @@
 package patrol
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -288,7 +289,7 @@ func (s Saver) Save(ctx context.Context, who audit.Actor, owner Owner, p Process
 				raw = []byte(p.Title + "\n\n" + p.Text)
 			}
 			var err error
-			if ev, _, err = s.Evidence.Put(EvidenceFolder, "capture", strings.NewReader(string(raw))); err != nil {
+			if ev, _, err = s.Evidence.Put(EvidenceFolder, "capture", bytes.NewReader(raw)); err != nil {
 				return fmt.Errorf("patrol: store the captured copy: %w", err)
 			}
 			// The file stays even if the record fails: content-addressed, it
