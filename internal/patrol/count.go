@@ -64,7 +64,9 @@ func Weekly(ctx context.Context, q store.Querier, who auth.Principal, now time.T
 		if err != nil {
 			return nil, err
 		}
-		sort.Slice(list, func(i, j int) bool { return list[i].Items > list[j].Items || list[i].Items == list[j].Items && list[i].Platform < list[j].Platform })
+		sort.Slice(list, func(i, j int) bool {
+			return list[i].Items > list[j].Items || list[i].Items == list[j].Items && list[i].Platform < list[j].Platform
+		})
 		w := Week{Start: from, Platforms: list}
 		for _, c := range list {
 			w.Items += c.Items
