@@ -240,6 +240,7 @@ func (p *pages) routes() {
 
 	p.pentestRoutes()
 	p.patrolRoutes()
+	p.patrolReportRoutes()
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

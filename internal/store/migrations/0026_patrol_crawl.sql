@@ -34,3 +34,9 @@ CREATE TABLE patrol_reports (
     created_at {{TIME}} NOT NULL
 );
 CREATE INDEX patrol_reports_addr ON patrol_reports (addr_hash, created_at);
+
+-- The patrol's own settings: the salt of addr_hash (random, made once).
+CREATE TABLE patrol_settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
