@@ -83,44 +83,65 @@ func Weekly(ctx context.Context, q store.Querier, who auth.Principal, now time.T
 
 // Summary is the patrol's part of a day (the daily report's section).
 type Summary struct {
-	Items     int            `json:"items"`
-	Issues    int            `json:"issues"`
-	WithPII   int            `json:"with_pii"`
-	NIKs      int            `json:"niks"` // a count of numbers, never the numbers
-	Labels    map[string]int `json:"labels"`
-	Platforms map[string]int `json:"platforms"`
+	Items      int                    `json:"items"`
+	Issues     int                    `json:"issues"`
+	WithPII    int                    `json:"with_pii"`
+	NIKs       int                    `json:"niks"` // a count of numbers, never the numbers
+	Violations int                    `json:"violations"`
+	Labels     map[string]int         `json:"labels"`
+	Platforms  map[string]PlatformDay `json:"platforms"`
+	TLPs       map[policy.TLP]bool    `json:"-"` // the labels of the items counted
 }
 
-// Summarise counts the items first seen in [from, to) that the principal
-// may read.
-func Summarise(ctx context.Context, q store.Querier, who auth.Principal, from, to time.Time) (Summary, error) {
-	vis, vargs := policy.ReadFilter(who.Viewer, RecordKind, "i")
-	s := Summary{Labels: map[string]int{}, Platforms: map[string]int{}}
-	rows, err := q.Query(ctx, `SELECT i.platform, i.label, COUNT(*), SUM(CASE WHEN i.pii_nik + i.pii_kk + i.pii_npwp + i.pii_phone > 0 THEN 1 ELSE 0 END), SUM(i.pii_nik)
-		FROM patrol_items i WHERE i.first_seen >= ? AND i.first_seen < ? AND `+vis+` GROUP BY i.platform, i.label`,
-		append([]any{from.UTC(), to.UTC()}, vargs...)...)
+// PlatformDay is one platform's items of a day and those labelled as a
+// violation.
+type PlatformDay struct {
+	Items      int `json:"items"`
+	Violations int `json:"violations"`
+}
+
+// Summarise counts the items first seen in [from, to), in reg ("" all),
+// that the principal may read.
+func Summarise(ctx context.Context, q store.Querier, who auth.Principal, reg string, from, to time.Time) (Summary, error) {
+	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
+	where := "i.first_seen >= ? AND i.first_seen < ? AND " + vis
+	args = append([]any{from.UTC(), to.UTC()}, args...)
+	if reg != "" {
+		if cond, cargs := policy.InRegion(who.Viewer, "i", reg); cond != "" {
+			where, args = where+" AND "+cond, append(args, cargs...)
+		}
+	}
+	s := Summary{Labels: map[string]int{}, Platforms: map[string]PlatformDay{}, TLPs: map[policy.TLP]bool{}}
+	rows, err := q.Query(ctx, `SELECT i.platform, i.label, i.tlp, COUNT(*), SUM(CASE WHEN i.pii_nik + i.pii_kk + i.pii_npwp + i.pii_phone > 0 THEN 1 ELSE 0 END), SUM(i.pii_nik)
+		FROM patrol_items i WHERE `+where+` GROUP BY i.platform, i.label, i.tlp`, args...)
 	if err != nil {
 		return s, fmt.Errorf("patrol summary: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var platform, label string
+		var platform, label, tlp string
 		var n, pii, niks int
-		if err := rows.Scan(&platform, &label, &n, &pii, &niks); err != nil {
+		if err := rows.Scan(&platform, &label, &tlp, &n, &pii, &niks); err != nil {
 			return s, err
 		}
 		s.Items += n
 		s.WithPII += pii
 		s.NIKs += niks
-		s.Platforms[platform] += n
+		s.TLPs[policy.TLP(tlp)] = true
+		pd := s.Platforms[platform]
+		pd.Items += n
 		if label != "" {
 			s.Labels[label] += n
+			if Label(label) != NotViolation {
+				pd.Violations += n
+				s.Violations += n
+			}
 		}
+		s.Platforms[platform] = pd
 	}
 	if err := rows.Err(); err != nil {
 		return s, err
 	}
-	err = q.QueryRow(ctx, `SELECT COUNT(DISTINCT i.claim_id) FROM patrol_items i WHERE i.claim_id <> '' AND i.first_seen >= ? AND i.first_seen < ? AND `+vis,
-		append([]any{from.UTC(), to.UTC()}, vargs...)...).Scan(&s.Issues)
+	err = q.QueryRow(ctx, `SELECT COUNT(DISTINCT i.claim_id) FROM patrol_items i WHERE i.claim_id <> '' AND `+where, args...).Scan(&s.Issues)
 	return s, err
 }
