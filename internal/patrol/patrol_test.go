@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/incident"
@@ -229,4 +230,54 @@ func itoa(i int) string {
 		s = append([]byte{d[i%10]}, s...)
 	}
 	return string(s)
+}
+
+func TestWeeklyAndSummary(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := patroltest.NewWorld(t, db)
+		kom := w.Who["komdigi.analyst"]
+		saver := patrol.Saver{DB: db}
+		for i, post := range []patrol.Post{
+			{URL: "https://t.me/a/1", Text: "surat suara sudah dicoblos di gudang"},
+			{URL: "https://x.com/b/status/2", Text: "surat suara sudah dicoblos di gudang"},
+			{URL: "https://x.com/b/status/3", Text: "server KPU diretas data DPT bocor 3201234567890001"},
+		} {
+			proc, err := pipeline().Process(ctx, post)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := saver.Save(ctx, kom.Actor(), patrol.Owner{OrgID: kom.Org.ID, Region: "32"}, proc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := patrol.LinkClaim(ctx, db, kom, s.ID, proc.Matches[0].ClaimID); err != nil {
+				t.Fatal(err)
+			}
+			if i == 2 {
+				patrol.SetLabel(ctx, db, kom, s.ID, patrol.DataLeak)
+			}
+		}
+		now := store.Now()
+		weeks, err := patrol.Weekly(ctx, db, kom, now, 4)
+		if err != nil || len(weeks) != 4 {
+			t.Fatal(weeks, err)
+		}
+		if weeks[0].Items != 3 || weeks[0].Issues != 2 || len(weeks[0].Platforms) != 2 || weeks[0].Platforms[0].Platform != "x" || weeks[0].Platforms[0].Issues != 2 {
+			t.Fatalf("this week %+v", weeks[0])
+		}
+		if weeks[1].Items != 0 {
+			t.Errorf("last week %+v", weeks[1])
+		}
+		s, err := patrol.Summarise(ctx, db, kom, "32", now.Add(-time.Hour), now.Add(time.Hour))
+		if err != nil || s.Items != 3 || s.Issues != 2 || s.WithPII != 1 || s.NIKs != 1 || s.Violations != 1 || s.Platforms["x"].Items != 2 || !s.TLPs["AMBER"] {
+			t.Fatalf("summary %+v %v", s, err)
+		}
+		if s, _ := patrol.Summarise(ctx, db, kom, "33", now.Add(-time.Hour), now.Add(time.Hour)); s.Items != 0 {
+			t.Errorf("another region's summary counts %d", s.Items)
+		}
+		if s, _ := patrol.Summarise(ctx, db, w.Who["bssn.analyst"], "", now.Add(-time.Hour), now.Add(time.Hour)); s.Items != 0 {
+			t.Errorf("BSSN counts %d AMBER items of Komdigi", s.Items)
+		}
+	})
 }
