@@ -17,7 +17,8 @@ package patrol
 import (
 	"context"
 	"slices"
-	"time"
+
+	"github.com/garda-id/garda/internal/patrol/post"
 )
 
 // RecordKind names items in the participant tables and the audit chain;
@@ -84,28 +85,7 @@ func (l Label) Valid() bool { return slices.Contains(Labels, l) }
 var Platforms = []string{"web", "telegram", "x", "facebook", "instagram", "tiktok", "youtube", "whatsapp", "other"}
 
 // Engagement is what a platform counted of a post.
-type Engagement struct {
-	Likes    int64 `json:"likes,omitempty"`
-	Shares   int64 `json:"shares,omitempty"`
-	Comments int64 `json:"comments,omitempty"`
-	Views    int64 `json:"views,omitempty"`
-}
-
-// Sum is the queue's "most shared" measure: reactions, shares and comments.
-func (e Engagement) Sum() int64 { return e.Likes + e.Shares + e.Comments }
+type Engagement = post.Engagement
 
 // Post is one item as a source yields it, before the pipeline reads it.
-type Post struct {
-	URL       string     `json:"url,omitempty"`
-	PostID    string     `json:"post_id,omitempty"` // the platform's id, when there is no URL
-	Platform  string     `json:"platform,omitempty"`
-	Author    string     `json:"author,omitempty"`
-	Title     string     `json:"title,omitempty"`
-	Text      string     `json:"text"`
-	Published *time.Time `json:"published_at,omitempty"`
-	Engagement
-	// Image is an image to read by OCR (a post's picture, a screenshot).
-	Image []byte `json:"-"`
-	// Raw is the stored copy (the page, the export's record); nil: the text.
-	Raw []byte `json:"-"`
-}
+type Post = post.Post

@@ -10,17 +10,18 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/garda-id/garda/internal/patrol/post"
 )
 
-// Limits of what one item may hold: a page's text beyond these is not what
-// a patrol analyst reads, and a hostile page must not fill the store.
+// Limits of what one item may hold (package post's).
 const (
-	MaxText   = 64 << 10
-	MaxTitle  = 500
-	MaxAuthor = 200
-	MaxURL    = 2048
-	MaxImage  = 10 << 20
-	MaxRaw    = 4 << 20
+	MaxText   = post.MaxText
+	MaxTitle  = post.MaxTitle
+	MaxAuthor = post.MaxAuthor
+	MaxURL    = post.MaxURL
+	MaxImage  = post.MaxImage
+	MaxRaw    = post.MaxRaw
 )
 
 // The states of a pipeline step, as the item page shows them: a step that

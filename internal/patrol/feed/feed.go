@@ -17,7 +17,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 
-	"github.com/garda-id/garda/internal/patrol"
+	"github.com/garda-id/garda/internal/patrol/post"
 )
 
 // MaxEntries bounds what one feed or sitemap yields.
@@ -28,10 +28,10 @@ var ErrNotFeed = errors.New("feed: not an RSS, Atom or JSON feed")
 
 // Parse reads a feed into posts (each entry's link, title, text, author,
 // time).
-func Parse(b []byte) (posts []patrol.Post, err error) {
+func Parse(b []byte) (posts []post.Post, err error) {
 	defer func() {
 		// gofeed is the field's parser, but a hostile feed must cost a
-		// clear error, never the patrol.
+		// clear error, never the post.
 		if r := recover(); r != nil {
 			posts, err = nil, fmt.Errorf("%w: the parser failed on it (%v)", ErrNotFeed, r)
 		}
@@ -51,7 +51,7 @@ func Parse(b []byte) (posts []patrol.Post, err error) {
 		if len(it.Content) > len(text) {
 			text = it.Content
 		}
-		p := patrol.Post{URL: strings.TrimSpace(it.Link), Title: it.Title, Text: HTMLText([]byte(text))}
+		p := post.Post{URL: strings.TrimSpace(it.Link), Title: it.Title, Text: HTMLText([]byte(text))}
 		if p.URL == "" && it.GUID != "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
 			p.URL = it.GUID
 		}
@@ -131,7 +131,7 @@ func ParseSitemap(b []byte) (Sitemap, error) {
 			return sm, fmt.Errorf("feed: sitemap entry %d: %w", len(sm.URLs)+len(sm.Sitemaps)+1, err)
 		}
 		loc := strings.TrimSpace(e.Loc)
-		if loc == "" || len(loc) > patrol.MaxURL {
+		if loc == "" || len(loc) > post.MaxURL {
 			continue
 		}
 		if se.Name.Local == "sitemap" {
@@ -221,12 +221,12 @@ func ParseHTML(b []byte) Page {
 				continue
 			}
 			if inTitle {
-				if len(p.Title) < patrol.MaxTitle {
+				if len(p.Title) < post.MaxTitle {
 					p.Title += string(z.Text())
 				}
 				continue
 			}
-			if room := patrol.MaxText - text.Len(); room > 0 {
+			if room := post.MaxText - text.Len(); room > 0 {
 				t := z.Text()
 				text.Write(t[:min(len(t), room)])
 				text.WriteByte(' ')

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/garda-id/garda/internal/patrol"
+	"github.com/garda-id/garda/internal/patrol/post"
 )
 
 // Telegram Desktop's export: one chat (result.json of "export chat
@@ -68,7 +68,7 @@ func readTelegram(b []byte) (Result, error) {
 				res.skip("chat %q message %d: no id", clip(c.Name, 60), i+1)
 				continue
 			}
-			p := patrol.Post{Platform: "telegram", PostID: c.ID.String() + "/" + m.ID.String(), Author: m.From, Text: text, Title: c.Name}
+			p := post.Post{Platform: "telegram", PostID: c.ID.String() + "/" + m.ID.String(), Author: m.From, Text: text, Title: c.Name}
 			if m.ForwardedFrom != "" {
 				p.Author = m.From + " (diteruskan dari " + m.ForwardedFrom + ")"
 			}
@@ -180,7 +180,7 @@ func readX(b []byte) (Result, error) {
 			res.skip("post %d: id %q is not a post id", i+1, clip(t.ID, 30))
 			continue
 		}
-		p := patrol.Post{Platform: "x", PostID: t.ID, Text: t.Text, Raw: raw}
+		p := post.Post{Platform: "x", PostID: t.ID, Text: t.Text, Raw: raw}
 		user := users[t.AuthorID]
 		if user != "" && validHandle(user) {
 			p.Author = "@" + user
@@ -305,8 +305,8 @@ func readCSV(b []byte, f Format) (Result, error) {
 }
 
 // postOf builds a post from named fields (CSV columns or NDJSON keys).
-func postOf(get func(string) string) (patrol.Post, error) {
-	p := patrol.Post{URL: strings.TrimSpace(get("url")), Text: get("text"), Title: get("title"), Author: get("author"),
+func postOf(get func(string) string) (post.Post, error) {
+	p := post.Post{URL: strings.TrimSpace(get("url")), Text: get("text"), Title: get("title"), Author: get("author"),
 		Platform: get("platform"), PostID: get("id")}
 	if p.URL == "" && p.Text == "" {
 		return p, errors.New("neither url nor text")

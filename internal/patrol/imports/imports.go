@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/garda-id/garda/internal/patrol"
+	"github.com/garda-id/garda/internal/patrol/post"
 )
 
 // Format is an export's format.
@@ -47,12 +47,12 @@ const (
 
 // Result is what an import read.
 type Result struct {
-	Format  Format        `json:"format"`
-	Posts   []patrol.Post `json:"-"`
-	Read    int           `json:"read"`    // records read, good and bad
-	Skipped int           `json:"skipped"` // malformed records left out
-	Errors  []string      `json:"errors,omitempty"`
-	Cut     bool          `json:"cut,omitempty"` // the export held more than MaxRecords
+	Format  Format      `json:"format"`
+	Posts   []post.Post `json:"-"`
+	Read    int         `json:"read"`    // records read, good and bad
+	Skipped int         `json:"skipped"` // malformed records left out
+	Errors  []string    `json:"errors,omitempty"`
+	Cut     bool        `json:"cut,omitempty"` // the export held more than MaxRecords
 }
 
 func (r *Result) skip(format string, args ...any) {
@@ -62,7 +62,7 @@ func (r *Result) skip(format string, args ...any) {
 	}
 }
 
-func (r *Result) add(p patrol.Post) bool {
+func (r *Result) add(p post.Post) bool {
 	if len(r.Posts) >= MaxRecords {
 		r.Cut = true
 		return false
