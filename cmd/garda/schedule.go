@@ -121,6 +121,9 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	if f.scanEvery > 0 && sp != nil {
 		jobs = append(jobs, scanRoundJob(*sp, f.scanEvery, scan.HostOptions{MaxHosts: f.scanMaxHosts}, p.Log.With("job", "scan-round")))
 	}
+	if p.Patrol != nil {
+		jobs = append(jobs, p.Patrol.Job())
+	}
 	return jobs, nil
 }
 

@@ -78,6 +78,8 @@ func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before
 			return err
 		}
 		p.Scans = sp.runner(scan.HostOptions{MaxHosts: sched.scanMaxHosts}, log.With("scan", "manual"))
+		pol, _ := sched.scanPolicy() // checked by wireScanPillar
+		p.Patrol = wirePatrol(p, pol)
 	}
 	if sched != nil && sched.on {
 		jobs, err := scheduledJobs(p, sp, *sched)

@@ -15,7 +15,7 @@ import (
 // as a set of record ids the reader may read; the package must not import
 // the domain packages (they import it), so it names their tables.
 //
-//   - incident, alert, asset, finding: policy.ReadFilter, as for the
+//   - incident, alert, asset, finding, patrol_item, patrol_source: policy.ReadFilter, as for the
 //     records themselves (RED only for named users, whatever the role);
 //   - scan, scan authorisation: their asset's policy.ReadFilter;
 //   - decision: policy.DecisionFilter, as the decision lists (its region
@@ -30,7 +30,8 @@ import (
 //     administrator (policy.ManagesNational) reads it.
 
 // tlpTables are the kinds whose records carry a TLP label, and their tables.
-var tlpTables = []struct{ kind, table string }{{"incident", "incidents"}, {"alert", "alerts"}, {"asset", "assets"}, {"finding", "findings"}}
+var tlpTables = []struct{ kind, table string }{{"incident", "incidents"}, {"alert", "alerts"}, {"asset", "assets"}, {"finding", "findings"},
+	{"patrol_item", "patrol_items"}, {"patrol_source", "patrol_sources"}}
 
 // assetKinds are the kinds read under their asset's visibility (a scan and
 // its authorisation say which site is tested): the query giving the ids of

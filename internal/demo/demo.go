@@ -40,6 +40,7 @@ var accounts = []Account{
 	{Username: "responder.kpu", Role: "responder", Org: "kpu", Scope: ""},
 	{Username: "pemantau.bawaslu", Role: "viewer", Org: "bawaslu", Scope: ""},
 	{Username: "liaison.komdigi", Role: "liaison", Org: "komdigi", Scope: ""},
+	{Username: "patroli.komdigi", Role: "analyst", Org: "komdigi", Scope: ""},
 	{Username: "penyidik.polri", Role: "analyst", Org: "polri", Scope: ""},
 	{Username: "analis.bin", Role: "analyst", Org: "bin", Scope: ""},
 	{Username: "peneliti.brin", Role: "viewer", Org: "brin", Scope: ""},
@@ -95,6 +96,7 @@ type World struct {
 	Assets       int
 	Incidents    int // opened by this seed (the first one only)
 	Scans        int // penetration-test scans recorded by this seed (the first one only)
+	PatrolItems  int // cyber patrol items added by this seed (the first one only)
 }
 
 // Seed builds (or completes) the demo world and writes the accounts file.
@@ -167,6 +169,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		return World{}, err
 	}
 	if w.Scans, err = seedScans(ctx, db, tree); err != nil {
+		return World{}, err
+	}
+	if w.PatrolItems, err = seedPatrol(ctx, db, tree, dataDir); err != nil {
 		return World{}, err
 	}
 	w.AccountsFile = filepath.Join(dataDir, "demo-accounts.txt")

@@ -22,6 +22,7 @@ import (
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/patrol/source"
 	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
@@ -74,6 +75,9 @@ type Platform struct {
 	// Scans runs the scans started by hand (API, pages); nil: refused as
 	// not configured on this instance.
 	Scans *scan.Runner
+	// Patrol runs the cyber patrol's sources, imports and submissions;
+	// nil: they are refused as not configured (cmd/garda wires it).
+	Patrol *source.Runner
 
 	// stopping closes when Serve begins to shut down: live streams end
 	// then, rather than hold the shutdown open for as long as a browser
@@ -173,6 +177,7 @@ func (p *Platform) Handler() (http.Handler, error) {
 		IngestLimits:     ingest.Limits{MaxBytes: p.Config.IngestMaxMB << 20, MaxLines: int(p.Config.IngestMaxLines)},
 		IngestRate:       p.Config.IngestRate,
 		Scans:            p.Scans,
+		Patrol:           p.Patrol,
 	})
 	if err != nil {
 		return nil, err

@@ -43,6 +43,9 @@ func (r *Report) Figures() []Figure {
 		{"Temuan diperbaiki hari ini", r.Scans.Fixed},
 		{"Temuan terbuka saat ini", r.Scans.Open},
 		{"Temuan lewat tenggat", r.Scans.Overdue},
+		{"Konten patroli ditemukan hari ini", r.Patrol.Items},
+		{"Isu (klaim) patroli hari ini", r.Patrol.Issues},
+		{"Konten patroli memuat data pribadi", r.Patrol.WithPII},
 	}
 }
 
@@ -78,6 +81,9 @@ func (r *Report) tables() []table {
 	if r.Region == "" {
 		t = append(t, table{"Temuan uji penetrasi menurut provinsi", [3]string{"Provinsi", "Baru hari ini", "Terbuka"}, r.Scans.ByProvince})
 	}
+	t = append(t,
+		table{"Konten patroli siber menurut platform", [3]string{"Platform", "Ditemukan hari ini", "Dilabeli pelanggaran"}, r.Patrol.ByPlatform},
+		table{"Konten patroli siber menurut label", [3]string{"Label", "Hari ini", "—"}, r.Patrol.ByLabel})
 	return t
 }
 

@@ -104,7 +104,8 @@ type Report struct {
 	Incidents   Incidents `json:"incidents"`
 	Alerts      Alerts    `json:"alerts"`
 	Blocks      Blocks    `json:"blocks"`
-	Scans       Scans     `json:"scans"` // the day's penetration tests
+	Scans       Scans     `json:"scans"`  // the day's penetration tests
+	Patrol      Patrol    `json:"patrol"` // the day's cyber patrol
 	// OpenCritical lists the open critical and high incidents, most severe
 	// and oldest first.
 	OpenCritical []Item `json:"open_critical"`
@@ -384,6 +385,9 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		before = list[len(list)-1].ID
 	}
 	if err := r.addScans(ctx, q, who, reg, from, to, asOf); err != nil {
+		return nil, err
+	}
+	if err := r.addPatrol(ctx, q, who, reg, from, to); err != nil {
 		return nil, err
 	}
 	return r, nil

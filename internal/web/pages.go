@@ -239,6 +239,8 @@ func (p *pages) routes() {
 	p.handle("GET /laporan", p.reportPage)
 
 	p.pentestRoutes()
+	p.patrolRoutes()
+	p.patrolReportRoutes()
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

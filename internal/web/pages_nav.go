@@ -34,7 +34,6 @@ type pillar struct {
 // come before them.
 var pillars = []pillar{
 	{"intel", "/intelijen"},
-	{"patrol", "/patroli"},
 	{"oprooms", "/ruang-operasi"},
 }
 
@@ -49,7 +48,9 @@ func navFor(rq *req) []navGroup {
 	pl.Items = append(pl.Items, navItem{Key: "nav.incidents", Href: "/insiden"},
 		navItem{Key: "nav.report", Href: "/laporan", Sub: true},
 		navItem{Key: "nav.targets", Href: "/insiden/target-respons", Sub: true},
-		navItem{Key: "nav.pentest", Href: "/uji-penetrasi"})
+		navItem{Key: "nav.pentest", Href: "/uji-penetrasi"},
+		navItem{Key: "nav.patrol", Href: "/patroli"},
+		navItem{Key: "nav.patrol_sources", Href: "/patroli/sumber", Sub: true})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/patrol/source"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
@@ -65,6 +66,9 @@ type Deps struct {
 	// Scans runs the scans started by hand (the scan store records them);
 	// nil: such a scan is refused as not configured here.
 	Scans *scan.Runner
+	// Patrol runs the cyber patrol's sources, imports and submissions;
+	// nil: they are refused as not configured here (items still read).
+	Patrol *source.Runner
 }
 
 // Server is the HTTP surface.

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/garda-id/garda/internal/evidence"
+	"github.com/garda-id/garda/internal/fetch"
+	"github.com/garda-id/garda/internal/live"
+	"github.com/garda-id/garda/internal/patrol"
+	"github.com/garda-id/garda/internal/patrol/source"
+	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/web"
+)
+
+// wirePatrol gives the cyber patrol its parts: its sources reach the
+// networks pol allows (the scans' policy: the public internet, or
+// loopback in the demo), its captures go to the evidence store under the
+// data directory, and each new item is told to the live queues. The
+// pipeline's claim matcher, PII scanner and OCR are wired here once their
+// packages (internal/claim, internal/pii, internal/pii/ocr) are merged;
+// until then each step says on the item that it is not configured.
+func wirePatrol(p *platform.Platform, pol fetch.Policy) *source.Runner {
+	r := &source.Runner{
+		DB:       p.DB,
+		Pipeline: &patrol.Pipeline{},
+		Saver:    patrol.Saver{DB: p.DB, Evidence: evidence.Store{Dir: p.Config.DataDir}},
+		Policy:   pol,
+		Holder:   instanceName(),
+		Log:      p.Log.With("pillar", "patrol"),
+	}
+	if p.Bus != nil {
+		r.OnItem = func(id int64) { live.Notify(context.Background(), p.Bus, p.Log, web.PatrolItemKind, id) }
+	}
+	return r
+}
+
+// instanceName names this instance in the patrol's crawl claims.
+func instanceName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}

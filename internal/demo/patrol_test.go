@@ -1,0 +1,41 @@
+package demo
+
+import (
+	"context"
+	"testing"
+
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/patrol"
+	"github.com/garda-id/garda/internal/store/storetest"
+)
+
+// TestDemoPatrol: the demo has patrol sources and items, read by the
+// ministry's patrol and not by a province's operator; seeding again adds none.
+func TestDemoPatrol(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	w, err := Seed(ctx, db, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.PatrolItems != len(demoPosts) {
+		t.Fatalf("%d patrol items", w.PatrolItems)
+	}
+	tree, _ := org.Load(ctx, db)
+	kom, _ := principal(ctx, db, tree, "patroli.komdigi")
+	items, err := patrol.List(ctx, db, kom, patrol.Filter{Sort: patrol.MostShared})
+	if err != nil || len(items) != len(demoPosts) || items[0].Platform != "tiktok" {
+		t.Fatalf("%d items (%v), first %+v", len(items), err, items)
+	}
+	srcs, _ := patrol.ListSources(ctx, db, kom)
+	if len(srcs) != 4 {
+		t.Fatalf("%d sources", len(srcs))
+	}
+	op, _ := principal(ctx, db, tree, "operator.jabar")
+	if list, _ := patrol.List(ctx, db, op, patrol.Filter{}); len(list) != 0 {
+		t.Errorf("a province's operator reads %d AMBER patrol items of Komdigi", len(list))
+	}
+	if again, err := Seed(ctx, db, t.TempDir()); err != nil || again.PatrolItems != 0 {
+		t.Fatalf("seeding again: %d, %v", again.PatrolItems, err)
+	}
+}
