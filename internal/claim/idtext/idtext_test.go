@@ -76,3 +76,12 @@ func countOf(s []string, w string) int {
 	}
 	return n
 }
+
+func TestFolding(t *testing.T) {
+	d := Normalize("𝗨𝗻𝗱𝗶𝗮𝗻 𝗕𝗥𝗜 re5mi jadi ter54n9ka covid19")
+	for _, want := range []string{"undi", "bri", "resmi", "sangka"} {
+		if !slices.Contains(d.Stems(), want) {
+			t.Errorf("stems %v lack %q", d.Stems(), want)
+		}
+	}
+}

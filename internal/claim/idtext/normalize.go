@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Doc is a normalised text.
@@ -89,8 +91,11 @@ func Normalize(text string) Doc {
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, " ")
 	}
-	s := strings.ToLower(text)
+	// NFKC folds the "𝗯𝗼𝗹𝗱" and "𝑖𝑡𝑎𝑙𝑖𝑐" letters scam posts use, and
+	// full-width forms, into plain ones.
+	s := strings.ToLower(norm.NFKC.String(text))
 	s = quotes.Replace(s)
+	s = leet.ReplaceAllStringFunc(s, unleet)
 
 	// Dates first, so that their parts are not read again as amounts.
 	s = replaceAll(s, namedDate, func(m []string) string {
@@ -146,6 +151,34 @@ func Normalize(text string) Doc {
 		}
 	}
 	return d
+}
+
+// leet finds words that hide letters behind digits ("ter54n9ka"): a digit
+// between letters, which no number or name ("covid19", "50juta") has.
+var leet = regexp.MustCompile(`\pL+\d+\pL[\pL\d]*`)
+
+func unleet(w string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '0':
+			return 'o'
+		case '1':
+			return 'i'
+		case '3':
+			return 'e'
+		case '4':
+			return 'a'
+		case '5':
+			return 's'
+		case '6', '9':
+			return 'g'
+		case '7':
+			return 't'
+		case '8':
+			return 'b'
+		}
+		return r
+	}, w)
 }
 
 var quotes = strings.NewReplacer("“", " ", "”", " ", "‘", " ", "’", "'", "„", " ", "«", " ", "»", " ", "\"", " ", "`", " ", "\u00a0", " ")

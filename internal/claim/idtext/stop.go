@@ -14,6 +14,8 @@ var stopwords = set(
 	"the", "of", "and", "to", "in", "a", "is", "for", "on", "by", "with",
 	"sih", "deh", "dong", "nih", "tuh", "kan", "loh", "lho", "wah", "eh", "oh",
 	"foto", "video", "gambar", "narasi", "klaim", "unggahan", "postingan", "akun", "beredar",
+	"tiruan", "palsu", "mengatasnamakan", "atasnama", "catut", "mencatut", "judul", "berjudul", "artikel",
+	"tangkapan", "layar", "rekaman", "tautan", "bertuliskan", "sebut", "menyebut", "disebut",
 	"salah", "hoaks", "hoax", "cek", "fakta", "disinformasi", "misinformasi", "menyesatkan",
 )
 
