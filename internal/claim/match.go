@@ -2,10 +2,10 @@ package claim
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"runtime"
 
 	"github.com/garda-id/garda/internal/claim/idtext"
 )
@@ -60,7 +60,7 @@ type Index struct {
 // development pairs and checked on the other (see the README).
 type Weights struct {
 	BM25, Coverage, Chars, Numbers, Pairs, Phrase float64
-	Candidates                            int
+	Candidates                                    int
 }
 
 // DefaultWeights are the fusion weights Garda uses.
@@ -324,7 +324,7 @@ func (ix *Index) Match(text string, k int) []Match {
 
 	cand := topDocs(s.acc, s.touched, ix.weights.Candidates)
 	type scored struct {
-		doc                 int32
+		doc                        int32
 		bm, cov, chars, num, pairs float64
 	}
 	feats := make([]scored, len(cand))
@@ -447,7 +447,9 @@ func topByIDF(ix *Index, terms map[int32]bool, n int) []int32 {
 	for t := range terms {
 		out = append(out, t)
 	}
-	sort.Slice(out, func(a, b int) bool { return ix.idf[out[a]] > ix.idf[out[b]] || ix.idf[out[a]] == ix.idf[out[b]] && out[a] < out[b] })
+	sort.Slice(out, func(a, b int) bool {
+		return ix.idf[out[a]] > ix.idf[out[b]] || ix.idf[out[a]] == ix.idf[out[b]] && out[a] < out[b]
+	})
 	return out[:min(n, len(out))]
 }
 
