@@ -72,6 +72,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 	root.SetErr(stderr)
 	root.AddCommand(
 		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(), bouncerCmd(), decisionCmd(), detectCmd(), ingestCmd(), simulateCmd(newIngestClient), incidentCmd(), scanCmd(),
+		hoaxCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -426,7 +426,7 @@ func numberAgreement(q, c []string) float64 {
 
 func (ix *Index) explain(doc int32, qterms map[int32]bool, qnums []string) Explanation {
 	e := &ix.claims[doc]
-	var x Explanation
+	x := Explanation{Words: []string{}}
 	for i, t := range e.terms {
 		if qterms[t] {
 			x.Words = append(x.Words, e.surface[i])
