@@ -238,6 +238,13 @@ const maxQueryTerms = 48
 
 // Match returns up to k claims the text may repeat, best first.
 func (ix *Index) Match(text string, k int) []Match {
+	return ix.MatchFilter(text, k, nil)
+}
+
+// MatchFilter is Match among the claims keep accepts (nil: all); the
+// filter applies before the re-scoring, so k readable claims come back
+// when there are k candidates.
+func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Match {
 	if k <= 0 || len(ix.claims) == 0 {
 		return nil
 	}
@@ -322,7 +329,11 @@ func (ix *Index) Match(text string, k int) []Match {
 		}
 	}
 
-	cand := topDocs(s.acc, s.touched, ix.weights.Candidates)
+	touched := s.touched
+	if keep != nil {
+		touched = slices.DeleteFunc(slices.Clone(touched), func(d int32) bool { return !keep(ix.claims[d].id) })
+	}
+	cand := topDocs(s.acc, touched, ix.weights.Candidates)
 	type scored struct {
 		doc                        int32
 		bm, cov, chars, num, pairs float64
