@@ -32,7 +32,7 @@ func TestAPIClaims(t *testing.T) {
 		w.call("kpu.analyst", "GET", "/api/v1/claims/0", "", 404, nil)
 
 		// ClaimReview JSON-LD out, and back in through the parser.
-		res := w.raw("bssn.analyst", "GET", fmt.Sprintf("/api/v1/claims/%d/claimreview", f.ID), "", "", 200)
+		res := w.claimCall("bssn.analyst", "GET", fmt.Sprintf("/api/v1/claims/%d/claimreview", f.ID), "", "", 200)
 		rs, err := claim.ParseClaimReview([]byte(res))
 		if err != nil || len(rs) != 1 || rs[0].Claim != f.Claim || rs[0].Rating != "salah" || !strings.HasSuffix(rs[0].URL, fmt.Sprintf("/klaim/%d", f.ID)) {
 			t.Errorf("claimreview: %v %+v\n%s", err, rs, res)
@@ -41,18 +41,18 @@ func TestAPIClaims(t *testing.T) {
 		// Imports: CSV and JSON-LD; the same file again skips; a bad file changes nothing.
 		csv := "id,claim,rating\nc1,Vaksin polio tidak berguna karena polio disebabkan racun,hoaks\nc2,BBM Pertalite dihapus pemerintah,menyesatkan\n"
 		var imp claim.ImportResult
-		json.Unmarshal([]byte(w.raw("kpu.analyst", "POST", "/api/v1/claims/import", "text/csv", csv, 200)), &imp)
+		json.Unmarshal([]byte(w.claimCall("kpu.analyst", "POST", "/api/v1/claims/import", "text/csv", csv, 200)), &imp)
 		if imp.Created != 2 {
 			t.Errorf("csv import: %+v", imp)
 		}
-		json.Unmarshal([]byte(w.raw("kpu.analyst", "POST", "/api/v1/claims/import", "text/csv", csv, 200)), &imp)
+		json.Unmarshal([]byte(w.claimCall("kpu.analyst", "POST", "/api/v1/claims/import", "text/csv", csv, 200)), &imp)
 		if imp.Created != 0 || imp.Skipped != 2 {
 			t.Errorf("csv re-import: %+v", imp)
 		}
-		w.raw("kpu.analyst", "POST", "/api/v1/claims/import", "application/ld+json", `{"@type":"ClaimReview","claimReviewed":"Prabowo masuk rumah sakit","url":"https://cek.example/p","reviewRating":{"alternateName":"Hoaks"}}`, 200)
-		w.raw("kpu.analyst", "POST", "/api/v1/claims/import", "text/csv", "id,text\n1,x\n", 400)
-		w.raw("kpu.analyst", "POST", "/api/v1/claims/import", "text/plain", "x", 415)
-		w.raw("jateng.viewer", "POST", "/api/v1/claims/import", "text/csv", csv, 403)
+		w.claimCall("kpu.analyst", "POST", "/api/v1/claims/import", "application/ld+json", `{"@type":"ClaimReview","claimReviewed":"Prabowo masuk rumah sakit","url":"https://cek.example/p","reviewRating":{"alternateName":"Hoaks"}}`, 200)
+		w.claimCall("kpu.analyst", "POST", "/api/v1/claims/import", "text/csv", "id,text\n1,x\n", 400)
+		w.claimCall("kpu.analyst", "POST", "/api/v1/claims/import", "text/plain", "x", 415)
+		w.claimCall("jateng.viewer", "POST", "/api/v1/claims/import", "text/csv", csv, 403)
 
 		var list struct {
 			Items []claim.FactCheck `json:"items"`
@@ -78,8 +78,8 @@ func TestAPIClaims(t *testing.T) {
 	})
 }
 
-// raw makes a request with a given content type and returns the body.
-func (w *apiWorld) raw(user, method, path, ctype, body string, want int) string {
+// claimCall makes a request with a given content type and returns the body.
+func (w *apiWorld) claimCall(user, method, path, ctype, body string, want int) string {
 	w.t.Helper()
 	req, _ := http.NewRequest(method, w.srv.URL+path, strings.NewReader(body))
 	if ctype != "" {
