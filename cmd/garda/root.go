@@ -74,6 +74,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(), bouncerCmd(), decisionCmd(), detectCmd(), ingestCmd(), simulateCmd(newIngestClient), incidentCmd(), scanCmd(),
 		piiCmd(),
 		lookalikeCmd(),
+		hoaxCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -187,6 +187,8 @@ func (p *pages) routes() {
 	p.handle("GET /{$}", p.overviewPage)
 	p.handle("GET /provinsi/{code}", p.provincePage)
 
+	p.claimPages()
+
 	p.handle("GET /aset", p.assetList)
 	p.handle("GET /aset/baru", p.assetNew)
 	p.handle("POST /aset/baru", p.assetCreate)

@@ -50,7 +50,8 @@ func navFor(rq *req) []navGroup {
 		navItem{Key: "nav.targets", Href: "/insiden/target-respons", Sub: true},
 		navItem{Key: "nav.pentest", Href: "/uji-penetrasi"},
 		navItem{Key: "nav.patrol", Href: "/patroli"},
-		navItem{Key: "nav.patrol_sources", Href: "/patroli/sumber", Sub: true})
+		navItem{Key: "nav.patrol_sources", Href: "/patroli/sumber", Sub: true},
+		navItem{Key: "nav.claims", Href: "/klaim", Sub: true})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}

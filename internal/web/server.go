@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"github.com/garda-id/garda/internal/claim"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -63,6 +64,8 @@ type Deps struct {
 	// IngestRate bounds the lines a second each sender sends (0: none).
 	IngestLimits ingest.Limits
 	IngestRate   float64
+	// Claims is the fact-check database and its matcher (nil: one on DB).
+	Claims *claim.Service
 	// Scans runs the scans started by hand (the scan store records them);
 	// nil: such a scan is refused as not configured here.
 	Scans *scan.Runner
@@ -101,6 +104,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Orgs == nil {
 		d.Orgs = org.NewCache(d.DB, 30*time.Second)
+	}
+	if d.Claims == nil {
+		d.Claims = claim.NewService(d.DB)
 	}
 	s := &Server{
 		Deps: d,

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/claim"
+	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/problem"
+)
+
+// claimRoutes registers the fact-check database: list, write, read, the
+// ClaimReview JSON-LD of one, imports, and matching a text.
+func (s *Server) claimRoutes() {
+	s.api("GET /api/v1/claims", signedIn, s.apiClaims)
+	s.api("POST /api/v1/claims", signedIn, s.apiCreateClaim)
+	s.api("POST /api/v1/claims/import", signedIn, s.apiImportClaims)
+	s.api("POST /api/v1/claims/match", signedIn, s.apiMatchClaims)
+	s.api("GET /api/v1/claims/{id}", signedIn, s.apiClaim)
+	s.api("GET /api/v1/claims/{id}/claimreview", signedIn, s.apiClaimReview)
+}
+
+func claimID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.New(problem.NotFound, "no fact-check %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) apiClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	before, err := page.IDCursor()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	list, err := s.Claims.List(r.Context(), *p, claim.Filter{Region: q.Get("region"), Rating: q.Get("rating"), Query: q.Get("q"), Before: before, Limit: page.Limit})
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(f claim.FactCheck) string { return httpapi.IDPos(f.ID) }))
+	return nil
+}
+
+func (s *Server) apiCreateClaim(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in claim.Input
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	f, err := s.Claims.Create(r.Context(), *p, in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/claims/%d", f.ID))
+	httpapi.Write(w, http.StatusCreated, f)
+	return nil
+}
+
+func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := claimID(r)
+	if err != nil {
+		return err
+	}
+	f, err := s.Claims.Get(r.Context(), *p, id)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, f)
+	return nil
+}
+
+// apiClaimReview publishes a fact-check as schema.org ClaimReview JSON-LD;
+// one written here without a URL of its own points at its Garda page.
+func (s *Server) apiClaimReview(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := claimID(r)
+	if err != nil {
+		return err
+	}
+	f, err := s.Claims.Get(r.Context(), *p, id)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if s.TLS || r.TLS != nil {
+		scheme = "https"
+	}
+	body, err := claim.ClaimReviewJSON(f.Review(), fmt.Sprintf("%s://%s/klaim/%d", scheme, r.Host, f.ID))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(append(body, '\n'))
+	return nil
+}
+
+// apiImportClaims stores the fact-checks of a CSV (text/csv) or ClaimReview
+// JSON-LD (application/ld+json or application/json) body; ?region= and
+// ?tlp= place them (default: national, CLEAR).
+func (s *Server) apiImportClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var reviews []claim.Review
+	var err error
+	body := http.MaxBytesReader(w, r.Body, claim.MaxImportBytes)
+	switch {
+	case mt == "text/csv":
+		reviews, err = claim.ParseCSV(body)
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		var data []byte
+		if data, err = io.ReadAll(body); err == nil {
+			reviews, err = claim.ParseClaimReview(data)
+		}
+	default:
+		return problem.New(problem.UnsupportedMedia, "send text/csv (id, claim columns) or application/ld+json (ClaimReview), got %q", r.Header.Get("Content-Type"))
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "request body too large") {
+			return problem.New(problem.BodyTooLarge, "an import is at most %d MiB", claim.MaxImportBytes>>20)
+		}
+		return problem.Field("file", "%s", err.Error())
+	}
+	q := r.URL.Query()
+	res, err := s.Claims.Import(r.Context(), *p, reviews, claim.Placement{Region: q.Get("region"), TLP: q.Get("tlp")})
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, res)
+	return nil
+}
+
+// matchRequest asks which fact-checks a text may repeat.
+type matchRequest struct {
+	Text  string `json:"text"`
+	Limit int    `json:"limit"`
+}
+
+func (s *Server) apiMatchClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in matchRequest
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		return problem.Field("text", "is required")
+	}
+	if in.Limit == 0 {
+		in.Limit = 5
+	}
+	if in.Limit < 1 || in.Limit > 50 {
+		return problem.Field("limit", "must be 1 to 50")
+	}
+	found, err := s.Claims.Search(r.Context(), *p, in.Text, in.Limit)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": found})
+	return nil
+}
