@@ -23,6 +23,7 @@ import (
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/pipeline"
+	"github.com/garda-id/garda/internal/rpz"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/web"
@@ -60,6 +61,11 @@ type Config struct {
 	// AuditKey is the file of the key that signs audit checkpoints, and
 	// AuditCheckpoints the file they are appended to ("": in DataDir).
 	AuditKey, AuditCheckpoints string
+	// RPZListen is where the DNS blocklist answers zone transfers (TCP)
+	// and SOA queries (UDP); empty: nowhere. RPZRefresh is the zone's SOA
+	// refresh, how often resolvers look for changes without a NOTIFY.
+	RPZListen  string
+	RPZRefresh time.Duration
 }
 
 // Platform is an open instance.
@@ -74,6 +80,8 @@ type Platform struct {
 	// Scans runs the scans started by hand (API, pages); nil: refused as
 	// not configured on this instance.
 	Scans *scan.Runner
+	// RPZ are the DNS blocklist zone's SOA timers (zero: rpz.DefaultTimers).
+	RPZ rpz.Timers
 
 	// stopping closes when Serve begins to shut down: live streams end
 	// then, rather than hold the shutdown open for as long as a browser
@@ -173,6 +181,7 @@ func (p *Platform) Handler() (http.Handler, error) {
 		IngestLimits:     ingest.Limits{MaxBytes: p.Config.IngestMaxMB << 20, MaxLines: int(p.Config.IngestMaxLines)},
 		IngestRate:       p.Config.IngestRate,
 		Scans:            p.Scans,
+		RPZ:              p.RPZ,
 	})
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ import (
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/rpz"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
 )
@@ -65,6 +66,8 @@ type Deps struct {
 	// Scans runs the scans started by hand (the scan store records them);
 	// nil: such a scan is refused as not configured here.
 	Scans *scan.Runner
+	// RPZ are the DNS blocklist zone's SOA timers (zero: rpz.DefaultTimers).
+	RPZ rpz.Timers
 }
 
 // Server is the HTTP surface.
