@@ -3,6 +3,7 @@ package rpz
 import (
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 
@@ -30,6 +31,8 @@ func NormalizeDomain(s string) (string, error) {
 func normalize(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
+	case !utf8.ValidString(s):
+		return "", problem.Field(field, "the domain is not valid UTF-8 text")
 	case s == "" || s == ".":
 		return "", problem.Field(field, "give a domain name, e.g. contoh-hoaks.com (the root cannot be blocked)")
 	case strings.Contains(s, "*"):
@@ -49,6 +52,11 @@ func normalize(field, s string) (string, error) {
 		return "", problem.Field(field, "%q is not a valid domain name: %v", clip(s), err)
 	}
 	a = strings.ToLower(a)
+	// A name must read back as itself: U+FFFD from broken UTF-8, or a
+	// punycode label that does not decode, would otherwise slip through.
+	if b, err := profile.ToASCII(a); err != nil || b != a {
+		return "", problem.Field(field, "%q is not a valid domain name", clip(s))
+	}
 	if len(a) > MaxDomainLen {
 		return "", problem.Field(field, "the domain is too long: %d characters, at most %d", len(a), MaxDomainLen)
 	}
