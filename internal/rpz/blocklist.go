@@ -260,11 +260,17 @@ func Count(ctx context.Context, q store.Querier) (int, error) {
 	return n, err
 }
 
-// Live returns every live block ordered by domain, for the zone.
+// Live returns every live block ordered by domain, for the zone: only
+// what the zone says (domain, policy, target), as it is read whole for
+// every fetch and transfer.
 func Live(ctx context.Context, q store.Querier) ([]Entry, error) {
-	rows, err := q.Query(ctx, `SELECT `+entryColumns+` FROM rpz_entries WHERE lifted_at IS NULL ORDER BY domain`)
+	rows, err := q.Query(ctx, `SELECT domain, policy, target FROM rpz_entries WHERE lifted_at IS NULL ORDER BY domain`)
 	if err != nil {
 		return nil, fmt.Errorf("read blocklist: %w", err)
 	}
-	return store.Collect(rows, scanEntry)
+	return store.Collect(rows, func(r store.Scanner) (Entry, error) {
+		var e Entry
+		err := r.Scan(&e.Domain, &e.Policy, &e.Target)
+		return e, err
+	})
 }
