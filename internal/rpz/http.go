@@ -31,6 +31,10 @@ func snapshot(ctx context.Context, db *store.DB) (uint32, []Entry, error) {
 // because a resolver's zone downloader (unbound's url:) sends no headers.
 // An unknown or revoked key answers 404, as a route that is not there.
 func Handler(db *store.DB, t Timers, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	cache := &zoneCache{timers: t}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		w.Header().Set("Cache-Control", "no-store")
@@ -44,7 +48,7 @@ func Handler(db *store.DB, t Timers, log *slog.Logger) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		serial, entries, err := snapshot(ctx, db)
+		serial, text, _, err := cache.current(ctx, db, true)
 		if err != nil {
 			log.Error("rpz: read zone", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -61,12 +65,11 @@ func Handler(db *store.DB, t Timers, log *slog.Logger) http.Handler {
 		}
 		w.Header().Set("Content-Type", "text/dns; charset=utf-8") // RFC 4027's master-file type
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s"`, Origin))
+		w.Header().Set("Content-Length", strconv.Itoa(len(text)))
 		if r.Method == http.MethodHead {
 			return
 		}
-		if err := t.WriteZone(w, serial, entries); err != nil {
-			log.Warn("rpz: write zone", "resolver", res.Name, "err", err)
-		}
+		w.Write(text)
 	})
 }
 

@@ -32,6 +32,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	servers []*dns.Server
+	cache   *zoneCache
 }
 
 // tsigKeys verifies and signs with the registered resolvers' secrets,
@@ -96,6 +97,7 @@ func (s *Server) Serve(ctx context.Context, tcp net.Listener, udp net.PacketConn
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
+	s.cache = &zoneCache{timers: s.Timers}
 	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) { s.answer(ctx, w, r) })
 	keys := tsigKeys{db: s.DB}
 	ts := &dns.Server{Listener: tcp, Handler: h, TsigProvider: keys}
@@ -262,17 +264,8 @@ func sendChunks(ch chan<- *dns.Envelope, rrs []dns.RR) {
 
 // full is the AXFR: SOA, NS, every block's records, SOA.
 func (s *Server) full(ctx context.Context) ([]dns.RR, uint32, error) {
-	serial, entries, err := snapshot(ctx, s.DB)
-	if err != nil {
-		return nil, 0, err
-	}
-	soa := s.Timers.SOA(serial)
-	rrs := make([]dns.RR, 0, 2*len(entries)+3)
-	rrs = append(rrs, soa, s.Timers.ns())
-	for _, e := range entries {
-		rrs = append(rrs, s.Timers.records(e.Domain, e.Policy, e.Target)...)
-	}
-	return append(rrs, soa), serial, nil
+	serial, _, rrs, err := s.cache.current(ctx, s.DB, false)
+	return rrs, serial, err
 }
 
 type change struct {
