@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/garda-id/garda/internal/audit"
+	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
 
@@ -183,18 +185,16 @@ func start(t *testing.T, name string, args ...string) {
 	})
 }
 
-func TestRealResolvers(t *testing.T) {
-	bins := need(t, "unbound", "named", "dig")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	db := storetest.SQLite(t)
-	timers := Timers{Refresh: 2 * time.Second, Retry: time.Second, Minimum: time.Second, TTL: time.Second}
-	if _, err := Block(ctx, db, coord,
-		Input{Domain: "hoaks.test", Reason: "hoaks pemilu"},
-		Input{Domain: "kpu-palsu.test", Reason: "situs palsu KPU", LandingHost: "landing.test"}); err != nil {
-		t.Fatal(err)
-	}
+// resolverLab is Garda's zone (HTTP and transfers) with a real unbound
+// and a real BIND loading it, on loopback ports, and "the internet".
+type resolverLab struct {
+	bins         map[string]string
+	uport, bport int
+}
 
+func startLab(ctx context.Context, t *testing.T, db *store.DB, timers Timers) resolverLab {
+	t.Helper()
+	bins := need(t, "unbound", "named", "dig")
 	// Garda: the HTTP zone and the transfer listener, on loopback.
 	hl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -204,7 +204,7 @@ func TestRealResolvers(t *testing.T) {
 	mux.Handle("GET /rpz/{key}/garda.rpz", Handler(db, timers, nil))
 	hs := &http.Server{Handler: mux}
 	go hs.Serve(hl)
-	defer hs.Close()
+	t.Cleanup(func() { hs.Close() })
 	xport := freePort(t)
 	tcp, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", xport))
 	if err != nil {
@@ -307,6 +307,22 @@ zone "test" {
 `, bport, bdir, strings.TrimSuffix(bcred.TSIGName, "."), bcred.TSIGSecret, xport, Origin, inet)), 0o600)
 	start(t, bins["named"], "-g", "-4", "-c", bconf)
 
+	return resolverLab{bins: bins, uport: uport, bport: bport}
+}
+
+func TestRealResolvers(t *testing.T) {
+	need(t, "unbound", "named", "dig")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := storetest.SQLite(t)
+	timers := Timers{Refresh: 2 * time.Second, Retry: time.Second, Minimum: time.Second, TTL: time.Second}
+	if _, err := Block(ctx, db, coord,
+		Input{Domain: "hoaks.test", Reason: "hoaks pemilu"},
+		Input{Domain: "kpu-palsu.test", Reason: "situs palsu KPU", LandingHost: "landing.test"}); err != nil {
+		t.Fatal(err)
+	}
+	lab := startLab(ctx, t, db, timers)
+	bins, uport, bport := lab.bins, lab.uport, lab.bport
 	blocked := map[string]string{
 		"hoaks.test.":           "NXDOMAIN ",
 		"www.hoaks.test.":       "NXDOMAIN ",
@@ -353,5 +369,52 @@ zone "test" {
 		if r.LastFetchAt == nil || r.LastSerial != serial {
 			t.Errorf("resolver %s's health: %+v (zone serial %d)", r.Name, r, serial)
 		}
+	}
+}
+
+// TestRealResolversScale: unbound and BIND load the zone of
+// GARDA_RPZ_SCALE domains (scripts/bench-rpz.sh), and a lift reaches both;
+// the times go to the log, nothing is asserted on them.
+func TestRealResolversScale(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("GARDA_RPZ_SCALE"))
+	if n <= 0 {
+		t.Skip("set GARDA_RPZ_SCALE=100000 (scripts/bench-rpz.sh) to load the zone at scale into real resolvers")
+	}
+	need(t, "unbound", "named", "dig")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := storetest.SQLite(t)
+	const batch = 5000
+	for i := 0; i < n; i += batch {
+		in := make([]Input, 0, batch)
+		for j := i; j < min(i+batch, n); j++ {
+			in = append(in, Input{Domain: fmt.Sprintf("situs-hoaks-%06d.test", j), Reason: "uji skala"})
+		}
+		if _, err := Block(ctx, db, coord, in...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := fmt.Sprintf("www.situs-hoaks-%06d.test.", n-1)
+	start := time.Now()
+	lab := startLab(ctx, t, db, Timers{Refresh: 5 * time.Second, Retry: time.Second, Minimum: time.Second, TTL: time.Second})
+	for _, r := range []struct {
+		name string
+		port int
+	}{{"unbound", lab.uport}, {"bind", lab.bport}} {
+		eventually(t, fmt.Sprintf("%s loaded %d domains", r.name, n), lab.bins["dig"], r.port,
+			map[string]string{last: "NXDOMAIN ", "situs-hoaks-000000.test.": "NXDOMAIN ", "ok.test.": "NOERROR A 192.0.2.80"}, 3*time.Minute)
+		t.Logf("%s enforces all %d, %s after the resolvers started", r.name, n, time.Since(start).Round(100*time.Millisecond))
+	}
+	start = time.Now()
+	if _, err := Unblock(ctx, db, coord, "situs-hoaks-000001.test", "uji skala"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		name string
+		port int
+	}{{"unbound", lab.uport}, {"bind", lab.bport}} {
+		eventually(t, fmt.Sprintf("%s lifted one of %d", r.name, n), lab.bins["dig"], r.port,
+			map[string]string{"situs-hoaks-000001.test.": "NOERROR A 192.0.2.80", last: "NXDOMAIN "}, 2*time.Minute)
+		t.Logf("%s has the lift %s after it", r.name, time.Since(start).Round(100*time.Millisecond))
 	}
 }
