@@ -8,4 +8,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GARDA_RPZ_SCALE="${1:-100000}" go test ./internal/rpz/ -run '^(TestScale|TestRealResolversScale)$' -count=1 -v -timeout 30m |
-  grep -E 'scale_test|^(ok|FAIL|---)'
+  grep -E 'scale_test|resolvers_test|^(ok|FAIL|---)'

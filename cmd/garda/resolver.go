@@ -120,10 +120,8 @@ func resolverRevokeCmd() *cobra.Command {
 // startRPZ sets the zone's timers and, with --rpz-listen, starts the DNS
 // listener for transfers and NOTIFY; it stops with ctx.
 func startRPZ(ctx context.Context, p *platform.Platform, cfg platform.Config, log *slog.Logger) error {
-	if cfg.RPZRefresh < time.Second || cfg.RPZRefresh > 24*time.Hour {
-		if cfg.RPZRefresh != 0 {
-			return fmt.Errorf("--rpz-refresh %s: from 1s to 24h", cfg.RPZRefresh)
-		}
+	if cfg.RPZRefresh != 0 && (cfg.RPZRefresh < time.Second || cfg.RPZRefresh > 24*time.Hour) {
+		return fmt.Errorf("--rpz-refresh %s: from 1s to 24h", cfg.RPZRefresh)
 	}
 	t := rpz.Timers{Refresh: cfg.RPZRefresh}
 	if cfg.RPZRefresh > 0 && cfg.RPZRefresh < rpz.DefaultTimers.Retry {
