@@ -30,8 +30,18 @@ func nextSerial(ctx context.Context, tx *store.Tx) (uint32, error) {
 	if err := tx.QueryRow(ctx, `UPDATE rpz_zone SET serial = CASE WHEN serial >= 4294967295 THEN 1 ELSE serial + 1 END WHERE id = 1 RETURNING serial`).Scan(&s); err != nil {
 		return 0, fmt.Errorf("zone serial: %w", err)
 	}
+	// The journal keeps the last JournalSerials changes: a resolver further
+	// behind gets the whole zone, as after the serial's wrap.
+	if s > JournalSerials {
+		if _, err := tx.Exec(ctx, `DELETE FROM rpz_journal WHERE serial <= ?`, s-JournalSerials); err != nil {
+			return 0, fmt.Errorf("prune zone journal: %w", err)
+		}
+	}
 	return uint32(s), nil
 }
+
+// JournalSerials is how many changes back IXFR reaches.
+const JournalSerials = 10000
 
 // Serial is the zone's current serial.
 func Serial(ctx context.Context, q store.Querier) (uint32, error) {
