@@ -75,6 +75,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 		piiCmd(),
 		lookalikeCmd(),
 		hoaxCmd(),
+		resolverCmd(), takedownCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -138,6 +139,8 @@ func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().Int64Var(&cfg.IngestMaxLines, "ingest-max-lines", envInt("GARDA_INGEST_MAX_LINES", 1<<20), "most lines in one ingest request (GARDA_INGEST_MAX_LINES)")
 	cmd.Flags().Float64Var(&cfg.IngestRate, "ingest-rate", float64(envInt("GARDA_INGEST_RATE", 20000)), "lines a second each sender may send over the ingest API, on average; 0 for no bound (GARDA_INGEST_RATE)")
 	cmd.Flags().StringVar(&cfg.SyslogAddr, "syslog-addr", envOr("GARDA_SYSLOG_ADDR", ""), "receive syslog (RFC 3164/5424) on this address, UDP and TCP (GARDA_SYSLOG_ADDR)")
+	cmd.Flags().StringVar(&cfg.RPZListen, "rpz-listen", envOr("GARDA_RPZ_LISTEN", ""), "answer DNS blocklist zone transfers (AXFR/IXFR, TSIG) on this address, e.g. 127.0.0.1:5353; empty: off (GARDA_RPZ_LISTEN)")
+	cmd.Flags().DurationVar(&cfg.RPZRefresh, "rpz-refresh", 5*time.Minute, "the DNS blocklist zone's SOA refresh: how often resolvers look for changes besides NOTIFY")
 }
 
 func logger(w io.Writer) *slog.Logger {

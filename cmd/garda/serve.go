@@ -94,6 +94,10 @@ func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before
 		}
 		defer stop()
 	}
+	if err := startRPZ(cmd.Context(), p, cfg, log); err != nil {
+		ln.Close()
+		return err
+	}
 	log.Info("garda is serving", "url", url, "database", p.DB.String(), "nats", natsName(cfg.NATS), "version", version)
 	return p.Serve(cmd.Context(), ln)
 }

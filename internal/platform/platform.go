@@ -24,6 +24,7 @@ import (
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/patrol/source"
 	"github.com/garda-id/garda/internal/pipeline"
+	"github.com/garda-id/garda/internal/rpz"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/web"
@@ -61,6 +62,11 @@ type Config struct {
 	// AuditKey is the file of the key that signs audit checkpoints, and
 	// AuditCheckpoints the file they are appended to ("": in DataDir).
 	AuditKey, AuditCheckpoints string
+	// RPZListen is where the DNS blocklist answers zone transfers (TCP)
+	// and SOA queries (UDP); empty: nowhere. RPZRefresh is the zone's SOA
+	// refresh, how often resolvers look for changes without a NOTIFY.
+	RPZListen  string
+	RPZRefresh time.Duration
 }
 
 // Platform is an open instance.
@@ -78,6 +84,8 @@ type Platform struct {
 	// Patrol runs the cyber patrol's sources, imports and submissions;
 	// nil: they are refused as not configured (cmd/garda wires it).
 	Patrol *source.Runner
+	// RPZ are the DNS blocklist zone's SOA timers (zero: rpz.DefaultTimers).
+	RPZ rpz.Timers
 
 	// stopping closes when Serve begins to shut down: live streams end
 	// then, rather than hold the shutdown open for as long as a browser
@@ -178,6 +186,7 @@ func (p *Platform) Handler() (http.Handler, error) {
 		IngestRate:       p.Config.IngestRate,
 		Scans:            p.Scans,
 		Patrol:           p.Patrol,
+		RPZ:              p.RPZ,
 	})
 	if err != nil {
 		return nil, err

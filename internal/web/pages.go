@@ -243,6 +243,7 @@ func (p *pages) routes() {
 	p.pentestRoutes()
 	p.patrolRoutes()
 	p.patrolReportRoutes()
+	p.rpzRoutes()
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

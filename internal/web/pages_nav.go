@@ -52,6 +52,7 @@ func navFor(rq *req) []navGroup {
 		navItem{Key: "nav.patrol", Href: "/patroli"},
 		navItem{Key: "nav.patrol_sources", Href: "/patroli/sumber", Sub: true},
 		navItem{Key: "nav.claims", Href: "/klaim", Sub: true})
+	pl.Items = append(pl.Items, navItem{Key: "nav.rpz", Href: "/blokir-dns"})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/patrol/source"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/rpz"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
 )
@@ -72,6 +73,8 @@ type Deps struct {
 	// Patrol runs the cyber patrol's sources, imports and submissions;
 	// nil: they are refused as not configured here (items still read).
 	Patrol *source.Runner
+	// RPZ are the DNS blocklist zone's SOA timers (zero: rpz.DefaultTimers).
+	RPZ rpz.Timers
 }
 
 // Server is the HTTP surface.
