@@ -9,6 +9,7 @@ import (
 	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/live"
 	"github.com/garda-id/garda/internal/patrol"
+	"github.com/garda-id/garda/internal/patrol/analysis"
 	"github.com/garda-id/garda/internal/patrol/source"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/web"
@@ -16,15 +17,14 @@ import (
 
 // wirePatrol gives the cyber patrol its parts: its sources reach the
 // networks pol allows (the scans' policy: the public internet, or
-// loopback in the demo), its captures go to the evidence store under the
-// data directory, and each new item is told to the live queues. The
-// pipeline's claim matcher, PII scanner and OCR are wired here once their
-// packages (internal/claim, internal/pii, internal/pii/ocr) are merged;
-// until then each step says on the item that it is not configured.
+// loopback in the demo), its items are read by the fact-check matcher, the
+// personal-data scanner and OCR (internal/patrol/analysis), its captures go
+// to the evidence store under the data directory, and each new item is
+// told to the live queues.
 func wirePatrol(p *platform.Platform, pol fetch.Policy) *source.Runner {
 	r := &source.Runner{
 		DB:       p.DB,
-		Pipeline: &patrol.Pipeline{},
+		Pipeline: analysis.Pipeline(p.DB),
 		Saver:    patrol.Saver{DB: p.DB, Evidence: evidence.Store{Dir: p.Config.DataDir}},
 		Policy:   pol,
 		Holder:   instanceName(),

@@ -3,11 +3,14 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/garda-id/garda/internal/claim"
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/patrol"
+	"github.com/garda-id/garda/internal/patrol/analysis"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -22,9 +25,9 @@ var demoPosts = []struct {
 	ago   time.Duration
 }{
 	{patrol.Post{URL: "https://t.me/kabarpemilu_demo/101", Author: "Kabar Pemilu (demo)", Text: "Surat suara Pemilu sudah dicoblos di gudang KPU sebelum hari pemungutan! Sebarkan sebelum dihapus.",
-		Engagement: patrol.Engagement{Likes: 4200, Shares: 3100, Comments: 800, Views: 120000}}, patrol.Hoax, 0, "CLM-DEMO-1", 3 * time.Hour},
+		Engagement: patrol.Engagement{Likes: 4200, Shares: 3100, Comments: 800, Views: 120000}}, patrol.Hoax, 0, "demo-1", 3 * time.Hour},
 	{patrol.Post{URL: "https://x.com/info_tps_demo/status/1755555555555555555", Author: "@info_tps_demo", Text: "Sirekap ubah hasil TPS tengah malam, 5 juta suara hilang #pemilu",
-		Engagement: patrol.Engagement{Likes: 2000, Shares: 1000, Comments: 80, Views: 150000}}, patrol.Disinfo, 0, "CLM-DEMO-2", 5 * time.Hour},
+		Engagement: patrol.Engagement{Likes: 2000, Shares: 1000, Comments: 80, Views: 150000}}, patrol.Disinfo, 0, "demo-2", 5 * time.Hour},
 	{patrol.Post{URL: "https://forum-dump.example.id/thread/dpt-jabar", Title: "Dijual: data DPT Jawa Barat 2 juta baris", Text: "Sampel: NIK, nama, alamat, TPS. Harga nego. (contoh demo, angka disamarkan)"},
 		patrol.DataLeak, 1200, "", 2 * time.Hour},
 	{patrol.Post{URL: "https://www.facebook.com/relawan.demo/posts/111", Author: "Relawan Digital (demo)", Text: "Kotak suara dibuka sebelum hari H di TPS 7",
@@ -35,6 +38,19 @@ var demoPosts = []struct {
 		patrol.NotViolation, 0, "", 26 * time.Hour},
 	{patrol.Post{PostID: "1234567890/77", Platform: "telegram", Author: "Grup WA terusan (demo)", Text: "Pemilu diundur ke 2025, kata sumber internal"},
 		"", 0, "", 8 * time.Minute},
+}
+
+// demoFactChecks are the demo's fact-check database: invented reviews, in
+// the words Indonesian fact-checkers use, that some demo posts repeat.
+var demoFactChecks = []claim.Review{
+	{ID: "demo-1", Claim: "Surat suara pemilu sudah dicoblos di gudang KPU sebelum hari pemungutan suara", Title: "[HOAKS] Surat Suara Sudah Dicoblos di Gudang KPU",
+		Rating: "hoaks", URL: "https://cekfakta.example.id/2024/01/surat-suara-dicoblos", Date: "2024-01-10", Publisher: "Cek Fakta (demo)"},
+	{ID: "demo-2", Claim: "Sirekap mengubah hasil suara TPS pada tengah malam, 5 juta suara hilang", Title: "[DISINFORMASI] Sirekap Ubah Hasil TPS Tengah Malam",
+		Rating: "disinformasi", URL: "https://cekfakta.example.id/2024/02/sirekap-ubah-hasil", Date: "2024-02-16", Publisher: "Cek Fakta (demo)"},
+	{ID: "demo-3", Claim: "Pemilu 2024 diundur ke tahun 2025", Title: "[HOAKS] Pemilu Diundur ke 2025",
+		Rating: "hoaks", URL: "https://cekfakta.example.id/2023/11/pemilu-diundur", Date: "2023-11-20", Publisher: "Cek Fakta (demo)"},
+	{ID: "demo-4", Claim: "Kotak suara dibuka sebelum hari pemungutan suara di TPS", Title: "[MENYESATKAN] Kotak Suara Dibuka Sebelum Hari H",
+		Rating: "menyesatkan", URL: "https://cekfakta.example.id/2024/02/kotak-suara-dibuka", Date: "2024-02-12", Publisher: "Cek Fakta (demo)"},
 }
 
 // seedPatrol adds the cyber patrol's demo sources and items, owned by the
@@ -64,8 +80,20 @@ func seedPatrol(ctx context.Context, db *store.DB, tree *org.Tree, dataDir strin
 			importSrc = src
 		}
 	}
+	// The fact-checks first, so that the pipeline matches the items
+	// against them as the running patrol does.
+	checks, err := claim.NewService(db).Import(ctx, who, demoFactChecks, claim.Placement{})
+	if err != nil {
+		return 0, fmt.Errorf("demo fact-checks: %w", err)
+	}
+	checkID := map[string]string{}
+	for i, rv := range demoFactChecks {
+		if i < len(checks.IDs) {
+			checkID[rv.ID] = strconv.FormatInt(checks.IDs[i], 10)
+		}
+	}
 	saver := patrol.Saver{DB: db, Evidence: evidence.Store{Dir: dataDir}}
-	pipe := &patrol.Pipeline{} // the demo wires no matcher, scanner or OCR: each item says so
+	pipe := analysis.Pipeline(db)
 	for _, d := range demoPosts {
 		proc, err := pipe.Process(ctx, d.post)
 		if err != nil {
@@ -89,7 +117,7 @@ func seedPatrol(ctx context.Context, db *store.DB, tree *org.Tree, dataDir strin
 			}
 		}
 		if d.claim != "" {
-			if _, err := patrol.LinkClaim(ctx, db, who, saved.ID, d.claim); err != nil {
+			if _, err := patrol.LinkClaim(ctx, db, who, saved.ID, checkID[d.claim]); err != nil {
 				return n, err
 			}
 		}
