@@ -54,6 +54,7 @@ const (
 	RuleEncodedTag       = "garda-xss-encoded-tag"
 	RuleLibinjectionSQLi = "garda-sqli-libinjection"
 	RuleLibinjectionXSS  = "garda-xss-libinjection"
+	RuleSQLGrammar       = "garda-sqli-grammar"
 )
 
 // Commands an attacker's tool sends to prove execution or take a shell
@@ -159,6 +160,8 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	}
 	if SQLi(v) {
 		dst = add(dst, Finding{RuleLibinjectionSQLi, SQLInjection})
+	} else if breakout(v) || leadingGrammar(v) {
+		dst = add(dst, Finding{RuleSQLGrammar, SQLInjection})
 	}
 	if XSS(v) {
 		dst = add(dst, Finding{RuleLibinjectionXSS, CrossSiteScripting})
@@ -190,7 +193,7 @@ func SQLi(v string) bool {
 		return false
 	}
 	if ok, _ := libinjection.IsSQLi(v); ok {
-		return true
+		return !parenthesisedProse(v)
 	}
 	// A fragment that starts with a boolean operator or a clause and holds
 	// a comparison, a number, a star or a comment ("AND 4821=4821", "or
@@ -203,6 +206,31 @@ func SQLi(v string) bool {
 		return ok
 	}
 	return false
+}
+
+// parenthesisedProse reports a value that libinjection reads as SQL only
+// for its parentheses: words, numbers and brackets, each "(" after a space
+// as prose writes it ("Soviet Union (1922-1991)", "pilih (a) or (b)",
+// "count (hitung) suara"), with no SELECT. A tool's parenthesis is a
+// call ("sleep(5)") or comes with a comparison, a quote or a comment.
+func parenthesisedProse(v string) bool {
+	if strings.IndexByte(v, '(') < 0 || containsFold(v, "select") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '(':
+			if i > 0 && v[i-1] != ' ' && v[i-1] != '(' {
+				return false
+			}
+		case c == ' ' || c == ')' || c == '.' || c == ',' || c == '-' || c == '/' || c == ':' || c == '?' || c == '!':
+		case c|0x20 >= 'a' && c|0x20 <= 'z' || c >= '0' && c <= '9' || c >= 0x80:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 var leadingOperator = regexp.MustCompile(`(?i)^\s*(?:(?:and|or|xor|having|order\s+by|group\s+by|union|select)\s|&&|\|\|)`)
