@@ -55,6 +55,7 @@ const (
 	RuleLibinjectionSQLi = "garda-sqli-libinjection"
 	RuleLibinjectionXSS  = "garda-xss-libinjection"
 	RuleSQLGrammar       = "garda-sqli-grammar"
+	RuleSystemPath       = "garda-traversal-system-path"
 )
 
 // Commands an attacker's tool sends to prove execution or take a shell
@@ -92,8 +93,10 @@ var (
 	// or backslashes, or ";" as Tomcat reads it), or one step of three
 	// or more dots, or "....//" that a filter removing "../" leaves as "../".
 	// Also "..2f..2f", a double encoding that lost its '%' on the way
-	// (scanners send it as it is).
-	dotSequence = regexp.MustCompile(`(?i)(?:\.{2,}[;]?[/\\]+){2,}|(?:^|[/\\])\.{3,}[/\\]|\.{4,}/{2,}|(?:\.\.(?:2f|5c)){2,}`)
+	// (scanners send it as it is), also once at the start with another
+	// "2f" further on ("..2fetc2fpasswd"); a '%' left between the dots and
+	// the slash by a mangled double encoding ("..%\\..%\\").
+	dotSequence = regexp.MustCompile(`(?i)(?:\.{2,}[;%]?[/\\]+){2,}|(?:^|[/\\])\.{3,}[/\\]|\.{4,}/{2,}|(?:\.\.(?:2f|5c)){2,}|^\.\.(?:2f|5c)[\w.-]+(?:2f|5c)`)
 	// A "<" or ">" written as a numeric HTML entity or a JavaScript
 	// escape: no one types that into a form; a scanner sends it to learn
 	// which encoding of a tag gets through.
@@ -103,6 +106,13 @@ var (
 	// ORDER BY 10--", "ORDER BY 1 DESC--"). People sort by a name, not a
 	// column number.
 	columnCount = regexp.MustCompile(`(?i)(?:^|[\s'")])order\s+by\s+\d+(?:\s+(?:asc|desc))?\s*(?:--|#|/\*|;|$)`)
+	// An argument that is an absolute path to a file inside an operating
+	// system's own directories ("/etc/netconfig", "/proc/self/environ",
+	// "c:\inetpub\wwwroot\index.asp", "/WEB-INF/web.xml"): what a file
+	// inclusion reads without any "../". A path under a user's home or
+	// documents ("/home/budi/...", "C:\Users\...") is not one.
+	systemPath = regexp.MustCompile(`(?i)^\s*(?:file:/+)?(?:[/\\]?[a-z]:)?[/\\]+(?:etc|proc|boot|root|sys|dev|var[/\\]+(?:log|run|lib|spool|mail|db|lock|adm|www|backups|tmp)|` +
+		`usr[/\\]+(?:local[/\\]+)?(?:etc|lib|share|apache\d*|php\d*|pkg|ports|bin|sbin|conf)|windows|winnt|inetpub|system32|appserv|xampp|wamp\d*|web-inf|meta-inf)[/\\]+[\w.$~-]`)
 	// A CR or LF followed by a header name and a colon.
 	headerAfterNewline = regexp.MustCompile(`[\r\n]+[ \t]*[A-Za-z][A-Za-z0-9-]{1,40}\s*:`)
 )
@@ -131,10 +141,12 @@ func Check(target string, dst []Finding) []Finding {
 }
 
 // worthChecking is a cheap look at a value as logged: every check needs
-// one of these bytes (or an encoding that may hide one), or "ping", or
-// words and numbers form-encoded (SQL needs no other byte).
+// one of these bytes (or an encoding that may hide one), or "ping", or an
+// absolute path, or words and numbers form-encoded (SQL needs no other
+// byte).
 func worthChecking(v string) bool {
 	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping") ||
+		len(v) > 4 && (v[0] == '/' || v[1] == ':') || // "/etc/rpc", "c:/boot.ini"
 		strings.IndexByte(v, '+') >= 0 && strings.ContainsAny(v, "0123456789") // "1+ORDER+BY+10"
 }
 
@@ -154,6 +166,9 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	}
 	if !arg {
 		return dst
+	}
+	if (v[0] == '/' || v[0] == '\\' || len(v) > 2 && v[1] == ':' || v[0] == ' ' || v[0] == 'f' || v[0] == 'F') && systemPath.MatchString(v) {
+		dst = add(dst, Finding{RuleSystemPath, PathTraversal})
 	}
 	if sqlProbe(v) || len(v) >= 10 && containsFold(v, "by") && columnCount.MatchString(v) {
 		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})

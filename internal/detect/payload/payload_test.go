@@ -27,6 +27,14 @@ func TestCheck(t *testing.T) {
 		"HAVING 1234=1234": SQLInjection, "or true--": SQLInjection, "1 ORDER BY 10": SQLInjection,
 		"ORDER BY 10--": SQLInjection, "ORDER BY 1 DESC--": SQLInjection, "1') order by 4#": SQLInjection, "select * from pg_shadow;": SQLInjection, "' or 'a'='a": SQLInjection, "1;drop table users": SQLInjection,
 		"<script>alert(1)</script>": CrossSiteScripting, "\"><img src=x onerror=alert(1)>": CrossSiteScripting,
+		"/etc/netconfig": PathTraversal, "/proc/self/environ": PathTraversal, "c:\\inetpub\\wwwroot\\index.asp": PathTraversal,
+		"/WEB-INF/web.xml": PathTraversal, "/C:/inetpub/ftproot/x": PathTraversal, "file:///etc/hosts": PathTraversal,
+		"%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc%c0%afpasswd": PathTraversal, "..2fetc2fpasswd": PathTraversal,
+		"1` and gtid_subset(concat(0x71,(select (elt(1=1,1))),0x71),1)#": SQLInjection, "--sp_password": SQLInjection,
+		"1')) waitfor delay '0:0:5'--": SQLInjection, "');shutdown--": SQLInjection, "1 or (EXISTS)": SQLInjection,
+		"' grant connect to name; grant resource to name; --": SQLInjection, "select session_user;": SQLInjection,
+		"1%' and 3580=3580 and '%'='": SQLInjection, "-1\" union all select null,null-- -": SQLInjection,
+		"1;declare @x char(9);set @x=0x303a303a35;waitfor delay @x": SQLInjection,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
 	for v, want := range attacks {
@@ -50,6 +58,9 @@ func TestCheck(t *testing.T) {
 		"select your region", "order by date", "Please select one option", "1 < 2", "a=b", "(hasil) pemilu", "x > y",
 		"or something like that", "and 5 more", "or 2", "and/or", "And then (finally) it ended",
 		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc", "order by 2 pm",
+		"/home/budi/dokumen", "C:\\Users\\budi\\surat.docx", "/berita/2024/02", "/etc", "Jl. Merdeka No. 5, RT 03/RW 02",
+		"Sa'adah and Ma'ruf", "(1) and (2)", "Soviet Union (1922-1991)", "pilih (a) or (b)", "{\"page\":1,\"limit\":25}",
+		"grant access to all staff", "Nama: O'Brien; Umur: 45", "'quick count' or 'real count'?", "x = 5 and y = 6",
 		"ls of cards", "whoami quiz", "wget alternative for windows", "python", "echo", "id", "cat lucu", "type A/B"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {

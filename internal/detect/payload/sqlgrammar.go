@@ -46,8 +46,10 @@ var statementGrammar = regexp.MustCompile(`(?i)` +
 	`|^(?:insert\s+into\s+[\w.\x60"\[]+|update\s+[\w.\x60"\[]+\s+set\s+\w+\s*=|delete\s+from\s+[\w.\x60"\[]+)`)
 
 // anywhereGrammar is SQL wherever it stands: a delay, a file written by
-// the database server.
-var anywhereGrammar = regexp.MustCompile(`(?i)\bwaitfor\s+(?:delay|time)\s+['"\d@]|\binto\s+(?:outfile|dumpfile)\s+['"]`)
+// the database server, and names that only a database has (system
+// variables, catalogues, extended procedures), which no form value holds.
+var anywhereGrammar = regexp.MustCompile(`(?i)\bwaitfor\s+(?:delay|time)\s+['"\d@]|\binto\s+(?:outfile|dumpfile)\s+['"]` +
+	`|@@[a-z_]{3,}|\b(?:xp_cmdshell|xp_regread|xp_dirtree|sp_password|sp_executesql|sp_oacreate|sp_makewebtask|information_schema|sysobjects|syscolumns|pg_shadow|pg_sleep|session_user|system_user|dbms_pipe|utl_inaddr|utl_http)\b`)
 
 // breakout reports SQL after a place where the value is left (see above).
 func breakout(v string) bool {
@@ -146,7 +148,7 @@ func isLetter(c byte) bool {
 // gtid_subset(...)"), or holds a delay or a file write anywhere
 // ("waitfor delay '0:0:5'").
 func leadingGrammar(v string) bool {
-	if !strings.ContainsAny(v, "(#;'\"") && !strings.Contains(v, "--") && !strings.Contains(v, "/*") && !containsFold(v, "into") {
+	if !strings.ContainsAny(v, "(#;'\"@_") && !strings.Contains(v, "--") && !strings.Contains(v, "/*") && !containsFold(v, "into") && !containsFold(v, "waitfor") {
 		return false
 	}
 	if anywhereGrammar.MatchString(v) {
