@@ -187,7 +187,7 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
-	if strings.ContainsAny(v, " \t$") && wholeCommand.MatchString(v) {
+	if strings.ContainsAny(v, " \t$") && startsWithCommand(v) && wholeCommand.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
 	if len(v) >= 12 && containsFold(v, "ping") && pingWithOptions.MatchString(v) {
@@ -303,6 +303,42 @@ func sqlProbe(v string) bool {
 		}
 	}
 	return quoteOrComment
+}
+
+// commandWords are strongCommands and proseCommands as words, for a cheap
+// look at a value's first word before wholeCommand runs (searches are
+// mostly words and spaces).
+var commandWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Split(strongCommands+"|"+proseCommands, "|") {
+		switch {
+		case strings.HasPrefix(w, "/"):
+		case strings.HasSuffix(w, "[23]?"):
+			base := strings.TrimSuffix(w, "[23]?")
+			m[base], m[base+"2"], m[base+"3"] = true, true, true
+		default:
+			m[strings.ReplaceAll(w, `\.`, ".")] = true
+		}
+	}
+	return m
+}()
+
+// startsWithCommand reports whether a value's first word is a command
+// word, or a path (wholeCommand's "/bin/sh -c").
+func startsWithCommand(v string) bool {
+	v = strings.TrimLeft(v, " \t")
+	if strings.HasPrefix(v, "/") {
+		return true
+	}
+	end := strings.IndexAny(v, " \t$")
+	if end < 0 || end > 16 {
+		return false
+	}
+	var buf [16]byte
+	for i := 0; i < end; i++ {
+		buf[i] = v[i] | 0x20 // ASCII lower case is enough: the words are ASCII
+	}
+	return commandWords[string(buf[:end])]
 }
 
 // proofCommand reports a value that is only a command whose sole use is to
