@@ -148,11 +148,13 @@ func isLetter(c byte) bool {
 // gtid_subset(...)"), or holds a delay or a file write anywhere
 // ("waitfor delay '0:0:5'").
 func leadingGrammar(v string) bool {
-	if !strings.ContainsAny(v, "(#;'\"@_") && !strings.Contains(v, "--") && !strings.Contains(v, "/*") && !containsFold(v, "into") && !containsFold(v, "waitfor") {
-		return false
-	}
-	if anywhereGrammar.MatchString(v) {
+	if (strings.Contains(v, "@@") || strings.IndexByte(v, '_') >= 0 || containsFold(v, "waitfor") || containsFold(v, "into")) &&
+		anywhereGrammar.MatchString(v) {
 		return true
+	}
+	// A condition needs a call, a subquery or a comment.
+	if !strings.ContainsAny(v, "(#;") && !strings.Contains(v, "--") && !strings.Contains(v, "/*") {
+		return false
 	}
 	s := strings.TrimLeft(v, " \t")
 	if conditionGrammar.MatchString(s) {
