@@ -175,7 +175,7 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	}
 	if SQLi(v) {
 		dst = add(dst, Finding{RuleLibinjectionSQLi, SQLInjection})
-	} else if breakout(v) || leadingGrammar(v) {
+	} else if breakout(v) || leadingGrammar(v) || tautology(v) {
 		dst = add(dst, Finding{RuleSQLGrammar, SQLInjection})
 	}
 	if XSS(v) {

@@ -34,7 +34,8 @@ func TestCheck(t *testing.T) {
 		"1')) waitfor delay '0:0:5'--": SQLInjection, "');shutdown--": SQLInjection, "1 or (EXISTS)": SQLInjection,
 		"' grant connect to name; grant resource to name; --": SQLInjection, "select session_user;": SQLInjection,
 		"1%' and 3580=3580 and '%'='": SQLInjection, "-1\" union all select null,null-- -": SQLInjection,
-		"1;declare @x char(9);set @x=0x303a303a35;waitfor delay @x": SQLInjection,
+		"1;declare @x char(9);set @x=0x303a303a35;waitfor delay @x": SQLInjection, "OR [RANDNUM]=[RANDNUM]": SQLInjection,
+		"OR NOT [RANDNUM]=[RANDNUM]": SQLInjection, "([RANDNUM]=[RANDNUM])*[ORIGVALUE]": SQLInjection, "x' or 'a' like 'a": SQLInjection,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
 	for v, want := range attacks {
@@ -60,7 +61,7 @@ func TestCheck(t *testing.T) {
 		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc", "order by 2 pm",
 		"/home/budi/dokumen", "C:\\Users\\budi\\surat.docx", "/berita/2024/02", "/etc", "Jl. Merdeka No. 5, RT 03/RW 02",
 		"Sa'adah and Ma'ruf", "(1) and (2)", "Soviet Union (1922-1991)", "pilih (a) or (b)", "{\"page\":1,\"limit\":25}",
-		"grant access to all staff", "Nama: O'Brien; Umur: 45", "'quick count' or 'real count'?", "x = 5 and y = 6",
+		"grant access to all staff", "a = b or c = d", "x=1 or y=2", "either A or B like B", "(a+b)=(a+b)", "or = or", "Nama: O'Brien; Umur: 45", "'quick count' or 'real count'?", "x = 5 and y = 6",
 		"ls of cards", "whoami quiz", "wget alternative for windows", "python", "echo", "id", "cat lucu", "type A/B"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {

@@ -165,3 +165,92 @@ func leadingGrammar(v string) bool {
 	}
 	return false
 }
+
+// tautology reports a condition that compares an operand with itself
+// after a boolean operator or an opening parenthesis: "or 1=1", "AND
+// 'x'='x", "or [RANDNUM]=[RANDNUM]" (a tool's template sent unfilled),
+// "(4821=4821)": always true, written only to change a query's result.
+// "x = 5 and y = 6" compares different things.
+func tautology(v string) bool {
+	if strings.IndexByte(v, '=') < 0 && !containsFold(v, "like") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		start := i == 0 || !isWord(v[i-1])
+		if !start {
+			continue
+		}
+		rest := v[i:]
+		switch {
+		case rest[0] == '(':
+			rest = rest[1:]
+		case hasWordFold(rest, "and"), hasWordFold(rest, "xor"), hasWordFold(rest, "not"):
+			rest = rest[3:]
+		case hasWordFold(rest, "or"):
+			rest = rest[2:]
+		case hasWordFold(rest, "having"):
+			rest = rest[6:]
+		case hasWordFold(rest, "where"):
+			rest = rest[5:]
+		case strings.HasPrefix(rest, "&&"), strings.HasPrefix(rest, "||"):
+			rest = rest[2:]
+		default:
+			continue
+		}
+		rest = strings.TrimLeft(rest, " \t(")
+		if hasWordFold(rest, "not") {
+			rest = strings.TrimLeft(rest[3:], " \t(")
+		}
+		a, quoted, rest := operand(rest)
+		if a == "" {
+			continue
+		}
+		rest = strings.TrimLeft(rest, " \t")
+		switch {
+		case strings.HasPrefix(rest, "<=>"):
+			rest = rest[3:]
+		case strings.HasPrefix(rest, "="):
+			rest = rest[1:]
+		case quoted && hasWordFold(rest, "like"): // "or B like B" is prose
+			rest = rest[4:]
+		default:
+			continue
+		}
+		b, _, _ := operand(strings.TrimLeft(rest, " \t"))
+		if b != "" && strings.EqualFold(a, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// operand reads a number, a name, a quoted string (its content) or a
+// tool's [PLACEHOLDER].
+func operand(s string) (op string, quoted bool, rest string) {
+	if s == "" {
+		return "", false, s
+	}
+	if q := s[0]; q == '\'' || q == '"' {
+		end := strings.IndexByte(s[1:], q)
+		if end < 0 {
+			// "' or 'x'='x": the closing quote is the query's own.
+			return s[1:], true, ""
+		}
+		return s[1 : end+1], true, s[end+2:]
+	}
+	n := 0
+	for n < len(s) && (isWord(s[n]) || s[n] == '[' || s[n] == ']' || s[n] == '@' || s[n] == '.') {
+		n++
+	}
+	return s[:n], false, s[n:]
+}
+
+func isWord(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
+}
+
+// hasWordFold reports whether s starts with the word w (any case) followed
+// by a byte that ends a word.
+func hasWordFold(s, w string) bool {
+	return len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) && (len(s) == len(w) || !isWord(s[len(w)]))
+}
