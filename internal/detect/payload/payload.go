@@ -100,7 +100,11 @@ var (
 	// A "<" or ">" written as a numeric HTML entity or a JavaScript
 	// escape: no one types that into a form; a scanner sends it to learn
 	// which encoding of a tag gets through.
-	encodedTag = regexp.MustCompile(`(?i)&#0*(?:60|62)(?:;|$|[^0-9])|&#x0*3[ce](?:;|$|[^0-9a-f])|\\u003[ce]|\\x3[ce]`)
+	// Named, "&lt;" counts alone (the same probe) or before a tag that
+	// runs or loads something ("&lt;script", "&lt;/body&gt;", "&lt;?php"):
+	// escaped text in an editor's "&lt;p&gt;" is not one.
+	encodedTag = regexp.MustCompile(`(?i)&#0*(?:60|62)(?:;|$|[^0-9])|&#x0*3[ce](?:;|$|[^0-9a-f])|\\u003[ce]|\\x3[ce]` +
+		`|^\s*&lt;?\s*$|&lt;?\s*(?:/\s*)?(?:script|img|svg|iframe|frame|body|html|object|embed|meta|link|style|base|form|input|video|audio|math|details|marquee|\?|!--|!\[)`)
 	// "ORDER BY" a column number, alone or after a value, to the end or a
 	// comment: how a tool counts a query's columns before a UNION ("1
 	// ORDER BY 10--", "ORDER BY 1 DESC--"). People sort by a name, not a
@@ -181,7 +185,7 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if XSS(v) {
 		dst = add(dst, Finding{RuleLibinjectionXSS, CrossSiteScripting})
 	}
-	if (strings.Contains(v, "&#") || strings.Contains(v, `\`)) && encodedTag.MatchString(v) {
+	if (strings.Contains(v, "&#") || strings.Contains(v, `\`) || containsFold(v, "&lt")) && encodedTag.MatchString(v) {
 		dst = add(dst, Finding{RuleEncodedTag, CrossSiteScripting})
 	}
 	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {

@@ -21,6 +21,7 @@ func TestCheck(t *testing.T) {
 		"\\nid\\n": CommandInjection,
 		"'":        SQLInjection, "''": SQLInjection, "')": SQLInjection, "'--": SQLInjection, "--+": SQLInjection,
 		"/*": SQLInjection, ";--": SQLInjection, "' #": SQLInjection, "\"": SQLInjection,
+		"&lt;": CrossSiteScripting, "&lt;script&gt;alert(1)&lt;/script&gt;": CrossSiteScripting, "&LT;/BODY&GT;": CrossSiteScripting,
 		"&#x3C": CrossSiteScripting, "&#60;script": CrossSiteScripting, "\\u003cscript\\u003e": CrossSiteScripting,
 		"1 and sleep(5)": SQLInjection, "admin'--": SQLInjection, "1' order by 3--": SQLInjection,
 		"1 union select 1,2": SQLInjection, "AND 4821=4821": SQLInjection, "OR NOT 4821=4821": SQLInjection,
@@ -61,7 +62,7 @@ func TestCheck(t *testing.T) {
 		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc", "order by 2 pm",
 		"/home/budi/dokumen", "C:\\Users\\budi\\surat.docx", "/berita/2024/02", "/etc", "Jl. Merdeka No. 5, RT 03/RW 02",
 		"Sa'adah and Ma'ruf", "(1) and (2)", "Soviet Union (1922-1991)", "pilih (a) or (b)", "{\"page\":1,\"limit\":25}",
-		"grant access to all staff", "a = b or c = d", "x=1 or y=2", "either A or B like B", "(a+b)=(a+b)", "or = or", "Nama: O'Brien; Umur: 45", "'quick count' or 'real count'?", "x = 5 and y = 6",
+		"&lt;p&gt;Halo&lt;/p&gt;", "1 &lt; 2", "a &lt;= b", "grant access to all staff", "a = b or c = d", "x=1 or y=2", "either A or B like B", "(a+b)=(a+b)", "or = or", "Nama: O'Brien; Umur: 45", "'quick count' or 'real count'?", "x = 5 and y = 6",
 		"ls of cards", "whoami quiz", "wget alternative for windows", "python", "echo", "id", "cat lucu", "type A/B"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
