@@ -7,7 +7,9 @@
 // LF followed by a header in the path or an argument), a value made only
 // of SQL quotes and comments ("'", "'--": a scanner's first probe), ORDER
 // BY a column number (a column count before a UNION), and
-// "<" written as an HTML entity or a JavaScript escape; and libinjection's
+// "<" written as an HTML entity or a JavaScript escape, an absolute path
+// into the system's own directories; SQL's grammar where a value is left
+// or a condition only SQL writes (sqlgrammar.go); and libinjection's
 // tokenising SQL-injection and XSS detectors (what CRS's @detectSQLi and
 // @detectXSS run, in rules 942100 and 941100), on every argument even when
 // CRS's prefilter keeps the request away from Coraza. Each check is
