@@ -139,6 +139,10 @@ func Check(target string, dst []Finding) []Finding {
 		}
 		if worthChecking(v) {
 			dst = checkValue(decode.Value(v, true), true, dst)
+		} else if len(v) > 4 && (v[0] == '/' || v[1] == ':') { // "/etc/rpc", "c:/boot.ini"
+			if systemPath.MatchString(v) {
+				dst = add(dst, Finding{RuleSystemPath, PathTraversal})
+			}
 		} else if proofCommand(v) {
 			dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 		}
@@ -147,12 +151,11 @@ func Check(target string, dst []Finding) []Finding {
 }
 
 // worthChecking is a cheap look at a value as logged: every check needs
-// one of these bytes (or an encoding that may hide one), or "ping", or an
-// absolute path, or words and numbers form-encoded (SQL needs no other
-// byte).
+// one of these bytes (or an encoding that may hide one), or "ping", or
+// words and numbers form-encoded (SQL needs no other byte). An absolute
+// path without them is only looked at as a path (Check).
 func worthChecking(v string) bool {
 	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping") ||
-		len(v) > 4 && (v[0] == '/' || v[1] == ':') || // "/etc/rpc", "c:/boot.ini"
 		strings.IndexByte(v, '+') >= 0 && strings.ContainsAny(v, "0123456789") // "1+ORDER+BY+10"
 }
 

@@ -72,7 +72,9 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckNoAllocPlain(t *testing.T) {
-	if n := testing.AllocsPerRun(100, func() { Check("/berita/123?page=2&q=jadwal+pemilu", nil) }); n != 0 {
-		t.Errorf("%v allocations for an ordinary target", n)
+	for _, target := range []string{"/berita/123?page=2&q=jadwal+pemilu", "/f?next=/home/budi/dokumen&nama=Budi+Santoso"} {
+		if n := testing.AllocsPerRun(100, func() { Check(target, nil) }); n != 0 {
+			t.Errorf("%v allocations for an ordinary target %s", n, target)
+		}
 	}
 }
