@@ -2,6 +2,9 @@
 // reads from it: '+' in the query as a space (HTML forms encode spaces so),
 // and percent-encodings undone until none is left (a payload encoded
 // twice, %2527 or %252e%252e, reaches an application that decodes twice),
+// and overlong UTF-8 read as the ASCII it spells ("%c0%ae%c0%ae%c0%af" is
+// "../" to a decoder that does not reject it, as old IIS and some Java
+// decoders did),
 // so that every rule family sees the attacker's words whichever way a
 // client encoded them. It only decodes; it must never judge, and never
 // allocate when there is nothing to decode.
@@ -52,7 +55,44 @@ func Value(s string, form bool) string {
 		}
 		s = d
 	}
-	return s
+	return overlong(s)
+}
+
+// overlong replaces overlong UTF-8 forms of ASCII (two bytes C0 or C1 and a
+// continuation byte; three bytes E0, 80-81 and a continuation byte) with
+// the ASCII byte; anything else stays as it is.
+func overlong(s string) string {
+	i := 0
+	for i < len(s) && s[i] != 0xc0 && s[i] != 0xc1 && s[i] != 0xe0 {
+		i++
+	}
+	var b []byte
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case (c == 0xc0 || c == 0xc1) && i+1 < len(s) && s[i+1]&0xc0 == 0x80:
+			if b == nil {
+				b = append(make([]byte, 0, len(s)), s[:i]...)
+			}
+			b = append(b, (c&1)<<6|s[i+1]&0x3f)
+			i++
+			continue
+		case c == 0xe0 && i+2 < len(s) && (s[i+1] == 0x80 || s[i+1] == 0x81) && s[i+2]&0xc0 == 0x80:
+			if b == nil {
+				b = append(make([]byte, 0, len(s)), s[:i]...)
+			}
+			b = append(b, (s[i+1]&1)<<6|s[i+2]&0x3f)
+			i += 2
+			continue
+		}
+		if b != nil {
+			b = append(b, c)
+		}
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
 }
 
 // percent undoes one round of %XX and IIS's %uXXXX; a '%' that starts

@@ -15,6 +15,10 @@ func TestTarget(t *testing.T) {
 		{"/x?v=%25252525", "/x?v=%25"},                 // at most MaxRounds rounds
 		{"/x?v=50%+off", "/x?v=50% off"},               // a bare percent stays
 		{"/x?a=%0D%0ASet-Cookie:x", "/x?a=\r\nSet-Cookie:x"},
+		{"/x?f=%c0%ae%c0%ae%c0%afetc%c0%afpasswd", "/x?f=../etc/passwd"}, // overlong UTF-8
+		{"/x?id=1%C0%A7%20or%201=1", "/x?id=1' or 1=1"},
+		{"/x?f=%e0%80%ae%e0%80%ae/", "/x?f=../"},
+		{"/x?q=caf%C3%A9+%E0%A4%95", "/x?q=café क"}, // proper UTF-8 stays
 	} {
 		got, ok := Target(c.in)
 		if got != c.want || !ok {

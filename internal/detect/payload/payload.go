@@ -7,7 +7,9 @@
 // LF followed by a header in the path or an argument), a value made only
 // of SQL quotes and comments ("'", "'--": a scanner's first probe), ORDER
 // BY a column number (a column count before a UNION), and
-// "<" written as an HTML entity or a JavaScript escape; and libinjection's
+// "<" written as an HTML entity or a JavaScript escape, an absolute path
+// into the system's own directories; SQL's grammar where a value is left
+// or a condition only SQL writes (sqlgrammar.go); and libinjection's
 // tokenising SQL-injection and XSS detectors (what CRS's @detectSQLi and
 // @detectXSS run, in rules 942100 and 941100), on every argument even when
 // CRS's prefilter keeps the request away from Coraza. Each check is
@@ -54,6 +56,8 @@ const (
 	RuleEncodedTag       = "garda-xss-encoded-tag"
 	RuleLibinjectionSQLi = "garda-sqli-libinjection"
 	RuleLibinjectionXSS  = "garda-xss-libinjection"
+	RuleSQLGrammar       = "garda-sqli-grammar"
+	RuleSystemPath       = "garda-traversal-system-path"
 )
 
 // Commands an attacker's tool sends to prove execution or take a shell
@@ -91,17 +95,30 @@ var (
 	// or backslashes, or ";" as Tomcat reads it), or one step of three
 	// or more dots, or "....//" that a filter removing "../" leaves as "../".
 	// Also "..2f..2f", a double encoding that lost its '%' on the way
-	// (scanners send it as it is).
-	dotSequence = regexp.MustCompile(`(?i)(?:\.{2,}[;]?[/\\]+){2,}|(?:^|[/\\])\.{3,}[/\\]|\.{4,}/{2,}|(?:\.\.(?:2f|5c)){2,}`)
+	// (scanners send it as it is), also once at the start with another
+	// "2f" further on ("..2fetc2fpasswd"); a '%' left between the dots and
+	// the slash by a mangled double encoding ("..%\\..%\\").
+	dotSequence = regexp.MustCompile(`(?i)(?:\.{2,}[;%]?[/\\]+){2,}|(?:^|[/\\])\.{3,}[/\\]|\.{4,}/{2,}|(?:\.\.(?:2f|5c)){2,}|^\.\.(?:2f|5c)[\w.-]+(?:2f|5c)`)
 	// A "<" or ">" written as a numeric HTML entity or a JavaScript
 	// escape: no one types that into a form; a scanner sends it to learn
 	// which encoding of a tag gets through.
-	encodedTag = regexp.MustCompile(`(?i)&#0*(?:60|62)(?:;|$|[^0-9])|&#x0*3[ce](?:;|$|[^0-9a-f])|\\u003[ce]|\\x3[ce]`)
+	// Named, "&lt;" counts alone (the same probe) or before a tag that
+	// runs or loads something ("&lt;script", "&lt;/body&gt;", "&lt;?php"):
+	// escaped text in an editor's "&lt;p&gt;" is not one.
+	encodedTag = regexp.MustCompile(`(?i)&#0*(?:60|62)(?:;|$|[^0-9])|&#x0*3[ce](?:;|$|[^0-9a-f])|\\u003[ce]|\\x3[ce]` +
+		`|^\s*&lt;?\s*$|&lt;?\s*(?:/\s*)?(?:script|img|svg|iframe|frame|body|html|object|embed|meta|link|style|base|form|input|video|audio|math|details|marquee|\?|!--|!\[)`)
 	// "ORDER BY" a column number, alone or after a value, to the end or a
 	// comment: how a tool counts a query's columns before a UNION ("1
 	// ORDER BY 10--", "ORDER BY 1 DESC--"). People sort by a name, not a
 	// column number.
 	columnCount = regexp.MustCompile(`(?i)(?:^|[\s'")])order\s+by\s+\d+(?:\s+(?:asc|desc))?\s*(?:--|#|/\*|;|$)`)
+	// An argument that is an absolute path to a file inside an operating
+	// system's own directories ("/etc/netconfig", "/proc/self/environ",
+	// "c:\inetpub\wwwroot\index.asp", "/WEB-INF/web.xml"): what a file
+	// inclusion reads without any "../". A path under a user's home or
+	// documents ("/home/budi/...", "C:\Users\...") is not one.
+	systemPath = regexp.MustCompile(`(?i)^\s*(?:file:/+)?(?:[/\\]?[a-z]:)?[/\\]+(?:etc|proc|boot|root|sys|dev|var[/\\]+(?:log|run|lib|spool|mail|db|lock|adm|www|backups|tmp)|` +
+		`usr[/\\]+(?:local[/\\]+)?(?:etc|lib|share|apache\d*|php\d*|pkg|ports|bin|sbin|conf)|windows|winnt|inetpub|system32|appserv|xampp|wamp\d*|web-inf|meta-inf)[/\\]+[\w.$~-]`)
 	// A CR or LF followed by a header name and a colon.
 	headerAfterNewline = regexp.MustCompile(`[\r\n]+[ \t]*[A-Za-z][A-Za-z0-9-]{1,40}\s*:`)
 )
@@ -122,6 +139,10 @@ func Check(target string, dst []Finding) []Finding {
 		}
 		if worthChecking(v) {
 			dst = checkValue(decode.Value(v, true), true, dst)
+		} else if len(v) > 4 && (v[0] == '/' || v[1] == ':') { // "/etc/rpc", "c:/boot.ini"
+			if systemPath.MatchString(v) {
+				dst = add(dst, Finding{RuleSystemPath, PathTraversal})
+			}
 		} else if proofCommand(v) {
 			dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 		}
@@ -131,7 +152,8 @@ func Check(target string, dst []Finding) []Finding {
 
 // worthChecking is a cheap look at a value as logged: every check needs
 // one of these bytes (or an encoding that may hide one), or "ping", or
-// words and numbers form-encoded (SQL needs no other byte).
+// words and numbers form-encoded (SQL needs no other byte). An absolute
+// path without them is only looked at as a path (Check).
 func worthChecking(v string) bool {
 	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping") ||
 		strings.IndexByte(v, '+') >= 0 && strings.ContainsAny(v, "0123456789") // "1+ORDER+BY+10"
@@ -154,22 +176,27 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if !arg {
 		return dst
 	}
+	if (v[0] == '/' || v[0] == '\\' || len(v) > 2 && v[1] == ':' || v[0] == ' ' || v[0] == 'f' || v[0] == 'F') && systemPath.MatchString(v) {
+		dst = add(dst, Finding{RuleSystemPath, PathTraversal})
+	}
 	if sqlProbe(v) || len(v) >= 10 && containsFold(v, "by") && columnCount.MatchString(v) {
 		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})
 	}
 	if SQLi(v) {
 		dst = add(dst, Finding{RuleLibinjectionSQLi, SQLInjection})
+	} else if breakout(v) || leadingGrammar(v) || tautology(v) {
+		dst = add(dst, Finding{RuleSQLGrammar, SQLInjection})
 	}
 	if XSS(v) {
 		dst = add(dst, Finding{RuleLibinjectionXSS, CrossSiteScripting})
 	}
-	if (strings.Contains(v, "&#") || strings.Contains(v, `\`)) && encodedTag.MatchString(v) {
+	if (strings.Contains(v, "&#") || strings.Contains(v, `\`) || containsFold(v, "&lt")) && encodedTag.MatchString(v) {
 		dst = add(dst, Finding{RuleEncodedTag, CrossSiteScripting})
 	}
 	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
-	if strings.ContainsAny(v, " \t$") && wholeCommand.MatchString(v) {
+	if strings.ContainsAny(v, " \t$") && startsWithCommand(v) && wholeCommand.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
 	if len(v) >= 12 && containsFold(v, "ping") && pingWithOptions.MatchString(v) {
@@ -190,7 +217,7 @@ func SQLi(v string) bool {
 		return false
 	}
 	if ok, _ := libinjection.IsSQLi(v); ok {
-		return true
+		return !parenthesisedProse(v)
 	}
 	// A fragment that starts with a boolean operator or a clause and holds
 	// a comparison, a number, a star or a comment ("AND 4821=4821", "or
@@ -203,6 +230,31 @@ func SQLi(v string) bool {
 		return ok
 	}
 	return false
+}
+
+// parenthesisedProse reports a value that libinjection reads as SQL only
+// for its parentheses: words, numbers and brackets, each "(" after a space
+// as prose writes it ("Soviet Union (1922-1991)", "pilih (a) or (b)",
+// "count (hitung) suara"), with no SELECT. A tool's parenthesis is a
+// call ("sleep(5)") or comes with a comparison, a quote or a comment.
+func parenthesisedProse(v string) bool {
+	if strings.IndexByte(v, '(') < 0 || containsFold(v, "select") {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '(':
+			if i > 0 && v[i-1] != ' ' && v[i-1] != '(' {
+				return false
+			}
+		case c == ' ' || c == ')' || c == '.' || c == ',' || c == '-' || c == '/' || c == ':' || c == '?' || c == '!':
+		case c|0x20 >= 'a' && c|0x20 <= 'z' || c >= '0' && c <= '9' || c >= 0x80:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 var leadingOperator = regexp.MustCompile(`(?i)^\s*(?:(?:and|or|xor|having|order\s+by|group\s+by|union|select)\s|&&|\|\|)`)
@@ -260,6 +312,42 @@ func sqlProbe(v string) bool {
 		}
 	}
 	return quoteOrComment
+}
+
+// commandWords are strongCommands and proseCommands as words, for a cheap
+// look at a value's first word before wholeCommand runs (searches are
+// mostly words and spaces).
+var commandWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Split(strongCommands+"|"+proseCommands, "|") {
+		switch {
+		case strings.HasPrefix(w, "/"):
+		case strings.HasSuffix(w, "[23]?"):
+			base := strings.TrimSuffix(w, "[23]?")
+			m[base], m[base+"2"], m[base+"3"] = true, true, true
+		default:
+			m[strings.ReplaceAll(w, `\.`, ".")] = true
+		}
+	}
+	return m
+}()
+
+// startsWithCommand reports whether a value's first word is a command
+// word, or a path (wholeCommand's "/bin/sh -c").
+func startsWithCommand(v string) bool {
+	v = strings.TrimLeft(v, " \t")
+	if strings.HasPrefix(v, "/") {
+		return true
+	}
+	end := strings.IndexAny(v, " \t$")
+	if end < 0 || end > 16 {
+		return false
+	}
+	var buf [16]byte
+	for i := 0; i < end; i++ {
+		buf[i] = v[i] | 0x20 // ASCII lower case is enough: the words are ASCII
+	}
+	return commandWords[string(buf[:end])]
 }
 
 // proofCommand reports a value that is only a command whose sole use is to

@@ -21,12 +21,22 @@ func TestCheck(t *testing.T) {
 		"\\nid\\n": CommandInjection,
 		"'":        SQLInjection, "''": SQLInjection, "')": SQLInjection, "'--": SQLInjection, "--+": SQLInjection,
 		"/*": SQLInjection, ";--": SQLInjection, "' #": SQLInjection, "\"": SQLInjection,
+		"&lt;": CrossSiteScripting, "&lt;script&gt;alert(1)&lt;/script&gt;": CrossSiteScripting, "&LT;/BODY&GT;": CrossSiteScripting,
 		"&#x3C": CrossSiteScripting, "&#60;script": CrossSiteScripting, "\\u003cscript\\u003e": CrossSiteScripting,
 		"1 and sleep(5)": SQLInjection, "admin'--": SQLInjection, "1' order by 3--": SQLInjection,
 		"1 union select 1,2": SQLInjection, "AND 4821=4821": SQLInjection, "OR NOT 4821=4821": SQLInjection,
 		"HAVING 1234=1234": SQLInjection, "or true--": SQLInjection, "1 ORDER BY 10": SQLInjection,
 		"ORDER BY 10--": SQLInjection, "ORDER BY 1 DESC--": SQLInjection, "1') order by 4#": SQLInjection, "select * from pg_shadow;": SQLInjection, "' or 'a'='a": SQLInjection, "1;drop table users": SQLInjection,
 		"<script>alert(1)</script>": CrossSiteScripting, "\"><img src=x onerror=alert(1)>": CrossSiteScripting,
+		"/etc/netconfig": PathTraversal, "/proc/self/environ": PathTraversal, "c:\\inetpub\\wwwroot\\index.asp": PathTraversal,
+		"/WEB-INF/web.xml": PathTraversal, "/C:/inetpub/ftproot/x": PathTraversal, "file:///etc/hosts": PathTraversal,
+		"%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc%c0%afpasswd": PathTraversal, "..2fetc2fpasswd": PathTraversal,
+		"1` and gtid_subset(concat(0x71,(select (elt(1=1,1))),0x71),1)#": SQLInjection, "--sp_password": SQLInjection,
+		"1')) waitfor delay '0:0:5'--": SQLInjection, "');shutdown--": SQLInjection, "1 or (EXISTS)": SQLInjection,
+		"' grant connect to name; grant resource to name; --": SQLInjection, "select session_user;": SQLInjection,
+		"1%' and 3580=3580 and '%'='": SQLInjection, "-1\" union all select null,null-- -": SQLInjection,
+		"1;declare @x char(9);set @x=0x303a303a35;waitfor delay @x": SQLInjection, "OR [RANDNUM]=[RANDNUM]": SQLInjection,
+		"OR NOT [RANDNUM]=[RANDNUM]": SQLInjection, "([RANDNUM]=[RANDNUM])*[ORIGVALUE]": SQLInjection, "x' or 'a' like 'a": SQLInjection,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
 	for v, want := range attacks {
@@ -50,6 +60,9 @@ func TestCheck(t *testing.T) {
 		"select your region", "order by date", "Please select one option", "1 < 2", "a=b", "(hasil) pemilu", "x > y",
 		"or something like that", "and 5 more", "or 2", "and/or", "And then (finally) it ended",
 		"order by nama, umur", "select 2 kandidat", "Union Jack", "order by harga desc", "order by 2 pm",
+		"/home/budi/dokumen", "C:\\Users\\budi\\surat.docx", "/berita/2024/02", "/etc", "Jl. Merdeka No. 5, RT 03/RW 02",
+		"Sa'adah and Ma'ruf", "(1) and (2)", "Soviet Union (1922-1991)", "pilih (a) or (b)", "{\"page\":1,\"limit\":25}",
+		"&lt;p&gt;Halo&lt;/p&gt;", "1 &lt; 2", "a &lt;= b", "grant access to all staff", "a = b or c = d", "x=1 or y=2", "either A or B like B", "(a+b)=(a+b)", "or = or", "Nama: O'Brien; Umur: 45", "'quick count' or 'real count'?", "x = 5 and y = 6",
 		"ls of cards", "whoami quiz", "wget alternative for windows", "python", "echo", "id", "cat lucu", "type A/B"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {
@@ -59,7 +72,9 @@ func TestCheck(t *testing.T) {
 }
 
 func TestCheckNoAllocPlain(t *testing.T) {
-	if n := testing.AllocsPerRun(100, func() { Check("/berita/123?page=2&q=jadwal+pemilu", nil) }); n != 0 {
-		t.Errorf("%v allocations for an ordinary target", n)
+	for _, target := range []string{"/berita/123?page=2&q=jadwal+pemilu", "/f?next=/home/budi/dokumen&nama=Budi+Santoso"} {
+		if n := testing.AllocsPerRun(100, func() { Check(target, nil) }); n != 0 {
+			t.Errorf("%v allocations for an ordinary target %s", n, target)
+		}
 	}
 }
