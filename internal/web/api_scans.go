@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/garda-id/garda/internal/asset"
@@ -37,11 +41,33 @@ func (s *Server) scanRoutes() {
 
 func (s *Server) scanStore() *scan.Store { return scan.NewStore(s.DB) }
 
+// onlyParams refuses a query with a parameter the list does not know (a
+// misspelt filter would otherwise list everything it should have
+// narrowed) or with a single-valued one given twice (which would be
+// guessed).
+func onlyParams(q url.Values, single, repeatable []string) error {
+	names := slices.Sorted(maps.Keys(q))
+	for _, name := range names {
+		switch {
+		case slices.Contains(repeatable, name):
+		case !slices.Contains(single, name):
+			known := slices.Sorted(slices.Values(append(slices.Clone(single), repeatable...)))
+			return problem.Field(name, "unknown query parameter %q: this list takes %s", name, strings.Join(known, ", "))
+		case len(q[name]) > 1:
+			return problem.Field(name, "%s is given %d times: give it once", name, len(q[name]))
+		}
+	}
+	return nil
+}
+
 // findingFilter reads the findings list's filters: region, asset,
 // severity, status (repeatable), overdue.
 func findingFilter(r *http.Request) (finding.Filter, error) {
 	q := r.URL.Query()
 	f := finding.Filter{Region: q.Get("region"), Severity: q.Get("severity"), Now: store.Now()}
+	if err := onlyParams(q, []string{"region", "asset", "severity", "overdue", "limit", "cursor"}, []string{"status"}); err != nil {
+		return f, err
+	}
 	if f.Region != "" && !region.Valid(f.Region) {
 		return f, problem.Field("region", "unknown region code %q", f.Region)
 	}
@@ -161,6 +187,9 @@ func (s *Server) apiScans(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	q := r.URL.Query()
+	if err := onlyParams(q, []string{"asset", "status", "limit", "cursor"}, nil); err != nil {
+		return err
+	}
 	f := scan.ScanFilter{Status: q.Get("status"), Limit: page.Limit}
 	if a := q.Get("asset"); a != "" {
 		if f.AssetID, err = strconv.ParseInt(a, 10, 64); err != nil || f.AssetID <= 0 {
