@@ -313,6 +313,10 @@ func (s *Server) apiStartScan(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	return nil
 }
 
+// scanRefusedKey marks a scan refused for want of a valid authorisation;
+// the site's page says why in the reader's language (refusalText).
+const scanRefusedKey = "pentest.err.scan_refused"
+
 // startScan is the one way a person starts a scan (API and pages).
 func (s *Server) startScan(ctx context.Context, p *auth.Principal, assetID int64) (int64, error) {
 	a, err := asset.Get(ctx, s.DB, *p, assetID)
@@ -323,7 +327,7 @@ func (s *Server) startScan(ctx context.Context, p *auth.Principal, assetID int64
 		return 0, err
 	}
 	if s.Scans == nil {
-		return 0, problem.New(problem.Unavailable, "this instance runs no scans (garda serve wires them)")
+		return 0, problem.New(problem.Unavailable, "this instance runs no scans (garda serve wires them)").Keyed("pentest.err.no_runner")
 	}
 	// The scan outlives the request; it ends when the instance stops.
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Hour)
@@ -347,9 +351,9 @@ func (s *Server) startScan(ctx context.Context, p *auth.Principal, assetID int64
 		if errors.Is(err, scan.ErrNotAuthorized) {
 			var ref *scan.Refusal
 			if errors.As(err, &ref) {
-				return scanID, problem.New(problem.Conflict, "%s", ref.Error())
+				return scanID, problem.New(problem.Conflict, "%s", ref.Error()).Keyed(scanRefusedKey)
 			}
-			return scanID, problem.New(problem.Conflict, "%s", err.Error())
+			return scanID, problem.New(problem.Conflict, "%s", err.Error()).Keyed(scanRefusedKey)
 		}
 		return scanID, err
 	}
