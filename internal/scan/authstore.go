@@ -15,6 +15,7 @@ import (
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/finding"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -33,6 +34,9 @@ type Store struct {
 	Deadlines finding.Deadlines
 	// Now is the clock (tests set it); nil means store.Now.
 	Now func() time.Time
+	// Files keeps the responses that back findings as evidence (the
+	// platform's data directory); no Dir: they stay in the finding only.
+	Files evidence.Store
 }
 
 // NewStore returns a store with the default deadlines.

@@ -198,7 +198,7 @@ func (s *Store) Finish(ctx context.Context, scanID int64, status string, results
 		}
 		complete := status == StatusDone && runErr == nil && outside == 0 && sc.TargetsDone >= sc.TargetsTotal
 		sweep := finding.Sweep{ScanID: scanID, AssetID: sc.AssetID, At: now, Mode: string(sc.Mode), Complete: complete,
-			Checks: sc.Checks, Covers: az.Covers, Observations: obs, Deadlines: s.Deadlines}
+			Checks: sc.Checks, Covers: az.Covers, Observations: obs, Deadlines: s.Deadlines, Files: s.Files}
 		sum, err := finding.Apply(ctx, tx, sweep)
 		if err != nil {
 			return fmt.Errorf("findings of scan %d: %w", scanID, err)

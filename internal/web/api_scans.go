@@ -17,6 +17,8 @@ import (
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/finding"
 	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/scan"
@@ -30,6 +32,9 @@ func (s *Server) scanRoutes() {
 	s.api("GET /api/v1/findings/{id}", signedIn, s.apiFinding)
 	s.api("POST /api/v1/findings/{id}/decision", signedIn, s.apiDecideFinding)
 	s.api("POST /api/v1/findings/{id}/promote", signedIn, s.apiPromoteFinding)
+	s.api("GET /api/v1/findings/{id}/evidence", signedIn, s.apiFindingFiles)
+	s.api("GET /api/v1/findings/{id}/evidence/{eid}", signedIn, s.apiDownloadFindingFile)
+	s.api("GET /api/v1/findings/{id}/evidence/{eid}/custody", signedIn, s.apiFindingFileCustody)
 	s.api("GET /api/v1/scans", signedIn, s.apiScans)
 	s.api("GET /api/v1/scans/{id}", signedIn, s.apiScan)
 	s.api("GET /api/v1/scans/{id}/events", signedIn, s.apiScanEvents)
@@ -173,12 +178,28 @@ func (s *Server) apiPromoteFinding(w http.ResponseWriter, r *http.Request, p *au
 	if err != nil {
 		return err
 	}
-	inc, err := finding.Promote(r.Context(), s.DB, *p, tree, id)
+	inc, err := s.promoteFinding(r, p, tree, id)
 	if err != nil {
 		return err
 	}
 	httpapi.Write(w, http.StatusCreated, inc)
 	return nil
+}
+
+// promoteFinding promotes a finding to an incident and carries its
+// evidence files there (the API's and the page's way). A file that cannot
+// be carried is logged: the incident stands, and the finding keeps it.
+func (s *Server) promoteFinding(r *http.Request, p *auth.Principal, tree *org.Tree, id int64) (incident.Incident, error) {
+	inc, err := finding.Promote(r.Context(), s.DB, *p, tree, id)
+	if err != nil {
+		return inc, err
+	}
+	if s.DataDir != "" {
+		if _, err := finding.CarryFiles(r.Context(), s.DB, s.findingFiles(), s.evidence(), *p, id, inc.HumanID, clientAddr(r)); err != nil {
+			s.Log.WarnContext(r.Context(), "a promoted finding's evidence was not carried to its incident", "finding", id, "incident", inc.HumanID, "err", err)
+		}
+	}
+	return inc, nil
 }
 
 func (s *Server) apiScans(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
