@@ -62,6 +62,7 @@ func TestWiredScanRound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sp.keepEvidence(t.TempDir()) // as garda serve does, with its data directory
 	if len(sp.Checks) < 10 {
 		t.Fatalf("%d checks loaded: want the nuclei set and the built-in checks", len(sp.Checks))
 	}
@@ -89,6 +90,10 @@ func TestWiredScanRound(t *testing.T) {
 	for _, f := range fs {
 		if f.Severity != "" && f.Location != "" && strings.Contains(f.Location, ".git/config") {
 			git = true
+			// The response that showed it is the finding's evidence.
+			if files, err := finding.Files(ctx, db, rina, f.ID); err != nil || len(files) == 0 {
+				t.Errorf("%s at %s: evidence files %v, %v", f.CheckKey, f.Location, files, err)
+			}
 		}
 	}
 	if len(fs) == 0 || !git {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/scan"
@@ -86,6 +87,14 @@ func wireScanPillar(db *store.DB, f scheduleFlags) (*scanPillar, error) {
 	}
 	st := scan.NewStore(db)
 	return &scanPillar{Auth: st, Recorder: st, Due: st.DueAssets, Env: fetch.ScanEnv(pol, f.scanResolver), Checks: checks}, nil
+}
+
+// keepEvidence stores the responses that back findings under the data
+// directory, as evidence (package finding's files).
+func (sp *scanPillar) keepEvidence(dataDir string) {
+	if st, ok := sp.Recorder.(*scan.Store); ok {
+		st.Files = evidence.Store{Dir: dataDir}
+	}
 }
 
 // runner is the pillar as a scan.Runner: the round's, and the one that

@@ -77,6 +77,7 @@ func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before
 			ln.Close()
 			return err
 		}
+		sp.keepEvidence(p.Config.DataDir)
 		p.Scans = sp.runner(scan.HostOptions{MaxHosts: sched.scanMaxHosts}, log.With("scan", "manual"))
 		pol, _ := sched.scanPolicy() // checked by wireScanPillar
 		p.Patrol = wirePatrol(p, pol)

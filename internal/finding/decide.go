@@ -40,23 +40,24 @@ type Decision struct {
 func Decide(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tree, id int64, d Decision) (Finding, error) {
 	d.Reason = strings.TrimSpace(d.Reason)
 	if !d.Status.Valid() || d.Status == Mitigated {
-		return Finding{}, problem.Field("status", "must be false_positive, risk_accepted or open (only a rescan mitigates)")
+		return Finding{}, problem.Field("status", "must be false_positive, risk_accepted or open (only a rescan mitigates)").Keyed("finding.err.status")
 	}
 	if utf8.RuneCountInString(d.Reason) < 3 || len(d.Reason) > 4000 {
-		return Finding{}, problem.Field("reason", "is required (3 to 4000 characters): say why")
+		return Finding{}, problem.Field("reason", "is required (3 to 4000 characters): say why").Keyed("finding.err.reason")
 	}
 	now := store.Now()
 	if d.Status == RiskAccepted {
 		if d.Until == nil {
-			return Finding{}, problem.Field("until", "a risk acceptance needs an expiry")
+			return Finding{}, problem.Field("until", "a risk acceptance needs an expiry").Keyed("finding.err.until_needed")
 		}
 		u := d.Until.UTC().Truncate(time.Microsecond)
 		if !u.After(now) || u.After(now.Add(MaxAcceptance)) {
-			return Finding{}, problem.Field("until", "must lie in the future and at most a year ahead (%s)", now.Add(MaxAcceptance).In(region.WIB).Format(region.WIBLayout))
+			latest := now.Add(MaxAcceptance).In(region.WIB).Format(region.WIBLayout)
+			return Finding{}, problem.Field("until", "must lie in the future and at most a year ahead (%s)", latest).Keyed("finding.err.until_range", latest)
 		}
 		d.Until = &u
 	} else if d.Until != nil {
-		return Finding{}, problem.Field("until", "only a risk acceptance has an expiry")
+		return Finding{}, problem.Field("until", "only a risk acceptance has an expiry").Keyed("finding.err.until_only")
 	}
 	var f Finding
 	err := db.InTx(ctx, func(tx *store.Tx) error {
@@ -65,16 +66,19 @@ func Decide(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 			return err
 		}
 		if !policy.CanCase(who.Viewer, f.Record(), policy.CaseTriage) {
-			return problem.New(problem.Forbidden, "ruling on a finding is triage work of its owner's, a supervising or a participant organisation's coordinators and analysts (your role: %s)", who.User.Role)
+			return problem.New(problem.Forbidden, "ruling on a finding is triage work of its owner's, a supervising or a participant organisation's coordinators and analysts (your role: %s)", who.User.Role).
+				Keyed("finding.err.rule_forbidden", problem.Label{Group: "role", Value: who.User.Role})
 		}
 		approver := ""
 		switch {
 		case d.Status == Open:
 			if f.Status != FalsePositive && f.Status != RiskAccepted {
-				return problem.New(problem.Conflict, "finding %s is %s: only a false positive or an accepted risk is reopened by hand", f.HumanID, f.Status)
+				return problem.New(problem.Conflict, "finding %s is %s: only a false positive or an accepted risk is reopened by hand", f.HumanID, f.Status).
+					Keyed("finding.err.reopen_status", f.HumanID, problem.Label{Group: "fstatus", Value: string(f.Status)})
 			}
 		case f.Status != Open:
-			return problem.New(problem.Conflict, "finding %s is %s: only an open finding is ruled %s", f.HumanID, f.Status, d.Status)
+			return problem.New(problem.Conflict, "finding %s is %s: only an open finding is ruled %s", f.HumanID, f.Status, d.Status).
+				Keyed("finding.err.rule_not_open", f.HumanID, problem.Label{Group: "fstatus", Value: string(f.Status)}, problem.Label{Group: "fstatus", Value: string(d.Status)})
 		default:
 			if approver, err = approve(ctx, tx, who, tree, f, d.Approver); err != nil {
 				return err
@@ -118,7 +122,7 @@ func approve(ctx context.Context, q store.Querier, who auth.Principal, tree *org
 	if name != "" && name != who.User.Username {
 		u, err := auth.UserByName(ctx, q, name)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled) {
-			return "", problem.Field("approver", "no user %q", name)
+			return "", problem.Field("approver", "no user %q", name).Keyed("finding.err.approver_unknown", name)
 		} else if err != nil {
 			return "", err
 		}
@@ -127,10 +131,11 @@ func approve(ctx context.Context, q store.Querier, who auth.Principal, tree *org
 		}
 	}
 	if name == "" && policy.Role(who.User.Role) != policy.RoleCoordinator {
-		return "", problem.Field("approver", "a coordinator must approve: name one (you are %s)", who.User.Role)
+		return "", problem.Field("approver", "a coordinator must approve: name one (you are %s)", who.User.Role).Keyed("finding.err.approver_needed", problem.Label{Group: "role", Value: who.User.Role})
 	}
 	if !policy.CanCase(p.Viewer, f.Record(), policy.CaseClose) {
-		return "", problem.Field("approver", "%s may not approve this: the approver is a coordinator of the owner (%s), of an organisation above it or of a participant", p.User.Username, f.Owner)
+		return "", problem.Field("approver", "%s may not approve this: the approver is a coordinator of the owner (%s), of an organisation above it or of a participant", p.User.Username, f.Owner).
+			Keyed("finding.err.approver_not_allowed", p.User.Username, f.Owner)
 	}
 	return p.User.Username, nil
 }
@@ -149,15 +154,19 @@ func Promote(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tr
 		return incident.Incident{}, err
 	}
 	if !policy.CanCase(who.Viewer, f.Record(), policy.CaseTriage) {
-		return incident.Incident{}, problem.New(problem.Forbidden, "promoting a finding is triage work (your role: %s)", who.User.Role)
+		return incident.Incident{}, problem.New(problem.Forbidden, "promoting a finding is triage work (your role: %s)", who.User.Role).
+			Keyed("finding.err.promote_forbidden", problem.Label{Group: "role", Value: who.User.Role})
 	}
 	switch {
 	case f.Severity != "critical":
-		return incident.Incident{}, problem.New(problem.Conflict, "only a critical finding is promoted to an incident (%s is %s)", f.HumanID, f.Severity)
+		return incident.Incident{}, problem.New(problem.Conflict, "only a critical finding is promoted to an incident (%s is %s)", f.HumanID, f.Severity).
+			Keyed("finding.err.promote_not_critical", f.HumanID, problem.Label{Group: "fsev", Value: f.Severity})
 	case f.Status != Open:
-		return incident.Incident{}, problem.New(problem.Conflict, "finding %s is %s, not open", f.HumanID, f.Status)
+		return incident.Incident{}, problem.New(problem.Conflict, "finding %s is %s, not open", f.HumanID, f.Status).
+			Keyed("finding.err.promote_not_open", f.HumanID, problem.Label{Group: "fstatus", Value: string(f.Status)})
 	case f.IncidentID != 0:
-		return incident.Incident{}, problem.New(problem.Conflict, "finding %s was already promoted to incident %d", f.HumanID, f.IncidentID)
+		return incident.Incident{}, problem.New(problem.Conflict, "finding %s was already promoted to incident %d", f.HumanID, f.IncidentID).
+			Keyed("finding.err.promote_done", f.HumanID, f.IncidentID)
 	}
 	title := truncate("Kerentanan kritis: "+f.Title+" di "+f.Asset, 190)
 	desc := fmt.Sprintf("Temuan %s (%s) di %s, pertama terlihat %s.", f.HumanID, f.CheckKey, f.Location, f.FirstSeen.In(region.WIB).Format(region.WIBLayout))
@@ -198,7 +207,8 @@ func Promote(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tr
 			return err
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
-			return problem.New(problem.Conflict, "finding %s was promoted by someone else meanwhile; %s was opened too", f.HumanID, inc.HumanID)
+			return problem.New(problem.Conflict, "finding %s was promoted by someone else meanwhile; %s was opened too", f.HumanID, inc.HumanID).
+				Keyed("finding.err.promote_race", f.HumanID, inc.HumanID)
 		}
 		detail := map[string]any{"incident_id": inc.ID, "human_id": inc.HumanID}
 		if err := addEvent(ctx, tx, f.ID, now, who.User.Username, who.Org.Slug, EventPromoted, 0, inc.HumanID, detail); err != nil {

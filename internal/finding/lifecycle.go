@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/audit"
+	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
@@ -53,6 +54,9 @@ type Sweep struct {
 	Covers       func(location string) bool
 	Observations []Observation
 	Deadlines    Deadlines // nil: DefaultDeadlines
+	// Files keeps each observation's request/response pair as the
+	// finding's evidence (files.go); no Dir: not kept.
+	Files evidence.Store
 }
 
 // Summary counts what a sweep changed.
@@ -174,6 +178,9 @@ func Apply(ctx context.Context, tx *store.Tx, s Sweep) (Summary, error) {
 			return sum, fmt.Errorf("finding %s at %s: %w", o.CheckKey, o.Location, err)
 		}
 		seen[id] = true
+		if err := keepExchange(ctx, tx, s, at, id, o); err != nil {
+			return sum, fmt.Errorf("finding %s at %s: %w", o.CheckKey, o.Location, err)
+		}
 		switch change {
 		case EventOpened:
 			sum.Opened++

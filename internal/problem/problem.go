@@ -57,7 +57,26 @@ type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Key names the same message in the UI's message files
+	// (internal/web/messages), with Args for its verbs: the API answers
+	// Message, the pages show the key's text in the reader's language.
+	Key  string `json:"-"`
+	Args []any  `json:"-"`
 }
+
+// Keyed names the message key the UI shows for e, with its arguments
+// (a Label argument is shown as its label), and returns e.
+func (e *Error) Keyed(key string, args ...any) *Error {
+	e.Key, e.Args = key, args
+	return e
+}
+
+// Label is a message argument that is a code with a label of its own in
+// the UI (a status, a role, a reason): the UI shows the message key
+// Group+"."+Value, the API the Value.
+type Label struct{ Group, Value string }
+
+func (l Label) String() string { return l.Value }
 
 func (e *Error) Error() string {
 	if e.Field != "" {

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/finding"
 	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -87,7 +87,7 @@ func (r *Report) addScans(ctx context.Context, q store.Querier, who auth.Princip
 		r.Scans.ByProvince = provs.rows(provs.keys(), RegionName, false)
 	}
 
-	vis, args := policy.ReadFilter(who.Viewer, asset.RecordKind, "a")
+	vis, args := scan.ReadFilter(who.Viewer, "s")
 	where := []string{vis, "s.created_at >= ?", "s.created_at < ?", "s.status IN ('done', 'partial')"}
 	args = append(args, from, to)
 	if reg != "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/finding"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -33,6 +34,9 @@ type Store struct {
 	Deadlines finding.Deadlines
 	// Now is the clock (tests set it); nil means store.Now.
 	Now func() time.Time
+	// Files keeps the responses that back findings as evidence (the
+	// platform's data directory); no Dir: they stay in the finding only.
+	Files evidence.Store
 }
 
 // NewStore returns a store with the default deadlines.
@@ -81,12 +85,14 @@ type AuthorizationInput struct {
 // owner, or of BSSN. It answers a Forbidden problem that says so.
 func MayAuthorize(who auth.Principal, a asset.Asset) error {
 	if policy.Role(who.User.Role) != policy.RoleCoordinator {
-		return problem.New(problem.Forbidden, "hanya koordinator %s atau BSSN yang boleh mengizinkan uji penetrasi aset ini / only a coordinator of %s (the owner), of an organisation above it, or of BSSN may authorise scans of this asset (your role: %s)", a.Owner, a.Owner, who.User.Role)
+		return problem.New(problem.Forbidden, "hanya koordinator %s atau BSSN yang boleh mengizinkan uji penetrasi aset ini / only a coordinator of %s (the owner), of an organisation above it, or of BSSN may authorise scans of this asset (your role: %s)", a.Owner, a.Owner, who.User.Role).
+			Keyed("pentest.err.authorize_role", a.Owner, problem.Label{Group: "role", Value: who.User.Role})
 	}
 	if who.Org.Slug == NationalAuthority || slices.Contains(who.Viewer.Lineage, a.OwnerID) {
 		return nil
 	}
-	return problem.New(problem.Forbidden, "hanya koordinator %s atau BSSN yang boleh mengizinkan uji penetrasi aset ini / only a coordinator of %s (the owner), of an organisation above it, or of BSSN may authorise scans of this asset (you are of %s)", a.Owner, a.Owner, who.Org.Slug)
+	return problem.New(problem.Forbidden, "hanya koordinator %s atau BSSN yang boleh mengizinkan uji penetrasi aset ini / only a coordinator of %s (the owner), of an organisation above it, or of BSSN may authorise scans of this asset (you are of %s)", a.Owner, a.Owner, who.Org.Slug).
+		Keyed("pentest.err.authorize_org", a.Owner, who.Org.Slug)
 }
 
 // assetHosts are the host names an asset names, in its URLs and host names.
@@ -109,18 +115,18 @@ func assetHosts(a asset.Asset) []string {
 func scopeEntry(entry string, hosts []string) (string, error) {
 	e := strings.TrimSpace(entry)
 	if e == "" || len(e) > 2000 {
-		return "", errors.New("is empty or too long")
+		return "", scopeError{"empty", "is empty or too long"}
 	}
 	var host string
 	switch {
 	case strings.Contains(e, "://"):
 		u, err := url.Parse(e)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.User != nil {
-			return "", errors.New("is not an http(s) URL")
+			return "", scopeError{"not_url", "is not an http(s) URL"}
 		}
 		if p := u.Port(); p != "" {
 			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-				return "", errors.New("has a bad port")
+				return "", scopeError{"bad_port", "has a bad port"}
 			}
 		}
 		u.Host, u.Fragment, u.RawQuery = strings.ToLower(u.Host), "", ""
@@ -129,7 +135,7 @@ func scopeEntry(entry string, hosts []string) (string, error) {
 		h, p, err := net.SplitHostPort(e)
 		n, perr := strconv.Atoi(p)
 		if err != nil || perr != nil || n < 1 || n > 65535 {
-			return "", errors.New("is not host:port with a port 1-65535")
+			return "", scopeError{"not_host_port", "is not host:port with a port 1-65535"}
 		}
 		host = strings.ToLower(h)
 		e = net.JoinHostPort(host, p)
@@ -138,10 +144,16 @@ func scopeEntry(entry string, hosts []string) (string, error) {
 		e = host
 	}
 	if !slices.Contains(hosts, host) {
-		return "", fmt.Errorf("names %s, which is not one of the asset's hosts (%s): an authorisation cannot reach beyond its asset", host, strings.Join(hosts, ", "))
+		return "", scopeError{"foreign", fmt.Sprintf("names %s, which is not one of the asset's hosts (%s): an authorisation cannot reach beyond its asset", host, strings.Join(hosts, ", "))}
 	}
 	return e, nil
 }
+
+// scopeError is why a scope entry is refused: a reason code (the UI's
+// label pentest.scope_reason.<code>) and the API's words.
+type scopeError struct{ code, text string }
+
+func (e scopeError) Error() string { return e.text }
 
 // Covers reports whether a target (a URL, host:port or host name) lies in
 // an authorisation's scope: its host is a host-name entry; or it is a
@@ -220,40 +232,45 @@ func (a Authorization) Window() string {
 func (in AuthorizationInput) validate(a asset.Asset, now time.Time) (Authorization, error) {
 	hosts := assetHosts(a)
 	if len(hosts) == 0 {
-		return Authorization{}, problem.Field("scope", "asset %q names no URL or host name to test", a.Name)
+		return Authorization{}, problem.Field("scope", "asset %q names no URL or host name to test", a.Name).Keyed("pentest.err.scope_no_hosts", a.Name)
 	}
 	if len(in.Scope) == 0 || len(in.Scope) > maxScope {
-		return Authorization{}, problem.Field("scope", "list 1 to %d host names, URLs or host:port pairs of the asset (%s)", maxScope, strings.Join(hosts, ", "))
+		return Authorization{}, problem.Field("scope", "list 1 to %d host names, URLs or host:port pairs of the asset (%s)", maxScope, strings.Join(hosts, ", ")).
+			Keyed("pentest.err.scope_count", maxScope, strings.Join(hosts, ", "))
 	}
 	var scope []string
 	for i, e := range in.Scope {
 		c, err := scopeEntry(e, hosts)
 		if err != nil {
-			return Authorization{}, problem.Field("scope", "entry %d (%q) %v", i+1, e, err)
+			var se scopeError
+			errors.As(err, &se)
+			return Authorization{}, problem.Field("scope", "entry %d (%q) %v", i+1, e, err).
+				Keyed("pentest.err.scope_entry", i+1, e, problem.Label{Group: "pentest.scope_reason", Value: se.code}, strings.Join(hosts, ", "))
 		}
 		if !slices.Contains(scope, c) {
 			scope = append(scope, c)
 		}
 	}
 	if in.Mode != Passive && in.Mode != Active {
-		return Authorization{}, problem.Field("mode", "must be passive or active")
+		return Authorization{}, problem.Field("mode", "must be passive or active").Keyed("pentest.err.mode")
 	}
 	if in.WindowStart < 0 || in.WindowStart > 24 || in.WindowEnd < 0 || in.WindowEnd > 24 {
-		return Authorization{}, problem.Field("window_start", "window hours are 0 to 24 (WIB)")
+		return Authorization{}, problem.Field("window_start", "window hours are 0 to 24 (WIB)").Keyed("pentest.err.window")
 	}
 	if !(in.RatePerSecond > 0) || in.RatePerSecond > MaxRatePerSecond {
-		return Authorization{}, problem.Field("rate_per_second", "must be above 0 and at most %g requests per second", MaxRatePerSecond)
+		return Authorization{}, problem.Field("rate_per_second", "must be above 0 and at most %g requests per second", MaxRatePerSecond).
+			Keyed("pentest.err.rate", MaxRatePerSecond)
 	}
 	if in.Concurrency < 1 || in.Concurrency > MaxConcurrency {
-		return Authorization{}, problem.Field("concurrency", "must be 1 to %d connections", MaxConcurrency)
+		return Authorization{}, problem.Field("concurrency", "must be 1 to %d connections", MaxConcurrency).Keyed("pentest.err.concurrency", MaxConcurrency)
 	}
 	exp := in.ExpiresAt.UTC().Truncate(time.Microsecond)
 	if !exp.After(now) || exp.After(now.Add(MaxValidity)) {
-		return Authorization{}, problem.Field("expires_at", "must lie in the future and at most a year ahead")
+		return Authorization{}, problem.Field("expires_at", "must lie in the future and at most a year ahead").Keyed("pentest.err.expires")
 	}
 	note := strings.TrimSpace(in.Note)
 	if len(note) > 1000 {
-		return Authorization{}, problem.Field("note", "at most 1000 characters")
+		return Authorization{}, problem.Field("note", "at most 1000 characters").Keyed("pentest.err.note")
 	}
 	return Authorization{AssetID: a.ID, Scope: scope, Mode: in.Mode, WindowStart: in.WindowStart, WindowEnd: in.WindowEnd,
 		RatePerSecond: in.RatePerSecond, Concurrency: in.Concurrency, ExpiresAt: exp, CreatedAt: now, Note: note}, nil
@@ -295,7 +312,7 @@ func (s *Store) Give(ctx context.Context, who auth.Principal, assetID int64, in 
 func (s *Store) Revoke(ctx context.Context, who auth.Principal, id int64, reason string) (Authorization, error) {
 	reason = strings.TrimSpace(reason)
 	if len(reason) < 3 || len(reason) > 1000 {
-		return Authorization{}, problem.Field("reason", "is required (3 to 1000 characters)")
+		return Authorization{}, problem.Field("reason", "is required (3 to 1000 characters)").Keyed("pentest.err.revoke_reason")
 	}
 	var az Authorization
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
@@ -315,7 +332,9 @@ func (s *Store) Revoke(ctx context.Context, who auth.Principal, id int64, reason
 			return err
 		}
 		if az.RevokedAt != nil {
-			return problem.New(problem.Conflict, "scan authorisation %d was already revoked at %s by %s", id, az.RevokedAt.In(region.WIB).Format(region.WIBLayout), az.RevokedBy)
+			when := az.RevokedAt.In(region.WIB).Format(region.WIBLayout)
+			return problem.New(problem.Conflict, "scan authorisation %d was already revoked at %s by %s", id, when, az.RevokedBy).
+				Keyed("pentest.err.revoked_already", id, when, az.RevokedBy)
 		}
 		now := s.now()
 		az.RevokedAt, az.RevokedBy, az.RevokeReason = &now, who.User.Username, reason

@@ -198,7 +198,7 @@ func (s *Store) Finish(ctx context.Context, scanID int64, status string, results
 		}
 		complete := status == StatusDone && runErr == nil && outside == 0 && sc.TargetsDone >= sc.TargetsTotal
 		sweep := finding.Sweep{ScanID: scanID, AssetID: sc.AssetID, At: now, Mode: string(sc.Mode), Complete: complete,
-			Checks: sc.Checks, Covers: az.Covers, Observations: obs, Deadlines: s.Deadlines}
+			Checks: sc.Checks, Covers: az.Covers, Observations: obs, Deadlines: s.Deadlines, Files: s.Files}
 		sum, err := finding.Apply(ctx, tx, sweep)
 		if err != nil {
 			return fmt.Errorf("findings of scan %d: %w", scanID, err)
@@ -265,10 +265,22 @@ func getScan(ctx context.Context, q store.Querier, id int64) (ScanRecord, error)
 	return scanScan(q.QueryRow(ctx, `SELECT `+scanColumns+` FROM scans s WHERE s.id = ?`, id))
 }
 
-// GetScan reads one scan; a scan of an asset the principal may not read is
-// not found.
+// ReadFilter is the SQL condition under which a viewer reads the scans
+// (table alias alias, joined to its asset as "a"): who may read the asset,
+// and who may read a finding of the asset, since a finding names the scans
+// that opened, saw and verified it (BSSN and the province's operation room
+// take part in every finding without being the asset's participants).
+func ReadFilter(v policy.Viewer, alias string) (string, []any) {
+	avis, args := policy.ReadFilter(v, asset.RecordKind, "a")
+	fvis, fargs := policy.ReadFilter(v, finding.RecordKind, "sf")
+	return "(" + avis + " OR EXISTS (SELECT 1 FROM findings sf WHERE sf.asset_id = " + alias + ".asset_id AND " + fvis + "))",
+		append(args, fargs...)
+}
+
+// GetScan reads one scan; a scan the principal may not read (ReadFilter)
+// is not found.
 func (s *Store) GetScan(ctx context.Context, who auth.Principal, id int64) (ScanRecord, error) {
-	vis, args := policy.ReadFilter(who.Viewer, asset.RecordKind, "a")
+	vis, args := ReadFilter(who.Viewer, "s")
 	sc, err := scanScan(s.DB.QueryRow(ctx, `SELECT `+scanColumns+` FROM scans s JOIN assets a ON a.id = s.asset_id WHERE s.id = ? AND `+vis,
 		append([]any{id}, args...)...))
 	if errors.Is(err, store.ErrNotFound) {
@@ -289,7 +301,7 @@ type ScanFilter struct {
 // to Limit+1 (the extra one says there is more). Visibility is the asset's,
 // decided in the query.
 func (s *Store) Scans(ctx context.Context, who auth.Principal, f ScanFilter) ([]ScanRecord, error) {
-	vis, args := policy.ReadFilter(who.Viewer, asset.RecordKind, "a")
+	vis, args := ReadFilter(who.Viewer, "s")
 	where := []string{vis}
 	if f.AssetID > 0 {
 		where, args = append(where, "s.asset_id = ?"), append(args, f.AssetID)

@@ -20,7 +20,8 @@ func MayStart(who auth.Principal, a asset.Asset) error {
 	case policy.RoleCoordinator, policy.RoleAnalyst:
 		return nil
 	}
-	return problem.New(problem.Forbidden, "only a coordinator or an analyst may start a scan of %s (your role: %s)", a.Name, who.User.Role)
+	return problem.New(problem.Forbidden, "only a coordinator or an analyst may start a scan of %s (your role: %s)", a.Name, who.User.Role).
+		Keyed("pentest.err.start_role", a.Name, problem.Label{Group: "role", Value: who.User.Role})
 }
 
 // beginSignal tells when the scan has been opened (or refused), so that
@@ -70,6 +71,6 @@ func (r *Runner) Start(ctx context.Context, assetID int64, requestedBy string, d
 		}
 		return 0, err
 	case <-time.After(time.Minute):
-		return 0, problem.New(problem.Unavailable, "the scan of asset %d did not begin within a minute", assetID)
+		return 0, problem.New(problem.Unavailable, "the scan of asset %d did not begin within a minute", assetID).Keyed("pentest.err.start_timeout")
 	}
 }

@@ -5,14 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/finding"
 	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/scan"
@@ -26,6 +32,9 @@ func (s *Server) scanRoutes() {
 	s.api("GET /api/v1/findings/{id}", signedIn, s.apiFinding)
 	s.api("POST /api/v1/findings/{id}/decision", signedIn, s.apiDecideFinding)
 	s.api("POST /api/v1/findings/{id}/promote", signedIn, s.apiPromoteFinding)
+	s.api("GET /api/v1/findings/{id}/evidence", signedIn, s.apiFindingFiles)
+	s.api("GET /api/v1/findings/{id}/evidence/{eid}", signedIn, s.apiDownloadFindingFile)
+	s.api("GET /api/v1/findings/{id}/evidence/{eid}/custody", signedIn, s.apiFindingFileCustody)
 	s.api("GET /api/v1/scans", signedIn, s.apiScans)
 	s.api("GET /api/v1/scans/{id}", signedIn, s.apiScan)
 	s.api("GET /api/v1/scans/{id}/events", signedIn, s.apiScanEvents)
@@ -37,11 +46,33 @@ func (s *Server) scanRoutes() {
 
 func (s *Server) scanStore() *scan.Store { return scan.NewStore(s.DB) }
 
+// onlyParams refuses a query with a parameter the list does not know (a
+// misspelt filter would otherwise list everything it should have
+// narrowed) or with a single-valued one given twice (which would be
+// guessed).
+func onlyParams(q url.Values, single, repeatable []string) error {
+	names := slices.Sorted(maps.Keys(q))
+	for _, name := range names {
+		switch {
+		case slices.Contains(repeatable, name):
+		case !slices.Contains(single, name):
+			known := slices.Sorted(slices.Values(append(slices.Clone(single), repeatable...)))
+			return problem.Field(name, "unknown query parameter %q: this list takes %s", name, strings.Join(known, ", "))
+		case len(q[name]) > 1:
+			return problem.Field(name, "%s is given %d times: give it once", name, len(q[name]))
+		}
+	}
+	return nil
+}
+
 // findingFilter reads the findings list's filters: region, asset,
 // severity, status (repeatable), overdue.
 func findingFilter(r *http.Request) (finding.Filter, error) {
 	q := r.URL.Query()
 	f := finding.Filter{Region: q.Get("region"), Severity: q.Get("severity"), Now: store.Now()}
+	if err := onlyParams(q, []string{"region", "asset", "severity", "overdue", "limit", "cursor"}, []string{"status"}); err != nil {
+		return f, err
+	}
 	if f.Region != "" && !region.Valid(f.Region) {
 		return f, problem.Field("region", "unknown region code %q", f.Region)
 	}
@@ -147,12 +178,28 @@ func (s *Server) apiPromoteFinding(w http.ResponseWriter, r *http.Request, p *au
 	if err != nil {
 		return err
 	}
-	inc, err := finding.Promote(r.Context(), s.DB, *p, tree, id)
+	inc, err := s.promoteFinding(r, p, tree, id)
 	if err != nil {
 		return err
 	}
 	httpapi.Write(w, http.StatusCreated, inc)
 	return nil
+}
+
+// promoteFinding promotes a finding to an incident and carries its
+// evidence files there (the API's and the page's way). A file that cannot
+// be carried is logged: the incident stands, and the finding keeps it.
+func (s *Server) promoteFinding(r *http.Request, p *auth.Principal, tree *org.Tree, id int64) (incident.Incident, error) {
+	inc, err := finding.Promote(r.Context(), s.DB, *p, tree, id)
+	if err != nil {
+		return inc, err
+	}
+	if s.DataDir != "" {
+		if _, err := finding.CarryFiles(r.Context(), s.DB, s.findingFiles(), s.evidence(), *p, id, inc.HumanID, clientAddr(r)); err != nil {
+			s.Log.WarnContext(r.Context(), "a promoted finding's evidence was not carried to its incident", "finding", id, "incident", inc.HumanID, "err", err)
+		}
+	}
+	return inc, nil
 }
 
 func (s *Server) apiScans(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -161,6 +208,9 @@ func (s *Server) apiScans(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return err
 	}
 	q := r.URL.Query()
+	if err := onlyParams(q, []string{"asset", "status", "limit", "cursor"}, nil); err != nil {
+		return err
+	}
 	f := scan.ScanFilter{Status: q.Get("status"), Limit: page.Limit}
 	if a := q.Get("asset"); a != "" {
 		if f.AssetID, err = strconv.ParseInt(a, 10, 64); err != nil || f.AssetID <= 0 {
@@ -284,6 +334,10 @@ func (s *Server) apiStartScan(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	return nil
 }
 
+// scanRefusedKey marks a scan refused for want of a valid authorisation;
+// the site's page says why in the reader's language (refusalText).
+const scanRefusedKey = "pentest.err.scan_refused"
+
 // startScan is the one way a person starts a scan (API and pages).
 func (s *Server) startScan(ctx context.Context, p *auth.Principal, assetID int64) (int64, error) {
 	a, err := asset.Get(ctx, s.DB, *p, assetID)
@@ -294,7 +348,7 @@ func (s *Server) startScan(ctx context.Context, p *auth.Principal, assetID int64
 		return 0, err
 	}
 	if s.Scans == nil {
-		return 0, problem.New(problem.Unavailable, "this instance runs no scans (garda serve wires them)")
+		return 0, problem.New(problem.Unavailable, "this instance runs no scans (garda serve wires them)").Keyed("pentest.err.no_runner")
 	}
 	// The scan outlives the request; it ends when the instance stops.
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Hour)
@@ -318,9 +372,9 @@ func (s *Server) startScan(ctx context.Context, p *auth.Principal, assetID int64
 		if errors.Is(err, scan.ErrNotAuthorized) {
 			var ref *scan.Refusal
 			if errors.As(err, &ref) {
-				return scanID, problem.New(problem.Conflict, "%s", ref.Error())
+				return scanID, problem.New(problem.Conflict, "%s", ref.Error()).Keyed(scanRefusedKey)
 			}
-			return scanID, problem.New(problem.Conflict, "%s", err.Error())
+			return scanID, problem.New(problem.Conflict, "%s", err.Error()).Keyed(scanRefusedKey)
 		}
 		return scanID, err
 	}

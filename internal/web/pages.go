@@ -604,6 +604,9 @@ func (p *pages) fail(w http.ResponseWriter, r *http.Request, rq *req, err error)
 	switch pe.Code {
 	case problem.BadRequest, problem.Invalid, problem.Conflict:
 		ev.Detail = pe.Message
+		if pe.Key != "" && hasMessage(pe.Key) {
+			ev.Detail = rq.problemText(pe)
+		}
 	}
 	if pe.Code == problem.TooManyAttempts {
 		w.Header().Set("Retry-After", "60")

@@ -241,6 +241,14 @@ func (e Exposures) Run(ctx context.Context, env *scan.Env, t scan.Target, emit f
 			seen[key] = true
 			r := result(env, s, p.m, s.base()+p.path, ev, "status="+strconv.Itoa(c.status))
 			r.MatcherName = p.matcher
+			kept := bodyStart
+			switch p.m.ID {
+			case expEnv.ID:
+				kept = bodyRedact
+			case expBackup.ID:
+				kept = bodyNothing
+			}
+			r.Request, r.Response = exchange(s, p.path, c.status, c.h, c.body, kept)
 			emit(r)
 		}
 	}

@@ -158,6 +158,9 @@ func TestApachePlanted(t *testing.T) {
 		if r.TemplateID == "garda-exposure-env" && strings.Contains(strings.Join(r.ExtractedResults, " "), "hunter2") {
 			t.Error("a secret was copied into a finding")
 		}
+		if strings.Contains(r.Response, "hunter2") || strings.Contains(r.Response, "3201000000000001") {
+			t.Errorf("%s: a secret or a voter's NIK was copied into the evidence", r.TemplateID)
+		}
 	}
 }
 
