@@ -96,6 +96,8 @@ func Normalize(text string) Doc {
 	s := strings.ToLower(norm.NFKC.String(text))
 	s = quotes.Replace(s)
 	s = leet.ReplaceAllStringFunc(s, unleet)
+	// "ke79", "hut79", "2x": a number glued to a word is still a number.
+	s = glued.ReplaceAllString(s, "$1 $2")
 
 	// Dates first, so that their parts are not read again as amounts.
 	s = replaceAll(s, namedDate, func(m []string) string {
@@ -180,6 +182,8 @@ func unleet(w string) string {
 		return r
 	}, w)
 }
+
+var glued = regexp.MustCompile(`(\pL)(\d)`)
 
 var quotes = strings.NewReplacer("“", " ", "”", " ", "‘", " ", "’", "'", "„", " ", "«", " ", "»", " ", "\"", " ", "`", " ", "\u00a0", " ")
 
