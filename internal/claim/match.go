@@ -385,6 +385,7 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 
 	w := ix.weights
 	out := make([]Match, 0, len(feats))
+	raw := make([]float64, 0, len(feats))
 	for _, f := range feats {
 		bm := 0.0
 		if maxBM > 0 {
@@ -392,13 +393,21 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 		}
 		score := (w.BM25*bm + w.Coverage*f.cov + w.Chars*f.chars + w.Numbers*f.num + w.Phrase*f.pairs) / (w.BM25 + w.Coverage + w.Chars + w.Numbers + w.Phrase)
 		out = append(out, Match{ClaimID: ix.claims[f.doc].id, Score: math.Round(score*10000) / 10000})
-		_ = f.doc
+		raw = append(raw, score)
 	}
 	order := make([]int, len(out))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return out[order[a]].Score > out[order[b]].Score })
+	// Ties go to the claim indexed first, so that output is the same
+	// from run to run.
+	sort.Slice(order, func(a, b int) bool {
+		x, y := order[a], order[b]
+		if raw[x] != raw[y] {
+			return raw[x] > raw[y]
+		}
+		return feats[x].doc < feats[y].doc
+	})
 	res := make([]Match, 0, min(k, len(order)))
 	for _, i := range order[:min(k, len(order))] {
 		m := out[i]

@@ -358,23 +358,30 @@ func (s *Service) Search(ctx context.Context, who auth.Principal, text string, k
 type Service struct {
 	db         *store.DB
 	CheckEvery time.Duration
+	// SyncRebuild is the size up to which a stale index is rebuilt before
+	// the match that finds it stale; a larger one (seconds of work) is
+	// rebuilt in the background while matches use the one before.
+	SyncRebuild int
 
-	mu      sync.Mutex
-	ix      *Index
-	recs    map[string]policy.Record
-	stamp   string
-	checked time.Time
-	stale   bool
+	mu       sync.Mutex
+	ix       *Index
+	recs     map[string]policy.Record
+	stamp    string
+	checked  time.Time
+	stale    bool
+	building bool   // a background rebuild is running
+	gen      uint64 // writes seen here, so that one made during a rebuild is not lost
 }
 
 // NewService opens the fact-check database on db.
 func NewService(db *store.DB) *Service {
-	return &Service{db: db, CheckEvery: 5 * time.Second, stale: true}
+	return &Service{db: db, CheckEvery: 5 * time.Second, SyncRebuild: 20_000, stale: true}
 }
 
 func (s *Service) changed() {
 	s.mu.Lock()
 	s.stale = true
+	s.gen++
 	s.mu.Unlock()
 }
 
@@ -406,12 +413,32 @@ func (s *Service) index(ctx context.Context) (*Index, map[string]policy.Record, 
 	if !s.stale && s.ix != nil && stamp == s.stamp {
 		return s.ix, s.recs, nil
 	}
+	if s.ix != nil && n > int64(s.SyncRebuild) {
+		if !s.building {
+			s.building = true
+			go s.rebuild(stamp, s.gen)
+		}
+		return s.ix, s.recs, nil
+	}
 	ix, recs, err := s.build(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	s.ix, s.recs, s.stamp, s.stale = ix, recs, stamp, false
 	return ix, recs, nil
+}
+
+func (s *Service) rebuild(stamp string, gen uint64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ix, recs, err := s.build(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.building = false
+	if err != nil {
+		return // the next match finds the index stale and tries again
+	}
+	s.ix, s.recs, s.stamp, s.stale = ix, recs, stamp, s.gen != gen
 }
 
 func (s *Service) build(ctx context.Context) (*Index, map[string]policy.Record, error) {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
@@ -122,6 +123,28 @@ func TestFactCheckStore(t *testing.T) {
 			if sees != (reader == "jabar.analyst") {
 				t.Errorf("%s sees the AMBER claim in matches: %v", reader, sees)
 			}
+		}
+
+		// A large index is rebuilt in the background: the new claim is
+		// matched once the rebuild is done, not before the write returns.
+		svc.SyncRebuild = 0
+		late, err := svc.Create(ctx, an, claim.Input{Claim: "Kotak suara dibakar massa di Sentani", Rating: "hoaks"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			found, err := svc.Search(ctx, who["kpu.viewer"], "massa bakar kotak suara di sentani", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(found) == 1 && found[0].ID == late.ID {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the background rebuild never showed the new claim")
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 
 		// Lists: filters, cursor.

@@ -85,3 +85,9 @@ func TestFolding(t *testing.T) {
 		}
 	}
 }
+
+func TestGluedNumbers(t *testing.T) {
+	if keys := Normalize("Undian BRI Spesial HUT RI KE79").Keys(); !slices.Contains(keys, "n:79") {
+		t.Errorf("keys %v lack n:79", keys)
+	}
+}
