@@ -75,8 +75,11 @@ func (p *pages) patrolQueue(w http.ResponseWriter, r *http.Request, rq *req) err
 		v.Platforms = append(v.Platforms, option{Value: pl, Label: rq.L("platform", pl), Selected: q.Get("platform") == pl})
 	}
 	v.Labels = rq.patrolLabelOptions(q.Get("label"), true)
-	for _, s := range []patrol.Sort{patrol.Newest, patrol.MostShared} {
-		v.Sorts = append(v.Sorts, option{Value: string(s), Label: rq.T("patrol.sort_" + string(s)), Selected: q.Get("sort") == string(s)})
+	for _, s := range []struct {
+		sort patrol.Sort
+		key  string
+	}{{patrol.Newest, "patrol.sort_newest"}, {patrol.MostShared, "patrol.sort_most_shared"}} {
+		v.Sorts = append(v.Sorts, option{Value: string(s.sort), Label: rq.T(s.key), Selected: q.Get("sort") == string(s.sort)})
 	}
 	sources, err := patrol.ListSources(r.Context(), p.s.DB, *rq.P)
 	if err != nil {
@@ -195,8 +198,11 @@ func (p *pages) patrolItem(w http.ResponseWriter, r *http.Request, rq *req) erro
 	if err != nil {
 		return err
 	}
-	if k := r.URL.Query().Get("selesai"); k != "" && hasMessage("patrol.done_"+k) {
-		v.Flash = rq.T("patrol.done_" + k)
+	switch r.URL.Query().Get("selesai") {
+	case "label":
+		v.Flash = rq.T("patrol.done_label")
+	case "claim":
+		v.Flash = rq.T("patrol.done_claim")
 	}
 	p.render(w, r, http.StatusOK, "patrol_item.html", page{req: rq, Title: v.Item.HumanID, Active: "nav.patrol", Flash: v.Flash, Data: v})
 	return nil
