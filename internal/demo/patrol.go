@@ -24,15 +24,15 @@ var demoPosts = []struct {
 	claim string
 	ago   time.Duration
 }{
-	{patrol.Post{URL: "https://t.me/kabarpemilu_demo/101", Author: "Kabar Pemilu (demo)", Text: "Surat suara Pemilu sudah dicoblos di gudang KPU sebelum hari pemungutan! Sebarkan sebelum dihapus.",
+	{patrol.Post{URL: "https://t.me/kabarpemiludemo/101", Author: "Kabar Pemilu (demo)", Text: "Surat suara Pemilu sudah dicoblos di gudang KPU sebelum hari pemungutan! Sebarkan sebelum dihapus.",
 		Engagement: patrol.Engagement{Likes: 4200, Shares: 3100, Comments: 800, Views: 120000}}, patrol.Hoax, 0, "demo-1", 3 * time.Hour},
-	{patrol.Post{URL: "https://x.com/info_tps_demo/status/1755555555555555555", Author: "@info_tps_demo", Text: "Sirekap ubah hasil TPS tengah malam, 5 juta suara hilang #pemilu",
+	{patrol.Post{URL: "https://x.com/infotpsdemo/status/1755555555555555555", Author: "@infotpsdemo", Text: "Sirekap ubah hasil TPS tengah malam, 5 juta suara hilang #pemilu",
 		Engagement: patrol.Engagement{Likes: 2000, Shares: 1000, Comments: 80, Views: 150000}}, patrol.Disinfo, 0, "demo-2", 5 * time.Hour},
 	{patrol.Post{URL: "https://forum-dump.example.id/thread/dpt-jabar", Title: "Dijual: data DPT Jawa Barat 2 juta baris", Text: "Sampel: NIK, nama, alamat, TPS. Harga nego. (contoh demo, angka disamarkan)"},
 		patrol.DataLeak, 1200, "", 2 * time.Hour},
 	{patrol.Post{URL: "https://www.facebook.com/relawan.demo/posts/111", Author: "Relawan Digital (demo)", Text: "Kotak suara dibuka sebelum hari H di TPS 7",
 		Engagement: patrol.Engagement{Likes: 1000, Shares: 300, Comments: 230}}, "", 0, "", 50 * time.Minute},
-	{patrol.Post{URL: "https://www.tiktok.com/@akun_demo/video/1", Author: "@akun_demo", Text: "Video: petugas KPPS memindahkan surat suara (tanpa konteks)",
+	{patrol.Post{URL: "https://www.tiktok.com/@akundemo/video/1", Author: "@akundemo", Text: "Video: petugas KPPS memindahkan surat suara (tanpa konteks)",
 		Engagement: patrol.Engagement{Likes: 15000, Shares: 2600, Comments: 900, Views: 400000}}, "", 0, "", 20 * time.Minute},
 	{patrol.Post{URL: "https://berita.example.id/2024/02/jadwal-debat", Title: "Jadwal debat calon presiden", Text: "KPU mengumumkan jadwal debat ketiga."},
 		patrol.NotViolation, 0, "", 26 * time.Hour},

@@ -72,3 +72,13 @@ func fetchRobots(ctx context.Context, f *Fetcher, site string) *robotstxt.Robots
 	}
 	return d
 }
+
+// Allowed reports whether robots.txt lets the Fetcher ask for u (always,
+// when the Fetcher does not obey robots.txt), reading the site's file
+// first if it has not yet: a crawler asks before it claims the URL.
+func (f *Fetcher) Allowed(ctx context.Context, u *url.URL) error {
+	if f.robots == nil {
+		return nil
+	}
+	return f.robots.allowed(ctx, f, u)
+}

@@ -111,8 +111,8 @@ func SetLabel(ctx context.Context, db *store.DB, who auth.Principal, id int64, l
 // are internal/claim's; the id is kept as text, as that package names them.
 func LinkClaim(ctx context.Context, db *store.DB, who auth.Principal, id int64, claimID string) (Item, error) {
 	claimID = strings.TrimSpace(claimID)
-	if len(claimID) > 100 || strings.ContainsFunc(claimID, func(r rune) bool { return r < ' ' }) {
-		return Item{}, problem.Field("claim_id", "a claim id: at most 100 characters, no control characters")
+	if err := CheckClaimID(claimID); err != nil {
+		return Item{}, err
 	}
 	it, err := Get(ctx, db, who, id)
 	if err != nil {
@@ -135,6 +135,15 @@ func LinkClaim(ctx context.Context, db *store.DB, who auth.Principal, id int64, 
 		return Item{}, err
 	}
 	return Get(ctx, db, who, id)
+}
+
+// CheckClaimID refuses what cannot be a claim's id.
+func CheckClaimID(claimID string) error {
+	claimID = strings.TrimSpace(claimID)
+	if len(claimID) > 100 || strings.ContainsFunc(claimID, func(r rune) bool { return r < ' ' }) {
+		return problem.Field("claim_id", "a claim id: at most 100 characters, no control characters")
+	}
+	return nil
 }
 
 // BreachThreshold is how many NIK and KK numbers on one item make opening

@@ -254,6 +254,16 @@ type Saver struct {
 // organisation and URL or post) is seen again: last_seen, engagement and
 // its count move, its text and label stay as first captured.
 func (s Saver) Save(ctx context.Context, who audit.Actor, owner Owner, p Processed) (Saved, error) {
+	out, err := s.save(ctx, who, owner, p)
+	if errors.Is(err, store.ErrConflict) {
+		// Another instance stored the same post a moment before: it is
+		// seen again.
+		out, err = s.save(ctx, who, owner, p)
+	}
+	return out, err
+}
+
+func (s Saver) save(ctx context.Context, who audit.Actor, owner Owner, p Processed) (Saved, error) {
 	if owner.TLP == "" {
 		owner.TLP = policy.Amber
 	}

@@ -281,3 +281,33 @@ func TestWeeklyAndSummary(t *testing.T) {
 		}
 	})
 }
+
+// TestSaveConcurrently: instances storing the same post at once make one
+// item, seen as often as it was stored.
+func TestSaveConcurrently(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := patroltest.NewWorld(t, db)
+		kom := w.Who["komdigi.analyst"]
+		proc, err := pipeline().Process(ctx, patrol.Post{URL: "https://t.me/a/77", Text: "sama"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 6)
+		for range 6 {
+			go func() {
+				_, err := patrol.Saver{DB: db}.Save(ctx, kom.Actor(), patrol.Owner{OrgID: kom.Org.ID}, proc)
+				errs <- err
+			}()
+		}
+		for range 6 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		list, _ := patrol.List(ctx, db, kom, patrol.Filter{})
+		if len(list) != 1 || list[0].SeenCount != 6 {
+			t.Fatalf("%d items, seen %d", len(list), list[0].SeenCount)
+		}
+	})
+}

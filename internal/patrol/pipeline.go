@@ -75,6 +75,8 @@ func (p *Pipeline) Process(ctx context.Context, post Post) (Processed, error) {
 	out.Key = key
 
 	switch {
+	case len(post.Image) == 0 && post.ImageError != "":
+		out.OCRStatus = StepFailed + ": " + clip(post.ImageError, 300)
 	case len(post.Image) == 0:
 		out.OCRStatus = StepNone
 	case p.OCR == nil:

@@ -196,6 +196,15 @@ func (s *Server) apiPatrolLabel(w http.ResponseWriter, r *http.Request, p *auth.
 	if in.Label == nil && in.ClaimID == nil {
 		return problem.Field("label", "send label and/or claim_id")
 	}
+	// Both are checked before either is written: bad input changes nothing.
+	if in.Label != nil && *in.Label != "" && !in.Label.Valid() {
+		return problem.Field("label", "unknown label %q", *in.Label)
+	}
+	if in.ClaimID != nil {
+		if err := patrol.CheckClaimID(*in.ClaimID); err != nil {
+			return err
+		}
+	}
 	var it patrol.Item
 	var err error
 	if in.Label != nil {

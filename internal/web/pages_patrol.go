@@ -8,14 +8,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/patrol"
 	"github.com/garda-id/garda/internal/patrol/imports"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
-	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -37,6 +35,7 @@ func (p *pages) patrolRoutes() {
 	p.handle("POST /patroli/sumber", p.patrolAddSource)
 	p.handle("GET /patroli/sumber/{id}", p.patrolSource)
 	p.handle("POST /patroli/sumber/{id}/jalankan", p.patrolRunSource)
+	p.handle("POST /patroli/sumber/{id}/jeda", p.patrolPauseSource)
 	p.handleUpload("POST /patroli/sumber/{id}/impor", p.patrolImport)
 	p.handle("GET /patroli/mingguan", p.patrolWeekly)
 }
@@ -75,8 +74,11 @@ func (p *pages) patrolQueue(w http.ResponseWriter, r *http.Request, rq *req) err
 		v.Platforms = append(v.Platforms, option{Value: pl, Label: rq.L("platform", pl), Selected: q.Get("platform") == pl})
 	}
 	v.Labels = rq.patrolLabelOptions(q.Get("label"), true)
-	for _, s := range []patrol.Sort{patrol.Newest, patrol.MostShared} {
-		v.Sorts = append(v.Sorts, option{Value: string(s), Label: rq.T("patrol.sort_" + string(s)), Selected: q.Get("sort") == string(s)})
+	for _, s := range []struct {
+		sort patrol.Sort
+		key  string
+	}{{patrol.Newest, "patrol.sort_newest"}, {patrol.MostShared, "patrol.sort_most_shared"}} {
+		v.Sorts = append(v.Sorts, option{Value: string(s.sort), Label: rq.T(s.key), Selected: q.Get("sort") == string(s.sort)})
 	}
 	sources, err := patrol.ListSources(r.Context(), p.s.DB, *rq.P)
 	if err != nil {
@@ -195,8 +197,11 @@ func (p *pages) patrolItem(w http.ResponseWriter, r *http.Request, rq *req) erro
 	if err != nil {
 		return err
 	}
-	if k := r.URL.Query().Get("selesai"); k != "" && hasMessage("patrol.done_"+k) {
-		v.Flash = rq.T("patrol.done_" + k)
+	switch r.URL.Query().Get("selesai") {
+	case "label":
+		v.Flash = rq.T("patrol.done_label")
+	case "claim":
+		v.Flash = rq.T("patrol.done_claim")
 	}
 	p.render(w, r, http.StatusOK, "patrol_item.html", page{req: rq, Title: v.Item.HumanID, Active: "nav.patrol", Flash: v.Flash, Data: v})
 	return nil
@@ -416,6 +421,23 @@ func (p *pages) patrolRunSource(w http.ResponseWriter, r *http.Request, rq *req)
 	return nil
 }
 
+// patrolPauseSource pauses a source on a timetable, or resumes it.
+func (p *pages) patrolPauseSource(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, ok := patrol.ParseID(r.PathValue("id"))
+	if !ok {
+		return problem.New(problem.NotFound, "no patrol source %q", r.PathValue("id"))
+	}
+	src, err := patrol.GetSource(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return err
+	}
+	if _, err := patrol.SetSourceEnabled(r.Context(), p.s.DB, *rq.P, id, !src.Enabled); err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/patroli/sumber/%d", id), http.StatusSeeOther)
+	return nil
+}
+
 func (p *pages) patrolImport(w http.ResponseWriter, r *http.Request, rq *req) error {
 	v, err := p.loadSource(r, rq)
 	if err != nil {
@@ -479,18 +501,4 @@ func (p *pages) patrolWeekly(w http.ResponseWriter, r *http.Request, rq *req) er
 	}
 	p.render(w, r, http.StatusOK, "patrol_weekly.html", page{req: rq, Title: rq.T("patrol.weekly"), Active: "nav.patrol", Data: patrolWeeklyView{Weeks: weeks}})
 	return nil
-}
-
-// patrolSince is how long ago a moment was, for the queue.
-func patrolSince(t time.Time) string {
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return "<1m"
-	case d < time.Hour:
-		return strconv.Itoa(int(d.Minutes())) + "m"
-	case d < 48*time.Hour:
-		return strconv.Itoa(int(d.Hours())) + "j"
-	}
-	return t.In(region.WIB).Format("2006-01-02")
 }

@@ -59,6 +59,11 @@ func TestPatrolPages(t *testing.T) {
 	if !strings.Contains(html, "1 baru") {
 		t.Fatalf("run result:\n%s", html)
 	}
+	resp, _ = analyst.post(srcPath+"/jeda", nil)
+	wantStatus(t, resp, 303, "pause")
+	if _, html = analyst.get(srcPath); !strings.Contains(html, "Lanjutkan") {
+		t.Error("a paused source offers to resume")
+	}
 	// A broken feed's error is on its page, in words.
 	analyst.get("/patroli/sumber")
 	resp, _ = analyst.post("/patroli/sumber", url.Values{"name": {"Rusak"}, "type": {"feed"}, "url": {feed.URL + "/rusak"}})

@@ -179,6 +179,15 @@ func (c *Crawler) Run(ctx context.Context, cfg Config, visit func(context.Contex
 // one fetches a page, hands it to visit and returns its links to follow.
 func (c *Crawler) one(ctx context.Context, s *state, u string, depth int, visit func(context.Context, Page) error, stop context.CancelCauseFunc) []string {
 	var prev Validators
+	if pu, err := url.Parse(u); err == nil {
+		// robots.txt first: a URL the site forbids is neither claimed nor asked.
+		if err := c.Fetcher.Allowed(ctx, pu); errors.Is(err, fetch.ErrRobots) {
+			s.mu.Lock()
+			s.stats.Disallowed++
+			s.mu.Unlock()
+			return nil
+		}
+	}
 	if c.Claims != nil {
 		v, ok, err := c.Claims.Claim(ctx, u)
 		if err != nil {

@@ -41,6 +41,9 @@ type Post struct {
 	Engagement
 	// Image is an image to read by OCR (a post's picture, a screenshot).
 	Image []byte `json:"-"`
+	// ImageError says why an image the post shows could not be read in
+	// (the OCR step reports it as failed rather than as "no image").
+	ImageError string `json:"-"`
 	// Raw is the stored copy (the page, the export's record); nil: the text.
 	Raw []byte `json:"-"`
 }

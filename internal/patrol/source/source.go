@@ -259,6 +259,10 @@ func (r *Runner) crawl(ctx context.Context, src patrol.Source, f *fetch.Fetcher,
 	st, err := c.Run(ctx, crawl.Config{Start: good, MaxDepth: depth, MaxPages: pages, Hosts: src.Crawl.Hosts, Workers: 4},
 		func(ctx context.Context, p crawl.Page) error {
 			post := patrol.Post{URL: p.URL, Title: p.Title, Text: p.Text, Platform: src.Platform, Raw: p.Raw}
+			if r.Pipeline.OCR != nil && len(p.Images) > 0 {
+				// The page's first image is read too: hoaxes travel as pictures.
+				post.Image, post.ImageError = r.image(ctx, f, p.Images[0])
+			}
 			mu <- struct{}{}
 			defer func() { <-mu }()
 			return r.ingest(ctx, Actor, src.ItemOwner(), []patrol.Post{post}, out)
@@ -281,6 +285,30 @@ func (r *Runner) crawl(ctx context.Context, src patrol.Source, f *fetch.Fetcher,
 		}
 	}
 	return nil
+}
+
+// image fetches one image politely, bounded by the Fetcher's body limit.
+func (r *Runner) image(ctx context.Context, f *fetch.Fetcher, u string) ([]byte, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err.Error()
+	}
+	resp, err := f.Client().Do(req)
+	if err != nil {
+		return nil, fmt.Sprintf("image %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Sprintf("image %s: HTTP %d", u, resp.StatusCode)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "image/") {
+		return nil, fmt.Sprintf("image %s: content type %q is not an image", u, ct)
+	}
+	b, cut, err := fetch.ReadAll(resp.Body)
+	if err != nil || cut {
+		return nil, fmt.Sprintf("image %s: too large or broken off", u)
+	}
+	return b, ""
 }
 
 // Import reads an uploaded export into a source's items. A malformed

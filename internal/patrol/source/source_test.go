@@ -40,7 +40,52 @@ func hostile() *httptest.Server {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprintf(w, "<title>Halaman %s</title><p>server KPU diretas</p>", r.URL.Path)
 	})
+	mux.HandleFunc("/situs/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<title>Beranda</title><p>lihat gambar</p><img src="/gambar.png"><a href="/situs/rusak">b</a>`)
+	})
+	mux.HandleFunc("/situs/rusak", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<title>Rusak</title><img src="/tidak-ada.png">`)
+	})
+	mux.HandleFunc("/gambar.png", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		fmt.Fprint(w, "NIK 3201234567890001 dijual")
+	})
 	return httptest.NewServer(mux)
+}
+
+// TestCrawlReadsImages: a crawled page's image goes through OCR; one that
+// cannot be fetched is a failed OCR step on the item, not "no image".
+func TestCrawlReadsImages(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	w := patroltest.NewWorld(t, db)
+	kom := w.Who["komdigi.analyst"]
+	srv := hostile()
+	defer srv.Close()
+	r := &Runner{DB: db, Pipeline: &patrol.Pipeline{PII: patroltest.PII{}, OCR: patroltest.OCR{}}, Saver: patrol.Saver{DB: db},
+		Policy: fetch.LoopbackOnly(), Holder: "uji"}
+	src, err := patrol.CreateSource(ctx, db, kom, patrol.SourceInput{Name: "Situs", Type: patrol.Crawl, URL: srv.URL + "/situs/", Crawl: patrol.CrawlConfig{RPS: 50, MaxDepth: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := r.Run(ctx, src); err != nil || out.New != 2 {
+		t.Fatalf("crawl: %+v %v", out, err)
+	}
+	list, _ := patrol.List(ctx, db, kom, patrol.Filter{SourceID: src.ID})
+	for _, it := range list {
+		switch it.Title {
+		case "Beranda":
+			if it.OCRStatus != patrol.StepDone || it.PII.NIK != 1 || !strings.Contains(it.OCRText, "dijual") {
+				t.Errorf("image read: %+v", it)
+			}
+		case "Rusak":
+			if !strings.HasPrefix(it.OCRStatus, patrol.StepFailed) || !strings.Contains(it.OCRStatus, "404") {
+				t.Errorf("broken image: %q", it.OCRStatus)
+			}
+		}
+	}
 }
 
 func TestRunSources(t *testing.T) {
