@@ -80,7 +80,7 @@ func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before
 		sp.keepEvidence(p.Config.DataDir)
 		p.Scans = sp.runner(scan.HostOptions{MaxHosts: sched.scanMaxHosts}, log.With("scan", "manual"))
 		pol, _ := sched.scanPolicy() // checked by wireScanPillar
-		p.Patrol = wirePatrol(p, pol)
+		p.Patrol = wirePatrol(p, pol, sched.resolver())
 	}
 	if sched != nil && sched.on {
 		jobs, err := scheduledJobs(p, sp, *sched)

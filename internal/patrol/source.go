@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
@@ -30,16 +31,19 @@ const (
 	Import  SourceType = "import"  // platform exports uploaded by hand
 	Form    SourceType = "form"    // the public report form "Aduan Konten"
 	API     SourceType = "api"     // POST /api/v1/patrol/items
+	// Lookalike watches for impostors of KPU's domains: its URL field lists
+	// the domains (empty: every hostname in the asset inventory).
+	Lookalike SourceType = "lookalike"
 )
 
 // SourceTypes lists the types in the order the add form offers them.
-var SourceTypes = []SourceType{Feed, Sitemap, Crawl, Import, Form, API}
+var SourceTypes = []SourceType{Feed, Sitemap, Crawl, Lookalike, Import, Form, API}
 
 // Valid reports whether t is a known type.
 func (t SourceType) Valid() bool { return slices.Contains(SourceTypes, t) }
 
 // Fetched reports whether a source of this type is pulled on a timetable.
-func (t SourceType) Fetched() bool { return t == Feed || t == Sitemap || t == Crawl }
+func (t SourceType) Fetched() bool { return t == Feed || t == Sitemap || t == Crawl || t == Lookalike }
 
 // CrawlConfig bounds a crawl (and a sitemap's pages).
 type CrawlConfig struct {
@@ -143,8 +147,8 @@ func ListSources(ctx context.Context, q store.Querier, who auth.Principal) ([]So
 // DueSources lists, for the scheduler, the enabled sources on a timetable
 // that are due at now.
 func DueSources(ctx context.Context, q store.Querier, now time.Time) ([]Source, error) {
-	rows, err := q.Query(ctx, `SELECT `+sourceColumns+sourceFrom+` WHERE s.enabled = 1 AND s.every_minutes > 0 AND s.kind IN (?, ?, ?) ORDER BY s.id`,
-		string(Feed), string(Sitemap), string(Crawl))
+	rows, err := q.Query(ctx, `SELECT `+sourceColumns+sourceFrom+` WHERE s.enabled = 1 AND s.every_minutes > 0 AND s.kind IN (?, ?, ?, ?) ORDER BY s.id`,
+		string(Feed), string(Sitemap), string(Crawl), string(Lookalike))
 	if err != nil {
 		return nil, fmt.Errorf("due patrol sources: %w", err)
 	}
@@ -184,11 +188,19 @@ func (in *SourceInput) Check(who auth.Principal) error {
 		return problem.Field("type", "must be one of %s", strings.Join(names, ", "))
 	}
 	in.URL = strings.TrimSpace(in.URL)
-	if in.Type.Fetched() {
+	if in.Type == Lookalike {
+		domains, err := LookalikeDomains(in.URL)
+		if err != nil {
+			return problem.Field("url", "%v", err)
+		}
+		in.URL = strings.Join(domains, " ")
+	} else if in.Type.Fetched() {
 		u, err := url.Parse(in.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(in.URL) > MaxURL {
 			return problem.Field("url", "a %s source needs an absolute http or https URL", in.Type)
 		}
+	}
+	if in.Type.Fetched() {
 		if in.Every == 0 {
 			in.Every = 60
 		}
@@ -316,4 +328,46 @@ func RecordRun(ctx context.Context, db *store.DB, id int64, at time.Time, items 
 func ParseID(s string) (int64, bool) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	return id, err == nil && id > 0
+}
+
+// LookalikeDomains reads a lookalike source's domains: names separated by
+// spaces or commas, each a hostname (a URL's host is taken from it). None
+// means the asset inventory's hostnames.
+func LookalikeDomains(list string) ([]string, error) {
+	var out []string
+	for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		name := strings.ToLower(strings.TrimSuffix(f, "."))
+		if u, err := url.Parse(name); err == nil && u.Host != "" {
+			name = u.Hostname()
+		}
+		if !validHostname(name) {
+			return nil, fmt.Errorf("%q is not a domain name", clip(f, 100))
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if len(out) > 100 {
+		return nil, fmt.Errorf("at most 100 domains (each gives some 2,000 lookalikes to resolve)")
+	}
+	return out, nil
+}
+
+// validHostname: letters, digits and hyphens in dot-separated labels of 1
+// to 63 bytes, at least two labels, 253 bytes in all.
+func validHostname(h string) bool {
+	if len(h) > 253 || !strings.Contains(h, ".") {
+		return false
+	}
+	for _, l := range strings.Split(h, ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -42,6 +42,10 @@ type Runner struct {
 	Limits fetch.Limits
 	// OnItem, when set, is told of each new item (the queue's live stream).
 	OnItem func(id int64)
+	// Resolver is the DNS server (host:port) lookalike sources ask, and
+	// DNSRate the queries a second they may send it (0: lookalike's default).
+	Resolver string
+	DNSRate  float64
 }
 
 // Actor is who the runners write as in the audit chain.
@@ -122,6 +126,8 @@ func (r *Runner) Run(ctx context.Context, src patrol.Source) (Outcome, error) {
 		err = r.runSitemap(ctx, src, &out)
 	case patrol.Crawl:
 		err = r.runCrawl(ctx, src, &out)
+	case patrol.Lookalike:
+		err = r.runLookalike(ctx, src, &out)
 	default:
 		err = fmt.Errorf("a %s source is not pulled: its items arrive by upload, the form or the API", src.Type)
 	}
