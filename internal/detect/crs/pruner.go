@@ -71,8 +71,9 @@ type pruneGroup struct {
 // may match.
 type pruneState struct {
 	possible []bool
-	hits     []bool // scratch: the patterns found in one value
-	matched  []bool // the evaluator's rules that matched
+	hits     []bool  // scratch: the patterns found in one value
+	matched  []bool  // the evaluator's rules that matched
+	cand     []int32 // scratch: the evaluator's candidates for one value
 }
 
 // Operators are registered once for the process (Coraza's registry is
