@@ -62,6 +62,9 @@ type evalRule struct {
 	pattern string // @rx: the pattern as read from the rule text
 }
 
+// match runs the rule's operator. The group's literal pass has already
+// found one of an @rx rule's literals in an ASCII value (the same set its
+// operator's own check looks for), so that check is not repeated.
 func (r *evalRule) match(value string) bool {
 	if r.pm != nil {
 		return r.pm.Any(value)
@@ -69,7 +72,7 @@ func (r *evalRule) match(value string) bool {
 	if r.lib != nil {
 		return r.lib(value)
 	}
-	return r.rx.match(value)
+	return r.rx.matchChecked(value)
 }
 
 // evalGroup is the rules of one phase reading one list of variables
@@ -339,13 +342,12 @@ func (o *evalOperator) Evaluate(tx plugintypes.TransactionState, value string) b
 	return false
 }
 
-// match is Coraza's rx without capture: whether the pattern matches.
-func (o *rxOperator) match(value string) bool {
+// matchChecked is Coraza's rx without capture, whether the pattern
+// matches, for a value in which the caller found one of the pattern's
+// literals (see required) or which is not ASCII.
+func (o *rxOperator) matchChecked(value string) bool {
 	if o.bin != nil {
 		return o.bin.MatchString(value)
-	}
-	if o.need != nil && !o.need.Any(value) && ascii(value) {
-		return false
 	}
 	o.reOnce.Do(func() {
 		if re, err := re2.Compile(o.data); err == nil {
