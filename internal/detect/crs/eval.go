@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/corazawaf/libinjection-go"
+	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 	re2 "github.com/wasilibs/go-re2"
 
 	"github.com/corazawaf/coraza/v3/experimental/plugins"
@@ -56,7 +57,11 @@ type evalRule struct {
 	id    int
 	score int // CRS's anomaly score of its severity
 	rx    *rxOperator
-	pm    *literal.Matcher  // @pm, @pmFromFile: phrases, ASCII case folded
+	// @pm, @pmFromFile: Coraza's own Aho-Corasick, built as Coraza
+	// builds it (literal.Matcher's automata, a table of 256 states per
+	// byte of phrase, took 57 MB for CRS's phrase files).
+	pm    *ahocorasick.AhoCorasick
+	pmMin int               // the shortest phrase: shorter values cannot match
 	lib   func(string) bool // @detectSQLi, @detectXSS: libinjection, as Coraza calls it
 
 	pattern string // @rx: the pattern as read from the rule text
@@ -67,7 +72,7 @@ type evalRule struct {
 // operator's own check looks for), so that check is not repeated.
 func (r *evalRule) match(value string) bool {
 	if r.pm != nil {
-		return r.pm.Any(value)
+		return len(value) >= r.pmMin && r.pm.Iter(value).Next() != nil
 	}
 	if r.lib != nil {
 		return r.lib(value)
@@ -204,7 +209,13 @@ func newEvaluator(texts []string, pl int, root fs.FS, skip []int) (*evaluator, [
 				e.kept++
 				continue
 			}
-			er.pm = literal.New(phrases, true)
+			b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{AsciiCaseInsensitive: true,
+				MatchKind: ahocorasick.LeftMostLongestMatch, DFA: r.op == "pm"})
+			m := b.Build(phrases)
+			er.pm, er.pmMin = &m, len(phrases[0])
+			for _, p := range phrases {
+				er.pmMin = min(er.pmMin, len(p))
+			}
 		}
 		perf := slices.Contains(r.tags, "xss-perf-disable")
 		key := fmt.Sprint(r.phase, "\x00", strings.Join(r.vars, "|"), "\x00", r.transforms, r.multiMatch, perf)
@@ -313,6 +324,16 @@ func (o *evalOperator) Evaluate(tx plugintypes.TransactionState, value string) b
 	st := v.(*pruneState)
 	rules := o.p.eval.rules
 	g := o.g
+	if len(g.rules) == 1 {
+		// A group of one (61 of 86: most rules have a transformation
+		// chain of their own): the rule's own literal check, which stops
+		// at the first literal found, instead of the group's pass.
+		i := g.rules[0]
+		if !st.matched[i] && rules[i].matchAlone(value) {
+			st.matched[i] = true
+		}
+		return false
+	}
 	// The candidates: every rule for a value outside ASCII (Unicode case
 	// folding could match a literal there), else those without literals
 	// and those whose literals the value holds.
@@ -340,6 +361,15 @@ func (o *evalOperator) Evaluate(tx plugintypes.TransactionState, value string) b
 		}
 	}
 	return false
+}
+
+// matchAlone runs the rule's operator on a value no literal pass has
+// seen: an @rx rule first looks for its literals (in an ASCII value).
+func (r *evalRule) matchAlone(value string) bool {
+	if r.rx != nil && r.rx.need != nil && ascii(value) && !r.rx.need.Any(value) {
+		return false
+	}
+	return r.match(value)
 }
 
 // matchChecked is Coraza's rx without capture, whether the pattern
