@@ -28,7 +28,8 @@ import (
 // group (gardaEval, at the end of its phase) reads those values once,
 // transformed by Coraza itself; for each value one literal pass decides
 // which of the group's rules can match, and only their operators run
-// (@rx on RE2, @pm on the literal matcher). A rule that matches is
+// (@rx on RE2, @pm on Coraza's Aho-Corasick, @detectSQLi and @detectXSS
+// on libinjection). A rule that matches is
 // recorded in the transaction's state; Detector.result adds its id and
 // severity to what Coraza matched.
 //
