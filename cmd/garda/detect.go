@@ -37,12 +37,14 @@ type engineFlags struct {
 	noCRS     bool
 	crsPL     int
 	crsScore  int
+	crsCoraza bool
 }
 
 func (f *engineFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.scenarios, "scenarios", envOr("GARDA_SCENARIOS", ""), "YAML file of scenario thresholds over the defaults (GARDA_SCENARIOS)")
 	cmd.Flags().StringVar(&f.sigmaDir, "sigma", envOr("GARDA_SIGMA", ""), "directory of Sigma rules instead of the built-in SigmaHQ web rules (GARDA_SIGMA)")
 	cmd.Flags().BoolVar(&f.noCRS, "no-crs", false, "skip the OWASP CRS check (for measurements)")
+	cmd.Flags().BoolVar(&f.crsCoraza, "crs-coraza", false, "evaluate every OWASP CRS rule in stock Coraza, without Garda's pruner and evaluator: the same verdicts, slower (for comparison)")
 	cmd.Flags().IntVar(&f.crsPL, "crs-paranoia", int(envInt("GARDA_CRS_PARANOIA", crs.DefaultParanoiaLevel)), "OWASP CRS paranoia level, 1-4 (GARDA_CRS_PARANOIA)")
 	cmd.Flags().IntVar(&f.crsScore, "crs-threshold", int(envInt("GARDA_CRS_THRESHOLD", crs.DefaultThreshold)),
 		"inbound anomaly score at which a request is an attack: critical 5, error 4, warning 3, notice 2 per rule (GARDA_CRS_THRESHOLD)")
@@ -53,7 +55,7 @@ func (f *engineFlags) options() (detect.Options, error) {
 	if err != nil {
 		return detect.Options{}, err
 	}
-	opts := detect.Options{Scenarios: &cfg, NoCRS: f.noCRS, CRS: crs.Options{ParanoiaLevel: f.crsPL, Threshold: f.crsScore}}
+	opts := detect.Options{Scenarios: &cfg, NoCRS: f.noCRS, CRS: crs.Options{ParanoiaLevel: f.crsPL, Threshold: f.crsScore, PureCoraza: f.crsCoraza}}
 	if f.crsPL < 1 || f.crsPL > 4 || f.crsScore < 1 {
 		return opts, fmt.Errorf("--crs-paranoia must be 1 to 4 and --crs-threshold at least 1 (got %d and %d)", f.crsPL, f.crsScore)
 	}

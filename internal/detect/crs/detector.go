@@ -53,9 +53,16 @@ type Options struct {
 	// DefaultWeakAlone; an empty slice, none.
 	WeakAlone []int
 
-	// noPrune evaluates every rule as stock Coraza does: no pruner, no
-	// regex prefilter (the reference the tests compare with).
+	// PureCoraza evaluates every rule in Coraza as stock Coraza does: no
+	// pruner, no regex prefilter, no evaluator of our own (the reference
+	// the tests compare with; slower on suspicious requests).
+	PureCoraza bool
+
+	// noPrune is PureCoraza (the tests' name for it).
 	noPrune bool
+	// noEval keeps the pruner and RE2 but leaves every rule in Coraza
+	// (the step before the evaluator, for measurements).
+	noEval bool
 }
 
 // DefaultWeakAlone are the paranoia-level-2 rules that, measured on
@@ -84,6 +91,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Host == "" {
 		o.Host = DefaultHost
 	}
+	o.noPrune = o.noPrune || o.PureCoraza
 	if o.WeakAlone == nil {
 		o.WeakAlone = DefaultWeakAlone
 	}
@@ -130,7 +138,9 @@ func New(opts Options) (*Detector, error) {
 		return nil, err
 	}
 	var prune *pruner
-	pruneRules := ""
+	var eval *evaluator
+	pruneRules, evalRules := "", ""
+	remove := opts.RemoveRules
 	var root fs.FS = coreruleset.FS
 	if !opts.noPrune {
 		registerRx.Do(func() { plugins.RegisterOperator(gardaRx, newRxOperator) })
@@ -139,13 +149,28 @@ func New(opts Options) (*Detector, error) {
 		if err != nil {
 			return nil, err
 		}
-		prune, pruneRules = newPruner(texts, opts.ParanoiaLevel, coreruleset.FS)
+		skip := slices.Concat(removedRules, opts.RemoveRules)
+		var moved []int
+		if !opts.noEval {
+			eval, moved = newEvaluator(texts, opts.ParanoiaLevel, coreruleset.FS, skip)
+		}
+		prune, pruneRules = newPruner(texts, opts.ParanoiaLevel, coreruleset.FS, eval, slices.Concat(skip, moved))
+		if eval != nil {
+			evalRules = eval.directives(prune.key)
+		}
+		// The moved rules leave Coraza.
+		remove = slices.Concat(remove, moved)
 	}
 	waf, err := coraza.NewWAF(coraza.NewWAFConfig().
 		WithRootFS(root).
-		WithDirectives(pruneRules + directives(opts.ParanoiaLevel, opts.Threshold, opts.RemoveRules, !opts.noPrune)))
+		WithDirectives(pruneRules + directives(opts.ParanoiaLevel, opts.Threshold, remove, !opts.noPrune) + evalRules))
 	if err != nil {
 		return nil, fmt.Errorf("build coraza with crs: %w", err)
+	}
+	if eval != nil {
+		if err := eval.bind(); err != nil {
+			return nil, err
+		}
 	}
 	pre, err := NewPrefilter(opts)
 	if err != nil {
@@ -250,8 +275,9 @@ func (d *Detector) Detect(ev *event.Event) Result {
 func (d *Detector) Inspect(ev *event.Event) Result {
 	tx := d.waf.NewTransaction()
 	defer tx.Close()
+	var st *pruneState
 	if d.prune != nil {
-		st := d.prune.begin(tx)
+		st = d.prune.begin(tx)
 		defer d.prune.end(tx, st) // before Close: the pool may hand tx out again
 	}
 
@@ -286,13 +312,32 @@ func (d *Detector) Inspect(ev *event.Event) Result {
 	// only evaluates the rules and returns no error; DetectionOnly makes
 	// no interruption either: the verdict is in the matched rules.
 	_, _ = tx.ProcessRequestBody()
-	return d.result(tx)
+	return d.result(tx, st)
 }
 
-func (d *Detector) result(tx types.Transaction) Result {
+// result reads the verdict from the rules Coraza matched and those the
+// evaluator matched (st, nil without a pruner).
+func (d *Detector) result(tx types.Transaction, st *pruneState) Result {
 	r := Result{Inspected: true}
 	weak := 0        // the score of the WeakAlone rules
 	corroborate := 0 // other rules of the attack files (930-944) that matched
+	add := func(id, score int) {
+		if slices.Contains(r.RuleIDs, id) {
+			return
+		}
+		r.RuleIDs = append(r.RuleIDs, id)
+		if slices.Contains(d.weakAlone, id) {
+			weak += score
+		} else {
+			r.Score += score
+			if id >= 930000 && id < 945000 {
+				corroborate++
+			}
+		}
+		if c, ok := ClassOfRule(id); ok {
+			r.Classes |= c.Set()
+		}
+	}
 	for _, m := range tx.MatchedRules() {
 		id := m.Rule().ID()
 		// CRS's flow-control rules (paranoia-level skips, exclusions)
@@ -300,20 +345,13 @@ func (d *Detector) result(tx types.Transaction) Result {
 		if id < 911000 || id >= 949000 || m.Rule().Severity() == types.RuleSeverityUnset {
 			continue
 		}
-		if slices.Contains(r.RuleIDs, id) {
-			continue
-		}
-		r.RuleIDs = append(r.RuleIDs, id)
-		if slices.Contains(d.weakAlone, id) {
-			weak += severityScore(m.Rule().Severity())
-		} else {
-			r.Score += severityScore(m.Rule().Severity())
-			if id >= 930000 && id < 945000 {
-				corroborate++
+		add(id, severityScore(m.Rule().Severity()))
+	}
+	if st != nil && d.prune.eval != nil {
+		for i, hit := range st.matched {
+			if hit {
+				add(d.prune.eval.rules[i].id, d.prune.eval.rules[i].score)
 			}
-		}
-		if c, ok := ClassOfRule(id); ok {
-			r.Classes |= c.Set()
 		}
 	}
 	slices.Sort(r.RuleIDs)

@@ -54,14 +54,16 @@ func hostileSample(t testing.TB) []*event.Event {
 
 // BenchmarkInspectHostile is one Coraza evaluation of a request whose
 // payload no other request carries: the cost an all-hostile log pays per
-// line; "whole" evaluates every rule, "pruned" only those the pruner
-// keeps (what Inspect does).
+// line; "whole" evaluates every rule in stock Coraza, "pruned" only
+// those the pruner keeps, all in Coraza (the step before the evaluator),
+// "eval" what Inspect does: the evaluator's rules outside Coraza, the
+// pruner for the rest.
 func BenchmarkInspectHostile(b *testing.B) {
 	evs := hostileSample(b)
 	for _, tc := range []struct {
 		name string
 		opts Options
-	}{{"whole", Options{noPrune: true}}, {"pruned", Options{}}} {
+	}{{"whole", Options{noPrune: true}}, {"pruned", Options{noEval: true}}, {"eval", Options{}}} {
 		b.Run(tc.name, func(b *testing.B) {
 			d, err := New(tc.opts)
 			if err != nil {

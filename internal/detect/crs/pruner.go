@@ -47,6 +47,9 @@ type pruner struct {
 	// removed counts the rules removed, over all transactions (tests and
 	// measurements read it).
 	removed atomic.Int64
+	// eval evaluates the rules moved out of Coraza (eval.go); nil when
+	// none are.
+	eval *evaluator
 }
 
 type prunedRule struct {
@@ -68,7 +71,9 @@ type pruneGroup struct {
 // may match.
 type pruneState struct {
 	possible []bool
-	hits     []bool // scratch: the patterns found in one value
+	hits     []bool  // scratch: the patterns found in one value
+	matched  []bool  // the evaluator's rules that matched
+	cand     []int32 // scratch: the evaluator's candidates for one value
 }
 
 // Operators are registered once for the process (Coraza's registry is
@@ -125,6 +130,12 @@ type ruleInfo struct {
 	transforms []string
 	multiMatch bool
 	paranoia   int // the paranoia-level/N tag; 0 when none
+	// What the evaluator (eval.go) needs besides: every action's name,
+	// the tags, the severity's name and the setvar targets.
+	actions  []string
+	tags     []string
+	severity string
+	setvars  []string
 }
 
 // parseRule reads a SecRule's text as Coraza's parser does (variables,
@@ -170,7 +181,12 @@ func parseRule(raw string) (ruleInfo, bool) {
 	for _, a := range splitActions(actions) {
 		k, v, _ := strings.Cut(a, ":")
 		v = strings.Trim(v, "'")
+		r.actions = append(r.actions, strings.TrimSpace(k))
 		switch strings.TrimSpace(k) {
+		case "severity":
+			r.severity = v
+		case "setvar":
+			r.setvars = append(r.setvars, v)
 		case "id":
 			r.id, _ = strconv.Atoi(v)
 		case "phase":
@@ -192,6 +208,7 @@ func parseRule(raw string) (ruleInfo, bool) {
 		case "multiMatch":
 			r.multiMatch = true
 		case "tag":
+			r.tags = append(r.tags, v)
 			if n, ok := strings.CutPrefix(v, "paranoia-level/"); ok {
 				r.paranoia, _ = strconv.Atoi(n)
 			}
@@ -504,12 +521,12 @@ func prunable(r ruleInfo, pl int) bool {
 // newPruner plans the pruning of the rules given (their texts, as Coraza
 // loaded them) at a paranoia level, and returns it with the directives
 // that run it, to be placed before every other rule.
-func newPruner(rules []string, pl int, root fs.FS) (*pruner, string) {
+func newPruner(rules []string, pl int, root fs.FS, eval *evaluator, skip []int) (*pruner, string) {
 	registerPrune.Do(func() {
 		plugins.RegisterOperator("gardaPrune", newPruneOperator)
 		plugins.RegisterOperator("gardaCommit", newCommitOperator)
 	})
-	p := &pruner{}
+	p := &pruner{eval: eval}
 	type candidate struct {
 		r   ruleInfo
 		set []string
@@ -518,7 +535,7 @@ func newPruner(rules []string, pl int, root fs.FS) (*pruner, string) {
 	byKey := map[string][]candidate{}
 	for _, raw := range rules {
 		r, ok := parseRule(raw)
-		if !ok || !prunable(r, pl) {
+		if !ok || !prunable(r, pl) || slices.Contains(skip, r.id) {
 			continue
 		}
 		set, ok := literalsOf(r, root)
@@ -574,7 +591,11 @@ func newPruner(rules []string, pl int, root fs.FS) (*pruner, string) {
 		g.m = literal.New(patterns, true)
 	}
 	p.pool.New = func() any {
-		return &pruneState{possible: make([]bool, len(p.rules)), hits: make([]bool, 0, 64)}
+		st := &pruneState{possible: make([]bool, len(p.rules)), hits: make([]bool, 0, 64)}
+		if p.eval != nil {
+			st.matched = make([]bool, len(p.eval.rules))
+		}
+		return st
 	}
 
 	prunersMu.Lock()
@@ -607,6 +628,7 @@ func newPruner(rules []string, pl int, root fs.FS) (*pruner, string) {
 func (p *pruner) begin(tx any) *pruneState {
 	st := p.pool.Get().(*pruneState)
 	clear(st.possible)
+	clear(st.matched)
 	p.states.Store(tx, st)
 	return st
 }
