@@ -12,6 +12,7 @@ import (
 
 	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/schedule"
 	"github.com/garda-id/garda/internal/store"
@@ -121,6 +122,7 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	if f.scanEvery > 0 && sp != nil {
 		jobs = append(jobs, scanRoundJob(*sp, f.scanEvery, scan.HostOptions{MaxHosts: f.scanMaxHosts}, p.Log.With("job", "scan-round")))
 	}
+	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
 	return jobs, nil
 }
 
