@@ -110,8 +110,9 @@ var funcs = template.FuncMap{
 	"critClass": func(c string) string {
 		return "crit crit-" + c
 	},
-	"join": strings.Join,
-	"dec":  func(n int) int { return n - 1 },
+	"join":         strings.Join,
+	"postureClass": postureClass,
+	"dec":          func(n int) int { return n - 1 },
 	"deref": func(t *time.Time) time.Time {
 		if t == nil {
 			return time.Time{}
@@ -239,6 +240,7 @@ func (p *pages) routes() {
 	p.handle("GET /laporan", p.reportPage)
 
 	p.pentestRoutes()
+	p.roomRoutes()
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

@@ -35,7 +35,6 @@ type pillar struct {
 var pillars = []pillar{
 	{"intel", "/intelijen"},
 	{"patrol", "/patroli"},
-	{"oprooms", "/ruang-operasi"},
 }
 
 func navFor(rq *req) []navGroup {
@@ -50,6 +49,7 @@ func navFor(rq *req) []navGroup {
 		navItem{Key: "nav.report", Href: "/laporan", Sub: true},
 		navItem{Key: "nav.targets", Href: "/insiden/target-respons", Sub: true},
 		navItem{Key: "nav.pentest", Href: "/uji-penetrasi"})
+	pl.Items = append(pl.Items, navItem{Key: "nav.oprooms", Href: "/ruang-operasi"})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}
