@@ -128,3 +128,12 @@ func TestZoneOfEveryProvince(t *testing.T) {
 		t.Error("a regency takes its province's zone; the national room is WIB")
 	}
 }
+
+// BenchmarkPostureAt: the switcher asks this once per room per run.
+func BenchmarkPostureAt(b *testing.B) {
+	c := Shipped()
+	at := time.Date(2024, 2, 12, 3, 0, 0, 0, time.UTC)
+	for i := 0; i < b.N; i++ {
+		c.PostureAt(at, WIT)
+	}
+}
