@@ -95,9 +95,9 @@ func SwitchPostures(ctx context.Context, db *store.DB, cal *calendar.Calendar, n
 }
 
 // PostureJob is the scheduled job that switches postures: due at the next
-// phase boundary in any of Indonesia's zones, and at least hourly (a
-// coordinator may have entered a phase since). The schedule runs it on one
-// instance.
+// phase boundary in any of Indonesia's zones, and at least every ten
+// minutes (a coordinator may have entered a phase since, or every instance
+// was down across a boundary). The schedule runs it on one instance.
 func PostureJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logger) schedule.Job {
 	if now == nil {
 		now = time.Now
@@ -105,7 +105,7 @@ func PostureJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logge
 	return schedule.Job{
 		Name: "room-posture",
 		Due: func(t time.Time) time.Time {
-			next := t.Add(time.Hour)
+			next := t.Add(10 * time.Minute)
 			if b := calendar.Shipped().NextBoundary(t, calendar.Zones...); !b.IsZero() && b.Before(next) {
 				next = b
 			}
