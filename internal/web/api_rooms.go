@@ -17,6 +17,8 @@ import (
 func (s *Server) roomRoutes() {
 	s.api("GET /api/v1/rooms", signedIn, s.apiRooms)
 	s.api("GET /api/v1/rooms/{id}", signedIn, s.apiRoom)
+	s.api("PUT /api/v1/rooms/{id}/readiness", signedIn, s.apiRoomReadiness)
+	s.api("POST /api/v1/rooms/{id}/members", signedIn, s.apiRoomStaff)
 	s.api("GET /api/v1/calendar", signedIn, s.apiCalendar)
 	s.api("POST /api/v1/elections", signedIn, s.apiCreateElection)
 	s.api("POST /api/v1/elections/{slug}/phases", signedIn, s.apiAddPhase)
@@ -125,4 +127,34 @@ func (s *Server) apiAddPhase(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	}
 	httpapi.Write(w, http.StatusCreated, ph)
 	return nil
+}
+
+func (s *Server) apiRoomReadiness(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	var in room.Readiness
+	if err := httpapi.Decode(w, r, &in, 16384); err != nil {
+		return err
+	}
+	if err := room.UpdateReadiness(r.Context(), s.DB, *p, id, in); err != nil {
+		return err
+	}
+	return s.apiRoom(w, r, p)
+}
+
+func (s *Server) apiRoomStaff(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	var in room.StaffInput
+	if err := httpapi.Decode(w, r, &in, 4096); err != nil {
+		return err
+	}
+	if err := room.Staff(r.Context(), s.DB, *p, id, in); err != nil {
+		return err
+	}
+	return s.apiRoom(w, r, p)
 }

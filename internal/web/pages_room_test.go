@@ -172,3 +172,49 @@ func TestRoomPages(t *testing.T) {
 	resp, _ = c.post("/ruang-operasi/kalender/pemilihan", url.Values{"slug": {"psu-2025"}, "name": {"PSU"}})
 	wantStatus(t, resp, 400, "an analyst enters an election")
 }
+
+// TestRoomWrites: staff and readiness through the API, each audited;
+// refused writes change nothing.
+func TestRoomWrites(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newAPIWorld(t, db)
+		ids := roomIDs(t, db)
+		ctx := context.Background()
+		coord := auth.NewUser{Username: "jabar.koord", Org: "kpu-32", Role: "coordinator", Scope: "32", Password: "pw-jabar.koord-long"}
+		if _, err := auth.CreateUser(ctx, db, audit.System, coord); err != nil {
+			t.Fatal(err)
+		}
+		var tok struct {
+			Token string `json:"token"`
+		}
+		w.call("", "POST", "/api/v1/auth/login", `{"username":"jabar.koord","password":"pw-jabar.koord-long"}`, 200, &tok)
+		w.tokens["jabar.koord"] = tok.Token
+		jabar := fmt.Sprintf("/api/v1/rooms/%d", ids["32"])
+		var rm room.Room
+		w.call("jabar.koord", "POST", jabar+"/members", `{"username":"diskominfo.jabar","duty":"lead"}`, 200, &rm)
+		if len(rm.Members) != 1 || rm.Members[0].Duty != "lead" {
+			t.Errorf("members after adding: %+v", rm.Members)
+		}
+		w.call("jabar.koord", "POST", jabar+"/members", `{"username":"jateng.viewer"}`, 400, nil) // works in another province
+		w.call("jabar.koord", "POST", jabar+"/members", `{"username":"nobody"}`, 400, nil)        // no such user
+		w.call("jabar.koord", "POST", jabar+"/members", `{"username":"bandung.analyst","duty":"boss"}`, 400, nil)
+		w.call("jabar.analyst", "POST", jabar+"/members", `{"username":"diskominfo.jabar"}`, 403, nil) // an analyst does not staff rooms
+		w.call("jateng.viewer", "POST", jabar+"/members", `{"username":"diskominfo.jabar"}`, 404, nil)
+		w.call("diskominfo.jabar", "PUT", jabar+"/readiness", `{"staff_trained":5,"checklist":[{"item":"Layar","ok":true}],"last_drill_at":"2024-01-20T02:00:00Z"}`, 200, &rm)
+		if rm.StaffTrained != 5 || rm.ChecklistOK != 1 || rm.LastDrillAt == nil {
+			t.Errorf("readiness not recorded: %+v", rm)
+		}
+		w.call("diskominfo.jabar", "PUT", jabar+"/readiness", `{"staff_trained":-1}`, 400, nil)
+		w.call("jateng.viewer", "PUT", jabar+"/readiness", `{"staff_trained":9}`, 404, nil)
+		w.call("kpu.admin", "PUT", jabar+"/readiness", `{"staff_trained":9}`, 403, nil)
+		w.call("diskominfo.jabar", "GET", jabar, "", 200, &rm)
+		if rm.StaffTrained != 5 {
+			t.Errorf("a refused write changed staff_trained to %d", rm.StaffTrained)
+		}
+		var n int
+		db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action IN ('room.member.add', 'room.readiness') AND actor_id IS NOT NULL`).Scan(&n)
+		if n != 2 {
+			t.Errorf("%d audited room writes by people, want 2", n)
+		}
+	})
+}
