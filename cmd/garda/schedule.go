@@ -13,6 +13,7 @@ import (
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/platform"
+	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/schedule"
 	"github.com/garda-id/garda/internal/store"
@@ -133,6 +134,7 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	if p.Patrol != nil {
 		jobs = append(jobs, p.Patrol.Job())
 	}
+	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
 	return jobs, nil
 }
 

@@ -97,6 +97,7 @@ type World struct {
 	Incidents    int // opened by this seed (the first one only)
 	Scans        int // penetration-test scans recorded by this seed (the first one only)
 	PatrolItems  int // cyber patrol items added by this seed (the first one only)
+	RoomStaff    int // operation-room members placed by this seed
 }
 
 // Seed builds (or completes) the demo world and writes the accounts file.
@@ -172,6 +173,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		return World{}, err
 	}
 	if w.PatrolItems, err = seedPatrol(ctx, db, tree, dataDir); err != nil {
+		return World{}, err
+	}
+	if w.RoomStaff, err = seedRooms(ctx, db); err != nil {
 		return World{}, err
 	}
 	w.AccountsFile = filepath.Join(dataDir, "demo-accounts.txt")

@@ -369,7 +369,8 @@ type Item struct {
 	ID         int64      `json:"id"`
 	Event      string     `json:"event"`
 	IncidentID int64      `json:"incident_id,omitempty"`
-	FindingID  int64      `json:"finding_id,omitempty"` // an entry is about an incident or a finding
+	FindingID  int64      `json:"finding_id,omitempty"` // an entry is about an incident, a finding or a room
+	RoomID     int64      `json:"room_id,omitempty"`
 	HumanID    string     `json:"human_id"`
 	Title      string     `json:"title"`
 	Actor      string     `json:"actor,omitempty"`
@@ -394,9 +395,9 @@ func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int6
 	}
 	args = append(args, vargs...)
 	args = append(args, limit+1)
-	rows, err := q.Query(ctx, `SELECT n.id, n.event, COALESCE(n.incident_id, 0), COALESCE(n.finding_id, 0), COALESCE(i.human_id, ''),
-		COALESCE(i.title, f.title, ''), n.actor, n.created_at, n.read_at
-		FROM notifications n LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN findings f ON f.id = n.finding_id
+	rows, err := q.Query(ctx, `SELECT n.id, n.event, COALESCE(n.incident_id, 0), COALESCE(n.finding_id, 0), COALESCE(n.room_id, 0), COALESCE(i.human_id, ''),
+		COALESCE(i.title, f.title, rm.name, ''), n.actor, n.created_at, n.read_at
+		FROM notifications n LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN findings f ON f.id = n.finding_id LEFT JOIN rooms rm ON rm.id = n.room_id
 		WHERE `+where+` AND `+vis+` ORDER BY n.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
@@ -405,7 +406,7 @@ func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int6
 	out := []Item{}
 	for rows.Next() {
 		var it Item
-		if err := rows.Scan(&it.ID, &it.Event, &it.IncidentID, &it.FindingID, &it.HumanID, &it.Title, &it.Actor, &it.CreatedAt, &it.ReadAt); err != nil {
+		if err := rows.Scan(&it.ID, &it.Event, &it.IncidentID, &it.FindingID, &it.RoomID, &it.HumanID, &it.Title, &it.Actor, &it.CreatedAt, &it.ReadAt); err != nil {
 			return nil, err
 		}
 		if it.FindingID != 0 {
@@ -421,7 +422,9 @@ func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int6
 func entryVisible(who auth.Principal) (string, []any) {
 	visI, argsI := policy.ReadFilter(who.Viewer, incident.RecordKind, "i")
 	visF, argsF := policy.ReadFilter(who.Viewer, finding.RecordKind, "f")
-	return `((n.incident_id IS NOT NULL AND ` + visI + `) OR (n.finding_id IS NOT NULL AND ` + visF + `))`, append(argsI, argsF...)
+	// A room's entry is read while its recipient is on the room's staff.
+	room := `(n.room_id IS NOT NULL AND EXISTS (SELECT 1 FROM room_members rmm WHERE rmm.room_id = n.room_id AND rmm.user_id = n.user_id))`
+	return `((n.incident_id IS NOT NULL AND ` + visI + `) OR (n.finding_id IS NOT NULL AND ` + visF + `) OR ` + room + `)`, append(argsI, argsF...)
 }
 
 // Unread counts who's unread notifications of incidents and findings they

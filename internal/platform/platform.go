@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/detect"
@@ -24,6 +25,7 @@ import (
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/patrol/source"
 	"github.com/garda-id/garda/internal/pipeline"
+	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/rpz"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
@@ -130,6 +132,14 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, er
 	}
 	if n > 0 {
 		log.Info("standard organisations created", "count", n)
+	}
+	// The national room and the 38 provincial rooms exist from the start.
+	if n, err = room.Ensure(ctx, db, audit.System); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("operation rooms created", "count", n)
 	}
 	return db, nil
 }

@@ -110,8 +110,9 @@ var funcs = template.FuncMap{
 	"critClass": func(c string) string {
 		return "crit crit-" + c
 	},
-	"join": strings.Join,
-	"dec":  func(n int) int { return n - 1 },
+	"join":         strings.Join,
+	"postureClass": postureClass,
+	"dec":          func(n int) int { return n - 1 },
 	"deref": func(t *time.Time) time.Time {
 		if t == nil {
 			return time.Time{}
@@ -244,6 +245,7 @@ func (p *pages) routes() {
 	p.patrolRoutes()
 	p.patrolReportRoutes()
 	p.rpzRoutes()
+	p.roomRoutes()
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

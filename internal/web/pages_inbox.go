@@ -70,5 +70,8 @@ func (rq *req) NoticeBy(event, actor string) string {
 	if event == notify.FindingDeadlineNear || event == notify.FindingDeadlineMissed {
 		return rq.L("fclock", actor)
 	}
+	if event == notify.RoomPosture {
+		return rq.L("posture", actor)
+	}
 	return rq.Actor(actor)
 }

@@ -34,7 +34,6 @@ type pillar struct {
 // come before them.
 var pillars = []pillar{
 	{"intel", "/intelijen"},
-	{"oprooms", "/ruang-operasi"},
 }
 
 func navFor(rq *req) []navGroup {
@@ -53,6 +52,7 @@ func navFor(rq *req) []navGroup {
 		navItem{Key: "nav.patrol_sources", Href: "/patroli/sumber", Sub: true},
 		navItem{Key: "nav.claims", Href: "/klaim", Sub: true})
 	pl.Items = append(pl.Items, navItem{Key: "nav.rpz", Href: "/blokir-dns"})
+	pl.Items = append(pl.Items, navItem{Key: "nav.oprooms", Href: "/ruang-operasi"})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}
