@@ -24,6 +24,7 @@ import (
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/simulate"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
 )
 
 // Account is a demo sign-in.
@@ -52,6 +53,11 @@ var accounts = []Account{
 	{Username: "responder.jateng", Role: "responder", Org: "kpu-33", Scope: "33"},
 	{Username: "pemantau.dki", Role: "viewer", Org: "kpu-31", Scope: "31"},
 	{Username: "liaison.sumut", Role: "liaison", Org: "diskominfo-12", Scope: "12"},
+	// Platforms' liaisons (takedown requests addressed to their platform).
+	{Username: "liaison.facebook", Role: "liaison", Org: "platform-meta-facebook", Scope: ""},
+	{Username: "liaison.tiktok", Role: "liaison", Org: "platform-tiktok", Scope: ""},
+	{Username: "koordinator.komdigi", Role: "coordinator", Org: "komdigi", Scope: ""},
+	{Username: "patroli.komdigi", Role: "analyst", Org: "komdigi", Scope: ""},
 }
 
 // Short names of the provinces, for the example domains of their KPU sites.
@@ -100,6 +106,10 @@ type World struct {
 // Seed builds (or completes) the demo world and writes the accounts file.
 func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 	if _, err := org.EnsureStandard(ctx, db); err != nil {
+		return World{}, err
+	}
+	// The platforms come first: their liaisons' accounts live in them.
+	if _, err := takedown.SeedPlatforms(ctx, db); err != nil {
 		return World{}, err
 	}
 	var w World
