@@ -61,7 +61,7 @@ func (l Lifecycle) change(ctx context.Context, who auth.Principal, id int64, act
 		if _, err := tx.Exec(ctx, `UPDATE takedowns SET updated_at = ? WHERE id = ?`, now, id); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, who.Actor(), "takedown."+action, RecordKind, id, detail); err != nil {
+		if err := audit.Record(ctx, tx, who.Actor(), action, RecordKind, id, detail); err != nil {
 			return err
 		}
 		out, err = get(ctx, tx, who, id)
@@ -77,7 +77,7 @@ func wrongStatus(r Request, want ...string) error {
 // Approve is the second pair of eyes: a coordinator of the issuing agency
 // who did not write the request approves its draft.
 func (l Lifecycle) Approve(ctx context.Context, who auth.Principal, id int64) (Request, error) {
-	return l.change(ctx, who, id, "approve", func(tx *store.Tx, r Request, _ int64, now time.Time) (any, error) {
+	return l.change(ctx, who, id, "takedown.approve", func(tx *store.Tx, r Request, _ int64, now time.Time) (any, error) {
 		switch {
 		case who.Viewer.Role != policy.RoleCoordinator || who.Viewer.OrgID != r.OwnerOrgID:
 			return nil, problem.New(problem.Forbidden, "only a coordinator of %s approves its requests", r.Owner)
@@ -101,7 +101,7 @@ func (l Lifecycle) Send(ctx context.Context, who auth.Principal, id int64, chann
 	if err != nil {
 		return Request{}, err
 	}
-	return l.change(ctx, who, id, "send", func(tx *store.Tx, r Request, _ int64, now time.Time) (any, error) {
+	return l.change(ctx, who, id, "takedown.send", func(tx *store.Tx, r Request, _ int64, now time.Time) (any, error) {
 		p, _ := reg.ByID(r.PlatformID)
 		switch {
 		case !ownerWorker(who, r):
@@ -137,7 +137,7 @@ func mayAnswer(who auth.Principal, r Request, pid int64) bool {
 
 // Acknowledge records that the platform received the request.
 func (l Lifecycle) Acknowledge(ctx context.Context, who auth.Principal, id int64) (Request, error) {
-	return l.change(ctx, who, id, "acknowledge", func(tx *store.Tx, r Request, pid int64, now time.Time) (any, error) {
+	return l.change(ctx, who, id, "takedown.acknowledge", func(tx *store.Tx, r Request, pid int64, now time.Time) (any, error) {
 		if !mayAnswer(who, r, pid) {
 			return nil, problem.New(problem.Forbidden, "only %s's liaison, or %s's people, acknowledge this request", r.PlatformName, r.Owner)
 		}
@@ -187,7 +187,7 @@ func findURL(r Request, a Answer) (URL, error) {
 // platform's argument. The request closes when every URL has a final answer.
 func (l Lifecycle) Answer(ctx context.Context, who auth.Principal, id int64, a Answer) (Request, error) {
 	a.Reason = strings.TrimSpace(a.Reason)
-	return l.change(ctx, who, id, "answer", func(tx *store.Tx, r Request, pid int64, now time.Time) (any, error) {
+	return l.change(ctx, who, id, "takedown.answer", func(tx *store.Tx, r Request, pid int64, now time.Time) (any, error) {
 		if !mayAnswer(who, r, pid) {
 			return nil, problem.New(problem.Forbidden, "only %s's liaison, or %s's people, answer this request", r.PlatformName, r.Owner)
 		}
@@ -257,7 +257,7 @@ type Decision struct {
 // ends it.
 func (l Lifecycle) Decide(ctx context.Context, who auth.Principal, id int64, d Decision) (Request, error) {
 	d.Note = strings.TrimSpace(d.Note)
-	return l.change(ctx, who, id, "decide", func(tx *store.Tx, r Request, _ int64, now time.Time) (any, error) {
+	return l.change(ctx, who, id, "takedown.decide", func(tx *store.Tx, r Request, _ int64, now time.Time) (any, error) {
 		if who.Viewer.Role != policy.RoleCoordinator || who.Viewer.OrgID != r.OwnerOrgID {
 			return nil, problem.New(problem.Forbidden, "only a coordinator of %s decides objections to its requests", r.Owner)
 		}
@@ -328,4 +328,40 @@ func History(ctx context.Context, q store.Querier, who auth.Principal, id int64)
 		var e Event
 		return e, s.Scan(&e.At, &e.Actor, &e.ActorOrg, &e.Kind, &e.URLID, &e.Body)
 	})
+}
+
+// Rights are the steps a principal may take on a request as it stands:
+// the page shows only these forms; the steps themselves check again.
+type Rights struct {
+	Approve, Send, Acknowledge, Answer, Decide bool
+	// Platform: the principal is the platform's (a liaison's view).
+	Platform bool
+}
+
+// RightsOn says which steps who may take on r now.
+func RightsOn(ctx context.Context, q store.Querier, who auth.Principal, r Request) (Rights, error) {
+	pid, err := platformOf(ctx, q, who.Viewer)
+	if err != nil {
+		return Rights{}, err
+	}
+	coordinator := who.Viewer.Role == policy.RoleCoordinator && who.Viewer.OrgID == r.OwnerOrgID
+	open := r.Status == Sent || r.Status == Acknowledged
+	objected := slices.ContainsFunc(r.URLs, func(u URL) bool { return u.Outcome == Objected })
+	return Rights{
+		Approve:     r.Status == Draft && coordinator && who.User.ID != r.AuthorID,
+		Send:        r.Status == Approved && ownerWorker(who, r),
+		Acknowledge: r.Status == Sent && mayAnswer(who, r, pid),
+		Answer:      open && mayAnswer(who, r, pid),
+		Decide:      objected && coordinator,
+		Platform:    pid > 0,
+	}, nil
+}
+
+// MayFile reports whether who files requests (the "new request" form).
+func MayFile(ctx context.Context, q store.Querier, who auth.Principal) (bool, error) {
+	reg, err := LoadRegistry(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	return mayDraft(who, reg), nil
 }

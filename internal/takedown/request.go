@@ -129,7 +129,7 @@ type Request struct {
 	Status         string     `json:"status"`
 	Summary        string     `json:"summary"`
 	Notes          string     `json:"notes,omitempty"` // internal: never shown to the platform
-	TLP            string     `json:"tlp"`
+	TLP            policy.TLP `json:"tlp"`
 	Region         string     `json:"region"`
 	OwnerOrgID     int64      `json:"owner_org_id"`
 	Owner          string     `json:"owner"`
@@ -153,7 +153,7 @@ type Request struct {
 
 // Record is the request's access-relevant part.
 func (r Request) Record() policy.Record {
-	return policy.Record{OwnerOrg: r.OwnerOrgID, Region: r.Region, TLP: policy.TLP(r.TLP), Orgs: r.orgs, Users: r.users}
+	return policy.Record{OwnerOrg: r.OwnerOrgID, Region: r.Region, TLP: r.TLP, Orgs: r.orgs, Users: r.users}
 }
 
 // New describes a request to create. Platform (a slug) may be left empty
@@ -189,6 +189,12 @@ func mayDraft(who auth.Principal, reg *Registry) bool {
 // belong to the request's platform: found by itself, or, for a URL of no
 // known platform, named by the author (never guessed).
 func Create(ctx context.Context, db *store.DB, who auth.Principal, n New) (Request, error) {
+	return Lifecycle{DB: db}.Create(ctx, who, n)
+}
+
+// Create files a draft request at the lifecycle's clock; see Create.
+func (l Lifecycle) Create(ctx context.Context, who auth.Principal, n New) (Request, error) {
+	db := l.DB
 	reg, err := LoadRegistry(ctx, db)
 	if err != nil {
 		return Request{}, err
@@ -260,7 +266,7 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, n New) (Reque
 				rec.Orgs = append(rec.Orgs, id)
 			}
 		}
-		now := store.Now()
+		now := l.now()
 		lb, _ := json.Marshal(basis)
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO takedowns (platform_id, category, legal_basis, urgency, status, summary, notes, tlp, region, owner_org_id, author_id, created_at, updated_at)
@@ -464,8 +470,11 @@ type Filter struct {
 	Region   string // this region and inside it
 	Overdue  bool   // sent, not closed, past the deadline at Now
 	Now      time.Time
-	Before   int64 // cursor: ids below this
+	Before   int64 // cursor: ids below this (newest-first order only)
 	Limit    int   // default 50, at most 500
+	// ByDeadline orders the queue as people work it: the nearest deadline
+	// first, requests not yet sent after them; Before is then ignored.
+	ByDeadline bool
 }
 
 // List returns the requests the principal may read, newest first, up to
@@ -512,14 +521,17 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if f.Overdue {
 		where, args = append(where, "t.status IN (?, ?) AND t.due_at < ?"), append(args, Sent, Acknowledged, now)
 	}
-	if f.Before > 0 {
+	order := "t.id DESC"
+	if f.ByDeadline {
+		order = "CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id DESC"
+	} else if f.Before > 0 {
 		where, args = append(where, "t.id < ?"), append(args, f.Before)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY t.id DESC LIMIT ?`, append(args, limit+1)...)
+	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("list takedown requests: %w", err)
 	}

@@ -50,6 +50,7 @@ func navFor(rq *req) []navGroup {
 		navItem{Key: "nav.report", Href: "/laporan", Sub: true},
 		navItem{Key: "nav.targets", Href: "/insiden/target-respons", Sub: true},
 		navItem{Key: "nav.pentest", Href: "/uji-penetrasi"})
+	pl.Items = append(pl.Items, navItem{Key: "nav.takedown", Href: "/penurunan-konten"})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}
