@@ -302,6 +302,15 @@ func TestLifecycleAndVisibility(t *testing.T) {
 		if r, err = w.lc.Answer(ctx, w.who["adi"], id, takedown.Answer{URL: "https://fb.watch/abc", Outcome: takedown.NoAnswer}); err != nil || r.Status != takedown.Closed {
 			t.Fatalf("close: %+v %v", r, err)
 		}
+		// The platform's figures, over what each reader may see.
+		st, err := takedown.PlatformStats(ctx, db, w.who["rina"], r.PlatformID, w.now)
+		if err != nil || st.Requests[takedown.Closed] != 1 || st.URLs[takedown.Removed] != 1 || st.URLs[takedown.Restricted] != 1 ||
+			st.URLs[takedown.NoAnswer] != 1 || st.TakenDown != 2 || st.WithinDeadline != 2 || st.ShareWithinDeadline < 0.66 || st.ShareWithinDeadline > 0.67 {
+			t.Fatalf("platform stats %+v %v", st, err)
+		}
+		if st, err := takedown.PlatformStats(ctx, db, w.who["tiktok"], r.PlatformID, w.now); err != nil || len(st.Requests) != 0 || len(st.URLs) != 0 {
+			t.Fatalf("another platform counts this one's requests: %+v %v", st, err)
+		}
 		h, err := takedown.History(ctx, db, w.who["rina"], id)
 		if err != nil || len(h) < 8 {
 			t.Fatalf("history: %d %v", len(h), err)
