@@ -110,6 +110,10 @@ func (l Lifecycle) Send(ctx context.Context, who auth.Principal, id int64, chann
 			return nil, wrongStatus(r, Approved)
 		case !slices.Contains(p.Channels(), channel):
 			return nil, problem.Field("channel", "%s is reached by %s", p.Name, strings.Join(p.Channels(), ", "))
+		case r.TLP == policy.Red:
+			// RED is for named people only: the platform could not read
+			// what it is asked to act on.
+			return nil, problem.New(problem.Conflict, "%s is TLP:RED: lower its label before sending it to %s", r.Number, p.Name)
 		}
 		due := now.Add(DefaultDeadlines[r.Urgency])
 		if _, err := tx.Exec(ctx, `UPDATE takedowns SET status = ?, sent_by = ?, sent_at = ?, channel = ?, due_at = ? WHERE id = ?`,

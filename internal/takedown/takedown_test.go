@@ -227,6 +227,16 @@ func TestLifecycleAndVisibility(t *testing.T) {
 		_, err = w.lc.Approve(ctx, w.who["budi"], own.ID)
 		wantCode("coordinator approves own", err, problem.Forbidden)
 
+		red, err := takedown.Create(ctx, db, w.who["budi"], takedown.New{URLs: []string{"https://x.com/a/status/10"}, Category: "lainnya",
+			LegalBasis: []string{"uu_ite_40_2b"}, Summary: "Sumber intelijen", TLP: "RED"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// RED is read by its named users only: another coordinator cannot
+		// even find it to approve it (and Send refuses RED outright).
+		_, err = w.lc.Approve(ctx, w.who["rina"], red.ID)
+		wantCode("approve a RED request one is not named on", err, problem.NotFound)
+
 		_, err = w.lc.Send(ctx, w.who["adi"], id, takedown.ChannelAPI)
 		wantCode("send by a channel the platform lacks", err, problem.Invalid)
 		if r, err = w.lc.Send(ctx, w.who["adi"], id, takedown.ChannelEmail); err != nil || r.Status != takedown.Sent {

@@ -46,7 +46,26 @@ func TestTakedownAPI(t *testing.T) {
 		if len(platforms.Items) != 8 {
 			t.Fatalf("%d platforms", len(platforms.Items))
 		}
-		w.call("patroli", "POST", "/api/v1/platforms", `{"slug":"forum","name":"Forum","kind":"forum","email":"a@forum.example.id","domains":[{"domain":"forum.example.id"}]}`, 403, nil)
+		forum := `{"slug":"forum","name":"Forum","kind":"forum","email":"a@forum.example.id","domains":[{"domain":"forum.example.id"},{"domain":"sites.example.id","path_prefix":"/forum"}]}`
+		w.call("patroli", "POST", "/api/v1/platforms", forum, 403, nil)
+		var pl takedown.Platform
+		w.call("kpu.admin", "POST", "/api/v1/platforms", forum, 201, &pl)
+		if len(pl.Domains) != 2 || pl.Channels()[0] != "email" {
+			t.Fatalf("registered %+v", pl)
+		}
+		for _, bad := range []string{
+			forum, // the slug is taken
+			`{"slug":"forum2","name":"Forum 2","kind":"forum","email":"a@forum.example.id","domains":[{"domain":"forum.example.id"}]}`, // the domain is another's
+			`{"slug":"forum3","name":"Forum 3","kind":"blog","email":"a@forum.example.id","domains":[{"domain":"blog.example.id"}]}`,   // unknown kind
+			`{"slug":"forum4","name":"Forum 4","kind":"forum","domains":[{"domain":"f4.example.id"}]}`,                                 // no channel
+			`{"slug":"forum5","name":"Forum 5","kind":"forum","email":"a@f5.example.id","domains":[{"domain":"not a domain"}]}`,
+		} {
+			w.call("kpu.admin", "POST", "/api/v1/platforms", bad, 400, nil)
+		}
+		w.call("liaison.tt", "GET", "/api/v1/platforms", "", 200, &platforms)
+		if len(platforms.Items) != 9 {
+			t.Fatalf("%d platforms after one registered and four refused", len(platforms.Items))
+		}
 
 		// Bad input: nothing stored.
 		for _, body := range []string{
