@@ -270,7 +270,7 @@ func checkDemo(t *testing.T, bin string, extra ...string) {
 		}
 		deface := seen["Situs KPU Kabupaten Bandung di-deface"]
 		if want := slices.Contains([]string{"admin", "koordinator.bssn", "analis.bssn", "liaison.komdigi", "penyidik.polri", "analis.kpu", "responder.kpu",
-			"koordinator.jabar", "analis.jabar", "operator.jabar", "operator.bandung"}, a.user); deface != want {
+			"koordinator.jabar", "analis.jabar", "operator.jabar", "operator.bandung", "koordinator.komdigi", "patroli.komdigi"}, a.user); deface != want {
 			t.Errorf("%s sees the escalated defacement: %v, want %v", a.user, deface, want)
 		}
 	}
