@@ -269,8 +269,8 @@ func checkDemo(t *testing.T, bin string, extra ...string) {
 			t.Errorf("%s sees the RED incident: %v, want %v", a.user, red, want)
 		}
 		deface := seen["Situs KPU Kabupaten Bandung di-deface"]
-		if want := slices.Contains([]string{"admin", "koordinator.bssn", "analis.bssn", "liaison.komdigi", "patroli.komdigi", "penyidik.polri", "analis.kpu", "responder.kpu",
-			"koordinator.jabar", "analis.jabar", "operator.jabar", "operator.bandung"}, a.user); deface != want {
+		if want := slices.Contains([]string{"admin", "koordinator.bssn", "analis.bssn", "liaison.komdigi", "penyidik.polri", "analis.kpu", "responder.kpu",
+			"koordinator.jabar", "analis.jabar", "operator.jabar", "operator.bandung", "koordinator.komdigi", "patroli.komdigi"}, a.user); deface != want {
 			t.Errorf("%s sees the escalated defacement: %v, want %v", a.user, deface, want)
 		}
 	}

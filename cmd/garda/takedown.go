@@ -14,8 +14,9 @@ import (
 // takedownCmd is the takedown pillar's command. Today it cuts access by
 // DNS directly (block, unblock, blocklist); requests to platforms come next.
 func takedownCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "takedown", Short: "Takedowns: cut access by DNS (block, unblock, blocklist)"}
+	cmd := &cobra.Command{Use: "takedown", Short: "Takedowns: requests to platforms (create, approve, send, answer) and cutting access by DNS (block, unblock, blocklist)"}
 	cmd.AddCommand(takedownBlockCmd(), takedownUnblockCmd(), takedownBlocklistCmd())
+	cmd.AddCommand(takedownRequestCmds()...)
 	return cmd
 }
 

@@ -31,7 +31,7 @@ import (
 
 // tlpTables are the kinds whose records carry a TLP label, and their tables.
 var tlpTables = []struct{ kind, table string }{{"incident", "incidents"}, {"alert", "alerts"}, {"asset", "assets"}, {"finding", "findings"},
-	{"patrol_item", "patrol_items"}, {"patrol_source", "patrol_sources"}}
+	{"patrol_item", "patrol_items"}, {"patrol_source", "patrol_sources"}, {"takedown", "takedowns"}}
 
 // assetKinds are the kinds read under their asset's visibility (a scan and
 // its authorisation say which site is tested): the query giving the ids of
@@ -84,8 +84,8 @@ func VisibleTo(v policy.Viewer) (string, []any) {
 	if policy.ManagesNational(v) {
 		// Every kind but those judged record by record: settings, bouncers,
 		// the allow-list, the organisation seed, and kinds added later.
-		ors = append(ors, `audit_log.kind NOT IN (?, ?, ?, ?, ?, ?, ?)`)
-		args = append(args, "incident", "alert", "asset", "decision", "finding", "scan", "scan_authorization")
+		ors = append(ors, `audit_log.kind NOT IN (?, ?, ?, ?, ?, ?, ?, ?)`)
+		args = append(args, "incident", "alert", "asset", "decision", "finding", "scan", "scan_authorization", "takedown")
 	}
 	return "(" + strings.Join(ors, " OR ") + ")", args
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/simulate"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
 )
 
 // Account is a demo sign-in.
@@ -53,6 +54,10 @@ var accounts = []Account{
 	{Username: "responder.jateng", Role: "responder", Org: "kpu-33", Scope: "33"},
 	{Username: "pemantau.dki", Role: "viewer", Org: "kpu-31", Scope: "31"},
 	{Username: "liaison.sumut", Role: "liaison", Org: "diskominfo-12", Scope: "12"},
+	// Platforms' liaisons (takedown requests addressed to their platform).
+	{Username: "liaison.facebook", Role: "liaison", Org: "platform-meta-facebook", Scope: ""},
+	{Username: "liaison.tiktok", Role: "liaison", Org: "platform-tiktok", Scope: ""},
+	{Username: "koordinator.komdigi", Role: "coordinator", Org: "komdigi", Scope: ""},
 }
 
 // Short names of the provinces, for the example domains of their KPU sites.
@@ -98,11 +103,16 @@ type World struct {
 	Scans        int // penetration-test scans recorded by this seed (the first one only)
 	PatrolItems  int // cyber patrol items added by this seed (the first one only)
 	RoomStaff    int // operation-room members placed by this seed
+	Takedowns    int // takedown requests filed by this seed (the first one only)
 }
 
 // Seed builds (or completes) the demo world and writes the accounts file.
 func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 	if _, err := org.EnsureStandard(ctx, db); err != nil {
+		return World{}, err
+	}
+	// The platforms come first: their liaisons' accounts live in them.
+	if _, err := takedown.SeedPlatforms(ctx, db); err != nil {
 		return World{}, err
 	}
 	var w World
@@ -176,6 +186,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		return World{}, err
 	}
 	if w.RoomStaff, err = seedRooms(ctx, db); err != nil {
+		return World{}, err
+	}
+	if w.Takedowns, err = seedTakedowns(ctx, db, tree); err != nil {
 		return World{}, err
 	}
 	w.AccountsFile = filepath.Join(dataDir, "demo-accounts.txt")

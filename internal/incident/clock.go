@@ -169,6 +169,13 @@ func MissedClocks(ctx context.Context, q store.Querier, now time.Time) ([]Missed
 	return out, nil
 }
 
+// DeadlineClock is the clock of any other record's deadline (a takedown
+// request's), counted as an incident's are: every deadline in Garda reads
+// the same.
+func DeadlineClock(name string, from time.Time, d time.Duration, met *time.Time, now time.Time) Clock {
+	return clock(name, from, d, met, now)
+}
+
 func clock(name string, from time.Time, d time.Duration, met *time.Time, now time.Time) Clock {
 	c := Clock{Name: name, Due: from.Add(d), MetAt: met}
 	switch {

@@ -246,6 +246,7 @@ func (p *pages) routes() {
 	p.patrolReportRoutes()
 	p.rpzRoutes()
 	p.roomRoutes()
+	p.takedownRoutes()
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

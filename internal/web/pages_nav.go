@@ -51,7 +51,8 @@ func navFor(rq *req) []navGroup {
 		navItem{Key: "nav.patrol", Href: "/patroli"},
 		navItem{Key: "nav.patrol_sources", Href: "/patroli/sumber", Sub: true},
 		navItem{Key: "nav.claims", Href: "/klaim", Sub: true})
-	pl.Items = append(pl.Items, navItem{Key: "nav.rpz", Href: "/blokir-dns"})
+	pl.Items = append(pl.Items, navItem{Key: "nav.takedown", Href: "/penurunan-konten"},
+		navItem{Key: "nav.rpz", Href: "/blokir-dns", Sub: true})
 	pl.Items = append(pl.Items, navItem{Key: "nav.oprooms", Href: "/ruang-operasi"})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})

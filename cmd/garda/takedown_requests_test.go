@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/garda-id/garda/internal/audit"
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
+)
+
+// TestTakedownRequestCmds drives the request sub-commands as scripts do:
+// file, approve (refused for the author), send, answer as the platform's
+// liaison; another platform's liaison is told "not found".
+func TestTakedownRequestCmds(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := org.EnsureStandard(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := takedown.SeedPlatforms(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []auth.NewUser{
+		{Username: "patroli", Org: "komdigi", Role: "analyst"},
+		{Username: "koord", Org: "komdigi", Role: "coordinator"},
+		{Username: "liaison.fb", Org: "platform-meta-facebook", Role: "liaison"},
+		{Username: "liaison.tt", Org: "platform-tiktok", Role: "liaison"},
+	} {
+		n.Password = "pw-" + n.Username + "-long-enough"
+		if _, err := auth.CreateUser(ctx, db, audit.System, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	td := func(args ...string) (string, error) {
+		root := &cobra.Command{Use: "takedown", SilenceUsage: true, SilenceErrors: true}
+		root.AddCommand(takedownRequestCmds()...)
+		var out bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&out)
+		root.SetArgs(append(args, "--data-dir", dir))
+		err := root.ExecuteContext(ctx)
+		return out.String(), err
+	}
+	must := func(args ...string) string {
+		t.Helper()
+		out, err := td(args...)
+		if err != nil {
+			t.Fatalf("takedown %v: %v", args, err)
+		}
+		return out
+	}
+	if out := must("platforms"); !strings.Contains(out, "meta-facebook") || !strings.Contains(out, "facebook.com") {
+		t.Fatalf("platforms:\n%s", out)
+	}
+	if _, err := td("create", "--as", "patroli", "--url", "https://hoaks.example.org/x", "--category", "hoaks", "--basis", "uu_ite_28_3", "--summary", "s"); err == nil ||
+		!strings.Contains(err.Error(), "no platform") {
+		t.Fatalf("a URL of no known platform: %v", err)
+	}
+	out := must("create", "--as", "patroli", "--url", "https://www.facebook.com/x/posts/1", "--url", "https://www.facebook.com/x/posts/1#c",
+		"--category", "hoaks", "--basis", "uu_ite_28_3", "--urgency", "urgent", "--summary", "Hoaks jadwal")
+	id := strings.Fields(out)[0]
+	if strings.Count(out, "[") != 1 {
+		t.Fatalf("duplicates not merged:\n%s", out)
+	}
+	if _, err := td("approve", "--as", "patroli", id); err == nil {
+		t.Fatal("the author approved")
+	}
+	must("approve", "--as", "koord", id)
+	must("send", "--as", "patroli", "--channel", "email", id)
+	if _, err := td("show", "--as", "liaison.tt", id); err == nil || !strings.Contains(err.Error(), "no takedown request") {
+		t.Fatalf("another platform reads: %v", err)
+	}
+	out = must("answer", "--as", "liaison.fb", "--url", "https://www.facebook.com/x/posts/1", "--outcome", "removed", id)
+	if !strings.Contains(out, "closed") || !strings.Contains(out, "removed") {
+		t.Fatalf("answer:\n%s", out)
+	}
+	if out := must("list", "--as", "liaison.fb"); !strings.Contains(out, "meta-facebook") {
+		t.Fatalf("liaison's list:\n%s", out)
+	}
+}

@@ -1,0 +1,181 @@
+package takedown
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/garda-id/garda/internal/audit"
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/store/storetest"
+)
+
+// TestTakedownLoad measures the queue and a platform's figures over
+// 20,000 requests with 100,000 URLs across 30 platforms, as a national
+// coordinator, a province's analyst and a platform's liaison see them.
+// Figures only (logged); no wall-clock assertion.
+//
+//	GARDA_LOAD=1 GARDA_TEST_POSTGRES=... go test ./internal/takedown -run TestTakedownLoad -v
+func TestTakedownLoad(t *testing.T) {
+	if os.Getenv("GARDA_LOAD") == "" {
+		t.Skip("GARDA_LOAD not set: skipping the 20,000-request load measurement")
+	}
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if _, err := org.EnsureStandard(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := SeedPlatforms(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		for i := len(demoPlatforms); i < 30; i++ {
+			slug := fmt.Sprintf("forum-%02d", i)
+			if _, err := org.Create(ctx, db, audit.System, "", org.New{Slug: OrgSlug(slug), Name: slug, Kind: org.KindOther}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := createPlatform(ctx, db, audit.System, NewPlatform{Slug: slug, Name: slug, Kind: "forum", Org: OrgSlug(slug),
+				Email: "abuse@" + slug + ".example.id", Domains: []Domain{{Domain: slug + ".example.id"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		who := map[string]auth.Principal{}
+		for _, n := range []auth.NewUser{
+			{Username: "koord", Org: "komdigi", Role: "coordinator"},
+			{Username: "jabar", Org: "kpu-32", Role: "analyst", Scope: "32"},
+			{Username: "liaison.fb", Org: OrgSlug("meta-facebook"), Role: "liaison"},
+		} {
+			n.Password = "pw-" + n.Username + "-long-enough"
+			if _, err := auth.CreateUser(ctx, db, audit.System, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tree, err := org.Load(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"koord", "jabar", "liaison.fb"} {
+			u, err := auth.UserByName(ctx, db, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if who[name], err = auth.PrincipalOf(u, tree); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reg, err := LoadRegistry(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		seedLoad(t, db, reg.All(), who, 20000, 5)
+		t.Logf("%s: seeded 20,000 requests, 100,000 URLs, 30 platforms in %v", db.Dialect(), time.Since(start).Round(time.Millisecond))
+		fb, _ := reg.BySlug("meta-facebook")
+		now := store.Now()
+		open := []string{Draft, Approved, Sent, Acknowledged}
+		measure := func(name string, fn func() (int, error)) {
+			var took []time.Duration
+			n := 0
+			for i := 0; i < 100; i++ {
+				s := time.Now()
+				k, err := fn()
+				took = append(took, time.Since(s))
+				if err != nil {
+					t.Fatal(err)
+				}
+				n = k
+			}
+			slices.Sort(took)
+			t.Logf("%s: %-40s p50 %6.1f ms  p99 %6.1f ms  (%d rows)", db.Dialect(), name,
+				float64(took[49].Microseconds())/1000, float64(took[98].Microseconds())/1000, n)
+		}
+		for _, u := range []string{"koord", "jabar", "liaison.fb"} {
+			p := who[u]
+			measure("queue by deadline, "+u, func() (int, error) {
+				l, err := List(ctx, db, p, Filter{Status: open, ByDeadline: true, Limit: 50, Now: now})
+				return len(l), err
+			})
+			measure("platform figures (Facebook), "+u, func() (int, error) {
+				st, err := PlatformStats(ctx, db, p, fb.ID, now)
+				return st.TakenDown, err
+			})
+		}
+	})
+}
+
+// seedLoad writes requests straight into the tables, in one transaction,
+// spread over the platforms, owners and statuses the desk would hold.
+func seedLoad(t *testing.T, db *store.DB, platforms []Platform, who map[string]auth.Principal, requests, urls int) {
+	t.Helper()
+	ctx := context.Background()
+	owners := []auth.Principal{who["koord"], who["koord"], who["koord"], who["jabar"]}
+	statuses := []string{Draft, Approved, Sent, Sent, Acknowledged, Closed, Closed, Closed, Closed, Closed}
+	outcomes := []string{Removed, Removed, Removed, Restricted, Refused, NoAnswer}
+	base := store.Now().Add(-60 * 24 * time.Hour)
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		const batch = 200
+		for from := 0; from < requests; from += batch {
+			var rq, ru, ro []string
+			var aq, au, ao []any
+			for i := from; i < from+batch && i < requests; i++ {
+				id := int64(i + 1)
+				p := platforms[i%len(platforms)]
+				own := owners[(i/7)%len(owners)]
+				st := statuses[(i/len(platforms))%len(statuses)]
+				created := base.Add(time.Duration(i) * 4 * time.Minute)
+				var sent, due, closed any
+				if st != Draft && st != Approved {
+					s := created.Add(30 * time.Minute)
+					sent, due = s, s.Add(24*time.Hour)
+					if st == Closed {
+						closed = s.Add(time.Duration(i%40) * time.Hour)
+					}
+				}
+				rq = append(rq, "(?, ?, ?, 'hoaks', '[\"uu_ite_28_3\"]', 'normal', ?, 'muat', '', 'AMBER', ?, ?, ?, ?, ?, ?, ?, ?)")
+				aq = append(aq, id, fmt.Sprintf("PK-L-%06d", id), p.ID, st, own.User.Scope, own.Viewer.OrgID, own.User.ID, sent, due, closed, created, created)
+				ro = append(ro, "('takedown', ?, ?)")
+				ao = append(ao, id, own.Viewer.OrgID)
+				if sent != nil && p.OrgID > 0 {
+					ro = append(ro, "('takedown', ?, ?)")
+					ao = append(ao, id, p.OrgID)
+				}
+				for k := 0; k < urls; k++ {
+					outcome, answered := Pending, any(nil)
+					if st == Closed {
+						outcome = outcomes[(i+k)%len(outcomes)]
+						answered = closed
+					}
+					ru = append(ru, "(?, ?, ?, ?)")
+					au = append(au, id, fmt.Sprintf("https://%s/p/%d/%d", p.Domains[0].Domain, id, k), outcome, answered)
+				}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO takedowns (id, number, platform_id, category, legal_basis, urgency, status, summary, notes, tlp, region,
+				owner_org_id, author_id, sent_at, due_at, closed_at, created_at, updated_at) VALUES `+strings.Join(rq, ", "), aq...); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO record_orgs (kind, record_id, org_id) VALUES `+strings.Join(ro, ", "), ao...); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO takedown_urls (takedown_id, url, outcome, answered_at) VALUES `+strings.Join(ru, ", "), au...); err != nil {
+				return err
+			}
+		}
+		if tx.Dialect() == store.Postgres {
+			if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('takedowns', 'id'), (SELECT MAX(id) FROM takedowns))`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+}

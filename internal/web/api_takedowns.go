@@ -1,0 +1,168 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/httpapi"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
+)
+
+// takedownRoutes registers the platforms registry and the takedown
+// requests: their list and queue, creation, and the lifecycle's steps.
+func (s *Server) takedownRoutes() {
+	s.api("GET /api/v1/platforms", signedIn, s.apiPlatforms)
+	s.api("POST /api/v1/platforms", signedIn, s.apiCreatePlatform)
+	s.api("GET /api/v1/takedowns", signedIn, s.apiTakedowns)
+	s.api("POST /api/v1/takedowns", signedIn, s.apiCreateTakedown)
+	s.api("GET /api/v1/takedowns/{id}", signedIn, s.apiTakedown)
+	s.api("POST /api/v1/takedowns/{id}/approve", signedIn, s.apiTakedownStep("approve"))
+	s.api("POST /api/v1/takedowns/{id}/send", signedIn, s.apiTakedownStep("send"))
+	s.api("POST /api/v1/takedowns/{id}/acknowledge", signedIn, s.apiTakedownStep("acknowledge"))
+	s.api("POST /api/v1/takedowns/{id}/answers", signedIn, s.apiTakedownStep("answer"))
+	s.api("POST /api/v1/takedowns/{id}/decisions", signedIn, s.apiTakedownStep("decide"))
+}
+
+func (s *Server) apiPlatforms(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	list, err := takedown.Platforms(r.Context(), s.DB)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, len(list)+1, nil))
+	return nil
+}
+
+func (s *Server) apiCreatePlatform(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var n takedown.NewPlatform
+	if err := httpapi.Decode(w, r, &n, 64<<10); err != nil {
+		return err
+	}
+	pl, err := takedown.CreatePlatform(r.Context(), s.DB, *p, n)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusCreated, pl)
+	return nil
+}
+
+// takedownFilter reads the list's filters: status (repeatable), platform,
+// category, region, overdue.
+func takedownFilter(r *http.Request) (takedown.Filter, error) {
+	q := r.URL.Query()
+	f := takedown.Filter{Status: q["status"], Platform: q.Get("platform"), Category: q.Get("category"), Region: q.Get("region"), Now: store.Now()}
+	if f.Region != "" && !region.Valid(f.Region) {
+		return f, problem.Field("region", "unknown region code %q", f.Region)
+	}
+	switch q.Get("overdue") {
+	case "", "false", "0":
+	case "true", "1":
+		f.Overdue = true
+	default:
+		return f, problem.Field("overdue", "must be true or false")
+	}
+	return f, nil
+}
+
+func (s *Server) apiTakedowns(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	page, err := httpapi.ParsePage(r)
+	if err != nil {
+		return err
+	}
+	f, err := takedownFilter(r)
+	if err != nil {
+		return err
+	}
+	if f.Before, err = page.IDCursor(); err != nil {
+		return err
+	}
+	f.Limit = page.Limit
+	list, err := takedown.List(r.Context(), s.DB, *p, f)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(t takedown.Request) string { return httpapi.IDPos(t.ID) }))
+	return nil
+}
+
+func (s *Server) apiCreateTakedown(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var n takedown.New
+	if err := httpapi.Decode(w, r, &n, 256<<10); err != nil {
+		return err
+	}
+	t, err := takedown.Create(r.Context(), s.DB, *p, n)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusCreated, t)
+	return nil
+}
+
+func (s *Server) apiTakedown(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "takedown request")
+	if err != nil {
+		return err
+	}
+	t, err := takedown.Get(r.Context(), s.DB, *p, id)
+	if err != nil {
+		return err
+	}
+	h, err := takedown.History(r.Context(), s.DB, *p, id)
+	if err != nil {
+		return err
+	}
+	if h == nil {
+		h = []takedown.Event{}
+	}
+	httpapi.Write(w, http.StatusOK, struct {
+		takedown.Request
+		History []takedown.Event `json:"history"`
+	}{t, h})
+	return nil
+}
+
+// apiTakedownStep answers one lifecycle step; the body is read as the step
+// needs (send: channel; answers: an Answer; decisions: a Decision).
+func (s *Server) apiTakedownStep(step string) func(http.ResponseWriter, *http.Request, *auth.Principal) error {
+	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+		id, err := pathID(r, "takedown request")
+		if err != nil {
+			return err
+		}
+		lc := takedown.Lifecycle{DB: s.DB}
+		var t takedown.Request
+		switch step {
+		case "approve":
+			t, err = lc.Approve(r.Context(), *p, id)
+		case "acknowledge":
+			t, err = lc.Acknowledge(r.Context(), *p, id)
+		case "send":
+			var in struct {
+				Channel string `json:"channel"`
+			}
+			if err := httpapi.Decode(w, r, &in, 4096); err != nil {
+				return err
+			}
+			t, err = lc.Send(r.Context(), *p, id, in.Channel)
+		case "answer":
+			var a takedown.Answer
+			if err := httpapi.Decode(w, r, &a, 16<<10); err != nil {
+				return err
+			}
+			t, err = lc.Answer(r.Context(), *p, id, a)
+		case "decide":
+			var d takedown.Decision
+			if err := httpapi.Decode(w, r, &d, 16<<10); err != nil {
+				return err
+			}
+			t, err = lc.Decide(r.Context(), *p, id, d)
+		}
+		if err != nil {
+			return err
+		}
+		httpapi.Write(w, http.StatusOK, t)
+		return nil
+	}
+}

@@ -1,0 +1,302 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
+)
+
+// The takedown pages ("Penurunan Konten"): the queue of requests by
+// deadline, a new request, a request's page (its URLs, their answers and
+// clocks, its history, and the forms of the steps the reader may take),
+// and a platform's page with its figures. Who may do what is decided in
+// package takedown; the pages only hide the forms a person could not use.
+
+func (p *pages) takedownRoutes() {
+	p.handle("GET /penurunan-konten", p.takedownQueue)
+	p.handle("GET /penurunan-konten/baru", p.takedownNew)
+	p.handle("POST /penurunan-konten/baru", p.takedownCreate)
+	p.handle("GET /penurunan-konten/{id}", p.takedownDetail)
+	p.handle("POST /penurunan-konten/{id}/{step}", p.takedownStep)
+	p.handle("GET /penurunan-konten/platform/{slug}", p.takedownPlatform)
+}
+
+// takedownQueueView is the data of the queue.
+type takedownQueueView struct {
+	Statuses  []option
+	Platforms []option
+	Registry  []takedown.Platform
+	Overdue   bool
+	Items     []takedown.Request
+	CanFile   bool
+	Error     string
+}
+
+func (p *pages) takedownQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	reg, err := takedown.LoadRegistry(ctx, p.s.DB)
+	if err != nil {
+		return err
+	}
+	v := takedownQueueView{Overdue: q.Get("overdue") == "true", Registry: reg.All()}
+	status := q.Get("status")
+	if _, set := q["status"]; !set {
+		status = "open"
+	}
+	v.Statuses = []option{{Value: "open", Label: rq.T("takedown.open"), Selected: status == "open"}, {Value: "", Label: rq.T("filter.all"), Selected: status == ""}}
+	for _, s := range takedown.Statuses {
+		v.Statuses = append(v.Statuses, option{Value: s, Label: rq.T("tdstatus." + s), Selected: status == s})
+	}
+	v.Platforms = []option{{Value: "", Label: rq.T("filter.all")}}
+	for _, pl := range v.Registry {
+		v.Platforms = append(v.Platforms, option{Value: pl.Slug, Label: pl.Name, Selected: q.Get("platform") == pl.Slug})
+	}
+	f := takedown.Filter{Platform: q.Get("platform"), Overdue: v.Overdue, Now: store.Now(), Limit: 200, ByDeadline: true}
+	switch status {
+	case "open":
+		f.Status = []string{takedown.Draft, takedown.Approved, takedown.Sent, takedown.Acknowledged}
+	case "":
+	default:
+		f.Status = []string{status}
+	}
+	httpStatus := http.StatusOK
+	if _, ok := reg.BySlug(f.Platform); f.Platform != "" && !ok {
+		v.Error, f.Platform, httpStatus = rq.T("takedown.bad_platform"), "", http.StatusBadRequest
+	}
+	v.Items, err = takedown.List(ctx, p.s.DB, *rq.P, f)
+	if problem.Is(err, problem.Invalid) {
+		f.Status, v.Error, httpStatus = nil, rq.T("takedown.bad_status"), http.StatusBadRequest
+		v.Items, err = takedown.List(ctx, p.s.DB, *rq.P, f)
+	}
+	if err != nil {
+		return err
+	}
+	if len(v.Items) > f.Limit {
+		v.Items = v.Items[:f.Limit]
+	}
+	if v.CanFile, err = takedown.MayFile(ctx, p.s.DB, *rq.P); err != nil {
+		return err
+	}
+	p.render(w, r, httpStatus, "takedowns.html", page{req: rq, Title: rq.T("nav.takedown"), Active: "nav.takedown", Data: v})
+	return nil
+}
+
+// takedownForm is the new-request form, kept to show again when refused.
+type takedownForm struct {
+	Platforms  []option
+	Categories []option
+	Bases      []takedown.LegalBasis
+	Chosen     map[string]bool
+	URLs       string
+	Urgent     bool
+	Summary    string
+	Notes      string
+	Error      string
+}
+
+func (p *pages) takedownFormFor(r *http.Request, rq *req) (takedownForm, error) {
+	reg, err := takedown.LoadRegistry(r.Context(), p.s.DB)
+	if err != nil {
+		return takedownForm{}, err
+	}
+	f := r.PostForm
+	v := takedownForm{Bases: takedown.LegalBases, Chosen: map[string]bool{}, URLs: f.Get("urls"), Urgent: f.Get("urgency") == takedown.Urgent,
+		Summary: f.Get("summary"), Notes: f.Get("notes")}
+	v.Platforms = []option{{Value: "", Label: rq.T("takedown.platform_auto")}}
+	for _, pl := range reg.All() {
+		v.Platforms = append(v.Platforms, option{Value: pl.Slug, Label: pl.Name, Selected: f.Get("platform") == pl.Slug})
+	}
+	for _, c := range takedown.Categories {
+		v.Categories = append(v.Categories, option{Value: c, Label: rq.T("tdcat." + c), Selected: f.Get("category") == c})
+	}
+	for _, b := range f["legal_basis"] {
+		v.Chosen[b] = true
+	}
+	return v, nil
+}
+
+func (p *pages) takedownNew(w http.ResponseWriter, r *http.Request, rq *req) error {
+	if ok, err := takedown.MayFile(r.Context(), p.s.DB, *rq.P); err != nil {
+		return err
+	} else if !ok {
+		return problem.New(problem.Forbidden, "your role does not file takedown requests")
+	}
+	v, err := p.takedownFormFor(r, rq)
+	if err != nil {
+		return err
+	}
+	p.render(w, r, http.StatusOK, "takedown_form.html", page{req: rq, Title: rq.T("takedown.new"), Active: "nav.takedown", Data: v})
+	return nil
+}
+
+func (p *pages) takedownCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f := r.PostForm
+	var urls []string
+	for _, line := range strings.Split(f.Get("urls"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			urls = append(urls, line)
+		}
+	}
+	t, err := takedown.Create(r.Context(), p.s.DB, *rq.P, takedown.New{Platform: f.Get("platform"), URLs: urls, Category: f.Get("category"),
+		LegalBasis: f["legal_basis"], Urgency: f.Get("urgency"), Summary: f.Get("summary"), Notes: f.Get("notes")})
+	if pe, ok := formFailed(err); ok {
+		v, ferr := p.takedownFormFor(r, rq)
+		if ferr != nil {
+			return ferr
+		}
+		v.Error = rq.T("takedown.refused", pe.Message)
+		p.render(w, r, pe.Status(), "takedown_form.html", page{req: rq, Title: rq.T("takedown.new"), Active: "nav.takedown", Data: v})
+		return nil
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/penurunan-konten/%d?ok=created", t.ID), http.StatusSeeOther)
+	return nil
+}
+
+// takedownDetailView is the data of a request's page.
+type takedownDetailView struct {
+	R        takedown.Request
+	History  []takedown.Event
+	Rights   takedown.Rights
+	Channels []string
+	Bases    map[string]string
+	Error    string
+}
+
+func (p *pages) loadTakedown(r *http.Request, rq *req) (takedownDetailView, error) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return takedownDetailView{}, problem.New(problem.NotFound, "no takedown request %q", r.PathValue("id"))
+	}
+	var v takedownDetailView
+	if v.R, err = takedown.Get(ctx, p.s.DB, *rq.P, id); err != nil {
+		return v, err
+	}
+	if v.History, err = takedown.History(ctx, p.s.DB, *rq.P, id); err != nil {
+		return v, err
+	}
+	if v.Rights, err = takedown.RightsOn(ctx, p.s.DB, *rq.P, v.R); err != nil {
+		return v, err
+	}
+	reg, err := takedown.LoadRegistry(ctx, p.s.DB)
+	if err != nil {
+		return v, err
+	}
+	if pl, ok := reg.ByID(v.R.PlatformID); ok {
+		v.Channels = pl.Channels()
+	}
+	v.Bases = map[string]string{}
+	for _, b := range takedown.LegalBases {
+		v.Bases[b.Key] = b.Label
+	}
+	return v, nil
+}
+
+func (p *pages) takedownDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadTakedown(r, rq)
+	if err != nil {
+		return err
+	}
+	flash := ""
+	if key, ok := takedownFlashes[r.URL.Query().Get("ok")]; ok {
+		flash = rq.T(key)
+	}
+	p.render(w, r, http.StatusOK, "takedown.html", page{req: rq, Title: v.R.Number, Active: "nav.takedown", Flash: flash, Data: v})
+	return nil
+}
+
+// takedownFlashes are the confirmations after each step, by the step's
+// name in the redirect.
+var takedownFlashes = map[string]string{
+	"created": "takedown.ok_created", "setujui": "takedown.ok_setujui", "kirim": "takedown.ok_kirim",
+	"terima": "takedown.ok_terima", "jawab": "takedown.ok_jawab", "putuskan": "takedown.ok_putuskan",
+}
+
+// takedownStep takes one lifecycle step from the request's page; a refusal
+// is shown on the page, with nothing changed.
+func (p *pages) takedownStep(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return problem.New(problem.NotFound, "no takedown request %q", r.PathValue("id"))
+	}
+	f := r.PostForm
+	lc := takedown.Lifecycle{DB: p.s.DB}
+	urlID, _ := strconv.ParseInt(f.Get("url_id"), 10, 64)
+	step := r.PathValue("step")
+	switch step {
+	case "setujui":
+		_, err = lc.Approve(r.Context(), *rq.P, id)
+	case "kirim":
+		_, err = lc.Send(r.Context(), *rq.P, id, f.Get("channel"))
+	case "terima":
+		_, err = lc.Acknowledge(r.Context(), *rq.P, id)
+	case "jawab":
+		_, err = lc.Answer(r.Context(), *rq.P, id, takedown.Answer{URLID: urlID, Outcome: f.Get("outcome"), Reason: f.Get("reason")})
+	case "putuskan":
+		_, err = lc.Decide(r.Context(), *rq.P, id, takedown.Decision{URLID: urlID, Decision: f.Get("decision"), Note: f.Get("note")})
+	default:
+		return problem.New(problem.NotFound, "no step %q", step)
+	}
+	if err != nil {
+		pe, ok := formFailed(err)
+		if !ok {
+			if pe = problem.As(err); pe == nil || pe.Code != problem.Forbidden {
+				return err
+			}
+		}
+		v, lerr := p.loadTakedown(r, rq)
+		if lerr != nil {
+			return lerr
+		}
+		v.Error = rq.T("takedown.refused", pe.Message)
+		p.render(w, r, pe.Status(), "takedown.html", page{req: rq, Title: v.R.Number, Active: "nav.takedown", Data: v})
+		return nil
+	}
+	http.Redirect(w, r, fmt.Sprintf("/penurunan-konten/%d?ok=%s", id, step), http.StatusSeeOther)
+	return nil
+}
+
+// takedownPlatformView is the data of a platform's page.
+type takedownPlatformView struct {
+	P        takedown.Platform
+	Stats    takedown.Stats
+	Share    string
+	Items    []takedown.Request
+	Statuses []string
+	Outcomes []string
+}
+
+func (p *pages) takedownPlatform(w http.ResponseWriter, r *http.Request, rq *req) error {
+	ctx := r.Context()
+	reg, err := takedown.LoadRegistry(ctx, p.s.DB)
+	if err != nil {
+		return err
+	}
+	pl, ok := reg.BySlug(r.PathValue("slug"))
+	if !ok {
+		return problem.New(problem.NotFound, "no platform %q", r.PathValue("slug"))
+	}
+	v := takedownPlatformView{P: pl, Statuses: takedown.Statuses, Outcomes: takedown.Outcomes}
+	now := store.Now()
+	if v.Stats, err = takedown.PlatformStats(ctx, p.s.DB, *rq.P, pl.ID, now); err != nil {
+		return err
+	}
+	v.Share = fmt.Sprintf("%.0f%%", v.Stats.ShareWithinDeadline*100)
+	if v.Items, err = takedown.List(ctx, p.s.DB, *rq.P, takedown.Filter{Platform: pl.Slug, Now: now, Limit: 50}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if len(v.Items) > 50 {
+		v.Items = v.Items[:50]
+	}
+	p.render(w, r, http.StatusOK, "takedown_platform.html", page{req: rq, Title: pl.Name, Active: "nav.takedown", Data: v})
+	return nil
+}
