@@ -71,7 +71,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
-		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(), bouncerCmd(), decisionCmd(), detectCmd(), ingestCmd(), simulateCmd(newIngestClient), incidentCmd(), scanCmd(),
+		serveCmd(), demoCmd(), migrateCmd(), userCmd(), tokenCmd(), auditCmd(), bouncerCmd(), decisionCmd(), detectCmd(), ingestCmd(), simulateCmd(newIngestClient), incidentCmd(), scanCmd(), intelCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

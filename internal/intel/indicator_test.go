@@ -97,7 +97,7 @@ func TestIndicatorsStoreAndVisibility(t *testing.T) {
 		}
 
 		want := map[string][]string{
-			"adi":   {"203.0.113.7"}, // a national record is outside a provincial scope
+			"adi":   {"203.0.113.7"},                          // a national record is outside a provincial scope
 			"pusat": {"203.0.113.7", "sirekap-login.example"}, // KPU RI is kpu-32's ancestor
 			"budi":  {"sirekap-login.example"},                // AMBER is not BSSN's
 			"intan": {"sirekap-login.example", "198.51.100.0/24"},
