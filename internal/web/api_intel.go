@@ -17,6 +17,9 @@ func (s *Server) intelRoutes() {
 	s.api("POST /api/v1/indicators", signedIn, s.apiCreateIndicator)
 	s.api("GET /api/v1/indicators/{id}", signedIn, s.apiIndicator)
 	s.api("POST /api/v1/indicators/{id}/revoke", signedIn, s.apiRevokeIndicator)
+	s.api("POST /api/v1/alerts/{id}/indicator", signedIn, s.apiIndicatorFromAlert)
+	s.api("POST /api/v1/incidents/{id}/indicators", signedIn, s.apiIndicatorsFromIncident)
+	s.api("POST /api/v1/findings/{id}/vulnerabilities", signedIn, s.apiVulnerabilitiesFromFinding)
 }
 
 // indicatorFilter reads the list's filters: q, kind, tlp (repeatable),
@@ -135,5 +138,48 @@ func (s *Server) apiRevokeIndicator(w http.ResponseWriter, r *http.Request, p *a
 		return err
 	}
 	httpapi.Write(w, http.StatusOK, i)
+	return nil
+}
+
+// apiIndicatorFromAlert makes the alert's attacking address an indicator
+// (or finds the organisation's) and counts the alert as its sighting.
+func (s *Server) apiIndicatorFromAlert(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "alert")
+	if err != nil {
+		return err
+	}
+	i, created, err := intel.FromAlert(r.Context(), s.DB, *p, id)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	httpapi.Write(w, status, i)
+	return nil
+}
+
+func (s *Server) apiIndicatorsFromIncident(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	res, err := intel.FromIncident(r.Context(), s.DB, *p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) apiVulnerabilitiesFromFinding(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "finding")
+	if err != nil {
+		return err
+	}
+	objs, err := intel.FromFinding(r.Context(), s.DB, *p, id)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, struct {
+		Items []intel.IntelObject `json:"items"`
+	}{objs})
 	return nil
 }
