@@ -239,6 +239,7 @@ func (p *pages) routes() {
 	p.handle("GET /laporan", p.reportPage)
 
 	p.pentestRoutes()
+	p.intelRoutes()
 	for _, pl := range pillars {
 		p.handle("GET "+pl.Href, p.pillarPage(pl))
 	}

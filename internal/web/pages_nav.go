@@ -33,7 +33,6 @@ type pillar struct {
 // order. Surveillance (/pemantauan) and incidents (/insiden) are built and
 // come before them.
 var pillars = []pillar{
-	{"intel", "/intelijen"},
 	{"patrol", "/patroli"},
 	{"oprooms", "/ruang-operasi"},
 }
@@ -49,7 +48,8 @@ func navFor(rq *req) []navGroup {
 	pl.Items = append(pl.Items, navItem{Key: "nav.incidents", Href: "/insiden"},
 		navItem{Key: "nav.report", Href: "/laporan", Sub: true},
 		navItem{Key: "nav.targets", Href: "/insiden/target-respons", Sub: true},
-		navItem{Key: "nav.pentest", Href: "/uji-penetrasi"})
+		navItem{Key: "nav.pentest", Href: "/uji-penetrasi"},
+		navItem{Key: "nav.intel", Href: "/intelijen"})
 	for _, p := range pillars {
 		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
 	}

@@ -1,0 +1,188 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/garda-id/garda/internal/intel"
+	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/store"
+)
+
+// The intelligence pillar's pages ("Intelijen"): indicator search with
+// filters, and an indicator's page with its sightings. Who may read and
+// revoke is decided in package intel; the pages only hide the form a
+// person could not use.
+
+func (p *pages) intelRoutes() {
+	p.handle("GET /intelijen", p.intelList)
+	p.handle("GET /intelijen/indikator/{id}", p.intelIndicator)
+	p.handle("POST /intelijen/indikator/{id}/cabut", p.intelRevoke)
+}
+
+// indicatorRow is an indicator as the table shows it.
+type indicatorRow struct {
+	intel.Indicator
+	InForce bool
+}
+
+type intelListView struct {
+	Region     picker
+	Text       string
+	Kinds      []option
+	TLPs       []option
+	States     []option
+	Indicators []indicatorRow
+	Error      string
+	First      string
+	Next       string
+}
+
+func (p *pages) intelList(w http.ResponseWriter, r *http.Request, rq *req) error {
+	q := r.URL.Query()
+	now := store.Now()
+	v := intelListView{Region: rq.RegionPicker("f-region", "region", q.Get("region")), Text: q.Get("q")}
+	f := intel.Filter{Text: q.Get("q"), Region: q.Get("region"), Now: now, Limit: 50}
+	var bad []string
+	kind := intel.Kind(q.Get("kind"))
+	v.Kinds = []option{{Value: "", Label: rq.T("intel.any")}}
+	for _, k := range intel.Kinds {
+		v.Kinds = append(v.Kinds, option{Value: string(k), Label: rq.T("intel.kind." + string(k)), Selected: k == kind})
+	}
+	if kind != "" {
+		if kind.Valid() {
+			f.Kind = kind
+		} else {
+			bad = append(bad, rq.T("intel.bad_kind"))
+		}
+	}
+	tlp := q.Get("tlp")
+	v.TLPs = []option{{Value: "", Label: rq.T("intel.any")}}
+	for _, t := range policy.TLPs() {
+		v.TLPs = append(v.TLPs, option{Value: string(t), Label: "TLP:" + string(t), Selected: string(t) == tlp})
+	}
+	if tlp != "" {
+		if t, err := policy.ParseTLP(tlp); err == nil {
+			f.TLP = []policy.TLP{t}
+		} else {
+			bad = append(bad, rq.T("intel.bad_tlp"))
+		}
+	}
+	state := q.Get("state")
+	if _, set := q["state"]; !set {
+		state = "active"
+	}
+	v.States = []option{{Value: "", Label: rq.T("intel.any"), Selected: state == ""}}
+	for _, s := range []string{"active", "inactive"} {
+		v.States = append(v.States, option{Value: s, Label: rq.T("intel.state." + s), Selected: state == s})
+	}
+	switch state {
+	case "":
+	case "active", "inactive":
+		a := state == "active"
+		f.Active = &a
+	default:
+		bad = append(bad, rq.T("intel.bad_state"))
+	}
+	if f.Region != "" && !region.Valid(f.Region) {
+		bad, f.Region = append(bad, rq.T("intel.bad_region")), ""
+	}
+	if len(f.Text) > 256 {
+		bad, f.Text = append(bad, rq.T("intel.bad_text")), ""
+	}
+	status := http.StatusOK
+	if len(bad) > 0 {
+		v.Error, status = strings.Join(bad, " "), http.StatusBadRequest
+	}
+	if b, err := strconv.ParseInt(q.Get("sebelum"), 10, 64); err == nil && b > 0 {
+		f.Before = b
+		v.First = pageURL(r, "sebelum", "")
+	}
+	list, err := intel.List(r.Context(), p.s.DB, *rq.P, f)
+	if err != nil {
+		return err
+	}
+	if len(list) > f.Limit {
+		list = list[:f.Limit]
+		v.Next = pageURL(r, "sebelum", strconv.FormatInt(list[len(list)-1].ID, 10))
+	}
+	for _, i := range list {
+		v.Indicators = append(v.Indicators, indicatorRow{Indicator: i, InForce: i.Active(now)})
+	}
+	p.render(w, r, status, "intel.html", page{req: rq, Title: rq.T("nav.intel"), Active: "nav.intel", Data: v})
+	return nil
+}
+
+type intelIndicatorView struct {
+	I         indicatorRow
+	Sightings []intel.Sighting
+	Total     int64
+	CanRevoke bool
+	Error     string
+}
+
+func (p *pages) loadIndicator(r *http.Request, rq *req) (intelIndicatorView, error) {
+	var v intelIndicatorView
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return v, problem.New(problem.NotFound, "no indicator %q", r.PathValue("id"))
+	}
+	i, err := intel.Get(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return v, err
+	}
+	if v.Sightings, err = intel.Sightings(r.Context(), p.s.DB, *rq.P, id); err != nil {
+		return v, err
+	}
+	for _, s := range v.Sightings {
+		v.Total += s.Count
+	}
+	v.I = indicatorRow{Indicator: i, InForce: i.Active(store.Now())}
+	v.CanRevoke = !i.Revoked && policy.CanWrite(rq.P.Viewer, i.Record(), policy.Investigate)
+	return v, nil
+}
+
+func (p *pages) renderIndicator(w http.ResponseWriter, r *http.Request, rq *req, status int, v intelIndicatorView, flash string) {
+	p.render(w, r, status, "intel_indicator.html", page{req: rq, Title: rq.T("intel.indicator") + " " + v.I.Value, Active: "nav.intel", Flash: flash, Data: v})
+}
+
+func (p *pages) intelIndicator(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, err := p.loadIndicator(r, rq)
+	if err != nil {
+		return err
+	}
+	flash := ""
+	if r.URL.Query().Get("selesai") == "cabut" {
+		flash = rq.T("intel.revoked_flash")
+	}
+	p.renderIndicator(w, r, rq, http.StatusOK, v, flash)
+	return nil
+}
+
+func (p *pages) intelRevoke(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return problem.New(problem.NotFound, "no indicator %q", r.PathValue("id"))
+	}
+	if _, err := intel.Revoke(r.Context(), p.s.DB, *rq.P, id, r.PostForm.Get("reason")); err != nil {
+		pe, ok := formFailed(err)
+		if !ok {
+			if pe = problem.As(err); pe == nil || pe.Code != problem.Forbidden {
+				return err
+			}
+		}
+		v, lerr := p.loadIndicator(r, rq)
+		if lerr != nil {
+			return lerr
+		}
+		v.Error = rq.T("intel.refused", pe.Message)
+		p.renderIndicator(w, r, rq, pe.Status(), v, "")
+		return nil
+	}
+	http.Redirect(w, r, fmt.Sprintf("/intelijen/indikator/%d?selesai=cabut", id), http.StatusSeeOther)
+	return nil
+}
