@@ -95,6 +95,7 @@ type World struct {
 	Assets       int
 	Incidents    int // opened by this seed (the first one only)
 	Scans        int // penetration-test scans recorded by this seed (the first one only)
+	Indicators   int // threat-intelligence indicators made by this seed (the first one only)
 }
 
 // Seed builds (or completes) the demo world and writes the accounts file.
@@ -167,6 +168,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		return World{}, err
 	}
 	if w.Scans, err = seedScans(ctx, db, tree); err != nil {
+		return World{}, err
+	}
+	if w.Indicators, err = seedIntel(ctx, db, tree); err != nil {
 		return World{}, err
 	}
 	w.AccountsFile = filepath.Join(dataDir, "demo-accounts.txt")

@@ -2,16 +2,11 @@ package intel
 
 import (
 	"encoding/json"
-	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/garda-id/garda/internal/intel/stixcheck"
 
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
@@ -21,91 +16,9 @@ import (
 // schemas (../shared/data/stix2-schemas) and every pattern passes OASIS's
 // pattern validator (../shared/clients/stix2-patterns).
 
-const schemaBase = "http://raw.githubusercontent.com/oasis-open/cti-stix2-json-schemas/stix2.1/schemas/"
+func loadSchemas(t testing.TB) { stixcheck.Schemas(t) }
 
-var (
-	schemasOnce sync.Once
-	schemas     map[string]*jsonschema.Schema
-	schemasErr  error
-)
-
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	for _, d := range []string{"../../../shared", "../../../../shared"} {
-		if _, err := os.Stat(filepath.Join(d, "data", "stix2-schemas", "schemas")); err == nil {
-			abs, _ := filepath.Abs(d)
-			return abs
-		}
-	}
-	t.Skip("needs ../shared/data/stix2-schemas (OASIS STIX 2.1 JSON schemas) beside the repository")
-	return ""
-}
-
-// loadSchemas compiles every schema, each under its $id, so that their
-// relative $refs resolve among themselves.
-func loadSchemas(t testing.TB) map[string]*jsonschema.Schema {
-	t.Helper()
-	root := filepath.Join(sharedDir(t), "data", "stix2-schemas", "schemas")
-	schemasOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		c.AssertFormat()
-		var files []string
-		schemasErr = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
-				return err
-			}
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			doc, err := jsonschema.UnmarshalJSON(f)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(root, p)
-			url := schemaBase + filepath.ToSlash(rel)
-			files = append(files, url)
-			return c.AddResource(url, doc)
-		})
-		if schemasErr != nil {
-			return
-		}
-		schemas = map[string]*jsonschema.Schema{}
-		for _, url := range files {
-			s, err := c.Compile(url)
-			if err != nil {
-				schemasErr = err
-				return
-			}
-			schemas[strings.TrimSuffix(filepath.Base(url), ".json")] = s
-		}
-	})
-	if schemasErr != nil {
-		t.Fatal(schemasErr)
-	}
-	return schemas
-}
-
-// validate checks one object (or a bundle) against the schema of its type.
-func validate(t testing.TB, obj any) error {
-	t.Helper()
-	s := loadSchemas(t)
-	b, err := json.Marshal(obj)
-	if err != nil {
-		return err
-	}
-	var doc any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return err
-	}
-	typ, _ := doc.(map[string]any)["type"].(string)
-	sch := s[typ]
-	if sch == nil {
-		t.Fatalf("no schema for type %q", typ)
-	}
-	return sch.Validate(doc)
-}
+func validate(t testing.TB, obj any) error { return stixcheck.Validate(t, obj) }
 
 // sampleValues are one or more values of every kind, awkward ones included.
 var sampleValues = map[Kind][]string{
@@ -217,44 +130,8 @@ func hostileStrings() []string {
 	return out
 }
 
-// runPatternValidator validates patterns with OASIS's validator in one
-// Python process and returns "pattern: message" for each that fails.
 func runPatternValidator(t testing.TB, patterns []string) []string {
-	t.Helper()
-	dir := filepath.Join(sharedDir(t), "clients", "stix2-patterns")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("needs ../shared/clients/stix2-patterns (OASIS's pattern validator)")
-	}
-	py := "/usr/bin/python3"
-	probe := exec.Command(py, "-c", "import antlr4, dateutil, six")
-	if err := probe.Run(); err != nil {
-		t.Skip("needs Debian's python3 with python3-antlr4, python3-dateutil and python3-six (apt-get install them)")
-	}
-	script := `
-import json, sys
-from stix2patterns.validator import run_validator
-out = []
-for p in json.load(sys.stdin):
-    errs = run_validator(p, stix_version='2.1')
-    if errs:
-        out.append(p + ": " + "; ".join(errs))
-json.dump(out, sys.stdout)
-`
-	in, _ := json.Marshal(patterns)
-	cmd := exec.Command(py, "-c", script)
-	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir)
-	cmd.Stdin = strings.NewReader(string(in))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pattern validator: %v\n%s", err, stderr.String())
-	}
-	var failures []string
-	if err := json.Unmarshal(b, &failures); err != nil {
-		t.Fatalf("pattern validator answered %q: %v", b, err)
-	}
-	return failures
+	return stixcheck.Patterns(t, patterns)
 }
 
 // FuzzIndicator builds indicators from arbitrary values: whatever Normalize

@@ -240,7 +240,7 @@ func (o *Observable) MarshalJSON() ([]byte, error) {
 type Bundle struct {
 	Type    string   `json:"type"`
 	ID      string   `json:"id"`
-	Objects []Object `json:"objects"`
+	Objects []Object `json:"objects,omitempty"` // STIX: absent, not empty, when there are none
 }
 
 // NewBundle wraps objects, each id once (the first wins), in a bundle.
