@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,6 +40,17 @@ func seedIntel(ctx context.Context, db *store.DB, tree *org.Tree) (int, error) {
 			return 0, fmt.Errorf("demo indicators from %s: %w", defaced[0].HumanID, err)
 		}
 		count += len(res.Created)
+	}
+	// The critical path traversal the tests found: its CVE as a STIX
+	// vulnerability.
+	var cveFinding int64
+	err = db.QueryRow(ctx, `SELECT id FROM findings WHERE template_id = 'CVE-2021-41773' ORDER BY id LIMIT 1`).Scan(&cveFinding)
+	if err == nil {
+		if _, err := intel.FromFinding(ctx, db, bssn, cveFinding); err != nil {
+			return 0, fmt.Errorf("demo vulnerability: %w", err)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
 	}
 	now := time.Now().UTC()
 	month := now.Add(30 * 24 * time.Hour)

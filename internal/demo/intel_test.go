@@ -58,6 +58,9 @@ func TestDemoIntelMeetsTheSTIXBar(t *testing.T) {
 			}
 		}
 		objects += len(b.Objects)
+		if user == "koordinator.bssn" && !strings.Contains(string(js), `"name":"CVE-2021-41773"`) {
+			t.Error("BSSN's export lacks the CVE the tests found")
+		}
 	}
 	for _, f := range stixcheck.Patterns(t, patterns) {
 		t.Error(f)

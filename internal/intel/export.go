@@ -3,6 +3,7 @@ package intel
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/org"
@@ -128,6 +129,14 @@ func Export(ctx context.Context, q store.Querier, who auth.Principal, tree *org.
 		}
 		before = page[len(page)-1].ID
 	}
+	vulns, err := vulnerabilities(ctx, q, who, opt.TLP)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, v := range vulns {
+		used[v.tlp] = true
+		objs = append(objs, v.obj)
+	}
 	for _, t := range policy.TLPs() {
 		if used[t] {
 			m, _ := Marking(t)
@@ -143,4 +152,50 @@ func bySlug(tree *org.Tree, slug string) (org.Org, bool) {
 		return org.Org{}, false
 	}
 	return tree.BySlug(slug)
+}
+
+type markedVuln struct {
+	obj *Vulnerability
+	tlp policy.TLP
+}
+
+// vulnerabilities are the CVEs the principal may read, rebuilt by Garda
+// (so what leaves is what Garda itself writes, never a stored body), each
+// once at its strictest marking the reader may see.
+func vulnerabilities(ctx context.Context, q store.Querier, who auth.Principal, tlps []policy.TLP) ([]markedVuln, error) {
+	vis, args := policy.ReadFilter(who.Viewer, ObjectKind, "x")
+	rows, err := q.Query(ctx, `SELECT x.name, x.tlp FROM intel_objects x WHERE x.type = 'vulnerability' AND `+vis+` ORDER BY x.id LIMIT 10000`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("export vulnerabilities: %w", err)
+	}
+	type row struct{ name, tlp string }
+	list, err := store.Collect(rows, func(r store.Scanner) (row, error) {
+		var x row
+		return x, r.Scan(&x.name, &x.tlp)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []markedVuln
+	at := map[string]int{}
+	for _, x := range list {
+		t := policy.TLP(x.tlp)
+		if len(tlps) > 0 && !slices.Contains(tlps, t) {
+			continue
+		}
+		v, err := VulnerabilityOf(x.name, "")
+		if err != nil {
+			continue
+		}
+		if i, ok := at[v.ID]; ok {
+			if t.Stricter(out[i].tlp) {
+				out[i].tlp, out[i].obj.ObjectMarkingRefs = t, []string{MarkingID(t)}
+			}
+			continue
+		}
+		v.ObjectMarkingRefs = []string{MarkingID(t)}
+		at[v.ID] = len(out)
+		out = append(out, markedVuln{v, t})
+	}
+	return out, nil
 }

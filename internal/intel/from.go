@@ -12,6 +12,7 @@ import (
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/finding"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
@@ -107,6 +108,10 @@ func FromIncident(ctx context.Context, db *store.DB, who auth.Principal, ref str
 	return res, nil
 }
 
+// ObjectKind names intel objects in the participant tables and the audit
+// chain.
+const ObjectKind = "intel_object"
+
 // IntelObject is a STIX object Garda keeps beside indicators
 // (vulnerabilities, attack patterns, imported reports, ...).
 type IntelObject struct {
@@ -155,8 +160,11 @@ func FromFinding(ctx context.Context, db *store.DB, who auth.Principal, findingI
 				return err
 			}
 			o.Body, o.TLP = json.RawMessage(b), policy.TLP(tlp)
+			if err := participant.Add(ctx, tx, ObjectKind, o.ID, participant.Set{Orgs: []int64{who.Org.ID}, Users: []int64{who.User.ID}}); err != nil {
+				return err
+			}
 			out = append(out, o)
-			if err := audit.Record(ctx, tx, who.Actor(), "intel.vulnerability", "intel_object", o.ID,
+			if err := audit.Record(ctx, tx, who.Actor(), "intel.vulnerability", ObjectKind, o.ID,
 				map[string]any{"cve": v.Name, "finding": strconv.FormatInt(f.ID, 10)}); err != nil {
 				return err
 			}

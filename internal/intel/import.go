@@ -12,6 +12,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
@@ -259,12 +260,14 @@ func keepObject(ctx context.Context, tx *store.Tx, who auth.Principal, h header,
 	if len(name) > maxName {
 		name = strings.ToValidUTF8(name[:maxName], "")
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO intel_objects (stix_id, type, name, body, tlp, region, owner_org_id, created_at, modified_at)
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO intel_objects (stix_id, type, name, body, tlp, region, owner_org_id, created_at, modified_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (owner_org_id, stix_id) DO UPDATE SET body = excluded.body, name = excluded.name, tlp = excluded.tlp, modified_at = excluded.modified_at`,
-		h.ID, h.Type, name, string(raw), string(tlp), who.Org.Region, who.Org.ID, now, now)
+		ON CONFLICT (owner_org_id, stix_id) DO UPDATE SET body = excluded.body, name = excluded.name, tlp = excluded.tlp, modified_at = excluded.modified_at
+		RETURNING id`,
+		h.ID, h.Type, name, string(raw), string(tlp), who.Org.Region, who.Org.ID, now, now).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("keep %s: %w", h.ID, err)
 	}
-	return nil
+	return participant.Add(ctx, tx, ObjectKind, id, participant.Set{Orgs: []int64{who.Org.ID}, Users: []int64{who.User.ID}})
 }
