@@ -173,7 +173,7 @@ func FromAlert(ctx context.Context, db *store.DB, who auth.Principal, alertID in
 // indicator's description: what the address did, the first requests.
 func alertEvidence(a alert.Alert) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d events %s to %s (alert %d, %s)", a.Title, a.Count, Stamp(a.FirstSeen), Stamp(a.LastSeen), a.ID, a.Scenario)
+	fmt.Fprintf(&b, "%s: %d kejadian, %s s.d. %s (peringatan %d)", a.Title, a.Count, Stamp(a.FirstSeen), Stamp(a.LastSeen), a.ID)
 	for i, e := range a.Evidence {
 		if i == 3 {
 			break

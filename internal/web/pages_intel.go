@@ -22,6 +22,22 @@ func (p *pages) intelRoutes() {
 	p.handle("GET /intelijen", p.intelList)
 	p.handle("GET /intelijen/indikator/{id}", p.intelIndicator)
 	p.handle("POST /intelijen/indikator/{id}/cabut", p.intelRevoke)
+	p.handle("POST /intelijen/dari-peringatan/{id}", p.intelFromAlert)
+}
+
+// intelFromAlert is the alert page's one click: the attacking address
+// becomes the organisation's indicator, the alert its sighting.
+func (p *pages) intelFromAlert(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return problem.New(problem.NotFound, "no alert %q", r.PathValue("id"))
+	}
+	i, _, err := intel.FromAlert(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/intelijen/indikator/%d", i.ID), http.StatusSeeOther)
+	return nil
 }
 
 // indicatorRow is an indicator as the table shows it.

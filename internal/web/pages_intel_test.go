@@ -62,3 +62,22 @@ func TestIntelPages(t *testing.T) {
 		t.Fatalf("revoked page:\n%s", html)
 	}
 }
+
+// TestIndicatorFromAlertPage: the alert page's one click makes the
+// attacking address an indicator with the alert as its sighting.
+func TestIndicatorFromAlertPage(t *testing.T) {
+	s := newAlertSite(t)
+	id := s.raise(sig("http-sqli", "high", "T1190", "203.0.113.7", s.jabar))[0]
+	jabar := s.as("jabar.analyst")
+	resp, page := jabar.get(alertPath(id))
+	wantStatus(t, resp, 200, "alert page")
+	wantIn(t, page, "alert page", fmt.Sprintf(`action="/intelijen/dari-peringatan/%d"`, id), "Jadikan alamat ini indikator")
+	resp, _ = s.as("jateng.analyst").post(fmt.Sprintf("/intelijen/dari-peringatan/%d", id), nil)
+	wantStatus(t, resp, 404, "another province's alert")
+	resp, _ = jabar.post(fmt.Sprintf("/intelijen/dari-peringatan/%d", id), nil)
+	wantStatus(t, resp, 303, "make an indicator")
+	loc := resp.Header.Get("Location")
+	resp, page = jabar.get(loc)
+	wantStatus(t, resp, 200, "the new indicator")
+	wantIn(t, page, "the new indicator", "203.0.113.7", "Penampakan (3)", "T1190", "Dari peringatan")
+}
