@@ -217,6 +217,18 @@ func importIndicator(ctx context.Context, tx *store.Tx, who auth.Principal, h he
 	var id int64
 	var revoked int
 	err = tx.QueryRow(ctx, `SELECT id, revoked FROM indicators WHERE stix_id = ?`, h.ID).Scan(&id, &revoked)
+	if errors.Is(err, store.ErrNotFound) {
+		// The organisation may hold the value under its own id already:
+		// one value is one indicator, so the partner's adds nothing.
+		var held int64
+		switch err := tx.QueryRow(ctx, `SELECT id FROM indicators WHERE owner_org_id = ? AND kind = ? AND value = ?`, who.Org.ID, string(k), v).Scan(&held); {
+		case err == nil:
+			res.Unchanged++
+			return nil
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		i, err := create(ctx, tx, who, in)

@@ -74,8 +74,10 @@ type Input struct {
 	Techniques  []string   `json:"techniques,omitempty"`
 	TLP         policy.TLP `json:"tlp,omitempty"`
 	Region      *string    `json:"region,omitempty"`
-	// Named users (RED material is read by them only) beside the creator.
-	Users []int64 `json:"users,omitempty"`
+	// Named users (RED material is read by them only) beside the creator:
+	// set by the platform (an incident's named users), never by API callers,
+	// since naming someone is a coordinator's decision.
+	Users []int64 `json:"-"`
 
 	// Set by the platform, not by API callers.
 	STIXID    string `json:"-"`

@@ -214,6 +214,11 @@ func TestExportAndImport(t *testing.T) {
 		if w.visible(t, "budi")["evil.example"] {
 			t.Error("RED import read by budi")
 		}
+		// The same value under a partner's other id: already held, no error.
+		again := strings.ReplaceAll(strings.ReplaceAll(partner, "8e2e2d2b", "7e2e2d2b"), "5d0092c5", "4d0092c5")
+		if res, err := intel.Import(ctx, db, w.who["intan"], strings.NewReader(again)); err != nil || res.Unchanged != 1 || res.Indicators != 0 {
+			t.Errorf("a held value again: %+v %v", res, err)
+		}
 
 		// A bundle with bad objects: every one named, nothing kept.
 		bad := `{"type":"bundle","id":"bundle--6d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
