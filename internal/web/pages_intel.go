@@ -20,6 +20,7 @@ import (
 
 func (p *pages) intelRoutes() {
 	p.handle("GET /intelijen", p.intelList)
+	p.handle("POST /intelijen", p.intelCreate)
 	p.handle("GET /intelijen/indikator/{id}", p.intelIndicator)
 	p.handle("POST /intelijen/indikator/{id}/cabut", p.intelRevoke)
 	p.handle("POST /intelijen/dari-peringatan/{id}", p.intelFromAlert)
@@ -56,9 +57,55 @@ type intelListView struct {
 	Error      string
 	First      string
 	Next       string
+	// The form that adds an indicator by hand, for those who may.
+	CanCreate bool
+	NewKinds  []option
+	NewTLPs   []option
+	NewValue  string
+	NewName   string
+	FormError string
 }
 
 func (p *pages) intelList(w http.ResponseWriter, r *http.Request, rq *req) error {
+	v, status, err := p.intelListView(r, rq)
+	if err != nil {
+		return err
+	}
+	p.render(w, r, status, "intel.html", page{req: rq, Title: rq.T("nav.intel"), Active: "nav.intel", Data: v})
+	return nil
+}
+
+// intelCreate adds an indicator by hand from the list page's form; a
+// refused one shows why on the list, with what was typed.
+func (p *pages) intelCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f := r.PostForm
+	in := intel.Input{Kind: intel.Kind(f.Get("kind")), Value: f.Get("value"), Name: f.Get("name"), TLP: policy.TLP(f.Get("tlp")),
+		Detect: f.Get("detect") == "1", Block: f.Get("block") == "1"}
+	i, err := intel.Create(r.Context(), p.s.DB, *rq.P, in)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/intelijen/indikator/%d", i.ID), http.StatusSeeOther)
+		return nil
+	}
+	pe, ok := formFailed(err)
+	if !ok {
+		return err
+	}
+	v, _, lerr := p.intelListView(r, rq)
+	if lerr != nil {
+		return lerr
+	}
+	v.FormError, v.NewValue, v.NewName = rq.T("intel.refused", pe.Error()), in.Value, in.Name
+	for i := range v.NewKinds {
+		v.NewKinds[i].Selected = v.NewKinds[i].Value == string(in.Kind)
+	}
+	for i := range v.NewTLPs {
+		v.NewTLPs[i].Selected = v.NewTLPs[i].Value == string(in.TLP)
+	}
+	p.render(w, r, pe.Status(), "intel.html", page{req: rq, Title: rq.T("nav.intel"), Active: "nav.intel", Data: v})
+	return nil
+}
+
+func (p *pages) intelListView(r *http.Request, rq *req) (intelListView, int, error) {
 	q := r.URL.Query()
 	now := store.Now()
 	v := intelListView{Region: rq.RegionPicker("f-region", "region", q.Get("region")), Text: q.Get("q")}
@@ -120,7 +167,7 @@ func (p *pages) intelList(w http.ResponseWriter, r *http.Request, rq *req) error
 	}
 	list, err := intel.List(r.Context(), p.s.DB, *rq.P, f)
 	if err != nil {
-		return err
+		return v, 0, err
 	}
 	if len(list) > f.Limit {
 		list = list[:f.Limit]
@@ -129,8 +176,15 @@ func (p *pages) intelList(w http.ResponseWriter, r *http.Request, rq *req) error
 	for _, i := range list {
 		v.Indicators = append(v.Indicators, indicatorRow{Indicator: i, InForce: i.Active(now)})
 	}
-	p.render(w, r, status, "intel.html", page{req: rq, Title: rq.T("nav.intel"), Active: "nav.intel", Data: v})
-	return nil
+	if v.CanCreate = rq.P.Can(policy.Investigate); v.CanCreate {
+		for _, k := range intel.Kinds {
+			v.NewKinds = append(v.NewKinds, option{Value: string(k), Label: rq.T("intel.kind." + string(k))})
+		}
+		for _, t := range policy.TLPs() {
+			v.NewTLPs = append(v.NewTLPs, option{Value: string(t), Label: "TLP:" + string(t), Selected: t == policy.Amber})
+		}
+	}
+	return v, status, nil
 }
 
 type intelIndicatorView struct {

@@ -81,3 +81,30 @@ func TestIndicatorFromAlertPage(t *testing.T) {
 	wantStatus(t, resp, 200, "the new indicator")
 	wantIn(t, page, "the new indicator", "203.0.113.7", "Penampakan (3)", "T1190", "Dari peringatan")
 }
+
+// TestIntelCreateForm: an analyst adds an indicator by hand; a bad value
+// is refused with the reason and what was typed; a viewer has no form.
+func TestIntelCreateForm(t *testing.T) {
+	s := newSiteWith(t, Deps{})
+	analyst := s.as("jabar.analyst")
+	resp, html := analyst.get("/intelijen")
+	wantStatus(t, resp, 200, "list")
+	if !strings.Contains(html, "Tambah indikator") {
+		t.Fatal("no form for an analyst")
+	}
+	resp, html = analyst.post("/intelijen", url.Values{"kind": {"ipv4-addr"}, "value": {"300.1.1.1"}, "tlp": {"AMBER"}, "detect": {"1"}})
+	wantStatus(t, resp, 400, "a bad address")
+	if !strings.Contains(html, "300.1.1.1") || !strings.Contains(html, "is not an IP address") {
+		t.Fatalf("refusal:\n%s", html)
+	}
+	resp, _ = analyst.post("/intelijen", url.Values{"kind": {"domain-name"}, "value": {"Login-KPU.Example"}, "tlp": {"GREEN"}, "detect": {"1"}})
+	wantStatus(t, resp, 303, "add")
+	resp, html = analyst.get(resp.Header.Get("Location"))
+	wantStatus(t, resp, 200, "the new indicator")
+	if !strings.Contains(html, "login-kpu.example") || !strings.Contains(html, "TLP:GREEN") {
+		t.Fatalf("new indicator:\n%s", html)
+	}
+	if _, html = s.as("jabar.viewer").get("/intelijen"); strings.Contains(html, "Tambah indikator") {
+		t.Error("a viewer gets the form")
+	}
+}
