@@ -76,6 +76,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 		lookalikeCmd(),
 		hoaxCmd(),
 		resolverCmd(), takedownCmd(),
+		intelCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

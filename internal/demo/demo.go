@@ -104,6 +104,7 @@ type World struct {
 	PatrolItems  int // cyber patrol items added by this seed (the first one only)
 	RoomStaff    int // operation-room members placed by this seed
 	Takedowns    int // takedown requests filed by this seed (the first one only)
+	Indicators   int // threat-intelligence indicators made by this seed (the first one only)
 }
 
 // Seed builds (or completes) the demo world and writes the accounts file.
@@ -189,6 +190,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		return World{}, err
 	}
 	if w.Takedowns, err = seedTakedowns(ctx, db, tree); err != nil {
+		return World{}, err
+	}
+	if w.Indicators, err = seedIntel(ctx, db, tree); err != nil {
 		return World{}, err
 	}
 	w.AccountsFile = filepath.Join(dataDir, "demo-accounts.txt")

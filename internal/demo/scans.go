@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/garda-id/garda/internal/asset"
@@ -91,6 +92,9 @@ func seedScans(ctx context.Context, db *store.DB, tree *org.Tree) (int, error) {
 				}
 				r := scan.Result{TemplateID: w.id, Info: scan.Info{Name: w.name, Severity: w.sev}, Type: "http", Host: base,
 					ExtractedResults: w.extracted, Timestamp: at, MatcherStatus: true}
+				if strings.HasPrefix(w.id, "CVE-") { // as nuclei's CVE templates carry it
+					r.Info.Classification = &scan.Classification{CVEID: []string{strings.ToLower(w.id)}}
+				}
 				if w.path != "" {
 					r.MatchedAt = base[:len(base)-1] + w.path
 				} else {

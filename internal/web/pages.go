@@ -247,9 +247,7 @@ func (p *pages) routes() {
 	p.rpzRoutes()
 	p.roomRoutes()
 	p.takedownRoutes()
-	for _, pl := range pillars {
-		p.handle("GET "+pl.Href, p.pillarPage(pl))
-	}
+	p.intelRoutes()
 
 	p.handle("GET /admin/organisasi", p.orgsPage)
 	p.handle("POST /admin/organisasi", p.orgCreate)

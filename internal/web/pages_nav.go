@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/http"
-
 	"github.com/garda-id/garda/internal/policy"
 )
 
@@ -10,7 +8,6 @@ import (
 type navItem struct {
 	Key  string // message key, also the page's Active value
 	Href string
-	Soon bool // a pillar that is not built yet
 	Sub  bool // a page inside the pillar above it
 	// Count is shown beside the item when above zero (unread notifications).
 	Count int
@@ -20,20 +17,6 @@ type navItem struct {
 type navGroup struct {
 	Label string // message key; "" for none
 	Items []navItem
-}
-
-// pillar is one of the task force's lines of work that is not built yet:
-// it gets a page that says what it will do and that it is not available.
-type pillar struct {
-	Key  string // "incidents": messages nav.<key> and pillar.<key>.*
-	Href string
-}
-
-// pillars lists the lines of work not built yet, in the navigation's
-// order. Surveillance (/pemantauan) and incidents (/insiden) are built and
-// come before them.
-var pillars = []pillar{
-	{"intel", "/intelijen"},
 }
 
 func navFor(rq *req) []navGroup {
@@ -53,10 +36,8 @@ func navFor(rq *req) []navGroup {
 		navItem{Key: "nav.claims", Href: "/klaim", Sub: true})
 	pl.Items = append(pl.Items, navItem{Key: "nav.takedown", Href: "/penurunan-konten"},
 		navItem{Key: "nav.rpz", Href: "/blokir-dns", Sub: true})
+	pl.Items = append(pl.Items, navItem{Key: "nav.intel", Href: "/intelijen"})
 	pl.Items = append(pl.Items, navItem{Key: "nav.oprooms", Href: "/ruang-operasi"})
-	for _, p := range pillars {
-		pl.Items = append(pl.Items, navItem{Key: "nav." + p.Key, Href: p.Href, Soon: true})
-	}
 	out = append(out, pl, navGroup{Label: "nav.inventory", Items: []navItem{{Key: "nav.assets", Href: "/aset"}}})
 	var admin []navItem
 	if rq.Can(string(policy.ManageOrgs)) {
@@ -78,18 +59,3 @@ func navFor(rq *req) []navGroup {
 }
 
 // pillarView is the data of a pillar's "not yet available" page.
-type pillarView struct {
-	Key     string
-	Lead    string
-	Bullets []string
-}
-
-func (p *pages) pillarPage(pl pillar) handler {
-	return func(w http.ResponseWriter, r *http.Request, rq *req) error {
-		k := "pillar." + pl.Key
-		v := pillarView{Key: pl.Key, Lead: rq.T(k + ".lead"),
-			Bullets: []string{rq.T(k + ".b1"), rq.T(k + ".b2"), rq.T(k + ".b3")}}
-		p.render(w, r, http.StatusOK, "pillar.html", page{req: rq, Title: rq.T("nav." + pl.Key), Active: "nav." + pl.Key, Data: v})
-		return nil
-	}
-}

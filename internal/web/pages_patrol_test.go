@@ -82,7 +82,7 @@ func TestPatrolPages(t *testing.T) {
 	item := "/patroli/item/" + m[1]
 	resp, html = analyst.get(item)
 	wantStatus(t, resp, 200, "item page")
-	for _, want := range []string{"Surat suara sudah dicoblos", "Belum dikonfigurasi", "segera", "Unduh salinan"} {
+	for _, want := range []string{"Surat suara sudah dicoblos", "Belum dikonfigurasi", "Unduh salinan", "/penurunan-konten/baru?urls="} {
 		if !strings.Contains(html, want) {
 			t.Errorf("item page without %q", want)
 		}

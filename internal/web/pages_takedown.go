@@ -107,6 +107,9 @@ func (p *pages) takedownFormFor(r *http.Request, rq *req) (takedownForm, error) 
 		return takedownForm{}, err
 	}
 	f := r.PostForm
+	if r.Method == http.MethodGet {
+		f = r.URL.Query() // a request begun from elsewhere (a patrol item) arrives filled in
+	}
 	v := takedownForm{Bases: takedown.LegalBases, Chosen: map[string]bool{}, URLs: f.Get("urls"), Urgent: f.Get("urgency") == takedown.Urgent,
 		Summary: f.Get("summary"), Notes: f.Get("notes")}
 	v.Platforms = []option{{Value: "", Label: rq.T("takedown.platform_auto")}}

@@ -775,21 +775,6 @@ func TestLanguageSwitch(t *testing.T) {
 	}
 }
 
-func TestPillarPages(t *testing.T) {
-	s := newSite(t)
-	c := s.as("jabar.viewer")
-	for _, pl := range pillars {
-		resp, html := c.get(pl.Href)
-		wantStatus(t, resp, 200, pl.Href)
-		if !strings.Contains(html, "Belum tersedia") || !strings.Contains(html, translate(langID, "pillar."+pl.Key+".lead")) {
-			t.Errorf("%s does not say what it will do and that it is not available", pl.Href)
-		}
-		if !strings.Contains(html, `aria-current="page"`) {
-			t.Errorf("%s is not marked in the navigation", pl.Href)
-		}
-	}
-}
-
 // TestInternalError checks that an error outside the catalogue becomes a
 // 500 page with the code "internal" and without its own text.
 func TestInternalError(t *testing.T) {
@@ -847,9 +832,6 @@ func TestMessages(t *testing.T) {
 		t.Errorf("keys no message file defines: %v %v", undefined, err)
 	}
 	want := []string{"error.generic.title", "error.generic.body"}
-	for _, pl := range pillars {
-		want = append(want, "nav."+pl.Key, "pillar."+pl.Key+".lead", "pillar."+pl.Key+".b1", "pillar."+pl.Key+".b2", "pillar."+pl.Key+".b3")
-	}
 	for _, r := range policy.Roles() {
 		want = append(want, "role."+string(r))
 	}
