@@ -105,6 +105,7 @@ type World struct {
 	RoomStaff    int // operation-room members placed by this seed
 	Takedowns    int // takedown requests filed by this seed (the first one only)
 	Indicators   int // threat-intelligence indicators made by this seed (the first one only)
+	Blocked      int // domains on the DNS blocklist, cut by this seed (the first one only)
 }
 
 // Seed builds (or completes) the demo world and writes the accounts file.
@@ -193,6 +194,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		return World{}, err
 	}
 	if w.Indicators, err = seedIntel(ctx, db, tree); err != nil {
+		return World{}, err
+	}
+	if w.Blocked, err = seedBlocklist(ctx, db, tree); err != nil {
 		return World{}, err
 	}
 	w.AccountsFile = filepath.Join(dataDir, "demo-accounts.txt")

@@ -21,6 +21,15 @@ func TestDemoPatrol(t *testing.T) {
 	if w.PatrolItems != len(demoPosts) {
 		t.Fatalf("%d patrol items", w.PatrolItems)
 	}
+	if w.Blocked != len(demoBlocks) {
+		t.Errorf("%d domains blocked, want the demo's %d impostors", w.Blocked, len(demoBlocks))
+	}
+	// The pipeline matched the post that repeats a demo fact-check by
+	// itself (nobody linked it).
+	var matched int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM patrol_items WHERE body LIKE '%diundur ke 2025%' AND matches LIKE '%"claim"%'`).Scan(&matched); err != nil || matched != 1 {
+		t.Errorf("the post repeating fact-check demo-3 has no match: %d, %v", matched, err)
+	}
 	tree, _ := org.Load(ctx, db)
 	kom, _ := principal(ctx, db, tree, "patroli.komdigi")
 	items, err := patrol.List(ctx, db, kom, patrol.Filter{Sort: patrol.MostShared})
@@ -35,7 +44,7 @@ func TestDemoPatrol(t *testing.T) {
 	if list, _ := patrol.List(ctx, db, op, patrol.Filter{}); len(list) != 0 {
 		t.Errorf("a province's operator reads %d AMBER patrol items of Komdigi", len(list))
 	}
-	if again, err := Seed(ctx, db, t.TempDir()); err != nil || again.PatrolItems != 0 {
-		t.Fatalf("seeding again: %d, %v", again.PatrolItems, err)
+	if again, err := Seed(ctx, db, t.TempDir()); err != nil || again.PatrolItems != 0 || again.Blocked != 0 {
+		t.Fatalf("seeding again: %d items, %d blocked, %v", again.PatrolItems, again.Blocked, err)
 	}
 }
