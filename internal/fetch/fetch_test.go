@@ -449,27 +449,119 @@ func TestRateSpacing(t *testing.T) {
 	}
 }
 
-func TestBucket(t *testing.T) {
+func TestPacer(t *testing.T) {
 	t0 := time.Unix(0, 0)
-	b := newBucket(2) // one every 500 ms
-	for i, want := range []time.Duration{0, 500 * time.Millisecond, time.Second, 1500 * time.Millisecond} {
-		if got := b.reserve(t0); got != want {
-			t.Errorf("reservation %d at t0: wait %v, want %v", i, got, want)
-		}
+	p := newPacer(2) // one every 500 ms
+	if got := p.take(t0); got != 0 {
+		t.Fatalf("first turn waited %v", got)
 	}
-	// At t0+2s the backlog is spent: the next is at once, the one after waits.
-	if got := b.reserve(t0.Add(2 * time.Second)); got != 0 {
-		t.Errorf("after the backlog: %v", got)
+	if got := p.take(t0.Add(100 * time.Millisecond)); got != 400*time.Millisecond {
+		t.Errorf("second turn 100 ms later: wait %v, want 400ms", got)
 	}
-	if got := b.reserve(t0.Add(2 * time.Second)); got != 500*time.Millisecond {
-		t.Errorf("next: %v", got)
+	// A turn let go late (the waiter woke 300 ms after its time) pushes
+	// the next one back: spacing is measured from when each went out.
+	if got := p.take(t0.Add(800 * time.Millisecond)); got != 0 {
+		t.Errorf("late turn: %v", got)
 	}
-	// A long idle does not bank more than one token (burst 1).
-	if got := b.reserve(t0.Add(time.Hour)); got != 0 {
+	if got := p.take(t0.Add(900 * time.Millisecond)); got != 400*time.Millisecond {
+		t.Errorf("after a late turn: wait %v, want 400ms (500 ms after it)", got)
+	}
+	// A long idle banks nothing: after an hour, one goes, the next waits.
+	if got := p.take(t0.Add(time.Hour)); got != 0 {
 		t.Errorf("after an hour: %v", got)
 	}
-	if got := b.reserve(t0.Add(time.Hour)); got != 500*time.Millisecond {
+	if got := p.take(t0.Add(time.Hour)); got != 500*time.Millisecond {
 		t.Errorf("burst after an hour: %v", got)
+	}
+}
+
+// TestPacedWithinEverySecond sends from several goroutines through a real
+// clock and checks, on the server, that no window of one second (sliding,
+// so every calendar second too) saw more than the rate.
+func TestPacedWithinEverySecond(t *testing.T) {
+	var mu sync.Mutex
+	var seen []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, time.Now())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 2, RPS: 20} })
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 8; j++ {
+				resp, err := f.Client().Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 32 {
+		t.Fatalf("served %d of 32", len(seen))
+	}
+	// 20/s: at most 20 in any second; the gaps are 50 ms less the
+	// server's own scheduling jitter, so check the window, not each gap.
+	for i := range seen {
+		n := 0
+		for _, s := range seen[i:] {
+			if s.Sub(seen[i]) < time.Second {
+				n++
+			}
+		}
+		if n > 21 {
+			t.Fatalf("%d requests within one second of request %d (rate 20/s)", n, i)
+		}
+	}
+}
+
+// TestIdleConnectionsHoldSlots: a kept-alive connection counts against the
+// host's connections, and a raw connection that needs its slot gets it by
+// closing the idle one (not by waiting for the idle timeout, 10 s): with a
+// limit of 1, every round opens a new HTTP connection and a raw one.
+func TestIdleConnectionsHoldSlots(t *testing.T) {
+	var opened atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 1} })
+	for i := 0; i < 3; i++ {
+		resp, err := f.Client().Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		// the HTTP connection is now idle, kept alive, holding the slot
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		c, err := f.Dial(ctx, "tcp", srv.Listener.Addr().String())
+		cancel()
+		if err != nil {
+			t.Fatalf("raw dial beside an idle connection: %v", err)
+		}
+		c.Close()
+	}
+	// the server learns of the last connection a moment after it is made
+	for wait := 0; opened.Load() < 6 && wait < 100; wait++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := opened.Load(); n != 6 {
+		t.Fatalf("limit 1: want 3 HTTP connections (each closed for the raw one) and 3 raw ones, the server saw %d", n)
 	}
 }
 
