@@ -56,6 +56,9 @@ func cacheKey(r *http.Request) (string, bool) {
 	if r.Method != http.MethodGet || (r.Body != nil && r.Body != http.NoBody) {
 		return "", false
 	}
+	if _, ok := RequestOptionsFrom(r.Context()); ok {
+		return "", false // another server name or a proxy: another answer
+	}
 	var b strings.Builder
 	b.WriteString(r.URL.String())
 	b.WriteString("\nhost:")
