@@ -84,6 +84,11 @@ type HostLimit struct {
 	RPS   float64
 }
 
+// DefaultArrivalSpread: 250 ms, at 5 requests/s a request every 250 ms
+// (4 a second) instead of every 200 ms. Paced exactly at the rate, one
+// request arriving a millisecond late would make six within a second.
+const DefaultArrivalSpread = 250 * time.Millisecond
+
 // Config builds a Fetcher.
 type Config struct {
 	Policy Policy
@@ -104,6 +109,12 @@ type Config struct {
 	Options func(*http.Request) RequestOptions
 	// Now is the clock of the rate limits (tests set it; nil means time.Now).
 	Now func() time.Time
+	// ArrivalSpread is how unevenly requests sent on time may arrive (the
+	// network, a loaded sender or receiver); the pacing leaves room for it
+	// so that the host never sees more than RPS within one second of its
+	// own clock: any RPS+1 requests in a row span at least 1 s plus this.
+	// 0 means DefaultArrivalSpread; negative, none.
+	ArrivalSpread time.Duration
 }
 
 // RequestOptions are what a request may ask of the transport beyond its
@@ -147,6 +158,12 @@ func New(cfg Config) *Fetcher {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = UserAgent
 	}
+	switch {
+	case cfg.ArrivalSpread == 0:
+		cfg.ArrivalSpread = DefaultArrivalSpread
+	case cfg.ArrivalSpread < 0:
+		cfg.ArrivalSpread = 0
+	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	f := &Fetcher{
 		cfg:    cfg,
@@ -158,7 +175,7 @@ func New(cfg Config) *Fetcher {
 	if f.now == nil {
 		f.now = time.Now
 	}
-	f.global = newHostState(cfg.Global)
+	f.global = newHostState(cfg.Global, 0) // no one host receives them all
 	f.dialer = &net.Dialer{
 		Timeout:   cfg.Limits.Dial,
 		KeepAlive: 30 * time.Second,

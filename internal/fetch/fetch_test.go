@@ -422,6 +422,7 @@ func TestRateSpacing(t *testing.T) {
 	clock := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	f := testFetcher(t, func(c *Config) {
 		c.PerHost = HostLimit{RPS: 5}
+		c.ArrivalSpread = -1 // exactly the rate
 		c.Now = func() time.Time { return clock }
 	})
 	var waits []time.Duration
@@ -449,9 +450,18 @@ func TestRateSpacing(t *testing.T) {
 	}
 }
 
+func TestPacerLeavesRoomForArrivalSpread(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	p := newPacer(5, DefaultArrivalSpread)
+	p.take(t0)
+	if got := p.take(t0); got != 250*time.Millisecond {
+		t.Fatalf("5/s with a 250 ms spread: next after %v, want 250ms", got)
+	}
+}
+
 func TestPacer(t *testing.T) {
 	t0 := time.Unix(0, 0)
-	p := newPacer(2) // one every 500 ms
+	p := newPacer(2, 0) // one every 500 ms
 	if got := p.take(t0); got != 0 {
 		t.Fatalf("first turn waited %v", got)
 	}
@@ -510,8 +520,9 @@ func TestPacedWithinEverySecond(t *testing.T) {
 	if len(seen) != 32 {
 		t.Fatalf("served %d of 32", len(seen))
 	}
-	// 20/s: at most 20 in any second; the gaps are 50 ms less the
-	// server's own scheduling jitter, so check the window, not each gap.
+	// 20/s: at most 20 in any second; the gaps are 62.5 ms (the default
+	// arrival spread) give or take the server's own scheduling, so check
+	// the window, not each gap.
 	for i := range seen {
 		n := 0
 		for _, s := range seen[i:] {
@@ -519,7 +530,7 @@ func TestPacedWithinEverySecond(t *testing.T) {
 				n++
 			}
 		}
-		if n > 21 {
+		if n > 20 {
 			t.Fatalf("%d requests within one second of request %d (rate 20/s)", n, i)
 		}
 	}

@@ -29,13 +29,13 @@ type hostState struct {
 	transports map[transportKey]*http.Transport
 }
 
-func newHostState(l HostLimit) *hostState {
+func newHostState(l HostLimit, spread time.Duration) *hostState {
 	s := &hostState{transports: map[transportKey]*http.Transport{}}
 	if l.Conns > 0 {
 		s.slots = make(chan struct{}, l.Conns)
 	}
 	if l.RPS > 0 {
-		s.pace = newPacer(l.RPS)
+		s.pace = newPacer(l.RPS, spread)
 	}
 	return s
 }
@@ -60,7 +60,7 @@ func (f *Fetcher) host(host string) *hostState {
 		if !ok {
 			l = f.cfg.PerHost
 		}
-		s = newHostState(l)
+		s = newHostState(l, f.cfg.ArrivalSpread)
 		f.hosts[host] = s
 	}
 	return s
@@ -203,15 +203,18 @@ func (c *hostConn) Close() error {
 // measured from when each one was actually let go, not from when it was
 // booked: a goroutine that wakes late (a loaded machine) pushes the next
 // turn back instead of letting two go out together, so a site never sees
-// more than rate of them within any one second.
+// more than rate of them within any one second, give or take the arrival
+// spread that the interval leaves room for.
 type pacer struct {
 	mu       sync.Mutex
 	interval time.Duration
 	next     time.Time
 }
 
-func newPacer(rate float64) *pacer {
-	return &pacer{interval: time.Duration(float64(time.Second) / rate)}
+// newPacer lets rate go within any 1 s + spread: one every
+// (1 s + spread) / rate.
+func newPacer(rate float64, spread time.Duration) *pacer {
+	return &pacer{interval: time.Duration(float64(time.Second+spread) / rate)}
 }
 
 // take lets one go at now and returns 0, or says how long to wait before
