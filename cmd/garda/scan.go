@@ -112,7 +112,7 @@ func scanFlagSet(f *scanFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.mode, "mode", "passive", "passive (what a browser would fetch) or active (payloads, guessed paths)")
 	fs.Float64Var(&f.rate, "rate", 5, "requests per second per host, at most")
 	fs.IntVar(&f.concurrency, "concurrency", 2, "connections per host, at most")
-	fs.IntVar(&f.maxHosts, "max-hosts", 16, "hosts scanned at once, at most")
+	fs.IntVar(&f.maxHosts, "max-hosts", scan.DefaultMaxHosts, "hosts scanned at once, at most")
 	fs.IntVar(&f.retries, "retries", 2, "further attempts at a host that failed (after 5 s, then 10 s, ...)")
 	fs.DurationVar(&f.timeout, "host-timeout", 15*time.Minute, "time one attempt at one host may take")
 	fs.BoolVar(&f.authorised, "i-am-authorised", false, "REQUIRED: I hold the owner's written permission to test every target, in this mode")
