@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -639,5 +640,58 @@ func BenchmarkGet(b *testing.B) {
 			b.Fatal(err)
 		}
 		resp.Body.Close()
+	}
+}
+
+// TestOneHostOnePace: raw connections (the port scan, TLS probes) and HTTP
+// requests to two ports of one host share its pace: the host sees no more
+// than the rate within any second, whatever kind of connection arrives.
+func TestOneHostOnePace(t *testing.T) {
+	var mu sync.Mutex
+	var seen []time.Time
+	mark := func() { mu.Lock(); seen = append(seen, time.Now()); mu.Unlock() }
+	raw := rawServer(t, func(c net.Conn) { mark() })
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mark() }))
+	defer srv.Close()
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 2, RPS: 10} })
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 8; j++ {
+				if c, err := f.Dial(context.Background(), "tcp", raw); err == nil {
+					c.Close()
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 8; j++ {
+				if resp, err := f.Client().Get(srv.URL); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(50 * time.Millisecond) // the last raw connection's mark
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 32 {
+		t.Fatalf("the host saw %d of 32", len(seen))
+	}
+	slices.SortFunc(seen, time.Time.Compare)
+	for i := range seen {
+		n := 0
+		for _, s := range seen[i:] {
+			if s.Sub(seen[i]) < time.Second {
+				n++
+			}
+		}
+		if n > 10 {
+			t.Fatalf("%d connections and requests within one second of the %dth (rate 10/s)", n, i)
+		}
 	}
 }
