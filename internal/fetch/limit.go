@@ -145,7 +145,7 @@ func (f *Fetcher) openConn(ctx context.Context, network, addr string, paceWrites
 		release()
 		return nil, err
 	}
-	hc := &hostConn{Conn: c, release: release}
+	hc := &hostConn{Conn: c, release: release, linger: f.cfg.ArrivalSpread}
 	if paceWrites {
 		hc.turn = turn
 	}
@@ -171,6 +171,10 @@ type hostConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+	// linger: the slot is given back this long after the close, by when
+	// the host has seen the connection end; a new one at once would, on a
+	// busy host, be open beside the old one still being closed.
+	linger time.Duration
 	turn    func(context.Context) error
 	read    atomic.Bool // bytes were read since the last write
 }
@@ -195,7 +199,13 @@ func (c *hostConn) Write(p []byte) (int, error) {
 
 func (c *hostConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(c.release)
+	c.once.Do(func() {
+		if c.linger > 0 {
+			time.AfterFunc(c.linger, c.release)
+		} else {
+			c.release()
+		}
+	})
 	return err
 }
 
