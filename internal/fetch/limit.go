@@ -175,8 +175,8 @@ type hostConn struct {
 	// the host has seen the connection end; a new one at once would, on a
 	// busy host, be open beside the old one still being closed.
 	linger time.Duration
-	turn    func(context.Context) error
-	read    atomic.Bool // bytes were read since the last write
+	turn   func(context.Context) error
+	read   atomic.Bool // bytes were read since the last write
 }
 
 func (c *hostConn) Read(p []byte) (int, error) {
