@@ -22,7 +22,7 @@ import (
 
 func testFetcher(t *testing.T, mod func(*Config)) *Fetcher {
 	t.Helper()
-	cfg := Config{Policy: LoopbackOnly(), Limits: Limits{
+	cfg := Config{Policy: LoopbackOnly(), CloseGrace: -1, Limits: Limits{
 		Dial: 2 * time.Second, TLSHandshake: 2 * time.Second, Header: 2 * time.Second,
 		Total: 5 * time.Second, MaxBody: 1 << 20, MaxHeader: 16 << 10, MaxRedirects: 5,
 	}}
@@ -453,7 +453,7 @@ func TestRateSpacing(t *testing.T) {
 
 func TestPacerLeavesRoomForArrivalSpread(t *testing.T) {
 	t0 := time.Unix(0, 0)
-	p := newPacer(5, DefaultArrivalSpread)
+	p := newPacer(5, 250*time.Millisecond)
 	p.take(t0)
 	if got := p.take(t0); got != 250*time.Millisecond {
 		t.Fatalf("5/s with a 250 ms spread: next after %v, want 250ms", got)
@@ -521,7 +521,7 @@ func TestPacedWithinEverySecond(t *testing.T) {
 	if len(seen) != 32 {
 		t.Fatalf("served %d of 32", len(seen))
 	}
-	// 20/s: at most 20 in any second; the gaps are 62.5 ms (the default
+	// 20/s: at most 20 in any second; the gaps are 75 ms (the default
 	// arrival spread) give or take the server's own scheduling, so check
 	// the window, not each gap.
 	for i := range seen {
@@ -693,5 +693,26 @@ func TestOneHostOnePace(t *testing.T) {
 		if n > 10 {
 			t.Fatalf("%d connections and requests within one second of the %dth (rate 10/s)", n, i)
 		}
+	}
+}
+
+// TestCloseGrace: a closed connection keeps its slot for the grace, so the
+// next connection to the host opens no sooner.
+func TestCloseGrace(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {})
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 1}; c.CloseGrace = 300 * time.Millisecond })
+	c, err := f.Dial(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	closed := time.Now()
+	c, err = f.Dial(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if waited := time.Since(closed); waited < 300*time.Millisecond {
+		t.Fatalf("the next connection opened %v after the close, before the 300 ms grace", waited)
 	}
 }

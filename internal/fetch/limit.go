@@ -145,7 +145,7 @@ func (f *Fetcher) openConn(ctx context.Context, network, addr string, paceWrites
 		release()
 		return nil, err
 	}
-	hc := &hostConn{Conn: c, release: release, linger: f.cfg.ArrivalSpread}
+	hc := &hostConn{Conn: c, release: release, linger: f.cfg.CloseGrace}
 	if paceWrites {
 		hc.turn = turn
 	}

@@ -13,11 +13,12 @@ import (
 
 // DefaultMaxHosts is how many targets a round scans at once unless told:
 // enough for KPU's 553 sites within 15 minutes at 5 requests/s a site
-// (an active scan is ~860 requests and connections, 3.6 minutes at the
-// paced 4 a second: 553 of them take 553 x 3.6 / 192 = 10.4 minutes, the
-// slowest started first), and little memory: a target scanned at once
-// costs under 1 MB (README, "one round over KPU's 553 sites").
-const DefaultMaxHosts = 192
+// (an active scan is ~880 requests and connections, 4.4 minutes at the
+// paced 3.3 a second, package fetch's arrival spread: 553 of them take
+// 553 x 4.4 / 256 = 9.5 minutes, the slowest started first), in little
+// memory: all 553 at once peaked at 333 MB (README, "one round over
+// KPU's 553 sites").
+const DefaultMaxHosts = 256
 
 // HostOptions bound how targets are scanned, for the round and the
 // command line alike.
