@@ -115,7 +115,7 @@ func New(n int) *Farm {
 		}
 		f.Sites = append(f.Sites, s)
 		f.byIP[s.IP] = s
-		f.stats[s.IP] = &counter{firsts: map[string]bool{}, perSecond: map[int64]int{}}
+		f.stats[s.IP] = &counter{firsts: map[string]bool{}, perSecond: map[int64]int{}, open: map[net.Conn]bool{}}
 	}
 	return f
 }
@@ -205,7 +205,7 @@ type counter struct {
 	mu        sync.Mutex
 	requests  int
 	opened    int // connections
-	conns     int // open connections now
+	open      map[net.Conn]bool
 	peakConns int
 	inflight  int
 	peakIn    int
@@ -225,12 +225,22 @@ func (f *Farm) connState(c net.Conn, st http.ConnState) {
 	case http.StateNew:
 		// called by the accepting goroutine itself: the earliest moment
 		// the server knows of the connection
-		k.conns++
 		k.opened++
-		k.peakConns = max(k.peakConns, k.conns)
 		k.perSecond[time.Now().Unix()]++
+		// Open at once: those the scanner has not closed, as the kernel
+		// sees them. A busy server reads a close late, and accepts late
+		// a connection the scanner made and closed a while ago: counting
+		// its own goroutines' view would count those as open.
+		k.open[c] = true
+		n := 0
+		for oc := range k.open {
+			if !closedByPeer(oc) {
+				n++
+			}
+		}
+		k.peakConns = max(k.peakConns, n)
 	case http.StateClosed, http.StateHijacked:
-		k.conns--
+		delete(k.open, c)
 	}
 }
 
@@ -344,7 +354,8 @@ type connKey struct{}
 type SiteStats struct {
 	Requests    int `json:"requests"`
 	Connections int `json:"connections"`
-	// PeakConnections is the most connections open at once; PeakInFlight
+	// PeakConnections is the most connections open at once (not yet
+	// closed by the scanner, by the kernel's TCP state); PeakInFlight
 	// the most requests being answered at once; PeakPerSecond the most
 	// connections and kept-alive requests that arrived within one
 	// calendar second (a connection and its first request count once).
