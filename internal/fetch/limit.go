@@ -198,6 +198,13 @@ func (c *hostConn) Write(p []byte) (int, error) {
 }
 
 func (c *hostConn) Close() error {
+	// Close's own FIN waits until no goroutine is in the socket (the
+	// HTTP transport's reader must wake first, late on a busy machine):
+	// shutting the writing side down sends it now, so the host sees the
+	// connection end before its slot, after the grace, opens another.
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
 	err := c.Conn.Close()
 	c.once.Do(func() {
 		if c.linger > 0 {
