@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -98,6 +99,7 @@ type scanFlags struct {
 	timeout     time.Duration
 	authorised  bool
 	progress    string
+	resolver    string
 }
 
 func scanFlagSet(f *scanFlags, stderr io.Writer) *flag.FlagSet {
@@ -110,11 +112,12 @@ func scanFlagSet(f *scanFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.mode, "mode", "passive", "passive (what a browser would fetch) or active (payloads, guessed paths)")
 	fs.Float64Var(&f.rate, "rate", 5, "requests per second per host, at most")
 	fs.IntVar(&f.concurrency, "concurrency", 2, "connections per host, at most")
-	fs.IntVar(&f.maxHosts, "max-hosts", 16, "hosts scanned at once, at most")
+	fs.IntVar(&f.maxHosts, "max-hosts", scan.DefaultMaxHosts, "hosts scanned at once, at most")
 	fs.IntVar(&f.retries, "retries", 2, "further attempts at a host that failed (after 5 s, then 10 s, ...)")
 	fs.DurationVar(&f.timeout, "host-timeout", 15*time.Minute, "time one attempt at one host may take")
 	fs.BoolVar(&f.authorised, "i-am-authorised", false, "REQUIRED: I hold the owner's written permission to test every target, in this mode")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when a terminal), always or never")
+	fs.StringVar(&f.resolver, "resolver", "", "DNS server (host:port) the DNS checks ask (default: GARDA_SCAN_RESOLVER, else the system's)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, scanLong)
 		fmt.Fprintln(stderr, "\nFlags (before or after the targets):")
@@ -212,7 +215,14 @@ func scanTargets(ctx context.Context, args []string, stdout, stderr io.Writer, d
 			all = append(all, r)
 		}
 	}
-	failed := scan.ScanTargets(ctx, deps.Env(auth), targets, checks,
+	env := deps.Env(auth)
+	if f.resolver != "" {
+		if _, _, err := net.SplitHostPort(f.resolver); err != nil {
+			return &exitError{code: 2, err: fmt.Errorf("scan: --resolver %q: want host:port", f.resolver)}
+		}
+		env.Resolver = f.resolver
+	}
+	failed := scan.ScanTargets(ctx, env, targets, checks,
 		scan.HostOptions{MaxHosts: f.maxHosts, PerHost: f.concurrency, HostTimeout: f.timeout, Retries: retries(f.retries)}, emit,
 		func(p scan.Progress) { mu.Lock(); last = p; bar.draw(p); mu.Unlock() })
 	bar.finish()

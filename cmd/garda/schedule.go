@@ -36,7 +36,7 @@ func (f *scheduleFlags) add(cmd *cobra.Command) {
 		"run the scheduled work (scan rounds, ...); every instance may: the database makes each run happen once (GARDA_SCHEDULE)")
 	cmd.Flags().DurationVar(&f.scanEvery, "scan-every", time.Duration(envInt("GARDA_SCAN_EVERY_SECONDS", 600))*time.Second,
 		"how often a scan round looks for assets due (daily, or 12-hourly with an open critical or high finding); 0 turns rounds off (GARDA_SCAN_EVERY_SECONDS)")
-	cmd.Flags().IntVar(&f.scanMaxHosts, "scan-max-hosts", int(envInt("GARDA_SCAN_MAX_HOSTS", 32)),
+	cmd.Flags().IntVar(&f.scanMaxHosts, "scan-max-hosts", int(envInt("GARDA_SCAN_MAX_HOSTS", scan.DefaultMaxHosts)),
 		"hosts a scan round tests at once, across all sites (GARDA_SCAN_MAX_HOSTS)")
 	cmd.Flags().StringSliceVar(&f.scanAllow, "scan-allow", splitList(envOr("GARDA_SCAN_ALLOW", "")),
 		"networks (CIDR) scans may connect to; empty: the public internet only, never private, loopback or metadata addresses (GARDA_SCAN_ALLOW)")

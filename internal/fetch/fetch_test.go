@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,7 +22,7 @@ import (
 
 func testFetcher(t *testing.T, mod func(*Config)) *Fetcher {
 	t.Helper()
-	cfg := Config{Policy: LoopbackOnly(), Limits: Limits{
+	cfg := Config{Policy: LoopbackOnly(), CloseGrace: -1, Limits: Limits{
 		Dial: 2 * time.Second, TLSHandshake: 2 * time.Second, Header: 2 * time.Second,
 		Total: 5 * time.Second, MaxBody: 1 << 20, MaxHeader: 16 << 10, MaxRedirects: 5,
 	}}
@@ -422,6 +423,7 @@ func TestRateSpacing(t *testing.T) {
 	clock := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	f := testFetcher(t, func(c *Config) {
 		c.PerHost = HostLimit{RPS: 5}
+		c.ArrivalSpread = -1 // exactly the rate
 		c.Now = func() time.Time { return clock }
 	})
 	var waits []time.Duration
@@ -449,27 +451,129 @@ func TestRateSpacing(t *testing.T) {
 	}
 }
 
-func TestBucket(t *testing.T) {
+func TestPacerLeavesRoomForArrivalSpread(t *testing.T) {
 	t0 := time.Unix(0, 0)
-	b := newBucket(2) // one every 500 ms
-	for i, want := range []time.Duration{0, 500 * time.Millisecond, time.Second, 1500 * time.Millisecond} {
-		if got := b.reserve(t0); got != want {
-			t.Errorf("reservation %d at t0: wait %v, want %v", i, got, want)
-		}
+	p := newPacer(5, 250*time.Millisecond)
+	p.take(t0)
+	if got := p.take(t0); got != 250*time.Millisecond {
+		t.Fatalf("5/s with a 250 ms spread: next after %v, want 250ms", got)
 	}
-	// At t0+2s the backlog is spent: the next is at once, the one after waits.
-	if got := b.reserve(t0.Add(2 * time.Second)); got != 0 {
-		t.Errorf("after the backlog: %v", got)
+}
+
+func TestPacer(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	p := newPacer(2, 0) // one every 500 ms
+	if got := p.take(t0); got != 0 {
+		t.Fatalf("first turn waited %v", got)
 	}
-	if got := b.reserve(t0.Add(2 * time.Second)); got != 500*time.Millisecond {
-		t.Errorf("next: %v", got)
+	if got := p.take(t0.Add(100 * time.Millisecond)); got != 400*time.Millisecond {
+		t.Errorf("second turn 100 ms later: wait %v, want 400ms", got)
 	}
-	// A long idle does not bank more than one token (burst 1).
-	if got := b.reserve(t0.Add(time.Hour)); got != 0 {
+	// A turn let go late (the waiter woke 300 ms after its time) pushes
+	// the next one back: spacing is measured from when each went out.
+	if got := p.take(t0.Add(800 * time.Millisecond)); got != 0 {
+		t.Errorf("late turn: %v", got)
+	}
+	if got := p.take(t0.Add(900 * time.Millisecond)); got != 400*time.Millisecond {
+		t.Errorf("after a late turn: wait %v, want 400ms (500 ms after it)", got)
+	}
+	// A long idle banks nothing: after an hour, one goes, the next waits.
+	if got := p.take(t0.Add(time.Hour)); got != 0 {
 		t.Errorf("after an hour: %v", got)
 	}
-	if got := b.reserve(t0.Add(time.Hour)); got != 500*time.Millisecond {
+	if got := p.take(t0.Add(time.Hour)); got != 500*time.Millisecond {
 		t.Errorf("burst after an hour: %v", got)
+	}
+}
+
+// TestPacedWithinEverySecond sends from several goroutines through a real
+// clock and checks, on the server, that no window of one second (sliding,
+// so every calendar second too) saw more than the rate.
+func TestPacedWithinEverySecond(t *testing.T) {
+	var mu sync.Mutex
+	var seen []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, time.Now())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 2, RPS: 20} })
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 8; j++ {
+				resp, err := f.Client().Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 32 {
+		t.Fatalf("served %d of 32", len(seen))
+	}
+	// 20/s: at most 20 in any second; the gaps are 75 ms (the default
+	// arrival spread) give or take the server's own scheduling, so check
+	// the window, not each gap.
+	for i := range seen {
+		n := 0
+		for _, s := range seen[i:] {
+			if s.Sub(seen[i]) < time.Second {
+				n++
+			}
+		}
+		if n > 20 {
+			t.Fatalf("%d requests within one second of request %d (rate 20/s)", n, i)
+		}
+	}
+}
+
+// TestIdleConnectionsHoldSlots: a kept-alive connection counts against the
+// host's connections, and a raw connection that needs its slot gets it by
+// closing the idle one (not by waiting for the idle timeout, 10 s): with a
+// limit of 1, every round opens a new HTTP connection and a raw one.
+func TestIdleConnectionsHoldSlots(t *testing.T) {
+	var opened atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 1} })
+	for i := 0; i < 3; i++ {
+		resp, err := f.Client().Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		// the HTTP connection is now idle, kept alive, holding the slot
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		c, err := f.Dial(ctx, "tcp", srv.Listener.Addr().String())
+		cancel()
+		if err != nil {
+			t.Fatalf("raw dial beside an idle connection: %v", err)
+		}
+		c.Close()
+	}
+	// the server learns of the last connection a moment after it is made
+	for wait := 0; opened.Load() < 6 && wait < 100; wait++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := opened.Load(); n != 6 {
+		t.Fatalf("limit 1: want 3 HTTP connections (each closed for the raw one) and 3 raw ones, the server saw %d", n)
 	}
 }
 
@@ -536,5 +640,79 @@ func BenchmarkGet(b *testing.B) {
 			b.Fatal(err)
 		}
 		resp.Body.Close()
+	}
+}
+
+// TestOneHostOnePace: raw connections (the port scan, TLS probes) and HTTP
+// requests to two ports of one host share its pace: the host sees no more
+// than the rate within any second, whatever kind of connection arrives.
+func TestOneHostOnePace(t *testing.T) {
+	var mu sync.Mutex
+	var seen []time.Time
+	mark := func() { mu.Lock(); seen = append(seen, time.Now()); mu.Unlock() }
+	raw := rawServer(t, func(c net.Conn) { mark() })
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { mark() }))
+	defer srv.Close()
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 2, RPS: 10} })
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 8; j++ {
+				if c, err := f.Dial(context.Background(), "tcp", raw); err == nil {
+					c.Close()
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 8; j++ {
+				if resp, err := f.Client().Get(srv.URL); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(50 * time.Millisecond) // the last raw connection's mark
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 32 {
+		t.Fatalf("the host saw %d of 32", len(seen))
+	}
+	slices.SortFunc(seen, time.Time.Compare)
+	for i := range seen {
+		n := 0
+		for _, s := range seen[i:] {
+			if s.Sub(seen[i]) < time.Second {
+				n++
+			}
+		}
+		if n > 10 {
+			t.Fatalf("%d connections and requests within one second of the %dth (rate 10/s)", n, i)
+		}
+	}
+}
+
+// TestCloseGrace: a closed connection keeps its slot for the grace, so the
+// next connection to the host opens no sooner.
+func TestCloseGrace(t *testing.T) {
+	addr := rawServer(t, func(c net.Conn) {})
+	f := testFetcher(t, func(c *Config) { c.PerHost = HostLimit{Conns: 1}; c.CloseGrace = 300 * time.Millisecond })
+	c, err := f.Dial(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	closed := time.Now()
+	c, err = f.Dial(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if waited := time.Since(closed); waited < 300*time.Millisecond {
+		t.Fatalf("the next connection opened %v after the close, before the 300 ms grace", waited)
 	}
 }

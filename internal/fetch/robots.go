@@ -55,11 +55,6 @@ func fetchRobots(ctx context.Context, f *Fetcher, site string) *robotstxt.Robots
 	if err != nil {
 		return disallowAll
 	}
-	release, err := f.acquire(ctx, req.URL.Hostname())
-	if err != nil {
-		return disallowAll
-	}
-	defer release()
 	resp, err := f.send(req)
 	if err != nil {
 		return disallowAll

@@ -1,6 +1,10 @@
 package fetch
 
-import "github.com/garda-id/garda/internal/scan"
+import (
+	"net/http"
+
+	"github.com/garda-id/garda/internal/scan"
+)
 
 // ScanEnv is the scan pillar's EnvFactory: each scan reaches its targets
 // through a Fetcher of its own that presses every host no harder than the
@@ -16,7 +20,15 @@ func ScanEnv(policy Policy, resolver string) scan.EnvFactory {
 			Policy:      policy,
 			PerHost:     HostLimit{Conns: a.Concurrency, RPS: a.RatePerSecond},
 			InsecureTLS: true,
+			Options:     scanRequestOptions,
 		})
 		return &scan.Env{HTTP: f.Client(), Dial: f.Dial, Resolver: resolver, PayloadCap: scan.DefaultPayloadCap}
 	}
+}
+
+// scanRequestOptions passes a check's @tls-sni and proxy requests to the
+// transport, so that they go through the same guards and politeness.
+func scanRequestOptions(r *http.Request) RequestOptions {
+	o, _ := scan.RequestOptionsFrom(r.Context())
+	return RequestOptions{ServerName: o.ServerName, Proxy: o.Proxy}
 }

@@ -2,10 +2,12 @@ package scan_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/garda-id/garda/internal/scan"
@@ -119,5 +121,51 @@ func TestRepeatedGetsAskedOncePerTarget(t *testing.T) {
 		scan.HostOptions{MaxHosts: 1, PerHost: 1, Retries: -1}, func(scan.Result) {}, nil)
 	if seen["/ origin="] != 2 {
 		t.Errorf("two targets asked for / %d times, want once each", seen["/ origin="])
+	}
+}
+
+// pathsCheck asks for many paths, each twice.
+type pathsCheck struct{ n int }
+
+func (c pathsCheck) ID() string   { return "paths" }
+func (c pathsCheck) Active() bool { return false }
+func (c pathsCheck) Run(ctx context.Context, env *scan.Env, t scan.Target, emit func(scan.Result)) error {
+	for round := 0; round < 2; round++ {
+		for i := 0; i < c.n; i++ {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/guess-%d.bak", t.URL, i), nil)
+			resp, err := env.HTTP.Do(req)
+			if err != nil {
+				return err
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(b), "not found") || resp.Header.Get("Date") == "" {
+				return fmt.Errorf("%s: %s %q, Date %q", req.URL, resp.Status, b, resp.Header.Get("Date"))
+			}
+		}
+	}
+	return nil
+}
+
+// TestNotFoundAnswersShareTheirText: a scan's hundreds of "not found"
+// answers share one head and body, so 600 of them fit in a target's cache
+// and none is asked twice.
+func TestNotFoundAnswersShareTheirText(t *testing.T) {
+	var asked sync.Map
+	var total atomic.Int32
+	srv := site(t, false, func(w http.ResponseWriter, r *http.Request) bool {
+		total.Add(1)
+		if _, again := asked.LoadOrStore(r.URL.Path, true); again {
+			t.Errorf("%s asked twice", r.URL.Path)
+		}
+		return false // the site's own 404
+	})
+	errs := scan.ScanTargets(context.Background(), testEnv(scan.Authorization{}), []scan.Target{{URL: srv.URL, Mode: scan.Passive}},
+		[]scan.Check{pathsCheck{n: 600}}, scan.HostOptions{Retries: -1}, func(scan.Result) {}, nil)
+	if len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	if total.Load() != 600 {
+		t.Fatalf("the site was asked %d times, want 600", total.Load())
 	}
 }

@@ -1,9 +1,11 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/garda-id/garda/internal/finding"
@@ -14,7 +16,10 @@ import (
 // authorisation valid now (window included, so that a round outside the
 // window records no refusal every few minutes) whose last scan is older
 // than the cadence IsDue decides, 12 hours with an open critical or high
-// finding. Refused scans do not count as scans.
+// finding. Refused scans do not count as scans. They come in the order a
+// round should start them: the slowest last time first (never scanned
+// counts as slowest), so that a slow site is not left to start last and
+// stretch the round past its bar.
 func (s *Store) DueAssets(ctx context.Context, now time.Time) ([]int64, error) {
 	rows, err := s.DB.Query(ctx, `SELECT DISTINCT asset_id FROM scan_authorizations WHERE revoked_at IS NULL AND expires_at > ? ORDER BY asset_id`, now)
 	if err != nil {
@@ -30,25 +35,31 @@ func (s *Store) DueAssets(ctx context.Context, now time.Time) ([]int64, error) {
 	if len(candidates) == 0 {
 		return nil, nil
 	}
-	rows, err = s.DB.Query(ctx, `SELECT asset_id, created_at FROM scans WHERE id IN
+	rows, err = s.DB.Query(ctx, `SELECT asset_id, created_at, started_at, finished_at FROM scans WHERE id IN
 		(SELECT MAX(id) FROM scans WHERE status <> ? GROUP BY asset_id)`, StatusRefused)
 	if err != nil {
 		return nil, fmt.Errorf("due assets: last scans: %w", err)
 	}
 	type lastScan struct {
-		asset int64
-		at    time.Time
+		asset             int64
+		at                time.Time
+		started, finished *time.Time
 	}
 	lasts, err := store.Collect(rows, func(r store.Scanner) (lastScan, error) {
 		var l lastScan
-		return l, r.Scan(&l.asset, &l.at)
+		return l, r.Scan(&l.asset, &l.at, &l.started, &l.finished)
 	})
 	if err != nil {
 		return nil, err
 	}
 	last := make(map[int64]time.Time, len(lasts))
+	took := make(map[int64]time.Duration, len(lasts))
 	for _, l := range lasts {
 		last[l.asset] = l.at
+		took[l.asset] = -1 // unknown: first
+		if l.started != nil && l.finished != nil {
+			took[l.asset] = l.finished.Sub(*l.started)
+		}
 	}
 	urgentIDs, err := finding.AssetsWithOpen(ctx, s.DB, "high")
 	if err != nil {
@@ -72,7 +83,20 @@ func (s *Store) DueAssets(ctx context.Context, now time.Time) ([]int64, error) {
 		}
 		due = append(due, id)
 	}
+	slowestFirst(due, took)
 	return due, nil
+}
+
+// slowestFirst orders ids by how long their last scan took, longest
+// first; an id without a known duration (absent or negative) before all.
+func slowestFirst(ids []int64, took map[int64]time.Duration) {
+	key := func(id int64) time.Duration {
+		if d, ok := took[id]; ok && d >= 0 {
+			return d
+		}
+		return time.Duration(1<<63 - 1)
+	}
+	slices.SortStableFunc(ids, func(a, b int64) int { return cmp.Compare(key(b), key(a)) })
 }
 
 var _ DueAssets = (*Store)(nil).DueAssets

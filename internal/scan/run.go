@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +29,9 @@ type Recorder interface {
 // auth.RatePerSecond and auth.Concurrency per host and the address guard.
 type EnvFactory func(auth Authorization) *Env
 
-// DueAssets lists the assets due for a scan at now, by IsDue: the finding
-// store answers it from its authorisations, scans and open findings.
+// DueAssets lists the assets due for a scan at now, by IsDue, in the order
+// a round starts them (the slowest last time first): the finding store
+// answers it from its authorisations, scans and open findings.
 type DueAssets func(ctx context.Context, now time.Time) ([]int64, error)
 
 // How often an asset is scanned (issue 11): every authorised asset at
@@ -120,7 +120,7 @@ func (r *Runner) Round(ctx context.Context) (RoundReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("scan round: list the due assets: %w", err)
 	}
-	assets = slices.Compact(slices.Sorted(slices.Values(assets)))
+	assets = firstOfEach(assets) // in Due's order: the slowest first
 	rep.Assets = len(assets)
 	hosts := r.Hosts.withDefaults()
 	// One slot pool for the whole round: the global ceiling.
@@ -348,4 +348,17 @@ func scopeURL(entry string) (string, error) {
 		return "https://" + host, nil
 	}
 	return "https://" + entry, nil
+}
+
+// firstOfEach drops repeated ids, keeping the order.
+func firstOfEach(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 // Command sitefarm serves KPU's 553 simulated sites on loopback (package
 // scan/sitefarm) for scripts/bench-scan-round.sh: it writes the targets
-// (one URL a line) and what is planted on each, says "ready", and on
+// (one URL a line), what is planted on each and the address of its DNS
+// server (the farm's names, for the DNS checks), says "ready", and on
 // SIGINT/SIGTERM writes what every site saw and exits.
 package main
 
@@ -22,6 +23,7 @@ func main() {
 	targets := flag.String("targets", "targets.txt", "file to write the sites' URLs to")
 	truth := flag.String("truth", "truth.json", "file to write the sites and their planted weaknesses to")
 	stats := flag.String("stats", "farm-stats.json", "file to write what the sites saw to, on exit")
+	resolver := flag.String("resolver", "resolver.txt", "file to write the farm's DNS server (host:port) to, for the scan's resolver")
 	flag.Parse()
 
 	f := sitefarm.New(*sites)
@@ -36,6 +38,13 @@ func main() {
 		fail(err)
 	}
 	writeJSON(*truth, f.Sites)
+	dnsAddr, err := f.ServeDNS()
+	if err != nil {
+		fail(err)
+	}
+	if err := os.WriteFile(*resolver, []byte(dnsAddr+"\n"), 0o644); err != nil {
+		fail(err)
+	}
 	fmt.Printf("ready: %d sites, e.g. %s (%s)\n", len(f.Sites), f.Sites[0].URL, f.Sites[0].Name)
 
 	sig := make(chan os.Signal, 1)

@@ -689,31 +689,37 @@ func (s *runState) send(ctx context.Context, r *httpRequest, b *builtRequest, va
 
 func (s *runState) do(ctx context.Context, r *httpRequest, req *http.Request, b *builtRequest, vars dsl.Vars) sendResult {
 	client := *s.env.HTTP
+	// @tls-sni and proxy requests: a plain *http.Transport is cloned with
+	// the server name or the proxy; any other (package fetch's, with its
+	// guards and politeness) is asked through the request's context.
+	var opt scan.RequestOptions
 	if b.sni != "" {
-		// @tls-sni: the same transport (dialer, guards, limits) with
-		// another server name; only a plain *http.Transport can be told
-		tr, ok := client.Transport.(*http.Transport)
-		if !ok {
-			return sendResult{err: errors.New("@tls-sni: the Env's HTTP transport cannot be given a server name")}
-		}
-		tr = tr.Clone()
-		if tr.TLSClientConfig == nil {
-			tr.TLSClientConfig = &tls.Config{}
-		}
-		tr.TLSClientConfig.ServerName = b.sni
-		defer tr.CloseIdleConnections()
-		client.Transport = tr
+		opt.ServerName = b.sni
 	}
 	if b.viaTarget {
-		tr, ok := client.Transport.(*http.Transport)
-		if !ok {
-			return sendResult{err: errors.New("a proxy request (absolute URL in the raw request line) needs the Env's transport to be an *http.Transport")}
+		root, err := url.Parse(s.tg.vars["RootURL"].(string))
+		if err != nil {
+			return sendResult{err: fmt.Errorf("proxy request: the target's root URL: %w", err)}
 		}
-		tr = tr.Clone()
-		root, _ := url.Parse(s.tg.vars["RootURL"].(string))
-		tr.Proxy = http.ProxyURL(root)
-		defer tr.CloseIdleConnections()
-		client.Transport = tr
+		opt.Proxy = root
+	}
+	if opt.ServerName != "" || opt.Proxy != nil {
+		if tr, ok := client.Transport.(*http.Transport); ok {
+			tr = tr.Clone()
+			if opt.ServerName != "" {
+				if tr.TLSClientConfig == nil {
+					tr.TLSClientConfig = &tls.Config{}
+				}
+				tr.TLSClientConfig.ServerName = opt.ServerName
+			}
+			if opt.Proxy != nil {
+				tr.Proxy = http.ProxyURL(opt.Proxy)
+			}
+			defer tr.CloseIdleConnections()
+			client.Transport = tr
+		} else {
+			req = req.WithContext(scan.WithRequestOptions(req.Context(), opt))
+		}
 	}
 	if !r.DisableCookie {
 		client.Jar = s.jar

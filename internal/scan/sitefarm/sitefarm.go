@@ -22,6 +22,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/miekg/dns"
+
 	"github.com/garda-id/garda/internal/region"
 )
 
@@ -85,6 +87,7 @@ type Farm struct {
 
 	srv *http.Server
 	lns []net.Listener
+	dns []*dns.Server
 }
 
 // New builds a farm of the first n regions of the catalogue (national
@@ -112,7 +115,7 @@ func New(n int) *Farm {
 		}
 		f.Sites = append(f.Sites, s)
 		f.byIP[s.IP] = s
-		f.stats[s.IP] = &counter{firsts: map[string]bool{}, perSecond: map[int64]int{}}
+		f.stats[s.IP] = &counter{firsts: map[string]bool{}, perSecond: map[int64]int{}, open: map[net.Conn]bool{}}
 	}
 	return f
 }
@@ -147,7 +150,10 @@ func (f *Farm) Listen(port int) error {
 		}
 	}
 	f.srv = &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second,
-		ConnState: func(c net.Conn, st http.ConnState) { f.connState(c, st) }}
+		ConnState: func(c net.Conn, st http.ConnState) { f.connState(c, st) },
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, &connInfo{})
+		}}
 	for _, ln := range f.lns {
 		go f.srv.Serve(ln)
 	}
@@ -179,6 +185,9 @@ func (f *Farm) closeListeners() {
 
 // Close stops the server.
 func (f *Farm) Close() error {
+	for _, d := range f.dns {
+		d.Shutdown()
+	}
 	if f.srv == nil {
 		return nil
 	}
@@ -187,11 +196,16 @@ func (f *Farm) Close() error {
 	return f.srv.Shutdown(ctx)
 }
 
-// counter is what one site saw.
+// counter is what one site saw. Politeness is counted as the scanner's
+// fetcher counts it: every connection when it is opened (its first request
+// is the same event) and every further request on a kept-alive
+// connection when it arrives; perSecond holds those events by calendar
+// second.
 type counter struct {
 	mu        sync.Mutex
 	requests  int
-	conns     int // open connections now
+	opened    int // connections
+	open      map[net.Conn]bool
 	peakConns int
 	inflight  int
 	peakIn    int
@@ -209,10 +223,24 @@ func (f *Farm) connState(c net.Conn, st http.ConnState) {
 	defer k.mu.Unlock()
 	switch st {
 	case http.StateNew:
-		k.conns++
-		k.peakConns = max(k.peakConns, k.conns)
+		// called by the accepting goroutine itself: the earliest moment
+		// the server knows of the connection
+		k.opened++
+		k.perSecond[time.Now().Unix()]++
+		// Open at once: those the scanner has not closed, as the kernel
+		// sees them. A busy server reads a close late, and accepts late
+		// a connection the scanner made and closed a while ago: counting
+		// its own goroutines' view would count those as open.
+		k.open[c] = true
+		n := 0
+		for oc := range k.open {
+			if !closedByPeer(oc) {
+				n++
+			}
+		}
+		k.peakConns = max(k.peakConns, n)
 	case http.StateClosed, http.StateHijacked:
-		k.conns--
+		delete(k.open, c)
 	}
 }
 
@@ -228,11 +256,17 @@ func (f *Farm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	k := f.stats[s.IP]
+	ci, _ := r.Context().Value(connKey{}).(*connInfo)
 	k.mu.Lock()
 	k.requests++
 	k.inflight++
 	k.peakIn = max(k.peakIn, k.inflight)
-	k.perSecond[time.Now().Unix()]++
+	if ci != nil {
+		if ci.requests > 0 { // the first was counted with its connection
+			k.perSecond[time.Now().Unix()]++
+		}
+		ci.requests++
+	}
 	first := !k.firsts[r.URL.Path]
 	k.firsts[r.URL.Path] = true
 	k.mu.Unlock()
@@ -311,12 +345,20 @@ func (s *Site) answer(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// connInfo is one connection's count of requests.
+type connInfo struct{ requests int } // under its site's counter's mu
+
+type connKey struct{}
+
 // SiteStats is what one site saw of a scan.
 type SiteStats struct {
-	Requests int `json:"requests"`
-	// PeakConnections is the most connections open at once; PeakInFlight
+	Requests    int `json:"requests"`
+	Connections int `json:"connections"`
+	// PeakConnections is the most connections open at once (not yet
+	// closed by the scanner, by the kernel's TCP state); PeakInFlight
 	// the most requests being answered at once; PeakPerSecond the most
-	// requests that arrived within one calendar second.
+	// connections and kept-alive requests that arrived within one
+	// calendar second (a connection and its first request count once).
 	PeakConnections int `json:"peak_connections"`
 	PeakInFlight    int `json:"peak_in_flight"`
 	PeakPerSecond   int `json:"peak_per_second"`
@@ -342,7 +384,7 @@ func (f *Farm) Stats() Stats {
 	for _, s := range f.Sites {
 		k := f.stats[s.IP]
 		k.mu.Lock()
-		ss := SiteStats{Requests: k.requests, PeakConnections: k.peakConns, PeakInFlight: k.peakIn}
+		ss := SiteStats{Requests: k.requests, Connections: k.opened, PeakConnections: k.peakConns, PeakInFlight: k.peakIn}
 		for _, n := range k.perSecond {
 			ss.PeakPerSecond = max(ss.PeakPerSecond, n)
 		}
@@ -359,4 +401,51 @@ func (f *Farm) Stats() Stats {
 		st.RequestsMin, st.RequestsMedian, st.RequestsMax = reqs[0], reqs[len(reqs)/2], reqs[len(reqs)-1]
 	}
 	return st
+}
+
+// ServeDNS answers DNS on a loopback port (UDP and TCP, the same port) for
+// the farm's names, so that the DNS checks of a round get answers without
+// the machine's resolver: a site's name has its A record, an SPF record
+// and a DMARC record; every other question has an empty answer. It returns
+// the server's address, for the scan's resolver.
+func (f *Farm) ServeDNS() (string, error) {
+	byName := map[string]*Site{}
+	for _, s := range f.Sites {
+		byName[s.Host+"."] = s
+	}
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Authoritative = true
+		for _, qq := range q.Question {
+			name := strings.ToLower(qq.Name)
+			hdr := dns.RR_Header{Name: qq.Name, Rrtype: qq.Qtype, Class: dns.ClassINET, Ttl: 300}
+			if s := byName[name]; s != nil {
+				switch qq.Qtype {
+				case dns.TypeA:
+					m.Answer = append(m.Answer, &dns.A{Hdr: hdr, A: net.ParseIP(s.IP)})
+				case dns.TypeTXT:
+					m.Answer = append(m.Answer, &dns.TXT{Hdr: hdr, Txt: []string{"v=spf1 -all"}})
+				}
+			} else if s := byName[strings.TrimPrefix(name, "_dmarc.")]; s != nil && qq.Qtype == dns.TypeTXT {
+				m.Answer = append(m.Answer, &dns.TXT{Hdr: hdr, Txt: []string{"v=DMARC1; p=none"}})
+			}
+		}
+		_ = w.WriteMsg(m)
+	})
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("sitefarm: DNS over UDP: %w", err)
+	}
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		pc.Close()
+		return "", fmt.Errorf("sitefarm: DNS over TCP on the UDP port: %w", err)
+	}
+	udp := &dns.Server{PacketConn: pc, Handler: h}
+	tcp := &dns.Server{Listener: ln, Handler: h}
+	f.dns = append(f.dns, udp, tcp)
+	go udp.ActivateAndServe()
+	go tcp.ActivateAndServe()
+	return pc.LocalAddr().String(), nil
 }
