@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/garda-id/garda/internal/claim"
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/live"
@@ -25,9 +26,12 @@ import (
 // to the evidence store under the data directory, and each new item is
 // told to the live queues.
 func wirePatrol(p *platform.Platform, pol fetch.Policy, resolver string) *source.Runner {
+	if p.Claims == nil {
+		p.Claims = claim.NewService(p.DB)
+	}
 	r := &source.Runner{
 		DB:       p.DB,
-		Pipeline: analysis.Pipeline(p.DB),
+		Pipeline: analysis.Pipeline(p.Claims),
 		Saver:    patrol.Saver{DB: p.DB, Evidence: evidence.Store{Dir: p.Config.DataDir}},
 		Policy:   pol,
 		Holder:   instanceName(),

@@ -82,7 +82,8 @@ func seedPatrol(ctx context.Context, db *store.DB, tree *org.Tree, dataDir strin
 	}
 	// The fact-checks first, so that the pipeline matches the items
 	// against them as the running patrol does.
-	checks, err := claim.NewService(db).Import(ctx, who, demoFactChecks, claim.Placement{})
+	checkDB := claim.NewService(db)
+	checks, err := checkDB.Import(ctx, who, demoFactChecks, claim.Placement{})
 	if err != nil {
 		return 0, fmt.Errorf("demo fact-checks: %w", err)
 	}
@@ -93,7 +94,7 @@ func seedPatrol(ctx context.Context, db *store.DB, tree *org.Tree, dataDir strin
 		}
 	}
 	saver := patrol.Saver{DB: db, Evidence: evidence.Store{Dir: dataDir}}
-	pipe := analysis.Pipeline(db)
+	pipe := analysis.Pipeline(checkDB)
 	for _, d := range demoPosts {
 		proc, err := pipe.Process(ctx, d.post)
 		if err != nil {

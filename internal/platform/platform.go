@@ -16,6 +16,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/claim"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/incident"
@@ -86,6 +87,9 @@ type Platform struct {
 	// Patrol runs the cyber patrol's sources, imports and submissions;
 	// nil: they are refused as not configured (cmd/garda wires it).
 	Patrol *source.Runner
+	// Claims is the fact-check database, shared by the patrol's pipeline
+	// and the claims pages (nil: the web layer opens one on DB).
+	Claims *claim.Service
 	// RPZ are the DNS blocklist zone's SOA timers (zero: rpz.DefaultTimers).
 	RPZ rpz.Timers
 
@@ -196,6 +200,7 @@ func (p *Platform) Handler() (http.Handler, error) {
 		IngestRate:       p.Config.IngestRate,
 		Scans:            p.Scans,
 		Patrol:           p.Patrol,
+		Claims:           p.Claims,
 		RPZ:              p.RPZ,
 	})
 	if err != nil {

@@ -12,14 +12,15 @@ import (
 	"github.com/garda-id/garda/internal/ocr"
 	"github.com/garda-id/garda/internal/patrol"
 	"github.com/garda-id/garda/internal/pii"
-	"github.com/garda-id/garda/internal/store"
 )
 
-// Pipeline is the patrol's pipeline with every reader wired: fact-checks
-// from db, the PII scanner, and OCR when tesseract is installed (when it
-// is not, each image's item says why, from ocr.Available).
-func Pipeline(db *store.DB) *patrol.Pipeline {
-	return &patrol.Pipeline{Claims: Claims{claim.NewService(db)}, PII: PII{}, OCR: OCR{}}
+// Pipeline is the patrol's pipeline with every reader wired: the
+// fact-check database (the one the claims pages write, so that its index
+// is built once and follows their writes), the PII scanner, and OCR when
+// tesseract is installed (when it is not, each image's item says why,
+// from ocr.Available).
+func Pipeline(claims *claim.Service) *patrol.Pipeline {
+	return &patrol.Pipeline{Claims: Claims{claims}, PII: PII{}, OCR: OCR{}}
 }
 
 // Claims matches an item's text against the fact-check database. An item

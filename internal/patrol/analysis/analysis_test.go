@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/garda-id/garda/internal/claim"
 	"github.com/garda-id/garda/internal/demo"
 	"github.com/garda-id/garda/internal/ocr"
 	"github.com/garda-id/garda/internal/patrol"
@@ -27,7 +28,7 @@ func TestPipelineReadsWithEveryReader(t *testing.T) {
 	if err := db.QueryRow(ctx, `SELECT id FROM claims WHERE source_id = 'demo-3'`).Scan(&want); err != nil {
 		t.Fatal(err)
 	}
-	pipe := analysis.Pipeline(db)
+	pipe := analysis.Pipeline(claim.NewService(db))
 	const nik = "3204105205900001" // Kabupaten Bandung, a woman born 12-05-1990: invented
 	got, err := pipe.Process(ctx, patrol.Post{URL: "https://t.me/demo/9", Text: "Katanya pemilu diundur ke tahun 2025, sebarkan! Data saksi NIK " + nik,
 		Image: []byte("not an image")})
