@@ -224,6 +224,13 @@ func (s *Server) transfer(ctx context.Context, w dns.ResponseWriter, r *dns.Msg)
 		w.WriteMsg(m)
 		return
 	}
+	// Recorded before the stream starts, so the resolver has seen it once its
+	// transfer ends: a record written after the close could land after the
+	// resolver's next transfer and overwrite it.
+	key := r.IsTsig().Hdr.Name
+	if err := recordFetchByName(ctx, s.DB, key, remoteIP(w.RemoteAddr().String()), kind, serial); err != nil {
+		s.Log.Warn("rpz: record transfer", "key", key, "err", err)
+	}
 	ch := make(chan *dns.Envelope)
 	tr := new(dns.Transfer)
 	done := make(chan error, 1)
@@ -235,10 +242,6 @@ func (s *Server) transfer(ctx context.Context, w dns.ResponseWriter, r *dns.Msg)
 		return
 	}
 	w.Close()
-	key := r.IsTsig().Hdr.Name
-	if err := recordFetchByName(ctx, s.DB, key, remoteIP(w.RemoteAddr().String()), kind, serial); err != nil {
-		s.Log.Warn("rpz: record transfer", "key", key, "err", err)
-	}
 }
 
 // chunkBytes keeps each transfer message well under the 64 KiB a TCP DNS
