@@ -19,10 +19,15 @@ func closedByPeer(c net.Conn) bool {
 		return false
 	}
 	closed := false
-	_ = rc.Control(func(fd uintptr) {
+	if err := rc.Control(func(fd uintptr) {
 		info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
 		closed = err == nil && info.State != tcpEstablished
-	})
+	}); err != nil {
+		// The server closed it itself and has not yet said so (http.Server
+		// closes the socket before its StateClosed hook runs, which a busy
+		// machine runs late): not open either.
+		return true
+	}
 	return closed
 }
 
