@@ -14,8 +14,8 @@ import (
 // traffic repeats itself (the same payloads from tools), and one Coraza
 // evaluation costs about a millisecond, so a hit saves a thousand times
 // its cost. The key is the whole request as CRS sees it, except that a
-// user agent or referrer in which the prefilter sees nothing CRS could
-// flag counts as "ordinary": CRS's verdict cannot turn on it. A cached
+// path, user agent or referrer in which the prefilter sees nothing CRS
+// could flag counts as "ordinary": CRS's verdict cannot turn on it. A cached
 // verdict is thus the one CRS gives that very request, so whichever worker
 // asked first, the answer is the same.
 type verdicts struct {
@@ -51,7 +51,11 @@ func verdictKey(pre *crs.Prefilter, ev *event.Event) string {
 	b.Grow(len(target) + len(ev.Get(event.UserAgent)) + len(ev.Get(event.Referrer)) + 32)
 	b.WriteString(ev.Get(event.HTTPMethod))
 	b.WriteByte(' ')
-	b.WriteString(path)
+	if pre.OrdinaryPath(path) {
+		b.WriteString("\x00ordinary") // a botnet's payload on every page is one verdict
+	} else {
+		b.WriteString(path)
+	}
 	if hasQuery {
 		b.WriteByte('?')
 		b.WriteString(query)

@@ -2,6 +2,8 @@ package crs
 
 import (
 	"bytes"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -93,4 +95,47 @@ func cpuTime() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// TestOrdinaryPathKeepsVerdicts: CRS gives a request the same rules and
+// score whatever ordinary path it carries, which the detector's verdict
+// cache relies on (package detect, verdictKey). 150 hostile requests on
+// four paths each; GARDA_CRS_FULL=1 takes the whole sample (12,000
+// comparisons, no difference at 8833d3c).
+func TestOrdinaryPathKeepsVerdicts(t *testing.T) {
+	d, err := New(Options{RemoveRules: SearchFalsePositives})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample := hostileSample(t)
+	if os.Getenv("GARDA_CRS_FULL") == "" {
+		sample = sample[:150]
+	}
+	alts := []string{"/", "/index.php", "/berita/2024/hasil-pemilu-dpr", "/api/v1/tps"}
+	compared := 0
+	for _, ev := range sample {
+		path, query, _ := strings.Cut(ev.Get(event.URLOriginal), "?")
+		if !d.Prefilter().OrdinaryPath(path) {
+			continue
+		}
+		base := d.Inspect(ev)
+		for _, a := range alts {
+			if !d.Prefilter().OrdinaryPath(a) {
+				t.Fatalf("%s is not ordinary", a)
+			}
+			other := *ev
+			other.Set(event.URLOriginal, a+"?"+query)
+			r := d.Inspect(&other)
+			if !slices.Equal(r.RuleIDs, base.RuleIDs) || r.Score != base.Score {
+				t.Errorf("%s on %s: %v (%d), on %s: %v (%d)", query, path, base.RuleIDs, base.Score, a, r.RuleIDs, r.Score)
+			}
+			compared++
+		}
+	}
+	if compared < len(sample) {
+		t.Fatalf("only %d comparisons: the sample's paths are not ordinary", compared)
+	}
+	if d.Prefilter().OrdinaryPath("/backup.sql") || d.Prefilter().OrdinaryPath("/.env") || d.Prefilter().OrdinaryPath("/a?b") {
+		t.Error("a path CRS flags counted as ordinary")
+	}
 }

@@ -3,6 +3,7 @@ package crs
 import (
 	"hash/maphash"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 
 	"github.com/garda-id/garda/internal/detect/literal"
@@ -157,6 +158,14 @@ func (p *Prefilter) SuspiciousRequest(method, target, version, host, ua, referer
 		return true
 	}
 	return p.targetSuspicious(target)
+}
+
+// OrdinaryPath reports whether a request path (no query) holds nothing
+// CRS could flag: CRS's verdict on a request is then the same whatever
+// ordinary path it carries (TestOrdinaryPathKeepsVerdicts), so verdicts
+// can be remembered across paths, as across ordinary user agents.
+func (p *Prefilter) OrdinaryPath(path string) bool {
+	return !strings.Contains(path, "?") && !p.targetSuspicious(path)
 }
 
 func plainMethod(m string) bool {
