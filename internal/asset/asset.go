@@ -252,11 +252,10 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 // assets are edited by their owners (and the organisations above them), as
 // policy.CanEditOwned decides; their host names route syslog to them.
 func CheckEdit(ctx context.Context, q store.Querier, who auth.Principal, a Asset) error {
-	set, err := participant.Load(ctx, q, RecordKind, a.ID)
+	rec, err := participant.Record(ctx, q, RecordKind, a.ID, a.OwnerID, a.Region, a.TLP)
 	if err != nil {
 		return err
 	}
-	rec := policy.Record{OwnerOrg: a.OwnerID, Region: a.Region, TLP: a.TLP, Orgs: set.Orgs, Users: set.Users}
 	if !policy.CanEditOwned(who.Viewer, rec, policy.EditAsset) {
 		if !who.Can(policy.EditAsset) {
 			return problem.New(problem.Forbidden, "your role (%s) may not change assets", who.User.Role)

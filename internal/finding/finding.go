@@ -199,12 +199,9 @@ func scan(row store.Scanner) (Finding, error) {
 
 // withAccess fills f's record as policy judges it, participants included.
 func withAccess(ctx context.Context, q store.Querier, f *Finding) error {
-	set, err := participant.Load(ctx, q, RecordKind, f.ID)
-	if err != nil {
-		return err
-	}
-	f.access = policy.Record{OwnerOrg: f.OwnerID, Region: f.Region, TLP: f.TLP, Orgs: set.Orgs, Users: set.Users}
-	return nil
+	var err error
+	f.access, err = participant.Record(ctx, q, RecordKind, f.ID, f.OwnerID, f.Region, f.TLP)
+	return err
 }
 
 // Get reads one finding; one the principal may not read is not found.

@@ -381,12 +381,9 @@ func get(ctx context.Context, q store.Querier, who auth.Principal, ref string) (
 
 // withAccess fills i's record as policy judges it, participants included.
 func withAccess(ctx context.Context, q store.Querier, i *Incident) error {
-	set, err := participant.Load(ctx, q, RecordKind, i.ID)
-	if err != nil {
-		return err
-	}
-	i.access = policy.Record{OwnerOrg: i.OwnerID, Region: i.Region, TLP: i.TLP, Orgs: set.Orgs, Users: set.Users}
-	return nil
+	var err error
+	i.access, err = participant.Record(ctx, q, RecordKind, i.ID, i.OwnerID, i.Region, i.TLP)
+	return err
 }
 
 func loadLinks(ctx context.Context, q store.Querier, i *Incident) error {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -76,4 +77,14 @@ func Remove(ctx context.Context, q store.Querier, kind string, id int64, s Set) 
 		}
 	}
 	return nil
+}
+
+// Record is a shared record as policy judges it: its owner, region and
+// TLP, with its participants loaded.
+func Record(ctx context.Context, q store.Querier, kind string, id, owner int64, region string, tlp policy.TLP) (policy.Record, error) {
+	set, err := Load(ctx, q, kind, id)
+	if err != nil {
+		return policy.Record{}, err
+	}
+	return policy.Record{OwnerOrg: owner, Region: region, TLP: tlp, Orgs: set.Orgs, Users: set.Users}, nil
 }

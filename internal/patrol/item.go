@@ -106,12 +106,9 @@ func scanItem(row store.Scanner) (Item, error) {
 }
 
 func withAccess(ctx context.Context, q store.Querier, it *Item) error {
-	set, err := participant.Load(ctx, q, RecordKind, it.ID)
-	if err != nil {
-		return err
-	}
-	it.access = policy.Record{OwnerOrg: it.OwnerID, Region: it.Region, TLP: it.TLP, Orgs: set.Orgs, Users: set.Users}
-	return nil
+	var err error
+	it.access, err = participant.Record(ctx, q, RecordKind, it.ID, it.OwnerID, it.Region, it.TLP)
+	return err
 }
 
 // Get reads one item; one the principal may not read is not found.
