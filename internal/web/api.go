@@ -362,9 +362,9 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, p *auth.
 }
 
 func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "token")
 	if err != nil {
-		return problem.New(problem.NotFound, "no token %q", r.PathValue("id"))
+		return err
 	}
 	if err := auth.RevokeToken(r.Context(), s.DB, p.Actor(), id, p.User.ID); errors.Is(err, store.ErrNotFound) {
 		return problem.New(problem.NotFound, "no token %d of yours is live", id)
@@ -402,14 +402,6 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	return nil
 }
 
-func assetID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, problem.New(problem.NotFound, "no asset %q", r.PathValue("id"))
-	}
-	return id, nil
-}
-
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	page, err := httpapi.ParsePage(r)
 	if err != nil {
@@ -430,7 +422,7 @@ func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}
@@ -461,7 +453,7 @@ func (s *Server) apiCreateAsset(w http.ResponseWriter, r *http.Request, p *auth.
 }
 
 func (s *Server) apiUpdateAsset(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}
@@ -550,14 +542,6 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	return nil
 }
 
-func alertID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, problem.New(problem.NotFound, "no alert %q", r.PathValue("id"))
-	}
-	return id, nil
-}
-
 // alertFilter reads the list filters shared by the list and the stream.
 func alertFilter(r *http.Request) (alert.Filter, error) {
 	q := r.URL.Query()
@@ -624,7 +608,7 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := alertID(r)
+	id, err := pathID(r, "alert")
 	if err != nil {
 		return err
 	}
@@ -637,7 +621,7 @@ func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request, p *auth.Princi
 }
 
 func (s *Server) apiUpdateAlert(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := alertID(r)
+	id, err := pathID(r, "alert")
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/garda-id/garda/internal/auth"
@@ -23,14 +22,6 @@ func (s *Server) claimRoutes() {
 	s.api("POST /api/v1/claims/match", signedIn, s.apiMatchClaims)
 	s.api("GET /api/v1/claims/{id}", signedIn, s.apiClaim)
 	s.api("GET /api/v1/claims/{id}/claimreview", signedIn, s.apiClaimReview)
-}
-
-func claimID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, problem.New(problem.NotFound, "no fact-check %q", r.PathValue("id"))
-	}
-	return id, nil
 }
 
 func (s *Server) apiClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -66,7 +57,7 @@ func (s *Server) apiCreateClaim(w http.ResponseWriter, r *http.Request, p *auth.
 }
 
 func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := claimID(r)
+	id, err := pathID(r, "fact-check")
 	if err != nil {
 		return err
 	}
@@ -81,7 +72,7 @@ func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, p *auth.Princi
 // apiClaimReview publishes a fact-check as schema.org ClaimReview JSON-LD;
 // one written here without a URL of its own points at its Garda page.
 func (s *Server) apiClaimReview(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := claimID(r)
+	id, err := pathID(r, "fact-check")
 	if err != nil {
 		return err
 	}

@@ -317,7 +317,7 @@ func scanEnded(status string) bool {
 // authorisation it is refused with the reason (409), and the refusal is
 // recorded.
 func (s *Server) apiStartScan(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}
@@ -382,7 +382,7 @@ func (s *Server) startScan(ctx context.Context, p *auth.Principal, assetID int64
 }
 
 func (s *Server) apiScanAuthorizations(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}
@@ -398,7 +398,7 @@ func (s *Server) apiScanAuthorizations(w http.ResponseWriter, r *http.Request, p
 }
 
 func (s *Server) apiGiveScanAuthorization(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}
@@ -415,7 +415,7 @@ func (s *Server) apiGiveScanAuthorization(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) apiRevokeScanAuthorization(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}

@@ -268,7 +268,7 @@ func (p *pages) renderQueue(w http.ResponseWriter, r *http.Request, rq *req, sta
 // (carried in the query). A group with no alert left in the queue is not
 // found, and the script marks its row.
 func (p *pages) alertRowFragment(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := alertID(r)
+	id, err := pathID(r, "alert")
 	if err != nil {
 		return err
 	}
@@ -464,7 +464,7 @@ func fieldMessage(rq *req, pe *problem.Error, values url.Values) *problem.Error 
 // loadAlert builds an alert's page; a hidden or unknown alert is not found.
 func (p *pages) loadAlert(r *http.Request, rq *req) (alertView, error) {
 	ctx := r.Context()
-	id, err := alertID(r)
+	id, err := pathID(r, "alert")
 	if err != nil {
 		return alertView{}, err
 	}

@@ -169,7 +169,7 @@ func (p *pages) assetDetail(w http.ResponseWriter, r *http.Request, rq *req) err
 // just did (a new key, an error), and flash names the message to show.
 func (p *pages) renderAsset(w http.ResponseWriter, r *http.Request, rq *req, status int, keys ingestKeysView, flash string) error {
 	ctx := r.Context()
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (p *pages) renderAsset(w http.ResponseWriter, r *http.Request, rq *req, sta
 // ingestKeyAdd registers a sender of the asset's logs and shows its key in
 // this response only.
 func (p *pages) ingestKeyAdd(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (p *pages) ingestKeyAdd(w http.ResponseWriter, r *http.Request, rq *req) er
 }
 
 func (p *pages) ingestKeyRevoke(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return err
 	}
@@ -398,7 +398,7 @@ func (p *pages) assetCreate(w http.ResponseWriter, r *http.Request, rq *req) err
 // editable reads an asset for its edit form: not found when unreadable,
 // forbidden when readable but the role may not change assets.
 func (p *pages) editable(r *http.Request, who *auth.Principal) (asset.Asset, error) {
-	id, err := assetID(r)
+	id, err := pathID(r, "asset")
 	if err != nil {
 		return asset.Asset{}, err
 	}

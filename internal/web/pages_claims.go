@@ -204,7 +204,7 @@ type claimView struct {
 }
 
 func (p *pages) claimDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := claimID(r)
+	id, err := pathID(r, "fact-check")
 	if err != nil {
 		return err
 	}

@@ -240,9 +240,9 @@ func (p *pages) decisionCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 func (p *pages) decisionAction(w http.ResponseWriter, r *http.Request, rq *req) error {
 	ctx := r.Context()
 	action := r.PathValue("action")
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return problem.New(problem.NotFound, "no decision %q", r.PathValue("id"))
+	id, err := pathID(r, "decision")
+	if err != nil {
+		return err
 	}
 	reason := r.PostForm.Get("reason")
 	var d decision.Decision
@@ -355,9 +355,9 @@ func (p *pages) allowAdd(w http.ResponseWriter, r *http.Request, rq *req) error 
 }
 
 func (p *pages) allowRemove(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return problem.New(problem.NotFound, "no allow-list entry %q", r.PathValue("id"))
+	id, err := pathID(r, "allow-list entry")
+	if err != nil {
+		return err
 	}
 	if err := decision.RemoveAllow(r.Context(), p.s.DB, *rq.P, id); err != nil {
 		return err

@@ -824,9 +824,9 @@ func (p *pages) saveIncidentView(w http.ResponseWriter, r *http.Request, rq *req
 
 // deleteIncidentView deletes one of the person's saved views.
 func (p *pages) deleteIncidentView(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := pathID(r, "saved view")
 	if err != nil {
-		return problem.New(problem.NotFound, "no saved view %q", r.PathValue("id"))
+		return err
 	}
 	if err := savedview.Delete(r.Context(), p.s.DB, *rq.P, id); err != nil {
 		return err
