@@ -97,7 +97,11 @@ func (s *Server) Handler() http.Handler {
 		s.discovery, s.apiRoot, s.status, s.collections, s.collection, s.getObjects, s.addObjects, s.getObject, s.versions, s.manifest,
 	}
 	for i, p := range Patterns {
-		m.Handle(strings.TrimSuffix(p, "/")+"/{$}", s.wrap(handlers[i]))
+		// With and without the trailing slash: OASIS's client asks for a
+		// status resource without one.
+		h := s.wrap(handlers[i])
+		m.Handle(strings.TrimSuffix(p, "/")+"/{$}", h)
+		m.Handle(strings.TrimSuffix(p, "/"), h)
 	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Not found", "no TAXII resource "+r.Method+" "+r.URL.Path)
