@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -143,6 +144,13 @@ func Subscriptions(ctx context.Context, q store.Querier, who auth.Principal) ([]
 	return store.Collect(rows, scanSub)
 }
 
+// PartnerError is a pull that failed because of what the partner did (or
+// did not) answer, as opposed to a failure of Garda's own.
+type PartnerError struct{ Err error }
+
+func (e *PartnerError) Error() string { return e.Err.Error() }
+func (e *PartnerError) Unwrap() error { return e.Err }
+
 // Puller pulls subscriptions: bounded in time, in body size and in pages.
 type Puller struct {
 	DB     *store.DB
@@ -241,14 +249,14 @@ func (pl *Puller) pull(ctx context.Context, sub Subscription) (PullResult, error
 	for res.Pages < maxPages {
 		env, last, err := pl.fetch(ctx, sub, sub.Bookmark, next, limit)
 		if err != nil {
-			return res, err
+			return res, &PartnerError{err}
 		}
 		res.Pages++
 		if len(env.Objects) > 0 {
 			b, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + newUUID(), "objects": env.Objects})
 			got, err := intel.Import(ctx, pl.DB, who, strings.NewReader(string(b)))
 			if err != nil {
-				return res, fmt.Errorf("page %d of %d objects refused, nothing of it imported: %w", res.Pages, len(env.Objects), err)
+				return res, &PartnerError{fmt.Errorf("page %d of %d objects refused, nothing of it imported: %w", res.Pages, len(env.Objects), err)}
 			}
 			res.Objects += len(env.Objects)
 			res.Imported.Indicators += got.Indicators
@@ -413,4 +421,20 @@ func (pl *Puller) Job(every time.Duration) schedule.Job {
 		every = time.Minute
 	}
 	return schedule.Job{Name: "intel.taxii-pull", Every: every, Run: pl.PullDue}
+}
+
+// PullFor pulls a subscription now on a user's request: one of the
+// subscribing organisation (or above it) who may import.
+func (pl *Puller) PullFor(ctx context.Context, who auth.Principal, id int64) (PullResult, error) {
+	sub, err := getSubscription(ctx, pl.DB, id)
+	if err != nil {
+		return PullResult{}, err
+	}
+	if sub.OwnerOrgID != who.Org.ID && !slices.Contains(who.Viewer.Lineage, sub.OwnerOrgID) {
+		return PullResult{}, problem.New(problem.NotFound, "no subscription %d", id)
+	}
+	if !who.Can(policy.Investigate) {
+		return PullResult{}, problem.New(problem.Forbidden, "your role may not import intelligence")
+	}
+	return pl.Pull(ctx, id)
 }
