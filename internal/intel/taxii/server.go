@@ -512,7 +512,7 @@ func readable(col Collection) error {
 }
 
 func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	_, col, err := s.findCollection(r, p)
+	c, col, err := s.findCollection(r, p)
 	if err != nil {
 		return err
 	}
@@ -531,6 +531,7 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	for _, i := range pg.items {
 		env.Objects = append(env.Objects, i.STIX())
 	}
+	s.countRead(r.Context(), c.Slug, col.ID, p, len(pg.items))
 	dateHeaders(w, pg.items)
 	writeJSON(w, http.StatusOK, env)
 	return nil
@@ -590,7 +591,7 @@ type manifestRecord struct {
 }
 
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	_, col, err := s.findCollection(r, p)
+	c, col, err := s.findCollection(r, p)
 	if err != nil {
 		return err
 	}
@@ -613,6 +614,7 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	for _, i := range pg.items {
 		out.Objects = append(out.Objects, manifestRecord{ID: i.STIXID, DateAdded: addedStamp(i.ModifiedAt), Version: i.STIX().Modified, MediaType: MediaSTIX})
 	}
+	s.countRead(r.Context(), c.Slug, col.ID, p, len(pg.items))
 	dateHeaders(w, pg.items)
 	writeJSON(w, http.StatusOK, out)
 	return nil
