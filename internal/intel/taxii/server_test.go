@@ -14,6 +14,8 @@ import (
 	"github.com/garda-id/garda/internal/intel"
 	"github.com/garda-id/garda/internal/intel/taxii"
 	"github.com/garda-id/garda/internal/policy"
+	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/store/storetest"
 )
 
 type req struct {
@@ -55,8 +57,12 @@ func (in *instance) do(t *testing.T, r req) (int, http.Header, []byte) {
 // types, both kinds of authentication, the date headers, paging, filters,
 // partial POSTs and who may read a status.
 func TestServerProtocol(t *testing.T) {
+	storetest.Backends(t, testServerProtocol)
+}
+
+func testServerProtocol(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	a := newInstance(t,
+	a := newInstanceOn(t, db,
 		auth.NewUser{Username: "bssn.analyst", Org: "bssn", Role: "analyst"},
 		auth.NewUser{Username: "bssn.viewer", Org: "bssn", Role: "viewer"},
 		auth.NewUser{Username: "polri.analyst", Org: "polri", Role: "analyst"},

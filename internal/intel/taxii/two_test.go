@@ -11,6 +11,8 @@ import (
 	"github.com/garda-id/garda/internal/intel/taxii"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/schedule"
+	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/store/storetest"
 )
 
 // TestTwoInstances: two Garda platforms with their own data directories; B
@@ -18,9 +20,15 @@ import (
 // new AMBER indicator of A reaches B's allowed readers in one scheduled
 // poll with its id, marking and creator; A's revocation reaches B on the
 // next poll; A's RED indicator never leaves A.
+// B is always SQLite in its own data directory; A is SQLite too, and once
+// more on PostgreSQL when GARDA_TEST_POSTGRES is set.
 func TestTwoInstances(t *testing.T) {
+	storetest.Backends(t, testTwoInstances)
+}
+
+func testTwoInstances(t *testing.T, dbA *store.DB) {
 	ctx := context.Background()
-	a := newInstance(t,
+	a := newInstanceOn(t, dbA,
 		auth.NewUser{Username: "bssn.analyst", Org: "bssn", Role: "analyst"},
 		// The account A gives partner B: a reader in BSSN, named in nothing.
 		auth.NewUser{Username: "partner.b", Org: "bssn", Role: "viewer"},

@@ -27,8 +27,13 @@ type instance struct {
 
 func newInstance(t *testing.T, users ...auth.NewUser) *instance {
 	t.Helper()
+	return newInstanceOn(t, storetest.SQLite(t), users...)
+}
+
+// newInstanceOn is newInstance on a given (fresh, migrated) database.
+func newInstanceOn(t *testing.T, db *store.DB, users ...auth.NewUser) *instance {
+	t.Helper()
 	ctx := context.Background()
-	db := storetest.SQLite(t)
 	if _, err := org.EnsureStandard(ctx, db); err != nil {
 		t.Fatal(err)
 	}
