@@ -173,6 +173,9 @@ type PullResult struct {
 	Objects  int                `json:"objects"`
 	Imported intel.ImportResult `json:"imported"`
 	Bookmark string             `json:"bookmark"`
+	// Refused names each object the partner sent that could not be
+	// imported, and why (the others were).
+	Refused []string `json:"refused,omitempty"`
 }
 
 func (pl *Puller) client() *http.Client {
@@ -253,10 +256,19 @@ func (pl *Puller) pull(ctx context.Context, sub Subscription) (PullResult, error
 		}
 		res.Pages++
 		if len(env.Objects) > 0 {
-			b, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + newUUID(), "objects": env.Objects})
-			got, err := intel.Import(ctx, pl.DB, who, strings.NewReader(string(b)))
+			// Each object imports whole or not at all; the good ones of a
+			// page go on, the refused ones are named on the health.
+			failed := map[int]string{}
+			got, err := importGood(ctx, pl.DB, who, env.Objects, failed)
 			if err != nil {
-				return res, &PartnerError{fmt.Errorf("page %d of %d objects refused, nothing of it imported: %w", res.Pages, len(env.Objects), err)}
+				return res, err
+			}
+			for i := range env.Objects {
+				if msg, bad := failed[i]; bad {
+					var h objHead
+					_ = json.Unmarshal(env.Objects[i], &h)
+					res.Refused = append(res.Refused, fmt.Sprintf("page %d object %d (%s %s): %s", res.Pages, i, h.Type, h.ID, msg))
+				}
 			}
 			res.Objects += len(env.Objects)
 			res.Imported.Indicators += got.Indicators
@@ -274,9 +286,12 @@ func (pl *Puller) pull(ctx context.Context, sub Subscription) (PullResult, error
 			return res, err
 		}
 		if !env.More || env.Next == "" {
-			return res, nil
+			break
 		}
 		next = env.Next
+	}
+	if len(res.Refused) > 0 {
+		return res, &PartnerError{fmt.Errorf("%d objects refused (the rest imported): %s", len(res.Refused), strings.Join(res.Refused, "; "))}
 	}
 	return res, nil
 }

@@ -115,7 +115,7 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, p *auth.Prin
 			failed[i] = fmt.Sprintf("marked TLP:%s; this collection holds TLP:%s", t, col.tlp)
 		}
 	}
-	if err := s.importRest(r.Context(), p, env.Objects, failed); err != nil {
+	if _, err := importGood(r.Context(), s.DB, *p, env.Objects, failed); err != nil {
 		return err
 	}
 	for i, h := range heads {
@@ -135,10 +135,10 @@ func (s *Server) addObjects(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	return nil
 }
 
-// importRest imports the objects not failed yet; the objects intel refuses
-// join the failures and the rest is imported again, so what is kept is
-// exactly the objects reported as successes.
-func (s *Server) importRest(ctx context.Context, p *auth.Principal, objs []json.RawMessage, failed map[int]string) error {
+// importGood imports the objects not failed yet as who; the objects intel
+// refuses join the failures and the rest is imported again (each attempt
+// one transaction), so what is kept is exactly the objects not failed.
+func importGood(ctx context.Context, db *store.DB, who auth.Principal, objs []json.RawMessage, failed map[int]string) (intel.ImportResult, error) {
 	for round := 0; round < 5; round++ {
 		var keep []json.RawMessage
 		var at []int
@@ -148,10 +148,10 @@ func (s *Server) importRest(ctx context.Context, p *auth.Principal, objs []json.
 			}
 		}
 		if len(keep) == 0 {
-			return nil
+			return intel.ImportResult{}, nil
 		}
 		b, _ := json.Marshal(map[string]any{"type": "bundle", "id": "bundle--" + newUUID(), "objects": keep})
-		res, err := intel.Import(ctx, s.DB, *p, strings.NewReader(string(b)))
+		res, err := intel.Import(ctx, db, who, strings.NewReader(string(b)))
 		var ie *intel.ImportError
 		switch {
 		case errors.As(err, &ie):
@@ -162,7 +162,7 @@ func (s *Server) importRest(ctx context.Context, p *auth.Principal, objs []json.
 			}
 			continue
 		case err != nil:
-			return err
+			return res, err
 		}
 		for _, u := range res.Unknown {
 			var n int
@@ -170,9 +170,9 @@ func (s *Server) importRest(ctx context.Context, p *auth.Principal, objs []json.
 				failed[at[n]] = strings.TrimPrefix(u, fmt.Sprintf("object %d: ", n))
 			}
 		}
-		return nil
+		return res, nil
 	}
-	return errors.New("taxii: import did not settle after 5 rounds")
+	return intel.ImportResult{}, errors.New("taxii: import did not settle after 5 rounds")
 }
 
 func saveStatus(ctx context.Context, db *store.DB, root, collection string, user int64, st Status) error {
