@@ -68,11 +68,21 @@ func testTwoInstances(t *testing.T, dbA *store.DB) {
 	clock := time.Now().UTC()
 	now := func() time.Time { return clock }
 	puller := &taxii.Puller{DB: b.db, Orgs: b.orgs, Timeout: 10 * time.Second, Now: now}
-	sched, err := schedule.New(b.db, schedule.Options{Now: now}, puller.Job(time.Minute))
+	// B runs as two instances on one database: the schedule makes each
+	// poll happen on one of them.
+	sched, err := schedule.New(b.db, schedule.Options{Now: now, Holder: "b1"}, puller.Job(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
+	puller2 := &taxii.Puller{DB: b.db, Orgs: b.orgs, Timeout: 10 * time.Second, Now: now}
+	sched2, err := schedule.New(b.db, schedule.Options{Now: now, Holder: "b2"}, puller2.Job(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	both := make(chan struct{})
+	go func() { sched2.Tick(ctx); close(both) }()
 	sched.Tick(ctx) // one poll
+	<-both
 
 	find := func(who string) []intel.Indicator {
 		list, err := intel.List(ctx, b.db, b.principal(who), intel.Filter{Limit: 500})
@@ -100,6 +110,11 @@ func testTwoInstances(t *testing.T, dbA *store.DB) {
 			}
 		}
 	}
+	// A counted one read of its AMBER collection: two instances of B, one poll.
+	var reads int
+	if err := a.db.QueryRow(ctx, `SELECT reads FROM taxii_reads WHERE collection_id = ?`, taxii.TLPCollectionID("nasional", policy.Amber)).Scan(&reads); err != nil || reads != 1 {
+		t.Fatalf("A answered %d reads of its AMBER collection (%v), want 1", reads, err)
+	}
 	subs, err := taxii.Subscriptions(ctx, b.db, b.principal("kpu.analyst"))
 	if err != nil {
 		t.Fatal(err)
@@ -108,8 +123,8 @@ func testTwoInstances(t *testing.T, dbA *store.DB) {
 		if !s.Healthy() || s.LastOKAt == nil {
 			t.Fatalf("subscription %q unhealthy after the poll: %q", s.Name, s.LastError)
 		}
-		if s.ID == sub.ID && s.Bookmark == "" {
-			t.Fatal("no bookmark kept")
+		if s.ID == sub.ID && (s.Bookmark == "" || s.PulledObjects != 1) {
+			t.Fatalf("bookmark %q, %d objects pulled", s.Bookmark, s.PulledObjects)
 		}
 		if s.ID == redSub.ID && (s.PulledObjects != 0 || s.Bookmark != "") {
 			t.Fatalf("the RED collection gave B %d objects", s.PulledObjects)
