@@ -19,8 +19,9 @@ import (
 // user: an export holds what that user may read, an import lands under
 // that user's organisation.
 func intelCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "intel", Short: "Threat intelligence: export and import STIX 2.1 bundles (as a user)"}
+	cmd := &cobra.Command{Use: "intel", Short: "Threat intelligence: export and import STIX 2.1 bundles, TAXII subscriptions (as a user)"}
 	cmd.AddCommand(intelExportCmd(), intelImportCmd())
+	cmd.AddCommand(taxiiCmds()...) // taxii: subscribe, subscriptions, pull
 	return cmd
 }
 

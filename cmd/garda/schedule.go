@@ -134,6 +134,7 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	if p.Patrol != nil {
 		jobs = append(jobs, p.Patrol.Job())
 	}
+	jobs = append(jobs, taxiiPullJob(p)) // taxii: partners' collections, each at its own period
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
 	return jobs, nil
 }
