@@ -121,7 +121,9 @@ func unpack(r io.Reader, dir string) (*Manifest, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, damaged("the archive is cut short after %d files", len(seen))
+		} else if err != nil {
 			return nil, damaged("reading the archive after %d files: %v", len(seen), err)
 		}
 		if manifest != nil {
@@ -144,7 +146,9 @@ func unpack(r io.Reader, dir string) (*Manifest, error) {
 			return nil, damaged("entry %q appears twice", name)
 		}
 		f, err := writeFile(filepath.Join(dir, filepath.FromSlash(name)), tr, h)
-		if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, damaged("the archive is cut short inside entry %q", name)
+		} else if err != nil {
 			return nil, damaged("entry %q: %v", name, err)
 		}
 		f.Path = name
