@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +18,7 @@ import (
 func backupCmd() *cobra.Command {
 	var cfg platform.Config
 	var out, tmp string
+	var skipDB bool
 	cmd := &cobra.Command{
 		Use:   "backup",
 		Short: "Write the data dir (SQLite database, evidence, JetStream, audit anchor) into one archive with a manifest of SHA-256 hashes; safe while garda serve runs",
@@ -25,8 +28,9 @@ func backupCmd() *cobra.Command {
   - the evidence files and every other file of the data dir;
   - the audit anchor's key and signed checkpoints;
   - MANIFEST.json, the last entry: every file's size and SHA-256, the audit head, the streams' counts.
-garda serve may keep running. With --database postgres://... the database is not in the archive:
-back it up with pg_dump (see the README, "Backups and restore").`,
+garda serve may keep running. With --database postgres://... the archive holds the database as
+postgresql.dump, made by pg_dump (custom format; pg_dump of the server's major version or newer
+must be on PATH), unless --skip-database. See the README, "Backups and restore".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -58,7 +62,7 @@ back it up with pg_dump (see the README, "Backups and restore").`,
 			m, err := backup.Create(cmd.Context(), backup.Options{
 				DataDir: cfg.DataDir, Database: cfg.Database, NATS: cfg.NATS,
 				AuditKey: cfg.AuditKey, AuditCheckpoints: cfg.AuditCheckpoints,
-				TempDir: tmp, Version: version, Log: logger(io.Discard),
+				TempDir: tmp, Version: version, Log: logger(io.Discard), SkipDatabase: skipDB,
 			}, w)
 			if err != nil {
 				return err
@@ -94,12 +98,13 @@ back it up with pg_dump (see the README, "Backups and restore").`,
 	auditAnchorFlags(cmd, &cfg)
 	cmd.Flags().StringVar(&cfg.NATS, "nats", envOr("GARDA_NATS", ""), "NATS: empty for the embedded JetStream server in the data dir (archived), or nats:// URL(s) (not archived) (GARDA_NATS)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "archive file to write (- for standard output)")
+	cmd.Flags().BoolVar(&skipDB, "skip-database", false, "with a PostgreSQL database: leave it out of the archive (you dump it yourself)")
 	cmd.Flags().StringVar(&tmp, "tmp-dir", "", "directory for the working copies of the database and JetStream store (default: the system's)")
 	return cmd
 }
 
 func restoreCmd() *cobra.Command {
-	var dataDir string
+	var dataDir, database string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "restore ARCHIVE",
@@ -108,7 +113,9 @@ func restoreCmd() *cobra.Command {
 file's SHA-256 against the manifest and the database with SQLite's integrity check, and only then
 moves the files into place. A damaged archive restores nothing (exit 2). A data dir that holds
 files is refused unless --force is given; then its files are moved to <data dir>.replaced-<time>,
-never deleted. Stop garda serve before restoring over its data dir. ARCHIVE - reads standard input.`,
+never deleted. Stop garda serve before restoring over its data dir. ARCHIVE - reads standard input.
+An archive of a PostgreSQL deployment holds postgresql.dump: with --database URL of a new, empty
+database, restore loads it with pg_restore (on PATH); without, it is left in the data dir.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var r io.Reader = cmd.InOrStdin()
@@ -120,7 +127,7 @@ never deleted. Stop garda serve before restoring over its data dir. ARCHIVE - re
 				defer f.Close()
 				r = f
 			}
-			res, err := backup.Restore(cmd.Context(), r, backup.RestoreOptions{DataDir: dataDir, Force: force})
+			res, err := backup.Restore(cmd.Context(), r, backup.RestoreOptions{DataDir: dataDir, Force: force, Database: database})
 			if errors.Is(err, backup.ErrDamaged) {
 				return &exitError{code: 2, err: err}
 			} else if err != nil {
@@ -134,6 +141,12 @@ never deleted. Stop garda serve before restoring over its data dir. ARCHIVE - re
 				fmt.Fprintf(out, "  audit:     %d entries, head %s; check with: garda audit verify --data-dir %s\n", m.Audit.Entries, m.Audit.Hash, dataDir)
 			}
 			fmt.Fprintf(out, "  jetstream: %s\n", m.JetStream)
+			if res.Database {
+				fmt.Fprintf(out, "  the PostgreSQL dump is loaded into %s (pg_restore)\n", redactDSN(database))
+			} else if strings.HasPrefix(m.Database, "postgresql: "+backup.PGDumpFile) {
+				fmt.Fprintf(out, "  the PostgreSQL dump is %s: load it into a new database with --database, or: pg_restore --no-owner --no-privileges --exit-on-error --single-transaction --dbname URL %s\n",
+					filepath.Join(dataDir, backup.PGDumpFile), filepath.Join(dataDir, backup.PGDumpFile))
+			}
 			if res.MovedAside != "" {
 				fmt.Fprintf(out, "  the data dir's earlier files are in %s\n", res.MovedAside)
 			}
@@ -141,8 +154,20 @@ never deleted. Stop garda serve before restoring over its data dir. ARCHIVE - re
 		},
 	}
 	cmd.Flags().StringVar(&dataDir, "data-dir", envOr("GARDA_DATA_DIR", "./garda-data"), "data dir to restore into: new or empty unless --force (GARDA_DATA_DIR)")
-	cmd.Flags().BoolVar(&force, "force", false, "restore over a data dir that holds files, moving them aside first")
+	cmd.Flags().BoolVar(&force, "force", false, "restore over a data dir that holds files, moving them aside first (and over a database that holds tables)")
+	cmd.Flags().StringVar(&database, "database", "", "a new, empty PostgreSQL database (postgres:// URL) to load the archive's PostgreSQL dump into with pg_restore")
 	return cmd
+}
+
+// redactDSN hides a URL's password.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		return u.String()
+	}
+	return dsn
 }
 
 // isUnder says whether path p lies inside dir.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,7 +12,9 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -30,12 +33,12 @@ type drillWorld struct {
 	asset                      int64
 }
 
-func newDrillWorld(t *testing.T, dir string) drillWorld {
+func newDrillWorld(t *testing.T, dir string, extra ...string) drillWorld {
 	t.Helper()
 	w := drillWorld{bin: buildGarda(t), dir: dir}
 	run := func(stdin string, args ...string) string {
 		t.Helper()
-		out, errOut, code := garda(t, w.bin, stdin, args...)
+		out, errOut, code := garda(t, w.bin, stdin, append(args, extra...)...)
 		if code != 0 {
 			t.Fatalf("garda %v: exit %d: %s", args, code, errOut)
 		}
@@ -44,7 +47,7 @@ func newDrillWorld(t *testing.T, dir string) drillWorld {
 	run("", "migrate", "--data-dir", dir)
 	run("analis-kpu-password\n", "user", "create", "--data-dir", dir, "--username", "analis.kpu", "--org", "kpu", "--role", "analyst", "--scope", "", "--password-stdin")
 	w.token = run("", "token", "create", "--data-dir", dir, "--username", "analis.kpu")
-	w.base = startServe(t, w.bin, dir)
+	w.base = startServeWith(t, w.bin, dir, extra...)
 	var a struct {
 		ID int64 `json:"id"`
 	}
@@ -203,16 +206,32 @@ func TestRestoreDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	restoreDrill(t, "", "")
+}
+
+// restoreDrill runs the drill on SQLite (srcDB "") or on the PostgreSQL
+// database srcDB, restored into the empty database dstDB.
+func restoreDrill(t *testing.T, srcDB, dstDB string) {
+	var dbFlags []string
+	if srcDB != "" {
+		dbFlags = []string{"--database", srcDB}
+	}
 	dir := t.TempDir()
-	w := newDrillWorld(t, dir)
+	w := newDrillWorld(t, dir, dbFlags...)
 	log := &drillLog{incidents: map[int64]time.Time{}, evidence: map[string]time.Time{}, lines: map[int]time.Time{}}
 	stop := make(chan struct{})
 	wg := w.load(t, stop, log)
-	time.Sleep(3 * time.Second)
+	time.Sleep(2 * time.Second)
+	// A checkpoint signed under load, as serve signs one every minute: the
+	// backup must hold every entry a checkpoint it carries has signed.
+	if _, errOut, code := garda(t, w.bin, "", append([]string{"audit", "checkpoint", "--data-dir", dir}, dbFlags...)...); code != 0 {
+		t.Fatalf("garda audit checkpoint: %s", errOut)
+	}
+	time.Sleep(time.Second)
 
 	arch := filepath.Join(t.TempDir(), "garda-backup.tar.gz")
 	cut := time.Now()
-	out, errOut, code := garda(t, w.bin, "", "backup", "--data-dir", dir, "--out", arch)
+	out, errOut, code := garda(t, w.bin, "", append([]string{"backup", "--data-dir", dir, "--out", arch}, dbFlags...)...)
 	if code != 0 {
 		close(stop)
 		wg.Wait()
@@ -228,7 +247,13 @@ func TestRestoreDrill(t *testing.T) {
 	}
 
 	restored := filepath.Join(t.TempDir(), "restored")
-	if out, errOut, code := garda(t, w.bin, "", "restore", "--data-dir", restored, arch); code != 0 {
+	restoreArgs := []string{"restore", "--data-dir", restored, arch}
+	var rFlags []string
+	if dstDB != "" {
+		rFlags = []string{"--database", dstDB}
+		restoreArgs = append(restoreArgs, rFlags...)
+	}
+	if out, errOut, code := garda(t, w.bin, "", restoreArgs...); code != 0 {
 		t.Fatalf("garda restore: exit %d: %s", code, errOut)
 	} else {
 		t.Logf("garda restore:\n%s", out)
@@ -237,14 +262,14 @@ func TestRestoreDrill(t *testing.T) {
 	if _, errOut, code := garda(t, w.bin, "", "restore", "--data-dir", dir, arch); code == 0 || !strings.Contains(errOut, "not empty") {
 		t.Errorf("restore over the live data dir: exit %d, %q", code, errOut)
 	}
-	verify, errOut, code := garda(t, w.bin, "", "audit", "verify", "--data-dir", restored)
+	verify, errOut, code := garda(t, w.bin, "", append([]string{"audit", "verify", "--data-dir", restored}, rFlags...)...)
 	if code != 0 || !strings.Contains(verify, "intact") {
 		t.Fatalf("garda audit verify on the restored data dir: exit %d: %s%s", code, verify, errOut)
 	}
 	t.Logf("garda audit verify: %s", strings.TrimSpace(verify))
 
 	ctx := context.Background()
-	db, err := store.Open(ctx, "", restored)
+	db, err := store.Open(ctx, dstDB, restored)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,10 +328,67 @@ func TestRestoreDrill(t *testing.T) {
 		t.Errorf("ingested lines acknowledged before the backup: %d missing from the restored events stream, %d there more than once", lostLines, doubled)
 	}
 	// The restored data dir serves.
-	rbase := startServe(t, w.bin, restored)
+	rbase := startServeWith(t, w.bin, restored, rFlags...)
 	if code := apiJSON(t, "GET", fmt.Sprintf("%s/api/v1/incidents/%d", rbase, incs[len(incs)-1]), w.token, "", nil); code != 200 {
 		t.Errorf("the restored instance answers %d for an acknowledged incident", code)
 	}
-	fmt.Printf("DRILL restore acknowledged_before_backup: incidents=%d evidence=%d lines=%d; restored: lost_incidents=%d lost_evidence=%d lost_lines=%d duplicate_lines=%d; load errors=%d; events in the restore=%d\n",
-		len(incs), len(evs), len(lines), lostInc, lostEv, lostLines, doubled, log.errors, len(msgs))
+	engine := "sqlite"
+	if srcDB != "" {
+		engine = "postgresql"
+	}
+	fmt.Printf("DRILL restore-%s acknowledged_before_backup: incidents=%d evidence=%d lines=%d; restored: lost_incidents=%d lost_evidence=%d lost_lines=%d duplicate_lines=%d; load errors=%d; events in the restore=%d\n",
+		engine, len(incs), len(evs), len(lines), lostInc, lostEv, lostLines, doubled, log.errors, len(msgs))
+}
+
+// TestRestoreDrillPostgres is the drill on PostgreSQL: garda backup runs
+// pg_dump between the audit checkpoints and the evidence files, garda
+// restore loads the dump into a new database with pg_restore.
+func TestRestoreDrillPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("GARDA_CI") != "" {
+				t.Fatalf("%s not found (apt-get install postgresql-client)", tool)
+			}
+			t.Skipf("%s not found (apt-get install postgresql-client): skipping the PostgreSQL drill", tool)
+		}
+	}
+	src, dst := freshDatabase(t), freshDatabase(t)
+	restoreDrill(t, src, dst)
+}
+
+// freshDatabase makes a new database on GARDA_TEST_POSTGRES's server,
+// dropped at the end of the test, and returns its URL.
+func freshDatabase(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("GARDA_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("GARDA_TEST_POSTGRES not set (a postgres:// URL): skipping the PostgreSQL run")
+	}
+	ctx := context.Background()
+	admin, err := store.Open(ctx, base, "")
+	if err != nil {
+		t.Fatalf("GARDA_TEST_POSTGRES: %v", err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "garda_backup_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(context.Background(), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
 }

@@ -28,6 +28,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -88,6 +89,11 @@ type Options struct {
 	// AuditKey and AuditCheckpoints are the anchor's files when kept
 	// outside the data dir ("" for the defaults inside it).
 	AuditKey, AuditCheckpoints string
+	// PGDump is the pg_dump program for a PostgreSQL database ("" finds
+	// pg_dump on PATH). SkipDatabase leaves the database out (dumped
+	// elsewhere).
+	PGDump       string
+	SkipDatabase bool
 	// TempDir holds the working copies ("" for the system's).
 	TempDir string
 	Version string
@@ -142,8 +148,21 @@ func Create(ctx context.Context, o Options, w io.Writer) (*Manifest, error) {
 			return nil, err
 		}
 		os.Remove(snap)
+	} else if o.SkipDatabase {
+		m.Database = "postgresql: not in this archive (--skip-database); back it up with pg_dump (README, Backups and restore)"
 	} else {
-		m.Database = "postgresql: not in this archive; back it up with pg_dump (README, Backups and restore)"
+		// Between the checkpoints and the evidence, as for SQLite: every
+		// signed checkpoint is in the dump, every evidence row's file in
+		// the archive.
+		dump := filepath.Join(work, PGDumpFile)
+		if err := pgDump(ctx, o.PGDump, o.Database, dump); err != nil {
+			return nil, err
+		}
+		m.Database = "postgresql: " + PGDumpFile + " (pg_dump custom format)"
+		if err := a.addFile(PGDumpFile, dump); err != nil {
+			return nil, err
+		}
+		os.Remove(dump)
 	}
 
 	// The embedded JetStream store.
@@ -365,6 +384,28 @@ func jetstreamSnapshot(ctx context.Context, src, work string, log *slog.Logger) 
 		out = append(out, Stream{Name: s.Name, Messages: s.Messages, FirstSeq: s.FirstSeq, LastSeq: s.LastSeq})
 	}
 	return out, nil
+}
+
+// PGDumpFile is the PostgreSQL dump's name in the archive and, once
+// restored, in the data dir.
+const PGDumpFile = "postgresql.dump"
+
+// pgDump runs pg_dump on the database dsn into file, in its custom format
+// (compressed, restored table by table by pg_restore). pg_dump reads one
+// snapshot, so the dump is consistent while Garda writes.
+func pgDump(ctx context.Context, prog, dsn, file string) error {
+	if prog == "" {
+		prog = "pg_dump"
+	}
+	path, err := exec.LookPath(prog)
+	if err != nil {
+		return fmt.Errorf("back up the PostgreSQL database: %s not found (Debian: apt-get install postgresql-client, of the server's major version or newer); or pass --skip-database and dump it yourself: %w", prog, err)
+	}
+	cmd := exec.CommandContext(ctx, path, "--format=custom", "--no-owner", "--no-privileges", "--file", file, "--dbname", dsn)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_dump: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 func copyFile(src, dst string) error {

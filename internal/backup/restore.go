@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -32,11 +33,18 @@ type RestoreOptions struct {
 	// Force restores over a data dir that holds files: they are moved to
 	// a sibling directory named <data dir>.replaced-<time>, never deleted.
 	Force bool
+	// Database, when the archive holds a PostgreSQL dump, is the empty
+	// database to restore it into with pg_restore ("" leaves the dump in
+	// the data dir for the administrator). PGRestore is the program (""
+	// finds pg_restore on PATH).
+	Database, PGRestore string
 }
 
 // RestoreResult says what Restore did.
 type RestoreResult struct {
 	Manifest *Manifest
+	// Database says the PostgreSQL dump was loaded with pg_restore.
+	Database bool
 	// MovedAside is where the target's earlier files went (Force), or "".
 	MovedAside string
 }
@@ -100,7 +108,47 @@ func Restore(ctx context.Context, r io.Reader, o RestoreOptions) (*RestoreResult
 		return nil, err
 	}
 	done = true
+	if o.Database != "" && strings.HasPrefix(m.Database, "postgresql: "+PGDumpFile) {
+		if err := pgRestore(ctx, o.PGRestore, o.Database, filepath.Join(target, PGDumpFile), o.Force); err != nil {
+			return res, fmt.Errorf("the data dir's files are restored in %s, the database is not: %w", target, err)
+		}
+		res.Database = true
+	}
 	return res, nil
+}
+
+// pgRestore loads dump into the database dsn, which must hold no Garda
+// schema unless force.
+func pgRestore(ctx context.Context, prog, dsn, dump string, force bool) error {
+	db, err := store.Open(ctx, dsn, "")
+	if err != nil {
+		return err
+	}
+	var n int
+	err = db.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()`).Scan(&n)
+	db.Close()
+	if err != nil {
+		return fmt.Errorf("look into the target database: %w", err)
+	}
+	if n > 0 && !force {
+		return fmt.Errorf("%w: the target database holds %d tables; restore into a new database (createdb), or pass --force to pg_restore --clean over it", ErrNotEmpty, n)
+	}
+	if prog == "" {
+		prog = "pg_restore"
+	}
+	path, err := exec.LookPath(prog)
+	if err != nil {
+		return fmt.Errorf("%s not found (Debian: apt-get install postgresql-client): %w", prog, err)
+	}
+	args := []string{"--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", "--dbname", dsn}
+	if n > 0 {
+		args = append(args, "--clean", "--if-exists")
+	}
+	out, err := exec.CommandContext(ctx, path, append(args, dump)...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pg_restore: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // unpack writes every archived file under dir, hashing each, and checks
