@@ -152,7 +152,7 @@ func (w drillWorld) load(t *testing.T, stop <-chan struct{}, log *drillLog) *syn
 			var inc struct {
 				ID int64 `json:"id"`
 			}
-			code := apiJSON(t, "POST", w.base+"/api/v1/incidents", w.token, fmt.Sprintf(`{"title":"Latihan pemulihan %d","region":"32"}`, i), &inc)
+			code := postJSON(w.base+"/api/v1/incidents", w.token, fmt.Sprintf(`{"title":"Latihan pemulihan %d","region":"32"}`, i), &inc)
 			at := time.Now()
 			log.mu.Lock()
 			if code == 201 {
@@ -165,7 +165,7 @@ func (w drillWorld) load(t *testing.T, stop <-chan struct{}, log *drillLog) *syn
 				continue
 			}
 			content := []byte(fmt.Sprintf("tangkapan layar %d %d", i, time.Now().UnixNano()))
-			code = uploadEvidence(t, w.base, w.token, inc.ID, fmt.Sprintf("bukti-%d.txt", i), content)
+			code = uploadEvidence(w.base, w.token, inc.ID, fmt.Sprintf("bukti-%d.txt", i), content)
 			at = time.Now()
 			sum := sha256.Sum256(content)
 			log.mu.Lock()
@@ -180,8 +180,9 @@ func (w drillWorld) load(t *testing.T, stop <-chan struct{}, log *drillLog) *syn
 	return &wg
 }
 
-func uploadEvidence(t *testing.T, base, token string, incident int64, name string, content []byte) int {
-	t.Helper()
+// uploadEvidence and postJSON run in the load's goroutines: a failure is
+// a status (0 when the request did not get through), never t.Fatal.
+func uploadEvidence(base, token string, incident int64, name string, content []byte) int {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("file", name)
@@ -192,10 +193,27 @@ func uploadEvidence(t *testing.T, base, token string, incident int64, name strin
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0
 	}
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
+	return res.StatusCode
+}
+
+func postJSON(url, token, body string, out any) int {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	if res.StatusCode < 300 {
+		json.NewDecoder(res.Body).Decode(out)
+	} else {
+		io.Copy(io.Discard, res.Body)
+	}
 	return res.StatusCode
 }
 
