@@ -280,6 +280,19 @@ func restoreDrill(t *testing.T, srcDB, dstDB string) {
 	if _, errOut, code := garda(t, w.bin, "", "restore", "--data-dir", dir, arch); code == 0 || !strings.Contains(errOut, "not empty") {
 		t.Errorf("restore over the live data dir: exit %d, %q", code, errOut)
 	}
+	// A damaged copy is refused with exit 2, and nothing is made.
+	if b, err := os.ReadFile(arch); err == nil {
+		b[len(b)/2] ^= 0x10
+		bad := arch + ".damaged"
+		os.WriteFile(bad, b, 0o600)
+		scratch := filepath.Join(t.TempDir(), "scratch")
+		if _, errOut, code := garda(t, w.bin, "", "restore", "--data-dir", scratch, bad); code != 2 || !strings.Contains(errOut, "damaged") {
+			t.Errorf("restore of a damaged archive: exit %d, %q; want 2 saying damaged", code, errOut)
+		}
+		if _, err := os.Stat(scratch); err == nil {
+			t.Error("a damaged archive left a data dir")
+		}
+	}
 	verify, errOut, code := garda(t, w.bin, "", append([]string{"audit", "verify", "--data-dir", restored}, rFlags...)...)
 	if code != 0 || !strings.Contains(verify, "intact") {
 		t.Fatalf("garda audit verify on the restored data dir: exit %d: %s%s", code, verify, errOut)
