@@ -77,6 +77,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 		hoaxCmd(),
 		resolverCmd(), takedownCmd(),
 		intelCmd(),
+		backupCmd(), restoreCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -146,8 +147,24 @@ func verify(ctx context.Context, db store.Querier, checkpoints []Checkpoint, sin
 			newest = c
 		}
 	}
+	// The head first, then the entries up to it: an entry and the head
+	// that counts it commit together, so every entry the head counts is
+	// there to read, and what writers append meanwhile (a live instance) is
+	// beyond it and left for the next walk. Read the other way round, a
+	// write between the two reads looked like entries removed.
+	var headSeq int64
+	var headHash string
+	headErr := db.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash)
+	noHead := errors.Is(headErr, store.ErrNotFound)
+	if headErr != nil && !noHead {
+		return 0, fmt.Errorf("audit: read head: %w", headErr)
+	}
+	upTo := headSeq
+	if noHead {
+		upTo = math.MaxInt64 // no head: any entry at all is a broken chain
+	}
 	rows, err := db.Query(ctx, `SELECT seq, at, COALESCE(actor_id, 0), actor, actor_org, action, kind, record_id, detail, digest, prev_hash, hash
-		FROM audit_log WHERE seq > ? ORDER BY seq`, since.Seq)
+		FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq`, since.Seq, upTo)
 	if err != nil {
 		return 0, fmt.Errorf("audit: read chain: %w", err)
 	}
@@ -183,16 +200,17 @@ func verify(ctx context.Context, db store.Querier, checkpoints []Checkpoint, sin
 	if err := rows.Err(); err != nil {
 		return n, fmt.Errorf("audit: read chain: %w", err)
 	}
-	var headSeq int64
-	var headHash string
-	err = db.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case noHead:
 		if n != 0 {
+			// The first entry may have been written since the head was
+			// read: look again before calling the chain broken.
+			var again int64
+			if err := db.QueryRow(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&again); err == nil {
+				return verify(ctx, db, checkpoints, since)
+			}
 			return n, &BrokenError{Seq: n, Reason: "chain head is missing"}
 		}
-	case err != nil:
-		return n, fmt.Errorf("audit: read head: %w", err)
 	case headSeq != n:
 		return n, &BrokenError{Seq: n + 1, Reason: fmt.Sprintf("the newest entries were removed (head says %d entries, %d found)", headSeq, n)}
 	case headHash != prev:

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -158,11 +159,11 @@ func (s Store) Put(folder, name string, body io.Reader) (f File, fresh bool, err
 	}
 	dir := filepath.Dir(probe)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return File{}, false, fmt.Errorf("evidence store: %w", err)
+		return File{}, false, diskError(err)
 	}
 	tmp, err := os.CreateTemp(dir, ".upload-*")
 	if err != nil {
-		return File{}, false, fmt.Errorf("evidence store: %w", err)
+		return File{}, false, diskError(err)
 	}
 	defer func() {
 		tmp.Close()
@@ -177,10 +178,12 @@ func (s Store) Put(folder, name string, body io.Reader) (f File, fresh bool, err
 	limit := s.Limit()
 	w := io.MultiWriter(tmp, h)
 	if _, err := w.Write(head[:hn]); err != nil {
-		return File{}, false, fmt.Errorf("evidence store: %w", err)
+		return File{}, false, diskError(err)
 	}
 	n, err := io.Copy(w, io.LimitReader(body, limit-int64(hn)+1))
-	if err != nil {
+	if isDiskFull(err) {
+		return File{}, false, diskError(err)
+	} else if err != nil {
 		return File{}, false, readError(err, limit)
 	}
 	if f.Size = int64(hn) + n; f.Size > limit {
@@ -190,14 +193,17 @@ func (s Store) Put(folder, name string, body io.Reader) (f File, fresh bool, err
 		return File{}, false, problem.Field("file", "the file is empty")
 	}
 	if err := tmp.Sync(); err != nil {
-		return File{}, false, fmt.Errorf("evidence store: %w", err)
+		return File{}, false, diskError(err)
+	}
+	if err := tmp.Close(); err != nil {
+		return File{}, false, diskError(err)
 	}
 	f.SHA256 = hex.EncodeToString(h.Sum(nil))
 	f.ContentType = http.DetectContentType(head[:hn])
 	final := filepath.Join(dir, f.SHA256)
 	if _, err := os.Stat(final); errors.Is(err, os.ErrNotExist) {
 		if err := os.Rename(tmp.Name(), final); err != nil {
-			return File{}, false, fmt.Errorf("evidence store: %w", err)
+			return File{}, false, diskError(err)
 		}
 		fresh = true
 	} else if err != nil {
@@ -246,6 +252,25 @@ func (s Store) Open(folder string, f File) (*os.File, error) {
 		return nil, fmt.Errorf("evidence %s (%d bytes on disk, %d recorded): %w", f.SHA256, n, f.Size, ErrTampered)
 	}
 	return file, nil
+}
+
+// ErrFull: the evidence store's disk is full (or the quota or file size
+// limit reached); the file was not stored. An API client sees 503
+// unavailable with this message, and sends the file again later.
+var ErrFull = problem.New(problem.Unavailable, "the evidence store's disk is full: the file was not stored, and nothing else changed; an administrator must free space on the server, then send the file again")
+
+// isDiskFull says whether err is the file system refusing a write for
+// want of space: ENOSPC, EDQUOT, or EFBIG (the process's file size limit).
+func isDiskFull(err error) bool {
+	return err != nil && (errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG))
+}
+
+// diskError names a full disk as ErrFull and wraps anything else.
+func diskError(err error) error {
+	if isDiskFull(err) {
+		return fmt.Errorf("%w (%v)", ErrFull, err)
+	}
+	return fmt.Errorf("evidence store: %w", err)
 }
 
 func tooLarge(limit int64) error {

@@ -36,24 +36,51 @@ type Migration struct {
 // is a pair of files, NNNN_name.sqlite.sql and NNNN_name.postgres.sql, each
 // applied on its engine only, under the one version NNNN_name.
 func Migrations() ([]Migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	out, err := readMigrations(sub)
+	if err != nil {
+		return nil, err
+	}
+	if nextVersionMigrations != nil {
+		more, err := readMigrations(nextVersionMigrations)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
+}
+
+// nextVersionMigrations holds extra steps only a test build has (build tag
+// garda_upgrade_test: the rolling-upgrade test's "next version", the
+// current code plus one additive migration). Nil in every real build.
+var nextVersionMigrations fs.FS
+
+func readMigrations(fsys fs.FS) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, err
 	}
 	var out []Migration
 	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
 		m := Migration{Version: strings.TrimSuffix(e.Name(), ".sql")}
 		if v, engine, ok := strings.Cut(m.Version, "."); ok {
 			m.Version, m.Dialect = v, Dialect(engine)
 		}
-		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		body, err := fs.ReadFile(fsys, e.Name())
 		if err != nil {
 			return nil, err
 		}
 		m.SQL = string(body)
 		out = append(out, m)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
 }
 

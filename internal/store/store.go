@@ -16,12 +16,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/garda-id/garda/internal/problem"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -36,7 +39,14 @@ const (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflicts with an existing record")
+	// ErrFull: the database's disk is full. The statement or transaction
+	// wrote nothing; the engine rolled it back. It comes wrapped with
+	// errFull, which users see as 503 unavailable.
+	ErrFull = errors.New("the database's disk is full")
 )
+
+// errFull is what a user is told when the database's disk is full.
+var errFull = problem.New(problem.Unavailable, "the database's disk is full: nothing was saved; an administrator must free space on the database server, then retry")
 
 // DB is an open database. It is safe for concurrent use.
 type DB struct {
@@ -312,10 +322,17 @@ func classify(err error) error {
 		switch pg.Code {
 		case "23505":
 			return fmt.Errorf("%w: %s", ErrConflict, pg.Message)
+		case "53100": // disk_full
+			return fmt.Errorf("%w: %w: %s", ErrFull, errFull, pg.Message)
 		}
 		return err
 	}
 	msg := err.Error()
+	// SQLite says SQLITE_FULL (13) when a write finds no space, and the
+	// transaction is rolled back.
+	if strings.Contains(msg, "database or disk is full") || strings.Contains(msg, "SQLITE_FULL") || errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: %w: %s", ErrFull, errFull, msg)
+	}
 	if strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "PRIMARY KEY constraint failed") {
 		return fmt.Errorf("%w: %s", ErrConflict, msg)
 	}
