@@ -246,6 +246,7 @@ func (p *pages) routes() {
 	p.patrolReportRoutes()
 	p.rpzRoutes()
 	p.roomRoutes()
+	p.wallRoutes() // walldrills: the rooms' wall display
 	p.takedownRoutes()
 	p.intelRoutes()
 
