@@ -149,10 +149,15 @@
 
   // Reading the state: at most one request at a time, and one more after
   // it when events came meanwhile.
-  var busy = false, again = false, timer = 0;
-  function refresh() {
-    if (busy) { again = true; return; }
+  // The body counts the reads each cause brought (data-reads-event,
+  // -open, -timer): the browser test tells by it that an event, not the
+  // timer, brought a new alert.
+  var busy = false, again = false, timer = 0, cause = "timer", pending = "";
+  function refresh(why) {
+    why = typeof why === "string" ? why : "timer";
+    if (busy) { again = true; pending = why; return; }
     busy = true;
+    cause = why;
     fetch(dataURL, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
       .then(function (res) {
         if (!res.ok) throw new Error("status " + res.status);
@@ -162,6 +167,8 @@
         draw(st);
         if (st.event_id) lastEventID = Math.max(lastEventID, st.event_id);
         body.setAttribute("data-refreshed", String(Date.now()));
+        var attr = "data-reads-" + cause;
+        body.setAttribute(attr, String((Number(body.getAttribute(attr)) || 0) + 1));
         if (allOpen()) setLost(false);
       })
       .catch(function () {
@@ -170,12 +177,12 @@
       })
       .then(function () {
         busy = false;
-        if (again) { again = false; soon(); }
+        if (again) { again = false; soon(pending); }
       });
   }
-  function soon() {
+  function soon(why) {
     clearTimeout(timer);
-    timer = setTimeout(refresh, 250);
+    timer = setTimeout(function () { refresh(why); }, 250);
   }
 
   // The streams.
@@ -187,7 +194,7 @@
     es.addEventListener("open", function () {
       if (sources[i] !== es) return;
       if (allOpen()) setLost(false);
-      soon();
+      soon("open");
     });
     es.addEventListener("error", function () {
       if (sources[i] !== es) return;
@@ -202,7 +209,7 @@
       es.addEventListener(name, function (ev) {
         var id = Number(ev.lastEventId);
         if (id > lastEventID) lastEventID = id;
-        soon();
+        soon("event");
       });
     });
   }
@@ -224,5 +231,5 @@
     for (var i = 0; i < streams.length; i++) open(i);
   }
   // Deadlines move without events: read again every 30 s all the same.
-  setInterval(refresh, 30000);
+  setInterval(function () { refresh("timer"); }, 30000);
 })();
