@@ -220,7 +220,7 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 		}
 		count(a.Region, a.Severity)
 		if len(st.Alerts) < 8 {
-			st.Alerts = append(st.Alerts, WallItem{ID: a.ID, Ref: "#" + strconv.FormatInt(a.ID, 10), Title: a.Title, Severity: a.Severity,
+			st.Alerts = append(st.Alerts, WallItem{ID: a.ID, Ref: "#" + strconv.FormatInt(a.ID, 10), Title: rq.ScenarioTitle(a.Scenario, a.Title), Severity: a.Severity,
 				Status: string(a.Status), SeverityLabel: rq.L("sev", a.Severity), StatusLabel: rq.L("astatus", string(a.Status)), Region: a.Region, Place: rq.ScopeName(a.Region), Asset: a.Asset, At: a.LastSeen})
 		}
 	}

@@ -36,7 +36,7 @@ func TestWallDisplay(t *testing.T) {
 	}
 	green, red := mk("Portal KPU Jabar", "GREEN"), mk("Server rahasia", "RED")
 	sig := func(assetID int64, title, ip string) alert.Signal {
-		return alert.Signal{Scenario: "http-sqli", Title: title, Severity: "high", Technique: "T1190",
+		return alert.Signal{Scenario: "uji-layar", Title: title, Severity: "high", Technique: "T1190",
 			SourceIP: ip, AssetID: assetID, Time: time.Now().UTC(), Count: 1}
 	}
 	if _, _, err := alert.Record(ctx, s.db, []alert.Signal{sig(green, "Injeksi SQL di portal", "103.9.9.1"), sig(red, "Rahasia merah", "103.9.9.2")}); err != nil {

@@ -189,7 +189,7 @@ func TestWallInChromium(t *testing.T) {
 	}
 	raise := func(in *instance, title, ip string) {
 		t.Helper()
-		created, _, err := alert.Record(ctx, in.p.DB, []alert.Signal{{Scenario: "http-sqli", Title: title, Severity: "high",
+		created, _, err := alert.Record(ctx, in.p.DB, []alert.Signal{{Scenario: "uji-layar", Title: title, Severity: "high",
 			Technique: "T1190", SourceIP: ip, AssetID: a.ID, Time: time.Now().UTC(), Count: 1}})
 		if err != nil || len(created) != 1 {
 			t.Fatalf("raise %q: %v %v", title, created, err)
