@@ -2,6 +2,7 @@ package drill
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -296,5 +297,47 @@ func TestScore(t *testing.T) {
 		if got.Total != c.want || got.Ack != c.ackP || got.Escalation != c.escP || got.Report != c.r {
 			t.Errorf("%s: %+v", c.name, got)
 		}
+	}
+}
+
+// TestFinishExpired: a run nobody worked is finished by the platform a day
+// after it started, scored 0, and counted as the room's last drill; a log
+// file's drill replays its lines.
+func TestFinishExpired(t *testing.T) {
+	eng := realEngine(t)
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	w := newWorld(t, db)
+	var log string
+	for i := 0; i < 40; i++ {
+		log += fmt.Sprintf("203.0.113.9 - - [14/Feb/2024:10:%02d:00 +0700] \"GET /cek?nik=1%%27%%20OR%%201=1-- HTTP/1.1\" 200 512 \"-\" \"sqlmap/1.7\"\n", i)
+	}
+	d, err := Compose(ctx, db, w.who["bssn.coord"], NewDrill{Name: "Log sqlmap", Log: log, ExpectLevel: room.Province})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Truncate(time.Second)
+	ids, err := Schedule(ctx, db, w.who["bssn.coord"], d.ID, []int64{w.rooms["33"]}, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := RunDue(ctx, db, eng, start); err != nil || n != 1 {
+		t.Fatalf("run due: %d %v", n, err)
+	}
+	if a, err := Alerts(ctx, db, w.who["jateng.op"], ids[0]); err != nil || len(a) == 0 {
+		t.Fatalf("the log's drill raised no alerts: %v", err)
+	}
+	if n, _ := FinishExpired(ctx, db, start.Add(Length-time.Minute)); n != 0 {
+		t.Error("a run finished before its day was over")
+	}
+	if n, err := FinishExpired(ctx, db, start.Add(Length)); err != nil || n != 1 {
+		t.Fatalf("finish expired: %d %v", n, err)
+	}
+	r, err := Get(ctx, db, w.who["jateng.op"], ids[0])
+	if err != nil || r.Status != Finished || r.Score == nil || r.Score.Total != 0 {
+		t.Errorf("expired run: %+v %v", r, err)
+	}
+	if rm, _ := room.Get(ctx, db, w.who["bssn.coord"], w.rooms["33"]); rm.LastDrillAt == nil {
+		t.Error("the room's last drill was not recorded")
 	}
 }
