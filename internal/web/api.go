@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	s.claimRoutes()
 	s.rpzRoutes()
 	s.roomRoutes()
+	s.drillRoutes() // walldrills: drills (diklat)
 	s.takedownRoutes()
 	s.intelRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.

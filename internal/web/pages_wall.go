@@ -43,18 +43,18 @@ const wallMax = 500
 
 // WallItem is an alert or incident on the wall.
 type WallItem struct {
-	ID       int64     `json:"id"`
-	Ref      string    `json:"ref"` // an incident's human id, an alert's #id
-	Title    string    `json:"title"`
-	Severity string    `json:"severity"`
-	Status   string    `json:"status"`
+	ID       int64  `json:"id"`
+	Ref      string `json:"ref"` // an incident's human id, an alert's #id
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	Status   string `json:"status"`
 	// SeverityLabel and StatusLabel are in the page's language.
-	SeverityLabel string `json:"severity_label"`
-	StatusLabel   string `json:"status_label"`
-	Region   string    `json:"region"`
-	Place    string    `json:"place"` // the region's name
-	Asset    string    `json:"asset,omitempty"`
-	At       time.Time `json:"at"`
+	SeverityLabel string    `json:"severity_label"`
+	StatusLabel   string    `json:"status_label"`
+	Region        string    `json:"region"`
+	Place         string    `json:"place"` // the region's name
+	Asset         string    `json:"asset,omitempty"`
+	At            time.Time `json:"at"`
 }
 
 // WallClock is an open incident's deadline that is not yet met.
@@ -70,15 +70,15 @@ type WallClock struct {
 
 // WallCounters are the big numbers.
 type WallCounters struct {
-	AlertsNew      int `json:"alerts_new"` // not yet acknowledged
-	AlertsOpen     int `json:"alerts_open"`
-	AlertsHigh     int `json:"alerts_high"` // open, high or critical
-	IncidentsOpen  int `json:"incidents_open"`
-	IncidentsHigh  int `json:"incidents_high"`
-	ClocksMissed   int `json:"clocks_missed"`
-	ClocksAmber    int `json:"clocks_amber"`
-	AlertsMore     bool `json:"alerts_more,omitempty"`
-	IncidentsMore  bool `json:"incidents_more,omitempty"`
+	AlertsNew     int  `json:"alerts_new"` // not yet acknowledged
+	AlertsOpen    int  `json:"alerts_open"`
+	AlertsHigh    int  `json:"alerts_high"` // open, high or critical
+	IncidentsOpen int  `json:"incidents_open"`
+	IncidentsHigh int  `json:"incidents_high"`
+	ClocksMissed  int  `json:"clocks_missed"`
+	ClocksAmber   int  `json:"clocks_amber"`
+	AlertsMore    bool `json:"alerts_more,omitempty"`
+	IncidentsMore bool `json:"incidents_more,omitempty"`
 }
 
 // WallArea is one province on the wall's map.
@@ -305,4 +305,3 @@ func boolRank(b bool) int {
 	}
 	return 0
 }
-
