@@ -300,3 +300,33 @@ func replay(ctx context.Context, db *store.DB, eng *detect.Engine, runID int64, 
 	})
 	return started, err
 }
+
+// List returns the drills, newest first (BSSN only: the drills are its
+// exercises; rooms see their own runs).
+func List(ctx context.Context, q store.Querier, who auth.Principal) ([]Drill, error) {
+	if err := mayRun(ctx, q, who); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, `SELECT id, name, source, classes, '', log_format, expect_level, created_at FROM drills ORDER BY id DESC LIMIT 200`)
+	if err != nil {
+		return nil, err
+	}
+	out, err := store.Collect(rows, func(s store.Scanner) (Drill, error) {
+		var d Drill
+		var classes string
+		if err := s.Scan(&d.ID, &d.Name, &d.Source, &classes, &d.logText, &d.LogFormat, &d.ExpectLevel, &d.CreatedAt); err != nil {
+			return d, err
+		}
+		return d, json.Unmarshal([]byte(classes), &d.Classes)
+	})
+	if out == nil {
+		out = []Drill{}
+	}
+	return out, err
+}
+
+// MayRun reports whether who composes and schedules drills (for pages to
+// offer the forms).
+func MayRun(ctx context.Context, q store.Querier, who auth.Principal) bool {
+	return mayRun(ctx, q, who) == nil
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
-	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/drill"
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/store"
@@ -40,11 +39,7 @@ func TestDrillAPI(t *testing.T) {
 	if len(sched.Runs) != 2 {
 		t.Fatalf("runs: %+v", sched)
 	}
-	eng, err := detect.New(detect.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := drill.RunDue(ctx, db, eng, store.Now()); err != nil || n != 2 {
+	if n, err := drill.RunDue(ctx, db, testEngine(t), store.Now()); err != nil || n != 2 {
 		t.Fatalf("run due: %d %v", n, err)
 	}
 	run := sched.Runs[0] // West Java's (rooms in id order)
