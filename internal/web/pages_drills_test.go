@@ -69,6 +69,12 @@ func TestDrillPages(t *testing.T) {
 	if err := s.db.QueryRow(ctx, `SELECT run_id, id FROM drill_alerts ORDER BY id LIMIT 1`).Scan(&runID, &alertID); err != nil {
 		t.Fatal(err)
 	}
+	// The room's wall tells of the drill apart; its counters stay real.
+	resp, html = cj.get(fmt.Sprintf("/ruang-operasi/%d/layar", ids["32"]))
+	wantStatus(t, resp, 200, "the room's wall during a drill")
+	if !strings.Contains(html, `data-counter="alerts_open">0<`) || !strings.Contains(html, "LATIHAN berlangsung") || strings.Contains(html, "data-wall-drill hidden") {
+		t.Error("the wall counts the drill as real, or does not tell of it")
+	}
 	page := fmt.Sprintf("/ruang-operasi/%d/diklat", ids["32"])
 	resp, html = cj.get(page)
 	wantStatus(t, resp, 200, "the room's drills")

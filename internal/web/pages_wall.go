@@ -110,7 +110,11 @@ type WallState struct {
 	Map          []WallArea       `json:"map"`
 	ViewBox      string           `json:"view_box"`
 	Streams      []string         `json:"-"`
-	At           time.Time        `json:"at"`
+	// Drill counts the room's running drills' alerts not yet acknowledged:
+	// shown apart, marked as a drill, never in the counters.
+	Drill     int       `json:"drill_alerts_new"`
+	DrillText string    `json:"drill_text"`
+	At        time.Time `json:"at"`
 	// EventID is the moment the state was read (Unix ms), which the script
 	// opens its streams from (?last_event_id=) so that nothing changed in
 	// between is missed.
@@ -290,6 +294,13 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 		if gp, ok := p.geo.Province(focus); ok {
 			st.ViewBox = zoomBox(gp.D, p.geo.Width, p.geo.Height)
 		}
+	}
+	if rm.Internals {
+		if err := p.s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM drill_alerts a JOIN drill_runs r ON r.id = a.run_id
+			WHERE r.room_id = ? AND r.status = 'running' AND a.status = 'new'`, rm.ID).Scan(&st.Drill); err != nil {
+			return WallState{}, err
+		}
+		st.DrillText = rq.T("wall.drill", st.Drill)
 	}
 	q := ""
 	if rm.Region != "" {

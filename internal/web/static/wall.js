@@ -118,6 +118,12 @@
         el.classList.add("bump");
       }
     });
+    var drill = document.querySelector("[data-wall-drill]");
+    if (drill) {
+      drill.hidden = !st.drill_alerts_new;
+      var dt = drill.querySelector("[data-wall-drill-text]");
+      if (dt) dt.textContent = st.drill_text || "";
+    }
     var pst = document.querySelector("[data-wall-posture]");
     if (pst) pst.className = "wall-posture " + st.posture_class;
     document.querySelectorAll("[data-wall-field]").forEach(function (el) {
