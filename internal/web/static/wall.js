@@ -164,6 +164,7 @@
     if (busy) { again = true; pending = why; return; }
     busy = true;
     cause = why;
+    lastRead = Date.now();
     fetch(dataURL, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
       .then(function (res) {
         if (!res.ok) throw new Error("status " + res.status);
@@ -186,9 +187,14 @@
         if (again) { again = false; soon(pending); }
       });
   }
+  // Events come in bursts (a flood raises many alerts a second): the wall
+  // reads its state at most once a second, a quarter second after the
+  // last event at the soonest.
+  var lastRead = 0;
   function soon(why) {
     clearTimeout(timer);
-    timer = setTimeout(function () { refresh(why); }, 250);
+    var wait = Math.max(250, 1000 - (Date.now() - lastRead));
+    timer = setTimeout(function () { refresh(why); }, wait);
   }
 
   // The streams.
