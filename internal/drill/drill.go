@@ -206,7 +206,7 @@ func Schedule(ctx context.Context, db *store.DB, who auth.Principal, drillID int
 
 // simulatedLines is how much traffic a simulated drill replays: enough
 // that every class's attacker stands out among citizens' browsing.
-const simulatedLines = 3000
+const simulatedLines = 1200
 
 // traffic is the drill's log for a run starting at start.
 func (d Drill) traffic(runID int64, start time.Time) ([]byte, format.Format, error) {
