@@ -205,8 +205,15 @@ func Schedule(ctx context.Context, db *store.DB, who auth.Principal, drillID int
 }
 
 // simulatedLines is how much traffic a simulated drill replays: enough
-// that every class's attacker stands out among citizens' browsing.
-const simulatedLines = 1200
+// for one attacker of each class among citizens' browsing. A flood is
+// about a thousand lines, and the simulator leaves out an attacker whose
+// attackers' lines would pass a third of the batch: with a flood,
+// floodLines and perClassLines more for each other class.
+const (
+	simulatedLines = 1200
+	floodLines     = 3600
+	perClassLines  = 600
+)
 
 // traffic is the drill's log for a run starting at start.
 func (d Drill) traffic(runID int64, start time.Time) ([]byte, format.Format, error) {
@@ -218,8 +225,7 @@ func (d Drill) traffic(runID int64, start time.Time) ([]byte, format.Format, err
 		}
 		return []byte(d.logText), lf, nil
 	}
-	sim, err := simulate.New(simulate.Options{Classes: d.Classes, Seed: uint64(d.ID)<<20 | uint64(runID), Lines: simulatedLines,
-		Start: start.Add(-15 * time.Minute), Span: 15 * time.Minute})
+	sim, err := simulate.New(d.simulation(runID, start))
 	if err != nil {
 		return nil, f, err
 	}
@@ -228,6 +234,18 @@ func (d Drill) traffic(runID int64, start time.Time) ([]byte, format.Format, err
 		return nil, f, err
 	}
 	return buf.Bytes(), f, nil
+}
+
+// simulation is the simulator's batch for a run: one attacker of each of
+// the drill's classes among citizens' browsing, over the quarter hour
+// before the run starts.
+func (d Drill) simulation(runID int64, start time.Time) simulate.Options {
+	lines := simulatedLines
+	if slices.Contains(d.Classes, simulate.Flood) {
+		lines = floodLines + perClassLines*(len(d.Classes)-1)
+	}
+	return simulate.Options{Classes: d.Classes, Seed: uint64(d.ID)<<20 | uint64(runID), Lines: lines, Attackers: len(d.Classes),
+		Start: start.Add(-15 * time.Minute), Span: 15 * time.Minute}
 }
 
 // RunDue replays every run whose time has come; it returns how many it

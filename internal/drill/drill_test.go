@@ -3,6 +3,7 @@ package drill
 import (
 	"context"
 	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -339,5 +340,31 @@ func TestFinishExpired(t *testing.T) {
 	}
 	if rm, _ := room.Get(ctx, db, w.who["bssn.coord"], w.rooms["33"]); rm.LastDrillAt == nil {
 		t.Error("the room's last drill was not recorded")
+	}
+}
+
+// TestSimulationHasEveryClass: a drill of every class gets an attacker of
+// each, the flood included (the simulator leaves out an attacker whose
+// lines pass a third of the batch).
+func TestSimulationHasEveryClass(t *testing.T) {
+	for _, classes := range [][]string{simulate.Classes(), {simulate.Flood}, {simulate.SQLi}} {
+		d := Drill{ID: 7, Source: Simulated, Classes: classes}
+		sim, err := simulate.New(d.simulation(3, time.Date(2024, 2, 14, 6, 0, 0, 0, time.UTC)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		truth, err := sim.WriteLog(io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, c := range truth.Attackers {
+			got[c] = true
+		}
+		for _, c := range classes {
+			if !got[c] {
+				t.Errorf("a drill of %v has no %s attacker (%d lines)", classes, c, truth.Lines)
+			}
+		}
 	}
 }
