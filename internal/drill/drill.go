@@ -206,9 +206,9 @@ func Schedule(ctx context.Context, db *store.DB, who auth.Principal, drillID int
 
 // simulatedLines is how much traffic a simulated drill replays: enough
 // for one attacker of each class among citizens' browsing. A flood is
-// about a thousand lines, and the simulator leaves out an attacker whose
-// attackers' lines would pass a third of the batch: with a flood,
-// floodLines and perClassLines more for each other class.
+// about a thousand lines, and the simulator leaves attackers out once
+// their lines would pass a third of the batch: floodLines with a flood,
+// and perClassLines more for each class past the first.
 const (
 	simulatedLines = 1200
 	floodLines     = 3600
@@ -242,8 +242,9 @@ func (d Drill) traffic(runID int64, start time.Time) ([]byte, format.Format, err
 func (d Drill) simulation(runID int64, start time.Time) simulate.Options {
 	lines := simulatedLines
 	if slices.Contains(d.Classes, simulate.Flood) {
-		lines = floodLines + perClassLines*(len(d.Classes)-1)
+		lines = floodLines
 	}
+	lines += perClassLines * (len(d.Classes) - 1)
 	return simulate.Options{Classes: d.Classes, Seed: uint64(d.ID)<<20 | uint64(runID), Lines: lines, Attackers: len(d.Classes),
 		Start: start.Add(-15 * time.Minute), Span: 15 * time.Minute}
 }
