@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/garda-id/garda/internal/drill"
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/platform"
@@ -136,6 +137,7 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	}
 	jobs = append(jobs, taxiiPullJob(p)) // taxii: partners' collections, each at its own period
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
+	jobs = append(jobs, drill.Job(p.DB, p.Log.With("job", "drills"))) // walldrills: replay due drills, finish expired ones
 	return jobs, nil
 }
 

@@ -199,6 +199,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 	if w.Blocked, err = seedBlocklist(ctx, db, tree); err != nil {
 		return World{}, err
 	}
+	if _, err = seedDrills(ctx, db, tree); err != nil { // walldrills: a drill scheduled into two rooms
+		return World{}, err
+	}
 	w.AccountsFile = filepath.Join(dataDir, "demo-accounts.txt")
 	if err := writeAccounts(w.AccountsFile, w.Accounts); err != nil {
 		return World{}, err

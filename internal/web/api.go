@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	s.claimRoutes()
 	s.rpzRoutes()
 	s.roomRoutes()
+	s.drillRoutes() // walldrills: drills (diklat)
 	s.takedownRoutes()
 	s.intelRoutes()
 	// taxii: the TAXII 2.1 server of the intelligence pillar.

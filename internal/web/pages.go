@@ -246,6 +246,8 @@ func (p *pages) routes() {
 	p.patrolReportRoutes()
 	p.rpzRoutes()
 	p.roomRoutes()
+	p.wallRoutes()  // walldrills: the rooms' wall display
+	p.drillRoutes() // walldrills: drills (diklat)
 	p.takedownRoutes()
 	p.intelRoutes()
 	p.taxiiRoutes() // taxii: the TAXII page of Intelijen

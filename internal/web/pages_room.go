@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/garda-id/garda/internal/calendar"
+	"github.com/garda-id/garda/internal/drill"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/room"
@@ -59,6 +60,7 @@ type roomListView struct {
 	Error    string
 	Level    string
 	Done     string
+	CanDrill bool // walldrills: BSSN's coordinators get the drills' page
 }
 
 type zonePosture struct {
@@ -90,7 +92,8 @@ func (p *pages) renderRoomList(w http.ResponseWriter, r *http.Request, rq *req, 
 	if len(list) > f.Limit {
 		list = list[:f.Limit]
 	}
-	v := roomListView{Rooms: list, Error: errMsg, Level: f.Level, CanEnter: mayEnterCalendar(rq), Postures: calendar.Postures, Done: q.Get("selesai")}
+	v := roomListView{Rooms: list, Error: errMsg, Level: f.Level, CanEnter: mayEnterCalendar(rq), Postures: calendar.Postures, Done: q.Get("selesai"),
+		CanDrill: drill.MayRun(r.Context(), p.s.DB, *rq.P)}
 	cal, err := calendar.Load(r.Context(), p.s.DB)
 	if err != nil {
 		return err
