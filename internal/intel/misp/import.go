@@ -200,6 +200,9 @@ func readFile(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > limit {
+		return nil, fmt.Errorf("%d bytes, larger than %d MiB", st.Size(), limit>>20)
+	}
 	return readLimited(f, limit)
 }
 
