@@ -12,6 +12,7 @@ import (
 
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/fetch"
+	"github.com/garda-id/garda/internal/intel/misp"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/scan"
@@ -135,6 +136,7 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 		jobs = append(jobs, p.Patrol.Job())
 	}
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
+	jobs = append(jobs, misp.Job(p.DB, fetch.New(fetch.Config{Policy: fetch.PublicInternet()}).Client(), p.Log.With("job", "misp.feeds"))) // misp: partners' MISP feeds
 	return jobs, nil
 }
 
