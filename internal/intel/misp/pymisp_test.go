@@ -395,7 +395,7 @@ func TestImportFeedWrittenByPyMISP(t *testing.T) {
 			"noreply@kpu-verifikasi.example": policy.Green, "0cc175b9c0f1b6a831c399e269772661": policy.Green,
 			"86f7e437faa5a7fce15d1ddcb9eaeaea377667b8":                         policy.Green,
 			"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb": policy.Green,
-			"Mozilla/5.0 (EvilBot)": policy.Green, "c2.kpu-verifikasi.example": policy.Green, "198.51.100.60": policy.Green,
+			"Mozilla/5.0 (EvilBot)":                                            policy.Green, "c2.kpu-verifikasi.example": policy.Green, "198.51.100.60": policy.Green,
 			"198.51.100.61": policy.Green, "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d": policy.Green,
 			"198.51.100.62": policy.Red, "obj.kpu-verifikasi.example": policy.Green, "198.51.100.63": policy.Green,
 			"203.0.113.70": policy.Amber,
