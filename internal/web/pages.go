@@ -248,6 +248,7 @@ func (p *pages) routes() {
 	p.roomRoutes()
 	p.takedownRoutes()
 	p.intelRoutes()
+	p.mispRoutes() // misp: MISP feeds and subscriptions
 
 	p.handle("GET /admin/organisasi", p.orgsPage)
 	p.handle("POST /admin/organisasi", p.orgCreate)
