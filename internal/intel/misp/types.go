@@ -2,7 +2,6 @@ package misp
 
 import (
 	"net/netip"
-	"regexp"
 	"strings"
 
 	"github.com/garda-id/garda/internal/intel"
@@ -145,24 +144,4 @@ func tlpOfTags(tags []Tag) (t policy.TLP, ok bool) {
 		}
 	}
 	return t, ok
-}
-
-var (
-	techniqueTagRE = regexp.MustCompile(`(?i)^garda:technique="?((T\d{4}(\.\d{3})?)|(CAPEC-\d{1,6}))"?$`)
-	galaxyTagRE    = regexp.MustCompile(`^misp-galaxy:mitre-[a-z-]*attack-pattern=".* - (T\d{4}(\.\d{3})?)"$`)
-)
-
-// techniquesOf reads ATT&CK and CAPEC ids from tags: Garda's own
-// garda:technique="T1190" and MISP's galaxy clusters
-// misp-galaxy:mitre-attack-pattern="Exploit Public-Facing Application - T1190".
-func techniquesOf(tags []Tag) []string {
-	var out []string
-	for _, t := range tags {
-		if m := techniqueTagRE.FindStringSubmatch(t.Name); m != nil {
-			out = append(out, strings.ToUpper(m[1]))
-		} else if m := galaxyTagRE.FindStringSubmatch(t.Name); m != nil {
-			out = append(out, m[1])
-		}
-	}
-	return out
 }
