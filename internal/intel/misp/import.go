@@ -138,6 +138,7 @@ func ImportEvent(ctx context.Context, db *store.DB, who auth.Principal, ev *Even
 				"created": from, "modified": from, "name": name, "description": desc,
 				"pattern": intel.Pattern(v.Kind, norm), "pattern_type": "stix", "valid_from": from,
 				"revoked": a.Deleted, "object_marking_refs": []string{intel.MarkingID(tlp)},
+				"x_garda_detect": a.ToIDs && !a.Deleted, "x_garda_techniques": techniquesOf(a.Tag, ev.Tag),
 			})
 			res.Held++
 		}

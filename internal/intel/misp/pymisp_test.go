@@ -284,9 +284,11 @@ func TestFeedLoadsInPyMISP(t *testing.T) {
 			t.Errorf("%d deleted attributes, want the revoked one", deleted)
 		}
 
-		// The feed goes back into another organisation's Garda intact: every
-		// attribute held with the same id and TLP.
-		res, err := misp.ImportPath(ctx, db, w.who["pusat"], dir)
+		// The feed goes into another Garda intact: every attribute held with
+		// the same id, TLP, detect mark and technique.
+		db2 := storetest.SQLite(t)
+		w2 := newWorld(t, db2)
+		res, err := misp.ImportPath(ctx, db2, w2.who["pusat"], dir)
 		if err != nil || res.Err() != nil {
 			t.Fatalf("import Garda's own feed: %v %v", err, res.Err())
 		}
@@ -296,6 +298,10 @@ func TestFeedLoadsInPyMISP(t *testing.T) {
 		}
 		if held != 12 {
 			t.Errorf("re-import held %d of 12: %+v", held, res)
+		}
+		back, err := intel.List(ctx, db2, w2.who["pusat"], intel.Filter{Text: "203.0.113.7"})
+		if err != nil || len(back) != 1 || !back[0].Detect || len(back[0].Techniques) != 1 || back[0].Techniques[0] != "T1190" || back[0].STIXID != first.STIXID {
+			t.Errorf("round trip lost detect, technique or id: %+v %v", back, err)
 		}
 	})
 }
@@ -328,6 +334,8 @@ e.add_attribute('ip-dst|port', '198.51.100.61|8443')
 e.add_attribute('filename|sha256', 'lampiran.exe|3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d')
 red = e.add_attribute('ip-dst', '198.51.100.62')
 red.add_tag('tlp:red')
+red.add_tag('misp-galaxy:mitre-attack-pattern="Phishing - T1566"')
+e.add_attribute('domain', 'pantau-saja.example', to_ids=False)
 e.add_attribute('text', 'catatan analis')
 o = MISPObject('domain-ip', standalone=False)
 o.template_uuid = '43b3b146-77eb-4931-b4cc-b66c60f28734'
@@ -375,7 +383,7 @@ func TestImportFeedWrittenByPyMISP(t *testing.T) {
 		if err := json.Unmarshal(runPy(t, writeFeed, dir), &wrote); err != nil {
 			t.Fatal(err)
 		}
-		if wrote.Attributes != 20 {
+		if wrote.Attributes != 21 {
 			t.Fatalf("PyMISP wrote %d attributes", wrote.Attributes)
 		}
 		res, err := misp.ImportPath(ctx, db, w.who["budi"], dir)
@@ -398,7 +406,7 @@ func TestImportFeedWrittenByPyMISP(t *testing.T) {
 			"Mozilla/5.0 (EvilBot)":                                            policy.Green, "c2.kpu-verifikasi.example": policy.Green, "198.51.100.60": policy.Green,
 			"198.51.100.61": policy.Green, "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d": policy.Green,
 			"198.51.100.62": policy.Red, "obj.kpu-verifikasi.example": policy.Green, "198.51.100.63": policy.Green,
-			"203.0.113.70": policy.Amber,
+			"203.0.113.70": policy.Amber, "pantau-saja.example": policy.Green,
 		}
 		list, err := intel.List(ctx, db, w.who["budi"], intel.Filter{Limit: 500})
 		if err != nil {
@@ -420,6 +428,13 @@ func TestImportFeedWrittenByPyMISP(t *testing.T) {
 		}
 		if len(got) != len(want) {
 			t.Errorf("%d indicators, want %d", len(got), len(want))
+		}
+		// to_ids is the detect mark; ATT&CK galaxy tags are techniques.
+		if !got["203.0.113.50"].Detect || got["pantau-saja.example"].Detect {
+			t.Errorf("to_ids not carried: %v %v", got["203.0.113.50"].Detect, got["pantau-saja.example"].Detect)
+		}
+		if ts := got["198.51.100.62"].Techniques; len(ts) != 1 || ts[0] != "T1566" {
+			t.Errorf("techniques of the galaxy tag: %v", ts)
 		}
 		// An object's attributes take their event's TLP; an event without a
 		// TLP tag is AMBER.

@@ -2,6 +2,7 @@ package misp
 
 import (
 	"net/netip"
+	"regexp"
 	"strings"
 
 	"github.com/garda-id/garda/internal/intel"
@@ -144,4 +145,32 @@ func tlpOfTags(tags []Tag) (t policy.TLP, ok bool) {
 		}
 	}
 	return t, ok
+}
+
+var (
+	techniqueTagRE = regexp.MustCompile(`(?i)^garda:technique="?((T\d{4}(\.\d{3})?)|(CAPEC-\d{1,6}))"?$`)
+	galaxyTagRE    = regexp.MustCompile(`^misp-galaxy:mitre-[a-z-]*attack-pattern=".* - (T\d{4}(\.\d{3})?)"$`)
+)
+
+// techniquesOf reads ATT&CK and CAPEC ids from tags: Garda's own
+// garda:technique="T1190" and MISP's galaxy clusters
+// misp-galaxy:mitre-attack-pattern="Exploit Public-Facing Application - T1190".
+func techniquesOf(tags ...[]Tag) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, list := range tags {
+		for _, t := range list {
+			var id string
+			if m := techniqueTagRE.FindStringSubmatch(t.Name); m != nil {
+				id = strings.ToUpper(m[1])
+			} else if m := galaxyTagRE.FindStringSubmatch(t.Name); m != nil {
+				id = m[1]
+			}
+			if id != "" && !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
