@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/intel"
@@ -99,6 +100,7 @@ func BuildFeed(ctx context.Context, q store.Querier, who auth.Principal, tree *o
 		}
 	}
 	feed := &Feed{Community: c}
+	now := store.Now()
 	byKey := map[string]*Event{}
 	n, before := 0, int64(0)
 	for n < opt.Limit {
@@ -127,7 +129,7 @@ func BuildFeed(ctx context.Context, q store.Querier, who auth.Principal, tree *o
 				ev = newEvent(c, owner, i.TLP)
 				byKey[key] = ev
 			}
-			a := attributeOf(i)
+			a := attributeOf(i, now)
 			ev.Attribute = append(ev.Attribute, a)
 			if ts := Stamp(i.ModifiedAt.Unix()); ts > ev.Timestamp {
 				ev.Timestamp, ev.PublishTimestamp = ts, ts
@@ -189,13 +191,15 @@ func newEvent(c Community, owner org.Org, t policy.TLP) *Event {
 	}
 }
 
-func attributeOf(i intel.Indicator) Attribute {
+// attributeOf is the indicator as an attribute: for IDS (to_ids) only while
+// it is marked for detection and in force.
+func attributeOf(i intel.Indicator, now time.Time) Attribute {
 	typ, cat := typeOf(i.Kind)
 	comment := i.Name
 	if i.Description != "" {
 		comment = strings.TrimSpace(comment + "\n" + i.Description)
 	}
-	a := Attribute{UUID: uuidPart(i.STIXID), Type: typ, Category: cat, Value: i.Value, ToIDs: i.Detect && !i.Revoked,
+	a := Attribute{UUID: uuidPart(i.STIXID), Type: typ, Category: cat, Value: i.Value, ToIDs: i.Detect && i.Active(now),
 		Comment: comment, Timestamp: Stamp(i.ModifiedAt.Unix()), Deleted: i.Revoked, Tag: []Tag{tlpTag(i.TLP)}}
 	for _, t := range i.Techniques {
 		yes, no := true, false
