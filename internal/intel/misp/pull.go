@@ -116,11 +116,26 @@ func Pull(ctx context.Context, db *store.DB, who auth.Principal, client *http.Cl
 		if r.Error != "" {
 			out.Failed++
 		} else {
-			next[id] = m[id]
+			next[id] = settled(m[id], time.Now())
 		}
 		out.Events = append(out.Events, r)
 	}
 	return out, next, nil
+}
+
+// bookmarkMargin is how long after an event's timestamp Garda still
+// fetches it again: MISP timestamps are whole seconds, so a change in the
+// same second as a pull (or on a partner whose clock is a little behind)
+// leaves the timestamp as it was; until the margin has passed, the
+// bookmark stays just below it. Imports are idempotent, so the cost is a
+// few re-fetched events.
+const bookmarkMargin = 2 * time.Minute
+
+func settled(ts Stamp, now time.Time) Stamp {
+	if ts.Time().After(now.Add(-bookmarkMargin)) {
+		return ts - 1
+	}
+	return ts
 }
 
 // Subscription is a partner's feed Garda pulls on a schedule.
