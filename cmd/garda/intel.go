@@ -27,16 +27,23 @@ func intelCmd() *cobra.Command {
 
 func intelExportCmd() *cobra.Command {
 	var cfg platform.Config
-	var as, tlps, out string
+	var as, tlps, out, format, community string
 	var active bool
 	cmd := &cobra.Command{
-		Use:   "export --as USERNAME [--tlp GREEN,AMBER] [--active] [--out FILE]",
-		Short: "Write a STIX 2.1 bundle of the indicators a user may read (RED only where the user is named)",
+		Use:   "export --as USERNAME [--tlp GREEN,AMBER] [--active] [--out FILE] | --format misp --community SLUG --out DIR",
+		Short: "Write a STIX 2.1 bundle (or a MISP feed) of the indicators a user may read (RED only where the user is named)",
 		Args:  cobra.NoArgs,
 		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, _ []string) error {
 			p, tree, err := asUser(cmd, db, as)
 			if err != nil {
 				return err
+			}
+			switch format {
+			case "stix", "":
+			case "misp":
+				return intelExportMISP(cmd, db, p, tree, community, out)
+			default:
+				return fmt.Errorf("--format is stix or misp, not %q", format)
 			}
 			opt := intel.ExportOptions{Active: active}
 			for _, s := range strings.Split(tlps, ",") {
@@ -76,7 +83,9 @@ func intelExportCmd() *cobra.Command {
 	f.StringVar(&as, "as", "", "the user whose view is exported")
 	f.StringVar(&tlps, "tlp", "", "only these TLP labels, comma-separated")
 	f.BoolVar(&active, "active", false, "only indicators in force (not revoked, not expired)")
-	f.StringVar(&out, "out", "", "write to FILE instead of standard output")
+	f.StringVar(&out, "out", "", "write to FILE instead of standard output (with --format misp: the feed's directory)")
+	f.StringVar(&format, "format", "stix", "stix (a STIX 2.1 bundle) or misp (a MISP feed: manifest.json, <uuid>.json, hashes.csv, sightings.json)")
+	f.StringVar(&community, "community", "", "with --format misp: the sharing community (publik, mitra, satgas)")
 	return cmd
 }
 
@@ -84,13 +93,16 @@ func intelImportCmd() *cobra.Command {
 	var cfg platform.Config
 	var as string
 	cmd := &cobra.Command{
-		Use:   "import FILE --as USERNAME",
-		Short: "Read a STIX 2.1 bundle (- for standard input): all of it or, with an error per object, nothing",
+		Use:   "import FILE|DIR --as USERNAME",
+		Short: "Read a STIX 2.1 bundle (- for standard input): all of it or, with an error per object, nothing; or a MISP event or feed directory, event by event",
 		Args:  cobra.ExactArgs(1),
 		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, args []string) error {
 			p, _, err := asUser(cmd, db, as)
 			if err != nil {
 				return err
+			}
+			if isMISP(args[0]) {
+				return intelImportMISP(cmd, db, p, args[0])
 			}
 			var r io.Reader = cmd.InOrStdin()
 			if args[0] != "-" {

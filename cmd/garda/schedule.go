@@ -13,6 +13,7 @@ import (
 	"github.com/garda-id/garda/internal/drill"
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/fetch"
+	"github.com/garda-id/garda/internal/intel/misp"
 	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/scan"
@@ -138,6 +139,7 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	jobs = append(jobs, taxiiPullJob(p)) // taxii: partners' collections, each at its own period
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
 	jobs = append(jobs, drill.Job(p.DB, p.Log.With("job", "drills"))) // walldrills: replay due drills, finish expired ones
+	jobs = append(jobs, misp.Job(p.DB, fetch.New(fetch.Config{Policy: fetch.PublicInternet()}).Client(), p.Log.With("job", "misp.feeds"))) // misp: partners' MISP feeds
 	return jobs, nil
 }
 

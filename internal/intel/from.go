@@ -79,6 +79,10 @@ func FromIncident(ctx context.Context, db *store.DB, who auth.Principal, ref str
 				res.Skipped = append(res.Skipped, fmt.Sprintf("%s %s: %v", o.Type, o.Value, err))
 				continue
 			}
+			if hit, warned := Warned(k, v); warned {
+				res.Skipped = append(res.Skipped, fmt.Sprintf("%s %s: on the %s, never an indicator", o.Type, o.Value, hit))
+				continue
+			}
 			var id int64
 			err = tx.QueryRow(ctx, `SELECT id FROM indicators WHERE owner_org_id = ? AND kind = ? AND value = ?`, who.Org.ID, string(k), v).Scan(&id)
 			switch {

@@ -86,6 +86,10 @@ type header struct {
 	ValidFrom         string          `json:"valid_from"`
 	ValidUntil        string          `json:"valid_until"`
 	KillChainPhases   json.RawMessage `json:"kill_chain_phases"`
+	// Custom properties a MISP import sets (package intel/misp): the
+	// attribute's to_ids, and ATT&CK/CAPEC ids from its tags.
+	XGardaDetect     bool     `json:"x_garda_detect"`
+	XGardaTechniques []string `json:"x_garda_techniques"`
 }
 
 func parseStamp(s string) (time.Time, error) {
@@ -203,7 +207,12 @@ func importIndicator(ctx context.Context, tx *store.Tx, who auth.Principal, h he
 		return fmt.Errorf("indicator: valid_from: %w", err)
 	}
 	in := Input{Kind: k, Value: v, Name: h.Name, Description: h.Description, Confidence: h.Confidence, ValidFrom: &from,
-		TLP: tlp, STIXID: h.ID, Source: "import", CreatedBy: h.CreatedByRef}
+		TLP: tlp, STIXID: h.ID, Source: "import", CreatedBy: h.CreatedByRef, Detect: h.XGardaDetect}
+	for _, t := range h.XGardaTechniques {
+		if t = strings.ToUpper(strings.TrimSpace(t)); techniqueRE.MatchString(t) || capecRE.MatchString(t) {
+			in.Techniques = append(in.Techniques, t)
+		}
+	}
 	if h.ValidUntil != "" {
 		until, err := parseStamp(h.ValidUntil)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/intel/warninglist"
 	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -102,6 +104,9 @@ func (in *Input) check(who auth.Principal, now time.Time) error {
 		return problem.Field("value", "%s", err.Error())
 	}
 	in.Value = v
+	if hit, ok := Warned(in.Kind, v); ok {
+		return problem.Field("value", "%s is on the %s: a known resolver, CDN or platform never becomes an indicator", v, hit)
+	}
 	if len(in.Name) > maxName {
 		return problem.Field("name", "at most %d bytes", maxName)
 	}
@@ -396,4 +401,28 @@ func Revoke(ctx context.Context, db *store.DB, who auth.Principal, id int64, rea
 		return err
 	})
 	return out, err
+}
+
+// Warned reports whether a normalised value of kind k is on one of the MISP
+// warninglists Garda ships (internal/intel/warninglist): an address or
+// range overlapping a resolver's or a CDN's, a domain of a large platform,
+// or a URL that is nothing but such a host. A URL with a path is not
+// warned: a phishing page on a platform's host is a real indicator.
+func Warned(k Kind, v string) (warninglist.Hit, bool) {
+	switch k {
+	case IPv4, IPv6:
+		return warninglist.Address(v)
+	case Domain:
+		return warninglist.Domain(v)
+	case URL:
+		u, err := url.Parse(v)
+		if err != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return warninglist.Hit{}, false
+		}
+		if h, ok := warninglist.Address(strings.Trim(u.Hostname(), "[]")); ok {
+			return h, true
+		}
+		return warninglist.Domain(u.Hostname())
+	}
+	return warninglist.Hit{}, false
 }

@@ -32,7 +32,7 @@ type world struct {
 	who  map[string]auth.Principal
 }
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := org.EnsureStandard(ctx, db); err != nil {

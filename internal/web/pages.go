@@ -251,6 +251,7 @@ func (p *pages) routes() {
 	p.takedownRoutes()
 	p.intelRoutes()
 	p.taxiiRoutes() // taxii: the TAXII page of Intelijen
+	p.mispRoutes() // misp: MISP feeds and subscriptions
 
 	p.handle("GET /admin/organisasi", p.orgsPage)
 	p.handle("POST /admin/organisasi", p.orgCreate)
