@@ -1,0 +1,137 @@
+package match
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/event"
+)
+
+// The alert a hit raises: its scenario is ScenarioPrefix and the
+// indicator's id (one alert per indicator, client and asset), its rule id
+// RulePrefix and the id, its evidence the fields below.
+const (
+	Title          = "Indikator dikenal"
+	ScenarioPrefix = "intel-"
+	RulePrefix     = "indicator-"
+	FieldID        = "garda.intel.indicator_id"
+	FieldValue     = "garda.intel.indicator"
+	FieldWhere     = "garda.intel.matched_in"
+)
+
+// Recorder is told of every hit (a sighting to store); it must be safe
+// for concurrent use and quick.
+type Recorder interface {
+	Seen(indicatorID int64, region, asset string, at time.Time)
+}
+
+// Matcher is the detection stage: it holds the current Set and swaps it
+// atomically (Swap) while inspectors use it.
+type Matcher struct {
+	set atomic.Pointer[Set]
+	rec Recorder
+	now func() time.Time
+}
+
+// New returns a matcher over set (nil: an empty one), telling rec (nil:
+// no one) of its hits.
+func New(set *Set, rec Recorder) *Matcher {
+	m := &Matcher{rec: rec, now: time.Now}
+	if set == nil {
+		set = Compile(nil)
+	}
+	m.set.Store(set)
+	return m
+}
+
+// Swap puts a new set in force; inspectors take it at their next event.
+func (m *Matcher) Swap(s *Set) { m.set.Store(s) }
+
+// Set is the set in force.
+func (m *Matcher) Set() *Set { return m.set.Load() }
+
+// NewCheck implements detect.Stage.
+func (m *Matcher) NewCheck() detect.Check { return &check{m: m} }
+
+type check struct {
+	m  *Matcher
+	sc scratch
+}
+
+// Check implements detect.Check: it finds the event's values in the set.
+func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
+	s := c.m.set.Load()
+	if len(s.slots) == 0 {
+		return hits
+	}
+	sc := &c.sc
+	sc.found = sc.found[:0]
+	if ev.IP.IsValid() && (len(s.addrs) > 0 || s.hasRanges) {
+		s.matchAddr(ev.IP, InSourceIP, sc)
+	}
+	target := ev.Get(event.URLOriginal)
+	if s.wantHost {
+		host := ev.Get(event.URLDomain)
+		if host != "" {
+			s.matchHost(host, InHost, sc)
+			if len(s.urls) > 0 && len(target) > 0 && target[0] == '/' {
+				s.matchHostPath(host, target, InTarget, sc)
+			}
+		}
+		if ref := ev.Get(event.Referrer); len(ref) > 1 {
+			s.matchURL(ref, InReferrer, sc)
+		}
+		if len(target) > 0 && target[0] != '/' {
+			s.matchURL(target, InTarget, sc) // a proxy's absolute target
+		}
+		if len(target) > 0 && target[0] == '/' {
+			s.matchEmbedded(target, sc)
+		}
+	}
+	if len(s.uaExact) > 0 {
+		if ua := ev.Get(event.UserAgent); ua != "" {
+			if sl, ok := s.uaExact[ua]; ok {
+				sc.add(sl, InUserAgent)
+			}
+			if s.ua != nil {
+				s.ua.Each(ua, func(p int) bool { sc.add(s.uaSlots[p], InUserAgent); return true })
+			}
+		}
+	}
+	if len(s.hashes) > 0 {
+		s.matchHashes(target, InTarget, sc)
+		s.matchHashes(ev.Get(event.Message), InMessage, sc)
+	}
+	if len(s.emails) > 0 {
+		if u := ev.Get(event.UserName); u != "" {
+			sc.buf = appendLower(sc.buf[:0], u)
+			if sl, ok := s.emails[string(sc.buf)]; ok {
+				sc.add(sl, InUser)
+			}
+		}
+	}
+	if len(sc.found) == 0 {
+		return hits
+	}
+	now := c.m.now()
+	for _, f := range sc.found {
+		for _, i := range s.slots[f.slot] {
+			if u := s.until[i]; u != 0 && now.UnixNano() >= u {
+				continue // expired since the set was built
+			}
+			e := &s.entries[i]
+			s.hits[i].Add(1)
+			if c.m.rec != nil {
+				c.m.rec.Seen(e.ID, ev.Region, ev.Asset, ev.Time)
+			}
+			id := itoa(e.ID)
+			hits = append(hits, detect.Hit{
+				Scenario: ScenarioPrefix + id, Title: Title, Severity: severityOf(e.Confidence), Technique: e.Technique,
+				RuleIDs: []string{RulePrefix + id},
+				Fields:  map[string]string{FieldID: id, FieldValue: string(e.Kind) + " " + e.Value, FieldWhere: f.in},
+			})
+		}
+	}
+	return hits
+}
