@@ -23,14 +23,20 @@ import (
 // simLog is a log of the simulator: benign visitors and attacks of every
 // class, none carrying the generated indicators.
 func simLog(t testing.TB, lines int) []byte {
+	fail := func(err error) {
+		if t == nil {
+			panic(err)
+		}
+		t.Fatal(err)
+	}
 	sim, err := simulate.New(simulate.Options{Sites: simulate.DefaultSites(), Seed: 11, Lines: lines,
 		Start: time.Date(2024, 2, 14, 0, 0, 0, 0, time.UTC), Span: 6 * time.Hour})
 	if err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	var b bytes.Buffer
 	if _, err := sim.WriteLog(&b); err != nil {
-		t.Fatal(err)
+		fail(err)
 	}
 	return b.Bytes()
 }

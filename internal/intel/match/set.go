@@ -51,19 +51,19 @@ type Set struct {
 	until   []int64   // per entry, unix nanoseconds; 0 none
 	hits    []atomic.Int64
 
-	addrs      map[netip.Addr]int32
-	v4, v6     ranges
-	hasRanges  bool
-	domains    map[string]int32
-	urls       map[string]int32 // urlKey -> slot
-	uaExact    map[string]int32
-	ua         *literal.Matcher // user-agent substrings, when few enough
-	uaSlots    []int32
-	hashes     map[string]int32
-	emails     map[string]int32
-	wantHost   bool // domains or URLs
-	dropped    int  // entries that could not be compiled
-	hashLens   [65]bool
+	addrs     map[netip.Addr]int32
+	v4, v6    ranges
+	hasRanges bool
+	domains   map[string]int32
+	urls      map[string]int32 // urlKey -> slot
+	uaExact   map[string]int32
+	ua        *literal.Matcher // user-agent substrings, when few enough
+	uaSlots   []int32
+	hashes    map[string]int32
+	emails    map[string]int32
+	wantHost  bool // domains or URLs
+	dropped   int  // entries that could not be compiled
+	hashLens  [65]bool
 }
 
 // uaAutomatonLimit bounds the bytes of user-agent values matched as
