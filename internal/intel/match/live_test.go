@@ -71,7 +71,7 @@ func TestLiveSightingsAndReload(t *testing.T) {
 			}
 		}
 		mustCreate(intel.Input{Kind: intel.IPv4, Value: "198.51.100.9", Detect: true, TLP: policy.Red}) // RED: not matched
-		mustCreate(intel.Input{Kind: intel.IPv4, Value: "36.64.1.3"})                                    // not for detection
+		mustCreate(intel.Input{Kind: intel.IPv4, Value: "36.64.1.3"})                                   // not for detection
 
 		live := match.NewLive(db, nil)
 		if err := live.Reload(ctx); err != nil {
