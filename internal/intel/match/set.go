@@ -51,6 +51,7 @@ type Set struct {
 	until   []int64   // per entry, unix nanoseconds; 0 none
 	hits    []atomic.Int64
 
+	addrs4    map[uint32]int32 // IPv4 addresses, as numbers
 	addrs     map[netip.Addr]int32
 	v4, v6    ranges
 	hasRanges bool
@@ -75,7 +76,7 @@ const uaAutomatonLimit = 64 << 10
 // are skipped (Dropped counts them).
 func Compile(entries []Entry) *Set {
 	s := &Set{entries: entries, until: make([]int64, len(entries)), hits: make([]atomic.Int64, len(entries)),
-		addrs: map[netip.Addr]int32{}, domains: map[string]int32{}, urls: map[string]int32{}, uaExact: map[string]int32{},
+		addrs4: map[uint32]int32{}, addrs: map[netip.Addr]int32{}, domains: map[string]int32{}, urls: map[string]int32{}, uaExact: map[string]int32{},
 		hashes: map[string]int32{}, emails: map[string]int32{}}
 	byValue := map[string]int32{}
 	var in4, in6 []rangeIn
@@ -123,7 +124,11 @@ func Compile(entries []Entry) *Set {
 			}
 			a = a.Unmap()
 			if sl, isNew := slotOf(i, "ip|"+a.String()); isNew {
-				s.addrs[a] = sl
+				if a.Is4() {
+					s.addrs4[v4num(a)] = sl
+				} else {
+					s.addrs[a] = sl
+				}
 			}
 		case intel.Domain:
 			d := strings.TrimSuffix(strings.ToLower(v), ".")
@@ -242,7 +247,11 @@ func (sc *scratch) add(slot int32, in string) {
 // matchAddr looks an address up, exact and in ranges.
 func (s *Set) matchAddr(a netip.Addr, in string, sc *scratch) {
 	a = a.Unmap()
-	if sl, ok := s.addrs[a]; ok {
+	if a.Is4() {
+		if sl, ok := s.addrs4[v4num(a)]; ok {
+			sc.add(sl, in)
+		}
+	} else if sl, ok := s.addrs[a]; ok {
 		sc.add(sl, in)
 	}
 	if s.hasRanges {
@@ -254,6 +263,34 @@ func (s *Set) matchAddr(a netip.Addr, in string, sc *scratch) {
 			sc.add(sl, in)
 		}
 	}
+}
+
+func v4num(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// indexDelim is the first byte of s that ends a URL in a log field or a
+// query (space, quote, angle bracket, ampersand), or -1.
+func indexDelim(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '"', '\'', '<', '>', '&':
+			return i
+		}
+	}
+	return -1
+}
+
+// indexPathStart is the first '/', '?' or '#' of s, or -1.
+func indexPathStart(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '?', '#':
+			return i
+		}
+	}
+	return -1
 }
 
 // matchHost looks a host (maybe with a port, any case) and its parent
@@ -290,13 +327,14 @@ func (s *Set) matchURL(raw, in string, sc *scratch) {
 		return
 	}
 	rest := raw[i+3:]
-	if j := strings.IndexAny(rest, " \t\"'<>&"); j >= 0 {
+	if j := indexDelim(rest); j >= 0 {
 		rest = rest[:j]
 	}
-	if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexAny(rest+"/", "/?#") {
+	end := indexPathStart(rest)
+	if at := strings.IndexByte(rest, '@'); at >= 0 && (end < 0 || at < end) {
 		rest = rest[at+1:]
+		end = indexPathStart(rest)
 	}
-	end := strings.IndexAny(rest, "/?#")
 	host := rest
 	if end >= 0 {
 		host = rest[:end]
@@ -339,6 +377,9 @@ func (s *Set) matchHostPath(host, path, in string, sc *scratch) {
 // matchEmbedded finds absolute URLs inside a request target (a redirect
 // parameter, a proxy's absolute target), percent-encoded or not.
 func (s *Set) matchEmbedded(target string, sc *scratch) {
+	if strings.IndexByte(target, ':') < 0 && strings.IndexByte(target, '%') < 0 {
+		return
+	}
 	for t := target; ; {
 		i := strings.Index(t, "://")
 		if i < 0 {

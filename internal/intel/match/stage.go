@@ -57,7 +57,13 @@ func (m *Matcher) NewCheck() detect.Check { return &check{m: m} }
 type check struct {
 	m  *Matcher
 	sc scratch
+	// What the set in force found in recent Referers (most name the
+	// site itself or a search engine): one lookup instead of parsing.
+	refSet   *Set
+	refCache map[string][]found
 }
+
+const refCacheSize = 4096
 
 // Check implements detect.Check: it finds the event's values in the set.
 func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
@@ -67,20 +73,37 @@ func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
 	}
 	sc := &c.sc
 	sc.found = sc.found[:0]
-	if ev.IP.IsValid() && (len(s.addrs) > 0 || s.hasRanges) {
+	if ev.IP.IsValid() && (len(s.addrs4)+len(s.addrs) > 0 || s.hasRanges) {
 		s.matchAddr(ev.IP, InSourceIP, sc)
 	}
 	target := ev.Get(event.URLOriginal)
 	if s.wantHost {
+		// The Referer first: what it finds is then all that sc.found
+		// gains, and can be remembered.
+		if ref := ev.Get(event.Referrer); len(ref) > 1 {
+			if c.refSet != s || len(c.refCache) >= refCacheSize {
+				c.refSet, c.refCache = s, make(map[string][]found, 256)
+			}
+			if f, ok := c.refCache[ref]; ok {
+				for _, x := range f {
+					sc.add(x.slot, x.in)
+				}
+			} else {
+				n := len(sc.found)
+				s.matchURL(ref, InReferrer, sc)
+				var keep []found
+				if len(sc.found) > n {
+					keep = append(keep, sc.found[n:]...)
+				}
+				c.refCache[ref] = keep
+			}
+		}
 		host := ev.Get(event.URLDomain)
 		if host != "" {
 			s.matchHost(host, InHost, sc)
 			if len(s.urls) > 0 && len(target) > 0 && target[0] == '/' {
 				s.matchHostPath(host, target, InTarget, sc)
 			}
-		}
-		if ref := ev.Get(event.Referrer); len(ref) > 1 {
-			s.matchURL(ref, InReferrer, sc)
 		}
 		if len(target) > 0 && target[0] != '/' {
 			s.matchURL(target, InTarget, sc) // a proxy's absolute target
