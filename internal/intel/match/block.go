@@ -238,3 +238,31 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// Block is one block an indicator made, as its page shows it.
+type Block struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	Ref        string     `json:"ref"`
+	Owned      bool       `json:"owned"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LiftedAt   *time.Time `json:"lifted_at,omitempty"`
+	LiftReason string     `json:"lift_reason,omitempty"`
+}
+
+// Blocks lists an indicator's blocks, newest first. The caller has
+// checked that the reader may read the indicator.
+func Blocks(ctx context.Context, q store.Querier, indicatorID int64) ([]Block, error) {
+	rows, err := q.Query(ctx, `SELECT id, kind, ref, owned, created_at, lifted_at, lift_reason FROM indicator_blocks
+		WHERE indicator_id = ? ORDER BY id DESC LIMIT 100`, indicatorID)
+	if err != nil {
+		return nil, fmt.Errorf("indicator %d blocks: %w", indicatorID, err)
+	}
+	return store.Collect(rows, func(r store.Scanner) (Block, error) {
+		var b Block
+		var owned int
+		err := r.Scan(&b.ID, &b.Kind, &b.Ref, &owned, &b.CreatedAt, &b.LiftedAt, &b.LiftReason)
+		b.Owned = owned != 0
+		return b, err
+	})
+}
