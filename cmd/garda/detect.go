@@ -22,6 +22,7 @@ import (
 	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/intel"
 	"github.com/garda-id/garda/internal/intel/match"
 )
 
@@ -112,7 +113,6 @@ rejected.`,
 			if err != nil {
 				return err
 			}
-			var indicators []match.Entry
 			var set *match.Set
 			if indicatorsPath != "" {
 				// Known indicators (internal/intel/match), as live detection
@@ -121,12 +121,12 @@ rejected.`,
 				if err != nil {
 					return err
 				}
-				indicators, err = match.Read(fi, time.Now())
+				indicators, err := match.Read(fi, time.Now())
 				fi.Close()
 				if err != nil {
 					return fmt.Errorf("%s: %w", indicatorsPath, err)
 				}
-				set = match.Compile(indicators)
+				set = match.Compile(indicators) // the set keeps what it needs
 				opts0.Stages = append(opts0.Stages, match.New(set, nil))
 			}
 			eng, err := detect.New(opts0)
@@ -224,11 +224,9 @@ rejected.`,
 				summary["indicators"], summary["indicators_hit"] = set.Len(), len(hits)
 				if indicatorHitsPath != "" {
 					var b strings.Builder
-					for _, e := range indicators {
-						if n := hits[e.ID]; n > 0 {
-							fmt.Fprintf(&b, "%d\t%s\t%s\n", n, e.Kind, e.Value)
-						}
-					}
+					set.EachHit(func(_ int64, kind intel.Kind, value string, n int64) {
+						fmt.Fprintf(&b, "%d\t%s\t%s\n", n, kind, value)
+					})
 					if err := os.WriteFile(indicatorHitsPath, []byte(b.String()), 0o644); err != nil {
 						return err
 					}

@@ -11,8 +11,11 @@
 package match
 
 import (
+	"bytes"
+	"hash/maphash"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -44,28 +47,80 @@ const (
 )
 
 // Set is a compiled set of indicators; it is immutable once built and
-// safe for concurrent use.
+// safe for concurrent use. It holds almost no pointers: strings are kept
+// in one arena and found through maps of their 64-bit hashes, so that the
+// garbage collector, which marks the live heap at every cycle of a busy
+// replay, does not walk 100,000 indicators each time.
 type Set struct {
-	entries []Entry
-	slots   [][]int32 // a distinct value -> the entries holding it
-	until   []int64   // per entry, unix nanoseconds; 0 none
-	hits    []atomic.Int64
+	arena string // every slot's key and every entry's value
 
-	addrs4    map[uint32]int32 // IPv4 addresses, as numbers
-	addrs     map[netip.Addr]int32
+	// Slots: one per distinct value; its entries are
+	// slotEnt[slotStart[s]:slotStart[s+1]].
+	keyOff    []uint32
+	keyLen    []uint32
+	slotStart []int32
+	slotEnt   []int32
+
+	// Entries (indicators).
+	ids    []int64
+	kinds  []uint8 // index in intel.Kinds
+	conf   []uint8
+	valOff []uint32
+	valLen []uint32
+	until  []int64 // unix nanoseconds; 0 none
+	techs  map[int32]string
+	hits   []atomic.Int64
+
+	addrs4    map[uint32]int32   // IPv4 addresses, as numbers
+	addrs6    map[[16]byte]int32 // IPv6 addresses
 	v4, v6    ranges
 	hasRanges bool
-	domains   map[string]int32
-	urls      map[string]int32 // urlKey -> slot
-	uaExact   map[string]int32
+	seed      maphash.Seed
+	domains   strmap
+	urls      strmap // urlKey -> slot
+	uaExact   strmap
 	ua        *literal.Matcher // user-agent substrings, when few enough
 	uaSlots   []int32
-	hashes    map[string]int32
-	emails    map[string]int32
+	hashes    strmap
+	emails    strmap
 	wantHost  bool // domains or URLs
 	dropped   int  // entries that could not be compiled
 	hashLens  [65]bool
 }
+
+// strmap finds a string's slot by the string's hash; the slot's key in
+// the arena confirms it. Keys whose hash an earlier key has (never seen in
+// practice) are kept by value in collide.
+type strmap struct {
+	m       map[uint64]int32
+	collide map[string]int32
+}
+
+func (s *Set) key(sl int32) string { return s.arena[s.keyOff[sl] : s.keyOff[sl]+s.keyLen[sl]] }
+
+func (s *Set) get(m *strmap, k string) (int32, bool) {
+	if sl, ok := m.m[maphash.String(s.seed, k)]; ok && s.key(sl) == k {
+		return sl, true
+	}
+	if m.collide != nil {
+		sl, ok := m.collide[k]
+		return sl, ok
+	}
+	return 0, false
+}
+
+func (s *Set) getBytes(m *strmap, k []byte) (int32, bool) {
+	if sl, ok := m.m[maphash.Bytes(s.seed, k)]; ok && s.key(sl) == string(k) {
+		return sl, true
+	}
+	if m.collide != nil {
+		sl, ok := m.collide[string(k)]
+		return sl, ok
+	}
+	return 0, false
+}
+
+func (m *strmap) size() int { return len(m.m) + len(m.collide) }
 
 // uaAutomatonLimit bounds the bytes of user-agent values matched as
 // substrings (an Aho-Corasick table costs 1 KiB per byte of pattern);
@@ -75,27 +130,61 @@ const uaAutomatonLimit = 64 << 10
 // Compile builds a Set. Entries whose value does not parse as their kind
 // are skipped (Dropped counts them).
 func Compile(entries []Entry) *Set {
-	s := &Set{entries: entries, until: make([]int64, len(entries)), hits: make([]atomic.Int64, len(entries)),
-		addrs4: map[uint32]int32{}, addrs: map[netip.Addr]int32{}, domains: map[string]int32{}, urls: map[string]int32{}, uaExact: map[string]int32{},
-		hashes: map[string]int32{}, emails: map[string]int32{}}
+	s := &Set{seed: maphash.MakeSeed(), addrs4: map[uint32]int32{}, addrs6: map[[16]byte]int32{}, techs: map[int32]string{}}
+	for _, m := range []*strmap{&s.domains, &s.urls, &s.uaExact, &s.hashes, &s.emails} {
+		m.m = map[uint64]int32{}
+	}
+	var arena strings.Builder
+	var keys []string      // per slot, while compiling
+	var slotEnts [][]int32 // per slot, while compiling
 	byValue := map[string]int32{}
 	var in4, in6 []rangeIn
 	var uaPats []string
-	slotOf := func(i int, key string) (int32, bool) {
-		if sl, ok := byValue[key]; ok {
-			s.slots[sl] = append(s.slots[sl], int32(i))
+	// slotOf returns the slot of a value of one kind (tag), new or not.
+	slotOf := func(ent int32, tag, key string) (int32, bool) {
+		if sl, ok := byValue[tag+key]; ok {
+			slotEnts[sl] = append(slotEnts[sl], ent)
 			return sl, false
 		}
-		sl := int32(len(s.slots))
-		s.slots = append(s.slots, []int32{int32(i)})
-		byValue[key] = sl
+		sl := int32(len(keys))
+		keys, slotEnts = append(keys, key), append(slotEnts, []int32{ent})
+		byValue[tag+key] = sl
 		return sl, true
 	}
-	for i, e := range entries {
-		if !e.Until.IsZero() {
-			s.until[i] = e.Until.UnixNano()
+	put := func(m *strmap, key string, sl int32) {
+		h := maphash.String(s.seed, key)
+		if _, taken := m.m[h]; taken {
+			if m.collide == nil {
+				m.collide = map[string]int32{}
+			}
+			m.collide[key] = sl
+			return
 		}
+		m.m[h] = sl
+	}
+	for _, e := range entries {
 		v := e.Value
+		ki := slices.Index(intel.Kinds, e.Kind)
+		if ki < 0 {
+			s.dropped++
+			continue
+		}
+		ent := int32(len(s.ids))
+		add := func() {
+			s.ids = append(s.ids, e.ID)
+			s.kinds = append(s.kinds, uint8(ki))
+			s.conf = append(s.conf, uint8(min(max(e.Confidence, 0), 100)))
+			s.valOff, s.valLen = append(s.valOff, uint32(arena.Len())), append(s.valLen, uint32(len(v)))
+			arena.WriteString(v)
+			var u int64
+			if !e.Until.IsZero() {
+				u = e.Until.UnixNano()
+			}
+			s.until = append(s.until, u)
+			if e.Technique != "" {
+				s.techs[ent] = e.Technique
+			}
+		}
 		switch e.Kind {
 		case intel.IPv4, intel.IPv6:
 			if strings.Contains(v, "/") {
@@ -105,7 +194,8 @@ func Compile(entries []Entry) *Set {
 					continue
 				}
 				p = p.Masked()
-				sl, isNew := slotOf(i, "net|"+p.String())
+				add()
+				sl, isNew := slotOf(ent, "net|", p.String())
 				if !isNew {
 					continue
 				}
@@ -123,17 +213,19 @@ func Compile(entries []Entry) *Set {
 				continue
 			}
 			a = a.Unmap()
-			if sl, isNew := slotOf(i, "ip|"+a.String()); isNew {
+			add()
+			if sl, isNew := slotOf(ent, "ip|", a.String()); isNew {
 				if a.Is4() {
 					s.addrs4[v4num(a)] = sl
 				} else {
-					s.addrs[a] = sl
+					s.addrs6[a.As16()] = sl
 				}
 			}
 		case intel.Domain:
 			d := strings.TrimSuffix(strings.ToLower(v), ".")
-			if sl, isNew := slotOf(i, "dn|"+d); isNew {
-				s.domains[d] = sl
+			add()
+			if sl, isNew := slotOf(ent, "dn|", d); isNew {
+				put(&s.domains, d, sl)
 			}
 		case intel.URL:
 			k, ok := urlKey(v)
@@ -141,33 +233,48 @@ func Compile(entries []Entry) *Set {
 				s.dropped++
 				continue
 			}
-			if sl, isNew := slotOf(i, "url|"+k); isNew {
-				s.urls[k] = sl
+			add()
+			if sl, isNew := slotOf(ent, "url|", k); isNew {
+				put(&s.urls, k, sl)
 			}
 		case intel.UserAgent:
-			if sl, isNew := slotOf(i, "ua|"+v); isNew {
-				s.uaExact[v] = sl
+			add()
+			if sl, isNew := slotOf(ent, "ua|", v); isNew {
+				put(&s.uaExact, v, sl)
 				uaPats = append(uaPats, v)
 				s.uaSlots = append(s.uaSlots, sl)
 			}
 		case intel.MD5, intel.SHA1, intel.SHA256:
 			h := strings.ToLower(v)
-			if sl, isNew := slotOf(i, "h|"+h); isNew {
-				s.hashes[h] = sl
+			add()
+			if sl, isNew := slotOf(ent, "h|", h); isNew {
+				put(&s.hashes, h, sl)
 				s.hashLens[len(h)] = true
 			}
 		case intel.Email:
 			m := strings.ToLower(v)
-			if sl, isNew := slotOf(i, "em|"+m); isNew {
-				s.emails[m] = sl
+			add()
+			if sl, isNew := slotOf(ent, "em|", m); isNew {
+				put(&s.emails, m, sl)
 			}
 		default:
 			s.dropped++
 		}
 	}
+	s.keyOff, s.keyLen = make([]uint32, len(keys)), make([]uint32, len(keys))
+	s.slotStart = make([]int32, 0, len(keys)+1)
+	for sl, k := range keys {
+		s.keyOff[sl], s.keyLen[sl] = uint32(arena.Len()), uint32(len(k))
+		arena.WriteString(k)
+		s.slotStart = append(s.slotStart, int32(len(s.slotEnt)))
+		s.slotEnt = append(s.slotEnt, slotEnts[sl]...)
+	}
+	s.slotStart = append(s.slotStart, int32(len(s.slotEnt)))
+	s.arena = arena.String()
+	s.hits = make([]atomic.Int64, len(s.ids))
 	if len(in4)+len(in6) > 0 {
 		s.hasRanges = true
-		s.v4, s.v6 = buildRanges(in4, len(s.slots)), buildRanges(in6, len(s.slots))
+		s.v4, s.v6 = buildRanges(in4, len(keys)), buildRanges(in6, len(keys))
 	}
 	total := 0
 	for _, p := range uaPats {
@@ -176,13 +283,21 @@ func Compile(entries []Entry) *Set {
 	if len(uaPats) > 0 && total <= uaAutomatonLimit {
 		s.ua = literal.New(uaPats, false)
 	}
-	s.wantHost = len(s.domains) > 0 || len(s.urls) > 0
+	s.wantHost = s.domains.size() > 0 || s.urls.size() > 0
 	return s
+}
+
+// slots is how many distinct values the set holds.
+func (s *Set) slots() int { return len(s.keyOff) }
+
+// entry is one indicator of the set, as a hit reports it.
+func (s *Set) entry(i int32) (id int64, kind intel.Kind, value string, confidence int, technique string) {
+	return s.ids[i], intel.Kinds[s.kinds[i]], s.arena[s.valOff[i] : s.valOff[i]+s.valLen[i]], int(s.conf[i]), s.techs[i]
 }
 
 // Len is how many indicators the set holds; Dropped how many could not be
 // compiled.
-func (s *Set) Len() int     { return len(s.entries) - s.dropped }
+func (s *Set) Len() int     { return len(s.ids) }
 func (s *Set) Dropped() int { return s.dropped }
 
 // Hits returns each indicator's hits so far, by indicator id (only those
@@ -191,7 +306,7 @@ func (s *Set) Hits() map[int64]int64 {
 	out := map[int64]int64{}
 	for i := range s.hits {
 		if n := s.hits[i].Load(); n > 0 {
-			out[s.entries[i].ID] += n
+			out[s.ids[i]] += n
 		}
 	}
 	return out
@@ -251,7 +366,7 @@ func (s *Set) matchAddr(a netip.Addr, in string, sc *scratch) {
 		if sl, ok := s.addrs4[v4num(a)]; ok {
 			sc.add(sl, in)
 		}
-	} else if sl, ok := s.addrs[a]; ok {
+	} else if sl, ok := s.addrs6[a.As16()]; ok {
 		sc.add(sl, in)
 	}
 	if s.hasRanges {
@@ -300,15 +415,25 @@ func (s *Set) matchHost(host, in string, sc *scratch) {
 		host = host[:i]
 	}
 	host = strings.TrimSuffix(host, ".")
-	if host == "" || len(s.domains) == 0 {
+	if host == "" || s.domains.size() == 0 {
 		return
 	}
-	if hasUpper(host) {
+	if hasUpper(host) { // rare: hosts are logged in lower case
 		sc.buf = appendLower(sc.buf[:0], host)
-		host = string(sc.buf) // rare: hosts are logged in lower case
+		b := sc.buf
+		for {
+			if sl, ok := s.getBytes(&s.domains, b); ok {
+				sc.add(sl, in)
+			}
+			dot := bytes.IndexByte(b, '.')
+			if dot < 0 || bytes.IndexByte(b[dot+1:], '.') < 0 {
+				return
+			}
+			b = b[dot+1:]
+		}
 	}
 	for {
-		if sl, ok := s.domains[host]; ok {
+		if sl, ok := s.get(&s.domains, host); ok {
 			sc.add(sl, in)
 		}
 		dot := strings.IndexByte(host, '.')
@@ -340,7 +465,7 @@ func (s *Set) matchURL(raw, in string, sc *scratch) {
 		host = rest[:end]
 	}
 	s.matchHost(host, in, sc)
-	if len(s.urls) == 0 || host == "" {
+	if s.urls.size() == 0 || host == "" {
 		return
 	}
 	path := ""
@@ -364,11 +489,11 @@ func (s *Set) matchHostPath(host, path, in string, sc *scratch) {
 	}
 	b = append(b, path...)
 	sc.buf = b
-	if sl, ok := s.urls[string(b)]; ok {
+	if sl, ok := s.getBytes(&s.urls, b); ok {
 		sc.add(sl, in)
 	}
 	if q := strings.IndexByte(path, '?'); q >= 0 {
-		if sl, ok := s.urls[string(b[:len(b)-len(path)+q])]; ok {
+		if sl, ok := s.getBytes(&s.urls, b[:len(b)-len(path)+q]); ok {
 			sc.add(sl, in)
 		}
 	}
@@ -422,12 +547,8 @@ func (s *Set) matchHashes(text, in string, sc *scratch) {
 			j++
 		}
 		if n := j - i; n <= 64 && s.hashLens[n] {
-			h := text[i:j]
-			if hasUpper(h) {
-				sc.buf = appendLower(sc.buf[:0], h)
-				h = string(sc.buf)
-			}
-			if sl, ok := s.hashes[h]; ok {
+			sc.buf = appendLower(sc.buf[:0], text[i:j])
+			if sl, ok := s.getBytes(&s.hashes, sc.buf); ok {
 				sc.add(sl, in)
 			}
 		}
@@ -468,3 +589,13 @@ func severityOf(confidence int) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// EachHit calls fn for every indicator hit so far, in the order compiled.
+func (s *Set) EachHit(fn func(id int64, kind intel.Kind, value string, hits int64)) {
+	for i := range s.hits {
+		if n := s.hits[i].Load(); n > 0 {
+			id, kind, value, _, _ := s.entry(int32(i))
+			fn(id, kind, value, n)
+		}
+	}
+}

@@ -68,12 +68,12 @@ const refCacheSize = 4096
 // Check implements detect.Check: it finds the event's values in the set.
 func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
 	s := c.m.set.Load()
-	if len(s.slots) == 0 {
+	if s.slots() == 0 {
 		return hits
 	}
 	sc := &c.sc
 	sc.found = sc.found[:0]
-	if ev.IP.IsValid() && (len(s.addrs4)+len(s.addrs) > 0 || s.hasRanges) {
+	if ev.IP.IsValid() && (len(s.addrs4)+len(s.addrs6) > 0 || s.hasRanges) {
 		s.matchAddr(ev.IP, InSourceIP, sc)
 	}
 	target := ev.Get(event.URLOriginal)
@@ -101,7 +101,7 @@ func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
 		host := ev.Get(event.URLDomain)
 		if host != "" {
 			s.matchHost(host, InHost, sc)
-			if len(s.urls) > 0 && len(target) > 0 && target[0] == '/' {
+			if s.urls.size() > 0 && len(target) > 0 && target[0] == '/' {
 				s.matchHostPath(host, target, InTarget, sc)
 			}
 		}
@@ -112,9 +112,9 @@ func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
 			s.matchEmbedded(target, sc)
 		}
 	}
-	if len(s.uaExact) > 0 {
+	if s.uaExact.size() > 0 {
 		if ua := ev.Get(event.UserAgent); ua != "" {
-			if sl, ok := s.uaExact[ua]; ok {
+			if sl, ok := s.get(&s.uaExact, ua); ok {
 				sc.add(sl, InUserAgent)
 			}
 			if s.ua != nil {
@@ -122,14 +122,14 @@ func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
 			}
 		}
 	}
-	if len(s.hashes) > 0 {
+	if s.hashes.size() > 0 {
 		s.matchHashes(target, InTarget, sc)
 		s.matchHashes(ev.Get(event.Message), InMessage, sc)
 	}
-	if len(s.emails) > 0 {
+	if s.emails.size() > 0 {
 		if u := ev.Get(event.UserName); u != "" {
 			sc.buf = appendLower(sc.buf[:0], u)
-			if sl, ok := s.emails[string(sc.buf)]; ok {
+			if sl, ok := s.getBytes(&s.emails, sc.buf); ok {
 				sc.add(sl, InUser)
 			}
 		}
@@ -139,20 +139,20 @@ func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
 	}
 	now := c.m.now()
 	for _, f := range sc.found {
-		for _, i := range s.slots[f.slot] {
+		for _, i := range s.slotEnt[s.slotStart[f.slot]:s.slotStart[f.slot+1]] {
 			if u := s.until[i]; u != 0 && now.UnixNano() >= u {
 				continue // expired since the set was built
 			}
-			e := &s.entries[i]
+			eid, kind, value, confidence, technique := s.entry(i)
 			s.hits[i].Add(1)
 			if c.m.rec != nil {
-				c.m.rec.Seen(e.ID, ev.Region, ev.Asset, ev.Time)
+				c.m.rec.Seen(eid, ev.Region, ev.Asset, ev.Time)
 			}
-			id := itoa(e.ID)
+			id := itoa(eid)
 			hits = append(hits, detect.Hit{
-				Scenario: ScenarioPrefix + id, Title: Title, Severity: severityOf(e.Confidence), Technique: e.Technique,
+				Scenario: ScenarioPrefix + id, Title: Title, Severity: severityOf(confidence), Technique: technique,
 				RuleIDs: []string{RulePrefix + id},
-				Fields:  map[string]string{FieldID: id, FieldValue: string(e.Kind) + " " + e.Value, FieldWhere: f.in},
+				Fields:  map[string]string{FieldID: id, FieldValue: string(kind) + " " + value, FieldWhere: f.in},
 			})
 		}
 	}
