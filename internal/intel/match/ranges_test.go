@@ -82,3 +82,23 @@ func TestRanges(t *testing.T) {
 		check(netip.AddrFrom4(b))
 	}
 }
+
+func TestURLKey(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://Evil.Example/a/b.php?x=1#frag": "evil.example/a/b.php?x=1",
+		"http://evil.example":                   "evil.example/",
+		"http://evil.example?q":                 "evil.example/?q",
+		"https://user:pw@evil.example:443/x":    "evil.example/x",
+		"http://evil.example:8080/x":            "evil.example:8080/x",
+		"ftp://files.example/a":                 "files.example/a",
+	} {
+		if got, ok := urlKey(raw); !ok || got != want {
+			t.Errorf("urlKey(%q) = %q, %v; want %q", raw, got, ok, want)
+		}
+	}
+	for _, raw := range []string{"evil.example/x", "://x", "http:///x"} {
+		if got, ok := urlKey(raw); ok {
+			t.Errorf("urlKey(%q) = %q, want none", raw, got)
+		}
+	}
+}

@@ -134,21 +134,33 @@ func Compile(entries []Entry) *Set {
 	for _, m := range []*strmap{&s.domains, &s.urls, &s.uaExact, &s.hashes, &s.emails} {
 		m.m = map[uint64]int32{}
 	}
+	n := map[intel.Kind]int{}
+	for _, e := range entries {
+		n[e.Kind]++
+	}
+	s.addrs4, s.domains.m, s.urls.m = make(map[uint32]int32, n[intel.IPv4]), make(map[uint64]int32, n[intel.Domain]), make(map[uint64]int32, n[intel.URL])
+	s.ids, s.kinds, s.conf = make([]int64, 0, len(entries)), make([]uint8, 0, len(entries)), make([]uint8, 0, len(entries))
+	s.valOff, s.valLen, s.until = make([]uint32, 0, len(entries)), make([]uint32, 0, len(entries)), make([]int64, 0, len(entries))
 	var arena strings.Builder
-	var keys []string      // per slot, while compiling
-	var slotEnts [][]int32 // per slot, while compiling
-	byValue := map[string]int32{}
+	var keys []string           // per slot, while compiling
+	var slotFirst []int32       // per slot, while compiling: its first entry
+	more := map[int32][]int32{} // and the others, for the few values several organisations hold
+	type valueKey struct {
+		tag string
+		key string
+	}
+	byValue := make(map[valueKey]int32, len(entries))
 	var in4, in6 []rangeIn
 	var uaPats []string
 	// slotOf returns the slot of a value of one kind (tag), new or not.
 	slotOf := func(ent int32, tag, key string) (int32, bool) {
-		if sl, ok := byValue[tag+key]; ok {
-			slotEnts[sl] = append(slotEnts[sl], ent)
+		if sl, ok := byValue[valueKey{tag, key}]; ok {
+			more[sl] = append(more[sl], ent)
 			return sl, false
 		}
 		sl := int32(len(keys))
-		keys, slotEnts = append(keys, key), append(slotEnts, []int32{ent})
-		byValue[tag+key] = sl
+		keys, slotFirst = append(keys, key), append(slotFirst, ent)
+		byValue[valueKey{tag, key}] = sl
 		return sl, true
 	}
 	put := func(m *strmap, key string, sl int32) {
@@ -263,11 +275,12 @@ func Compile(entries []Entry) *Set {
 	}
 	s.keyOff, s.keyLen = make([]uint32, len(keys)), make([]uint32, len(keys))
 	s.slotStart = make([]int32, 0, len(keys)+1)
+	s.slotEnt = make([]int32, 0, len(s.ids))
 	for sl, k := range keys {
 		s.keyOff[sl], s.keyLen[sl] = uint32(arena.Len()), uint32(len(k))
 		arena.WriteString(k)
 		s.slotStart = append(s.slotStart, int32(len(s.slotEnt)))
-		s.slotEnt = append(s.slotEnt, slotEnts[sl]...)
+		s.slotEnt = append(append(s.slotEnt, slotFirst[sl]), more[int32(sl)]...)
 	}
 	s.slotStart = append(s.slotStart, int32(len(s.slotEnt)))
 	s.arena = arena.String()
@@ -316,27 +329,34 @@ func (s *Set) Hits() map[int64]int64 {
 // case and without a default port, its path at least "/": what a logged
 // request or Referer is compared by.
 func urlKey(raw string) (string, bool) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	i := strings.Index(raw, "://")
+	if i <= 0 {
 		return "", false
 	}
-	host := strings.ToLower(u.Host)
-	if h, p, ok := strings.Cut(host, ":"); ok && (p == "80" || p == "443") && !strings.Contains(p, ":") {
-		host = h
+	rest := raw[i+3:]
+	end := indexPathStart(rest)
+	if at := strings.IndexByte(rest, '@'); at >= 0 && (end < 0 || at < end) {
+		rest = rest[at+1:]
+		end = indexPathStart(rest)
 	}
-	rest := raw[strings.Index(raw, "//")+2:]
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		rest = rest[i:]
-	} else {
-		rest = ""
+	host, path := rest, ""
+	if end >= 0 {
+		host, path = rest[:end], rest[end:]
 	}
-	if i := strings.IndexByte(rest, '#'); i >= 0 {
-		rest = rest[:i]
+	if host == "" {
+		return "", false
 	}
-	if rest == "" || rest[0] == '?' {
-		rest = "/" + rest
+	host = strings.ToLower(host)
+	if c := strings.LastIndexByte(host, ':'); c >= 0 && (host[c+1:] == "80" || host[c+1:] == "443") {
+		host = host[:c]
 	}
-	return host + rest, true
+	if h := strings.IndexByte(path, '#'); h >= 0 {
+		path = path[:h]
+	}
+	if path == "" || path[0] == '?' {
+		path = "/" + path
+	}
+	return host + path, true
 }
 
 // scratch is one inspector's buffers.
