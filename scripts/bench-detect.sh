@@ -4,6 +4,7 @@
 # where every line is a different attack payload from a different address.
 #
 # Usage: scripts/bench-detect.sh [--lines N] [--seed S] [--compare-lines M] [--hostile-lines H] [--no-crowdsec]
+#                               [--indicators K [--indicator-rounds R]]
 #   --lines N          log size for Garda's throughput and accuracy (default 1000000)
 #   --hostile-lines H  hostile log size (default 30000; 0 = skip). Made by scripts/hostilelog
 #                      from ../shared/data/payloads; its figures are printed beside the
@@ -12,11 +13,16 @@
 #                      file again, side by side (default 100000; CrowdSec does ~200-440 lines/s,
 #                      so the full million would take it about an hour). 0 = the whole log.
 #   --no-crowdsec      skip CrowdSec.
+#   --indicators K     plant 100 of K generated detection indicators (addresses, CIDR ranges,
+#                      domains, URLs; scripts/indicatorgen) in the log, then replay it without
+#                      and with the K indicators loaded, alternating, R rounds each (default 2):
+#                      prints both throughputs and the share kept ("indicators" line), and
+#                      fails unless every planted indicator is sighted.
 # Needs python3 and ../shared/bench (genlog.py, score.py, crowdsec-replay.sh); CrowdSec is
 # installed from Debian's packages by crowdsec-replay.sh when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-lines=1000000 seed=7 compare=100000 crowdsec=1 hostile=30000
+lines=1000000 seed=7 compare=100000 crowdsec=1 hostile=30000 indicators=0 rounds=2
 while [ $# -gt 0 ]; do
   case $1 in
     --lines) lines=$2; shift 2;;
@@ -24,6 +30,8 @@ while [ $# -gt 0 ]; do
     --compare-lines) compare=$2; shift 2;;
     --hostile-lines) hostile=$2; shift 2;;
     --no-crowdsec) crowdsec=0; shift;;
+    --indicators) indicators=$2; shift 2;;
+    --indicator-rounds) rounds=$2; shift 2;;
     *) echo "unknown argument $1" >&2; exit 2;;
   esac
 done
@@ -35,6 +43,45 @@ echo "work dir: $out" >&2
 go build -o "$out/garda" ./cmd/garda
 go build -o "$out/hostilelog" ./scripts/hostilelog
 python3 "$shared/bench/genlog.py" --lines "$lines" --seed "$seed" --out "$out/access.log" --truth "$out/truth.json"
+
+if [ "$indicators" != 0 ]; then
+  go build -o "$out/indicatorgen" ./scripts/indicatorgen
+  every=$(( lines / 100 > 0 ? lines / 100 : 1 ))
+  "$out/indicatorgen" --n "$indicators" --seed "$seed" --per-kind 25 --every "$every" --log "$out/access.log" \
+    --out "$out/planted.log" --indicators "$out/indicators.txt" --planted "$out/planted.txt"
+  echo "== Garda on $(wc -l < "$out/planted.log") lines (100 indicators planted), without and with $indicators indicators, $rounds rounds"
+  for r in $(seq "$rounds"); do
+    /usr/bin/time -f '%e %U %S' -o "$out/ind-without-$r.time" "$out/garda" detect replay "$out/planted.log" > /dev/null 2> "$out/ind-without-$r.json"
+    /usr/bin/time -f '%e %U %S' -o "$out/ind-with-$r.time" "$out/garda" detect replay --indicators "$out/indicators.txt" \
+      --indicator-hits "$out/ind-hits-$r.txt" "$out/planted.log" > /dev/null 2> "$out/ind-with-$r.json"
+  done
+  python3 - "$out" "$rounds" <<'PY'
+import json, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+def load(kind, r):
+    s = json.loads(open(f"{out}/ind-{kind}-{r}.json").read().strip().splitlines()[-1])
+    wall, usr, sys_ = map(float, open(f"{out}/ind-{kind}-{r}.time").read().split())
+    return s, wall, usr + sys_
+planted = {tuple(l.rstrip("\n").split("\t")) for l in open(f"{out}/planted.txt") if l.strip()}
+res, missing = {"without": [], "with": []}, set()
+for r in range(1, rounds + 1):
+    for kind in res:
+        s, wall, cpu = load(kind, r)
+        res[kind].append({"lines_per_s": int(s["lines"] / wall), "wall_s": wall, "cpu_s": round(cpu, 2), "alerts": s["alerts"],
+                          "indicators": s.get("indicators"), "indicators_hit": s.get("indicators_hit")})
+    hit = {tuple(l.rstrip("\n").split("\t")[1:]) for l in open(f"{out}/ind-hits-{r}.txt") if l.strip()}
+    missing |= planted - hit
+lines = json.loads(open(f"{out}/ind-with-1.json").read().strip().splitlines()[-1])["lines"]
+wall = {k: sum(x["wall_s"] for x in v) for k, v in res.items()}
+cpu = {k: sum(x["cpu_s"] for x in v) for k, v in res.items()}
+print(json.dumps({"indicators": {"lines": lines, "runs": res,
+    "lines_per_s_without": int(lines * rounds / wall["without"]), "lines_per_s_with": int(lines * rounds / wall["with"]),
+    "kept_wall_pct": round(100 * wall["without"] / wall["with"], 1), "kept_cpu_pct": round(100 * cpu["without"] / cpu["with"], 1),
+    "planted": len(planted), "planted_sighted": len(planted) - len(missing)}}))
+if missing:
+    print("planted indicators not sighted:", sorted(missing)[:10], file=sys.stderr); sys.exit(1)
+PY
+fi
 
 # replay FILE NAME: Garda on FILE, timed; prints one JSON line.
 replay() {

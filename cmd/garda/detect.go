@@ -22,6 +22,8 @@ import (
 	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/intel"
+	"github.com/garda-id/garda/internal/intel/match"
 )
 
 func detectCmd() *cobra.Command {
@@ -79,6 +81,7 @@ func replayCmd() *cobra.Command {
 	var perEvent bool
 	var workers int
 	var cpuProfile string
+	var indicatorsPath, indicatorHitsPath string
 	cmd := &cobra.Command{
 		Use:   "replay [--format nginx] FILE...",
 		Short: "Detect over log files and print the alerts as JSON lines",
@@ -106,7 +109,27 @@ rejected.`,
 			// work harder instead of letting the heap double.
 			debug.SetMemoryLimit(250 << 20)
 			start := time.Now()
-			eng, err := ef.engine()
+			opts0, err := ef.options()
+			if err != nil {
+				return err
+			}
+			var set *match.Set
+			if indicatorsPath != "" {
+				// Known indicators (internal/intel/match), as live detection
+				// matches the ones marked for detection.
+				fi, err := os.Open(indicatorsPath)
+				if err != nil {
+					return err
+				}
+				indicators, err := match.Read(fi, time.Now())
+				fi.Close()
+				if err != nil {
+					return fmt.Errorf("%s: %w", indicatorsPath, err)
+				}
+				set = match.Compile(indicators) // the set keeps what it needs
+				opts0.Stages = append(opts0.Stages, match.New(set, nil))
+			}
+			eng, err := detect.New(opts0)
 			if err != nil {
 				return err
 			}
@@ -196,6 +219,19 @@ rejected.`,
 				"sigma_rules":      eng.SigmaRules(),
 			}
 			summary["crs_evaluated"], summary["crs_cached"] = eng.CRSStats()
+			if set != nil {
+				hits := set.Hits()
+				summary["indicators"], summary["indicators_hit"] = set.Len(), len(hits)
+				if indicatorHitsPath != "" {
+					var b strings.Builder
+					set.EachHit(func(_ int64, kind intel.Kind, value string, n int64) {
+						fmt.Fprintf(&b, "%d\t%s\t%s\n", n, kind, value)
+					})
+					if err := os.WriteFile(indicatorHitsPath, []byte(b.String()), 0o644); err != nil {
+						return err
+					}
+				}
+			}
 			b, _ := json.Marshal(summary)
 			fmt.Fprintln(cmd.ErrOrStderr(), string(b))
 			return nil
@@ -206,6 +242,8 @@ rejected.`,
 	cmd.Flags().BoolVar(&perEvent, "per-event", false, "print one line per matched event instead of the alerts")
 	cmd.Flags().StringVar(&flaggedPath, "flagged", "", "also write the flagged source addresses to this file, one per line")
 	cmd.Flags().IntVar(&workers, "workers", 0, "parallel inspectors (0: one per CPU)")
+	cmd.Flags().StringVar(&indicatorsPath, "indicators", "", "also match these known indicators (a STIX 2.1 bundle, or lines of \"kind value\") against every line, raising \"Indikator dikenal\"")
+	cmd.Flags().StringVar(&indicatorHitsPath, "indicator-hits", "", "with --indicators: write the indicators hit here, one \"count<TAB>kind<TAB>value\" a line")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile here (for performance work)")
 	return cmd
 }

@@ -37,6 +37,8 @@ type Options struct {
 	// several fire on ordinary visitors (crawlers' and bare browser user
 	// agents), so by default only webserver rules raise alerts.
 	ProxyRules bool
+	// Stages are further stateless checks run on every event (stage.go).
+	Stages []Stage
 }
 
 // Engine holds the compiled rules; it is safe for concurrent use, and
@@ -47,6 +49,7 @@ type Engine struct {
 	crs       *crs.Detector
 	verdicts  *verdicts
 	scenarios scenario.Config
+	stages    []Stage
 }
 
 // New compiles the rules.
@@ -73,7 +76,7 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile sigma rules: %w", err)
 	}
-	e := &Engine{sigma: set, sigmaDefs: map[*sigma.Rule]*scenario.Def{}, scenarios: scenario.DefaultConfig()}
+	e := &Engine{sigma: set, sigmaDefs: map[*sigma.Rule]*scenario.Def{}, scenarios: scenario.DefaultConfig(), stages: opts.Stages}
 	if opts.Scenarios != nil {
 		e.scenarios = *opts.Scenarios
 	}
@@ -156,6 +159,8 @@ type Finding struct {
 	// SigmaUnconfirmed are Sigma keyword rules that matched while no check
 	// of their class agreed (sigmaConfirmedBy): evidence, not alerts.
 	SigmaUnconfirmed []*sigma.Rule
+	// Hits are what the engine's stages found (stage.go).
+	Hits []Hit
 }
 
 // commandWordWeakAlone adds to CRS's weak-alone rules 932250 and 932260,
@@ -180,15 +185,20 @@ var sigmaConfirmedBy = map[string]scenario.Class{
 
 // Inspector runs the stateless checks; one per goroutine.
 type Inspector struct {
-	e   *Engine
-	m   *sigma.Matcher
-	cl  *scenario.Classifier
-	dec event.Event // the event being inspected, its target decoded
+	e      *Engine
+	m      *sigma.Matcher
+	cl     *scenario.Classifier
+	dec    event.Event // the event being inspected, its target decoded
+	checks []Check     // one per stage
 }
 
 // NewInspector makes an inspector.
 func (e *Engine) NewInspector() *Inspector {
-	return &Inspector{e: e, m: e.sigma.NewMatcher(), cl: scenario.NewClassifier(e.scenarios)}
+	in := &Inspector{e: e, m: e.sigma.NewMatcher(), cl: scenario.NewClassifier(e.scenarios)}
+	for _, s := range e.stages {
+		in.checks = append(in.checks, s.NewCheck())
+	}
+	return in
 }
 
 // Inspect checks one event. What it finds depends on the event alone, never
@@ -200,6 +210,10 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	f.Sigma = in.m.Match(ev, f.Sigma[:0])
 	f.Classes, f.CRSRules, f.CRSScore, f.CRSBelow, f.Payload = 0, f.CRSRules[:0], 0, false, f.Payload[:0]
 	f.SigmaUnconfirmed = f.SigmaUnconfirmed[:0]
+	f.Hits = f.Hits[:0]
+	for _, c := range in.checks {
+		f.Hits = c.Check(ev, f.Hits)
+	}
 	defer in.confirmSigma(f)
 	if ev.Dataset == "system.auth" {
 		return
@@ -353,6 +367,9 @@ func (s *Shard) observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
 	for _, r := range f.Sigma {
 		emit(s.signal(s.e.sigmaDefs[r], ev, 1, f))
 	}
+	for i := range f.Hits {
+		emit(stageSignal(&f.Hits[i], ev))
+	}
 }
 
 func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) alert.Signal {
@@ -364,9 +381,7 @@ func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) 
 	if sg.SourceIP == "" && ev.IP.IsValid() {
 		sg.SourceIP = ev.IP.String()
 	}
-	if id, err := strconv.ParseInt(ev.Asset, 10, 64); err == nil {
-		sg.AssetID = id
-	}
+	sg.AssetID = assetID(ev)
 	payloadScenario := d.Tactic == "initial-access" || d == scenario.PathTraversal
 	if strings.HasPrefix(d.ID, "sigma-") {
 		sg.RuleIDs = []string{strings.TrimPrefix(d.ID, "sigma-")}
@@ -400,6 +415,13 @@ func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) 
 		sg.Fields[FieldSigmaUnconfirmed] = strings.Join(ids, ",")
 	}
 	return sg
+}
+
+func assetID(ev *event.Event) int64 {
+	if id, err := strconv.ParseInt(ev.Asset, 10, 64); err == nil {
+		return id
+	}
+	return 0
 }
 
 // The evidence fields that carry CRS rules matched below the threshold.

@@ -81,6 +81,7 @@ func (r *reorder) push(ev *event.Event, f *Finding) {
 	h.f.Payload = append(h.f.Payload[:0], f.Payload...)
 	h.f.Sigma = append(h.f.Sigma[:0], f.Sigma...)
 	h.f.SigmaUnconfirmed = append(h.f.SigmaUnconfirmed[:0], f.SigmaUnconfirmed...)
+	h.f.Hits = append(h.f.Hits[:0], f.Hits...)
 	s := slot{at: at, seq: r.seq, h: h}
 	if n := len(r.queue); n == r.qhead || at >= r.queue[n-1].at {
 		r.queue = append(r.queue, s)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/garda-id/garda/internal/audit"
@@ -234,12 +235,21 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(p.Log.Handler(), slog.LevelWarn),
 	}
+	// Known indicators (internal/intel/match): matched by live detection,
+	// their sightings written in batches, their blocks kept by one instance.
+	host, _ := os.Hostname()
+	intelLive := p.intelLive(ctx, fmt.Sprintf("%s/%d/%s", host, os.Getpid(), ln.Addr()))
+	ictx, stopIntel := context.WithCancel(ctx)
+	intelDone := make(chan struct{})
+	go func() { defer close(intelDone); intelLive.Run(ictx) }()
+	defer func() { stopIntel(); <-intelDone }()
 	if p.Config.Detect {
-		eng, err := detect.New(p.Config.Engine)
+		opts := p.Config.Engine
+		opts.Stages = append(slices.Clone(opts.Stages), intelLive.Matcher)
+		eng, err := detect.New(opts)
 		if err != nil {
 			return err
 		}
-		host, _ := os.Hostname()
 		d := &pipeline.Detector{DB: p.DB, Bus: p.Bus, Engine: eng, Log: p.Log.With("component", "detect"), Metrics: p.Metrics,
 			Holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), ln.Addr()), Decide: true, Rules: &p.Rules}
 		dctx, stop := context.WithCancel(ctx)

@@ -28,6 +28,11 @@ const SourceManual = "manual"
 // SourceRequest is the source of a block a takedown request asked for.
 func SourceRequest(id int64) string { return fmt.Sprintf("request:%d", id) }
 
+// SourceIndicator is the source of a block an indicator marked for
+// blocking made (internal/intel/match); the indicator's revocation or
+// expiry lifts it.
+func SourceIndicator(id int64) string { return fmt.Sprintf("indicator:%d", id) }
+
 // Entry is one block.
 type Entry struct {
 	ID         int64      `json:"id"`
@@ -73,8 +78,8 @@ func (in Input) validate() (Entry, error) {
 	if e.Source == "" {
 		e.Source = SourceManual
 	}
-	if e.Source != SourceManual && !validRequestSource(e.Source) {
-		return Entry{}, problem.Field("source", "source is %q or request:<id>, not %q", SourceManual, clip(e.Source))
+	if e.Source != SourceManual && !validRequestSource(e.Source) && !validIndicatorSource(e.Source) {
+		return Entry{}, problem.Field("source", "source is %q, request:<id> or indicator:<id>, not %q", SourceManual, clip(e.Source))
 	}
 	if in.LandingHost != "" {
 		t, err := normalize("landing", in.LandingHost)
@@ -87,6 +92,11 @@ func (in Input) validate() (Entry, error) {
 		e.Policy, e.Target = Landing, t
 	}
 	return e, nil
+}
+
+func validIndicatorSource(s string) bool {
+	id, ok := strings.CutPrefix(s, "indicator:")
+	return ok && validRequestSource("request:"+id)
 }
 
 func validRequestSource(s string) bool {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/garda-id/garda/internal/intel"
+	"github.com/garda-id/garda/internal/intel/match"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
@@ -190,6 +191,7 @@ func (p *pages) intelListView(r *http.Request, rq *req) (intelListView, int, err
 type intelIndicatorView struct {
 	I         indicatorRow
 	Sightings []intel.Sighting
+	Blocks    []match.Block // what marking it for blocking made (intelmatch)
 	Total     int64
 	CanRevoke bool
 	Error     string
@@ -210,6 +212,9 @@ func (p *pages) loadIndicator(r *http.Request, rq *req) (intelIndicatorView, err
 	}
 	for _, s := range v.Sightings {
 		v.Total += s.Count
+	}
+	if v.Blocks, err = match.Blocks(r.Context(), p.s.DB, id); err != nil {
+		return v, err
 	}
 	v.I = indicatorRow{Indicator: i, InForce: i.Active(store.Now())}
 	v.CanRevoke = !i.Revoked && policy.CanWrite(rq.P.Viewer, i.Record(), policy.Investigate)

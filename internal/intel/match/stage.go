@@ -1,0 +1,160 @@
+package match
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/event"
+)
+
+// The alert a hit raises: its scenario is ScenarioPrefix and the
+// indicator's id (one alert per indicator, client and asset), its rule id
+// RulePrefix and the id, its evidence the fields below.
+const (
+	Title          = "Indikator dikenal"
+	ScenarioPrefix = "intel-"
+	RulePrefix     = "indicator-"
+	FieldID        = "garda.intel.indicator_id"
+	FieldValue     = "garda.intel.indicator"
+	FieldWhere     = "garda.intel.matched_in"
+)
+
+// Recorder is told of every hit (a sighting to store); it must be safe
+// for concurrent use and quick.
+type Recorder interface {
+	Seen(indicatorID int64, region, asset string, at time.Time)
+}
+
+// Matcher is the detection stage: it holds the current Set and swaps it
+// atomically (Swap) while inspectors use it.
+type Matcher struct {
+	set atomic.Pointer[Set]
+	rec Recorder
+	now func() time.Time
+}
+
+// New returns a matcher over set (nil: an empty one), telling rec (nil:
+// no one) of its hits.
+func New(set *Set, rec Recorder) *Matcher {
+	m := &Matcher{rec: rec, now: time.Now}
+	if set == nil {
+		set = Compile(nil)
+	}
+	m.set.Store(set)
+	return m
+}
+
+// Swap puts a new set in force; inspectors take it at their next event.
+func (m *Matcher) Swap(s *Set) { m.set.Store(s) }
+
+// Set is the set in force.
+func (m *Matcher) Set() *Set { return m.set.Load() }
+
+// NewCheck implements detect.Stage.
+func (m *Matcher) NewCheck() detect.Check { return &check{m: m} }
+
+type check struct {
+	m  *Matcher
+	sc scratch
+	// What the set in force found in recent Referers (most name the
+	// site itself or a search engine): one lookup instead of parsing.
+	refSet   *Set
+	refCache map[string][]found
+}
+
+const refCacheSize = 4096
+
+// Check implements detect.Check: it finds the event's values in the set.
+func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
+	s := c.m.set.Load()
+	if s.slots() == 0 {
+		return hits
+	}
+	sc := &c.sc
+	sc.found = sc.found[:0]
+	if ev.IP.IsValid() && (len(s.addrs4)+len(s.addrs6) > 0 || s.hasRanges) {
+		s.matchAddr(ev.IP, InSourceIP, sc)
+	}
+	target := ev.Get(event.URLOriginal)
+	if s.wantHost {
+		// The Referer first: what it finds is then all that sc.found
+		// gains, and can be remembered.
+		if ref := ev.Get(event.Referrer); len(ref) > 1 {
+			if c.refSet != s || len(c.refCache) >= refCacheSize {
+				c.refSet, c.refCache = s, make(map[string][]found, 256)
+			}
+			if f, ok := c.refCache[ref]; ok {
+				for _, x := range f {
+					sc.add(x.slot, x.in)
+				}
+			} else {
+				n := len(sc.found)
+				s.matchURL(ref, InReferrer, sc)
+				var keep []found
+				if len(sc.found) > n {
+					keep = append(keep, sc.found[n:]...)
+				}
+				c.refCache[ref] = keep
+			}
+		}
+		host := ev.Get(event.URLDomain)
+		if host != "" {
+			s.matchHost(host, InHost, sc)
+			if s.urls.size() > 0 && len(target) > 0 && target[0] == '/' {
+				s.matchHostPath(host, target, InTarget, sc)
+			}
+		}
+		if len(target) > 0 && target[0] != '/' {
+			s.matchURL(target, InTarget, sc) // a proxy's absolute target
+		}
+		if len(target) > 0 && target[0] == '/' {
+			s.matchEmbedded(target, sc)
+		}
+	}
+	if s.uaExact.size() > 0 {
+		if ua := ev.Get(event.UserAgent); ua != "" {
+			if sl, ok := s.get(&s.uaExact, ua); ok {
+				sc.add(sl, InUserAgent)
+			}
+			if s.ua != nil {
+				s.ua.Each(ua, func(p int) bool { sc.add(s.uaSlots[p], InUserAgent); return true })
+			}
+		}
+	}
+	if s.hashes.size() > 0 {
+		s.matchHashes(target, InTarget, sc)
+		s.matchHashes(ev.Get(event.Message), InMessage, sc)
+	}
+	if s.emails.size() > 0 {
+		if u := ev.Get(event.UserName); u != "" {
+			sc.buf = appendLower(sc.buf[:0], u)
+			if sl, ok := s.getBytes(&s.emails, sc.buf); ok {
+				sc.add(sl, InUser)
+			}
+		}
+	}
+	if len(sc.found) == 0 {
+		return hits
+	}
+	now := c.m.now()
+	for _, f := range sc.found {
+		for _, i := range s.slotEnt[s.slotStart[f.slot]:s.slotStart[f.slot+1]] {
+			if u := s.until[i]; u != 0 && now.UnixNano() >= u {
+				continue // expired since the set was built
+			}
+			eid, kind, value, confidence, technique := s.entry(i)
+			s.hits[i].Add(1)
+			if c.m.rec != nil {
+				c.m.rec.Seen(eid, ev.Region, ev.Asset, ev.Time)
+			}
+			id := itoa(eid)
+			hits = append(hits, detect.Hit{
+				Scenario: ScenarioPrefix + id, Title: Title, Severity: severityOf(confidence), Technique: technique,
+				RuleIDs: []string{RulePrefix + id},
+				Fields:  map[string]string{FieldID: id, FieldValue: string(kind) + " " + value, FieldWhere: f.in},
+			})
+		}
+	}
+	return hits
+}
