@@ -555,6 +555,9 @@ func withClocks(r *Request, now time.Time) {
 		return
 	}
 	d, ok := DefaultDeadlines[r.Urgency]
+	if r.DueAt != nil {
+		d, ok = r.DueAt.Sub(*r.SentAt), true // the deadline it was sent with
+	}
 	if !ok {
 		return
 	}
