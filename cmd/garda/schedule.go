@@ -17,6 +17,7 @@ import (
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/schedule"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
 )
 
 // scheduleFlags say whether garda serve runs the timetable of work that
@@ -135,6 +136,8 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 		jobs = append(jobs, p.Patrol.Job())
 	}
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
+	// Takedown deadline clocks and warning stages (letters go by the notifier's SMTP).
+	jobs = append(jobs, takedown.TickJob(takedown.Lifecycle{DB: p.DB, Outbox: p.Notify.TakedownOutbox()}, p.Notify, p.Log.With("job", "takedown-clocks")))
 	return jobs, nil
 }
 

@@ -240,7 +240,7 @@ func TestLetterByEmail(t *testing.T) {
 		r := w.approved(t, "https://www.facebook.com/hoaks/1", "https://fb.watch/zz")
 		// An SMTP server that is down: nothing changes.
 		down := *w.lc
-		down.Outbox = &takedown.Outbox{SMTP: notify.SMTP{Addr: "127.0.0.1:1", From: "patroli@komdigi.example.id"}}
+		down.Outbox = &takedown.Outbox{From: "patroli@komdigi.example.id", Mail: notify.SMTP{Addr: "127.0.0.1:1", From: "patroli@komdigi.example.id"}.Send}
 		if _, err := down.Send(ctx, w.who["adi"], r.ID, takedown.ChannelEmail); problem.As(err) == nil || problem.As(err).Code != problem.Unavailable {
 			t.Fatalf("send with SMTP down: %v", err)
 		}
@@ -248,7 +248,7 @@ func TestLetterByEmail(t *testing.T) {
 			t.Fatalf("a letter that did not go changed the request to %s", got.Status)
 		}
 		lc := *w.lc
-		lc.Outbox = &takedown.Outbox{SMTP: notify.SMTP{Addr: addr, From: "patroli@komdigi.example.id"}}
+		lc.Outbox = &takedown.Outbox{From: "patroli@komdigi.example.id", Mail: notify.SMTP{Addr: addr, From: "patroli@komdigi.example.id"}.Send}
 		sent, err := lc.Send(ctx, w.who["adi"], r.ID, takedown.ChannelEmail)
 		if err != nil || sent.Status != takedown.Sent {
 			t.Fatalf("send: %v %+v", err, sent.Status)
@@ -322,7 +322,7 @@ func TestLetterByAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 		lc := *w.lc
-		lc.Outbox = &takedown.Outbox{}
+		lc.Outbox = &takedown.Outbox{Sign: notify.Sign}
 		for i, code := range []int{http.StatusInternalServerError, http.StatusAccepted} {
 			status = code
 			r := w.approved(t, "https://apiku.example.id/p/"+strconv.Itoa(i))

@@ -142,6 +142,8 @@ type Request struct {
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
 	DueAt          *time.Time `json:"due_at,omitempty"`
 	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	Stage          int        `json:"stage"` // the warning stage reached: 0 none, 1-3 teguran, 4 pemutusan akses
+	StageAt        *time.Time `json:"stage_at,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
 	URLCount       int        `json:"url_count"`
@@ -365,7 +367,7 @@ func event(ctx context.Context, tx *store.Tx, who auth.Principal, id, urlID int6
 
 const columns = `t.id, COALESCE(t.number, ''), t.platform_id, p.slug, p.name, t.category, t.legal_basis, t.urgency, t.status, t.summary, t.notes,
 	t.tlp, t.region, t.owner_org_id, o.slug, t.author_id, au.username, COALESCE(ap.username, ''), t.approved_at, t.sent_at, t.channel,
-	t.acknowledged_at, t.due_at, t.closed_at, t.created_at, t.updated_at,
+	t.acknowledged_at, t.due_at, t.closed_at, t.stage, t.stage_at, t.created_at, t.updated_at,
 	(SELECT COUNT(*) FROM takedown_urls tu WHERE tu.takedown_id = t.id)`
 
 const from = ` FROM takedowns t JOIN takedown_platforms p ON p.id = t.platform_id JOIN orgs o ON o.id = t.owner_org_id
@@ -376,7 +378,7 @@ func scanRequest(s store.Scanner) (Request, error) {
 	var lb string
 	err := s.Scan(&r.ID, &r.Number, &r.PlatformID, &r.Platform, &r.PlatformName, &r.Category, &lb, &r.Urgency, &r.Status, &r.Summary, &r.Notes,
 		&r.TLP, &r.Region, &r.OwnerOrgID, &r.Owner, &r.AuthorID, &r.Author, &r.ApprovedBy, &r.ApprovedAt, &r.SentAt, &r.Channel,
-		&r.AcknowledgedAt, &r.DueAt, &r.ClosedAt, &r.CreatedAt, &r.UpdatedAt, &r.URLCount)
+		&r.AcknowledgedAt, &r.DueAt, &r.ClosedAt, &r.Stage, &r.StageAt, &r.CreatedAt, &r.UpdatedAt, &r.URLCount)
 	if err != nil {
 		return r, err
 	}

@@ -15,8 +15,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/garda-id/garda/internal/notify"
 )
 
 // Outbox carries letters to platforms: by e-mail with the letter's PDF
@@ -25,9 +23,15 @@ import (
 // (X-Garda-Signature: HMAC-SHA256 of the body under the platform's secret).
 // A platform reached by web form gets nothing from Garda: the sender fills
 // the form and the request records that it went that way.
+//
+// The parts are package notify's, given by the caller (notify imports this
+// package to tell people of deadlines): Mail is notify.SMTP.Send, Sign is
+// notify.Sign.
 type Outbox struct {
-	SMTP notify.SMTP
-	HTTP *http.Client // default: 15 s timeout, redirects not followed
+	From string                                  // the sender's address
+	Mail func(to []string, msg []byte) error     // hands a message to the SMTP server; nil: no e-mail
+	Sign func(secret string, body []byte) string // the X-Garda-Signature of a body
+	HTTP *http.Client                            // default: 15 s timeout, redirects not followed
 }
 
 func (o *Outbox) client() *http.Client {
@@ -42,19 +46,19 @@ func (o *Outbox) client() *http.Client {
 func (o *Outbox) deliver(ctx context.Context, p Platform, secret string, l Letter, channel string) (string, error) {
 	switch channel {
 	case ChannelEmail:
-		if p.Email == "" {
-			return "", errors.New("the platform has no e-mail address")
+		if p.Email == "" || o.Mail == nil {
+			return "", errors.New("the platform has no e-mail address, or no SMTP server is configured")
 		}
-		msg, err := LetterMail(o.SMTP.From, p.Email, l)
+		msg, err := LetterMail(o.From, p.Email, l)
 		if err != nil {
 			return "", err
 		}
-		if err := o.SMTP.Send([]string{p.Email}, msg); err != nil {
+		if err := o.Mail([]string{p.Email}, msg); err != nil {
 			return "", fmt.Errorf("e-mail to %s: %w", p.Email, err)
 		}
 		return p.Email, nil
 	case ChannelAPI:
-		if p.APIURL == "" || secret == "" {
+		if p.APIURL == "" || secret == "" || o.Sign == nil {
 			return "", errors.New("the platform has no API URL or no shared secret")
 		}
 		body, err := json.Marshal(map[string]any{
@@ -71,7 +75,7 @@ func (o *Outbox) deliver(ctx context.Context, p Platform, secret string, l Lette
 		}
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Garda-Event", "takedown.letter")
-		req.Header.Set("X-Garda-Signature", notify.Sign(secret, body))
+		req.Header.Set("X-Garda-Signature", o.Sign(secret, body))
 		resp, err := o.client().Do(req)
 		if err != nil {
 			return "", fmt.Errorf("API of %s: %w", p.Name, err)
