@@ -110,6 +110,10 @@ type URL struct {
 	DecisionNote string     `json:"decision_note,omitempty"`
 	DecidedAt    *time.Time `json:"decided_at,omitempty"`
 	Clock        *Clock     `json:"clock,omitempty"`
+	// GoneAt is when Garda's own check first saw the content down;
+	// StillOnline flags a URL answered removed that Garda still sees.
+	GoneAt      *time.Time `json:"gone_at,omitempty"`
+	StillOnline bool       `json:"still_online,omitempty"`
 }
 
 // Clock is a deadline as the incident desk computes it: every deadline in
@@ -451,14 +455,16 @@ func get(ctx context.Context, q store.Querier, who auth.Principal, id int64) (Re
 }
 
 func loadURLs(ctx context.Context, q store.Querier, id int64) ([]URL, error) {
-	rows, err := q.Query(ctx, `SELECT tu.id, tu.url, tu.outcome, tu.reason, COALESCE(u.username, ''), tu.answered_at, tu.decision, tu.decision_note, tu.decided_at
+	rows, err := q.Query(ctx, `SELECT tu.id, tu.url, tu.outcome, tu.reason, COALESCE(u.username, ''), tu.answered_at, tu.decision, tu.decision_note, tu.decided_at, tu.gone_at, tu.still_online
 		FROM takedown_urls tu LEFT JOIN users u ON u.id = tu.answered_by WHERE tu.takedown_id = ? ORDER BY tu.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("takedown URLs: %w", err)
 	}
 	return store.Collect(rows, func(s store.Scanner) (URL, error) {
 		var u URL
-		err := s.Scan(&u.ID, &u.URL, &u.Outcome, &u.Reason, &u.AnsweredBy, &u.AnsweredAt, &u.Decision, &u.DecisionNote, &u.DecidedAt)
+		var still int
+		err := s.Scan(&u.ID, &u.URL, &u.Outcome, &u.Reason, &u.AnsweredBy, &u.AnsweredAt, &u.Decision, &u.DecisionNote, &u.DecidedAt, &u.GoneAt, &still)
+		u.StillOnline = still == 1
 		return u, err
 	})
 }
