@@ -138,6 +138,16 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
 	// Takedown deadline clocks and warning stages (letters go by the notifier's SMTP).
 	jobs = append(jobs, takedown.TickJob(takedown.Lifecycle{DB: p.DB, Outbox: p.Notify.TakedownOutbox()}, p.Notify, p.Log.With("job", "takedown-clocks")))
+	// Garda's own checks of the URLs of sent takedown requests, through the
+	// scans' address guard, politely (two connections and one request a
+	// second per host).
+	if pol, err := f.scanPolicy(); err == nil {
+		checker := &takedown.Checker{DB: p.DB, Fetch: fetch.New(fetch.Config{Policy: pol, Limits: fetch.Limits{MaxBody: 1 << 20},
+			PerHost: fetch.HostLimit{Conns: 2, RPS: 1}, Global: fetch.HostLimit{Conns: 8}})}
+		jobs = append(jobs, takedown.CheckJob(checker, 5*time.Minute))
+	} else {
+		return nil, fmt.Errorf("--scan-allow: %w", err)
+	}
 	return jobs, nil
 }
 
