@@ -286,6 +286,9 @@ func system(ctx context.Context, q store.Querier, id int64) (Request, error) {
 	if r.URLs, err = loadURLs(ctx, q, id); err != nil {
 		return Request{}, err
 	}
+	if r.Evidence, err = loadEvidence(ctx, q, id); err != nil {
+		return Request{}, err
+	}
 	return r, nil
 }
 

@@ -63,6 +63,7 @@ type Letter struct {
 	Paragraphs []string   `json:"paragraphs"`
 	LegalBasis []string   `json:"legal_basis"` // labels
 	URLs       []URL      `json:"urls"`
+	Evidence   []Evidence `json:"evidence,omitempty"`
 	Signer     string     `json:"signer"` // the coordinator who approved the request
 	TLP        policy.TLP `json:"tlp"`
 }
@@ -77,7 +78,7 @@ func BuildLetter(r Request, kind, from string, at time.Time) (Letter, error) {
 		return Letter{}, problem.Field("kind", "must be one of %s", strings.Join(LetterKinds, ", "))
 	}
 	l := Letter{Kind: kind, Number: LetterNumber(r.Number, kind), Subject: letterSubject[kind], Date: at, From: from,
-		To: r.PlatformName, URLs: r.URLs, Signer: r.ApprovedBy, TLP: r.TLP}
+		To: r.PlatformName, URLs: r.URLs, Evidence: r.Evidence, Signer: r.ApprovedBy, TLP: r.TLP}
 	for _, b := range r.LegalBasis {
 		for _, lb := range LegalBases {
 			if lb.Key == b {
@@ -164,6 +165,12 @@ func (l Letter) Text() string {
 	for i, u := range l.URLsToAct() {
 		fmt.Fprintf(&b, "%d. %s (%s)\n", i+1, u.URL, outcomeLabel[u.Outcome])
 	}
+	if len(l.Evidence) > 0 {
+		b.WriteString("\nBukti (SHA-256):\n")
+		for _, e := range l.Evidence {
+			fmt.Fprintf(&b, "- %s %s: %s\n", e.Ref, e.Name, e.SHA256)
+		}
+	}
 	fmt.Fprintf(&b, "\nDemikian surat ini disampaikan. Atas perhatian dan kerja samanya kami ucapkan terima kasih.\n\n%s\n%s\n", l.From, l.Signer)
 	return b.String()
 }
@@ -199,6 +206,15 @@ func (l Letter) PDF() []byte {
 	p.Row([]string{"No.", "URL", "Status"}, ucols, true)
 	for i, u := range l.URLsToAct() {
 		p.Row([]string{fmt.Sprint(i + 1), u.URL, outcomeLabel[u.Outcome]}, ucols, false)
+	}
+	if len(l.Evidence) > 0 {
+		p.Gap(8)
+		p.Text("Bukti (SHA-256)", 11, true)
+		ecols := []float64{0, 0.2, 0.4}
+		p.Row([]string{"Sumber", "Berkas", "SHA-256"}, ecols, true)
+		for _, e := range l.Evidence {
+			p.Row([]string{e.Ref, e.Name, e.SHA256}, ecols, false)
+		}
 	}
 	p.Gap(12)
 	p.Text("Demikian surat ini disampaikan. Atas perhatian dan kerja samanya kami ucapkan terima kasih.", 10, false)

@@ -152,6 +152,7 @@ type Request struct {
 	UpdatedAt      time.Time  `json:"updated_at"`
 	URLCount       int        `json:"url_count"`
 	URLs           []URL      `json:"urls,omitempty"`
+	Evidence       []Evidence `json:"evidence,omitempty"`
 	Clock          *Clock     `json:"clock,omitempty"`
 
 	orgs, users []int64
@@ -176,6 +177,11 @@ type New struct {
 	TLP        string   `json:"tlp,omitempty"`    // AMBER when empty
 	Region     string   `json:"region,omitempty"` // the author's scope when empty
 	Orgs       []string `json:"orgs,omitempty"`   // participant organisations (KPU, Bawaslu on election content)
+	// FromPatrol files the request from a patrol item (its URL, its
+	// capture's hashes); FromIncident from an incident's URL and domain
+	// observables (its evidence files' hashes). Either adds to URLs.
+	FromPatrol   int64  `json:"from_patrol,omitempty"`
+	FromIncident string `json:"from_incident,omitempty"`
 }
 
 // maxURLs bounds one request.
@@ -207,6 +213,10 @@ func (l Lifecycle) Create(ctx context.Context, who auth.Principal, n New) (Reque
 	}
 	if !mayDraft(who, reg) {
 		return Request{}, problem.New(problem.Forbidden, "your role does not file takedown requests")
+	}
+	evidence, err := fromSources(ctx, db, who, &n)
+	if err != nil {
+		return Request{}, err
 	}
 	p, urls, err := placeURLs(reg, n.Platform, n.URLs)
 	if err != nil {
@@ -292,12 +302,16 @@ func (l Lifecycle) Create(ctx context.Context, who auth.Principal, n New) (Reque
 		if err := participant.Add(ctx, tx, RecordKind, id, participant.Set{Orgs: rec.Orgs, Users: rec.Users}); err != nil {
 			return err
 		}
+		if err := storeEvidence(ctx, tx, id, evidence); err != nil {
+			return err
+		}
 		if err := event(ctx, tx, who, id, 0, "created", fmt.Sprintf("%d URL", len(urls)), now); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, who.Actor(), "takedown.create", RecordKind, id, map[string]any{
 			"number": number, "platform": p.Slug, "urls": urls, "category": n.Category, "legal_basis": basis,
-			"urgency": n.Urgency, "tlp": tlp, "region": n.Region, "orgs": n.Orgs}); err != nil {
+			"urgency": n.Urgency, "tlp": tlp, "region": n.Region, "orgs": n.Orgs,
+			"from_patrol": n.FromPatrol, "from_incident": n.FromIncident, "evidence": evidence}); err != nil {
 			return err
 		}
 		r, err = get(ctx, tx, who, id)
@@ -448,6 +462,9 @@ func get(ctx context.Context, q store.Querier, who auth.Principal, id int64) (Re
 	}
 	r.orgs, r.users = set.Orgs, set.Users
 	if r.URLs, err = loadURLs(ctx, q, id); err != nil {
+		return Request{}, err
+	}
+	if r.Evidence, err = loadEvidence(ctx, q, id); err != nil {
 		return Request{}, err
 	}
 	withClocks(&r, store.Now())

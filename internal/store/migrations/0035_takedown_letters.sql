@@ -35,3 +35,16 @@ CREATE TABLE takedown_checks (
     detail      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX takedown_checks_url ON takedown_checks (url_id, id);
+
+-- The captures a request rests on, with their hashes, as the patrol item
+-- or the incident it was filed from stored them (chain of custody stays
+-- with the source).
+CREATE TABLE takedown_evidence (
+    id           {{ID}},
+    takedown_id  BIGINT NOT NULL REFERENCES takedowns(id),
+    source       TEXT NOT NULL,             -- patrol, incident
+    ref          TEXT NOT NULL,             -- PTR-000001, the incident's id
+    name         TEXT NOT NULL DEFAULT '',
+    sha256       TEXT NOT NULL
+);
+CREATE INDEX takedown_evidence_takedown ON takedown_evidence (takedown_id, id);
