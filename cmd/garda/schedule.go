@@ -138,15 +138,8 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
 	// Takedown deadline clocks and warning stages (letters go by the notifier's SMTP).
 	jobs = append(jobs, takedown.TickJob(takedown.Lifecycle{DB: p.DB, Outbox: p.Notify.TakedownOutbox()}, p.Notify, p.Log.With("job", "takedown-clocks")))
-	// Garda's own checks of the URLs of sent takedown requests, through the
-	// scans' address guard, politely (two connections and one request a
-	// second per host).
-	if pol, err := f.scanPolicy(); err == nil {
-		checker := &takedown.Checker{DB: p.DB, Fetch: fetch.New(fetch.Config{Policy: pol, Limits: fetch.Limits{MaxBody: 1 << 20},
-			PerHost: fetch.HostLimit{Conns: 2, RPS: 1}, Global: fetch.HostLimit{Conns: 8}})}
-		jobs = append(jobs, takedown.CheckJob(checker, 5*time.Minute))
-	} else {
-		return nil, fmt.Errorf("--scan-allow: %w", err)
+	if p.TakedownChecks != nil {
+		jobs = append(jobs, takedown.CheckJob(p.TakedownChecks, 5*time.Minute))
 	}
 	return jobs, nil
 }
@@ -170,4 +163,12 @@ func startSchedule(ctx context.Context, db *store.DB, log *slog.Logger, jobs []s
 	}()
 	log.Info("schedule running", "jobs", len(jobs), "holder", s.Holder())
 	return func() { cancel(); wg.Wait() }, nil
+}
+
+// takedownChecker is Garda's own check of the URLs of sent takedown
+// requests: through the scans' address guard, politely (two connections
+// and one request a second per host), on a schedule and on demand.
+func takedownChecker(p *platform.Platform, pol fetch.Policy) *takedown.Checker {
+	return &takedown.Checker{DB: p.DB, Fetch: fetch.New(fetch.Config{Policy: pol, Limits: fetch.Limits{MaxBody: 1 << 20},
+		PerHost: fetch.HostLimit{Conns: 2, RPS: 1}, Global: fetch.HostLimit{Conns: 8}})}
 }

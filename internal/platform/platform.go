@@ -30,6 +30,7 @@ import (
 	"github.com/garda-id/garda/internal/rpz"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
 	"github.com/garda-id/garda/internal/web"
 )
 
@@ -92,6 +93,9 @@ type Platform struct {
 	Claims *claim.Service
 	// RPZ are the DNS blocklist zone's SOA timers (zero: rpz.DefaultTimers).
 	RPZ rpz.Timers
+	// TakedownChecks is Garda's own check of takedown URLs (nil: checks
+	// on demand are refused as not configured; cmd/garda wires it).
+	TakedownChecks *takedown.Checker
 
 	// stopping closes when Serve begins to shut down: live streams end
 	// then, rather than hold the shutdown open for as long as a browser
@@ -202,6 +206,7 @@ func (p *Platform) Handler() (http.Handler, error) {
 		Patrol:           p.Patrol,
 		Claims:           p.Claims,
 		RPZ:              p.RPZ,
+		TakedownChecks:   p.TakedownChecks,
 	})
 	if err != nil {
 		return nil, err

@@ -231,10 +231,14 @@ func (l Lifecycle) climb(ctx context.Context, tell Teller, id int64, from int, n
 			if err := tx.QueryRow(ctx, `SELECT api_secret FROM takedown_platforms WHERE id = ?`, p.ID).Scan(&secret); err != nil {
 				return err
 			}
-			if sentTo, err = l.Outbox.deliver(ctx, p, secret, letter, r.Channel); err != nil {
+			switch sentTo, err = l.Outbox.deliver(ctx, p, secret, letter, r.Channel); {
+			case errors.Is(err, errNotConfigured):
+				sentTo = ""
+			case err != nil:
 				return problem.New(problem.Unavailable, "%s was not sent: %v", letter.Number, err)
+			default:
+				carried = r.Channel
 			}
-			carried = r.Channel
 		}
 		res, err := tx.Exec(ctx, `UPDATE takedowns SET stage = ?, stage_at = ?, updated_at = ? WHERE id = ? AND stage = ?`, to, now, now, id, from)
 		if err != nil {

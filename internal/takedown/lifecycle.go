@@ -2,6 +2,7 @@ package takedown
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -148,10 +149,14 @@ func (l Lifecycle) Send(ctx context.Context, who auth.Principal, id int64, chann
 			if o == nil {
 				o = &Outbox{}
 			}
-			if to, err = o.deliver(ctx, p, secret, letter, channel); err != nil {
+			switch to, err = o.deliver(ctx, p, secret, letter, channel); {
+			case errors.Is(err, errNotConfigured):
+				to = "" // recorded as sent; the letter went by hand
+			case err != nil:
 				return nil, problem.New(problem.Unavailable, "%s was not sent: %v", r.Number, err)
+			default:
+				carried = channel
 			}
-			carried = channel
 		}
 		if err := issueLetter(ctx, tx, r, LetterRequest, carried, to, now); err != nil {
 			return nil, err

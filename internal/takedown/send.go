@@ -46,8 +46,11 @@ func (o *Outbox) client() *http.Client {
 func (o *Outbox) deliver(ctx context.Context, p Platform, secret string, l Letter, channel string) (string, error) {
 	switch channel {
 	case ChannelEmail:
-		if p.Email == "" || o.Mail == nil {
-			return "", errors.New("the platform has no e-mail address, or no SMTP server is configured")
+		if o.Mail == nil {
+			return "", errNotConfigured
+		}
+		if p.Email == "" {
+			return "", errors.New("the platform has no e-mail address")
 		}
 		msg, err := LetterMail(o.From, p.Email, l)
 		if err != nil {
@@ -58,8 +61,11 @@ func (o *Outbox) deliver(ctx context.Context, p Platform, secret string, l Lette
 		}
 		return p.Email, nil
 	case ChannelAPI:
-		if p.APIURL == "" || secret == "" || o.Sign == nil {
-			return "", errors.New("the platform has no API URL or no shared secret")
+		if o.Sign == nil || secret == "" {
+			return "", errNotConfigured
+		}
+		if p.APIURL == "" {
+			return "", errors.New("the platform has no API URL")
 		}
 		body, err := json.Marshal(map[string]any{
 			"event": "takedown.letter", "kind": l.Kind, "number": l.Number, "subject": l.Subject, "date": l.Date,
@@ -91,6 +97,12 @@ func (o *Outbox) deliver(ctx context.Context, p Platform, secret string, l Lette
 	}
 	return "", fmt.Errorf("unknown channel %q", channel)
 }
+
+// errNotConfigured: Garda has no way to carry the letter by that channel
+// here (no SMTP server, no shared secret with the platform's API). The
+// request is then recorded as sent by that channel, the letter carried by
+// hand, as before Garda sent letters itself.
+var errNotConfigured = errors.New("not configured")
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
