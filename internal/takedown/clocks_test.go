@@ -146,3 +146,38 @@ func contains(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// TestSummarise: the daily report's takedown section counts the day's
+// requests and takedowns under the reader's visibility.
+func TestSummarise(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		day := w.now.Truncate(24 * time.Hour)
+		a := w.approved(t, "https://www.facebook.com/hoaks/1", "https://www.facebook.com/hoaks/2")
+		w.approved(t, "https://www.facebook.com/hoaks/3") // approved, never sent
+		if _, err := w.lc.Send(ctx, w.who["adi"], a.ID, takedown.ChannelEmail); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.lc.Answer(ctx, w.who["meta"], a.ID, takedown.Answer{URL: "https://www.facebook.com/hoaks/1", Outcome: takedown.Removed}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			who                                   string
+			filed, sent, open, overdue, takenDown int
+		}{
+			{"rina", 2, 1, 1, 1, 1},   // the agency: both filed, one sent, overdue at +5h
+			{"meta", 1, 1, 1, 1, 1},   // the platform: only what was sent to it
+			{"tiktok", 0, 0, 0, 0, 0}, // another platform
+			{"room33", 0, 0, 0, 0, 0}, // another province
+		} {
+			s, err := takedown.Summarise(ctx, db, w.who[c.who], "", day, day.Add(24*time.Hour), w.now.Add(5*time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Filed != c.filed || s.Sent != c.sent || s.Open != c.open || s.Overdue != c.overdue || s.TakenDown != c.takenDown {
+				t.Errorf("%s: %+v", c.who, s)
+			}
+		}
+	})
+}

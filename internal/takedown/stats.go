@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -229,4 +230,73 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// Summary is the takedown pillar's day for the daily report, over the
+// requests a reader may read in a region.
+type Summary struct {
+	Filed     int // requests created in the day
+	Sent      int // requests sent in the day
+	Open      int // sent, not closed, now
+	Overdue   int // open past their deadline now
+	TakenDown int // URLs taken down in the day (seen down by Garda, or answered removed/restricted)
+	// Platforms by slug: name, requests sent in the day, open now.
+	Platforms map[string]PlatformDay
+	TLPs      map[policy.TLP]bool // the labels of the requests counted
+}
+
+// PlatformDay is one platform's line of the day.
+type PlatformDay struct {
+	Name       string
+	Sent, Open int
+}
+
+// Summarise counts the day [from, to) of the requests who may read in
+// region reg ("" for all of who's scope), as at now.
+func Summarise(ctx context.Context, q store.Querier, who auth.Principal, reg string, from, to, now time.Time) (Summary, error) {
+	s := Summary{Platforms: map[string]PlatformDay{}, TLPs: map[policy.TLP]bool{}}
+	vis, args, _, err := visibility(ctx, q, who.Viewer)
+	if err != nil {
+		return s, err
+	}
+	if reg != "" {
+		if cond, cargs := policy.InRegion(who.Viewer, "t", reg); cond != "" {
+			vis, args = vis+" AND "+cond, append(args, cargs...)
+		}
+	}
+	rows, err := q.Query(ctx, `SELECT p.slug, p.name, t.tlp,
+		SUM(CASE WHEN t.created_at >= ? AND t.created_at < ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN t.sent_at >= ? AND t.sent_at < ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN t.status IN (?, ?) THEN 1 ELSE 0 END),
+		SUM(CASE WHEN t.status IN (?, ?) AND t.due_at < ? THEN 1 ELSE 0 END)
+		FROM takedowns t JOIN takedown_platforms p ON p.id = t.platform_id
+		WHERE `+vis+` AND (t.created_at < ? AND (t.closed_at IS NULL OR t.closed_at >= ?)) GROUP BY p.slug, p.name, t.tlp`,
+		append(append([]any{from, to, from, to, Sent, Acknowledged, Sent, Acknowledged, now}, args...), to, from)...)
+	if err != nil {
+		return s, fmt.Errorf("takedown summary: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var slug, name string
+		var tlp policy.TLP
+		var filed, sent, open, overdue int
+		if err := rows.Scan(&slug, &name, &tlp, &filed, &sent, &open, &overdue); err != nil {
+			return s, err
+		}
+		if filed+sent+open+overdue == 0 {
+			continue
+		}
+		s.Filed, s.Sent, s.Open, s.Overdue = s.Filed+filed, s.Sent+sent, s.Open+open, s.Overdue+overdue
+		d := s.Platforms[slug]
+		d.Name, d.Sent, d.Open = name, d.Sent+sent, d.Open+open
+		s.Platforms[slug] = d
+		s.TLPs[tlp] = true
+	}
+	if err := rows.Err(); err != nil {
+		return s, err
+	}
+	err = q.QueryRow(ctx, `SELECT COUNT(*) FROM takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id WHERE `+vis+`
+		AND ((tu.gone_at >= ? AND tu.gone_at < ?) OR (tu.gone_at IS NULL AND tu.outcome IN (?, ?) AND tu.still_online = 0 AND tu.answered_at >= ? AND tu.answered_at < ?))`,
+		append(args, from, to, Removed, Restricted, from, to)...).Scan(&s.TakenDown)
+	return s, err
 }
