@@ -104,8 +104,8 @@ type Report struct {
 	Incidents   Incidents `json:"incidents"`
 	Alerts      Alerts    `json:"alerts"`
 	Blocks      Blocks    `json:"blocks"`
-	Scans       Scans     `json:"scans"`  // the day's penetration tests
-	Patrol      Patrol    `json:"patrol"` // the day's cyber patrol
+	Scans       Scans     `json:"scans"`     // the day's penetration tests
+	Patrol      Patrol    `json:"patrol"`    // the day's cyber patrol
 	Takedowns   Takedowns `json:"takedowns"` // the day's content takedowns
 	// OpenCritical lists the open critical and high incidents, most severe
 	// and oldest first.
