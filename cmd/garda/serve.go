@@ -54,6 +54,9 @@ func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before
 		return err
 	}
 	defer p.Close()
+	if p.TakedownDeadlines, err = takedownDeadlines(); err != nil {
+		return err
+	}
 	ln, err := p.Listen()
 	if err != nil {
 		return err

@@ -181,3 +181,31 @@ func TestSummarise(t *testing.T) {
 		}
 	})
 }
+
+// TestConfiguredDeadlines: a deadline set for the instance is the one a
+// request is sent with, its letter states, and its clocks and stages run on.
+func TestConfiguredDeadlines(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		w.lc.Deadlines = takedown.Deadlines{takedown.Urgent: 2 * time.Hour}
+		r := w.approved(t, "https://www.facebook.com/hoaks/1")
+		sent, err := w.lc.Send(ctx, w.who["adi"], r.ID, takedown.ChannelEmail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent.DueAt.Sub(*sent.SentAt) != 2*time.Hour || sent.Clock == nil || !sent.Clock.Due.Equal(*sent.DueAt) {
+			t.Fatalf("due %v after sending, clock %+v", sent.DueAt.Sub(*sent.SentAt), sent.Clock)
+		}
+		l, err := takedown.LetterOf(ctx, db, w.who["adi"], r.ID, takedown.LetterRequest)
+		if err != nil || !strings.Contains(l.Text(), "mendesak (2 jam)") {
+			t.Fatalf("letter: %v\n%s", err, l.Text())
+		}
+		start := w.now
+		w.now = start.Add(2*time.Hour + time.Minute)
+		told, err := w.lc.Tick(ctx, nil)
+		if err != nil || len(told) != 2 || told[1].Stage != 1 {
+			t.Fatalf("at the configured deadline: %+v %v", told, err)
+		}
+	})
+}

@@ -87,6 +87,9 @@ func BuildLetter(r Request, kind, from string, at time.Time) (Letter, error) {
 		}
 	}
 	hours := int(DefaultDeadlines[r.Urgency] / time.Hour)
+	if r.SentAt != nil && r.DueAt != nil {
+		hours = int(r.DueAt.Sub(*r.SentAt).Round(time.Hour) / time.Hour) // the deadline it was sent with
+	}
 	urgency := fmt.Sprintf("biasa (%d jam)", hours)
 	if r.Urgency == Urgent {
 		urgency = fmt.Sprintf("mendesak (%d jam)", hours)

@@ -135,6 +135,7 @@ func (l Lifecycle) Send(ctx context.Context, who auth.Principal, id int64, chann
 		if err != nil {
 			return nil, err
 		}
+		r.SentAt, r.DueAt = &now, &due // the letter states the deadline it is sent with
 		letter, err := BuildLetter(r, LetterRequest, from, now)
 		if err != nil {
 			return nil, err

@@ -20,7 +20,7 @@ import (
 // requests with: letters go by the notifier's SMTP server and webhook
 // signature when there is a notifier.
 func (s *Server) takedownLifecycle() takedown.Lifecycle {
-	lc := takedown.Lifecycle{DB: s.DB}
+	lc := takedown.Lifecycle{DB: s.DB, Deadlines: s.TakedownDeadlines}
 	if s.Notify != nil {
 		lc.Outbox = s.Notify.TakedownOutbox()
 	}

@@ -79,6 +79,9 @@ type Deps struct {
 	// TakedownChecks checks takedown URLs on demand (nil: refused as not
 	// configured here).
 	TakedownChecks *takedown.Checker
+	// TakedownDeadlines are the times a platform has by urgency (nil: the
+	// regulation's).
+	TakedownDeadlines takedown.Deadlines
 }
 
 // Server is the HTTP surface.
