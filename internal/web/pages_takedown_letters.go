@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -207,4 +208,18 @@ func (p *pages) takedownCheckNow(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	http.Redirect(w, r, fmt.Sprintf("/penurunan-konten/%d?ok=periksa", id), http.StatusSeeOther)
 	return nil
+}
+
+// MayRequestTakedown says whether the page's reader files takedown
+// requests, for the "request takedown" buttons of other pages.
+func (rq *req) MayRequestTakedown() bool {
+	if rq.P == nil || rq.pg == nil {
+		return false
+	}
+	ctx := rq.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ok, err := takedown.MayFile(ctx, rq.pg.s.DB, *rq.P)
+	return err == nil && ok
 }
