@@ -19,6 +19,7 @@ import (
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/schedule"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
 )
 
 // scheduleFlags say whether garda serve runs the timetable of work that
@@ -140,6 +141,11 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
 	jobs = append(jobs, drill.Job(p.DB, p.Log.With("job", "drills"))) // walldrills: replay due drills, finish expired ones
 	jobs = append(jobs, misp.Job(p.DB, fetch.New(fetch.Config{Policy: fetch.PublicInternet()}).Client(), p.Log.With("job", "misp.feeds"))) // misp: partners' MISP feeds
+	// Takedown deadline clocks and warning stages (letters go by the notifier's SMTP).
+	jobs = append(jobs, takedown.TickJob(takedown.Lifecycle{DB: p.DB, Outbox: p.Notify.TakedownOutbox(), Deadlines: p.TakedownDeadlines}, p.Notify, p.Log.With("job", "takedown-clocks")))
+	if p.TakedownChecks != nil {
+		jobs = append(jobs, takedown.CheckJob(p.TakedownChecks, 5*time.Minute))
+	}
 	return jobs, nil
 }
 
@@ -162,4 +168,27 @@ func startSchedule(ctx context.Context, db *store.DB, log *slog.Logger, jobs []s
 	}()
 	log.Info("schedule running", "jobs", len(jobs), "holder", s.Holder())
 	return func() { cancel(); wg.Wait() }, nil
+}
+
+// takedownChecker is Garda's own check of the URLs of sent takedown
+// requests: through the scans' address guard, politely (two connections
+// and one request a second per host), on a schedule and on demand.
+func takedownChecker(p *platform.Platform, pol fetch.Policy) *takedown.Checker {
+	return &takedown.Checker{DB: p.DB, Fetch: fetch.New(fetch.Config{Policy: pol, Limits: fetch.Limits{MaxBody: 1 << 20},
+		PerHost: fetch.HostLimit{Conns: 2, RPS: 1}, Global: fetch.HostLimit{Conns: 8}})}
+}
+
+// takedownDeadlines reads the times a platform has to act, in hours, from
+// GARDA_TAKEDOWN_URGENT_HOURS and GARDA_TAKEDOWN_NORMAL_HOURS (default the
+// regulation's 4 and 24; Permenkominfo 5/2020).
+func takedownDeadlines() (takedown.Deadlines, error) {
+	d := takedown.Deadlines{}
+	for urgency, env := range map[string]string{takedown.Urgent: "GARDA_TAKEDOWN_URGENT_HOURS", takedown.Normal: "GARDA_TAKEDOWN_NORMAL_HOURS"} {
+		h := envInt(env, int64(takedown.DefaultDeadlines[urgency]/time.Hour))
+		if h < 1 || h > 24*30 {
+			return nil, fmt.Errorf("%s=%d: from 1 hour to 30 days", env, h)
+		}
+		d[urgency] = time.Duration(h) * time.Hour
+	}
+	return d, nil
 }

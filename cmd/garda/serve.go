@@ -54,6 +54,9 @@ func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before
 		return err
 	}
 	defer p.Close()
+	if p.TakedownDeadlines, err = takedownDeadlines(); err != nil {
+		return err
+	}
 	ln, err := p.Listen()
 	if err != nil {
 		return err
@@ -81,6 +84,7 @@ func serve(cmd *cobra.Command, cfg platform.Config, sched *scheduleFlags, before
 		p.Scans = sp.runner(scan.HostOptions{MaxHosts: sched.scanMaxHosts}, log.With("scan", "manual"))
 		pol, _ := sched.scanPolicy() // checked by wireScanPillar
 		p.Patrol = wirePatrol(p, pol, sched.resolver())
+		p.TakedownChecks = takedownChecker(p, pol)
 	}
 	if sched != nil && sched.on {
 		jobs, err := scheduledJobs(p, sp, *sched)

@@ -21,7 +21,8 @@ import (
 // commands own): platforms, list, show, create, approve, send, answer. Each
 // acts as a named user (--as), under the same rules as the API and pages.
 func takedownRequestCmds() []*cobra.Command {
-	return []*cobra.Command{tdPlatformsCmd(), tdListCmd(), tdShowCmd(), tdCreateCmd(), tdApproveCmd(), tdSendCmd(), tdAnswerCmd()}
+	return []*cobra.Command{tdPlatformsCmd(), tdListCmd(), tdShowCmd(), tdCreateCmd(), tdApproveCmd(), tdSendCmd(), tdAnswerCmd(),
+		tdLetterCmd(), tdCheckCmd()} // letter, check: takedown_letters.go
 }
 
 func tdPlatformsCmd() *cobra.Command {
@@ -196,6 +197,8 @@ func tdCreateCmd() *cobra.Command {
 	f.StringVar(&n.TLP, "tlp", "", "TLP label (default AMBER)")
 	f.StringVar(&n.Region, "region", "", "region code (default the user's scope)")
 	f.StringArrayVar(&n.Orgs, "org", nil, "a participant organisation's slug (repeatable)")
+	f.Int64Var(&n.FromPatrol, "from-patrol", 0, "file it from a patrol item (its id): its URL and capture hashes come along")
+	f.StringVar(&n.FromIncident, "from-incident", "", "file it from an incident (INC-...): its URL and domain observables and evidence hashes come along")
 	return cmd
 }
 
@@ -216,7 +219,7 @@ func tdStepCmd(use, short string, flags func(*cobra.Command), step func(cmd *cob
 			if err != nil {
 				return err
 			}
-			r, err := step(cmd, takedown.Lifecycle{DB: db}, p, id)
+			r, err := step(cmd, takedown.Lifecycle{DB: db, Outbox: takedownOutbox()}, p, id)
 			if err != nil {
 				return err
 			}
@@ -240,7 +243,7 @@ func tdApproveCmd() *cobra.Command {
 
 func tdSendCmd() *cobra.Command {
 	var channel string
-	return tdStepCmd("send --as USERNAME --channel C ID", "Record that an approved request was sent (the deadline starts)",
+	return tdStepCmd("send --as USERNAME --channel C ID", "Send an approved request's letter (e-mail with the PDF by GARDA_SMTP_ADDR, or the platform's API), or record it sent by web form; the deadline starts",
 		func(cmd *cobra.Command) {
 			cmd.Flags().StringVar(&channel, "channel", "email", "email, web_form or api")
 		},

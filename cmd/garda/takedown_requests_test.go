@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,6 +48,7 @@ func TestTakedownRequestCmds(t *testing.T) {
 		}
 	}
 	db.Close()
+	t.Setenv("GARDA_SMTP_ADDR", "") // letters are recorded as sent, not mailed
 	td := func(args ...string) (string, error) {
 		root := &cobra.Command{Use: "takedown", SilenceUsage: true, SilenceErrors: true}
 		root.AddCommand(takedownRequestCmds()...)
@@ -91,5 +94,26 @@ func TestTakedownRequestCmds(t *testing.T) {
 	}
 	if out := must("list", "--as", "liaison.fb"); !strings.Contains(out, "meta-facebook") {
 		t.Fatalf("liaison's list:\n%s", out)
+	}
+	// The letter: printed for the platform it went to, never for another;
+	// written as PDF.
+	if out := must("letter", "--as", "liaison.fb", id); !strings.Contains(out, "Kepada Yth.\nFacebook") || !strings.Contains(out, "https://www.facebook.com/x/posts/1") {
+		t.Fatalf("letter:\n%s", out)
+	}
+	if _, err := td("letter", "--as", "liaison.tt", id); err == nil {
+		t.Fatal("another platform read the letter")
+	}
+	pdf := filepath.Join(t.TempDir(), "surat.pdf")
+	must("letter", "--as", "patroli", "--pdf", pdf, id)
+	if b, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(b, []byte("%PDF-1.4")) {
+		t.Fatalf("PDF: %v", err)
+	}
+	if _, err := td("letter", "--as", "patroli", "--kind", "teguran_1", id); err == nil {
+		t.Fatal("a warning never issued was printed")
+	}
+	// A check is the issuing organisation's: the platform is refused
+	// before anything is fetched.
+	if _, err := td("check", "--as", "liaison.fb", id); err == nil || !strings.Contains(err.Error(), "check") {
+		t.Fatalf("the platform checked: %v", err)
 	}
 }

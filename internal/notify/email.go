@@ -32,19 +32,9 @@ var subjects = map[string]string{
 func (n *Notifier) email(inc incident.Incident, actor string, recipients []auth.User, events map[int64]string) {
 	send := n.sendMail
 	if send == nil {
-		send = func(addr string, a any, from string, to []string, msg []byte) error {
-			sa, _ := a.(smtp.Auth)
-			return smtp.SendMail(addr, sa, from, to, msg)
-		}
+		send = func(_ string, _ any, _ string, to []string, msg []byte) error { return n.SMTP.Send(to, msg) }
 	}
-	var a smtp.Auth
-	if n.SMTP.Username != "" {
-		host := n.SMTP.Addr
-		if i := strings.LastIndexByte(host, ':'); i >= 0 {
-			host = host[:i]
-		}
-		a = smtp.PlainAuth("", n.SMTP.Username, n.SMTP.Password, host)
-	}
+	var a smtp.Auth // the test hook's argument; SMTP.Send makes its own
 	type msg struct {
 		to   string
 		body []byte
@@ -75,4 +65,21 @@ func (n *Notifier) email(inc incident.Incident, actor string, recipients []auth.
 			}
 		}
 	}()
+}
+
+// Send hands one message to the configured SMTP server, with PLAIN auth
+// when a username is set. The takedown letters go out through it too.
+func (c SMTP) Send(to []string, msg []byte) error {
+	if c.Addr == "" {
+		return fmt.Errorf("email is off: no SMTP server configured")
+	}
+	var a smtp.Auth
+	if c.Username != "" {
+		host := c.Addr
+		if i := strings.LastIndexByte(host, ':'); i >= 0 {
+			host = host[:i]
+		}
+		a = smtp.PlainAuth("", c.Username, c.Password, host)
+	}
+	return smtp.SendMail(c.Addr, a, c.From, to, msg)
 }

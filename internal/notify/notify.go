@@ -26,6 +26,7 @@ import (
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
 )
 
 // Events.
@@ -371,6 +372,7 @@ type Item struct {
 	IncidentID int64      `json:"incident_id,omitempty"`
 	FindingID  int64      `json:"finding_id,omitempty"` // an entry is about an incident, a finding or a room
 	RoomID     int64      `json:"room_id,omitempty"`
+	TakedownID int64      `json:"takedown_id,omitempty"`
 	HumanID    string     `json:"human_id"`
 	Title      string     `json:"title"`
 	Actor      string     `json:"actor,omitempty"`
@@ -396,7 +398,7 @@ func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int6
 	args = append(args, vargs...)
 	args = append(args, limit+1)
 	rows, err := q.Query(ctx, `SELECT n.id, n.event, COALESCE(n.incident_id, 0), COALESCE(n.finding_id, 0), COALESCE(n.room_id, 0), COALESCE(i.human_id, ''),
-		COALESCE(i.title, f.title, rm.name, ''), n.actor, n.created_at, n.read_at
+		COALESCE(i.title, f.title, rm.name, ''), COALESCE(n.takedown_id, 0), COALESCE((SELECT tk.number FROM takedowns tk WHERE tk.id = n.takedown_id), ''), n.actor, n.created_at, n.read_at
 		FROM notifications n LEFT JOIN incidents i ON i.id = n.incident_id LEFT JOIN findings f ON f.id = n.finding_id LEFT JOIN rooms rm ON rm.id = n.room_id
 		WHERE `+where+` AND `+vis+` ORDER BY n.id DESC LIMIT ?`, args...)
 	if err != nil {
@@ -406,8 +408,12 @@ func Inbox(ctx context.Context, q store.Querier, who auth.Principal, before int6
 	out := []Item{}
 	for rows.Next() {
 		var it Item
-		if err := rows.Scan(&it.ID, &it.Event, &it.IncidentID, &it.FindingID, &it.RoomID, &it.HumanID, &it.Title, &it.Actor, &it.CreatedAt, &it.ReadAt); err != nil {
+		var number string
+		if err := rows.Scan(&it.ID, &it.Event, &it.IncidentID, &it.FindingID, &it.RoomID, &it.HumanID, &it.Title, &it.TakedownID, &number, &it.Actor, &it.CreatedAt, &it.ReadAt); err != nil {
 			return nil, err
+		}
+		if it.TakedownID != 0 {
+			it.HumanID, it.Title = number, number
 		}
 		if it.FindingID != 0 {
 			it.HumanID = finding.HumanID(it.FindingID)
@@ -424,7 +430,11 @@ func entryVisible(who auth.Principal) (string, []any) {
 	visF, argsF := policy.ReadFilter(who.Viewer, finding.RecordKind, "f")
 	// A room's entry is read while its recipient is on the room's staff.
 	room := `(n.room_id IS NOT NULL AND EXISTS (SELECT 1 FROM room_members rmm WHERE rmm.room_id = n.room_id AND rmm.user_id = n.user_id))`
-	return `((n.incident_id IS NOT NULL AND ` + visI + `) OR (n.finding_id IS NOT NULL AND ` + visF + `) OR ` + room + `)`, append(argsI, argsF...)
+	// A takedown request's entry is read while its recipient may read the request.
+	visT, argsT := policy.ReadFilter(who.Viewer, takedown.RecordKind, "tk")
+	tk := `(n.takedown_id IS NOT NULL AND EXISTS (SELECT 1 FROM takedowns tk WHERE tk.id = n.takedown_id AND ` + visT + `))`
+	return `((n.incident_id IS NOT NULL AND ` + visI + `) OR (n.finding_id IS NOT NULL AND ` + visF + `) OR ` + room + ` OR ` + tk + `)`,
+		append(append(argsI, argsF...), argsT...)
 }
 
 // Unread counts who's unread notifications of incidents and findings they

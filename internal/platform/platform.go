@@ -31,6 +31,7 @@ import (
 	"github.com/garda-id/garda/internal/rpz"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
 	"github.com/garda-id/garda/internal/web"
 )
 
@@ -93,6 +94,12 @@ type Platform struct {
 	Claims *claim.Service
 	// RPZ are the DNS blocklist zone's SOA timers (zero: rpz.DefaultTimers).
 	RPZ rpz.Timers
+	// TakedownChecks is Garda's own check of takedown URLs (nil: checks
+	// on demand are refused as not configured; cmd/garda wires it).
+	TakedownChecks *takedown.Checker
+	// TakedownDeadlines are the times a platform has by urgency (nil:
+	// Permenkominfo 5/2020's 4 and 24 hours).
+	TakedownDeadlines takedown.Deadlines
 
 	// stopping closes when Serve begins to shut down: live streams end
 	// then, rather than hold the shutdown open for as long as a browser
@@ -191,18 +198,20 @@ func (p *Platform) Handler() (http.Handler, error) {
 	}
 	s, err := web.New(web.Deps{
 		DB: p.DB, Bus: p.Bus, Log: p.Log, Metrics: p.Metrics, Version: p.Config.Version, Notify: p.Notify,
-		TLS:              p.Config.TLSCert != "",
-		Ready:            map[string]web.Readiness{"bus": p.Bus},
-		DataDir:          p.Config.DataDir,
-		EvidenceMaxBytes: p.Config.EvidenceMaxMB << 20,
-		Stopping:         p.stopping,
-		Rules:            &p.Rules,
-		IngestLimits:     ingest.Limits{MaxBytes: p.Config.IngestMaxMB << 20, MaxLines: int(p.Config.IngestMaxLines)},
-		IngestRate:       p.Config.IngestRate,
-		Scans:            p.Scans,
-		Patrol:           p.Patrol,
-		Claims:           p.Claims,
-		RPZ:              p.RPZ,
+		TLS:               p.Config.TLSCert != "",
+		Ready:             map[string]web.Readiness{"bus": p.Bus},
+		DataDir:           p.Config.DataDir,
+		EvidenceMaxBytes:  p.Config.EvidenceMaxMB << 20,
+		Stopping:          p.stopping,
+		Rules:             &p.Rules,
+		IngestLimits:      ingest.Limits{MaxBytes: p.Config.IngestMaxMB << 20, MaxLines: int(p.Config.IngestMaxLines)},
+		IngestRate:        p.Config.IngestRate,
+		Scans:             p.Scans,
+		Patrol:            p.Patrol,
+		Claims:            p.Claims,
+		RPZ:               p.RPZ,
+		TakedownChecks:    p.TakedownChecks,
+		TakedownDeadlines: p.TakedownDeadlines,
 	})
 	if err != nil {
 		return nil, err

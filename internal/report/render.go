@@ -46,6 +46,11 @@ func (r *Report) Figures() []Figure {
 		{"Konten patroli ditemukan hari ini", r.Patrol.Items},
 		{"Isu (klaim) patroli hari ini", r.Patrol.Issues},
 		{"Konten patroli memuat data pribadi", r.Patrol.WithPII},
+		{"Permintaan penurunan konten diajukan hari ini", r.Takedowns.Filed},
+		{"Permintaan penurunan konten dikirim hari ini", r.Takedowns.Sent},
+		{"URL diturunkan hari ini", r.Takedowns.TakenDown},
+		{"Permintaan penurunan terbuka saat ini", r.Takedowns.Open},
+		{"Permintaan penurunan lewat tenggat", r.Takedowns.Overdue},
 	}
 }
 
@@ -83,7 +88,8 @@ func (r *Report) tables() []table {
 	}
 	t = append(t,
 		table{"Konten patroli siber menurut platform", [3]string{"Platform", "Ditemukan hari ini", "Dilabeli pelanggaran"}, r.Patrol.ByPlatform},
-		table{"Konten patroli siber menurut label", [3]string{"Label", "Hari ini", "—"}, r.Patrol.ByLabel})
+		table{"Konten patroli siber menurut label", [3]string{"Label", "Hari ini", "—"}, r.Patrol.ByLabel},
+		table{"Penurunan konten menurut platform", [3]string{"Platform", "Dikirim hari ini", "Terbuka"}, r.Takedowns.ByPlatform})
 	return t
 }
 

@@ -104,8 +104,9 @@ type Report struct {
 	Incidents   Incidents `json:"incidents"`
 	Alerts      Alerts    `json:"alerts"`
 	Blocks      Blocks    `json:"blocks"`
-	Scans       Scans     `json:"scans"`  // the day's penetration tests
-	Patrol      Patrol    `json:"patrol"` // the day's cyber patrol
+	Scans       Scans     `json:"scans"`     // the day's penetration tests
+	Patrol      Patrol    `json:"patrol"`    // the day's cyber patrol
+	Takedowns   Takedowns `json:"takedowns"` // the day's content takedowns
 	// OpenCritical lists the open critical and high incidents, most severe
 	// and oldest first.
 	OpenCritical []Item `json:"open_critical"`
@@ -388,6 +389,9 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		return nil, err
 	}
 	if err := r.addPatrol(ctx, q, who, reg, from, to); err != nil {
+		return nil, err
+	}
+	if err := r.addTakedowns(ctx, q, who, reg, from, to, asOf); err != nil {
 		return nil, err
 	}
 	return r, nil

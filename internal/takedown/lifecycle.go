@@ -2,6 +2,7 @@ package takedown
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,6 +27,19 @@ type Lifecycle struct {
 	DB *store.DB
 	// Now lets tests and the demo move time; nil is store.Now.
 	Now func() time.Time
+	// Outbox carries the letters (e-mail, API); nil records a request as
+	// sent without Garda carrying its letter (it went another way).
+	Outbox *Outbox
+	// Deadlines are the times a platform has by urgency; nil is
+	// DefaultDeadlines (Permenkominfo 5/2020).
+	Deadlines Deadlines
+}
+
+func (l Lifecycle) deadline(urgency string) time.Duration {
+	if d, ok := l.Deadlines[urgency]; ok && d > 0 {
+		return d
+	}
+	return DefaultDeadlines[urgency]
 }
 
 func (l Lifecycle) now() time.Time {
@@ -115,7 +129,39 @@ func (l Lifecycle) Send(ctx context.Context, who auth.Principal, id int64, chann
 			// what it is asked to act on.
 			return nil, problem.New(problem.Conflict, "%s is TLP:RED: lower its label before sending it to %s", r.Number, p.Name)
 		}
-		due := now.Add(DefaultDeadlines[r.Urgency])
+		due := now.Add(l.deadline(r.Urgency))
+		// The letter goes first: if it cannot go, nothing changes.
+		from, err := orgName(ctx, tx, r.OwnerOrgID)
+		if err != nil {
+			return nil, err
+		}
+		r.SentAt, r.DueAt = &now, &due // the letter states the deadline it is sent with
+		letter, err := BuildLetter(r, LetterRequest, from, now)
+		if err != nil {
+			return nil, err
+		}
+		to, carried := "", ""
+		if l.Outbox != nil || channel == ChannelWebForm {
+			var secret string
+			if err := tx.QueryRow(ctx, `SELECT api_secret FROM takedown_platforms WHERE id = ?`, p.ID).Scan(&secret); err != nil {
+				return nil, err
+			}
+			o := l.Outbox
+			if o == nil {
+				o = &Outbox{}
+			}
+			switch to, err = o.deliver(ctx, p, secret, letter, channel); {
+			case errors.Is(err, errNotConfigured):
+				to = "" // recorded as sent; the letter went by hand
+			case err != nil:
+				return nil, problem.New(problem.Unavailable, "%s was not sent: %v", r.Number, err)
+			default:
+				carried = channel
+			}
+		}
+		if err := issueLetter(ctx, tx, r, LetterRequest, carried, to, now); err != nil {
+			return nil, err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE takedowns SET status = ?, sent_by = ?, sent_at = ?, channel = ?, due_at = ? WHERE id = ?`,
 			Sent, who.User.ID, now, channel, due, r.ID); err != nil {
 			return nil, err
@@ -125,8 +171,12 @@ func (l Lifecycle) Send(ctx context.Context, who auth.Principal, id int64, chann
 				return nil, err
 			}
 		}
-		return map[string]any{"number": r.Number, "channel": channel, "due_at": due},
-			event(ctx, tx, who, r.ID, 0, "sent", channel, now)
+		body := channel
+		if to != "" {
+			body += " " + to
+		}
+		return map[string]any{"number": r.Number, "channel": channel, "due_at": due, "to": to},
+			event(ctx, tx, who, r.ID, 0, "sent", body, now)
 	})
 }
 

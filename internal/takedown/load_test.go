@@ -104,6 +104,10 @@ func TestTakedownLoad(t *testing.T) {
 				st, err := PlatformStats(ctx, db, p, fb.ID, now)
 				return st.TakenDown, err
 			})
+			measure("compliance by week and category (Facebook), "+u, func() (int, error) {
+				c, err := PlatformCompliance(ctx, db, p, fb.ID, now)
+				return c.Overall.TakenDown, err
+			})
 		}
 	})
 }
@@ -145,13 +149,16 @@ func seedLoad(t *testing.T, db *store.DB, platforms []Platform, who map[string]a
 					ao = append(ao, id, p.OrgID)
 				}
 				for k := 0; k < urls; k++ {
-					outcome, answered := Pending, any(nil)
+					outcome, answered, gone := Pending, any(nil), any(nil)
 					if st == Closed {
 						outcome = outcomes[(i+k)%len(outcomes)]
 						answered = closed
+						if outcome == Removed {
+							gone = closed // Garda's check saw it down
+						}
 					}
-					ru = append(ru, "(?, ?, ?, ?)")
-					au = append(au, id, fmt.Sprintf("https://%s/p/%d/%d", p.Domains[0].Domain, id, k), outcome, answered)
+					ru = append(ru, "(?, ?, ?, ?, ?)")
+					au = append(au, id, fmt.Sprintf("https://%s/p/%d/%d", p.Domains[0].Domain, id, k), outcome, answered, gone)
 				}
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO takedowns (id, number, platform_id, category, legal_basis, urgency, status, summary, notes, tlp, region,
@@ -161,7 +168,7 @@ func seedLoad(t *testing.T, db *store.DB, platforms []Platform, who map[string]a
 			if _, err := tx.Exec(ctx, `INSERT INTO record_orgs (kind, record_id, org_id) VALUES `+strings.Join(ro, ", "), ao...); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO takedown_urls (takedown_id, url, outcome, answered_at) VALUES `+strings.Join(ru, ", "), au...); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO takedown_urls (takedown_id, url, outcome, answered_at, gone_at) VALUES `+strings.Join(ru, ", "), au...); err != nil {
 				return err
 			}
 		}

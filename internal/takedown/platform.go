@@ -62,7 +62,10 @@ type Platform struct {
 	APIURL     string    `json:"api_url,omitempty"`
 	Contacts   []Contact `json:"contacts"`
 	Domains    []Domain  `json:"domains"`
-	CreatedAt  time.Time `json:"created_at"`
+	// RemovalText is what the platform's page says once content is taken
+	// down; Garda's checks read it as "removed".
+	RemovalText string    `json:"removal_text,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Channels lists the ways a request can reach the platform.
@@ -92,6 +95,9 @@ type NewPlatform struct {
 	APIURL     string    `json:"api_url,omitempty"`
 	Contacts   []Contact `json:"contacts,omitempty"`
 	Domains    []Domain  `json:"domains"`
+	// APISecret signs what Garda posts to APIURL (never shown again).
+	APISecret   string `json:"api_secret,omitempty"`
+	RemovalText string `json:"removal_text,omitempty"`
 }
 
 var (
@@ -123,6 +129,12 @@ func (n *NewPlatform) validate() error {
 		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return problem.Field(f.name, "%q is not an http(s) URL", f.v)
 		}
+	}
+	if n.APIURL != "" && n.APISecret != "" && (len(n.APISecret) < 16 || len(n.APISecret) > 200) {
+		return problem.Field("api_secret", "must be 16 to 200 characters")
+	}
+	if n.RemovalText = strings.TrimSpace(n.RemovalText); len(n.RemovalText) > 500 {
+		return problem.Field("removal_text", "at most 500 characters")
 	}
 	if n.Email == "" && n.WebFormURL == "" && n.APIURL == "" {
 		return problem.Field("email", "give at least one channel: an e-mail address, a web form URL or an API URL")
@@ -193,9 +205,9 @@ func createPlatform(ctx context.Context, db *store.DB, actor audit.Actor, n NewP
 		}
 		contacts, _ := json.Marshal(n.Contacts)
 		now := store.Now()
-		err := tx.QueryRow(ctx, `INSERT INTO takedown_platforms (slug, name, kind, org_id, email, web_form_url, api_url, contacts, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			n.Slug, n.Name, n.Kind, orgID, n.Email, n.WebFormURL, n.APIURL, string(contacts), now, now).Scan(&p.ID)
+		err := tx.QueryRow(ctx, `INSERT INTO takedown_platforms (slug, name, kind, org_id, email, web_form_url, api_url, contacts, api_secret, removal_text, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			n.Slug, n.Name, n.Kind, orgID, n.Email, n.WebFormURL, n.APIURL, string(contacts), n.APISecret, n.RemovalText, now, now).Scan(&p.ID)
 		if errors.Is(err, store.ErrConflict) {
 			return problem.Field("slug", "%q is taken, or organisation %q already speaks for another platform", n.Slug, n.Org)
 		} else if err != nil {
@@ -209,9 +221,13 @@ func createPlatform(ctx context.Context, db *store.DB, actor audit.Actor, n NewP
 				return fmt.Errorf("create platform domain: %w", err)
 			}
 		}
-		p.Slug, p.Name, p.Kind, p.Email, p.WebFormURL, p.APIURL, p.Contacts, p.Domains, p.CreatedAt =
-			n.Slug, n.Name, n.Kind, n.Email, n.WebFormURL, n.APIURL, n.Contacts, n.Domains, now
-		return audit.Record(ctx, tx, actor, "takedown.platform.create", "takedown_platform", p.ID, n)
+		p.Slug, p.Name, p.Kind, p.Email, p.WebFormURL, p.APIURL, p.Contacts, p.Domains, p.RemovalText, p.CreatedAt =
+			n.Slug, n.Name, n.Kind, n.Email, n.WebFormURL, n.APIURL, n.Contacts, n.Domains, n.RemovalText, now
+		logged := n
+		if logged.APISecret != "" {
+			logged.APISecret = "(set)"
+		}
+		return audit.Record(ctx, tx, actor, "takedown.platform.create", "takedown_platform", p.ID, logged)
 	})
 	return p, err
 }
@@ -220,7 +236,7 @@ func createPlatform(ctx context.Context, db *store.DB, actor audit.Actor, n NewP
 // signed-in user reads it (the patrol needs it to file requests, a liaison
 // to see how its platform is reached).
 func Platforms(ctx context.Context, q store.Querier) ([]Platform, error) {
-	rows, err := q.Query(ctx, `SELECT id, slug, name, kind, COALESCE(org_id, 0), email, web_form_url, api_url, contacts, created_at FROM takedown_platforms ORDER BY name, id`)
+	rows, err := q.Query(ctx, `SELECT id, slug, name, kind, COALESCE(org_id, 0), email, web_form_url, api_url, contacts, removal_text, created_at FROM takedown_platforms ORDER BY name, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list platforms: %w", err)
 	}
@@ -253,7 +269,7 @@ func Platforms(ctx context.Context, q store.Querier) ([]Platform, error) {
 func scanPlatform(r store.Scanner) (Platform, error) {
 	var p Platform
 	var contacts string
-	if err := r.Scan(&p.ID, &p.Slug, &p.Name, &p.Kind, &p.OrgID, &p.Email, &p.WebFormURL, &p.APIURL, &contacts, &p.CreatedAt); err != nil {
+	if err := r.Scan(&p.ID, &p.Slug, &p.Name, &p.Kind, &p.OrgID, &p.Email, &p.WebFormURL, &p.APIURL, &contacts, &p.RemovalText, &p.CreatedAt); err != nil {
 		return p, err
 	}
 	if err := json.Unmarshal([]byte(contacts), &p.Contacts); err != nil || p.Contacts == nil {

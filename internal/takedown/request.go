@@ -110,6 +110,10 @@ type URL struct {
 	DecisionNote string     `json:"decision_note,omitempty"`
 	DecidedAt    *time.Time `json:"decided_at,omitempty"`
 	Clock        *Clock     `json:"clock,omitempty"`
+	// GoneAt is when Garda's own check first saw the content down;
+	// StillOnline flags a URL answered removed that Garda still sees.
+	GoneAt      *time.Time `json:"gone_at,omitempty"`
+	StillOnline bool       `json:"still_online,omitempty"`
 }
 
 // Clock is a deadline as the incident desk computes it: every deadline in
@@ -142,10 +146,13 @@ type Request struct {
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
 	DueAt          *time.Time `json:"due_at,omitempty"`
 	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	Stage          int        `json:"stage"` // the warning stage reached: 0 none, 1-3 teguran, 4 pemutusan akses
+	StageAt        *time.Time `json:"stage_at,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
 	URLCount       int        `json:"url_count"`
 	URLs           []URL      `json:"urls,omitempty"`
+	Evidence       []Evidence `json:"evidence,omitempty"`
 	Clock          *Clock     `json:"clock,omitempty"`
 
 	orgs, users []int64
@@ -170,6 +177,11 @@ type New struct {
 	TLP        string   `json:"tlp,omitempty"`    // AMBER when empty
 	Region     string   `json:"region,omitempty"` // the author's scope when empty
 	Orgs       []string `json:"orgs,omitempty"`   // participant organisations (KPU, Bawaslu on election content)
+	// FromPatrol files the request from a patrol item (its URL, its
+	// capture's hashes); FromIncident from an incident's URL and domain
+	// observables (its evidence files' hashes). Either adds to URLs.
+	FromPatrol   int64  `json:"from_patrol,omitempty"`
+	FromIncident string `json:"from_incident,omitempty"`
 }
 
 // maxURLs bounds one request.
@@ -201,6 +213,10 @@ func (l Lifecycle) Create(ctx context.Context, who auth.Principal, n New) (Reque
 	}
 	if !mayDraft(who, reg) {
 		return Request{}, problem.New(problem.Forbidden, "your role does not file takedown requests")
+	}
+	evidence, err := fromSources(ctx, db, who, &n)
+	if err != nil {
+		return Request{}, err
 	}
 	p, urls, err := placeURLs(reg, n.Platform, n.URLs)
 	if err != nil {
@@ -286,12 +302,16 @@ func (l Lifecycle) Create(ctx context.Context, who auth.Principal, n New) (Reque
 		if err := participant.Add(ctx, tx, RecordKind, id, participant.Set{Orgs: rec.Orgs, Users: rec.Users}); err != nil {
 			return err
 		}
+		if err := storeEvidence(ctx, tx, id, evidence); err != nil {
+			return err
+		}
 		if err := event(ctx, tx, who, id, 0, "created", fmt.Sprintf("%d URL", len(urls)), now); err != nil {
 			return err
 		}
 		if err := audit.Record(ctx, tx, who.Actor(), "takedown.create", RecordKind, id, map[string]any{
 			"number": number, "platform": p.Slug, "urls": urls, "category": n.Category, "legal_basis": basis,
-			"urgency": n.Urgency, "tlp": tlp, "region": n.Region, "orgs": n.Orgs}); err != nil {
+			"urgency": n.Urgency, "tlp": tlp, "region": n.Region, "orgs": n.Orgs,
+			"from_patrol": n.FromPatrol, "from_incident": n.FromIncident, "evidence": evidence}); err != nil {
 			return err
 		}
 		r, err = get(ctx, tx, who, id)
@@ -365,7 +385,7 @@ func event(ctx context.Context, tx *store.Tx, who auth.Principal, id, urlID int6
 
 const columns = `t.id, COALESCE(t.number, ''), t.platform_id, p.slug, p.name, t.category, t.legal_basis, t.urgency, t.status, t.summary, t.notes,
 	t.tlp, t.region, t.owner_org_id, o.slug, t.author_id, au.username, COALESCE(ap.username, ''), t.approved_at, t.sent_at, t.channel,
-	t.acknowledged_at, t.due_at, t.closed_at, t.created_at, t.updated_at,
+	t.acknowledged_at, t.due_at, t.closed_at, t.stage, t.stage_at, t.created_at, t.updated_at,
 	(SELECT COUNT(*) FROM takedown_urls tu WHERE tu.takedown_id = t.id)`
 
 const from = ` FROM takedowns t JOIN takedown_platforms p ON p.id = t.platform_id JOIN orgs o ON o.id = t.owner_org_id
@@ -376,7 +396,7 @@ func scanRequest(s store.Scanner) (Request, error) {
 	var lb string
 	err := s.Scan(&r.ID, &r.Number, &r.PlatformID, &r.Platform, &r.PlatformName, &r.Category, &lb, &r.Urgency, &r.Status, &r.Summary, &r.Notes,
 		&r.TLP, &r.Region, &r.OwnerOrgID, &r.Owner, &r.AuthorID, &r.Author, &r.ApprovedBy, &r.ApprovedAt, &r.SentAt, &r.Channel,
-		&r.AcknowledgedAt, &r.DueAt, &r.ClosedAt, &r.CreatedAt, &r.UpdatedAt, &r.URLCount)
+		&r.AcknowledgedAt, &r.DueAt, &r.ClosedAt, &r.Stage, &r.StageAt, &r.CreatedAt, &r.UpdatedAt, &r.URLCount)
 	if err != nil {
 		return r, err
 	}
@@ -444,19 +464,24 @@ func get(ctx context.Context, q store.Querier, who auth.Principal, id int64) (Re
 	if r.URLs, err = loadURLs(ctx, q, id); err != nil {
 		return Request{}, err
 	}
+	if r.Evidence, err = loadEvidence(ctx, q, id); err != nil {
+		return Request{}, err
+	}
 	withClocks(&r, store.Now())
 	return r, nil
 }
 
 func loadURLs(ctx context.Context, q store.Querier, id int64) ([]URL, error) {
-	rows, err := q.Query(ctx, `SELECT tu.id, tu.url, tu.outcome, tu.reason, COALESCE(u.username, ''), tu.answered_at, tu.decision, tu.decision_note, tu.decided_at
+	rows, err := q.Query(ctx, `SELECT tu.id, tu.url, tu.outcome, tu.reason, COALESCE(u.username, ''), tu.answered_at, tu.decision, tu.decision_note, tu.decided_at, tu.gone_at, tu.still_online
 		FROM takedown_urls tu LEFT JOIN users u ON u.id = tu.answered_by WHERE tu.takedown_id = ? ORDER BY tu.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("takedown URLs: %w", err)
 	}
 	return store.Collect(rows, func(s store.Scanner) (URL, error) {
 		var u URL
-		err := s.Scan(&u.ID, &u.URL, &u.Outcome, &u.Reason, &u.AnsweredBy, &u.AnsweredAt, &u.Decision, &u.DecisionNote, &u.DecidedAt)
+		var still int
+		err := s.Scan(&u.ID, &u.URL, &u.Outcome, &u.Reason, &u.AnsweredBy, &u.AnsweredAt, &u.Decision, &u.DecisionNote, &u.DecidedAt, &u.GoneAt, &still)
+		u.StillOnline = still == 1
 		return u, err
 	})
 }
@@ -555,6 +580,9 @@ func withClocks(r *Request, now time.Time) {
 		return
 	}
 	d, ok := DefaultDeadlines[r.Urgency]
+	if r.DueAt != nil {
+		d, ok = r.DueAt.Sub(*r.SentAt), true // the deadline it was sent with
+	}
 	if !ok {
 		return
 	}

@@ -71,3 +71,9 @@ func SeedPlatforms(ctx context.Context, db *store.DB) (int, error) {
 	}
 	return added, nil
 }
+
+// SeedPlatform registers one platform as the system (the demo world and
+// tests; people go through CreatePlatform).
+func SeedPlatform(ctx context.Context, db *store.DB, n NewPlatform) (Platform, error) {
+	return createPlatform(ctx, db, audit.System, n)
+}

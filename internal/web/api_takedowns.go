@@ -24,6 +24,7 @@ func (s *Server) takedownRoutes() {
 	s.api("POST /api/v1/takedowns/{id}/acknowledge", signedIn, s.apiTakedownStep("acknowledge"))
 	s.api("POST /api/v1/takedowns/{id}/answers", signedIn, s.apiTakedownStep("answer"))
 	s.api("POST /api/v1/takedowns/{id}/decisions", signedIn, s.apiTakedownStep("decide"))
+	s.takedownLetterRoutes() // letters, checks, compliance (pages_takedown_letters.go)
 }
 
 func (s *Server) apiPlatforms(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -131,7 +132,7 @@ func (s *Server) apiTakedownStep(step string) func(http.ResponseWriter, *http.Re
 		if err != nil {
 			return err
 		}
-		lc := takedown.Lifecycle{DB: s.DB}
+		lc := s.takedownLifecycle()
 		var t takedown.Request
 		switch step {
 		case "approve":

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/garda-id/garda/internal/notify"
+	"github.com/garda-id/garda/internal/takedown"
 )
 
 // The in-app inbox: what happened on the incidents a person takes part in,
@@ -69,6 +70,9 @@ func (rq *req) NoticeBy(event, actor string) string {
 	}
 	if event == notify.FindingDeadlineNear || event == notify.FindingDeadlineMissed {
 		return rq.L("fclock", actor)
+	}
+	if event == takedown.EventStage {
+		return rq.L("tdletter", actor)
 	}
 	if event == notify.RoomPosture {
 		return rq.L("posture", actor)

@@ -25,6 +25,7 @@ func (p *pages) takedownRoutes() {
 	p.handle("GET /penurunan-konten/{id}", p.takedownDetail)
 	p.handle("POST /penurunan-konten/{id}/{step}", p.takedownStep)
 	p.handle("GET /penurunan-konten/platform/{slug}", p.takedownPlatform)
+	p.takedownLetterPages() // letters, checks on demand (pages_takedown_letters.go)
 }
 
 // takedownQueueView is the data of the queue.
@@ -99,6 +100,10 @@ type takedownForm struct {
 	Summary    string
 	Notes      string
 	Error      string
+	// FromIncident, FromPatrol: the request is filed from an incident's
+	// observables or a patrol item (its evidence hashes come along).
+	FromIncident string
+	FromPatrol   string
 }
 
 func (p *pages) takedownFormFor(r *http.Request, rq *req) (takedownForm, error) {
@@ -111,7 +116,7 @@ func (p *pages) takedownFormFor(r *http.Request, rq *req) (takedownForm, error) 
 		f = r.URL.Query() // a request begun from elsewhere (a patrol item) arrives filled in
 	}
 	v := takedownForm{Bases: takedown.LegalBases, Chosen: map[string]bool{}, URLs: f.Get("urls"), Urgent: f.Get("urgency") == takedown.Urgent,
-		Summary: f.Get("summary"), Notes: f.Get("notes")}
+		Summary: f.Get("summary"), Notes: f.Get("notes"), FromIncident: f.Get("from_incident"), FromPatrol: f.Get("from_patrol")}
 	v.Platforms = []option{{Value: "", Label: rq.T("takedown.platform_auto")}}
 	for _, pl := range reg.All() {
 		v.Platforms = append(v.Platforms, option{Value: pl.Slug, Label: pl.Name, Selected: f.Get("platform") == pl.Slug})
@@ -147,8 +152,10 @@ func (p *pages) takedownCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 			urls = append(urls, line)
 		}
 	}
+	fromPatrol, _ := strconv.ParseInt(f.Get("from_patrol"), 10, 64)
 	t, err := takedown.Create(r.Context(), p.s.DB, *rq.P, takedown.New{Platform: f.Get("platform"), URLs: urls, Category: f.Get("category"),
-		LegalBasis: f["legal_basis"], Urgency: f.Get("urgency"), Summary: f.Get("summary"), Notes: f.Get("notes")})
+		LegalBasis: f["legal_basis"], Urgency: f.Get("urgency"), Summary: f.Get("summary"), Notes: f.Get("notes"),
+		FromIncident: f.Get("from_incident"), FromPatrol: fromPatrol})
 	if pe, ok := formFailed(err); ok {
 		v, ferr := p.takedownFormFor(r, rq)
 		if ferr != nil {
@@ -172,6 +179,13 @@ type takedownDetailView struct {
 	Channels []string
 	Bases    map[string]string
 	Error    string
+	Letters  []takedown.IssuedLetter
+	Checks   []takedown.Check // the latest first
+	// Letter is the request letter's kind when there is one to show
+	// (approved or later); CanCheck, whether the reader may check now.
+	Letter       string
+	CanCheck     bool
+	StageLetters map[int]string
 }
 
 func (p *pages) loadTakedown(r *http.Request, rq *req) (takedownDetailView, error) {
@@ -201,6 +215,20 @@ func (p *pages) loadTakedown(r *http.Request, rq *req) (takedownDetailView, erro
 	for _, b := range takedown.LegalBases {
 		v.Bases[b.Key] = b.Label
 	}
+	if v.Letters, err = takedown.Letters(ctx, p.s.DB, *rq.P, id); err != nil {
+		return v, err
+	}
+	if v.R.ApprovedAt != nil && len(v.Letters) == 0 {
+		v.Letter = takedown.LetterRequest // approved, not yet sent: the letter as it will go
+	}
+	if v.Checks, err = takedown.Checks(ctx, p.s.DB, *rq.P, id); err != nil {
+		return v, err
+	}
+	if len(v.Checks) > 20 {
+		v.Checks = v.Checks[:20]
+	}
+	v.StageLetters = takedown.StageLetter
+	v.CanCheck = p.s.TakedownChecks != nil && v.R.SentAt != nil && !v.Rights.Platform && rq.P.Viewer.OrgID == v.R.OwnerOrgID
 	return v, nil
 }
 
@@ -222,6 +250,7 @@ func (p *pages) takedownDetail(w http.ResponseWriter, r *http.Request, rq *req) 
 var takedownFlashes = map[string]string{
 	"created": "takedown.ok_created", "setujui": "takedown.ok_setujui", "kirim": "takedown.ok_kirim",
 	"terima": "takedown.ok_terima", "jawab": "takedown.ok_jawab", "putuskan": "takedown.ok_putuskan",
+	"periksa": "takedown.ok_periksa",
 }
 
 // takedownStep takes one lifecycle step from the request's page; a refusal
@@ -232,7 +261,7 @@ func (p *pages) takedownStep(w http.ResponseWriter, r *http.Request, rq *req) er
 		return problem.New(problem.NotFound, "no takedown request %q", r.PathValue("id"))
 	}
 	f := r.PostForm
-	lc := takedown.Lifecycle{DB: p.s.DB}
+	lc := p.s.takedownLifecycle()
 	urlID, _ := strconv.ParseInt(f.Get("url_id"), 10, 64)
 	step := r.PathValue("step")
 	switch step {
@@ -272,6 +301,7 @@ func (p *pages) takedownStep(w http.ResponseWriter, r *http.Request, rq *req) er
 type takedownPlatformView struct {
 	P        takedown.Platform
 	Stats    takedown.Stats
+	Tables   []complianceTable // compliance by week and by category
 	Share    string
 	Items    []takedown.Request
 	Statuses []string
@@ -294,6 +324,12 @@ func (p *pages) takedownPlatform(w http.ResponseWriter, r *http.Request, rq *req
 		return err
 	}
 	v.Share = fmt.Sprintf("%.0f%%", v.Stats.ShareWithinDeadline*100)
+	c, err := takedown.PlatformCompliance(ctx, p.s.DB, *rq.P, pl.ID, now)
+	if err != nil {
+		return err
+	}
+	hours := func(h float64) string { return rq.T("takedown.c_hours", fmt.Sprintf("%.1f", h)) }
+	v.Tables = []complianceTable{complianceTableOf("takedown.c_by_week", false, c.ByWeek, hours), complianceTableOf("takedown.c_by_category", true, c.ByCategory, hours)}
 	if v.Items, err = takedown.List(ctx, p.s.DB, *rq.P, takedown.Filter{Platform: pl.Slug, Now: now, Limit: 50}); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
@@ -302,4 +338,29 @@ func (p *pages) takedownPlatform(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	p.render(w, r, http.StatusOK, "takedown_platform.html", page{req: rq, Title: pl.Name, Active: "nav.takedown", Data: v})
 	return nil
+}
+
+// complianceTable is a platform's compliance by week or by category, as
+// the page shows it.
+type complianceTable struct {
+	Title      string
+	ByCategory bool
+	Rows       []complianceRow
+}
+
+type complianceRow struct {
+	takedown.ComplianceRow
+	Share, Median string
+}
+
+func complianceTableOf(title string, byCategory bool, rows []takedown.ComplianceRow, hours func(float64) string) complianceTable {
+	t := complianceTable{Title: title, ByCategory: byCategory}
+	for _, r := range rows {
+		v := complianceRow{ComplianceRow: r, Share: fmt.Sprintf("%.0f%% (%d/%d)", r.Share*100, r.WithinDeadline, r.Judged), Median: "—"}
+		if r.Measured > 0 {
+			v.Median = hours(r.MedianHours)
+		}
+		t.Rows = append(t.Rows, v)
+	}
+	return t
 }

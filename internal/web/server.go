@@ -29,6 +29,7 @@ import (
 	"github.com/garda-id/garda/internal/rpz"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/takedown"
 )
 
 // Readiness is something /readyz checks (the database, the bus).
@@ -75,6 +76,12 @@ type Deps struct {
 	Patrol *source.Runner
 	// RPZ are the DNS blocklist zone's SOA timers (zero: rpz.DefaultTimers).
 	RPZ rpz.Timers
+	// TakedownChecks checks takedown URLs on demand (nil: refused as not
+	// configured here).
+	TakedownChecks *takedown.Checker
+	// TakedownDeadlines are the times a platform has by urgency (nil: the
+	// regulation's).
+	TakedownDeadlines takedown.Deadlines
 }
 
 // Server is the HTTP surface.

@@ -1,4 +1,4 @@
-package report
+package pdfdoc
 
 // Character widths of the standard Helvetica fonts in WinAnsi encoding, in
 // thousandths of the font size, for the bytes 0x20 to 0xFF (from Adobe's
