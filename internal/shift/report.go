@@ -310,9 +310,9 @@ func figures(ctx context.Context, q store.Querier, who auth.Principal, r room.Ro
 		args                     []any
 	}
 	counts := []count{
-		{&c.NewAlerts, ItemAlert, "alerts", "a", "a.created_at >= ? AND a.created_at < ?", []any{w.Start, end}},
+		{&c.NewAlerts, ItemAlert, "alerts", "a", "a.first_seen >= ? AND a.first_seen < ?", []any{w.Start, end}},
 		{&c.AlertsWaiting, ItemAlert, "alerts", "a", "a.status = 'new'", nil},
-		{&c.NewIncidents, ItemIncident, "incidents", "i", "i.created_at >= ? AND i.created_at < ?", []any{w.Start, end}},
+		{&c.NewIncidents, ItemIncident, "incidents", "i", "i.detected_at >= ? AND i.detected_at < ?", []any{w.Start, end}},
 		{&c.OpenIncidents, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed')", nil},
 		{&c.OpenHigh, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.severity IN ('high', 'critical')", nil},
 		{&c.OverdueFindings, ItemFinding, "findings", "f", "f.status = 'open' AND f.due_at < ?", []any{now}},
@@ -330,7 +330,7 @@ func figures(ctx context.Context, q store.Querier, who auth.Principal, r room.Ro
 	}
 	notable := []Item{}
 	for _, x := range []struct{ kind, table, alias, at string }{
-		{ItemIncident, "incidents", "i", "created_at"}, {ItemAlert, "alerts", "a", "created_at"},
+		{ItemIncident, "incidents", "i", "detected_at"}, {ItemAlert, "alerts", "a", "first_seen"},
 	} {
 		kq := kindQueries[x.kind]
 		vis, vargs := policy.ReadFilter(who.Viewer, kq.kind, x.alias)
