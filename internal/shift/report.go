@@ -196,7 +196,7 @@ func ListReports(ctx context.Context, db store.Querier, who auth.Principal, room
 		where += ` AND sr.id < ?`
 		args = append(args, f.Before)
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
 	rows, err := db.Query(ctx, selectReport+where+` ORDER BY sr.id DESC LIMIT ?`, append(args, f.Limit+1)...)

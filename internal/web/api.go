@@ -72,6 +72,8 @@ func (s *Server) routes() {
 	s.roomRoutes()
 	s.takedownRoutes()
 	s.intelRoutes()
+	// shifts: the operation rooms' shifts, handovers and reports upward
+	s.shiftRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.Fail(w, r, s.Log, problem.New(problem.NotFound, "no API route %s %s", r.Method, r.URL.Path))
