@@ -16,6 +16,7 @@ import (
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/schedule"
+	"github.com/garda-id/garda/internal/shift"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -135,6 +136,7 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 		jobs = append(jobs, p.Patrol.Job())
 	}
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
+	jobs = append(jobs, shift.LateJob(p.DB, p.Notify, nil, p.Log.With("job", "shift-report-late")))
 	return jobs, nil
 }
 
