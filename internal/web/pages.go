@@ -248,6 +248,8 @@ func (p *pages) routes() {
 	p.roomRoutes()
 	p.takedownRoutes()
 	p.intelRoutes()
+	// shifts: the operation rooms' shifts, handovers and reports upward
+	p.shiftRoutes()
 
 	p.handle("GET /admin/organisasi", p.orgsPage)
 	p.handle("POST /admin/organisasi", p.orgCreate)
