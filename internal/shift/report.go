@@ -421,8 +421,10 @@ func belowReports(ctx context.Context, q store.Querier, who auth.Principal, r ro
 }
 
 // SendReport completes the report of the shift named with the lead's
-// summary and sends it to the room above: by the shift's lead (or a
-// coordinator who works the room), drafting it first if needed. The room
+// summary and sends it to the room above: by the shift's lead (the one
+// rostered as lead or, when none was, a lead of the room's staff who was
+// on the shift) or a coordinator who works the room, drafting it first if
+// needed. The room
 // above's members are told; audited.
 func SendReport(ctx context.Context, db *store.DB, who auth.Principal, roomID int64, name, summary string, now time.Time, tell Teller) (Report, error) {
 	r, err := writable(ctx, db, who, roomID)
@@ -445,6 +447,12 @@ func SendReport(ctx context.Context, db *store.DB, who auth.Principal, roomID in
 		return Report{}, err
 	}
 	lead := slices.ContainsFunc(s.Staff, func(p Person) bool { return p.UserID == who.User.ID && p.Duty == "lead" })
+	if !lead && !slices.ContainsFunc(s.Staff, func(p Person) bool { return p.Duty == "lead" }) {
+		// No lead was rostered: one of the room's leads who was on the
+		// shift leads it.
+		lead = slices.ContainsFunc(s.Staff, func(p Person) bool { return p.UserID == who.User.ID }) &&
+			slices.ContainsFunc(r.Members, func(m room.Member) bool { return m.UserID == who.User.ID && m.Duty == "lead" })
+	}
 	if !lead && policy.Role(who.User.Role) != policy.RoleCoordinator {
 		return Report{}, problem.New(problem.Forbidden, "only the lead of shift %s sends its report", w.ID())
 	}

@@ -254,16 +254,9 @@ type reportsView struct {
 	ViewBox string
 	Own     []shift.Report
 	Below   []shift.Report
-	Current string // the running shift's name
-	Prev    string // the one before, whose report is due
-}
-
-// Age is a duration since t, in words.
-func (v reportsView) Age(rq *req, t *time.Time) string {
-	if t == nil {
-		return rq.T("shifts.never")
-	}
-	return rq.Span(v.Rollup.At.Sub(*t))
+	Ages    map[int64]string // each row's last report's age, in words
+	Current string           // the running shift's name
+	Prev    string           // the one before, whose report is due
 }
 
 func (p *pages) shiftReportsPage(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -276,7 +269,13 @@ func (p *pages) shiftReportsPage(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	v := reportsView{zoned: zoned{shift.Zone(up.Room)}, Room: up.Room, Rollup: up}
+	v := reportsView{zoned: zoned{shift.Zone(up.Room)}, Room: up.Room, Rollup: up, Ages: map[int64]string{}}
+	for _, row := range up.Rows {
+		v.Ages[row.Room.ID] = rq.T("shifts.never")
+		if row.LastReportAt != nil {
+			v.Ages[row.Room.ID] = rq.Span(now.Sub(*row.LastReportAt))
+		}
+	}
 	if v.Own, err = shift.ListReports(ctx, p.s.DB, *rq.P, id, shift.ReportFilter{Limit: 20}); err != nil {
 		return err
 	}
