@@ -144,7 +144,7 @@ func seedShifts(ctx context.Context, db *store.DB, tree *org.Tree) (int, error) 
 		}
 	}
 	if _, err := shift.SetNotes(ctx, db, op, jabar, prev.ID(), "Percobaan login berulang ke portal KPU Jabar dari satu sumber; sudah diblokir, pantau bila muncul dari sumber lain. "+
-		"Insiden defacement masih dalam penanganan, tenggat kontainmen perlu dikejar.", prev.End.Add(-15*time.Minute)); err != nil {
+		"Insiden perusakan tampilan situs masih dalam penanganan, tenggat kontainmen perlu dikejar.", prev.End.Add(-15*time.Minute)); err != nil {
 		return sent, err
 	}
 	if err := on(jabar, cur, "koordinator.jabar", "petugas.jabar"); err != nil {
@@ -160,7 +160,7 @@ func seedShifts(ctx context.Context, db *store.DB, tree *org.Tree) (int, error) 
 	if _, err := shift.CheckOut(ctx, db, op, jabar, at(cur.Start.Add(12*time.Minute))); err != nil {
 		return sent, err
 	}
-	if err := report(jabar, prev, "operator.jabar", "Satu percobaan login berulang ke portal KPU Jabar diblokir; insiden defacement diserahkan ke sif berikutnya.", 20*time.Minute); err != nil {
+	if err := report(jabar, prev, "operator.jabar", "Satu percobaan login berulang ke portal KPU Jabar diblokir; insiden perusakan tampilan situs diserahkan ke sif berikutnya.", 20*time.Minute); err != nil {
 		return sent, err
 	}
 	// The national room's running shift.

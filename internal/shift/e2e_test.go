@@ -3,6 +3,7 @@ package shift_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/report"
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/schedule"
 	"github.com/garda-id/garda/internal/shift"
@@ -125,6 +127,11 @@ func (w *world) alertIn(t *testing.T, analyst, name string, at time.Time) int64 
 }
 
 func ptr[T any](v T) *T { return &v }
+
+type labels struct{}
+
+func (labels) L(group, code string) string           { return group + ":" + code }
+func (labels) ScenarioTitle(id, title string) string { return title }
 
 func has(s []shift.Section, kind string, id int64) bool {
 	for _, sec := range s {
@@ -378,9 +385,33 @@ func TestShiftEndToEnd(t *testing.T) {
 		if has(ph.Sections, shift.ItemAlert, jabarAlert) || !has(ph.Sections, shift.ItemAlert, papuaAlert) {
 			t.Errorf("Papua's handover: %+v", ph.Sections[0])
 		}
-		// The regency reads its own room and reports late, sent after its due time.
+		// The regency rosters its own room.
 		if _, err := shift.SetRoster(ctx, db, w.who["ops.bandung"], bandung, "now", shift.RosterInput{Lead: "ops.bandung"}, clock.Now()); err != nil {
 			t.Fatal(err)
+		}
+
+		// The day's report has the rooms' section: Jawa Barat's report and
+		// handover, Bandung's late report; Papua's reader sees Papua only.
+		rep, err := report.Build(ctx, db, a, report.Params{Date: "2024-02-05", Labels: labels{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rooms := map[string]report.Room{}
+		for _, r := range rep.Rooms {
+			rooms[r.Region] = r
+		}
+		if len(rooms) != 2 || rooms["32"].Sent != 1 || rooms["32"].Handovers != 1 || rooms["32.04"].Late != 1 || rooms["32"].Posture != calendar.Siaga {
+			t.Errorf("the daily report's rooms for Jawa Barat: %+v", rep.Rooms)
+		}
+		if md := string(rep.Markdown()); !strings.Contains(md, "## Ruang operasi") || !strings.Contains(md, "Ruang Operasi Kabupaten Bandung") {
+			t.Error("the daily report's Markdown lacks the rooms' section")
+		}
+		rep, err = report.Build(ctx, db, w.who["ops.papua"], report.Params{Date: "2024-02-05", Labels: labels{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Rooms) != 1 || rep.Rooms[0].Region != "91" || strings.Contains(string(rep.PDF()), "Jawa Barat") {
+			t.Errorf("Papua's daily report shows rooms %+v", rep.Rooms)
 		}
 	})
 }

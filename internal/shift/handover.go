@@ -39,7 +39,8 @@ type Item struct {
 	ID       int64            `json:"id"`
 	Ref      string           `json:"ref"` // what people call it: INC-2024-0001, #42
 	Title    string           `json:"title"`
-	Severity string           `json:"severity,omitempty"`
+	Severity string           `json:"severity,omitempty"` // low, medium, high, critical
+	Scenario string           `json:"scenario,omitempty"` // an alert's detection scenario
 	Region   string           `json:"region"`
 	TLP      policy.TLP       `json:"tlp"`
 	At       time.Time        `json:"at"` // since when it waits
@@ -86,15 +87,15 @@ func (k kindQuery) with(now time.Time) []any {
 
 var kindQueries = map[string]kindQuery{
 	ItemAlert: {alert.RecordKind, "alerts", "a", "a.status = 'new'",
-		"a.id, '', a.title, a.severity, a.region, a.tlp, a.first_seen", "a.first_seen, a.id"},
+		"a.id, '', a.title, a.severity, a.region, a.tlp, a.first_seen, a.scenario", "a.first_seen, a.id"},
 	ItemIncident: {incident.RecordKind, "incidents", "i", "i.status NOT IN ('resolved', 'closed')",
-		"i.id, i.human_id, i.title, i.severity, i.region, i.tlp, i.detected_at", "i.detected_at, i.id"},
+		"i.id, i.human_id, i.title, i.severity, i.region, i.tlp, i.detected_at, ''", "i.detected_at, i.id"},
 	ItemFinding: {finding.RecordKind, "findings", "f", "f.status = 'open' AND f.due_at < ?",
-		"f.id, '', f.title, f.severity, f.region, f.tlp, f.due_at", "f.due_at, f.id"},
+		"f.id, '', f.title, f.severity, f.region, f.tlp, f.due_at, ''", "f.due_at, f.id"},
 	ItemTakedown: {takedown.RecordKind, "takedowns", "t", "t.status = 'sent' AND t.due_at < ?",
-		"t.id, COALESCE(t.number, ''), t.summary, t.urgency, t.region, t.tlp, t.due_at", "t.due_at, t.id"},
+		"t.id, COALESCE(t.number, ''), t.summary, '', t.region, t.tlp, t.due_at, ''", "t.due_at, t.id"},
 	ItemPatrol: {patrol.RecordKind, "patrol_items", "p", "p.label = ''",
-		"p.id, '', p.title, '', p.region, p.tlp, p.first_seen", "p.first_seen, p.id"},
+		"p.id, '', p.title, '', p.region, p.tlp, p.first_seen, ''", "p.first_seen, p.id"},
 }
 
 // regionWhere is the room's region filter on alias ("" for the nation).
@@ -126,10 +127,11 @@ func pendingOf(ctx context.Context, q store.Querier, who auth.Principal, kind, r
 	s.Items, err = store.Collect(rows, func(sc store.Scanner) (Item, error) {
 		it := Item{Kind: kind}
 		var at *time.Time
-		err := sc.Scan(&it.ID, &it.Ref, &it.Title, &it.Severity, &it.Region, &it.TLP, &at)
+		err := sc.Scan(&it.ID, &it.Ref, &it.Title, &it.Severity, &it.Region, &it.TLP, &at, &it.Scenario)
 		if at != nil {
 			it.At = *at
 		}
+		it.Severity = severity(it.Severity)
 		return it, err
 	})
 	if err != nil {
@@ -158,6 +160,16 @@ func pendingOf(ctx context.Context, q store.Querier, who auth.Principal, kind, r
 		}
 	}
 	return s, nil
+}
+
+// severity keeps the four severities every record shares ("" for the
+// scanner's info and unknown).
+func severity(s string) string {
+	switch s {
+	case "low", "medium", "high", "critical":
+		return s
+	}
+	return ""
 }
 
 // incidentForClocks reads what an incident's clocks need; the caller has

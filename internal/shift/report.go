@@ -344,7 +344,7 @@ func figures(ctx context.Context, q store.Querier, who auth.Principal, r room.Ro
 		}
 		items, err := store.Collect(rows, func(sc store.Scanner) (Item, error) {
 			it := Item{Kind: x.kind}
-			return it, sc.Scan(&it.ID, &it.Ref, &it.Title, &it.Severity, &it.Region, &it.TLP, &it.At)
+			return it, sc.Scan(&it.ID, &it.Ref, &it.Title, &it.Severity, &it.Region, &it.TLP, &it.At, &it.Scenario)
 		})
 		if err != nil {
 			return c, nil, err

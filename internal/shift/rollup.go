@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/region"
@@ -164,4 +165,64 @@ func openHighByRegion(ctx context.Context, q store.Querier, who auth.Principal, 
 		out[reg] += n
 	}
 	return out, rows.Err()
+}
+
+// RoomDay is what one room did in a period, for the daily report.
+type RoomDay struct {
+	RoomID    int64            `json:"room_id"`
+	Name      string           `json:"name"`
+	Level     string           `json:"level"`
+	Region    string           `json:"region"`
+	Posture   calendar.Posture `json:"posture"`
+	Sent      int              `json:"reports_sent"`
+	Late      int              `json:"reports_late"` // flagged late in the period
+	Handovers int              `json:"handovers"`    // signed off in the period
+}
+
+// Days returns, for the rooms in region whose internals who reads, the
+// reports they sent, the reports flagged late and the handovers signed in
+// [from, to).
+func Days(ctx context.Context, q store.Querier, who auth.Principal, reg string, from, to time.Time) ([]RoomDay, error) {
+	rooms, err := room.List(ctx, q, who, room.Filter{Region: reg, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	counts := func(query string) (map[int64]int, error) {
+		rows, err := q.Query(ctx, query, from, to)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := map[int64]int{}
+		for rows.Next() {
+			var id int64
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				return nil, err
+			}
+			out[id] = n
+		}
+		return out, rows.Err()
+	}
+	sent, err := counts(`SELECT room_id, COUNT(*) FROM shift_reports WHERE sent_at >= ? AND sent_at < ? GROUP BY room_id`)
+	if err != nil {
+		return nil, fmt.Errorf("reports sent: %w", err)
+	}
+	late, err := counts(`SELECT room_id, COUNT(*) FROM shift_reports WHERE late_flagged_at >= ? AND late_flagged_at < ? GROUP BY room_id`)
+	if err != nil {
+		return nil, fmt.Errorf("reports late: %w", err)
+	}
+	hand, err := counts(`SELECT room_id, COUNT(*) FROM shifts WHERE signed_at >= ? AND signed_at < ? GROUP BY room_id`)
+	if err != nil {
+		return nil, fmt.Errorf("handovers: %w", err)
+	}
+	out := []RoomDay{}
+	for _, r := range rooms {
+		if !r.Internals {
+			continue
+		}
+		out = append(out, RoomDay{RoomID: r.ID, Name: r.Name, Level: r.Level, Region: r.Region, Posture: r.Posture,
+			Sent: sent[r.ID], Late: late[r.ID], Handovers: hand[r.ID]})
+	}
+	return out, nil
 }
