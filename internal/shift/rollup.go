@@ -100,19 +100,19 @@ func GetRollup(ctx context.Context, db store.Querier, who auth.Principal, roomID
 	}
 	rows.Close()
 	late := map[int64]int{}
-	rows, err = db.Query(ctx, `SELECT room_id, COUNT(*) FROM shift_reports WHERE parent_room_id = ? AND late_flagged_at IS NOT NULL AND status = 'draft'
-		GROUP BY room_id`, r.ID)
+	// Counted here rather than grouped in SQL: a GROUP BY room_id tempts
+	// SQLite to walk every report in room order.
+	rows, err = db.Query(ctx, `SELECT room_id FROM shift_reports WHERE parent_room_id = ? AND status = 'draft' AND late_flagged_at IS NOT NULL`, r.ID)
 	if err != nil {
 		return Rollup{}, err
 	}
 	for rows.Next() {
 		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return Rollup{}, err
 		}
-		late[id] = n
+		late[id]++
 	}
 	rows.Close()
 	high, err := openHighByRegion(ctx, db, who, r)

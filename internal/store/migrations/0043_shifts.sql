@@ -73,8 +73,9 @@ CREATE TABLE shift_reports (
     sent_at         {{TIME}},
     late_flagged_at {{TIME}}
 );
-CREATE INDEX shift_reports_room ON shift_reports (room_id, sent_at);
-CREATE INDEX shift_reports_parent ON shift_reports (parent_room_id, due_at);
+CREATE INDEX shift_reports_room ON shift_reports (room_id, id);
+CREATE INDEX shift_reports_parent ON shift_reports (parent_room_id, id);
+CREATE INDEX shift_reports_unsent ON shift_reports (parent_room_id, status);
 CREATE INDEX shift_reports_due ON shift_reports (due_at);
 
 -- The last report a room sent, kept on the room for the roll-up.
