@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,10 @@ func TestShiftLoad(t *testing.T) {
 				}
 			}
 		}
+		requests := 200
+		if n, err := strconv.Atoi(os.Getenv("GARDA_LOAD_REQUESTS")); err == nil && n > 0 {
+			requests = n
+		}
 		var up shift.Rollup
 		w.call("coord.national", "GET", fmt.Sprintf("/api/v1/rooms/%d/rollup", ids[""]), "", 200, &up)
 		fresh := 0
@@ -121,7 +126,7 @@ func TestShiftLoad(t *testing.T) {
 				t.Fatal(err)
 			}
 			var took []time.Duration
-			for i := range 200 {
+			for i := range requests {
 				req, _ := http.NewRequest("GET", w.srv.URL+c.path, nil)
 				if strings.HasPrefix(c.path, "/api/") {
 					req.Header.Set("Authorization", "Bearer "+w.tokens[c.user])

@@ -31,6 +31,7 @@ CREATE TABLE shifts (
 );
 CREATE INDEX shifts_room_start ON shifts (room_id, starts_at);
 CREATE INDEX shifts_ends ON shifts (ends_at);
+CREATE INDEX shifts_signed ON shifts (signed_at);
 
 -- Who is on a shift: rostered ahead, or walked in; their check-in and out.
 CREATE TABLE shift_staff (
@@ -77,6 +78,7 @@ CREATE INDEX shift_reports_room ON shift_reports (room_id, id);
 CREATE INDEX shift_reports_parent ON shift_reports (parent_room_id, id);
 CREATE INDEX shift_reports_unsent ON shift_reports (parent_room_id, status);
 CREATE INDEX shift_reports_due ON shift_reports (due_at);
+CREATE INDEX shift_reports_sent ON shift_reports (sent_at);
 
 -- The last report a room sent, kept on the room for the roll-up.
 ALTER TABLE rooms ADD COLUMN last_report_at {{TIME}};
