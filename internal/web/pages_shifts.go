@@ -195,9 +195,22 @@ func (p *pages) renderHandover(w http.ResponseWriter, r *http.Request, rq *req, 
 	if name == "" {
 		name = r.PostForm.Get("sif")
 	}
-	h, err := shift.GetHandover(r.Context(), p.s.DB, *rq.P, id, name, store.Now())
-	if err != nil {
-		return err
+	now := store.Now()
+	var h shift.Handover
+	if name == "" {
+		// Early in a shift, the handover waiting is the one into it.
+		h, err = shift.GetHandover(r.Context(), p.s.DB, *rq.P, id, "prev", now)
+		if err != nil {
+			return err
+		}
+		if h.Signed || now.Sub(h.From.End) > 2*time.Hour {
+			name = "now"
+		}
+	}
+	if name != "" {
+		if h, err = shift.GetHandover(r.Context(), p.s.DB, *rq.P, id, name, now); err != nil {
+			return err
+		}
 	}
 	v := handoverView{zoned: zoned{shift.Zone(h.Room)}, Handover: h, Name: h.From.Name, Error: errMsg, Done: r.URL.Query().Get("selesai")}
 	work := rq.P.Can(policy.ShiftLog)

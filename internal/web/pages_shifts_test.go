@@ -52,7 +52,7 @@ func TestShiftPages(t *testing.T) {
 	}
 	resp, _ = c.post(base+"/serah-terima/catatan", url.Values{"sif": {"now"}, "notes": {"Awasi situs KPU"}})
 	wantStatus(t, resp, 303, "notes")
-	_, html = c.get(base + "/serah-terima")
+	_, html = c.get(base + "/serah-terima?sif=now")
 	if !strings.Contains(html, "Awasi situs KPU") {
 		t.Error("the handover lacks the notes")
 	}
