@@ -295,15 +295,12 @@ func (p *pages) shiftReportsPage(w http.ResponseWriter, r *http.Request, rq *req
 	if v.Below, err = shift.ListReports(ctx, p.s.DB, *rq.P, id, shift.ReportFilter{FromBelow: true, Limit: 50}); err != nil {
 		return err
 	}
-	cur, err := shift.Get(ctx, p.s.DB, *rq.P, id, "now", now)
+	times, err := shift.LoadTimes(ctx, p.s.DB, id)
 	if err != nil {
 		return err
 	}
-	prev, err := shift.Get(ctx, p.s.DB, *rq.P, id, "prev", now)
-	if err != nil {
-		return err
-	}
-	v.Current, v.Prev = cur.Name, prev.Name
+	cur := times.At(now, v.Zone)
+	v.Current, v.Prev = cur.ID(), times.Prev(cur, v.Zone).ID()
 	if up.Room.Level == room.National {
 		byRegion := map[string]shift.RollupRow{}
 		for _, row := range up.Rows {
