@@ -180,9 +180,20 @@ type ReportFilter struct {
 // ListReports returns a room's own reports, or those it received from
 // the rooms below, newest first; who must read the room's internals.
 func ListReports(ctx context.Context, db store.Querier, who auth.Principal, roomID int64, f ReportFilter) ([]Report, error) {
-	if _, err := readable(ctx, db, who, roomID); err != nil {
+	r, err := readable(ctx, db, who, roomID)
+	if err != nil {
 		return nil, err
 	}
+	return ListReportsOf(ctx, db, r, f)
+}
+
+// ListReportsOf is ListReports for a room its caller has read (room.Get)
+// for its reader: one whose internals the reader does not read is refused.
+func ListReportsOf(ctx context.Context, db store.Querier, r room.Room, f ReportFilter) ([]Report, error) {
+	if !r.Internals {
+		return nil, problem.New(problem.Forbidden, "you may not read room %d's reports", r.ID)
+	}
+	roomID := r.ID
 	where, args := ` WHERE sr.room_id = ?`, []any{roomID}
 	if f.FromBelow {
 		where = ` WHERE sr.parent_room_id = ?`

@@ -289,10 +289,10 @@ func (p *pages) shiftReportsPage(w http.ResponseWriter, r *http.Request, rq *req
 			v.Ages[row.Room.ID] = rq.Span(now.Sub(*row.LastReportAt))
 		}
 	}
-	if v.Own, err = shift.ListReports(ctx, p.s.DB, *rq.P, id, shift.ReportFilter{Limit: 20}); err != nil {
+	if v.Own, err = shift.ListReportsOf(ctx, p.s.DB, up.Room, shift.ReportFilter{Limit: 20}); err != nil {
 		return err
 	}
-	if v.Below, err = shift.ListReports(ctx, p.s.DB, *rq.P, id, shift.ReportFilter{FromBelow: true, Limit: 50}); err != nil {
+	if v.Below, err = shift.ListReportsOf(ctx, p.s.DB, up.Room, shift.ReportFilter{FromBelow: true, Limit: 50}); err != nil {
 		return err
 	}
 	times, err := shift.LoadTimes(ctx, p.s.DB, id)
