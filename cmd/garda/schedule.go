@@ -18,6 +18,7 @@ import (
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/scan"
 	"github.com/garda-id/garda/internal/schedule"
+	"github.com/garda-id/garda/internal/shift"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/takedown"
 )
@@ -139,13 +140,15 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	}
 	jobs = append(jobs, taxiiPullJob(p)) // taxii: partners' collections, each at its own period
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
-	jobs = append(jobs, drill.Job(p.DB, p.Log.With("job", "drills"))) // walldrills: replay due drills, finish expired ones
-	jobs = append(jobs, misp.Job(p.DB, fetch.New(fetch.Config{Policy: fetch.PublicInternet()}).Client(), p.Log.With("job", "misp.feeds"))) // misp: partners' MISP feeds
+	jobs = append(jobs, drill.Job(p.DB, p.Log.With("job", "drills"))) // replay due drills, finish expired ones
+	// partners' MISP feeds
+	jobs = append(jobs, misp.Job(p.DB, fetch.New(fetch.Config{Policy: fetch.PublicInternet()}).Client(), p.Log.With("job", "misp.feeds")))
 	// Takedown deadline clocks and warning stages (letters go by the notifier's SMTP).
 	jobs = append(jobs, takedown.TickJob(takedown.Lifecycle{DB: p.DB, Outbox: p.Notify.TakedownOutbox(), Deadlines: p.TakedownDeadlines}, p.Notify, p.Log.With("job", "takedown-clocks")))
 	if p.TakedownChecks != nil {
 		jobs = append(jobs, takedown.CheckJob(p.TakedownChecks, 5*time.Minute))
 	}
+	jobs = append(jobs, shift.LateJob(p.DB, p.Notify, nil, p.Log.With("job", "shift-report-late")))
 	return jobs, nil
 }
 

@@ -103,6 +103,7 @@ type World struct {
 	Scans        int // penetration-test scans recorded by this seed (the first one only)
 	PatrolItems  int // cyber patrol items added by this seed (the first one only)
 	RoomStaff    int // operation-room members placed by this seed
+	ShiftReports int // operation-room shift reports sent by this seed (the first one only)
 	Takedowns    int // takedown requests filed by this seed (the first one only)
 	Indicators   int // threat-intelligence indicators made by this seed (the first one only)
 	Blocked      int // domains on the DNS blocklist, cut by this seed (the first one only)
@@ -188,6 +189,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		return World{}, err
 	}
 	if w.RoomStaff, err = seedRooms(ctx, db); err != nil {
+		return World{}, err
+	}
+	if w.ShiftReports, err = seedShifts(ctx, db, tree); err != nil {
 		return World{}, err
 	}
 	if w.Takedowns, err = seedTakedowns(ctx, db, tree); err != nil {

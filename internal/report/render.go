@@ -117,6 +117,7 @@ func (r *Report) Markdown() []byte {
 			fmt.Fprintf(&b, "| %s | %d | %d |\n", mdCell(row.Label), row.Day, row.Open)
 		}
 	}
+	r.roomsMarkdown(&b)
 	b.WriteString("\n## Insiden kritis dan tinggi yang terbuka\n\n")
 	if len(r.OpenCritical) == 0 {
 		b.WriteString("Tidak ada.\n")
@@ -172,6 +173,7 @@ func (r *Report) PDF() []byte {
 			p.Row([]string{row.Label, strconv.Itoa(row.Day), strconv.Itoa(row.Open)}, cols, false)
 		}
 	}
+	r.roomsPDF(p)
 	p.Gap(10)
 	p.Text("Insiden kritis dan tinggi yang terbuka", 13, true)
 	if len(r.OpenCritical) == 0 {

@@ -107,6 +107,7 @@ type Report struct {
 	Scans       Scans     `json:"scans"`     // the day's penetration tests
 	Patrol      Patrol    `json:"patrol"`    // the day's cyber patrol
 	Takedowns   Takedowns `json:"takedowns"` // the day's content takedowns
+	Rooms       []Room    `json:"rooms"`     // the operation rooms' day (rooms.go)
 	// OpenCritical lists the open critical and high incidents, most severe
 	// and oldest first.
 	OpenCritical []Item `json:"open_critical"`
@@ -392,6 +393,9 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		return nil, err
 	}
 	if err := r.addTakedowns(ctx, q, who, reg, from, to, asOf); err != nil {
+		return nil, err
+	}
+	if err := r.addRooms(ctx, q, who, reg, from, to); err != nil {
 		return nil, err
 	}
 	return r, nil

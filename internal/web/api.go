@@ -76,6 +76,8 @@ func (s *Server) routes() {
 	// taxii: the TAXII 2.1 server of the intelligence pillar.
 	s.taxiiRoutes()
 	s.mispRoutes() // misp: MISP feeds per sharing community
+	// shifts: the operation rooms' shifts, handovers and reports upward
+	s.shiftRoutes()
 	// Anything else under /api/ is a JSON 404, not the UI's page.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.Fail(w, r, s.Log, problem.New(problem.NotFound, "no API route %s %s", r.Method, r.URL.Path))

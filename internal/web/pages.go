@@ -251,7 +251,9 @@ func (p *pages) routes() {
 	p.takedownRoutes()
 	p.intelRoutes()
 	p.taxiiRoutes() // taxii: the TAXII page of Intelijen
-	p.mispRoutes() // misp: MISP feeds and subscriptions
+	p.mispRoutes()  // misp: MISP feeds and subscriptions
+	// shifts: the operation rooms' shifts, handovers and reports upward
+	p.shiftRoutes()
 
 	p.handle("GET /admin/organisasi", p.orgsPage)
 	p.handle("POST /admin/organisasi", p.orgCreate)
