@@ -39,6 +39,9 @@ type Config struct {
 	DataDir  string // SQLite file, embedded JetStream, evidence files
 	Database string // "" for SQLite in DataDir, or a postgres:// URL
 	NATS     string // "" for the embedded server, or nats:// URL(s)
+	// NATSReplicas is the streams' replication factor on a NATS cluster
+	// (0 or 1: one copy; 3 survives the loss of one node).
+	NATSReplicas int
 	TLSCert  string // serve HTTPS with this certificate and key
 	TLSKey   string
 	Version  string
@@ -158,7 +161,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) 
 	if err != nil {
 		return nil, err
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATS, DataDir: cfg.DataDir}, log)
+	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATS, DataDir: cfg.DataDir, Replicas: cfg.NATSReplicas}, log)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open bus: %w", err)
