@@ -25,6 +25,14 @@ import (
 // returns the ids of the alerts it created and of those it updated. Signals
 // of an unknown asset are refused: live alerts always have an owner.
 func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updated []int64, err error) {
+	return RecordWith(ctx, db, signals, nil)
+}
+
+// RecordWith is Record with before run first in the same transaction
+// (when there are signals): an error from it stores nothing. The live
+// pipeline marks the bus message done there, so that the alerts and the
+// mark are stored together or not at all.
+func RecordWith(ctx context.Context, db *store.DB, signals []Signal, before func(context.Context, *store.Tx) error) (created, updated []int64, err error) {
 	if len(signals) == 0 {
 		return nil, nil, nil
 	}
@@ -37,6 +45,11 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 	}
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		created, updated = nil, nil
+		if before != nil {
+			if err := before(ctx, tx); err != nil {
+				return err
+			}
+		}
 		var csirt int64
 		if err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, NationalCSIRT).Scan(&csirt); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
