@@ -28,11 +28,11 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 	return RecordWith(ctx, db, signals, nil)
 }
 
-// RecordWith is Record with before run first in the same transaction
-// (when there are signals): an error from it stores nothing. The live
-// pipeline marks the bus message done there, so that the alerts and the
-// mark are stored together or not at all.
-func RecordWith(ctx context.Context, db *store.DB, signals []Signal, before func(context.Context, *store.Tx) error) (created, updated []int64, err error) {
+// RecordWith is Record with after run last in the same transaction (when
+// there are signals), told the alerts created and updated: an error from
+// it stores nothing. The live pipeline marks the bus message done there,
+// so that the alerts and the mark are stored together or not at all.
+func RecordWith(ctx context.Context, db *store.DB, signals []Signal, after func(ctx context.Context, tx *store.Tx, created, updated []int64) error) (created, updated []int64, err error) {
 	if len(signals) == 0 {
 		return nil, nil, nil
 	}
@@ -45,11 +45,6 @@ func RecordWith(ctx context.Context, db *store.DB, signals []Signal, before func
 	}
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		created, updated = nil, nil
-		if before != nil {
-			if err := before(ctx, tx); err != nil {
-				return err
-			}
-		}
 		var csirt int64
 		if err := tx.QueryRow(ctx, `SELECT id FROM orgs WHERE slug = ?`, NationalCSIRT).Scan(&csirt); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
@@ -132,6 +127,9 @@ func RecordWith(ctx context.Context, db *store.DB, signals []Signal, before func
 				return err
 			}
 			created = append(created, id)
+		}
+		if after != nil {
+			return after(ctx, tx, created, updated)
 		}
 		return nil
 	})

@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -154,10 +156,13 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	if m.Delivered > 1 && m.Seq > 0 {
 		// Delivered again: its holder may have died after storing its
 		// alerts and before acknowledging it (kill -9, a lost ack).
-		if done, err := isDone(ctx, d.DB, stream, m.Seq); err != nil {
+		if done, alerts, err := isDone(ctx, d.DB, stream, m.Seq); err != nil {
 			return err // the store is not answering: try again later
 		} else if done {
-			d.Log.Info("event batch already detected; not counted again", "seq", m.Seq, "delivered", m.Delivered)
+			// Its holder may have died before telling the live views:
+			// tell them again (a row sent twice is refreshed twice).
+			d.Log.Info("event batch already detected; not counted again", "seq", m.Seq, "delivered", m.Delivered, "alerts", len(alerts))
+			alert.Notify(ctx, d.Bus, d.Log, alerts...)
 			return nil
 		}
 	}
@@ -212,8 +217,8 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	// come back (it would be counted twice), so storing is retried here.
 	var created, updated []int64
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
-		created, updated, err = alert.RecordWith(ctx, d.DB, sigs, func(ctx context.Context, tx *store.Tx) error {
-			return markDone(ctx, tx, stream, m.Seq)
+		created, updated, err = alert.RecordWith(ctx, d.DB, sigs, func(ctx context.Context, tx *store.Tx, created, updated []int64) error {
+			return markDone(ctx, tx, stream, m.Seq, append(slices.Clone(created), updated...))
 		})
 		if errors.Is(err, errAlreadyDone) {
 			// Another holder stored this batch's alerts in the meantime.
@@ -265,12 +270,13 @@ var errAlreadyDone = errors.New("event batch already detected")
 // the batch is done: a second delivery of it stores nothing. (A batch
 // that raised nothing is not marked: delivered again, it raises nothing
 // again.)
-func markDone(ctx context.Context, tx *store.Tx, stream string, seq uint64) error {
+func markDone(ctx context.Context, tx *store.Tx, stream string, seq uint64, alerts []int64) error {
 	if seq == 0 {
 		return nil
 	}
-	res, err := tx.Exec(ctx, `INSERT INTO detect_done (stream, seq, done_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-		stream, int64(seq), store.Now())
+	ids, _ := json.Marshal(alerts)
+	res, err := tx.Exec(ctx, `INSERT INTO detect_done (stream, seq, alerts, done_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		stream, int64(seq), string(ids), store.Now())
 	if err != nil {
 		return fmt.Errorf("mark event batch %d done: %w", seq, err)
 	}
@@ -280,13 +286,19 @@ func markDone(ctx context.Context, tx *store.Tx, stream string, seq uint64) erro
 	return nil
 }
 
-func isDone(ctx context.Context, db *store.DB, stream string, seq uint64) (bool, error) {
-	var one int
-	err := db.QueryRow(ctx, `SELECT 1 FROM detect_done WHERE stream = ? AND seq = ?`, stream, int64(seq)).Scan(&one)
+// isDone reports whether a batch is done, with the alerts it raised or
+// joined.
+func isDone(ctx context.Context, db *store.DB, stream string, seq uint64) (bool, []int64, error) {
+	var ids string
+	err := db.QueryRow(ctx, `SELECT alerts FROM detect_done WHERE stream = ? AND seq = ?`, stream, int64(seq)).Scan(&ids)
 	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return false, nil, nil
+	} else if err != nil {
+		return false, nil, err
 	}
-	return err == nil, err
+	var alerts []int64
+	json.Unmarshal([]byte(ids), &alerts)
+	return true, alerts, nil
 }
 
 // pruneDone forgets marks older than the events stream keeps events.

@@ -5,6 +5,7 @@
 CREATE TABLE detect_done (
     stream   TEXT NOT NULL,
     seq      BIGINT NOT NULL,
+    alerts   TEXT NOT NULL DEFAULT '[]', -- JSON ids of the alerts it raised or joined
     done_at  {{TIME}} NOT NULL,
     PRIMARY KEY (stream, seq)
 );
