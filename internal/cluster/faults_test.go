@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,8 @@ func report(t *testing.T, name string, tl tally, more string) {
 }
 
 // TestClusterFaults starts the cluster once and runs every fault on it in
-// turn; each ends with its FAULT line.
+// turn; each ends with its FAULT line. GARDA_CLUSTER_FAULTS=a,b runs only
+// the faults named.
 func TestClusterFaults(t *testing.T) {
 	enabled(t)
 	s := sizes()
@@ -66,6 +68,9 @@ func TestClusterFaults(t *testing.T) {
 		{"postgres-outage", faultPostgres},
 		{"slow-consumer", faultSlowConsumer},
 	} {
+		if only := os.Getenv("GARDA_CLUSTER_FAULTS"); only != "" && !slices.Contains(strings.Split(only, ","), f.name) {
+			continue
+		}
 		if !t.Run(f.name, func(t *testing.T) { f.run(t, c, s) }) {
 			for _, i := range c.insts {
 				b, _ := os.ReadFile(i.log)
