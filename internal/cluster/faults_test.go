@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -338,8 +339,13 @@ func faultSlowConsumer(t *testing.T, c *Cluster, s settings) {
 	rows.Close()
 	seen, _ := fol.count()
 	missed := fol.missing(ids)
-	report(t, "slow-consumer", tl, fmt.Sprintf("rss_before_mb=%d rss_peak_mb=%d reader_alerts=%d reader_seen=%d reader_missed=%d",
-		before>>20, peak>>20, len(ids), seen, missed))
+	// Has the server given up on the stalled reader? Reading now drains
+	// what it sent; an end of stream says it closed it.
+	stalled.SetReadDeadline(time.Now().Add(10 * time.Second))
+	drained, rerr := io.Copy(io.Discard, stalled)
+	closed := rerr == nil
+	report(t, "slow-consumer", tl, fmt.Sprintf("rss_before_mb=%d rss_peak_mb=%d reader_alerts=%d reader_seen=%d reader_missed=%d stalled_stream_bytes=%d stalled_stream_closed_by_server=%v",
+		before>>20, peak>>20, len(ids), seen, missed, drained, closed))
 	if peak-before > s.slowBound {
 		t.Errorf("with a stalled reader the instance grew from %d to %d MiB", before>>20, peak>>20)
 	}
