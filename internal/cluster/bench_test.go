@@ -79,4 +79,3 @@ func (c *Cluster) detected() int64 {
 	}
 	return total
 }
-
