@@ -316,7 +316,11 @@ func faultSlowConsumer(t *testing.T, c *Cluster, s settings) {
 	fol := follow(fctx, c, 0, "100.4.")
 	time.Sleep(time.Second)
 	before := inst.rss()
-	l := newLoad(c, 4, s.lines, s.workers, s.rate*2)
+	// Eight attacks a request: enough alerts (about 1 KiB each on the
+	// stream) to fill what the kernel buffers toward the stalled reader
+	// (loopback send buffers grow to 4 MiB), so the server's writes block.
+	l := newLoad(c, 4, s.lines, s.workers, s.rate)
+	l.attacks = 8
 	stop := runLoad(l)
 	var peak int64
 	for end := time.Now().Add(s.load); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {

@@ -26,6 +26,7 @@ type load struct {
 	lines   int // lines a request
 	workers int
 	rate    float64 // requests a second, all workers together (0: as fast as answered)
+	attacks int     // attack lines a request (default 1), each from an address of its own
 
 	seq atomic.Int64 // attack addresses handed out
 
@@ -59,17 +60,22 @@ func (l *load) attackIP() string {
 var benignPaths = []string{"/", "/berita/pemilu-2024", "/static/app.css", "/static/logo.png", "/jadwal", "/dpt/cek", "/hasil/provinsi/32", "/kontak"}
 
 // request builds one site's lines: benign ones from addresses drawn from
-// a large space, and one attack.
-func (l *load) request(r *rand.Rand) ([]byte, string) {
+// a large space, and the attacks.
+func (l *load) request(r *rand.Rand) ([]byte, []string) {
 	var b bytes.Buffer
 	now := time.Now().UTC().Format("02/Jan/2006:15:04:05 -0700")
-	for range l.lines - 1 {
+	attacks := max(1, l.attacks)
+	for range l.lines - attacks {
 		fmt.Fprintf(&b, "10.%d.%d.%d - - [%s] \"GET %s HTTP/1.1\" 200 %d \"-\" \"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36\"\n",
 			r.IntN(256), r.IntN(256), 1+r.IntN(254), now, benignPaths[r.IntN(len(benignPaths))], 200+r.IntN(40000))
 	}
-	ip := l.attackIP()
-	fmt.Fprintf(&b, "%s - - [%s] \"GET /berita.php?id=1%%27%%20UNION%%20SELECT%%20username,password%%20FROM%%20users-- HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0\"\n", ip, now)
-	return b.Bytes(), ip
+	var ips []string
+	for range attacks {
+		ip := l.attackIP()
+		ips = append(ips, ip)
+		fmt.Fprintf(&b, "%s - - [%s] \"GET /berita.php?id=1%%27%%20UNION%%20SELECT%%20username,password%%20FROM%%20users-- HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0 (X11; Linux x86_64) Firefox/121.0\"\n", ip, now)
+	}
+	return b.Bytes(), ips
 }
 
 func batchID() string {
@@ -104,7 +110,7 @@ func (l *load) run(ctx context.Context) {
 					return
 				}
 				site := l.c.assets[r.IntN(len(l.c.assets))]
-				body, ip := l.request(r)
+				body, ips := l.request(r)
 				if id, ok := l.send(site, body, n); ok {
 					l.mu.Lock()
 					if l.trackBatches {
@@ -113,7 +119,9 @@ func (l *load) run(ctx context.Context) {
 						}
 						l.batches[id] = true
 					}
-					l.acked[ip] = true
+					for _, ip := range ips {
+						l.acked[ip] = true
+					}
 					l.linesAck += int64(l.lines)
 					l.mu.Unlock()
 				}
