@@ -32,13 +32,6 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		return problem.New(problem.Internal, "streaming is not supported here")
 	}
 	ctx := r.Context()
-	// A reader that stops reading (a stalled browser, a proxy that holds
-	// the socket) must not hold this handler in a write for ever: each
-	// write has streamWriteTimeout, and a write that fails ends the stream
-	// (internal/cluster's slow-consumer fault).
-	rc := http.NewResponseController(w)
-	deadline := func() { _ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)) }
-	deadline()
 	changes, cancel, err := live.Watch(ctx, s.Bus, kind)
 	if err != nil {
 		return err
@@ -48,13 +41,10 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprintf(w, ": garda %s stream\nid: %d\n\n", kind, time.Now().UnixMilli())
-	send := func(id int64) error {
+	send := func(id int64) {
 		if b, ok := render(id); ok {
-			deadline()
-			_, err := fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", kind, time.Now().UnixMilli(), b)
-			return err
+			fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", kind, time.Now().UnixMilli(), b)
 		}
-		return nil
 	}
 	// A page opening its stream says when it read its records
 	// (?last_event_id=, as the header would), so what changed while it was
@@ -69,9 +59,7 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			s.Log.WarnContext(ctx, "stream catch-up failed", "kind", kind, "err", err)
 		}
 		for _, id := range ids {
-			if send(id) != nil {
-				return nil
-			}
+			send(id)
 		}
 		if !complete || err != nil {
 			fmt.Fprint(w, "event: gap\ndata: {}\n\n")
@@ -92,29 +80,17 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			if _, err := s.authenticateAPI(w, r); err != nil {
 				return nil
 			}
-			deadline()
-			if _, err := fmt.Fprintf(w, ": keep-alive\nid: %d\n\n", time.Now().UnixMilli()); err != nil {
-				return nil
-			}
+			fmt.Fprintf(w, ": keep-alive\nid: %d\n\n", time.Now().UnixMilli())
 			flusher.Flush()
 		case id, ok := <-changes:
 			if !ok {
 				return nil
 			}
-			if send(id) != nil {
-				return nil
-			}
-			deadline()
-			if rc.Flush() != nil {
-				return nil
-			}
+			send(id)
+			flusher.Flush()
 		}
 	}
 }
-
-// streamWriteTimeout bounds one write to a stream's reader: a reader that
-// takes longer to accept it has stopped reading, and its stream ends.
-const streamWriteTimeout = 30 * time.Second
 
 // catchUpMargin is how far before a returning browser's last event the
 // catch-up starts: changes still on their way when it was sent.
