@@ -39,12 +39,12 @@ type Config struct {
 	DataDir  string // SQLite file, embedded JetStream, evidence files
 	Database string // "" for SQLite in DataDir, or a postgres:// URL
 	NATS     string // "" for the embedded server, or nats:// URL(s)
+	TLSCert  string // serve HTTPS with this certificate and key
+	TLSKey   string
+	Version  string
 	// NATSReplicas is the streams' replication factor on a NATS cluster
 	// (0 or 1: one copy; 3 survives the loss of one node).
 	NATSReplicas int
-	TLSCert      string // serve HTTPS with this certificate and key
-	TLSKey       string
-	Version      string
 	// Detect runs live detection on this instance (it shares the stream's
 	// partitions with the other instances that do).
 	Detect bool
