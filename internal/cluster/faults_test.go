@@ -81,6 +81,8 @@ func TestClusterFaults(t *testing.T) {
 			}
 		}
 	}
+	// The schedule of the three processes, across every fault above.
+	scheduleRuns(t, c, "patrol.sources", time.Minute)
 }
 
 // runLoad starts l and returns its stop.
@@ -398,4 +400,62 @@ func established(local, remote string) bool {
 		}
 	}
 	return false
+}
+
+// scheduleRuns counts, from the instances' logs, the runs of an
+// every-minute job the three garda serve processes share (the patrol's
+// sources) across every fault: two runs closer than 30 s are one period
+// run twice; a gap over 2.5 minutes is a period lost.
+func scheduleRuns(t *testing.T, c *Cluster, job string, every time.Duration) {
+	var runs []time.Time
+	by := map[string]int{}
+	for _, i := range c.insts {
+		b, err := os.ReadFile(i.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.Contains(line, `msg="schedule: job ran"`) || !strings.Contains(line, " job="+job+" ") {
+				continue
+			}
+			f := strings.Fields(line)
+			if len(f) == 0 {
+				continue
+			}
+			at, err := time.Parse(time.RFC3339Nano, strings.TrimPrefix(f[0], "time="))
+			if err != nil {
+				continue
+			}
+			runs = append(runs, at)
+			by[i.name]++
+		}
+	}
+	slices.SortFunc(runs, func(a, b time.Time) int { return a.Compare(b) })
+	dup, lost := 0, 0
+	var minGap, maxGap time.Duration
+	for n := 1; n < len(runs); n++ {
+		gap := runs[n].Sub(runs[n-1])
+		if n == 1 || gap < minGap {
+			minGap = gap
+		}
+		maxGap = max(maxGap, gap)
+		if gap < every/2 {
+			dup++
+		}
+		if gap > 2*every+every/2 {
+			lost += int(gap/every) - 2
+		}
+	}
+	expected := 0
+	if len(runs) > 1 {
+		expected = int(runs[len(runs)-1].Sub(runs[0])/every) + 1
+	}
+	fmt.Printf("FAULT schedule-serve acknowledged=%d detected=%d duplicates=%d lost=%d job=%s min_gap_s=%.0f max_gap_s=%.0f runs_by_instance=%v\n",
+		expected, len(runs), dup, lost, job, minGap.Seconds(), maxGap.Seconds(), by)
+	if len(runs) < 2 {
+		t.Errorf("the %s job ran %d times across the faults: want a run a minute", job, len(runs))
+	}
+	if dup > 0 || lost > 0 {
+		t.Errorf("the %s job across 3 instances and the faults: %d periods run twice, %d lost", job, dup, lost)
+	}
 }
