@@ -448,7 +448,7 @@ func scheduleRuns(t *testing.T, c *Cluster, job string, every time.Duration) {
 	}
 	expected := 0
 	if len(runs) > 1 {
-		expected = int(runs[len(runs)-1].Sub(runs[0])/every) + 1
+		expected = int((runs[len(runs)-1].Sub(runs[0])+every/2)/every) + 1
 	}
 	fmt.Printf("FAULT schedule-serve acknowledged=%d detected=%d duplicates=%d lost=%d job=%s min_gap_s=%.0f max_gap_s=%.0f runs_by_instance=%v\n",
 		expected, len(runs), dup, lost, job, minGap.Seconds(), maxGap.Seconds(), by)
