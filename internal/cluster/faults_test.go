@@ -226,8 +226,9 @@ func faultPostgres(t *testing.T, c *Cluster, s settings) {
 	stop := runLoad(l)
 	time.Sleep(5 * time.Second)
 	c.proxy.cut()
+	time.Sleep(time.Second) // answers of requests stored before the cut
 	l.openWindow()
-	time.Sleep(s.pgOutage)
+	time.Sleep(s.pgOutage - time.Second)
 	out := l.closeWindow()
 	c.proxy.restore(t)
 	back := time.Now()
