@@ -78,6 +78,7 @@ Every flag has a GARDA_* environment variable fallback (--data-dir: GARDA_DATA_D
 		resolverCmd(), takedownCmd(),
 		intelCmd(),
 		backupCmd(), restoreCmd(),
+		natsNodeCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -130,6 +131,7 @@ func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	auditAnchorFlags(cmd, cfg)
 	cmd.Flags().StringVar(&cfg.Addr, "addr", envOr("GARDA_ADDR", "127.0.0.1:8080"), "HTTP listen address (GARDA_ADDR)")
 	cmd.Flags().StringVar(&cfg.NATS, "nats", envOr("GARDA_NATS", ""), "NATS: empty for the embedded JetStream server, or nats:// URL(s) (GARDA_NATS)")
+	cmd.Flags().IntVar(&cfg.NATSReplicas, "nats-replicas", int(envInt("GARDA_NATS_REPLICAS", 1)), "replicas of each JetStream stream on a NATS cluster: 3 keeps every stored event through the loss of one node (GARDA_NATS_REPLICAS)")
 	cmd.Flags().StringVar(&cfg.TLSCert, "tls-cert", envOr("GARDA_TLS_CERT", ""), "serve HTTPS with this certificate file (GARDA_TLS_CERT)")
 	cmd.Flags().StringVar(&cfg.TLSKey, "tls-key", envOr("GARDA_TLS_KEY", ""), "the certificate's key file (GARDA_TLS_KEY)")
 	cmd.Flags().BoolVar(&cfg.Detect, "detect", envOr("GARDA_DETECT", "true") == "true", "run live detection on this instance (GARDA_DETECT)")

@@ -25,6 +25,14 @@ import (
 // returns the ids of the alerts it created and of those it updated. Signals
 // of an unknown asset are refused: live alerts always have an owner.
 func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updated []int64, err error) {
+	return RecordWith(ctx, db, signals, nil)
+}
+
+// RecordWith is Record with after run last in the same transaction (when
+// there are signals), told the alerts created and updated: an error from
+// it stores nothing. The live pipeline marks the bus message done there,
+// so that the alerts and the mark are stored together or not at all.
+func RecordWith(ctx context.Context, db *store.DB, signals []Signal, after func(ctx context.Context, tx *store.Tx, created, updated []int64) error) (created, updated []int64, err error) {
 	if len(signals) == 0 {
 		return nil, nil, nil
 	}
@@ -119,6 +127,9 @@ func Record(ctx context.Context, db *store.DB, signals []Signal) (created, updat
 				return err
 			}
 			created = append(created, id)
+		}
+		if after != nil {
+			return after(ctx, tx, created, updated)
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -12,9 +13,11 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/garda-id/garda/internal/problem"
 )
@@ -110,12 +113,23 @@ func Write(w http.ResponseWriter, status int, v any) {
 // catalogue is logged and shown as "internal", never with its text.
 func Fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	p := problem.As(err)
-	if p == nil {
+	switch {
+	case p == nil && Unreachable(err):
+		// The database (or another service the request needs) did not
+		// answer: nothing was done, and the client should come back.
+		log.WarnContext(r.Context(), "request refused: a service it needs is unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
+		p = problem.New(problem.Unavailable, "the service is briefly unavailable (its database or bus did not answer); nothing was changed: retry in a few seconds")
+	case p == nil:
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		p = problem.New(problem.Internal, "something went wrong on the server; it has been logged")
 	}
-	if p.Code == problem.TooManyAttempts {
-		w.Header().Set("Retry-After", "60")
+	if w.Header().Get("Retry-After") == "" {
+		switch p.Code {
+		case problem.TooManyAttempts:
+			w.Header().Set("Retry-After", "60")
+		case problem.Unavailable:
+			w.Header().Set("Retry-After", "5")
+		}
 	}
 	Write(w, p.Status(), map[string]*problem.Error{"error": p})
 }
@@ -194,3 +208,26 @@ func NewList[T any](items []T, limit int, pos func(T) string) List[T] {
 
 // IDPos is the cursor position of an item identified by a numeric id.
 func IDPos(id int64) string { return fmt.Sprint(id) }
+
+// Unreachable reports whether err says a service a request needs (the
+// database, the bus) could not be reached or dropped the connection, as
+// opposed to a fault in the request or the code: such a request is
+// answered 503 with Retry-After, not 500.
+func Unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	// pgx says so in words when a pooled connection died under a query.
+	msg := err.Error()
+	for _, s := range []string{"conn closed", "failed to connect", "connection refused", "connection reset", "unexpected EOF", "broken pipe", "no connection to the server"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -2,9 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -64,8 +67,16 @@ func (d *Detector) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(leaseRenew)
 	defer tick.Stop()
+	var pruned time.Time
 	for {
 		d.balance(ctx)
+		if time.Since(pruned) > time.Hour {
+			if err := pruneDone(ctx, d.DB, bus.DefaultEventRetention+time.Hour); err != nil {
+				d.Log.Warn("forget old detection marks", "err", err)
+			} else {
+				pruned = time.Now()
+			}
+		}
 		select {
 		case <-ctx.Done():
 			d.mu.Lock()
@@ -141,6 +152,20 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	if err != nil {
 		return bus.Permanent(err)
 	}
+	stream := d.Bus.StreamName(bus.Events)
+	if m.Delivered > 1 && m.Seq > 0 {
+		// Delivered again: its holder may have died after storing its
+		// alerts and before acknowledging it (kill -9, a lost ack).
+		if done, alerts, err := isDone(ctx, d.DB, stream, m.Seq); err != nil {
+			return err // the store is not answering: try again later
+		} else if done {
+			// Its holder may have died before telling the live views:
+			// tell them again (a row sent twice is refreshed twice).
+			d.Log.Info("event batch already detected; not counted again", "seq", m.Seq, "delivered", m.Delivered, "alerts", len(alerts))
+			alert.Notify(ctx, d.Bus, d.Log, alerts...)
+			return nil
+		}
+	}
 	f, ok := format.Lookup(bt.Format)
 	if !ok {
 		return bus.Permanent(fmt.Errorf("event batch in unknown format %q", bt.Format))
@@ -192,7 +217,14 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	// come back (it would be counted twice), so storing is retried here.
 	var created, updated []int64
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
-		if created, updated, err = alert.Record(ctx, d.DB, sigs); err == nil {
+		created, updated, err = alert.RecordWith(ctx, d.DB, sigs, func(ctx context.Context, tx *store.Tx, created, updated []int64) error {
+			return markDone(ctx, tx, stream, m.Seq, append(slices.Clone(created), updated...))
+		})
+		if errors.Is(err, errAlreadyDone) {
+			// Another holder stored this batch's alerts in the meantime.
+			return nil
+		}
+		if err == nil {
 			break
 		}
 		d.Log.Warn("alerts not stored yet; retrying", "err", err, "in", wait)
@@ -229,4 +261,48 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 		}
 	}
 	return nil
+}
+
+// errAlreadyDone says a batch's alerts were stored before.
+var errAlreadyDone = errors.New("event batch already detected")
+
+// markDone records, in the transaction that stores a batch's alerts, that
+// the batch is done: a second delivery of it stores nothing. (A batch
+// that raised nothing is not marked: delivered again, it raises nothing
+// again.)
+func markDone(ctx context.Context, tx *store.Tx, stream string, seq uint64, alerts []int64) error {
+	if seq == 0 {
+		return nil
+	}
+	ids, _ := json.Marshal(alerts)
+	res, err := tx.Exec(ctx, `INSERT INTO detect_done (stream, seq, alerts, done_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		stream, int64(seq), string(ids), store.Now())
+	if err != nil {
+		return fmt.Errorf("mark event batch %d done: %w", seq, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return errAlreadyDone
+	}
+	return nil
+}
+
+// isDone reports whether a batch is done, with the alerts it raised or
+// joined.
+func isDone(ctx context.Context, db *store.DB, stream string, seq uint64) (bool, []int64, error) {
+	var ids string
+	err := db.QueryRow(ctx, `SELECT alerts FROM detect_done WHERE stream = ? AND seq = ?`, stream, int64(seq)).Scan(&ids)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil, nil
+	} else if err != nil {
+		return false, nil, err
+	}
+	var alerts []int64
+	json.Unmarshal([]byte(ids), &alerts)
+	return true, alerts, nil
+}
+
+// pruneDone forgets marks older than the events stream keeps events.
+func pruneDone(ctx context.Context, db *store.DB, keep time.Duration) error {
+	_, err := db.Exec(ctx, `DELETE FROM detect_done WHERE done_at < ?`, store.Now().Add(-keep))
+	return err
 }

@@ -44,6 +44,9 @@ type Config struct {
 	TLSCert  string // serve HTTPS with this certificate and key
 	TLSKey   string
 	Version  string
+	// NATSReplicas is the streams' replication factor on a NATS cluster
+	// (0 or 1: one copy; 3 survives the loss of one node).
+	NATSReplicas int
 	// Detect runs live detection on this instance (it shares the stream's
 	// partitions with the other instances that do).
 	Detect bool
@@ -166,7 +169,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) 
 	if err != nil {
 		return nil, err
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATS, DataDir: cfg.DataDir}, log)
+	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATS, DataDir: cfg.DataDir, Replicas: cfg.NATSReplicas}, log)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open bus: %w", err)

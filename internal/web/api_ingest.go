@@ -192,6 +192,14 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request, _ *auth.Princ
 	st := counters.Snapshot()
 	if err := sender.Record(r.Context(), s.DB, snd, sender.Batch{ID: batch, AssetID: id, Lines: lineCount, Accepted: res.Accepted,
 		Rejected: int(st.RejectedTotal()), ClientID: clientBatch, From: clientAddr(r)}); err != nil {
+		if httpapi.Unreachable(err) {
+			// The lines are on the bus but the batch is not in the audit
+			// chain: the sender must retry, and the same batch header keeps
+			// the lines from being stored twice.
+			s.Log.Warn("ingest: batch stored on the bus, not yet audited", "asset", id, "batch", batch, "err", err)
+			w.Header().Set("Retry-After", "5")
+			return problem.New(problem.Unavailable, "the database did not answer: retry the request with the same %s header (the lines are not stored twice)", IngestBatchHeader)
+		}
 		return fmt.Errorf("audit ingest batch %s: %w", batch, err)
 	}
 	by := map[string]int64{}
