@@ -21,7 +21,7 @@ import (
 func (p *pages) drillRoutes() {
 	p.handle("GET /ruang-operasi/diklat", p.drillsPage)
 	p.handle("POST /ruang-operasi/diklat", p.drillCompose)
-	p.handle("POST /ruang-operasi/diklat/{drill}/jadwal", p.drillSchedule)
+	p.handle("POST /ruang-operasi/diklat/{drill}/jadwalkan", p.drillSchedule)
 	p.handle("POST /ruang-operasi/diklat/putaran/{run}/selesai", p.drillFinish)
 	p.handle("GET /ruang-operasi/{id}/diklat", p.roomDrillsPage)
 	p.handle("POST /ruang-operasi/{id}/diklat/{run}/terima/{alert}", p.drillAck)

@@ -58,9 +58,9 @@ func TestDrillPages(t *testing.T) {
 	if err := s.db.QueryRow(ctx, `SELECT id FROM drills`).Scan(&drillID); err != nil {
 		t.Fatal(err)
 	}
-	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwal", drillID), url.Values{"rooms": {"99"}})
+	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwalkan", drillID), url.Values{"rooms": {"99"}})
 	wantStatus(t, resp, 400, "schedule into an unknown region")
-	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwal", drillID), url.Values{"rooms": {"32"}})
+	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwalkan", drillID), url.Values{"rooms": {"32"}})
 	wantStatus(t, resp, 303, "schedule")
 	if n, err := drill.RunDue(ctx, s.db, testEngine(t), store.Now()); err != nil || n != 1 {
 		t.Fatalf("run due: %d %v", n, err)
