@@ -24,6 +24,8 @@ fi
 export GARDA_HOAX_PAIRS=$pairs
 echo "== quality, $(basename "$pairs") only (split by id hash)"
 go test ./internal/claim/ -run '^TestDevPairs$' -v -count=1 | grep -E 'all:|tune:|held:' | sed 's/^ *eval_test.go:[0-9]*: /  /'
+echo "== what the sample allows (narratives with no word of their title; narratives alike once normalised)"
+go test ./internal/claim/ -run '^TestDevPairsNoSharedWord$' -v -count=1 | grep -E 'no shared word|identical after' | sed 's/^ *eval_test.go:[0-9]*: /  /'
 n=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1]))))' "$pairs" 2>/dev/null || echo 1123)
 echo "== 100,000 synthetic claims added, every query once"
 go test ./internal/claim/ -run '^$' -bench '^BenchmarkMatch100k$' -benchtime "${n}x" -count=1 2>&1 | grep -oE 'claims [0-9]+, queries.*' | sed 's/^/  /'

@@ -6,7 +6,10 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/garda-id/garda/internal/claim/idtext"
 )
 
 // devPairs reads the development pairs (evaluation data only, never copied
@@ -101,4 +104,65 @@ func textOf(cs []Claim, id string) string {
 		}
 	}
 	return ""
+}
+
+// TestDevPairsNoSharedWord counts the development narratives that share no
+// stem (stop words aside) and no number with the title of their own
+// fact-check: no lexical matcher can rank those above chance, and they bound
+// what R@k can reach on the sample. GARDA_CLAIM_MISSES=1 lists them.
+func TestDevPairsNoSharedWord(t *testing.T) {
+	claims, queries := devPairs(t)
+	n := 0
+	for i, q := range queries {
+		title := idtext.Normalize(claims[i].Text)
+		have := map[string]bool{}
+		for _, s := range title.Stems() {
+			have[s] = true
+		}
+		for _, k := range title.Keys() {
+			have[k] = true
+		}
+		nd := idtext.Normalize(q.Text)
+		shared := false
+		for _, s := range append(nd.Stems(), nd.Keys()...) {
+			if have[s] {
+				shared = true
+				break
+			}
+		}
+		if !shared {
+			n++
+			if os.Getenv("GARDA_CLAIM_MISSES") != "" {
+				fmt.Printf("NOWORD %s title=%.100q\n  narrative=%.200q\n", q.ID, claims[i].Text, q.Text)
+			}
+		}
+	}
+	t.Logf("no shared word or number: %d of %d narratives (%.1f %%): R@k is at most %.3f for a lexical matcher, unless by chance",
+		n, len(queries), 100*float64(n)/float64(len(queries)), 1-float64(n)/float64(len(queries)))
+
+	// Narratives that normalise to the same words and numbers get the same
+	// ranking from any matcher, whatever it reads, so of a group of g such
+	// narratives with different fact-checks at most one is right at rank 1
+	// and at most min(g, 5) within the first five.
+	groups := map[string][]string{}
+	for _, q := range queries {
+		d := idtext.Normalize(q.Text)
+		key := strings.Join(d.Stems(), " ") + "|" + strings.Join(d.Keys(), " ")
+		groups[key] = append(groups[key], q.ID)
+	}
+	lost1, lost5, same := 0, 0, 0
+	for key, ids := range groups {
+		if len(ids) < 2 {
+			continue
+		}
+		same += len(ids)
+		lost1 += len(ids) - 1
+		lost5 += max(0, len(ids)-5)
+		if os.Getenv("GARDA_CLAIM_MISSES") != "" {
+			fmt.Printf("SAME %d %q\n", len(ids), key)
+		}
+	}
+	q := float64(len(queries))
+	t.Logf("identical after normalising: %d narratives in groups; any matcher: P@1 at most %.3f, R@5 at most %.3f",
+		same, 1-float64(lost1)/q, 1-float64(lost5)/q)
 }
