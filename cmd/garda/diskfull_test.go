@@ -91,7 +91,8 @@ func natsForTest(t *testing.T) string {
 	return ns.ClientURL()
 }
 
-// startServeWith is startServe with more flags.
+// startServeWith runs `garda serve` on a data dir with more flags and
+// returns its URL once it says it is serving.
 func startServeWith(t *testing.T, bin, dir string, extra ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
