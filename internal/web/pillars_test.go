@@ -3,7 +3,9 @@ package web
 import (
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/garda-id/garda/internal/store/storetest"
 )
@@ -60,5 +62,37 @@ func TestPillarRoutes(t *testing.T) {
 		if _, got := srv.mux.Handler(r); got != route {
 			t.Errorf("%s %s is answered by %q, want %q", method, r.URL.Path, got, route)
 		}
+	}
+}
+
+// TestPillarTemplates: a pillar's pages parse on the shared layout with
+// its own partials, keyed by the pillar's name; a partial of the pillar
+// that would redefine one of the shell's is refused at start.
+func TestPillarTemplates(t *testing.T) {
+	srv, err := New(Deps{DB: storetest.SQLite(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := &fstest.MapFile{Data: []byte(`{{define "content"}}<h1>{{.Title}}</h1>{{template "own-list" .}}{{template "pager" .}}{{end}}`)}
+	good := fstest.MapFS{
+		"templates/list.html":  page,
+		"templates/parts.html": {Data: []byte(`{{define "own-list"}}<ul></ul>{{end}}`)},
+	}
+	ps := &pillarShell{name: "contoh", p: srv.pages}
+	if err := ps.Templates(good); err != nil {
+		t.Fatal(err)
+	}
+	if srv.pages.tmpl["contoh/list.html"] == nil || srv.pages.tmpl["contoh/parts.html"] != nil || srv.pages.tmpl["list.html"] != nil {
+		t.Errorf("the pillar's pages are not keyed contoh/<file> alone")
+	}
+	bad := fstest.MapFS{
+		"templates/list.html":  page,
+		"templates/parts.html": {Data: []byte(`{{define "own-list"}}<ul></ul>{{end}}{{define "pager"}}mine{{end}}`)},
+	}
+	if err := (&pillarShell{name: "lain", p: srv.pages}).Templates(bad); err == nil || !strings.Contains(err.Error(), `"pager"`) {
+		t.Errorf("a pillar redefining the shell's pager: %v, want refused", err)
+	}
+	if err := (&pillarShell{name: "kosong", p: srv.pages}).Templates(fstest.MapFS{}); err == nil {
+		t.Error("a pillar without templates was mounted")
 	}
 }
