@@ -22,6 +22,7 @@ import (
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 //go:embed openapi.json
@@ -65,7 +66,6 @@ func (s *Server) routes() {
 	s.incidentLinkRoutes()
 	s.incidentRoutes()
 	s.alertQueueRoutes()
-	s.scanRoutes()
 	s.patrolRoutes()
 	s.claimRoutes()
 	s.rpzRoutes()
@@ -127,13 +127,7 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, _ *auth.Princip
 // LoginTTL is how long a token from POST /api/v1/auth/login lives.
 const LoginTTL = 12 * time.Hour
 
-func clientAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndex(host, ":"); i > 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
-}
+func clientAddr(r *http.Request) string { return shell.ClientAddr(r) }
 
 // signIn checks a password and maps the outcome to the problem catalogue.
 func (s *Server) signIn(ctx context.Context, username, password, addr string) (auth.User, error) {

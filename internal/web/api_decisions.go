@@ -2,12 +2,11 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/httpapi"
-	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 // decisionRoutes registers blocking: decisions, the allow-list, bouncers,
@@ -31,13 +30,7 @@ func (s *Server) decisionRoutes() {
 	s.api("DELETE /api/v1/bouncers/{name}", signedIn, s.apiDeleteBouncer)
 }
 
-func pathID(r *http.Request, what string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, problem.New(problem.NotFound, "no %s %q", what, r.PathValue("id"))
-	}
-	return id, nil
-}
+func pathID(r *http.Request, what string) (int64, error) { return shell.PathID(r, what) }
 
 func (s *Server) apiDecisions(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	f, err := decision.ParseFilter(r)

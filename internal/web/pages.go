@@ -34,6 +34,7 @@ import (
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 // The UI's templates and static files are compiled in: nothing is fetched
@@ -241,7 +242,6 @@ func (p *pages) routes() {
 	p.handle("POST /kotak-masuk/dibaca", p.inboxAllRead)
 	p.handle("GET /laporan", p.reportPage)
 
-	p.pentestRoutes()
 	p.patrolRoutes()
 	p.patrolReportRoutes()
 	p.rpzRoutes()
@@ -657,12 +657,7 @@ func randomToken() string {
 // Times are shown in WIB (region.WIB says why a fixed zone).
 var wib = region.WIB
 
-func formatWIB(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.In(wib).Format(region.WIBLayout)
-}
+func formatWIB(t time.Time) string { return shell.FormatWIB(t) }
 
 func formatWIBDate(t time.Time) string {
 	if t.IsZero() {

@@ -15,14 +15,11 @@ import (
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 // option is one choice of a select, radio group or checkbox list.
-type option struct {
-	Value, Label string
-	Selected     bool
-	Class        string
-}
+type option = shell.Option
 
 // optGroup is an <optgroup>; Label "" puts the options at the top level.
 type optGroup struct {
@@ -366,13 +363,7 @@ func (p *pages) renderAssetForm(w http.ResponseWriter, r *http.Request, rq *req,
 
 // formFailed re-renders a form for errors a person can fix (validation,
 // conflict) and reports every other error to the caller.
-func formFailed(err error) (*problem.Error, bool) {
-	pe := problem.As(err)
-	if pe != nil && (pe.Code == problem.Invalid || pe.Code == problem.Conflict) {
-		return pe, true
-	}
-	return nil, false
-}
+func formFailed(err error) (*problem.Error, bool) { return shell.FormFailed(err) }
 
 func (p *pages) assetCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
 	ctx := r.Context()

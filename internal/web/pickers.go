@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 // picker is a text field that offers matches as one types: the partial
@@ -14,14 +15,7 @@ import (
 // field that takes a region code, username, organisation slug or incident
 // id as typed. Multi takes several, separated by commas. Templates make
 // them with the req methods below.
-type picker struct {
-	ID, Name, Value        string
-	Source                 string // the search endpoint; the script adds q
-	ValueField, LabelField string
-	Placeholder            string
-	Multi, Required        bool
-	Options                []option // the current value, named
-}
+type picker = shell.Picker
 
 // RegionPicker searches the regions by name or code.
 func (rq *req) RegionPicker(id, name, value string) picker {

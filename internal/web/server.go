@@ -140,6 +140,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s.pages = p
 	s.routes()
+	if err := s.mountPillars(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/evidence"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/web/pentest"
+	"github.com/garda-id/garda/internal/web/shell"
+)
+
+// mountPillars mounts the pillars that have their own pages package
+// (internal/web/<pillar>, see package shell): the one list of them, each
+// given the dependencies it needs from Deps, explicitly.
+func (s *Server) mountPillars() error {
+	return s.mount("pentest", func(sh shell.Shell) error {
+		return pentest.Mount(sh, pentest.Deps{DB: s.DB, Orgs: s.Orgs, Log: s.Log, Scans: s.Scans, Stopping: s.Stopping,
+			Files: evidence.Store{Dir: s.DataDir, MaxBytes: s.EvidenceMaxBytes}, IncidentFiles: s.evidence()})
+	})
+}
+
+// mount gives one pillar its shell; its pages are rendered from its own
+// templates, keyed "<name>/<file>" beside the shell's.
+func (s *Server) mount(name string, mount func(shell.Shell) error) error {
+	if err := mount(&pillarShell{name: name, p: s.pages}); err != nil {
+		return fmt.Errorf("mount the %s pages: %w", name, err)
+	}
+	return nil
+}
+
+// pillarShell is the Shell a pillar's pages package registers on.
+type pillarShell struct {
+	name string
+	p    *pages
+}
+
+func (ps *pillarShell) Templates(fsys fs.FS) error {
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+	if err != nil {
+		return fmt.Errorf("parse layout: %w", err)
+	}
+	// The pillar's partials may not redefine the shell's: a page of
+	// another pillar would render differently from what its author saw.
+	if own, err := fs.Glob(fsys, "templates/parts.html"); err == nil && len(own) == 1 {
+		parts, err := template.New("").Funcs(funcs).ParseFS(fsys, own[0])
+		if err != nil {
+			return fmt.Errorf("parse %s partials: %w", ps.name, err)
+		}
+		for _, t := range parts.Templates() {
+			if t.Name() != "" && t.Name() != "parts.html" && base.Lookup(t.Name()) != nil {
+				return fmt.Errorf("%s's templates/parts.html redefines the shell's partial %q", ps.name, t.Name())
+			}
+		}
+		if base, err = base.ParseFS(fsys, own[0]); err != nil {
+			return fmt.Errorf("parse %s partials: %w", ps.name, err)
+		}
+	}
+	names, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
+		return errors.New("no templates/*.html")
+	}
+	for _, name := range names {
+		file := path.Base(name)
+		if file == "parts.html" {
+			continue
+		}
+		t, err := base.Clone()
+		if err == nil {
+			t, err = t.ParseFS(fsys, name)
+		}
+		if err != nil {
+			return fmt.Errorf("parse %s: %w", name, err)
+		}
+		ps.p.tmpl[ps.name+"/"+file] = t
+	}
+	return nil
+}
+
+func (ps *pillarShell) Page(pattern string, h shell.PageHandler) {
+	ps.p.handle(pattern, func(w http.ResponseWriter, r *http.Request, rq *req) error { return h(w, r, rq) })
+}
+
+func (ps *pillarShell) API(pattern string, a shell.Access, h shell.APIHandler) {
+	acc := public
+	if a == shell.SignedIn {
+		acc = signedIn
+	}
+	ps.p.s.api(pattern, acc, apiHandler(h))
+}
+
+func (ps *pillarShell) Render(w http.ResponseWriter, r *http.Request, rq shell.Request, status int, file string, v shell.View) {
+	own, ok := rq.(*req)
+	if !ok {
+		ps.p.fail(w, r, nil, fmt.Errorf("the %s pages rendered %s with a request the shell did not resolve", ps.name, file))
+		return
+	}
+	ps.p.render(w, r, status, ps.name+"/"+file, page{req: own, Title: v.Title, Active: v.Active, Flash: v.Flash, Data: v.Data})
+}
+
+func (ps *pillarShell) Authenticate(w http.ResponseWriter, r *http.Request) (*auth.Principal, error) {
+	return ps.p.s.authenticateAPI(w, r)
+}
+
+// Principal is the signed-in person (shell.Request).
+func (rq *req) Principal() *auth.Principal { return rq.P }
+
+// ProblemText is problemText for the pillars (shell.Request).
+func (rq *req) ProblemText(pe *problem.Error) string { return rq.problemText(pe) }
+
+// pageURL is shell.PageURL for the shell's own pages.
+func pageURL(r *http.Request, key, value string) string { return shell.PageURL(r, key, value) }

@@ -1,0 +1,170 @@
+// Package shell is the seam between package web (the shell: server,
+// sessions, layout, navigation, streams) and the pillars' pages packages
+// under internal/web/<pillar>. A pillar package imports shell, never web;
+// web imports the pillars and mounts each once (web/pillars.go), giving it
+// a Shell to register its routes on and render its own templates with the
+// shared layout and partials.
+//
+// The shell decides who is signed in, checks CSRF tokens, renders error
+// pages and answers API errors in the problem shape; a pillar only
+// answers its requests. This package must never hold state of its own,
+// nor know any pillar.
+package shell
+
+import (
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/region"
+)
+
+// Access says who may call an API route.
+type Access int
+
+const (
+	Public   Access = iota // anyone
+	SignedIn               // a bearer token, or a browser session whose writes carry its CSRF token
+)
+
+// PageHandler answers a signed-in page request; a returned error becomes
+// the shell's error page (a problem.Error with its status, anything else
+// a logged 500).
+type PageHandler func(w http.ResponseWriter, r *http.Request, rq Request) error
+
+// APIHandler answers an API request; a returned error is answered as JSON
+// in the problem shape. p is nil on a Public route.
+type APIHandler func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error
+
+// Request is a signed-in page request as the shell resolved it: who asks,
+// in which language, and the words for them.
+type Request interface {
+	// Principal is the signed-in person.
+	Principal() *auth.Principal
+	// T translates a message key (the shared catalogue, package locale),
+	// formatting args into it.
+	T(key string, args ...any) string
+	// L labels a domain value (group.value), falling back to the value.
+	L(group, value string) string
+	// ProblemText is a refusal in the reader's language: the problem's
+	// message key when it has one, a generic sentence otherwise.
+	ProblemText(pe *problem.Error) string
+	// RegionPicker is a filter field that searches the regions.
+	RegionPicker(id, name, value string) Picker
+}
+
+// View is what a pillar's page shows inside the layout: templates read
+// .Title, .Flash and .Data beside the shell's own (.T, .L, .CSRF, .With,
+// the navigation ...).
+type View struct {
+	Title  string // in the page's language
+	Active string // the navigation key to mark as current
+	Flash  string // a one-line confirmation after a change
+	Data   any
+}
+
+// Shell is what package web gives a pillar when it mounts it.
+type Shell interface {
+	// Templates parses the pillar's templates: fsys's templates/parts.html
+	// (the pillar's own partials, optional) and every other
+	// templates/*.html as a page, each on the shared layout and partials.
+	// Call it once, before Render.
+	Templates(fsys fs.FS) error
+	// Page registers a page that needs a session; writes must carry the
+	// session's CSRF token (checked before h runs) and their form is parsed.
+	Page(pattern string, h PageHandler)
+	// API registers a JSON endpoint (pattern "METHOD /api/v1/..."); it must
+	// be in openapi.json.
+	API(pattern string, a Access, h APIHandler)
+	// Render executes one of the pillar's pages (its file name under
+	// templates/) with the layout, answering status.
+	Render(w http.ResponseWriter, r *http.Request, rq Request, status int, file string, v View)
+	// Authenticate checks an API request's token or session again: a long
+	// stream's heartbeat ends when it was revoked.
+	Authenticate(w http.ResponseWriter, r *http.Request) (*auth.Principal, error)
+}
+
+// Option is one choice of a select (the partials "options",
+// "filter-select").
+type Option struct {
+	Value, Label string
+	Selected     bool
+	Class        string
+}
+
+// Picker is a text field that offers matches as one types: the partial
+// "picker" renders it with a <datalist>, which garda.js fills from Source
+// (a JSON list's items: ValueField is what the field takes, LabelField
+// what people read). Without the script it is a plain field that takes a
+// region code, username, organisation slug or incident id as typed. Multi
+// takes several, separated by commas.
+type Picker struct {
+	ID, Name, Value        string
+	Source                 string // the search endpoint; the script adds q
+	ValueField, LabelField string
+	Placeholder            string
+	Multi, Required        bool
+	Options                []Option // the current value, named
+}
+
+// PathID reads the {id} path value as a record id; anything else is "no
+// such <what>" (404), as an unknown id is.
+func PathID(r *http.Request, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.New(problem.NotFound, "no %s %q", what, r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// ClientAddr is the request's remote address without its port (for the
+// audit chain and sign-in throttling).
+func ClientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndex(host, ":"); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+// FormFailed says whether an error is a form's to show beside it (invalid
+// input or a conflict) rather than an error page.
+func FormFailed(err error) (*problem.Error, bool) {
+	pe := problem.As(err)
+	if pe != nil && (pe.Code == problem.Invalid || pe.Code == problem.Conflict) {
+		return pe, true
+	}
+	return nil, false
+}
+
+// FormatWIB shows a time in WIB (region.WIB says why a fixed zone), "—"
+// for none.
+func FormatWIB(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(region.WIB).Format(region.WIBLayout)
+}
+
+// PageURL is the request's URL with one query value set ("" removes it):
+// a pager's links keep the page's filters.
+func PageURL(r *http.Request, key, value string) string {
+	q := url.Values{}
+	for k, vs := range r.URL.Query() {
+		q[k] = vs
+	}
+	if value == "" {
+		q.Del(key)
+	} else {
+		q.Set(key, value)
+	}
+	if len(q) == 0 {
+		return r.URL.Path
+	}
+	return r.URL.Path + "?" + q.Encode()
+}
