@@ -28,50 +28,7 @@ func TestTakedownLoad(t *testing.T) {
 	}
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		if _, err := org.EnsureStandard(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := SeedPlatforms(ctx, db); err != nil {
-			t.Fatal(err)
-		}
-		for i := len(demoPlatforms); i < 30; i++ {
-			slug := fmt.Sprintf("forum-%02d", i)
-			if _, err := org.Create(ctx, db, audit.System, "", org.New{Slug: OrgSlug(slug), Name: slug, Kind: org.KindOther}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := createPlatform(ctx, db, audit.System, NewPlatform{Slug: slug, Name: slug, Kind: "forum", Org: OrgSlug(slug),
-				Email: "abuse@" + slug + ".example.id", Domains: []Domain{{Domain: slug + ".example.id"}}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		who := map[string]auth.Principal{}
-		for _, n := range []auth.NewUser{
-			{Username: "koord", Org: "komdigi", Role: "coordinator"},
-			{Username: "jabar", Org: "kpu-32", Role: "analyst", Scope: "32"},
-			{Username: "liaison.fb", Org: OrgSlug("meta-facebook"), Role: "liaison"},
-		} {
-			n.Password = "pw-" + n.Username + "-long-enough"
-			if _, err := auth.CreateUser(ctx, db, audit.System, n); err != nil {
-				t.Fatal(err)
-			}
-		}
-		tree, err := org.Load(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range []string{"koord", "jabar", "liaison.fb"} {
-			u, err := auth.UserByName(ctx, db, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if who[name], err = auth.PrincipalOf(u, tree); err != nil {
-				t.Fatal(err)
-			}
-		}
-		reg, err := LoadRegistry(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
+		who, reg := loadWorld(t, db)
 		start := time.Now()
 		seedLoad(t, db, reg.All(), who, 20000, 5)
 		t.Logf("%s: seeded 20,000 requests, 100,000 URLs, 30 platforms in %v", db.Dialect(), time.Since(start).Round(time.Millisecond))
@@ -107,6 +64,18 @@ func TestTakedownLoad(t *testing.T) {
 			measure("compliance by week and category (Facebook), "+u, func() (int, error) {
 				c, err := PlatformCompliance(ctx, db, p, fb.ID, now)
 				return c.Overall.TakenDown, err
+			})
+			// The platform page reads all three.
+			measure("platform page (Facebook), "+u, func() (int, error) {
+				if _, err := PlatformStats(ctx, db, p, fb.ID, now); err != nil {
+					return 0, err
+				}
+				c, err := PlatformCompliance(ctx, db, p, fb.ID, now)
+				if err != nil {
+					return 0, err
+				}
+				l, err := List(ctx, db, p, Filter{Platform: fb.Slug, Now: now, Limit: 50})
+				return c.Overall.URLs + len(l), err
 			})
 		}
 	})
@@ -185,4 +154,58 @@ func seedLoad(t *testing.T, db *store.DB, platforms []Platform, who map[string]a
 	if _, err := db.Exec(ctx, `ANALYZE`); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// loadWorld is the load test's world without requests: the standard
+// organisations, 30 platforms (the demo's eight and forums), a national
+// coordinator (koord), a province's analyst (jabar) and Facebook's
+// liaison (liaison.fb).
+func loadWorld(t *testing.T, db *store.DB) (map[string]auth.Principal, *Registry) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := org.EnsureStandard(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SeedPlatforms(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	for i := len(demoPlatforms); i < 30; i++ {
+		slug := fmt.Sprintf("forum-%02d", i)
+		if _, err := org.Create(ctx, db, audit.System, "", org.New{Slug: OrgSlug(slug), Name: slug, Kind: org.KindOther}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := createPlatform(ctx, db, audit.System, NewPlatform{Slug: slug, Name: slug, Kind: "forum", Org: OrgSlug(slug),
+			Email: "abuse@" + slug + ".example.id", Domains: []Domain{{Domain: slug + ".example.id"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	who := map[string]auth.Principal{}
+	for _, n := range []auth.NewUser{
+		{Username: "koord", Org: "komdigi", Role: "coordinator"},
+		{Username: "jabar", Org: "kpu-32", Role: "analyst", Scope: "32"},
+		{Username: "liaison.fb", Org: OrgSlug("meta-facebook"), Role: "liaison"},
+	} {
+		n.Password = "pw-" + n.Username + "-long-enough"
+		if _, err := auth.CreateUser(ctx, db, audit.System, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tree, err := org.Load(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"koord", "jabar", "liaison.fb"} {
+		u, err := auth.UserByName(ctx, db, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if who[name], err = auth.PrincipalOf(u, tree); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := LoadRegistry(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return who, reg
 }

@@ -3,7 +3,6 @@ package takedown
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"time"
 
@@ -113,123 +112,157 @@ type Compliance struct {
 // the sending to the first check that saw the URL gone, 404/410 or on the
 // platform's removal page; a platform's "removed" that Garda still sees
 // online does not count as taken down.
+//
+// The counting runs in the database: one GROUP BY over (week, category)
+// gives every count (a request has one week and one category, so its
+// cells add up to the week's, the category's and the whole), and one
+// window query gives the medians' middle values, so no URL is read into Go.
 func PlatformCompliance(ctx context.Context, q store.Querier, who auth.Principal, platformID int64, now time.Time) (Compliance, error) {
-	var c Compliance
+	c := Compliance{ByWeek: []ComplianceRow{}, ByCategory: []ComplianceRow{}}
 	vis, args, _, err := visibility(ctx, q, who.Viewer)
 	if err != nil {
 		return c, err
 	}
-	rows, err := q.Query(ctx, `SELECT t.id, t.category, t.sent_at, t.due_at, tu.outcome, tu.answered_at, tu.gone_at, tu.still_online, tu.decision
-		FROM takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id
-		WHERE t.platform_id = ? AND t.sent_at IS NOT NULL AND `+vis+` ORDER BY t.id`, append([]any{platformID}, args...)...)
+	week, micros := sqlWeekWIB(q.Dialect(), "t.sent_at"), sqlMicrosBetween(q.Dialect(), "t.sent_at", "tu.gone_at")
+	from := ` FROM takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id WHERE t.platform_id = ? AND t.sent_at IS NOT NULL AND ` + vis
+	scope := append([]any{platformID}, args...)
+
+	// Taken down: seen down by Garda, or answered removed/restricted and
+	// not seen online since; dated by Garda's check, else by the answer.
+	down := `(tu.gone_at IS NOT NULL OR (tu.outcome IN (?, ?) AND tu.still_online = 0))`
+	rows, err := q.Query(ctx, `SELECT week, category, COUNT(DISTINCT id), COUNT(*), SUM(down),
+		SUM(CASE WHEN down = 1 AND down_at <= due_at THEN 1 ELSE 0 END),
+		SUM(CASE WHEN down = 1 OR due_at <= ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN outcome = ? THEN 1 ELSE 0 END),
+		SUM(CASE WHEN outcome <> ? AND (outcome = ? OR decision <> '') THEN 1 ELSE 0 END),
+		SUM(still_online)
+		FROM (SELECT t.id, t.category, `+week+` AS week, t.due_at, tu.outcome, tu.decision, tu.still_online,
+			CASE WHEN `+down+` THEN 1 ELSE 0 END AS down,
+			CASE WHEN tu.gone_at IS NOT NULL THEN tu.gone_at WHEN `+down+` THEN tu.answered_at END AS down_at`+from+`) x
+		GROUP BY week, category`,
+		append([]any{now, Refused, Refused, Objected, Removed, Restricted, Removed, Restricted}, scope...)...)
 	if err != nil {
 		return c, fmt.Errorf("platform compliance: %w", err)
 	}
-	defer rows.Close()
-	type acc struct {
-		row      ComplianceRow
-		requests map[int64]bool
-		hours    []float64
+	weeks, cats := map[string]*ComplianceRow{}, map[string]*ComplianceRow{}
+	add := func(m map[string]*ComplianceRow, key string, cell ComplianceRow) {
+		r := &c.Overall
+		if m != nil {
+			if r = m[key]; r == nil {
+				r = &ComplianceRow{Key: key}
+				m[key] = r
+			}
+		}
+		r.Requests += cell.Requests
+		r.URLs += cell.URLs
+		r.TakenDown += cell.TakenDown
+		r.WithinDeadline += cell.WithinDeadline
+		r.Judged += cell.Judged
+		r.Refused += cell.Refused
+		r.Objected += cell.Objected
+		r.StillOnline += cell.StillOnline
 	}
-	all := &acc{requests: map[int64]bool{}}
-	weeks, cats := map[string]*acc{}, map[string]*acc{}
-	wib := time.FixedZone("WIB", 7*3600)
 	for rows.Next() {
-		var id int64
-		var cat, outcome, decision string
-		var sent, due time.Time
-		var answered, gone *time.Time
-		var still int
-		if err := rows.Scan(&id, &cat, &sent, &due, &outcome, &answered, &gone, &still, &decision); err != nil {
+		var wk, cat string
+		var x ComplianceRow
+		if err := rows.Scan(&wk, &cat, &x.Requests, &x.URLs, &x.TakenDown, &x.WithinDeadline, &x.Judged, &x.Refused, &x.Objected, &x.StillOnline); err != nil {
+			rows.Close()
 			return c, err
 		}
-		y, wk := sent.In(wib).ISOWeek()
-		week := fmt.Sprintf("%d-W%02d", y, wk)
-		for _, key := range []struct {
-			m   map[string]*acc
-			key string
-		}{{nil, ""}, {weeks, week}, {cats, cat}} {
-			a := all
-			if key.m != nil {
-				if a = key.m[key.key]; a == nil {
-					a = &acc{row: ComplianceRow{Key: key.key}, requests: map[int64]bool{}}
-					key.m[key.key] = a
-				}
-			}
-			r := &a.row
-			a.requests[id] = true
-			r.URLs++
-			answeredDown := (outcome == Removed || outcome == Restricted) && still == 0
-			takenDown := gone != nil || answeredDown
-			var at *time.Time
-			switch {
-			case gone != nil:
-				at = gone
-			case answeredDown:
-				at = answered
-			}
-			if takenDown {
-				r.TakenDown++
-				if at != nil && !at.After(due) {
-					r.WithinDeadline++
-				}
-			}
-			if takenDown || !now.Before(due) {
-				r.Judged++
-			}
-			if gone != nil {
-				a.hours = append(a.hours, gone.Sub(sent).Hours())
-			}
-			switch {
-			case outcome == Refused:
-				r.Refused++
-			case outcome == Objected || decision != "":
-				r.Objected++
-			}
-			if still == 1 {
-				r.StillOnline++
-			}
+		add(nil, "", x)
+		add(weeks, wk, x)
+		add(cats, cat, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, err
+	}
+
+	// The medians: the one or two middle times of each slice, ranked in
+	// the database (dim 0 all, 1 a week, 2 a category).
+	rows, err = q.Query(ctx, `WITH x AS (SELECT `+week+` AS week, t.category, `+micros+` AS us`+from+` AND tu.gone_at IS NOT NULL),
+		g AS (SELECT 0 AS dim, '' AS k, us FROM x UNION ALL SELECT 1, week, us FROM x UNION ALL SELECT 2, category, us FROM x),
+		r AS (SELECT dim, k, us, ROW_NUMBER() OVER (PARTITION BY dim, k ORDER BY us) AS rn, COUNT(*) OVER (PARTITION BY dim, k) AS n FROM g)
+		SELECT dim, k, n, MIN(us), MAX(us) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY dim, k, n`, scope...)
+	if err != nil {
+		return c, fmt.Errorf("platform compliance medians: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dim, n int
+		var key string
+		var lo, hi int64
+		if err := rows.Scan(&dim, &key, &n, &lo, &hi); err != nil {
+			return c, err
 		}
+		r := &c.Overall
+		switch dim {
+		case 1:
+			r = weeks[key]
+		case 2:
+			r = cats[key]
+		}
+		if r == nil {
+			continue // a URL seen down whose request changed between the two reads
+		}
+		r.Measured = n
+		r.MedianHours = medianOf(n, lo, hi)
 	}
 	if err := rows.Err(); err != nil {
 		return c, err
 	}
-	finish := func(a *acc) ComplianceRow {
-		r := a.row
-		r.Requests = len(a.requests)
+	share := func(r *ComplianceRow) {
 		if r.Judged > 0 {
 			r.Share = float64(r.WithinDeadline) / float64(r.Judged)
 		}
-		r.Measured = len(a.hours)
-		r.MedianHours = median(a.hours)
-		return r
 	}
-	c.Overall = finish(all)
-	c.ByWeek, c.ByCategory = []ComplianceRow{}, []ComplianceRow{}
-	for _, a := range weeks {
-		c.ByWeek = append(c.ByWeek, finish(a))
+	share(&c.Overall)
+	for _, r := range weeks {
+		share(r)
+		c.ByWeek = append(c.ByWeek, *r)
 	}
 	sort.Slice(c.ByWeek, func(i, j int) bool { return c.ByWeek[i].Key > c.ByWeek[j].Key })
 	for _, cat := range Categories {
-		if a := cats[cat]; a != nil {
-			c.ByCategory = append(c.ByCategory, finish(a))
+		if r := cats[cat]; r != nil {
+			share(r)
+			c.ByCategory = append(c.ByCategory, *r)
 		}
 	}
 	return c, nil
 }
 
-// median of xs (0 for none).
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	sort.Float64s(s)
-	n := len(s)
+// medianOf is the median, in hours, of n times whose middle one (n odd)
+// or two (n even) are lo and hi microseconds: computed as median does over
+// the same float hours, so the figure is the same to the last bit.
+func medianOf(n int, lo, hi int64) float64 {
+	h := func(us int64) float64 { return (time.Duration(us) * time.Microsecond).Hours() }
 	if n%2 == 1 {
-		return s[n/2]
+		return h(lo)
 	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return (h(lo) + h(hi)) / 2
+}
+
+// sqlWeekWIB is the ISO week (2026-W49) of a time column in WIB (UTC+7,
+// no daylight saving), in the dialect's SQL. SQLite keeps times as
+// fixed-width UTC text, which its date functions read.
+func sqlWeekWIB(d store.Dialect, col string) string {
+	if d == store.Postgres {
+		return `to_char((` + col + ` AT TIME ZONE 'UTC') + INTERVAL '7 hours', 'IYYY-"W"IW')`
+	}
+	return `strftime('%G-W%V', ` + col + `, '+7 hours')`
+}
+
+// sqlMicrosBetween is b - a in whole microseconds (the store's precision),
+// exact: SQLite's own date arithmetic keeps only milliseconds, so the
+// seconds and the fraction of its text form are read apart.
+func sqlMicrosBetween(d store.Dialect, a, b string) string {
+	if d == store.Postgres {
+		return `CAST((EXTRACT(EPOCH FROM ` + b + `) - EXTRACT(EPOCH FROM ` + a + `)) * 1000000 AS BIGINT)`
+	}
+	us := func(c string) string {
+		return `(unixepoch(substr(` + c + `, 1, 19)) * 1000000 + CAST(substr(` + c + `, 21, 6) AS INTEGER))`
+	}
+	return `(` + us(b) + ` - ` + us(a) + `)`
 }
 
 // Summary is the takedown pillar's day for the daily report, over the
