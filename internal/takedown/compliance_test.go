@@ -289,3 +289,55 @@ func median(xs []float64) float64 {
 	}
 	return (s[n/2-1] + s[n/2]) / 2
 }
+
+// TestQueueByDeadline: the queue, read in two index-ordered parts, is the
+// order of one sort by (no deadline last, deadline, newest), for each
+// reader, the open requests or all, whatever the page size.
+func TestQueueByDeadline(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		who, reg := loadWorld(t, db)
+		now := time.Date(2027, 1, 20, 9, 30, 0, 0, time.UTC)
+		seedVaried(t, db, reg.All(), who, now, 400)
+		for _, name := range []string{"koord", "jabar", "liaison.fb"} {
+			for _, status := range [][]string{{Draft, Approved, Sent, Acknowledged}, nil, {Sent, Closed}} {
+				for _, limit := range []int{5, 50, 500} {
+					vis, args, _, err := visibility(ctx, db, who[name].Viewer)
+					if err != nil {
+						t.Fatal(err)
+					}
+					where := vis
+					if len(status) > 0 {
+						where += " AND t.status IN (" + store.In(len(status)) + ")"
+						for _, s := range status {
+							args = append(args, s)
+						}
+					}
+					rows, err := db.Query(ctx, `SELECT t.id FROM takedowns t WHERE `+where+
+						` ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id DESC LIMIT ?`, append(args, limit+1)...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := store.Collect(rows, func(s store.Scanner) (int64, error) {
+						var id int64
+						return id, s.Scan(&id)
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					list, err := List(ctx, db, who[name], Filter{Status: status, ByDeadline: true, Limit: limit, Now: now})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []int64
+					for _, r := range list {
+						got = append(got, r.ID)
+					}
+					if !slices.Equal(got, want) || len(want) == 0 {
+						t.Errorf("%s %v limit %d: got %v, want %v", name, status, limit, got, want)
+					}
+				}
+			}
+		}
+	})
+}

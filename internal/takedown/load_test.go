@@ -2,6 +2,7 @@ package takedown
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"slices"
@@ -50,6 +51,25 @@ func TestTakedownLoad(t *testing.T) {
 			slices.Sort(took)
 			t.Logf("%s: %-40s p50 %6.1f ms  p99 %6.1f ms  (%d rows)", db.Dialect(), name,
 				float64(took[49].Microseconds())/1000, float64(took[98].Microseconds())/1000, n)
+		}
+		if os.Getenv("GARDA_LOAD_EXPLAIN") != "" {
+			// The plans of the pages' queries, as the engine runs them.
+			for _, u := range []string{"koord", "liaison.fb"} {
+				eq := &explainQuerier{Querier: db}
+				if _, err := List(ctx, eq, who[u], Filter{Status: open, ByDeadline: true, Limit: 50, Now: now}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := PlatformStats(ctx, eq, who[u], fb.ID, now); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := PlatformCompliance(ctx, eq, who[u], fb.ID, now); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := List(ctx, eq, who[u], Filter{Platform: fb.Slug, Now: now, Limit: 50}); err != nil {
+					t.Fatal(err)
+				}
+				eq.explain(t, ctx, db, u)
+			}
 		}
 		for _, u := range []string{"koord", "jabar", "liaison.fb"} {
 			p := who[u]
@@ -208,4 +228,56 @@ func loadWorld(t *testing.T, db *store.DB) (map[string]auth.Principal, *Registry
 		t.Fatal(err)
 	}
 	return who, reg
+}
+
+// explainQuerier records the queries run through it, to show their plans.
+type explainQuerier struct {
+	store.Querier
+	queries []string
+	args    [][]any
+}
+
+func (e *explainQuerier) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	e.queries, e.args = append(e.queries, q), append(e.args, slices.Clone(args))
+	return e.Querier.Query(ctx, q, args...)
+}
+
+func (e *explainQuerier) QueryRow(ctx context.Context, q string, args ...any) *store.Row {
+	e.queries, e.args = append(e.queries, q), append(e.args, slices.Clone(args))
+	return e.Querier.QueryRow(ctx, q, args...)
+}
+
+// explain logs each recorded query's plan: SQLite's query plan, or
+// PostgreSQL's plan as it ran (EXPLAIN ANALYZE).
+func (e *explainQuerier) explain(t *testing.T, ctx context.Context, db *store.DB, who string) {
+	t.Helper()
+	for i, q := range e.queries {
+		ex := "EXPLAIN QUERY PLAN "
+		if db.Dialect() == store.Postgres {
+			ex = "EXPLAIN (ANALYZE, COSTS OFF) "
+		}
+		rows, err := db.Query(ctx, ex+q, e.args[i]...)
+		if err != nil {
+			t.Fatalf("explain %s: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		var plan []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for k := range vals {
+				ptrs[k] = &vals[k]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+		}
+		rows.Close()
+		short := strings.Join(strings.Fields(q), " ")
+		if len(short) > 160 {
+			short = short[:160] + "..."
+		}
+		t.Logf("%s, %s: %s\n  %s", db.Dialect(), who, short, strings.Join(plan, "\n  "))
+	}
 }

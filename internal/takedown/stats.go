@@ -180,7 +180,7 @@ func PlatformCompliance(ctx context.Context, q store.Querier, who auth.Principal
 
 	// The medians: the one or two middle times of each slice, ranked in
 	// the database (dim 0 all, 1 a week, 2 a category).
-	rows, err = q.Query(ctx, `WITH x AS (SELECT `+week+` AS week, t.category, `+micros+` AS us`+from+` AND tu.gone_at IS NOT NULL),
+	rows, err = q.Query(ctx, `WITH x AS MATERIALIZED (SELECT `+week+` AS week, t.category, `+micros+` AS us`+from+` AND tu.gone_at IS NOT NULL),
 		g AS (SELECT 0 AS dim, '' AS k, us FROM x UNION ALL SELECT 1, week, us FROM x UNION ALL SELECT 2, category, us FROM x),
 		r AS (SELECT dim, k, us, ROW_NUMBER() OVER (PARTITION BY dim, k ORDER BY us) AS rn, COUNT(*) OVER (PARTITION BY dim, k) AS n FROM g)
 		SELECT dim, k, n, MIN(us), MAX(us) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY dim, k, n`, scope...)
