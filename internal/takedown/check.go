@@ -95,7 +95,25 @@ func (c *Checker) CheckRequest(ctx context.Context, who auth.Principal, id int64
 	if err := c.record(ctx, who.Actor(), checks, targets); err != nil {
 		return nil, err
 	}
+	c.unblockDown(ctx, checks, targets)
 	return checks, nil
+}
+
+// unblockDown lifts the blocks of requests at pemutusan akses whose URLs a
+// check saw down. A lift that fails is retried by the clocks' next tick.
+func (c *Checker) unblockDown(ctx context.Context, checks []Check, targets []target) {
+	seen := map[int64]bool{}
+	for i, ch := range checks {
+		id := targets[i].requestID
+		if !down(ch.Result) || seen[id] {
+			continue
+		}
+		seen[id] = true
+		var stage int
+		if err := c.DB.QueryRow(ctx, `SELECT stage FROM takedowns WHERE id = ?`, id).Scan(&stage); err == nil && stage >= StageCut {
+			_, _, _ = SyncBlocks(ctx, c.DB, id)
+		}
+	}
 }
 
 // Round checks the URLs of sent requests that are not known to be down
@@ -118,7 +136,11 @@ func (c *Checker) Round(ctx context.Context) ([]Check, error) {
 		return nil, err
 	}
 	checks := c.run(ctx, targets)
-	return checks, c.record(ctx, audit.System, checks, targets)
+	if err := c.record(ctx, audit.System, checks, targets); err != nil {
+		return checks, err
+	}
+	c.unblockDown(ctx, checks, targets)
+	return checks, nil
 }
 
 func (c *Checker) targets(ctx context.Context, where string, args []any, limit int) ([]target, error) {
