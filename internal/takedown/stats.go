@@ -275,10 +275,12 @@ type Summary struct {
 	TakenDown int // URLs taken down in the day (seen down by Garda, or answered removed/restricted)
 	// Platforms by slug: name, requests sent in the day, open now.
 	Platforms map[string]PlatformDay
+	// Categories by key (Categories): requests sent in the day, open now.
+	Categories map[string]PlatformDay
 	TLPs      map[policy.TLP]bool // the labels of the requests counted
 }
 
-// PlatformDay is one platform's line of the day.
+// PlatformDay is one platform's (or category's) line of the day.
 type PlatformDay struct {
 	Name       string
 	Sent, Open int
@@ -287,7 +289,7 @@ type PlatformDay struct {
 // Summarise counts the day [from, to) of the requests who may read in
 // region reg ("" for all of who's scope), as at now.
 func Summarise(ctx context.Context, q store.Querier, who auth.Principal, reg string, from, to, now time.Time) (Summary, error) {
-	s := Summary{Platforms: map[string]PlatformDay{}, TLPs: map[policy.TLP]bool{}}
+	s := Summary{Platforms: map[string]PlatformDay{}, Categories: map[string]PlatformDay{}, TLPs: map[policy.TLP]bool{}}
 	vis, args, _, err := visibility(ctx, q, who.Viewer)
 	if err != nil {
 		return s, err
@@ -297,23 +299,23 @@ func Summarise(ctx context.Context, q store.Querier, who auth.Principal, reg str
 			vis, args = vis+" AND "+cond, append(args, cargs...)
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT p.slug, p.name, t.tlp,
+	rows, err := q.Query(ctx, `SELECT p.slug, p.name, t.category, t.tlp,
 		SUM(CASE WHEN t.created_at >= ? AND t.created_at < ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN t.sent_at >= ? AND t.sent_at < ? THEN 1 ELSE 0 END),
 		SUM(CASE WHEN t.status IN (?, ?) THEN 1 ELSE 0 END),
 		SUM(CASE WHEN t.status IN (?, ?) AND t.due_at < ? THEN 1 ELSE 0 END)
 		FROM takedowns t JOIN takedown_platforms p ON p.id = t.platform_id
-		WHERE `+vis+` AND (t.created_at < ? AND (t.closed_at IS NULL OR t.closed_at >= ?)) GROUP BY p.slug, p.name, t.tlp`,
+		WHERE `+vis+` AND (t.created_at < ? AND (t.closed_at IS NULL OR t.closed_at >= ?)) GROUP BY p.slug, p.name, t.category, t.tlp`,
 		append(append([]any{from, to, from, to, Sent, Acknowledged, Sent, Acknowledged, now}, args...), to, from)...)
 	if err != nil {
 		return s, fmt.Errorf("takedown summary: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var slug, name string
+		var slug, name, cat string
 		var tlp policy.TLP
 		var filed, sent, open, overdue int
-		if err := rows.Scan(&slug, &name, &tlp, &filed, &sent, &open, &overdue); err != nil {
+		if err := rows.Scan(&slug, &name, &cat, &tlp, &filed, &sent, &open, &overdue); err != nil {
 			return s, err
 		}
 		if filed+sent+open+overdue == 0 {
@@ -323,6 +325,9 @@ func Summarise(ctx context.Context, q store.Querier, who auth.Principal, reg str
 		d := s.Platforms[slug]
 		d.Name, d.Sent, d.Open = name, d.Sent+sent, d.Open+open
 		s.Platforms[slug] = d
+		c := s.Categories[cat]
+		c.Name, c.Sent, c.Open = CategoryLabel(cat), c.Sent+sent, c.Open+open
+		s.Categories[cat] = c
 		s.TLPs[tlp] = true
 	}
 	if err := rows.Err(); err != nil {
