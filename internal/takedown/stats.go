@@ -113,10 +113,11 @@ type Compliance struct {
 // platform's removal page; a platform's "removed" that Garda still sees
 // online does not count as taken down.
 //
-// The counting runs in the database: one GROUP BY over (week, category)
-// gives every count (a request has one week and one category, so its
-// cells add up to the week's, the category's and the whole), and one
-// window query gives the medians' middle values, so no URL is read into Go.
+// The counting runs in the database, in one statement: a GROUP BY over
+// (week, category) gives every count (a request has one week and one
+// category, so its cells add up to the week's, the category's and the
+// whole), and a window over the same rows gives the medians' middle
+// values, so no URL is read into Go.
 func PlatformCompliance(ctx context.Context, q store.Querier, who auth.Principal, platformID int64, now time.Time) (Compliance, error) {
 	c := Compliance{ByWeek: []ComplianceRow{}, ByCategory: []ComplianceRow{}}
 	vis, args, _, err := visibility(ctx, q, who.Viewer)
@@ -124,26 +125,36 @@ func PlatformCompliance(ctx context.Context, q store.Querier, who auth.Principal
 		return c, err
 	}
 	week, micros := sqlWeekWIB(q.Dialect(), "t.sent_at"), sqlMicrosBetween(q.Dialect(), "t.sent_at", "tu.gone_at")
-	from := ` FROM takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id WHERE t.platform_id = ? AND t.sent_at IS NOT NULL AND ` + vis
-	scope := append([]any{platformID}, args...)
-
 	// Taken down: seen down by Garda, or answered removed/restricted and
 	// not seen online since; dated by Garda's check, else by the answer.
 	down := `(tu.gone_at IS NOT NULL OR (tu.outcome IN (?, ?) AND tu.still_online = 0))`
-	rows, err := q.Query(ctx, `SELECT week, category, COUNT(DISTINCT id), COUNT(*), SUM(down),
-		SUM(CASE WHEN down = 1 AND down_at <= due_at THEN 1 ELSE 0 END),
-		SUM(CASE WHEN down = 1 OR due_at <= ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN outcome = ? THEN 1 ELSE 0 END),
-		SUM(CASE WHEN outcome <> ? AND (outcome = ? OR decision <> '') THEN 1 ELSE 0 END),
-		SUM(still_online)
-		FROM (SELECT t.id, t.category, `+week+` AS week, t.due_at, tu.outcome, tu.decision, tu.still_online,
+	// One statement, one read of the platform's visible URLs (x): part 0
+	// is the counts by (week, category); parts 1-3 the one or two middle
+	// times to takedown of all, of each week and of each category, ranked
+	// in the database.
+	rows, err := q.Query(ctx, `WITH x AS MATERIALIZED (SELECT t.id, t.category, `+week+` AS week, t.due_at, tu.outcome, tu.decision, tu.still_online,
 			CASE WHEN `+down+` THEN 1 ELSE 0 END AS down,
-			CASE WHEN tu.gone_at IS NOT NULL THEN tu.gone_at WHEN `+down+` THEN tu.answered_at END AS down_at`+from+`) x
-		GROUP BY week, category`,
-		append([]any{now, Refused, Refused, Objected, Removed, Restricted, Removed, Restricted}, scope...)...)
+			CASE WHEN tu.gone_at IS NOT NULL THEN tu.gone_at WHEN `+down+` THEN tu.answered_at END AS down_at,
+			CASE WHEN tu.gone_at IS NOT NULL THEN `+micros+` END AS us
+			FROM takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id WHERE t.platform_id = ? AND t.sent_at IS NOT NULL AND `+vis+`),
+		g AS (SELECT 0 AS dim, '' AS k, us FROM x WHERE us IS NOT NULL UNION ALL SELECT 1, week, us FROM x WHERE us IS NOT NULL
+			UNION ALL SELECT 2, category, us FROM x WHERE us IS NOT NULL),
+		r AS (SELECT dim, k, us, ROW_NUMBER() OVER (PARTITION BY dim, k ORDER BY us) AS rn, COUNT(*) OVER (PARTITION BY dim, k) AS n FROM g)
+		SELECT 0 AS part, week, category, COUNT(DISTINCT id), COUNT(*), SUM(down),
+			SUM(CASE WHEN down = 1 AND down_at <= due_at THEN 1 ELSE 0 END),
+			SUM(CASE WHEN down = 1 OR due_at <= ? THEN 1 ELSE 0 END),
+			SUM(CASE WHEN outcome = ? THEN 1 ELSE 0 END),
+			SUM(CASE WHEN outcome <> ? AND (outcome = ? OR decision <> '') THEN 1 ELSE 0 END),
+			SUM(still_online)
+		FROM x GROUP BY week, category
+		UNION ALL
+		SELECT 1 + dim, k, '', n, 0, MIN(us), MAX(us), 0, 0, 0, 0 FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY dim, k, n
+		ORDER BY 1`,
+		append(append([]any{Removed, Restricted, Removed, Restricted, platformID}, args...), now, Refused, Refused, Objected)...)
 	if err != nil {
 		return c, fmt.Errorf("platform compliance: %w", err)
 	}
+	defer rows.Close()
 	weeks, cats := map[string]*ComplianceRow{}, map[string]*ComplianceRow{}
 	add := func(m map[string]*ComplianceRow, key string, cell ComplianceRow) {
 		r := &c.Overall
@@ -163,48 +174,33 @@ func PlatformCompliance(ctx context.Context, q store.Querier, who auth.Principal
 		r.StillOnline += cell.StillOnline
 	}
 	for rows.Next() {
-		var wk, cat string
+		var part int
+		var k1, k2 string
 		var x ComplianceRow
-		if err := rows.Scan(&wk, &cat, &x.Requests, &x.URLs, &x.TakenDown, &x.WithinDeadline, &x.Judged, &x.Refused, &x.Objected, &x.StillOnline); err != nil {
-			rows.Close()
+		var lo, hi int64
+		if err := rows.Scan(&part, &k1, &k2, &x.Requests, &x.URLs, &lo, &hi, &x.Judged, &x.Refused, &x.Objected, &x.StillOnline); err != nil {
 			return c, err
 		}
-		add(nil, "", x)
-		add(weeks, wk, x)
-		add(cats, cat, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return c, err
-	}
-
-	// The medians: the one or two middle times of each slice, ranked in
-	// the database (dim 0 all, 1 a week, 2 a category).
-	rows, err = q.Query(ctx, `WITH x AS MATERIALIZED (SELECT `+week+` AS week, t.category, `+micros+` AS us`+from+` AND tu.gone_at IS NOT NULL),
-		g AS (SELECT 0 AS dim, '' AS k, us FROM x UNION ALL SELECT 1, week, us FROM x UNION ALL SELECT 2, category, us FROM x),
-		r AS (SELECT dim, k, us, ROW_NUMBER() OVER (PARTITION BY dim, k ORDER BY us) AS rn, COUNT(*) OVER (PARTITION BY dim, k) AS n FROM g)
-		SELECT dim, k, n, MIN(us), MAX(us) FROM r WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY dim, k, n`, scope...)
-	if err != nil {
-		return c, fmt.Errorf("platform compliance medians: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var dim, n int
-		var key string
-		var lo, hi int64
-		if err := rows.Scan(&dim, &key, &n, &lo, &hi); err != nil {
-			return c, err
+		if part == 0 {
+			// Counts come first (ORDER BY 1); in their rows lo and hi are
+			// the URLs taken down and those taken down within the deadline.
+			x.TakenDown, x.WithinDeadline = int(lo), int(hi)
+			add(nil, "", x)
+			add(weeks, k1, x)
+			add(cats, k2, x)
+			continue
 		}
 		r := &c.Overall
-		switch dim {
-		case 1:
-			r = weeks[key]
+		switch part {
 		case 2:
-			r = cats[key]
+			r = weeks[k1]
+		case 3:
+			r = cats[k1]
 		}
 		if r == nil {
-			continue // a URL seen down whose request changed between the two reads
+			continue
 		}
+		n := x.Requests // a median's row: the count of times, then its middle ones
 		r.Measured = n
 		r.MedianHours = medianOf(n, lo, hi)
 	}
@@ -277,7 +273,7 @@ type Summary struct {
 	Platforms map[string]PlatformDay
 	// Categories by key (Categories): requests sent in the day, open now.
 	Categories map[string]PlatformDay
-	TLPs      map[policy.TLP]bool // the labels of the requests counted
+	TLPs       map[policy.TLP]bool // the labels of the requests counted
 }
 
 // PlatformDay is one platform's (or category's) line of the day.
