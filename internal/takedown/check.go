@@ -143,6 +143,33 @@ func (c *Checker) Round(ctx context.Context) ([]Check, error) {
 	return checks, nil
 }
 
+// Record keeps checks made elsewhere (the demo world's), as the checker
+// keeps its own: the first check that saw a URL down dates its takedown, a
+// URL answered removed that still answers is flagged. A check of a URL
+// that is not a request's, or with a result not one of the Check* results,
+// is refused and nothing is stored.
+func (c *Checker) Record(ctx context.Context, actor audit.Actor, checks []Check) error {
+	targets := make([]target, len(checks))
+	for i, ch := range checks {
+		if !down(ch.Result) && ch.Result != CheckOnline && ch.Result != CheckError {
+			return problem.Field("result", "%q is not a check result", ch.Result)
+		}
+		ts, err := c.targets(ctx, `tu.id = ?`, []any{ch.URLID}, 1)
+		if err != nil {
+			return err
+		}
+		if len(ts) == 0 {
+			return problem.Field("url_id", "no takedown URL %d", ch.URLID)
+		}
+		targets[i], checks[i].URL = ts[0], ts[0].url
+	}
+	if err := c.record(ctx, actor, checks, targets); err != nil {
+		return err
+	}
+	c.unblockDown(ctx, checks, targets)
+	return nil
+}
+
 func (c *Checker) targets(ctx context.Context, where string, args []any, limit int) ([]target, error) {
 	q := `SELECT tu.id, tu.takedown_id, tu.url, p.removal_text, tu.outcome FROM takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id
 		JOIN takedown_platforms p ON p.id = t.platform_id WHERE ` + where + ` ORDER BY tu.id`
