@@ -50,7 +50,7 @@ func PlatformStats(ctx context.Context, q store.Querier, who auth.Principal, pla
 	// Per outcome, and whether the answer came by the deadline.
 	rows, err = q.Query(ctx, `SELECT tu.outcome, CASE WHEN tu.answered_at IS NOT NULL AND tu.answered_at <= t.due_at THEN 1 ELSE 0 END,
 		CASE WHEN t.due_at IS NOT NULL AND (t.due_at < ? OR tu.outcome <> ?) THEN 1 ELSE 0 END, COUNT(*)
-		FROM takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id WHERE t.platform_id = ? AND `+vis+` GROUP BY 1, 2, 3`,
+		FROM `+platformURLs(q.Dialect())+` WHERE t.platform_id = ? AND `+vis+` GROUP BY 1, 2, 3`,
 		append([]any{now, Pending, platformID}, args...)...)
 	if err != nil {
 		return st, fmt.Errorf("count platform URLs: %w", err)
@@ -136,7 +136,7 @@ func PlatformCompliance(ctx context.Context, q store.Querier, who auth.Principal
 			CASE WHEN `+down+` THEN 1 ELSE 0 END AS down,
 			CASE WHEN tu.gone_at IS NOT NULL THEN tu.gone_at WHEN `+down+` THEN tu.answered_at END AS down_at,
 			CASE WHEN tu.gone_at IS NOT NULL THEN `+micros+` END AS us
-			FROM takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id WHERE t.platform_id = ? AND t.sent_at IS NOT NULL AND `+vis+`),
+			FROM `+platformURLs(q.Dialect())+` WHERE t.platform_id = ? AND t.sent_at IS NOT NULL AND `+vis+`),
 		g AS (SELECT 0 AS dim, '' AS k, us FROM x WHERE us IS NOT NULL UNION ALL SELECT 1, week, us FROM x WHERE us IS NOT NULL
 			UNION ALL SELECT 2, category, us FROM x WHERE us IS NOT NULL),
 		r AS (SELECT dim, k, us, ROW_NUMBER() OVER (PARTITION BY dim, k ORDER BY us) AS rn, COUNT(*) OVER (PARTITION BY dim, k) AS n FROM g)
@@ -236,6 +236,19 @@ func medianOf(n int, lo, hi int64) float64 {
 		return h(lo)
 	}
 	return (h(lo) + h(hi)) / 2
+}
+
+// platformURLs joins one platform's requests (t) to their URLs (tu). On
+// PostgreSQL the URLs are read per request through the index
+// (takedown_urls_outcomes): a platform holds a few hundred requests, and
+// left to itself the planner scanned all 100,000 URLs and hashed them
+// (OFFSET 0 keeps the subquery from being flattened back into that join).
+func platformURLs(d store.Dialect) string {
+	if d == store.Postgres {
+		return `takedowns t CROSS JOIN LATERAL (SELECT u.outcome, u.decision, u.still_online, u.gone_at, u.answered_at
+			FROM takedown_urls u WHERE u.takedown_id = t.id OFFSET 0) tu`
+	}
+	return `takedown_urls tu JOIN takedowns t ON t.id = tu.takedown_id`
 }
 
 // sqlWeekWIB is the ISO week (2026-W49) of a time column in WIB (UTC+7,
