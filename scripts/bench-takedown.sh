@@ -12,5 +12,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "commit $(git rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cores, before:$(uptime | sed 's/.*load average//')"
 GARDA_LOAD=1 go test ./internal/takedown/ -run '^TestTakedownLoad$' -count=1 -v -timeout 30m |
-  grep -E 'load_test|^(ok|FAIL|---)|^ {10}'
+  grep --line-buffered -E 'load_test|^(ok|FAIL|---)|^ {10}'
 echo "after:$(uptime | sed 's/.*load average//')"
