@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/fetch"
 	"github.com/garda-id/garda/internal/notify"
-	"github.com/garda-id/garda/internal/platform"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/takedown"
 )
@@ -24,23 +24,9 @@ func takedownOutbox() *takedown.Outbox {
 
 // tdLetterCmd prints a request's letter, or writes its PDF.
 func tdLetterCmd() *cobra.Command {
-	var cfg platform.Config
-	var as, kind, pdf string
-	cmd := &cobra.Command{
-		Use:   "letter --as USERNAME [--kind K] [--pdf FILE] ID",
-		Short: "Print a takedown request's letter in Bahasa Indonesia, or write it as PDF",
-		Example: `  garda takedown letter --as patroli.komdigi 12
-  garda takedown letter --as patroli.komdigi --kind teguran_1 --pdf PK-2026-000012-T1.pdf 12`,
-		Args: cobra.ExactArgs(1),
-		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, args []string) error {
-			p, _, err := asUser(cmd, db, as)
-			if err != nil {
-				return err
-			}
-			id, err := requestID(args[0])
-			if err != nil {
-				return err
-			}
+	var kind, pdf string
+	cmd := tdRequestCmd("letter --as USERNAME [--kind K] [--pdf FILE] ID", "Print a takedown request's letter in Bahasa Indonesia, or write it as PDF",
+		"the user who asks", func(cmd *cobra.Command, db *store.DB, p auth.Principal, id int64) error {
 			l, err := takedown.LetterOf(cmd.Context(), db, p, id, kind)
 			if err != nil {
 				return err
@@ -54,10 +40,9 @@ func tdLetterCmd() *cobra.Command {
 			}
 			fmt.Fprint(cmd.OutOrStdout(), l.Text())
 			return nil
-		}),
-	}
-	storeFlags(cmd, &cfg)
-	cmd.Flags().StringVar(&as, "as", "", "the user who asks")
+		})
+	cmd.Example = `  garda takedown letter --as patroli.komdigi 12
+  garda takedown letter --as patroli.komdigi --kind teguran_1 --pdf PK-2026-000012-T1.pdf 12`
 	cmd.Flags().StringVar(&kind, "kind", takedown.LetterRequest, "permohonan, teguran_1, teguran_2, teguran_3 or pemutusan_akses")
 	cmd.Flags().StringVar(&pdf, "pdf", "", "write the PDF to this file instead of printing the text")
 	return cmd
@@ -65,24 +50,12 @@ func tdLetterCmd() *cobra.Command {
 
 // tdCheckCmd runs Garda's own check of a request's URLs now.
 func tdCheckCmd() *cobra.Command {
-	var cfg platform.Config
-	var as string
 	var allow []string
-	cmd := &cobra.Command{
-		Use:   "check --as USERNAME ID",
-		Short: "Check a sent request's URLs now: gone, 404/410, the platform's removal page, or still online",
-		Args:  cobra.ExactArgs(1),
-		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, args []string) error {
-			p, _, err := asUser(cmd, db, as)
-			if err != nil {
-				return err
-			}
-			id, err := requestID(args[0])
-			if err != nil {
-				return err
-			}
+	cmd := tdRequestCmd("check --as USERNAME ID", "Check a sent request's URLs now: gone, 404/410, the platform's removal page, or still online",
+		"the user who checks (of the issuing organisation)", func(cmd *cobra.Command, db *store.DB, p auth.Principal, id int64) error {
 			pol := fetch.PublicInternet()
 			if len(allow) > 0 {
+				var err error
 				if pol, err = fetch.ParsePolicy(allow...); err != nil {
 					return fmt.Errorf("--allow: %w", err)
 				}
@@ -99,10 +72,7 @@ func tdCheckCmd() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", ch.URL, ch.Result, ch.Detail)
 			}
 			return tw.Flush()
-		}),
-	}
-	storeFlags(cmd, &cfg)
-	cmd.Flags().StringVar(&as, "as", "", "the user who checks (of the issuing organisation)")
+		})
 	cmd.Flags().StringSliceVar(&allow, "allow", nil, "networks (CIDR) the check may reach; empty: the public internet only")
 	return cmd
 }

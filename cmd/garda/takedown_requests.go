@@ -133,31 +133,15 @@ func printRequest(cmd *cobra.Command, r takedown.Request, asJSON bool) error {
 }
 
 func tdShowCmd() *cobra.Command {
-	var cfg platform.Config
-	var as string
 	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "show --as USERNAME ID",
-		Short: "Show a takedown request with its URLs, answers and deadline",
-		Args:  cobra.ExactArgs(1),
-		RunE: withStore(&cfg, func(cmd *cobra.Command, db *store.DB, args []string) error {
-			p, _, err := asUser(cmd, db, as)
-			if err != nil {
-				return err
-			}
-			id, err := requestID(args[0])
-			if err != nil {
-				return err
-			}
+	cmd := tdRequestCmd("show --as USERNAME ID", "Show a takedown request with its URLs, answers and deadline", "the user who asks",
+		func(cmd *cobra.Command, db *store.DB, p auth.Principal, id int64) error {
 			r, err := takedown.Get(cmd.Context(), db, p, id)
 			if err != nil {
 				return err
 			}
 			return printRequest(cmd, r, asJSON)
-		}),
-	}
-	storeFlags(cmd, &cfg)
-	cmd.Flags().StringVar(&as, "as", "", "the user who asks")
+		})
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
@@ -202,8 +186,9 @@ func tdCreateCmd() *cobra.Command {
 	return cmd
 }
 
-// tdStepCmd is a lifecycle step on one request.
-func tdStepCmd(use, short string, flags func(*cobra.Command), step func(cmd *cobra.Command, lc takedown.Lifecycle, p auth.Principal, id int64) (takedown.Request, error)) *cobra.Command {
+// tdRequestCmd is a sub-command on one request (ID) acting as a named
+// user (--as): the prologue every request command shares.
+func tdRequestCmd(use, short, asHelp string, run func(cmd *cobra.Command, db *store.DB, p auth.Principal, id int64) error) *cobra.Command {
 	var cfg platform.Config
 	var as string
 	cmd := &cobra.Command{
@@ -219,15 +204,23 @@ func tdStepCmd(use, short string, flags func(*cobra.Command), step func(cmd *cob
 			if err != nil {
 				return err
 			}
-			r, err := step(cmd, takedown.Lifecycle{DB: db, Outbox: takedownOutbox()}, p, id)
-			if err != nil {
-				return err
-			}
-			return printRequest(cmd, r, false)
+			return run(cmd, db, p, id)
 		}),
 	}
 	storeFlags(cmd, &cfg)
-	cmd.Flags().StringVar(&as, "as", "", "the user who acts")
+	cmd.Flags().StringVar(&as, "as", "", asHelp)
+	return cmd
+}
+
+// tdStepCmd is a lifecycle step on one request.
+func tdStepCmd(use, short string, flags func(*cobra.Command), step func(cmd *cobra.Command, lc takedown.Lifecycle, p auth.Principal, id int64) (takedown.Request, error)) *cobra.Command {
+	cmd := tdRequestCmd(use, short, "the user who acts", func(cmd *cobra.Command, db *store.DB, p auth.Principal, id int64) error {
+		r, err := step(cmd, takedown.Lifecycle{DB: db, Outbox: takedownOutbox()}, p, id)
+		if err != nil {
+			return err
+		}
+		return printRequest(cmd, r, false)
+	})
 	if flags != nil {
 		flags(cmd)
 	}

@@ -117,3 +117,45 @@ func TestTakedownRequestCmds(t *testing.T) {
 		t.Fatalf("the platform checked: %v", err)
 	}
 }
+
+// TestTakedownRequestPrologue: every command on one request shares one
+// prologue (tdRequestCmd): --as, exactly one ID, the same refusal of an
+// id that is not one.
+func TestTakedownRequestPrologue(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := store.Open(ctx, "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := org.EnsureStandard(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.CreateUser(ctx, db, audit.System, auth.NewUser{Username: "koord", Org: "komdigi", Role: "coordinator", Password: "pw-koord-long-enough"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, c := range takedownRequestCmds() {
+		name := c.Name()
+		if name == "platforms" || name == "list" || name == "create" {
+			continue
+		}
+		if c.Flags().Lookup("as") == nil || c.Flags().Lookup("data-dir") == nil {
+			t.Errorf("%s: no --as or --data-dir", name)
+		}
+		if err := c.Args(c, nil); err == nil {
+			t.Errorf("%s takes no ID", name)
+		}
+		root := &cobra.Command{Use: "takedown", SilenceUsage: true, SilenceErrors: true}
+		root.AddCommand(c)
+		root.SetOut(new(bytes.Buffer))
+		root.SetErr(new(bytes.Buffer))
+		root.SetArgs([]string{name, "--as", "koord", "--data-dir", dir, "x1"})
+		if err := root.ExecuteContext(ctx); err == nil || !strings.Contains(err.Error(), `no takedown request "x1"`) {
+			t.Errorf("%s x1: %v", name, err)
+		}
+	}
+}

@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/takedown"
 )
 
 // seedTakedowns gives "Penurunan Konten" something to show, the first time
-// only: Komdigi's patrol files four requests and its coordinator approves
+// only: Komdigi's patrol files five requests and its coordinator approves
 // them; one stays a draft, one was answered in full, one is past its
-// deadline with a URL objected to, one was just sent. The URLs are made
-// up: nothing is sent anywhere.
+// deadline with a URL objected to (teguran 1), one was just sent, one was
+// left unanswered (teguran 3); each sent one has its letters and Garda's
+// checks. The URLs are made up: nothing is sent or fetched anywhere.
 func seedTakedowns(ctx context.Context, db *store.DB, tree *org.Tree) (int, error) {
 	var n int
 	if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM takedowns`).Scan(&n); err != nil || n > 0 {
@@ -77,7 +79,14 @@ func seedTakedowns(ctx context.Context, db *store.DB, tree *org.Tree) (int, erro
 			time.Hour, []step{
 				func(id int64) error { _, err := lc.Approve(ctx, coord, id); return err },
 				func(id int64) error { _, err := lc.Send(ctx, patrol, id, takedown.ChannelEmail); return err }}},
+		// Left unanswered: it climbs the warning stages below.
+		{takedown.New{URLs: []string{"https://x.com/InfoTPSPalsu/status/1790000000000000777"}, Category: "hoaks",
+			LegalBasis: []string{"uu_ite_28_3", "permenkominfo_5_2020"}, Urgency: takedown.Urgent,
+			Summary: "Unggahan yang menyebut TPS di Bekasi dipindahkan, dengan alamat palsu."}, 13 * time.Hour, []step{
+			func(id int64) error { _, err := lc.Approve(ctx, coord, id); return err },
+			func(id int64) error { _, err := lc.Send(ctx, patrol, id, takedown.ChannelWebForm); return err }}},
 	}
+	var made []takedown.Request
 	for _, s := range specs {
 		at = time.Now().UTC().Add(-s.ago)
 		r, err := lc.Create(ctx, patrol, s.n)
@@ -89,7 +98,33 @@ func seedTakedowns(ctx context.Context, db *store.DB, tree *org.Tree) (int, erro
 				return n, fmt.Errorf("demo takedown %s: %w", r.Number, err)
 			}
 		}
+		made = append(made, r)
 		n++
+	}
+	// Garda's own checks, as its checker would have recorded them (the
+	// demo fetches nothing): Facebook's removed post answers 404 an hour
+	// after the request, the restricted one shows the removal page; the
+	// TikTok videos and the impostor site still answer.
+	sent := time.Now().UTC()
+	check := func(r takedown.Request, i int, result string, ago time.Duration) takedown.Check {
+		return takedown.Check{URLID: r.URLs[i].ID, At: sent.Add(-ago), Result: result}
+	}
+	checks := []takedown.Check{
+		check(made[1], 0, takedown.CheckNotFound, 29*time.Hour), check(made[1], 1, takedown.CheckRemovalPage, 27*time.Hour),
+		check(made[2], 0, takedown.CheckOnline, 2*time.Hour), check(made[2], 1, takedown.CheckOnline, 2*time.Hour),
+		check(made[3], 0, takedown.CheckOnline, 30*time.Minute),
+	}
+	if err := (&takedown.Checker{DB: db}).Record(ctx, audit.System, checks); err != nil {
+		return n, fmt.Errorf("demo takedown checks: %w", err)
+	}
+	// The clocks as they ran: the X post, unanswered, climbs teguran 1, 2
+	// and 3 a deadline (4 hours) apart, each a letter; TikTok's request,
+	// past its deadline with a URL unanswered, reaches teguran 1.
+	for i := 1; i <= 3; i++ {
+		at = sent.Add(-13*time.Hour + time.Duration(i)*(4*time.Hour+time.Minute))
+		if _, err := lc.Tick(ctx, nil); err != nil {
+			return n, fmt.Errorf("demo takedown clocks: %w", err)
+		}
 	}
 	return n, nil
 }

@@ -89,7 +89,8 @@ func (r *Report) tables() []table {
 	t = append(t,
 		table{"Konten patroli siber menurut platform", [3]string{"Platform", "Ditemukan hari ini", "Dilabeli pelanggaran"}, r.Patrol.ByPlatform},
 		table{"Konten patroli siber menurut label", [3]string{"Label", "Hari ini", "—"}, r.Patrol.ByLabel},
-		table{"Penurunan konten menurut platform", [3]string{"Platform", "Dikirim hari ini", "Terbuka"}, r.Takedowns.ByPlatform})
+		table{"Penurunan konten menurut platform", [3]string{"Platform", "Dikirim hari ini", "Terbuka"}, r.Takedowns.ByPlatform},
+		table{"Penurunan konten menurut kategori", [3]string{"Kategori", "Dikirim hari ini", "Terbuka"}, r.Takedowns.ByCategory})
 	return t
 }
 

@@ -12,7 +12,7 @@ import (
 
 // Takedowns is the day's content takedowns: requests filed and sent,
 // URLs taken down (seen down by Garda's own checks, or answered removed),
-// and the requests open and overdue now, per platform. Requests count
+// and the requests open and overdue now, per platform and per category. Requests count
 // under the reader's visibility: a platform's liaison counts only its own.
 type Takedowns struct {
 	Filed      int   `json:"filed"`
@@ -21,6 +21,7 @@ type Takedowns struct {
 	Open       int   `json:"open"`
 	Overdue    int   `json:"overdue"`
 	ByPlatform []Row `json:"by_platform"` // Day: requests sent in the day; Open: open now
+	ByCategory []Row `json:"by_category"` // as ByPlatform, in takedown.Categories' order
 }
 
 func (r *Report) addTakedowns(ctx context.Context, q store.Querier, who auth.Principal, reg string, from, to, asOf time.Time) error {
@@ -31,7 +32,7 @@ func (r *Report) addTakedowns(ctx context.Context, q store.Querier, who auth.Pri
 	for t := range s.TLPs {
 		r.count(t)
 	}
-	r.Takedowns = Takedowns{Filed: s.Filed, Sent: s.Sent, TakenDown: s.TakenDown, Open: s.Open, Overdue: s.Overdue, ByPlatform: []Row{}}
+	r.Takedowns = Takedowns{Filed: s.Filed, Sent: s.Sent, TakenDown: s.TakenDown, Open: s.Open, Overdue: s.Overdue, ByPlatform: []Row{}, ByCategory: []Row{}}
 	for slug, d := range s.Platforms {
 		r.Takedowns.ByPlatform = append(r.Takedowns.ByPlatform, Row{Key: slug, Label: d.Name, Day: d.Sent, Open: d.Open})
 	}
@@ -39,5 +40,10 @@ func (r *Report) addTakedowns(ctx context.Context, q store.Querier, who auth.Pri
 		a, b := r.Takedowns.ByPlatform[i], r.Takedowns.ByPlatform[j]
 		return a.Day+a.Open > b.Day+b.Open || a.Day+a.Open == b.Day+b.Open && a.Key < b.Key
 	})
+	for _, cat := range takedown.Categories {
+		if d, ok := s.Categories[cat]; ok {
+			r.Takedowns.ByCategory = append(r.Takedowns.ByCategory, Row{Key: cat, Label: d.Name, Day: d.Sent, Open: d.Open})
+		}
+	}
 	return nil
 }

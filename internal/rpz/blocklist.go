@@ -284,3 +284,13 @@ func Live(ctx context.Context, q store.Querier) ([]Entry, error) {
 		return e, err
 	})
 }
+
+// LiveFrom returns the live blocks one source made (a takedown request's,
+// an indicator's), ordered by domain: what that source may lift.
+func LiveFrom(ctx context.Context, q store.Querier, source string) ([]Entry, error) {
+	rows, err := q.Query(ctx, `SELECT `+entryColumns+` FROM rpz_entries WHERE source = ? AND lifted_at IS NULL ORDER BY domain`, source)
+	if err != nil {
+		return nil, fmt.Errorf("blocks of %s: %w", source, err)
+	}
+	return store.Collect(rows, scanEntry)
+}

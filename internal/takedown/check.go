@@ -95,7 +95,25 @@ func (c *Checker) CheckRequest(ctx context.Context, who auth.Principal, id int64
 	if err := c.record(ctx, who.Actor(), checks, targets); err != nil {
 		return nil, err
 	}
+	c.unblockDown(ctx, checks, targets)
 	return checks, nil
+}
+
+// unblockDown lifts the blocks of requests at pemutusan akses whose URLs a
+// check saw down. A lift that fails is retried by the clocks' next tick.
+func (c *Checker) unblockDown(ctx context.Context, checks []Check, targets []target) {
+	seen := map[int64]bool{}
+	for i, ch := range checks {
+		id := targets[i].requestID
+		if !down(ch.Result) || seen[id] {
+			continue
+		}
+		seen[id] = true
+		var stage int
+		if err := c.DB.QueryRow(ctx, `SELECT stage FROM takedowns WHERE id = ?`, id).Scan(&stage); err == nil && stage >= StageCut {
+			_, _, _ = SyncBlocks(ctx, c.DB, id)
+		}
+	}
 }
 
 // Round checks the URLs of sent requests that are not known to be down
@@ -118,7 +136,38 @@ func (c *Checker) Round(ctx context.Context) ([]Check, error) {
 		return nil, err
 	}
 	checks := c.run(ctx, targets)
-	return checks, c.record(ctx, audit.System, checks, targets)
+	if err := c.record(ctx, audit.System, checks, targets); err != nil {
+		return checks, err
+	}
+	c.unblockDown(ctx, checks, targets)
+	return checks, nil
+}
+
+// Record keeps checks made elsewhere (the demo world's), as the checker
+// keeps its own: the first check that saw a URL down dates its takedown, a
+// URL answered removed that still answers is flagged. A check of a URL
+// that is not a request's, or with a result not one of the Check* results,
+// is refused and nothing is stored.
+func (c *Checker) Record(ctx context.Context, actor audit.Actor, checks []Check) error {
+	targets := make([]target, len(checks))
+	for i, ch := range checks {
+		if !down(ch.Result) && ch.Result != CheckOnline && ch.Result != CheckError {
+			return problem.Field("result", "%q is not a check result", ch.Result)
+		}
+		ts, err := c.targets(ctx, `tu.id = ?`, []any{ch.URLID}, 1)
+		if err != nil {
+			return err
+		}
+		if len(ts) == 0 {
+			return problem.Field("url_id", "no takedown URL %d", ch.URLID)
+		}
+		targets[i], checks[i].URL = ts[0], ts[0].url
+	}
+	if err := c.record(ctx, actor, checks, targets); err != nil {
+		return err
+	}
+	c.unblockDown(ctx, checks, targets)
+	return nil
 }
 
 func (c *Checker) targets(ctx context.Context, where string, args []any, limit int) ([]target, error) {

@@ -48,6 +48,7 @@ type Notice struct {
 	Stage     int       `json:"stage,omitempty"`
 	DueAt     time.Time `json:"due_at"`
 	Pending   []string  `json:"pending,omitempty"` // the URLs still unanswered
+	Blocked   []string  `json:"blocked,omitempty"` // pemutusan akses: the domains put on the DNS blocklist
 }
 
 // nearBefore is how long before its deadline a request is told it nears:
@@ -88,6 +89,9 @@ func (l Lifecycle) Tick(ctx context.Context, tell Teller) ([]Notice, error) {
 	}
 	var out []Notice
 	var errs []error
+	if err := l.syncCutBlocks(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
 	for _, o := range list {
 		d := o.dueAt.Sub(now) // time left
 		sentWith := l.deadline(o.urgency)
@@ -265,6 +269,12 @@ func (l Lifecycle) climb(ctx context.Context, tell Teller, id int64, from int, n
 		return nil, nil
 	} else if err != nil {
 		return nil, err
+	}
+	if n.Stage == StageCut {
+		// A failure here is retried by the next tick (syncCutBlocks).
+		if n.Blocked, _, err = SyncBlocks(ctx, l.DB, id); err != nil {
+			return n, fmt.Errorf("pemutusan akses: %w", err)
+		}
 	}
 	if tell != nil {
 		users, err := workers(ctx, l.DB, owner)

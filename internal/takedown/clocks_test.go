@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -206,6 +207,51 @@ func TestConfiguredDeadlines(t *testing.T) {
 		told, err := w.lc.Tick(ctx, nil)
 		if err != nil || len(told) != 2 || told[1].Stage != 1 {
 			t.Fatalf("at the configured deadline: %+v %v", told, err)
+		}
+	})
+}
+
+// TestSummariseByCategory: the daily report's takedown section breaks the
+// day down by category (sent in the day, open now), under visibility.
+func TestSummariseByCategory(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		day := w.now.Truncate(24 * time.Hour)
+		a := w.approved(t, "https://www.facebook.com/hoaks/1")
+		w.approved(t, "https://www.facebook.com/hoaks/2") // approved, never sent
+		p, err := w.lc.Create(ctx, w.who["adi"], takedown.New{URLs: []string{"https://www.tiktok.com/@palsu/video/1"}, Category: "phishing",
+			LegalBasis: []string{"uu_ite_35"}, Urgency: takedown.Urgent, Summary: "Akun tiruan KPU"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.lc.Approve(ctx, w.who["rina"], p.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int64{a.ID, p.ID} {
+			if _, err := w.lc.Send(ctx, w.who["adi"], id, takedown.ChannelEmail); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.lc.Answer(ctx, w.who["tiktok"], p.ID, takedown.Answer{URL: "https://www.tiktok.com/@palsu/video/1", Outcome: takedown.Removed}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			who  string
+			want map[string]takedown.PlatformDay
+		}{
+			{"rina", map[string]takedown.PlatformDay{"hoaks": {Name: "Hoaks", Sent: 1, Open: 1}, "phishing": {Name: "Phishing / peniruan situs KPU", Sent: 1, Open: 0}}},
+			{"meta", map[string]takedown.PlatformDay{"hoaks": {Name: "Hoaks", Sent: 1, Open: 1}}},
+			{"tiktok", map[string]takedown.PlatformDay{"phishing": {Name: "Phishing / peniruan situs KPU", Sent: 1, Open: 0}}},
+			{"room33", map[string]takedown.PlatformDay{}},
+		} {
+			s, err := takedown.Summarise(ctx, db, w.who[c.who], "", day, day.Add(24*time.Hour), w.now.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(s.Categories, c.want) {
+				t.Errorf("%s: by category %+v, want %+v", c.who, s.Categories, c.want)
+			}
 		}
 	})
 }

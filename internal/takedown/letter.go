@@ -46,6 +46,15 @@ var categoryLabel = map[string]string{
 	"phishing": "Phishing / peniruan situs KPU", "kebocoran_data": "Kebocoran data pribadi", "lainnya": "Lainnya",
 }
 
+// CategoryLabel is a category's name in Bahasa Indonesia (the key itself
+// for one it does not know).
+func CategoryLabel(cat string) string {
+	if l, ok := categoryLabel[cat]; ok {
+		return l
+	}
+	return cat
+}
+
 var outcomeLabel = map[string]string{
 	Pending: "belum dijawab", Removed: "dihapus", Restricted: "dibatasi di Indonesia", Refused: "ditolak",
 	Objected: "disanggah", NoAnswer: "tidak dijawab", Withdrawn: "dicabut",

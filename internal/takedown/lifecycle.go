@@ -241,7 +241,7 @@ func findURL(r Request, a Answer) (URL, error) {
 // platform's argument. The request closes when every URL has a final answer.
 func (l Lifecycle) Answer(ctx context.Context, who auth.Principal, id int64, a Answer) (Request, error) {
 	a.Reason = strings.TrimSpace(a.Reason)
-	return l.change(ctx, who, id, "takedown.answer", func(tx *store.Tx, r Request, pid int64, now time.Time) (any, error) {
+	return l.afterCut(ctx)(l.change(ctx, who, id, "takedown.answer", func(tx *store.Tx, r Request, pid int64, now time.Time) (any, error) {
 		if !mayAnswer(who, r, pid) {
 			return nil, problem.New(problem.Forbidden, "only %s's liaison, or %s's people, answer this request", r.PlatformName, r.Owner)
 		}
@@ -288,7 +288,20 @@ func (l Lifecycle) Answer(ctx context.Context, who auth.Principal, id int64, a A
 			return nil, err
 		}
 		return map[string]any{"number": r.Number, "url": u.URL, "outcome": a.Outcome, "reason": a.Reason}, closeIfDone(ctx, tx, who, r.ID, now)
-	})
+	}))
+}
+
+// afterCut brings the blocklist in line with a request at pemutusan akses
+// after a step changed it (a URL taken down, withdrawn, the request
+// closed). The step stands either way: a failed block or lift is retried
+// by the clocks' next tick.
+func (l Lifecycle) afterCut(ctx context.Context) func(Request, error) (Request, error) {
+	return func(r Request, err error) (Request, error) {
+		if err == nil && r.Stage >= StageCut {
+			_, _, _ = SyncBlocks(context.WithoutCancel(ctx), l.DB, r.ID)
+		}
+		return r, err
+	}
 }
 
 // Decisions on an objection.
@@ -311,7 +324,7 @@ type Decision struct {
 // ends it.
 func (l Lifecycle) Decide(ctx context.Context, who auth.Principal, id int64, d Decision) (Request, error) {
 	d.Note = strings.TrimSpace(d.Note)
-	return l.change(ctx, who, id, "takedown.decide", func(tx *store.Tx, r Request, _ int64, now time.Time) (any, error) {
+	return l.afterCut(ctx)(l.change(ctx, who, id, "takedown.decide", func(tx *store.Tx, r Request, _ int64, now time.Time) (any, error) {
 		if who.Viewer.Role != policy.RoleCoordinator || who.Viewer.OrgID != r.OwnerOrgID {
 			return nil, problem.New(problem.Forbidden, "only a coordinator of %s decides objections to its requests", r.Owner)
 		}
@@ -341,7 +354,7 @@ func (l Lifecycle) Decide(ctx context.Context, who auth.Principal, id int64, d D
 			return nil, err
 		}
 		return map[string]any{"number": r.Number, "url": u.URL, "decision": d.Decision}, closeIfDone(ctx, tx, who, r.ID, now)
-	})
+	}))
 }
 
 // closeIfDone closes a request once every URL has a final answer.

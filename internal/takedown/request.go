@@ -546,23 +546,43 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	if f.Overdue {
 		where, args = append(where, "t.status IN (?, ?) AND t.due_at < ?"), append(args, Sent, Acknowledged, now)
 	}
-	order := "t.id DESC"
-	if f.ByDeadline {
-		order = "CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.id DESC"
-	} else if f.Before > 0 {
-		where, args = append(where, "t.id < ?"), append(args, f.Before)
-	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, limit+1)...)
-	if err != nil {
-		return nil, fmt.Errorf("list takedown requests: %w", err)
+	page := func(where []string, order string, n int) ([]Request, error) {
+		rows, err := q.Query(ctx, `SELECT `+columns+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(slices.Clone(args), n)...)
+		if err != nil {
+			return nil, fmt.Errorf("list takedown requests: %w", err)
+		}
+		return store.Collect(rows, scanRequest)
 	}
-	list, err := store.Collect(rows, scanRequest)
-	if err != nil {
-		return nil, err
+	var list []Request
+	if f.ByDeadline {
+		// Nearest deadline first, then the requests not yet sent, newest
+		// first: two reads in index order (takedowns_open_deadline when
+		// only open requests are asked for, a literal condition so that
+		// the engines match the partial index), each stopping at the page.
+		if len(f.Status) > 0 && !slices.Contains(f.Status, Closed) {
+			where = append(where, "t.closed_at IS NULL")
+		}
+		if list, err = page(append(slices.Clone(where), "t.due_at IS NOT NULL"), "t.due_at, t.id DESC", limit+1); err != nil {
+			return nil, err
+		}
+		if len(list) <= limit {
+			more, err := page(append(where, "t.due_at IS NULL"), "t.id DESC", limit+1-len(list))
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, more...)
+		}
+	} else {
+		if f.Before > 0 {
+			where, args = append(where, "t.id < ?"), append(args, f.Before)
+		}
+		if list, err = page(where, "t.id DESC", limit+1); err != nil {
+			return nil, err
+		}
 	}
 	for i := range list {
 		if pid > 0 {

@@ -190,9 +190,9 @@ type takedownDetailView struct {
 
 func (p *pages) loadTakedown(r *http.Request, rq *req) (takedownDetailView, error) {
 	ctx := r.Context()
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return takedownDetailView{}, problem.New(problem.NotFound, "no takedown request %q", r.PathValue("id"))
+	id, err := pathID(r, "takedown request")
+	if err != nil {
+		return takedownDetailView{}, err
 	}
 	var v takedownDetailView
 	if v.R, err = takedown.Get(ctx, p.s.DB, *rq.P, id); err != nil {
@@ -256,9 +256,9 @@ var takedownFlashes = map[string]string{
 // takedownStep takes one lifecycle step from the request's page; a refusal
 // is shown on the page, with nothing changed.
 func (p *pages) takedownStep(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return problem.New(problem.NotFound, "no takedown request %q", r.PathValue("id"))
+	id, err := pathID(r, "takedown request")
+	if err != nil {
+		return err
 	}
 	f := r.PostForm
 	lc := p.s.takedownLifecycle()

@@ -153,9 +153,9 @@ type takedownLetterView struct {
 }
 
 func (p *pages) loadLetter(r *http.Request, rq *req) (takedown.Request, takedown.Letter, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return takedown.Request{}, takedown.Letter{}, problem.New(problem.NotFound, "no takedown request %q", r.PathValue("id"))
+	id, err := pathID(r, "takedown request")
+	if err != nil {
+		return takedown.Request{}, takedown.Letter{}, err
 	}
 	t, err := takedown.Get(r.Context(), p.s.DB, *rq.P, id)
 	if err != nil {
@@ -189,9 +189,9 @@ func (p *pages) takedownLetterPDF(w http.ResponseWriter, r *http.Request, rq *re
 
 // takedownCheckNow checks a request's URLs now, from its page.
 func (p *pages) takedownCheckNow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return problem.New(problem.NotFound, "no takedown request %q", r.PathValue("id"))
+	id, err := pathID(r, "takedown request")
+	if err != nil {
+		return err
 	}
 	if _, err := p.s.checkTakedown(r, rq.P, id); err != nil {
 		pe := problem.As(err)
