@@ -57,13 +57,7 @@ func (m *Matcher) NewCheck() detect.Check { return &check{m: m} }
 type check struct {
 	m  *Matcher
 	sc scratch
-	// What the set in force found in recent Referers (most name the
-	// site itself or a search engine): one lookup instead of parsing.
-	refSet   *Set
-	refCache map[string][]found
 }
-
-const refCacheSize = 4096
 
 // Check implements detect.Check: it finds the event's values in the set.
 func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
@@ -78,30 +72,12 @@ func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
 	}
 	target := ev.Get(event.URLOriginal)
 	if s.wantHost {
-		// The Referer first: what it finds is then all that sc.found
-		// gains, and can be remembered.
+		// The Referer first, as the alert's evidence has always said.
 		if ref := ev.Get(event.Referrer); len(ref) > 1 {
-			if c.refSet != s || len(c.refCache) >= refCacheSize {
-				c.refSet, c.refCache = s, make(map[string][]found, 256)
-			}
-			if f, ok := c.refCache[ref]; ok {
-				for _, x := range f {
-					sc.add(x.slot, x.in)
-				}
-			} else {
-				n := len(sc.found)
-				s.matchURL(ref, InReferrer, sc)
-				var keep []found
-				if len(sc.found) > n {
-					keep = append(keep, sc.found[n:]...)
-				}
-				c.refCache[ref] = keep
-			}
+			s.matchURL(ref, InReferrer, sc)
 		}
-		host := ev.Get(event.URLDomain)
-		if host != "" {
-			s.matchHost(host, InHost, sc)
-			if s.urls.size() > 0 && len(target) > 0 && target[0] == '/' {
+		if host := ev.Get(event.URLDomain); host != "" {
+			if s.lookHost(host, InHost, sc) && len(target) > 0 && target[0] == '/' {
 				s.matchHostPath(host, target, InTarget, sc)
 			}
 		}
