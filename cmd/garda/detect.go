@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -113,21 +115,41 @@ rejected.`,
 			if err != nil {
 				return err
 			}
-			var set *match.Set
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			var matcher *match.Matcher
+			waitIndicators := func() error { return nil }
 			if indicatorsPath != "" {
 				// Known indicators (internal/intel/match), as live detection
-				// matches the ones marked for detection.
+				// matches the ones marked for detection. They are read and
+				// compiled on another core while the engine is built and the
+				// first lines are read; no line is inspected before they are in
+				// force (match.Pending).
 				fi, err := os.Open(indicatorsPath)
 				if err != nil {
 					return err
 				}
-				indicators, err := match.Read(fi, time.Now())
-				fi.Close()
-				if err != nil {
-					return fmt.Errorf("%s: %w", indicatorsPath, err)
+				matcher = match.Pending(nil)
+				opts0.Stages = append(opts0.Stages, matcher)
+				loadErr := make(chan error, 1)
+				go func() {
+					defer fi.Close()
+					indicators, err := match.Read(fi, time.Now())
+					if err != nil {
+						loadErr <- fmt.Errorf("%s: %w", indicatorsPath, err)
+						cancel() // the replay stops and prints nothing
+						matcher.Ready(nil)
+						return
+					}
+					matcher.Ready(match.Compile(indicators)) // the set keeps what it needs
+					loadErr <- nil
+				}()
+				var once sync.Once
+				var lerr error
+				waitIndicators = func() error {
+					once.Do(func() { lerr = <-loadErr })
+					return lerr
 				}
-				set = match.Compile(indicators) // the set keeps what it needs
-				opts0.Stages = append(opts0.Stages, match.New(set, nil))
 			}
 			eng, err := detect.New(opts0)
 			if err != nil {
@@ -140,6 +162,9 @@ rejected.`,
 			opts := detect.ReplayOptions{Format: f, Workers: workers}
 			if perEvent {
 				opts.PerEvent = func(ev *event.Event, sigs []alert.Signal) {
+					if ctx.Err() != nil {
+						return // the indicators did not load: nothing is printed
+					}
 					type hit struct {
 						File      string   `json:"file"`
 						Line      int64    `json:"line"`
@@ -176,8 +201,14 @@ rejected.`,
 				if perEvent {
 					opts.Asset = name
 				}
-				res, err := eng.Replay(cmd.Context(), r, opts)
+				res, err := eng.Replay(ctx, r, opts)
 				closeFn()
+				// Before anything is printed: the indicators were in force (a
+				// replay that inspected a line waited for them; one that read
+				// none may not have).
+				if lerr := waitIndicators(); lerr != nil {
+					return lerr
+				}
 				if err != nil {
 					return fmt.Errorf("%s: %w", name, err)
 				}
@@ -219,7 +250,11 @@ rejected.`,
 				"sigma_rules":      eng.SigmaRules(),
 			}
 			summary["crs_evaluated"], summary["crs_cached"] = eng.CRSStats()
-			if set != nil {
+			if err := waitIndicators(); err != nil {
+				return err
+			}
+			if matcher != nil {
+				set := matcher.Set()
 				hits := set.Hits()
 				summary["indicators"], summary["indicators_hit"] = set.Len(), len(hits)
 				if indicatorHitsPath != "" {

@@ -43,3 +43,30 @@ func TestIndicatorPageShowsBlocks(t *testing.T) {
 		t.Fatalf("indicator page after revocation:\n%s", html)
 	}
 }
+
+// TestAlertQueueLinksIndicator: in the alert queue, an alert "Indikator
+// dikenal" links to the indicator it was raised for, and the link leads to
+// the indicator's page; other alerts link to no indicator.
+func TestAlertQueueLinksIndicator(t *testing.T) {
+	s := newAlertSite(t)
+	who := principal(t, s.site, "jabar.analyst")
+	i, err := intel.Create(context.Background(), s.db, who, intel.Input{Kind: intel.Domain, Value: "sirekap-palsu.example", Detect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprint(i.ID)
+	hit := sig(match.ScenarioPrefix+id, "medium", "", "203.0.113.7", s.jabar)
+	hit.Title = match.Title
+	s.raise(hit, sig("http-sqli", "high", "T1190", "203.0.113.8", s.jabar))
+	c := s.as("jabar.analyst")
+	resp, page := c.get("/pemantauan")
+	wantStatus(t, resp, 200, "queue")
+	link := `<a href="/intelijen/indikator/` + id + `" class="small">indikator #` + id + `</a>`
+	wantIn(t, page, "queue", link)
+	if n := strings.Count(page, `href="/intelijen/indikator/`); n != 1 {
+		t.Errorf("%d indicator links in the queue, want 1 (the SQL injection alert has none)", n)
+	}
+	resp, page = c.get("/intelijen/indikator/" + id)
+	wantStatus(t, resp, 200, "indicator page")
+	wantIn(t, page, "indicator page", "sirekap-palsu.example")
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -23,13 +24,23 @@ func Read(r io.Reader, now time.Time) ([]Entry, error) {
 	if t := bytes.TrimSpace(first); len(t) > 0 && t[0] == '{' {
 		return readBundle(br, now)
 	}
-	var out []Entry
-	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 64<<10), 64<<10)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
+	// The whole file as one string, cut into lines in place: a value is a
+	// piece of it, not a string of its own (Compile copies what it keeps).
+	var sb strings.Builder
+	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
+			sb.Grow(int(fi.Size()) + 1)
+		}
+	}
+	if _, err := io.Copy(&sb, br); err != nil {
+		return nil, err
+	}
+	text := sb.String()
+	out := make([]Entry, 0, strings.Count(text, "\n")+1)
+	for n := 1; text != ""; n++ {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
+		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
 			continue
 		}
@@ -46,7 +57,7 @@ func Read(r io.Reader, now time.Time) ([]Entry, error) {
 		}
 		out = append(out, Entry{ID: int64(len(out) + 1), Kind: intel.Kind(k), Value: nv, Confidence: 50})
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 func readBundle(r io.Reader, now time.Time) ([]Entry, error) {

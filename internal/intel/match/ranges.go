@@ -1,7 +1,9 @@
 package match
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 	"sort"
 )
 
@@ -10,6 +12,13 @@ import (
 type u128 struct{ hi, lo uint64 }
 
 func (a u128) less(b u128) bool { return a.hi < b.hi || a.hi == b.hi && a.lo < b.lo }
+
+func (a u128) cmp(b u128) int {
+	if a.hi != b.hi {
+		return cmp.Compare(a.hi, b.hi)
+	}
+	return cmp.Compare(a.lo, b.lo)
+}
 
 func (a u128) add1() u128 {
 	a.lo++
@@ -78,11 +87,13 @@ type rangeIn struct {
 }
 
 func buildRanges(in []rangeIn, nslots int) ranges {
-	sort.Slice(in, func(i, j int) bool {
-		if in[i].first != in[j].first {
-			return in[i].first.less(in[j].first)
+	slices.SortFunc(in, func(a, b rangeIn) int {
+		switch {
+		case a.first != b.first:
+			return a.first.cmp(b.first)
+		default:
+			return b.last.cmp(a.last) // the outer first
 		}
-		return in[j].last.less(in[i].last) // the outer first
 	})
 	r := ranges{parent: make([]int32, nslots)}
 	for i := range r.parent {

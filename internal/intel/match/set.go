@@ -15,7 +15,6 @@ import (
 	"hash/maphash"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -83,8 +82,10 @@ type Set struct {
 	uaSlots   []int32
 	hashes    strmap
 	emails    strmap
-	wantHost  bool // domains or URLs
-	dropped   int  // entries that could not be compiled
+	urlHosts  map[uint64]struct{} // hashes of the URLs' hosts: no other host needs a URL lookup
+	wantHost  bool                // domains or URLs
+	v4top     [1024]uint64        // a bit per /16 holding an address or part of a range (mark16)
+	dropped   int                 // entries that could not be compiled
 	hashLens  [65]bool
 }
 
@@ -128,55 +129,86 @@ func (m *strmap) size() int { return len(m.m) + len(m.collide) }
 const uaAutomatonLimit = 64 << 10
 
 // Compile builds a Set. Entries whose value does not parse as their kind
-// are skipped (Dropped counts them).
+// are skipped (Dropped counts them). It sizes every table once from the
+// counts of each kind, and finds duplicate values through the tables
+// themselves, so that 100,000 indicators cost a few allocations.
 func Compile(entries []Entry) *Set {
-	s := &Set{seed: maphash.MakeSeed(), addrs4: map[uint32]int32{}, addrs6: map[[16]byte]int32{}, techs: map[int32]string{}}
-	for _, m := range []*strmap{&s.domains, &s.urls, &s.uaExact, &s.hashes, &s.emails} {
-		m.m = map[uint64]int32{}
+	n := make([]int, len(intel.Kinds)) // entries per kind
+	kindOf := make([]int8, len(entries))
+	valueBytes := 0
+	for i := range entries {
+		ki := kindIndex(entries[i].Kind)
+		kindOf[i] = int8(ki)
+		if ki >= 0 {
+			n[ki]++
+			valueBytes += len(entries[i].Value)
+		}
 	}
-	n := map[intel.Kind]int{}
-	for _, e := range entries {
-		n[e.Kind]++
+	cnt := func(ks ...intel.Kind) int {
+		t := 0
+		for _, k := range ks {
+			if ki := kindIndex(k); ki >= 0 {
+				t += n[ki]
+			}
+		}
+		return t
 	}
-	s.addrs4, s.domains.m, s.urls.m = make(map[uint32]int32, n[intel.IPv4]), make(map[uint64]int32, n[intel.Domain]), make(map[uint64]int32, n[intel.URL])
+	s := &Set{seed: maphash.MakeSeed(), techs: map[int32]string{}}
+	s.addrs4, s.addrs6 = make(map[uint32]int32, cnt(intel.IPv4)), make(map[[16]byte]int32, cnt(intel.IPv6)/8)
+	s.domains.m, s.urls.m = make(map[uint64]int32, cnt(intel.Domain)), make(map[uint64]int32, cnt(intel.URL))
+	s.uaExact.m, s.hashes.m = make(map[uint64]int32, cnt(intel.UserAgent)), make(map[uint64]int32, cnt(intel.MD5, intel.SHA1, intel.SHA256))
+	s.emails.m = make(map[uint64]int32, cnt(intel.Email))
+	s.urlHosts = make(map[uint64]struct{}, cnt(intel.URL))
 	s.ids, s.kinds, s.conf = make([]int64, 0, len(entries)), make([]uint8, 0, len(entries)), make([]uint8, 0, len(entries))
 	s.valOff, s.valLen, s.until = make([]uint32, 0, len(entries)), make([]uint32, 0, len(entries)), make([]int64, 0, len(entries))
 	var arena strings.Builder
-	var keys []string           // per slot, while compiling
-	var slotFirst []int32       // per slot, while compiling: its first entry
-	more := map[int32][]int32{} // and the others, for the few values several organisations hold
-	type valueKey struct {
-		tag string
-		key string
+	arena.Grow(2 * valueBytes)                  // the values, then the slots' keys (at most as long)
+	keys := make([]string, 0, len(entries))     // per slot, while compiling
+	slotFirst := make([]int32, 0, len(entries)) // per slot, while compiling: its first entry
+	more := map[int32][]int32{}                 // and the others, for the few values several organisations hold
+	newSlot := func(ent int32, key string) int32 {
+		keys, slotFirst = append(keys, key), append(slotFirst, ent)
+		return int32(len(keys) - 1)
 	}
-	byValue := make(map[valueKey]int32, len(entries))
+	type netKey struct {
+		first, last u128
+		v6          bool
+	}
+	var nets map[netKey]int32 // range -> slot
+	if c := cnt(intel.IPv4, intel.IPv6); c > 0 {
+		nets = make(map[netKey]int32, c/2)
+	}
 	var in4, in6 []rangeIn
 	var uaPats []string
-	// slotOf returns the slot of a value of one kind (tag), new or not.
-	slotOf := func(ent int32, tag, key string) (int32, bool) {
-		if sl, ok := byValue[valueKey{tag, key}]; ok {
-			more[sl] = append(more[sl], ent)
-			return sl, false
-		}
-		sl := int32(len(keys))
-		keys, slotFirst = append(keys, key), append(slotFirst, ent)
-		byValue[valueKey{tag, key}] = sl
-		return sl, true
-	}
-	put := func(m *strmap, key string, sl int32) {
+	// slotIn finds key's slot in m, or makes a new one (isNew).
+	slotIn := func(m *strmap, ent int32, key string) (sl int32, isNew bool) {
 		h := maphash.String(s.seed, key)
-		if _, taken := m.m[h]; taken {
+		if sl, ok := m.m[h]; ok {
+			if keys[sl] == key {
+				more[sl] = append(more[sl], ent)
+				return sl, false
+			}
+			if sl, ok := m.collide[key]; ok {
+				more[sl] = append(more[sl], ent)
+				return sl, false
+			}
 			if m.collide == nil {
 				m.collide = map[string]int32{}
 			}
+			sl = newSlot(ent, key)
 			m.collide[key] = sl
-			return
+			return sl, true
 		}
+		sl = newSlot(ent, key)
 		m.m[h] = sl
+		return sl, true
 	}
-	for _, e := range entries {
+	// dup records ent under an existing slot.
+	dup := func(sl, ent int32) { more[sl] = append(more[sl], ent) }
+	for i := range entries {
+		e := &entries[i]
 		v := e.Value
-		ki := slices.Index(intel.Kinds, e.Kind)
+		ki := kindOf[i]
 		if ki < 0 {
 			s.dropped++
 			continue
@@ -199,7 +231,7 @@ func Compile(entries []Entry) *Set {
 		}
 		switch e.Kind {
 		case intel.IPv4, intel.IPv6:
-			if strings.Contains(v, "/") {
+			if strings.IndexByte(v, '/') >= 0 {
 				p, err := netip.ParsePrefix(v)
 				if err != nil {
 					s.dropped++
@@ -207,11 +239,14 @@ func Compile(entries []Entry) *Set {
 				}
 				p = p.Masked()
 				add()
-				sl, isNew := slotOf(ent, "net|", p.String())
-				if !isNew {
+				f, l := span(p)
+				nk := netKey{f, l, !p.Addr().Is4()}
+				if sl, ok := nets[nk]; ok {
+					dup(sl, ent)
 					continue
 				}
-				f, l := span(p)
+				sl := newSlot(ent, v) // an address's or range's key is never looked at
+				nets[nk] = sl
 				if p.Addr().Is4() {
 					in4 = append(in4, rangeIn{f, l, sl})
 				} else {
@@ -226,19 +261,25 @@ func Compile(entries []Entry) *Set {
 			}
 			a = a.Unmap()
 			add()
-			if sl, isNew := slotOf(ent, "ip|", a.String()); isNew {
-				if a.Is4() {
-					s.addrs4[v4num(a)] = sl
+			if a.Is4() {
+				k := v4num(a)
+				if sl, ok := s.addrs4[k]; ok {
+					dup(sl, ent)
 				} else {
-					s.addrs6[a.As16()] = sl
+					s.addrs4[k] = newSlot(ent, v)
+				}
+			} else {
+				k := a.As16()
+				if sl, ok := s.addrs6[k]; ok {
+					dup(sl, ent)
+				} else {
+					s.addrs6[k] = newSlot(ent, v)
 				}
 			}
 		case intel.Domain:
 			d := strings.TrimSuffix(strings.ToLower(v), ".")
 			add()
-			if sl, isNew := slotOf(ent, "dn|", d); isNew {
-				put(&s.domains, d, sl)
-			}
+			slotIn(&s.domains, ent, d)
 		case intel.URL:
 			k, ok := urlKey(v)
 			if !ok {
@@ -246,29 +287,24 @@ func Compile(entries []Entry) *Set {
 				continue
 			}
 			add()
-			if sl, isNew := slotOf(ent, "url|", k); isNew {
-				put(&s.urls, k, sl)
+			if _, isNew := slotIn(&s.urls, ent, k); isNew {
+				s.urlHosts[maphash.String(s.seed, k[:strings.IndexByte(k, '/')])] = struct{}{}
 			}
 		case intel.UserAgent:
 			add()
-			if sl, isNew := slotOf(ent, "ua|", v); isNew {
-				put(&s.uaExact, v, sl)
+			if sl, isNew := slotIn(&s.uaExact, ent, v); isNew {
 				uaPats = append(uaPats, v)
 				s.uaSlots = append(s.uaSlots, sl)
 			}
 		case intel.MD5, intel.SHA1, intel.SHA256:
 			h := strings.ToLower(v)
 			add()
-			if sl, isNew := slotOf(ent, "h|", h); isNew {
-				put(&s.hashes, h, sl)
+			if _, isNew := slotIn(&s.hashes, ent, h); isNew {
 				s.hashLens[len(h)] = true
 			}
 		case intel.Email:
-			m := strings.ToLower(v)
 			add()
-			if sl, isNew := slotOf(ent, "em|", m); isNew {
-				put(&s.emails, m, sl)
-			}
+			slotIn(&s.emails, ent, strings.ToLower(v))
 		default:
 			s.dropped++
 		}
@@ -280,7 +316,10 @@ func Compile(entries []Entry) *Set {
 		s.keyOff[sl], s.keyLen[sl] = uint32(arena.Len()), uint32(len(k))
 		arena.WriteString(k)
 		s.slotStart = append(s.slotStart, int32(len(s.slotEnt)))
-		s.slotEnt = append(append(s.slotEnt, slotFirst[sl]), more[int32(sl)]...)
+		s.slotEnt = append(s.slotEnt, slotFirst[sl])
+		if m, ok := more[int32(sl)]; ok {
+			s.slotEnt = append(s.slotEnt, m...)
+		}
 	}
 	s.slotStart = append(s.slotStart, int32(len(s.slotEnt)))
 	s.arena = arena.String()
@@ -289,6 +328,7 @@ func Compile(entries []Entry) *Set {
 		s.hasRanges = true
 		s.v4, s.v6 = buildRanges(in4, len(keys)), buildRanges(in6, len(keys))
 	}
+	s.mark16(in4)
 	total := 0
 	for _, p := range uaPats {
 		total += len(p)
@@ -298,6 +338,34 @@ func Compile(entries []Entry) *Set {
 	}
 	s.wantHost = s.domains.size() > 0 || s.urls.size() > 0
 	return s
+}
+
+// kindIndex is k's index in intel.Kinds, or -1.
+func kindIndex(k intel.Kind) int {
+	for i, x := range intel.Kinds {
+		if x == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// mark16 notes in v4top which /16 blocks of the IPv4 space hold an
+// indicator address or part of a range: the other blocks, where most
+// clients are, need neither the map nor the range table.
+func (s *Set) mark16(in4 []rangeIn) {
+	for a := range s.addrs4 {
+		s.v4top[a>>16>>6] |= 1 << (a >> 16 & 63)
+	}
+	for _, r := range in4 {
+		// IPv4 ranges are IPv4-mapped: the address is the low 32 bits.
+		for b := uint32(r.first.lo) >> 16; ; b++ {
+			s.v4top[b>>6] |= 1 << (b & 63)
+			if b == uint32(r.last.lo)>>16 {
+				break
+			}
+		}
+	}
 }
 
 // slots is how many distinct values the set holds.
@@ -363,6 +431,11 @@ func urlKey(raw string) (string, bool) {
 type scratch struct {
 	buf   []byte
 	found []found
+	// the hosts last looked up in memoSet (lookHost)
+	memoSet  *Set
+	memo     [hostMemos]hostMemo
+	memoN    int
+	memoNext int
 }
 
 type found struct {
@@ -383,7 +456,11 @@ func (sc *scratch) add(slot int32, in string) {
 func (s *Set) matchAddr(a netip.Addr, in string, sc *scratch) {
 	a = a.Unmap()
 	if a.Is4() {
-		if sl, ok := s.addrs4[v4num(a)]; ok {
+		n := v4num(a)
+		if s.v4top[n>>22]&(1<<(n>>16&63)) == 0 {
+			return // no indicator address or range in its /16
+		}
+		if sl, ok := s.addrs4[n]; ok {
 			sc.add(sl, in)
 		}
 	} else if sl, ok := s.addrs6[a.As16()]; ok {
@@ -428,72 +505,159 @@ func indexPathStart(s string) int {
 	return -1
 }
 
-// matchHost looks a host (maybe with a port, any case) and its parent
-// domains up.
-func (s *Set) matchHost(host, in string, sc *scratch) {
+// hostSlots appends the slots of the domains a host (maybe with a port,
+// any case) is or is under.
+func (s *Set) hostSlots(host string, sc *scratch, out []int32) []int32 {
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[:i], ":") {
 		host = host[:i]
 	}
 	host = strings.TrimSuffix(host, ".")
 	if host == "" || s.domains.size() == 0 {
-		return
+		return out
 	}
 	if hasUpper(host) { // rare: hosts are logged in lower case
 		sc.buf = appendLower(sc.buf[:0], host)
 		b := sc.buf
 		for {
 			if sl, ok := s.getBytes(&s.domains, b); ok {
-				sc.add(sl, in)
+				out = append(out, sl)
 			}
 			dot := bytes.IndexByte(b, '.')
 			if dot < 0 || bytes.IndexByte(b[dot+1:], '.') < 0 {
-				return
+				return out
 			}
 			b = b[dot+1:]
 		}
 	}
 	for {
 		if sl, ok := s.get(&s.domains, host); ok {
-			sc.add(sl, in)
+			out = append(out, sl)
 		}
 		dot := strings.IndexByte(host, '.')
 		if dot < 0 || strings.IndexByte(host[dot+1:], '.') < 0 {
-			return // no indicator is a bare top-level domain
+			return out // no indicator is a bare top-level domain
 		}
 		host = host[dot+1:]
 	}
 }
 
+// urlHost is whether a URL on host may be a URL indicator: whether the
+// host, as a URL's key holds it (lower case, without a default port), is
+// the host of one. A host with a '/' (a malformed Host header) is always
+// looked up, as the key's host ends at its first '/'.
+func (s *Set) urlHost(host string, sc *scratch) bool {
+	if s.urls.size() == 0 {
+		return false
+	}
+	if strings.IndexByte(host, '/') >= 0 {
+		return true
+	}
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && (host[i+1:] == "80" || host[i+1:] == "443") {
+		host = host[:i]
+	}
+	var h uint64
+	if hasUpper(host) {
+		sc.buf = appendLower(sc.buf[:0], host)
+		h = maphash.Bytes(s.seed, sc.buf)
+	} else {
+		h = maphash.String(s.seed, host)
+	}
+	_, ok := s.urlHosts[h]
+	return ok
+}
+
+// hostMemo is what one host found: the domain slots, and whether URLs on
+// it need looking up. A log names few hosts (the site's own, in its Host
+// and Referer, and a few search engines), so each inspector remembers the
+// last few instead of hashing every one again.
+type hostMemo struct {
+	host  string
+	slots []int32
+	url   bool
+}
+
+const hostMemos = 8
+
+// lookHost adds the domain slots of host to sc (found in `in`) and says
+// whether URLs on it need looking up.
+func (s *Set) lookHost(host, in string, sc *scratch) bool {
+	if sc.memoSet != s {
+		sc.memoSet, sc.memoN, sc.memoNext = s, 0, 0
+	}
+	var m *hostMemo
+	for i := range sc.memoN {
+		if sc.memo[i].host == host {
+			m = &sc.memo[i]
+			break
+		}
+	}
+	if m == nil {
+		m = &sc.memo[sc.memoNext]
+		sc.memoNext, sc.memoN = (sc.memoNext+1)%hostMemos, min(sc.memoN+1, hostMemos)
+		m.host = strings.Clone(host) // not to hold the line it came from
+		m.slots = s.hostSlots(host, sc, m.slots[:0])
+		m.url = s.urlHost(host, sc)
+	}
+	for _, sl := range m.slots {
+		sc.add(sl, in)
+	}
+	return m.url
+}
+
 // matchURL looks an absolute URL up (and the host in it); raw may run on
 // past the URL's end (a query parameter), cut at the first delimiter.
 func (s *Set) matchURL(raw, in string, sc *scratch) {
-	i := strings.Index(raw, "://")
-	if i < 0 {
+	var rest string
+	switch {
+	case strings.HasPrefix(raw, "https://"):
+		rest = raw[8:]
+	case strings.HasPrefix(raw, "http://"):
+		rest = raw[7:]
+	default:
+		i := strings.Index(raw, "://")
+		if i < 0 {
+			return
+		}
+		rest = raw[i+3:]
+	}
+	// The host ends at the path, query or fragment, or at a delimiter; a
+	// user before it ends at '@'. Only the host is scanned here: the path
+	// is cut at its delimiter only when a URL on that host is looked up.
+	i := 0
+	for i < len(rest) && !hostEnd[rest[i]] {
+		i++
+	}
+	if i < len(rest) && rest[i] == '@' {
+		rest = rest[i+1:]
+		i = 0
+		for i < len(rest) && !hostEnd[rest[i]] || i < len(rest) && rest[i] == '@' {
+			i++
+		}
+	}
+	host, path := rest[:i], ""
+	if i < len(rest) && !urlDelim[rest[i]] {
+		path = rest[i:]
+	}
+	if !s.lookHost(host, in, sc) || host == "" {
 		return
 	}
-	rest := raw[i+3:]
-	if j := indexDelim(rest); j >= 0 {
-		rest = rest[:j]
-	}
-	end := indexPathStart(rest)
-	if at := strings.IndexByte(rest, '@'); at >= 0 && (end < 0 || at < end) {
-		rest = rest[at+1:]
-		end = indexPathStart(rest)
-	}
-	host := rest
-	if end >= 0 {
-		host = rest[:end]
-	}
-	s.matchHost(host, in, sc)
-	if s.urls.size() == 0 || host == "" {
-		return
-	}
-	path := ""
-	if end >= 0 {
-		path = rest[end:]
+	if j := indexDelim(path); j >= 0 {
+		path = path[:j]
 	}
 	s.matchHostPath(host, path, in, sc)
 }
+
+// urlDelim are the bytes indexDelim stops at; hostEnd those and the
+// bytes that end a URL's host ('/', '?', '#', and '@' after a user).
+var urlDelim, hostEnd = func() (d, h [256]bool) {
+	for _, c := range []byte(" \t\"'<>&") {
+		d[c], h[c] = true, true
+	}
+	for _, c := range []byte("/?#@") {
+		h[c] = true
+	}
+	return
+}()
 
 // matchHostPath looks host+path up as a URL key, and without its query.
 func (s *Set) matchHostPath(host, path, in string, sc *scratch) {

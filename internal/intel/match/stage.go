@@ -1,6 +1,7 @@
 package match
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,44 +30,65 @@ type Recorder interface {
 // Matcher is the detection stage: it holds the current Set and swaps it
 // atomically (Swap) while inspectors use it.
 type Matcher struct {
-	set atomic.Pointer[Set]
-	rec Recorder
-	now func() time.Time
+	set   atomic.Pointer[Set]
+	ready chan struct{} // closed once a set is in force
+	once  sync.Once
+	rec   Recorder
+	now   func() time.Time
 }
 
 // New returns a matcher over set (nil: an empty one), telling rec (nil:
 // no one) of its hits.
 func New(set *Set, rec Recorder) *Matcher {
-	m := &Matcher{rec: rec, now: time.Now}
-	if set == nil {
-		set = Compile(nil)
-	}
-	m.set.Store(set)
+	m := Pending(rec)
+	m.Ready(set)
 	return m
+}
+
+// Pending returns a matcher with no set yet: each check waits, at its
+// first event, until Ready puts one in force. A replay can then load and
+// compile its indicators on one core while the engine is built and the
+// log's first lines are read on the other, and still inspect every line
+// with them.
+func Pending(rec Recorder) *Matcher {
+	return &Matcher{ready: make(chan struct{}), rec: rec, now: time.Now}
+}
+
+// Ready puts set in force (nil: an empty set) and lets the checks go. Only
+// the first call counts; later sets go through Swap. A caller that could
+// not load its set calls Ready(nil) after cancelling its replay, so that
+// no inspector waits for ever.
+func (m *Matcher) Ready(set *Set) {
+	m.once.Do(func() {
+		if set == nil {
+			set = Compile(nil)
+		}
+		m.set.Store(set)
+		close(m.ready)
+	})
 }
 
 // Swap puts a new set in force; inspectors take it at their next event.
 func (m *Matcher) Swap(s *Set) { m.set.Store(s) }
 
-// Set is the set in force.
+// Set is the set in force (nil before Ready).
 func (m *Matcher) Set() *Set { return m.set.Load() }
 
 // NewCheck implements detect.Stage.
 func (m *Matcher) NewCheck() detect.Check { return &check{m: m} }
 
 type check struct {
-	m  *Matcher
-	sc scratch
-	// What the set in force found in recent Referers (most name the
-	// site itself or a search engine): one lookup instead of parsing.
-	refSet   *Set
-	refCache map[string][]found
+	m     *Matcher
+	sc    scratch
+	ready bool // the matcher's first set is in force
 }
-
-const refCacheSize = 4096
 
 // Check implements detect.Check: it finds the event's values in the set.
 func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
+	if !c.ready {
+		<-c.m.ready // no line is inspected before the set is in force
+		c.ready = true
+	}
 	s := c.m.set.Load()
 	if s.slots() == 0 {
 		return hits
@@ -78,30 +100,12 @@ func (c *check) Check(ev *event.Event, hits []detect.Hit) []detect.Hit {
 	}
 	target := ev.Get(event.URLOriginal)
 	if s.wantHost {
-		// The Referer first: what it finds is then all that sc.found
-		// gains, and can be remembered.
+		// The Referer first, as the alert's evidence has always said.
 		if ref := ev.Get(event.Referrer); len(ref) > 1 {
-			if c.refSet != s || len(c.refCache) >= refCacheSize {
-				c.refSet, c.refCache = s, make(map[string][]found, 256)
-			}
-			if f, ok := c.refCache[ref]; ok {
-				for _, x := range f {
-					sc.add(x.slot, x.in)
-				}
-			} else {
-				n := len(sc.found)
-				s.matchURL(ref, InReferrer, sc)
-				var keep []found
-				if len(sc.found) > n {
-					keep = append(keep, sc.found[n:]...)
-				}
-				c.refCache[ref] = keep
-			}
+			s.matchURL(ref, InReferrer, sc)
 		}
-		host := ev.Get(event.URLDomain)
-		if host != "" {
-			s.matchHost(host, InHost, sc)
-			if s.urls.size() > 0 && len(target) > 0 && target[0] == '/' {
+		if host := ev.Get(event.URLDomain); host != "" {
+			if s.lookHost(host, InHost, sc) && len(target) > 0 && target[0] == '/' {
 				s.matchHostPath(host, target, InTarget, sc)
 			}
 		}
