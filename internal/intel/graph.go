@@ -15,6 +15,7 @@ import (
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/incident"
+	"github.com/garda-id/garda/internal/patrol"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
@@ -136,10 +137,14 @@ func IndicatorGraph(ctx context.Context, q store.Querier, who auth.Principal, i 
 			add(GraphNode{Key: "incident:" + inc.HumanID, Kind: NodeIncident, Label: inc.HumanID + " " + inc.Title, Href: "/insiden/" + inc.HumanID}, "from")
 		}
 	case "patrol", "lookalike":
-		// The patrol item or lookalike is named in SourceRef; the patrol
-		// item's page decides who reads it, so only its id is shown.
-		if ref, ok := strings.CutPrefix(i.SourceRef, "item:"); ok {
-			add(GraphNode{Key: "patrol:" + ref, Kind: NodePatrol, Label: ref, Href: "/patroli/item/" + strings.TrimPrefix(ref, "#")}, "from")
+		if id, err := strconv.ParseInt(i.SourceRef, 10, 64); err == nil {
+			it, err := patrol.Get(ctx, q, who, id)
+			if ok, err := readable(err); err != nil {
+				return g, err
+			} else if ok {
+				add(GraphNode{Key: "patrol:" + strconv.FormatInt(id, 10), Kind: NodePatrol, Label: strings.TrimSpace(it.HumanID + " " + it.Title),
+					Href: fmt.Sprintf("/patroli/item/%d", id)}, "from")
+			}
 		}
 	}
 	for _, t := range i.Techniques {

@@ -29,6 +29,22 @@ func (p *pages) intelRoutes() {
 	p.handle("POST /intelijen/indikator/{id}/cabut", p.intelRevoke)
 	p.handle("POST /intelijen/dari-peringatan/{id}", p.intelFromAlert)
 	p.handle("GET /intelijen/objek/{id}", p.intelObject)
+	p.handle("POST /intelijen/dari-patroli/{id}", p.intelFromPatrol)
+}
+
+// intelFromPatrol is the patrol item page's one click: the item's domain
+// becomes the organisation's indicator, the item its sighting.
+func (p *pages) intelFromPatrol(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
+	}
+	i, _, err := intel.FromPatrolItem(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/intelijen/indikator/%d", i.ID), http.StatusSeeOther)
+	return nil
 }
 
 // intelObject shows one STIX object Garda keeps beside indicators (an
