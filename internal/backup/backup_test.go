@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/bus"
+	"github.com/garda-id/garda/internal/secret"
 	"github.com/garda-id/garda/internal/store"
 )
 
@@ -41,6 +42,11 @@ func dataDir(t *testing.T, n int) string {
 	}
 	for i := 1; i <= 50; i++ {
 		db.Exec(ctx, `INSERT INTO drill (n) VALUES (?)`, i)
+	}
+	// The key that seals partners' secrets (package secret): without it a
+	// restored database's subscriptions cannot pull.
+	if _, err := db.Secrets(); err != nil {
+		t.Fatal(err)
 	}
 	db.Close()
 	b, err := bus.Open(ctx, bus.Config{DataDir: dir, EventMaxBytes: -1}, quiet)
@@ -90,6 +96,16 @@ func TestRoundTrip(t *testing.T) {
 	res, err := Restore(ctx, bytes.NewReader(arch), RestoreOptions{DataDir: dst})
 	if err != nil {
 		t.Fatal(err)
+	}
+	key, err := os.ReadFile(filepath.Join(src, secret.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dst, secret.KeyFile)); err != nil || !bytes.Equal(got, key) {
+		t.Fatalf("the secret key was not restored: %v", err)
+	}
+	if fi, _ := os.Stat(filepath.Join(dst, secret.KeyFile)); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("restored secret key mode %v", fi.Mode().Perm())
 	}
 	var events uint64
 	for _, s := range res.Manifest.Streams {

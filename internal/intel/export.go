@@ -2,6 +2,7 @@ package intel
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -137,6 +138,14 @@ func Export(ctx context.Context, q store.Querier, who auth.Principal, tree *org.
 		used[v.tlp] = true
 		objs = append(objs, v.obj)
 	}
+	kept, err := keptObjects(ctx, q, who, opt.TLP)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, k := range kept {
+		used[k.tlp] = true
+		objs = append(objs, k)
+	}
 	for _, t := range policy.TLPs() {
 		if used[t] {
 			m, _ := Marking(t)
@@ -196,6 +205,52 @@ func vulnerabilities(ctx context.Context, q store.Querier, who auth.Principal, t
 		v.ObjectMarkingRefs = []string{MarkingID(t)}
 		at[v.ID] = len(out)
 		out = append(out, markedVuln{v, t})
+	}
+	return out, nil
+}
+
+// kept is a STIX object Garda keeps as it came (an import's report,
+// relationship, identity, malware, ...), re-exported as it is, marked with
+// the TLP Garda holds it at when it came without a marking.
+type kept struct {
+	core Common
+	body json.RawMessage
+	tlp  policy.TLP
+}
+
+func (k *kept) Core() *Common { return &k.core }
+
+func (k *kept) MarshalJSON() ([]byte, error) { return k.body, nil }
+
+// keptObjects are the kept objects the principal may read (visibility in
+// the query), but for vulnerabilities, which Garda rebuilds itself.
+func keptObjects(ctx context.Context, q store.Querier, who auth.Principal, tlps []policy.TLP) ([]*kept, error) {
+	vis, args := policy.ReadFilter(who.Viewer, ObjectKind, "x")
+	rows, err := q.Query(ctx, `SELECT `+objectColumns+` FROM intel_objects x WHERE x.type <> 'vulnerability' AND `+vis+` ORDER BY x.id LIMIT 100000`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("export kept objects: %w", err)
+	}
+	list, err := store.Collect(rows, scanObject)
+	if err != nil {
+		return nil, err
+	}
+	var out []*kept
+	for _, o := range list {
+		if len(tlps) > 0 && !slices.Contains(tlps, o.TLP) {
+			continue
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(o.Body, &m) != nil {
+			continue // kept from a checked import: never, but never half-written either
+		}
+		if _, marked := m["object_marking_refs"]; !marked {
+			m["object_marking_refs"], _ = json.Marshal([]string{MarkingID(o.TLP)})
+		}
+		body, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &kept{core: Common{Type: o.Type, ID: o.STIXID}, body: body, tlp: o.TLP})
 	}
 	return out, nil
 }

@@ -242,7 +242,8 @@ func create(ctx context.Context, tx *store.Tx, who auth.Principal, in Input) (In
 		return Indicator{}, fmt.Errorf("create indicator: %w", err)
 	}
 	users := slices.Clone(in.Users)
-	if !slices.Contains(users, who.User.ID) {
+	// A rule (the patrol's lookalikes) creates as no one: nobody named.
+	if who.User.ID > 0 && !slices.Contains(users, who.User.ID) {
 		users = append(users, who.User.ID)
 	}
 	if err := participant.Add(ctx, tx, RecordKind, id, participant.Set{Orgs: []int64{who.Org.ID}, Users: users}); err != nil {

@@ -59,15 +59,23 @@ func addSighting(ctx context.Context, tx *store.Tx, id int64, s Seen) error {
 	if s.OrgID > 0 {
 		org = s.OrgID
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO indicator_sightings (indicator_id, stix_id, count, first_seen, last_seen, region, asset_id, alert_id, org_id, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := tx.Exec(ctx, `INSERT INTO indicator_sightings (indicator_id, stix_id, count, first_seen, last_seen, region, asset_id, alert_id, org_id, note, modified_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (indicator_id, region, asset_id, alert_id) DO UPDATE SET
 			count = indicator_sightings.count + excluded.count,
+			modified_at = excluded.modified_at,
 			first_seen = CASE WHEN excluded.first_seen < indicator_sightings.first_seen THEN excluded.first_seen ELSE indicator_sightings.first_seen END,
 			last_seen = CASE WHEN excluded.last_seen > indicator_sightings.last_seen THEN excluded.last_seen ELSE indicator_sightings.last_seen END`,
-		id, NewID("sighting"), s.Count, s.FirstSeen.UTC(), s.LastSeen.UTC(), s.Region, s.AssetID, s.AlertID, org, s.Note)
+		id, NewID("sighting"), s.Count, s.FirstSeen.UTC(), s.LastSeen.UTC(), s.Region, s.AssetID, s.AlertID, org, s.Note, store.Now())
 	if err != nil {
 		return fmt.Errorf("indicator %d sighting: %w", id, err)
+	}
+	// The chart's day: a report's count falls on the day of its last
+	// sighting (a live batch spans seconds; an alert's span is its own).
+	if _, err := tx.Exec(ctx, `INSERT INTO indicator_sighting_days (indicator_id, day, count) VALUES (?, ?, ?)
+		ON CONFLICT (indicator_id, day) DO UPDATE SET count = indicator_sighting_days.count + excluded.count`,
+		id, Day(s.LastSeen), s.Count); err != nil {
+		return fmt.Errorf("indicator %d sighting day: %w", id, err)
 	}
 	return nil
 }

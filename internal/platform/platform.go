@@ -22,6 +22,8 @@ import (
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/ingest"
+	"github.com/garda-id/garda/internal/intel/misp"
+	"github.com/garda-id/garda/internal/intel/taxii"
 	"github.com/garda-id/garda/internal/metrics"
 	"github.com/garda-id/garda/internal/notify"
 	"github.com/garda-id/garda/internal/org"
@@ -147,6 +149,18 @@ func OpenStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, er
 	}
 	if n > 0 {
 		log.Info("standard organisations created", "count", n)
+	}
+	// Partners' secrets kept in the clear by an earlier release are sealed
+	// now (package secret), before anything pulls with them.
+	for what, seal := range map[string]func(context.Context, *store.DB) (int, error){"taxii": taxii.SealSecrets, "misp": misp.SealSecrets} {
+		n, err := seal(ctx, db)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("seal %s subscription secrets: %w", what, err)
+		}
+		if n > 0 {
+			log.Info("partner secrets sealed", "subscriptions", what, "count", n)
+		}
 	}
 	// The national room and the 38 provincial rooms exist from the start.
 	if n, err = room.Ensure(ctx, db, audit.System); err != nil {

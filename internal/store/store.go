@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/secret"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -53,6 +55,21 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	where   string // a description for logs, never a password
+
+	// The key that seals partners' secrets (package secret), loaded on
+	// first use from GARDA_SECRET_KEY or the data dir.
+	secretDir  string
+	secretOnce sync.Once
+	secretKey  *secret.Key
+	secretErr  error
+}
+
+// Secrets is the key that seals the secrets kept in the database
+// (GARDA_SECRET_KEY, else secret.KeyFile in the data dir, created 0600 on
+// first use).
+func (db *DB) Secrets() (*secret.Key, error) {
+	db.secretOnce.Do(func() { db.secretKey, db.secretErr = secret.Load(db.secretDir) })
+	return db.secretKey, db.secretErr
 }
 
 // SQLiteFile is the SQLite database's file name in a data dir.
@@ -105,6 +122,10 @@ func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		db = &DB{sql: pool, dialect: SQLite, where: path}
 	default:
 		return nil, fmt.Errorf("unsupported database %q: want a postgres:// URL or empty for SQLite in the data dir", redactURL(dsn))
+	}
+	db.secretDir = dataDir
+	if db.secretDir == "" && db.dialect == SQLite {
+		db.secretDir = filepath.Dir(db.where)
 	}
 	if err := db.sql.PingContext(ctx); err != nil {
 		db.sql.Close()

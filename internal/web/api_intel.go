@@ -19,6 +19,7 @@ func (s *Server) intelRoutes() {
 	s.api("POST /api/v1/indicators/{id}/revoke", signedIn, s.apiRevokeIndicator)
 	s.api("POST /api/v1/alerts/{id}/indicator", signedIn, s.apiIndicatorFromAlert)
 	s.api("POST /api/v1/incidents/{id}/indicators", signedIn, s.apiIndicatorsFromIncident)
+	s.api("POST /api/v1/patrol/items/{id}/indicator", signedIn, s.apiIndicatorFromPatrolItem)
 	s.api("POST /api/v1/findings/{id}/vulnerabilities", signedIn, s.apiVulnerabilitiesFromFinding)
 }
 
@@ -149,6 +150,25 @@ func (s *Server) apiIndicatorFromAlert(w http.ResponseWriter, r *http.Request, p
 		return err
 	}
 	i, created, err := intel.FromAlert(r.Context(), s.DB, *p, id)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	httpapi.Write(w, status, i)
+	return nil
+}
+
+// apiIndicatorFromPatrolItem makes a patrol item's domain an indicator
+// (or finds the organisation's) and counts the item as its sighting.
+func (s *Server) apiIndicatorFromPatrolItem(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "patrol item")
+	if err != nil {
+		return err
+	}
+	i, created, err := intel.FromPatrolItem(r.Context(), s.DB, *p, id)
 	if err != nil {
 		return err
 	}

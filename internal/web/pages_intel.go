@@ -1,7 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,6 +28,52 @@ func (p *pages) intelRoutes() {
 	p.handle("GET /intelijen/indikator/{id}", p.intelIndicator)
 	p.handle("POST /intelijen/indikator/{id}/cabut", p.intelRevoke)
 	p.handle("POST /intelijen/dari-peringatan/{id}", p.intelFromAlert)
+	p.handle("GET /intelijen/objek/{id}", p.intelObject)
+	p.handle("POST /intelijen/dari-patroli/{id}", p.intelFromPatrol)
+}
+
+// intelFromPatrol is the patrol item page's one click: the item's domain
+// becomes the organisation's indicator, the item its sighting.
+func (p *pages) intelFromPatrol(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
+	}
+	i, _, err := intel.FromPatrolItem(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/intelijen/indikator/%d", i.ID), http.StatusSeeOther)
+	return nil
+}
+
+// intelObject shows one STIX object Garda keeps beside indicators (an
+// import's report, relationship, identity, ..., a finding's CVE) as it is.
+func (p *pages) intelObject(w http.ResponseWriter, r *http.Request, rq *req) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return problem.New(problem.NotFound, "no intelligence object %q", r.PathValue("id"))
+	}
+	o, err := intel.GetObject(r.Context(), p.s.DB, *rq.P, id)
+	if err != nil {
+		return err
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, o.Body, "", "  ") != nil {
+		pretty.Reset()
+		pretty.Write(o.Body)
+	}
+	title := o.Name
+	if title == "" {
+		title = o.STIXID
+	}
+	p.render(w, r, http.StatusOK, "intel_object.html", page{req: rq, Title: title, Active: "nav.intel",
+		Data: struct {
+			O     intel.IntelObject
+			Title string
+			JSON  string
+		}{o, title, pretty.String()}})
+	return nil
 }
 
 // intelFromAlert is the alert page's one click: the attacking address
@@ -193,6 +242,8 @@ type intelIndicatorView struct {
 	Sightings []intel.Sighting
 	Blocks    []match.Block // what marking it for blocking made (intelmatch)
 	Total     int64
+	Graph     template.HTML // relationships, drawn by the server (pages_intel_graph.go)
+	Days      template.HTML // sightings per day
 	CanRevoke bool
 	Error     string
 }
@@ -216,6 +267,16 @@ func (p *pages) loadIndicator(r *http.Request, rq *req) (intelIndicatorView, err
 	if v.Blocks, err = match.Blocks(r.Context(), p.s.DB, id); err != nil {
 		return v, err
 	}
+	g, err := intel.IndicatorGraph(r.Context(), p.s.DB, *rq.P, i, v.Sightings)
+	if err != nil {
+		return v, err
+	}
+	v.Graph = graphSVG(rq, g)
+	days, err := intel.SightingDays(r.Context(), p.s.DB, *rq.P, id, 30, store.Now())
+	if err != nil {
+		return v, err
+	}
+	v.Days = daysSVG(rq, days)
 	v.I = indicatorRow{Indicator: i, InForce: i.Active(store.Now())}
 	v.CanRevoke = !i.Revoked && policy.CanWrite(rq.P.Viewer, i.Record(), policy.Investigate)
 	return v, nil

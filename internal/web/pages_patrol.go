@@ -160,10 +160,12 @@ type patrolItemView struct {
 	Breach    bool // opening an incident records a UU PDP breach
 	Threshold int
 	HasCopy   bool
-	OCRStep   string // the OCR step's state, without its reason
-	OCRWhy    string // why it failed
-	Flash     string
-	Error     string
+	// CanIndicator: the item's domain may become an indicator (intel).
+	CanIndicator bool
+	OCRStep      string // the OCR step's state, without its reason
+	OCRWhy       string // why it failed
+	Flash        string
+	Error        string
 }
 
 func (p *pages) loadPatrolItem(r *http.Request, rq *req) (patrolItemView, error) {
@@ -181,6 +183,7 @@ func (p *pages) loadPatrolItem(r *http.Request, rq *req) (patrolItemView, error)
 	}
 	v.Item, v.Labels = it, rq.patrolLabelOptions(string(it.Label), false)
 	v.CanWork = policy.CanCase(rq.P.Viewer, it.Record(), policy.CaseTriage)
+	v.CanIndicator = it.URL != "" && rq.P.Can(policy.Investigate)
 	v.Threshold = patrol.BreachThreshold
 	v.Breach = it.PII.NIK+it.PII.KK >= patrol.BreachThreshold
 	v.HasCopy = it.EvidenceSHA256 != "" && p.s.DataDir != ""

@@ -15,6 +15,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/intel"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -138,6 +139,16 @@ func settled(ts Stamp, now time.Time) Stamp {
 	return ts
 }
 
+// HeadersPurpose is what a subscription's sealed headers (a partner's
+// token) are bound to (package secret).
+const HeadersPurpose = "misp_subscriptions.headers"
+
+// SealSecrets seals the headers still kept in the clear (from before
+// secrets were sealed); run on start. It returns how many it sealed.
+func SealSecrets(ctx context.Context, db *store.DB) (int, error) {
+	return intel.SealColumn(ctx, db, "misp_subscriptions", "headers", HeadersPurpose)
+}
+
 // Subscription is a partner's feed Garda pulls on a schedule.
 type Subscription struct {
 	ID        int64      `json:"id"`
@@ -184,11 +195,19 @@ func Subscribe(ctx context.Context, db *store.DB, who auth.Principal, in NewSubs
 	if in.Every < time.Minute {
 		return 0, problem.Field("every", "at least a minute")
 	}
+	key, err := db.Secrets()
+	if err != nil {
+		return 0, err
+	}
+	headers, err := key.Seal(HeadersPurpose, in.Headers)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		now := store.Now()
 		if err := tx.QueryRow(ctx, `INSERT INTO misp_subscriptions (name, url, headers, user_id, every_seconds, next_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, in.URL, in.Headers, who.User.ID, int64(in.Every/time.Second), now, now).Scan(&id); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, in.Name, in.URL, headers, who.User.ID, int64(in.Every/time.Second), now, now).Scan(&id); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return problem.New(problem.Conflict, "a subscription named %q exists", in.Name)
 			}
@@ -257,7 +276,15 @@ func RunOne(ctx context.Context, db *store.DB, client *http.Client, s Subscripti
 		if err != nil {
 			return err
 		}
-		h, err := ParseHeaders(s.headers)
+		key, err := db.Secrets()
+		if err != nil {
+			return err
+		}
+		clear, err := key.Open(HeadersPurpose, s.headers)
+		if err != nil {
+			return fmt.Errorf("the feed's headers: %w", err)
+		}
+		h, err := ParseHeaders(clear)
 		if err != nil {
 			return err
 		}

@@ -47,6 +47,16 @@ type Subscription struct {
 	secret string
 }
 
+// SecretPurpose is what a subscription's sealed secret is bound to
+// (package secret): it opens in this column only.
+const SecretPurpose = "taxii_subscriptions.secret"
+
+// SealSecrets seals every subscription secret still kept in the clear (from
+// before secrets were sealed); run on start. It returns how many it sealed.
+func SealSecrets(ctx context.Context, db *store.DB) (int, error) {
+	return intel.SealColumn(ctx, db, "taxii_subscriptions", "secret", SecretPurpose)
+}
+
 // Healthy reports whether the last pull went well (or none was made yet).
 func (s Subscription) Healthy() bool { return s.LastError == "" }
 
@@ -89,11 +99,19 @@ func Subscribe(ctx context.Context, db *store.DB, who auth.Principal, n NewSubsc
 	if n.EverySeconds < 30 {
 		return Subscription{}, problem.Field("every_seconds", "at least 30")
 	}
+	key, err := db.Secrets()
+	if err != nil {
+		return Subscription{}, err
+	}
+	sealed, err := key.Seal(SecretPurpose, n.Secret)
+	if err != nil {
+		return Subscription{}, err
+	}
 	var id int64
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO taxii_subscriptions (name, api_root_url, collection_id, username, secret, user_id, owner_org_id, every_seconds, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			n.Name, n.APIRootURL, n.CollectionID, n.Username, n.Secret, who.User.ID, who.Org.ID, n.EverySeconds, store.Now()).Scan(&id)
+			n.Name, n.APIRootURL, n.CollectionID, n.Username, sealed, who.User.ID, who.Org.ID, n.EverySeconds, store.Now()).Scan(&id)
 		if errors.Is(err, store.ErrConflict) {
 			return problem.New(problem.Conflict, "your organisation subscribes to that collection already")
 		} else if err != nil {
@@ -239,6 +257,13 @@ func (pl *Puller) pull(ctx context.Context, sub Subscription) (PullResult, error
 	who, err := auth.PrincipalOf(u, tree)
 	if err != nil {
 		return res, err
+	}
+	key, err := pl.DB.Secrets()
+	if err != nil {
+		return res, err
+	}
+	if sub.secret, err = key.Open(SecretPurpose, sub.secret); err != nil {
+		return res, fmt.Errorf("subscription %d: %w", sub.ID, err)
 	}
 	maxPages := pl.MaxPages
 	if maxPages <= 0 {

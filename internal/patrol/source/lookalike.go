@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/garda-id/garda/internal/intel"
 	"github.com/garda-id/garda/internal/lookalike"
+	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/patrol"
 	"github.com/garda-id/garda/internal/patrol/feed"
 )
@@ -60,7 +62,43 @@ func (r *Runner) runLookalike(ctx context.Context, src patrol.Source, out *Outco
 		}
 		posts = append(posts, patrol.Post{URL: page, Platform: "web", Title: "Situs tiruan: " + name, Text: text, Raw: b})
 	}
-	return r.ingest(ctx, Actor, src.ItemOwner(), posts, out)
+	if err := r.ingest(ctx, Actor, src.ItemOwner(), posts, out); err != nil {
+		return err
+	}
+	return r.lookalikeIndicators(ctx, src, live, out)
+}
+
+// lookalikeIndicators is the rule for impostors of KPU: every live
+// lookalike of a KPU domain becomes an AMBER domain indicator of the
+// patrolling organisation, marked for detection, its item the source (or
+// is sighted again when the organisation holds it already).
+func (r *Runner) lookalikeIndicators(ctx context.Context, src patrol.Source, live []lookalike.Live, out *Outcome) error {
+	var owner org.Org
+	for _, l := range live {
+		if !intel.KPUDomain(l.Of) {
+			continue
+		}
+		if owner.ID == 0 {
+			tree, err := org.Load(ctx, r.DB)
+			if err != nil {
+				return err
+			}
+			o, ok := tree.ByID(src.OwnerID)
+			if !ok {
+				return fmt.Errorf("the source's organisation %d is unknown", src.OwnerID)
+			}
+			owner = o
+		}
+		i, _, err := intel.FromLookalike(ctx, r.DB, owner, src.Region, l.Domain, l.Of, l.Kind, out.saved["http://"+l.Domain+"/"])
+		if err != nil {
+			out.note("indikator %s: %v", l.Domain, err)
+			continue
+		}
+		if i.ID > 0 {
+			out.Indicators++
+		}
+	}
+	return nil
 }
 
 // answers is what a live name answered, as the item tells it.

@@ -58,6 +58,11 @@ type Outcome struct {
 	Seen    int      `json:"seen"`    // items seen again
 	Skipped int      `json:"skipped"` // posts left out (malformed, empty)
 	Errors  []string `json:"errors,omitempty"`
+	// Indicators the patrol's rules made or sighted again (a live
+	// lookalike of a KPU domain: package intel).
+	Indicators int `json:"indicators,omitempty"`
+
+	saved map[string]int64 // item id by post URL, for the rules after ingest
 }
 
 func (o *Outcome) note(format string, args ...any) {
@@ -82,6 +87,12 @@ func (r *Runner) ingest(ctx context.Context, who audit.Actor, owner patrol.Owner
 		saved, err := r.Saver.Save(ctx, who, owner, proc)
 		if err != nil {
 			return fmt.Errorf("store %s: %w", describe(p), err)
+		}
+		if p.URL != "" {
+			if out.saved == nil {
+				out.saved = map[string]int64{}
+			}
+			out.saved[p.URL] = saved.ID
 		}
 		if saved.New {
 			out.New++

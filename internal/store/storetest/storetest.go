@@ -75,7 +75,7 @@ func PostgresURL(t testing.TB) string {
 func Postgres(t testing.TB) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, PostgresURL(t), "")
+	db, err := store.Open(ctx, PostgresURL(t), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
