@@ -62,35 +62,36 @@ type person struct {
 // national reports whether the person reads the whole nation's alerts.
 func (p *person) national() bool { return p.scope == "" }
 
-// sitesOverRegions gives KPU's 553 sites an owner and a region each, as
-// the real ones have: the national site KPU RI's, one site for each
-// province (its KPU), one for each regency and city (its KPU), so that an
-// alert on a site is visible to that region's people and not to others.
+// sitesOverRegions gives KPU's 553 sites a region each, as the real ones
+// have: the national site, one for each province, one for each regency
+// and city. KPU RI stays their owner (it hosts them and sends their logs:
+// only an asset's owner may), so an alert on a site goes to BSSN's
+// analysts and to the site's province's operation room (its Diskominfo),
+// whose people see the part of it their scope covers, and to no one else.
 func (c *Cluster) sitesOverRegions() {
 	c.t.Helper()
-	type place struct{ owner, region string }
-	places := []place{{"kpu", ""}}
+	places := []string{""}
 	for _, p := range region.Provinces() {
-		places = append(places, place{"kpu-" + p.Code, p.Code})
+		places = append(places, p.Code)
 	}
 	for _, p := range region.Provinces() {
 		for _, r := range region.Regencies(p.Code) {
-			places = append(places, place{"kpu-" + r.Code, r.Code})
+			places = append(places, r.Code)
 		}
 	}
 	for n, id := range c.assets {
-		pl := places[n%len(places)]
-		body, _ := json.Marshal(map[string]any{"owner": pl.owner, "region": pl.region})
+		body, _ := json.Marshal(map[string]any{"region": places[n%len(places)]})
 		if status, b := c.do(c.insts[n%len(c.insts)], "PATCH", "/api/v1/assets/"+itoa(id), body, nil); status != http.StatusOK {
-			c.t.Fatalf("site %d to %s %q: %d %s", id, pl.owner, pl.region, status, b)
+			c.t.Fatalf("site %d to region %q: %d %s", id, places[n%len(places)], status, b)
 		}
 	}
 }
 
 // seedPeople creates n accounts through the API, as an administrator
-// would: every province's operation-room operator (its Diskominfo), one
-// national analyst (BSSN) in ten, and regency operators (their KPU) for
-// the rest.
+// would: each province's operation-room operator (its Diskominfo, scope
+// the province), one national analyst (BSSN) in ten, and for the rest the
+// operation rooms' operators who watch one regency or city each (their
+// province's Diskominfo, scope the regency).
 func (c *Cluster) seedPeople(n int) []*person {
 	c.t.Helper()
 	var regencies []region.Region
@@ -106,7 +107,8 @@ func (c *Cluster) seedPeople(n int) []*person {
 	}
 	for i := 0; len(people) < n; i++ {
 		r := regencies[i%len(regencies)]
-		people = append(people, &person{username: fmt.Sprintf("op.%s.%d", r.Code, i/len(regencies)), org: "kpu-" + r.Code, role: "operator", scope: r.Code})
+		people = append(people, &person{username: fmt.Sprintf("op.%s.%d", r.Code, i/len(regencies)), org: "diskominfo-" + region.Province(r.Code),
+			role: "operator", scope: r.Code})
 	}
 	people = people[:n]
 	// A few at once: each costs an argon2id hash on the instance.
@@ -340,18 +342,25 @@ func (c *Cluster) browse(people []*person, d, think time.Duration) map[string]*t
 // national analysts) load their alert queue (the page and the API list
 // with its filters) and the national map (the page and its data) with
 // think time, against 1 instance and then 3 (requests round-robin), while
-// 553 sites ingest at a stated rate. One BENCH line per page and size.
+// the 553 sites ingest at a stated rate: one BENCH line per page and size.
+// Then, on the same cluster and people, 1,000 browsers follow the alert
+// stream (sse-fanout). The three parts share one setup (the sites, the
+// accounts, their sign-ins: about ten minutes on a loaded machine);
+// -run 'TestSessionsLoad/sse' runs the stream part alone.
 // GARDA_SESSIONS (500), GARDA_SESSIONS_SECONDS (60 a size),
-// GARDA_SESSIONS_THINK_MS (5000 on average) change the load.
+// GARDA_SESSIONS_THINK_MS (5000 on average) change the sessions' load.
 func TestSessionsLoad(t *testing.T) {
 	sessionsEnabled(t)
 	n := envInt("GARDA_SESSIONS", 500)
-	secs := envInt("GARDA_SESSIONS_SECONDS", 60)
-	think := time.Duration(envInt("GARDA_SESSIONS_THINK_MS", 5000)) * time.Millisecond
+	readers := envInt("GARDA_SSE_READERS", 1000)
+	limit := raiseFileLimit(t, uint64(readers)*2+1000)
+	t.Logf("open-file limit %d (inherited by the instances)", limit)
+	start := time.Now()
 	c := startCluster(t, 1, nil)
 	c.sitesOverRegions()
-	people := c.seedPeople(n)
+	people := c.seedPeople(max(n, readers/2))
 	c.signInAll(people)
+	t.Logf("cluster, sites, %d people signed in: %s", len(people), time.Since(start).Round(time.Second))
 	// Alerts in the queues before the first measure: a queue is read
 	// under load, not empty.
 	warm := newLoad(c, 70, 50, 4, 10)
@@ -359,56 +368,69 @@ func TestSessionsLoad(t *testing.T) {
 	time.Sleep(15 * time.Second)
 	stopWarm()
 	for _, size := range []int{1, 3} {
-		for i := len(c.insts); i < size; i++ {
-			c.addInstance(i)
-			c.waitReady(c.insts[i])
-		}
-		// Ingest under the sessions: 10 requests a second of 50 lines
-		// (500 lines/s), one SQL injection in each (two alerts).
-		l := newLoad(c, 70+size, 50, 4, 10)
-		stop := runLoad(l)
-		start := time.Now()
-		peak := make([]int64, len(c.insts))
-		sample, stopSample := context.WithCancel(context.Background())
-		sampled := make(chan struct{})
-		go func() {
-			defer close(sampled)
-			for sample.Err() == nil {
-				for i, inst := range c.insts {
-					peak[i] = max(peak[i], inst.rss())
-				}
-				time.Sleep(time.Second)
-			}
-		}()
-		res := c.browse(people, time.Duration(secs)*time.Second, think)
-		took := time.Since(start)
-		stopSample()
-		<-sampled
-		stop()
-		l.mu.Lock()
-		ingested := l.linesAck
-		l.mu.Unlock()
-		var rss []string
-		for _, p := range peak {
-			rss = append(rss, strconv.FormatInt(p>>20, 10))
-		}
-		total := 0
-		for _, pg := range sessionPages {
-			tm := res[pg.name]
-			slices.Sort(tm.took)
-			total += len(tm.took) + tm.errors
-			fmt.Printf("BENCH sessions=%d instances=%d page=%s requests=%d p50_ms=%.1f p99_ms=%.1f errors=%d\n",
-				n, size, pg.name, len(tm.took)+tm.errors, percentile(tm.took, 0.50), percentile(tm.took, 0.99), tm.errors)
-			if tm.first != "" {
-				t.Logf("instances=%d %s: first error: %s", size, pg.name, tm.first)
-			}
-			if len(tm.took) == 0 {
-				t.Errorf("instances=%d: no %s request was answered", size, pg.name)
-			}
-		}
-		fmt.Printf("BENCH sessions=%d instances=%d seconds=%.0f requests_per_s=%.1f ingest_lines_per_s=%.0f rss_mb=%s loadavg=%s\n",
-			n, size, took.Seconds(), float64(total)/took.Seconds(), float64(ingested)/took.Seconds(), strings.Join(rss, ","), loadavg())
+		t.Run(fmt.Sprintf("instances=%d", size), func(t *testing.T) { c.sessionsRun(t, people[:n], size) })
 	}
+	t.Run("sse-fanout", func(t *testing.T) { c.sseFanout(t, people, readers) })
+}
+
+// grow starts instances until there are n.
+func (c *Cluster) grow(n int) {
+	for i := len(c.insts); i < n; i++ {
+		c.addInstance(i)
+		c.waitReady(c.insts[i])
+	}
+}
+
+// sessionsRun is one size's sessions load.
+func (c *Cluster) sessionsRun(t *testing.T, people []*person, size int) {
+	secs := envInt("GARDA_SESSIONS_SECONDS", 60)
+	think := time.Duration(envInt("GARDA_SESSIONS_THINK_MS", 5000)) * time.Millisecond
+	n := len(people)
+	c.grow(size)
+	// Ingest under the sessions: 10 requests a second of 50 lines (500
+	// lines/s), one SQL injection in each (two alerts).
+	l := newLoad(c, 70+size, 50, 4, 10)
+	stop := runLoad(l)
+	start := time.Now()
+	peak := make([]int64, len(c.insts))
+	sample, stopSample := context.WithCancel(context.Background())
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for sample.Err() == nil {
+			for i, inst := range c.insts {
+				peak[i] = max(peak[i], inst.rss())
+			}
+			time.Sleep(time.Second)
+		}
+	}()
+	res := c.browse(people, time.Duration(secs)*time.Second, think)
+	took := time.Since(start)
+	stopSample()
+	<-sampled
+	stop()
+	l.mu.Lock()
+	ingested := l.linesAck
+	l.mu.Unlock()
+	total := 0
+	for _, pg := range sessionPages {
+		tm := res[pg.name]
+		slices.Sort(tm.took)
+		total += len(tm.took) + tm.errors
+		fmt.Printf("BENCH sessions=%d instances=%d page=%s requests=%d p50_ms=%.1f p99_ms=%.1f errors=%d\n",
+			n, size, pg.name, len(tm.took)+tm.errors, percentile(tm.took, 0.50), percentile(tm.took, 0.99), tm.errors)
+		if tm.first != "" {
+			t.Logf("instances=%d %s: first error: %s", size, pg.name, tm.first)
+		}
+		if len(tm.took) == 0 {
+			t.Errorf("instances=%d: no %s request was answered", size, pg.name)
+		}
+	}
+	if ingested == 0 {
+		t.Errorf("instances=%d: no ingest request was acknowledged under the sessions", size)
+	}
+	fmt.Printf("BENCH sessions=%d instances=%d seconds=%.0f requests_per_s=%.1f ingest_lines_per_s=%.0f rss_mb=%s loadavg=%s\n",
+		n, size, took.Seconds(), float64(total)/took.Seconds(), float64(ingested)/took.Seconds(), joinMiB(peak), loadavg())
 }
 
 // reader is one browser tab following the alert stream as a person.
@@ -559,25 +581,19 @@ func (c *Cluster) visibleAlerts(p *person, since time.Time, net int) (map[int64]
 	}
 }
 
-// TestSSEFanout: 1,000 browsers (two tabs of each of 500 people) follow
-// the alert stream, spread round-robin over the 3 instances, while the
-// 553 sites raise alerts at a known rate. Every reader must be sent every
+// sseFanout: 1,000 browsers (two tabs of each of 500 people) follow the
+// alert stream, spread round-robin over the 3 instances, while the 553
+// sites raise alerts at a known rate. Every reader must be sent every
 // alert it may read (the API's list as that person is the reference);
 // the line gives the misses, the delivery latency from the alert's
 // raising (its created_at) to its receipt, and each instance's RSS.
 // GARDA_SSE_READERS (1000), GARDA_SSE_SECONDS (40) and GARDA_SSE_RATE
 // (attack requests a second, 5: two alerts each) change the load.
-func TestSSEFanout(t *testing.T) {
-	sessionsEnabled(t)
-	readers := envInt("GARDA_SSE_READERS", 1000)
+func (c *Cluster) sseFanout(t *testing.T, people []*person, readers int) {
 	secs := envInt("GARDA_SSE_SECONDS", 40)
 	rate := envInt("GARDA_SSE_RATE", 5)
-	limit := raiseFileLimit(t, uint64(readers)*2+1000)
-	t.Logf("open-file limit %d", limit)
-	c := startCluster(t, 3, nil)
-	c.sitesOverRegions()
-	people := c.seedPeople(max(1, readers/2))
-	c.signInAll(people)
+	c.grow(3)
+	people = people[:max(1, min(len(people), readers/2))]
 	idle := make([]int64, len(c.insts))
 	for i, inst := range c.insts {
 		idle[i] = inst.rss()
