@@ -26,7 +26,7 @@ import (
 type alertFeed struct {
 	s       *Server
 	reads   *metrics.Counter // alerts read for the streams, and reads
-	dropped *metrics.Counter // alerts dropped for readers too far behind
+	dropped *metrics.Counter // alerts dropped for readers too far behind, or notices for the feed
 
 	mu  sync.Mutex
 	hub *feedHub // nil while no stream is open
@@ -57,12 +57,16 @@ const feedBacklog = 4096
 // a read is under way are read together next.
 const feedBatch = 500
 
+// feedPending bounds the notices waiting to be read (8 bytes each): past
+// it, as past a bus watch's buffer, notices are dropped.
+const feedPending = 1 << 16
+
 func newAlertFeed(s *Server) *alertFeed {
 	return &alertFeed{s: s,
 		reads: s.Metrics.Counter("garda_alert_stream_reads_total",
 			"Alerts read for this instance's alert streams (once for all of them), and the reads.", "what"),
 		dropped: s.Metrics.Counter("garda_alert_stream_dropped_total",
-			"Alerts not sent to an alert stream whose reader was too far behind.")}
+			"Alerts not sent to an alert stream whose reader was too far behind (or not read: too many waiting).")}
 }
 
 // subscribe joins a stream to the feed, starting the watch if it is the
@@ -98,6 +102,9 @@ func (f *alertFeed) subscribe() (sub *feedSub, leave func(), err error) {
 }
 
 // run reads each batch of changed alerts once and hands it to every stream.
+// The notices are taken off the bus watch at once, apart from the reads:
+// a watch holds only a few hundred notices for its reader, and a burst
+// arriving during a slow read would overflow it.
 func (f *alertFeed) run(h *feedHub, changes <-chan int64) {
 	defer func() {
 		f.mu.Lock()
@@ -110,43 +117,71 @@ func (f *alertFeed) run(h *feedHub, changes <-chan int64) {
 			f.hub = nil
 		}
 	}()
-	for id := range changes {
-		ids := []int64{id}
-	more:
-		for len(ids) < feedBatch {
+	var mu sync.Mutex
+	var pending []int64
+	wake, ended := make(chan struct{}, 1), make(chan struct{})
+	go func() {
+		defer close(ended)
+		for id := range changes {
+			mu.Lock()
+			if len(pending) < feedPending {
+				pending = append(pending, id)
+			} else {
+				f.dropped.Inc()
+			}
+			mu.Unlock()
 			select {
-			case id, ok := <-changes:
-				if !ok {
-					break more
-				}
-				ids = append(ids, id)
+			case wake <- struct{}{}:
 			default:
-				break more
 			}
 		}
+	}()
+	for {
+		last := false
+		select {
+		case <-wake:
+		case <-ended:
+			last = true
+		}
+		mu.Lock()
+		ids := pending
+		pending = nil
+		mu.Unlock()
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		batch, err := alert.ReadShared(ctx, f.s.DB, ids)
-		cancel()
-		if err != nil {
-			// As a stream's own read failing did: the notices are lost for
-			// the streams, the alerts are stored (a reload shows them).
-			f.s.Log.Warn("alert stream: changed alerts not read", "alerts", len(ids), "err", err)
-			continue
+		for len(ids) > 0 {
+			n := min(len(ids), feedBatch)
+			f.fanOut(h, ids[:n])
+			ids = ids[n:]
 		}
-		f.reads.Inc("reads")
-		f.reads.Add(float64(len(batch)), "alerts")
-		if len(batch) == 0 {
-			continue
+		if last {
+			return
 		}
-		f.mu.Lock()
-		for sub := range h.subs {
-			if !sub.push(batch) {
-				f.dropped.Add(float64(len(batch)))
-			}
+	}
+}
+
+// fanOut reads changed alerts once and queues them for every stream.
+func (f *alertFeed) fanOut(h *feedHub, ids []int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	batch, err := alert.ReadShared(ctx, f.s.DB, ids)
+	cancel()
+	if err != nil {
+		// As a stream's own read failing did: the notices are lost for
+		// the streams, the alerts are stored (a reload shows them).
+		f.s.Log.Warn("alert stream: changed alerts not read", "alerts", len(ids), "err", err)
+		return
+	}
+	f.reads.Inc("reads")
+	f.reads.Add(float64(len(batch)), "alerts")
+	if len(batch) == 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for sub := range h.subs {
+		if !sub.push(batch) {
+			f.dropped.Add(float64(len(batch)))
 		}
-		f.mu.Unlock()
 	}
 }
 
