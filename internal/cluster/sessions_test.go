@@ -442,6 +442,7 @@ type reader struct {
 	got      map[int64]time.Duration // alert id -> from its raising to its first receipt
 	ready    bool
 	ended    int // streams ended under it (reconnected with Last-Event-ID)
+	gaps     int // "gap" events: the server could not catch it up (a browser reloads)
 	lastErr  string
 	lastSeen time.Time
 }
@@ -496,6 +497,12 @@ func (r *reader) read(ctx context.Context, last string, ready func()) string {
 				r.ready = true
 				ready()
 			}
+			r.mu.Unlock()
+			continue
+		}
+		if bytes.Equal(line, []byte("event: gap")) {
+			r.mu.Lock()
+			r.gaps++
 			r.mu.Unlock()
 			continue
 		}
@@ -664,7 +671,7 @@ func (c *Cluster) sseFanout(t *testing.T, people []*person, readers int) {
 	}
 	all, _ := c.visibleAlerts(people[slices.IndexFunc(people, (*person).national)], since, 90)
 	var lat []time.Duration
-	missed, deliveries, ended, notReading := 0, 0, 0, 0
+	missed, deliveries, ended, gaps, notReading := 0, 0, 0, 0, 0
 	for _, r := range rs {
 		r.mu.Lock()
 		for id := range expect[r.who.username] {
@@ -682,6 +689,7 @@ func (c *Cluster) sseFanout(t *testing.T, people []*person, readers int) {
 			}
 		}
 		ended += r.ended
+		gaps += r.gaps
 		if r.lastErr != "" {
 			notReading++
 		}
@@ -689,8 +697,8 @@ func (c *Cluster) sseFanout(t *testing.T, people []*person, readers int) {
 	}
 	cancel()
 	slices.Sort(lat)
-	fmt.Printf("BENCH sse readers=%d alerts=%d missed=%d p50_ms=%.0f p99_ms=%.0f rss_mb=%s deliveries=%d streams_ended=%d readers_with_errors=%d alerts_per_s=%.1f rss_idle_mb=%s rss_streams_open_mb=%s lost_lines=%d loadavg=%s\n",
-		readers, len(all), missed, percentile(lat, 0.50), percentile(lat, 0.99), joinMiB(peak), deliveries, ended, notReading,
+	fmt.Printf("BENCH sse readers=%d alerts=%d missed=%d p50_ms=%.0f p99_ms=%.0f rss_mb=%s deliveries=%d streams_ended=%d gaps=%d readers_with_errors=%d alerts_per_s=%.1f rss_idle_mb=%s rss_streams_open_mb=%s lost_lines=%d loadavg=%s\n",
+		readers, len(all), missed, percentile(lat, 0.50), percentile(lat, 0.99), joinMiB(peak), deliveries, ended, gaps, notReading,
 		float64(tl.alerts)/float64(secs), joinMiB(idle), joinMiB(connected), tl.lost, loadavg())
 	if missed > 0 {
 		t.Errorf("the readers missed %d of %d deliveries", missed, missed+deliveries)

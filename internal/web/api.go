@@ -685,13 +685,14 @@ func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, p *auth.
 			sendAll(b, emit)
 		}
 		return open
-	}, func(ids []int64, emit func([]byte)) {
+	}, func(ids []int64, emit func([]byte)) bool {
 		// A returning browser's catch-up: its own read of what it missed.
 		batch, err := alert.ReadShared(r.Context(), s.DB, ids)
 		if err != nil {
 			s.Log.WarnContext(r.Context(), "alert stream catch-up not read", "err", err)
-			return
+			return false
 		}
 		sendAll(batch, emit)
+		return true
 	})
 }

@@ -33,16 +33,16 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		return err
 	}
 	defer cancel()
-	sendAll := func(ids []int64, emit func([]byte)) {
+	sendAll := func(ids []int64, emit func([]byte)) bool {
 		for _, id := range ids {
 			if b, ok := render(id); ok {
 				emit(b)
 			}
 		}
+		return true
 	}
 	return serveStream(s, w, flusher, r, kind, changes, func(id int64, emit func([]byte)) bool {
-		sendAll([]int64{id}, emit)
-		return true
+		return sendAll([]int64{id}, emit)
 	}, sendAll)
 }
 
@@ -60,12 +60,13 @@ func (s *Server) streamable(w http.ResponseWriter) (http.Flusher, error) {
 
 // serveStream is a live stream's loop, whatever feeds it: it sends the
 // first line, the catch-up a returning browser asks for (catchUp sends
-// the records of those ids), then, each time events gives something,
+// the records of those ids, false when it could not: the browser is told
+// of a gap, and reloads), then, each time events gives something,
 // what deliver sends, until the request, the instance or the feed ends
 // (events closed, or deliver reporting false), with a keep-alive every
 // 15 s that also checks the reader is still signed in.
 func serveStream[E any](s *Server, w http.ResponseWriter, flusher http.Flusher, r *http.Request, kind string, events <-chan E,
-	deliver func(e E, emit func([]byte)) bool, catchUp func(ids []int64, emit func([]byte))) error {
+	deliver func(e E, emit func([]byte)) bool, catchUp func(ids []int64, emit func([]byte)) bool) error {
 	ctx := r.Context()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -86,8 +87,7 @@ func serveStream[E any](s *Server, w http.ResponseWriter, flusher http.Flusher, 
 		if err != nil {
 			s.Log.WarnContext(ctx, "stream catch-up failed", "kind", kind, "err", err)
 		}
-		catchUp(ids, emit)
-		if !complete || err != nil {
+		if !catchUp(ids, emit) || !complete || err != nil {
 			fmt.Fprint(w, "event: gap\ndata: {}\n\n")
 		}
 	}
