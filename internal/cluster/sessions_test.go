@@ -280,6 +280,38 @@ func percentile(sorted []time.Duration, p float64) float64 {
 	return float64(sorted[i].Microseconds()) / 1000
 }
 
+// cpuTime is the CPU time (user and system) the process has used so far
+// (0 when it is gone): on a machine other work loads, CPU per request says
+// more than the wall clock.
+func (p *proc) cpuTime() time.Duration {
+	if !p.alive() {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's closing parenthesis: utime and stime
+	// are the 12th and 13th, in clock ticks (100 a second on Linux).
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+// cpuOf sums the instances' CPU time.
+func (c *Cluster) cpuOf() time.Duration {
+	var d time.Duration
+	for _, i := range c.insts {
+		d += i.cpuTime()
+	}
+	return d
+}
+
 func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	f := strings.Fields(string(b))
@@ -391,7 +423,7 @@ func (c *Cluster) sessionsRun(t *testing.T, people []*person, size int) {
 	// lines/s), one SQL injection in each (two alerts).
 	l := newLoad(c, 70+size, 50, 4, 10)
 	stop := runLoad(l)
-	start := time.Now()
+	start, cpu0 := time.Now(), c.cpuOf()
 	peak := make([]int64, len(c.insts))
 	sample, stopSample := context.WithCancel(context.Background())
 	sampled := make(chan struct{})
@@ -405,7 +437,7 @@ func (c *Cluster) sessionsRun(t *testing.T, people []*person, size int) {
 		}
 	}()
 	res := c.browse(people, time.Duration(secs)*time.Second, think)
-	took := time.Since(start)
+	took, cpu := time.Since(start), c.cpuOf()-cpu0
 	stopSample()
 	<-sampled
 	stop()
@@ -429,8 +461,9 @@ func (c *Cluster) sessionsRun(t *testing.T, people []*person, size int) {
 	if ingested == 0 {
 		t.Errorf("instances=%d: no ingest request was acknowledged under the sessions", size)
 	}
-	fmt.Printf("BENCH sessions=%d instances=%d seconds=%.0f requests_per_s=%.1f ingest_lines_per_s=%.0f rss_mb=%s loadavg=%s\n",
-		n, size, took.Seconds(), float64(total)/took.Seconds(), float64(ingested)/took.Seconds(), joinMiB(peak), loadavg())
+	fmt.Printf("BENCH sessions=%d instances=%d seconds=%.0f requests_per_s=%.1f ingest_lines_per_s=%.0f instances_cpu_s=%.1f cpu_ms_per_request=%.1f rss_mb=%s loadavg=%s\n",
+		n, size, took.Seconds(), float64(total)/took.Seconds(), float64(ingested)/took.Seconds(), cpu.Seconds(),
+		float64(cpu.Milliseconds())/float64(max(1, total)), joinMiB(peak), loadavg())
 }
 
 // reader is one browser tab following the alert stream as a person.
@@ -632,6 +665,7 @@ func (c *Cluster) sseFanout(t *testing.T, people []*person, readers int) {
 	// each raising two alerts on a random site.
 	since := time.Now().Add(-2 * time.Second)
 	l := newLoad(c, 90, 20, 4, float64(rate))
+	cpu0 := c.cpuOf()
 	stop := runLoad(l)
 	peak := slices.Clone(connected)
 	for end := time.Now().Add(time.Duration(secs) * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
@@ -660,6 +694,7 @@ func (c *Cluster) sseFanout(t *testing.T, people []*person, readers int) {
 		}
 	}
 
+	cpu := c.cpuOf() - cpu0
 	// What each person may see, asked once per person.
 	expect := map[string]map[int64]bool{}
 	for _, p := range people {
@@ -697,8 +732,8 @@ func (c *Cluster) sseFanout(t *testing.T, people []*person, readers int) {
 	}
 	cancel()
 	slices.Sort(lat)
-	fmt.Printf("BENCH sse readers=%d alerts=%d missed=%d p50_ms=%.0f p99_ms=%.0f rss_mb=%s deliveries=%d streams_ended=%d gaps=%d readers_with_errors=%d alerts_per_s=%.1f rss_idle_mb=%s rss_streams_open_mb=%s lost_lines=%d loadavg=%s\n",
-		readers, len(all), missed, percentile(lat, 0.50), percentile(lat, 0.99), joinMiB(peak), deliveries, ended, gaps, notReading,
+	fmt.Printf("BENCH sse readers=%d alerts=%d missed=%d p50_ms=%.0f p99_ms=%.0f rss_mb=%s deliveries=%d streams_ended=%d gaps=%d readers_with_errors=%d instances_cpu_s=%.1f alerts_per_s=%.1f rss_idle_mb=%s rss_streams_open_mb=%s lost_lines=%d loadavg=%s\n",
+		readers, len(all), missed, percentile(lat, 0.50), percentile(lat, 0.99), joinMiB(peak), deliveries, ended, gaps, notReading, cpu.Seconds(),
 		float64(tl.alerts)/float64(secs), joinMiB(idle), joinMiB(connected), tl.lost, loadavg())
 	if missed > 0 {
 		t.Errorf("the readers missed %d of %d deliveries", missed, missed+deliveries)
