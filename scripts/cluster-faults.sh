@@ -12,6 +12,8 @@
 #   scripts/cluster-faults.sh          short (CI) mode, about 7 minutes
 #   scripts/cluster-faults.sh --long   longer load under each fault
 #   scripts/cluster-faults.sh --bench  ingest lines/s with 1, 2, 3 instances pinned by taskset
+#   scripts/cluster-faults.sh --sessions  500 signed-in people's queue and map
+#                                      (1 and 3 instances) and 1,000 alert-stream readers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GARDA_TEST_POSTGRES="${GARDA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
@@ -19,8 +21,9 @@ mode=1 run='^(TestClusterFaults|TestScheduleOnceAcrossInstances)$'
 case "${1:-}" in
   --long) mode=long ;;
   --bench) run="^TestIngestScaling$"; export GARDA_CLUSTER_BENCH=1 ;;
+  --sessions) run="^TestSessionsLoad$"; export GARDA_CLUSTER_SESSIONS=1 ;;
   "") ;;
-  *) echo "usage: $0 [--long|--bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--long|--bench|--sessions]" >&2; exit 2 ;;
 esac
 log=$(mktemp /tmp/garda-cluster-faults.XXXXXX)
 set +e

@@ -195,11 +195,14 @@ func fromFor(who auth.Principal) (string, []any) {
 	return ` FROM alerts a JOIN orgs o ON o.id = a.owner_org_id LEFT JOIN assets s ON s.id = a.asset_id AND ` + vis, args
 }
 
-func scan(row store.Scanner) (Alert, error) {
+func scan(row store.Scanner) (Alert, error) { return scanWith(row) }
+
+// scanWith scans columns, then extra columns into extra.
+func scanWith(row store.Scanner, extra ...any) (Alert, error) {
 	var a Alert
 	var tlp, status, rules string
-	if err := row.Scan(&a.ID, &a.Scenario, &a.Title, &a.Severity, &a.Technique, &a.SourceIP, &a.UserName, &a.AssetID, &a.Asset,
-		&a.Region, &a.Owner, &tlp, &status, &a.StatusReason, &rules, &a.Count, &a.FirstSeen, &a.LastSeen, &a.CreatedAt, &a.UpdatedAt); err != nil {
+	if err := row.Scan(append([]any{&a.ID, &a.Scenario, &a.Title, &a.Severity, &a.Technique, &a.SourceIP, &a.UserName, &a.AssetID, &a.Asset,
+		&a.Region, &a.Owner, &tlp, &status, &a.StatusReason, &rules, &a.Count, &a.FirstSeen, &a.LastSeen, &a.CreatedAt, &a.UpdatedAt}, extra...)...); err != nil {
 		return Alert{}, err
 	}
 	a.TLP, a.Status = policy.TLP(tlp), Status(status)

@@ -642,23 +642,51 @@ func (s *Server) apiUpdateAlert(w http.ResponseWriter, r *http.Request, p *auth.
 }
 
 // apiAlertStream sends, as Server-Sent Events, each alert raised or changed
-// from now on that the principal may see and that passes the filters.
+// from now on that the principal may see and that passes the filters. The
+// instance's streams share one read of each change (alertFeed).
 func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	f, err := alertFilter(r)
 	if err != nil {
 		return err
 	}
-	return s.serveChanges(w, r, p, alert.RecordKind, func(id int64) ([]byte, bool) {
-		a, err := alert.Get(r.Context(), s.DB, *p, id)
-		if err != nil || !f.Matches(a) {
-			return nil, false
+	flusher, err := s.streamable(w)
+	if err != nil {
+		return err
+	}
+	sub, leave, err := s.alertFeed.subscribe()
+	if err != nil {
+		return err
+	}
+	defer leave()
+	sendAll := func(batch []alert.Shared, emit func([]byte)) {
+		for _, sh := range batch {
+			a, ok := sh.For(p.Viewer)
+			if !ok || !f.Matches(a) {
+				continue
+			}
+			// The group's key lets the queue find the group row to refresh.
+			if b, err := json.Marshal(struct {
+				alert.Alert
+				Group string `json:"group"`
+			}{a, a.Group().String()}); err == nil {
+				emit(b)
+			}
 		}
-		a.Evidence = nil
-		// The group's key lets the queue find the group row to refresh.
-		b, err := json.Marshal(struct {
-			alert.Alert
-			Group string `json:"group"`
-		}{a, a.Group().String()})
-		return b, err == nil
+	}
+	return serveStream(s, w, flusher, r, alert.RecordKind, sub.wake, func(_ struct{}, emit func([]byte)) bool {
+		batches, open := sub.take()
+		for _, b := range batches {
+			sendAll(b, emit)
+		}
+		return open
+	}, func(ids []int64, emit func([]byte)) bool {
+		// A returning browser's catch-up: its own read of what it missed.
+		batch, err := alert.ReadShared(r.Context(), s.DB, ids)
+		if err != nil {
+			s.Log.WarnContext(r.Context(), "alert stream catch-up not read", "err", err)
+			return false
+		}
+		sendAll(batch, emit)
+		return true
 	})
 }

@@ -102,6 +102,8 @@ type Server struct {
 	// signinSlots bounds concurrent password checks: each costs 19 MiB of
 	// argon2 memory, and anyone may ask for one.
 	signinSlots chan struct{}
+	// alertFeed shares the reads of the alert streams open here.
+	alertFeed *alertFeed
 }
 
 // New builds the server and registers every route.
@@ -132,6 +134,7 @@ func New(d Deps) (*Server, error) {
 		rejectedLines: d.Metrics.Counter("garda_ingest_rejected_lines_total",
 			"Log lines refused over the ingest API, by asset, format and reason.", "asset", "format", "reason"),
 	}
+	s.alertFeed = newAlertFeed(s)
 	// A sender's bucket holds a whole request at least.
 	s.ingestQuota = &ingest.Quota{Rate: d.IngestRate, Burst: max(float64(s.ingestLimits().MaxLines), 60*d.IngestRate)}
 	p, err := newPages(s)

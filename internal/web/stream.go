@@ -24,27 +24,56 @@ import (
 // costs a row refresh), or an event "gap" when the bus no longer remembers
 // that far back.
 func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Principal, kind string, render func(id int64) ([]byte, bool)) error {
-	if s.Bus == nil {
-		return problem.New(problem.Unavailable, "live updates need the bus")
+	flusher, err := s.streamable(w)
+	if err != nil {
+		return err
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		return problem.New(problem.Internal, "streaming is not supported here")
-	}
-	ctx := r.Context()
-	changes, cancel, err := live.Watch(ctx, s.Bus, kind)
+	changes, cancel, err := live.Watch(r.Context(), s.Bus, kind)
 	if err != nil {
 		return err
 	}
 	defer cancel()
+	sendAll := func(ids []int64, emit func([]byte)) bool {
+		for _, id := range ids {
+			if b, ok := render(id); ok {
+				emit(b)
+			}
+		}
+		return true
+	}
+	return serveStream(s, w, flusher, r, kind, changes, func(id int64, emit func([]byte)) bool {
+		return sendAll([]int64{id}, emit)
+	}, sendAll)
+}
+
+// streamable checks that a live stream can be served here.
+func (s *Server) streamable(w http.ResponseWriter) (http.Flusher, error) {
+	if s.Bus == nil {
+		return nil, problem.New(problem.Unavailable, "live updates need the bus")
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		return nil, problem.New(problem.Internal, "streaming is not supported here")
+	}
+	return flusher, nil
+}
+
+// serveStream is a live stream's loop, whatever feeds it: it sends the
+// first line, the catch-up a returning browser asks for (catchUp sends
+// the records of those ids, false when it could not: the browser is told
+// of a gap, and reloads), then, each time events gives something,
+// what deliver sends, until the request, the instance or the feed ends
+// (events closed, or deliver reporting false), with a keep-alive every
+// 15 s that also checks the reader is still signed in.
+func serveStream[E any](s *Server, w http.ResponseWriter, flusher http.Flusher, r *http.Request, kind string, events <-chan E,
+	deliver func(e E, emit func([]byte)) bool, catchUp func(ids []int64, emit func([]byte)) bool) error {
+	ctx := r.Context()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprintf(w, ": garda %s stream\nid: %d\n\n", kind, time.Now().UnixMilli())
-	send := func(id int64) {
-		if b, ok := render(id); ok {
-			fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", kind, time.Now().UnixMilli(), b)
-		}
+	emit := func(b []byte) {
+		fmt.Fprintf(w, "event: %s\nid: %d\ndata: %s\n\n", kind, time.Now().UnixMilli(), b)
 	}
 	// A page opening its stream says when it read its records
 	// (?last_event_id=, as the header would), so what changed while it was
@@ -58,10 +87,7 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		if err != nil {
 			s.Log.WarnContext(ctx, "stream catch-up failed", "kind", kind, "err", err)
 		}
-		for _, id := range ids {
-			send(id)
-		}
-		if !complete || err != nil {
+		if !catchUp(ids, emit) || !complete || err != nil {
 			fmt.Fprint(w, "event: gap\ndata: {}\n\n")
 		}
 	}
@@ -82,11 +108,10 @@ func (s *Server) serveChanges(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			}
 			fmt.Fprintf(w, ": keep-alive\nid: %d\n\n", time.Now().UnixMilli())
 			flusher.Flush()
-		case id, ok := <-changes:
-			if !ok {
+		case e, ok := <-events:
+			if !ok || !deliver(e, emit) {
 				return nil
 			}
-			send(id)
 			flusher.Flush()
 		}
 	}
