@@ -64,6 +64,7 @@ const (
 	kindMatched                  // a chain of MATCHED_VARS links, in Go
 	kindFallback                 // the first rule in Go; if it matches, Coraza
 	kindProtocol                 // written out in fastPlan.protocol
+	kindCapture                  // a chain reading the first rule's captures, in fastPlan.capture
 )
 
 // fastKinds names every detection rule of phases 1 and 2 up to paranoia
@@ -94,8 +95,9 @@ var fastKinds = map[int]fastKind{
 	932200: kindMatched, 932206: kindMatched, 932240: kindMatched, 933150: kindMatched,
 	941310: kindMatched, 942440: kindMatched, 944110: kindMatched, 944120: kindMatched,
 
-	931130: kindFallback, 932205: kindFallback, 932207: kindFallback, 942130: kindFallback,
-	942131: kindFallback, 942521: kindFallback, 943110: kindFallback, 943120: kindFallback,
+	931130: kindCapture, 942130: kindCapture, 942131: kindCapture, 942521: kindCapture,
+
+	932205: kindFallback, 932207: kindFallback, 943110: kindFallback, 943120: kindFallback,
 }
 
 // fastGroup is an evaluator group as the fast path reads it.
@@ -112,6 +114,10 @@ type fastRule struct {
 	perf      bool // tagged xss-perf-disable
 	head      fastOp
 	links     []fastOp // kindMatched: each must hold for some matched value
+	// kindCapture: the first rule's pattern, and the chain's test of the
+	// captures of one matched value (host is the Host header).
+	capRx   *rxOperator
+	capTest func(caps []string, host string) bool
 }
 
 // fastOp is one rule's variables, transformations and operator.
@@ -290,6 +296,13 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		}
 		var err error
 		switch kind {
+		case kindCapture:
+			if fr.head, err = op(r); err != nil {
+				return nil, err
+			}
+			if err = fr.planCapture(c); err != nil {
+				return nil, err
+			}
 		case kindPlain, kindFallback:
 			if kind == kindPlain && len(c) > 1 {
 				return nil, fmt.Errorf("rule %d: chained", r.id)
@@ -769,7 +782,7 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 			if f.protocol(r.id, q) {
 				s.ids, s.scores = append(s.ids, r.id), append(s.scores, r.score)
 			}
-		case kindPlain, kindFallback, kindMatched:
+		case kindPlain, kindFallback, kindMatched, kindCapture:
 			s.matched = s.matched[:0]
 			h := &r.head
 			s.eachValue(h.sels, r.perf, h.multiMatch, h.chain, h.funcs, func(v string) {
@@ -782,6 +795,16 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 			}
 			if r.kind == kindFallback {
 				return Result{}, false
+			}
+			if r.kind == kindCapture {
+				hit, ok := f.capture(r, s)
+				if !ok {
+					return Result{}, false
+				}
+				if hit {
+					s.ids, s.scores = append(s.ids, r.id), append(s.scores, r.score)
+				}
+				continue
 			}
 			ok := true
 			for _, l := range r.links {
@@ -876,3 +899,118 @@ var (
 	urlDecodeUni, _ = transform.Get("urlDecodeUni")
 	lowercase, _    = transform.Get("lowercase")
 )
+
+// planCapture reads the chain of a kindCapture rule (its first rule c[0]
+// captures with an @rx, the link tests TX:1 and TX:2) and checks that it
+// is the chain fastPlan.capture evaluates.
+func (r *fastRule) planCapture(c []ruleInfo) error {
+	h := c[0]
+	if len(c) != 2 || h.op != "rx" || h.negated || !slices.Contains(h.actions, "capture") {
+		return fmt.Errorf("rule %d: not a capture chain", r.id)
+	}
+	op, ok := rxCache.Load(h.opArg)
+	if !ok {
+		return fmt.Errorf("rule %d: pattern not loaded", r.id)
+	}
+	r.capRx = op.(*rxOperator)
+	groups := 0
+	if r.capRx.bin != nil {
+		groups = r.capRx.bin.NumSubexp()
+	} else {
+		groups = r.capRx.std.NumSubexp()
+	}
+	l := c[1]
+	want := func(vars, op, arg string, negated bool, n int) error {
+		if strings.Join(l.vars, "|") != vars || l.op != op || l.opArg != arg || l.negated != negated {
+			return fmt.Errorf("rule %d: the chain is not %s %s %s", r.id, vars, op, arg)
+		}
+		if groups < n {
+			// TX:n would be a capture of an earlier rule.
+			return fmt.Errorf("rule %d: %d groups", r.id, groups)
+		}
+		return nil
+	}
+	switch r.id {
+	case 942130, 942131: // TX:1 @streq %{TX.2} (942131: !@streq)
+		if err := want("TX:1", "streq", "%{TX.2}", r.id == 942131, 2); err != nil {
+			return err
+		}
+		neg := r.id == 942131
+		r.capTest = func(caps []string, _ string) bool { return (caps[1] == caps[2]) != neg }
+	case 942521: // TX:1 @rx ^(?:and|or)$
+		if err := want("TX:1", "rx", "^(?:and|or)$", false, 1); err != nil {
+			return err
+		}
+		m, err := fastOperator(l, nil)
+		if err != nil {
+			return err
+		}
+		r.capTest = func(caps []string, _ string) bool { return m(caps[1]) }
+	case 931130: // setvar tx.rfi_parameter_NAME=.%{tx.1}; TX:/rfi_parameter_.*/ !@endsWith .%{request_headers.host}
+		if err := want("TX:/rfi_parameter_.*/", "endsWith", ".%{request_headers.host}", true, 1); err != nil {
+			return err
+		}
+		if !slices.Contains(h.setvars, "tx.rfi_parameter_%{MATCHED_VAR_NAME}=.%{tx.1}") {
+			return fmt.Errorf("rule %d: setvar changed", r.id)
+		}
+		r.capTest = func(caps []string, host string) bool { return !strings.HasSuffix("."+caps[1], "."+host) }
+	default:
+		return fmt.Errorf("rule %d: no capture chain written for it", r.id)
+	}
+	return nil
+}
+
+// capture evaluates a kindCapture chain. Coraza runs the first rule over
+// every value and keeps the captures (TX.0-9) of the last value that
+// matched; the values of one collection (ARGS) come in the order of a Go
+// map, so when matching values of the last variable that matched would
+// decide differently the result is Coraza's draw: ok false, the request
+// goes to Coraza. 931130's chain reads every matched argument's capture
+// (one setvar per match, by name): any that fails decides; it is exact
+// here only when they all agree, else again ok false.
+func (f *fastPlan) capture(r *fastRule, s *fastState) (hit, ok bool) {
+	h := &r.head
+	host := s.req.hdrValues[0]
+	decided, result := false, false
+	for si := range h.sels {
+		// Every value of one variable (and, multiMatch, each of its
+		// transformations) must decide alike.
+		agree, seen, got := true, false, false
+		s.eachValue(h.sels[si:si+1], r.perf, h.multiMatch, h.chain, h.funcs, func(v string) {
+			if !h.match(v) {
+				return
+			}
+			var caps []string
+			if r.capRx.bin != nil {
+				caps = r.capRx.bin.FindStringSubmatch(v)
+			} else {
+				caps = r.capRx.std.FindStringSubmatch(v)
+			}
+			if caps == nil {
+				agree = false // RE2 and Go's regexp disagree: leave it to Coraza
+				return
+			}
+			t := r.capTest(caps, host)
+			if seen && t != got {
+				agree = false
+			}
+			seen, got = true, t
+		})
+		if !agree {
+			return false, false
+		}
+		if !seen {
+			continue
+		}
+		if r.id == 931130 {
+			// Any argument's capture decides; they must agree (above),
+			// across variables too.
+			if decided && got != result {
+				return false, false
+			}
+		}
+		// Otherwise the last variable with a match decides.
+		decided, result = true, got
+	}
+	return decided && result, true
+}
