@@ -382,6 +382,14 @@ func (r *evalRule) matchAlone(value string) bool {
 // literals (see required) or which is not ASCII.
 func (o *rxOperator) matchChecked(value string) bool {
 	if o.bin != nil {
+		if o.binPrefix != "" {
+			if !strings.Contains(value, o.binPrefix) {
+				return false
+			}
+			if o.binWhole {
+				return true
+			}
+		}
 		return o.bin.MatchString(value)
 	}
 	o.reOnce.Do(func() {
