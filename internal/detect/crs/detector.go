@@ -63,6 +63,9 @@ type Options struct {
 	// noEval keeps the pruner and RE2 but leaves every rule in Coraza
 	// (the step before the evaluator, for measurements).
 	noEval bool
+	// noFast keeps every request in a Coraza transaction (the step
+	// before the fast path, fast.go, for measurements).
+	noFast bool
 }
 
 // DefaultWeakAlone are the paranoia-level-2 rules that, measured on
@@ -113,7 +116,8 @@ type Detector struct {
 	host      string
 	pre       *Prefilter
 	weakAlone []int
-	prune     *pruner // nil: every rule is evaluated
+	prune     *pruner   // nil: every rule is evaluated
+	fast      *fastPlan // nil: every request goes through Coraza
 }
 
 // SearchFalsePositives are the level-2 rules that flag ordinary citizens'
@@ -139,17 +143,19 @@ func New(opts Options) (*Detector, error) {
 	}
 	var prune *pruner
 	var eval *evaluator
+	var texts []string
+	var skip []int
 	pruneRules, evalRules := "", ""
 	remove := opts.RemoveRules
 	var root fs.FS = coreruleset.FS
 	if !opts.noPrune {
 		registerRx.Do(func() { plugins.RegisterOperator(gardaRx, newRxOperator) })
 		root = rx2FS{coreruleset.FS}
-		texts, err := ruleTexts(coreruleset.FS, ruleFiles())
+		texts, err = ruleTexts(coreruleset.FS, ruleFiles())
 		if err != nil {
 			return nil, err
 		}
-		skip := slices.Concat(removedRules, opts.RemoveRules)
+		skip = slices.Concat(removedRules, opts.RemoveRules)
 		var moved []int
 		if !opts.noEval {
 			eval, moved = newEvaluator(texts, opts.ParanoiaLevel, coreruleset.FS, skip)
@@ -167,9 +173,15 @@ func New(opts Options) (*Detector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build coraza with crs: %w", err)
 	}
+	var fast *fastPlan
 	if eval != nil {
 		if err := eval.bind(); err != nil {
 			return nil, err
+		}
+		if !opts.noFast {
+			// A plan that cannot be made leaves every request to Coraza,
+			// as before: slower, the same verdicts.
+			fast, _ = newFastPlan(eval, texts, opts.ParanoiaLevel, coreruleset.FS, skip)
 		}
 	}
 	pre, err := NewPrefilter(opts)
@@ -177,7 +189,7 @@ func New(opts Options) (*Detector, error) {
 		return nil, err
 	}
 	return &Detector{waf: waf, pl: opts.ParanoiaLevel, threshold: opts.Threshold, host: opts.Host, pre: pre,
-		weakAlone: slices.Clone(opts.WeakAlone), prune: prune}, nil
+		weakAlone: slices.Clone(opts.WeakAlone), prune: prune, fast: fast}, nil
 }
 
 // ruleFiles are the CRS rule files the detector loads: the request rules
@@ -273,6 +285,11 @@ func (d *Detector) Detect(ev *event.Event) Result {
 // method, request target (url.original), HTTP version, Host (url.domain),
 // User-Agent and Referer. It does not consult the prefilter.
 func (d *Detector) Inspect(ev *event.Event) Result {
+	if d.fast != nil {
+		if r, ok := d.fast.inspect(d, ev); ok {
+			return r
+		}
+	}
 	tx := d.waf.NewTransaction()
 	defer tx.Close()
 	var st *pruneState
@@ -318,26 +335,7 @@ func (d *Detector) Inspect(ev *event.Event) Result {
 // result reads the verdict from the rules Coraza matched and those the
 // evaluator matched (st, nil without a pruner).
 func (d *Detector) result(tx types.Transaction, st *pruneState) Result {
-	r := Result{Inspected: true}
-	weak := 0        // the score of the WeakAlone rules
-	corroborate := 0 // other rules of the attack files (930-944) that matched
-	add := func(id, score int) {
-		if slices.Contains(r.RuleIDs, id) {
-			return
-		}
-		r.RuleIDs = append(r.RuleIDs, id)
-		if slices.Contains(d.weakAlone, id) {
-			weak += score
-		} else {
-			r.Score += score
-			if id >= 930000 && id < 945000 {
-				corroborate++
-			}
-		}
-		if c, ok := ClassOfRule(id); ok {
-			r.Classes |= c.Set()
-		}
-	}
+	var ids, scores []int
 	for _, m := range tx.MatchedRules() {
 		id := m.Rule().ID()
 		// CRS's flow-control rules (paranoia-level skips, exclusions)
@@ -345,13 +343,39 @@ func (d *Detector) result(tx types.Transaction, st *pruneState) Result {
 		if id < 911000 || id >= 949000 || m.Rule().Severity() == types.RuleSeverityUnset {
 			continue
 		}
-		add(id, severityScore(m.Rule().Severity()))
+		ids, scores = append(ids, id), append(scores, severityScore(m.Rule().Severity()))
 	}
 	if st != nil && d.prune.eval != nil {
 		for i, hit := range st.matched {
 			if hit {
-				add(d.prune.eval.rules[i].id, d.prune.eval.rules[i].score)
+				ids, scores = append(ids, d.prune.eval.rules[i].id), append(scores, d.prune.eval.rules[i].score)
 			}
+		}
+	}
+	return d.score(ids, scores)
+}
+
+// score is the verdict of the detection rules that matched (ids, each
+// with CRS's score of its severity).
+func (d *Detector) score(ids, scores []int) Result {
+	r := Result{Inspected: true}
+	weak := 0        // the score of the WeakAlone rules
+	corroborate := 0 // other rules of the attack files (930-944) that matched
+	for i, id := range ids {
+		if slices.Contains(r.RuleIDs, id) {
+			continue
+		}
+		r.RuleIDs = append(r.RuleIDs, id)
+		if slices.Contains(d.weakAlone, id) {
+			weak += scores[i]
+		} else {
+			r.Score += scores[i]
+			if id >= 930000 && id < 945000 {
+				corroborate++
+			}
+		}
+		if c, ok := ClassOfRule(id); ok {
+			r.Classes |= c.Set()
 		}
 	}
 	slices.Sort(r.RuleIDs)

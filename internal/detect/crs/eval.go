@@ -322,9 +322,14 @@ func (o *evalOperator) Evaluate(tx plugintypes.TransactionState, value string) b
 	if !ok {
 		return false
 	}
-	st := v.(*pruneState)
-	rules := o.p.eval.rules
-	g := o.g
+	o.p.eval.evalValue(v.(*pruneState), o.g, value)
+	return false
+}
+
+// evalValue runs the group's rules that can match one value (as the
+// group's rule reads it, transformed) and marks those that do in st.
+func (e *evaluator) evalValue(st *pruneState, g *evalGroup, value string) {
+	rules := e.rules
 	if len(g.rules) == 1 {
 		// A group of one (61 of 86: most rules have a transformation
 		// chain of their own): the rule's own literal check, which stops
@@ -333,7 +338,7 @@ func (o *evalOperator) Evaluate(tx plugintypes.TransactionState, value string) b
 		if !st.matched[i] && rules[i].matchAlone(value) {
 			st.matched[i] = true
 		}
-		return false
+		return
 	}
 	// The candidates: every rule for a value outside ASCII (Unicode case
 	// folding could match a literal there), else those without literals
@@ -361,7 +366,6 @@ func (o *evalOperator) Evaluate(tx plugintypes.TransactionState, value string) b
 			st.matched[i] = true
 		}
 	}
-	return false
 }
 
 // matchAlone runs the rule's operator on a value no literal pass has
@@ -378,6 +382,14 @@ func (r *evalRule) matchAlone(value string) bool {
 // literals (see required) or which is not ASCII.
 func (o *rxOperator) matchChecked(value string) bool {
 	if o.bin != nil {
+		if o.binPrefix != "" {
+			if !strings.Contains(value, o.binPrefix) {
+				return false
+			}
+			if o.binWhole {
+				return true
+			}
+		}
 		return o.bin.MatchString(value)
 	}
 	o.reOnce.Do(func() {

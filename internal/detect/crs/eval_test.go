@@ -80,6 +80,14 @@ func TestEvaluatorKeepsVerdicts(t *testing.T) {
 	}
 	t.Logf("%d requests (%d attacks for stock Coraza), %d differ; evaluator: %d rules in %d groups, %d detection rules left to Coraza",
 		len(evs), attacks, differ, len(ev.rules), len(ev.groups), ev.kept)
+	if fast.fast == nil {
+		t.Fatal("no fast path")
+	}
+	served, deferred := fast.fast.served.Load(), fast.fast.deferred.Load()
+	t.Logf("fast path: %d requests evaluated without Coraza, %d left to it", served, deferred)
+	if served < int64(len(evs))/2 {
+		t.Errorf("the fast path served only %d of %d requests", served, len(evs))
+	}
 }
 
 // paramValues reads every line of the .txt lists in dir (comments

@@ -58,14 +58,16 @@ func hostileSample(t testing.TB) []*event.Event {
 // payload no other request carries: the cost an all-hostile log pays per
 // line; "whole" evaluates every rule in stock Coraza, "pruned" only
 // those the pruner keeps, all in Coraza (the step before the evaluator),
-// "eval" what Inspect does: the evaluator's rules outside Coraza, the
-// pruner for the rest.
+// "eval" the evaluator's rules outside Coraza's per-rule loop, the
+// pruner for the rest, in a Coraza transaction (the step before the fast
+// path); "fast" what Inspect does: no Coraza transaction unless a rule
+// it cannot evaluate matched (fast.go).
 func BenchmarkInspectHostile(b *testing.B) {
 	evs := hostileSample(b)
 	for _, tc := range []struct {
 		name string
 		opts Options
-	}{{"whole", Options{noPrune: true}}, {"pruned", Options{noEval: true}}, {"eval", Options{}}} {
+	}{{"whole", Options{noPrune: true}}, {"pruned", Options{noEval: true}}, {"eval", Options{noFast: true}}, {"fast", Options{}}} {
 		b.Run(tc.name, func(b *testing.B) {
 			d, err := New(tc.opts)
 			if err != nil {
@@ -82,6 +84,9 @@ func BenchmarkInspectHostile(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpuTime()-cpu)/float64(i), "cpu-ns/op")
 			b.ReportMetric(100*float64(flagged)/float64(i), "flagged-%")
+			if d.fast != nil {
+				b.ReportMetric(100*float64(d.fast.deferred.Load())/float64(i), "coraza-%")
+			}
 		})
 	}
 }

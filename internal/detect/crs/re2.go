@@ -47,6 +47,10 @@ type rxOperator struct {
 	re     *re2.Regexp
 	std    *regexp.Regexp // values that are not valid UTF-8
 	bin    *binaryregexp.Regexp
+	// binPrefix begins every match of bin (its LiteralPrefix): a value
+	// without it cannot match; binWhole when it is the whole pattern.
+	binPrefix string
+	binWhole  bool
 }
 
 // compiled patterns, shared by the rules (and detectors) that repeat one.
@@ -64,6 +68,7 @@ func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, erro
 			return nil, err
 		}
 		op.bin = re
+		op.binPrefix, op.binWhole = re.LiteralPrefix()
 	} else {
 		std, err := regexp.Compile(data)
 		if err != nil {
@@ -86,6 +91,9 @@ func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, erro
 // Evaluate is Coraza's rx Evaluate on the engine that fits the value.
 func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) bool {
 	if o.bin != nil {
+		if o.binPrefix != "" && !strings.Contains(value, o.binPrefix) {
+			return false
+		}
 		if tx.Capturing() {
 			match := o.bin.FindStringSubmatch(value)
 			if len(match) == 0 {

@@ -1,0 +1,1016 @@
+package crs
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/corazawaf/libinjection-go"
+	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
+
+	"github.com/garda-id/garda/internal/detect/crs/transform"
+	"github.com/garda-id/garda/internal/event"
+)
+
+// The fast path takes the Coraza transaction off an access-log event's
+// path. An access log gives CRS a request line, a client address and at
+// most three headers (Host, User-Agent, Referer): no cookies, no body, no
+// files. Garda fills the variables CRS reads from those exactly as
+// Coraza's ProcessURI and AddRequestHeader do (query parsing, the
+// re-encoded REQUEST_URI, the basename), runs the transformation chains
+// in Go (package transform: Coraza's own, copied), and evaluates
+//   - the evaluator's groups (eval.go), value by value as its Coraza rule
+//     of ours would;
+//   - each detection rule the evaluator leaves to Coraza, by id (fastKind):
+//     rules that read headers or a body an access log never holds cannot
+//     match; the protocol rules are written out here; a rule, or a chain
+//     whose links all read MATCHED_VARS, runs in Go.
+//
+// Chains that read captures (TX:0-9, MATCHED_VAR) are not rewritten: when
+// the first rule of one matches, the request goes to Coraza as before
+// (with the pruner and the evaluator), and so do a client on a loopback
+// address (CRS's exceptions 905100 and 905110) and an argument named
+// _method (920650). TestEvaluatorKeepsVerdicts compares the result rule
+// for rule with stock Coraza.
+type fastPlan struct {
+	e         *evaluator
+	groups    []fastGroup // e.groups, in the same order
+	rules     []fastRule  // the detection rules Coraza kept
+	prefixes  int         // distinct transformation prefixes (the cache's width)
+	tx        map[string]string
+	perfCheck [256]bool // 941010's byte range
+	// The patterns of 920100 and 920440, as Coraza loaded them.
+	rx920100, rx920440 *evalRule
+	pool               sync.Pool
+	// served and deferred count the requests evaluated here and those
+	// left to Coraza (tests and measurements read them).
+	served, deferred atomic.Int64
+}
+
+// fastKind is how the fast path evaluates a detection rule Coraza kept.
+type fastKind int
+
+const (
+	kindNever    fastKind = iota // reads what an access log never holds
+	kindPlain                    // one rule, evaluated in Go
+	kindMatched                  // a chain of MATCHED_VARS links, in Go
+	kindFallback                 // the first rule in Go; if it matches, Coraza
+	kindProtocol                 // written out in fastPlan.protocol
+	kindCapture                  // a chain reading the first rule's captures, in fastPlan.capture
+)
+
+// fastKinds names every detection rule of phases 1 and 2 up to paranoia
+// level 2 that the evaluator leaves to Coraza. A rule missing here (a
+// new CRS release) turns the fast path off: the detector then runs as
+// before.
+var fastKinds = map[int]fastKind{
+	// Headers, a body or files no access log holds: Content-Length,
+	// Transfer-Encoding, Range, Request-Range, Accept, Accept-Encoding, Content-Type,
+	// cookies, multipart parts, X-Filename. 920280 needs Host missing
+	// (always set); 920450 and 920451 restricted header names (ours are
+	// host, user-agent, referer: none restricted). 920250 and the 920360
+	// family need TX variables CRS leaves unset or 0 by default.
+	920120: kindNever, 920160: kindNever, 920170: kindNever, 920171: kindNever, 920181: kindNever,
+	920190: kindNever, 920660: kindNever, 920250: kindNever, 920280: kindNever, 920310: kindNever,
+	920311: kindNever, 920340: kindNever, 920380: kindNever, 920360: kindNever, 920370: kindNever,
+	920390: kindNever, 920400: kindNever, 920410: kindNever, 920470: kindNever, 920420: kindNever,
+	920480: kindNever, 920640: kindNever, 920600: kindNever, 920620: kindNever, 920200: kindNever,
+	920201: kindNever, 920240: kindNever, 921250: kindNever, 922100: kindNever, 922110: kindNever,
+	932180: kindNever, 920450: kindNever, 920451: kindNever, 920520: kindNever,
+
+	911100: kindProtocol, 920100: kindProtocol, 920270: kindProtocol, 920271: kindProtocol,
+	920320: kindProtocol, 920430: kindProtocol, 920440: kindProtocol, 920610: kindProtocol,
+	920650: kindProtocol,
+
+	941181: kindPlain, 933130: kindPlain, 934110: kindPlain,
+
+	932200: kindMatched, 932206: kindMatched, 932240: kindMatched, 933150: kindMatched,
+	941310: kindMatched, 942440: kindMatched, 944110: kindMatched, 944120: kindMatched,
+
+	931130: kindCapture, 942130: kindCapture, 942131: kindCapture, 942521: kindCapture,
+
+	932205: kindFallback, 932207: kindFallback, 943110: kindFallback, 943120: kindFallback,
+}
+
+// fastGroup is an evaluator group as the fast path reads it.
+type fastGroup struct {
+	sels  []varSel
+	chain []int32 // prefix ids, one per transformation (see fastPlan.transform)
+	funcs []transform.Func
+}
+
+// fastRule is one kept detection rule.
+type fastRule struct {
+	id, score int
+	kind      fastKind
+	perf      bool // tagged xss-perf-disable
+	head      fastOp
+	links     []fastOp // kindMatched: each must hold for some matched value
+	// kindCapture: the first rule's pattern, and the chain's test of the
+	// captures of one matched value (host is the Host header).
+	capRx   *rxOperator
+	capTest func(caps []string, host string) bool
+}
+
+// fastOp is one rule's variables, transformations and operator.
+type fastOp struct {
+	sels       []varSel
+	chain      []int32
+	funcs      []transform.Func
+	multiMatch bool
+	match      func(string) bool // negation included
+}
+
+// varSel selects values of one variable (REQUEST_HEADERS:User-Agent,
+// ARGS, &REQUEST_HEADERS:Referer).
+type varSel struct {
+	name  string
+	key   string   // lower-cased; "" for the whole collection
+	not   []string // keys excluded by !VAR:key, lower-cased
+	count bool
+}
+
+// fastReq holds what Coraza's ProcessConnection, ProcessURI and
+// AddRequestHeader set from an access-log event.
+type fastReq struct {
+	remote, method, proto, uriRaw, uri, filename, basename, query, line string
+	argNames, argValues                                                 []string
+	hdrNames, hdrValues                                                 []string
+	noFilename                                                          bool // 941010 took REQUEST_FILENAME off the xss-perf-disable rules
+}
+
+// fastState is one request's scratch, pooled.
+type fastState struct {
+	req     fastReq
+	st      pruneState
+	cache   map[cacheKey]string
+	vals    []string
+	matched []string
+	ids     []int
+	scores  []int
+}
+
+type cacheKey struct {
+	prefix int32
+	value  string
+}
+
+// newFastPlan plans the fast path, or returns nil with the reason it
+// cannot (a kept rule it does not know, a variable or operator it does
+// not read).
+func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (*fastPlan, error) {
+	if e == nil {
+		return nil, fmt.Errorf("no evaluator")
+	}
+	f := &fastPlan{e: e, tx: map[string]string{}}
+	// CRS's defaults (901's setvars where crs-setup leaves them unset).
+	for _, raw := range texts {
+		r, ok := parseRule(raw)
+		if !ok || r.id < 901000 || r.id >= 902000 {
+			continue
+		}
+		for _, sv := range r.setvars {
+			name, value, ok := strings.Cut(sv, "=")
+			if name, found := strings.CutPrefix(strings.ToLower(name), "tx."); ok && found {
+				f.tx[name] = value
+			}
+		}
+	}
+	for _, name := range []string{"allowed_methods", "allowed_http_versions", "restricted_extensions"} {
+		if f.tx[name] == "" {
+			return nil, fmt.Errorf("crs setup: tx.%s not found", name)
+		}
+	}
+	for _, r := range []string{"20", "45-47", "48-57", "65-90", "95", "97-122"} {
+		lo, hi, _ := strings.Cut(r, "-")
+		a, _ := strconv.Atoi(lo)
+		b := a
+		if hi != "" {
+			b, _ = strconv.Atoi(hi)
+		}
+		for c := a; c <= b; c++ {
+			f.perfCheck[c] = true
+		}
+	}
+	prefixes := map[string]int32{}
+	chainOf := func(ts []string) ([]int32, []transform.Func, error) {
+		var ids []int32
+		var funcs []transform.Func
+		key := ""
+		for _, t := range ts {
+			if strings.EqualFold(t, "none") {
+				continue
+			}
+			fn, ok := transform.Get(t)
+			if !ok {
+				return nil, nil, fmt.Errorf("transformation %s", t)
+			}
+			key += "," + strings.ToLower(t)
+			id, ok := prefixes[key]
+			if !ok {
+				id = int32(len(prefixes))
+				prefixes[key] = id
+			}
+			ids = append(ids, id)
+			funcs = append(funcs, fn)
+		}
+		return ids, funcs, nil
+	}
+	for _, g := range e.groups {
+		sels, err := parseSels(strings.Split(g.vars, "|"))
+		if err != nil {
+			return nil, err
+		}
+		ids, funcs, err := chainOf(g.transforms)
+		if err != nil {
+			return nil, err
+		}
+		f.groups = append(f.groups, fastGroup{sels: sels, chain: ids, funcs: funcs})
+	}
+	// The kept detection rules, each with its chain.
+	var chains [][]ruleInfo
+	inChain := false
+	for _, raw := range texts {
+		r, ok := parseRule(raw)
+		if !ok && !inChain {
+			return nil, fmt.Errorf("unreadable rule %.60s", raw)
+		}
+		// (A chain's last link may have no actions: it ends the chain.)
+		if inChain {
+			chains[len(chains)-1] = append(chains[len(chains)-1], r)
+		} else {
+			chains = append(chains, []ruleInfo{r})
+		}
+		inChain = slices.Contains(r.actions, "chain")
+	}
+	moved := map[int]bool{}
+	for _, r := range e.rules {
+		moved[r.id] = true
+	}
+	var unknown []int
+	for _, c := range chains {
+		r := c[0]
+		if r.id < 911000 || r.id >= 949000 || r.phase < 1 || r.phase > 2 || r.paranoia > pl ||
+			r.severity == "" || moved[r.id] || slices.Contains(skip, r.id) {
+			continue
+		}
+		if r.id == 920100 || r.id == 920440 {
+			op, ok := rxCache.Load(r.opArg)
+			if !ok || r.op != "rx" {
+				return nil, fmt.Errorf("rule %d: pattern not loaded", r.id)
+			}
+			if r.id == 920100 {
+				f.rx920100 = &evalRule{rx: op.(*rxOperator)}
+			} else {
+				f.rx920440 = &evalRule{rx: op.(*rxOperator)}
+			}
+		}
+		kind, ok := fastKinds[r.id]
+		if !ok {
+			unknown = append(unknown, r.id)
+			continue
+		}
+		fr := fastRule{id: r.id, score: severityOf(r.severity), kind: kind, perf: slices.Contains(r.tags, "xss-perf-disable")}
+		op := func(r ruleInfo) (fastOp, error) {
+			var o fastOp
+			var err error
+			if o.sels, err = parseSels(r.vars); err != nil {
+				return o, fmt.Errorf("rule %d: %w", r.id, err)
+			}
+			if o.chain, o.funcs, err = chainOf(r.transforms); err != nil {
+				return o, fmt.Errorf("rule %d: %w", r.id, err)
+			}
+			o.multiMatch = r.multiMatch
+			if o.match, err = fastOperator(r, root); err != nil {
+				return o, fmt.Errorf("rule %d: %w", r.id, err)
+			}
+			return o, nil
+		}
+		var err error
+		switch kind {
+		case kindCapture:
+			if fr.head, err = op(r); err != nil {
+				return nil, err
+			}
+			if err = fr.planCapture(c); err != nil {
+				return nil, err
+			}
+		case kindPlain, kindFallback:
+			if kind == kindPlain && len(c) > 1 {
+				return nil, fmt.Errorf("rule %d: chained", r.id)
+			}
+			fr.head, err = op(r)
+		case kindMatched:
+			if fr.head, err = op(r); err != nil {
+				return nil, err
+			}
+			for _, l := range c[1:] {
+				for _, v := range l.vars {
+					if v != "MATCHED_VARS" && !strings.HasPrefix(v, "XML:") {
+						return nil, fmt.Errorf("rule %d: a link reads %s", r.id, v)
+					}
+				}
+				if len(l.transforms) > 0 && (len(l.transforms) != 1 || l.transforms[0] != "none") {
+					return nil, fmt.Errorf("rule %d: a link transforms", r.id)
+				}
+				m, err := fastOperator(l, root)
+				if err != nil {
+					return nil, fmt.Errorf("rule %d: %w", r.id, err)
+				}
+				fr.links = append(fr.links, fastOp{match: m})
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		f.rules = append(f.rules, fr)
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("rules %v: not known to the fast path", unknown)
+	}
+	if f.rx920100 == nil || f.rx920440 == nil || f.rx920100.rx.std == nil || f.rx920440.rx.std == nil {
+		return nil, fmt.Errorf("rules 920100 and 920440 not found")
+	}
+	f.prefixes = len(prefixes)
+	f.pool.New = func() any {
+		return &fastState{cache: map[cacheKey]string{},
+			st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}}
+	}
+	return f, nil
+}
+
+// parseSels reads a rule's variable list.
+func parseSels(vars []string) ([]varSel, error) {
+	var out []varSel
+	var nots [][2]string
+	for _, v := range vars {
+		if v == "" {
+			continue
+		}
+		if n, ok := strings.CutPrefix(v, "!"); ok {
+			name, key, _ := strings.Cut(n, ":")
+			nots = append(nots, [2]string{strings.ToUpper(name), strings.ToLower(key)})
+			continue
+		}
+		s := varSel{}
+		if n, ok := strings.CutPrefix(v, "&"); ok {
+			s.count, v = true, n
+		}
+		name, key, _ := strings.Cut(v, ":")
+		s.name, s.key = strings.ToUpper(name), strings.ToLower(key)
+		switch s.name {
+		case "REQUEST_URI", "REQUEST_URI_RAW", "REQUEST_FILENAME", "REQUEST_BASENAME", "QUERY_STRING",
+			"REQUEST_LINE", "REQUEST_METHOD", "REQUEST_PROTOCOL", "REQUEST_BODY", "REMOTE_ADDR":
+			if s.key != "" {
+				return nil, fmt.Errorf("variable %s", v)
+			}
+		case "ARGS", "ARGS_GET", "ARGS_NAMES", "ARGS_GET_NAMES", "REQUEST_HEADERS", "REQUEST_HEADERS_NAMES":
+			if strings.HasPrefix(s.key, "/") {
+				return nil, fmt.Errorf("variable %s: a key pattern", v)
+			}
+		case "REQUEST_COOKIES", "REQUEST_COOKIES_NAMES", "XML", "FILES", "FILES_NAMES", "MULTIPART_PART_HEADERS",
+			"ARGS_POST", "ARGS_POST_NAMES":
+			// Empty for an access-log event, whatever the key.
+		default:
+			return nil, fmt.Errorf("variable %s", v)
+		}
+		out = append(out, s)
+	}
+	for _, n := range nots {
+		for i := range out {
+			if out[i].name == n[0] {
+				out[i].not = append(out[i].not, n[1])
+			}
+		}
+	}
+	return out, nil
+}
+
+// fastOperator is a rule's operator as Coraza evaluates it (without
+// captures), negation included.
+func fastOperator(r ruleInfo, root fs.FS) (func(string) bool, error) {
+	if strings.Contains(r.opArg, "%{") {
+		return nil, fmt.Errorf("operator with a macro")
+	}
+	var m func(string) bool
+	arg := r.opArg
+	switch r.op {
+	case "rx":
+		op, ok := rxCache.Load(arg)
+		if !ok {
+			return nil, fmt.Errorf("pattern %.40q is not the one Coraza loaded", arg)
+		}
+		er := &evalRule{rx: op.(*rxOperator)}
+		m = er.matchAlone
+	case "pm", "pmFromFile", "pmf":
+		var phrases []string
+		if r.op == "pm" {
+			phrases = strings.Split(strings.ToLower(arg), " ")
+		} else {
+			b, err := fs.ReadFile(root, path.Join("@owasp_crs", arg))
+			if err != nil {
+				return nil, err
+			}
+			sc := bufio.NewScanner(bytes.NewReader(b))
+			for sc.Scan() {
+				if l := strings.TrimSpace(sc.Text()); l != "" && l[0] != '#' {
+					phrases = append(phrases, strings.ToLower(l))
+				}
+			}
+		}
+		minLen := 0
+		for _, p := range phrases {
+			if p == "" {
+				return nil, fmt.Errorf("empty phrase")
+			}
+			if minLen == 0 || len(p) < minLen {
+				minLen = len(p)
+			}
+		}
+		b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{AsciiCaseInsensitive: true,
+			MatchKind: ahocorasick.LeftMostLongestMatch, DFA: r.op == "pm"})
+		ac := b.Build(phrases)
+		m = func(v string) bool { return len(v) >= minLen && ac.Iter(v).Next() != nil }
+	case "contains":
+		m = func(v string) bool { return strings.Contains(v, arg) }
+	case "streq":
+		m = func(v string) bool { return v == arg }
+	case "beginsWith":
+		m = func(v string) bool { return strings.HasPrefix(v, arg) }
+	case "endsWith":
+		m = func(v string) bool { return strings.HasSuffix(v, arg) }
+	case "detectSQLi":
+		m = func(v string) bool { ok, _ := libinjection.IsSQLi(v); return ok }
+	case "detectXSS":
+		m = libinjection.IsXSS
+	default:
+		return nil, fmt.Errorf("operator @%s", r.op)
+	}
+	if r.negated {
+		return func(v string) bool { return !m(v) }, nil
+	}
+	return m, nil
+}
+
+// fill sets the request's variables as Coraza does from the same event
+// (Detector.Inspect's calls: ProcessConnection, ProcessURI,
+// AddRequestHeader).
+func (q *fastReq) fill(d *Detector, ev *event.Event) {
+	q.remote = ev.Get(event.SourceIP)
+	if q.remote == "" && ev.IP.IsValid() {
+		q.remote = ev.IP.String()
+	}
+	q.method = ev.Get(event.HTTPMethod)
+	if q.method == "" {
+		q.method = "GET"
+	}
+	uri := ev.Get(event.URLOriginal)
+	if uri == "" {
+		uri = "/"
+	}
+	q.proto = protocol(ev.Get(event.HTTPVersion))
+	q.uriRaw = uri
+	q.line = q.method + " " + uri + " " + q.proto
+	if i := strings.IndexByte(uri, '#'); i >= 0 {
+		uri = uri[:i]
+	}
+	q.argNames, q.argValues = q.argNames[:0], q.argValues[:0]
+	var p string
+	if u, err := url.ParseRequestURI(uri); err != nil {
+		q.uri = uri
+		if i := strings.IndexByte(uri, '?'); i >= 0 {
+			p, q.query = uri[:i], uri[i+1:]
+		} else {
+			p, q.query = uri, ""
+		}
+	} else {
+		q.uri = u.String()
+		p, q.query = u.Path, u.RawQuery
+	}
+	q.parseQuery(q.query)
+	if i := strings.LastIndexAny(p, "/\\"); i != -1 && len(p) > i+1 {
+		q.basename = p[i+1:]
+	} else {
+		q.basename = p
+	}
+	q.filename = p
+	host := ev.Get(event.URLDomain)
+	if host == "" {
+		host = d.host
+	}
+	q.hdrNames = append(q.hdrNames[:0], "Host")
+	q.hdrValues = append(q.hdrValues[:0], host)
+	if ua, ok := logged(ev.Get(event.UserAgent)); ok {
+		q.hdrNames, q.hdrValues = append(q.hdrNames, "User-Agent"), append(q.hdrValues, ua)
+	}
+	if ref, ok := logged(ev.Get(event.Referrer)); ok {
+		q.hdrNames, q.hdrValues = append(q.hdrNames, "Referer"), append(q.hdrValues, ref)
+	}
+}
+
+// parseQuery is Coraza's ParseQueryOrdered with '&' (internal/url), no
+// argument limit reached by a logged line (Coraza's default is 1,000).
+func (q *fastReq) parseQuery(query string) {
+	for query != "" {
+		key := query
+		if i := strings.IndexByte(key, '&'); i >= 0 {
+			key, query = key[:i], key[i+1:]
+		} else {
+			query = ""
+		}
+		if key == "" {
+			continue
+		}
+		value := ""
+		if i := strings.IndexByte(key, '='); i >= 0 {
+			key, value = key[:i], key[i+1:]
+		}
+		q.argNames = append(q.argNames, queryUnescape(key))
+		q.argValues = append(q.argValues, queryUnescape(value))
+	}
+}
+
+// queryUnescape is Coraza's non-strict unescaping of a query argument
+// (internal/url; Apache-2.0, see NOTICE), byte for byte.
+func queryUnescape(input string) string {
+	if strings.IndexByte(input, '%') < 0 && strings.IndexByte(input, '+') < 0 {
+		return input
+	}
+	ilen := len(input)
+	var res strings.Builder
+	res.Grow(ilen)
+	for i := 0; i < ilen; i++ {
+		ci := input[i]
+		if ci == '+' {
+			res.WriteByte(' ')
+			continue
+		}
+		if ci == '%' {
+			if i+2 >= ilen {
+				res.WriteByte(ci)
+				continue
+			}
+			hi, ok := hexDigit(input[i+1])
+			if !ok {
+				res.WriteByte(ci)
+				continue
+			}
+			lo, ok := hexDigit(input[i+2])
+			if !ok {
+				res.WriteByte(ci)
+				continue
+			}
+			res.WriteByte(hi<<4 | lo)
+			i += 2
+			continue
+		}
+		res.WriteByte(ci)
+	}
+	return res.String()
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// values appends the raw values the selectors give; perf drops
+// REQUEST_FILENAME when 941010 took it off the xss-perf-disable rules.
+func (q *fastReq) values(out []string, sels []varSel, perf bool) []string {
+	for _, s := range sels {
+		if s.count {
+			out = append(out, strconv.Itoa(q.count(s)))
+			continue
+		}
+		switch s.name {
+		case "REQUEST_URI":
+			out = append(out, q.uri)
+		case "REQUEST_URI_RAW":
+			out = append(out, q.uriRaw)
+		case "REQUEST_FILENAME":
+			if !perf || !q.noFilename {
+				out = append(out, q.filename)
+			}
+		case "REQUEST_BASENAME":
+			out = append(out, q.basename)
+		case "QUERY_STRING":
+			out = append(out, q.query)
+		case "REQUEST_LINE":
+			out = append(out, q.line)
+		case "REQUEST_METHOD":
+			out = append(out, q.method)
+		case "REQUEST_PROTOCOL":
+			out = append(out, q.proto)
+		case "REQUEST_BODY":
+			out = append(out, "")
+		case "REMOTE_ADDR":
+			out = append(out, q.remote)
+		case "ARGS", "ARGS_GET":
+			for i, n := range q.argNames {
+				if s.selects(n) {
+					out = append(out, q.argValues[i])
+				}
+			}
+		case "ARGS_NAMES", "ARGS_GET_NAMES":
+			for _, n := range q.argNames {
+				if s.selects(n) {
+					out = append(out, n)
+				}
+			}
+		case "REQUEST_HEADERS":
+			for i, n := range q.hdrNames {
+				if s.selects(n) {
+					out = append(out, q.hdrValues[i])
+				}
+			}
+		case "REQUEST_HEADERS_NAMES":
+			for _, n := range q.hdrNames {
+				if s.selects(n) {
+					out = append(out, n)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// count is &VAR: the number of values the selector gives.
+func (q *fastReq) count(s varSel) int {
+	s.count = false
+	return len(q.values(nil, []varSel{s}, false))
+}
+
+func (s *varSel) selects(key string) bool {
+	if s.key != "" && !strings.EqualFold(key, s.key) {
+		return false
+	}
+	for _, n := range s.not {
+		if strings.EqualFold(key, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// transform runs a non-multiMatch chain with the request's cache, as
+// Coraza's transformArg does: from the longest prefix of the chain
+// already computed for the value (a transformation's error leaves the
+// value as it was).
+func (s *fastState) transform(v string, chain []int32, funcs []transform.Func) string {
+	start, cur := 0, v
+	for i := len(chain) - 1; i >= 0; i-- {
+		if c, ok := s.cache[cacheKey{chain[i], v}]; ok {
+			start, cur = i+1, c
+			break
+		}
+	}
+	for j := start; j < len(chain); j++ {
+		if t, _, err := funcs[j](cur); err == nil {
+			cur = t
+		}
+		s.cache[cacheKey{chain[j], v}] = cur
+	}
+	return cur
+}
+
+// multi is Coraza's executeTransformationsMultimatch: the value and each
+// changed intermediate.
+func multi(out []string, v string, funcs []transform.Func) []string {
+	out = append(out, v)
+	for _, f := range funcs {
+		t, changed, err := f(v)
+		if err != nil {
+			continue
+		}
+		if changed {
+			out = append(out, t)
+			v = t
+		}
+	}
+	return out
+}
+
+// eachValue calls fn with every transformed value an operator sees.
+func (s *fastState) eachValue(sels []varSel, perf, mm bool, chain []int32, funcs []transform.Func, fn func(string)) {
+	start := len(s.vals)
+	s.vals = s.req.values(s.vals, sels, perf)
+	raw := s.vals[start:]
+	for i := range raw {
+		v := raw[i]
+		if mm {
+			var tmp [4]string
+			for _, t := range multi(tmp[:0], v, funcs) {
+				fn(t)
+			}
+			continue
+		}
+		fn(s.transform(v, chain, funcs))
+	}
+	s.vals = s.vals[:start]
+}
+
+// inspect evaluates the request without Coraza; ok is false when the
+// request must go to Coraza (see fastPlan).
+func (f *fastPlan) inspect(d *Detector, ev *event.Event) (Result, bool) {
+	s := f.pool.Get().(*fastState)
+	defer f.pool.Put(s)
+	r, ok := f.eval(d, s, ev)
+	if ok {
+		f.served.Add(1)
+	} else {
+		f.deferred.Add(1)
+	}
+	return r, ok
+}
+
+func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, bool) {
+	q := &s.req
+	q.fill(d, ev)
+	// CRS's exceptions 905100 and 905110 remove every rule for a loopback
+	// client's probe: left to Coraza.
+	if q.remote == "127.0.0.1" || q.remote == "::1" {
+		ua := ""
+		for i, n := range q.hdrNames {
+			if strings.EqualFold(n, "User-Agent") {
+				ua = q.hdrValues[i]
+			}
+		}
+		if q.line == "GET /" || strings.HasSuffix(ua, "(internal dummy connection)") {
+			return Result{}, false
+		}
+	}
+	// 920650 reads %{ARGS._method}: left to Coraza.
+	for _, n := range q.argNames {
+		if strings.EqualFold(n, "_method") {
+			return Result{}, false
+		}
+	}
+	clear(s.cache)
+	s.ids, s.scores = s.ids[:0], s.scores[:0]
+	// 941010: a REQUEST_FILENAME of safe bytes only leaves the
+	// xss-perf-disable rules (validateByteRange is false on "").
+	q.noFilename = true
+	for i := 0; i < len(q.filename); i++ {
+		if !f.perfCheck[q.filename[i]] {
+			q.noFilename = false
+			break
+		}
+	}
+	if q.filename == "" {
+		q.noFilename = true
+	}
+	for i := range f.rules {
+		r := &f.rules[i]
+		switch r.kind {
+		case kindNever:
+		case kindProtocol:
+			if f.protocol(r.id, q) {
+				s.ids, s.scores = append(s.ids, r.id), append(s.scores, r.score)
+			}
+		case kindPlain, kindFallback, kindMatched, kindCapture:
+			s.matched = s.matched[:0]
+			h := &r.head
+			s.eachValue(h.sels, r.perf, h.multiMatch, h.chain, h.funcs, func(v string) {
+				if h.match(v) {
+					s.matched = append(s.matched, v)
+				}
+			})
+			if len(s.matched) == 0 {
+				continue
+			}
+			if r.kind == kindFallback {
+				return Result{}, false
+			}
+			if r.kind == kindCapture {
+				hit, ok := f.capture(r, s)
+				if !ok {
+					return Result{}, false
+				}
+				if hit {
+					s.ids, s.scores = append(s.ids, r.id), append(s.scores, r.score)
+				}
+				continue
+			}
+			ok := true
+			for _, l := range r.links {
+				if !slices.ContainsFunc(s.matched, l.match) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				s.ids, s.scores = append(s.ids, r.id), append(s.scores, r.score)
+			}
+		}
+	}
+	// The evaluator's groups, value by value.
+	st := &s.st
+	clear(st.matched)
+	for gi := range f.groups {
+		g := &f.groups[gi]
+		eg := f.e.groups[gi]
+		s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, func(v string) {
+			f.e.evalValue(st, eg, v)
+		})
+	}
+	for i, hit := range st.matched {
+		if hit {
+			s.ids, s.scores = append(s.ids, f.e.rules[i].id), append(s.scores, f.e.rules[i].score)
+		}
+	}
+	return d.score(s.ids, s.scores), true
+}
+
+// protocol evaluates the protocol rules written out (fastKinds).
+func (f *fastPlan) protocol(id int, q *fastReq) bool {
+	switch id {
+	case 911100: // REQUEST_METHOD !@within %{tx.allowed_methods}
+		return !strings.Contains(f.tx["allowed_methods"], q.method)
+	case 920100: // REQUEST_LINE !@rx <the request line's form>
+		return !f.rx920100.matchAlone(q.line)
+	case 920270, 920271: // REQUEST_URI_RAW|REQUEST_HEADERS|ARGS|ARGS_NAMES @validateByteRange, t:urlDecodeUni
+		valid := &byteRange1
+		if id == 920271 {
+			valid = &byteRange2
+		}
+		bad := func(v string) bool {
+			v, _, _ = urlDecodeUni(v)
+			for i := 0; i < len(v); i++ {
+				if !valid[v[i]] {
+					return true
+				}
+			}
+			return false
+		}
+		if bad(q.uriRaw) || slices.ContainsFunc(q.hdrValues, bad) || slices.ContainsFunc(q.argValues, bad) ||
+			slices.ContainsFunc(q.argNames, bad) {
+			return true
+		}
+		return false
+	case 920320: // &REQUEST_HEADERS:User-Agent @eq 0
+		return !slices.ContainsFunc(q.hdrNames, func(n string) bool { return strings.EqualFold(n, "User-Agent") })
+	case 920430: // REQUEST_PROTOCOL !@within %{tx.allowed_http_versions}
+		return !strings.Contains(f.tx["allowed_http_versions"], q.proto)
+	case 920440: // REQUEST_BASENAME @rx \.([^.]+)$ (t:urlDecodeUni), then .EXT/ @within restricted_extensions (t:lowercase)
+		b, _, _ := urlDecodeUni(q.basename)
+		if b == "" {
+			return false
+		}
+		m := f.rx920440.rx.std.FindStringSubmatch(b)
+		if m == nil {
+			return false
+		}
+		ext, _, _ := lowercase("." + m[1] + "/")
+		return strings.Contains(f.tx["restricted_extensions"], ext)
+	case 920610: // REQUEST_URI_RAW @contains #
+		return strings.Contains(q.uriRaw, "#")
+	case 920650: // arguments named _method went to Coraza
+		return false
+	}
+	return false
+}
+
+// The byte ranges of 920270 (1-255) and 920271 (9,10,13,32-126,128-255).
+var byteRange1, byteRange2 = func() ([256]bool, [256]bool) {
+	var a, b [256]bool
+	for c := 1; c < 256; c++ {
+		a[c] = true
+		b[c] = c == 9 || c == 10 || c == 13 || c >= 32 && c <= 126 || c >= 128
+	}
+	return a, b
+}()
+
+var (
+	urlDecodeUni, _ = transform.Get("urlDecodeUni")
+	lowercase, _    = transform.Get("lowercase")
+)
+
+// planCapture reads the chain of a kindCapture rule (its first rule c[0]
+// captures with an @rx, the link tests TX:1 and TX:2) and checks that it
+// is the chain fastPlan.capture evaluates.
+func (r *fastRule) planCapture(c []ruleInfo) error {
+	h := c[0]
+	if len(c) != 2 || h.op != "rx" || h.negated || !slices.Contains(h.actions, "capture") {
+		return fmt.Errorf("rule %d: not a capture chain", r.id)
+	}
+	op, ok := rxCache.Load(h.opArg)
+	if !ok {
+		return fmt.Errorf("rule %d: pattern not loaded", r.id)
+	}
+	r.capRx = op.(*rxOperator)
+	groups := 0
+	if r.capRx.bin != nil {
+		groups = r.capRx.bin.NumSubexp()
+	} else {
+		groups = r.capRx.std.NumSubexp()
+	}
+	l := c[1]
+	want := func(vars, op, arg string, negated bool, n int) error {
+		if strings.Join(l.vars, "|") != vars || l.op != op || l.opArg != arg || l.negated != negated {
+			return fmt.Errorf("rule %d: the chain is not %s %s %s", r.id, vars, op, arg)
+		}
+		if groups < n {
+			// TX:n would be a capture of an earlier rule.
+			return fmt.Errorf("rule %d: %d groups", r.id, groups)
+		}
+		return nil
+	}
+	switch r.id {
+	case 942130, 942131: // TX:1 @streq %{TX.2} (942131: !@streq)
+		if err := want("TX:1", "streq", "%{TX.2}", r.id == 942131, 2); err != nil {
+			return err
+		}
+		neg := r.id == 942131
+		r.capTest = func(caps []string, _ string) bool { return (caps[1] == caps[2]) != neg }
+	case 942521: // TX:1 @rx ^(?:and|or)$
+		if err := want("TX:1", "rx", "^(?:and|or)$", false, 1); err != nil {
+			return err
+		}
+		m, err := fastOperator(l, nil)
+		if err != nil {
+			return err
+		}
+		r.capTest = func(caps []string, _ string) bool { return m(caps[1]) }
+	case 931130: // setvar tx.rfi_parameter_NAME=.%{tx.1}; TX:/rfi_parameter_.*/ !@endsWith .%{request_headers.host}
+		if err := want("TX:/rfi_parameter_.*/", "endsWith", ".%{request_headers.host}", true, 1); err != nil {
+			return err
+		}
+		if !slices.Contains(h.setvars, "tx.rfi_parameter_%{MATCHED_VAR_NAME}=.%{tx.1}") {
+			return fmt.Errorf("rule %d: setvar changed", r.id)
+		}
+		r.capTest = func(caps []string, host string) bool { return !strings.HasSuffix("."+caps[1], "."+host) }
+	default:
+		return fmt.Errorf("rule %d: no capture chain written for it", r.id)
+	}
+	return nil
+}
+
+// capture evaluates a kindCapture chain. Coraza runs the first rule over
+// every value and keeps the captures (TX.0-9) of the last value that
+// matched; the values of one collection (ARGS) come in the order of a Go
+// map, so when matching values of the last variable that matched would
+// decide differently the result is Coraza's draw: ok false, the request
+// goes to Coraza. 931130's chain reads every matched argument's capture
+// (one setvar per match, by name): any that fails decides; it is exact
+// here only when they all agree, else again ok false.
+func (f *fastPlan) capture(r *fastRule, s *fastState) (hit, ok bool) {
+	h := &r.head
+	host := s.req.hdrValues[0]
+	decided, result := false, false
+	for si := range h.sels {
+		// Every value of one variable (and, multiMatch, each of its
+		// transformations) must decide alike.
+		agree, seen, got := true, false, false
+		s.eachValue(h.sels[si:si+1], r.perf, h.multiMatch, h.chain, h.funcs, func(v string) {
+			if !h.match(v) {
+				return
+			}
+			var caps []string
+			if r.capRx.bin != nil {
+				caps = r.capRx.bin.FindStringSubmatch(v)
+			} else {
+				caps = r.capRx.std.FindStringSubmatch(v)
+			}
+			if caps == nil {
+				agree = false // RE2 and Go's regexp disagree: leave it to Coraza
+				return
+			}
+			t := r.capTest(caps, host)
+			if seen && t != got {
+				agree = false
+			}
+			seen, got = true, t
+		})
+		if !agree {
+			return false, false
+		}
+		if !seen {
+			continue
+		}
+		if r.id == 931130 {
+			// Any argument's capture decides; they must agree (above),
+			// across variables too.
+			if decided && got != result {
+				return false, false
+			}
+		}
+		// Otherwise the last variable with a match decides.
+		decided, result = true, got
+	}
+	return decided && result, true
+}
