@@ -134,6 +134,7 @@ func (p *proc) rss() int64 {
 type instance struct {
 	proc
 	addr string
+	base []string // the arguments it was first started with
 }
 
 func (i *instance) url(path string) string { return "http://" + i.addr + path }
@@ -345,6 +346,7 @@ func (c *Cluster) addInstance(i int) {
 	inst.args = []string{"serve", "--addr", inst.addr, "--data-dir", filepath.Join(c.dir, inst.name),
 		"--database", c.viaProxy, "--nats", strings.Join(c.natsURLs, ","), "--nats-replicas", "3",
 		"--ingest-rate", "0", "--scan-every", "0"}
+	inst.base = inst.args
 	inst.env = []string{"GARDA_SCAN_ALLOW=127.0.0.0/8"}
 	c.insts = append(c.insts, inst)
 	c.startInstance(inst, i)

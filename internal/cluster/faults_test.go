@@ -70,6 +70,8 @@ func TestClusterFaults(t *testing.T) {
 		{"nats-quorum", faultNATSQuorum},
 		{"postgres-outage", faultPostgres},
 		{"slow-consumer", faultSlowConsumer},
+		{"slow-bouncer", faultSlowBouncer},
+		{"detection-lag", faultDetectionLag},
 	} {
 		if only := os.Getenv("GARDA_CLUSTER_FAULTS"); only != "" && !slices.Contains(strings.Split(only, ","), f.name) {
 			continue
