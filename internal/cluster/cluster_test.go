@@ -439,8 +439,13 @@ var client = &http.Client{Timeout: 60 * time.Second}
 
 // do sends an API request as the cluster's administrator.
 func (c *Cluster) do(i *instance, method, path string, body []byte, out any) (int, string) {
+	return c.doAs(c.token, i, method, path, body, out)
+}
+
+// doAs sends an API request with a token.
+func (c *Cluster) doAs(token string, i *instance, method, path string, body []byte, out any) (int, string) {
 	req, _ := http.NewRequest(method, i.url(path), bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
