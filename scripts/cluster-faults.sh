@@ -4,8 +4,10 @@
 # database of its own on the machine's PostgreSQL (dropped after) behind a
 # loopback proxy, 3 garda serve instances and a load generator ingesting
 # from 553 sites; then kills an instance (kill -9), NATS nodes (quorum
-# lost), PostgreSQL's connections (30 s), stalls a stream reader, and runs
-# three instances' schedules over a day of fake time. Everything it
+# lost), PostgreSQL's connections (30 s), stalls a stream reader, keeps a
+# bouncer away while thousands of decisions are made, stops detection until
+# a 1 MiB events stream is full, and runs three instances' schedules over a
+# day of fake time. Everything it
 # started is stopped. One line per fault:
 #   FAULT <name> acknowledged=N detected=N duplicates=N lost=N ...
 # and exit non-zero on any loss or duplicate (or a fault's other bar).
