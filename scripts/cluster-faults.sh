@@ -26,7 +26,7 @@ case "${1:-}" in
 esac
 log=$(mktemp /tmp/garda-cluster-faults.XXXXXX)
 set +e
-GARDA_CLUSTER=$mode go test ./internal/cluster/ -run "$run" -count=1 -v -timeout 40m >"$log" 2>&1
+GARDA_CLUSTER=$mode go test ./internal/cluster/ -run "$run" -count=1 -v -timeout 60m >"$log" 2>&1
 rc=$?
 set -e
 grep -E '^(FAULT|BENCH) |^\s*--- (PASS|FAIL|SKIP)|^(ok|FAIL)\s' "$log" || true
