@@ -11,7 +11,7 @@
 # started is stopped. One line per fault:
 #   FAULT <name> acknowledged=N detected=N duplicates=N lost=N ...
 # and exit non-zero on any loss or duplicate (or a fault's other bar).
-#   scripts/cluster-faults.sh          short (CI) mode, about 7 minutes
+#   scripts/cluster-faults.sh          short (CI) mode, about 10 minutes
 #   scripts/cluster-faults.sh --long   longer load under each fault
 #   scripts/cluster-faults.sh --bench  ingest lines/s with 1, 2, 3 instances pinned by taskset
 set -euo pipefail
