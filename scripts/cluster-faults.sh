@@ -4,12 +4,14 @@
 # database of its own on the machine's PostgreSQL (dropped after) behind a
 # loopback proxy, 3 garda serve instances and a load generator ingesting
 # from 553 sites; then kills an instance (kill -9), NATS nodes (quorum
-# lost), PostgreSQL's connections (30 s), stalls a stream reader, and runs
-# three instances' schedules over a day of fake time. Everything it
+# lost), PostgreSQL's connections (30 s), stalls a stream reader, keeps a
+# bouncer away while thousands of decisions are made, stops detection until
+# a 1 MiB events stream is full, and runs three instances' schedules over a
+# day of fake time. Everything it
 # started is stopped. One line per fault:
 #   FAULT <name> acknowledged=N detected=N duplicates=N lost=N ...
 # and exit non-zero on any loss or duplicate (or a fault's other bar).
-#   scripts/cluster-faults.sh          short (CI) mode, about 7 minutes
+#   scripts/cluster-faults.sh          short (CI) mode, about 10 minutes
 #   scripts/cluster-faults.sh --long   longer load under each fault
 #   scripts/cluster-faults.sh --bench  ingest lines/s with 1, 2, 3 instances pinned by taskset
 #   scripts/cluster-faults.sh --sessions  500 signed-in people's queue and map
@@ -27,7 +29,7 @@ case "${1:-}" in
 esac
 log=$(mktemp /tmp/garda-cluster-faults.XXXXXX)
 set +e
-GARDA_CLUSTER=$mode go test ./internal/cluster/ -run "$run" -count=1 -v -timeout 40m >"$log" 2>&1
+GARDA_CLUSTER=$mode go test ./internal/cluster/ -run "$run" -count=1 -v -timeout 60m >"$log" 2>&1
 rc=$?
 set -e
 grep -E '^(FAULT|BENCH) |^\s*--- (PASS|FAIL|SKIP)|^(ok|FAIL)\s' "$log" || true

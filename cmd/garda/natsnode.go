@@ -18,7 +18,7 @@ import (
 // It is a test and small-site tool: a production cluster runs the NATS
 // project's own server with its configuration file.
 func natsNodeCmd() *cobra.Command {
-	var name, addr, clusterAddr, clusterName, storeDir string
+	var name, addr, clusterAddr, clusterName, storeDir, pprofAddr string
 	var routes []string
 	cmd := &cobra.Command{
 		Use:   "nats-node",
@@ -51,6 +51,9 @@ func natsNodeCmd() *cobra.Command {
 					opts.Routes = append(opts.Routes, u)
 				}
 			}
+			if err := startPprof(cmd.Context(), pprofAddr, logger(cmd.ErrOrStderr())); err != nil {
+				return err
+			}
 			if err := os.MkdirAll(storeDir, 0o750); err != nil {
 				return err
 			}
@@ -78,6 +81,7 @@ func natsNodeCmd() *cobra.Command {
 	f.StringVar(&clusterName, "cluster-name", "garda", "cluster name")
 	f.StringSliceVar(&routes, "routes", nil, "routes to the other nodes, nats-route://host:port (comma-separated)")
 	f.StringVar(&storeDir, "store-dir", "./nats-data", "JetStream store directory")
+	f.StringVar(&pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) of the node on this loopback address; empty: off")
 	return cmd
 }
 

@@ -143,6 +143,7 @@ func serverFlags(cmd *cobra.Command, cfg *platform.Config) {
 	cmd.Flags().Int64Var(&cfg.IngestMaxLines, "ingest-max-lines", envInt("GARDA_INGEST_MAX_LINES", 1<<20), "most lines in one ingest request (GARDA_INGEST_MAX_LINES)")
 	cmd.Flags().Float64Var(&cfg.IngestRate, "ingest-rate", float64(envInt("GARDA_INGEST_RATE", 20000)), "lines a second each sender may send over the ingest API, on average; 0 for no bound (GARDA_INGEST_RATE)")
 	cmd.Flags().StringVar(&cfg.SyslogAddr, "syslog-addr", envOr("GARDA_SYSLOG_ADDR", ""), "receive syslog (RFC 3164/5424) on this address, UDP and TCP (GARDA_SYSLOG_ADDR)")
+	cmd.Flags().Int64Var(&cfg.EventMaxMB, "event-max-mb", envInt("GARDA_EVENT_MAX_MB", 1024), "cap of the events stream in MiB: once it holds this much that detection has not seen, ingest refuses with 503 and Retry-After (GARDA_EVENT_MAX_MB)")
 	cmd.Flags().StringVar(&cfg.RPZListen, "rpz-listen", envOr("GARDA_RPZ_LISTEN", ""), "answer DNS blocklist zone transfers (AXFR/IXFR, TSIG) on this address, e.g. 127.0.0.1:5353; empty: off (GARDA_RPZ_LISTEN)")
 	cmd.Flags().DurationVar(&cfg.RPZRefresh, "rpz-refresh", 5*time.Minute, "the DNS blocklist zone's SOA refresh: how often resolvers look for changes besides NOTIFY")
 }

@@ -23,6 +23,7 @@ func serveCmd() *cobra.Command {
 	var cfg platform.Config
 	var ef engineFlags
 	var sf scheduleFlags
+	var pprofAddr string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the platform: API, web UI, bus",
@@ -33,9 +34,13 @@ func serveCmd() *cobra.Command {
 			if cfg.Engine, err = ef.options(); err != nil {
 				return err
 			}
+			if err := startPprof(cmd.Context(), pprofAddr, logger(cmd.ErrOrStderr())); err != nil {
+				return err
+			}
 			return serve(cmd, cfg, &sf, nil)
 		},
 	}
+	cmd.Flags().StringVar(&pprofAddr, "pprof-addr", envOr("GARDA_PPROF_ADDR", ""), "serve Go's CPU and memory profiles (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; empty: off (GARDA_PPROF_ADDR)")
 	serverFlags(cmd, &cfg)
 	ef.add(cmd)
 	sf.add(cmd)

@@ -73,9 +73,11 @@ type Config struct {
 
 	// EventRetention is how long raw events are kept (default 72h).
 	EventRetention time.Duration
-	// EventMaxBytes caps the events stream; the oldest events are discarded
-	// beyond it (default 1 GiB, negative for no cap). The server must have
-	// this much storage available or Open fails.
+	// EventMaxBytes caps the events stream (default 1 GiB, negative for no
+	// cap). Beyond it new events are refused (ErrStreamFull), never old ones
+	// discarded: the events every consumer has acknowledged are purged
+	// before it fills, so only a detection lag of the whole cap refuses. The
+	// server must have this much storage available or Open fails.
 	EventMaxBytes int64
 	// AlertRetention and DecisionRetention default to 30 days.
 	AlertRetention    time.Duration
@@ -181,6 +183,12 @@ type Bus struct {
 	subj   string // lower-case prefix, the first subject token
 	ncDone chan struct{}
 
+	// reclaimNow wakes the reclaimer of the events stream (nil without a
+	// cap); stopReclaim ends it and reclaimDone says it has.
+	reclaimNow  chan struct{}
+	stopReclaim context.CancelFunc
+	reclaimDone chan struct{}
+
 	mu        sync.Mutex
 	closed    bool
 	consumers map[*consumer]struct{}
@@ -231,6 +239,11 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Bus, error) {
 		b.nc.Close()
 		b.shutdownEmbedded()
 		return nil, err
+	}
+	if cfg.EventMaxBytes > 0 {
+		rctx, cancel := context.WithCancel(context.Background())
+		b.reclaimNow, b.stopReclaim, b.reclaimDone = make(chan struct{}, 1), cancel, make(chan struct{})
+		go b.reclaimLoop(rctx)
 	}
 	mode := "embedded"
 	if cfg.URL != "" {
@@ -324,8 +337,14 @@ func (b *Bus) streamConfig(k Kind) jetstream.StreamConfig {
 		Changes:   b.cfg.ChangeRetention,
 	}[k]
 	maxBytes := int64(-1)
+	discard := jetstream.DiscardOld
 	if k == Events {
 		maxBytes = b.cfg.EventMaxBytes
+		if maxBytes > 0 {
+			// A full events stream refuses new events rather than drop
+			// acknowledged lines detection has not seen (see ErrStreamFull).
+			discard = jetstream.DiscardNew
+		}
 	}
 	dup := b.cfg.DuplicateWindow
 	if maxAge > 0 && dup > maxAge {
@@ -336,7 +355,7 @@ func (b *Bus) streamConfig(k Kind) jetstream.StreamConfig {
 		Description:       "garda " + string(k),
 		Subjects:          []string{b.subj + "." + string(k) + ".>"},
 		Retention:         jetstream.LimitsPolicy,
-		Discard:           jetstream.DiscardOld,
+		Discard:           discard,
 		MaxAge:            maxAge,
 		MaxBytes:          maxBytes,
 		MaxMsgs:           -1,
@@ -523,6 +542,10 @@ func (b *Bus) Close() error {
 	}
 	for _, w := range watches {
 		w.cancel()
+	}
+	if b.stopReclaim != nil {
+		b.stopReclaim()
+		<-b.reclaimDone
 	}
 	var err error
 	if derr := b.nc.Drain(); derr != nil {

@@ -17,7 +17,7 @@
 // one. With the default prefix:
 //
 //	kind       stream           subjects             retention (defaults)
-//	events     GARDA_EVENTS     garda.events.>       72h, 1 GiB, oldest discarded
+//	events     GARDA_EVENTS     garda.events.>       72h, 1 GiB, new refused when full of unconsumed
 //	alerts     GARDA_ALERTS     garda.alerts.>       30 days
 //	decisions  GARDA_DECISIONS  garda.decisions.>    30 days
 //	changes    GARDA_CHANGES    garda.changes.>      1h

@@ -87,7 +87,7 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte, opts ...
 	}
 	ack, err := b.js.PublishMsg(ctx, toNats(m))
 	if err != nil {
-		return PubAck{}, fmt.Errorf("bus: publish %s: %w", subject, err)
+		return PubAck{}, fmt.Errorf("bus: publish %s: %w", subject, b.asFull(err))
 	}
 	return PubAck{Stream: ack.Stream, Seq: ack.Sequence, Duplicate: ack.Duplicate}, nil
 }
@@ -123,7 +123,7 @@ func (b *Bus) PublishBatch(ctx context.Context, msgs []Msg) (int, error) {
 			stored++
 			return nil
 		case err := <-p.f.Err():
-			return fmt.Errorf("bus: publish batch: message %d (%s): %w", p.idx, msgs[p.idx].Subject, err)
+			return fmt.Errorf("bus: publish batch: message %d (%s): %w", p.idx, msgs[p.idx].Subject, b.asFull(err))
 		case <-ctx.Done():
 			return fmt.Errorf("bus: publish batch: %w", ctx.Err())
 		}

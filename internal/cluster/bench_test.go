@@ -3,10 +3,13 @@ package cluster
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -35,6 +38,7 @@ func TestIngestScaling(t *testing.T) {
 			before := c.detected()
 			start := time.Now()
 			stop := runLoad(l)
+			profiles := c.profile(t, fmt.Sprintf("instances%d", n), secs)
 			var peak []int64 = make([]int64, n)
 			for end := start.Add(time.Duration(secs) * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
 				for i, inst := range c.insts {
@@ -43,6 +47,7 @@ func TestIngestScaling(t *testing.T) {
 			}
 			stop()
 			took := time.Since(start)
+			profiles()
 			after := c.detected()
 			l.mu.Lock()
 			acked := l.linesAck
@@ -58,6 +63,44 @@ func TestIngestScaling(t *testing.T) {
 				strings.Join(rss, ","), answers, strings.TrimSpace(string(load)))
 		})
 	}
+}
+
+// profile takes CPU profiles of every instance and NATS node from 5 s into
+// the load for secs-10 s, into GARDA_CLUSTER_PROFILE/<name>-<proc>.pprof
+// (nothing when it is unset); the func returned waits for them.
+func (c *Cluster) profile(t *testing.T, name string, secs int) func() {
+	dir := os.Getenv("GARDA_CLUSTER_PROFILE")
+	if dir == "" || secs < 15 {
+		return func() {}
+	}
+	os.MkdirAll(dir, 0o755)
+	var procs []*proc
+	for _, i := range c.insts {
+		procs = append(procs, &i.proc)
+	}
+	procs = append(procs, c.nats...)
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(5 * time.Second)
+			resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", p.pprof, secs-10))
+			if err != nil {
+				t.Logf("profile of %s: %v", p.name, err)
+				return
+			}
+			defer resp.Body.Close()
+			f, err := os.Create(filepath.Join(dir, name+"-"+p.name+".pprof"))
+			if err != nil {
+				t.Logf("profile of %s: %v", p.name, err)
+				return
+			}
+			defer f.Close()
+			io.Copy(f, resp.Body)
+		}()
+	}
+	return wg.Wait
 }
 
 // detected sums garda_detect_events_total over the live instances.

@@ -60,6 +60,8 @@ type proc struct {
 	cmd  *exec.Cmd
 	log  string
 	done chan struct{}
+	// pprof is the loopback address of its profiles (GARDA_CLUSTER_PROFILE).
+	pprof string
 }
 
 func (p *proc) start(t *testing.T, bin string) {
@@ -77,6 +79,16 @@ func (p *proc) start(t *testing.T, bin string) {
 	}
 	p.cmd, p.done = cmd, make(chan struct{})
 	go func() { cmd.Wait(); f.Close(); close(p.done) }()
+}
+
+// profiled has p serve its profiles on a port of its own when
+// GARDA_CLUSTER_PROFILE is set (the ingest figures' profiles).
+func profiled(t *testing.T, p *proc) {
+	if os.Getenv("GARDA_CLUSTER_PROFILE") == "" {
+		return
+	}
+	p.pprof = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p.args = append(p.args, "--pprof-addr", p.pprof)
 }
 
 func (p *proc) alive() bool {
@@ -134,6 +146,7 @@ func (p *proc) rss() int64 {
 type instance struct {
 	proc
 	addr string
+	base []string // the arguments it was first started with
 }
 
 func (i *instance) url(path string) string { return "http://" + i.addr + path }
@@ -301,6 +314,7 @@ func (c *Cluster) startNATS() {
 			args: []string{"nats-node", "--name", fmt.Sprintf("n%d", i+1), "--addr", fmt.Sprintf("127.0.0.1:%d", client[i]),
 				"--cluster", fmt.Sprintf("127.0.0.1:%d", route[i]), "--routes", strings.Join(routes, ","),
 				"--store-dir", filepath.Join(c.dir, fmt.Sprintf("nats-%d", i+1))}}
+		profiled(t, p)
 		p.start(t, c.bin)
 		c.nats = append(c.nats, p)
 		c.natsURLs = append(c.natsURLs, fmt.Sprintf("nats://127.0.0.1:%d", client[i]))
@@ -345,6 +359,8 @@ func (c *Cluster) addInstance(i int) {
 	inst.args = []string{"serve", "--addr", inst.addr, "--data-dir", filepath.Join(c.dir, inst.name),
 		"--database", c.viaProxy, "--nats", strings.Join(c.natsURLs, ","), "--nats-replicas", "3",
 		"--ingest-rate", "0", "--scan-every", "0"}
+	profiled(t, &inst.proc)
+	inst.base = inst.args
 	inst.env = []string{"GARDA_SCAN_ALLOW=127.0.0.0/8"}
 	c.insts = append(c.insts, inst)
 	c.startInstance(inst, i)
@@ -423,8 +439,13 @@ var client = &http.Client{Timeout: 60 * time.Second}
 
 // do sends an API request as the cluster's administrator.
 func (c *Cluster) do(i *instance, method, path string, body []byte, out any) (int, string) {
+	return c.doAs(c.token, i, method, path, body, out)
+}
+
+// doAs sends an API request with a token.
+func (c *Cluster) doAs(token string, i *instance, method, path string, body []byte, out any) (int, string) {
 	req, _ := http.NewRequest(method, i.url(path), bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {

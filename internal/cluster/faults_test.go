@@ -70,6 +70,8 @@ func TestClusterFaults(t *testing.T) {
 		{"nats-quorum", faultNATSQuorum},
 		{"postgres-outage", faultPostgres},
 		{"slow-consumer", faultSlowConsumer},
+		{"slow-bouncer", faultSlowBouncer},
+		{"detection-lag", faultDetectionLag},
 	} {
 		if only := os.Getenv("GARDA_CLUSTER_FAULTS"); only != "" && !slices.Contains(strings.Split(only, ","), f.name) {
 			continue
@@ -83,6 +85,16 @@ func TestClusterFaults(t *testing.T) {
 	}
 	// The schedule of the three processes, across every fault above.
 	scheduleRuns(t, c, "patrol.sources", time.Minute)
+}
+
+// waitUntil is when a wait for recovery gives up: a minute before the
+// test's deadline (go test -timeout), so that a slow machine's long wait
+// still ends in a count and a clear failure, not a panic of the timeout.
+func waitUntil(t *testing.T) time.Time {
+	if d, ok := t.Deadline(); ok {
+		return d.Add(-time.Minute)
+	}
+	return time.Now().Add(10 * time.Minute)
 }
 
 // runLoad starts l and returns its stop.
@@ -122,7 +134,7 @@ func faultKillInstance(t *testing.T, c *Cluster, s settings) {
 	victim.kill9()
 	killed := time.Now()
 	var moved time.Duration
-	for time.Since(killed) < 2*time.Minute {
+	for deadline := waitUntil(t); time.Now().Before(deadline); {
 		h := c.holders(conn)
 		gone := len(h) == 8
 		for _, holder := range h {
@@ -161,7 +173,7 @@ func faultKillInstance(t *testing.T, c *Cluster, s settings) {
 	report(t, "kill-instance", tl, fmt.Sprintf("partitions_moved_s=%.1f stream_alerts=%d stream_seen=%d stream_missed=%d stream_reconnects=%d answers=%v",
 		moved.Seconds(), len(ids), seen, missed, reconnects, l.status))
 	if moved == 0 {
-		t.Errorf("the killed instance's partitions did not move within 2 minutes")
+		t.Errorf("the killed instance's partitions did not move before the test's deadline")
 	}
 	if missed > 0 {
 		t.Errorf("the stream reader missed %d of %d alerts across the kill", missed, len(ids))
@@ -189,7 +201,7 @@ func faultNATSQuorum(t *testing.T, c *Cluster, s settings) {
 	back := time.Now()
 	l.openWindow()
 	var resumed time.Duration
-	for time.Since(back) < 2*time.Minute {
+	for deadline := waitUntil(t); time.Now().Before(deadline); {
 		l.mu.Lock()
 		ok := l.window.status[http.StatusOK]
 		l.mu.Unlock()
@@ -213,7 +225,7 @@ func faultNATSQuorum(t *testing.T, c *Cluster, s settings) {
 		t.Errorf("without quorum ingest answered %v (%d refusals without Retry-After): want 503/429 with Retry-After", none.status, none.noRetry)
 	}
 	if resumed == 0 {
-		t.Errorf("ingest did not resume within 2 minutes of quorum's return")
+		t.Errorf("ingest did not resume after quorum's return, before the test's deadline")
 	}
 }
 
@@ -234,7 +246,7 @@ func faultPostgres(t *testing.T, c *Cluster, s settings) {
 	back := time.Now()
 	l.openWindow()
 	var recovered time.Duration
-	for time.Since(back) < 2*time.Minute {
+	for deadline := waitUntil(t); time.Now().Before(deadline); {
 		l.mu.Lock()
 		ok := l.window.status[http.StatusOK]
 		l.mu.Unlock()
@@ -258,7 +270,7 @@ func faultPostgres(t *testing.T, c *Cluster, s settings) {
 		t.Errorf("while PostgreSQL was unreachable ingest answered %v (%d refusals without Retry-After): want only 503 with Retry-After", out.status, out.noRetry)
 	}
 	if recovered == 0 {
-		t.Errorf("ingest did not recover within 2 minutes of PostgreSQL's return")
+		t.Errorf("ingest did not recover after PostgreSQL's return, before the test's deadline")
 	}
 	if twice > 0 || missing > 0 {
 		t.Errorf("acknowledged batches: %d audited twice, %d not audited", twice, missing)

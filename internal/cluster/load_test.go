@@ -238,7 +238,8 @@ func (l *load) settle(stable time.Duration) tally {
 	prefix := fmt.Sprintf("100.%d.%%", l.net)
 	var last, same int
 	seen := map[string]bool{}
-	for wait := time.Now(); ; time.Sleep(time.Second) {
+	deadline := waitUntil(l.c.t)
+	for wait := time.Now(); time.Now().Before(deadline); time.Sleep(time.Second) {
 		rows, err := conn.Query(ctx, `SELECT DISTINCT source_ip FROM alerts WHERE source_ip LIKE $1`, prefix)
 		if err != nil {
 			l.c.t.Fatal(err)

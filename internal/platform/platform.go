@@ -49,6 +49,9 @@ type Config struct {
 	// NATSReplicas is the streams' replication factor on a NATS cluster
 	// (0 or 1: one copy; 3 survives the loss of one node).
 	NATSReplicas int
+	// EventMaxMB caps the events stream, in MiB (0: the bus's 1 GiB).
+	// Full of lines detection has not seen, it makes ingest refuse.
+	EventMaxMB int64
 	// Detect runs live detection on this instance (it shares the stream's
 	// partitions with the other instances that do).
 	Detect bool
@@ -179,11 +182,14 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Platform, error) 
 	if err != nil {
 		return nil, fmt.Errorf("--decision-rules: %w", err)
 	}
+	if cfg.EventMaxMB < 0 || cfg.EventMaxMB > 1<<20 {
+		return nil, fmt.Errorf("--event-max-mb %d: want 1 to %d MiB (0 for the default)", cfg.EventMaxMB, 1<<20)
+	}
 	db, err := OpenStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATS, DataDir: cfg.DataDir, Replicas: cfg.NATSReplicas}, log)
+	b, err := bus.Open(ctx, bus.Config{URL: cfg.NATS, DataDir: cfg.DataDir, Replicas: cfg.NATSReplicas, EventMaxBytes: cfg.EventMaxMB << 20}, log)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open bus: %w", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/httpapi"
 	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/ingest/format"
@@ -164,6 +165,13 @@ func (s *Server) apiIngest(w http.ResponseWriter, r *http.Request, _ *auth.Princ
 		res.Accepted += got.Accepted
 		res.Rejected += got.Rejected
 		lines, held = lines[:0], 0
+		if errors.Is(err, bus.ErrStreamFull) {
+			// Detection is a whole stream behind: taking more would mean
+			// dropping lines it has not seen.
+			s.Log.Warn("ingest: refused, the events stream is full of undetected lines", "asset", id, "sender", snd.String())
+			w.Header().Set("Retry-After", "10")
+			return problem.New(problem.Unavailable, "detection is behind: the event stream is full of lines not yet detected (%d lines stored before): retry the request with the same %s header and they are not stored twice", res.Accepted, IngestBatchHeader)
+		}
 		if err != nil {
 			s.Log.Error("ingest: events not stored", "asset", id, "sender", snd.String(), "err", err)
 			w.Header().Set("Retry-After", "5")
