@@ -53,6 +53,11 @@ type Alert struct {
 	AckedAt   *time.Time `json:"acked_at,omitempty"`
 }
 
+// visibleNow is the condition (one argument: now) of a drill alert the
+// room sees: raised by the replay at or before now (a run replayed at the
+// traffic's own pace raises its alerts one by one).
+const visibleNow = `(raised_at IS NULL OR raised_at <= ?)`
+
 const selectRun = `SELECT r.id, r.drill_id, d.name, d.expect_level, r.room_id, m.name, m.region, r.status, r.scheduled_at, r.started_at,
 	r.finished_at, r.acked_at, r.escalated_at, r.escalated_to, r.reported_at, r.report, r.score, r.score_detail
 	FROM drill_runs r JOIN drills d ON d.id = r.drill_id JOIN rooms m ON m.id = r.room_id`
@@ -266,17 +271,28 @@ func finish(ctx context.Context, db *store.DB, actor audit.Actor, runID int64, n
 		if r.Status != Running {
 			return problem.New(problem.Conflict, "drill run %d is %s, not running", runID, r.Status)
 		}
+		// An escalation on the incident desk (the run's drill incidents)
+		// is the room's escalation; the run's own record is for a room
+		// that opened no incident.
+		if at, level, ok, err := incidentEscalation(ctx, tx, runID, r.ExpectLevel); err != nil {
+			return err
+		} else if ok {
+			r.EscalatedAt, r.EscalatedTo = &at, level
+		}
 		sc := ScoreOf(*r.StartedAt, r.AckedAt, r.EscalatedAt, r.EscalatedTo, r.ExpectLevel, r.ReportedAt)
 		detail, _ := json.Marshal(sc)
-		if _, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, finished_at = ?, score = ?, score_detail = ? WHERE id = ?`,
-			Finished, now.UTC(), sc.Total, string(detail), runID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, finished_at = ?, score = ?, score_detail = ?,
+			escalated_at = ?, escalated_to = ? WHERE id = ?`,
+			Finished, now.UTC(), sc.Total, string(detail), r.EscalatedAt, r.EscalatedTo, runID); err != nil {
 			return err
 		}
 		// Who took part: acknowledged an alert, escalated or reported.
 		rows, err := tx.Query(ctx, `SELECT acked_by FROM drill_alerts WHERE run_id = ? AND acked_by IS NOT NULL
 			UNION SELECT acked_by FROM drill_runs WHERE id = ? AND acked_by IS NOT NULL
 			UNION SELECT escalated_by FROM drill_runs WHERE id = ? AND escalated_by IS NOT NULL
-			UNION SELECT reported_by FROM drill_runs WHERE id = ? AND reported_by IS NOT NULL`, runID, runID, runID, runID)
+			UNION SELECT reported_by FROM drill_runs WHERE id = ? AND reported_by IS NOT NULL
+			UNION SELECT t.actor_id FROM incident_timeline t JOIN incidents i ON i.id = t.incident_id
+				WHERE i.drill_run_id = ? AND t.actor_id IN (SELECT user_id FROM room_members WHERE room_id = ?)`, runID, runID, runID, runID, runID, r.RoomID)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,9 @@ type Score struct {
 	Escalation int   `json:"escalation"`
 	Report     int   `json:"report"`
 	AckSeconds int64 `json:"time_to_acknowledge_seconds,omitempty"`
+	// EscalationSeconds is the time from the start to the escalation
+	// scored (on the incident desk when the room opened an incident).
+	EscalationSeconds int64 `json:"time_to_escalate_seconds,omitempty"`
 	// ReportSeconds is the time from the start to the report.
 	ReportSeconds int64 `json:"time_to_report_seconds,omitempty"`
 	RightLevel    bool  `json:"escalated_to_expected_level"`
@@ -42,6 +45,9 @@ func ScoreOf(start time.Time, ackedAt, escalatedAt *time.Time, escalatedTo, expe
 		s.Escalation, s.RightLevel = 30, true
 	case expect != "" && escalatedAt != nil:
 		s.Escalation = 10
+	}
+	if escalatedAt != nil {
+		s.EscalationSeconds = int64(escalatedAt.Sub(start) / time.Second)
 	}
 	if reportedAt != nil {
 		d := reportedAt.Sub(start)

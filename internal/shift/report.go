@@ -332,9 +332,10 @@ func figures(ctx context.Context, q store.Querier, who auth.Principal, r room.Ro
 	counts := []count{
 		{&c.NewAlerts, ItemAlert, "alerts", "a", "a.first_seen >= ? AND a.first_seen < ?", []any{w.Start, end}},
 		{&c.AlertsWaiting, ItemAlert, "alerts", "a", "a.status = 'new'", nil},
-		{&c.NewIncidents, ItemIncident, "incidents", "i", "i.detected_at >= ? AND i.detected_at < ?", []any{w.Start, end}},
-		{&c.OpenIncidents, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed')", nil},
-		{&c.OpenHigh, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.severity IN ('high', 'critical')", nil},
+		// A drill's incidents (package incident's drill_run_id) are never counted.
+		{&c.NewIncidents, ItemIncident, "incidents", "i", "i.detected_at >= ? AND i.detected_at < ? AND i.drill_run_id IS NULL", []any{w.Start, end}},
+		{&c.OpenIncidents, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.drill_run_id IS NULL", nil},
+		{&c.OpenHigh, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.severity IN ('high', 'critical') AND i.drill_run_id IS NULL", nil},
 		{&c.OverdueFindings, ItemFinding, "findings", "f", "f.status = 'open' AND f.due_at < ?", []any{now}},
 		{&c.OverdueTakedowns, ItemTakedown, "takedowns", "t", "t.status = 'sent' AND t.due_at < ?", []any{now}},
 		{&c.PatrolWaiting, ItemPatrol, "patrol_items", "p", "p.label = ''", nil},
@@ -349,15 +350,15 @@ func figures(ctx context.Context, q store.Querier, who auth.Principal, r room.Ro
 		}
 	}
 	notable := []Item{}
-	for _, x := range []struct{ kind, table, alias, at string }{
-		{ItemIncident, "incidents", "i", "detected_at"}, {ItemAlert, "alerts", "a", "first_seen"},
+	for _, x := range []struct{ kind, table, alias, at, real string }{
+		{ItemIncident, "incidents", "i", "detected_at", " AND i.drill_run_id IS NULL"}, {ItemAlert, "alerts", "a", "first_seen", ""},
 	} {
 		kq := kindQueries[x.kind]
 		vis, vargs := policy.ReadFilter(who.Viewer, kq.kind, x.alias)
 		rw, rargs := regionWhere(x.alias, r.Region)
 		a := x.alias + "."
 		rows, err := q.Query(ctx, `SELECT `+kq.cols+` FROM `+x.table+` `+x.alias+` WHERE `+a+x.at+` >= ? AND `+a+x.at+` < ?
-			AND `+a+`severity IN ('high', 'critical') AND `+a+`tlp NOT IN (?, ?)`+rw+` AND `+vis+` ORDER BY `+a+x.at+`, `+a+`id LIMIT 10`,
+			AND `+a+`severity IN ('high', 'critical') AND `+a+`tlp NOT IN (?, ?)`+x.real+rw+` AND `+vis+` ORDER BY `+a+x.at+`, `+a+`id LIMIT 10`,
 			append(append([]any{w.Start, end, string(policy.Red), string(policy.AmberStrict)}, rargs...), vargs...)...)
 		if err != nil {
 			return c, nil, fmt.Errorf("notable %s: %w", x.table, err)
