@@ -51,6 +51,9 @@ type Alert struct {
 	FirstSeen time.Time  `json:"first_seen"`
 	Status    string     `json:"status"`
 	AckedAt   *time.Time `json:"acked_at,omitempty"`
+	// Incident is the drill incident it was promoted to (LAT-...).
+	IncidentID int64  `json:"incident_id,omitempty"`
+	Incident   string `json:"incident,omitempty"`
 }
 
 // visibleNow is the condition (one argument: now) of a drill alert the
@@ -153,14 +156,16 @@ func Alerts(ctx context.Context, q store.Querier, who auth.Principal, runID int6
 	if _, err := readable(ctx, q, who, runID); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT id, run_id, scenario, title, severity, technique, source_ip, event_count, first_seen, status, acked_at
-		FROM drill_alerts WHERE run_id = ? ORDER BY id`, runID)
+	rows, err := q.Query(ctx, `SELECT a.id, a.run_id, a.scenario, a.title, a.severity, a.technique, a.source_ip, a.event_count, a.first_seen, a.status,
+		a.acked_at, COALESCE(a.incident_id, 0), COALESCE(i.human_id, '')
+		FROM drill_alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.run_id = ? ORDER BY a.id`, runID)
 	if err != nil {
 		return nil, err
 	}
 	out, err := store.Collect(rows, func(s store.Scanner) (Alert, error) {
 		a := Alert{Drill: true}
-		return a, s.Scan(&a.ID, &a.RunID, &a.Scenario, &a.Title, &a.Severity, &a.Technique, &a.SourceIP, &a.Count, &a.FirstSeen, &a.Status, &a.AckedAt)
+		return a, s.Scan(&a.ID, &a.RunID, &a.Scenario, &a.Title, &a.Severity, &a.Technique, &a.SourceIP, &a.Count, &a.FirstSeen, &a.Status,
+			&a.AckedAt, &a.IncidentID, &a.Incident)
 	})
 	if out == nil {
 		out = []Alert{}
