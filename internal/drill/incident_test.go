@@ -56,7 +56,7 @@ func TestDrillIncident(t *testing.T) {
 		// The run started half an hour ago: the incident desk stamps its
 		// entries with the real time.
 		start := time.Now().UTC().Add(-30 * time.Minute).Truncate(time.Second)
-		runs, err := Schedule(ctx, db, bssn, d.ID, []int64{w.rooms["32"], w.rooms["33"]}, start)
+		runs, err := Schedule(ctx, db, bssn, d.ID, []int64{w.rooms["32"], w.rooms["33"]}, start, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestDrillIncident(t *testing.T) {
 			t.Fatalf("runs started: %d %v", n, err)
 		}
 		jabarRun, jatengRun := runs[0], runs[1]
-		ja, err := Alerts(ctx, db, jabar, jabarRun)
+		ja, err := Alerts(ctx, db, jabar, jabarRun, start)
 		if err != nil || len(ja) < 2 {
 			t.Fatalf("West Java's drill alerts: %d %v", len(ja), err)
 		}
@@ -74,7 +74,7 @@ func TestDrillIncident(t *testing.T) {
 		if _, err := Promote(ctx, db, jateng, tree, jabarRun, []int64{ja[0].ID}, start.Add(time.Minute)); !problem.Is(err, problem.NotFound) {
 			t.Errorf("Central Java promoted West Java's drill alert: %v", err)
 		}
-		jt, _ := Alerts(ctx, db, jateng, jatengRun)
+		jt, _ := Alerts(ctx, db, jateng, jatengRun, start)
 		if _, err := Promote(ctx, db, jabar, tree, jabarRun, []int64{jt[0].ID}, start.Add(time.Minute)); !problem.Is(err, problem.Invalid) {
 			t.Errorf("West Java promoted Central Java's alert into its run: %v", err)
 		}
@@ -92,6 +92,10 @@ func TestDrillIncident(t *testing.T) {
 			t.Errorf("a drill alert promoted twice: %v", err)
 		}
 
+		// BSSN's trainers watch it before it reaches them.
+		if _, err := incident.Get(ctx, db, bssn, inc.HumanID); err != nil {
+			t.Errorf("BSSN's trainer cannot read the drill incident before its escalation: %v", err)
+		}
 		// Worked on the desk: the operator asks, the coordinator escalates.
 		if _, err := incident.Escalate(ctx, db, jabar, tree, inc.HumanID, "meluas"); !problem.Is(err, problem.Forbidden) {
 			t.Errorf("an operator escalated: %v", err)

@@ -151,14 +151,16 @@ func Runs(ctx context.Context, q store.Querier, who auth.Principal, drillID int6
 	return out, nil
 }
 
-// Alerts lists a run's alerts.
-func Alerts(ctx context.Context, q store.Querier, who auth.Principal, runID int64) ([]Alert, error) {
+// Alerts lists a run's alerts raised by now (a run replayed at the
+// traffic's pace raises them one by one).
+func Alerts(ctx context.Context, q store.Querier, who auth.Principal, runID int64, now time.Time) ([]Alert, error) {
 	if _, err := readable(ctx, q, who, runID); err != nil {
 		return nil, err
 	}
 	rows, err := q.Query(ctx, `SELECT a.id, a.run_id, a.scenario, a.title, a.severity, a.technique, a.source_ip, a.event_count, a.first_seen, a.status,
 		a.acked_at, COALESCE(a.incident_id, 0), COALESCE(i.human_id, '')
-		FROM drill_alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.run_id = ? ORDER BY a.id`, runID)
+		FROM drill_alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.run_id = ? AND (a.raised_at IS NULL OR a.raised_at <= ?)
+		ORDER BY a.id`, runID, now.UTC())
 	if err != nil {
 		return nil, err
 	}
@@ -196,8 +198,8 @@ func Acknowledge(ctx context.Context, db *store.DB, who auth.Principal, runID, a
 		if _, err := working(ctx, tx, who, runID); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE drill_alerts SET status = 'acknowledged', acked_at = ?, acked_by = ? WHERE id = ? AND run_id = ? AND status = 'new'`,
-			now.UTC(), who.User.ID, alertID, runID)
+		res, err := tx.Exec(ctx, `UPDATE drill_alerts SET status = 'acknowledged', acked_at = ?, acked_by = ? WHERE id = ? AND run_id = ? AND status = 'new' AND `+visibleNow,
+			now.UTC(), who.User.ID, alertID, runID, now.UTC())
 		if err != nil {
 			return err
 		}
@@ -284,7 +286,13 @@ func finish(ctx context.Context, db *store.DB, actor audit.Actor, runID int64, n
 		} else if ok {
 			r.EscalatedAt, r.EscalatedTo = &at, level
 		}
-		sc := ScoreOf(*r.StartedAt, r.AckedAt, r.EscalatedAt, r.EscalatedTo, r.ExpectLevel, r.ReportedAt)
+		// Acknowledging is timed from the first alert the room could see.
+		var first *time.Time
+		if err := tx.QueryRow(ctx, `SELECT raised_at FROM drill_alerts WHERE run_id = ? AND raised_at IS NOT NULL ORDER BY raised_at LIMIT 1`, runID).
+			Scan(&first); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		sc := ScoreOf(*r.StartedAt, first, r.AckedAt, r.EscalatedAt, r.EscalatedTo, r.ExpectLevel, r.ReportedAt)
 		detail, _ := json.Marshal(sc)
 		if _, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, finished_at = ?, score = ?, score_detail = ?,
 			escalated_at = ?, escalated_to = ? WHERE id = ?`,

@@ -30,11 +30,17 @@ const (
 	ReportNone = 24 * time.Hour
 )
 
-// ScoreOf scores a run from its moments.
-func ScoreOf(start time.Time, ackedAt, escalatedAt *time.Time, escalatedTo, expect string, reportedAt *time.Time) Score {
+// ScoreOf scores a run from its moments; the time to acknowledge runs from
+// the first alert shown (firstAlert, nil: the start), the others from the
+// start.
+func ScoreOf(start time.Time, firstAlert, ackedAt, escalatedAt *time.Time, escalatedTo, expect string, reportedAt *time.Time) Score {
 	var s Score
 	if ackedAt != nil {
-		d := ackedAt.Sub(start)
+		from := start
+		if firstAlert != nil && firstAlert.After(start) {
+			from = *firstAlert
+		}
+		d := ackedAt.Sub(from)
 		s.AckSeconds = int64(d / time.Second)
 		s.Ack = linear(40, d, AckFull, AckNone)
 	}

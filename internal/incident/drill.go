@@ -7,6 +7,7 @@ import (
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/store"
@@ -47,6 +48,23 @@ func mayReadDrill(ctx context.Context, q store.Querier, who auth.Principal, runI
 		return false, err
 	}
 	return rm.Internals, nil
+}
+
+// trainer reports whether who is one of BSSN's trainers: a coordinator or
+// administrator of the national room's organisation with the national
+// scope (package drill's rule for who runs drills). Trainers read every
+// drill incident, escalated or not: they watch and score the exercise.
+func trainer(ctx context.Context, q store.Querier, who auth.Principal) (bool, error) {
+	role := policy.Role(who.User.Role)
+	if who.Viewer.Scope != "" || (role != policy.RoleCoordinator && role != policy.RoleAdmin) {
+		return false, nil
+	}
+	var nat int64
+	err := q.QueryRow(ctx, `SELECT org_id FROM rooms WHERE level = ?`, room.National).Scan(&nat)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && nat == who.Viewer.OrgID, err
 }
 
 // CreateDrill opens a drill incident for run runID: Create's rules, its

@@ -51,11 +51,16 @@ func (s *Server) apiScheduleDrill(w http.ResponseWriter, r *http.Request, p *aut
 	var in struct {
 		Rooms []int64   `json:"rooms"`
 		At    time.Time `json:"at"`
+		Speed *int      `json:"speed"` // default 1: the traffic's own pace
 	}
 	if err := httpapi.Decode(w, r, &in, 0); err != nil {
 		return err
 	}
-	ids, err := drill.Schedule(r.Context(), s.DB, *p, id, in.Rooms, in.At)
+	speed := 1
+	if in.Speed != nil {
+		speed = *in.Speed
+	}
+	ids, err := drill.Schedule(r.Context(), s.DB, *p, id, in.Rooms, in.At, speed)
 	if err != nil {
 		return err
 	}
@@ -98,7 +103,7 @@ func (s *Server) apiDrillRun(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err != nil {
 		return err
 	}
-	alerts, err := drill.Alerts(r.Context(), s.DB, *p, id)
+	alerts, err := drill.Alerts(r.Context(), s.DB, *p, id, store.Now())
 	if err != nil {
 		return err
 	}

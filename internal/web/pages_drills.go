@@ -122,10 +122,16 @@ func (p *pages) drillSchedule(w http.ResponseWriter, r *http.Request, rq *req) e
 			bad = append(bad, v)
 		}
 	}
+	speed := 1 // the traffic's own pace unless the form says otherwise
+	if v := r.PostForm.Get("speed"); v != "" {
+		if speed, err = strconv.Atoi(v); err != nil {
+			bad = append(bad, v)
+		}
+	}
 	if len(bad) > 0 || len(ids) == 0 {
 		return p.renderDrills(w, r, rq, http.StatusBadRequest, rq.T("drill.bad_rooms", strings.Join(bad, ", ")))
 	}
-	if _, err := drill.Schedule(r.Context(), p.s.DB, *rq.P, id, ids, at); err != nil {
+	if _, err := drill.Schedule(r.Context(), p.s.DB, *rq.P, id, ids, at, speed); err != nil {
 		msg, ferr := formProblem(rq, err)
 		if ferr != nil {
 			return ferr
@@ -183,7 +189,7 @@ func (p *pages) renderRoomDrills(w http.ResponseWriter, r *http.Request, rq *req
 	for _, run := range runs {
 		rv := roomRunView{Run: run}
 		if run.Status != drill.Scheduled {
-			alerts, err := drill.Alerts(r.Context(), p.s.DB, *rq.P, run.ID)
+			alerts, err := drill.Alerts(r.Context(), p.s.DB, *rq.P, run.ID, store.Now())
 			if err != nil {
 				return err
 			}

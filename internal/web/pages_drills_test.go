@@ -60,7 +60,7 @@ func TestDrillPages(t *testing.T) {
 	}
 	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwalkan", drillID), url.Values{"rooms": {"99"}})
 	wantStatus(t, resp, 400, "schedule into an unknown region")
-	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwalkan", drillID), url.Values{"rooms": {"32"}})
+	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwalkan", drillID), url.Values{"rooms": {"32"}, "speed": {"0"}})
 	wantStatus(t, resp, 303, "schedule")
 	if n, err := drill.RunDue(ctx, s.db, testEngine(t), store.Now()); err != nil || n != 1 {
 		t.Fatalf("run due: %d %v", n, err)

@@ -297,7 +297,7 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 	}
 	if rm.Internals {
 		if err := p.s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM drill_alerts a JOIN drill_runs r ON r.id = a.run_id
-			WHERE r.room_id = ? AND r.status = 'running' AND a.status = 'new'`, rm.ID).Scan(&st.Drill); err != nil {
+			WHERE r.room_id = ? AND r.status = 'running' AND a.status = 'new' AND (a.raised_at IS NULL OR a.raised_at <= ?)`, rm.ID, store.Now()).Scan(&st.Drill); err != nil {
 			return WallState{}, err
 		}
 		st.DrillText = rq.T("wall.drill", st.Drill)
