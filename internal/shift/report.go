@@ -35,6 +35,9 @@ const (
 const (
 	EventReport = "shift.report"      // a report arrived from the room below
 	EventLate   = "shift.report.late" // a room below is late with its report
+	// EventLateNational: a regency's late report is still missing, and
+	// goes on from its province to the national room.
+	EventLateNational = "shift.report.late.national"
 )
 
 // Teller tells a room's members (package notify's Notifier).
@@ -634,9 +637,80 @@ func FlagLate(ctx context.Context, db *store.DB, now time.Time, tell Teller) ([]
 	return out, nil
 }
 
+// EscalateAfter is how long after a regency's report was flagged late to
+// its province, still missing, it goes on to the national room, unless the
+// job is given another delay.
+const EscalateAfter = 2 * time.Hour
+
+// EscalateLate takes on to the national room every regency report still
+// not sent `after` (EscalateAfter when 0) since it was flagged late to its
+// province: once each (a conditional update; two instances at once
+// escalate it once), audited as the system, and the national room's
+// members are told. A province's report, flagged to the national room
+// already, has nowhere further to go.
+func EscalateLate(ctx context.Context, db *store.DB, now time.Time, after time.Duration, tell Teller) ([]Late, error) {
+	if after <= 0 {
+		after = EscalateAfter
+	}
+	var national int64
+	if err := db.QueryRow(ctx, `SELECT id FROM rooms WHERE level = ?`, room.National).Scan(&national); errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	type due struct {
+		id, room  int64
+		day, slot string
+	}
+	rows, err := db.Query(ctx, `SELECT sr.id, sr.room_id, s.day, s.slot FROM shift_reports sr JOIN shifts s ON s.id = sr.shift_id
+		WHERE sr.status = 'draft' AND sr.late_flagged_at IS NOT NULL AND sr.late_flagged_at <= ? AND sr.late_escalated_at IS NULL
+		AND sr.parent_room_id IS NOT NULL AND sr.parent_room_id <> ? ORDER BY sr.id`, now.Add(-after), national)
+	if err != nil {
+		return nil, err
+	}
+	list, err := store.Collect(rows, func(sc store.Scanner) (due, error) {
+		var d due
+		return d, sc.Scan(&d.id, &d.room, &d.day, &d.slot)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Late
+	for _, d := range list {
+		shiftID := d.day + "-" + d.slot
+		escalated := false
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			res, err := tx.Exec(ctx, `UPDATE shift_reports SET late_escalated_at = ? WHERE id = ? AND late_escalated_at IS NULL AND status = 'draft'`, now, d.id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // sent meanwhile, or another instance did it
+			}
+			escalated = true
+			return audit.Record(ctx, tx, audit.System, "shift.report.late.national", RecordKind, d.id,
+				map[string]any{"room_id": d.room, "shift": shiftID, "national_room_id": national})
+		})
+		if err != nil {
+			return out, fmt.Errorf("escalate room %d shift %s: %w", d.room, shiftID, err)
+		}
+		if !escalated {
+			continue
+		}
+		out = append(out, Late{RoomID: d.room, ParentID: national, Shift: shiftID})
+		if tell != nil {
+			if err := tellRoom(ctx, db, tell, national, EventLateNational, strconv.FormatInt(d.room, 10)+"/"+shiftID); err != nil {
+				return out, err
+			}
+		}
+	}
+	return out, nil
+}
+
 // LateJob is the scheduled job that flags late reports, every five
-// minutes on one instance.
-func LateJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logger) schedule.Job {
+// minutes on one instance, and takes a regency's report still missing
+// escalateAfter (EscalateAfter when 0) later on to the national room.
+func LateJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logger, escalateAfter time.Duration) schedule.Job {
 	if now == nil {
 		now = time.Now
 	}
@@ -644,9 +718,17 @@ func LateJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logger) 
 		Name:  "shift-report-late",
 		Every: 5 * time.Minute,
 		Run: func(ctx context.Context) error {
-			late, err := FlagLate(ctx, db, now().UTC(), tell)
+			at := now().UTC()
+			late, err := FlagLate(ctx, db, at, tell)
 			if len(late) > 0 && log != nil {
 				log.Info("late shift reports flagged", "reports", len(late))
+			}
+			if err != nil {
+				return err
+			}
+			up, err := EscalateLate(ctx, db, at, escalateAfter, tell)
+			if len(up) > 0 && log != nil {
+				log.Info("late shift reports escalated to the national room", "reports", len(up))
 			}
 			return err
 		},
