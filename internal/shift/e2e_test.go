@@ -453,5 +453,28 @@ func TestShiftEndToEnd(t *testing.T) {
 			!strings.HasSuffix(actor, "2024-02-05-pagi") || !strings.HasPrefix(actor, strconv.FormatInt(bandung, 10)+"/") {
 			t.Errorf("the national room was told of %q (%v)", actor, err)
 		}
+
+		// Bandung reports its siang shift; Jawa Barat's report of the same
+		// hours merges Bandung's figures with its own: staffing and the
+		// checklists add up, the region's figures take the larger count.
+		bs, err := shift.SendReport(ctx, db, w.who["ops.bandung"], bandung, "2024-02-05-siang", "Aman.", clock.Now(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jr, err := shift.DraftReport(ctx, db, a, jabar, "2024-02-05-siang", clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, m := jr.Counts, jr.Counts.Consolidated
+		if m == nil || own.RoomsBelow != 1 || own.ReportsBelow != 1 || len(jr.Below) != 1 || jr.Below[0].Counts == nil {
+			t.Fatalf("Jawa Barat's siang report does not consolidate Bandung's: %+v below %+v", own, jr.Below)
+		}
+		if m.MinStaff != own.MinStaff+bs.Counts.MinStaff || m.OnDuty != own.OnDuty+bs.Counts.OnDuty ||
+			m.ChecklistTotal != own.ChecklistTotal+bs.Counts.ChecklistTotal || m.ChecklistTotal == own.ChecklistTotal {
+			t.Errorf("merged staffing and checklists: own %+v, Bandung %+v, merged %+v", own, bs.Counts, m)
+		}
+		if m.OpenIncidents != max(own.OpenIncidents, bs.Counts.OpenIncidents) || m.NewAlerts != max(own.NewAlerts, bs.Counts.NewAlerts) {
+			t.Errorf("merged region figures: own %+v, Bandung %+v, merged %+v", own, bs.Counts, m)
+		}
 	})
 }

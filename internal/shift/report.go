@@ -58,6 +58,12 @@ type Counts struct {
 	PatrolWaiting    int              `json:"patrol_waiting"`    // captured, unlabelled
 	ChecklistDone    int              `json:"checklist_done"`
 	ChecklistTotal   int              `json:"checklist_total"`
+	// Consolidated, for a province or the national room, merges the
+	// figures of the reports the rooms below sent for the same hours into
+	// this room's own (see consolidate).
+	Consolidated *Counts `json:"consolidated,omitempty"`
+	RoomsBelow   int     `json:"rooms_below,omitempty"`   // rooms reporting to this one
+	ReportsBelow int     `json:"reports_below,omitempty"` // of them, sent for these hours
 }
 
 // Below is a report of a room below, as the consolidating room saw it.
@@ -69,6 +75,7 @@ type Below struct {
 	Status string     `json:"status"` // sent, draft, missing
 	SentAt *time.Time `json:"sent_at,omitempty"`
 	Late   bool       `json:"late"`
+	Counts *Counts    `json:"counts,omitempty"` // a sent report's figures, as its room counted them
 }
 
 // Report is a shift's situation report to the room above.
@@ -276,6 +283,7 @@ func DraftReport(ctx context.Context, db *store.DB, who auth.Principal, roomID i
 	if err != nil {
 		return Report{}, err
 	}
+	consolidate(&c, below)
 	parent, err := parentOf(ctx, db, r)
 	if err != nil {
 		return Report{}, err
@@ -408,7 +416,7 @@ func belowReports(ctx context.Context, q store.Querier, who auth.Principal, r ro
 	if err != nil || len(kids) == 0 {
 		return []Below{}, err
 	}
-	rows, err := q.Query(ctx, `SELECT sr.room_id, s.day, s.slot, sr.status, sr.sent_at, sr.late_flagged_at, sr.due_at
+	rows, err := q.Query(ctx, `SELECT sr.room_id, s.day, s.slot, sr.status, sr.sent_at, sr.late_flagged_at, sr.due_at, sr.counts
 		FROM shift_reports sr JOIN shifts s ON s.id = sr.shift_id
 		WHERE sr.parent_room_id = ? AND s.starts_at < ? AND s.ends_at > ? ORDER BY s.starts_at`, r.ID, w.End, w.Start)
 	if err != nil {
@@ -421,8 +429,16 @@ func belowReports(ctx context.Context, q store.Querier, who auth.Principal, r ro
 		var k Key
 		var flagged *time.Time
 		var due time.Time
-		if err := rows.Scan(&b.RoomID, &k.Day, &k.Slot, &b.Status, &b.SentAt, &flagged, &due); err != nil {
+		var counts string
+		if err := rows.Scan(&b.RoomID, &k.Day, &k.Slot, &b.Status, &b.SentAt, &flagged, &due, &counts); err != nil {
 			return nil, err
+		}
+		if b.Status == Sent {
+			b.Counts = &Counts{}
+			if err := json.Unmarshal([]byte(counts), b.Counts); err != nil {
+				return nil, fmt.Errorf("report of room %d shift %s: counts: %w", b.RoomID, k.ID(), err)
+			}
+			b.Counts.Consolidated = nil // a regency's own figures; a province's merged ones are in its own line
 		}
 		b.Shift, b.Late = k.ID(), flagged != nil || (b.SentAt != nil && b.SentAt.After(due))
 		if prev, ok := got[b.RoomID]; !ok || prev.Status != Sent || b.Status == Sent {
@@ -442,6 +458,52 @@ func belowReports(ctx context.Context, q store.Querier, who auth.Principal, r ro
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// consolidate merges into c the figures of the reports sent from below.
+// Staffing and the checklists are each room's own, so they add up: the
+// people on duty across the province, and its minimum. The region's
+// figures (alerts, incidents, findings, takedowns, patrol items) of a room
+// below lie inside this room's region, already in its own count as far as
+// its reader may read them: adding would count them twice. So each takes
+// the larger of this room's own count and the sum of the reports below (a
+// regency counts records of its own organisations the province may not
+// read). A room with nothing below has no consolidated figures.
+func consolidate(c *Counts, below []Below) {
+	c.Consolidated, c.RoomsBelow, c.ReportsBelow = nil, len(below), 0
+	if len(below) == 0 {
+		return
+	}
+	sum := Counts{}
+	for _, b := range below {
+		if b.Counts == nil {
+			continue
+		}
+		c.ReportsBelow++
+		x := b.Counts
+		if x.Consolidated != nil { // a province's report in the national room's: its merged figures
+			x = x.Consolidated
+		}
+		sum.OnDuty, sum.MinStaff = sum.OnDuty+x.OnDuty, sum.MinStaff+x.MinStaff
+		sum.ChecklistDone, sum.ChecklistTotal = sum.ChecklistDone+x.ChecklistDone, sum.ChecklistTotal+x.ChecklistTotal
+		sum.NewAlerts += x.NewAlerts
+		sum.AlertsWaiting += x.AlertsWaiting
+		sum.NewIncidents += x.NewIncidents
+		sum.OpenIncidents += x.OpenIncidents
+		sum.OpenHigh += x.OpenHigh
+		sum.OverdueFindings += x.OverdueFindings
+		sum.OverdueTakedowns += x.OverdueTakedowns
+		sum.PatrolWaiting += x.PatrolWaiting
+	}
+	m := Counts{Posture: c.Posture,
+		OnDuty: c.OnDuty + sum.OnDuty, MinStaff: c.MinStaff + sum.MinStaff,
+		ChecklistDone: c.ChecklistDone + sum.ChecklistDone, ChecklistTotal: c.ChecklistTotal + sum.ChecklistTotal,
+		NewAlerts: max(c.NewAlerts, sum.NewAlerts), AlertsWaiting: max(c.AlertsWaiting, sum.AlertsWaiting),
+		NewIncidents: max(c.NewIncidents, sum.NewIncidents), OpenIncidents: max(c.OpenIncidents, sum.OpenIncidents),
+		OpenHigh: max(c.OpenHigh, sum.OpenHigh), OverdueFindings: max(c.OverdueFindings, sum.OverdueFindings),
+		OverdueTakedowns: max(c.OverdueTakedowns, sum.OverdueTakedowns), PatrolWaiting: max(c.PatrolWaiting, sum.PatrolWaiting),
+	}
+	c.Consolidated = &m
 }
 
 // SendReport completes the report of the shift named with the lead's
