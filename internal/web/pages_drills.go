@@ -177,7 +177,7 @@ func (p *pages) roomDrillsPage(w http.ResponseWriter, r *http.Request, rq *req) 
 }
 
 func (p *pages) renderRoomDrills(w http.ResponseWriter, r *http.Request, rq *req, status int, msg string) error {
-	rm, err := p.wallRoom(r, rq)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (p *pages) drillAction(w http.ResponseWriter, r *http.Request, rq *req, act
 
 // drillActionTo is drillAction whose action may name where to go next.
 func (p *pages) drillActionTo(w http.ResponseWriter, r *http.Request, rq *req, act func(roomID, runID int64) (string, error)) error {
-	rm, err := p.wallRoom(r, rq)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/policy"
-	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/store"
@@ -121,16 +120,8 @@ type WallState struct {
 	EventID int64 `json:"event_id"`
 }
 
-func (p *pages) wallRoom(r *http.Request, rq *req) (room.Room, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return room.Room{}, problem.New(problem.NotFound, "no room %q", r.PathValue("id"))
-	}
-	return room.Get(r.Context(), p.s.DB, *rq.P, id)
-}
-
 func (p *pages) wallPage(w http.ResponseWriter, r *http.Request, rq *req) error {
-	rm, err := p.wallRoom(r, rq)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
@@ -143,7 +134,7 @@ func (p *pages) wallPage(w http.ResponseWriter, r *http.Request, rq *req) error 
 }
 
 func (p *pages) wallData(w http.ResponseWriter, r *http.Request, rq *req) error {
-	rm, err := p.wallRoom(r, rq)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
