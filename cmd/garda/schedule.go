@@ -148,7 +148,11 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	if p.TakedownChecks != nil {
 		jobs = append(jobs, takedown.CheckJob(p.TakedownChecks, 5*time.Minute))
 	}
-	jobs = append(jobs, shift.LateJob(p.DB, p.Notify, nil, p.Log.With("job", "shift-report-late")))
+	lateAfter, err := lateEscalateAfter() // rooms3: a late report still missing goes on to the national room
+	if err != nil {
+		return nil, err
+	}
+	jobs = append(jobs, shift.LateJob(p.DB, p.Notify, nil, p.Log.With("job", "shift-report-late"), lateAfter))
 	return jobs, nil
 }
 

@@ -37,6 +37,8 @@ func seedDrills(ctx context.Context, db *store.DB, tree *org.Tree) (int, error) 
 		}
 		ids = append(ids, id)
 	}
-	runs, err := drill.Schedule(ctx, db, bssn, d.ID, ids, store.Now())
+	// Four times the traffic's pace: the rooms see the alerts come in
+	// over the first four minutes.
+	runs, err := drill.Schedule(ctx, db, bssn, d.ID, ids, store.Now(), 4)
 	return len(runs), err
 }

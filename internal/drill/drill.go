@@ -27,9 +27,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/event"
 	"github.com/garda-id/garda/internal/ingest/format"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -165,10 +167,20 @@ func getDrill(ctx context.Context, q store.Querier, id int64) (Drill, error) {
 	return d, nil
 }
 
+// MaxSpeed is the fastest a drill's traffic is replayed: sixty times its
+// own pace (a day of traffic in 24 minutes).
+const MaxSpeed = 60
+
 // Schedule puts a drill into rooms at a moment; each room gets its own run.
-func Schedule(ctx context.Context, db *store.DB, who auth.Principal, drillID int64, roomIDs []int64, at time.Time) ([]int64, error) {
+// speed is the pace of the replay: 1 the traffic's own timing, n n times
+// faster (a drill of 30 minutes of traffic at 2 raises its last alert 15
+// minutes in); 0 raises every alert when the run starts.
+func Schedule(ctx context.Context, db *store.DB, who auth.Principal, drillID int64, roomIDs []int64, at time.Time, speed int) ([]int64, error) {
 	if err := mayRun(ctx, db, who); err != nil {
 		return nil, err
+	}
+	if speed < 0 || speed > MaxSpeed {
+		return nil, problem.Field("speed", "0 (all alerts at the start) or 1-%d (times the traffic's own pace)", MaxSpeed)
 	}
 	if _, err := getDrill(ctx, db, drillID); err != nil {
 		return nil, err
@@ -190,11 +202,11 @@ func Schedule(ctx context.Context, db *store.DB, who auth.Principal, drillID int
 				return err
 			}
 			var id int64
-			if err := tx.QueryRow(ctx, `INSERT INTO drill_runs (drill_id, room_id, scheduled_at, status) VALUES (?, ?, ?, ?) RETURNING id`,
-				drillID, rid, at.UTC(), Scheduled).Scan(&id); err != nil {
+			if err := tx.QueryRow(ctx, `INSERT INTO drill_runs (drill_id, room_id, scheduled_at, status, speed) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+				drillID, rid, at.UTC(), Scheduled, speed).Scan(&id); err != nil {
 				return fmt.Errorf("insert drill run: %w", err)
 			}
-			if err := audit.Record(ctx, tx, who.Actor(), "drill.schedule", RunKind, id, map[string]any{"drill_id": drillID, "room_id": rid, "at": at.UTC()}); err != nil {
+			if err := audit.Record(ctx, tx, who.Actor(), "drill.schedule", RunKind, id, map[string]any{"drill_id": drillID, "room_id": rid, "at": at.UTC(), "speed": speed}); err != nil {
 				return err
 			}
 			ids = append(ids, id)
@@ -215,25 +227,27 @@ const (
 	perClassLines  = 600
 )
 
-// traffic is the drill's log for a run starting at start.
-func (d Drill) traffic(runID int64, start time.Time) ([]byte, format.Format, error) {
+// traffic is the drill's log for a run starting at start, and the moment
+// its traffic begins (zero for a log file: its first attack is taken).
+func (d Drill) traffic(runID int64, start time.Time) ([]byte, format.Format, time.Time, error) {
 	f, _ := format.Lookup("nginx")
 	if d.Source == LogFile {
 		lf, ok := format.Lookup(d.LogFormat)
 		if !ok {
-			return nil, f, fmt.Errorf("drill %d: unknown log format %q", d.ID, d.LogFormat)
+			return nil, f, time.Time{}, fmt.Errorf("drill %d: unknown log format %q", d.ID, d.LogFormat)
 		}
-		return []byte(d.logText), lf, nil
+		return []byte(d.logText), lf, time.Time{}, nil
 	}
-	sim, err := simulate.New(d.simulation(runID, start))
+	opts := d.simulation(runID, start)
+	sim, err := simulate.New(opts)
 	if err != nil {
-		return nil, f, err
+		return nil, f, time.Time{}, err
 	}
 	var buf bytes.Buffer
 	if _, err := sim.WriteLog(&buf); err != nil {
-		return nil, f, err
+		return nil, f, time.Time{}, err
 	}
-	return buf.Bytes(), f, nil
+	return buf.Bytes(), f, opts.Start, nil
 }
 
 // simulation is the simulator's batch for a run: one attacker of each of
@@ -277,24 +291,41 @@ func RunDue(ctx context.Context, db *store.DB, eng *detect.Engine, now time.Time
 	return n, nil
 }
 
+// raiseKey is what the detection aggregates an alert by.
+type raiseKey struct{ scenario, source, user string }
+
 func replay(ctx context.Context, db *store.DB, eng *detect.Engine, runID int64, now time.Time) (bool, error) {
 	var drillID int64
 	var reg string
-	if err := db.QueryRow(ctx, `SELECT r.drill_id, m.region FROM drill_runs r JOIN rooms m ON m.id = r.room_id WHERE r.id = ?`, runID).Scan(&drillID, &reg); err != nil {
+	var speed int
+	if err := db.QueryRow(ctx, `SELECT r.drill_id, m.region, r.speed FROM drill_runs r JOIN rooms m ON m.id = r.room_id WHERE r.id = ?`, runID).
+		Scan(&drillID, &reg, &speed); err != nil {
 		return false, err
 	}
 	d, err := getDrill(ctx, db, drillID)
 	if err != nil {
 		return false, err
 	}
-	log, f, err := d.traffic(runID, now)
+	log, f, origin, err := d.traffic(runID, now)
 	if err != nil {
 		return false, err
 	}
-	res, err := eng.Replay(ctx, bytes.NewReader(log), detect.ReplayOptions{Format: f, Region: reg, Workers: 1})
+	// When the detection raised each alert, in the traffic's own time: the
+	// first signal of its scenario from its source (one worker: in order).
+	raised := map[raiseKey]time.Time{}
+	perEvent := func(_ *event.Event, sigs []alert.Signal) {
+		for _, s := range sigs {
+			k := raiseKey{s.Scenario, s.SourceIP, s.UserName}
+			if t, ok := raised[k]; !ok || s.Time.Before(t) {
+				raised[k] = s.Time
+			}
+		}
+	}
+	res, err := eng.Replay(ctx, bytes.NewReader(log), detect.ReplayOptions{Format: f, Region: reg, Workers: 1, PerEvent: perEvent})
 	if err != nil {
 		return false, fmt.Errorf("drill run %d: replay: %w", runID, err)
 	}
+	at := raiseTimes(res.Alerts, raised, origin, now, speed)
 	started := false
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, started_at = ? WHERE id = ? AND status = ?`, Running, now.UTC(), runID, Scheduled)
@@ -305,19 +336,46 @@ func replay(ctx context.Context, db *store.DB, eng *detect.Engine, runID int64, 
 			return nil // another instance started it
 		}
 		started = true
-		for _, a := range res.Alerts {
+		for i, a := range res.Alerts {
 			rules, _ := json.Marshal(a.RuleIDs)
-			// The drill's alerts show as raised now: the room works them in
-			// its own time, which is what is measured.
+			// Each alert shows for the room from the moment the replay raises
+			// it (at the traffic's pace, scaled), not before; the room works it
+			// in its own time, which is what is measured.
 			if _, err := tx.Exec(ctx, `INSERT INTO drill_alerts (run_id, scenario, title, severity, technique, source_ip, rule_ids, event_count,
-				first_seen, last_seen, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new')`,
-				runID, a.Scenario, a.Title, a.Severity, a.Technique, a.SourceIP, string(rules), a.Count, now.UTC(), now.UTC()); err != nil {
+				first_seen, last_seen, status, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)`,
+				runID, a.Scenario, a.Title, a.Severity, a.Technique, a.SourceIP, string(rules), a.Count, at[i], at[i], at[i]); err != nil {
 				return fmt.Errorf("insert drill alert: %w", err)
 			}
 		}
-		return audit.Record(ctx, tx, audit.System, "drill.start", RunKind, runID, map[string]any{"alerts": len(res.Alerts), "lines": res.Lines})
+		return audit.Record(ctx, tx, audit.System, "drill.start", RunKind, runID, map[string]any{"alerts": len(res.Alerts), "lines": res.Lines, "speed": speed})
 	})
 	return started, err
+}
+
+// raiseTimes is when each alert shows for the room: the run's start plus
+// the time from the traffic's beginning (origin; zero: its first attack)
+// to the alert's raising, divided by speed; with speed 0 all at the start.
+func raiseTimes(alerts []*alert.Alert, raised map[raiseKey]time.Time, origin, start time.Time, speed int) []time.Time {
+	out := make([]time.Time, len(alerts))
+	moments := make([]time.Time, len(alerts))
+	first := origin
+	for i, a := range alerts {
+		t, ok := raised[raiseKey{a.Scenario, a.SourceIP, a.UserName}]
+		if !ok {
+			t = a.FirstSeen
+		}
+		moments[i] = t
+		if origin.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	for i := range alerts {
+		out[i] = start.UTC().Truncate(time.Microsecond)
+		if d := moments[i].Sub(first); speed > 0 && d > 0 {
+			out[i] = start.Add(d / time.Duration(speed)).UTC().Truncate(time.Microsecond)
+		}
+	}
+	return out
 }
 
 // List returns the drills, newest first (BSSN only: the drills are its

@@ -136,7 +136,9 @@ func TestDrillEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		t0 := time.Now().UTC().Truncate(time.Second)
-		runs, err := Schedule(ctx, db, bssn, d.ID, []int64{w.rooms["32"], w.rooms["33"]}, t0.Add(time.Minute))
+		// Replayed at twice the traffic's pace: the simulator's quarter hour
+		// of traffic raises its alerts over the run's first 7.5 minutes.
+		runs, err := Schedule(ctx, db, bssn, d.ID, []int64{w.rooms["32"], w.rooms["33"]}, t0.Add(time.Minute), 2)
 		if err != nil || len(runs) != 2 {
 			t.Fatalf("schedule: %v %v", runs, err)
 		}
@@ -152,11 +154,61 @@ func TestDrillEndToEnd(t *testing.T) {
 			t.Errorf("a run started twice")
 		}
 		jabarRun, jatengRun := runs[0], runs[1]
-		ja, err := Alerts(ctx, db, jabar, jabarRun)
-		if err != nil || len(ja) == 0 {
-			t.Fatalf("West Java's drill raised no alerts: %v", err)
+		// The fake clock walks the replay: the alerts show one after
+		// another, at the traffic's timing halved, never before the start
+		// or after 7.5 minutes.
+		all := start.Add(15*time.Minute/2 + time.Second)
+		ja, err := Alerts(ctx, db, jabar, jabarRun, all)
+		if err != nil || len(ja) < 2 {
+			t.Fatalf("West Java's drill raised %d alerts: %v", len(ja), err)
 		}
-		jt, err := Alerts(ctx, db, jateng, jatengRun)
+		first, last := ja[0].FirstSeen, ja[0].FirstSeen
+		for _, a := range ja {
+			if a.FirstSeen.Before(start) || a.FirstSeen.After(all) {
+				t.Errorf("drill alert %d raised at %s, outside the run's first 7.5 minutes from %s", a.ID, a.FirstSeen, start)
+			}
+			if a.FirstSeen.Before(first) {
+				first = a.FirstSeen
+			}
+			if a.FirstSeen.After(last) {
+				last = a.FirstSeen
+			}
+		}
+		if last.Sub(first) < time.Minute {
+			t.Errorf("the alerts were raised within %s of each other: not at the traffic's pace", last.Sub(first))
+		}
+		seen := 0
+		for m := start; !m.After(all); m = m.Add(30 * time.Second) {
+			l, err := Alerts(ctx, db, jabar, jabarRun, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l) < seen {
+				t.Fatalf("at %s fewer alerts (%d) than before (%d)", m, len(l), seen)
+			}
+			for _, a := range l {
+				if a.FirstSeen.After(m) {
+					t.Errorf("at %s the room sees alert %d raised at %s", m, a.ID, a.FirstSeen)
+				}
+			}
+			seen = len(l)
+		}
+		if l, _ := Alerts(ctx, db, jabar, jabarRun, last.Add(-time.Microsecond)); len(l) >= len(ja) {
+			t.Errorf("every alert showed before the last was raised")
+		}
+		var firstAlert, lastAlert Alert
+		for _, a := range ja {
+			if a.FirstSeen.Equal(first) && firstAlert.ID == 0 {
+				firstAlert = a
+			}
+			if a.FirstSeen.Equal(last) {
+				lastAlert = a
+			}
+		}
+		if err := Acknowledge(ctx, db, jabar, jabarRun, lastAlert.ID, last.Add(-time.Second)); !problem.Is(err, problem.NotFound) {
+			t.Errorf("an alert acknowledged before it was raised: %v", err)
+		}
+		jt, err := Alerts(ctx, db, jateng, jatengRun, all)
 		if err != nil || len(jt) != len(ja) {
 			t.Fatalf("Central Java's drill raised %d alerts, West Java's %d (%v)", len(jt), len(ja), err)
 		}
@@ -171,7 +223,7 @@ func TestDrillEndToEnd(t *testing.T) {
 			t.Errorf("the replay did not detect the SQL injection: %v", scen)
 		}
 		// Another room's run is not found; its alerts neither.
-		if _, err := Alerts(ctx, db, jateng, jabarRun); !problem.Is(err, problem.NotFound) {
+		if _, err := Alerts(ctx, db, jateng, jabarRun, all); !problem.Is(err, problem.NotFound) {
 			t.Errorf("Central Java reads West Java's drill: %v", err)
 		}
 		if err := Acknowledge(ctx, db, jateng, jabarRun, ja[0].ID, start); !problem.Is(err, problem.NotFound) {
@@ -182,7 +234,8 @@ func TestDrillEndToEnd(t *testing.T) {
 		}
 
 		// West Java works its drill; Central Java ignores its own.
-		if err := Acknowledge(ctx, db, jabar, jabarRun, ja[0].ID, start.Add(6*time.Minute)); err != nil {
+		// Acknowledged six minutes after the first alert showed.
+		if err := Acknowledge(ctx, db, jabar, jabarRun, firstAlert.ID, first.Add(6*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if err := Escalate(ctx, db, jabar, jabarRun, room.National, start.Add(12*time.Minute)); err != nil {
@@ -295,7 +348,7 @@ func TestScore(t *testing.T) {
 		{"slow", at(AckFull + (AckNone-AckFull)/2), nil, at(ReportNone), "", "province", 20, 20, 0, 0},
 		{"too late", at(3 * time.Hour), nil, at(30 * time.Hour), "", "", 30, 0, 30, 0},
 	} {
-		got := ScoreOf(s, c.ack, c.esc, c.to, c.expect, c.rep)
+		got := ScoreOf(s, nil, c.ack, c.esc, c.to, c.expect, c.rep)
 		if got.Total != c.want || got.Ack != c.ackP || got.Escalation != c.escP || got.Report != c.r {
 			t.Errorf("%s: %+v", c.name, got)
 		}
@@ -319,14 +372,14 @@ func TestFinishExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now().UTC().Truncate(time.Second)
-	ids, err := Schedule(ctx, db, w.who["bssn.coord"], d.ID, []int64{w.rooms["33"]}, start)
+	ids, err := Schedule(ctx, db, w.who["bssn.coord"], d.ID, []int64{w.rooms["33"]}, start, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, err := RunDue(ctx, db, eng, start); err != nil || n != 1 {
 		t.Fatalf("run due: %d %v", n, err)
 	}
-	if a, err := Alerts(ctx, db, w.who["jateng.op"], ids[0]); err != nil || len(a) == 0 {
+	if a, err := Alerts(ctx, db, w.who["jateng.op"], ids[0], start); err != nil || len(a) == 0 {
 		t.Fatalf("the log's drill raised no alerts: %v", err)
 	}
 	if n, _ := FinishExpired(ctx, db, start.Add(Length-time.Minute)); n != 0 {

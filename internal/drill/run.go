@@ -51,7 +51,15 @@ type Alert struct {
 	FirstSeen time.Time  `json:"first_seen"`
 	Status    string     `json:"status"`
 	AckedAt   *time.Time `json:"acked_at,omitempty"`
+	// Incident is the drill incident it was promoted to (LAT-...).
+	IncidentID int64  `json:"incident_id,omitempty"`
+	Incident   string `json:"incident,omitempty"`
 }
+
+// visibleNow is the condition (one argument: now) of a drill alert the
+// room sees: raised by the replay at or before now (a run replayed at the
+// traffic's own pace raises its alerts one by one).
+const visibleNow = `(raised_at IS NULL OR raised_at <= ?)`
 
 const selectRun = `SELECT r.id, r.drill_id, d.name, d.expect_level, r.room_id, m.name, m.region, r.status, r.scheduled_at, r.started_at,
 	r.finished_at, r.acked_at, r.escalated_at, r.escalated_to, r.reported_at, r.report, r.score, r.score_detail
@@ -143,19 +151,23 @@ func Runs(ctx context.Context, q store.Querier, who auth.Principal, drillID int6
 	return out, nil
 }
 
-// Alerts lists a run's alerts.
-func Alerts(ctx context.Context, q store.Querier, who auth.Principal, runID int64) ([]Alert, error) {
+// Alerts lists a run's alerts raised by now (a run replayed at the
+// traffic's pace raises them one by one).
+func Alerts(ctx context.Context, q store.Querier, who auth.Principal, runID int64, now time.Time) ([]Alert, error) {
 	if _, err := readable(ctx, q, who, runID); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT id, run_id, scenario, title, severity, technique, source_ip, event_count, first_seen, status, acked_at
-		FROM drill_alerts WHERE run_id = ? ORDER BY id`, runID)
+	rows, err := q.Query(ctx, `SELECT a.id, a.run_id, a.scenario, a.title, a.severity, a.technique, a.source_ip, a.event_count, a.first_seen, a.status,
+		a.acked_at, COALESCE(a.incident_id, 0), COALESCE(i.human_id, '')
+		FROM drill_alerts a LEFT JOIN incidents i ON i.id = a.incident_id WHERE a.run_id = ? AND (a.raised_at IS NULL OR a.raised_at <= ?)
+		ORDER BY a.id`, runID, now.UTC())
 	if err != nil {
 		return nil, err
 	}
 	out, err := store.Collect(rows, func(s store.Scanner) (Alert, error) {
 		a := Alert{Drill: true}
-		return a, s.Scan(&a.ID, &a.RunID, &a.Scenario, &a.Title, &a.Severity, &a.Technique, &a.SourceIP, &a.Count, &a.FirstSeen, &a.Status, &a.AckedAt)
+		return a, s.Scan(&a.ID, &a.RunID, &a.Scenario, &a.Title, &a.Severity, &a.Technique, &a.SourceIP, &a.Count, &a.FirstSeen, &a.Status,
+			&a.AckedAt, &a.IncidentID, &a.Incident)
 	})
 	if out == nil {
 		out = []Alert{}
@@ -186,8 +198,8 @@ func Acknowledge(ctx context.Context, db *store.DB, who auth.Principal, runID, a
 		if _, err := working(ctx, tx, who, runID); err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE drill_alerts SET status = 'acknowledged', acked_at = ?, acked_by = ? WHERE id = ? AND run_id = ? AND status = 'new'`,
-			now.UTC(), who.User.ID, alertID, runID)
+		res, err := tx.Exec(ctx, `UPDATE drill_alerts SET status = 'acknowledged', acked_at = ?, acked_by = ? WHERE id = ? AND run_id = ? AND status = 'new' AND `+visibleNow,
+			now.UTC(), who.User.ID, alertID, runID, now.UTC())
 		if err != nil {
 			return err
 		}
@@ -266,17 +278,34 @@ func finish(ctx context.Context, db *store.DB, actor audit.Actor, runID int64, n
 		if r.Status != Running {
 			return problem.New(problem.Conflict, "drill run %d is %s, not running", runID, r.Status)
 		}
-		sc := ScoreOf(*r.StartedAt, r.AckedAt, r.EscalatedAt, r.EscalatedTo, r.ExpectLevel, r.ReportedAt)
+		// An escalation on the incident desk (the run's drill incidents)
+		// is the room's escalation; the run's own record is for a room
+		// that opened no incident.
+		if at, level, ok, err := incidentEscalation(ctx, tx, runID, r.ExpectLevel); err != nil {
+			return err
+		} else if ok {
+			r.EscalatedAt, r.EscalatedTo = &at, level
+		}
+		// Acknowledging is timed from the first alert the room could see.
+		var first *time.Time
+		if err := tx.QueryRow(ctx, `SELECT raised_at FROM drill_alerts WHERE run_id = ? AND raised_at IS NOT NULL ORDER BY raised_at LIMIT 1`, runID).
+			Scan(&first); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		sc := ScoreOf(*r.StartedAt, first, r.AckedAt, r.EscalatedAt, r.EscalatedTo, r.ExpectLevel, r.ReportedAt)
 		detail, _ := json.Marshal(sc)
-		if _, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, finished_at = ?, score = ?, score_detail = ? WHERE id = ?`,
-			Finished, now.UTC(), sc.Total, string(detail), runID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, finished_at = ?, score = ?, score_detail = ?,
+			escalated_at = ?, escalated_to = ? WHERE id = ?`,
+			Finished, now.UTC(), sc.Total, string(detail), r.EscalatedAt, r.EscalatedTo, runID); err != nil {
 			return err
 		}
 		// Who took part: acknowledged an alert, escalated or reported.
 		rows, err := tx.Query(ctx, `SELECT acked_by FROM drill_alerts WHERE run_id = ? AND acked_by IS NOT NULL
 			UNION SELECT acked_by FROM drill_runs WHERE id = ? AND acked_by IS NOT NULL
 			UNION SELECT escalated_by FROM drill_runs WHERE id = ? AND escalated_by IS NOT NULL
-			UNION SELECT reported_by FROM drill_runs WHERE id = ? AND reported_by IS NOT NULL`, runID, runID, runID, runID)
+			UNION SELECT reported_by FROM drill_runs WHERE id = ? AND reported_by IS NOT NULL
+			UNION SELECT t.actor_id FROM incident_timeline t JOIN incidents i ON i.id = t.incident_id
+				WHERE i.drill_run_id = ? AND t.actor_id IN (SELECT user_id FROM room_members WHERE room_id = ?)`, runID, runID, runID, runID, runID, r.RoomID)
 		if err != nil {
 			return err
 		}

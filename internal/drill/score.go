@@ -14,6 +14,9 @@ type Score struct {
 	Escalation int   `json:"escalation"`
 	Report     int   `json:"report"`
 	AckSeconds int64 `json:"time_to_acknowledge_seconds,omitempty"`
+	// EscalationSeconds is the time from the start to the escalation
+	// scored (on the incident desk when the room opened an incident).
+	EscalationSeconds int64 `json:"time_to_escalate_seconds,omitempty"`
 	// ReportSeconds is the time from the start to the report.
 	ReportSeconds int64 `json:"time_to_report_seconds,omitempty"`
 	RightLevel    bool  `json:"escalated_to_expected_level"`
@@ -27,11 +30,17 @@ const (
 	ReportNone = 24 * time.Hour
 )
 
-// ScoreOf scores a run from its moments.
-func ScoreOf(start time.Time, ackedAt, escalatedAt *time.Time, escalatedTo, expect string, reportedAt *time.Time) Score {
+// ScoreOf scores a run from its moments; the time to acknowledge runs from
+// the first alert shown (firstAlert, nil: the start), the others from the
+// start.
+func ScoreOf(start time.Time, firstAlert, ackedAt, escalatedAt *time.Time, escalatedTo, expect string, reportedAt *time.Time) Score {
 	var s Score
 	if ackedAt != nil {
-		d := ackedAt.Sub(start)
+		from := start
+		if firstAlert != nil && firstAlert.After(start) {
+			from = *firstAlert
+		}
+		d := ackedAt.Sub(from)
 		s.AckSeconds = int64(d / time.Second)
 		s.Ack = linear(40, d, AckFull, AckNone)
 	}
@@ -42,6 +51,9 @@ func ScoreOf(start time.Time, ackedAt, escalatedAt *time.Time, escalatedTo, expe
 		s.Escalation, s.RightLevel = 30, true
 	case expect != "" && escalatedAt != nil:
 		s.Escalation = 10
+	}
+	if escalatedAt != nil {
+		s.EscalationSeconds = int64(escalatedAt.Sub(start) / time.Second)
 	}
 	if reportedAt != nil {
 		d := reportedAt.Sub(start)

@@ -112,6 +112,9 @@ type Incident struct {
 	AssetIDs        []int64       `json:"asset_ids,omitempty"`
 	AlertIDs        []int64       `json:"alert_ids,omitempty"`
 	Participants    *Participants `json:"participants,omitempty"`
+	// Drill marks a drill's incident (LAT-...), DrillRunID its run.
+	Drill      bool  `json:"drill,omitempty"`
+	DrillRunID int64 `json:"drill_run_id,omitempty"`
 
 	// access is the incident as policy judges it, participants included;
 	// filled when one incident is read (get), empty in lists.

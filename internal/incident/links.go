@@ -46,6 +46,10 @@ func link(ctx context.Context, tx *store.Tx, who auth.Principal, a, b Incident, 
 	if a.ID == b.ID {
 		return problem.Field("incident", "an incident cannot be linked to itself")
 	}
+	if a.DrillRunID != b.DrillRunID {
+		// A drill stays apart from the real desk, and from other drills.
+		return problem.Field("incident", "a drill's incident is linked only with incidents of the same drill run")
+	}
 	now := store.Now()
 	for _, l := range []struct {
 		from, to Incident

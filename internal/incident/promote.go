@@ -172,6 +172,9 @@ func AttachAlerts(ctx context.Context, db *store.DB, who auth.Principal, ref str
 		if inc.Status.Done() {
 			return problem.New(problem.Conflict, "incident %s is %s: reopen it first", inc.HumanID, inc.Status)
 		}
+		if inc.Drill {
+			return problem.New(problem.Conflict, "%s is a drill's incident: real alerts stay out of it", inc.HumanID)
+		}
 		alerts, err := readAlerts(ctx, tx, who, ids)
 		if err != nil {
 			return err

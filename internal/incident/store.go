@@ -133,6 +133,12 @@ func resolveParticipants(ctx context.Context, q store.Querier, tree *org.Tree, p
 // creator becomes a named user and its organisation a participant. Promoted
 // alerts are marked promoted in the same transaction.
 func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tree, in Input) (Incident, error) {
+	return create(ctx, db, who, tree, in, 0, nil)
+}
+
+// create is Create, for a drill run's incident when drillRun is set (see
+// CreateDrill); then runs last in the transaction.
+func create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tree, in Input, drillRun int64, then func(*store.Tx, Incident) error) (Incident, error) {
 	if !who.Can(policy.Report) && !who.Can(policy.Triage) {
 		return Incident{}, problem.New(problem.Forbidden, "your role (%s) may not report incidents", who.User.Role)
 	}
@@ -184,6 +190,15 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		inc.Owner, inc.OwnerID = o.Slug, o.ID
 	}
 	err := db.InTx(ctx, func(tx *store.Tx) error {
+		if drillRun != 0 {
+			ok, err := mayReadDrill(ctx, tx, who, drillRun)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return problem.New(problem.NotFound, "no drill run %d", drillRun)
+			}
+		}
 		alerts, err := readAlerts(ctx, tx, who, in.AlertIDs)
 		if err != nil {
 			return err
@@ -251,17 +266,26 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		}
 
 		year := now.Year()
+		seqYear := year
+		if drillRun != 0 {
+			seqYear = drillSeqYear(year)
+		}
 		var n int64
 		if err := tx.QueryRow(ctx, `INSERT INTO incident_seq (year, last) VALUES (?, 1)
-			ON CONFLICT (year) DO UPDATE SET last = incident_seq.last + 1 RETURNING last`, year).Scan(&n); err != nil {
+			ON CONFLICT (year) DO UPDATE SET last = incident_seq.last + 1 RETURNING last`, seqYear).Scan(&n); err != nil {
 			return fmt.Errorf("allocate incident number: %w", err)
 		}
-		inc.HumanID = HumanID(year, n)
+		inc.HumanID, inc.DrillRunID, inc.Drill = HumanID(year, n), drillRun, drillRun != 0
+		var run any
+		seq := n
+		if drillRun != 0 {
+			inc.HumanID, run, seq = DrillHumanID(year, n), drillRun, -n
+		}
 		err = tx.QueryRow(ctx, `INSERT INTO incidents (human_id, year, seq, title, description, category, type, severity, tlp, pap, region,
-			owner_org_id, assignee_id, status, resolution, detected_at, reported_at, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			inc.HumanID, year, n, inc.Title, inc.Description, inc.Category, inc.Type, inc.Severity, string(inc.TLP), inc.PAP, inc.Region,
-			inc.OwnerID, assignee, string(inc.Status), inc.Resolution, inc.DetectedAt, inc.ReportedAt, who.User.ID, now, now).Scan(&inc.ID)
+			owner_org_id, assignee_id, status, resolution, detected_at, reported_at, created_by, created_at, updated_at, drill_run_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			inc.HumanID, year, seq, inc.Title, inc.Description, inc.Category, inc.Type, inc.Severity, string(inc.TLP), inc.PAP, inc.Region,
+			inc.OwnerID, assignee, string(inc.Status), inc.Resolution, inc.DetectedAt, inc.ReportedAt, who.User.ID, now, now, run).Scan(&inc.ID)
 		if err != nil {
 			return fmt.Errorf("insert incident: %w", err)
 		}
@@ -283,10 +307,19 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		detail := map[string]any{"human_id": inc.HumanID, "title": inc.Title, "category": inc.Category, "severity": inc.Severity,
 			"tlp": inc.TLP, "pap": inc.PAP, "region": inc.Region, "owner": inc.Owner, "assignee": inc.Assignee,
 			"asset_ids": inc.AssetIDs, "alert_ids": inc.AlertIDs, "participants": in.Participants}
+		if drillRun != 0 {
+			detail["drill_run_id"] = drillRun
+		}
 		if err := addEntry(ctx, tx, who, inc.ID, "created", "", detail); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, who.Actor(), "incident.create", RecordKind, inc.ID, detail)
+		if err := audit.Record(ctx, tx, who.Actor(), "incident.create", RecordKind, inc.ID, detail); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, inc)
+		}
+		return nil
 	})
 	if err != nil {
 		return Incident{}, fmt.Errorf("create incident: %w", err)
@@ -320,7 +353,8 @@ func addEntry(ctx context.Context, tx *store.Tx, who auth.Principal, id int64, k
 
 const columns = `i.id, i.human_id, i.title, i.description, i.category, i.type, i.severity, i.tlp, i.pap, i.region, o.slug, i.owner_org_id,
 	COALESCE(u.username, ''), COALESCE(i.assignee_id, 0), i.status, i.resolution, i.escalation, i.detected_at, i.reported_at,
-	i.first_response_at, i.contained_at, i.resolved_at, i.closed_at, COALESCE(c.username, ''), i.created_at, i.updated_at`
+	i.first_response_at, i.contained_at, i.resolved_at, i.closed_at, COALESCE(c.username, ''), i.created_at, i.updated_at,
+	COALESCE(i.drill_run_id, 0)`
 
 const from = ` FROM incidents i` + joins
 
@@ -332,10 +366,10 @@ func scan(row store.Scanner) (Incident, error) {
 	var tlp, status string
 	if err := row.Scan(&i.ID, &i.HumanID, &i.Title, &i.Description, &i.Category, &i.Type, &i.Severity, &tlp, &i.PAP, &i.Region, &i.Owner, &i.OwnerID,
 		&i.Assignee, &i.AssigneeID, &status, &i.Resolution, &i.Escalation, &i.DetectedAt, &i.ReportedAt,
-		&i.FirstResponseAt, &i.ContainedAt, &i.ResolvedAt, &i.ClosedAt, &i.CreatedBy, &i.CreatedAt, &i.UpdatedAt); err != nil {
+		&i.FirstResponseAt, &i.ContainedAt, &i.ResolvedAt, &i.ClosedAt, &i.CreatedBy, &i.CreatedAt, &i.UpdatedAt, &i.DrillRunID); err != nil {
 		return Incident{}, err
 	}
-	i.TLP, i.Status = policy.TLP(tlp), Status(status)
+	i.TLP, i.Status, i.Drill = policy.TLP(tlp), Status(status), i.DrillRunID != 0
 	return i, nil
 }
 
@@ -345,7 +379,7 @@ func refWhere(ref string) (string, any, error) {
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
 		return "i.id = ?", id, nil
 	}
-	if up := strings.ToUpper(ref); strings.HasPrefix(up, "INC-") && len(up) <= 20 {
+	if up := strings.ToUpper(ref); (strings.HasPrefix(up, "INC-") || strings.HasPrefix(up, "LAT-")) && len(up) <= 20 {
 		return "i.human_id = ?", up, nil
 	}
 	return "", nil, problem.New(problem.NotFound, "no incident %q", ref)
@@ -369,9 +403,25 @@ func get(ctx context.Context, q store.Querier, who auth.Principal, ref string) (
 	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
 	i, err := scan(q.QueryRow(ctx, `SELECT `+columns+from+` WHERE `+cond+` AND `+vis, append([]any{arg}, args...)...))
 	if errors.Is(err, store.ErrNotFound) {
+		// BSSN's trainers read a drill's incident before it reaches them.
+		if ok, terr := trainer(ctx, q, who); terr != nil {
+			return Incident{}, terr
+		} else if ok {
+			i, err = scan(q.QueryRow(ctx, `SELECT `+columns+from+` WHERE `+cond+` AND i.drill_run_id IS NOT NULL`, arg))
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
 		return Incident{}, problem.New(problem.NotFound, "no incident %q", ref)
 	} else if err != nil {
 		return Incident{}, err
+	}
+	if i.DrillRunID != 0 {
+		// A drill's incident: only for those who read the drill's room.
+		if ok, err := mayReadDrill(ctx, q, who, i.DrillRunID); err != nil {
+			return Incident{}, err
+		} else if !ok {
+			return Incident{}, problem.New(problem.NotFound, "no incident %q", ref)
+		}
 	}
 	if err := withAccess(ctx, q, &i); err != nil {
 		return Incident{}, err
@@ -449,12 +499,32 @@ type Filter struct {
 	ID       int64  // this incident only: whether it matches the other filters
 	Before   int64  // cursor: ids below this
 	Limit    int
+	// DrillRun lists that drill run's incidents (for those who read its
+	// room) instead of the real ones; a list without it never holds one.
+	DrillRun int64
 }
 
 // List returns incidents the principal may read, newest first, up to Limit+1.
 func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([]Incident, error) {
 	vis, args := policy.ReadFilter(who.Viewer, RecordKind, "i")
 	where := []string{vis}
+	if f.DrillRun > 0 {
+		ok, err := mayReadDrill(ctx, q, who, f.DrillRun)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, problem.New(problem.NotFound, "no drill run %d", f.DrillRun)
+		}
+		if t, err := trainer(ctx, q, who); err != nil {
+			return nil, err
+		} else if t {
+			where, args = nil, nil // BSSN's trainers read all of a drill's incidents
+		}
+		where, args = append(where, "i.drill_run_id = ?"), append(args, f.DrillRun)
+	} else {
+		where = append(where, "i.drill_run_id IS NULL")
+	}
 	if len(f.Status) > 0 {
 		for _, s := range f.Status {
 			if !s.Valid() {

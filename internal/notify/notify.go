@@ -180,6 +180,12 @@ func (n *Notifier) incident(ctx context.Context, who auth.Principal, kind, ref, 
 	if err != nil {
 		return nil, err
 	}
+	if inc.Drill {
+		// A drill's incident tells no one: no inbox, e-mail or webhook
+		// carries an exercise out of its room (its page and BSSN's
+		// trainers' page show it).
+		return nil, nil
+	}
 	tree, err := n.tree(ctx)
 	if err != nil {
 		return nil, err

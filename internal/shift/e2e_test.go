@@ -3,6 +3,7 @@ package shift_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -281,7 +282,7 @@ func TestShiftEndToEnd(t *testing.T) {
 		// the job (two instances) flags it to Jawa Barat once.
 		var sched []*schedule.Scheduler
 		for _, holder := range []string{"a", "b"} {
-			s, err := schedule.New(db, schedule.Options{Holder: holder, Now: clock.Now}, shift.LateJob(db, n, clock.Now, nil))
+			s, err := schedule.New(db, schedule.Options{Holder: holder, Now: clock.Now}, shift.LateJob(db, n, clock.Now, nil, 3*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -412,6 +413,68 @@ func TestShiftEndToEnd(t *testing.T) {
 		}
 		if len(rep.Rooms) != 1 || rep.Rooms[0].Region != "91" || strings.Contains(string(rep.PDF()), "Jawa Barat") {
 			t.Errorf("Papua's daily report shows rooms %+v", rep.Rooms)
+		}
+
+		// Still missing three hours after it was flagged to Jawa Barat (at
+		// 16:01, the job's delay here), Bandung's pagi report goes on to
+		// the national room once, through the same job on both instances;
+		// the provinces' reports, already with the national room, go no
+		// further.
+		escalations := func() (audits, told int) {
+			t.Helper()
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'shift.report.late.national'`).Scan(&audits); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE room_id = ? AND event = ?`, national, shift.EventLateNational).Scan(&told); err != nil {
+				t.Fatal(err)
+			}
+			return audits, told
+		}
+		for _, at := range []time.Time{day(18, 30), day(18, 59)} {
+			clock.Set(at)
+			tick()
+		}
+		if n, told := escalations(); n != 0 || told != 0 {
+			t.Errorf("escalated before its delay: %d audited, %d told", n, told)
+		}
+		for _, at := range []time.Time{day(19, 2), day(19, 8), day(19, 30)} {
+			clock.Set(at)
+			tick()
+		}
+		members, err := room.MemberIDs(ctx, db, national)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, told := escalations(); n != 1 || told != len(members) || told == 0 {
+			t.Errorf("Bandung's missing report escalated %d times (want 1), the national room's %d members told %d times", n, len(members), told)
+		}
+		var actor string
+		if err := db.QueryRow(ctx, `SELECT actor FROM notifications WHERE room_id = ? AND event = ?`, national, shift.EventLateNational).Scan(&actor); err != nil ||
+			!strings.HasSuffix(actor, "2024-02-05-pagi") || !strings.HasPrefix(actor, strconv.FormatInt(bandung, 10)+"/") {
+			t.Errorf("the national room was told of %q (%v)", actor, err)
+		}
+
+		// Bandung reports its siang shift; Jawa Barat's report of the same
+		// hours merges Bandung's figures with its own: staffing and the
+		// checklists add up, the region's figures take the larger count.
+		bs, err := shift.SendReport(ctx, db, w.who["ops.bandung"], bandung, "2024-02-05-siang", "Aman.", clock.Now(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jr, err := shift.DraftReport(ctx, db, a, jabar, "2024-02-05-siang", clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		own, m := jr.Counts, jr.Counts.Consolidated
+		if m == nil || own.RoomsBelow != 1 || own.ReportsBelow != 1 || len(jr.Below) != 1 || jr.Below[0].Counts == nil {
+			t.Fatalf("Jawa Barat's siang report does not consolidate Bandung's: %+v below %+v", own, jr.Below)
+		}
+		if m.MinStaff != own.MinStaff+bs.Counts.MinStaff || m.OnDuty != own.OnDuty+bs.Counts.OnDuty ||
+			m.ChecklistTotal != own.ChecklistTotal+bs.Counts.ChecklistTotal || m.ChecklistTotal == own.ChecklistTotal {
+			t.Errorf("merged staffing and checklists: own %+v, Bandung %+v, merged %+v", own, bs.Counts, m)
+		}
+		if m.OpenIncidents != max(own.OpenIncidents, bs.Counts.OpenIncidents) || m.NewAlerts != max(own.NewAlerts, bs.Counts.NewAlerts) {
+			t.Errorf("merged region figures: own %+v, Bandung %+v, merged %+v", own, bs.Counts, m)
 		}
 	})
 }

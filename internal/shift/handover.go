@@ -88,7 +88,7 @@ func (k kindQuery) with(now time.Time) []any {
 var kindQueries = map[string]kindQuery{
 	ItemAlert: {alert.RecordKind, "alerts", "a", "a.status = 'new'",
 		"a.id, '', a.title, a.severity, a.region, a.tlp, a.first_seen, a.scenario", "a.first_seen, a.id"},
-	ItemIncident: {incident.RecordKind, "incidents", "i", "i.status NOT IN ('resolved', 'closed')",
+	ItemIncident: {incident.RecordKind, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.drill_run_id IS NULL",
 		"i.id, i.human_id, i.title, i.severity, i.region, i.tlp, i.detected_at, ''", "i.detected_at, i.id"},
 	ItemFinding: {finding.RecordKind, "findings", "f", "f.status = 'open' AND f.due_at < ?",
 		"f.id, '', f.title, f.severity, f.region, f.tlp, f.due_at, ''", "f.due_at, f.id"},

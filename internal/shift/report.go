@@ -35,6 +35,9 @@ const (
 const (
 	EventReport = "shift.report"      // a report arrived from the room below
 	EventLate   = "shift.report.late" // a room below is late with its report
+	// EventLateNational: a regency's late report is still missing, and
+	// goes on from its province to the national room.
+	EventLateNational = "shift.report.late.national"
 )
 
 // Teller tells a room's members (package notify's Notifier).
@@ -55,6 +58,12 @@ type Counts struct {
 	PatrolWaiting    int              `json:"patrol_waiting"`    // captured, unlabelled
 	ChecklistDone    int              `json:"checklist_done"`
 	ChecklistTotal   int              `json:"checklist_total"`
+	// Consolidated, for a province or the national room, merges the
+	// figures of the reports the rooms below sent for the same hours into
+	// this room's own (see consolidate).
+	Consolidated *Counts `json:"consolidated,omitempty"`
+	RoomsBelow   int     `json:"rooms_below,omitempty"`   // rooms reporting to this one
+	ReportsBelow int     `json:"reports_below,omitempty"` // of them, sent for these hours
 }
 
 // Below is a report of a room below, as the consolidating room saw it.
@@ -66,6 +75,7 @@ type Below struct {
 	Status string     `json:"status"` // sent, draft, missing
 	SentAt *time.Time `json:"sent_at,omitempty"`
 	Late   bool       `json:"late"`
+	Counts *Counts    `json:"counts,omitempty"` // a sent report's figures, as its room counted them
 }
 
 // Report is a shift's situation report to the room above.
@@ -273,6 +283,7 @@ func DraftReport(ctx context.Context, db *store.DB, who auth.Principal, roomID i
 	if err != nil {
 		return Report{}, err
 	}
+	consolidate(&c, below)
 	parent, err := parentOf(ctx, db, r)
 	if err != nil {
 		return Report{}, err
@@ -332,9 +343,10 @@ func figures(ctx context.Context, q store.Querier, who auth.Principal, r room.Ro
 	counts := []count{
 		{&c.NewAlerts, ItemAlert, "alerts", "a", "a.first_seen >= ? AND a.first_seen < ?", []any{w.Start, end}},
 		{&c.AlertsWaiting, ItemAlert, "alerts", "a", "a.status = 'new'", nil},
-		{&c.NewIncidents, ItemIncident, "incidents", "i", "i.detected_at >= ? AND i.detected_at < ?", []any{w.Start, end}},
-		{&c.OpenIncidents, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed')", nil},
-		{&c.OpenHigh, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.severity IN ('high', 'critical')", nil},
+		// A drill's incidents (package incident's drill_run_id) are never counted.
+		{&c.NewIncidents, ItemIncident, "incidents", "i", "i.detected_at >= ? AND i.detected_at < ? AND i.drill_run_id IS NULL", []any{w.Start, end}},
+		{&c.OpenIncidents, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.drill_run_id IS NULL", nil},
+		{&c.OpenHigh, ItemIncident, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.severity IN ('high', 'critical') AND i.drill_run_id IS NULL", nil},
 		{&c.OverdueFindings, ItemFinding, "findings", "f", "f.status = 'open' AND f.due_at < ?", []any{now}},
 		{&c.OverdueTakedowns, ItemTakedown, "takedowns", "t", "t.status = 'sent' AND t.due_at < ?", []any{now}},
 		{&c.PatrolWaiting, ItemPatrol, "patrol_items", "p", "p.label = ''", nil},
@@ -349,15 +361,15 @@ func figures(ctx context.Context, q store.Querier, who auth.Principal, r room.Ro
 		}
 	}
 	notable := []Item{}
-	for _, x := range []struct{ kind, table, alias, at string }{
-		{ItemIncident, "incidents", "i", "detected_at"}, {ItemAlert, "alerts", "a", "first_seen"},
+	for _, x := range []struct{ kind, table, alias, at, real string }{
+		{ItemIncident, "incidents", "i", "detected_at", " AND i.drill_run_id IS NULL"}, {ItemAlert, "alerts", "a", "first_seen", ""},
 	} {
 		kq := kindQueries[x.kind]
 		vis, vargs := policy.ReadFilter(who.Viewer, kq.kind, x.alias)
 		rw, rargs := regionWhere(x.alias, r.Region)
 		a := x.alias + "."
 		rows, err := q.Query(ctx, `SELECT `+kq.cols+` FROM `+x.table+` `+x.alias+` WHERE `+a+x.at+` >= ? AND `+a+x.at+` < ?
-			AND `+a+`severity IN ('high', 'critical') AND `+a+`tlp NOT IN (?, ?)`+rw+` AND `+vis+` ORDER BY `+a+x.at+`, `+a+`id LIMIT 10`,
+			AND `+a+`severity IN ('high', 'critical') AND `+a+`tlp NOT IN (?, ?)`+x.real+rw+` AND `+vis+` ORDER BY `+a+x.at+`, `+a+`id LIMIT 10`,
 			append(append([]any{w.Start, end, string(policy.Red), string(policy.AmberStrict)}, rargs...), vargs...)...)
 		if err != nil {
 			return c, nil, fmt.Errorf("notable %s: %w", x.table, err)
@@ -404,7 +416,7 @@ func belowReports(ctx context.Context, q store.Querier, who auth.Principal, r ro
 	if err != nil || len(kids) == 0 {
 		return []Below{}, err
 	}
-	rows, err := q.Query(ctx, `SELECT sr.room_id, s.day, s.slot, sr.status, sr.sent_at, sr.late_flagged_at, sr.due_at
+	rows, err := q.Query(ctx, `SELECT sr.room_id, s.day, s.slot, sr.status, sr.sent_at, sr.late_flagged_at, sr.due_at, sr.counts
 		FROM shift_reports sr JOIN shifts s ON s.id = sr.shift_id
 		WHERE sr.parent_room_id = ? AND s.starts_at < ? AND s.ends_at > ? ORDER BY s.starts_at`, r.ID, w.End, w.Start)
 	if err != nil {
@@ -417,8 +429,16 @@ func belowReports(ctx context.Context, q store.Querier, who auth.Principal, r ro
 		var k Key
 		var flagged *time.Time
 		var due time.Time
-		if err := rows.Scan(&b.RoomID, &k.Day, &k.Slot, &b.Status, &b.SentAt, &flagged, &due); err != nil {
+		var counts string
+		if err := rows.Scan(&b.RoomID, &k.Day, &k.Slot, &b.Status, &b.SentAt, &flagged, &due, &counts); err != nil {
 			return nil, err
+		}
+		if b.Status == Sent {
+			b.Counts = &Counts{}
+			if err := json.Unmarshal([]byte(counts), b.Counts); err != nil {
+				return nil, fmt.Errorf("report of room %d shift %s: counts: %w", b.RoomID, k.ID(), err)
+			}
+			b.Counts.Consolidated = nil // a regency's own figures; a province's merged ones are in its own line
 		}
 		b.Shift, b.Late = k.ID(), flagged != nil || (b.SentAt != nil && b.SentAt.After(due))
 		if prev, ok := got[b.RoomID]; !ok || prev.Status != Sent || b.Status == Sent {
@@ -438,6 +458,52 @@ func belowReports(ctx context.Context, q store.Querier, who auth.Principal, r ro
 		out = append(out, b)
 	}
 	return out, nil
+}
+
+// consolidate merges into c the figures of the reports sent from below.
+// Staffing and the checklists are each room's own, so they add up: the
+// people on duty across the province, and its minimum. The region's
+// figures (alerts, incidents, findings, takedowns, patrol items) of a room
+// below lie inside this room's region, already in its own count as far as
+// its reader may read them: adding would count them twice. So each takes
+// the larger of this room's own count and the sum of the reports below (a
+// regency counts records of its own organisations the province may not
+// read). A room with nothing below has no consolidated figures.
+func consolidate(c *Counts, below []Below) {
+	c.Consolidated, c.RoomsBelow, c.ReportsBelow = nil, len(below), 0
+	if len(below) == 0 {
+		return
+	}
+	sum := Counts{}
+	for _, b := range below {
+		if b.Counts == nil {
+			continue
+		}
+		c.ReportsBelow++
+		x := b.Counts
+		if x.Consolidated != nil { // a province's report in the national room's: its merged figures
+			x = x.Consolidated
+		}
+		sum.OnDuty, sum.MinStaff = sum.OnDuty+x.OnDuty, sum.MinStaff+x.MinStaff
+		sum.ChecklistDone, sum.ChecklistTotal = sum.ChecklistDone+x.ChecklistDone, sum.ChecklistTotal+x.ChecklistTotal
+		sum.NewAlerts += x.NewAlerts
+		sum.AlertsWaiting += x.AlertsWaiting
+		sum.NewIncidents += x.NewIncidents
+		sum.OpenIncidents += x.OpenIncidents
+		sum.OpenHigh += x.OpenHigh
+		sum.OverdueFindings += x.OverdueFindings
+		sum.OverdueTakedowns += x.OverdueTakedowns
+		sum.PatrolWaiting += x.PatrolWaiting
+	}
+	m := Counts{Posture: c.Posture,
+		OnDuty: c.OnDuty + sum.OnDuty, MinStaff: c.MinStaff + sum.MinStaff,
+		ChecklistDone: c.ChecklistDone + sum.ChecklistDone, ChecklistTotal: c.ChecklistTotal + sum.ChecklistTotal,
+		NewAlerts: max(c.NewAlerts, sum.NewAlerts), AlertsWaiting: max(c.AlertsWaiting, sum.AlertsWaiting),
+		NewIncidents: max(c.NewIncidents, sum.NewIncidents), OpenIncidents: max(c.OpenIncidents, sum.OpenIncidents),
+		OpenHigh: max(c.OpenHigh, sum.OpenHigh), OverdueFindings: max(c.OverdueFindings, sum.OverdueFindings),
+		OverdueTakedowns: max(c.OverdueTakedowns, sum.OverdueTakedowns), PatrolWaiting: max(c.PatrolWaiting, sum.PatrolWaiting),
+	}
+	c.Consolidated = &m
 }
 
 // SendReport completes the report of the shift named with the lead's
@@ -633,9 +699,80 @@ func FlagLate(ctx context.Context, db *store.DB, now time.Time, tell Teller) ([]
 	return out, nil
 }
 
+// EscalateAfter is how long after a regency's report was flagged late to
+// its province, still missing, it goes on to the national room, unless the
+// job is given another delay.
+const EscalateAfter = 2 * time.Hour
+
+// EscalateLate takes on to the national room every regency report still
+// not sent `after` (EscalateAfter when 0) since it was flagged late to its
+// province: once each (a conditional update; two instances at once
+// escalate it once), audited as the system, and the national room's
+// members are told. A province's report, flagged to the national room
+// already, has nowhere further to go.
+func EscalateLate(ctx context.Context, db *store.DB, now time.Time, after time.Duration, tell Teller) ([]Late, error) {
+	if after <= 0 {
+		after = EscalateAfter
+	}
+	var national int64
+	if err := db.QueryRow(ctx, `SELECT id FROM rooms WHERE level = ?`, room.National).Scan(&national); errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	type due struct {
+		id, room  int64
+		day, slot string
+	}
+	rows, err := db.Query(ctx, `SELECT sr.id, sr.room_id, s.day, s.slot FROM shift_reports sr JOIN shifts s ON s.id = sr.shift_id
+		WHERE sr.status = 'draft' AND sr.late_flagged_at IS NOT NULL AND sr.late_flagged_at <= ? AND sr.late_escalated_at IS NULL
+		AND sr.parent_room_id IS NOT NULL AND sr.parent_room_id <> ? ORDER BY sr.id`, now.Add(-after), national)
+	if err != nil {
+		return nil, err
+	}
+	list, err := store.Collect(rows, func(sc store.Scanner) (due, error) {
+		var d due
+		return d, sc.Scan(&d.id, &d.room, &d.day, &d.slot)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Late
+	for _, d := range list {
+		shiftID := d.day + "-" + d.slot
+		escalated := false
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			res, err := tx.Exec(ctx, `UPDATE shift_reports SET late_escalated_at = ? WHERE id = ? AND late_escalated_at IS NULL AND status = 'draft'`, now, d.id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // sent meanwhile, or another instance did it
+			}
+			escalated = true
+			return audit.Record(ctx, tx, audit.System, "shift.report.late.national", RecordKind, d.id,
+				map[string]any{"room_id": d.room, "shift": shiftID, "national_room_id": national})
+		})
+		if err != nil {
+			return out, fmt.Errorf("escalate room %d shift %s: %w", d.room, shiftID, err)
+		}
+		if !escalated {
+			continue
+		}
+		out = append(out, Late{RoomID: d.room, ParentID: national, Shift: shiftID})
+		if tell != nil {
+			if err := tellRoom(ctx, db, tell, national, EventLateNational, strconv.FormatInt(d.room, 10)+"/"+shiftID); err != nil {
+				return out, err
+			}
+		}
+	}
+	return out, nil
+}
+
 // LateJob is the scheduled job that flags late reports, every five
-// minutes on one instance.
-func LateJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logger) schedule.Job {
+// minutes on one instance, and takes a regency's report still missing
+// escalateAfter (EscalateAfter when 0) later on to the national room.
+func LateJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logger, escalateAfter time.Duration) schedule.Job {
 	if now == nil {
 		now = time.Now
 	}
@@ -643,9 +780,17 @@ func LateJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logger) 
 		Name:  "shift-report-late",
 		Every: 5 * time.Minute,
 		Run: func(ctx context.Context) error {
-			late, err := FlagLate(ctx, db, now().UTC(), tell)
+			at := now().UTC()
+			late, err := FlagLate(ctx, db, at, tell)
 			if len(late) > 0 && log != nil {
 				log.Info("late shift reports flagged", "reports", len(late))
+			}
+			if err != nil {
+				return err
+			}
+			up, err := EscalateLate(ctx, db, at, escalateAfter, tell)
+			if len(up) > 0 && log != nil {
+				log.Info("late shift reports escalated to the national room", "reports", len(up))
 			}
 			return err
 		},

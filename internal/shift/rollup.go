@@ -150,7 +150,7 @@ func GetRollup(ctx context.Context, db store.Querier, who auth.Principal, roomID
 func openHighByRegion(ctx context.Context, q store.Querier, who auth.Principal, r room.Room) (map[string]int, error) {
 	vis, vargs := policy.ReadFilter(who.Viewer, incident.RecordKind, "i")
 	rw, rargs := regionWhere("i", r.Region)
-	rows, err := q.Query(ctx, `SELECT i.region, COUNT(*) FROM incidents i WHERE i.status NOT IN ('resolved', 'closed') AND i.severity IN ('high', 'critical')`+
+	rows, err := q.Query(ctx, `SELECT i.region, COUNT(*) FROM incidents i WHERE i.status NOT IN ('resolved', 'closed') AND i.severity IN ('high', 'critical') AND i.drill_run_id IS NULL`+
 		rw+` AND `+vis+` GROUP BY i.region`, append(rargs, vargs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("open high incidents: %w", err)

@@ -23,6 +23,8 @@ func (s *Server) drillRoutes() {
 	s.api("POST /api/v1/drill-runs/{id}/alerts/{alert}/acknowledge", signedIn, s.apiDrillAck)
 	s.api("POST /api/v1/drill-runs/{id}/escalate", signedIn, s.apiDrillEscalate)
 	s.api("POST /api/v1/drill-runs/{id}/report", signedIn, s.apiDrillReport)
+	s.api("GET /api/v1/drill-runs/{id}/incidents", signedIn, s.apiDrillIncidents)
+	s.api("POST /api/v1/drill-runs/{id}/incidents", signedIn, s.apiPromoteDrill)
 	s.api("POST /api/v1/drill-runs/{id}/finish", signedIn, s.apiDrillFinish)
 	s.api("GET /api/v1/users/{username}/training", signedIn, s.apiTraining)
 	s.api("POST /api/v1/users/{username}/training", signedIn, s.apiRecordTraining)
@@ -49,11 +51,16 @@ func (s *Server) apiScheduleDrill(w http.ResponseWriter, r *http.Request, p *aut
 	var in struct {
 		Rooms []int64   `json:"rooms"`
 		At    time.Time `json:"at"`
+		Speed *int      `json:"speed"` // default 1: the traffic's own pace
 	}
 	if err := httpapi.Decode(w, r, &in, 0); err != nil {
 		return err
 	}
-	ids, err := drill.Schedule(r.Context(), s.DB, *p, id, in.Rooms, in.At)
+	speed := 1
+	if in.Speed != nil {
+		speed = *in.Speed
+	}
+	ids, err := drill.Schedule(r.Context(), s.DB, *p, id, in.Rooms, in.At, speed)
 	if err != nil {
 		return err
 	}
@@ -96,7 +103,7 @@ func (s *Server) apiDrillRun(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if err != nil {
 		return err
 	}
-	alerts, err := drill.Alerts(r.Context(), s.DB, *p, id)
+	alerts, err := drill.Alerts(r.Context(), s.DB, *p, id, store.Now())
 	if err != nil {
 		return err
 	}
@@ -154,6 +161,45 @@ func (s *Server) apiDrillReport(w http.ResponseWriter, r *http.Request, p *auth.
 		return err
 	}
 	return s.apiDrillRun(w, r, p)
+}
+
+// apiPromoteDrill opens a drill incident from some of the run's alerts
+// ({"alert_ids": [...]}); the incident is then worked on the incident
+// desk's own API (/api/v1/incidents/LAT-...).
+func (s *Server) apiPromoteDrill(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "drill run")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		AlertIDs []int64 `json:"alert_ids"`
+	}
+	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+		return err
+	}
+	tree, err := s.Orgs.Tree(r.Context())
+	if err != nil {
+		return err
+	}
+	inc, err := drill.Promote(r.Context(), s.DB, *p, tree, id, in.AlertIDs, store.Now())
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusCreated, inc)
+	return nil
+}
+
+func (s *Server) apiDrillIncidents(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "drill run")
+	if err != nil {
+		return err
+	}
+	list, err := drill.Incidents(r.Context(), s.DB, *p, id)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, map[string]any{"items": list})
+	return nil
 }
 
 func (s *Server) apiDrillFinish(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

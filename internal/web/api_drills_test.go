@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/garda-id/garda/internal/audit"
@@ -35,7 +36,8 @@ func TestDrillAPI(t *testing.T) {
 	var sched struct {
 		Runs []int64 `json:"runs"`
 	}
-	w.call("bssn.coord", "POST", fmt.Sprintf("/api/v1/drills/%d/runs", d.ID), fmt.Sprintf(`{"rooms":[%d,%d]}`, ids["32"], ids["33"]), 201, &sched)
+	w.call("bssn.coord", "POST", fmt.Sprintf("/api/v1/drills/%d/runs", d.ID), fmt.Sprintf(`{"rooms":[%d],"speed":61}`, ids["32"]), 400, nil)
+	w.call("bssn.coord", "POST", fmt.Sprintf("/api/v1/drills/%d/runs", d.ID), fmt.Sprintf(`{"rooms":[%d,%d],"speed":0}`, ids["32"], ids["33"]), 201, &sched)
 	if len(sched.Runs) != 2 {
 		t.Fatalf("runs: %+v", sched)
 	}
@@ -54,6 +56,38 @@ func TestDrillAPI(t *testing.T) {
 	w.call("jateng.viewer", "GET", fmt.Sprintf("/api/v1/drill-runs/%d", run), "", 404, nil)
 	w.call("jateng.viewer", "GET", fmt.Sprintf("/api/v1/rooms/%d/drills", ids["32"]), "", 404, nil)
 	w.call("jabar.op", "POST", fmt.Sprintf("/api/v1/drill-runs/%d/alerts/%d/acknowledge", run, got.Alerts[0].ID), "", 200, nil)
+	// A drill incident through the API; Central Java neither opens nor lists one.
+	promote := fmt.Sprintf(`{"alert_ids":[%d]}`, got.Alerts[0].ID)
+	w.call("jateng.viewer", "POST", fmt.Sprintf("/api/v1/drill-runs/%d/incidents", run), promote, 404, nil)
+	w.call("jabar.op", "POST", fmt.Sprintf("/api/v1/drill-runs/%d/incidents", run), `{"alert_ids":[]}`, 400, nil)
+	var inc struct {
+		HumanID string `json:"human_id"`
+		Drill   bool   `json:"drill"`
+	}
+	w.call("jabar.op", "POST", fmt.Sprintf("/api/v1/drill-runs/%d/incidents", run), promote, 201, &inc)
+	if !inc.Drill || !strings.HasPrefix(inc.HumanID, "LAT-") {
+		t.Errorf("the drill incident: %+v", inc)
+	}
+	w.call("jabar.op", "POST", fmt.Sprintf("/api/v1/drill-runs/%d/incidents", run), promote, 409, nil)
+	w.call("jabar.op", "GET", "/api/v1/incidents/"+inc.HumanID, "", 200, nil)
+	w.call("jateng.viewer", "GET", "/api/v1/incidents/"+inc.HumanID, "", 404, nil)
+	w.call("jateng.viewer", "GET", fmt.Sprintf("/api/v1/drill-runs/%d/incidents", run), "", 404, nil)
+	var incs struct {
+		Items []drill.RunIncident `json:"items"`
+	}
+	w.call("bssn.coord", "GET", fmt.Sprintf("/api/v1/drill-runs/%d/incidents", run), "", 200, &incs)
+	if len(incs.Items) != 1 || incs.Items[0].HumanID != inc.HumanID {
+		t.Errorf("BSSN's list of the run's incidents: %+v", incs)
+	}
+	var real struct {
+		Items []map[string]any `json:"items"`
+	}
+	w.call("bssn.coord", "GET", "/api/v1/incidents", "", 200, &real)
+	for _, i := range real.Items {
+		if i["human_id"] == inc.HumanID {
+			t.Error("the real incident list holds the drill incident")
+		}
+	}
 	w.call("jabar.op", "POST", fmt.Sprintf("/api/v1/drill-runs/%d/escalate", run), `{"level":"kecamatan"}`, 400, nil)
 	w.call("jabar.op", "POST", fmt.Sprintf("/api/v1/drill-runs/%d/escalate", run), `{"level":"national"}`, 200, nil)
 	w.call("jabar.op", "POST", fmt.Sprintf("/api/v1/drill-runs/%d/report", run), `{"report":"Injeksi SQL terdeteksi dan dilaporkan."}`, 200, nil)

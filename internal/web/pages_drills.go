@@ -27,6 +27,7 @@ func (p *pages) drillRoutes() {
 	p.handle("POST /ruang-operasi/{id}/diklat/{run}/terima/{alert}", p.drillAck)
 	p.handle("POST /ruang-operasi/{id}/diklat/{run}/eskalasi", p.drillEscalate)
 	p.handle("POST /ruang-operasi/{id}/diklat/{run}/laporan", p.drillReport)
+	p.handle("POST /ruang-operasi/{id}/diklat/{run}/insiden/{alert}", p.drillPromote)
 }
 
 type drillRow struct {
@@ -121,10 +122,16 @@ func (p *pages) drillSchedule(w http.ResponseWriter, r *http.Request, rq *req) e
 			bad = append(bad, v)
 		}
 	}
+	speed := 1 // the traffic's own pace unless the form says otherwise
+	if v := r.PostForm.Get("speed"); v != "" {
+		if speed, err = strconv.Atoi(v); err != nil {
+			bad = append(bad, v)
+		}
+	}
 	if len(bad) > 0 || len(ids) == 0 {
 		return p.renderDrills(w, r, rq, http.StatusBadRequest, rq.T("drill.bad_rooms", strings.Join(bad, ", ")))
 	}
-	if _, err := drill.Schedule(r.Context(), p.s.DB, *rq.P, id, ids, at); err != nil {
+	if _, err := drill.Schedule(r.Context(), p.s.DB, *rq.P, id, ids, at, speed); err != nil {
 		msg, ferr := formProblem(rq, err)
 		if ferr != nil {
 			return ferr
@@ -149,7 +156,8 @@ func (p *pages) drillFinish(w http.ResponseWriter, r *http.Request, rq *req) err
 
 type roomRunView struct {
 	drill.Run
-	Alerts []drillAlertRow
+	Alerts    []drillAlertRow
+	Incidents []drill.RunIncident
 }
 
 type drillAlertRow struct {
@@ -169,7 +177,7 @@ func (p *pages) roomDrillsPage(w http.ResponseWriter, r *http.Request, rq *req) 
 }
 
 func (p *pages) renderRoomDrills(w http.ResponseWriter, r *http.Request, rq *req, status int, msg string) error {
-	rm, err := p.wallRoom(r, rq)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
@@ -181,12 +189,15 @@ func (p *pages) renderRoomDrills(w http.ResponseWriter, r *http.Request, rq *req
 	for _, run := range runs {
 		rv := roomRunView{Run: run}
 		if run.Status != drill.Scheduled {
-			alerts, err := drill.Alerts(r.Context(), p.s.DB, *rq.P, run.ID)
+			alerts, err := drill.Alerts(r.Context(), p.s.DB, *rq.P, run.ID, store.Now())
 			if err != nil {
 				return err
 			}
 			for _, a := range alerts {
 				rv.Alerts = append(rv.Alerts, drillAlertRow{Alert: a, Name: rq.ScenarioTitle(a.Scenario, a.Title)})
+			}
+			if rv.Incidents, err = drill.Incidents(r.Context(), p.s.DB, *rq.P, run.ID); err != nil {
+				return err
 			}
 		}
 		v.Runs = append(v.Runs, rv)
@@ -198,7 +209,12 @@ func (p *pages) renderRoomDrills(w http.ResponseWriter, r *http.Request, rq *req
 // drillAction runs a room's action on a run and goes back to the room's
 // drills, or shows why it was refused.
 func (p *pages) drillAction(w http.ResponseWriter, r *http.Request, rq *req, act func(roomID, runID int64) error) error {
-	rm, err := p.wallRoom(r, rq)
+	return p.drillActionTo(w, r, rq, func(roomID, runID int64) (string, error) { return "", act(roomID, runID) })
+}
+
+// drillActionTo is drillAction whose action may name where to go next.
+func (p *pages) drillActionTo(w http.ResponseWriter, r *http.Request, rq *req, act func(roomID, runID int64) (string, error)) error {
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
@@ -213,7 +229,8 @@ func (p *pages) drillAction(w http.ResponseWriter, r *http.Request, rq *req, act
 	if run.RoomID != rm.ID {
 		return problem.New(problem.NotFound, "no drill run %d in room %d", runID, rm.ID)
 	}
-	if err := act(rm.ID, runID); err != nil {
+	next, err := act(rm.ID, runID)
+	if err != nil {
 		if problem.Is(err, problem.NotFound) || problem.Is(err, problem.Forbidden) {
 			return err
 		}
@@ -223,7 +240,10 @@ func (p *pages) drillAction(w http.ResponseWriter, r *http.Request, rq *req, act
 		}
 		return p.renderRoomDrills(w, r, rq, http.StatusBadRequest, msg)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/ruang-operasi/%d/diklat#putaran-%d", rm.ID, runID), http.StatusSeeOther)
+	if next == "" {
+		next = fmt.Sprintf("/ruang-operasi/%d/diklat#putaran-%d", rm.ID, runID)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
@@ -234,6 +254,26 @@ func (p *pages) drillAck(w http.ResponseWriter, r *http.Request, rq *req) error 
 			return problem.New(problem.NotFound, "no drill alert %q", r.PathValue("alert"))
 		}
 		return drill.Acknowledge(r.Context(), p.s.DB, *rq.P, runID, aid, store.Now())
+	})
+}
+
+// drillPromote opens a drill incident from one of the run's alerts and
+// goes to it on the incident desk, where the room works it as a real one.
+func (p *pages) drillPromote(w http.ResponseWriter, r *http.Request, rq *req) error {
+	return p.drillActionTo(w, r, rq, func(_, runID int64) (string, error) {
+		aid, err := strconv.ParseInt(r.PathValue("alert"), 10, 64)
+		if err != nil || aid <= 0 {
+			return "", problem.New(problem.NotFound, "no drill alert %q", r.PathValue("alert"))
+		}
+		tree, err := p.s.Orgs.Tree(r.Context())
+		if err != nil {
+			return "", err
+		}
+		inc, err := drill.Promote(r.Context(), p.s.DB, *rq.P, tree, runID, []int64{aid}, store.Now())
+		if err != nil {
+			return "", err
+		}
+		return "/insiden/" + inc.HumanID, nil
 	})
 }
 

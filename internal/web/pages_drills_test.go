@@ -60,7 +60,7 @@ func TestDrillPages(t *testing.T) {
 	}
 	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwalkan", drillID), url.Values{"rooms": {"99"}})
 	wantStatus(t, resp, 400, "schedule into an unknown region")
-	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwalkan", drillID), url.Values{"rooms": {"32"}})
+	resp, _ = bssn.post(fmt.Sprintf("/ruang-operasi/diklat/%d/jadwalkan", drillID), url.Values{"rooms": {"32"}, "speed": {"0"}})
 	wantStatus(t, resp, 303, "schedule")
 	if n, err := drill.RunDue(ctx, s.db, testEngine(t), store.Now()); err != nil || n != 1 {
 		t.Fatalf("run due: %d %v", n, err)
@@ -85,6 +85,29 @@ func TestDrillPages(t *testing.T) {
 	wantStatus(t, resp, 404, "another province's drills")
 	resp, _ = cj.post(fmt.Sprintf("%s/%d/terima/%d", page, runID, alertID), url.Values{})
 	wantStatus(t, resp, 303, "acknowledge")
+	// The alert opened as a drill incident: to the incident desk, marked,
+	// for the room only, in no real list.
+	resp, _ = cj.post(fmt.Sprintf("%s/%d/insiden/%d", page, runID, alertID), url.Values{})
+	wantStatus(t, resp, 303, "promote a drill alert")
+	loc := resp.Header.Get("Location")
+	if !strings.HasPrefix(loc, "/insiden/LAT-") {
+		t.Fatalf("promoting went to %q, not a drill incident", loc)
+	}
+	resp, html = cj.get(loc)
+	wantStatus(t, resp, 200, "the drill incident's page")
+	if !strings.Contains(html, "bukan kejadian nyata") {
+		t.Error("the drill incident's page does not say it is a drill")
+	}
+	resp, _ = s.as("jateng.analyst").get(loc)
+	wantStatus(t, resp, 404, "another province's drill incident")
+	if _, html = cj.get("/insiden"); strings.Contains(html, strings.TrimPrefix(loc, "/insiden/")) {
+		t.Error("the real incident queue lists the drill incident")
+	}
+	if _, html = cj.get(page); !strings.Contains(html, `href="`+loc+`"`) {
+		t.Error("the room's drill page does not link its drill incident")
+	}
+	resp, _ = cj.post(fmt.Sprintf("%s/%d/insiden/%d", page, runID, alertID), url.Values{})
+	wantStatus(t, resp, 400, "promote the same alert twice (the page says why)")
 	resp, _ = cj.post(fmt.Sprintf("%s/%d/eskalasi", page, runID), url.Values{"level": {"kecamatan"}})
 	wantStatus(t, resp, 400, "escalate to an unknown level")
 	resp, _ = cj.post(fmt.Sprintf("%s/%d/eskalasi", page, runID), url.Values{"level": {"national"}})

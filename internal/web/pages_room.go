@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/garda-id/garda/internal/calendar"
@@ -142,12 +141,18 @@ type roomPageView struct {
 	Zone zonePosture
 }
 
-func (p *pages) roomPage(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return problem.New(problem.NotFound, "no room %q", r.PathValue("id"))
+// pathRoom is the room of the path's {id} as rq's reader sees it: every
+// room page's prologue (a room outside the reader's scope is not found).
+func (p *pages) pathRoom(r *http.Request, rq *req) (room.Room, error) {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return room.Room{}, err
 	}
-	rm, err := room.Get(r.Context(), p.s.DB, *rq.P, id)
+	return room.Get(r.Context(), p.s.DB, *rq.P, id)
+}
+
+func (p *pages) roomPage(w http.ResponseWriter, r *http.Request, rq *req) error {
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}

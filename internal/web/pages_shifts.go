@@ -53,14 +53,6 @@ func (z zoned) LocalPtr(t *time.Time) string {
 	return z.Local(*t)
 }
 
-func roomID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, problem.New(problem.NotFound, "no room %q", r.PathValue("id"))
-	}
-	return id, nil
-}
-
 type shiftPageView struct {
 	zoned
 	Room      room.Room
@@ -79,15 +71,11 @@ func (p *pages) shiftPage(w http.ResponseWriter, r *http.Request, rq *req) error
 }
 
 func (p *pages) renderShift(w http.ResponseWriter, r *http.Request, rq *req, status int, errMsg string) error {
-	id, err := roomID(r)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
-	ctx, now := r.Context(), store.Now()
-	rm, err := room.Get(ctx, p.s.DB, *rq.P, id)
-	if err != nil {
-		return err
-	}
+	ctx, now, id := r.Context(), store.Now(), rm.ID
 	v := shiftPageView{zoned: zoned{shift.Zone(rm)}, Room: rm, Members: rm.Members, Error: errMsg, Done: r.URL.Query().Get("selesai"),
 		CanWork: rm.Internals && rq.P.Can(policy.ShiftLog)}
 	if v.Now, err = shift.Get(ctx, p.s.DB, *rq.P, id, "now", now); err != nil {
@@ -132,7 +120,7 @@ func (p *pages) shiftDone(w http.ResponseWriter, r *http.Request, rq *req, err e
 }
 
 func (p *pages) shiftForm(w http.ResponseWriter, r *http.Request, rq *req, done string, act func(id int64) error) error {
-	id, err := roomID(r)
+	id, err := pathID(r, "room")
 	if err != nil {
 		return err
 	}
@@ -187,7 +175,7 @@ func (p *pages) handoverPage(w http.ResponseWriter, r *http.Request, rq *req) er
 }
 
 func (p *pages) renderHandover(w http.ResponseWriter, r *http.Request, rq *req, status int, errMsg string) error {
-	id, err := roomID(r)
+	id, err := pathID(r, "room")
 	if err != nil {
 		return err
 	}
@@ -225,7 +213,7 @@ func (p *pages) renderHandover(w http.ResponseWriter, r *http.Request, rq *req, 
 }
 
 func (p *pages) handoverForm(w http.ResponseWriter, r *http.Request, rq *req, done string, act func(id int64, name string) error) error {
-	id, err := roomID(r)
+	id, err := pathID(r, "room")
 	if err != nil {
 		return err
 	}
@@ -273,7 +261,7 @@ type reportsView struct {
 }
 
 func (p *pages) shiftReportsPage(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := roomID(r)
+	id, err := pathID(r, "room")
 	if err != nil {
 		return err
 	}
@@ -334,15 +322,11 @@ func (p *pages) shiftReportPage(w http.ResponseWriter, r *http.Request, rq *req)
 }
 
 func (p *pages) renderShiftReport(w http.ResponseWriter, r *http.Request, rq *req, status int, errMsg string) error {
-	id, err := roomID(r)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
-	ctx, now := r.Context(), store.Now()
-	rm, err := room.Get(ctx, p.s.DB, *rq.P, id)
-	if err != nil {
-		return err
-	}
+	ctx, now, id := r.Context(), store.Now(), rm.ID
 	rp, err := shift.GetReport(ctx, p.s.DB, *rq.P, id, r.PathValue("shift"), now)
 	if problem.Is(err, problem.NotFound) && rm.Internals {
 		// Not drafted yet: the page offers the draft.
@@ -362,7 +346,7 @@ func (p *pages) renderShiftReport(w http.ResponseWriter, r *http.Request, rq *re
 }
 
 func (p *pages) reportForm(w http.ResponseWriter, r *http.Request, rq *req, done string, act func(id int64, name string) error) error {
-	id, err := roomID(r)
+	id, err := pathID(r, "room")
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,7 +14,6 @@ import (
 	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/policy"
-	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/store"
@@ -121,16 +121,8 @@ type WallState struct {
 	EventID int64 `json:"event_id"`
 }
 
-func (p *pages) wallRoom(r *http.Request, rq *req) (room.Room, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return room.Room{}, problem.New(problem.NotFound, "no room %q", r.PathValue("id"))
-	}
-	return room.Get(r.Context(), p.s.DB, *rq.P, id)
-}
-
 func (p *pages) wallPage(w http.ResponseWriter, r *http.Request, rq *req) error {
-	rm, err := p.wallRoom(r, rq)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
@@ -143,7 +135,7 @@ func (p *pages) wallPage(w http.ResponseWriter, r *http.Request, rq *req) error 
 }
 
 func (p *pages) wallData(w http.ResponseWriter, r *http.Request, rq *req) error {
-	rm, err := p.wallRoom(r, rq)
+	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
 	}
@@ -161,6 +153,66 @@ func (p *pages) wallData(w http.ResponseWriter, r *http.Request, rq *req) error 
 	return nil
 }
 
+// wallCounts counts the room's region's open alerts and incidents in SQL,
+// as rq's reader sees them and RED left out, by province and severity:
+// the counters, and the map through count. A national wall counts the
+// whole country without reading a record.
+func (p *pages) wallCounts(ctx context.Context, rq *req, rm room.Room, c *WallCounters, count func(code, sev string, n int)) error {
+	for _, k := range []struct {
+		kind, table, alias, open string
+	}{
+		{alert.RecordKind, "alerts", "a", "a.status IN ('new', 'acknowledged')"},
+		{incident.RecordKind, "incidents", "i", "i.status NOT IN ('resolved', 'closed') AND i.drill_run_id IS NULL"},
+	} {
+		vis, args := policy.ReadFilter(rq.P.Viewer, k.kind, k.alias)
+		where := k.open + " AND " + k.alias + ".tlp <> ? AND " + vis
+		args = append([]any{string(policy.Red)}, args...)
+		if cond, cargs := policy.InRegion(rq.P.Viewer, k.alias, rm.Region); rm.Region != "" && cond != "" {
+			where, args = where+" AND "+cond, append(args, cargs...)
+		} else if rm.Region != "" {
+			where, args = where+" AND ("+k.alias+".region = ? OR "+k.alias+".region LIKE ?)", append(args, rm.Region, rm.Region+".%")
+		}
+		status := "''"
+		if k.kind == alert.RecordKind {
+			status = k.alias + ".status"
+		}
+		rows, err := p.s.DB.Query(ctx, `SELECT SUBSTR(`+k.alias+`.region, 1, 2), `+k.alias+`.severity, `+status+`, COUNT(*) FROM `+k.table+` `+k.alias+`
+			WHERE `+where+` GROUP BY SUBSTR(`+k.alias+`.region, 1, 2), `+k.alias+`.severity, `+status, args...)
+		if err != nil {
+			return fmt.Errorf("wall: count %s: %w", k.table, err)
+		}
+		for rows.Next() {
+			var prov, sev, st string
+			var n int
+			if err := rows.Scan(&prov, &sev, &st, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			high := alert.SeverityRank(sev) >= alert.SeverityRank("high")
+			if k.kind == alert.RecordKind {
+				c.AlertsOpen += n
+				if st == string(alert.New) {
+					c.AlertsNew += n
+				}
+				if high {
+					c.AlertsHigh += n
+				}
+			} else {
+				c.IncidentsOpen += n
+				if high {
+					c.IncidentsHigh += n
+				}
+			}
+			count(prov, sev, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // wallState reads the room's region as the signed-in person sees it, RED
 // records left out.
 func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.Time) (WallState, error) {
@@ -174,12 +226,11 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 		Zone: rm.Zone, Posture: rm.Posture, PostureLabel: rq.L("posture", string(rm.Posture)), PostureClass: postureClass(rm.Posture),
 		Phase: ph.Name, MinStaff: rm.MinStaff, At: now, EventID: eventID, Clocks: []WallClock{}, Alerts: []WallItem{}, Incidents: []WallItem{}}
 
-	alerts, err := alert.List(ctx, p.s.DB, *rq.P, alert.Filter{Status: []alert.Status{alert.New, alert.Acknowledged}, Region: rm.Region, Limit: wallMax})
+	// The list shows the eight newest that are not RED: a few more are
+	// read to skip the RED ones; the counters and the map come from SQL.
+	alerts, err := alert.List(ctx, p.s.DB, *rq.P, alert.Filter{Status: []alert.Status{alert.New, alert.Acknowledged}, Region: rm.Region, Limit: 4 * 8})
 	if err != nil {
 		return WallState{}, err
-	}
-	if len(alerts) > wallMax {
-		alerts, st.Counters.AlertsMore = alerts[:wallMax], true
 	}
 	incidents, err := incident.List(ctx, p.s.DB, *rq.P, incident.Filter{Status: openIncidentStatuses(), Region: rm.Region, Limit: wallMax})
 	if err != nil {
@@ -195,8 +246,7 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 		highest string
 	}
 	byProv := map[string]*prov{}
-	count := func(reg, sev string) {
-		code := region.Province(reg)
+	count := func(code, sev string, n int) {
 		if code == "" {
 			return
 		}
@@ -205,24 +255,19 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 			pv = &prov{}
 			byProv[code] = pv
 		}
-		pv.open++
+		pv.open += n
 		if alert.SeverityRank(sev) > alert.SeverityRank(pv.highest) {
 			pv.highest = sev
 		}
+	}
+	if err := p.wallCounts(ctx, rq, rm, &st.Counters, count); err != nil {
+		return WallState{}, err
 	}
 
 	for _, a := range alerts {
 		if a.TLP == policy.Red {
 			continue
 		}
-		st.Counters.AlertsOpen++
-		if a.Status == alert.New {
-			st.Counters.AlertsNew++
-		}
-		if alert.SeverityRank(a.Severity) >= alert.SeverityRank("high") {
-			st.Counters.AlertsHigh++
-		}
-		count(a.Region, a.Severity)
 		if len(st.Alerts) < 8 {
 			st.Alerts = append(st.Alerts, WallItem{ID: a.ID, Ref: "#" + strconv.FormatInt(a.ID, 10), Title: rq.ScenarioTitle(a.Scenario, a.Title), Severity: a.Severity,
 				Status: string(a.Status), SeverityLabel: rq.L("sev", a.Severity), StatusLabel: rq.L("astatus", string(a.Status)), Region: a.Region, Place: rq.ScopeName(a.Region), Asset: a.Asset, At: a.LastSeen})
@@ -237,11 +282,6 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 		if in.TLP == policy.Red {
 			continue
 		}
-		st.Counters.IncidentsOpen++
-		if alert.SeverityRank(in.Severity) >= alert.SeverityRank("high") {
-			st.Counters.IncidentsHigh++
-		}
-		count(in.Region, in.Severity)
 		if len(st.Incidents) < 6 {
 			st.Incidents = append(st.Incidents, WallItem{ID: in.ID, Ref: in.HumanID, Title: in.Title, Severity: in.Severity,
 				Status: string(in.Status), SeverityLabel: rq.L("sev", in.Severity), StatusLabel: rq.L("istatus", string(in.Status)), Region: in.Region, Place: rq.ScopeName(in.Region), At: in.DetectedAt})
@@ -297,7 +337,7 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 	}
 	if rm.Internals {
 		if err := p.s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM drill_alerts a JOIN drill_runs r ON r.id = a.run_id
-			WHERE r.room_id = ? AND r.status = 'running' AND a.status = 'new'`, rm.ID).Scan(&st.Drill); err != nil {
+			WHERE r.room_id = ? AND r.status = 'running' AND a.status = 'new' AND (a.raised_at IS NULL OR a.raised_at <= ?)`, rm.ID, store.Now()).Scan(&st.Drill); err != nil {
 			return WallState{}, err
 		}
 		st.DrillText = rq.T("wall.drill", st.Drill)

@@ -90,3 +90,60 @@ func TestWallDisplay(t *testing.T) {
 		t.Error("the national wall does not show the province's GREEN alert, or shows the RED one")
 	}
 }
+
+// TestWallCountsBeyondList: the wall's counters and map are counted in
+// SQL, not from the records it lists: with more open alerts than any list
+// it reads (520 in West Java, 3 in Central Java, one RED) the national
+// wall counts each one but the RED, lists the eight newest, and colours
+// both provinces.
+func TestWallCountsBeyondList(t *testing.T) {
+	s := newSite(t)
+	ids := roomIDs(t, s.db)
+	ctx := context.Background()
+	tree, err := org.Load(ctx, s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(user, name, reg, tlp string) int64 {
+		kind := "site"
+		a, err := asset.Create(ctx, s.db, principal(t, s, user), tree, asset.Input{Name: &name, Kind: &kind, Region: &reg, TLP: &tlp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	jabar, jateng := mk("jabar.analyst", "Portal KPU Jabar", "32", "GREEN"), mk("jateng.analyst", "Portal KPU Jateng", "33", "GREEN")
+	red := mk("jabar.analyst", "Server rahasia", "32", "RED")
+	var sigs []alert.Signal
+	add := func(assetID int64, n int, sev string, ip func(i int) string) {
+		for i := 0; i < n; i++ {
+			sigs = append(sigs, alert.Signal{Scenario: "uji-layar", Title: "Percobaan " + ip(i), Severity: sev, Technique: "T1190",
+				SourceIP: ip(i), AssetID: assetID, Time: time.Now().UTC(), Count: 1})
+		}
+	}
+	add(jabar, 520, "medium", func(i int) string { return fmt.Sprintf("10.1.%d.%d", i/250, i%250+1) })
+	add(jateng, 3, "high", func(i int) string { return fmt.Sprintf("10.2.0.%d", i+1) })
+	add(red, 1, "critical", func(int) string { return "10.3.0.1" })
+	if _, _, err := alert.Record(ctx, s.db, sigs); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := s.as("bssn.admin").get(fmt.Sprintf("/ruang-operasi/%d/layar/data", ids[""]))
+	wantStatus(t, resp, 200, "the national wall's data")
+	var st WallState
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		t.Fatalf("wall data: %v: %s", err, body)
+	}
+	if st.Counters.AlertsOpen != 523 || st.Counters.AlertsNew != 523 || st.Counters.AlertsHigh != 3 || st.Counters.AlertsMore {
+		t.Errorf("national counters %+v, want 523 open and new, 3 high (the RED one left out)", st.Counters)
+	}
+	if len(st.Alerts) != 8 {
+		t.Errorf("the wall lists %d alerts, want the 8 newest", len(st.Alerts))
+	}
+	levels := map[string]string{}
+	for _, a := range st.Map {
+		levels[a.Code] = a.Class
+	}
+	if !strings.HasPrefix(levels["32"], "lvl-") || levels["32"] == "lvl-none" || levels["33"] != "lvl-high" {
+		t.Errorf("map: West Java %q, Central Java %q", levels["32"], levels["33"])
+	}
+}
