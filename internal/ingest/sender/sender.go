@@ -94,10 +94,33 @@ func NewBatchID() string {
 	return "b-" + hex.EncodeToString(b)
 }
 
+// clientBatchesKept is how long a sender's batch id is remembered; a sender
+// retries within minutes.
+const clientBatchesKept = 24 * time.Hour
+
 // Record writes an accepted batch to the audit chain, crediting its sender.
+// A batch that carries the sender's own id (X-Garda-Batch) is audited once
+// per asset: the same id again (a retry after an answer that was lost) is
+// not written a second time.
 func Record(ctx context.Context, db *store.DB, s Sender, b Batch) error {
 	b.Sender = s.String()
 	return db.InTx(ctx, func(tx *store.Tx) error {
+		if b.ClientID != "" {
+			now := store.Now()
+			if _, err := tx.Exec(ctx, `DELETE FROM ingest_client_batches WHERE audited_at < ?`, now.Add(-clientBatchesKept)); err != nil {
+				return err
+			}
+			res, err := tx.Exec(ctx, `INSERT INTO ingest_client_batches (asset_id, client_batch, audited_at) VALUES (?, ?, ?)
+				ON CONFLICT (asset_id, client_batch) DO NOTHING`, b.AssetID, b.ClientID, now)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return nil // audited when it first came
+			}
+		}
 		return audit.Record(ctx, tx, s.Actor, "ingest.batch", BatchKind, b.AssetID, b)
 	})
 }

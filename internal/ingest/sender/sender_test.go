@@ -109,6 +109,22 @@ func TestKeys(t *testing.T) {
 		if err := db.QueryRow(ctx, `SELECT actor FROM audit_log WHERE action = 'ingest.batch'`).Scan(&actor); err != nil || actor != fmt.Sprintf("key:%d/edge", a.ID) {
 			t.Fatalf("batch audited as %q, %v", actor, err)
 		}
+		// A sender's batch id is audited once per asset: the retry of a
+		// batch whose answer was lost is not written again.
+		for _, bt := range []sender.Batch{
+			{ID: sender.NewBatchID(), AssetID: a.ID, Lines: 2, Accepted: 2, ClientID: "edge-7"},
+			{ID: sender.NewBatchID(), AssetID: a.ID, Lines: 2, Accepted: 2, ClientID: "edge-7"},
+			{ID: sender.NewBatchID(), AssetID: b.ID, Lines: 2, Accepted: 2, ClientID: "edge-7"},
+			{ID: sender.NewBatchID(), AssetID: a.ID, Lines: 2, Accepted: 2, ClientID: "edge-8"},
+		} {
+			if err := sender.Record(ctx, db, k.Sender(), bt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var batches int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'ingest.batch'`).Scan(&batches); err != nil || batches != 4 {
+			t.Errorf("ingest batches audited: %d (want 4: the retried edge-7 once), %v", batches, err)
+		}
 		if _, err := audit.Verify(ctx, db); err != nil {
 			t.Fatal(err)
 		}
