@@ -209,6 +209,27 @@ func NewList[T any](items []T, limit int, pos func(T) string) List[T] {
 // IDPos is the cursor position of an item identified by a numeric id.
 func IDPos(id int64) string { return fmt.Sprint(id) }
 
+// ListByID answers a list read whose pages are cut on numeric ids, newest
+// first: it reads ?limit= and ?cursor=, asks list for the items before that
+// id (up to limit+1 of them, the extra one saying there is more), and
+// writes the page with the next cursor at the last item's id.
+func ListByID[T any](w http.ResponseWriter, r *http.Request, id func(T) int64, list func(before int64, limit int) ([]T, error)) error {
+	page, err := ParsePage(r)
+	if err != nil {
+		return err
+	}
+	before, err := page.IDCursor()
+	if err != nil {
+		return err
+	}
+	items, err := list(before, page.Limit)
+	if err != nil {
+		return err
+	}
+	Write(w, http.StatusOK, NewList(items, page.Limit, func(t T) string { return IDPos(id(t)) }))
+	return nil
+}
+
 // Unreachable reports whether err says a service a request needs (the
 // database, the bus) could not be reached or dropped the connection, as
 // opposed to a fault in the request or the code: such a request is

@@ -379,46 +379,25 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	if !p.Can(policy.ViewAudit) {
 		return problem.New(problem.Forbidden, "only administrators read the audit log")
 	}
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		return err
-	}
-	before, err := page.IDCursor()
-	if err != nil {
-		return err
-	}
 	q := r.URL.Query()
-	entries, err := audit.ListFor(r.Context(), s.DB, p.Viewer, audit.Filter{Kind: q.Get("kind"), RecordID: q.Get("record_id"), Actor: q.Get("actor"), Before: before, Limit: page.Limit + 1})
-	if err != nil {
-		return err
-	}
-	// The chain shows who did what to which record, never the change
-	// itself: a detail may hold a RED record's content, which no role
-	// reads unless named (the digest still lets anyone verify it).
-	for i := range entries {
-		entries[i].Detail = nil
-	}
-	httpapi.Write(w, http.StatusOK, httpapi.NewList(entries, page.Limit, func(e audit.Entry) string { return httpapi.IDPos(e.Seq) }))
-	return nil
+	return httpapi.ListByID(w, r, func(e audit.Entry) int64 { return e.Seq }, func(before int64, limit int) ([]audit.Entry, error) {
+		entries, err := audit.ListFor(r.Context(), s.DB, p.Viewer, audit.Filter{Kind: q.Get("kind"), RecordID: q.Get("record_id"), Actor: q.Get("actor"), Before: before, Limit: limit + 1})
+		// The chain shows who did what to which record, never the change
+		// itself: a detail may hold a RED record's content, which no role
+		// reads unless named (the digest still lets anyone verify it).
+		for i := range entries {
+			entries[i].Detail = nil
+		}
+		return entries, err
+	})
 }
 
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		return err
-	}
-	before, err := page.IDCursor()
-	if err != nil {
-		return err
-	}
 	q := r.URL.Query()
-	list, err := asset.List(r.Context(), s.DB, *p, asset.Filter{Region: q.Get("region"), Kind: q.Get("kind"), Owner: q.Get("owner"),
-		Criticality: q.Get("criticality"), Query: q.Get("q"), Before: before, Limit: page.Limit})
-	if err != nil {
-		return err
-	}
-	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(a asset.Asset) string { return httpapi.IDPos(a.ID) }))
-	return nil
+	return httpapi.ListByID(w, r, func(a asset.Asset) int64 { return a.ID }, func(before int64, limit int) ([]asset.Asset, error) {
+		return asset.List(r.Context(), s.DB, *p, asset.Filter{Region: q.Get("region"), Kind: q.Get("kind"), Owner: q.Get("owner"),
+			Criticality: q.Get("criticality"), Query: q.Get("q"), Before: before, Limit: limit})
+	})
 }
 
 func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

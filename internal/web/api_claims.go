@@ -25,21 +25,10 @@ func (s *Server) claimRoutes() {
 }
 
 func (s *Server) apiClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		return err
-	}
-	before, err := page.IDCursor()
-	if err != nil {
-		return err
-	}
 	q := r.URL.Query()
-	list, err := s.Claims.List(r.Context(), *p, claim.Filter{Region: q.Get("region"), Rating: q.Get("rating"), Query: q.Get("q"), Before: before, Limit: page.Limit})
-	if err != nil {
-		return err
-	}
-	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(f claim.FactCheck) string { return httpapi.IDPos(f.ID) }))
-	return nil
+	return httpapi.ListByID(w, r, func(f claim.FactCheck) int64 { return f.ID }, func(before int64, limit int) ([]claim.FactCheck, error) {
+		return s.Claims.List(r.Context(), *p, claim.Filter{Region: q.Get("region"), Rating: q.Get("rating"), Query: q.Get("q"), Before: before, Limit: limit})
+	})
 }
 
 func (s *Server) apiCreateClaim(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

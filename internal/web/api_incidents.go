@@ -36,28 +36,18 @@ func (s *Server) incidentRoutes() {
 }
 
 func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		return err
-	}
-	before, err := page.IDCursor()
-	if err != nil {
-		return err
-	}
 	q := r.URL.Query()
 	f := incident.Filter{Severity: q.Get("severity"), Region: q.Get("region"), Category: q.Get("category"),
-		Assignee: q.Get("assignee"), Text: q.Get("q"), Before: before, Limit: page.Limit}
+		Assignee: q.Get("assignee"), Text: q.Get("q")}
 	if st := q.Get("status"); st != "" {
 		for _, v := range strings.Split(st, ",") {
 			f.Status = append(f.Status, incident.Status(strings.TrimSpace(v)))
 		}
 	}
-	list, err := incident.List(r.Context(), s.DB, *p, f)
-	if err != nil {
-		return err
-	}
-	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(i incident.Incident) string { return httpapi.IDPos(i.ID) }))
-	return nil
+	return httpapi.ListByID(w, r, func(i incident.Incident) int64 { return i.ID }, func(before int64, limit int) ([]incident.Incident, error) {
+		f.Before, f.Limit = before, limit
+		return incident.List(r.Context(), s.DB, *p, f)
+	})
 }
 
 func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

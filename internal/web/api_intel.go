@@ -66,24 +66,14 @@ func indicatorFilter(r *http.Request) (intel.Filter, error) {
 }
 
 func (s *Server) apiIndicators(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		return err
-	}
 	f, err := indicatorFilter(r)
 	if err != nil {
 		return err
 	}
-	if f.Before, err = page.IDCursor(); err != nil {
-		return err
-	}
-	f.Limit = page.Limit
-	list, err := intel.List(r.Context(), s.DB, *p, f)
-	if err != nil {
-		return err
-	}
-	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(i intel.Indicator) string { return httpapi.IDPos(i.ID) }))
-	return nil
+	return httpapi.ListByID(w, r, func(i intel.Indicator) int64 { return i.ID }, func(before int64, limit int) ([]intel.Indicator, error) {
+		f.Before, f.Limit = before, limit
+		return intel.List(r.Context(), s.DB, *p, f)
+	})
 }
 
 func (s *Server) apiCreateIndicator(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {

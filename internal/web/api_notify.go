@@ -68,21 +68,10 @@ func notifyID(r *http.Request, what string) (int64, error) {
 }
 
 func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		return err
-	}
-	before, err := page.IDCursor()
-	if err != nil {
-		return err
-	}
 	unread := r.URL.Query().Get("unread") == "true"
-	items, err := notify.Inbox(r.Context(), s.DB, *p, before, unread, page.Limit)
-	if err != nil {
-		return err
-	}
-	httpapi.Write(w, http.StatusOK, httpapi.NewList(items, page.Limit, func(i notify.Item) string { return httpapi.IDPos(i.ID) }))
-	return nil
+	return httpapi.ListByID(w, r, func(i notify.Item) int64 { return i.ID }, func(before int64, limit int) ([]notify.Item, error) {
+		return notify.Inbox(r.Context(), s.DB, *p, before, unread, limit)
+	})
 }
 
 // apiInboxUnread is the inbox's unread count, for a badge.

@@ -68,24 +68,14 @@ func takedownFilter(r *http.Request) (takedown.Filter, error) {
 }
 
 func (s *Server) apiTakedowns(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	page, err := httpapi.ParsePage(r)
-	if err != nil {
-		return err
-	}
 	f, err := takedownFilter(r)
 	if err != nil {
 		return err
 	}
-	if f.Before, err = page.IDCursor(); err != nil {
-		return err
-	}
-	f.Limit = page.Limit
-	list, err := takedown.List(r.Context(), s.DB, *p, f)
-	if err != nil {
-		return err
-	}
-	httpapi.Write(w, http.StatusOK, httpapi.NewList(list, page.Limit, func(t takedown.Request) string { return httpapi.IDPos(t.ID) }))
-	return nil
+	return httpapi.ListByID(w, r, func(r takedown.Request) int64 { return r.ID }, func(before int64, limit int) ([]takedown.Request, error) {
+		f.Before, f.Limit = before, limit
+		return takedown.List(r.Context(), s.DB, *p, f)
+	})
 }
 
 func (s *Server) apiCreateTakedown(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
