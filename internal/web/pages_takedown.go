@@ -201,6 +201,12 @@ func (p *pages) loadTakedown(r *http.Request, rq *req) (takedownDetailView, erro
 	if v.History, err = takedown.History(ctx, p.s.DB, *rq.P, id); err != nil {
 		return v, err
 	}
+	for i, ev := range v.History {
+		// A "sent" event's body is the channel's code and where it went.
+		if ch, to, _ := strings.Cut(ev.Body, " "); ev.Kind == "sent" && ch != "" {
+			v.History[i].Body = strings.TrimSpace(rq.T("tdchannel."+ch) + " " + to)
+		}
+	}
 	if v.Rights, err = takedown.RightsOn(ctx, p.s.DB, *rq.P, v.R); err != nil {
 		return v, err
 	}
