@@ -209,6 +209,18 @@ func NewList[T any](items []T, limit int, pos func(T) string) List[T] {
 // IDPos is the cursor position of an item identified by a numeric id.
 func IDPos(id int64) string { return fmt.Sprint(id) }
 
+// BoolParam reads a yes/no query parameter: absent, "false" or "0" is
+// false, "true" or "1" true, anything else an invalid field naming it.
+func BoolParam(r *http.Request, name string) (bool, error) {
+	switch r.URL.Query().Get(name) {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, problem.Field(name, "must be true or false")
+}
+
 // ListByID answers a list read whose pages are cut on numeric ids, newest
 // first: it reads ?limit= and ?cursor=, asks list for the items before that
 // id (up to limit+1 of them, the extra one saying there is more), and

@@ -50,3 +50,14 @@ func TestListByID(t *testing.T) {
 		}
 	}
 }
+
+func TestBoolParam(t *testing.T) {
+	for q, want := range map[string]bool{"": false, "?x=false": false, "?x=0": false, "?x=true": true, "?x=1": true} {
+		if got, err := BoolParam(httptest.NewRequest("GET", "/"+q, nil), "x"); err != nil || got != want {
+			t.Errorf("%q: %v %v, want %v", q, got, err, want)
+		}
+	}
+	if _, err := BoolParam(httptest.NewRequest("GET", "/?x=yes", nil), "x"); !problem.Is(err, problem.Invalid) {
+		t.Errorf("x=yes: %v, want an invalid field", err)
+	}
+}

@@ -57,14 +57,9 @@ func takedownFilter(r *http.Request) (takedown.Filter, error) {
 	if f.Region != "" && !region.Valid(f.Region) {
 		return f, problem.Field("region", "unknown region code %q", f.Region)
 	}
-	switch q.Get("overdue") {
-	case "", "false", "0":
-	case "true", "1":
-		f.Overdue = true
-	default:
-		return f, problem.Field("overdue", "must be true or false")
-	}
-	return f, nil
+	var err error
+	f.Overdue, err = httpapi.BoolParam(r, "overdue")
+	return f, err
 }
 
 func (s *Server) apiTakedowns(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
