@@ -22,9 +22,10 @@ type Msg struct {
 	Header map[string][]string
 
 	// Set on messages delivered by Consume; zero from Watch.
-	Seq       uint64    // stream sequence
-	Delivered uint64    // delivery attempt, 1 the first time
-	Time      time.Time // when the stream stored it
+	Seq       uint64 // stream sequence
+	Delivered uint64 // delivery attempt, 1 the first time
+	// When the stream stored it; from Watch, when this process received it.
+	Time time.Time
 }
 
 // PubAck is JetStream's acknowledgement of a stored message.

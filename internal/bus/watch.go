@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -66,7 +67,7 @@ type watch struct {
 }
 
 func (w *watch) deliver(nm *nats.Msg) {
-	m := Msg{Subject: nm.Subject, Data: nm.Data}
+	m := Msg{Subject: nm.Subject, Data: nm.Data, Time: time.Now()}
 	if len(nm.Header) > 0 {
 		m.Header = nm.Header
 		m.ID = nm.Header.Get(nats.MsgIdHdr)

@@ -27,13 +27,22 @@ func Notify(ctx context.Context, b *bus.Bus, log *slog.Logger, kind string, ids 
 	}
 }
 
-// Watch delivers the ids of records of a kind raised or changed from now on.
-func Watch(ctx context.Context, b *bus.Bus, kind string) (<-chan int64, func(), error) {
+// Change is a notice that a record was raised or changed.
+type Change struct {
+	ID int64
+	// At is when this process received the notice: a stream that has sent
+	// every change received before At may give At as its position, and a
+	// reader returning with it is sent what changed since (Since).
+	At time.Time
+}
+
+// Watch delivers the records of a kind raised or changed from now on.
+func Watch(ctx context.Context, b *bus.Bus, kind string) (<-chan Change, func(), error) {
 	msgs, cancel, err := b.Watch(ctx, b.Subject(bus.Changes, kind)+".>")
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make(chan int64, 64)
+	out := make(chan Change, 64)
 	go func() {
 		defer close(out)
 		for m := range msgs {
@@ -42,7 +51,7 @@ func Watch(ctx context.Context, b *bus.Bus, kind string) (<-chan int64, func(), 
 				continue
 			}
 			select {
-			case out <- id:
+			case out <- Change{ID: id, At: m.Time}:
 			case <-ctx.Done():
 				return
 			}

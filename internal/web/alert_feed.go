@@ -20,9 +20,9 @@ import (
 // 1,000 readers on 3 instances that was 2,000 queries for each change, and
 // the readers fell behind a few alerts a second.
 //
-// A stream that falls too far behind (feedBacklog alerts waiting) has the
-// newer ones dropped, as a bus watch drops for a slow reader: the records
-// are stored, and a reload or a reconnection (Last-Event-ID) catches up.
+// A stream that falls too far behind (feedBacklog alerts waiting) is ended
+// at the position of what it was not sent: the records are stored, and its
+// browser reconnects with Last-Event-ID and catches up.
 type alertFeed struct {
 	s       *Server
 	reads   *metrics.Counter // alerts read for the streams, and reads
@@ -37,25 +37,69 @@ type alertFeed struct {
 type feedHub struct {
 	cancel func()
 	subs   map[*feedSub]struct{}
+
+	mu sync.Mutex
+	// notices waiting to be read, and when the oldest of them and of those
+	// being read arrived (zero: none)
+	notices       []int64
+	noticesSince  time.Time
+	readingSince  time.Time
+	noticesWaking chan struct{}
 }
 
-// feedSub is one stream's queue: batches of alerts read once, shared by
-// every stream (never changed after they are handed out).
+// unreadSince is when the oldest notice not yet handed to the streams
+// arrived, zero when there is none.
+func (h *feedHub) unreadSince() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return earliest(h.noticesSince, h.readingSince)
+}
+
+// earliest is the earlier of two moments, a zero one not counting.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// feedBatch is alerts read once, shared by every stream (never changed
+// after they are handed out), and when the oldest of their notices arrived.
+type feedBatch struct {
+	alerts []alert.Shared
+	since  time.Time
+}
+
+// feedSub is one stream's queue.
 type feedSub struct {
+	hub     *feedHub
 	mu      sync.Mutex
-	pending [][]alert.Shared
-	n       int  // alerts in pending
-	closed  bool // the watch ended: the stream must end
+	pending []feedBatch
+	n       int       // alerts in pending
+	closed  bool      // the watch ended, or the stream fell too far behind: it must end
+	lost    time.Time // when the oldest notice of a batch dropped for it arrived
 	wake    chan struct{}
+}
+
+// position is the stream's position while nothing is being sent: every
+// notice that arrived before it has been sent.
+func (s *feedSub) position() time.Time {
+	s.mu.Lock()
+	at := s.lost
+	if len(s.pending) > 0 {
+		at = earliest(at, s.pending[0].since)
+	}
+	s.mu.Unlock()
+	return earliest(earliest(at, s.hub.unreadSince()), time.Now())
 }
 
 // feedBacklog is how many alerts may wait for one stream before newer ones
 // are dropped for it (a bus watch holds 256 notices for its reader).
 const feedBacklog = 4096
 
-// feedBatch bounds the alerts read in one query: notices that arrive while
+// feedRead bounds the alerts read in one query: notices that arrive while
 // a read is under way are read together next.
-const feedBatch = 500
+const feedRead = 500
 
 // feedPending bounds the notices waiting to be read (8 bytes each): past
 // it, as past a bus watch's buffer, notices are dropped.
@@ -81,11 +125,11 @@ func (f *alertFeed) subscribe() (sub *feedSub, leave func(), err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		f.hub = &feedHub{cancel: cancel, subs: map[*feedSub]struct{}{}}
+		f.hub = &feedHub{cancel: cancel, subs: map[*feedSub]struct{}{}, noticesWaking: make(chan struct{}, 1)}
 		go f.run(f.hub, changes)
 	}
 	h := f.hub
-	sub = &feedSub{wake: make(chan struct{}, 1)}
+	sub = &feedSub{hub: h, wake: make(chan struct{}, 1)}
 	h.subs[sub] = struct{}{}
 	return sub, func() {
 		f.mu.Lock()
@@ -105,7 +149,7 @@ func (f *alertFeed) subscribe() (sub *feedSub, leave func(), err error) {
 // The notices are taken off the bus watch at once, apart from the reads:
 // a watch holds only a few hundred notices for its reader, and a burst
 // arriving during a slow read would overflow it.
-func (f *alertFeed) run(h *feedHub, changes <-chan int64) {
+func (f *alertFeed) run(h *feedHub, changes <-chan live.Change) {
 	defer func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -117,21 +161,22 @@ func (f *alertFeed) run(h *feedHub, changes <-chan int64) {
 			f.hub = nil
 		}
 	}()
-	var mu sync.Mutex
-	var pending []int64
-	wake, ended := make(chan struct{}, 1), make(chan struct{})
+	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
-		for id := range changes {
-			mu.Lock()
-			if len(pending) < feedPending {
-				pending = append(pending, id)
+		for c := range changes {
+			h.mu.Lock()
+			if len(h.notices) < feedPending {
+				if len(h.notices) == 0 {
+					h.noticesSince = c.At
+				}
+				h.notices = append(h.notices, c.ID)
 			} else {
 				f.dropped.Inc()
 			}
-			mu.Unlock()
+			h.mu.Unlock()
 			select {
-			case wake <- struct{}{}:
+			case h.noticesWaking <- struct{}{}:
 			default:
 			}
 		}
@@ -139,29 +184,33 @@ func (f *alertFeed) run(h *feedHub, changes <-chan int64) {
 	for {
 		last := false
 		select {
-		case <-wake:
+		case <-h.noticesWaking:
 		case <-ended:
 			last = true
 		}
-		mu.Lock()
-		ids := pending
-		pending = nil
-		mu.Unlock()
+		h.mu.Lock()
+		ids, since := h.notices, h.noticesSince
+		h.notices, h.noticesSince, h.readingSince = nil, time.Time{}, since
+		h.mu.Unlock()
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
 		for len(ids) > 0 {
-			n := min(len(ids), feedBatch)
-			f.fanOut(h, ids[:n])
+			n := min(len(ids), feedRead)
+			f.fanOut(h, ids[:n], since)
 			ids = ids[n:]
 		}
+		h.mu.Lock()
+		h.readingSince = time.Time{}
+		h.mu.Unlock()
 		if last {
 			return
 		}
 	}
 }
 
-// fanOut reads changed alerts once and queues them for every stream.
-func (f *alertFeed) fanOut(h *feedHub, ids []int64) {
+// fanOut reads changed alerts once and queues them for every stream; since
+// is when the oldest of their notices arrived.
+func (f *alertFeed) fanOut(h *feedHub, ids []int64, since time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	batch, err := alert.ReadShared(ctx, f.s.DB, ids)
 	cancel()
@@ -179,45 +228,53 @@ func (f *alertFeed) fanOut(h *feedHub, ids []int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for sub := range h.subs {
-		if !sub.push(batch) {
+		if !sub.push(feedBatch{alerts: batch, since: since}) {
 			f.dropped.Add(float64(len(batch)))
 		}
 	}
 }
 
 // push queues a batch for the stream, or reports false (dropped) when the
-// stream is too far behind.
-func (s *feedSub) push(batch []alert.Shared) bool {
+// stream is too far behind: it is then ended at the batch's position.
+func (s *feedSub) push(b feedBatch) bool {
 	s.mu.Lock()
-	if s.n+len(batch) > feedBacklog {
+	if s.closed {
 		s.mu.Unlock()
 		return false
 	}
-	s.pending = append(s.pending, batch)
-	s.n += len(batch)
+	if s.n+len(b.alerts) > feedBacklog {
+		s.lost, s.closed = b.since, true
+		s.mu.Unlock()
+		s.signal()
+		return false
+	}
+	s.pending = append(s.pending, b)
+	s.n += len(b.alerts)
 	s.mu.Unlock()
+	s.signal()
+	return true
+}
+
+func (s *feedSub) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	return true
 }
 
 func (s *feedSub) close() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.signal()
 }
 
-// take returns what waits for the stream, and false once the watch ended.
-func (s *feedSub) take() ([][]alert.Shared, bool) {
+// take returns what waits for the stream, and false when the stream must
+// end once that is sent.
+func (s *feedSub) take() ([]feedBatch, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := s.pending
 	s.pending, s.n = nil, 0
-	return out, !s.closed || len(out) > 0
+	return out, !s.closed
 }

@@ -166,3 +166,51 @@ func TestAlertStreamFanout(t *testing.T) {
 		t.Errorf("the instance read %.0f alerts for 100 streams and %d alerts (want each once: %d; -1: not counted)", read, burst, burst)
 	}
 }
+
+// TestFeedPositionLagsWhatWaits: an alert stream's position (the id a
+// browser returns with) never passes a notice that arrived and was not
+// sent, whether it waits to be read, waits in the stream's queue, or was
+// dropped because the stream fell too far behind. The position was the
+// moment of sending: a stream killed while its feed lagged more than the
+// catch-up margin lost the alerts in between (the cluster's kill-instance
+// fault, under the race detector on a busy machine).
+func TestFeedPositionLagsWhatWaits(t *testing.T) {
+	h := &feedHub{subs: map[*feedSub]struct{}{}}
+	sub := &feedSub{hub: h, wake: make(chan struct{}, 1)}
+	now := time.Now()
+	near := func(got, want time.Time) bool { return got.Sub(want).Abs() < 50*time.Millisecond }
+	if at := sub.position(); !near(at, now) {
+		t.Fatalf("with nothing waiting the position is now, got %s ago", now.Sub(at))
+	}
+	unread := now.Add(-40 * time.Second)
+	h.notices, h.noticesSince = []int64{7}, unread
+	if at := sub.position(); !at.Equal(unread) {
+		t.Errorf("a notice waiting to be read: position %s ago, want 40s", now.Sub(at))
+	}
+	h.notices, h.noticesSince, h.readingSince = nil, time.Time{}, now.Add(-30*time.Second)
+	if at := sub.position(); !at.Equal(h.readingSince) {
+		t.Errorf("a notice being read: position %s ago, want 30s", now.Sub(at))
+	}
+	h.readingSince = time.Time{}
+	queued := now.Add(-20 * time.Second)
+	if !sub.push(feedBatch{alerts: make([]alert.Shared, 1), since: queued}) {
+		t.Fatal("a batch within the backlog was refused")
+	}
+	if at := sub.position(); !at.Equal(queued) {
+		t.Errorf("a batch in the stream's queue: position %s ago, want 20s", now.Sub(at))
+	}
+	batches, open := sub.take()
+	if len(batches) != 1 || !open {
+		t.Fatalf("take: %d batches, open %v", len(batches), open)
+	}
+	dropped := now.Add(-10 * time.Second)
+	if sub.push(feedBatch{alerts: make([]alert.Shared, feedBacklog+1), since: dropped}) {
+		t.Fatal("a batch past the backlog was queued")
+	}
+	if at := sub.position(); !at.Equal(dropped) {
+		t.Errorf("after a dropped batch: position %s ago, want 10s", now.Sub(at))
+	}
+	if _, open := sub.take(); open {
+		t.Error("a stream that lost a batch goes on: its browser would not come back for it")
+	}
+}

@@ -652,11 +652,22 @@ func (s *Server) apiAlertStream(w http.ResponseWriter, r *http.Request, p *auth.
 			}
 		}
 	}
-	return serveStream(s, w, flusher, r, alert.RecordKind, sub.wake, func(_ struct{}, emit func([]byte)) bool {
+	// The stream's position: the batch being sent (what came before it
+	// was sent), else what the feed and this stream's queue still hold.
+	var sending time.Time
+	position := func() time.Time {
+		if !sending.IsZero() {
+			return sending
+		}
+		return sub.position()
+	}
+	return serveStream(s, w, flusher, r, alert.RecordKind, sub.wake, position, func(_ struct{}, emit func([]byte)) bool {
 		batches, open := sub.take()
 		for _, b := range batches {
-			sendAll(b, emit)
+			sending = b.since
+			sendAll(b.alerts, emit)
 		}
+		sending = time.Time{}
 		return open
 	}, func(ids []int64, emit func([]byte)) bool {
 		// A returning browser's catch-up: its own read of what it missed.
