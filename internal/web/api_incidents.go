@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/garda-id/garda/internal/httpapi"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/notify"
+	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
 )
 
@@ -59,37 +61,44 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	return nil
 }
 
-func (s *Server) apiCreateIncident(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in incident.Input
-	if err := httpapi.Decode(w, r, &in, 0); err != nil {
+// incidentAction is an incident write through the API: the body (at most
+// limit bytes, 0 the default) decoded into In, do run with the
+// organisations, the incident's people told of kind (ref: the incident do
+// names), and what do returned answered with status.
+func incidentAction[In, Out any](s *Server, w http.ResponseWriter, r *http.Request, p *auth.Principal, limit int64, status int, kind string,
+	do func(ctx context.Context, tree *org.Tree, in In) (out Out, ref string, err error)) error {
+	var in In
+	if err := httpapi.Decode(w, r, &in, limit); err != nil {
 		return err
 	}
 	tree, err := s.Orgs.Tree(r.Context())
 	if err != nil {
 		return err
 	}
-	i, err := incident.Create(r.Context(), s.DB, *p, tree, in)
+	out, ref, err := do(r.Context(), tree, in)
 	if err != nil {
 		return err
 	}
-	s.notifyIncident(r, p, notify.IncidentCreated, i.HumanID, "")
-	w.Header().Set("Location", "/api/v1/incidents/"+i.HumanID)
-	httpapi.Write(w, http.StatusCreated, i)
+	s.notifyIncident(r, p, kind, ref, "")
+	httpapi.Write(w, status, out)
 	return nil
 }
 
+func (s *Server) apiCreateIncident(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	return incidentAction(s, w, r, p, 0, http.StatusCreated, notify.IncidentCreated, func(ctx context.Context, tree *org.Tree, in incident.Input) (incident.Incident, string, error) {
+		i, err := incident.Create(ctx, s.DB, *p, tree, in)
+		if err == nil {
+			w.Header().Set("Location", "/api/v1/incidents/"+i.HumanID)
+		}
+		return i, i.HumanID, err
+	})
+}
+
 func (s *Server) apiUpdateIncident(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var up incident.Update
-	if err := httpapi.Decode(w, r, &up, 0); err != nil {
-		return err
-	}
-	i, err := incident.Edit(r.Context(), s.DB, *p, r.PathValue("id"), up)
-	if err != nil {
-		return err
-	}
-	s.notifyIncident(r, p, notify.IncidentUpdated, i.HumanID, "")
-	httpapi.Write(w, http.StatusOK, i)
-	return nil
+	return incidentAction(s, w, r, p, 0, http.StatusOK, notify.IncidentUpdated, func(ctx context.Context, _ *org.Tree, up incident.Update) (incident.Incident, string, error) {
+		i, err := incident.Edit(ctx, s.DB, *p, r.PathValue("id"), up)
+		return i, i.HumanID, err
+	})
 }
 
 func (s *Server) apiCommentIncident(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -123,42 +132,23 @@ func (s *Server) apiIncidentTimeline(w http.ResponseWriter, r *http.Request, p *
 	return nil
 }
 
+// reasonBody is the body of an escalation and of a request for one.
+type reasonBody struct {
+	Reason string `json:"reason"`
+}
+
 func (s *Server) apiEscalateIncident(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := httpapi.Decode(w, r, &in, 4096); err != nil {
-		return err
-	}
-	tree, err := s.Orgs.Tree(r.Context())
-	if err != nil {
-		return err
-	}
-	i, err := incident.Escalate(r.Context(), s.DB, *p, tree, r.PathValue("id"), in.Reason)
-	if err != nil {
-		return err
-	}
-	s.notifyIncident(r, p, notify.IncidentEscalated, i.HumanID, "")
-	httpapi.Write(w, http.StatusOK, i)
-	return nil
+	return incidentAction(s, w, r, p, 4096, http.StatusOK, notify.IncidentEscalated, func(ctx context.Context, tree *org.Tree, in reasonBody) (incident.Incident, string, error) {
+		i, err := incident.Escalate(ctx, s.DB, *p, tree, r.PathValue("id"), in.Reason)
+		return i, i.HumanID, err
+	})
 }
 
 func (s *Server) apiIncidentParticipants(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in incident.Participants
-	if err := httpapi.Decode(w, r, &in, 0); err != nil {
-		return err
-	}
-	tree, err := s.Orgs.Tree(r.Context())
-	if err != nil {
-		return err
-	}
-	i, err := incident.AddParticipants(r.Context(), s.DB, *p, tree, r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	s.notifyIncident(r, p, notify.IncidentParticipants, i.HumanID, "")
-	httpapi.Write(w, http.StatusOK, i)
-	return nil
+	return incidentAction(s, w, r, p, 0, http.StatusOK, notify.IncidentParticipants, func(ctx context.Context, tree *org.Tree, in incident.Participants) (incident.Incident, string, error) {
+		i, err := incident.AddParticipants(ctx, s.DB, *p, tree, r.PathValue("id"), in)
+		return i, i.HumanID, err
+	})
 }
 
 // incidentWorkRoutes registers the work on an incident: tasks, observables,
@@ -186,21 +176,10 @@ func (s *Server) apiIncidentTasks(w http.ResponseWriter, r *http.Request, p *aut
 }
 
 func (s *Server) apiCreateIncidentTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in incident.TaskInput
-	if err := httpapi.Decode(w, r, &in, 0); err != nil {
-		return err
-	}
-	tree, err := s.Orgs.Tree(r.Context())
-	if err != nil {
-		return err
-	}
-	t, err := incident.CreateTask(r.Context(), s.DB, *p, tree, r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	s.notifyIncident(r, p, notify.IncidentTask, r.PathValue("id"), "")
-	httpapi.Write(w, http.StatusCreated, t)
-	return nil
+	return incidentAction(s, w, r, p, 0, http.StatusCreated, notify.IncidentTask, func(ctx context.Context, tree *org.Tree, in incident.TaskInput) (incident.Task, string, error) {
+		t, err := incident.CreateTask(ctx, s.DB, *p, tree, r.PathValue("id"), in)
+		return t, r.PathValue("id"), err
+	})
 }
 
 func (s *Server) apiUpdateIncidentTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
@@ -394,17 +373,8 @@ func (s *Server) apiRemoveIncidentParticipants(w http.ResponseWriter, r *http.Re
 }
 
 func (s *Server) apiRequestEscalation(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := httpapi.Decode(w, r, &in, 4096); err != nil {
-		return err
-	}
-	e, err := incident.RequestEscalation(r.Context(), s.DB, *p, r.PathValue("id"), in.Reason)
-	if err != nil {
-		return err
-	}
-	s.notifyIncident(r, p, notify.IncidentEscalationRequested, r.PathValue("id"), "")
-	httpapi.Write(w, http.StatusCreated, e)
-	return nil
+	return incidentAction(s, w, r, p, 4096, http.StatusCreated, notify.IncidentEscalationRequested, func(ctx context.Context, _ *org.Tree, in reasonBody) (incident.Entry, string, error) {
+		e, err := incident.RequestEscalation(ctx, s.DB, *p, r.PathValue("id"), in.Reason)
+		return e, r.PathValue("id"), err
+	})
 }
