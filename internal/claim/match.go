@@ -50,6 +50,7 @@ type Index struct {
 	gpost   [][]int32
 	gidf    []float32
 	weights Weights
+	model   model
 	// spare holds scratch arrays between queries. Not a sync.Pool: a GC
 	// empties a Pool, and re-making arrays the size of the index then costs
 	// a query tens of milliseconds.
@@ -99,6 +100,7 @@ func NewIndexWeights(claims []Claim, w Weights) *Index {
 	if ix.weights.Candidates <= 0 {
 		ix.weights.Candidates = 50
 	}
+	ix.model = legacyModel(ix.weights)
 	var total float32
 	for i, c := range claims {
 		d := idtext.Normalize(c.Text)
@@ -305,16 +307,13 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 
 	// Query grams, weighted by IDF, in a dense array cleared on the way out.
 	qg := charGrams(d)
-	var qnorm float32
 	var qids []int32
 	for _, g := range qg {
 		if gid, ok := ix.grams[g]; ok {
 			s.qgram[gid] = ix.gidf[gid]
-			qnorm += ix.gidf[gid] * ix.gidf[gid]
 			qids = append(qids, gid)
 		}
 	}
-	qnorm = float32(math.Sqrt(float64(qnorm)))
 	// Words the claims never use reach candidates through rare grams.
 	if len(oov) > 0 {
 		rare := float32(math.Log(1 + float64(len(ix.claims))/50))
@@ -334,47 +333,7 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 		touched = slices.DeleteFunc(slices.Clone(touched), func(d int32) bool { return !keep(ix.claims[d].id) })
 	}
 	cand := topDocs(s.acc, touched, ix.weights.Candidates)
-	type scored struct {
-		doc                        int32
-		bm, cov, chars, num, pairs float64
-	}
-	feats := make([]scored, len(cand))
-	var maxBM float64
-	for i, doc := range cand {
-		e := &ix.claims[doc]
-		f := scored{doc: doc, bm: float64(s.acc[doc])}
-		maxBM = max(maxBM, f.bm)
-		var have, all float32
-		for _, t := range e.terms {
-			all += ix.idf[t]
-			if qterms[t] {
-				have += ix.idf[t]
-			}
-		}
-		if all > 0 {
-			f.cov = float64(have / all)
-		}
-		var dot float32
-		for _, g := range e.grams {
-			dot += s.qgram[g] * ix.gidf[g]
-		}
-		// Containment, not cosine: a post is long and a claim short, so
-		// what matters is how much of the claim the post repeats.
-		if e.gnorm > 0 {
-			f.chars = float64(dot / (e.gnorm * e.gnorm))
-		}
-		f.num = numberAgreement(qnums, e.numbers)
-		if len(e.pairs) > 0 {
-			n := 0
-			for _, t := range e.pairs {
-				if pairs[t] {
-					n++
-				}
-			}
-			f.pairs = float64(n) / float64(len(e.pairs))
-		}
-		feats[i] = f
-	}
+	feats := ix.features(s, cand, qterms, pairs, qnums)
 	for _, g := range qids {
 		s.qgram[g] = 0
 	}
@@ -383,16 +342,11 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 	}
 	s.touched = s.touched[:0]
 
-	w := ix.weights
 	out := make([]Match, 0, len(feats))
 	raw := make([]float64, 0, len(feats))
-	for _, f := range feats {
-		bm := 0.0
-		if maxBM > 0 {
-			bm = f.bm / maxBM
-		}
-		score := (w.BM25*bm + w.Coverage*f.cov + w.Chars*f.chars + w.Numbers*f.num + w.Phrase*f.pairs) / (w.BM25 + w.Coverage + w.Chars + w.Numbers + w.Phrase)
-		out = append(out, Match{ClaimID: ix.claims[f.doc].id, Score: math.Round(score*10000) / 10000})
+	for i := range feats {
+		score := ix.score(&feats[i].x)
+		out = append(out, Match{ClaimID: ix.claims[feats[i].doc].id, Score: math.Round(score*10000) / 10000})
 		raw = append(raw, score)
 	}
 	order := make([]int, len(out))

@@ -1,0 +1,144 @@
+package claim
+
+import "math"
+
+// The re-ranker scores each of the best BM25 candidates from features of
+// the text and the claim, all computed from the index (no extra data).
+const (
+	fBM       = iota // BM25 relative to the best candidate's
+	fCov             // share of the claim's IDF the text has
+	fChars           // character 4-gram containment of the claim in the text
+	fNum             // number agreement, -1..1
+	fPairs           // share of the claim's adjacent stem pairs the text has
+	fQCov            // share of the text's IDF the claim has
+	fQCovRel         // fQCov relative to the best candidate's
+	fLen             // log of the claim's distinct words
+	fMissing         // IDF of the claim's words the text lacks (/10)
+	fBMAbs           // BM25 squashed: bm/(bm+10)
+	fCount           // share of the claim's words the text has, unweighted
+	fRank            // 1/(1+rank by BM25)
+	fRare            // the rarest word they share, relative to the claim's rarest
+	nFeat
+)
+
+// model is a linear scorer over the features; Score is its logistic, a
+// number in 0..1 that orders the candidates.
+type model struct {
+	w [nFeat]float64
+	b float64
+}
+
+func (ix *Index) score(x *[nFeat]float64) float64 {
+	m := &ix.model
+	z := m.b
+	for i, v := range x {
+		z += m.w[i] * v
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// legacyModel is the hand-fused score Garda used before the learned
+// re-ranker: (BM25 + coverage + chars + 0.3 numbers + 0.5 pairs) / 3.8.
+func legacyModel(w Weights) model {
+	var m model
+	sum := w.BM25 + w.Coverage + w.Chars + w.Numbers + w.Phrase
+	if sum == 0 {
+		sum = 1
+	}
+	m.w[fBM] = w.BM25 / sum
+	m.w[fCov] = w.Coverage / sum
+	m.w[fChars] = w.Chars / sum
+	m.w[fNum] = w.Numbers / sum
+	m.w[fPairs] = w.Phrase / sum
+	return m
+}
+
+type cand struct {
+	doc int32
+	x   [nFeat]float64
+}
+
+// features computes the re-ranker's inputs for the candidates. The
+// scratch's query grams must still be set.
+func (ix *Index) features(s *scratch, docs []int32, qterms, pairs map[int32]bool, qnums []string) []cand {
+	var qmass, qmax float32
+	for t := range qterms {
+		qmass += ix.idf[t]
+		qmax = max(qmax, ix.idf[t])
+	}
+	out := make([]cand, len(docs))
+	var maxBM, maxQCov float64
+	for i, doc := range docs {
+		e := &ix.claims[doc]
+		c := cand{doc: doc}
+		bm := float64(s.acc[doc])
+		c.x[fBM] = bm
+		maxBM = max(maxBM, bm)
+		c.x[fBMAbs] = bm / (bm + 10)
+		var have, all, rare, crare float32
+		n := 0
+		for _, t := range e.terms {
+			all += ix.idf[t]
+			crare = max(crare, ix.idf[t])
+			if qterms[t] {
+				have += ix.idf[t]
+				rare = max(rare, ix.idf[t])
+				n++
+			}
+		}
+		if all > 0 {
+			c.x[fCov] = float64(have / all)
+		}
+		if len(e.terms) > 0 {
+			c.x[fCount] = float64(n) / float64(len(e.terms))
+		}
+		if qmass > 0 {
+			c.x[fQCov] = float64(have / qmass)
+			maxQCov = max(maxQCov, c.x[fQCov])
+		}
+		if crare > 0 {
+			c.x[fRare] = float64(rare / crare)
+		}
+		c.x[fMissing] = float64(all-have) / 10
+		c.x[fLen] = math.Log1p(float64(len(e.terms)))
+		var dot float32
+		for _, g := range e.grams {
+			dot += s.qgram[g] * ix.gidf[g]
+		}
+		// Containment, not cosine: a post is long and a claim short, so
+		// what matters is how much of the claim the post repeats.
+		if e.gnorm > 0 {
+			c.x[fChars] = float64(dot / (e.gnorm * e.gnorm))
+		}
+		c.x[fNum] = numberAgreement(qnums, e.numbers)
+		if len(e.pairs) > 0 {
+			n := 0
+			for _, t := range e.pairs {
+				if pairs[t] {
+					n++
+				}
+			}
+			c.x[fPairs] = float64(n) / float64(len(e.pairs))
+		}
+		out[i] = c
+	}
+	// Rank by BM25 (docs come from a heap, not in order).
+	for i := range out {
+		r := 0
+		for j := range out {
+			if out[j].x[fBM] > out[i].x[fBM] || out[j].x[fBM] == out[i].x[fBM] && out[j].doc < out[i].doc {
+				r++
+			}
+		}
+		out[i].x[fRank] = 1 / float64(1+r)
+	}
+	for i := range out {
+		if maxBM > 0 {
+			out[i].x[fBM] /= maxBM
+		}
+		if maxQCov > 0 {
+			out[i].x[fQCovRel] = out[i].x[fQCov] / maxQCov
+		}
+	}
+	return out
+}
