@@ -87,6 +87,7 @@ type entry struct {
 const (
 	k1 = 1.2
 	b  = 0.75
+	k3 = 1.5
 )
 
 // NewIndex builds an index over claims.
@@ -250,13 +251,51 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 	if k <= 0 || len(ix.claims) == 0 {
 		return nil
 	}
+	feats, qterms, qnums := ix.candidates(text, keep)
+	out := make([]Match, 0, len(feats))
+	raw := make([]float64, 0, len(feats))
+	for i := range feats {
+		score := ix.score(&feats[i].x)
+		out = append(out, Match{ClaimID: ix.claims[feats[i].doc].id, Score: math.Round(score*10000) / 10000})
+		raw = append(raw, score)
+	}
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	// Ties go to the claim indexed first, so that output is the same
+	// from run to run.
+	sort.Slice(order, func(a, b int) bool {
+		x, y := order[a], order[b]
+		if raw[x] != raw[y] {
+			return raw[x] > raw[y]
+		}
+		return feats[x].doc < feats[y].doc
+	})
+	res := make([]Match, 0, min(k, len(order)))
+	for _, i := range order[:min(k, len(order))] {
+		m := out[i]
+		m.Why = ix.explain(feats[i].doc, qterms, qnums)
+		res = append(res, m)
+	}
+	return res
+}
+
+// candidates finds the best claims by BM25 and computes the re-ranker's
+// features for each.
+func (ix *Index) candidates(text string, keep func(id string) bool) ([]cand, map[int32]bool, []string) {
 	d := idtext.Normalize(text)
 	stems := d.Stems()
 	qterms := map[int32]bool{}
+	// A post repeats what it is about ("BANK BJB ... BJB ... BJB"): the
+	// re-ranker's fQTF counts the query's term frequency, saturated as in
+	// BM25's k3 part.
+	qtf := map[int32]float32{}
 	var oov []string
 	for _, s := range stems {
 		if t, ok := ix.terms[s]; ok {
 			qterms[t] = true
+			qtf[t]++
 		} else {
 			oov = append(oov, s)
 		}
@@ -333,7 +372,7 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 		touched = slices.DeleteFunc(slices.Clone(touched), func(d int32) bool { return !keep(ix.claims[d].id) })
 	}
 	cand := topDocs(s.acc, touched, ix.weights.Candidates)
-	feats := ix.features(s, cand, qterms, pairs, qnums)
+	feats := ix.features(s, cand, qterms, qtf, pairs, qnums)
 	for _, g := range qids {
 		s.qgram[g] = 0
 	}
@@ -341,34 +380,7 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 		s.acc[doc] = 0
 	}
 	s.touched = s.touched[:0]
-
-	out := make([]Match, 0, len(feats))
-	raw := make([]float64, 0, len(feats))
-	for i := range feats {
-		score := ix.score(&feats[i].x)
-		out = append(out, Match{ClaimID: ix.claims[feats[i].doc].id, Score: math.Round(score*10000) / 10000})
-		raw = append(raw, score)
-	}
-	order := make([]int, len(out))
-	for i := range order {
-		order[i] = i
-	}
-	// Ties go to the claim indexed first, so that output is the same
-	// from run to run.
-	sort.Slice(order, func(a, b int) bool {
-		x, y := order[a], order[b]
-		if raw[x] != raw[y] {
-			return raw[x] > raw[y]
-		}
-		return feats[x].doc < feats[y].doc
-	})
-	res := make([]Match, 0, min(k, len(order)))
-	for _, i := range order[:min(k, len(order))] {
-		m := out[i]
-		m.Why = ix.explain(feats[i].doc, qterms, qnums)
-		res = append(res, m)
-	}
-	return res
+	return feats, qterms, qnums
 }
 
 func (ix *Index) bm25(s *scratch, t int32, weight float32) {

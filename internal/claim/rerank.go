@@ -18,6 +18,9 @@ const (
 	fCount           // share of the claim's words the text has, unweighted
 	fRank            // 1/(1+rank by BM25)
 	fRare            // the rarest word they share, relative to the claim's rarest
+	fMissRare        // the rarest claim word the text lacks, relative to the claim's rarest
+	fGramQ           // the text's 4-gram weight the claim has, relative to the best candidate's
+	fQTF             // share of the text's IDF × saturated term frequency the claim has
 	nFeat
 )
 
@@ -60,14 +63,14 @@ type cand struct {
 
 // features computes the re-ranker's inputs for the candidates. The
 // scratch's query grams must still be set.
-func (ix *Index) features(s *scratch, docs []int32, qterms, pairs map[int32]bool, qnums []string) []cand {
-	var qmass, qmax float32
+func (ix *Index) features(s *scratch, docs []int32, qterms map[int32]bool, qtf map[int32]float32, pairs map[int32]bool, qnums []string) []cand {
+	var qmass, qtfmass float32
 	for t := range qterms {
 		qmass += ix.idf[t]
-		qmax = max(qmax, ix.idf[t])
+		qtfmass += ix.idf[t] * (k3 + 1) * qtf[t] / (k3 + qtf[t])
 	}
 	out := make([]cand, len(docs))
-	var maxBM, maxQCov float64
+	var maxBM, maxQCov, maxGram float64
 	for i, doc := range docs {
 		e := &ix.claims[doc]
 		c := cand{doc: doc}
@@ -75,15 +78,18 @@ func (ix *Index) features(s *scratch, docs []int32, qterms, pairs map[int32]bool
 		c.x[fBM] = bm
 		maxBM = max(maxBM, bm)
 		c.x[fBMAbs] = bm / (bm + 10)
-		var have, all, rare, crare float32
+		var have, all, rare, crare, miss, havetf float32
 		n := 0
 		for _, t := range e.terms {
 			all += ix.idf[t]
 			crare = max(crare, ix.idf[t])
 			if qterms[t] {
 				have += ix.idf[t]
+				havetf += ix.idf[t] * (k3 + 1) * qtf[t] / (k3 + qtf[t])
 				rare = max(rare, ix.idf[t])
 				n++
+			} else {
+				miss = max(miss, ix.idf[t])
 			}
 		}
 		if all > 0 {
@@ -94,10 +100,12 @@ func (ix *Index) features(s *scratch, docs []int32, qterms, pairs map[int32]bool
 		}
 		if qmass > 0 {
 			c.x[fQCov] = float64(have / qmass)
+			c.x[fQTF] = float64(havetf / qtfmass)
 			maxQCov = max(maxQCov, c.x[fQCov])
 		}
 		if crare > 0 {
 			c.x[fRare] = float64(rare / crare)
+			c.x[fMissRare] = float64(miss / crare)
 		}
 		c.x[fMissing] = float64(all-have) / 10
 		c.x[fLen] = math.Log1p(float64(len(e.terms)))
@@ -110,6 +118,8 @@ func (ix *Index) features(s *scratch, docs []int32, qterms, pairs map[int32]bool
 		if e.gnorm > 0 {
 			c.x[fChars] = float64(dot / (e.gnorm * e.gnorm))
 		}
+		c.x[fGramQ] = float64(dot)
+		maxGram = max(maxGram, float64(dot))
 		c.x[fNum] = numberAgreement(qnums, e.numbers)
 		if len(e.pairs) > 0 {
 			n := 0
@@ -138,6 +148,9 @@ func (ix *Index) features(s *scratch, docs []int32, qterms, pairs map[int32]bool
 		}
 		if maxQCov > 0 {
 			out[i].x[fQCovRel] = out[i].x[fQCov] / maxQCov
+		}
+		if maxGram > 0 {
+			out[i].x[fGramQ] /= maxGram
 		}
 	}
 	return out
