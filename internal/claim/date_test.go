@@ -3,54 +3,45 @@ package claim
 import (
 	"encoding/csv"
 	"hash/fnv"
-	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 )
 
-// TestDevPairsDatePrior measures what a date prior would add: a fact-check
-// published near the time a text was seen is more likely its claim. The
-// sample has only the fact-check's date, not the narrative's, so the
-// item's time is simulated as the fact-check's date moved by up to ±delay
-// days (fixed per pair by a hash); the prior adds λ·exp(-|days apart|/30)
-// to the score of each of the best 50. λ is chosen on the "tune" half for
-// each delay and reported on the "held" half. GARDA_CLAIM_DATE=1 runs it.
-// In real use the text's time is the patrol item's first-seen time and the
-// fact-check's is its datePublished; the matcher does not use dates today.
+// TestDevPairsDatePrior measures the date prior of MatchAt: a fact-check
+// published near the time a text was seen is preferred among claims the
+// words score alike. The sample has only the fact-check's date, not the
+// narrative's, so the time a narrative was seen is simulated as its
+// fact-check's date moved by up to ±delay days (fixed per pair by a hash);
+// delay 0 is the fact-check's own date, an upper bound, not a figure for
+// real use. For each delay the weight is chosen on the "tune" half and
+// reported on the "held" half, and the default weight is reported too.
+// GARDA_CLAIM_DATE=1 runs it. In real use the time is the patrol item's
+// (the post's own date, else its first sighting) and the fact-check's is
+// its datePublished.
 func TestDevPairsDatePrior(t *testing.T) {
 	if os.Getenv("GARDA_CLAIM_DATE") == "" {
 		t.Skip("set GARDA_CLAIM_DATE=1 to measure the date prior")
 	}
 	claims, queries := devPairs(t)
 	date := devDates(t)
-	ix := NewIndex(claims)
-	ranked := make([][]Match, len(queries))
-	for i, q := range queries {
-		ranked[i] = ix.Match(q.Text, 50)
+	for i := range claims {
+		claims[i].Date = date[claims[i].ID]
 	}
+	ix := NewIndex(claims)
 	eval := func(delay int, lam float64) map[string]*score {
+		ix.model.w[fDate] = lam
 		res := map[string]*score{"tune": {}, "held": {}}
-		for qi, q := range queries {
+		for _, q := range queries {
 			h := fnv.New32a()
 			h.Write([]byte("delay" + q.ID))
 			shift := int(h.Sum32()%uint32(2*delay+1)) - delay
-			seen := date[q.ID].AddDate(0, 0, shift)
-			ms := ranked[qi]
-			sc := make([]float64, len(ms))
-			idx := make([]int, len(ms))
-			for i, m := range ms {
-				days := math.Abs(seen.Sub(date[m.ClaimID]).Hours() / 24)
-				sc[i] = m.Score + lam*math.Exp(-days/30)
-				idx[i] = i
-			}
-			sort.SliceStable(idx, func(a, b int) bool { return sc[idx[a]] > sc[idx[b]] })
+			ms := ix.MatchAt(q.Text, date[q.ID].AddDate(0, 0, shift), 5)
 			r := res[half(q.ID)]
 			r.n++
-			for j, i := range idx[:min(5, len(idx))] {
-				if ms[i].ClaimID == q.ID {
+			for j, m := range ms {
+				if m.ClaimID == q.ID {
 					if j == 0 {
 						r.p1++
 					}
@@ -60,16 +51,18 @@ func TestDevPairsDatePrior(t *testing.T) {
 		}
 		return res
 	}
-	for _, delay := range []int{0, 7, 30, 90} {
+	for _, delay := range []int{0, 7, 30, 90, 365} {
 		best, bestL := -1.0, 0.0
-		for _, lam := range []float64{0, 0.02, 0.05, 0.1, 0.2} {
+		for _, lam := range []float64{0, 0.05, 0.1, 0.2, 0.4, 0.8} {
 			r := eval(delay, lam)["tune"]
 			if v := float64(r.p1) + 0.5*float64(r.r5); v > best {
 				best, bestL = v, lam
 			}
 		}
 		res := eval(delay, bestL)
-		t.Logf("seen within ±%d days of the fact-check: λ %.2f (chosen on tune): tune %s, held %s", delay, bestL, res["tune"], res["held"])
+		def := eval(delay, DefaultWeights.Date)
+		t.Logf("seen within ±%d days of the fact-check: weight %.2f chosen on tune: tune %s, held %s; default %.2f: tune %s, held %s",
+			delay, bestL, res["tune"], res["held"], DefaultWeights.Date, def["tune"], def["held"])
 	}
 }
 

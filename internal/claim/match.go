@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/claim/idtext"
 )
@@ -14,6 +15,10 @@ import (
 type Claim struct {
 	ID   string
 	Text string
+	// Date is when the fact-check was published (zero: unknown). Given the
+	// time a text was seen (MatchAt), a fact-check published near it is
+	// preferred among claims the words score alike.
+	Date time.Time
 }
 
 // Match is one claim that a text may repeat, with the reason.
@@ -61,11 +66,17 @@ type Index struct {
 // development pairs and checked on the other (see the README).
 type Weights struct {
 	BM25, Coverage, Chars, Numbers, Pairs, Phrase float64
-	Candidates                                    int
+	// Date weighs the date prior (MatchAt): exp(-days apart / 30).
+	Date       float64
+	Candidates int
 }
 
 // DefaultWeights are the fusion weights Garda uses.
-var DefaultWeights = Weights{BM25: 1, Coverage: 1, Chars: 1, Numbers: 0.3, Pairs: 0.3, Phrase: 0.5, Candidates: 50}
+var DefaultWeights = Weights{BM25: 1, Coverage: 1, Chars: 1, Numbers: 0.3, Pairs: 0.3, Phrase: 0.5, Date: 0.2, Candidates: 50}
+
+// datePriorDays is the scale of the date prior: a fact-check published a
+// month from the text's time counts e⁻¹ of one published that day.
+const datePriorDays = 30
 
 // posting carries BM25's term-frequency part, computed once at build time.
 type posting struct {
@@ -82,6 +93,8 @@ type entry struct {
 	gnorm   float32
 	numbers []string
 	surface []string // for each of terms, a word as the claim writes it
+	day     float32  // publication date in days since 1970, when dated
+	dated   bool
 }
 
 const (
@@ -106,6 +119,9 @@ func NewIndexWeights(claims []Claim, w Weights) *Index {
 	for i, c := range claims {
 		d := idtext.Normalize(c.Text)
 		e := entry{id: c.ID}
+		if !c.Date.IsZero() {
+			e.day, e.dated = float32(c.Date.Unix()/86400), true
+		}
 		tf := map[int32]int{}
 		stems := d.Stems()
 		for _, s := range stems {
@@ -244,14 +260,33 @@ func (ix *Index) Match(text string, k int) []Match {
 	return ix.MatchFilter(text, k, nil)
 }
 
+// MatchAt is Match for a text seen at a time (the patrol item's first
+// sighting or the post's own date; zero: unknown, as Match).
+func (ix *Index) MatchAt(text string, seen time.Time, k int) []Match {
+	return ix.MatchFilterAt(text, seen, k, nil)
+}
+
 // MatchFilter is Match among the claims keep accepts (nil: all); the
 // filter applies before the re-scoring, so k readable claims come back
 // when there are k candidates.
 func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Match {
+	return ix.MatchFilterAt(text, time.Time{}, k, keep)
+}
+
+// MatchFilterAt is MatchFilter for a text seen at a time (zero: unknown).
+func (ix *Index) MatchFilterAt(text string, seen time.Time, k int, keep func(id string) bool) []Match {
 	if k <= 0 || len(ix.claims) == 0 {
 		return nil
 	}
 	feats, qterms, qnums := ix.candidates(text, keep)
+	if !seen.IsZero() {
+		day := float64(seen.Unix() / 86400)
+		for i := range feats {
+			if e := &ix.claims[feats[i].doc]; e.dated {
+				feats[i].x[fDate] = math.Exp(-math.Abs(day-float64(e.day)) / datePriorDays)
+			}
+		}
+	}
 	out := make([]Match, 0, len(feats))
 	raw := make([]float64, 0, len(feats))
 	for i := range feats {
