@@ -96,7 +96,7 @@ func TestGluedNumbers(t *testing.T) {
 // read as the words a fact-check title spells out.
 func TestCompoundAbbreviations(t *testing.T) {
 	for short, long := range map[string]string{
-		"info loker bumn":      "Lowongan Kerja BUMN",
+		"loker bumn":           "Lowongan Kerja BUMN",
 		"pinjol cair cepat":    "Pinjaman Online Cair Cepat",
 		"situs judol gacor":    "Situs Judi Online Gacor",
 		"bapak tranfer 50juta": "Bapak Transfer 50 juta",
