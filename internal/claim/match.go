@@ -293,7 +293,7 @@ func (ix *Index) MatchFilterAt(text string, seen time.Time, k int, keep func(id 
 	raw := make([]float64, 0, len(feats))
 	for i := range feats {
 		score := ix.score(&feats[i].x)
-		out = append(out, Match{ClaimID: ix.claims[feats[i].doc].id, Score: math.Round(score*10000) / 10000})
+		out = append(out, Match{ClaimID: ix.claims[feats[i].doc].id, Score: math.Round(min(score, 1)*10000) / 10000})
 		raw = append(raw, score)
 	}
 	order := make([]int, len(out))

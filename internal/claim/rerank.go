@@ -25,8 +25,9 @@ const (
 	nFeat
 )
 
-// model is a linear scorer over the features; Score is its logistic, a
-// number in 0..1 that orders the candidates.
+// model is a linear scorer over the features. With the hand weights
+// (legacyModel) it is the fused score, 0..1 from the words, plus the date
+// prior when a time is given; Match.Score is it, capped at 1.
 type model struct {
 	w [nFeat]float64
 	b float64
@@ -38,11 +39,11 @@ func (ix *Index) score(x *[nFeat]float64) float64 {
 	for i, v := range x {
 		z += m.w[i] * v
 	}
-	return 1 / (1 + math.Exp(-z))
+	return z
 }
 
-// legacyModel is the hand-fused score Garda used before the learned
-// re-ranker: (BM25 + coverage + chars + 0.3 numbers + 0.5 pairs) / 3.8.
+// legacyModel is the hand-fused score: (BM25 + coverage + chars + 0.3
+// numbers + 0.5 pairs) / 3.8, plus the date prior.
 func legacyModel(w Weights) model {
 	var m model
 	sum := w.BM25 + w.Coverage + w.Chars + w.Numbers + w.Phrase

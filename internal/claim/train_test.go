@@ -12,7 +12,7 @@ import (
 // the "tune" half of the development pairs only; GARDA_CLAIM_TRAIN=1 runs
 // it. The L2 strength is chosen by two-fold cross-validation inside the
 // tune half; the "held" half is only reported. It prints the coefficients
-// as Go to paste into rerank.go.
+// as Go; they order candidates (a listwise model has no scale of its own).
 func TestTrainReranker(t *testing.T) {
 	if os.Getenv("GARDA_CLAIM_TRAIN") == "" {
 		t.Skip("set GARDA_CLAIM_TRAIN=1 to fit the re-ranker")
@@ -48,7 +48,6 @@ func TestTrainReranker(t *testing.T) {
 		}
 	}
 	m := fitListwise(tune, bestL)
-	m = calibrate(m, tune)
 	ix.model = m
 	res := evaluate(ix, queries)
 	t.Logf("l2 %g: tune %s, held %s, all %s", bestL, res["tune"], res["held"], res["all"])
@@ -144,45 +143,4 @@ func p1Of(m model, ls []list) float64 {
 		}
 	}
 	return float64(n) / float64(len(ls))
-}
-
-// calibrate scales the linear score and sets the bias by logistic
-// regression on the candidates (right or not), so that Score reads as a
-// probability; the order of candidates does not change.
-func calibrate(m model, ls []list) model {
-	var ss, ys []float64
-	for _, l := range ls {
-		for i, x := range l.x {
-			var s float64
-			for j, v := range x {
-				s += m.w[j] * v
-			}
-			ss = append(ss, s)
-			ys = append(ys, map[bool]float64{true: 1, false: 0}[i == l.pos])
-		}
-	}
-	// Gradient descent with Adam on the scale a (kept positive, so the
-	// order stays) and the bias b.
-	p := [2]float64{1, 0}
-	var m1, m2 [2]float64
-	for it := 1; it <= 3000; it++ {
-		var g [2]float64
-		for i, s := range ss {
-			q := 1 / (1 + math.Exp(-(p[0]*s + p[1])))
-			g[0] += (q - ys[i]) * s
-			g[1] += q - ys[i]
-		}
-		for j := range g {
-			g[j] /= float64(len(ss))
-			m1[j] = 0.9*m1[j] + 0.1*g[j]
-			m2[j] = 0.999*m2[j] + 0.001*g[j]*g[j]
-			p[j] -= 0.05 * (m1[j] / (1 - math.Pow(0.9, float64(it)))) / (math.Sqrt(m2[j]/(1-math.Pow(0.999, float64(it)))) + 1e-8)
-		}
-		p[0] = max(p[0], 1e-3)
-	}
-	out := model{b: p[1]}
-	for j := range m.w {
-		out.w[j] = p[0] * m.w[j]
-	}
-	return out
 }
