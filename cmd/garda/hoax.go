@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,7 +36,12 @@ line per query, best match first:
 
   {"id":"q1","matches":[{"claim":"c7","score":0.8123},...]}
 
---explain adds the words and numbers that agree (and numbers that do not).`,
+--explain adds the words and numbers that agree (and numbers that do not).
+
+Dates: when CLAIMS has a date (CSV "date", JSON-LD datePublished) and
+QUERIES a date column (when the text was seen: YYYY-MM-DD, RFC 3339 or
+"30 Jun 2024"), of claims the words score alike one published near the
+text's date ranks first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if claimsPath == "" || queriesPath == "" {
@@ -51,6 +57,13 @@ line per query, best match first:
 			claims := make([]claim.Claim, len(reviews))
 			for i, r := range reviews {
 				claims[i] = claim.Claim{ID: r.ID, Text: r.Claim}
+				if r.Date != "" { // ParseFile checked it
+					d, err := claim.ParseDay(r.Date)
+					if err != nil {
+						return fmt.Errorf("hoax match: claim %s: %w", r.ID, err)
+					}
+					claims[i].Date = d
+				}
 			}
 			queries, err := readQueries(queriesPath)
 			if err != nil {
@@ -71,7 +84,7 @@ line per query, best match first:
 					ID      string  `json:"id"`
 					Matches []match `json:"matches"`
 				}{ID: q.id, Matches: []match{}}
-				for _, m := range ix.Match(q.text, top) {
+				for _, m := range ix.MatchAt(q.text, q.seen, top) {
 					mm := match{Claim: m.ClaimID, Score: m.Score}
 					if explain {
 						mm.Why = &m.Why
@@ -105,9 +118,13 @@ func readReviews(path string) ([]claim.Review, error) {
 	return rs, nil
 }
 
-type hoaxQuery struct{ id, text string }
+type hoaxQuery struct {
+	id, text string
+	seen     time.Time // zero: no date column, or an empty cell
+}
 
-// readQueries reads the texts to match: a CSV with id and text columns.
+// readQueries reads the texts to match: a CSV with id and text columns,
+// and an optional date column (when the text was seen).
 func readQueries(path string) ([]hoaxQuery, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -125,13 +142,15 @@ func readQueries(path string) ([]hoaxQuery, error) {
 	} else if err != nil {
 		return nil, bad("%w", err)
 	}
-	id, text := -1, -1
+	id, text, date := -1, -1, -1
 	for i, h := range head {
 		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
 		case "id":
 			id = i
 		case "text":
 			text = i
+		case "date":
+			date = i
 		}
 	}
 	if id < 0 || text < 0 {
@@ -148,7 +167,13 @@ func readQueries(path string) ([]hoaxQuery, error) {
 		if id >= len(rec) || text >= len(rec) {
 			return nil, bad("row %d has %d fields, fewer than the header", line, len(rec))
 		}
-		out = append(out, hoaxQuery{id: rec[id], text: rec[text]})
+		q := hoaxQuery{id: rec[id], text: rec[text]}
+		if date >= 0 && date < len(rec) && strings.TrimSpace(rec[date]) != "" {
+			if q.seen, err = claim.ParseDay(rec[date]); err != nil {
+				return nil, bad("row %d: %w", line, err)
+			}
+		}
+		out = append(out, q)
 	}
 	return out, nil
 }

@@ -65,3 +65,48 @@ func TestHoaxMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestHoaxMatchDates: with dated claims and a date column in the queries,
+// of two fact-checks of one claim the one published near the text's date
+// comes first; a query date that cannot be read is an error naming the row.
+func TestHoaxMatchDates(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	claims := write("claims.csv", "id,claim,date\nold,Pertalite Dihapus Pemerintah,2023-08-01\nnew,Pertalite Dihapus Pemerintah,10 Aug 2024\nundated,Gempa Guncang Labuan Bajo,\n")
+	queries := write("q.csv", "id,text,date\nq2024,pemerintah resmi hapus pertalite,2024-08-12\nq2023,pemerintah resmi hapus pertalite,25 Jul 2023\nqnone,pemerintah resmi hapus pertalite,\n")
+	var out, errb bytes.Buffer
+	if code := run([]string{"hoax", "match", "--claims", claims, "--queries", queries, "--top", "2"}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	want := map[string]string{"q2024": "new", "q2023": "old", "qnone": "old"}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var got struct {
+			ID      string `json:"id"`
+			Matches []struct {
+				Claim string `json:"claim"`
+			} `json:"matches"`
+		}
+		if err := json.Unmarshal([]byte(l), &got); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Matches) != 2 || got.Matches[0].Claim != want[got.ID] {
+			t.Errorf("%s: %s, want %s first", got.ID, l, want[got.ID])
+		}
+	}
+	for _, c := range []struct{ claims, queries, want string }{
+		{claims, write("bad.csv", "id,text,date\nq1,pertalite dihapus,besok\n"), `row 2: date "besok"`},
+		{write("badc.csv", "id,claim,date\nc1,Pertalite Dihapus,kemarin\n"), queries, `date "kemarin"`},
+	} {
+		out.Reset()
+		errb.Reset()
+		if code := run([]string{"hoax", "match", "--claims", c.claims, "--queries", c.queries}, strings.NewReader(""), &out, &errb); code == 0 || !strings.Contains(errb.String(), c.want) || out.Len() != 0 {
+			t.Errorf("bad date: exit %d, stderr %q, stdout %q; want an error naming %s", code, errb.String(), out.String(), c.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/claim/idtext"
 )
@@ -14,6 +15,10 @@ import (
 type Claim struct {
 	ID   string
 	Text string
+	// Date is when the fact-check was published (zero: unknown). Given the
+	// time a text was seen (MatchAt), a fact-check published near it is
+	// preferred among claims the words score alike.
+	Date time.Time
 }
 
 // Match is one claim that a text may repeat, with the reason.
@@ -50,6 +55,7 @@ type Index struct {
 	gpost   [][]int32
 	gidf    []float32
 	weights Weights
+	model   model
 	// spare holds scratch arrays between queries. Not a sync.Pool: a GC
 	// empties a Pool, and re-making arrays the size of the index then costs
 	// a query tens of milliseconds.
@@ -60,11 +66,19 @@ type Index struct {
 // development pairs and checked on the other (see the README).
 type Weights struct {
 	BM25, Coverage, Chars, Numbers, Pairs, Phrase float64
-	Candidates                                    int
+	// Date weighs the date prior (MatchAt): exp(-days apart / 30).
+	Date       float64
+	Candidates int
 }
 
-// DefaultWeights are the fusion weights Garda uses.
-var DefaultWeights = Weights{BM25: 1, Coverage: 1, Chars: 1, Numbers: 0.3, Pairs: 0.3, Phrase: 0.5, Candidates: 50}
+// DefaultWeights are the fusion weights Garda uses. Date was chosen on the
+// tune half with narratives seen within ±30 days of their fact-check
+// (TestDevPairsDatePrior; the README gives the held half for each spread).
+var DefaultWeights = Weights{BM25: 1, Coverage: 1, Chars: 1, Numbers: 0.3, Pairs: 0.3, Phrase: 0.5, Date: 0.2, Candidates: 50}
+
+// datePriorDays is the scale of the date prior: a fact-check published a
+// month from the text's time counts e⁻¹ of one published that day.
+const datePriorDays = 30
 
 // posting carries BM25's term-frequency part, computed once at build time.
 type posting struct {
@@ -81,11 +95,14 @@ type entry struct {
 	gnorm   float32
 	numbers []string
 	surface []string // for each of terms, a word as the claim writes it
+	day     float32  // publication date in days since 1970, when dated
+	dated   bool
 }
 
 const (
 	k1 = 1.2
 	b  = 0.75
+	k3 = 1.5
 )
 
 // NewIndex builds an index over claims.
@@ -99,10 +116,14 @@ func NewIndexWeights(claims []Claim, w Weights) *Index {
 	if ix.weights.Candidates <= 0 {
 		ix.weights.Candidates = 50
 	}
+	ix.model = legacyModel(ix.weights)
 	var total float32
 	for i, c := range claims {
 		d := idtext.Normalize(c.Text)
 		e := entry{id: c.ID}
+		if !c.Date.IsZero() {
+			e.day, e.dated = float32(c.Date.Unix()/86400), true
+		}
 		tf := map[int32]int{}
 		stems := d.Stems()
 		for _, s := range stems {
@@ -241,20 +262,77 @@ func (ix *Index) Match(text string, k int) []Match {
 	return ix.MatchFilter(text, k, nil)
 }
 
+// MatchAt is Match for a text seen at a time (the patrol item's first
+// sighting or the post's own date; zero: unknown, as Match).
+func (ix *Index) MatchAt(text string, seen time.Time, k int) []Match {
+	return ix.MatchFilterAt(text, seen, k, nil)
+}
+
 // MatchFilter is Match among the claims keep accepts (nil: all); the
 // filter applies before the re-scoring, so k readable claims come back
 // when there are k candidates.
 func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Match {
+	return ix.MatchFilterAt(text, time.Time{}, k, keep)
+}
+
+// MatchFilterAt is MatchFilter for a text seen at a time (zero: unknown).
+func (ix *Index) MatchFilterAt(text string, seen time.Time, k int, keep func(id string) bool) []Match {
 	if k <= 0 || len(ix.claims) == 0 {
 		return nil
 	}
+	feats, qterms, qnums := ix.candidates(text, keep)
+	if !seen.IsZero() {
+		day := float64(seen.Unix() / 86400)
+		for i := range feats {
+			if e := &ix.claims[feats[i].doc]; e.dated {
+				feats[i].x[fDate] = math.Exp(-math.Abs(day-float64(e.day)) / datePriorDays)
+			}
+		}
+	}
+	out := make([]Match, 0, len(feats))
+	raw := make([]float64, 0, len(feats))
+	for i := range feats {
+		score := ix.score(&feats[i].x)
+		out = append(out, Match{ClaimID: ix.claims[feats[i].doc].id, Score: math.Round(min(score, 1)*10000) / 10000})
+		raw = append(raw, score)
+	}
+	order := make([]int, len(out))
+	for i := range order {
+		order[i] = i
+	}
+	// Ties go to the claim indexed first, so that output is the same
+	// from run to run.
+	sort.Slice(order, func(a, b int) bool {
+		x, y := order[a], order[b]
+		if raw[x] != raw[y] {
+			return raw[x] > raw[y]
+		}
+		return feats[x].doc < feats[y].doc
+	})
+	res := make([]Match, 0, min(k, len(order)))
+	for _, i := range order[:min(k, len(order))] {
+		m := out[i]
+		m.Why = ix.explain(feats[i].doc, qterms, qnums)
+		res = append(res, m)
+	}
+	return res
+}
+
+// candidates finds the best claims by BM25 and computes the re-ranker's
+// features for each.
+func (ix *Index) candidates(text string, keep func(id string) bool) ([]cand, map[int32]bool, []string) {
 	d := idtext.Normalize(text)
 	stems := d.Stems()
 	qterms := map[int32]bool{}
+	// A post repeats what it is about ("BANK BJB ... BJB ... BJB"): the
+	// re-ranker's fQTF counts the query's term frequency, saturated as in
+	// BM25's k3 part.
+	qtf := map[int32]float32{}
 	var oov []string
 	for _, s := range stems {
 		if t, ok := ix.terms[s]; ok {
 			qterms[t] = true
+			qtf[t]++
 		} else {
 			oov = append(oov, s)
 		}
@@ -305,16 +383,13 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 
 	// Query grams, weighted by IDF, in a dense array cleared on the way out.
 	qg := charGrams(d)
-	var qnorm float32
 	var qids []int32
 	for _, g := range qg {
 		if gid, ok := ix.grams[g]; ok {
 			s.qgram[gid] = ix.gidf[gid]
-			qnorm += ix.gidf[gid] * ix.gidf[gid]
 			qids = append(qids, gid)
 		}
 	}
-	qnorm = float32(math.Sqrt(float64(qnorm)))
 	// Words the claims never use reach candidates through rare grams.
 	if len(oov) > 0 {
 		rare := float32(math.Log(1 + float64(len(ix.claims))/50))
@@ -334,47 +409,7 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 		touched = slices.DeleteFunc(slices.Clone(touched), func(d int32) bool { return !keep(ix.claims[d].id) })
 	}
 	cand := topDocs(s.acc, touched, ix.weights.Candidates)
-	type scored struct {
-		doc                        int32
-		bm, cov, chars, num, pairs float64
-	}
-	feats := make([]scored, len(cand))
-	var maxBM float64
-	for i, doc := range cand {
-		e := &ix.claims[doc]
-		f := scored{doc: doc, bm: float64(s.acc[doc])}
-		maxBM = max(maxBM, f.bm)
-		var have, all float32
-		for _, t := range e.terms {
-			all += ix.idf[t]
-			if qterms[t] {
-				have += ix.idf[t]
-			}
-		}
-		if all > 0 {
-			f.cov = float64(have / all)
-		}
-		var dot float32
-		for _, g := range e.grams {
-			dot += s.qgram[g] * ix.gidf[g]
-		}
-		// Containment, not cosine: a post is long and a claim short, so
-		// what matters is how much of the claim the post repeats.
-		if e.gnorm > 0 {
-			f.chars = float64(dot / (e.gnorm * e.gnorm))
-		}
-		f.num = numberAgreement(qnums, e.numbers)
-		if len(e.pairs) > 0 {
-			n := 0
-			for _, t := range e.pairs {
-				if pairs[t] {
-					n++
-				}
-			}
-			f.pairs = float64(n) / float64(len(e.pairs))
-		}
-		feats[i] = f
-	}
+	feats := ix.features(s, cand, qterms, qtf, pairs, qnums)
 	for _, g := range qids {
 		s.qgram[g] = 0
 	}
@@ -382,39 +417,7 @@ func (ix *Index) MatchFilter(text string, k int, keep func(id string) bool) []Ma
 		s.acc[doc] = 0
 	}
 	s.touched = s.touched[:0]
-
-	w := ix.weights
-	out := make([]Match, 0, len(feats))
-	raw := make([]float64, 0, len(feats))
-	for _, f := range feats {
-		bm := 0.0
-		if maxBM > 0 {
-			bm = f.bm / maxBM
-		}
-		score := (w.BM25*bm + w.Coverage*f.cov + w.Chars*f.chars + w.Numbers*f.num + w.Phrase*f.pairs) / (w.BM25 + w.Coverage + w.Chars + w.Numbers + w.Phrase)
-		out = append(out, Match{ClaimID: ix.claims[f.doc].id, Score: math.Round(score*10000) / 10000})
-		raw = append(raw, score)
-	}
-	order := make([]int, len(out))
-	for i := range order {
-		order[i] = i
-	}
-	// Ties go to the claim indexed first, so that output is the same
-	// from run to run.
-	sort.Slice(order, func(a, b int) bool {
-		x, y := order[a], order[b]
-		if raw[x] != raw[y] {
-			return raw[x] > raw[y]
-		}
-		return feats[x].doc < feats[y].doc
-	})
-	res := make([]Match, 0, min(k, len(order)))
-	for _, i := range order[:min(k, len(order))] {
-		m := out[i]
-		m.Why = ix.explain(feats[i].doc, qterms, qnums)
-		res = append(res, m)
-	}
-	return res
+	return feats, qterms, qnums
 }
 
 func (ix *Index) bm25(s *scratch, t int32, weight float32) {

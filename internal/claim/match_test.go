@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestMatchExplains needs no development data: a small index, texts that
@@ -58,5 +59,41 @@ func TestMatchExplains(t *testing.T) {
 	keep := ix.MatchFilter("gempa 9,8 guncang labuan bajo", 2, func(id string) bool { return id != "gempa" })
 	if len(keep) == 0 || keep[0].ClaimID == "gempa" {
 		t.Errorf("filter let a refused claim through: %+v", keep)
+	}
+}
+
+// TestMatchAtPrefersNearDate: two fact-checks of one claim, a year apart;
+// a text seen near the second is matched to the second first, a text with
+// no time keeps the order of the words (a tie goes to the first indexed),
+// and a claim of other words is not lifted by its date alone.
+func TestMatchAtPrefersNearDate(t *testing.T) {
+	day := func(s string) time.Time {
+		d, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	claims := append([]Claim{
+		{ID: "2023", Text: "Pertalite Dihapus Pemerintah", Date: day("2023-08-01")},
+		{ID: "2024", Text: "Pertalite Dihapus Pemerintah", Date: day("2024-08-10")},
+		{ID: "other", Text: "Gempa Guncang Labuan Bajo", Date: day("2024-08-12")},
+	}, Synthetic(500, 3)...)
+	ix := NewIndex(claims)
+	text := "pemerintah resmi hapus pertalite mulai bulan depan"
+	if ms := ix.Match(text, 2); len(ms) != 2 || ms[0].ClaimID != "2023" || ms[1].ClaimID != "2024" {
+		t.Fatalf("no time: %+v, want 2023 then 2024 (a tie)", ms)
+	}
+	ms := ix.MatchAt(text, day("2024-08-12"), 3)
+	if len(ms) < 2 || ms[0].ClaimID != "2024" || ms[1].ClaimID != "2023" {
+		t.Fatalf("seen 2024-08-12: %+v, want 2024 first", ms)
+	}
+	for _, m := range ms {
+		if m.ClaimID == "other" {
+			t.Errorf("a claim sharing no word came up by its date: %+v", ms)
+		}
+	}
+	if ms := ix.MatchAt(text, day("2023-07-20"), 1); len(ms) != 1 || ms[0].ClaimID != "2023" {
+		t.Errorf("seen 2023-07-20: %+v, want 2023", ms)
 	}
 }

@@ -135,20 +135,32 @@ func (rv *Review) check() error {
 	if rv.Date != "" {
 		d, err := parseDate(rv.Date)
 		if err != nil {
-			return fmt.Errorf("date %q: want YYYY-MM-DD or RFC 3339", rv.Date)
+			return fmt.Errorf("date %q: want YYYY-MM-DD, RFC 3339 or \"30 Jun 2024\"", rv.Date)
 		}
 		rv.Date = d
 	}
 	return nil
 }
 
-func parseDate(s string) (string, error) {
-	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04:05Z0700"} {
+// ParseDay reads a date as fact-check sites and exports write it:
+// YYYY-MM-DD, RFC 3339 (the day is taken), or "30 Jun 2024" /
+// "30 June 2024" (TurnBackHoax's form).
+func ParseDay(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04:05Z0700", "2 Jan 2006", "2 January 2006"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.Format("2006-01-02"), nil
+			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 		}
 	}
-	return "", errors.New("bad date")
+	return time.Time{}, fmt.Errorf("date %q: want YYYY-MM-DD, RFC 3339 or \"30 Jun 2024\"", s)
+}
+
+func parseDate(s string) (string, error) {
+	t, err := ParseDay(s)
+	if err != nil {
+		return "", errors.New("bad date")
+	}
+	return t.Format("2006-01-02"), nil
 }
 
 // ParseClaimReview reads schema.org ClaimReview JSON-LD: a single object,

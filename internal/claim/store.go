@@ -442,7 +442,7 @@ func (s *Service) rebuild(stamp string, gen uint64) {
 }
 
 func (s *Service) build(ctx context.Context) (*Index, map[string]policy.Record, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, claim, owner_org_id, region, tlp FROM claims ORDER BY id`)
+	rows, err := s.db.Query(ctx, `SELECT id, claim, review_date, owner_org_id, region, tlp FROM claims ORDER BY id`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("fact-check index: %w", err)
 	}
@@ -451,12 +451,15 @@ func (s *Service) build(ctx context.Context) (*Index, map[string]policy.Record, 
 	recs := map[string]policy.Record{}
 	for rows.Next() {
 		var id, owner int64
-		var text, reg, tlp string
-		if err := rows.Scan(&id, &text, &owner, &reg, &tlp); err != nil {
+		var text, date, reg, tlp string
+		if err := rows.Scan(&id, &text, &date, &owner, &reg, &tlp); err != nil {
 			return nil, nil, err
 		}
 		key := strconv.FormatInt(id, 10)
-		claims = append(claims, Claim{ID: key, Text: text})
+		// review_date is YYYY-MM-DD or empty (validate); an unreadable one
+		// leaves the fact-check undated, which only forgoes the date prior.
+		day, _ := time.Parse(time.DateOnly, date)
+		claims = append(claims, Claim{ID: key, Text: text, Date: day})
 		recs[key] = policy.Record{OwnerOrg: owner, Region: reg, TLP: policy.TLP(tlp)}
 	}
 	if err := rows.Err(); err != nil {

@@ -171,3 +171,37 @@ func contains(s []string, x string) bool {
 	}
 	return false
 }
+
+// TestMatchPublicAtDate: the store's fact-check dates reach the matcher, so
+// that of two fact-checks of one claim the one published near the time an
+// item was seen comes first; without a time the order is the words' (a tie
+// goes to the first written).
+func TestMatchPublicAtDate(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		who := principals(t, db)
+		svc := claim.NewService(db)
+		var ids []int64
+		for _, date := range []string{"2023-08-01", "2024-08-10"} {
+			f, err := svc.Create(ctx, who["kominfo.analyst"], claim.Input{Claim: "Pertalite dihapus pemerintah", Rating: "hoaks", Date: date})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, f.ID)
+		}
+		text := "pemerintah resmi hapus pertalite mulai bulan depan"
+		first := func(seen time.Time) string {
+			ms, err := svc.MatchPublicAt(ctx, text, seen, 2)
+			if err != nil || len(ms) != 2 {
+				t.Fatalf("match at %v: %+v %v", seen, ms, err)
+			}
+			return ms[0].ClaimID
+		}
+		if got := first(time.Time{}); got != strconv.FormatInt(ids[0], 10) {
+			t.Errorf("no time: %s first, want %d", got, ids[0])
+		}
+		if got := first(time.Date(2024, 8, 12, 9, 0, 0, 0, time.UTC)); got != strconv.FormatInt(ids[1], 10) {
+			t.Errorf("seen 2024-08-12: %s first, want %d (published 2024-08-10)", got, ids[1])
+		}
+	})
+}

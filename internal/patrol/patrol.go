@@ -17,6 +17,7 @@ package patrol
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/garda-id/garda/internal/patrol/post"
 )
@@ -38,6 +39,13 @@ type ClaimMatch struct {
 // ClaimMatcher matches text against the fact-check database (internal/claim).
 type ClaimMatcher interface {
 	Match(ctx context.Context, text string, k int) []ClaimMatch
+}
+
+// DatedClaimMatcher is a ClaimMatcher that also weighs when the item was
+// seen: of fact-checks the words score alike, one published near that time
+// comes first. The pipeline uses it when the matcher has it.
+type DatedClaimMatcher interface {
+	MatchAt(ctx context.Context, text string, seen time.Time, k int) []ClaimMatch
 }
 
 // PIICounts is what a PII scan found: counts only, never values.

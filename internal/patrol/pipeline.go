@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -100,7 +101,17 @@ func (p *Pipeline) Process(ctx context.Context, post Post) (Processed, error) {
 		if k <= 0 {
 			k = 3
 		}
-		out.Matches = p.Claims.Match(ctx, all, k)
+		// The post's own date when the source gives one, else now: the
+		// item is being seen for the first time.
+		seen := time.Now()
+		if out.Post.Published != nil && !out.Post.Published.IsZero() {
+			seen = *out.Post.Published
+		}
+		if dm, ok := p.Claims.(DatedClaimMatcher); ok {
+			out.Matches = dm.MatchAt(ctx, all, seen, k)
+		} else {
+			out.Matches = p.Claims.Match(ctx, all, k)
+		}
 		if len(out.Matches) > k {
 			out.Matches = out.Matches[:k]
 		}

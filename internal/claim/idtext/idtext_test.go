@@ -91,3 +91,19 @@ func TestGluedNumbers(t *testing.T) {
 		t.Errorf("keys %v lack n:79", keys)
 	}
 }
+
+// TestCompoundAbbreviations: a scam post's "loker", "pinjol" and "judol"
+// read as the words a fact-check title spells out.
+func TestCompoundAbbreviations(t *testing.T) {
+	for short, long := range map[string]string{
+		"loker bumn":           "Lowongan Kerja BUMN",
+		"pinjol cair cepat":    "Pinjaman Online Cair Cepat",
+		"situs judol gacor":    "Situs Judi Online Gacor",
+		"bapak tranfer 50juta": "Bapak Transfer 50 juta",
+	} {
+		a, b := Normalize(short), Normalize(long)
+		if !slices.Equal(a.Stems(), b.Stems()) {
+			t.Errorf("%q reads %v, %q reads %v", short, a.Stems(), long, b.Stems())
+		}
+	}
+}

@@ -42,4 +42,7 @@ var slang = map[string]string{
 	"skali": "sekali", "bener2": "benar", "ayo": "mari", "yuk": "mari",
 	"duit": "uang", "gratisan": "gratis", "hp": "ponsel", "handphone": "ponsel",
 	"nyoblos": "coblos", "nyebar": "sebar", "nipu": "tipu", "ngasih": "beri", "dikasih": "diberi",
+	// Compounds scam posts shorten and fact-check titles often spell out.
+	"loker": "lowongan kerja", "pinjol": "pinjaman online", "judol": "judi online",
+	"medsos": "media sosial", "tf": "transfer", "tranfer": "transfer", "trf": "transfer",
 }

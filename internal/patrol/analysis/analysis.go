@@ -7,6 +7,7 @@ package analysis
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/claim"
 	"github.com/garda-id/garda/internal/ocr"
@@ -32,7 +33,13 @@ type Claims struct{ Service *claim.Service }
 // Match implements patrol.ClaimMatcher. A failing database leaves the item
 // without matches (the source's health tells of the failure elsewhere).
 func (c Claims) Match(ctx context.Context, text string, k int) []patrol.ClaimMatch {
-	ms, err := c.Service.MatchPublic(ctx, text, k)
+	return c.MatchAt(ctx, text, time.Time{}, k)
+}
+
+// MatchAt implements patrol.DatedClaimMatcher: of fact-checks the words
+// score alike, one published near the time the item was seen comes first.
+func (c Claims) MatchAt(ctx context.Context, text string, seen time.Time, k int) []patrol.ClaimMatch {
+	ms, err := c.Service.MatchPublicAt(ctx, text, seen, k)
 	if err != nil {
 		return nil
 	}
