@@ -348,6 +348,9 @@ func (p *pages) assetFormView(rq *req, tree *org.Tree, id int64, v formValues, c
 		// The API's message is English; the page says it in Bahasa.
 		err = &problem.Error{Code: err.Code, Field: err.Field, Message: rq.T("ingest.host_taken")}
 	}
+	if err != nil && err.Field == "systems" { // the domain's message is English
+		err = &problem.Error{Code: err.Code, Field: err.Field, Message: rq.T("asset.systems_invalid")}
+	}
 	f := assetForm{fieldForm: fieldForm{Err: err, fields: assetFields}, ID: id, Name: v.Name, Description: v.Description, URLs: v.URLs, Hostnames: v.Hostnames, Systems: v.Systems}
 	f.KnownSystems = knownSystems()
 	f.Kinds = enumOptions(rq, "kind", asset.Kinds, v.Kind)

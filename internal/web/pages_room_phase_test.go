@@ -12,6 +12,7 @@ import (
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/org"
+	"github.com/garda-id/garda/internal/store/storetest"
 )
 
 // TestRoomPhaseEffects: a national coordinator enters a phase running
@@ -66,4 +67,42 @@ func TestRoomPhaseEffects(t *testing.T) {
 	if !strings.Contains(body, `"focus":["penggelembungan suara","C1"]`) || !strings.Contains(body, `"scan_every":"6h"`) {
 		t.Errorf("calendar API lacks focus or scan_every: %s", body)
 	}
+}
+
+// TestAssetSystemsAPI: systems go in and out over the API; a bad list is
+// 400 and changes nothing.
+func TestAssetSystemsAPI(t *testing.T) {
+	db := storetest.SQLite(t)
+	w := newAPIWorld(t, db)
+	var a asset.Asset
+	w.call("jabar.analyst", "POST", "/api/v1/assets", `{"name":"Sirekap Jabar","kind":"web_app","region":"32","systems":["Sirekap","situs KPU"]}`, 201, &a)
+	if strings.Join(a.Systems, ",") != "Sirekap,situs KPU" {
+		t.Errorf("created systems %q", a.Systems)
+	}
+	w.call("jabar.analyst", "PATCH", fmt.Sprintf("/api/v1/assets/%d", a.ID), `{"systems":["Sirekap","SIREKAP"]}`, 400, nil)
+	var got asset.Asset
+	w.call("jabar.analyst", "GET", fmt.Sprintf("/api/v1/assets/%d", a.ID), "", 200, &got)
+	if strings.Join(got.Systems, ",") != "Sirekap,situs KPU" {
+		t.Errorf("after a refused change: systems %q", got.Systems)
+	}
+}
+
+// TestAssetSystemsPages: the asset's page shows its systems, the form
+// offers the calendar's systems and stores what is typed.
+func TestAssetSystemsPages(t *testing.T) {
+	s := newAlertSite(t)
+	c := s.as("jabar.analyst")
+	edit := fmt.Sprintf("/aset/%d/ubah", s.jabar)
+	resp, html := c.get(edit)
+	wantStatus(t, resp, 200, "asset form")
+	wantIn(t, html, "asset form", `name="systems"`, `<option value="Sirekap API">`, "Sistem pemilu")
+	resp, _ = c.post(edit, url.Values{"name": {"Sirekap Jawa Barat"}, "kind": {"web_app"}, "region": {"32.04"}, "owner": {"kpu-32"},
+		"criticality": {"high"}, "tlp": {"AMBER"}, "systems": {"Sirekap,  situs KPU ,"}})
+	wantStatus(t, resp, 303, "save the form")
+	_, html = c.get(fmt.Sprintf("/aset/%d", s.jabar))
+	wantIn(t, html, "asset page", "Sistem pemilu", "Sirekap, situs KPU", "Tidak kritis pada fase yang berjalan.")
+	resp, html = c.post(edit, url.Values{"name": {"Sirekap Jawa Barat"}, "kind": {"web_app"}, "region": {"32.04"}, "owner": {"kpu-32"},
+		"criticality": {"high"}, "tlp": {"AMBER"}, "systems": {"Sirekap, sirekap"}})
+	wantStatus(t, resp, 400, "a system twice")
+	wantIn(t, html, "refused form", "Sistem ditulis dua kali")
 }
