@@ -110,6 +110,11 @@ type Alert struct {
 	CreatedAt    time.Time  `json:"created_at,omitempty"`
 	UpdatedAt    time.Time  `json:"updated_at,omitempty"`
 	Evidence     []Evidence `json:"evidence,omitempty"`
+	// Priority is the severity the queue ranks the alert at: one step
+	// above Severity when its asset matters in the calendar's phase at the
+	// moment it was raised, PriorityReason saying which ("" otherwise).
+	Priority       string `json:"priority"`
+	PriorityReason string `json:"priority_reason,omitempty"`
 }
 
 // Evidence is one event kept with an alert.

@@ -84,6 +84,10 @@ type Group struct {
 	LastSeen  time.Time `json:"last_seen"`
 	Latest    int64     `json:"latest"` // the newest alert's id: the order of the queue and its cursor
 	Alerts    []Alert   `json:"alerts"` // newest first, at most MaxGroupAlerts
+	// Priority is the highest of its alerts' priorities, PriorityReason
+	// the calendar's reason of the newest raised one ("" none).
+	Priority       string `json:"priority"`
+	PriorityReason string `json:"priority_reason,omitempty"`
 }
 
 // MaxGroupAlerts is how many of its alerts a group lists (its Count
@@ -177,6 +181,12 @@ func newGroup(key GroupKey, members []Alert) Group {
 		}
 		if SeverityRank(a.Severity) > SeverityRank(g.Severity) {
 			g.Severity = a.Severity
+		}
+		if SeverityRank(a.Priority) > SeverityRank(g.Priority) {
+			g.Priority = a.Priority
+		}
+		if g.PriorityReason == "" {
+			g.PriorityReason = a.PriorityReason
 		}
 		if !slices.Contains(g.Statuses, a.Status) {
 			g.Statuses = append(g.Statuses, a.Status)

@@ -39,5 +39,8 @@ func (f Filter) Matches(a Alert) bool {
 	if f.Group != nil && a.Group() != *f.Group {
 		return false
 	}
+	if f.Priority && a.PriorityReason == "" {
+		return false
+	}
 	return true
 }

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
@@ -50,6 +52,7 @@ func RecordWith(ctx context.Context, db *store.DB, signals []Signal, after func(
 			return err
 		}
 		owners := map[int64]assetOwner{}
+		var cal *calendar.Calendar // loaded with the first new alert
 		for _, a := range g.Alerts() {
 			key := Signal{Scenario: a.Scenario, SourceIP: a.SourceIP, UserName: a.UserName, AssetID: a.AssetID}.Key()
 			var id, count int64
@@ -67,9 +70,15 @@ func RecordWith(ctx context.Context, db *store.DB, signals []Signal, after func(
 			}
 			own, ok := owners[a.AssetID]
 			if !ok {
-				if err := tx.QueryRow(ctx, `SELECT owner_org_id, region, tlp FROM assets WHERE id = ?`, a.AssetID).Scan(&own.org, &own.region, &own.tlp); err != nil {
+				var phases, systems string
+				if err := tx.QueryRow(ctx, `SELECT owner_org_id, region, tlp, name, phases, systems FROM assets WHERE id = ?`, a.AssetID).
+					Scan(&own.org, &own.region, &own.tlp, &own.name, &phases, &systems); err != nil {
 					return fmt.Errorf("asset %d of an alert: %w", a.AssetID, err)
 				}
+				var ph, sy []string
+				json.Unmarshal([]byte(phases), &ph)
+				json.Unmarshal([]byte(systems), &sy)
+				own.tags = append(ph, sy...)
 				owners[a.AssetID] = own
 			}
 			// An alert tells what happened to its asset, so it is never
@@ -83,13 +92,20 @@ func RecordWith(ctx context.Context, db *store.DB, signals []Signal, after func(
 			if a.Region == "" {
 				a.Region = own.region
 			}
+			if cal == nil {
+				var err error
+				if cal, err = calendar.Load(ctx, tx); err != nil {
+					return err
+				}
+			}
+			a.Priority, a.PriorityReason = PhasePriority(cal, a.Severity, a.FirstSeen, a.Region, own.name, own.tags)
 			now := store.Now()
 			rules, _ := json.Marshal(a.RuleIDs)
 			err = tx.QueryRow(ctx, `INSERT INTO alerts (scenario, title, severity, technique, source_ip, user_name, asset_id, region, owner_org_id,
-				tlp, status, rule_ids, event_count, first_seen, last_seen, dedup_key, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				tlp, status, rule_ids, event_count, first_seen, last_seen, dedup_key, created_at, updated_at, priority, priority_reason)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				a.Scenario, a.Title, a.Severity, a.Technique, a.SourceIP, a.UserName, a.AssetID, a.Region, own.org,
-				string(a.TLP), string(New), string(rules), a.Count, a.FirstSeen, a.LastSeen, key, now, now).Scan(&id)
+				string(a.TLP), string(New), string(rules), a.Count, a.FirstSeen, a.LastSeen, key, now, now, a.Priority, a.PriorityReason).Scan(&id)
 			if err != nil {
 				return fmt.Errorf("insert alert: %w", err)
 			}
@@ -123,7 +139,8 @@ func RecordWith(ctx context.Context, db *store.DB, signals []Signal, after func(
 				return err
 			}
 			if err := audit.Record(ctx, tx, Detector, "alert.raise", RecordKind, id, map[string]any{
-				"scenario": a.Scenario, "source_ip": a.SourceIP, "asset_id": a.AssetID, "severity": a.Severity}); err != nil {
+				"scenario": a.Scenario, "source_ip": a.SourceIP, "asset_id": a.AssetID, "severity": a.Severity,
+				"priority": a.Priority, "priority_reason": a.PriorityReason}); err != nil {
 				return err
 			}
 			created = append(created, id)
@@ -140,6 +157,27 @@ type assetOwner struct {
 	org    int64
 	region string
 	tlp    string
+	name   string
+	tags   []string // phase tags and systems, which the calendar names
+}
+
+// PhasePriority is the priority of an alert of this severity on an asset
+// (name, phase tags and systems) in region, raised at t: one step above
+// its severity (critical stays critical) when the asset matters in a phase
+// of cal running then in the region's time zone, with the reason in
+// Bahasa Indonesia; the severity itself and "" otherwise.
+func PhasePriority(cal *calendar.Calendar, severity string, t time.Time, region, name string, tags []string) (priority, reason string) {
+	ph, entry, ok := cal.Critical(t, calendar.ZoneOf(region), name, tags)
+	if !ok {
+		return severity, ""
+	}
+	rank := SeverityRank(severity)
+	priority = Severities[min(max(rank, 1), len(Severities)-1)] // rank r is Severities[r-1]: one step up
+	who := entry
+	if slices.Contains(asset.Phases, entry) { // a phase tag, not a system: name the asset
+		who = name
+	}
+	return priority, fmt.Sprintf("fase %s (%s): %s kritis", ph.Name, ph.Posture, who)
 }
 
 // joinAlert adds an in-memory alert's events to a stored one. Counts are
@@ -183,7 +221,8 @@ func addEvidence(ctx context.Context, tx *store.Tx, id int64, have int, evs []Ev
 }
 
 const columns = `a.id, a.scenario, a.title, a.severity, a.technique, a.source_ip, a.user_name, COALESCE(a.asset_id, 0), COALESCE(s.name, ''),
-	a.region, o.slug, a.tlp, a.status, a.status_reason, a.rule_ids, a.event_count, a.first_seen, a.last_seen, a.created_at, a.updated_at`
+	a.region, o.slug, a.tlp, a.status, a.status_reason, a.rule_ids, a.event_count, a.first_seen, a.last_seen, a.created_at, a.updated_at,
+	a.priority, a.priority_reason`
 
 // from joins the asset's name only when the reader may read the asset
 // (assetJoin's fragment); the platform's own reads (Brief) join it freely.
@@ -202,8 +241,12 @@ func scanWith(row store.Scanner, extra ...any) (Alert, error) {
 	var a Alert
 	var tlp, status, rules string
 	if err := row.Scan(append([]any{&a.ID, &a.Scenario, &a.Title, &a.Severity, &a.Technique, &a.SourceIP, &a.UserName, &a.AssetID, &a.Asset,
-		&a.Region, &a.Owner, &tlp, &status, &a.StatusReason, &rules, &a.Count, &a.FirstSeen, &a.LastSeen, &a.CreatedAt, &a.UpdatedAt}, extra...)...); err != nil {
+		&a.Region, &a.Owner, &tlp, &status, &a.StatusReason, &rules, &a.Count, &a.FirstSeen, &a.LastSeen, &a.CreatedAt, &a.UpdatedAt,
+		&a.Priority, &a.PriorityReason}, extra...)...); err != nil {
 		return Alert{}, err
+	}
+	if a.Priority == "" { // raised before priorities were kept
+		a.Priority = a.Severity
 	}
 	a.TLP, a.Status = policy.TLP(tlp), Status(status)
 	if err := json.Unmarshal([]byte(rules), &a.RuleIDs); err != nil {
@@ -250,6 +293,7 @@ type Filter struct {
 	AssetID  int64
 	SourceIP string
 	Group    *GroupKey // one group's alerts only
+	Priority bool      // only alerts whose priority a calendar phase raised
 	Since    time.Time
 	Before   int64 // cursor: ids below this
 	Limit    int
@@ -318,6 +362,9 @@ func (f Filter) conditions(who auth.Principal) ([]string, []any, error) {
 	}
 	if f.SourceIP != "" {
 		where, args = append(where, "a.source_ip = ?"), append(args, f.SourceIP)
+	}
+	if f.Priority {
+		where = append(where, "a.priority_reason <> ''")
 	}
 	if f.Group != nil {
 		cond, gargs := f.Group.condition()

@@ -54,6 +54,7 @@ type Asset struct {
 	Region      string     `json:"region"`
 	Criticality string     `json:"criticality"`
 	Phases      []string   `json:"phases"`
+	Systems     []string   `json:"systems"` // the election systems it belongs to (Sirekap, Sipol, ...), which the calendar's phases name
 	TLP         policy.TLP `json:"tlp"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
@@ -71,6 +72,7 @@ type Input struct {
 	Region      *string   `json:"region"`
 	Criticality *string   `json:"criticality"`
 	Phases      *[]string `json:"phases"`
+	Systems     *[]string `json:"systems"`
 	TLP         *string   `json:"tlp"`
 }
 
@@ -99,6 +101,9 @@ func (in Input) apply(a *Asset, who auth.Principal, tree *org.Tree) error {
 	}
 	if in.Phases != nil {
 		a.Phases = *in.Phases
+	}
+	if in.Systems != nil {
+		a.Systems = slices.Clone(*in.Systems)
 	}
 	if in.TLP != nil {
 		t, err := policy.ParseTLP(*in.TLP)
@@ -159,11 +164,29 @@ func (a *Asset) validate(who auth.Principal) error {
 			return problem.Field("phases", "unknown phase %q (one of %s)", p, strings.Join(Phases, ", "))
 		}
 	}
+	if len(a.Systems) > 10 {
+		return problem.Field("systems", "at most 10 systems")
+	}
+	for i, s := range a.Systems {
+		a.Systems[i] = strings.TrimSpace(s)
+		if a.Systems[i] == "" || len(a.Systems[i]) > 60 || strings.ContainsAny(a.Systems[i], ",\n") {
+			return problem.Field("systems", "entry %d (%q) must be a system's name of 1-60 characters", i+1, s)
+		}
+		for _, earlier := range a.Systems[:i] {
+			if strings.EqualFold(earlier, a.Systems[i]) {
+				return problem.Field("systems", "%q is listed twice", a.Systems[i])
+			}
+		}
+	}
 	if !a.TLP.Valid() {
 		return problem.Field("tlp", "is required")
 	}
 	return nil
 }
+
+// Tags are what the calendar matches an asset by besides its name: its
+// phase tags and its systems.
+func (a Asset) Tags() []string { return append(slices.Clone(a.Phases), a.Systems...) }
 
 // hostsFree refuses a host name another asset already lists: host names
 // say which addresses may send an asset's syslog, so one name belongs to one
@@ -216,7 +239,7 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 	if !who.Can(policy.CreateAsset) {
 		return Asset{}, problem.New(problem.Forbidden, "your role (%s) may not add assets", who.User.Role)
 	}
-	a := Asset{Owner: who.Org.Slug, OwnerID: who.Org.ID, Region: who.User.Scope, TLP: policy.Amber, Criticality: "medium", URLs: []string{}, Hostnames: []string{}, Phases: []string{}}
+	a := Asset{Owner: who.Org.Slug, OwnerID: who.Org.ID, Region: who.User.Scope, TLP: policy.Amber, Criticality: "medium", URLs: []string{}, Hostnames: []string{}, Phases: []string{}, Systems: []string{}}
 	if in.Name == nil || in.Kind == nil {
 		return Asset{}, problem.Field("name", "name and kind are required")
 	}
@@ -229,9 +252,9 @@ func Create(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 			return err
 		}
 		urls, hosts, phases := jsonList(a.URLs), jsonList(a.Hostnames), jsonList(a.Phases)
-		err := tx.QueryRow(ctx, `INSERT INTO assets (name, kind, description, urls, hostnames, owner_org_id, region, criticality, phases, tlp, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			a.Name, a.Kind, a.Description, urls, hosts, a.OwnerID, a.Region, a.Criticality, phases, string(a.TLP), who.User.ID, a.CreatedAt, a.UpdatedAt).Scan(&a.ID)
+		err := tx.QueryRow(ctx, `INSERT INTO assets (name, kind, description, urls, hostnames, owner_org_id, region, criticality, phases, systems, tlp, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			a.Name, a.Kind, a.Description, urls, hosts, a.OwnerID, a.Region, a.Criticality, phases, jsonList(a.Systems), string(a.TLP), who.User.ID, a.CreatedAt, a.UpdatedAt).Scan(&a.ID)
 		if errors.Is(err, store.ErrConflict) {
 			return problem.New(problem.Conflict, "%s already has an asset named %q", a.Owner, a.Name)
 		} else if err != nil {
@@ -277,7 +300,7 @@ func Update(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 			return err
 		}
 		before := a
-		before.URLs, before.Hostnames, before.Phases = slices.Clone(a.URLs), slices.Clone(a.Hostnames), slices.Clone(a.Phases)
+		before.URLs, before.Hostnames, before.Phases, before.Systems = slices.Clone(a.URLs), slices.Clone(a.Hostnames), slices.Clone(a.Phases), slices.Clone(a.Systems)
 		if err := in.apply(&a, who, tree); err != nil {
 			return err
 		}
@@ -289,8 +312,8 @@ func Update(ctx context.Context, db *store.DB, who auth.Principal, tree *org.Tre
 		}
 		a.UpdatedAt = store.Now()
 		_, err = tx.Exec(ctx, `UPDATE assets SET name = ?, kind = ?, description = ?, urls = ?, hostnames = ?, owner_org_id = ?, region = ?,
-			criticality = ?, phases = ?, tlp = ?, updated_at = ? WHERE id = ?`,
-			a.Name, a.Kind, a.Description, jsonList(a.URLs), jsonList(a.Hostnames), a.OwnerID, a.Region, a.Criticality, jsonList(a.Phases), string(a.TLP), a.UpdatedAt, a.ID)
+			criticality = ?, phases = ?, systems = ?, tlp = ?, updated_at = ? WHERE id = ?`,
+			a.Name, a.Kind, a.Description, jsonList(a.URLs), jsonList(a.Hostnames), a.OwnerID, a.Region, a.Criticality, jsonList(a.Phases), jsonList(a.Systems), string(a.TLP), a.UpdatedAt, a.ID)
 		if errors.Is(err, store.ErrConflict) {
 			return problem.New(problem.Conflict, "%s already has an asset named %q", a.Owner, a.Name)
 		} else if err != nil {
@@ -319,19 +342,19 @@ func jsonList(v []string) string {
 	return string(b)
 }
 
-const columns = `a.id, a.name, a.kind, a.description, a.urls, a.hostnames, o.slug, a.owner_org_id, a.region, a.criticality, a.phases, a.tlp, a.created_at, a.updated_at`
+const columns = `a.id, a.name, a.kind, a.description, a.urls, a.hostnames, o.slug, a.owner_org_id, a.region, a.criticality, a.phases, a.systems, a.tlp, a.created_at, a.updated_at`
 
 func scan(row store.Scanner) (Asset, error) {
 	var a Asset
-	var urls, hosts, phases, tlp string
-	if err := row.Scan(&a.ID, &a.Name, &a.Kind, &a.Description, &urls, &hosts, &a.Owner, &a.OwnerID, &a.Region, &a.Criticality, &phases, &tlp, &a.CreatedAt, &a.UpdatedAt); err != nil {
+	var urls, hosts, phases, systems, tlp string
+	if err := row.Scan(&a.ID, &a.Name, &a.Kind, &a.Description, &urls, &hosts, &a.Owner, &a.OwnerID, &a.Region, &a.Criticality, &phases, &systems, &tlp, &a.CreatedAt, &a.UpdatedAt); err != nil {
 		return Asset{}, err
 	}
 	a.TLP = policy.TLP(tlp)
 	for _, f := range []struct {
 		s  string
 		to *[]string
-	}{{urls, &a.URLs}, {hosts, &a.Hostnames}, {phases, &a.Phases}} {
+	}{{urls, &a.URLs}, {hosts, &a.Hostnames}, {phases, &a.Phases}, {systems, &a.Systems}} {
 		if err := json.Unmarshal([]byte(f.s), f.to); err != nil {
 			return Asset{}, fmt.Errorf("asset %d: stored list is corrupt: %w", a.ID, err)
 		}

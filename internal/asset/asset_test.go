@@ -268,3 +268,38 @@ func TestHostNameBelongsToOneAsset(t *testing.T) {
 		}
 	})
 }
+
+// An asset's election systems are stored, read back, changed and checked:
+// bad entries are refused and change nothing.
+func TestSystemsStoredAndChecked(t *testing.T) {
+	storetest.Backends(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		who := w.who["jabar.analyst"]
+		a, err := asset.Create(ctx, db, who, w.tree, asset.Input{Name: ptr("Sirekap Jawa Barat"), Kind: ptr("web_app"),
+			Region: ptr("32"), Phases: ptr([]string{"counting"}), Systems: ptr([]string{" Sirekap ", "situs KPU"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := asset.Get(ctx, db, who, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got.Systems, "|") != "Sirekap|situs KPU" || strings.Join(got.Tags(), "|") != "counting|Sirekap|situs KPU" {
+			t.Errorf("stored systems %q, tags %q", got.Systems, got.Tags())
+		}
+		for _, bad := range [][]string{{""}, {"Sirekap", "sirekap"}, {strings.Repeat("x", 61)}, {"a,b"}} {
+			_, err := asset.Update(ctx, db, who, w.tree, a.ID, asset.Input{Systems: ptr(bad)})
+			if !problem.Is(err, problem.Invalid) {
+				t.Errorf("systems %q: err = %v, want invalid", bad, err)
+			}
+		}
+		if _, err := asset.Update(ctx, db, who, w.tree, a.ID, asset.Input{Systems: ptr([]string{"Sipol"})}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = asset.Get(ctx, db, who, a.ID)
+		if strings.Join(got.Systems, "|") != "Sipol" {
+			t.Errorf("after update systems = %q", got.Systems)
+		}
+	})
+}

@@ -24,6 +24,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Posture is how alert the rooms are.
@@ -87,6 +88,11 @@ type Phase struct {
 	// Critical names the assets that matter during the phase: asset names
 	// ("Sirekap") or the phase tags assets carry ("recapitulation").
 	Critical []string `json:"critical"`
+	// Focus is the patrol's focus words while the phase runs: the attacks
+	// and rumours the phase draws ("politik uang" in the campaign,
+	// "penggelembungan suara" in the count). The patrol marks the items
+	// whose text holds one.
+	Focus []string `json:"focus"`
 }
 
 // Election is one election and its phases.
@@ -250,13 +256,67 @@ func CriticalAssets(t time.Time) []string {
 	return Shipped().CriticalAt(t, WIB)
 }
 
-// Matters reports whether an asset with this name and these phase tags is
-// among critical (as CriticalAssets returns them).
+// Matters reports whether an asset with this name and these tags (its
+// phase tags and the election systems it belongs to) is among critical (as
+// CriticalAssets returns them). Names and tags compare without case:
+// "sirekap" is Sirekap.
 func Matters(critical []string, name string, tags []string) bool {
+	_, ok := matching(critical, name, tags)
+	return ok
+}
+
+// matching returns the first entry of critical naming the asset.
+func matching(critical []string, name string, tags []string) (string, bool) {
 	for _, c := range critical {
-		if strings.EqualFold(c, name) || slices.Contains(tags, c) {
-			return true
+		if strings.EqualFold(c, name) || slices.ContainsFunc(tags, func(t string) bool { return strings.EqualFold(t, c) }) {
+			return c, true
 		}
 	}
-	return false
+	return "", false
 }
+
+// Critical returns the phase running at t in tz in which an asset with
+// this name and these tags matters, the one with the highest posture when
+// several do (the earliest to start among equals), and the entry of its
+// critical list that names the asset. ok is false when the asset matters
+// in no running phase. The alert priority and the scan cadence read it.
+func (c *Calendar) Critical(t time.Time, tz *time.Location, name string, tags []string) (p Phase, entry string, ok bool) {
+	for _, ph := range c.Active(t, tz) {
+		e, hit := matching(ph.Critical, name, tags)
+		if hit && (!ok || ph.Posture.Rank() > p.Posture.Rank()) {
+			p, entry, ok = ph, e, true
+		}
+	}
+	return p, entry, ok
+}
+
+// FocusAt returns the patrol's focus words at t in tz: those of every
+// running phase, each once (without case), in the phases' order.
+func (c *Calendar) FocusAt(t time.Time, tz *time.Location) []string {
+	var out []string
+	for _, p := range c.Active(t, tz) {
+		for _, w := range p.Focus {
+			if !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, w) }) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// FocusIn returns the focus words that occur in text (without case, as
+// whole words or phrases), in the order of focus.
+func FocusIn(focus []string, text string) []string {
+	low := " " + strings.Join(strings.FieldsFunc(strings.ToLower(text), notWord), " ") + " "
+	var out []string
+	for _, w := range focus {
+		k := strings.Join(strings.FieldsFunc(strings.ToLower(w), notWord), " ")
+		if k != "" && strings.Contains(low, " "+k+" ") && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// notWord splits text into words: letters and digits make words.
+func notWord(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }

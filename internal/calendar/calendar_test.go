@@ -137,3 +137,54 @@ func BenchmarkPostureAt(b *testing.B) {
 		c.PostureAt(at, WIT)
 	}
 }
+
+// The phase an asset matters in is the running one with the highest
+// posture: on 15 Feb 2024 voting (awas) and the recapitulation (siaga)
+// both run and both name Sirekap; voting wins. A system tag counts without
+// case, and the phase is read in the asker's zone.
+func TestCriticalPhaseOfAnAsset(t *testing.T) {
+	c := Shipped()
+	p, entry, ok := c.Critical(time.Date(2024, 2, 15, 3, 0, 0, 0, time.UTC), WIB, "Sirekap Jawa Barat", []string{"sirekap"})
+	if !ok || p.Key != "pemungutan-suara" || p.Posture != Awas || entry != "Sirekap" {
+		t.Errorf("15 Feb: %s %s %q %v, want pemungutan-suara awas Sirekap", p.Key, p.Posture, entry, ok)
+	}
+	p, _, ok = c.Critical(time.Date(2024, 3, 1, 3, 0, 0, 0, time.UTC), WIB, "Sirekap Jawa Barat", []string{"Sirekap"})
+	if !ok || p.Key != "rekapitulasi" || p.Posture != Siaga {
+		t.Errorf("1 Mar: %s %s %v, want rekapitulasi siaga", p.Key, p.Posture, ok)
+	}
+	if _, _, ok := c.Critical(time.Date(2024, 3, 1, 3, 0, 0, 0, time.UTC), WIB, "JDIH KPU", []string{"planning"}); ok {
+		t.Error("JDIH matters during the count")
+	}
+	// 20 Mar 2024 16:30 UTC: 23:30 WIB, the last day of the count in
+	// Jakarta; already 21 Mar 01:30 in Papua, the count over there.
+	at := time.Date(2024, 3, 20, 16, 30, 0, 0, time.UTC)
+	if _, _, ok := c.Critical(at, WIB, "x", []string{"recapitulation"}); !ok {
+		t.Error("20 Mar 23:30 WIB: the count runs in Jakarta")
+	}
+	if _, _, ok := c.Critical(at, WIT, "x", []string{"recapitulation"}); ok {
+		t.Error("21 Mar 01:30 WIT: the count is over in Papua")
+	}
+}
+
+func TestFocusWords(t *testing.T) {
+	c := Shipped()
+	camp := c.FocusAt(time.Date(2024, 1, 10, 3, 0, 0, 0, time.UTC), WIB)
+	if !slices.Contains(camp, "politik uang") || slices.Contains(camp, "penggelembungan suara") {
+		t.Errorf("campaign focus = %v", camp)
+	}
+	count := c.FocusAt(time.Date(2024, 3, 1, 3, 0, 0, 0, time.UTC), WITA)
+	if !slices.Contains(count, "penggelembungan suara") {
+		t.Errorf("count focus = %v", count)
+	}
+	if got := c.FocusAt(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), WIB); len(got) != 0 {
+		t.Errorf("no phase, focus = %v", got)
+	}
+	got := FocusIn(count, "Ada PENGGELEMBUNGAN   suara di Sirekap! Formulir C1 berbeda.")
+	if !slices.Equal(got, []string{"sirekap", "penggelembungan suara", "C1"}) {
+		t.Errorf("FocusIn = %v", got)
+	}
+	// Whole words only: "C1" is not in "C12", "TPS" not in "TPSU".
+	if got := FocusIn([]string{"C1", "TPS"}, "formulir C12 di TPSU"); len(got) != 0 {
+		t.Errorf("FocusIn matched inside words: %v", got)
+	}
+}

@@ -24,7 +24,7 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
 // entered. The calendar is public knowledge (KPU publishes it): every
 // signed-in user reads all of it.
 func Load(ctx context.Context, db store.Querier) (*Calendar, error) {
-	rows, err := db.Query(ctx, `SELECT e.id, e.slug, e.name, e.source, p.id, p.phase_key, p.name, p.starts_on, p.ends_on, p.posture, p.critical
+	rows, err := db.Query(ctx, `SELECT e.id, e.slug, e.name, e.source, p.id, p.phase_key, p.name, p.starts_on, p.ends_on, p.posture, p.critical, p.focus
 		FROM elections e LEFT JOIN election_phases p ON p.election_id = e.id ORDER BY e.id, p.starts_on, p.id`)
 	if err != nil {
 		return nil, fmt.Errorf("load elections: %w", err)
@@ -34,8 +34,8 @@ func Load(ctx context.Context, db store.Querier) (*Calendar, error) {
 	for rows.Next() {
 		var e Election
 		var pid *int64
-		var key, name, start, end, posture, critical *string
-		if err := rows.Scan(&e.ID, &e.Slug, &e.Name, &e.Source, &pid, &key, &name, &start, &end, &posture, &critical); err != nil {
+		var key, name, start, end, posture, critical, focus *string
+		if err := rows.Scan(&e.ID, &e.Slug, &e.Name, &e.Source, &pid, &key, &name, &start, &end, &posture, &critical, &focus); err != nil {
 			return nil, err
 		}
 		if n := len(entered); n == 0 || entered[n-1].ID != e.ID {
@@ -48,6 +48,9 @@ func Load(ctx context.Context, db store.Querier) (*Calendar, error) {
 		p := Phase{ID: *pid, Election: e.Slug, Key: *key, Name: *name, Start: *start, End: *end, Posture: Posture(*posture)}
 		if err := json.Unmarshal([]byte(*critical), &p.Critical); err != nil {
 			return nil, fmt.Errorf("phase %d: critical: %w", p.ID, err)
+		}
+		if err := json.Unmarshal([]byte(*focus), &p.Focus); err != nil {
+			return nil, fmt.Errorf("phase %d: focus: %w", p.ID, err)
 		}
 		last := &entered[len(entered)-1]
 		last.Phases = append(last.Phases, p)
@@ -128,7 +131,20 @@ func AddPhase(ctx context.Context, db *store.DB, who auth.Principal, slug string
 			return Phase{}, problem.Field("critical", "each entry is an asset name or tag of 1-100 characters")
 		}
 	}
+	if p.Focus == nil {
+		p.Focus = []string{}
+	}
+	if len(p.Focus) > 50 {
+		return Phase{}, problem.Field("focus", "at most 50 focus words")
+	}
+	for i, w := range p.Focus {
+		p.Focus[i] = strings.TrimSpace(w)
+		if p.Focus[i] == "" || len(p.Focus[i]) > 100 {
+			return Phase{}, problem.Field("focus", "each focus word or phrase is 1-100 characters")
+		}
+	}
 	crit, _ := json.Marshal(p.Critical)
+	focus, _ := json.Marshal(p.Focus)
 	p.Election = slug
 	err := db.InTx(ctx, func(tx *store.Tx) error {
 		var eid int64
@@ -138,9 +154,9 @@ func AddPhase(ctx context.Context, db *store.DB, who auth.Principal, slug string
 		} else if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO election_phases (election_id, phase_key, name, starts_on, ends_on, posture, critical, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			eid, p.Key, p.Name, p.Start, p.End, string(p.Posture), string(crit), who.User.Username, store.Now()).Scan(&p.ID)
+		err = tx.QueryRow(ctx, `INSERT INTO election_phases (election_id, phase_key, name, starts_on, ends_on, posture, critical, focus, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			eid, p.Key, p.Name, p.Start, p.End, string(p.Posture), string(crit), string(focus), who.User.Username, store.Now()).Scan(&p.ID)
 		if errors.Is(err, store.ErrConflict) {
 			return problem.Field("key", "phase %q exists in %s", p.Key, slug)
 		} else if err != nil {

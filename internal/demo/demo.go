@@ -170,6 +170,8 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 			phases = []string{}
 		}
 		in.Hostnames, in.URLs, in.Phases = &hosts, &urls, &phases
+		systems := systemsOf(sp.name) // rooms5: the election systems the calendar's phases name
+		in.Systems = &systems
 		_, err := asset.Create(ctx, db, who, tree, in)
 		if problem.Is(err, problem.Conflict) {
 			continue

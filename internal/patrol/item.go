@@ -12,6 +12,7 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/participant"
 	"github.com/garda-id/garda/internal/policy"
@@ -62,6 +63,9 @@ type Item struct {
 	OwnerID        int64        `json:"-"`
 	CreatedAt      time.Time    `json:"created_at"`
 	UpdatedAt      time.Time    `json:"updated_at"`
+	// Focus is the focus words of the calendar's phase running when the
+	// item was first saved that its text held (empty: none).
+	Focus []string `json:"focus"`
 
 	access policy.Record
 }
@@ -81,18 +85,18 @@ const itemColumns = `i.id, i.item_key, i.url, COALESCE(i.source_id, 0), COALESCE
 	i.text_sha256, i.evidence_sha256, i.evidence_size, i.evidence_type, i.published_at, i.first_seen, i.last_seen, i.seen_count,
 	i.likes, i.shares, i.comments, i.views, i.matches, i.match_status, i.claim_id, i.pii_nik, i.pii_kk, i.pii_npwp, i.pii_phone,
 	i.pii_regions, i.pii_status, i.label, i.labelled_by, i.labelled_at, COALESCE(i.incident_id, 0), i.tlp, i.region, o.slug,
-	i.owner_org_id, i.created_at, i.updated_at`
+	i.owner_org_id, i.created_at, i.updated_at, i.focus`
 
 const itemFrom = ` FROM patrol_items i JOIN orgs o ON o.id = i.owner_org_id LEFT JOIN patrol_sources s ON s.id = i.source_id`
 
 func scanItem(row store.Scanner) (Item, error) {
 	var it Item
-	var matches, regions, label, tlp string
+	var matches, regions, label, tlp, focus string
 	if err := row.Scan(&it.ID, &it.Key, &it.URL, &it.SourceID, &it.Source, &it.Platform, &it.Author, &it.Title, &it.Text, &it.OCRText, &it.OCRStatus,
 		&it.TextSHA256, &it.EvidenceSHA256, &it.EvidenceSize, &it.EvidenceType, &it.PublishedAt, &it.FirstSeen, &it.LastSeen, &it.SeenCount,
 		&it.Engagement.Likes, &it.Engagement.Shares, &it.Engagement.Comments, &it.Engagement.Views, &matches, &it.MatchStatus, &it.ClaimID,
 		&it.PII.NIK, &it.PII.KK, &it.PII.NPWP, &it.PII.Phone, &regions, &it.PIIStatus, &label, &it.LabelledBy, &it.LabelledAt,
-		&it.IncidentID, &tlp, &it.Region, &it.Owner, &it.OwnerID, &it.CreatedAt, &it.UpdatedAt); err != nil {
+		&it.IncidentID, &tlp, &it.Region, &it.Owner, &it.OwnerID, &it.CreatedAt, &it.UpdatedAt, &focus); err != nil {
 		return Item{}, err
 	}
 	it.Label, it.TLP, it.HumanID = Label(label), policy.TLP(tlp), HumanID(it.ID)
@@ -101,6 +105,9 @@ func scanItem(row store.Scanner) (Item, error) {
 	}
 	if err := json.Unmarshal([]byte(regions), &it.PII.Regions); err != nil {
 		return Item{}, fmt.Errorf("patrol item %d: stored PII regions are corrupt: %w", it.ID, err)
+	}
+	if err := json.Unmarshal([]byte(focus), &it.Focus); err != nil {
+		return Item{}, fmt.Errorf("patrol item %d: stored focus words are corrupt: %w", it.ID, err)
 	}
 	return it, nil
 }
@@ -140,6 +147,7 @@ type Filter struct {
 	SourceID int64
 	ClaimID  string
 	PIIOnly  bool // only items with personal data found
+	Focus    bool // only items holding the focus words of the phase they were found in
 	Since    time.Time
 	Sort     Sort
 	After    int64 // cursor (newest: ids below; most shared: the row after this id)
@@ -183,6 +191,9 @@ func List(ctx context.Context, q store.Querier, who auth.Principal, f Filter) ([
 	}
 	if f.PIIOnly {
 		where = append(where, "(i.pii_nik + i.pii_kk + i.pii_npwp + i.pii_phone) > 0")
+	}
+	if f.Focus {
+		where = append(where, "i.focus <> '[]'")
 	}
 	if !f.Since.IsZero() {
 		where, args = append(where, "i.first_seen >= ?"), append(args, f.Since)
@@ -245,6 +256,9 @@ type Saved struct {
 type Saver struct {
 	DB       *store.DB
 	Evidence evidence.Store // Dir "": no stored copy (said on the item page)
+	// Now is the clock the calendar's phase is read at (nil: the real
+	// one); tests walk it through an election.
+	Now func() time.Time
 }
 
 // Save stores one processed post for owner. An item already known (same
@@ -271,6 +285,9 @@ func (s Saver) save(ctx context.Context, who audit.Actor, owner Owner, p Process
 		return Saved{}, problem.Field("region", "unknown region code %q", owner.Region)
 	}
 	now := store.Now()
+	if s.Now != nil {
+		now = s.Now().UTC()
+	}
 	var out Saved
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var id int64
@@ -302,6 +319,13 @@ func (s Saver) save(ctx context.Context, who audit.Actor, owner Owner, p Process
 			// The file stays even if the record fails: content-addressed, it
 			// is the same bytes the next capture of this page would store.
 		}
+		// The patrol's focus words of the phase running now in the item's
+		// region (the calendar's, shipped and entered) that its text holds.
+		cal, err := calendar.Load(ctx, tx)
+		if err != nil {
+			return err
+		}
+		focus, _ := json.Marshal(nonNil(calendar.FocusIn(cal.FocusAt(now, calendar.ZoneOf(owner.Region)), p.Title+"\n"+p.Text+"\n"+p.OCRText)))
 		matches, _ := json.Marshal(nonNil(p.Matches))
 		regions, _ := json.Marshal(nonNilMap(p.PII.Regions))
 		var source any
@@ -311,13 +335,13 @@ func (s Saver) save(ctx context.Context, who audit.Actor, owner Owner, p Process
 		if err := tx.QueryRow(ctx, `INSERT INTO patrol_items (item_key, url, source_id, platform, author, title, body, ocr_text, ocr_status,
 			text_sha256, evidence_sha256, evidence_size, evidence_type, published_at, first_seen, last_seen, seen_count,
 			likes, shares, comments, views, engagement, matches, match_status, pii_nik, pii_kk, pii_npwp, pii_phone, pii_regions, pii_status,
-			tlp, region, owner_org_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			tlp, region, owner_org_id, created_at, updated_at, focus)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			p.Key, p.URL, source, p.Platform, p.Author, p.Title, p.Text, p.OCRText, p.OCRStatus,
 			p.TextSHA256, ev.SHA256, ev.Size, ev.ContentType, p.Published, now, now,
 			p.Likes, p.Shares, p.Comments, p.Views, p.Engagement.Sum(), string(matches), p.MatchStatus,
 			p.PII.NIK, p.PII.KK, p.PII.NPWP, p.PII.Phone, string(regions), p.PIIStatus,
-			string(owner.TLP), owner.Region, owner.OrgID, now, now).Scan(&id); err != nil {
+			string(owner.TLP), owner.Region, owner.OrgID, now, now, string(focus)).Scan(&id); err != nil {
 			return fmt.Errorf("patrol: store item: %w", err)
 		}
 		out = Saved{ID: id, New: true, HumanID: HumanID(id)}
@@ -338,7 +362,7 @@ func (s Saver) save(ctx context.Context, who audit.Actor, owner Owner, p Process
 		// hold personal data) nor PII values (there are none: counts).
 		return audit.Record(ctx, tx, who, "patrol.item.capture", RecordKind, id, map[string]any{
 			"key": clip(p.Key, 300), "platform": p.Platform, "text_sha256": p.TextSHA256, "evidence_sha256": ev.SHA256,
-			"source_id": owner.SourceID, "pii_total": p.PII.Total(), "matches": len(p.Matches),
+			"source_id": owner.SourceID, "pii_total": p.PII.Total(), "matches": len(p.Matches), "focus": json.RawMessage(focus),
 		})
 	})
 	return out, err

@@ -46,14 +46,29 @@ const (
 // high finding. One place decides the cadence; DueAssets's query follows
 // it.
 func IsDue(last time.Time, urgent bool, now time.Time) bool {
-	if last.IsZero() {
-		return true
-	}
+	return IsDueEvery(last, CadenceOf(urgent, 0), now)
+}
+
+// CadenceOf is how often an asset is scanned: daily, every 12 hours with
+// an open critical or high finding, and at the posture's cadence
+// (calendar.Rules: siaga 6 h, awas 1 h) while the asset matters in a
+// running phase of the election calendar (phase > 0), whichever is
+// shortest.
+func CadenceOf(urgent bool, phase time.Duration) time.Duration {
 	every := Cadence
 	if urgent {
 		every = UrgentCadence
 	}
-	return !now.Before(last.Add(every))
+	if phase > 0 && phase < every {
+		every = phase
+	}
+	return every
+}
+
+// IsDueEvery says whether an asset last scanned at last (zero: never) is
+// due at now when it is scanned every every.
+func IsDueEvery(last time.Time, every time.Duration, now time.Time) bool {
+	return last.IsZero() || !now.Before(last.Add(every))
 }
 
 // Runner runs the scans of assets: the daily round and scans started by

@@ -549,6 +549,13 @@ func alertFilter(r *http.Request) (alert.Filter, error) {
 		}
 		f.Since = t
 	}
+	switch q.Get("priority") { // rooms5: alerts a calendar phase raised only
+	case "", "0":
+	case "1":
+		f.Priority = true
+	default:
+		return f, problem.Field("priority", "must be 1 (raised by the calendar's phase) or 0")
+	}
 	if f.Region != "" && !region.Valid(f.Region) {
 		return f, problem.Field("region", "unknown region code %q", f.Region)
 	}

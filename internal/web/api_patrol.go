@@ -45,7 +45,7 @@ func patrolFilter(q map[string][]string) (patrol.Filter, error) {
 		return ""
 	}
 	f := patrol.Filter{Region: get("region"), Platform: get("platform"), Label: get("label"), ClaimID: get("claim"), Sort: patrol.Sort(get("sort")),
-		PIIOnly: get("pii") == "true"}
+		PIIOnly: get("pii") == "true", Focus: get("focus") == "true"}
 	if v := get("source"); v != "" {
 		id, ok := patrol.ParseID(v)
 		if !ok {
@@ -259,6 +259,8 @@ func patrolPasses(it patrol.Item, f patrol.Filter) bool {
 	case f.ClaimID != "" && it.ClaimID != f.ClaimID:
 		return false
 	case f.PIIOnly && it.PII.Total() == 0:
+		return false
+	case f.Focus && len(it.Focus) == 0:
 		return false
 	}
 	return true

@@ -75,6 +75,10 @@ type calendarView struct {
 	Postures  map[string]calendar.Posture        `json:"postures"` // per zone: WIB, WITA, WIT
 	Rules     map[calendar.Posture]calendar.Rule `json:"rules"`
 	Critical  []string                           `json:"critical_assets"` // in WIB
+	// rooms5: the patrol's focus words now and the scan cadence of the
+	// critical assets (WIB's posture); each room reads its own zone's.
+	Focus     []string `json:"focus"`
+	ScanEvery string   `json:"scan_every"`
 }
 
 func (s *Server) calendarNow(r *http.Request) (calendarView, error) {
@@ -91,6 +95,8 @@ func (s *Server) calendarNow(r *http.Request) (calendarView, error) {
 	if v.Critical == nil {
 		v.Critical = []string{}
 	}
+	v.Focus = append([]string{}, cal.FocusAt(now, calendar.WIB)...)
+	v.ScanEvery = calendar.RuleOf(v.Postures["WIB"]).ScanHint
 	return v, nil
 }
 

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -239,6 +241,11 @@ func (p *pages) renderQueue(w http.ResponseWriter, r *http.Request, rq *req, sta
 		return err
 	}
 	groups, v.Next, v.First = pageOf(groups, alertPageSize, func(g alert.Group) int64 { return g.Latest }, "/pemantauan", qf.Keep, before)
+	if before == 0 && len(groups) > 0 { // rooms5: a calendar phase's raised alerts first
+		if groups, err = p.priorityFirst(ctx, rq, f, groups); err != nil {
+			return err
+		}
+	}
 	for _, g := range groups {
 		v.Groups = append(v.Groups, groupRow{Group: g, Query: qf.query(), CanTriage: v.CanTriage})
 	}
@@ -583,4 +590,45 @@ func (p *pages) alertBan(w http.ResponseWriter, r *http.Request, rq *req) error 
 	}
 	http.Redirect(w, r, fmt.Sprintf("/pemantauan/peringatan/%d?hasil=%s&keputusan=%d#blokir", v.ID, d.Outcome, d.ID), http.StatusSeeOther)
 	return nil
+}
+
+// priorityFirst puts the groups with an alert a calendar phase raised (an
+// attack on Sirekap during the count) at the head of the queue's first
+// page, highest priority first, each group whole under the queue's
+// filters; the rest keep their order. Later pages are the plain queue.
+func (p *pages) priorityFirst(ctx context.Context, rq *req, f alert.Filter, groups []alert.Group) ([]alert.Group, error) {
+	pf := f
+	pf.Priority, pf.Before, pf.Limit = true, 0, 10
+	raised, err := alert.Groups(ctx, p.s.DB, *rq.P, pf)
+	if err != nil || len(raised) == 0 {
+		return groups, err
+	}
+	raised = raised[:min(len(raised), pf.Limit)]
+	var head []alert.Group
+	for _, r := range raised {
+		i := slices.IndexFunc(groups, func(g alert.Group) bool { return g.Key == r.Key })
+		if i >= 0 {
+			head = append(head, groups[i])
+			groups = slices.Delete(groups, i, i+1)
+			continue
+		}
+		key, err := alert.ParseGroupKey(r.Key)
+		if err != nil {
+			return nil, err
+		}
+		whole := f
+		whole.Group, whole.Before, whole.Limit = &key, 0, 1
+		g, err := alert.Groups(ctx, p.s.DB, *rq.P, whole)
+		if err != nil {
+			return nil, err
+		}
+		if len(g) > 0 {
+			g[0].Priority, g[0].PriorityReason = r.Priority, r.PriorityReason
+			head = append(head, g[0])
+		}
+	}
+	slices.SortStableFunc(head, func(a, b alert.Group) int {
+		return cmp.Or(cmp.Compare(alert.SeverityRank(b.Priority), alert.SeverityRank(a.Priority)), cmp.Compare(b.Latest, a.Latest))
+	})
+	return append(head, groups...), nil
 }

@@ -10,11 +10,13 @@ import (
 
 	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/ingest/sender"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/web/shell"
 )
 
@@ -122,6 +124,12 @@ type assetView struct {
 	Ingest     *ingestKeysView // nil for those who may not send the asset's logs
 	CanEdit    bool            // its owner (or an organisation above it) with a role that edits assets
 	Rejected   []rejectedRow   // its log lines refused since this server started
+
+	Systems []string
+	// CriticalNow is the running phase the asset matters in, in its
+	// region's zone ("" none): its alerts rise in priority, its scans
+	// follow the phase's posture.
+	CriticalNow, CriticalPosture, ScanEvery string
 }
 
 // ingestKeysView is the asset page's section of log senders: the asset's
@@ -187,6 +195,14 @@ func (p *pages) renderAsset(w http.ResponseWriter, r *http.Request, rq *req, sta
 	}
 	for _, ph := range a.Phases {
 		v.Phases = append(v.Phases, rq.L("phase", ph))
+	}
+	v.Systems = a.Systems
+	cal, err := calendar.Load(ctx, p.s.DB)
+	if err != nil {
+		return err
+	}
+	if ph, _, ok := cal.Critical(store.Now(), calendar.ZoneOf(a.Region), a.Name, a.Tags()); ok {
+		v.CriticalNow, v.CriticalPosture, v.ScanEvery = ph.Name, string(ph.Posture), calendar.RuleOf(ph.Posture).ScanHint
 	}
 	if sender.Authorize(*rq.P, a) == nil {
 		if keys.Keys, err = sender.ListKeys(ctx, p.s.DB, *rq.P, a); err != nil {
@@ -263,6 +279,8 @@ type assetForm struct {
 	fieldForm
 	ID                                 int64 // 0 for a new asset
 	Name, Description, URLs, Hostnames string
+	Systems                            string   // comma-separated, as typed
+	KnownSystems                       []string // the systems the calendar names, offered as the field's suggestions
 	Kinds, Crits, Phases, TLPs         []option
 	Regions                            picker
 	Owners                             []optGroup
@@ -270,25 +288,26 @@ type assetForm struct {
 
 // assetFields are the fields the form shows; an error about any other is
 // shown above the form.
-var assetFields = []string{"name", "kind", "description", "urls", "hostnames", "owner", "region", "criticality", "phases", "tlp"}
+var assetFields = []string{"name", "kind", "description", "urls", "hostnames", "owner", "region", "criticality", "phases", "systems", "tlp"}
 
 // formValues is what an asset form holds, as strings.
 type formValues struct {
 	Name, Kind, Description, URLs, Hostnames, Owner, Region, Crit, TLP string
 	Phases                                                             []string
+	Systems                                                            string
 }
 
 func valuesOf(a asset.Asset) formValues {
 	return formValues{Name: a.Name, Kind: a.Kind, Description: a.Description, URLs: strings.Join(a.URLs, "\n"),
 		Hostnames: strings.Join(a.Hostnames, "\n"), Owner: a.Owner, Region: a.Region, Crit: a.Criticality,
-		TLP: string(a.TLP), Phases: a.Phases}
+		TLP: string(a.TLP), Phases: a.Phases, Systems: strings.Join(a.Systems, ", ")}
 }
 
 func postedValues(r *http.Request) formValues {
 	f := r.PostForm
 	return formValues{Name: f.Get("name"), Kind: f.Get("kind"), Description: f.Get("description"), URLs: f.Get("urls"),
 		Hostnames: f.Get("hostnames"), Owner: f.Get("owner"), Region: f.Get("region"), Crit: f.Get("criticality"),
-		TLP: f.Get("tlp"), Phases: f["phases"]}
+		TLP: f.Get("tlp"), Phases: f["phases"], Systems: f.Get("systems")}
 }
 
 // lines splits a textarea into its non-empty trimmed lines.
@@ -310,8 +329,14 @@ func (v formValues) input(current *asset.Asset) asset.Input {
 	if phases == nil {
 		phases = []string{}
 	}
+	systems := []string{}
+	for _, s := range strings.Split(v.Systems, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			systems = append(systems, s)
+		}
+	}
 	in := asset.Input{Name: &v.Name, Kind: &v.Kind, Description: &v.Description, URLs: &urls, Hostnames: &hosts,
-		Region: &v.Region, Criticality: &v.Crit, Phases: &phases, TLP: &v.TLP}
+		Region: &v.Region, Criticality: &v.Crit, Phases: &phases, Systems: &systems, TLP: &v.TLP}
 	if current == nil || v.Owner != current.Owner {
 		in.Owner = &v.Owner
 	}
@@ -323,7 +348,11 @@ func (p *pages) assetFormView(rq *req, tree *org.Tree, id int64, v formValues, c
 		// The API's message is English; the page says it in Bahasa.
 		err = &problem.Error{Code: err.Code, Field: err.Field, Message: rq.T("ingest.host_taken")}
 	}
-	f := assetForm{fieldForm: fieldForm{Err: err, fields: assetFields}, ID: id, Name: v.Name, Description: v.Description, URLs: v.URLs, Hostnames: v.Hostnames}
+	if err != nil && err.Field == "systems" { // the domain's message is English
+		err = &problem.Error{Code: err.Code, Field: err.Field, Message: rq.T("asset.systems_invalid")}
+	}
+	f := assetForm{fieldForm: fieldForm{Err: err, fields: assetFields}, ID: id, Name: v.Name, Description: v.Description, URLs: v.URLs, Hostnames: v.Hostnames, Systems: v.Systems}
+	f.KnownSystems = knownSystems()
 	f.Kinds = enumOptions(rq, "kind", asset.Kinds, v.Kind)
 	f.Crits = enumOptions(rq, "crit", asset.Criticalities, v.Crit)
 	for _, ph := range asset.Phases {
@@ -433,4 +462,19 @@ func (p *pages) assetUpdate(w http.ResponseWriter, r *http.Request, rq *req) err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/aset/%d?disimpan=1", a.ID), http.StatusSeeOther)
 	return nil
+}
+
+// knownSystems are the entries of the shipped calendar's critical lists
+// that are not phase tags: the election systems (Sirekap, Sipol, ...).
+func knownSystems() []string {
+	var out []string
+	for _, ph := range calendar.Shipped().Phases() {
+		for _, c := range ph.Critical {
+			if !slices.Contains(asset.Phases, c) && !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

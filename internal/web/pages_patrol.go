@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/patrol"
 	"github.com/garda-id/garda/internal/patrol/imports"
@@ -48,6 +49,8 @@ type patrolQueueView struct {
 	Sources   []option
 	Sorts     []option
 	PIIOnly   bool
+	FocusOnly bool     // only items holding their phase's focus words
+	FocusNow  []string // the focus words of the phases running now in the reader's zone
 	Items     []patrol.Item
 	Live      string // the stream's URL with the filters
 	RowURL    string
@@ -69,7 +72,12 @@ func (rq *req) patrolLabelOptions(selected string, none bool) []option {
 
 func (p *pages) patrolQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
 	q := r.URL.Query()
-	v := patrolQueueView{Region: rq.RegionPicker("f-region", "region", q.Get("region")), PIIOnly: q.Get("pii") == "true"}
+	v := patrolQueueView{Region: rq.RegionPicker("f-region", "region", q.Get("region")), PIIOnly: q.Get("pii") == "true", FocusOnly: q.Get("focus") == "true"}
+	cal, err := calendar.Load(r.Context(), p.s.DB) // rooms5: the phase's focus words
+	if err != nil {
+		return err
+	}
+	v.FocusNow = cal.FocusAt(store.Now(), calendar.ZoneOf(rq.P.User.Scope))
 	for _, pl := range patrol.Platforms {
 		v.Platforms = append(v.Platforms, option{Value: pl, Label: rq.L("platform", pl), Selected: q.Get("platform") == pl})
 	}
@@ -116,7 +124,7 @@ func (p *pages) patrolQueue(w http.ResponseWriter, r *http.Request, rq *req) err
 	}
 	v.Items = list
 	filters := url.Values{}
-	for _, k := range []string{"region", "platform", "label", "source", "pii"} {
+	for _, k := range []string{"region", "platform", "label", "source", "pii", "focus"} {
 		if x := q.Get(k); x != "" && ferr == nil {
 			filters.Set(k, x)
 		}

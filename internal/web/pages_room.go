@@ -1,10 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
+	"github.com/garda-id/garda/internal/alert"
+	"github.com/garda-id/garda/internal/asset"
 	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/drill"
 	"github.com/garda-id/garda/internal/policy"
@@ -114,6 +118,8 @@ func (p *pages) renderRoomList(w http.ResponseWriter, r *http.Request, rq *req, 
 		}
 	}
 	v.Calendar.Critical = cal.CriticalAt(now, calendar.WIB)
+	v.Calendar.Focus = cal.FocusAt(now, calendar.WIB) // rooms5: the patrol's focus words (WIB)
+	v.Calendar.ScanEvery = v.Zones[0].Rule.ScanHint
 	// The map: each province coloured by its room's posture when the
 	// reader sees that room, grey otherwise.
 	byRegion := map[string]room.Room{}
@@ -139,6 +145,57 @@ func (p *pages) renderRoomList(w http.ResponseWriter, r *http.Request, rq *req, 
 type roomPageView struct {
 	Room room.Room
 	Zone zonePosture
+	// rooms5: what the phase does now in the room's region and zone.
+	Effects phaseEffects
+}
+
+// phaseEffects is what the running phase sets in a region: its critical
+// assets (those the reader may read; their alerts rise in priority, their
+// scans follow the posture), the open alerts it raised, and the patrol's
+// focus words.
+type phaseEffects struct {
+	Critical   []string // the phase's systems and tags
+	Assets     []asset.Asset
+	MoreAssets bool
+	ScanEvery  string // the posture's cadence of those assets' scans
+	Raised     int    // open alerts the phase raised in the region, up to 100
+	Focus      []string
+}
+
+// effectsOf reads the running phase's effects in a region for rq's reader.
+func (p *pages) effectsOf(ctx context.Context, rq *req, cal *calendar.Calendar, region string, now time.Time) (phaseEffects, error) {
+	tz := calendar.ZoneOf(region)
+	e := phaseEffects{Critical: cal.CriticalAt(now, tz), Focus: cal.FocusAt(now, tz)}
+	if len(e.Critical) == 0 {
+		return e, nil
+	}
+	pst, _ := cal.PostureAt(now, tz)
+	e.ScanEvery = calendar.RuleOf(pst).ScanHint
+	for before := int64(0); ; {
+		list, err := asset.List(ctx, p.s.DB, *rq.P, asset.Filter{Region: region, Before: before, Limit: 500})
+		if err != nil {
+			return e, err
+		}
+		for _, a := range list[:min(len(list), 500)] {
+			if _, _, ok := cal.Critical(now, calendar.ZoneOf(a.Region), a.Name, a.Tags()); ok {
+				if len(e.Assets) == 20 {
+					e.MoreAssets = true
+					break
+				}
+				e.Assets = append(e.Assets, a)
+			}
+		}
+		if len(list) <= 500 || e.MoreAssets {
+			break
+		}
+		before = list[499].ID
+	}
+	raised, err := alert.List(ctx, p.s.DB, *rq.P, alert.Filter{Priority: true, Status: []alert.Status{alert.New, alert.Acknowledged}, Region: region, Limit: 100})
+	if err != nil {
+		return e, err
+	}
+	e.Raised = min(len(raised), 100)
+	return e, nil
 }
 
 // pathRoom is the room of the path's {id} as rq's reader sees it: every
@@ -161,8 +218,12 @@ func (p *pages) roomPage(w http.ResponseWriter, r *http.Request, rq *req) error 
 		return err
 	}
 	z := calendar.ZoneOf(rm.Region)
-	pst, ph := cal.PostureAt(store.Now(), z)
+	now := store.Now()
+	pst, ph := cal.PostureAt(now, z)
 	v := roomPageView{Room: rm, Zone: zonePosture{Zone: z.String(), Posture: pst, Phase: ph, Class: postureClass(pst), Rule: calendar.RuleOf(pst)}}
+	if v.Effects, err = p.effectsOf(r.Context(), rq, cal, rm.Region, now); err != nil {
+		return err
+	}
 	p.render(w, r, http.StatusOK, "room.html", page{req: rq, Title: rm.Name, Active: "nav.oprooms", Data: v})
 	return nil
 }
@@ -199,6 +260,11 @@ func (p *pages) roomPhaseAdd(w http.ResponseWriter, r *http.Request, rq *req) er
 	for _, c := range strings.Split(f.Get("critical"), ",") {
 		if c = strings.TrimSpace(c); c != "" {
 			ph.Critical = append(ph.Critical, c)
+		}
+	}
+	for _, w := range strings.Split(f.Get("focus"), ",") { // rooms5: the patrol's focus words
+		if w = strings.TrimSpace(w); w != "" {
+			ph.Focus = append(ph.Focus, w)
 		}
 	}
 	_, err := calendar.AddPhase(r.Context(), p.s.DB, *rq.P, f.Get("election"), ph)

@@ -1,0 +1,52 @@
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/garda-id/garda/internal/calendar"
+	"github.com/garda-id/garda/internal/store/storetest"
+)
+
+// TestDemoSystems: the demo's assets carry their election systems, so
+// that the calendar finds them by system: during the count of 2024 the
+// backup recapitulation server (not named Sirekap) and Sirekap API matter,
+// and a provincial KPU site is a situs KPU.
+func TestDemoSystems(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	if _, err := Seed(ctx, db, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	systems := map[string]string{}
+	rows, err := db.Query(ctx, `SELECT name, systems FROM assets`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, sys string
+		if err := rows.Scan(&name, &sys); err != nil {
+			t.Fatal(err)
+		}
+		systems[name] = sys
+	}
+	for name, want := range map[string]string{"Server rekapitulasi cadangan": `["Sirekap"]`, "Sirekap API": `["Sirekap","Sirekap API"]`,
+		"Situs KPU Provinsi Jawa Barat": `["situs KPU"]`, "JDIH KPU": `[]`} {
+		if systems[name] != want {
+			t.Errorf("%s: systems %s, want %s", name, systems[name], want)
+		}
+	}
+	// Its stored systems, not its name, make the backup server matter in
+	// the count.
+	var sys []string
+	if err := json.Unmarshal([]byte(systems["Server rekapitulasi cadangan"]), &sys); err != nil {
+		t.Fatal(err)
+	}
+	count := time.Date(2024, 3, 1, 3, 0, 0, 0, time.UTC)
+	if _, _, ok := calendar.Shipped().Critical(count, calendar.WIB, "Server rekapitulasi cadangan", sys); !ok {
+		t.Error("the backup recapitulation server does not matter during the count")
+	}
+}
