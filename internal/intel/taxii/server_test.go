@@ -131,11 +131,14 @@ func testServerProtocol(t *testing.T, db *store.DB) {
 			t.Fatal("paging does not end")
 		}
 	}
-	if len(seen) != 5 || seen[0] != made[0].STIXID || seen[4] != made[4].STIXID {
-		t.Fatalf("paged %v", seen)
+	// In the order added: the TLP:AMBER marking definition (2022), the
+	// indicators, and BSSN's identity when its first indicator came.
+	want := []string{intel.MarkingID(policy.Amber), made[0].STIXID, intel.IdentityID("bssn"), made[1].STIXID, made[2].STIXID, made[3].STIXID, made[4].STIXID}
+	if strings.Join(seen, " ") != strings.Join(want, " ") {
+		t.Fatalf("paged %v, want %v", seen, want)
 	}
 	// added_after the third's date: the fourth and fifth.
-	st, h, _ = a.do(t, req{method: "GET", path: amberCol + "manifest/?limit=3", bearer: tok})
+	st, h, _ = a.do(t, req{method: "GET", path: amberCol + "manifest/?limit=5", bearer: tok}) // marking, 1, identity, 2, 3
 	last := h.Get("X-TAXII-Date-Added-Last")
 	st, _, body = a.do(t, req{method: "GET", path: amberCol + "objects/?added_after=" + url.QueryEscape(last), bearer: tok})
 	if st != 200 || strings.Count(string(body), `"type":"indicator"`) != 2 {
@@ -144,6 +147,7 @@ func testServerProtocol(t *testing.T, db *store.DB) {
 	for q, want := range map[string]int{
 		"match[id]=" + made[1].STIXID:   1,
 		"match[type]=malware":           0,
+		"match[type]=identity":          0,
 		"match[type]=indicator,malware": 5,
 		"match[spec_version]=2.0":       0,
 		"match[version]=all":            5,
