@@ -160,6 +160,56 @@ func testServerProtocol(t *testing.T, db *store.DB) {
 			t.Errorf("%s: %d, want %d objects: %s", q, st, want, body)
 		}
 	}
+	// An entry of several objects (an indicator with two techniques: the
+	// indicator, two attack patterns, two relationships) split across pages
+	// of 2: the pages together are exactly the whole, in order.
+	for n := 0; n < 2; n++ {
+		if _, err := intel.Create(ctx, a.db, a.principal("bssn.analyst"), intel.Input{Kind: intel.IPv4, Value: fmt.Sprintf("192.0.2.%d", 70+n), TLP: policy.Green,
+			Techniques: []string{"T1190", "T1566"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	greenCol := "/taxii2/nasional/collections/" + taxii.TLPCollectionID("nasional", policy.Green) + "/"
+	whole := func(q string) []string {
+		var ids []string
+		next := ""
+		for pages := 0; ; pages++ {
+			p := greenCol + "objects/?" + q
+			if next != "" {
+				p += "&next=" + url.QueryEscape(next)
+			}
+			st, _, body := a.do(t, req{method: "GET", path: p, bearer: tok})
+			var env struct {
+				More    bool
+				Next    string
+				Objects []struct{ ID string }
+			}
+			if st != 200 || json.Unmarshal(body, &env) != nil {
+				t.Fatalf("%s: %d %s", p, st, body)
+			}
+			for _, o := range env.Objects {
+				ids = append(ids, o.ID)
+			}
+			if !env.More {
+				return ids
+			}
+			next = env.Next
+			if pages > 50 {
+				t.Fatal("paging does not end")
+			}
+		}
+	}
+	all, paged := whole("limit=1000"), whole("limit=2")
+	// marking, 2 x (indicator, 2 attack patterns, 2 relationships), identity
+	if len(all) != 12 || strings.Join(all, " ") != strings.Join(paged, " ") {
+		t.Fatalf("GREEN collection whole %v, by pages of 2 %v", all, paged)
+	}
+	if got := whole("limit=1&match[type]=relationship"); len(got) != 4 || !strings.HasPrefix(got[0], "relationship--") {
+		t.Fatalf("relationships by pages of 1: %v", got)
+	}
+	if st, _, _ := a.do(t, req{method: "GET", path: greenCol + "objects/?next=12-3", bearer: tok}); st != 400 {
+		t.Errorf("a next token of another server: %d", st)
+	}
 	if st, _, _ := a.do(t, req{method: "GET", path: amberCol + "objects/?added_after=yesterday", bearer: tok}); st != 400 {
 		t.Errorf("bad added_after: %d", st)
 	}
