@@ -291,7 +291,7 @@ func collectionsFor(root string, p *auth.Principal) []Collection {
 	for _, t := range policy.TLPs() {
 		a := tlpAlias(t)
 		out = append(out, Collection{ID: CollectionID(root, a), Alias: a, Title: "TLP:" + string(t),
-			Description: "Indikator berlabel TLP:" + string(t) + " yang boleh Anda baca.",
+			Description: "Objek STIX berlabel TLP:" + string(t) + " yang boleh Anda baca: indikator, penampakan, laporan, relasi, identitas, dan lainnya.",
 			CanRead:     true, CanWrite: write, MediaTypes: []string{MediaSTIX}, tlp: t})
 	}
 	out = append(out, orgCollection(root, p.Org, p))
@@ -301,7 +301,7 @@ func collectionsFor(root string, p *auth.Principal) []Collection {
 func orgCollection(root string, o org.Org, p *auth.Principal) Collection {
 	a := "org-" + o.Slug
 	return Collection{ID: CollectionID(root, a), Alias: a, Title: o.Name,
-		Description: "Indikator milik " + o.Name + " yang boleh Anda baca.",
+		Description: "Objek STIX milik " + o.Name + " yang boleh Anda baca: indikator, penampakan, laporan, relasi, dan lainnya.",
 		CanRead:     true, CanWrite: p.Org.ID == o.ID && p.Can(policy.Investigate), MediaTypes: []string{MediaSTIX}, owner: o.ID}
 }
 
