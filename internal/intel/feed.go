@@ -91,6 +91,31 @@ type FeedFilter struct {
 	IDs   []string     // these ids only (empty: any)
 	From  *FeedPos     // the last object already served (nil: from the start)
 	Limit int          // objects; default 100, at most 1000
+	// Versions are which versions of an object: VersionLast (the default),
+	// VersionFirst or VersionAll. Only indicators have more than one: the
+	// one created and, once revoked, the revoked one (Garda changes an
+	// indicator in no other way), each with its "indicates" relationships.
+	Versions string
+}
+
+// Which versions a feed serves (TAXII's match[version] keywords).
+const (
+	VersionLast  = "last"
+	VersionFirst = "first"
+	VersionAll   = "all"
+)
+
+// Versions are the indicator's versions, oldest first: as created and,
+// when revoked since, as revoked. Indicators change in no other way
+// (created and modified are equal when one is made), so the first is
+// rebuilt exactly.
+func (i Indicator) Versions() []Indicator {
+	if !i.Revoked || !i.ModifiedAt.After(i.CreatedAt) {
+		return []Indicator{i}
+	}
+	first := i
+	first.Revoked, first.RevokedAt, first.ModifiedAt = false, nil, i.CreatedAt
+	return []Indicator{first, i}
 }
 
 // FeedItem is one object of the feed.
@@ -99,6 +124,9 @@ type FeedItem struct {
 	Added   time.Time // date_added: when this version entered the feed
 	Version string    // the object's modified (created when it has none)
 	Pos     FeedPos
+	// First and Last say whether this is the object's first or latest
+	// version (both for an object of one version).
+	First, Last bool
 }
 
 // FeedPage is one page: the objects, and where the next page starts when
@@ -129,11 +157,12 @@ func Feed(ctx context.Context, q store.Querier, who auth.Principal, tree *org.Tr
 			return FeedPage{}, err
 		}
 		for _, e := range entries {
-			objs, err := e.objects(ctx, q, tree)
+			objs, err := e.objects(tree, f.Versions)
 			if err != nil {
 				return FeedPage{}, err
 			}
-			for k, o := range objs {
+			for k, vo := range objs {
+				o := vo.Object
 				pos := FeedPos{At: e.at, Src: e.src, Row: e.row, K: k}
 				if from != nil && !from.entryBefore(pos) && k <= from.K {
 					continue // served on an earlier page
@@ -149,7 +178,11 @@ func Feed(ctx context.Context, q store.Querier, who auth.Principal, tree *org.Tr
 				if v == "" {
 					v = Stamp(e.at) // an observable kept from an import has no dates
 				}
-				pg.Items = append(pg.Items, FeedItem{Object: o, Added: e.at, Version: v, Pos: pos})
+				added := e.at
+				if !vo.added.IsZero() {
+					added = vo.added
+				}
+				pg.Items = append(pg.Items, FeedItem{Object: o, Added: added, Version: v, Pos: pos, First: vo.first, Last: vo.last})
 			}
 			last := FeedPos{At: e.at, Src: e.src, Row: e.row, K: feedAll}
 			from = &last
@@ -506,25 +539,60 @@ func loadEntries(ctx context.Context, q store.Querier, who auth.Principal, entri
 	return nil
 }
 
-// objects are the STIX objects of an entry, in a fixed order.
-func (e *entry) objects(ctx context.Context, q store.Querier, tree *org.Tree) ([]Object, error) {
+// versioned is an object of an entry with the date its version was added
+// (zero: the entry's).
+type versioned struct {
+	Object
+	added       time.Time
+	first, last bool // the object's first, latest version
+}
+
+func one(o Object) []versioned { return []versioned{{Object: o, first: true, last: true}} }
+
+// objects are the STIX objects of an entry, in a fixed order, in the
+// versions asked for.
+func (e *entry) objects(tree *org.Tree, versions string) ([]versioned, error) {
 	switch e.src {
 	case feedMarking:
 		m, err := Marking(e.tlp)
 		if err != nil {
 			return nil, err
 		}
-		return []Object{m}, nil
+		return one(m), nil
 	case feedIndicator:
 		if e.ind == nil {
 			return nil, nil // gone between the two reads
 		}
-		return append([]Object{e.ind.STIX()}, e.ind.techniqueObjects()...), nil
+		vs := e.ind.Versions()
+		switch versions {
+		case VersionFirst:
+			vs = vs[:1]
+		case VersionAll:
+		default:
+			vs = vs[len(vs)-1:]
+		}
+		var out []versioned
+		for n, v := range vs {
+			added := v.ModifiedAt // the first version was added when made
+			first, last := v.ModifiedAt.Equal(e.ind.CreatedAt) || !e.ind.Revoked, v.Revoked == e.ind.Revoked
+			out = append(out, versioned{Object: v.STIX(), added: added, first: first, last: last})
+			for _, o := range v.techniqueObjects() {
+				if o.Core().Type == "attack-pattern" {
+					if n > 0 && len(vs) > 1 {
+						continue // one version: once per entry
+					}
+					out = append(out, versioned{Object: o, added: added, first: true, last: true})
+					continue
+				}
+				out = append(out, versioned{Object: o, added: added, first: first, last: last})
+			}
+		}
+		return out, nil
 	case feedSighting:
 		if e.sight == nil {
 			return nil, nil
 		}
-		return []Object{e.sight.object(tree)}, nil
+		return one(e.sight.object(tree)), nil
 	case feedKept:
 		if e.kept == nil {
 			return nil, nil
@@ -533,13 +601,13 @@ func (e *entry) objects(ctx context.Context, q store.Querier, tree *org.Tree) ([
 		if err != nil || o == nil {
 			return nil, err
 		}
-		return []Object{o}, nil
+		return one(o), nil
 	case feedIdentity:
 		o, ok := tree.ByID(e.row)
 		if !ok {
 			return nil, nil
 		}
-		return []Object{NewIdentity(o.Slug, o.Name)}, nil
+		return one(NewIdentity(o.Slug, o.Name)), nil
 	}
 	return nil, nil
 }

@@ -360,9 +360,9 @@ func parseTime(name, v string) (time.Time, error) {
 
 // query is a parsed objects or manifest request.
 type query struct {
-	f        intel.FeedFilter
-	versions []string // match[version] timestamps (empty: last, first, all are one)
-	none     bool     // a match filter nothing Garda serves can satisfy
+	f    intel.FeedFilter
+	keep func(intel.FeedItem) bool // match[version] mixing keywords and timestamps (nil: all of f.Versions)
+	none bool                      // a match filter nothing Garda serves can satisfy
 }
 
 func splitParam(r *http.Request, name string) []string {
@@ -417,17 +417,38 @@ func parseQuery(r *http.Request, col Collection) (query, error) {
 	if sv := splitParam(r, "match[spec_version]"); len(sv) > 0 && !contains(sv, intel.SpecVersion) {
 		q.none = true
 	}
-	for _, ver := range splitParam(r, "match[version]") {
+	// match[version]: last (the default), first, all, or versions by
+	// their timestamps, any of them together.
+	var first, last, all bool
+	var stamps []string
+	toks := splitParam(r, "match[version]")
+	for _, ver := range toks {
 		switch ver {
-		case "last", "first", "all":
-			// Garda keeps the latest version only: each is that one.
-			q.versions = nil
-			return q, nil
+		case intel.VersionLast:
+			last = true
+		case intel.VersionFirst:
+			first = true
+		case intel.VersionAll:
+			all = true
+		default:
+			if _, err := parseTime("match[version]", ver); err != nil {
+				return q, err
+			}
+			stamps = append(stamps, ver)
 		}
-		if _, err := parseTime("match[version]", ver); err != nil {
-			return q, err
+	}
+	switch {
+	case len(toks) == 0 || (last && !first && !all && len(stamps) == 0):
+		q.f.Versions = intel.VersionLast
+	case all:
+		q.f.Versions = intel.VersionAll
+	case first && !last && len(stamps) == 0:
+		q.f.Versions = intel.VersionFirst
+	default:
+		q.f.Versions = intel.VersionAll
+		q.keep = func(i intel.FeedItem) bool {
+			return first && i.First || last && i.Last || versionIn(i.Version, stamps)
 		}
-		q.versions = append(q.versions, ver)
 	}
 	return q, nil
 }
@@ -467,7 +488,7 @@ func (s *Server) page(ctx context.Context, p *auth.Principal, q query) (page, er
 		pg.next = fp.Next.String()
 	}
 	for _, i := range fp.Items {
-		if len(q.versions) > 0 && !versionIn(i.Version, q.versions) {
+		if q.keep != nil && !q.keep(i) {
 			continue
 		}
 		pg.items = append(pg.items, i)
@@ -546,10 +567,11 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	return nil
 }
 
-// one reads the versions of the object of the path the reader may read,
-// oldest first, each once (an attack pattern travels with every indicator
-// that names it, the same version each time).
-func (s *Server) one(r *http.Request, p *auth.Principal) ([]intel.FeedItem, error) {
+// one reads the versions of the object of the path the reader may read
+// that match[version] asks for (every version: all), oldest first, each
+// once (an attack pattern travels with every indicator that names it, the
+// same version each time).
+func (s *Server) one(r *http.Request, p *auth.Principal, every bool) ([]intel.FeedItem, error) {
 	_, col, err := s.findCollection(r, p)
 	if err != nil {
 		return nil, err
@@ -563,6 +585,9 @@ func (s *Server) one(r *http.Request, p *auth.Principal) ([]intel.FeedItem, erro
 	}
 	id := r.PathValue("object_id")
 	q.f.IDs, q.f.Types, q.f.After, q.f.From, q.f.Limit = []string{id}, nil, time.Time{}, nil, MaxLimit
+	if every {
+		q.f.Versions, q.keep = intel.VersionAll, nil
+	}
 	pg, err := s.page(r.Context(), p, q)
 	if err != nil {
 		return nil, err
@@ -583,7 +608,7 @@ func (s *Server) one(r *http.Request, p *auth.Principal) ([]intel.FeedItem, erro
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	items, err := s.one(r, p)
+	items, err := s.one(r, p, false)
 	if err != nil {
 		return err
 	}
@@ -597,7 +622,7 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p *auth.Princ
 }
 
 func (s *Server) versions(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	items, err := s.one(r, p)
+	items, err := s.one(r, p, true)
 	if err != nil {
 		return err
 	}

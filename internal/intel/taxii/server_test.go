@@ -210,6 +210,51 @@ func testServerProtocol(t *testing.T, db *store.DB) {
 	if st, _, _ := a.do(t, req{method: "GET", path: greenCol + "objects/?next=12-3", bearer: tok}); st != 400 {
 		t.Errorf("a next token of another server: %d", st)
 	}
+	// Versions: a revoked indicator has two, as made and as revoked; the
+	// objects endpoint serves the latest unless match[version] asks.
+	revoked, err := intel.Revoke(ctx, a.db, a.principal("bssn.analyst"), made[4].ID, "salah sasaran")
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, last := made[4].STIX().Modified, revoked.STIX().Modified
+	if created == last {
+		t.Fatalf("revoked in the millisecond it was made: %s", created)
+	}
+	objPath := amberCol + "objects/" + made[4].STIXID + "/"
+	st, _, body = a.do(t, req{method: "GET", path: objPath + "versions/", bearer: tok})
+	var vers struct{ Versions []string }
+	if st != 200 || json.Unmarshal(body, &vers) != nil || strings.Join(vers.Versions, " ") != created+" "+last {
+		t.Fatalf("versions of a revoked indicator: %d %s, want %s and %s", st, body, created, last)
+	}
+	for q, want := range map[string]string{
+		"":                                  last + ":true",
+		"match[version]=last":               last + ":true",
+		"match[version]=first":              created + ":false",
+		"match[version]=all":                created + ":false " + last + ":true",
+		"match[version]=first,last":         created + ":false " + last + ":true",
+		"match[version]=" + created:         created + ":false",
+		"match[version]=" + last + ",first": created + ":false " + last + ":true",
+	} {
+		for _, path := range []string{objPath + "?" + q, amberCol + "objects/?match[id]=" + made[4].STIXID + "&" + q} {
+			st, _, body := a.do(t, req{method: "GET", path: path, bearer: tok})
+			var env struct {
+				Objects []struct {
+					Modified string
+					Revoked  bool
+				}
+			}
+			if st != 200 || json.Unmarshal(body, &env) != nil {
+				t.Fatalf("%s: %d %s", path, st, body)
+			}
+			var got []string
+			for _, o := range env.Objects {
+				got = append(got, fmt.Sprintf("%s:%v", o.Modified, o.Revoked))
+			}
+			if strings.Join(got, " ") != want {
+				t.Errorf("%s: %v, want %s", path, got, want)
+			}
+		}
+	}
 	if st, _, _ := a.do(t, req{method: "GET", path: amberCol + "objects/?added_after=yesterday", bearer: tok}); st != 400 {
 		t.Errorf("bad added_after: %d", st)
 	}
