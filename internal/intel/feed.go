@@ -110,7 +110,9 @@ const (
 // (created and modified are equal when one is made), so the first is
 // rebuilt exactly.
 func (i Indicator) Versions() []Indicator {
-	if !i.Revoked || !i.ModifiedAt.After(i.CreatedAt) {
+	// Revoked within the millisecond it was made: one version (STIX
+	// timestamps carry milliseconds), the revoked one.
+	if !i.Revoked || Stamp(i.ModifiedAt) <= Stamp(i.CreatedAt) {
 		return []Indicator{i}
 	}
 	first := i
@@ -563,7 +565,8 @@ func (e *entry) objects(tree *org.Tree, versions string) ([]versioned, error) {
 		if e.ind == nil {
 			return nil, nil // gone between the two reads
 		}
-		vs := e.ind.Versions()
+		every := e.ind.Versions()
+		vs := every
 		switch versions {
 		case VersionFirst:
 			vs = vs[:1]
@@ -574,7 +577,7 @@ func (e *entry) objects(tree *org.Tree, versions string) ([]versioned, error) {
 		var out []versioned
 		for n, v := range vs {
 			added := v.ModifiedAt // the first version was added when made
-			first, last := v.ModifiedAt.Equal(e.ind.CreatedAt) || !e.ind.Revoked, v.Revoked == e.ind.Revoked
+			first, last := v.ModifiedAt.Equal(every[0].ModifiedAt), v.ModifiedAt.Equal(e.ind.ModifiedAt)
 			out = append(out, versioned{Object: v.STIX(), added: added, first: first, last: last})
 			for _, o := range v.techniqueObjects() {
 				if o.Core().Type == "attack-pattern" {

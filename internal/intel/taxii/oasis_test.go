@@ -3,6 +3,7 @@ package taxii_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,11 +135,16 @@ func TestOASISClient(t *testing.T) {
 		Pattern: "[domain-name:value = 'kiriman.example']", TLP: policy.Amber, CreatedBy: intel.IdentityID("bssn"), Confidence: 80,
 		CreatedAt: bAmber.CreatedAt, ModifiedAt: bAmber.CreatedAt, ValidFrom: bAmber.CreatedAt}
 	plan := map[string]any{
-		"url":    a.srv.URL + "/taxii2/",
-		"tokens": a.tokens,
-		"auth":   map[string]string{"polri.analyst": "bearer", "kpu.analyst": "bearer"},
-		"walker": "bssn.analyst",
-		"post":   map[string]any{"objects": []any{posted.STIX()}},
+		"url":     a.srv.URL + "/taxii2/",
+		"tokens":  a.tokens,
+		"auth":    map[string]string{"polri.analyst": "bearer", "kpu.analyst": "bearer"},
+		"walker":  "bssn.analyst",
+		"post":    map[string]any{"objects": []any{posted.STIX()}},
+		"revoked": bGreen.STIXID,
+	}
+	revoked, err := intel.Revoke(ctx, a.db, a.principal("bssn.analyst"), bGreen.ID, "alamat CDN")
+	if err != nil {
+		t.Fatal(err)
 	}
 	in, _ := json.Marshal(plan)
 	cmd := exec.Command("/usr/bin/python3", "testdata/oasis_client.py")
@@ -192,6 +198,9 @@ func TestOASISClient(t *testing.T) {
 		SightingByID       []string            `json:"sighting_by_id"`
 		SightingByVersion  []string            `json:"sighting_by_version"`
 		SightingOldVersion []string            `json:"sighting_old_version"`
+		RevokedVersions    []string            `json:"revoked_versions"`
+		RevokedAll         [][]any             `json:"revoked_all"`
+		RevokedLast        [][]any             `json:"revoked_last"`
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("%v: %s", err, b)
@@ -319,6 +328,13 @@ func TestOASISClient(t *testing.T) {
 	}
 	if got.ByType["report"][0] != report || got.ByType["identity"][0] != intel.IdentityID("bssn") {
 		t.Errorf("by type: %v", got.ByType)
+	}
+	// BSSN's GREEN indicator, revoked: two versions, both by match[version]=all,
+	// the revoked one by default.
+	made, gone := bGreen.STIX().Modified, revoked.STIX().Modified
+	if strings.Join(got.RevokedVersions, " ") != made+" "+gone || fmt.Sprint(got.RevokedAll) != fmt.Sprintf("[[%s false] [%s true]]", made, gone) ||
+		fmt.Sprint(got.RevokedLast) != fmt.Sprintf("[[%s true]]", gone) {
+		t.Errorf("revoked indicator: versions %v, all %v, last %v; made %s, revoked %s", got.RevokedVersions, got.RevokedAll, got.RevokedLast, made, gone)
 	}
 	// The sighting's version is its row's last change: after its first
 	// sighting (counted again), one version served.

@@ -68,6 +68,11 @@ def main():
     out["by_type"] = {}
     for t in ("sighting", "report", "identity", "marking-definition", "indicator,report"):
         out["by_type"][t] = [o["id"] for o in amber.get_objects(type=t).get("objects", [])]
+    # A revoked indicator's two versions.
+    green = [c for c in root.collections if c.title == "TLP:GREEN"][0]
+    out["revoked_versions"] = green.object_versions(plan["revoked"]).get("versions", [])
+    out["revoked_all"] = [[o["modified"], o.get("revoked", False)] for o in green.get_objects(id=plan["revoked"], version="all").get("objects", [])]
+    out["revoked_last"] = [[o["modified"], o.get("revoked", False)] for o in green.get_object(plan["revoked"]).get("objects", [])]
     sighting = out["by_type"]["sighting"][0]
     out["sighting_versions"] = amber.object_versions(sighting).get("versions", [])
     out["sighting_by_id"] = [o["id"] for o in amber.get_objects(id=sighting).get("objects", [])]
