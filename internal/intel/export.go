@@ -59,9 +59,7 @@ func (i Indicator) Objects(owner org.Org, sightings []Sighting, tree *org.Tree) 
 			out = append(out, NewIdentity(o.Slug, o.Name))
 			so.WhereSightedRefs = []string{IdentityID(o.Slug)}
 		}
-		if s.Region != "" || s.AlertID > 0 {
-			so.Description = fmt.Sprintf("region %q, asset %d, alert %d", s.Region, s.AssetID, s.AlertID)
-		}
+		so.Description = sightingDescription(s) // as TAXII serves it
 		if sco != nil {
 			od := &ObservedData{Common: sdo("observed-data", gardaID("observed-data", s.STIXID), i.CreatedBy, s.FirstSeen, marks),
 				FirstObserved: Stamp(s.FirstSeen), LastObserved: Stamp(s.LastSeen), NumberObserved: max(1, min(s.Count, 999999999)), ObjectRefs: []string{sco.ID}}
