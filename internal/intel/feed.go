@@ -142,7 +142,7 @@ type FeedPage struct {
 // feedScan bounds the entries one page reads (a filter that few entries
 // pass ends the page early, with More set, rather than reading the store
 // to its end).
-const feedScan = 5000
+var feedScan = 5000
 
 // Feed returns one page of the feed as who may read it.
 func Feed(ctx context.Context, q store.Querier, who auth.Principal, tree *org.Tree, f FeedFilter) (FeedPage, error) {
