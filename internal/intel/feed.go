@@ -443,7 +443,7 @@ func feedEntries(ctx context.Context, q store.Querier, who auth.Principal, f Fee
 		}
 		out = out[:lastRow+1]
 	}
-	if err := loadEntries(ctx, q, who, out); err != nil {
+	if err := loadEntries(ctx, q, out); err != nil {
 		return nil, false, err
 	}
 	return out, full, nil
@@ -472,7 +472,7 @@ func anyTime(v any) (time.Time, error) {
 }
 
 // loadEntries reads the rows of the entries, one query per source.
-func loadEntries(ctx context.Context, q store.Querier, who auth.Principal, entries []*entry) error {
+func loadEntries(ctx context.Context, q store.Querier, entries []*entry) error {
 	ids := map[int][]any{}
 	at := map[int]map[int64]*entry{}
 	for _, e := range entries {
