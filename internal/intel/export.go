@@ -47,13 +47,7 @@ func (i Indicator) STIX() *IndicatorObject {
 func (i Indicator) Objects(owner org.Org, sightings []Sighting, tree *org.Tree) []Object {
 	marks := []string{MarkingID(i.TLP)}
 	out := []Object{NewIdentity(owner.Slug, owner.Name), i.STIX()}
-	for _, t := range i.Techniques {
-		ap, err := AttackPatternOf(t, "")
-		if err != nil {
-			continue // stored techniques were checked on the way in
-		}
-		out = append(out, ap, NewRelationship("indicates", i.STIXID, ap.ID, i.CreatedBy, i.CreatedAt, marks))
-	}
+	out = append(out, i.techniqueObjects()...)
 	sco := ObservableOf(i.Kind, i.Value)
 	for _, s := range sightings {
 		so := &SightingObject{Common: sdo("sighting", s.STIXID, i.CreatedBy, s.FirstSeen, marks), SightingOfRef: i.STIXID,
@@ -65,9 +59,7 @@ func (i Indicator) Objects(owner org.Org, sightings []Sighting, tree *org.Tree) 
 			out = append(out, NewIdentity(o.Slug, o.Name))
 			so.WhereSightedRefs = []string{IdentityID(o.Slug)}
 		}
-		if s.Region != "" || s.AlertID > 0 {
-			so.Description = fmt.Sprintf("region %q, asset %d, alert %d", s.Region, s.AssetID, s.AlertID)
-		}
+		so.Description = sightingDescription(s) // as TAXII serves it
 		if sco != nil {
 			od := &ObservedData{Common: sdo("observed-data", gardaID("observed-data", s.STIXID), i.CreatedBy, s.FirstSeen, marks),
 				FirstObserved: Stamp(s.FirstSeen), LastObserved: Stamp(s.LastSeen), NumberObserved: max(1, min(s.Count, 999999999)), ObjectRefs: []string{sco.ID}}
@@ -76,6 +68,23 @@ func (i Indicator) Objects(owner org.Org, sightings []Sighting, tree *org.Tree) 
 			out = append(out, sco, od)
 		}
 		out = append(out, so)
+	}
+	return out
+}
+
+// techniqueObjects are the indicator's attack patterns, each with the
+// "indicates" relationship to it (a deterministic id, a version that moves
+// with the indicator's, since its marking follows the indicator's).
+func (i Indicator) techniqueObjects() []Object {
+	var out []Object
+	for _, t := range i.Techniques {
+		ap, err := AttackPatternOf(t, "")
+		if err != nil {
+			continue // stored techniques were checked on the way in
+		}
+		rel := NewRelationship("indicates", i.STIXID, ap.ID, i.CreatedBy, i.CreatedAt, []string{MarkingID(i.TLP)})
+		rel.Modified = i.STIX().Modified
+		out = append(out, ap, rel)
 	}
 	return out
 }

@@ -298,9 +298,19 @@ func VulnerabilityOf(cve, description string) (*Vulnerability, error) {
 	return v, nil
 }
 
-// NewRelationship links source to target.
+// NewRelationship links source to target. Its id is deterministic
+// (RelationshipID), so the same link exported twice is one object to a
+// partner that imports both exports.
 func NewRelationship(typ, source, target, creator string, at time.Time, marks []string) *Relationship {
-	return &Relationship{Common: sdo("relationship", NewID("relationship"), creator, at, marks), RelationshipType: typ, SourceRef: source, TargetRef: target}
+	return &Relationship{Common: sdo("relationship", RelationshipID(typ, source, target), creator, at, marks), RelationshipType: typ, SourceRef: source, TargetRef: target}
+}
+
+// RelationshipID is the id of the relationship of typ from source to
+// target: a UUIDv5 (Garda's namespace) of the three, as STIX 2.1 (section
+// 2.9) recommends for ids that must not change between productions of the
+// same object.
+func RelationshipID(typ, source, target string) string {
+	return gardaID("relationship", typ+"|"+source+"|"+target)
 }
 
 // NewReport collects refs under a name.

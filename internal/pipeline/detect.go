@@ -48,6 +48,11 @@ type Detector struct {
 	Holder  string          // this instance's name in the lease table
 	Decide  bool            // turn new alerts into decisions by the scenario policy
 	Rules   *decision.Rules // that policy; nil: the built-in one
+	// Sightings, when set, runs in the transaction that stores a batch's
+	// alerts, told the batch's signals and the alerts they made or joined
+	// (match.SightAlerts: a known indicator's hits become sightings that
+	// name their alert, stored once with it).
+	Sightings func(ctx context.Context, tx *store.Tx, sigs []alert.Signal, alerts []int64) error
 
 	mu       sync.Mutex
 	running  map[int]func() // partition -> stop
@@ -218,7 +223,14 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 	var created, updated []int64
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
 		created, updated, err = alert.RecordWith(ctx, d.DB, sigs, func(ctx context.Context, tx *store.Tx, created, updated []int64) error {
-			return markDone(ctx, tx, stream, m.Seq, append(slices.Clone(created), updated...))
+			all := append(slices.Clone(created), updated...)
+			if err := markDone(ctx, tx, stream, m.Seq, all); err != nil {
+				return err
+			}
+			if d.Sightings != nil {
+				return d.Sightings(ctx, tx, sigs, all)
+			}
+			return nil
 		})
 		if errors.Is(err, errAlreadyDone) {
 			// Another holder stored this batch's alerts in the meantime.

@@ -14,6 +14,10 @@ import (
 func (p *Platform) intelLive(ctx context.Context, holder string) *match.Live {
 	log := p.Log.With("component", "intel-match")
 	l := match.NewLive(p.DB, log)
+	// A hit's sighting is written with the alert it raised
+	// (match.SightAlerts, in the detector's transaction), so that it names
+	// the alert: the matcher tells no batcher.
+	l.Matcher = match.New(nil, nil)
 	if err := l.Reload(ctx); err != nil {
 		log.Warn("detection indicators not loaded yet", "err", err) // Run tries again
 	}

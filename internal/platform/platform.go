@@ -22,6 +22,7 @@ import (
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/ingest"
+	"github.com/garda-id/garda/internal/intel/match"
 	"github.com/garda-id/garda/internal/intel/misp"
 	"github.com/garda-id/garda/internal/intel/taxii"
 	"github.com/garda-id/garda/internal/metrics"
@@ -283,7 +284,7 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 			return err
 		}
 		d := &pipeline.Detector{DB: p.DB, Bus: p.Bus, Engine: eng, Log: p.Log.With("component", "detect"), Metrics: p.Metrics,
-			Holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), ln.Addr()), Decide: true, Rules: &p.Rules}
+			Holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), ln.Addr()), Decide: true, Rules: &p.Rules, Sightings: match.SightAlerts}
 		dctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); d.Run(dctx) }()

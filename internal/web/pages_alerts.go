@@ -18,6 +18,7 @@ import (
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/detect/rules"
 	"github.com/garda-id/garda/internal/detect/scenario"
+	"github.com/garda-id/garda/internal/intel"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
@@ -366,7 +367,8 @@ type alertView struct {
 	EvidenceHTTP         bool // some event is an HTTP request: show its columns
 	EvidenceOther        bool // some event has fields without a column
 	Decisions            []decisionRow
-	Blocking             []decisionRow // active decisions that already block the source address
+	Blocking             []decisionRow         // active decisions that already block the source address
+	Sightings            []intel.AlertSighting // known indicators sighted in this alert (intel.AlertSightings)
 	CanTriage            bool
 	Triage               triageForm
 	Ban                  banForm
@@ -491,6 +493,9 @@ func (p *pages) loadAlert(r *http.Request, rq *req) (alertView, error) {
 		return alertView{}, err
 	}
 	v.Decisions = decisionRows(rq, linked)
+	if v.Sightings, err = intel.AlertSightings(ctx, p.s.DB, *rq.P, a.ID); err != nil {
+		return alertView{}, err
+	}
 	if a.SourceIP != "" {
 		blocking, err := decision.List(ctx, p.s.DB, *rq.P, decision.Filter{IP: a.SourceIP, Status: string(decision.Active), Limit: 5})
 		if pe := problem.As(err); err != nil && (pe == nil || pe.Code != problem.Invalid) {

@@ -3,6 +3,7 @@ package taxii_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +71,11 @@ func TestOASISClient(t *testing.T) {
 		return i
 	}
 	bAmber := mk("bssn.analyst", intel.IPv4, "203.0.113.1", policy.Amber, "")
-	bGreen := mk("bssn.analyst", intel.IPv4, "203.0.113.2", policy.Green, "")
+	empty := ""
+	bGreen, err := intel.Create(ctx, a.db, a.principal("bssn.analyst"), intel.Input{Kind: intel.IPv4, Value: "203.0.113.2", TLP: policy.Green, Region: &empty, Techniques: []string{"T1190"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	bRed := mk("bssn.analyst", intel.Domain, "rahasia.example", policy.Red, "")
 	bStrict := mk("bssn.analyst", intel.IPv4, "203.0.113.3", policy.AmberStrict, "")
 	bAmber2 := mk("bssn.analyst", intel.IPv4, "203.0.113.4", policy.Amber, "")
@@ -90,15 +95,56 @@ func TestOASISClient(t *testing.T) {
 		"kpu.analyst": {bGreen, jAmber, jGreen, kAmber},
 	}
 
+	// Beside the indicators: a sighting of BSSN's AMBER one (counted twice,
+	// so its row has a later version), the attack pattern and "indicates"
+	// relationship of BSSN's GREEN one, and what imports kept: BSSN's AMBER
+	// report and RED threat actor, KPU RI's GREEN malware.
+	for n := 0; n < 2; n++ {
+		if err := intel.AddSighting(ctx, a.db, a.principal("bssn.analyst"), bAmber.ID, intel.Seen{Region: "31", Count: 3}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ap, _ := intel.AttackPatternOf("T1190", "")
+	rel := intel.RelationshipID("indicates", bGreen.STIXID, ap.ID)
+	report, actor, malware := intel.NewID("report"), intel.NewID("threat-actor"), intel.NewID("malware")
+	imp := func(user, objects string) {
+		t.Helper()
+		if _, err := intel.Import(ctx, a.db, a.principal(user), strings.NewReader(`{"type":"bundle","id":"`+intel.NewID("bundle")+`","objects":[`+objects+`]}`)); err != nil {
+			t.Fatalf("import as %s: %v", user, err)
+		}
+	}
+	const at = `"created":"2026-11-01T00:00:00.000Z","modified":"2026-11-02T00:00:00.000Z"`
+	imp("bssn.analyst", `{"type":"report","spec_version":"2.1","id":"`+report+`",`+at+`,"name":"Kampanye deface","published":"2026-11-02T00:00:00Z","object_refs":["`+bAmber.STIXID+`"],"object_marking_refs":["`+intel.MarkingID(policy.Amber)+`"]},
+		{"type":"threat-actor","spec_version":"2.1","id":"`+actor+`",`+at+`,"name":"Kelompok X","object_marking_refs":["`+intel.MarkingID(policy.Red)+`"]}`)
+	imp("kpu.analyst", `{"type":"malware","spec_version":"2.1","id":"`+malware+`",`+at+`,"name":"Pencuri sandi PPK","is_family":false,"object_marking_refs":["`+intel.MarkingID(policy.Green)+`"]}`)
+	// Who gets each of them: exactly these users.
+	others := map[string][]string{
+		ap.ID:                         {"bssn.analyst", "polri.analyst", "kpu.analyst"},
+		rel:                           {"bssn.analyst", "polri.analyst", "kpu.analyst"},
+		report:                        {"bssn.analyst"},
+		actor:                         {"bssn.analyst"},
+		malware:                       {"bssn.analyst", "polri.analyst", "kpu.analyst"},
+		intel.IdentityID("bssn"):      {"bssn.analyst", "polri.analyst", "kpu.analyst"},
+		intel.IdentityID("kpu-32"):    {"bssn.analyst", "jabar.analyst", "polri.analyst", "kpu.analyst"},
+		intel.IdentityID("kpu"):       {"kpu.analyst"},
+		intel.MarkingID(policy.Red):   {"bssn.analyst", "jabar.analyst", "polri.analyst", "kpu.analyst"},
+		intel.MarkingID(policy.Clear): {"bssn.analyst", "jabar.analyst", "polri.analyst", "kpu.analyst"},
+	}
+
 	posted := intel.Indicator{STIXID: intel.NewID("indicator"), Kind: intel.Domain, Value: "kiriman.example",
 		Pattern: "[domain-name:value = 'kiriman.example']", TLP: policy.Amber, CreatedBy: intel.IdentityID("bssn"), Confidence: 80,
 		CreatedAt: bAmber.CreatedAt, ModifiedAt: bAmber.CreatedAt, ValidFrom: bAmber.CreatedAt}
 	plan := map[string]any{
-		"url":    a.srv.URL + "/taxii2/",
-		"tokens": a.tokens,
-		"auth":   map[string]string{"polri.analyst": "bearer", "kpu.analyst": "bearer"},
-		"walker": "bssn.analyst",
-		"post":   map[string]any{"objects": []any{posted.STIX()}},
+		"url":     a.srv.URL + "/taxii2/",
+		"tokens":  a.tokens,
+		"auth":    map[string]string{"polri.analyst": "bearer", "kpu.analyst": "bearer"},
+		"walker":  "bssn.analyst",
+		"post":    map[string]any{"objects": []any{posted.STIX()}},
+		"revoked": bGreen.STIXID,
+	}
+	revoked, err := intel.Revoke(ctx, a.db, a.principal("bssn.analyst"), bGreen.ID, "alamat CDN")
+	if err != nil {
+		t.Fatal(err)
 	}
 	in, _ := json.Marshal(plan)
 	cmd := exec.Command("/usr/bin/python3", "testdata/oasis_client.py")
@@ -113,9 +159,10 @@ func TestOASISClient(t *testing.T) {
 	var got struct {
 		Users map[string]struct {
 			Objects []struct {
-				ID, Pattern, Collection string
-				Markings                []string
-				CreatedByRef            string `json:"created_by_ref"`
+				ID, Type, Collection string
+				Markings             []string
+				CreatedByRef         string `json:"created_by_ref"`
+				Body                 map[string]any
 			}
 			Pages     int
 			PageSizes []int `json:"page_sizes"`
@@ -145,25 +192,71 @@ func TestOASISClient(t *testing.T) {
 			Status                  string
 			Total, Success, Failure int
 		}
-		PostedReadback []string `json:"posted_readback"`
+		PostedReadback     []string            `json:"posted_readback"`
+		ByType             map[string][]string `json:"by_type"`
+		SightingVersions   []string            `json:"sighting_versions"`
+		SightingByID       []string            `json:"sighting_by_id"`
+		SightingByVersion  []string            `json:"sighting_by_version"`
+		SightingOldVersion []string            `json:"sighting_old_version"`
+		RevokedVersions    []string            `json:"revoked_versions"`
+		RevokedAll         [][]any             `json:"revoked_all"`
+		RevokedLast        [][]any             `json:"revoked_last"`
 	}
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("%v: %s", err, b)
 	}
 
+	stixcheck.Shared(t)
+	gotBy := map[string]map[string]bool{} // object id -> users
+	sightings := map[string]int{}
 	for user, list := range want {
 		var wantIDs, gotIDs []string
 		for _, i := range list {
 			wantIDs = append(wantIDs, i.STIXID)
 		}
 		seen := got.Users[user]
+		valid := map[string]bool{}
 		for _, o := range seen.Objects {
-			gotIDs = append(gotIDs, o.ID)
+			if gotBy[o.ID] == nil {
+				gotBy[o.ID] = map[string]bool{}
+			}
+			gotBy[o.ID][user] = true
+			if o.Type == "sighting" {
+				sightings[user]++
+			}
+			// Every object served validates against OASIS's STIX 2.1
+			// schemas (each id once: an attack pattern travels with each
+			// indicator naming it).
+			if !valid[o.ID] {
+				valid[o.ID] = true
+				if err := stixcheck.Validate(t, o.Body); err != nil {
+					t.Errorf("%s: %s %s: %v", user, o.Type, o.ID, err)
+				}
+			}
 			if o.ID == bRed.STIXID && user != "bssn.analyst" {
 				t.Errorf("RED served to %s, who is not named", user)
 			}
-			if o.CreatedByRef == "" || len(o.Markings) != 1 || o.Collection != "TLP:"+string(tlpOfMarking(o.Markings[0])) {
-				t.Errorf("%s: object %s marked %v by %q in %s", user, o.ID, o.Markings, o.CreatedByRef, o.Collection)
+			switch o.Type {
+			case "marking-definition":
+				if o.Collection != "TLP:"+string(tlpOfMarking(o.ID)) {
+					t.Errorf("%s: marking %s in %s", user, o.ID, o.Collection)
+				}
+				continue
+			case "identity", "attack-pattern":
+				if len(o.Markings) != 0 {
+					t.Errorf("%s: %s %s marked %v", user, o.Type, o.ID, o.Markings)
+				}
+				continue
+			}
+			if len(o.Markings) != 1 || o.Collection != "TLP:"+string(tlpOfMarking(o.Markings[0])) {
+				t.Errorf("%s: object %s marked %v in %s", user, o.ID, o.Markings, o.Collection)
+			}
+			if o.Type != "indicator" {
+				continue
+			}
+			gotIDs = append(gotIDs, o.ID)
+			if o.CreatedByRef == "" {
+				t.Errorf("%s: indicator %s without its creator", user, o.ID)
 			}
 		}
 		slices.Sort(wantIDs)
@@ -177,9 +270,27 @@ func TestOASISClient(t *testing.T) {
 			}
 		}
 	}
-	// BSSN's AMBER collection holds 3: two pages of 2 and 1.
-	if p := got.Users["bssn.analyst"].Pages; p < 6 {
-		t.Errorf("bssn paged %d times over 5 collections with 3 AMBER objects", p)
+	for id, users := range others {
+		var gotUsers []string
+		for u := range gotBy[id] {
+			gotUsers = append(gotUsers, u)
+		}
+		slices.Sort(gotUsers)
+		slices.Sort(users)
+		if !slices.Equal(gotUsers, users) {
+			t.Errorf("%s served to %v, want %v", id, gotUsers, users)
+		}
+	}
+	// The sighting of BSSN's AMBER indicator: to BSSN only, once (its row
+	// counted twice is one sighting at its latest version).
+	if sightings["bssn.analyst"] != 1 || len(sightings) != 1 {
+		t.Errorf("sightings served: %v", sightings)
+	}
+	// BSSN's AMBER collection holds 9: the marking, 3 indicators, BSSN's
+	// identity, the sighting, the report, and the posted one is not there
+	// yet: pages of 2.
+	if p := got.Users["bssn.analyst"].Pages; p < 8 {
+		t.Errorf("bssn paged %d times over 5 collections", p)
 	}
 
 	if got.Discovery.Default != a.srv.URL+"/taxii2/nasional/" || len(got.Discovery.APIRoots) != 1 {
@@ -191,16 +302,47 @@ func TestOASISClient(t *testing.T) {
 	if len(got.Collections) != 6 || !got.Collections[0].CanRead || !got.Collections[0].CanWrite {
 		t.Errorf("collections %+v", got.Collections)
 	}
-	if len(got.Manifest) != 3 || got.Manifest[0].ID != bAmber.STIXID || got.Manifest[0].DateAdded == "" {
-		t.Errorf("manifest %+v", got.Manifest)
+	// The AMBER manifest: the marking first (added in 2022), then in the
+	// order added: indicator, BSSN's identity (with its first indicator),
+	// the other two indicators, the sighting, the report.
+	var manifest []string
+	for _, m := range got.Manifest {
+		manifest = append(manifest, m.ID)
 	}
-	// Created in order: after the first's date, the other two (or fewer
-	// when two share a microsecond, which the store's clock rules out).
-	if len(got.AddedAfter) != 2 || slices.Contains(got.AddedAfter, bAmber.STIXID) {
+	wantManifest := []string{intel.MarkingID(policy.Amber), bAmber.STIXID, intel.IdentityID("bssn"), bAmber2.STIXID, bAmber3.STIXID}
+	if len(manifest) != 7 || !slices.Equal(manifest[:5], wantManifest) || !strings.HasPrefix(manifest[5], "sighting--") || manifest[6] != report {
+		t.Errorf("manifest %v, want %v, the sighting, %s", manifest, wantManifest, report)
+	}
+	// Added after the first indicator: the two others, the sighting and the
+	// report (the identity came with the first).
+	if len(got.AddedAfter) != 4 || slices.Contains(got.AddedAfter, bAmber.STIXID) || !slices.Contains(got.AddedAfter, report) {
 		t.Errorf("added_after the first: %v", got.AddedAfter)
 	}
-	if len(got.Versions) != 1 || got.Versions[0] != got.Manifest[0].Version {
-		t.Errorf("versions %v, manifest %+v", got.Versions, got.Manifest[0])
+	if len(got.Versions) != 1 || got.Versions[0] != got.Manifest[1].Version {
+		t.Errorf("versions %v, manifest %+v", got.Versions, got.Manifest[1])
+	}
+	for typ, n := range map[string]int{"sighting": 1, "report": 1, "identity": 1, "marking-definition": 1, "indicator,report": 4} {
+		if len(got.ByType[typ]) != n {
+			t.Errorf("match[type]=%s: %v, want %d", typ, got.ByType[typ], n)
+		}
+	}
+	if got.ByType["report"][0] != report || got.ByType["identity"][0] != intel.IdentityID("bssn") {
+		t.Errorf("by type: %v", got.ByType)
+	}
+	// BSSN's GREEN indicator, revoked: two versions, both by match[version]=all,
+	// the revoked one by default.
+	made, gone := bGreen.STIX().Modified, revoked.STIX().Modified
+	if strings.Join(got.RevokedVersions, " ") != made+" "+gone || fmt.Sprint(got.RevokedAll) != fmt.Sprintf("[[%s false] [%s true]]", made, gone) ||
+		fmt.Sprint(got.RevokedLast) != fmt.Sprintf("[[%s true]]", gone) {
+		t.Errorf("revoked indicator: versions %v, all %v, last %v; made %s, revoked %s", got.RevokedVersions, got.RevokedAll, got.RevokedLast, made, gone)
+	}
+	// The sighting's version is its row's last change: after its first
+	// sighting (counted again), one version served.
+	sightingID := got.ByType["sighting"][0]
+	if len(got.SightingVersions) != 1 || len(got.SightingByID) != 1 || got.SightingByID[0] != sightingID ||
+		len(got.SightingByVersion) != 1 || len(got.SightingOldVersion) != 0 {
+		t.Errorf("sighting %s: versions %v, by id %v, by version %v, old version %v", sightingID, got.SightingVersions,
+			got.SightingByID, got.SightingByVersion, got.SightingOldVersion)
 	}
 	if len(got.Object) != 1 || got.Object[0] != bAmber.STIXID {
 		t.Errorf("object %v", got.Object)
@@ -212,13 +354,6 @@ func TestOASISClient(t *testing.T) {
 		t.Errorf("the posted indicator read back: %v", got.PostedReadback)
 	}
 
-	// What the server serves validates against OASIS's STIX 2.1 schemas.
-	stixcheck.Shared(t)
-	for _, i := range want["bssn.analyst"] {
-		if err := stixcheck.Validate(t, i.STIX()); err != nil {
-			t.Errorf("%s: %v", i.STIXID, err)
-		}
-	}
 }
 
 func tlpOfMarking(id string) policy.TLP {

@@ -5,10 +5,12 @@
 // status resource per POST, and the client pulls partners' collections on a
 // schedule with added_after bookmarks.
 //
-// Every object served is an indicator the asking user may read, rebuilt by
-// internal/intel (never a stored body); the date an object was added to a
-// collection is the indicator's last change (a revocation is a new version,
-// so pollers with added_after see it).
+// Every object served is one the asking user may read (intel.Feed:
+// indicators rebuilt by internal/intel, their sightings, attack patterns
+// and "indicates" relationships, the objects imports kept, the identities
+// of the organisations involved, the TLP 2.0 marking definitions); the date
+// an object was added to a collection is its row's last change (a
+// revocation is a new version, so pollers with added_after see it).
 package taxii
 
 import (
@@ -20,6 +22,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -288,7 +291,7 @@ func collectionsFor(root string, p *auth.Principal) []Collection {
 	for _, t := range policy.TLPs() {
 		a := tlpAlias(t)
 		out = append(out, Collection{ID: CollectionID(root, a), Alias: a, Title: "TLP:" + string(t),
-			Description: "Indikator berlabel TLP:" + string(t) + " yang boleh Anda baca.",
+			Description: "Objek STIX berlabel TLP:" + string(t) + " yang boleh Anda baca: indikator, penampakan, laporan, relasi, identitas, dan lainnya.",
 			CanRead:     true, CanWrite: write, MediaTypes: []string{MediaSTIX}, tlp: t})
 	}
 	out = append(out, orgCollection(root, p.Org, p))
@@ -298,7 +301,7 @@ func collectionsFor(root string, p *auth.Principal) []Collection {
 func orgCollection(root string, o org.Org, p *auth.Principal) Collection {
 	a := "org-" + o.Slug
 	return Collection{ID: CollectionID(root, a), Alias: a, Title: o.Name,
-		Description: "Indikator milik " + o.Name + " yang boleh Anda baca.",
+		Description: "Objek STIX milik " + o.Name + " yang boleh Anda baca: indikator, penampakan, laporan, relasi, dan lainnya.",
 		CanRead:     true, CanWrite: p.Org.ID == o.ID && p.Can(policy.Investigate), MediaTypes: []string{MediaSTIX}, owner: o.ID}
 }
 
@@ -357,9 +360,9 @@ func parseTime(name, v string) (time.Time, error) {
 
 // query is a parsed objects or manifest request.
 type query struct {
-	f        intel.AddedFilter
-	versions []string // match[version] timestamps (empty: last, first, all are one)
-	none     bool     // a match filter nothing Garda serves can satisfy
+	f    intel.FeedFilter
+	keep func(intel.FeedItem) bool // match[version] mixing keywords and timestamps (nil: all of f.Versions)
+	none bool                      // a match filter nothing Garda serves can satisfy
 }
 
 func splitParam(r *http.Request, name string) []string {
@@ -393,39 +396,59 @@ func parseQuery(r *http.Request, col Collection) (query, error) {
 		q.f.Limit = min(n, MaxLimit)
 	}
 	if s := v.Get("next"); s != "" {
-		at, id, ok := strings.Cut(s, "-")
-		us, err1 := strconv.ParseInt(at, 10, 64)
-		n, err2 := strconv.ParseInt(id, 10, 64)
-		if !ok || err1 != nil || err2 != nil || n < 1 {
+		pos, ok := intel.ParseFeedPos(s)
+		if !ok {
 			return q, problem.Field("next", "not a page of this server")
 		}
-		q.f.CursorAt, q.f.CursorID = time.UnixMicro(us).UTC(), n
+		q.f.From = &pos
 	}
 	if col.tlp != "" {
 		q.f.TLP = []policy.TLP{col.tlp}
 	}
 	q.f.Owner = col.owner
-	q.f.STIXIDs = splitParam(r, "match[id]")
-	if len(q.f.STIXIDs) > 100 {
+	q.f.IDs = splitParam(r, "match[id]")
+	if len(q.f.IDs) > 100 {
 		return q, problem.Field("match[id]", "at most 100 ids")
 	}
-	if ts := splitParam(r, "match[type]"); len(ts) > 0 && !contains(ts, "indicator") {
-		q.none = true
+	q.f.Types = splitParam(r, "match[type]")
+	if len(q.f.Types) > 100 {
+		return q, problem.Field("match[type]", "at most 100 types")
 	}
 	if sv := splitParam(r, "match[spec_version]"); len(sv) > 0 && !contains(sv, intel.SpecVersion) {
 		q.none = true
 	}
-	for _, ver := range splitParam(r, "match[version]") {
+	// match[version]: last (the default), first, all, or versions by
+	// their timestamps, any of them together.
+	var first, last, all bool
+	var stamps []string
+	toks := splitParam(r, "match[version]")
+	for _, ver := range toks {
 		switch ver {
-		case "last", "first", "all":
-			// Garda keeps the latest version only: each is that one.
-			q.versions = nil
-			return q, nil
+		case intel.VersionLast:
+			last = true
+		case intel.VersionFirst:
+			first = true
+		case intel.VersionAll:
+			all = true
+		default:
+			if _, err := parseTime("match[version]", ver); err != nil {
+				return q, err
+			}
+			stamps = append(stamps, ver)
 		}
-		if _, err := parseTime("match[version]", ver); err != nil {
-			return q, err
+	}
+	switch {
+	case len(toks) == 0 || (last && !first && !all && len(stamps) == 0):
+		q.f.Versions = intel.VersionLast
+	case all:
+		q.f.Versions = intel.VersionAll
+	case first && !last && len(stamps) == 0:
+		q.f.Versions = intel.VersionFirst
+	default:
+		q.f.Versions = intel.VersionAll
+		q.keep = func(i intel.FeedItem) bool {
+			return first && i.First || last && i.Last || versionIn(i.Version, stamps)
 		}
-		q.versions = append(q.versions, ver)
 	}
 	return q, nil
 }
@@ -439,9 +462,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// page is one page of the collection for the reader.
+// page is one page of the collection for the reader: every kept object it
+// may read (indicators, sightings, reports, relationships, identities,
+// marking definitions, ...), in the order they were added.
 type page struct {
-	items []intel.Indicator
+	items []intel.FeedItem
 	more  bool
 	next  string
 }
@@ -450,18 +475,20 @@ func (s *Server) page(ctx context.Context, p *auth.Principal, q query) (page, er
 	if q.none {
 		return page{}, nil
 	}
-	list, err := intel.ListAdded(ctx, s.DB, *p, q.f)
+	tree, err := s.Orgs.Tree(ctx)
 	if err != nil {
 		return page{}, err
 	}
-	var pg page
-	if len(list) > q.f.Limit {
-		list = list[:q.f.Limit]
-		last := list[len(list)-1]
-		pg.more, pg.next = true, fmt.Sprintf("%d-%d", last.ModifiedAt.UnixMicro(), last.ID)
+	fp, err := intel.Feed(ctx, s.DB, *p, tree, q.f)
+	if err != nil {
+		return page{}, err
 	}
-	for _, i := range list {
-		if len(q.versions) > 0 && !versionIn(i, q.versions) {
+	pg := page{more: fp.More}
+	if fp.More {
+		pg.next = fp.Next.String()
+	}
+	for _, i := range fp.Items {
+		if q.keep != nil && !q.keep(i) {
 			continue
 		}
 		pg.items = append(pg.items, i)
@@ -469,28 +496,31 @@ func (s *Server) page(ctx context.Context, p *auth.Principal, q query) (page, er
 	return pg, nil
 }
 
-func versionIn(i intel.Indicator, versions []string) bool {
-	mine := i.STIX().Modified
+func versionIn(mine string, versions []string) bool {
+	m, err := time.Parse(time.RFC3339Nano, mine)
+	if err != nil {
+		return false
+	}
 	for _, v := range versions {
 		t, err := time.Parse(time.RFC3339Nano, v)
-		if err == nil && intel.Stamp(t) == mine {
+		if err == nil && t.Equal(m) {
 			return true
 		}
 	}
 	return false
 }
 
-func dateHeaders(w http.ResponseWriter, items []intel.Indicator) {
+func dateHeaders(w http.ResponseWriter, items []intel.FeedItem) {
 	if len(items) == 0 {
 		return
 	}
-	first, last := items[0].ModifiedAt, items[0].ModifiedAt
+	first, last := items[0].Added, items[0].Added
 	for _, i := range items {
-		if i.ModifiedAt.Before(first) {
-			first = i.ModifiedAt
+		if i.Added.Before(first) {
+			first = i.Added
 		}
-		if i.ModifiedAt.After(last) {
-			last = i.ModifiedAt
+		if i.Added.After(last) {
+			last = i.Added
 		}
 	}
 	w.Header().Set("X-TAXII-Date-Added-First", addedStamp(first))
@@ -529,7 +559,7 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	}
 	env := envelope{More: pg.more, Next: pg.next}
 	for _, i := range pg.items {
-		env.Objects = append(env.Objects, i.STIX())
+		env.Objects = append(env.Objects, i.Object)
 	}
 	s.countRead(r.Context(), c.Slug, col.ID, p, len(pg.items))
 	dateHeaders(w, pg.items)
@@ -537,48 +567,71 @@ func (s *Server) getObjects(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	return nil
 }
 
-// one reads the object of the path (the reader must be able to read it).
-func (s *Server) one(r *http.Request, p *auth.Principal) (intel.Indicator, error) {
+// one reads the versions of the object of the path the reader may read
+// that match[version] asks for (every version: all), oldest first, each
+// once (an attack pattern travels with every indicator that names it, the
+// same version each time).
+func (s *Server) one(r *http.Request, p *auth.Principal, every bool) ([]intel.FeedItem, error) {
 	_, col, err := s.findCollection(r, p)
 	if err != nil {
-		return intel.Indicator{}, err
+		return nil, err
 	}
 	if err := readable(col); err != nil {
-		return intel.Indicator{}, err
+		return nil, err
 	}
 	q, err := parseQuery(r, col)
 	if err != nil {
-		return intel.Indicator{}, err
+		return nil, err
 	}
 	id := r.PathValue("object_id")
-	q.f.STIXIDs, q.f.After, q.f.CursorID = []string{id}, time.Time{}, 0
+	q.f.IDs, q.f.Types, q.f.After, q.f.From, q.f.Limit = []string{id}, nil, time.Time{}, nil, MaxLimit
+	if every {
+		q.f.Versions, q.keep = intel.VersionAll, nil
+	}
 	pg, err := s.page(r.Context(), p, q)
 	if err != nil {
-		return intel.Indicator{}, err
+		return nil, err
 	}
-	if len(pg.items) == 0 {
-		return intel.Indicator{}, problem.New(problem.NotFound, "no object %q in this collection that you may read", id)
+	var out []intel.FeedItem
+	seen := map[string]bool{}
+	for _, i := range pg.items {
+		if !seen[i.Version] {
+			seen[i.Version] = true
+			out = append(out, i)
+		}
 	}
-	return pg.items[0], nil
+	if len(out) == 0 {
+		return nil, problem.New(problem.NotFound, "no object %q in this collection that you may read", id)
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Version < out[b].Version })
+	return out, nil
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	i, err := s.one(r, p)
+	items, err := s.one(r, p, false)
 	if err != nil {
 		return err
 	}
-	dateHeaders(w, []intel.Indicator{i})
-	writeJSON(w, http.StatusOK, envelope{Objects: []any{i.STIX()}})
+	dateHeaders(w, items)
+	env := envelope{}
+	for _, i := range items {
+		env.Objects = append(env.Objects, i.Object)
+	}
+	writeJSON(w, http.StatusOK, env)
 	return nil
 }
 
 func (s *Server) versions(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	i, err := s.one(r, p)
+	items, err := s.one(r, p, true)
 	if err != nil {
 		return err
 	}
-	dateHeaders(w, []intel.Indicator{i})
-	writeJSON(w, http.StatusOK, map[string]any{"more": false, "versions": []string{i.STIX().Modified}})
+	dateHeaders(w, items)
+	var vs []string
+	for _, i := range items {
+		vs = append(vs, i.Version)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"more": false, "versions": vs})
 	return nil
 }
 
@@ -612,7 +665,7 @@ func (s *Server) manifest(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		Objects []manifestRecord `json:"objects,omitempty"`
 	}{More: pg.more, Next: pg.next}
 	for _, i := range pg.items {
-		out.Objects = append(out.Objects, manifestRecord{ID: i.STIXID, DateAdded: addedStamp(i.ModifiedAt), Version: i.STIX().Modified, MediaType: MediaSTIX})
+		out.Objects = append(out.Objects, manifestRecord{ID: i.Object.Core().ID, DateAdded: addedStamp(i.Added), Version: i.Version, MediaType: MediaSTIX})
 	}
 	s.countRead(r.Context(), c.Slug, col.ID, p, len(pg.items))
 	dateHeaders(w, pg.items)

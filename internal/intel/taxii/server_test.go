@@ -131,11 +131,14 @@ func testServerProtocol(t *testing.T, db *store.DB) {
 			t.Fatal("paging does not end")
 		}
 	}
-	if len(seen) != 5 || seen[0] != made[0].STIXID || seen[4] != made[4].STIXID {
-		t.Fatalf("paged %v", seen)
+	// In the order added: the TLP:AMBER marking definition (2022), the
+	// indicators, and BSSN's identity when its first indicator came.
+	want := []string{intel.MarkingID(policy.Amber), made[0].STIXID, intel.IdentityID("bssn"), made[1].STIXID, made[2].STIXID, made[3].STIXID, made[4].STIXID}
+	if strings.Join(seen, " ") != strings.Join(want, " ") {
+		t.Fatalf("paged %v, want %v", seen, want)
 	}
 	// added_after the third's date: the fourth and fifth.
-	st, h, _ = a.do(t, req{method: "GET", path: amberCol + "manifest/?limit=3", bearer: tok})
+	st, h, _ = a.do(t, req{method: "GET", path: amberCol + "manifest/?limit=5", bearer: tok}) // marking, 1, identity, 2, 3
 	last := h.Get("X-TAXII-Date-Added-Last")
 	st, _, body = a.do(t, req{method: "GET", path: amberCol + "objects/?added_after=" + url.QueryEscape(last), bearer: tok})
 	if st != 200 || strings.Count(string(body), `"type":"indicator"`) != 2 {
@@ -144,6 +147,7 @@ func testServerProtocol(t *testing.T, db *store.DB) {
 	for q, want := range map[string]int{
 		"match[id]=" + made[1].STIXID:   1,
 		"match[type]=malware":           0,
+		"match[type]=identity":          0,
 		"match[type]=indicator,malware": 5,
 		"match[spec_version]=2.0":       0,
 		"match[version]=all":            5,
@@ -154,6 +158,101 @@ func testServerProtocol(t *testing.T, db *store.DB) {
 		st, _, body := a.do(t, req{method: "GET", path: amberCol + "objects/?" + q, bearer: tok})
 		if st != 200 || strings.Count(string(body), `"type":"indicator"`) != want {
 			t.Errorf("%s: %d, want %d objects: %s", q, st, want, body)
+		}
+	}
+	// An entry of several objects (an indicator with two techniques: the
+	// indicator, two attack patterns, two relationships) split across pages
+	// of 2: the pages together are exactly the whole, in order.
+	for n := 0; n < 2; n++ {
+		if _, err := intel.Create(ctx, a.db, a.principal("bssn.analyst"), intel.Input{Kind: intel.IPv4, Value: fmt.Sprintf("192.0.2.%d", 70+n), TLP: policy.Green,
+			Techniques: []string{"T1190", "T1566"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	greenCol := "/taxii2/nasional/collections/" + taxii.TLPCollectionID("nasional", policy.Green) + "/"
+	whole := func(q string) []string {
+		var ids []string
+		next := ""
+		for pages := 0; ; pages++ {
+			p := greenCol + "objects/?" + q
+			if next != "" {
+				p += "&next=" + url.QueryEscape(next)
+			}
+			st, _, body := a.do(t, req{method: "GET", path: p, bearer: tok})
+			var env struct {
+				More    bool
+				Next    string
+				Objects []struct{ ID string }
+			}
+			if st != 200 || json.Unmarshal(body, &env) != nil {
+				t.Fatalf("%s: %d %s", p, st, body)
+			}
+			for _, o := range env.Objects {
+				ids = append(ids, o.ID)
+			}
+			if !env.More {
+				return ids
+			}
+			next = env.Next
+			if pages > 50 {
+				t.Fatal("paging does not end")
+			}
+		}
+	}
+	all, paged := whole("limit=1000"), whole("limit=2")
+	// marking, 2 x (indicator, 2 attack patterns, 2 relationships), identity
+	if len(all) != 12 || strings.Join(all, " ") != strings.Join(paged, " ") {
+		t.Fatalf("GREEN collection whole %v, by pages of 2 %v", all, paged)
+	}
+	if got := whole("limit=1&match[type]=relationship"); len(got) != 4 || !strings.HasPrefix(got[0], "relationship--") {
+		t.Fatalf("relationships by pages of 1: %v", got)
+	}
+	if st, _, _ := a.do(t, req{method: "GET", path: greenCol + "objects/?next=12-3", bearer: tok}); st != 400 {
+		t.Errorf("a next token of another server: %d", st)
+	}
+	// Versions: a revoked indicator has two, as made and as revoked; the
+	// objects endpoint serves the latest unless match[version] asks.
+	revoked, err := intel.Revoke(ctx, a.db, a.principal("bssn.analyst"), made[4].ID, "salah sasaran")
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, last := made[4].STIX().Modified, revoked.STIX().Modified
+	if created == last {
+		t.Fatalf("revoked in the millisecond it was made: %s", created)
+	}
+	objPath := amberCol + "objects/" + made[4].STIXID + "/"
+	st, _, body = a.do(t, req{method: "GET", path: objPath + "versions/", bearer: tok})
+	var vers struct{ Versions []string }
+	if st != 200 || json.Unmarshal(body, &vers) != nil || strings.Join(vers.Versions, " ") != created+" "+last {
+		t.Fatalf("versions of a revoked indicator: %d %s, want %s and %s", st, body, created, last)
+	}
+	for q, want := range map[string]string{
+		"":                                  last + ":true",
+		"match[version]=last":               last + ":true",
+		"match[version]=first":              created + ":false",
+		"match[version]=all":                created + ":false " + last + ":true",
+		"match[version]=first,last":         created + ":false " + last + ":true",
+		"match[version]=" + created:         created + ":false",
+		"match[version]=" + last + ",first": created + ":false " + last + ":true",
+	} {
+		for _, path := range []string{objPath + "?" + q, amberCol + "objects/?match[id]=" + made[4].STIXID + "&" + q} {
+			st, _, body := a.do(t, req{method: "GET", path: path, bearer: tok})
+			var env struct {
+				Objects []struct {
+					Modified string
+					Revoked  bool
+				}
+			}
+			if st != 200 || json.Unmarshal(body, &env) != nil {
+				t.Fatalf("%s: %d %s", path, st, body)
+			}
+			var got []string
+			for _, o := range env.Objects {
+				got = append(got, fmt.Sprintf("%s:%v", o.Modified, o.Revoked))
+			}
+			if strings.Join(got, " ") != want {
+				t.Errorf("%s: %v, want %s", path, got, want)
+			}
 		}
 	}
 	if st, _, _ := a.do(t, req{method: "GET", path: amberCol + "objects/?added_after=yesterday", bearer: tok}); st != 400 {

@@ -45,8 +45,8 @@ def main():
                 objs = env.get("objects", [])
                 seen["page_sizes"].append(len(objs))
                 for o in objs:
-                    seen["objects"].append({"id": o["id"], "pattern": o["pattern"], "markings": o.get("object_marking_refs", []),
-                                            "created_by_ref": o.get("created_by_ref"), "collection": col.title})
+                    seen["objects"].append({"id": o["id"], "type": o["type"], "markings": o.get("object_marking_refs", []),
+                                            "created_by_ref": o.get("created_by_ref"), "collection": col.title, "body": o})
         out["users"][user] = seen
 
     # One user walks the rest of the protocol.
@@ -59,10 +59,25 @@ def main():
     amber = [c for c in root.collections if c.title == "TLP:AMBER"][0]
     manifest = amber.get_manifest()
     out["manifest"] = manifest.get("objects", [])
-    first = out["manifest"][0]
+    first = [m for m in out["manifest"] if m["id"].startswith("indicator--")][0]
     out["added_after"] = [o["id"] for o in amber.get_objects(added_after=first["date_added"]).get("objects", [])]
     out["versions"] = amber.object_versions(first["id"]).get("versions", [])
     out["object"] = [o["id"] for o in amber.get_object(first["id"]).get("objects", [])]
+    # The other kept objects through the filters: by type, by id, by
+    # version, and the versions of a sighting.
+    out["by_type"] = {}
+    for t in ("sighting", "report", "identity", "marking-definition", "indicator,report"):
+        out["by_type"][t] = [o["id"] for o in amber.get_objects(type=t).get("objects", [])]
+    # A revoked indicator's two versions.
+    green = [c for c in root.collections if c.title == "TLP:GREEN"][0]
+    out["revoked_versions"] = green.object_versions(plan["revoked"]).get("versions", [])
+    out["revoked_all"] = [[o["modified"], o.get("revoked", False)] for o in green.get_objects(id=plan["revoked"], version="all").get("objects", [])]
+    out["revoked_last"] = [[o["modified"], o.get("revoked", False)] for o in green.get_object(plan["revoked"]).get("objects", [])]
+    sighting = out["by_type"]["sighting"][0]
+    out["sighting_versions"] = amber.object_versions(sighting).get("versions", [])
+    out["sighting_by_id"] = [o["id"] for o in amber.get_objects(id=sighting).get("objects", [])]
+    out["sighting_by_version"] = [o["id"] for o in amber.get_objects(id=sighting, version=out["sighting_versions"][0]).get("objects", [])]
+    out["sighting_old_version"] = [o["id"] for o in amber.get_objects(id=sighting, version="2001-01-01T00:00:00.000Z").get("objects", [])]
 
     status = amber.add_objects(plan["post"], wait_for_completion=False)
     polled = Status(status.url, user=user, password=plan["tokens"][user])
