@@ -91,26 +91,34 @@ type Trace struct {
 }
 
 // trail keeps copies of the last few events a counter counted, so that a
-// firing can show what led to it. Made on first use.
+// firing can show what led to it. It holds the events themselves (a copy
+// costs no allocation once the trail is full) and turns them into fields
+// only when a firing takes them: most counted events never become
+// evidence. Made on first use.
 type trail struct {
-	traces []Trace
+	evs []event.Event // oldest first
 }
 
 const trailLength = 4
 
 func (t *trail) push(ev *event.Event) {
-	tr := Trace{Time: ev.Time, Line: ev.Line, Fields: ev.Map()}
-	if len(t.traces) < trailLength {
-		t.traces = append(t.traces, tr)
+	if len(t.evs) < trailLength {
+		t.evs = append(t.evs, *ev)
 		return
 	}
-	copy(t.traces, t.traces[1:])
-	t.traces[trailLength-1] = tr
+	copy(t.evs, t.evs[1:])
+	t.evs[trailLength-1] = *ev
 }
 
 func (t *trail) take() []Trace {
-	out := t.traces
-	t.traces = nil
+	if len(t.evs) == 0 {
+		return nil
+	}
+	out := make([]Trace, len(t.evs))
+	for i := range t.evs {
+		out[i] = Trace{Time: t.evs[i].Time, Line: t.evs[i].Line, Fields: t.evs[i].Map()}
+	}
+	t.evs = nil // as before: a firing leaves the trail empty and holding nothing
 	return out
 }
 
@@ -165,12 +173,13 @@ type Engine struct {
 	clients   map[netip.Addr]*client
 	seed      maphash.Seed
 	lastSweep int64
-	kept      int // clients after the last sweep
+	kept      int   // clients after the last sweep
+	maxWindow int64 // cfg.maxWindow(), read on every event
 }
 
 // New makes an engine.
 func New(cfg Config) *Engine {
-	return &Engine{cfg: cfg, clients: map[netip.Addr]*client{}, seed: maphash.MakeSeed()}
+	return &Engine{cfg: cfg, clients: map[netip.Addr]*client{}, seed: maphash.MakeSeed(), maxWindow: int64(cfg.maxWindow())}
 }
 
 // client is one source address's state. Counters are made on first use so
@@ -200,7 +209,7 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 	if c == nil {
 		c = &client{}
 		e.clients[ev.IP] = c
-	} else if now < c.last-int64(e.cfg.maxWindow()) {
+	} else if now < c.last-e.maxWindow {
 		// Older than every window of what this client's state counted (a
 		// rotated file read after the newer one): that state says nothing
 		// about this time, and counting the two together would count
@@ -379,11 +388,11 @@ func (e *Engine) sweep(now int64) {
 	if now < e.lastSweep {
 		e.lastSweep = now // an event from the future must not stop sweeps
 	}
-	if len(e.clients) < max(1024, 2*e.kept) || now-e.lastSweep < int64(e.cfg.maxWindow()) {
+	if len(e.clients) < max(1024, 2*e.kept) || now-e.lastSweep < e.maxWindow {
 		return
 	}
 	defer func() { e.lastSweep, e.kept = now, len(e.clients) }()
-	idle := int64(e.cfg.maxWindow())
+	idle := e.maxWindow
 	for ip, c := range e.clients {
 		if now-c.last > idle {
 			delete(e.clients, ip)
