@@ -127,7 +127,7 @@ var (
 // query, as logged).
 func Check(target string, dst []Finding) []Finding {
 	path, query, _ := strings.Cut(target, "?")
-	if worthChecking(path) {
+	if pathMayHold(path) && worthChecking(path) {
 		dst = checkValue(decode.Value(path, false), false, dst)
 	}
 	for query != "" {
@@ -155,8 +155,47 @@ func Check(target string, dst []Finding) []Finding {
 // words and numbers form-encoded (SQL needs no other byte). An absolute
 // path without them is only looked at as a path (Check).
 func worthChecking(v string) bool {
-	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping") ||
+	return containsAnyOf(v, &worthBytes) || containsFold(v, "ping") ||
 		strings.IndexByte(v, '+') >= 0 && strings.ContainsAny(v, "0123456789") // "1+ORDER+BY+10"
+}
+
+// worthBytes are the bytes worthChecking looks for, as a table: most
+// lines' path and every argument pass through it, and strings.ContainsAny
+// builds its set anew on each call.
+var worthBytes = byteSet("%;|`$.\r\n'\"-*#\\<>()=")
+
+type asciiSet [256]bool
+
+func byteSet(chars string) (s asciiSet) {
+	for i := 0; i < len(chars); i++ {
+		s[chars[i]] = true
+	}
+	return s
+}
+
+func containsAnyOf(v string, set *asciiSet) bool {
+	for i := 0; i < len(v); i++ {
+		if set[v[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// pathMayHold reports whether a path, as logged, can hold what checkValue
+// looks for in a path (header injection, dot sequences): a CR or LF, "..",
+// or what decoding may turn into them ('%', overlong or look-alike UTF-8).
+// Most paths hold a '.' or '-' (worthChecking) and none of these.
+func pathMayHold(path string) bool {
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c == '%' || c == '\r' || c == '\n' || c >= 0x80:
+			return true
+		case c == '.' && i+1 < len(path) && path[i+1] == '.':
+			return true
+		}
+	}
+	return false
 }
 
 func checkValue(v string, arg bool, dst []Finding) []Finding {
