@@ -324,10 +324,11 @@ var classOf = map[crs.Class]scenario.Class{
 // see their events from one goroutine. It puts them back in time order
 // within ReorderWindow before the scenarios count them.
 type Shard struct {
-	e     *Engine
-	sc    *scenario.Engine
-	sigs  []scenario.Signal
-	order reorder
+	e       *Engine
+	sc      *scenario.Engine
+	sigs    []scenario.Signal
+	order   reorder
+	ruleIDs map[int]string // CRS rule ids as text, made once each
 }
 
 // NewShard makes a shard.
@@ -387,7 +388,7 @@ func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) 
 		sg.RuleIDs = []string{strings.TrimPrefix(d.ID, "sigma-")}
 	} else if payloadScenario && !f.CRSBelow {
 		for _, id := range f.CRSRules {
-			sg.RuleIDs = append(sg.RuleIDs, strconv.Itoa(id))
+			sg.RuleIDs = append(sg.RuleIDs, s.ruleID(id))
 		}
 	}
 	if payloadScenario {
@@ -417,7 +418,28 @@ func (s *Shard) signal(d *scenario.Def, ev *event.Event, count int, f *Finding) 
 	return sg
 }
 
+// ruleID is a CRS rule id as text: strconv.Itoa once per rule, not once
+// per signal (a hostile request carries a dozen).
+func (s *Shard) ruleID(id int) string {
+	if t, ok := s.ruleIDs[id]; ok {
+		return t
+	}
+	if s.ruleIDs == nil {
+		s.ruleIDs = map[int]string{}
+	}
+	t := strconv.Itoa(id)
+	if len(s.ruleIDs) < 4096 { // CRS has some 600 rules; any id beyond is not kept
+		s.ruleIDs[id] = t
+	}
+	return t
+}
+
 func assetID(ev *event.Event) int64 {
+	// No asset (an offline replay) or a name, not an id: 0, without the
+	// error ParseInt would allocate on every signal.
+	if a := ev.Asset; a == "" || (a[0] < '0' || a[0] > '9') && a[0] != '+' && a[0] != '-' {
+		return 0
+	}
 	if id, err := strconv.ParseInt(ev.Asset, 10, 64); err == nil {
 		return id
 	}

@@ -150,3 +150,45 @@ func TestReplayLineNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayLinesOfEveryLength: lines are parsed from strings of several
+// lines at once (inspectBlock's chunks); lines shorter and longer than a
+// chunk, with LF and CRLF endings, each come out whole with their number.
+func TestReplayLinesOfEveryLength(t *testing.T) {
+	eng, err := engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in bytes.Buffer
+	want := map[int64]string{}
+	for i := range 400 {
+		target := fmt.Sprintf("/cari?q=%d-%s", i, strings.Repeat("a", (i*97)%9000))
+		end := "\n"
+		if i%3 == 0 {
+			end = "\r\n"
+		}
+		fmt.Fprintf(&in, `198.51.100.%d - - [14/Feb/2024:09:00:%02d +0700] "GET %s HTTP/1.1" 200 5 "-" "sqlmap/1.7.2"%s`, i%200, i%60, target, end)
+		want[int64(i+1)] = target
+	}
+	f, _ := format.Lookup("nginx")
+	got := map[int64]string{}
+	res, err := eng.Replay(context.Background(), &in, detect.ReplayOptions{Format: f,
+		PerEvent: func(ev *event.Event, sigs []alert.Signal) {
+			for _, s := range sigs {
+				if s.Scenario == "http-scanner" {
+					got[ev.Line] = ev.Get(event.URLOriginal)
+				}
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 400 || len(got) != 400 {
+		t.Fatalf("accepted %d, scanner lines %d, want 400", res.Accepted, len(got))
+	}
+	for n, target := range want {
+		if got[n] != target {
+			t.Fatalf("line %d: target of %d bytes, want %d", n, len(got[n]), len(target))
+		}
+	}
+}

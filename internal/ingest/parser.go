@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/garda-id/garda/internal/event"
@@ -40,6 +41,30 @@ func (p *Parser) Parse(line []byte, ev *event.Event) error {
 		return ErrBinary
 	}
 	if err := p.Format.Parse(line, ev); err != nil {
+		p.Counters.Reject(ReasonOf(err))
+		return err
+	}
+	ev.Asset, ev.Region = p.Asset, p.Region
+	p.Counters.Accept()
+	return nil
+}
+
+// ParseString is Parse on a line given as a string, which the event's
+// fields may be cut from when the format is a format.StringParser (and
+// keep: the caller must never change it); other formats parse a copy.
+func (p *Parser) ParseString(line string, ev *event.Event) error {
+	if strings.IndexByte(line, 0) >= 0 || !utf8.ValidString(line) {
+		p.Counters.Reject(Binary)
+		ev.Reset()
+		return ErrBinary
+	}
+	var err error
+	if sp, ok := p.Format.(format.StringParser); ok {
+		err = sp.ParseString(line, ev)
+	} else {
+		err = p.Format.Parse([]byte(line), ev)
+	}
+	if err != nil {
 		p.Counters.Reject(ReasonOf(err))
 		return err
 	}

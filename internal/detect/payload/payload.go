@@ -127,7 +127,7 @@ var (
 // query, as logged).
 func Check(target string, dst []Finding) []Finding {
 	path, query, _ := strings.Cut(target, "?")
-	if worthChecking(path) {
+	if pathMayHold(path) && worthChecking(path) {
 		dst = checkValue(decode.Value(path, false), false, dst)
 	}
 	for query != "" {
@@ -155,8 +155,96 @@ func Check(target string, dst []Finding) []Finding {
 // words and numbers form-encoded (SQL needs no other byte). An absolute
 // path without them is only looked at as a path (Check).
 func worthChecking(v string) bool {
-	return strings.ContainsAny(v, "%;|`$.\r\n'\"-*#\\<>()=") || containsFold(v, "ping") ||
+	return containsAnyOf(v, &worthBytes) || containsFold(v, "ping") ||
 		strings.IndexByte(v, '+') >= 0 && strings.ContainsAny(v, "0123456789") // "1+ORDER+BY+10"
+}
+
+// worthBytes are the bytes worthChecking looks for, as a table: most
+// lines' path and every argument pass through it, and strings.ContainsAny
+// builds its set anew on each call.
+var worthBytes = byteSet("%;|`$.\r\n'\"-*#\\<>()=")
+
+type asciiSet [256]bool
+
+func byteSet(chars string) (s asciiSet) {
+	for i := 0; i < len(chars); i++ {
+		s[chars[i]] = true
+	}
+	return s
+}
+
+func containsAnyOf(v string, set *asciiSet) bool {
+	for i := 0; i < len(v); i++ {
+		if set[v[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// pathMayHold reports whether a path, as logged, can hold what checkValue
+// looks for in a path (header injection, dot sequences): a CR or LF, "..",
+// or what decoding may turn into them ('%', overlong or look-alike UTF-8).
+// Most paths hold a '.' or '-' (worthChecking) and none of these.
+func pathMayHold(path string) bool {
+	for i := 0; i < len(path); i++ {
+		switch c := path[i]; {
+		case c == '%' || c == '\r' || c == '\n' || c >= 0x80:
+			return true
+		case c == '.' && i+1 < len(path) && path[i+1] == '.':
+			return true
+		}
+	}
+	return false
+}
+
+// commandStarts are the bytes a command of commandAfterSeparator can start
+// with: the first letters of strongCommands, proseCommands and "net", in
+// either case, '/', and every non-ASCII byte (under (?i) 'k' and 's' also
+// match the Kelvin sign and the long s).
+var commandStarts = func() (s asciiSet) {
+	s = byteSet("iwuldntshpcbrezkmfaxIWULDNTSHPCBREZKMFAX/")
+	for c := 0x80; c < 0x100; c++ {
+		s[c] = true
+	}
+	return s
+}()
+
+// commandMayFollow is what commandAfterSeparator needs before it can
+// match: at the start or after a separator (; | & CR LF ` "$(" or "\n"
+// written out), after spaces, a byte a command starts with. The regexp
+// searches every position of the value; most values with a separator have
+// none followed by a command's first letter ("&#60;", "1;2").
+func commandMayFollow(v string) bool {
+	if commandAt(v, 0) {
+		return true
+	}
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ';', '|', '&', '\n', '\r', '`':
+			if commandAt(v, i+1) {
+				return true
+			}
+		case '$':
+			if i+1 < len(v) && v[i+1] == '(' && commandAt(v, i+2) {
+				return true
+			}
+		case '\\':
+			if i+1 < len(v) && (v[i+1] == 'n' || v[i+1] == 'N') && commandAt(v, i+2) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// commandAt: after the spaces (\s: \t \n \f \r and space) from i on, a
+// byte a command starts with.
+func commandAt(v string, i int) bool {
+	for i < len(v) && (v[i] == ' ' || v[i] == '\t' || v[i] == '\n' || v[i] == '\f' || v[i] == '\r') {
+		i++
+	}
+	return i < len(v) && commandStarts[v[i]]
 }
 
 func checkValue(v string, arg bool, dst []Finding) []Finding {
@@ -193,7 +281,8 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if (strings.Contains(v, "&#") || strings.Contains(v, `\`) || containsFold(v, "&lt")) && encodedTag.MatchString(v) {
 		dst = add(dst, Finding{RuleEncodedTag, CrossSiteScripting})
 	}
-	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandAfterSeparator.MatchString(v) {
+	if (newline || strings.ContainsAny(v, ";|&`") || strings.Contains(v, "$(") || strings.Contains(v, `\n`)) && commandMayFollow(v) &&
+		commandAfterSeparator.MatchString(v) {
 		dst = add(dst, Finding{RuleCommandSeparator, CommandInjection})
 	}
 	if strings.ContainsAny(v, " \t$") && startsWithCommand(v) && wholeCommand.MatchString(v) {

@@ -23,27 +23,33 @@ import (
 // clauseAfterBreakout is what may follow the place a value is left.
 var clauseAfterBreakout = regexp.MustCompile(`(?i)^(?:(?:and|or|xor)(?:$|[\s(/'"@!+-])|(?:not|div|union|select|having|order\s+by|group\s+by|procedure|rlike|regexp|like|between|waitfor|into|in\s+boolean\s+mode|grant|revoke|exec|execute|declare)(?:$|[\s(/@!+-])|&&|\|\||[-+*/=<>]\s*\(?\s*select\b)`)
 
+// conditionGrammar and statementGrammar are anchored as a whole (^
+// outside the alternation): with ^ in each branch Go's regexp does not see
+// the pattern as anchored and tries every start position, clearing its
+// backtracking state for each; on a 200-byte value that was some 60 times
+// slower.
+//
 // conditionGrammar is a condition that no prose writes after "and" or
 // "or": a function that injections use to test, delay or leak ("and
 // sleep(5)", "or gtid_subset(...)"), a subquery ("or (EXISTS)", "and
 // (select ..."), or a constant closed by a comment ("or true--").
-var conditionGrammar = regexp.MustCompile(`(?i)` +
-	`^(?:and|or|xor|&&|\|\|)\s*[(\s]*(?:not\s+)?(?:sleep|benchmark|pg_sleep|gtid_subset|gtid_subtract|json_keys|extractvalue|updatexml|exp|make_set|elt|name_const|geometrycollection|multipoint|polygon|linestring|multilinestring|multipolygon|ascii|ord|substr|substring|mid|length|char|chr|concat|concat_ws|if|iif|cast|convert|exists|xmltype|randomblob|load_file|version|database|schema|user|current_user|system_user|session_user|count|rand|floor|md5|sha1|hex|unhex|instr|locate|position|ifnull|isnull|coalesce|nullif|regexp_substr|regexp_like|utl_inaddr\.\w+|utl_http\.\w+|dbms_\w+\.\w+|ctxsys\.\w+\.\w+|sys\.\w+)\s*\(` +
-	`|^(?:and|or|xor|&&|\|\|)\s*\(+\s*(?:not\s+)?(?:exists|select)\b` +
-	`|^(?:and|or|xor)\s+(?:not\s+)?(?:true|false|null)\s*(?:--|#|/\*|;)`)
+var conditionGrammar = regexp.MustCompile(`(?i)^(?:` +
+	`(?:and|or|xor|&&|\|\|)\s*[(\s]*(?:not\s+)?(?:sleep|benchmark|pg_sleep|gtid_subset|gtid_subtract|json_keys|extractvalue|updatexml|exp|make_set|elt|name_const|geometrycollection|multipoint|polygon|linestring|multilinestring|multipolygon|ascii|ord|substr|substring|mid|length|char|chr|concat|concat_ws|if|iif|cast|convert|exists|xmltype|randomblob|load_file|version|database|schema|user|current_user|system_user|session_user|count|rand|floor|md5|sha1|hex|unhex|instr|locate|position|ifnull|isnull|coalesce|nullif|regexp_substr|regexp_like|utl_inaddr\.\w+|utl_http\.\w+|dbms_\w+\.\w+|ctxsys\.\w+\.\w+|sys\.\w+)\s*\(` +
+	`|(?:and|or|xor|&&|\|\|)\s*\(+\s*(?:not\s+)?(?:exists|select)\b` +
+	`|(?:and|or|xor)\s+(?:not\s+)?(?:true|false|null)\s*(?:--|#|/\*|;))`)
 
 // statementGrammar is a statement of its own, after ";" or where a value
 // is left: written as SQL writes it, not as a sentence ("drop table
 // users", not "drop the table").
-var statementGrammar = regexp.MustCompile(`(?i)` +
-	`^(?:shutdown|commit|rollback)\s*(?:with\s+nowait\s*)?(?:--|#|/\*|;|$)` +
-	`|^(?:grant|revoke)\s+\w+(?:\s*,\s*\w+)*\s+(?:to|from|on)\s+[\w@.'"]+` +
-	`|^declare\s+@\w+` +
-	`|^set\s+@\w+\s*=` +
-	`|^exec(?:ute)?\s*(?:\(|@|master\.|xp_|sp_)` +
-	`|^select\s+(?:@@\w+|session_user|current_user|system_user|user\s*\(\)|version\s*\(\)|database\s*\(\)|banner\s+from|pg_sleep|sleep\s*\(|\*\s+from\s+\w)` +
-	`|^(?:drop|truncate|alter|create)\s+(?:table|database|user|schema|procedure|function|view|login)\s+[\w@.\x60"\[]` +
-	`|^(?:insert\s+into\s+[\w.\x60"\[]+|update\s+[\w.\x60"\[]+\s+set\s+\w+\s*=|delete\s+from\s+[\w.\x60"\[]+)`)
+var statementGrammar = regexp.MustCompile(`(?i)^(?:` +
+	`(?:shutdown|commit|rollback)\s*(?:with\s+nowait\s*)?(?:--|#|/\*|;|$)` +
+	`|(?:grant|revoke)\s+\w+(?:\s*,\s*\w+)*\s+(?:to|from|on)\s+[\w@.'"]+` +
+	`|declare\s+@\w+` +
+	`|set\s+@\w+\s*=` +
+	`|exec(?:ute)?\s*(?:\(|@|master\.|xp_|sp_)` +
+	`|select\s+(?:@@\w+|session_user|current_user|system_user|user\s*\(\)|version\s*\(\)|database\s*\(\)|banner\s+from|pg_sleep|sleep\s*\(|\*\s+from\s+\w)` +
+	`|(?:drop|truncate|alter|create)\s+(?:table|database|user|schema|procedure|function|view|login)\s+[\w@.\x60"\[]` +
+	`|(?:insert\s+into\s+[\w.\x60"\[]+|update\s+[\w.\x60"\[]+\s+set\s+\w+\s*=|delete\s+from\s+[\w.\x60"\[]+))`)
 
 // anywhereGrammar is SQL wherever it stands: a delay, a file written by
 // the database server, and names that only a database has (system

@@ -91,26 +91,34 @@ type Trace struct {
 }
 
 // trail keeps copies of the last few events a counter counted, so that a
-// firing can show what led to it. Made on first use.
+// firing can show what led to it. It holds the events themselves (a copy
+// costs no allocation once the trail is full) and turns them into fields
+// only when a firing takes them: most counted events never become
+// evidence. Made on first use.
 type trail struct {
-	traces []Trace
+	evs []event.Event // oldest first
 }
 
 const trailLength = 4
 
 func (t *trail) push(ev *event.Event) {
-	tr := Trace{Time: ev.Time, Line: ev.Line, Fields: ev.Map()}
-	if len(t.traces) < trailLength {
-		t.traces = append(t.traces, tr)
+	if len(t.evs) < trailLength {
+		t.evs = append(t.evs, *ev)
 		return
 	}
-	copy(t.traces, t.traces[1:])
-	t.traces[trailLength-1] = tr
+	copy(t.evs, t.evs[1:])
+	t.evs[trailLength-1] = *ev
 }
 
 func (t *trail) take() []Trace {
-	out := t.traces
-	t.traces = nil
+	if len(t.evs) == 0 {
+		return nil
+	}
+	out := make([]Trace, len(t.evs))
+	for i := range t.evs {
+		out[i] = Trace{Time: t.evs[i].Time, Line: t.evs[i].Line, Fields: t.evs[i].Map()}
+	}
+	t.evs = nil // as before: a firing leaves the trail empty and holding nothing
 	return out
 }
 
@@ -162,15 +170,17 @@ func (c *Classifier) scannerAgent(ua string) bool {
 // It counts what the Classifier and upstream detection marked.
 type Engine struct {
 	cfg       Config
-	clients   map[netip.Addr]*client
+	clients   map[netip.Addr]*client // IPv6 and anything not plain IPv4
+	clients4  map[uint32]*client     // plain IPv4, most clients: a smaller key hashes and compares faster
 	seed      maphash.Seed
 	lastSweep int64
-	kept      int // clients after the last sweep
+	kept      int   // clients after the last sweep
+	maxWindow int64 // cfg.maxWindow(), read on every event
 }
 
 // New makes an engine.
 func New(cfg Config) *Engine {
-	return &Engine{cfg: cfg, clients: map[netip.Addr]*client{}, seed: maphash.MakeSeed()}
+	return &Engine{cfg: cfg, clients: map[netip.Addr]*client{}, clients4: map[uint32]*client{}, seed: maphash.MakeSeed(), maxWindow: int64(cfg.maxWindow())}
 }
 
 // client is one source address's state. Counters are made on first use so
@@ -196,11 +206,11 @@ func (e *Engine) Observe(ev *event.Event, classes Class, dst []Signal) []Signal 
 		return dst
 	}
 	now := ev.Time.UnixNano()
-	c := e.clients[ev.IP]
+	c := e.client(ev.IP)
 	if c == nil {
 		c = &client{}
-		e.clients[ev.IP] = c
-	} else if now < c.last-int64(e.cfg.maxWindow()) {
+		e.setClient(ev.IP, c)
+	} else if now < c.last-e.maxWindow {
 		// Older than every window of what this client's state counted (a
 		// rotated file read after the newer one): that state says nothing
 		// about this time, and counting the two together would count
@@ -379,20 +389,46 @@ func (e *Engine) sweep(now int64) {
 	if now < e.lastSweep {
 		e.lastSweep = now // an event from the future must not stop sweeps
 	}
-	if len(e.clients) < max(1024, 2*e.kept) || now-e.lastSweep < int64(e.cfg.maxWindow()) {
+	if e.Clients() < max(1024, 2*e.kept) || now-e.lastSweep < e.maxWindow {
 		return
 	}
-	defer func() { e.lastSweep, e.kept = now, len(e.clients) }()
-	idle := int64(e.cfg.maxWindow())
+	defer func() { e.lastSweep, e.kept = now, e.Clients() }()
+	idle := e.maxWindow
 	for ip, c := range e.clients {
 		if now-c.last > idle {
 			delete(e.clients, ip)
 		}
 	}
+	for ip, c := range e.clients4 {
+		if now-c.last > idle {
+			delete(e.clients4, ip)
+		}
+	}
+}
+
+// client returns an address's state, or nil.
+func (e *Engine) client(ip netip.Addr) *client {
+	if ip.Is4() {
+		return e.clients4[v4Key(ip)]
+	}
+	return e.clients[ip]
+}
+
+func (e *Engine) setClient(ip netip.Addr, c *client) {
+	if ip.Is4() {
+		e.clients4[v4Key(ip)] = c
+		return
+	}
+	e.clients[ip] = c
+}
+
+func v4Key(ip netip.Addr) uint32 {
+	b := ip.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
 // Clients is the number of clients with state (for metrics and tests).
-func (e *Engine) Clients() int { return len(e.clients) }
+func (e *Engine) Clients() int { return len(e.clients) + len(e.clients4) }
 
 func (c Config) maxWindow() time.Duration {
 	m := 10 * time.Minute

@@ -14,3 +14,8 @@ func (Apache) Name() string { return "apache" }
 func (Apache) Parse(line []byte, ev *event.Event) error {
 	return parseCombined(line, ev, "apache.access")
 }
+
+// ParseString is Parse on a line the event may keep (StringParser).
+func (Apache) ParseString(line string, ev *event.Event) error {
+	return parseCombinedString(line, ev, "apache.access")
+}

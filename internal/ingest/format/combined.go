@@ -81,6 +81,17 @@ func unwrapAccessLine(line []byte) (_ []byte, ok bool) {
 // line has its own): no clock, no local zone.
 var headerOnly = syslog.Options{Now: func() time.Time { return time.Unix(0, 0) }, Location: time.UTC}
 
+// parseCombinedString is parseCombined on a line the event may keep.
+func parseCombinedString(line string, ev *event.Event, dataset string) error {
+	err := parseAccessString(line, ev, dataset)
+	if err == errCLFHost {
+		if inner, ok := unwrapAccessLine([]byte(line)); ok {
+			return parseAccessLine(inner, ev, dataset)
+		}
+	}
+	return err
+}
+
 // parseAccessLine parses a line as it is.
 func parseAccessLine(line []byte, ev *event.Event, dataset string) error {
 	ev.Reset()
@@ -90,7 +101,24 @@ func parseAccessLine(line []byte, ev *event.Event, dataset string) error {
 	if line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
-	s := string(line) // the one allocation: every field is a substring of s
+	return parseAccessText(string(line), ev, dataset) // the one allocation: every field is a substring of it
+}
+
+// parseAccessString is parseAccessLine on a string, which the event's
+// fields are cut from.
+func parseAccessString(s string, ev *event.Event, dataset string) error {
+	ev.Reset()
+	if len(s) == 0 {
+		return errEmpty
+	}
+	if s[len(s)-1] == '\r' {
+		s = s[:len(s)-1]
+	}
+	return parseAccessText(s, ev, dataset)
+}
+
+// parseAccessText parses a line without its ending into a reset event.
+func parseAccessText(s string, ev *event.Event, dataset string) error {
 	ev.Dataset = dataset
 	ev.Set(event.EventCategory, "web")
 	ev.Set(event.EventAction, "http_request")

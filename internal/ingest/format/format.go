@@ -29,6 +29,14 @@ type Format interface {
 	Parse(line []byte, ev *event.Event) error
 }
 
+// StringParser is a Format that can also parse a line given as a string
+// that the event's fields may be cut from and keep (the caller never
+// changes it): a reader that holds many lines in one string then pays one
+// allocation for all of them, not one per line (detect's replay does).
+type StringParser interface {
+	ParseString(line string, ev *event.Event) error
+}
+
 // Reason is why a format could not read a line: a stable code, shown in
 // the replay summary, as a metric label and on the asset's page.
 type Reason string

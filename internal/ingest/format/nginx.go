@@ -17,3 +17,8 @@ func (Nginx) Name() string { return "nginx" }
 func (Nginx) Parse(line []byte, ev *event.Event) error {
 	return parseCombined(line, ev, "nginx.access")
 }
+
+// ParseString is Parse on a line the event may keep (StringParser).
+func (Nginx) ParseString(line string, ev *event.Event) error {
+	return parseCombinedString(line, ev, "nginx.access")
+}
