@@ -181,6 +181,9 @@ func Seed(ctx context.Context, db *store.DB, dataDir string) (World, error) {
 		}
 		w.Assets++
 	}
+	if err := seedDrillPhase(ctx, db, tree); err != nil { // a phase running now, so the demo shows its effects
+		return World{}, fmt.Errorf("demo drill phase: %w", err)
+	}
 	if w.Incidents, err = seedIncidents(ctx, db, tree); err != nil {
 		return World{}, err
 	}

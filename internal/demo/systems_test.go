@@ -49,4 +49,28 @@ func TestDemoSystems(t *testing.T) {
 	if _, _, ok := calendar.Shipped().Critical(count, calendar.WIB, "Server rekapitulasi cadangan", sys); !ok {
 		t.Error("the backup recapitulation server does not matter during the count")
 	}
+	// The drill phase runs now (every shipped one is past): it raises the
+	// demo's Sirekap and KPU sites and gives the patrol its focus words;
+	// seeding again adds nothing.
+	if _, err := Seed(ctx, db, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.Load(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if posture, phase := cal.PostureAt(now, calendar.WIB); posture != calendar.Siaga || phase.Election != "gladi-siaga-demo" {
+		t.Errorf("now: posture %s in %q, want siaga in the demo's drill", posture, phase.Election)
+	}
+	if _, _, ok := cal.Critical(now, calendar.WIB, "Server rekapitulasi cadangan", sys); !ok {
+		t.Error("the backup recapitulation server does not matter in the demo's running phase")
+	}
+	if len(cal.FocusAt(now, calendar.WIB)) == 0 {
+		t.Error("the demo's running phase gives the patrol no focus words")
+	}
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM elections WHERE slug = 'gladi-siaga-demo'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the drill election is there %d times (%v), want once", n, err)
+	}
 }
