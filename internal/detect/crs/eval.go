@@ -381,6 +381,9 @@ func (r *evalRule) matchAlone(value string) bool {
 // matches, for a value in which the caller found one of the pattern's
 // literals (see required) or which is not ASCII.
 func (o *rxOperator) matchChecked(value string) bool {
+	if o.short(value) {
+		return false
+	}
 	if o.bin != nil {
 		if o.binPrefix != "" {
 			if !strings.Contains(value, o.binPrefix) {
@@ -390,7 +393,7 @@ func (o *rxOperator) matchChecked(value string) bool {
 				return true
 			}
 		}
-		return o.bin.MatchString(value)
+		return o.binMatch(value)
 	}
 	o.reOnce.Do(func() {
 		if re, err := re2.Compile(o.data); err == nil {
