@@ -66,6 +66,10 @@ type evalRule struct {
 	lib   func(string) bool // @detectSQLi, @detectXSS: libinjection, as Coraza calls it
 
 	pattern string // @rx: the pattern as read from the rule text
+	// lits: one of these (lower-cased, cut to maxPattern bytes) occurs in
+	// any ASCII value the operator matches; nil when the analysis found
+	// none (the fast path's shared literal pass reads them).
+	lits []string
 }
 
 // match runs the rule's operator. The group's literal pass has already
@@ -228,6 +232,9 @@ func newEvaluator(texts []string, pl int, root fs.FS, skip []int) (*evaluator, [
 		}
 		set, _ := literalsOf(r, root)
 		lits[g] = append(lits[g], set)
+		for _, l := range set {
+			er.lits = append(er.lits, l[:min(len(l), maxPattern)])
+		}
 		g.rules = append(g.rules, int32(len(e.rules)))
 		e.rules = append(e.rules, er)
 		moved = append(moved, r.id)
