@@ -362,6 +362,11 @@ func (e *evaluator) evalValue(st *pruneState, g *evalGroup, value string) {
 			}
 		}
 	}
+	// A rule with several of its literals in the value is a candidate
+	// once (its operator ran once per literal found: 932235 5.9 times per
+	// hostile request).
+	slices.Sort(cand)
+	cand = slices.Compact(cand)
 	st.cand = cand
 	// Measured and dropped: one RE2 set (go-re2/experimental) per group
 	// deciding which of its patterns match in one pass, run when two or
