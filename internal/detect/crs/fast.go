@@ -12,11 +12,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/corazawaf/libinjection-go"
 	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 
 	"github.com/garda-id/garda/internal/detect/crs/transform"
+	"github.com/garda-id/garda/internal/detect/literal"
 	"github.com/garda-id/garda/internal/event"
 )
 
@@ -49,7 +51,18 @@ type fastPlan struct {
 	perfCheck [256]bool // 941010's byte range
 	// The patterns of 920100 and 920440, as Coraza loaded them.
 	rx920100, rx920440 *evalRule
-	pool               sync.Pool
+	// The shared literal pass: every evaluator rule's literals in one
+	// automaton, run once per distinct value of a request (transformed
+	// values that a chain leaves unchanged are the same string), instead
+	// of one pass per group or rule and value (86 groups; the passes were
+	// a quarter of a hostile request's CPU). litRules maps a literal to
+	// the rules holding it; always has the bits of the rules without
+	// literals; words is the length of a rule bitset.
+	lit      *literal.Matcher
+	litRules [][]int32
+	always   []uint64
+	words    int
+	pool     sync.Pool
 	// served and deferred count the requests evaluated here and those
 	// left to Coraza (tests and measurements read them).
 	served, deferred atomic.Int64
@@ -156,11 +169,29 @@ type fastState struct {
 	matched []string
 	ids     []int
 	scores  []int
+	// The shared literal pass's results for this request: a value (by
+	// where its bytes are) -> the offset of its rule bitset in bits, -1
+	// for a value outside ASCII (every rule a candidate). seen and gen
+	// mark the literals already counted for one value.
+	litSeen map[cacheKey]int32
+	bits    []uint64
+	seen    []uint32
+	gen     uint32
 }
 
+// cacheKey names a raw value by where its bytes are, not by its content:
+// hashing the key then costs the same for any value (a hostile value's
+// hundred bytes, hashed at each look-up, were most of the cache's cost).
+// Equal values at two places are transformed twice, with the same result;
+// the pointer keeps the bytes alive while the key is in the cache.
 type cacheKey struct {
 	prefix int32
-	value  string
+	n      int
+	p      *byte
+}
+
+func keyOf(prefix int32, v string) cacheKey {
+	return cacheKey{prefix, len(v), unsafe.StringData(v)}
 }
 
 // newFastPlan plans the fast path, or returns nil with the reason it
@@ -340,8 +371,31 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		return nil, fmt.Errorf("rules 920100 and 920440 not found")
 	}
 	f.prefixes = len(prefixes)
+	f.words = (len(e.rules) + 63) / 64
+	f.always = make([]uint64, f.words)
+	index := map[string]int32{}
+	var patterns []string
+	for i, r := range e.rules {
+		if r.lits == nil {
+			f.always[i>>6] |= 1 << (i & 63)
+			continue
+		}
+		for _, l := range r.lits {
+			n, ok := index[l]
+			if !ok {
+				n = int32(len(patterns))
+				index[l] = n
+				patterns = append(patterns, l)
+				f.litRules = append(f.litRules, nil)
+			}
+			if !slices.Contains(f.litRules[n], int32(i)) {
+				f.litRules[n] = append(f.litRules[n], int32(i))
+			}
+		}
+	}
+	f.lit = literal.New(patterns, true)
 	f.pool.New = func() any {
-		return &fastState{cache: map[cacheKey]string{},
+		return &fastState{cache: map[cacheKey]string{}, litSeen: map[cacheKey]int32{}, seen: make([]uint32, len(patterns)),
 			st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}}
 	}
 	return f, nil
@@ -674,7 +728,7 @@ func (s *varSel) selects(key string) bool {
 func (s *fastState) transform(v string, chain []int32, funcs []transform.Func) string {
 	start, cur := 0, v
 	for i := len(chain) - 1; i >= 0; i-- {
-		if c, ok := s.cache[cacheKey{chain[i], v}]; ok {
+		if c, ok := s.cache[keyOf(chain[i], v)]; ok {
 			start, cur = i+1, c
 			break
 		}
@@ -683,7 +737,7 @@ func (s *fastState) transform(v string, chain []int32, funcs []transform.Func) s
 		if t, _, err := funcs[j](cur); err == nil {
 			cur = t
 		}
-		s.cache[cacheKey{chain[j], v}] = cur
+		s.cache[keyOf(chain[j], v)] = cur
 	}
 	return cur
 }
@@ -761,6 +815,8 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 		}
 	}
 	clear(s.cache)
+	clear(s.litSeen)
+	s.bits = s.bits[:0]
 	s.ids, s.scores = s.ids[:0], s.scores[:0]
 	// 941010: a REQUEST_FILENAME of safe bytes only leaves the
 	// xss-perf-disable rules (validateByteRange is false on "").
@@ -825,7 +881,7 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 		g := &f.groups[gi]
 		eg := f.e.groups[gi]
 		s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, func(v string) {
-			f.e.evalValue(st, eg, v)
+			f.evalValue(s, eg, v)
 		})
 	}
 	for i, hit := range st.matched {
@@ -834,6 +890,67 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 		}
 	}
 	return d.score(s.ids, s.scores), true
+}
+
+// evalValue is evaluator.evalValue with the shared literal pass: the
+// group's rules that can match the value (as the group reads it,
+// transformed) run their operators, and those that match are marked.
+func (f *fastPlan) evalValue(s *fastState, g *evalGroup, v string) {
+	st := &s.st
+	rules := f.e.rules
+	var bits []uint64
+	checked := false
+	for _, i := range g.rules {
+		if st.matched[i] {
+			continue
+		}
+		if !checked {
+			bits, checked = f.candidates(s, v), true
+		}
+		if bits != nil && bits[i>>6]&(1<<(i&63)) == 0 {
+			continue
+		}
+		if rules[i].match(v) {
+			st.matched[i] = true
+		}
+	}
+}
+
+// candidates is the bitset of the evaluator's rules that can match v: in
+// an ASCII value those without literals and those whose literals occur;
+// nil for a value outside ASCII (Unicode case folding could match a
+// literal there: every rule is a candidate). Computed once per value and
+// request.
+func (f *fastPlan) candidates(s *fastState, v string) []uint64 {
+	k := keyOf(0, v)
+	if off, ok := s.litSeen[k]; ok {
+		if off < 0 {
+			return nil
+		}
+		return s.bits[off : int(off)+f.words]
+	}
+	if !ascii(v) {
+		s.litSeen[k] = -1
+		return nil
+	}
+	off := len(s.bits)
+	s.bits = append(s.bits, f.always...)
+	bits := s.bits[off:]
+	if s.gen++; s.gen == 0 {
+		clear(s.seen)
+		s.gen = 1
+	}
+	f.lit.Each(v, func(p int) bool {
+		if s.seen[p] != s.gen {
+			s.seen[p] = s.gen
+			for _, r := range f.litRules[p] {
+				bits[r>>6] |= 1 << (r & 63)
+			}
+		}
+		return true
+	})
+	s.litSeen[k] = int32(off)
+	return bits
 }
 
 // protocol evaluates the protocol rules written out (fastKinds).

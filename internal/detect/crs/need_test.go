@@ -1,0 +1,181 @@
+package crs
+
+import (
+	"math/rand/v2"
+	"regexp/syntax"
+	"testing"
+)
+
+// rxValues is what the @rx operators see on the corpus: random strings
+// made of the bytes each pattern's count looks for (so that values near
+// the count's threshold occur), then every group's values, transformed
+// as the fast path transforms them.
+func rxValues(t *testing.T) []string {
+	t.Helper()
+	d, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.fast
+	if f == nil {
+		t.Fatal("no fast path")
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(v string) {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	s := f.pool.Get().(*fastState)
+	defer f.pool.Put(s)
+	evs := fastCorpus(t)
+	if raceEnabled {
+		evs = evs[:len(evs)/8]
+	}
+	for _, ev := range evs {
+		s.req.fill(d, ev)
+		clear(s.cache)
+		for gi := range f.groups {
+			g := &f.groups[gi]
+			eg := f.e.groups[gi]
+			s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, add)
+		}
+	}
+	corpus := out
+	out = nil
+	rnd := rand.New(rand.NewPCG(7, 10))
+	rxCache.Range(func(_, v any) bool {
+		o := v.(*rxOperator)
+		if o.count == nil {
+			return true
+		}
+		var in []byte
+		for c := range o.count.in {
+			if o.count.in[c] {
+				in = append(in, byte(c))
+			}
+		}
+		filler := []byte("abc xyz 019")
+		for range 40 {
+			b := make([]byte, rnd.IntN(3*o.count.n+8))
+			for i := range b {
+				if rnd.IntN(2) == 0 {
+					b[i] = in[rnd.IntN(len(in))]
+				} else {
+					b[i] = filler[rnd.IntN(len(filler))]
+				}
+			}
+			add(string(b))
+		}
+		return true
+	})
+	return append(out, corpus...)
+}
+
+// TestCheapConditionsHold: no value an @rx pattern matches is one its
+// cheap conditions (need.go: the shortest match, the bytes counted)
+// reject, on every value of the corpus each pattern could see, checked
+// with the engine Coraza uses (Go's regexp, or binaryregexp).
+func TestCheapConditionsHold(t *testing.T) {
+	values := rxValues(t)
+	patterns, rejected, wrong := 0, 0, 0
+	rxCache.Range(func(k, v any) bool {
+		o := v.(*rxOperator)
+		patterns++
+		n := 0
+		for _, val := range values {
+			if !o.short(val) {
+				continue
+			}
+			// The random values (first) and 3,000 of the corpus's a
+			// pattern (Go's regexp is slow on CRS's largest ones).
+			if n++; n > 3000+40 {
+				break
+			}
+			rejected++
+			var m bool
+			if o.bin != nil {
+				m = o.bin.MatchString(val)
+			} else {
+				m = o.std.MatchString(val)
+			}
+			if m {
+				wrong++
+				if wrong <= 10 {
+					t.Errorf("pattern %.60q matches %q, which its conditions reject (min %d)", k, val, o.minLen)
+				}
+			}
+		}
+		return true
+	})
+	t.Logf("%d patterns, %d values: %d pairs rejected by the conditions, %d of them wrongly", patterns, len(values), rejected, wrong)
+	if rejected == 0 {
+		t.Error("the conditions rejected nothing")
+	}
+}
+
+// TestBinaryOnRE2: a binaryregexp pattern run on RE2 for an ASCII value
+// (rxOperator.binMatch) matches exactly where binaryregexp does.
+func TestBinaryOnRE2(t *testing.T) {
+	values := rxValues(t)
+	patterns, compared, differ := 0, 0, 0
+	rxCache.Range(func(k, v any) bool {
+		o := v.(*rxOperator)
+		if o.bin == nil {
+			return true
+		}
+		patterns++
+		for _, val := range values {
+			if !ascii(val) {
+				continue
+			}
+			compared++
+			if a, b := o.binMatch(val), o.bin.MatchString(val); a != b {
+				differ++
+				if differ <= 10 {
+					t.Errorf("pattern %.60q on %q: RE2 %v, binaryregexp %v", k, val, a, b)
+				}
+			}
+		}
+		return true
+	})
+	t.Logf("%d binary patterns, %d comparisons, %d differ", patterns, compared, differ)
+	if patterns == 0 || compared == 0 {
+		t.Error("nothing compared")
+	}
+}
+
+// TestMinChars checks the analysis on patterns whose answers are known.
+func TestMinChars(t *testing.T) {
+	var special [256]bool
+	for _, c := range []byte("!<>") {
+		special[c] = true
+	}
+	for _, tc := range []struct {
+		pattern  string
+		min, cnt int // cnt: bytes of "!<>"
+	}{
+		{`abc`, 3, 0},
+		{`a|bc`, 1, 0},
+		{`(?:x[!<>]){3}`, 6, 3},
+		{`[<>]+y*`, 1, 1},
+		{`\x{e2}\x80|<`, 1, 1}, // the alternative outside ASCII cannot match an ASCII value
+		{`\x{e2}\x80`, 2, unreachable},
+		{`(?i)!a.`, 3, 1},
+		{`^$`, 0, 0},
+	} {
+		re, err := syntax.Parse(tc.pattern, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		re = re.Simplify()
+		if got := minChars(re, nil); got != tc.min {
+			t.Errorf("%s: shortest %d, want %d", tc.pattern, got, tc.min)
+		}
+		if got := minChars(re, &special); got != tc.cnt {
+			t.Errorf("%s: counted %d, want %d", tc.pattern, got, tc.cnt)
+		}
+	}
+}
