@@ -48,25 +48,23 @@ func HashPassword(password string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
-// testArgonMemory is the memory (KiB) of a hash made after UseTestHashCost.
+// testArgonMemory is the memory (KiB) of a hash made in a test binary.
 const testArgonMemory = 64
 
+// testHashCost: in a test binary (testing.Testing, never in garda itself)
+// HashPassword is cheap, argon2id over 64 KiB in one pass. The tests create
+// and sign in hundreds of people, each hash 19 MiB of work (0.7 s under the
+// race detector on a busy machine), and none of them is about the cost:
+// the hash still names its parameters and CheckPassword still reads them.
+// Tests that run the garda binary get the real cost.
 var testHashCost atomic.Bool
 
-// UseTestHashCost makes HashPassword cheap (argon2id over 64 KiB, one pass)
-// for the rest of a test binary's life. The tests create and sign in
-// hundreds of people, each hash 19 MiB of work (0.7 s under the race
-// detector on a busy machine), and none of them is about the cost: the
-// hash still names its parameters and CheckPassword still reads them. It
-// panics outside a test binary, so no server can be made to store weak
-// hashes. Call it from an init or TestMain, before any hash is made.
-func UseTestHashCost() {
-	if !testing.Testing() {
-		panic("auth.UseTestHashCost outside a test binary")
+func init() {
+	if testing.Testing() {
+		testHashCost.Store(true)
+		h, _ := HashPassword("no-such-account-padding")
+		dummyHash.Store(&h)
 	}
-	testHashCost.Store(true)
-	h, _ := HashPassword("no-such-account-padding")
-	dummyHash.Store(&h)
 }
 
 // CheckPassword reports whether password matches the encoded hash.
@@ -98,7 +96,7 @@ func CheckPassword(encoded, password string) (bool, error) {
 
 // dummyHash is checked when a username does not exist, so a failed sign-in
 // takes as long whether or not the account exists.
-// It costs what a real account's hash costs (UseTestHashCost makes both cheap).
+// It costs what an account's hash costs (in a test binary both are cheap).
 var dummyHash = func() *atomic.Pointer[string] {
 	var p atomic.Pointer[string]
 	h, _ := HashPassword("no-such-account-padding")

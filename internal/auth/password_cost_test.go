@@ -6,9 +6,8 @@ import (
 )
 
 // TestHashCost: a hash is made at OWASP's argon2id cost (19 MiB, 2
-// passes, 1 lane) unless a test binary asked for the cheap one, and a hash
-// of either cost verifies, because each names its own parameters. (This
-// package's tests run cheap: package storetest asks for it.)
+// passes, 1 lane) outside a test binary and at the cheap one inside, and a
+// hash of either cost verifies, because each names its own parameters.
 func TestHashCost(t *testing.T) {
 	was := testHashCost.Load()
 	t.Cleanup(func() { testHashCost.Store(was) })
@@ -29,6 +28,6 @@ func TestHashCost(t *testing.T) {
 		}
 	}
 	if !strings.Contains(*dummyHash.Load(), "$m=64,t=1,p=1$") {
-		t.Errorf("after UseTestHashCost the unknown-account hash costs more than an account's: %s", *dummyHash.Load())
+		t.Errorf("in a test binary the unknown-account hash costs more than an account's: %s", *dummyHash.Load())
 	}
 }

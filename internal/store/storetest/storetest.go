@@ -7,10 +7,6 @@
 // database: so each test process migrates once per engine and every test
 // gets a copy of that: the SQLite file's bytes written to its own data dir,
 // or a PostgreSQL database created from a template database.
-//
-// A test binary that links storetest also hashes passwords cheaply
-// (auth.UseTestHashCost): its tests create and sign in many people, and
-// none is about what a hash costs.
 package storetest
 
 import (
@@ -28,11 +24,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/store"
 )
-
-func init() { auth.UseTestHashCost() }
 
 // Backends runs fn once per available backend as a subtest named after it.
 func Backends(t *testing.T, fn func(t *testing.T, db *store.DB)) {
