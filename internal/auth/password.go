@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"github.com/garda-id/garda/internal/problem"
 	"strings"
+	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -37,9 +39,32 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	mem, iters := uint32(argonMemory), uint32(argonTime)
+	if testHashCost.Load() {
+		mem, iters = testArgonMemory, 1
+	}
+	key := argon2.IDKey([]byte(password), salt, iters, mem, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, mem, iters, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+// testArgonMemory is the memory (KiB) of a hash made in a test binary.
+const testArgonMemory = 64
+
+// testHashCost: in a test binary (testing.Testing, never in garda itself)
+// HashPassword is cheap, argon2id over 64 KiB in one pass. The tests create
+// and sign in hundreds of people, each hash 19 MiB of work (0.7 s under the
+// race detector on a busy machine), and none of them is about the cost:
+// the hash still names its parameters and CheckPassword still reads them.
+// Tests that run the garda binary get the real cost.
+var testHashCost atomic.Bool
+
+func init() {
+	if testing.Testing() {
+		testHashCost.Store(true)
+		h, _ := HashPassword("no-such-account-padding")
+		dummyHash.Store(&h)
+	}
 }
 
 // CheckPassword reports whether password matches the encoded hash.
@@ -71,7 +96,10 @@ func CheckPassword(encoded, password string) (bool, error) {
 
 // dummyHash is checked when a username does not exist, so a failed sign-in
 // takes as long whether or not the account exists.
-var dummyHash = func() string {
+// It costs what an account's hash costs (in a test binary both are cheap).
+var dummyHash = func() *atomic.Pointer[string] {
+	var p atomic.Pointer[string]
 	h, _ := HashPassword("no-such-account-padding")
-	return h
+	p.Store(&h)
+	return &p
 }()

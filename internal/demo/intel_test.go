@@ -9,21 +9,16 @@ import (
 	"github.com/garda-id/garda/internal/intel"
 	"github.com/garda-id/garda/internal/intel/stixcheck"
 	"github.com/garda-id/garda/internal/org"
-	"github.com/garda-id/garda/internal/store/storetest"
+	"github.com/garda-id/garda/internal/store"
 )
 
-// TestDemoIntelMeetsTheSTIXBar: the demo world's indicators, exported as
+// checkIntelMeetsTheSTIXBar: the demo world's indicators, exported as
 // each of a few readers may see them, validate against OASIS's STIX 2.1
 // schemas and their patterns pass OASIS's pattern validator; RED reaches
 // only its named analyst.
-func TestDemoIntelMeetsTheSTIXBar(t *testing.T) {
+func checkIntelMeetsTheSTIXBar(t *testing.T, db *store.DB, w World) {
 	stixcheck.Schemas(t) // skips without ../shared
-	db := storetest.SQLite(t)
 	ctx := context.Background()
-	w, err := Seed(ctx, db, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if w.Indicators < 6 {
 		t.Fatalf("the demo made %d indicators", w.Indicators)
 	}

@@ -6,18 +6,14 @@ import (
 
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/patrol"
-	"github.com/garda-id/garda/internal/store/storetest"
+	"github.com/garda-id/garda/internal/store"
 )
 
-// TestDemoPatrol: the demo has patrol sources and items, read by the
-// ministry's patrol and not by a province's operator; seeding again adds none.
-func TestDemoPatrol(t *testing.T) {
+// checkPatrol: the demo has patrol sources and items, read by the
+// ministry's patrol and not by a province's operator (seeding again adds
+// none: TestDemoWorld).
+func checkPatrol(t *testing.T, db *store.DB, w World) {
 	ctx := context.Background()
-	db := storetest.SQLite(t)
-	w, err := Seed(ctx, db, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if w.PatrolItems != len(demoPosts) {
 		t.Fatalf("%d patrol items", w.PatrolItems)
 	}
@@ -43,8 +39,5 @@ func TestDemoPatrol(t *testing.T) {
 	op, _ := principal(ctx, db, tree, "operator.jabar")
 	if list, _ := patrol.List(ctx, db, op, patrol.Filter{}); len(list) != 0 {
 		t.Errorf("a province's operator reads %d AMBER patrol items of Komdigi", len(list))
-	}
-	if again, err := Seed(ctx, db, t.TempDir()); err != nil || again.PatrolItems != 0 || again.Blocked != 0 {
-		t.Fatalf("seeding again: %d items, %d blocked, %v", again.PatrolItems, again.Blocked, err)
 	}
 }

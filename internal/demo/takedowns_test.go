@@ -6,22 +6,16 @@ import (
 
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/store"
-	"github.com/garda-id/garda/internal/store/storetest"
 	"github.com/garda-id/garda/internal/takedown"
 )
 
-// TestDemoTakedowns: every page of "Penurunan Konten" has something to
+// checkTakedowns: every page of "Penurunan Konten" has something to
 // show after the demo: requests in each state, their letters (the request's
 // and the warnings'), Garda's checks with a takedown dated by them, a
 // request in a warning stage, and a platform's compliance by week and
 // category.
-func TestDemoTakedowns(t *testing.T) {
+func checkTakedowns(t *testing.T, db *store.DB, w World) {
 	ctx := context.Background()
-	db := storetest.SQLite(t)
-	w, err := Seed(ctx, db, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	if w.Takedowns != 5 {
 		t.Fatalf("%d takedown requests", w.Takedowns)
 	}
