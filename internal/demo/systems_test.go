@@ -7,19 +7,15 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/calendar"
-	"github.com/garda-id/garda/internal/store/storetest"
+	"github.com/garda-id/garda/internal/store"
 )
 
-// TestDemoSystems: the demo's assets carry their election systems, so
+// checkSystems: the demo's assets carry their election systems, so
 // that the calendar finds them by system: during the count of 2024 the
 // backup recapitulation server (not named Sirekap) and Sirekap API matter,
 // and a provincial KPU site is a situs KPU.
-func TestDemoSystems(t *testing.T) {
-	db := storetest.SQLite(t)
+func checkSystems(t *testing.T, db *store.DB, _ World) {
 	ctx := context.Background()
-	if _, err := Seed(ctx, db, t.TempDir()); err != nil {
-		t.Fatal(err)
-	}
 	systems := map[string]string{}
 	rows, err := db.Query(ctx, `SELECT name, systems FROM assets`)
 	if err != nil {
@@ -50,11 +46,7 @@ func TestDemoSystems(t *testing.T) {
 		t.Error("the backup recapitulation server does not matter during the count")
 	}
 	// The drill phase runs now (every shipped one is past): it raises the
-	// demo's Sirekap and KPU sites and gives the patrol its focus words;
-	// seeding again adds nothing.
-	if _, err := Seed(ctx, db, t.TempDir()); err != nil {
-		t.Fatal(err)
-	}
+	// demo's Sirekap and KPU sites and gives the patrol its focus words.
 	cal, err := calendar.Load(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -68,9 +60,5 @@ func TestDemoSystems(t *testing.T) {
 	}
 	if len(cal.FocusAt(now, calendar.WIB)) == 0 {
 		t.Error("the demo's running phase gives the patrol no focus words")
-	}
-	var n int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM elections WHERE slug = 'gladi-siaga-demo'`).Scan(&n); err != nil || n != 1 {
-		t.Errorf("the drill election is there %d times (%v), want once", n, err)
 	}
 }

@@ -25,6 +25,7 @@ func TestDemoWorld(t *testing.T) {
 		{"intel", true, checkIntelMeetsTheSTIXBar},
 		{"patrol", true, checkPatrol},
 		{"takedowns", true, checkTakedowns},
+		{"systems", false, checkSystems},
 	}
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -44,7 +45,7 @@ func TestDemoWorld(t *testing.T) {
 			}
 			return n
 		}
-		tables := []string{"room_members", "room_contacts", "shifts", "shift_reports"}
+		tables := []string{"room_members", "room_contacts", "shifts", "shift_reports", "elections", "election_phases"}
 		before := map[string]int{}
 		for _, tb := range tables {
 			before[tb] = count(tb)
