@@ -17,13 +17,7 @@ import (
 // indicators from A to B in pages of 500 and reports how long the pull
 // took; every one must arrive with its id.
 func TestPullLoad(t *testing.T) {
-	if os.Getenv("GARDA_LOAD") != "1" {
-		t.Skip("GARDA_LOAD=1 runs the TAXII pull load test")
-	}
-	n := 5000
-	if s := os.Getenv("GARDA_TAXII_N"); s != "" {
-		fmt.Sscan(s, &n)
-	}
+	n := loadSize(t, 5000)
 	ctx := context.Background()
 	a := newInstance(t, auth.NewUser{Username: "bssn.analyst", Org: "bssn", Role: "analyst"}, auth.NewUser{Username: "partner.b", Org: "bssn", Role: "viewer"})
 	b := newInstance(t, auth.NewUser{Username: "kpu.analyst", Org: "kpu", Role: "analyst"})
@@ -51,4 +45,19 @@ func TestPullLoad(t *testing.T) {
 		t.Fatalf("pulled %+v, want %d new indicators", res, n)
 	}
 	t.Logf("pulled %d indicators in %d pages in %s (%.0f indicators/s)", n, res.Pages, took.Round(time.Millisecond), float64(n)/took.Seconds())
+}
+
+// loadSize is a load test's number of indicators (GARDA_TAXII_N, else
+// def); the test is skipped without GARDA_LOAD=1.
+func loadSize(t *testing.T, def int) int {
+	if os.Getenv("GARDA_LOAD") != "1" {
+		t.Skip("GARDA_LOAD=1 runs the TAXII load tests")
+	}
+	n := def
+	if s := os.Getenv("GARDA_TAXII_N"); s != "" {
+		if _, err := fmt.Sscan(s, &n); err != nil || n < 1 {
+			t.Fatalf("GARDA_TAXII_N=%q: want a positive number", s)
+		}
+	}
+	return n
 }

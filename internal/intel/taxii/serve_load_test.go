@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -20,13 +19,7 @@ import (
 // page, and reports the time of the first and the last page: a page must
 // not cost more the further the reader is.
 func TestServeLoad(t *testing.T) {
-	if os.Getenv("GARDA_LOAD") != "1" {
-		t.Skip("GARDA_LOAD=1 runs the TAXII serve load test")
-	}
-	n := 20000
-	if s := os.Getenv("GARDA_TAXII_N"); s != "" {
-		fmt.Sscan(s, &n)
-	}
+	n := loadSize(t, 20000)
 	ctx := context.Background()
 	a := newInstance(t, auth.NewUser{Username: "bssn.analyst", Org: "bssn", Role: "analyst"})
 	who := a.principal("bssn.analyst")
