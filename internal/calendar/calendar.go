@@ -23,6 +23,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -149,8 +150,15 @@ type Calendar struct {
 var shippedJSON []byte
 
 // Shipped returns the elections shipped with Garda (Pemilu and Pilkada
-// Serentak 2024). It panics if the embedded file is broken: a test reads it.
+// Serentak 2024). The embedded file is parsed once: alert recording, the
+// patrol and the pages load the calendar often. It panics if the file is
+// broken: a test reads it. The phases are shared: read them, never change
+// them in place.
 func Shipped() *Calendar {
+	return &Calendar{Elections: slices.Clone(shipped().Elections)}
+}
+
+var shipped = sync.OnceValue(func() *Calendar {
 	var c Calendar
 	if err := json.Unmarshal(shippedJSON, &c); err != nil {
 		panic(fmt.Sprintf("calendar: embedded elections: %v", err))
@@ -161,7 +169,7 @@ func Shipped() *Calendar {
 		}
 	}
 	return &c
-}
+})
 
 // With returns a calendar of c's elections and more (those coordinators
 // entered).
