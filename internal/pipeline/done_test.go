@@ -24,23 +24,8 @@ import (
 func TestRedeliveredBatchCountedOnce(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		b, err := bus.Open(ctx, bus.Config{DataDir: t.TempDir(), EventMaxBytes: 64 << 20}, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		org.EnsureStandard(ctx, db)
-		u, err := auth.CreateUser(ctx, db, audit.System, auth.NewUser{Username: "analis", Org: "kpu-32", Role: "analyst", Scope: "32", Password: "a long password"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		tree, _ := org.Load(ctx, db)
-		p, _ := auth.PrincipalOf(u, tree)
-		name, kind, reg := "Portal KPU Jawa Barat", "site", "32"
-		a, err := asset.Create(ctx, db, p, tree, asset.Input{Name: &name, Kind: &kind, Region: &reg})
-		if err != nil {
-			t.Fatal(err)
-		}
+		b, newUser, portal := detectorSetup(t, db)
+		a := portal(newUser(auth.NewUser{Username: "analis", Org: "kpu-32", Role: "analyst", Scope: "32"}))
 		eng, err := detect.New(detect.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -83,3 +68,36 @@ func TestRedeliveredBatchCountedOnce(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// detectorSetup is the start the in-package detector tests share: a bus of
+// its own, the standard organisations, a user made by newUser, and West
+// Java's portal created by site's principal.
+func detectorSetup(t *testing.T, db *store.DB) (b *bus.Bus, newUser func(auth.NewUser) auth.Principal, portal func(auth.Principal) asset.Asset) {
+	ctx := context.Background()
+	b, err := bus.Open(ctx, bus.Config{DataDir: t.TempDir(), EventMaxBytes: 64 << 20}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	org.EnsureStandard(ctx, db)
+	newUser = func(n auth.NewUser) auth.Principal {
+		n.Password = "a long password"
+		u, err := auth.CreateUser(ctx, db, audit.System, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tree, _ := org.Load(ctx, db)
+		p, _ := auth.PrincipalOf(u, tree)
+		return p
+	}
+	portal = func(p auth.Principal) asset.Asset {
+		tree, _ := org.Load(ctx, db)
+		name, kind, reg := "Portal KPU Jawa Barat", "site", "32"
+		a, err := asset.Create(ctx, db, p, tree, asset.Input{Name: &name, Kind: &kind, Region: &reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	return b, newUser, portal
+}

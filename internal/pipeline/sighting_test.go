@@ -7,14 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/garda-id/garda/internal/asset"
-	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/intel"
 	"github.com/garda-id/garda/internal/intel/match"
-	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
@@ -27,30 +24,10 @@ import (
 func TestIndicatorHitSightedWithAlert(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		b, err := bus.Open(ctx, bus.Config{DataDir: t.TempDir(), EventMaxBytes: 64 << 20}, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		org.EnsureStandard(ctx, db)
-		newUser := func(n auth.NewUser) auth.Principal {
-			n.Password = "a long password"
-			u, err := auth.CreateUser(ctx, db, audit.System, n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tree, _ := org.Load(ctx, db)
-			p, _ := auth.PrincipalOf(u, tree)
-			return p
-		}
+		b, newUser, portal := detectorSetup(t, db)
 		jabar := newUser(auth.NewUser{Username: "analis", Org: "kpu-32", Role: "analyst", Scope: "32"})
 		jateng := newUser(auth.NewUser{Username: "analis.jateng", Org: "kpu-33", Role: "analyst", Scope: "33"})
-		tree, _ := org.Load(ctx, db)
-		name, kind, reg := "Portal KPU Jawa Barat", "site", "32"
-		a, err := asset.Create(ctx, db, jabar, tree, asset.Input{Name: &name, Kind: &kind, Region: &reg})
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := portal(jabar)
 		ind, err := intel.Create(ctx, db, jabar, intel.Input{Kind: intel.IPv4, Value: "203.0.113.50", Detect: true})
 		if err != nil {
 			t.Fatal(err)
