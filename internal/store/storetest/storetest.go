@@ -19,8 +19,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -142,8 +144,18 @@ func Postgres(t testing.TB) *store.DB {
 		t.Fatalf("GARDA_TEST_POSTGRES: migrate the template database: %v", err)
 	}
 	name := tp.name + "_" + randomHex()
-	if err := tp.exec(ctx, `CREATE DATABASE `+name+` TEMPLATE `+tp.name); err != nil {
-		t.Fatal(err)
+	// The template's migration connections may still be ending on a busy
+	// machine (the server then refuses the copy, 55006 "being accessed by
+	// other users", after waiting 5 s): try again for a while.
+	for try := 1; ; try++ {
+		err := tp.exec(ctx, `CREATE DATABASE `+name+` TEMPLATE `+tp.name)
+		if err == nil {
+			break
+		}
+		if try == 12 || !strings.Contains(err.Error(), "55006") {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
 	}
 	t.Cleanup(func() { tp.drop(context.Background(), name) })
 	db, err := store.Open(ctx, databaseURL(base, name), t.TempDir())
