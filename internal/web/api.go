@@ -71,7 +71,6 @@ func (s *Server) routes() {
 	s.rpzRoutes()
 	s.roomRoutes()
 	s.drillRoutes() // walldrills: drills (diklat)
-	s.takedownRoutes()
 	s.intelRoutes()
 	// taxii: the TAXII 2.1 server of the intelligence pillar.
 	s.taxiiRoutes()

@@ -248,7 +248,6 @@ func (p *pages) routes() {
 	p.roomRoutes()
 	p.wallRoutes()  // walldrills: the rooms' wall display
 	p.drillRoutes() // walldrills: drills (diklat)
-	p.takedownRoutes()
 	p.intelRoutes()
 	p.taxiiRoutes() // taxii: the TAXII page of Intelijen
 	p.mispRoutes()  // misp: MISP feeds and subscriptions

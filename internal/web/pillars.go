@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -11,17 +12,29 @@ import (
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/problem"
+	"github.com/garda-id/garda/internal/takedown"
 	"github.com/garda-id/garda/internal/web/pentest"
 	"github.com/garda-id/garda/internal/web/shell"
+	takedownpages "github.com/garda-id/garda/internal/web/takedown"
 )
 
 // mountPillars mounts the pillars that have their own pages package
 // (internal/web/<pillar>, see package shell): the one list of them, each
 // given the dependencies it needs from Deps, explicitly.
 func (s *Server) mountPillars() error {
-	return s.mount("pentest", func(sh shell.Shell) error {
+	if err := s.mount("pentest", func(sh shell.Shell) error {
 		return pentest.Mount(sh, pentest.Deps{DB: s.DB, Orgs: s.Orgs, Log: s.Log, Scans: s.Scans, Stopping: s.Stopping,
 			Files: evidence.Store{Dir: s.DataDir, MaxBytes: s.EvidenceMaxBytes}, IncidentFiles: s.evidence()})
+	}); err != nil {
+		return err
+	}
+	return s.mount("takedown", func(sh shell.Shell) error {
+		d := takedownpages.Deps{DB: s.DB, Checks: s.TakedownChecks, Deadlines: s.TakedownDeadlines}
+		if s.Notify != nil {
+			// Letters go by the notifier's SMTP server and webhook signature.
+			d.Outbox = s.Notify.TakedownOutbox()
+		}
+		return takedownpages.Mount(sh, d)
 	})
 }
 
@@ -118,3 +131,18 @@ func (rq *req) ProblemText(pe *problem.Error) string { return rq.problemText(pe)
 
 // pageURL is shell.PageURL for the shell's own pages.
 func pageURL(r *http.Request, key, value string) string { return shell.PageURL(r, key, value) }
+
+// MayRequestTakedown says whether the page's reader files takedown
+// requests, for the shell's pages' buttons that open the takedown
+// pillar's form (an incident's, a patrol item's).
+func (rq *req) MayRequestTakedown() bool {
+	if rq.P == nil || rq.pg == nil {
+		return false
+	}
+	ctx := rq.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ok, err := takedown.MayFile(ctx, rq.pg.s.DB, *rq.P)
+	return err == nil && ok
+}

@@ -40,6 +40,35 @@ var pentestRoutes = []string{
 	"DELETE /api/v1/assets/{id}/scan-authorizations/{aid}",
 }
 
+// takedownRoutes are the content-takedown pillar's, as they were in
+// package web.
+var takedownRoutes = []string{
+	"GET /penurunan-konten",
+	"GET /penurunan-konten/baru",
+	"POST /penurunan-konten/baru",
+	"GET /penurunan-konten/{id}",
+	"POST /penurunan-konten/{id}/{step}",
+	"GET /penurunan-konten/platform/{slug}",
+	"GET /penurunan-konten/{id}/surat/{kind}",
+	"GET /penurunan-konten/{id}/surat/{kind}/pdf",
+	"POST /penurunan-konten/{id}/periksa",
+	"GET /api/v1/platforms",
+	"POST /api/v1/platforms",
+	"GET /api/v1/takedowns",
+	"POST /api/v1/takedowns",
+	"GET /api/v1/takedowns/{id}",
+	"POST /api/v1/takedowns/{id}/approve",
+	"POST /api/v1/takedowns/{id}/send",
+	"POST /api/v1/takedowns/{id}/acknowledge",
+	"POST /api/v1/takedowns/{id}/answers",
+	"POST /api/v1/takedowns/{id}/decisions",
+	"GET /api/v1/takedowns/{id}/letters",
+	"GET /api/v1/takedowns/{id}/letters/{kind}",
+	"GET /api/v1/takedowns/{id}/checks",
+	"POST /api/v1/takedowns/{id}/checks",
+	"GET /api/v1/platforms/{slug}/compliance",
+}
+
 var wildcard = regexp.MustCompile(`\{[a-z]+\}`)
 
 // TestPillarRoutes asks the server's mux which pattern answers a request
@@ -50,7 +79,7 @@ func TestPillarRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, route := range pentestRoutes {
+	for _, route := range append(pentestRoutes, takedownRoutes...) {
 		var method, path string
 		for i := range route {
 			if route[i] == ' ' {

@@ -1,4 +1,4 @@
-package web
+package takedown
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/takedown"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 // The takedown pages ("Penurunan Konten"): the queue of requests by
@@ -18,20 +19,20 @@ import (
 // and a platform's page with its figures. Who may do what is decided in
 // package takedown; the pages only hide the forms a person could not use.
 
-func (p *pages) takedownRoutes() {
-	p.handle("GET /penurunan-konten", p.takedownQueue)
-	p.handle("GET /penurunan-konten/baru", p.takedownNew)
-	p.handle("POST /penurunan-konten/baru", p.takedownCreate)
-	p.handle("GET /penurunan-konten/{id}", p.takedownDetail)
-	p.handle("POST /penurunan-konten/{id}/{step}", p.takedownStep)
-	p.handle("GET /penurunan-konten/platform/{slug}", p.takedownPlatform)
-	p.takedownLetterPages() // letters, checks on demand (pages_takedown_letters.go)
+func (s *pillar) pageRoutes() {
+	s.sh.Page("GET /penurunan-konten", s.takedownQueue)
+	s.sh.Page("GET /penurunan-konten/baru", s.takedownNew)
+	s.sh.Page("POST /penurunan-konten/baru", s.takedownCreate)
+	s.sh.Page("GET /penurunan-konten/{id}", s.takedownDetail)
+	s.sh.Page("POST /penurunan-konten/{id}/{step}", s.takedownStep)
+	s.sh.Page("GET /penurunan-konten/platform/{slug}", s.takedownPlatform)
+	s.letterPages() // letters, checks on demand (letters.go)
 }
 
 // takedownQueueView is the data of the queue.
 type takedownQueueView struct {
-	Statuses  []option
-	Platforms []option
+	Statuses  []shell.Option
+	Platforms []shell.Option
 	Registry  []takedown.Platform
 	Overdue   bool
 	Items     []takedown.Request
@@ -39,10 +40,10 @@ type takedownQueueView struct {
 	Error     string
 }
 
-func (p *pages) takedownQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) takedownQueue(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
-	reg, err := takedown.LoadRegistry(ctx, p.s.DB)
+	reg, err := takedown.LoadRegistry(ctx, s.DB)
 	if err != nil {
 		return err
 	}
@@ -51,13 +52,13 @@ func (p *pages) takedownQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	if _, set := q["status"]; !set {
 		status = "open"
 	}
-	v.Statuses = []option{{Value: "open", Label: rq.T("takedown.open"), Selected: status == "open"}, {Value: "", Label: rq.T("filter.all"), Selected: status == ""}}
-	for _, s := range takedown.Statuses {
-		v.Statuses = append(v.Statuses, option{Value: s, Label: rq.T("tdstatus." + s), Selected: status == s})
+	v.Statuses = []shell.Option{{Value: "open", Label: rq.T("takedown.open"), Selected: status == "open"}, {Value: "", Label: rq.T("filter.all"), Selected: status == ""}}
+	for _, st := range takedown.Statuses {
+		v.Statuses = append(v.Statuses, shell.Option{Value: st, Label: rq.T("tdstatus." + st), Selected: status == st})
 	}
-	v.Platforms = []option{{Value: "", Label: rq.T("filter.all")}}
+	v.Platforms = []shell.Option{{Value: "", Label: rq.T("filter.all")}}
 	for _, pl := range v.Registry {
-		v.Platforms = append(v.Platforms, option{Value: pl.Slug, Label: pl.Name, Selected: q.Get("platform") == pl.Slug})
+		v.Platforms = append(v.Platforms, shell.Option{Value: pl.Slug, Label: pl.Name, Selected: q.Get("platform") == pl.Slug})
 	}
 	f := takedown.Filter{Platform: q.Get("platform"), Overdue: v.Overdue, Now: store.Now(), Limit: 200, ByDeadline: true}
 	switch status {
@@ -71,10 +72,10 @@ func (p *pages) takedownQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	if _, ok := reg.BySlug(f.Platform); f.Platform != "" && !ok {
 		v.Error, f.Platform, httpStatus = rq.T("takedown.bad_platform"), "", http.StatusBadRequest
 	}
-	v.Items, err = takedown.List(ctx, p.s.DB, *rq.P, f)
+	v.Items, err = takedown.List(ctx, s.DB, *rq.Principal(), f)
 	if problem.Is(err, problem.Invalid) {
 		f.Status, v.Error, httpStatus = nil, rq.T("takedown.bad_status"), http.StatusBadRequest
-		v.Items, err = takedown.List(ctx, p.s.DB, *rq.P, f)
+		v.Items, err = takedown.List(ctx, s.DB, *rq.Principal(), f)
 	}
 	if err != nil {
 		return err
@@ -82,17 +83,17 @@ func (p *pages) takedownQueue(w http.ResponseWriter, r *http.Request, rq *req) e
 	if len(v.Items) > f.Limit {
 		v.Items = v.Items[:f.Limit]
 	}
-	if v.CanFile, err = takedown.MayFile(ctx, p.s.DB, *rq.P); err != nil {
+	if v.CanFile, err = takedown.MayFile(ctx, s.DB, *rq.Principal()); err != nil {
 		return err
 	}
-	p.render(w, r, httpStatus, "takedowns.html", page{req: rq, Title: rq.T("nav.takedown"), Active: "nav.takedown", Data: v})
+	s.sh.Render(w, r, rq, httpStatus, "takedowns.html", shell.View{Title: rq.T("nav.takedown"), Active: "nav.takedown", Data: v})
 	return nil
 }
 
 // takedownForm is the new-request form, kept to show again when refused.
 type takedownForm struct {
-	Platforms  []option
-	Categories []option
+	Platforms  []shell.Option
+	Categories []shell.Option
 	Bases      []takedown.LegalBasis
 	Chosen     map[string]bool
 	URLs       string
@@ -106,8 +107,8 @@ type takedownForm struct {
 	FromPatrol   string
 }
 
-func (p *pages) takedownFormFor(r *http.Request, rq *req) (takedownForm, error) {
-	reg, err := takedown.LoadRegistry(r.Context(), p.s.DB)
+func (s *pillar) takedownFormFor(r *http.Request, rq shell.Request) (takedownForm, error) {
+	reg, err := takedown.LoadRegistry(r.Context(), s.DB)
 	if err != nil {
 		return takedownForm{}, err
 	}
@@ -117,12 +118,12 @@ func (p *pages) takedownFormFor(r *http.Request, rq *req) (takedownForm, error) 
 	}
 	v := takedownForm{Bases: takedown.LegalBases, Chosen: map[string]bool{}, URLs: f.Get("urls"), Urgent: f.Get("urgency") == takedown.Urgent,
 		Summary: f.Get("summary"), Notes: f.Get("notes"), FromIncident: f.Get("from_incident"), FromPatrol: f.Get("from_patrol")}
-	v.Platforms = []option{{Value: "", Label: rq.T("takedown.platform_auto")}}
+	v.Platforms = []shell.Option{{Value: "", Label: rq.T("takedown.platform_auto")}}
 	for _, pl := range reg.All() {
-		v.Platforms = append(v.Platforms, option{Value: pl.Slug, Label: pl.Name, Selected: f.Get("platform") == pl.Slug})
+		v.Platforms = append(v.Platforms, shell.Option{Value: pl.Slug, Label: pl.Name, Selected: f.Get("platform") == pl.Slug})
 	}
 	for _, c := range takedown.Categories {
-		v.Categories = append(v.Categories, option{Value: c, Label: rq.T("tdcat." + c), Selected: f.Get("category") == c})
+		v.Categories = append(v.Categories, shell.Option{Value: c, Label: rq.T("tdcat." + c), Selected: f.Get("category") == c})
 	}
 	for _, b := range f["legal_basis"] {
 		v.Chosen[b] = true
@@ -130,21 +131,21 @@ func (p *pages) takedownFormFor(r *http.Request, rq *req) (takedownForm, error) 
 	return v, nil
 }
 
-func (p *pages) takedownNew(w http.ResponseWriter, r *http.Request, rq *req) error {
-	if ok, err := takedown.MayFile(r.Context(), p.s.DB, *rq.P); err != nil {
+func (s *pillar) takedownNew(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	if ok, err := takedown.MayFile(r.Context(), s.DB, *rq.Principal()); err != nil {
 		return err
 	} else if !ok {
 		return problem.New(problem.Forbidden, "your role does not file takedown requests")
 	}
-	v, err := p.takedownFormFor(r, rq)
+	v, err := s.takedownFormFor(r, rq)
 	if err != nil {
 		return err
 	}
-	p.render(w, r, http.StatusOK, "takedown_form.html", page{req: rq, Title: rq.T("takedown.new"), Active: "nav.takedown", Data: v})
+	s.sh.Render(w, r, rq, http.StatusOK, "takedown_form.html", shell.View{Title: rq.T("takedown.new"), Active: "nav.takedown", Data: v})
 	return nil
 }
 
-func (p *pages) takedownCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) takedownCreate(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	f := r.PostForm
 	var urls []string
 	for _, line := range strings.Split(f.Get("urls"), "\n") {
@@ -153,16 +154,16 @@ func (p *pages) takedownCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 		}
 	}
 	fromPatrol, _ := strconv.ParseInt(f.Get("from_patrol"), 10, 64)
-	t, err := takedown.Create(r.Context(), p.s.DB, *rq.P, takedown.New{Platform: f.Get("platform"), URLs: urls, Category: f.Get("category"),
+	t, err := takedown.Create(r.Context(), s.DB, *rq.Principal(), takedown.New{Platform: f.Get("platform"), URLs: urls, Category: f.Get("category"),
 		LegalBasis: f["legal_basis"], Urgency: f.Get("urgency"), Summary: f.Get("summary"), Notes: f.Get("notes"),
 		FromIncident: f.Get("from_incident"), FromPatrol: fromPatrol})
-	if pe, ok := formFailed(err); ok {
-		v, ferr := p.takedownFormFor(r, rq)
+	if pe, ok := shell.FormFailed(err); ok {
+		v, ferr := s.takedownFormFor(r, rq)
 		if ferr != nil {
 			return ferr
 		}
 		v.Error = rq.T("takedown.refused", pe.Message)
-		p.render(w, r, pe.Status(), "takedown_form.html", page{req: rq, Title: rq.T("takedown.new"), Active: "nav.takedown", Data: v})
+		s.sh.Render(w, r, rq, pe.Status(), "takedown_form.html", shell.View{Title: rq.T("takedown.new"), Active: "nav.takedown", Data: v})
 		return nil
 	} else if err != nil {
 		return err
@@ -188,17 +189,17 @@ type takedownDetailView struct {
 	StageLetters map[int]string
 }
 
-func (p *pages) loadTakedown(r *http.Request, rq *req) (takedownDetailView, error) {
+func (s *pillar) loadTakedown(r *http.Request, rq shell.Request) (takedownDetailView, error) {
 	ctx := r.Context()
-	id, err := pathID(r, "takedown request")
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return takedownDetailView{}, err
 	}
 	var v takedownDetailView
-	if v.R, err = takedown.Get(ctx, p.s.DB, *rq.P, id); err != nil {
+	if v.R, err = takedown.Get(ctx, s.DB, *rq.Principal(), id); err != nil {
 		return v, err
 	}
-	if v.History, err = takedown.History(ctx, p.s.DB, *rq.P, id); err != nil {
+	if v.History, err = takedown.History(ctx, s.DB, *rq.Principal(), id); err != nil {
 		return v, err
 	}
 	for i, ev := range v.History {
@@ -207,10 +208,10 @@ func (p *pages) loadTakedown(r *http.Request, rq *req) (takedownDetailView, erro
 			v.History[i].Body = strings.TrimSpace(rq.T("tdchannel."+ch) + " " + to)
 		}
 	}
-	if v.Rights, err = takedown.RightsOn(ctx, p.s.DB, *rq.P, v.R); err != nil {
+	if v.Rights, err = takedown.RightsOn(ctx, s.DB, *rq.Principal(), v.R); err != nil {
 		return v, err
 	}
-	reg, err := takedown.LoadRegistry(ctx, p.s.DB)
+	reg, err := takedown.LoadRegistry(ctx, s.DB)
 	if err != nil {
 		return v, err
 	}
@@ -221,25 +222,25 @@ func (p *pages) loadTakedown(r *http.Request, rq *req) (takedownDetailView, erro
 	for _, b := range takedown.LegalBases {
 		v.Bases[b.Key] = b.Label
 	}
-	if v.Letters, err = takedown.Letters(ctx, p.s.DB, *rq.P, id); err != nil {
+	if v.Letters, err = takedown.Letters(ctx, s.DB, *rq.Principal(), id); err != nil {
 		return v, err
 	}
 	if v.R.ApprovedAt != nil && len(v.Letters) == 0 {
 		v.Letter = takedown.LetterRequest // approved, not yet sent: the letter as it will go
 	}
-	if v.Checks, err = takedown.Checks(ctx, p.s.DB, *rq.P, id); err != nil {
+	if v.Checks, err = takedown.Checks(ctx, s.DB, *rq.Principal(), id); err != nil {
 		return v, err
 	}
 	if len(v.Checks) > 20 {
 		v.Checks = v.Checks[:20]
 	}
 	v.StageLetters = takedown.StageLetter
-	v.CanCheck = p.s.TakedownChecks != nil && v.R.SentAt != nil && !v.Rights.Platform && rq.P.Viewer.OrgID == v.R.OwnerOrgID
+	v.CanCheck = s.Checks != nil && v.R.SentAt != nil && !v.Rights.Platform && rq.Principal().Viewer.OrgID == v.R.OwnerOrgID
 	return v, nil
 }
 
-func (p *pages) takedownDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
-	v, err := p.loadTakedown(r, rq)
+func (s *pillar) takedownDetail(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	v, err := s.loadTakedown(r, rq)
 	if err != nil {
 		return err
 	}
@@ -247,7 +248,7 @@ func (p *pages) takedownDetail(w http.ResponseWriter, r *http.Request, rq *req) 
 	if key, ok := takedownFlashes[r.URL.Query().Get("ok")]; ok {
 		flash = rq.T(key)
 	}
-	p.render(w, r, http.StatusOK, "takedown.html", page{req: rq, Title: v.R.Number, Active: "nav.takedown", Flash: flash, Data: v})
+	s.sh.Render(w, r, rq, http.StatusOK, "takedown.html", shell.View{Title: v.R.Number, Active: "nav.takedown", Flash: flash, Data: v})
 	return nil
 }
 
@@ -261,42 +262,42 @@ var takedownFlashes = map[string]string{
 
 // takedownStep takes one lifecycle step from the request's page; a refusal
 // is shown on the page, with nothing changed.
-func (p *pages) takedownStep(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := pathID(r, "takedown request")
+func (s *pillar) takedownStep(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return err
 	}
 	f := r.PostForm
-	lc := p.s.takedownLifecycle()
+	lc := s.lifecycle()
 	urlID, _ := strconv.ParseInt(f.Get("url_id"), 10, 64)
 	step := r.PathValue("step")
 	switch step {
 	case "setujui":
-		_, err = lc.Approve(r.Context(), *rq.P, id)
+		_, err = lc.Approve(r.Context(), *rq.Principal(), id)
 	case "kirim":
-		_, err = lc.Send(r.Context(), *rq.P, id, f.Get("channel"))
+		_, err = lc.Send(r.Context(), *rq.Principal(), id, f.Get("channel"))
 	case "terima":
-		_, err = lc.Acknowledge(r.Context(), *rq.P, id)
+		_, err = lc.Acknowledge(r.Context(), *rq.Principal(), id)
 	case "jawab":
-		_, err = lc.Answer(r.Context(), *rq.P, id, takedown.Answer{URLID: urlID, Outcome: f.Get("outcome"), Reason: f.Get("reason")})
+		_, err = lc.Answer(r.Context(), *rq.Principal(), id, takedown.Answer{URLID: urlID, Outcome: f.Get("outcome"), Reason: f.Get("reason")})
 	case "putuskan":
-		_, err = lc.Decide(r.Context(), *rq.P, id, takedown.Decision{URLID: urlID, Decision: f.Get("decision"), Note: f.Get("note")})
+		_, err = lc.Decide(r.Context(), *rq.Principal(), id, takedown.Decision{URLID: urlID, Decision: f.Get("decision"), Note: f.Get("note")})
 	default:
 		return problem.New(problem.NotFound, "no step %q", step)
 	}
 	if err != nil {
-		pe, ok := formFailed(err)
+		pe, ok := shell.FormFailed(err)
 		if !ok {
 			if pe = problem.As(err); pe == nil || pe.Code != problem.Forbidden {
 				return err
 			}
 		}
-		v, lerr := p.loadTakedown(r, rq)
+		v, lerr := s.loadTakedown(r, rq)
 		if lerr != nil {
 			return lerr
 		}
 		v.Error = rq.T("takedown.refused", pe.Message)
-		p.render(w, r, pe.Status(), "takedown.html", page{req: rq, Title: v.R.Number, Active: "nav.takedown", Data: v})
+		s.sh.Render(w, r, rq, pe.Status(), "takedown.html", shell.View{Title: v.R.Number, Active: "nav.takedown", Data: v})
 		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/penurunan-konten/%d?ok=%s", id, step), http.StatusSeeOther)
@@ -314,9 +315,9 @@ type takedownPlatformView struct {
 	Outcomes []string
 }
 
-func (p *pages) takedownPlatform(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) takedownPlatform(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	ctx := r.Context()
-	reg, err := takedown.LoadRegistry(ctx, p.s.DB)
+	reg, err := takedown.LoadRegistry(ctx, s.DB)
 	if err != nil {
 		return err
 	}
@@ -326,23 +327,23 @@ func (p *pages) takedownPlatform(w http.ResponseWriter, r *http.Request, rq *req
 	}
 	v := takedownPlatformView{P: pl, Statuses: takedown.Statuses, Outcomes: takedown.Outcomes}
 	now := store.Now()
-	if v.Stats, err = takedown.PlatformStats(ctx, p.s.DB, *rq.P, pl.ID, now); err != nil {
+	if v.Stats, err = takedown.PlatformStats(ctx, s.DB, *rq.Principal(), pl.ID, now); err != nil {
 		return err
 	}
 	v.Share = fmt.Sprintf("%.0f%%", v.Stats.ShareWithinDeadline*100)
-	c, err := takedown.PlatformCompliance(ctx, p.s.DB, *rq.P, pl.ID, now)
+	c, err := takedown.PlatformCompliance(ctx, s.DB, *rq.Principal(), pl.ID, now)
 	if err != nil {
 		return err
 	}
 	hours := func(h float64) string { return rq.T("takedown.c_hours", fmt.Sprintf("%.1f", h)) }
 	v.Tables = []complianceTable{complianceTableOf("takedown.c_by_week", false, c.ByWeek, hours), complianceTableOf("takedown.c_by_category", true, c.ByCategory, hours)}
-	if v.Items, err = takedown.List(ctx, p.s.DB, *rq.P, takedown.Filter{Platform: pl.Slug, Now: now, Limit: 50}); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if v.Items, err = takedown.List(ctx, s.DB, *rq.Principal(), takedown.Filter{Platform: pl.Slug, Now: now, Limit: 50}); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	if len(v.Items) > 50 {
 		v.Items = v.Items[:50]
 	}
-	p.render(w, r, http.StatusOK, "takedown_platform.html", page{req: rq, Title: pl.Name, Active: "nav.takedown", Data: v})
+	s.sh.Render(w, r, rq, http.StatusOK, "takedown_platform.html", shell.View{Title: pl.Name, Active: "nav.takedown", Data: v})
 	return nil
 }
 

@@ -1,7 +1,6 @@
-package web
+package takedown
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,40 +11,29 @@ import (
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/takedown"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 // Takedown letters (printable page, PDF, API), Garda's own checks on
 // demand, and a platform's compliance by week and category.
 
-// takedownLifecycle is the lifecycle the pages and the API change
-// requests with: letters go by the notifier's SMTP server and webhook
-// signature when there is a notifier.
-func (s *Server) takedownLifecycle() takedown.Lifecycle {
-	lc := takedown.Lifecycle{DB: s.DB, Deadlines: s.TakedownDeadlines}
-	if s.Notify != nil {
-		lc.Outbox = s.Notify.TakedownOutbox()
-	}
-	return lc
+// letterAPI registers the letters', checks' and compliance's API routes.
+func (s *pillar) letterAPI() {
+	s.sh.API("GET /api/v1/takedowns/{id}/letters", shell.SignedIn, s.apiTakedownLetters)
+	s.sh.API("GET /api/v1/takedowns/{id}/letters/{kind}", shell.SignedIn, s.apiTakedownLetter)
+	s.sh.API("GET /api/v1/takedowns/{id}/checks", shell.SignedIn, s.apiTakedownChecks)
+	s.sh.API("POST /api/v1/takedowns/{id}/checks", shell.SignedIn, s.apiTakedownCheckNow)
+	s.sh.API("GET /api/v1/platforms/{slug}/compliance", shell.SignedIn, s.apiPlatformCompliance)
 }
 
-// takedownLetterRoutes registers the letters', checks' and compliance's
-// pages and API routes.
-func (s *Server) takedownLetterRoutes() {
-	s.api("GET /api/v1/takedowns/{id}/letters", signedIn, s.apiTakedownLetters)
-	s.api("GET /api/v1/takedowns/{id}/letters/{kind}", signedIn, s.apiTakedownLetter)
-	s.api("GET /api/v1/takedowns/{id}/checks", signedIn, s.apiTakedownChecks)
-	s.api("POST /api/v1/takedowns/{id}/checks", signedIn, s.apiTakedownCheckNow)
-	s.api("GET /api/v1/platforms/{slug}/compliance", signedIn, s.apiPlatformCompliance)
+func (s *pillar) letterPages() {
+	s.sh.Page("GET /penurunan-konten/{id}/surat/{kind}", s.takedownLetter)
+	s.sh.Page("GET /penurunan-konten/{id}/surat/{kind}/pdf", s.takedownLetterPDF)
+	s.sh.Page("POST /penurunan-konten/{id}/periksa", s.takedownCheckNow)
 }
 
-func (p *pages) takedownLetterPages() {
-	p.handle("GET /penurunan-konten/{id}/surat/{kind}", p.takedownLetter)
-	p.handle("GET /penurunan-konten/{id}/surat/{kind}/pdf", p.takedownLetterPDF)
-	p.handle("POST /penurunan-konten/{id}/periksa", p.takedownCheckNow)
-}
-
-func (s *Server) apiTakedownLetters(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "takedown request")
+func (s *pillar) apiTakedownLetters(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return err
 	}
@@ -61,8 +49,8 @@ func (s *Server) apiTakedownLetters(w http.ResponseWriter, r *http.Request, p *a
 }
 
 // apiTakedownLetter answers a letter as JSON, or its PDF with ?format=pdf.
-func (s *Server) apiTakedownLetter(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "takedown request")
+func (s *pillar) apiTakedownLetter(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return err
 	}
@@ -91,8 +79,8 @@ func writeLetterPDF(w http.ResponseWriter, l takedown.Letter) {
 	w.Write(body)
 }
 
-func (s *Server) apiTakedownChecks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "takedown request")
+func (s *pillar) apiTakedownChecks(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return err
 	}
@@ -107,15 +95,15 @@ func (s *Server) apiTakedownChecks(w http.ResponseWriter, r *http.Request, p *au
 	return nil
 }
 
-func (s *Server) checkTakedown(r *http.Request, p *auth.Principal, id int64) ([]takedown.Check, error) {
-	if s.TakedownChecks == nil {
+func (s *pillar) checkTakedown(r *http.Request, p *auth.Principal, id int64) ([]takedown.Check, error) {
+	if s.Checks == nil {
 		return nil, problem.New(problem.Unavailable, "Garda's takedown checks are not configured on this instance")
 	}
-	return s.TakedownChecks.CheckRequest(r.Context(), *p, id)
+	return s.Checks.CheckRequest(r.Context(), *p, id)
 }
 
-func (s *Server) apiTakedownCheckNow(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "takedown request")
+func (s *pillar) apiTakedownCheckNow(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return err
 	}
@@ -127,7 +115,7 @@ func (s *Server) apiTakedownCheckNow(w http.ResponseWriter, r *http.Request, p *
 	return nil
 }
 
-func (s *Server) apiPlatformCompliance(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPlatformCompliance(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	reg, err := takedown.LoadRegistry(r.Context(), s.DB)
 	if err != nil {
 		return err
@@ -152,21 +140,21 @@ type takedownLetterView struct {
 	PDFURL string
 }
 
-func (p *pages) loadLetter(r *http.Request, rq *req) (takedown.Request, takedown.Letter, error) {
-	id, err := pathID(r, "takedown request")
+func (s *pillar) loadLetter(r *http.Request, rq shell.Request) (takedown.Request, takedown.Letter, error) {
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return takedown.Request{}, takedown.Letter{}, err
 	}
-	t, err := takedown.Get(r.Context(), p.s.DB, *rq.P, id)
+	t, err := takedown.Get(r.Context(), s.DB, *rq.Principal(), id)
 	if err != nil {
 		return t, takedown.Letter{}, err
 	}
-	l, err := takedown.LetterOf(r.Context(), p.s.DB, *rq.P, id, r.PathValue("kind"))
+	l, err := takedown.LetterOf(r.Context(), s.DB, *rq.Principal(), id, r.PathValue("kind"))
 	return t, l, err
 }
 
-func (p *pages) takedownLetter(w http.ResponseWriter, r *http.Request, rq *req) error {
-	t, l, err := p.loadLetter(r, rq)
+func (s *pillar) takedownLetter(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	t, l, err := s.loadLetter(r, rq)
 	if err != nil {
 		return err
 	}
@@ -174,12 +162,12 @@ func (p *pages) takedownLetter(w http.ResponseWriter, r *http.Request, rq *req) 
 	for _, para := range strings.Split(strings.TrimSpace(l.Text()), "\n\n") {
 		v.Text = append(v.Text, strings.Split(para, "\n"))
 	}
-	p.render(w, r, http.StatusOK, "takedown_letter.html", page{req: rq, Title: l.Number, Active: "nav.takedown", Data: v})
+	s.sh.Render(w, r, rq, http.StatusOK, "takedown_letter.html", shell.View{Title: l.Number, Active: "nav.takedown", Data: v})
 	return nil
 }
 
-func (p *pages) takedownLetterPDF(w http.ResponseWriter, r *http.Request, rq *req) error {
-	_, l, err := p.loadLetter(r, rq)
+func (s *pillar) takedownLetterPDF(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	_, l, err := s.loadLetter(r, rq)
 	if err != nil {
 		return err
 	}
@@ -188,38 +176,24 @@ func (p *pages) takedownLetterPDF(w http.ResponseWriter, r *http.Request, rq *re
 }
 
 // takedownCheckNow checks a request's URLs now, from its page.
-func (p *pages) takedownCheckNow(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := pathID(r, "takedown request")
+func (s *pillar) takedownCheckNow(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return err
 	}
-	if _, err := p.s.checkTakedown(r, rq.P, id); err != nil {
+	if _, err := s.checkTakedown(r, rq.Principal(), id); err != nil {
 		pe := problem.As(err)
 		if pe == nil {
 			return err
 		}
-		v, lerr := p.loadTakedown(r, rq)
+		v, lerr := s.loadTakedown(r, rq)
 		if lerr != nil {
 			return lerr
 		}
 		v.Error = rq.T("takedown.refused", pe.Message)
-		p.render(w, r, pe.Status(), "takedown.html", page{req: rq, Title: v.R.Number, Active: "nav.takedown", Data: v})
+		s.sh.Render(w, r, rq, pe.Status(), "takedown.html", shell.View{Title: v.R.Number, Active: "nav.takedown", Data: v})
 		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/penurunan-konten/%d?ok=periksa", id), http.StatusSeeOther)
 	return nil
-}
-
-// MayRequestTakedown says whether the page's reader files takedown
-// requests, for the "request takedown" buttons of other pages.
-func (rq *req) MayRequestTakedown() bool {
-	if rq.P == nil || rq.pg == nil {
-		return false
-	}
-	ctx := rq.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ok, err := takedown.MayFile(ctx, rq.pg.s.DB, *rq.P)
-	return err == nil && ok
 }

@@ -1,4 +1,4 @@
-package web
+package takedown
 
 import (
 	"net/http"
@@ -9,25 +9,26 @@ import (
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/takedown"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
-// takedownRoutes registers the platforms registry and the takedown
-// requests: their list and queue, creation, and the lifecycle's steps.
-func (s *Server) takedownRoutes() {
-	s.api("GET /api/v1/platforms", signedIn, s.apiPlatforms)
-	s.api("POST /api/v1/platforms", signedIn, s.apiCreatePlatform)
-	s.api("GET /api/v1/takedowns", signedIn, s.apiTakedowns)
-	s.api("POST /api/v1/takedowns", signedIn, s.apiCreateTakedown)
-	s.api("GET /api/v1/takedowns/{id}", signedIn, s.apiTakedown)
-	s.api("POST /api/v1/takedowns/{id}/approve", signedIn, s.apiTakedownStep("approve"))
-	s.api("POST /api/v1/takedowns/{id}/send", signedIn, s.apiTakedownStep("send"))
-	s.api("POST /api/v1/takedowns/{id}/acknowledge", signedIn, s.apiTakedownStep("acknowledge"))
-	s.api("POST /api/v1/takedowns/{id}/answers", signedIn, s.apiTakedownStep("answer"))
-	s.api("POST /api/v1/takedowns/{id}/decisions", signedIn, s.apiTakedownStep("decide"))
-	s.takedownLetterRoutes() // letters, checks, compliance (pages_takedown_letters.go)
+// apiRoutes registers the platforms registry and the takedown requests:
+// their list and queue, creation, and the lifecycle's steps.
+func (s *pillar) apiRoutes() {
+	s.sh.API("GET /api/v1/platforms", shell.SignedIn, s.apiPlatforms)
+	s.sh.API("POST /api/v1/platforms", shell.SignedIn, s.apiCreatePlatform)
+	s.sh.API("GET /api/v1/takedowns", shell.SignedIn, s.apiTakedowns)
+	s.sh.API("POST /api/v1/takedowns", shell.SignedIn, s.apiCreateTakedown)
+	s.sh.API("GET /api/v1/takedowns/{id}", shell.SignedIn, s.apiTakedown)
+	s.sh.API("POST /api/v1/takedowns/{id}/approve", shell.SignedIn, s.apiTakedownStep("approve"))
+	s.sh.API("POST /api/v1/takedowns/{id}/send", shell.SignedIn, s.apiTakedownStep("send"))
+	s.sh.API("POST /api/v1/takedowns/{id}/acknowledge", shell.SignedIn, s.apiTakedownStep("acknowledge"))
+	s.sh.API("POST /api/v1/takedowns/{id}/answers", shell.SignedIn, s.apiTakedownStep("answer"))
+	s.sh.API("POST /api/v1/takedowns/{id}/decisions", shell.SignedIn, s.apiTakedownStep("decide"))
+	s.letterAPI() // letters, checks, compliance (letters.go)
 }
 
-func (s *Server) apiPlatforms(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPlatforms(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	list, err := takedown.Platforms(r.Context(), s.DB)
 	if err != nil {
 		return err
@@ -36,7 +37,7 @@ func (s *Server) apiPlatforms(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	return nil
 }
 
-func (s *Server) apiCreatePlatform(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiCreatePlatform(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var n takedown.NewPlatform
 	if err := httpapi.Decode(w, r, &n, 64<<10); err != nil {
 		return err
@@ -62,7 +63,7 @@ func takedownFilter(r *http.Request) (takedown.Filter, error) {
 	return f, err
 }
 
-func (s *Server) apiTakedowns(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiTakedowns(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	f, err := takedownFilter(r)
 	if err != nil {
 		return err
@@ -73,7 +74,7 @@ func (s *Server) apiTakedowns(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	})
 }
 
-func (s *Server) apiCreateTakedown(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiCreateTakedown(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var n takedown.New
 	if err := httpapi.Decode(w, r, &n, 256<<10); err != nil {
 		return err
@@ -86,8 +87,8 @@ func (s *Server) apiCreateTakedown(w http.ResponseWriter, r *http.Request, p *au
 	return nil
 }
 
-func (s *Server) apiTakedown(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "takedown request")
+func (s *pillar) apiTakedown(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := shell.PathID(r, "takedown request")
 	if err != nil {
 		return err
 	}
@@ -111,13 +112,13 @@ func (s *Server) apiTakedown(w http.ResponseWriter, r *http.Request, p *auth.Pri
 
 // apiTakedownStep answers one lifecycle step; the body is read as the step
 // needs (send: channel; answers: an Answer; decisions: a Decision).
-func (s *Server) apiTakedownStep(step string) func(http.ResponseWriter, *http.Request, *auth.Principal) error {
+func (s *pillar) apiTakedownStep(step string) func(http.ResponseWriter, *http.Request, *auth.Principal) error {
 	return func(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-		id, err := pathID(r, "takedown request")
+		id, err := shell.PathID(r, "takedown request")
 		if err != nil {
 			return err
 		}
-		lc := s.takedownLifecycle()
+		lc := s.lifecycle()
 		var t takedown.Request
 		switch step {
 		case "approve":
