@@ -113,6 +113,7 @@ func ingestWorld(t *testing.T, d Deps) (*apiWorld, *Server, *bus.Bus, int64) {
 	}
 	w.srv.Close()
 	w.srv = httptest.NewServer(s.Handler())
+	w.Srv = w.srv // the world's calls go to this server
 	t.Cleanup(w.srv.Close)
 	var a struct {
 		ID int64 `json:"id"`

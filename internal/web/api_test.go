@@ -15,82 +15,33 @@ import (
 
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
-	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
+	"github.com/garda-id/garda/internal/web/webtest"
 )
 
-// apiWorld is a running server with users signed in over the API.
+// apiWorld is webtest's APIWorld under the names this package's tests
+// use; srv is the world's Srv (serve replaces both).
 type apiWorld struct {
+	*webtest.APIWorld
 	t      *testing.T
 	db     *store.DB
 	srv    *httptest.Server
 	tokens map[string]string
 }
 
-var apiUsers = []auth.NewUser{
-	{Username: "kpu.analyst", Org: "kpu", Role: "analyst", Scope: ""},
-	{Username: "kpu.admin", Org: "kpu", Role: "admin", Scope: ""},
-	{Username: "jabar.analyst", Org: "kpu-32", Role: "analyst", Scope: "32"},
-	{Username: "bandung.analyst", Org: "kpu-32.04", Role: "analyst", Scope: "32.04"},
-	{Username: "jateng.viewer", Org: "kpu-33", Role: "viewer", Scope: "33"},
-	{Username: "bssn.analyst", Org: "bssn", Role: "analyst", Scope: ""},
-	{Username: "diskominfo.jabar", Org: "diskominfo-32", Role: "operator", Scope: "32"},
-}
-
 func newAPIWorld(t *testing.T, db *store.DB) *apiWorld {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := org.EnsureStandard(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{DB: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &apiWorld{t: t, db: db, srv: httptest.NewServer(s.Handler()), tokens: map[string]string{}}
-	t.Cleanup(w.srv.Close)
-	for _, n := range apiUsers {
-		n.Password = "pw-" + n.Username + "-long"
-		if _, err := auth.CreateUser(ctx, db, audit.System, n); err != nil {
-			t.Fatal(err)
-		}
-		var out struct {
-			Token string `json:"token"`
-		}
-		w.call("", "POST", "/api/v1/auth/login", fmt.Sprintf(`{"username":%q,"password":%q}`, n.Username, n.Password), 200, &out)
-		w.tokens[n.Username] = out.Token
-	}
-	return w
+	w := webtest.NewAPIWorld(t, db, Deps{}.Handler)
+	return &apiWorld{APIWorld: w, t: t, db: db, srv: w.Srv, tokens: w.Tokens}
 }
 
 // call makes a request as a user ("" = anonymous), checks the status and
 // decodes the JSON answer into out (if not nil).
 func (w *apiWorld) call(user, method, path, body string, want int, out any) http.Header {
 	w.t.Helper()
-	req, _ := http.NewRequest(method, w.srv.URL+path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if user != "" {
-		req.Header.Set("Authorization", "Bearer "+w.tokens[user])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		w.t.Fatalf("%s %s as %q: status %d, want %d: %s", method, path, user, res.StatusCode, want, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			w.t.Fatalf("%s %s: %v in %s", method, path, err, b)
-		}
-	}
-	return res.Header
+	return w.Call(user, method, path, body, want, out)
 }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {

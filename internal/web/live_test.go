@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,14 +20,8 @@ import (
 // database.
 func (w *apiWorld) serve(d Deps) {
 	w.t.Helper()
-	d.DB = w.db
-	s, err := New(d)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.srv.Close()
-	w.srv = httptest.NewServer(s.Handler())
-	w.t.Cleanup(w.srv.Close)
+	w.Serve(d.Handler)
+	w.srv = w.Srv
 }
 
 // newBusWorld is an API world whose server has an embedded bus.

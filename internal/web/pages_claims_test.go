@@ -18,7 +18,7 @@ func TestClaimPages(t *testing.T) {
 	}
 	resp, _ = c.get("/klaim/baru")
 	wantStatus(t, resp, 200, "new claim form")
-	form := url.Values{"csrf": {c.csrf}, "claim": {"Gempa 9,8 magnitudo guncang Labuan Bajo 4 April 2024"}, "rating": {"salah"}, "tlp": {"CLEAR"}, "region": {""}}
+	form := url.Values{"csrf": {c.CSRF}, "claim": {"Gempa 9,8 magnitudo guncang Labuan Bajo 4 April 2024"}, "rating": {"salah"}, "tlp": {"CLEAR"}, "region": {""}}
 	resp, _ = c.post("/klaim/baru", form)
 	wantStatus(t, resp, 303, "create claim")
 	where := resp.Header.Get("Location")
@@ -28,7 +28,7 @@ func TestClaimPages(t *testing.T) {
 		t.Errorf("claim page lacks the claim, its rating or its JSON-LD")
 	}
 	// Bad input re-renders the form with the error, stores nothing.
-	bad := url.Values{"csrf": {c.csrf}, "claim": {""}, "rating": {"salah"}}
+	bad := url.Values{"csrf": {c.CSRF}, "claim": {""}, "rating": {"salah"}}
 	resp, body = c.post("/klaim/baru", bad)
 	wantStatus(t, resp, 400, "empty claim")
 	if !strings.Contains(body, "field-error") {

@@ -113,7 +113,7 @@ func TestIncidentPageWorkForms(t *testing.T) {
 	}
 
 	// Refused uploads store nothing.
-	resp, _ = analyst.upload(page+"/bukti", [][2]string{{"note", "x"}, {"csrf", analyst.csrf}}, "a.txt", []byte("late token"))
+	resp, _ = analyst.upload(page+"/bukti", [][2]string{{"note", "x"}, {"csrf", analyst.CSRF}}, "a.txt", []byte("late token"))
 	wantStatus(t, resp, 403, "a token after another field")
 	resp, body = analyst.upload(page+"/bukti", nil, "../../etc/passwd", []byte("root:x:0:0"))
 	wantStatus(t, resp, 400, "a path as the file name")

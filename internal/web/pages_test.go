@@ -1,52 +1,40 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/garda-id/garda/internal/asset"
-	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/store"
-	"github.com/garda-id/garda/internal/store/storetest"
 	"github.com/garda-id/garda/internal/web/locale"
+	"github.com/garda-id/garda/internal/web/webtest"
 )
 
-// site is a real server on a fresh SQLite store with the standard
-// organisations and a few people in them.
+// site, client and their helpers are package webtest's worlds under the
+// names this package's tests use (webtest sets every test server up).
 type site struct {
+	*webtest.Site
 	t  *testing.T
 	db *store.DB
 	ts *httptest.Server
 }
 
-var siteUsers = []auth.NewUser{
-	{Username: "kpu.analyst", DisplayName: "Analis KPU", Org: "kpu", Role: "analyst", Scope: ""},
-	{Username: "jabar.analyst", DisplayName: "Analis Jabar", Org: "kpu-32", Role: "analyst", Scope: "32"},
-	{Username: "jateng.analyst", DisplayName: "Analis Jateng", Org: "kpu-33", Role: "analyst", Scope: "33"},
-	{Username: "jabar.viewer", DisplayName: "Peninjau Jabar", Org: "kpu-32", Role: "viewer", Scope: "32"},
-	{Username: "bssn.admin", DisplayName: "Admin BSSN", Org: "bssn", Role: "admin", Scope: ""},
-	{Username: "wrong.password", Org: "bssn", Role: "viewer", Scope: ""},
-}
+var siteUsers = webtest.SiteUsers
 
-func password(username string) string { return "password-" + username }
+func password(username string) string { return webtest.Password(username) }
 
 func newSite(t *testing.T) *site { return newSiteWith(t, Deps{}) }
 
@@ -54,172 +42,56 @@ func newSite(t *testing.T) *site { return newSiteWith(t, Deps{}) }
 // directory, a bus...); the database is always a fresh one.
 func newSiteWith(t *testing.T, deps Deps) *site {
 	t.Helper()
-	ctx := context.Background()
-	db := storetest.SQLite(t)
-	if _, err := org.EnsureStandard(ctx, db); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range siteUsers {
-		n.Password = password(n.Username)
-		if _, err := auth.CreateUser(ctx, db, audit.System, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	deps.DB, deps.Version = db, "test"
-	s, err := New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	return &site{t: t, db: db, ts: ts}
+	deps.Version = "test"
+	s := webtest.NewSite(t, deps.Handler)
+	return &site{Site: s, t: t, db: s.DB, ts: s.TS}
 }
 
-// client is a browser: a cookie jar, no automatic redirects (the tests
-// look at them), and a check of every response it gets.
+// client is a webtest browser (CSRF is the last token it saw).
 type client struct {
-	t    *testing.T
-	s    *site
-	hc   *http.Client
-	csrf string // the last CSRF token seen in a page
+	*webtest.Client
+	t  *testing.T
+	hc *http.Client
 }
 
 func (s *site) browser() *client {
-	jar, _ := cookiejar.New(nil)
-	return &client{t: s.t, s: s, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
-}
-
-var (
-	csrfField     = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-	inlineStyle   = regexp.MustCompile(`(?i)<[^>]*\sstyle\s*=`)
-	inlineHandler = regexp.MustCompile(`(?i)<[^>]*\son[a-z]+\s*=`)
-	scriptTag     = regexp.MustCompile(`(?i)<script\b[^>]*>`)
-)
-
-// do sends a form (or nothing) and checks the response (roundTrip).
-func (c *client) do(method, path string, form url.Values) (*http.Response, string) {
-	c.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, c.s.ts.URL+path, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	return c.roundTrip(req)
-}
-
-// upload posts a multipart form: the fields in the order given (the CSRF
-// token first unless fields name it), then a file, as a browser sends it.
-func (c *client) upload(path string, fields [][2]string, fileName string, content []byte) (*http.Response, string) {
-	c.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	if !slices.ContainsFunc(fields, func(f [2]string) bool { return f[0] == "csrf" }) {
-		fields = append([][2]string{{"csrf", c.csrf}}, fields...)
-	}
-	for _, f := range fields {
-		mw.WriteField(f[0], f[1])
-	}
-	if fileName != "" {
-		fw, _ := mw.CreateFormFile("file", fileName)
-		fw.Write(content)
-	}
-	mw.Close()
-	req, err := http.NewRequest(http.MethodPost, c.s.ts.URL+path, &body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return c.roundTrip(req)
-}
-
-// roundTrip sends a request and checks what every response must satisfy:
-// the CSP header; in HTML, no inline style, script or event handler, and no
-// untranslated message key.
-func (c *client) roundTrip(req *http.Request) (*http.Response, string) {
-	c.t.Helper()
-	method, path := req.Method, req.URL.Path
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	html := string(b)
-	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
-		c.t.Errorf("%s %s: CSP header %q", method, path, csp)
-	}
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-		if m := inlineStyle.FindString(html); m != "" {
-			c.t.Errorf("%s %s: inline style attribute: %s", method, path, m)
-		}
-		if m := inlineHandler.FindString(html); m != "" {
-			c.t.Errorf("%s %s: inline event handler: %s", method, path, m)
-		}
-		for _, tag := range scriptTag.FindAllString(html, -1) {
-			if !strings.Contains(tag, " src=") {
-				c.t.Errorf("%s %s: inline script: %s", method, path, tag)
-			}
-		}
-		if i := strings.Index(html, "[["); i >= 0 {
-			c.t.Errorf("%s %s: untranslated message: %s", method, path, html[i:min(len(html), i+60)])
-		}
-		if m := csrfField.FindStringSubmatch(html); m != nil {
-			c.csrf = m[1]
-		}
-	}
-	return resp, html
-}
-
-func (c *client) get(path string) (*http.Response, string) {
-	c.t.Helper()
-	return c.do(http.MethodGet, path, nil)
-}
-
-// post sends a form with the last CSRF token seen, unless it has one.
-func (c *client) post(path string, form url.Values) (*http.Response, string) {
-	c.t.Helper()
-	form = cloneForm(form)
-	if _, ok := form["csrf"]; !ok {
-		form.Set("csrf", c.csrf)
-	}
-	return c.do(http.MethodPost, path, form)
-}
-
-func cloneForm(f url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range f {
-		out[k] = slices.Clone(v)
-	}
-	return out
-}
-
-func (c *client) login(username string) *client {
-	c.t.Helper()
-	c.get("/login")
-	resp, html := c.post("/login", url.Values{"username": {username}, "password": {password(username)}})
-	if resp.StatusCode != http.StatusSeeOther {
-		c.t.Fatalf("sign in as %s: status %d\n%s", username, resp.StatusCode, html)
-	}
-	c.get("/") // pick up the session's CSRF token
-	return c
+	c := s.Site.Browser()
+	return &client{Client: c, t: s.t, hc: c.HTTP()}
 }
 
 func (s *site) as(username string) *client { return s.browser().login(username) }
 
-func wantStatus(t *testing.T, resp *http.Response, want int, what string) {
-	t.Helper()
-	if resp.StatusCode != want {
-		t.Fatalf("%s: status %d, want %d", what, resp.StatusCode, want)
-	}
+func (c *client) login(username string) *client {
+	c.t.Helper()
+	c.Client.Login(username)
+	return c
 }
+
+func (c *client) do(method, path string, form url.Values) (*http.Response, string) {
+	c.t.Helper()
+	return c.Do(method, path, form)
+}
+
+func (c *client) upload(path string, fields [][2]string, fileName string, content []byte) (*http.Response, string) {
+	c.t.Helper()
+	return c.Upload(path, fields, fileName, content)
+}
+
+func (c *client) get(path string) (*http.Response, string) {
+	c.t.Helper()
+	return c.Get(path)
+}
+
+func (c *client) post(path string, form url.Values) (*http.Response, string) {
+	c.t.Helper()
+	return c.Post(path, form)
+}
+
+var (
+	csrfField  = webtest.CSRFField
+	cloneForm  = webtest.CloneForm
+	wantStatus = webtest.WantStatus
+)
 
 func TestSignIn(t *testing.T) {
 	s := newSite(t)
@@ -233,7 +105,7 @@ func TestSignIn(t *testing.T) {
 				t.Errorf("sign-in page lacks %s", want)
 			}
 		}
-		if c.csrf == "" {
+		if c.CSRF == "" {
 			t.Error("sign-in form carries no CSRF token")
 		}
 	})
@@ -589,20 +461,7 @@ func TestAssetsThroughForms(t *testing.T) {
 
 func principal(t *testing.T, s *site, username string) auth.Principal {
 	t.Helper()
-	ctx := context.Background()
-	u, err := auth.UserByName(ctx, s.db, username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, err := org.Load(ctx, s.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := auth.PrincipalOf(u, tree)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return webtest.Principal(t, s.db, username)
 }
 
 func TestAssetPaging(t *testing.T) {

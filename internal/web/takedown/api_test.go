@@ -22,7 +22,7 @@ import (
 // answers; bad input changes nothing.
 func TestTakedownAPI(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
-		w := webtest.NewAPIWorld(t, db, web.Deps{})
+		w := webtest.NewAPIWorld(t, db, web.Deps{}.Handler)
 		ctx := context.Background()
 		if _, err := takedown.SeedPlatforms(ctx, db); err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/takedown"
+	"github.com/garda-id/garda/internal/web"
 	"github.com/garda-id/garda/internal/web/webtest"
 )
 
@@ -100,7 +101,7 @@ func mustID(t *testing.T, path string) int64 {
 // liaisons of two platforms.
 func takedownSite(t *testing.T) *webtest.Site {
 	t.Helper()
-	s := webtest.NewSite(t)
+	s := webtest.NewSite(t, web.Deps{Version: "test"}.Handler)
 	ctx := context.Background()
 	if _, err := takedown.SeedPlatforms(ctx, s.DB); err != nil {
 		t.Fatal(err)

@@ -1,18 +1,21 @@
-// Package webtest builds test worlds for the pillars' pages packages: a
-// real server (package web, every pillar mounted) on a fresh store with
-// the standard organisations and a few people, a browser that signs in
-// and checks every page it gets, and an API caller with bearer tokens.
-// Package web's own tests keep their copies (an in-package test cannot
-// import a package that imports web); these are the same worlds.
+// Package webtest builds the test worlds of package web and of the
+// pillars' pages packages: a real server (package web, every pillar
+// mounted) on a fresh store with the standard organisations and a few
+// people, a browser that signs in and checks every page it gets, and an
+// API caller with bearer tokens. It does not import web (web's own
+// in-package tests use it: they could not import a package that imports
+// web); a world is given its server as a Server, web.Deps{...}.Handler.
 //
 // It is for tests only: nothing else may import it.
 package webtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -27,8 +30,12 @@ import (
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
-	"github.com/garda-id/garda/internal/web"
 )
+
+// Server builds the server under test on a world's database: package
+// web's web.Deps{...}.Handler (the dependencies a test needs, DB set by
+// the world).
+type Server func(db *store.DB) (http.Handler, error)
 
 // Site is a real server on a fresh SQLite store with the standard
 // organisations and SiteUsers in them.
@@ -51,12 +58,10 @@ var SiteUsers = []auth.NewUser{
 // Password is a test user's password.
 func Password(username string) string { return "password-" + username }
 
-// NewSite is a Site with the server's default dependencies.
-func NewSite(t *testing.T) *Site { return NewSiteWith(t, web.Deps{}) }
-
-// NewSiteWith is NewSite with more of the server's dependencies (a data
-// directory, a scan runner...); the database is always a fresh one.
-func NewSiteWith(t *testing.T, deps web.Deps) *Site {
+// NewSite is a Site served by srv (web.Deps{}.Handler, or with more of
+// the server's dependencies: a data directory, a scan runner...); the
+// database is always a fresh one.
+func NewSite(t *testing.T, srv Server) *Site {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.SQLite(t)
@@ -69,12 +74,11 @@ func NewSiteWith(t *testing.T, deps web.Deps) *Site {
 			t.Fatal(err)
 		}
 	}
-	deps.DB, deps.Version = db, "test"
-	s, err := web.New(deps)
+	h, err := srv(db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return &Site{T: t, DB: db, TS: ts}
 }
@@ -99,8 +103,13 @@ func (s *Site) Browser() *Client {
 // As is a browser signed in as username.
 func (s *Site) As(username string) *Client { return s.Browser().Login(username) }
 
+// HTTP is the browser's HTTP client (its cookies), for a request the
+// checks of RoundTrip do not suit (a stream).
+func (c *Client) HTTP() *http.Client { return c.hc }
+
 var (
-	csrfField     = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	// CSRFField finds a page's CSRF token.
+	CSRFField     = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	inlineStyle   = regexp.MustCompile(`(?i)<[^>]*\sstyle\s*=`)
 	inlineHandler = regexp.MustCompile(`(?i)<[^>]*\son[a-z]+\s*=`)
 	scriptTag     = regexp.MustCompile(`(?i)<script\b[^>]*>`)
@@ -120,6 +129,31 @@ func (c *Client) Do(method, path string, form url.Values) (*http.Response, strin
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return c.RoundTrip(req)
+}
+
+// Upload posts a multipart form: the fields in the order given (the CSRF
+// token first unless fields name it), then a file, as a browser sends it.
+func (c *Client) Upload(path string, fields [][2]string, fileName string, content []byte) (*http.Response, string) {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if !slices.ContainsFunc(fields, func(f [2]string) bool { return f[0] == "csrf" }) {
+		fields = append([][2]string{{"csrf", c.CSRF}}, fields...)
+	}
+	for _, f := range fields {
+		mw.WriteField(f[0], f[1])
+	}
+	if fileName != "" {
+		fw, _ := mw.CreateFormFile("file", fileName)
+		fw.Write(content)
+	}
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.s.TS.URL+path, &body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return c.RoundTrip(req)
 }
 
@@ -154,7 +188,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, string) {
 		if i := strings.Index(html, "[["); i >= 0 {
 			c.t.Errorf("%s %s: untranslated message: %s", method, path, html[i:min(len(html), i+60)])
 		}
-		if m := csrfField.FindStringSubmatch(html); m != nil {
+		if m := CSRFField.FindStringSubmatch(html); m != nil {
 			c.CSRF = m[1]
 		}
 	}
@@ -246,20 +280,19 @@ var APIUsers = []auth.NewUser{
 	{Username: "diskominfo.jabar", Org: "diskominfo-32", Role: "operator", Scope: "32"},
 }
 
-// NewAPIWorld serves a server built from deps on db (with the standard
-// organisations), and signs in more and APIUsers over the API.
-func NewAPIWorld(t *testing.T, db *store.DB, deps web.Deps, more ...auth.NewUser) *APIWorld {
+// NewAPIWorld serves srv on db (with the standard organisations), and
+// signs in more and APIUsers over the API.
+func NewAPIWorld(t *testing.T, db *store.DB, srv Server, more ...auth.NewUser) *APIWorld {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := org.EnsureStandard(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	deps.DB = db
-	s, err := web.New(deps)
+	h, err := srv(db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &APIWorld{T: t, DB: db, Srv: httptest.NewServer(s.Handler()), Tokens: map[string]string{}}
+	w := &APIWorld{T: t, DB: db, Srv: httptest.NewServer(h), Tokens: map[string]string{}}
 	t.Cleanup(w.Srv.Close)
 	for _, n := range append(slices.Clone(more), APIUsers...) {
 		n.Password = "pw-" + n.Username + "-long"
@@ -303,16 +336,15 @@ func (w *APIWorld) Call(user, method, path, body string, want int, out any) http
 	return res.Header
 }
 
-// Serve replaces the world's server with one built from d, on the world's
-// database (the signed-in tokens stay valid: they are in the database).
-func (w *APIWorld) Serve(d web.Deps) {
+// Serve replaces the world's server with srv, on the world's database
+// (the signed-in tokens stay valid: they are in the database).
+func (w *APIWorld) Serve(srv Server) {
 	w.T.Helper()
-	d.DB = w.DB
-	s, err := web.New(d)
+	h, err := srv(w.DB)
 	if err != nil {
 		w.T.Fatal(err)
 	}
 	w.Srv.Close()
-	w.Srv = httptest.NewServer(s.Handler())
+	w.Srv = httptest.NewServer(h)
 	w.T.Cleanup(w.Srv.Close)
 }
