@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/garda-id/garda/internal/audit"
-	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 	"github.com/garda-id/garda/internal/takedown"
@@ -22,27 +20,11 @@ import (
 // answers; bad input changes nothing.
 func TestTakedownAPI(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
-		w := webtest.NewAPIWorld(t, db, web.Deps{}.Handler)
 		ctx := context.Background()
 		if _, err := takedown.SeedPlatforms(ctx, db); err != nil {
 			t.Fatal(err)
 		}
-		for _, n := range []auth.NewUser{
-			{Username: "patroli", Org: "komdigi", Role: "analyst"},
-			{Username: "koord.komdigi", Org: "komdigi", Role: "coordinator"},
-			{Username: "liaison.fb", Org: "platform-meta-facebook", Role: "liaison"},
-			{Username: "liaison.tt", Org: "platform-tiktok", Role: "liaison"},
-		} {
-			n.Password = "pw-" + n.Username + "-long"
-			if _, err := auth.CreateUser(ctx, db, audit.System, n); err != nil {
-				t.Fatal(err)
-			}
-			var out struct {
-				Token string `json:"token"`
-			}
-			w.Call("", "POST", "/api/v1/auth/login", fmt.Sprintf(`{"username":%q,"password":%q}`, n.Username, n.Password), 200, &out)
-			w.Tokens[n.Username] = out.Token
-		}
+		w := webtest.NewAPIWorld(t, db, web.Deps{}.Handler, people...)
 		var platforms struct{ Items []takedown.Platform }
 		w.Call("liaison.tt", "GET", "/api/v1/platforms", "", 200, &platforms)
 		if len(platforms.Items) != 8 {

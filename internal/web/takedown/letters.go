@@ -186,13 +186,7 @@ func (s *pillar) takedownCheckNow(w http.ResponseWriter, r *http.Request, rq she
 		if pe == nil {
 			return err
 		}
-		v, lerr := s.loadTakedown(r, rq)
-		if lerr != nil {
-			return lerr
-		}
-		v.Error = rq.T("takedown.refused", pe.Message)
-		s.sh.Render(w, r, rq, pe.Status(), "takedown.html", shell.View{Title: v.R.Number, Active: "nav.takedown", Data: v})
-		return nil
+		return s.refused(w, r, rq, pe)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/penurunan-konten/%d?ok=periksa", id), http.StatusSeeOther)
 	return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/garda-id/garda/internal/web/locale"
 	_ "github.com/garda-id/garda/internal/web/takedown"
+	"github.com/garda-id/garda/internal/web/webtest"
 )
 
 // TestMessages: the pillar's message files register beside the shell's,
@@ -16,13 +17,7 @@ import (
 // its templates and handlers use is defined (its own or the shell's), and
 // every key of its own files is used.
 func TestMessages(t *testing.T) {
-	for _, p := range locale.Registered().Problems() {
-		t.Error(p)
-	}
-	undefined, err := locale.Registered().Undefined(os.DirFS("."), "templates/*.html", "*.go")
-	if err != nil || len(undefined) > 0 {
-		t.Errorf("keys no message file defines: %v %v", undefined, err)
-	}
+	webtest.Messages(t)
 	own := locale.New()
 	if err := own.Add(os.DirFS("."), "messages"); err != nil {
 		t.Fatal(err)

@@ -292,15 +292,21 @@ func (s *pillar) takedownStep(w http.ResponseWriter, r *http.Request, rq shell.R
 				return err
 			}
 		}
-		v, lerr := s.loadTakedown(r, rq)
-		if lerr != nil {
-			return lerr
-		}
-		v.Error = rq.T("takedown.refused", pe.Message)
-		s.sh.Render(w, r, rq, pe.Status(), "takedown.html", shell.View{Title: v.R.Number, Active: "nav.takedown", Data: v})
-		return nil
+		return s.refused(w, r, rq, pe)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/penurunan-konten/%d?ok=%s", id, step), http.StatusSeeOther)
+	return nil
+}
+
+// refused shows a request's page again with the refusal of a step taken
+// from it; nothing changed.
+func (s *pillar) refused(w http.ResponseWriter, r *http.Request, rq shell.Request, pe *problem.Error) error {
+	v, err := s.loadTakedown(r, rq)
+	if err != nil {
+		return err
+	}
+	v.Error = rq.T("takedown.refused", pe.Message)
+	s.sh.Render(w, r, rq, pe.Status(), "takedown.html", shell.View{Title: v.R.Number, Active: "nav.takedown", Data: v})
 	return nil
 }
 

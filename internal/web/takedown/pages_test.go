@@ -96,9 +96,16 @@ func mustID(t *testing.T, path string) int64 {
 	return id
 }
 
-// takedownSite is a Site with the platforms registry and the people of a
-// request: the patrol's analyst and a coordinator at Komdigi, and the
-// liaisons of two platforms.
+// people are those of a request: the patrol's analyst and a coordinator
+// at Komdigi, and the liaisons of two platforms (SeedPlatforms' orgs).
+var people = []auth.NewUser{
+	{Username: "patroli", Org: "komdigi", Role: "analyst"},
+	{Username: "koord.komdigi", Org: "komdigi", Role: "coordinator"},
+	{Username: "liaison.fb", Org: "platform-meta-facebook", Role: "liaison"},
+	{Username: "liaison.tt", Org: "platform-tiktok", Role: "liaison"},
+}
+
+// takedownSite is a Site with the platforms registry and people.
 func takedownSite(t *testing.T) *webtest.Site {
 	t.Helper()
 	s := webtest.NewSite(t, web.Deps{Version: "test"}.Handler)
@@ -106,12 +113,7 @@ func takedownSite(t *testing.T) *webtest.Site {
 	if _, err := takedown.SeedPlatforms(ctx, s.DB); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []auth.NewUser{
-		{Username: "patroli", Org: "komdigi", Role: "analyst"},
-		{Username: "koord.komdigi", Org: "komdigi", Role: "coordinator"},
-		{Username: "liaison.fb", Org: "platform-meta-facebook", Role: "liaison"},
-		{Username: "liaison.tt", Org: "platform-tiktok", Role: "liaison"},
-	} {
+	for _, n := range people {
 		n.Password = webtest.Password(n.Username)
 		if _, err := auth.CreateUser(ctx, s.DB, audit.System, n); err != nil {
 			t.Fatal(err)

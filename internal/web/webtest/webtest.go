@@ -20,6 +20,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,6 +31,7 @@ import (
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
+	"github.com/garda-id/garda/internal/web/locale"
 )
 
 // Server builds the server under test on a world's database: package
@@ -347,4 +349,19 @@ func (w *APIWorld) Serve(srv Server) {
 	w.Srv.Close()
 	w.Srv = httptest.NewServer(h)
 	w.T.Cleanup(w.Srv.Close)
+}
+
+// Messages fails t on what is wrong with the registered message files (a
+// key without words in both languages, or taking other arguments in one)
+// and on the keys that the package under test (its templates/*.html and
+// *.go) uses and no file defines.
+func Messages(t *testing.T) {
+	t.Helper()
+	for _, p := range locale.Registered().Problems() {
+		t.Error(p)
+	}
+	undefined, err := locale.Registered().Undefined(os.DirFS("."), "templates/*.html", "*.go")
+	if err != nil || len(undefined) > 0 {
+		t.Errorf("keys no message file defines: %v %v", undefined, err)
+	}
 }
