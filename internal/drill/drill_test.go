@@ -122,6 +122,7 @@ func TestDrillEndToEnd(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := newWorld(t, db)
+		in := newInstance(t, db, eng, false)
 		bssn, jabar, jateng := w.who["bssn.coord"], w.who["jabar.op"], w.who["jateng.op"]
 
 		// Only BSSN composes; bad input is refused.
@@ -143,17 +144,21 @@ func TestDrillEndToEnd(t *testing.T) {
 			t.Fatalf("schedule: %v %v", runs, err)
 		}
 		// Not due yet; then due.
-		if n, err := RunDue(ctx, db, eng, t0); err != nil || n != 0 {
+		if n, err := in.runDue(t0); err != nil || n != 0 {
 			t.Fatalf("runs started before their time: %d %v", n, err)
 		}
 		start := t0.Add(time.Minute)
-		if n, err := RunDue(ctx, db, eng, start); err != nil || n != 2 {
+		if n, err := in.runDue(start); err != nil || n != 2 {
 			t.Fatalf("due runs started: %d %v", n, err)
 		}
-		if n, _ := RunDue(ctx, db, eng, start); n != 0 {
+		if n, _ := in.runDue(start); n != 0 {
 			t.Errorf("a run started twice")
 		}
 		jabarRun, jatengRun := runs[0], runs[1]
+		// Replayed through the pipeline: over the bus's drills stream to the
+		// drill detector, never the events stream or live detection; the
+		// alerts are the engine's over the same traffic.
+		in.checkOverBus(eng, jabarRun, jatengRun)
 		// The fake clock walks the replay: the alerts show one after
 		// another, at the traffic's timing halved, never before the start
 		// or after 7.5 minutes.
@@ -376,9 +381,11 @@ func TestFinishExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := RunDue(ctx, db, eng, start); err != nil || n != 1 {
+	in := newInstance(t, db, eng, false)
+	if n, err := in.runDue(start); err != nil || n != 1 {
 		t.Fatalf("run due: %d %v", n, err)
 	}
+	in.checkOverBus(eng, ids[0])
 	if a, err := Alerts(ctx, db, w.who["jateng.op"], ids[0], start); err != nil || len(a) == 0 {
 		t.Fatalf("the log's drill raised no alerts: %v", err)
 	}
