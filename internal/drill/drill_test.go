@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -428,5 +429,36 @@ func TestSimulationHasEveryClass(t *testing.T) {
 				t.Errorf("a drill of %v has no %s attacker (%d lines)", classes, c, truth.Lines)
 			}
 		}
+	}
+}
+
+// TestDrillExternalNATS: a drill replayed through the pipeline on an
+// external NATS server (GARDA_TEST_NATS), as instances of garda serve
+// sharing one do: over the drills stream to the drill detector, the
+// alerts the engine's, nothing on the events stream.
+func TestDrillExternalNATS(t *testing.T) {
+	if os.Getenv("GARDA_TEST_NATS") == "" {
+		t.Skip("GARDA_TEST_NATS not set (a nats:// URL): skipping the drill over an external NATS server")
+	}
+	eng := realEngine(t)
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	w := newWorld(t, db)
+	in := newInstance(t, db, eng, true)
+	d, err := Compose(ctx, db, w.who["bssn.coord"], NewDrill{Name: "Pemindaian", Classes: []string{simulate.SQLi, simulate.Probe}, ExpectLevel: room.Province})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Truncate(time.Second)
+	ids, err := Schedule(ctx, db, w.who["bssn.coord"], d.ID, []int64{w.rooms["32"]}, start, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := in.runDue(start); err != nil || n != 1 {
+		t.Fatalf("run due: %d %v", n, err)
+	}
+	in.checkOverBus(eng, ids[0])
+	if a, err := Alerts(ctx, db, w.who["jabar.op"], ids[0], start.Add(8*time.Minute)); err != nil || len(a) == 0 {
+		t.Fatalf("the run's alerts: %d %v", len(a), err)
 	}
 }

@@ -267,7 +267,9 @@ var errDrillRefused = errors.New("drill batch and detector do not match")
 // errDrillRefused) before any line of it is read.
 func detectBatch(m bus.Msg, drills bool, in *detect.Inspector, pick func(Batch) (*detect.Shard, error), rejected *metrics.Counter) (Batch, []alert.Signal, int, error) {
 	bt, err := Decode(m)
-	if err != nil {
+	if _, marked := m.Header[headerDrill]; err != nil && marked && !drills {
+		return bt, nil, 0, bus.Permanent(fmt.Errorf("%w: %w", errDrillRefused, err)) // a bad mark is still a drill's
+	} else if err != nil {
 		return bt, nil, 0, bus.Permanent(err)
 	}
 	if (bt.Drill != 0) != drills {
