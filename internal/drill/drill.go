@@ -1,17 +1,21 @@
 // Package drill holds the operation rooms' drills (diklat): BSSN composes a
 // drill from simulated attack traffic (the simulator's classes) or a log
 // file, schedules it into one room or many, and each room's run is replayed
-// through the detection engine (the same rules and the same aggregation the
-// live pipeline uses). The room then works the drill's alerts as it would
+// through the pipeline: its traffic on the bus's drills stream, detected by
+// the drill detector (package pipeline) with live detection's own code, its
+// alerts aggregated as live ones are (RecordBatch). The room then works the
+// drill's alerts as it would
 // real ones: it acknowledges them, escalates to the level it judges right,
 // and reports. Garda measures the time to acknowledge, whether the
 // escalation went to the expected level and the time to the report, scores
 // the room, and keeps a training record for each person who took part; a
 // room's readiness counts its members with a record.
 //
-// What it must never do: let a drill's alerts out. They are kept in their
-// own tables (drill_alerts under drill_runs), never in alerts, never
-// published on the bus as alerts, never handed to the decision rules: so
+// What it must never do: let a drill's alerts out. Its traffic never goes
+// on the events stream (live detection refuses a drill's batch that would),
+// and its alerts are kept in their own tables (drill_alerts under
+// drill_runs), never in alerts, never published on the bus as alerts, never
+// handed to the decision rules: so
 // no bouncer, no DNS blocklist, no real count, no daily report and no other
 // room ever sees them. A run is read only by those who read its room's
 // internals (package room's rule); another province's runs are not found.
