@@ -4,9 +4,8 @@
 // through the pipeline: its traffic on the bus's drills stream, detected by
 // the drill detector (package pipeline) with live detection's own code, its
 // alerts aggregated as live ones are (RecordBatch). The room then works the
-// drill's alerts as it would
-// real ones: it acknowledges them, escalates to the level it judges right,
-// and reports. Garda measures the time to acknowledge, whether the
+// drill's alerts as it would real ones: it acknowledges them, escalates to
+// the level it judges right, and reports. Garda measures the time to acknowledge, whether the
 // escalation went to the expected level and the time to the report, scores
 // the room, and keeps a training record for each person who took part; a
 // room's readiness counts its members with a record.
@@ -15,9 +14,8 @@
 // on the events stream (live detection refuses a drill's batch that would),
 // and its alerts are kept in their own tables (drill_alerts under
 // drill_runs), never in alerts, never published on the bus as alerts, never
-// handed to the decision rules: so
-// no bouncer, no DNS blocklist, no real count, no daily report and no other
-// room ever sees them. A run is read only by those who read its room's
+// handed to the decision rules: so no bouncer, no DNS blocklist, no real
+// count, no daily report and no other room ever sees them. A run is read only by those who read its room's
 // internals (package room's rule); another province's runs are not found.
 package drill
 
