@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/garda-id/garda/internal/alert"
@@ -116,6 +117,12 @@ func (d *DrillDetector) Run(ctx context.Context) error {
 	}
 }
 
+// drillMarks names a run's batches in the detect_done marks (with their
+// places in the run as sequence numbers).
+func drillMarks(b *bus.Bus, run int64) string {
+	return b.StreamName(bus.Drills) + "/" + strconv.FormatInt(run, 10)
+}
+
 // handle detects over one drill batch and has Record keep what it found;
 // the message is acknowledged only after that is stored.
 func (d *DrillDetector) handle(ctx context.Context, m bus.Msg) error {
@@ -129,16 +136,16 @@ func (d *DrillDetector) handle(ctx context.Context, m bus.Msg) error {
 	if d.in == nil {
 		d.in, d.shards = d.Engine.NewInspector(), map[int64]*runShard{}
 	}
-	stream := d.Bus.StreamName(bus.Drills)
 	now := time.Now()
 	bt, sigs, n, err := detectBatch(m, true, d.in, func(bt Batch) (*detect.Shard, error) {
-		if m.Delivered > 1 && m.Seq > 0 {
-			if done, _, err := isDone(ctx, d.DB, stream, m.Seq); err != nil {
-				return nil, err
-			} else if done {
-				d.Log.Info("drill batch already detected; not counted again", "seq", m.Seq, "drill", bt.Drill)
-				return nil, errAlreadyDone
-			}
+		// A run's batch is marked done by its place in the run, not its
+		// place on the stream: delivered again, or published again by a
+		// job that retried the run, it is counted once.
+		if done, _, err := isDone(ctx, d.DB, drillMarks(d.Bus, bt.Drill), uint64(bt.Part)); err != nil {
+			return nil, err
+		} else if done {
+			d.Log.Info("drill batch already detected; not counted again", "seq", m.Seq, "drill", bt.Drill, "part", bt.Part)
+			return nil, errAlreadyDone
 		}
 		rs := d.shards[bt.Drill]
 		if rs == nil {
@@ -166,7 +173,7 @@ func (d *DrillDetector) handle(ctx context.Context, m bus.Msg) error {
 	// rather than the message coming back (as in live detection).
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
 		err = d.DB.InTx(ctx, func(tx *store.Tx) error {
-			if err := markDone(ctx, tx, stream, m.Seq, []int64{}); err != nil {
+			if err := markDone(ctx, tx, drillMarks(d.Bus, bt.Drill), uint64(bt.Part), []int64{}); err != nil {
 				return err
 			}
 			return d.Record(ctx, tx, bt, sigs)

@@ -29,8 +29,10 @@ const (
 	headerFormat = "Garda-Format"
 	headerBatch  = "Garda-Batch"
 	headerSender = "Garda-Sender"
-	// A drill's batch names its run, and its last batch says so.
+	// A drill's batch names its run and its place in the run (from 1),
+	// and its last batch says so.
 	headerDrill = "Garda-Drill"
+	headerPart  = "Garda-Drill-Part"
 	headerLast  = "Garda-Drill-Last"
 )
 
@@ -149,11 +151,12 @@ func appendLine(body *bytes.Buffer, l Line) {
 
 // PublishDrill publishes a drill run's traffic on the drills stream, never
 // on the events stream: the batches are encoded as Publish encodes them,
-// marked with the run, in order, the last one saying it is the last (a
-// run without lines is one empty last batch). Every line goes, parsed or
-// not: the drill detector parses them and counts the rejected ones as live
-// detection does. Published again (a retry), batches within the bus's
-// duplicate window are recognised and not stored twice.
+// marked with the run and their place in it, in order, the last one saying
+// it is the last (a run without lines is one empty last batch). Every line
+// goes, parsed or not: the drill detector parses them and counts the
+// rejected ones as live detection does. Published again (a retry), a
+// batch is not stored twice within the bus's duplicate window, and the
+// drill detector counts a run's batch once whenever it comes.
 func PublishDrill(ctx context.Context, b *bus.Bus, run int64, src Source, lines []Line) (batches int, err error) {
 	if run <= 0 {
 		return 0, fmt.Errorf("publish drill: no run")
@@ -178,7 +181,7 @@ func PublishDrill(ctx context.Context, b *bus.Bus, run int64, src Source, lines 
 	for i, data := range bodies {
 		h := map[string][]string{
 			headerAsset: {asset}, headerRegion: {src.Region}, headerFormat: {src.Format.Name()},
-			headerBatch: {src.Batch}, headerSender: {src.Sender}, headerDrill: {id},
+			headerBatch: {src.Batch}, headerSender: {src.Sender}, headerDrill: {id}, headerPart: {strconv.Itoa(i + 1)},
 		}
 		if i == len(bodies)-1 {
 			h[headerLast] = []string{"1"}
@@ -212,9 +215,11 @@ type Batch struct {
 	Format  string
 	ID      string // the server's id of the batch the lines came in ("" before senders were recorded)
 	Sender  string // who sent them
-	// Drill is the drill run the batch is traffic of (0: real traffic) and
-	// Last says it is the run's last batch.
+	// Drill is the drill run the batch is traffic of (0: real traffic),
+	// Part its place in the run (from 1), and Last says it is the run's
+	// last batch.
 	Drill int64
+	Part  int64
 	Last  bool
 	Lines []Line
 }
@@ -248,6 +253,9 @@ func Decode(m bus.Msg) (Batch, error) {
 		}
 		if bt.Drill, err = strconv.ParseInt(v[0], 10, 64); err != nil || bt.Drill <= 0 {
 			return bt, fmt.Errorf("event batch with a bad drill mark %q", v[0])
+		}
+		if bt.Part, err = strconv.ParseInt(get(headerPart), 10, 64); err != nil || bt.Part <= 0 {
+			return bt, fmt.Errorf("drill run %d's batch without its place in the run", bt.Drill)
 		}
 		bt.Last = get(headerLast) == "1"
 	}
