@@ -274,7 +274,7 @@ func (d Drill) simulation(runID int64, start time.Time) simulate.Options {
 // did not all reach the bus (the bus or the instance failed) is published
 // again at the next call.
 func RunDue(ctx context.Context, db *store.DB, b *bus.Bus, now time.Time) (int, error) {
-	rows, err := db.Query(ctx, `SELECT id FROM drill_runs WHERE (status = ? AND scheduled_at <= ?) OR (status = ? AND published_at IS NULL)
+	rows, err := db.Query(ctx, `SELECT id FROM drill_runs WHERE (status = ? AND scheduled_at <= ?) OR (status = ? AND published_at IS NULL AND via_bus = 1)
 		ORDER BY id`, Scheduled, now.UTC(), Running)
 	if err != nil {
 		return 0, err
@@ -332,7 +332,7 @@ func start(ctx context.Context, db *store.DB, b *bus.Bus, runID int64, now time.
 			from = &o
 		}
 		err = db.InTx(ctx, func(tx *store.Tx) error {
-			r, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, started_at = ?, traffic_origin = ? WHERE id = ? AND status = ?`,
+			r, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, started_at = ?, traffic_origin = ?, via_bus = 1 WHERE id = ? AND status = ?`,
 				Running, begin, from, runID, Scheduled)
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
@@ -460,5 +461,56 @@ func TestDrillExternalNATS(t *testing.T) {
 	in.checkOverBus(eng, ids[0])
 	if a, err := Alerts(ctx, db, w.who["jabar.op"], ids[0], start.Add(8*time.Minute)); err != nil || len(a) == 0 {
 		t.Fatalf("the run's alerts: %d %v", len(a), err)
+	}
+}
+
+// TestDrillPublishedAgain: a run started whose traffic did not reach the
+// bus (the bus failed) is published again by the next call of the job,
+// with the same traffic, and detected once; a run the previous version
+// started (replayed whole, never on the bus) is left alone.
+func TestDrillPublishedAgain(t *testing.T) {
+	eng := realEngine(t)
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	w := newWorld(t, db)
+	in := newInstance(t, db, eng, false)
+	d, err := Compose(ctx, db, w.who["bssn.coord"], NewDrill{Name: "Injeksi", Classes: []string{simulate.SQLi}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Truncate(time.Second)
+	ids, err := Schedule(ctx, db, w.who["bssn.coord"], d.ID, []int64{w.rooms["32"], w.rooms["33"]}, start, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Central Java's run as the previous version left it during a rolling
+	// upgrade: running, replayed whole, nothing published.
+	if _, err := db.Exec(ctx, `UPDATE drill_runs SET status = ?, started_at = ? WHERE id = ?`, Running, start, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := bus.Open(ctx, bus.Config{DataDir: t.TempDir(), EventMaxBytes: 64 << 20}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	if n, err := RunDue(ctx, db, closed, start); err == nil || n != 1 {
+		t.Fatalf("started on a closed bus: %d %v", n, err)
+	}
+	if r, _ := Get(ctx, db, w.who["bssn.coord"], ids[0]); r.Status != Running {
+		t.Fatalf("the run is %s", r.Status)
+	}
+	// A minute later: published again, not started again.
+	if n, err := in.runDue(start.Add(time.Minute)); err != nil || n != 0 {
+		t.Fatalf("the next call: %d started %v", n, err)
+	}
+	in.checkOverBus(eng, ids[0])
+	if r, _ := Get(ctx, db, w.who["bssn.coord"], ids[0]); r.StartedAt == nil || !r.StartedAt.Equal(start) {
+		t.Errorf("the run's start moved: %v", r.StartedAt)
+	}
+	if n := w.count(`SELECT COUNT(*) FROM drill_alerts WHERE run_id = ?`, ids[1]); n != 0 {
+		t.Errorf("the previous version's run got %d alerts from the bus", n)
+	}
+	if n, _ := Undetected(ctx, db); n != 0 {
+		t.Errorf("%d runs undetected", n)
 	}
 }

@@ -9,6 +9,10 @@
 ALTER TABLE drill_runs ADD COLUMN traffic_origin {{TIME}};
 ALTER TABLE drill_runs ADD COLUMN published_at {{TIME}};
 ALTER TABLE drill_runs ADD COLUMN detected_at {{TIME}};
+-- 1: started by a version that replays through the bus (only such a run's
+-- traffic is published again when it did not all reach the bus; a run the
+-- previous version started during a rolling upgrade was replayed whole).
+ALTER TABLE drill_runs ADD COLUMN via_bus INTEGER NOT NULL DEFAULT 0;
 -- Runs started before: replayed whole by the job, nothing to publish.
 UPDATE drill_runs SET published_at = started_at, detected_at = started_at WHERE started_at IS NOT NULL;
 -- A drill alert as a live one: its user, its aggregation key, its first
