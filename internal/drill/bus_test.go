@@ -70,6 +70,7 @@ func newInstance(t *testing.T, db *store.DB, eng *detect.Engine, external bool) 
 // until the drill detector has seen every started run's last batch.
 func (in *instance) runDue(now time.Time) (int, error) {
 	ctx := context.Background()
+	began := time.Now()
 	n, err := RunDue(ctx, in.db, in.bus, now)
 	if err != nil {
 		return n, err
@@ -80,6 +81,7 @@ func (in *instance) runDue(now time.Time) (int, error) {
 			return n, err
 		}
 		if left == 0 {
+			in.t.Logf("%d runs started and detected in %s", n, time.Since(began).Round(time.Millisecond))
 			return n, nil
 		}
 		if time.Now().After(deadline) {

@@ -102,7 +102,7 @@ func (d *Detector) Run(ctx context.Context) error {
 // (errDrillRefused), by detector: any is a fault (drills have their own
 // stream), and a defence that held.
 func refusedCounter(r *metrics.Registry) *metrics.Counter {
-	return r.Counter("garda_detect_refused_batches_total", "Batches refused by a detector not of their kind (a drill's batch reaching live detection, or real traffic the drills' detector), by detector.", "detector")
+	return r.Counter("garda_detect_refused_batches_total", "Batches refused by a detector not of their kind (a drill's batch reaching live detection, or real traffic reaching the drills' detector), by detector.", "detector")
 }
 
 func leaseName(p int) string { return "detect-p" + strconv.Itoa(p) }
