@@ -140,7 +140,7 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	}
 	jobs = append(jobs, taxiiPullJob(p)) // taxii: partners' collections, each at its own period
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
-	jobs = append(jobs, drill.Job(p.DB, p.Log.With("job", "drills"))) // replay due drills, finish expired ones
+	jobs = append(jobs, drill.Job(p.DB, p.Bus, p.Log.With("job", "drills"))) // start due drills (their traffic onto the bus), finish expired ones
 	// partners' MISP feeds
 	jobs = append(jobs, misp.Job(p.DB, fetch.New(fetch.Config{Policy: fetch.PublicInternet()}).Client(), p.Log.With("job", "misp.feeds")))
 	// Takedown deadline clocks and warning stages (letters go by the notifier's SMTP).

@@ -28,14 +28,17 @@ const (
 	Alerts    Kind = "alerts"
 	Decisions Kind = "decisions"
 	Changes   Kind = "changes"
+	// Drills carries drills' traffic (internal/drill), apart from the
+	// events stream: the live detector's partitions never take it.
+	Drills Kind = "drills"
 )
 
 // Kinds lists every stream kind, in a stable order.
-func Kinds() []Kind { return []Kind{Events, Alerts, Decisions, Changes} }
+func Kinds() []Kind { return []Kind{Events, Alerts, Decisions, Changes, Drills} }
 
 func (k Kind) valid() bool {
 	switch k {
-	case Events, Alerts, Decisions, Changes:
+	case Events, Alerts, Decisions, Changes, Drills:
 		return true
 	}
 	return false
@@ -49,6 +52,7 @@ const (
 	DefaultAlertRetention    = 30 * 24 * time.Hour
 	DefaultDecisionRetention = 30 * 24 * time.Hour
 	DefaultChangeRetention   = time.Hour
+	DefaultDrillRetention    = 24 * time.Hour
 	DefaultDuplicateWindow   = 2 * time.Minute
 	DefaultPublishTimeout    = 10 * time.Second
 	DefaultWatchBuffer       = 256
@@ -85,6 +89,9 @@ type Config struct {
 	// ChangeRetention is how long record-change notifications are kept
 	// (default 1h): they are only for catching up live views.
 	ChangeRetention time.Duration
+	// DrillRetention is how long a drill's traffic is kept (default 24h,
+	// the length of a run): it is detected as soon as it is published.
+	DrillRetention time.Duration
 	// DuplicateWindow is how long a message ID is remembered for
 	// de-duplication (default 2m, at most the stream's retention).
 	DuplicateWindow time.Duration
@@ -131,10 +138,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ChangeRetention == 0 {
 		c.ChangeRetention = DefaultChangeRetention
 	}
+	if c.DrillRetention == 0 {
+		c.DrillRetention = DefaultDrillRetention
+	}
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = DefaultDuplicateWindow
 	}
-	for _, d := range []time.Duration{c.EventRetention, c.AlertRetention, c.DecisionRetention, c.ChangeRetention, c.DuplicateWindow} {
+	for _, d := range []time.Duration{c.EventRetention, c.AlertRetention, c.DecisionRetention, c.ChangeRetention, c.DrillRetention, c.DuplicateWindow} {
 		if d < 0 {
 			return c, fmt.Errorf("bus: negative duration %s in config", d)
 		}
@@ -335,6 +345,7 @@ func (b *Bus) streamConfig(k Kind) jetstream.StreamConfig {
 		Alerts:    b.cfg.AlertRetention,
 		Decisions: b.cfg.DecisionRetention,
 		Changes:   b.cfg.ChangeRetention,
+		Drills:    b.cfg.DrillRetention,
 	}[k]
 	maxBytes := int64(-1)
 	discard := jetstream.DiscardOld
@@ -479,7 +490,7 @@ func (b *Bus) Subjects(k Kind) string { return b.subj + "." + string(k) + ".>" }
 func (b *Bus) kindOf(subject string, wild bool) (Kind, error) {
 	toks := strings.Split(subject, ".")
 	if len(toks) < 3 || toks[0] != b.subj || !Kind(toks[1]).valid() {
-		return "", fmt.Errorf("bus: subject %q is outside the bus namespace %s.<events|alerts|decisions|changes>.>", subject, b.subj)
+		return "", fmt.Errorf("bus: subject %q is outside the bus namespace %s.<events|alerts|decisions|changes|drills>.>", subject, b.subj)
 	}
 	for i, t := range toks {
 		if t == "" || strings.ContainsAny(t, " \t\r\n") {

@@ -21,10 +21,13 @@
 //	alerts     GARDA_ALERTS     garda.alerts.>       30 days
 //	decisions  GARDA_DECISIONS  garda.decisions.>    30 days
 //	changes    GARDA_CHANGES    garda.changes.>      1h
+//	drills     GARDA_DRILLS     garda.drills.>       24h
 //
 // events carries raw log events (high volume), alerts and decisions the
-// detection results and response decisions, and changes record-change
-// notifications for live UI updates. Build subjects with [Bus.Subject], e.g.
+// detection results and response decisions, changes record-change
+// notifications for live UI updates, and drills the traffic of drills
+// (package drill), kept off the events stream so that live detection never
+// takes it. Build subjects with [Bus.Subject], e.g.
 // b.Subject(bus.Events, orgID, "syslog") gives "garda.events.<org>.syslog".
 // All streams use file storage and limits retention, so several durable
 // consumers may read the same stream, each seeing every message.

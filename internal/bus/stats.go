@@ -2,8 +2,11 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // StreamStats describes one stream, for metrics.
@@ -102,4 +105,19 @@ func (b *Bus) ConsumerStats(ctx context.Context, kind Kind, durable string) (Con
 		Delivered:   ci.Delivered.Stream,
 		AckFloor:    ci.AckFloor.Stream,
 	}, nil
+}
+
+// DeleteStreams deletes every stream of this bus's prefix, with what they
+// hold: for tests that share an external server under a prefix of their
+// own. The bus is unusable for those streams afterwards.
+func (b *Bus) DeleteStreams(ctx context.Context) error {
+	if b.isClosed() {
+		return ErrClosed
+	}
+	for _, k := range Kinds() {
+		if err := b.js.DeleteStream(ctx, b.StreamName(k)); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			return fmt.Errorf("bus: delete stream %s: %w", b.StreamName(k), err)
+		}
+	}
+	return nil
 }

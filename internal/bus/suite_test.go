@@ -408,7 +408,7 @@ func runSuite(t *testing.T, open func(t *testing.T) *Bus) {
 			t.Fatalf("ready: %v", err)
 		}
 		stats, err := b.Stats(ctx)
-		if err != nil || len(stats) != 4 {
+		if err != nil || len(stats) != len(Kinds()) {
 			t.Fatalf("stats %+v, err %v", stats, err)
 		}
 		for _, s := range stats {

@@ -1,19 +1,21 @@
 // Package drill holds the operation rooms' drills (diklat): BSSN composes a
 // drill from simulated attack traffic (the simulator's classes) or a log
 // file, schedules it into one room or many, and each room's run is replayed
-// through the detection engine (the same rules and the same aggregation the
-// live pipeline uses). The room then works the drill's alerts as it would
-// real ones: it acknowledges them, escalates to the level it judges right,
-// and reports. Garda measures the time to acknowledge, whether the
+// through the pipeline: its traffic on the bus's drills stream, detected by
+// the drill detector (package pipeline) with live detection's own code, its
+// alerts aggregated as live ones are (RecordBatch). The room then works the
+// drill's alerts as it would real ones: it acknowledges them, escalates to
+// the level it judges right, and reports. Garda measures the time to acknowledge, whether the
 // escalation went to the expected level and the time to the report, scores
 // the room, and keeps a training record for each person who took part; a
 // room's readiness counts its members with a record.
 //
-// What it must never do: let a drill's alerts out. They are kept in their
-// own tables (drill_alerts under drill_runs), never in alerts, never
-// published on the bus as alerts, never handed to the decision rules: so
-// no bouncer, no DNS blocklist, no real count, no daily report and no other
-// room ever sees them. A run is read only by those who read its room's
+// What it must never do: let a drill's alerts out. Its traffic never goes
+// on the events stream (live detection refuses a drill's batch that would),
+// and its alerts are kept in their own tables (drill_alerts under
+// drill_runs), never in alerts, never published on the bus as alerts, never
+// handed to the decision rules: so no bouncer, no DNS blocklist, no real
+// count, no daily report and no other room ever sees them. A run is read only by those who read its room's
 // internals (package room's rule); another province's runs are not found.
 package drill
 
@@ -30,9 +32,9 @@ import (
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
-	"github.com/garda-id/garda/internal/detect"
-	"github.com/garda-id/garda/internal/event"
+	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/ingest/format"
+	"github.com/garda-id/garda/internal/pipeline"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/room"
@@ -263,11 +265,17 @@ func (d Drill) simulation(runID int64, start time.Time) simulate.Options {
 		Start: start.Add(-15 * time.Minute), Span: 15 * time.Minute}
 }
 
-// RunDue replays every run whose time has come; it returns how many it
-// started. The drill's traffic goes through the detection engine; the
-// alerts it raises are the run's, stored apart from the real ones.
-func RunDue(ctx context.Context, db *store.DB, eng *detect.Engine, now time.Time) (int, error) {
-	rows, err := db.Query(ctx, `SELECT id FROM drill_runs WHERE status = ? AND scheduled_at <= ? ORDER BY id`, Scheduled, now.UTC())
+// RunDue starts every run whose time has come, and returns how many it
+// started: each run's traffic is published on the bus's drills stream
+// (pipeline.PublishDrill), marked with the run, and the drill detector
+// (pipeline.DrillDetector, on the instances that detect) detects over it
+// with live detection's code and keeps the alerts it raises as the run's
+// (RecordBatch), apart from the real ones. A run started whose traffic
+// did not all reach the bus (the bus or the instance failed) is published
+// again at the next call.
+func RunDue(ctx context.Context, db *store.DB, b *bus.Bus, now time.Time) (int, error) {
+	rows, err := db.Query(ctx, `SELECT id FROM drill_runs WHERE (status = ? AND scheduled_at <= ?) OR (status = ? AND published_at IS NULL AND via_bus = 1)
+		ORDER BY id`, Scheduled, now.UTC(), Running)
 	if err != nil {
 		return 0, err
 	}
@@ -280,102 +288,212 @@ func RunDue(ctx context.Context, db *store.DB, eng *detect.Engine, now time.Time
 	}
 	n := 0
 	for _, id := range due {
-		started, err := replay(ctx, db, eng, id, now)
-		if err != nil {
-			return n, err
-		}
+		started, err := start(ctx, db, b, id, now)
 		if started {
 			n++
+		}
+		if err != nil {
+			return n, err
 		}
 	}
 	return n, nil
 }
 
-// raiseKey is what the detection aggregates an alert by.
-type raiseKey struct{ scenario, source, user string }
-
-func replay(ctx context.Context, db *store.DB, eng *detect.Engine, runID int64, now time.Time) (bool, error) {
+// start starts a scheduled run at now (or takes up a started one whose
+// traffic is not all on the bus) and publishes its traffic; it reports
+// whether it started the run.
+func start(ctx context.Context, db *store.DB, b *bus.Bus, runID int64, now time.Time) (bool, error) {
 	var drillID int64
-	var reg string
+	var reg, status string
 	var speed int
-	if err := db.QueryRow(ctx, `SELECT r.drill_id, m.region, r.speed FROM drill_runs r JOIN rooms m ON m.id = r.room_id WHERE r.id = ?`, runID).
-		Scan(&drillID, &reg, &speed); err != nil {
+	var startedAt *time.Time
+	if err := db.QueryRow(ctx, `SELECT r.drill_id, m.region, r.speed, r.status, r.started_at FROM drill_runs r JOIN rooms m ON m.id = r.room_id WHERE r.id = ?`, runID).
+		Scan(&drillID, &reg, &speed, &status, &startedAt); err != nil {
 		return false, err
 	}
 	d, err := getDrill(ctx, db, drillID)
 	if err != nil {
 		return false, err
 	}
-	log, f, origin, err := d.traffic(runID, now)
+	begin := now.UTC().Truncate(time.Microsecond)
+	if startedAt != nil {
+		begin = startedAt.UTC() // the same traffic again: the simulation is seeded by the run and its start
+	}
+	log, f, origin, err := d.traffic(runID, begin)
 	if err != nil {
 		return false, err
 	}
-	// When the detection raised each alert, in the traffic's own time: the
-	// first signal of its scenario from its source (one worker: in order).
-	raised := map[raiseKey]time.Time{}
-	perEvent := func(_ *event.Event, sigs []alert.Signal) {
-		for _, s := range sigs {
-			k := raiseKey{s.Scenario, s.SourceIP, s.UserName}
-			if t, ok := raised[k]; !ok || s.Time.Before(t) {
-				raised[k] = s.Time
-			}
-		}
-	}
-	res, err := eng.Replay(ctx, bytes.NewReader(log), detect.ReplayOptions{Format: f, Region: reg, Workers: 1, PerEvent: perEvent})
-	if err != nil {
-		return false, fmt.Errorf("drill run %d: replay: %w", runID, err)
-	}
-	at := raiseTimes(res.Alerts, raised, origin, now, speed)
+	lines := numbered(log)
 	started := false
-	err = db.InTx(ctx, func(tx *store.Tx) error {
-		r, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, started_at = ? WHERE id = ? AND status = ?`, Running, now.UTC(), runID, Scheduled)
-		if err != nil {
-			return err
+	if status == Scheduled {
+		var from *time.Time // a log file's: its first attack, which the detector finds
+		if !origin.IsZero() {
+			o := origin.UTC().Truncate(time.Microsecond)
+			from = &o
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return nil // another instance started it
-		}
-		started = true
-		for i, a := range res.Alerts {
-			rules, _ := json.Marshal(a.RuleIDs)
-			// Each alert shows for the room from the moment the replay raises
-			// it (at the traffic's pace, scaled), not before; the room works it
-			// in its own time, which is what is measured.
-			if _, err := tx.Exec(ctx, `INSERT INTO drill_alerts (run_id, scenario, title, severity, technique, source_ip, rule_ids, event_count,
-				first_seen, last_seen, status, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)`,
-				runID, a.Scenario, a.Title, a.Severity, a.Technique, a.SourceIP, string(rules), a.Count, at[i], at[i], at[i]); err != nil {
-				return fmt.Errorf("insert drill alert: %w", err)
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			r, err := tx.Exec(ctx, `UPDATE drill_runs SET status = ?, started_at = ?, traffic_origin = ?, via_bus = 1 WHERE id = ? AND status = ?`,
+				Running, begin, from, runID, Scheduled)
+			if err != nil {
+				return err
 			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				return nil // another instance started it
+			}
+			started = true
+			return audit.Record(ctx, tx, audit.System, "drill.start", RunKind, runID, map[string]any{"lines": len(lines), "speed": speed})
+		})
+		if err != nil || !started {
+			return false, err
 		}
-		return audit.Record(ctx, tx, audit.System, "drill.start", RunKind, runID, map[string]any{"alerts": len(res.Alerts), "lines": res.Lines, "speed": speed})
-	})
+	}
+	if _, err := pipeline.PublishDrill(ctx, b, runID, pipeline.Source{Region: reg, Format: f}, lines); err != nil {
+		return started, fmt.Errorf("drill run %d: %w", runID, err)
+	}
+	_, err = db.Exec(ctx, `UPDATE drill_runs SET published_at = ? WHERE id = ?`, store.Now(), runID)
 	return started, err
 }
 
-// raiseTimes is when each alert shows for the room: the run's start plus
-// the time from the traffic's beginning (origin; zero: its first attack)
-// to the alert's raising, divided by speed; with speed 0 all at the start.
-func raiseTimes(alerts []*alert.Alert, raised map[raiseKey]time.Time, origin, start time.Time, speed int) []time.Time {
-	out := make([]time.Time, len(alerts))
-	moments := make([]time.Time, len(alerts))
-	first := origin
-	for i, a := range alerts {
-		t, ok := raised[raiseKey{a.Scenario, a.SourceIP, a.UserName}]
-		if !ok {
-			t = a.FirstSeen
+// numbered cuts a log into its lines, numbered from 1 as a replay counts
+// them.
+func numbered(log []byte) []pipeline.Line {
+	var out []pipeline.Line
+	for n := int64(1); len(log) > 0; n++ {
+		line := log
+		if i := bytes.IndexByte(log, '\n'); i >= 0 {
+			line, log = log[:i], log[i+1:]
+		} else {
+			log = nil
 		}
-		moments[i] = t
-		if origin.IsZero() && (first.IsZero() || t.Before(first)) {
-			first = t
-		}
-	}
-	for i := range alerts {
-		out[i] = start.UTC().Truncate(time.Microsecond)
-		if d := moments[i].Sub(first); speed > 0 && d > 0 {
-			out[i] = start.Add(d / time.Duration(speed)).UTC().Truncate(time.Microsecond)
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(line) > 0 {
+			out = append(out, pipeline.Line{N: n, Text: line})
 		}
 	}
 	return out
+}
+
+// RecordBatch keeps the signals the drill detector found in a batch of a
+// run's traffic as the run's alerts (pipeline.DrillDetector's Record, its
+// only output), in the transaction that marks the batch detected. They are
+// aggregated as live alerts are (alert.Aggregator, then joined to the
+// run's alert of the same scenario, source and user within the
+// aggregation window: counts, rule ids and first events as evidence), and
+// nowhere else: no alert, no live view, no decision, no sighting. An
+// alert shows for the room from its raising (its first signal, in the
+// traffic's time from the traffic's beginning, set off from the run's
+// start and divided by its speed). The run's last batch marks the run
+// detected.
+func RecordBatch(ctx context.Context, tx *store.Tx, bt pipeline.Batch, sigs []alert.Signal) error {
+	var startedAt, origin *time.Time
+	var speed int
+	err := tx.QueryRow(ctx, `SELECT started_at, traffic_origin, speed FROM drill_runs WHERE id = ?`, bt.Drill).Scan(&startedAt, &origin, &speed)
+	if errors.Is(err, store.ErrNotFound) {
+		return bus.Permanent(fmt.Errorf("traffic of drill run %d, which does not exist", bt.Drill))
+	} else if err != nil {
+		return err
+	}
+	if startedAt == nil {
+		return bus.Permanent(fmt.Errorf("traffic of drill run %d, which has not started", bt.Drill))
+	}
+	g := alert.NewAggregator()
+	var first time.Time
+	for _, s := range sigs {
+		g.Add(s)
+		if first.IsZero() || s.Time.Before(first) {
+			first = s.Time
+		}
+	}
+	if origin == nil && !first.IsZero() {
+		// A log file's traffic begins at its first attack: the first
+		// signal of its first batch that raised one.
+		first = first.UTC().Truncate(time.Microsecond)
+		if _, err := tx.Exec(ctx, `UPDATE drill_runs SET traffic_origin = ? WHERE id = ? AND traffic_origin IS NULL`, first, bt.Drill); err != nil {
+			return err
+		}
+		origin = &first
+	}
+	// raise is the room's moment of a moment of the traffic.
+	raise := func(t time.Time) time.Time {
+		at := *startedAt
+		if d := t.Sub(*origin); speed > 0 && d > 0 {
+			at = at.Add(d / time.Duration(speed))
+		}
+		return at.UTC().Truncate(time.Microsecond)
+	}
+	for _, a := range g.Alerts() {
+		key := alert.Signal{Scenario: a.Scenario, SourceIP: a.SourceIP, UserName: a.UserName, AssetID: a.AssetID}.Key()
+		var id int64
+		var rulesText, evText string
+		var last time.Time
+		err := tx.QueryRow(ctx, `SELECT id, rule_ids, evidence, traffic_last FROM drill_alerts WHERE run_id = ? AND dedup_key = ? AND traffic_last >= ?
+			ORDER BY id DESC LIMIT 1`, bt.Drill, key, a.FirstSeen.Add(-alert.AggregationWindow)).Scan(&id, &rulesText, &evText, &last)
+		switch {
+		case err == nil:
+			var rules []string
+			var ev []alert.Evidence
+			json.Unmarshal([]byte(rulesText), &rules)
+			json.Unmarshal([]byte(evText), &ev)
+			for _, r := range a.RuleIDs {
+				if !slices.Contains(rules, r) && len(rules) < 50 {
+					rules = append(rules, r)
+				}
+			}
+			for _, e := range a.Evidence {
+				if len(ev) < alert.MaxEvidence {
+					e.Seq = len(ev) + 1
+					ev = append(ev, e)
+				}
+			}
+			if a.LastSeen.After(last) {
+				last = a.LastSeen
+			}
+			rb, _ := json.Marshal(rules)
+			eb, _ := json.Marshal(ev)
+			if _, err := tx.Exec(ctx, `UPDATE drill_alerts SET event_count = event_count + ?, rule_ids = ?, evidence = ?, traffic_last = ?, last_seen = ?
+				WHERE id = ?`, a.Count, string(rb), string(eb), last.UTC(), raise(last), id); err != nil {
+				return fmt.Errorf("update drill alert %d: %w", id, err)
+			}
+		case errors.Is(err, store.ErrNotFound):
+			rb, _ := json.Marshal(a.RuleIDs)
+			ev := a.Evidence
+			if ev == nil {
+				ev = []alert.Evidence{}
+			}
+			eb, _ := json.Marshal(ev)
+			at := raise(a.FirstSeen)
+			// The room sees it from its raising, not before; it works it in
+			// its own time, which is what is measured.
+			if _, err := tx.Exec(ctx, `INSERT INTO drill_alerts (run_id, scenario, title, severity, technique, source_ip, user_name, rule_ids, event_count,
+				first_seen, last_seen, status, raised_at, dedup_key, traffic_first, traffic_last, evidence)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)`,
+				bt.Drill, a.Scenario, a.Title, a.Severity, a.Technique, a.SourceIP, a.UserName, string(rb), a.Count,
+				at, raise(a.LastSeen), at, key, a.FirstSeen.UTC(), a.LastSeen.UTC(), string(eb)); err != nil {
+				return fmt.Errorf("insert drill alert: %w", err)
+			}
+		default:
+			return err
+		}
+	}
+	if !bt.Last {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM drill_alerts WHERE run_id = ?`, bt.Drill).Scan(&n); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE drill_runs SET detected_at = ? WHERE id = ? AND detected_at IS NULL`, store.Now(), bt.Drill); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.System, "drill.detected", RunKind, bt.Drill, map[string]any{"alerts": n})
+}
+
+// Undetected counts the runs whose traffic is on the bus and whose last
+// batch the drill detector has not seen yet.
+func Undetected(ctx context.Context, q store.Querier) (int, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM drill_runs WHERE published_at IS NOT NULL AND detected_at IS NULL`).Scan(&n)
+	return n, err
 }
 
 // List returns the drills, newest first (BSSN only: the drills are its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/audit"
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/detect"
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/problem"
@@ -122,6 +124,7 @@ func TestDrillEndToEnd(t *testing.T) {
 	storetest.Backends(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		w := newWorld(t, db)
+		in := newInstance(t, db, eng, false)
 		bssn, jabar, jateng := w.who["bssn.coord"], w.who["jabar.op"], w.who["jateng.op"]
 
 		// Only BSSN composes; bad input is refused.
@@ -143,17 +146,21 @@ func TestDrillEndToEnd(t *testing.T) {
 			t.Fatalf("schedule: %v %v", runs, err)
 		}
 		// Not due yet; then due.
-		if n, err := RunDue(ctx, db, eng, t0); err != nil || n != 0 {
+		if n, err := in.runDue(t0); err != nil || n != 0 {
 			t.Fatalf("runs started before their time: %d %v", n, err)
 		}
 		start := t0.Add(time.Minute)
-		if n, err := RunDue(ctx, db, eng, start); err != nil || n != 2 {
+		if n, err := in.runDue(start); err != nil || n != 2 {
 			t.Fatalf("due runs started: %d %v", n, err)
 		}
-		if n, _ := RunDue(ctx, db, eng, start); n != 0 {
+		if n, _ := in.runDue(start); n != 0 {
 			t.Errorf("a run started twice")
 		}
 		jabarRun, jatengRun := runs[0], runs[1]
+		// Replayed through the pipeline: over the bus's drills stream to the
+		// drill detector, never the events stream or live detection; the
+		// alerts are the engine's over the same traffic.
+		in.checkOverBus(eng, jabarRun, jatengRun)
 		// The fake clock walks the replay: the alerts show one after
 		// another, at the traffic's timing halved, never before the start
 		// or after 7.5 minutes.
@@ -376,9 +383,11 @@ func TestFinishExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := RunDue(ctx, db, eng, start); err != nil || n != 1 {
+	in := newInstance(t, db, eng, false)
+	if n, err := in.runDue(start); err != nil || n != 1 {
 		t.Fatalf("run due: %d %v", n, err)
 	}
+	in.checkOverBus(eng, ids[0])
 	if a, err := Alerts(ctx, db, w.who["jateng.op"], ids[0], start); err != nil || len(a) == 0 {
 		t.Fatalf("the log's drill raised no alerts: %v", err)
 	}
@@ -421,5 +430,87 @@ func TestSimulationHasEveryClass(t *testing.T) {
 				t.Errorf("a drill of %v has no %s attacker (%d lines)", classes, c, truth.Lines)
 			}
 		}
+	}
+}
+
+// TestDrillExternalNATS: a drill replayed through the pipeline on an
+// external NATS server (GARDA_TEST_NATS), as instances of garda serve
+// sharing one do: over the drills stream to the drill detector, the
+// alerts the engine's, nothing on the events stream.
+func TestDrillExternalNATS(t *testing.T) {
+	if os.Getenv("GARDA_TEST_NATS") == "" {
+		t.Skip("GARDA_TEST_NATS not set (a nats:// URL): skipping the drill over an external NATS server")
+	}
+	eng := realEngine(t)
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	w := newWorld(t, db)
+	in := newInstance(t, db, eng, true)
+	d, err := Compose(ctx, db, w.who["bssn.coord"], NewDrill{Name: "Pemindaian", Classes: []string{simulate.SQLi, simulate.Probe}, ExpectLevel: room.Province})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Truncate(time.Second)
+	ids, err := Schedule(ctx, db, w.who["bssn.coord"], d.ID, []int64{w.rooms["32"]}, start, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := in.runDue(start); err != nil || n != 1 {
+		t.Fatalf("run due: %d %v", n, err)
+	}
+	in.checkOverBus(eng, ids[0])
+	if a, err := Alerts(ctx, db, w.who["jabar.op"], ids[0], start.Add(8*time.Minute)); err != nil || len(a) == 0 {
+		t.Fatalf("the run's alerts: %d %v", len(a), err)
+	}
+}
+
+// TestDrillPublishedAgain: a run started whose traffic did not reach the
+// bus (the bus failed) is published again by the next call of the job,
+// with the same traffic, and detected once; a run the previous version
+// started (replayed whole, never on the bus) is left alone.
+func TestDrillPublishedAgain(t *testing.T) {
+	eng := realEngine(t)
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	w := newWorld(t, db)
+	in := newInstance(t, db, eng, false)
+	d, err := Compose(ctx, db, w.who["bssn.coord"], NewDrill{Name: "Injeksi", Classes: []string{simulate.SQLi}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Truncate(time.Second)
+	ids, err := Schedule(ctx, db, w.who["bssn.coord"], d.ID, []int64{w.rooms["32"], w.rooms["33"]}, start, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Central Java's run as the previous version left it during a rolling
+	// upgrade: running, replayed whole, nothing published.
+	if _, err := db.Exec(ctx, `UPDATE drill_runs SET status = ?, started_at = ? WHERE id = ?`, Running, start, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	closed, err := bus.Open(ctx, bus.Config{DataDir: t.TempDir(), EventMaxBytes: 64 << 20}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	if n, err := RunDue(ctx, db, closed, start); err == nil || n != 1 {
+		t.Fatalf("started on a closed bus: %d %v", n, err)
+	}
+	if r, _ := Get(ctx, db, w.who["bssn.coord"], ids[0]); r.Status != Running {
+		t.Fatalf("the run is %s", r.Status)
+	}
+	// A minute later: published again, not started again.
+	if n, err := in.runDue(start.Add(time.Minute)); err != nil || n != 0 {
+		t.Fatalf("the next call: %d started %v", n, err)
+	}
+	in.checkOverBus(eng, ids[0])
+	if r, _ := Get(ctx, db, w.who["bssn.coord"], ids[0]); r.StartedAt == nil || !r.StartedAt.Equal(start) {
+		t.Errorf("the run's start moved: %v", r.StartedAt)
+	}
+	if n := w.count(`SELECT COUNT(*) FROM drill_alerts WHERE run_id = ?`, ids[1]); n != 0 {
+		t.Errorf("the previous version's run got %d alerts from the bus", n)
+	}
+	if n, _ := Undetected(ctx, db); n != 0 {
+		t.Errorf("%d runs undetected", n)
 	}
 }

@@ -60,7 +60,7 @@ func TestDrillIncident(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := RunDue(ctx, db, eng, start); err != nil || n != 2 {
+		if n, err := newInstance(t, db, eng, false).runDue(start); err != nil || n != 2 {
 			t.Fatalf("runs started: %d %v", n, err)
 		}
 		jabarRun, jatengRun := runs[0], runs[1]

@@ -3,11 +3,10 @@ package drill
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/garda-id/garda/internal/audit"
-	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/bus"
 	"github.com/garda-id/garda/internal/schedule"
 	"github.com/garda-id/garda/internal/store"
 )
@@ -17,36 +16,22 @@ import (
 const Length = ReportNone
 
 // Job is the scheduled work of drills, every minute on one instance:
-// replay the runs that are due, finish the ones whose day is over. The
-// detection engine is built the first time a run is due (building it
-// costs seconds and memory an instance without drills need not spend).
-func Job(db *store.DB, log *slog.Logger) schedule.Job {
-	var once sync.Once
-	var eng *detect.Engine
-	var engErr error
+// start the runs that are due (their traffic onto the bus's drills stream,
+// for the drill detector), finish the ones whose day is over.
+func Job(db *store.DB, b *bus.Bus, log *slog.Logger) schedule.Job {
 	return schedule.Job{
 		Name:  "drills",
 		Every: time.Minute,
 		Run: func(ctx context.Context) error {
 			now := store.Now()
-			var due int
-			if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM drill_runs WHERE status = ? AND scheduled_at <= ?`, Scheduled, now).Scan(&due); err != nil {
+			n, err := RunDue(ctx, db, b, now)
+			if n > 0 && log != nil {
+				log.Info("drills started", "runs", n)
+			}
+			if err != nil {
 				return err
 			}
-			if due > 0 {
-				once.Do(func() { eng, engErr = detect.New(detect.Options{}) })
-				if engErr != nil {
-					return engErr
-				}
-				n, err := RunDue(ctx, db, eng, now)
-				if n > 0 && log != nil {
-					log.Info("drills started", "runs", n)
-				}
-				if err != nil {
-					return err
-				}
-			}
-			_, err := FinishExpired(ctx, db, now)
+			_, err = FinishExpired(ctx, db, now)
 			return err
 		},
 	}

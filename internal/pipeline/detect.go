@@ -60,6 +60,7 @@ type Detector struct {
 	events   *metrics.Counter
 	alerts   *metrics.Counter
 	rejected *metrics.Counter
+	refused  *metrics.Counter
 }
 
 // Run takes and keeps partitions until ctx ends, then gives them back.
@@ -69,6 +70,7 @@ func (d *Detector) Run(ctx context.Context) error {
 		d.events = d.Metrics.Counter("garda_detect_events_total", "Events inspected by live detection.")
 		d.alerts = d.Metrics.Counter("garda_detect_alerts_total", "Alerts raised by live detection, by scenario.", "scenario")
 		d.rejected = d.Metrics.Counter("garda_detect_rejected_lines_total", "Lines on the bus that their format could not read, by format and reason.", "format", "reason")
+		d.refused = refusedCounter(d.Metrics)
 	}
 	tick := time.NewTicker(leaseRenew)
 	defer tick.Stop()
@@ -94,6 +96,13 @@ func (d *Detector) Run(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// refusedCounter counts the batches a detector refused as not of its kind
+// (errDrillRefused), by detector: any is a fault (drills have their own
+// stream), and a defence that held.
+func refusedCounter(r *metrics.Registry) *metrics.Counter {
+	return r.Counter("garda_detect_refused_batches_total", "Batches refused by a detector not of their kind (a drill's batch reaching live detection, or real traffic reaching the drills' detector), by detector.", "detector")
 }
 
 func leaseName(p int) string { return "detect-p" + strconv.Itoa(p) }
@@ -153,68 +162,34 @@ func (d *Detector) start(ctx context.Context, p int) error {
 // handle detects over one batch and stores what it found; the message is
 // acknowledged only after the alerts are stored.
 func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, shard *detect.Shard) error {
-	bt, err := Decode(m)
-	if err != nil {
-		return bus.Permanent(err)
-	}
 	stream := d.Bus.StreamName(bus.Events)
-	if m.Delivered > 1 && m.Seq > 0 {
-		// Delivered again: its holder may have died after storing its
-		// alerts and before acknowledging it (kill -9, a lost ack).
-		if done, alerts, err := isDone(ctx, d.DB, stream, m.Seq); err != nil {
-			return err // the store is not answering: try again later
-		} else if done {
-			// Its holder may have died before telling the live views:
-			// tell them again (a row sent twice is refreshed twice).
-			d.Log.Info("event batch already detected; not counted again", "seq", m.Seq, "delivered", m.Delivered, "alerts", len(alerts))
-			alert.Notify(ctx, d.Bus, d.Log, alerts...)
-			return nil
-		}
-	}
-	f, ok := format.Lookup(bt.Format)
-	if !ok {
-		return bus.Permanent(fmt.Errorf("event batch in unknown format %q", bt.Format))
-	}
-	p := ingest.Parser{Format: f, Asset: strconv.FormatInt(bt.AssetID, 10), Region: bt.Region}
-	items := make([]struct {
-		ev event.Event
-		f  detect.Finding
-	}, len(bt.Lines))
-	var sigs []alert.Signal
-	// The shard reuses the event a signal points to at its next event:
-	// the batch's signals keep theirs as fields.
-	emit := func(s alert.Signal) {
-		if s.Fields == nil && s.Event != nil {
-			s.Fields, s.Event = s.Event.Map(), nil
-		} else {
-			s.Fields = maps.Clone(s.Fields)
-		}
-		if bt.Sender != "" {
-			// The alert's evidence says whose lines it was.
-			if s.Fields == nil {
-				s.Fields = map[string]string{}
+	bt, sigs, n, err := detectBatch(m, false, in, func(Batch) (*detect.Shard, error) {
+		if m.Delivered > 1 && m.Seq > 0 {
+			// Delivered again: its holder may have died after storing its
+			// alerts and before acknowledging it (kill -9, a lost ack).
+			if done, alerts, err := isDone(ctx, d.DB, stream, m.Seq); err != nil {
+				return nil, err // the store is not answering: try again later
+			} else if done {
+				// Its holder may have died before telling the live views:
+				// tell them again (a row sent twice is refreshed twice).
+				d.Log.Info("event batch already detected; not counted again", "seq", m.Seq, "delivered", m.Delivered, "alerts", len(alerts))
+				alert.Notify(ctx, d.Bus, d.Log, alerts...)
+				return nil, errAlreadyDone
 			}
-			s.Fields[EvidenceBatch], s.Fields[EvidenceSender] = bt.ID, bt.Sender
 		}
-		sigs = append(sigs, s)
-	}
-	n := 0
-	for _, l := range bt.Lines {
-		it := &items[n]
-		if err := p.Parse(l.Text, &it.ev); err != nil {
-			if d.rejected != nil {
-				d.rejected.Inc(bt.Format, ingest.ReasonOf(err).String())
+		return shard, nil
+	}, d.rejected)
+	if errors.Is(err, errAlreadyDone) {
+		return nil
+	} else if err != nil {
+		if errors.Is(err, errDrillRefused) {
+			d.Log.Error("a drill's batch reached live detection: refused", "seq", m.Seq, "drill", bt.Drill, "subject", m.Subject)
+			if d.refused != nil {
+				d.refused.Inc("live")
 			}
-			continue
 		}
-		it.ev.Line = l.N
-		in.Inspect(&it.ev, &it.f)
-		shard.Observe(&it.ev, &it.f, emit)
-		n++
+		return err
 	}
-	// Acknowledged events must all have been counted: what the shard holds
-	// to put in time order goes now, so reordering is within a batch.
-	shard.Flush(emit)
 	if d.events != nil {
 		d.events.Add(float64(n))
 	}
@@ -273,6 +248,82 @@ func (d *Detector) handle(ctx context.Context, m bus.Msg, in *detect.Inspector, 
 		}
 	}
 	return nil
+}
+
+// errDrillRefused says a batch went to the detector of the other kind: a
+// drill's batch to live detection, or real traffic to the drills'.
+var errDrillRefused = errors.New("drill batch and detector do not match")
+
+// detectBatch is the detection both detectors run over a message from the
+// bus: it decodes the batch, parses its lines (counting the rejected ones
+// in rejected, which may be nil), inspects them with in, observes them in
+// order on the shard pick gives for the batch and flushes it, and returns
+// the batch, its signals and how many events it held. pick may refuse the
+// batch (errAlreadyDone: it was detected before; nothing is observed).
+//
+// It is the one place that tells a drill from real traffic: drills says
+// whether the caller is the drills' detector, and a batch whose drill mark
+// does not match is refused for good (bus.Permanent wrapping
+// errDrillRefused) before any line of it is read.
+func detectBatch(m bus.Msg, drills bool, in *detect.Inspector, pick func(Batch) (*detect.Shard, error), rejected *metrics.Counter) (Batch, []alert.Signal, int, error) {
+	bt, err := Decode(m)
+	if _, marked := m.Header[headerDrill]; err != nil && marked && !drills {
+		return bt, nil, 0, bus.Permanent(fmt.Errorf("%w: %w", errDrillRefused, err)) // a bad mark is still a drill's
+	} else if err != nil {
+		return bt, nil, 0, bus.Permanent(err)
+	}
+	if (bt.Drill != 0) != drills {
+		return bt, nil, 0, bus.Permanent(fmt.Errorf("%w: batch of drill run %d, drills' detector %t", errDrillRefused, bt.Drill, drills))
+	}
+	f, ok := format.Lookup(bt.Format)
+	if !ok {
+		return bt, nil, 0, bus.Permanent(fmt.Errorf("event batch in unknown format %q", bt.Format))
+	}
+	shard, err := pick(bt)
+	if err != nil {
+		return bt, nil, 0, err
+	}
+	p := ingest.Parser{Format: f, Asset: strconv.FormatInt(bt.AssetID, 10), Region: bt.Region}
+	items := make([]struct {
+		ev event.Event
+		f  detect.Finding
+	}, len(bt.Lines))
+	var sigs []alert.Signal
+	// The shard reuses the event a signal points to at its next event:
+	// the batch's signals keep theirs as fields.
+	emit := func(s alert.Signal) {
+		if s.Fields == nil && s.Event != nil {
+			s.Fields, s.Event = s.Event.Map(), nil
+		} else {
+			s.Fields = maps.Clone(s.Fields)
+		}
+		if bt.Sender != "" {
+			// The alert's evidence says whose lines it was.
+			if s.Fields == nil {
+				s.Fields = map[string]string{}
+			}
+			s.Fields[EvidenceBatch], s.Fields[EvidenceSender] = bt.ID, bt.Sender
+		}
+		sigs = append(sigs, s)
+	}
+	n := 0
+	for _, l := range bt.Lines {
+		it := &items[n]
+		if err := p.Parse(l.Text, &it.ev); err != nil {
+			if rejected != nil {
+				rejected.Inc(bt.Format, ingest.ReasonOf(err).String())
+			}
+			continue
+		}
+		it.ev.Line = l.N
+		in.Inspect(&it.ev, &it.f)
+		shard.Observe(&it.ev, &it.f, emit)
+		n++
+	}
+	// Acknowledged events must all have been counted: what the shard holds
+	// to put in time order goes now, so reordering is within a batch.
+	shard.Flush(emit)
+	return bt, sigs, n, nil
 }
 
 // errAlreadyDone says a batch's alerts were stored before.

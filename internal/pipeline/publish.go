@@ -29,6 +29,11 @@ const (
 	headerFormat = "Garda-Format"
 	headerBatch  = "Garda-Batch"
 	headerSender = "Garda-Sender"
+	// A drill's batch names its run and its place in the run (from 1),
+	// and its last batch says so.
+	headerDrill = "Garda-Drill"
+	headerPart  = "Garda-Drill-Part"
+	headerLast  = "Garda-Drill-Last"
 )
 
 // maxMessage bounds one bus message (JetStream's default limit is 1 MiB).
@@ -120,10 +125,7 @@ func Publish(ctx context.Context, b *bus.Bus, src Source, lines []Line, batchID 
 		if bodies[part].Len()+len(l.Text)+32 > maxMessage {
 			flush(part)
 		}
-		bodies[part].WriteString(strconv.FormatInt(l.N, 10))
-		bodies[part].WriteByte('\t')
-		bodies[part].Write(l.Text)
-		bodies[part].WriteByte('\n')
+		appendLine(bodies[part], l)
 		res.Accepted++
 	}
 	for part := range bodies {
@@ -136,6 +138,65 @@ func Publish(ctx context.Context, b *bus.Bus, src Source, lines []Line, batchID 
 		return Result{Rejected: res.Rejected}, fmt.Errorf("store events on the bus: %w", err)
 	}
 	return res, nil
+}
+
+// appendLine writes one line of a batch's body: its number, a tab, the
+// line.
+func appendLine(body *bytes.Buffer, l Line) {
+	body.WriteString(strconv.FormatInt(l.N, 10))
+	body.WriteByte('\t')
+	body.Write(l.Text)
+	body.WriteByte('\n')
+}
+
+// PublishDrill publishes a drill run's traffic on the drills stream, never
+// on the events stream: the batches are encoded as Publish encodes them,
+// marked with the run and their place in it, in order, the last one saying
+// it is the last (a run without lines is one empty last batch). Every line
+// goes, parsed or not: the drill detector parses them and counts the
+// rejected ones as live detection does. Published again (a retry), a
+// batch is not stored twice within the bus's duplicate window, and the
+// drill detector counts a run's batch once whenever it comes.
+func PublishDrill(ctx context.Context, b *bus.Bus, run int64, src Source, lines []Line) (batches int, err error) {
+	if run <= 0 {
+		return 0, fmt.Errorf("publish drill: no run")
+	}
+	var bodies [][]byte
+	var body bytes.Buffer
+	for _, l := range lines {
+		if len(l.Text) == 0 {
+			continue
+		}
+		if len(l.Text)+32 > maxMessage {
+			continue // no message could carry it, as in Publish
+		}
+		if body.Len()+len(l.Text)+32 > maxMessage {
+			bodies = append(bodies, bytes.Clone(body.Bytes()))
+			body.Reset()
+		}
+		appendLine(&body, l)
+	}
+	bodies = append(bodies, bytes.Clone(body.Bytes()))
+	asset, id := strconv.FormatInt(src.AssetID, 10), strconv.FormatInt(run, 10)
+	for i, data := range bodies {
+		h := map[string][]string{
+			headerAsset: {asset}, headerRegion: {src.Region}, headerFormat: {src.Format.Name()},
+			headerBatch: {src.Batch}, headerSender: {src.Sender}, headerDrill: {id}, headerPart: {strconv.Itoa(i + 1)},
+		}
+		if i == len(bodies)-1 {
+			h[headerLast] = []string{"1"}
+		}
+		// One at a time: the run's batches are stored in their order.
+		if _, err := b.Publish(ctx, b.Subject(bus.Drills, "r"+id), data, bus.WithMsgID(fmt.Sprintf("drill|%d/%d", run, i)),
+			withHeaders(h)); err != nil {
+			return i, fmt.Errorf("store drill run %d's traffic on the bus: %w", run, err)
+		}
+	}
+	return len(bodies), nil
+}
+
+func withHeaders(h map[string][]string) bus.PublishOption {
+	return func(m *bus.Msg) { m.Header = h }
 }
 
 // Lines wraps raw lines whose numbers in their source are unknown.
@@ -154,7 +215,13 @@ type Batch struct {
 	Format  string
 	ID      string // the server's id of the batch the lines came in ("" before senders were recorded)
 	Sender  string // who sent them
-	Lines   []Line
+	// Drill is the drill run the batch is traffic of (0: real traffic),
+	// Part its place in the run (from 1), and Last says it is the run's
+	// last batch.
+	Drill int64
+	Part  int64
+	Last  bool
+	Lines []Line
 }
 
 // Line is one raw log line with its number in its source.
@@ -178,6 +245,20 @@ func Decode(m bus.Msg) (Batch, error) {
 	}
 	bt.AssetID, bt.Region, bt.Format = id, get(headerRegion), get(headerFormat)
 	bt.ID, bt.Sender = get(headerBatch), get(headerSender)
+	if v, ok := m.Header[headerDrill]; ok {
+		// Marked as a drill's: a mark that does not read is still a mark,
+		// never taken for real traffic.
+		if len(v) == 0 || v[0] == "" {
+			return bt, fmt.Errorf("event batch with an empty drill mark")
+		}
+		if bt.Drill, err = strconv.ParseInt(v[0], 10, 64); err != nil || bt.Drill <= 0 {
+			return bt, fmt.Errorf("event batch with a bad drill mark %q", v[0])
+		}
+		if bt.Part, err = strconv.ParseInt(get(headerPart), 10, 64); err != nil || bt.Part <= 0 {
+			return bt, fmt.Errorf("drill run %d's batch without its place in the run", bt.Drill)
+		}
+		bt.Last = get(headerLast) == "1"
+	}
 	data := m.Data
 	for len(data) > 0 {
 		nl := bytes.IndexByte(data, '\n')

@@ -20,6 +20,7 @@ import (
 	"github.com/garda-id/garda/internal/claim"
 	"github.com/garda-id/garda/internal/decision"
 	"github.com/garda-id/garda/internal/detect"
+	"github.com/garda-id/garda/internal/drill"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/ingest"
 	"github.com/garda-id/garda/internal/intel/match"
@@ -285,10 +286,16 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		d := &pipeline.Detector{DB: p.DB, Bus: p.Bus, Engine: eng, Log: p.Log.With("component", "detect"), Metrics: p.Metrics,
 			Holder: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), ln.Addr()), Decide: true, Rules: &p.Rules, Sightings: match.SightAlerts}
+		// Drills' traffic, from its own stream, by the same detection with
+		// the drill alerts as its only output; its engine has no indicator
+		// matcher (that records sightings), and is built at the first drill.
+		dd := &pipeline.DrillDetector{DB: p.DB, Bus: p.Bus, Options: p.Config.Engine, Log: p.Log.With("component", "detect-drills"),
+			Metrics: p.Metrics, Holder: d.Holder, Record: drill.RecordBatch}
 		dctx, stop := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); d.Run(dctx) }()
-		defer func() { stop(); <-done }()
+		done := make(chan struct{}, 2)
+		go func() { defer func() { done <- struct{}{} }(); d.Run(dctx) }()
+		go func() { defer func() { done <- struct{}{} }(); dd.Run(dctx) }()
+		defer func() { stop(); <-done; <-done }()
 	}
 	anchor, err := p.Config.AuditAnchor(true)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/drill"
 	"github.com/garda-id/garda/internal/room"
-	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
 )
 
@@ -41,7 +40,7 @@ func TestDrillAPI(t *testing.T) {
 	if len(sched.Runs) != 2 {
 		t.Fatalf("runs: %+v", sched)
 	}
-	if n, err := drill.RunDue(ctx, db, testEngine(t), store.Now()); err != nil || n != 2 {
+	if n, err := runDrills(t, db); err != nil || n != 2 {
 		t.Fatalf("run due: %d %v", n, err)
 	}
 	run := sched.Runs[0] // West Java's (rooms in id order)
