@@ -347,6 +347,9 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 		q = "?region=" + rm.Region
 	}
 	st.Streams = []string{"/api/v1/alerts/stream" + q, "/api/v1/incidents/stream"}
+	if rm.Internals { // the LATIHAN strip learns of each drill alert as it is raised
+		st.Streams = append(st.Streams, "/api/v1/rooms/"+strconv.FormatInt(rm.ID, 10)+"/drills/stream")
+	}
 	return st, nil
 }
 
