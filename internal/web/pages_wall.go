@@ -172,12 +172,15 @@ func (p *pages) wallCounts(ctx context.Context, rq *req, rm room.Room, c *WallCo
 		} else if rm.Region != "" {
 			where, args = where+" AND ("+k.alias+".region = ? OR "+k.alias+".region LIKE ?)", append(args, rm.Region, rm.Region+".%")
 		}
-		status := "''"
+		// Incidents are not counted by status: PostgreSQL refuses a
+		// constant among the GROUP BY's terms, so it is not one of them.
+		status, group := "''", ""
 		if k.kind == alert.RecordKind {
 			status = k.alias + ".status"
+			group = ", " + status
 		}
 		rows, err := p.s.DB.Query(ctx, `SELECT SUBSTR(`+k.alias+`.region, 1, 2), `+k.alias+`.severity, `+status+`, COUNT(*) FROM `+k.table+` `+k.alias+`
-			WHERE `+where+` GROUP BY SUBSTR(`+k.alias+`.region, 1, 2), `+k.alias+`.severity, `+status, args...)
+			WHERE `+where+` GROUP BY SUBSTR(`+k.alias+`.region, 1, 2), `+k.alias+`.severity`+group, args...)
 		if err != nil {
 			return fmt.Errorf("wall: count %s: %w", k.table, err)
 		}
