@@ -122,6 +122,15 @@ func TestDrillStream(t *testing.T) {
 	}
 
 	jabar := s.as("jabar.analyst")
+	// The wall and the drill page follow it.
+	_, html := jabar.get(fmt.Sprintf("/ruang-operasi/%d/layar", ids["32"]))
+	if !strings.Contains(html, path) {
+		t.Error("the wall does not follow the room's drill stream")
+	}
+	_, html = jabar.get(fmt.Sprintf("/ruang-operasi/%d/diklat", ids["32"]))
+	if !strings.Contains(html, `data-drill-live="`+path+`"`) || !strings.Contains(html, fmt.Sprintf(`data-drill-alerts="%d"`, runID)) {
+		t.Error("the drill page does not follow the room's drill stream, or has no list to refresh")
+	}
 	events, status := followDrills(t, ctx, jabar, path, "")
 	if status != http.StatusOK {
 		t.Fatalf("West Java's analyst on the room's drill stream: %d", status)
