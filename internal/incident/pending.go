@@ -96,23 +96,46 @@ func PendingFor(ctx context.Context, q store.Querier, who auth.Principal, region
 			sevs = append(sevs, s)
 		}
 		slices.Sort(sevs)
+		// Missed: due before now; amber: due within a quarter of its time
+		// (clock()'s rule), in detection times, per severity: one count
+		// of the kind's unmet clocks.
+		var missedWhen, amberWhen []string
+		var countArgs []any
+		for _, sev := range sevs {
+			d := k.due[sev]
+			sevCond, sevArgs := "", []any{}
+			if sev != "" {
+				sevCond, sevArgs = "i.severity = ? AND ", []any{sev}
+			}
+			missedWhen = append(missedWhen, "("+sevCond+"i.detected_at < ?)")
+			countArgs = append(append(countArgs, sevArgs...), now.Add(-d))
+		}
+		for _, sev := range sevs {
+			d := k.due[sev]
+			sevCond, sevArgs := "", []any{}
+			if sev != "" {
+				sevCond, sevArgs = "i.severity = ? AND ", []any{sev}
+			}
+			amberWhen = append(amberWhen, "("+sevCond+"i.detected_at >= ? AND i.detected_at < ?)")
+			countArgs = append(append(countArgs, sevArgs...), now.Add(-d), now.Add(-d*3/4))
+		}
+		var missed, amber int
+		if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN `+strings.Join(missedWhen, " OR ")+` THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN `+strings.Join(amberWhen, " OR ")+` THEN 1 ELSE 0 END), 0)`+base+` AND `+k.unmet,
+			append(countArgs, args...)...).Scan(&missed, &amber); err != nil {
+			return out, fmt.Errorf("pending clocks %s: %w", k.name, err)
+		}
+		out.Missed, out.Amber = out.Missed+missed, out.Amber+amber
+		if n <= 0 {
+			continue
+		}
+		// The first detected of each severity (the index
+		// incidents_open_detected walks them in order).
 		for _, sev := range sevs {
 			d := k.due[sev]
 			cond, cargs := k.unmet, slices.Clone(args)
 			if sev != "" {
 				cond, cargs = cond+" AND i.severity = ?", append(cargs, sev)
-			}
-			// Missed: due before now; amber: due within a quarter of its
-			// time (clock()'s rule), in detection times.
-			var missed, amber int
-			if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN i.detected_at < ? THEN 1 ELSE 0 END), 0),
-				COALESCE(SUM(CASE WHEN i.detected_at >= ? AND i.detected_at < ? THEN 1 ELSE 0 END), 0)`+base+` AND `+cond,
-				append([]any{now.Add(-d), now.Add(-d), now.Add(-d * 3 / 4)}, cargs...)...).Scan(&missed, &amber); err != nil {
-				return out, fmt.Errorf("pending clocks %s %s: %w", k.name, sev, err)
-			}
-			out.Missed, out.Amber = out.Missed+missed, out.Amber+amber
-			if n <= 0 {
-				continue
 			}
 			rows, err := q.Query(ctx, `SELECT i.id, i.detected_at`+base+` AND `+cond+` ORDER BY i.detected_at, i.id LIMIT `+strconv.Itoa(n), cargs...)
 			if err != nil {
