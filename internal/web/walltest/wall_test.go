@@ -340,6 +340,50 @@ func TestWallInChromium(t *testing.T) {
 	if d.Mark != "kept" {
 		t.Error("the page reloaded to reconnect")
 	}
+
+	// The room's drill page shows the run's next alert when its moment
+	// comes, without a reload.
+	must(page.call(ctx, "Page.navigate", map[string]any{"url": fmt.Sprintf("%s/ruang-operasi/%d/diklat", base, roomID)}, nil))
+	const readDrill = `(function () {
+  var ul = document.querySelector('[data-drill-alerts]');
+  if (!ul || !window.EventSource) return -1;
+  return ul.querySelectorAll("li").length + (window.__drillMark === "kept" ? 1000 : 0);
+})()`
+	drillItems := func() int {
+		var n int
+		if err := page.eval(ctx, readDrill, &n); err != nil {
+			return -1
+		}
+		return n
+	}
+	end := time.Now().Add(time.Minute)
+	for drillItems() != 1 {
+		if time.Now().After(end) {
+			t.Fatalf("the drill page does not show the run's one alert: %d", drillItems())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	must(page.eval(ctx, `window.__drillMark = "kept"; true`, nil))
+	time.Sleep(1500 * time.Millisecond) // the page's stream is open
+	raisedAt = time.Now().UTC().Add(2 * time.Second)
+	_, err = srv.p.DB.Exec(ctx, `INSERT INTO drill_alerts (run_id, scenario, title, severity, source_ip, event_count, first_seen, last_seen, raised_at)
+		VALUES (?, 'http-xss', 'XSS', 'medium', '203.0.113.10', 2, ?, ?, ?)`, runID, raisedAt, raisedAt, raisedAt)
+	must(err)
+	end = time.Now().Add(time.Minute)
+	for {
+		n := drillItems()
+		if n == 1002 {
+			break
+		}
+		if n == 2 || n == 1 && time.Now().After(raisedAt.Add(30*time.Second)) {
+			t.Fatalf("the drill page reloaded, or never showed the second drill alert (%d)", n)
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the drill page does not show the second drill alert: %d", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("a drill alert showed on the room's drill page %s after its raise moment (loaded machine)", time.Since(raisedAt).Round(time.Millisecond))
 }
 
 // checkShot: the screenshot is the full screen, not blank (many colours),
