@@ -68,7 +68,7 @@ func TestProvinceTileMap(t *testing.T) {
 		bdg[4] != "Kabupaten Bandung — Normal — laporan lebih dari sehari / belum ada" || bdg[5] != "Kab." || bdg[6] != "Bandung" {
 		t.Errorf("Bandung's square: link %s, region %s, class %q, title %q, label %q %q", bdg[1], bdg[2], bdg[3], bdg[4], bdg[5], bdg[6])
 	}
-	for _, want := range []string{`class="map map-tiles map-rollup"`, "tiap kotak satu ruang operasi kabupaten/kota", `<span class="swatch age-stale"></span>`,
+	for _, want := range []string{`class="map map-tiles map-rollup map-tiles-c1"`, "tiap kotak satu ruang operasi kabupaten/kota", `<span class="swatch age-stale"></span>`,
 		`<span class="swatch lvl-medium"></span>Siaga`, `aria-label="Peta kotak ruang operasi kabupaten/kota di `} {
 		if !strings.Contains(html, want) {
 			t.Errorf("Jawa Barat's roll-up lacks %s", want)

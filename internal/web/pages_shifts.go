@@ -263,7 +263,7 @@ type reportsView struct {
 	Map     []rollupArea
 	ViewBox string
 	Tiles   bool // Map is the province's tile map
-	Width   string
+	Cols    int  // its columns: the CSS gives each column 108 px at most
 	Own     []shift.Report
 	Below   []shift.Report
 	Ages    map[int64]string // each row's last report's age, in words
@@ -316,8 +316,8 @@ func (p *pages) shiftReportsPage(w http.ResponseWriter, r *http.Request, rq *req
 		}
 	}
 	if up.Room.Level == room.Province && len(up.Rows) > 0 {
-		v.Map, v.ViewBox = rollupTiles(rq, up.Rows)
-		v.Tiles, v.Width = true, strings.Fields(v.ViewBox)[2] // a square is 100 px wide, less on a phone
+		v.Map, v.ViewBox, v.Cols = rollupTiles(rq, up.Rows)
+		v.Tiles = true
 	}
 	p.render(w, r, http.StatusOK, "shifts_reports.html", page{req: rq, Title: rq.T("shifts.reports_title", up.Room.Name), Active: "nav.oprooms", Data: v})
 	return nil
@@ -391,7 +391,7 @@ const tileSide, tileGap = 100.0, 8.0
 // map shapes here, so each regency room is a square, in code order, in a
 // grid about as wide as high, coloured by posture and outlined by report
 // age as the national map is.
-func rollupTiles(rq *req, rows []shift.RollupRow) ([]rollupArea, string) {
+func rollupTiles(rq *req, rows []shift.RollupRow) ([]rollupArea, string, int) {
 	rows = slices.Clone(rows)
 	slices.SortFunc(rows, func(a, b shift.RollupRow) int { return strings.Compare(a.Room.Region, b.Room.Region) })
 	cols := int(math.Ceil(math.Sqrt(float64(len(rows)))))
@@ -407,7 +407,8 @@ func rollupTiles(rq *req, rows []shift.RollupRow) ([]rollupArea, string) {
 		out = append(out, a)
 	}
 	rowsN := (len(rows) + cols - 1) / cols
-	return out, fmt.Sprintf("0 0 %.0f %.0f", float64(min(cols, len(rows)))*(tileSide+tileGap)+tileGap, float64(rowsN)*(tileSide+tileGap)+tileGap)
+	cols = min(cols, len(rows))
+	return out, fmt.Sprintf("0 0 %.0f %.0f", float64(cols)*(tileSide+tileGap)+tileGap, float64(rowsN)*(tileSide+tileGap)+tileGap), cols
 }
 
 // tileLabel splits a regency's name for its square: "Kabupaten Bandung
