@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/drill"
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/fetch"
@@ -140,6 +141,8 @@ func scheduledJobs(p *platform.Platform, sp *scanPillar, f scheduleFlags) ([]sch
 	}
 	jobs = append(jobs, taxiiPullJob(p)) // taxii: partners' collections, each at its own period
 	jobs = append(jobs, room.PostureJob(p.DB, p.Notify, nil, p.Log.With("job", "room-posture")))
+	// open alerts' priority follows the phase
+	jobs = append(jobs, alert.PriorityJob(p.DB, p.Bus, nil, p.Log.With("job", "alert-priority")))
 	jobs = append(jobs, drill.Job(p.DB, p.Bus, p.Log.With("job", "drills"))) // start due drills (their traffic onto the bus), finish expired ones
 	// partners' MISP feeds
 	jobs = append(jobs, misp.Job(p.DB, fetch.New(fetch.Config{Policy: fetch.PublicInternet()}).Client(), p.Log.With("job", "misp.feeds")))

@@ -19,6 +19,7 @@ func (s *Server) drillRoutes() {
 	s.api("POST /api/v1/drills/{id}/runs", signedIn, s.apiScheduleDrill)
 	s.api("GET /api/v1/drills/{id}/runs", signedIn, s.apiDrillRuns)
 	s.api("GET /api/v1/rooms/{id}/drills", signedIn, s.apiRoomDrills)
+	s.api("GET /api/v1/rooms/{id}/drills/stream", signedIn, s.apiDrillStream)
 	s.api("GET /api/v1/drill-runs/{id}", signedIn, s.apiDrillRun)
 	s.api("POST /api/v1/drill-runs/{id}/alerts/{alert}/acknowledge", signedIn, s.apiDrillAck)
 	s.api("POST /api/v1/drill-runs/{id}/escalate", signedIn, s.apiDrillEscalate)

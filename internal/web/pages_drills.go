@@ -170,6 +170,10 @@ type roomDrillsView struct {
 	Runs  []roomRunView
 	Works bool // may acknowledge, escalate, report
 	Error string
+	// Live is the room's drill stream (to its internals' readers), which
+	// garda.js follows from EventID (the read's moment, Unix ms).
+	Live    string
+	EventID int64
 }
 
 func (p *pages) roomDrillsPage(w http.ResponseWriter, r *http.Request, rq *req) error {
@@ -185,7 +189,10 @@ func (p *pages) renderRoomDrills(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	v := roomDrillsView{Room: rm, Works: rm.Internals && rq.Can("shift_log"), Error: msg}
+	v := roomDrillsView{Room: rm, Works: rm.Internals && rq.Can("shift_log"), Error: msg, EventID: store.Now().UnixMilli()}
+	if rm.Internals {
+		v.Live = "/api/v1/rooms/" + strconv.FormatInt(rm.ID, 10) + "/drills/stream"
+	}
 	for _, run := range runs {
 		rv := roomRunView{Run: run}
 		if run.Status != drill.Scheduled {

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/garda-id/garda/internal/policy"
@@ -241,10 +245,15 @@ func (p *pages) handoverSign(w http.ResponseWriter, r *http.Request, rq *req) er
 	})
 }
 
-// rollupArea is one province on the national room's roll-up map.
+// rollupArea is one province on the national room's roll-up map, or one
+// regency's square on a province's tile map.
 type rollupArea struct {
 	Code, D, Title, Class string
 	RoomID                int64
+	// A tile's label (two lines: "Kab."/"Kota" and the name) and where
+	// it is written.
+	Label          [2]string
+	LabelX, LabelY float64
 }
 
 type reportsView struct {
@@ -253,6 +262,8 @@ type reportsView struct {
 	Rollup  shift.Rollup
 	Map     []rollupArea
 	ViewBox string
+	Tiles   bool // Map is the province's tile map
+	Cols    int  // its columns: the CSS gives each column 108 px at most
 	Own     []shift.Report
 	Below   []shift.Report
 	Ages    map[int64]string // each row's last report's age, in words
@@ -303,6 +314,10 @@ func (p *pages) shiftReportsPage(w http.ResponseWriter, r *http.Request, rq *req
 			}
 			v.Map = append(v.Map, a)
 		}
+	}
+	if up.Room.Level == room.Province && len(up.Rows) > 0 {
+		v.Map, v.ViewBox, v.Cols = rollupTiles(rq, up.Rows)
+		v.Tiles = true
 	}
 	p.render(w, r, http.StatusOK, "shifts_reports.html", page{req: rq, Title: rq.T("shifts.reports_title", up.Room.Name), Active: "nav.oprooms", Data: v})
 	return nil
@@ -367,4 +382,44 @@ func (p *pages) shiftReportSend(w http.ResponseWriter, r *http.Request, rq *req)
 		_, err := shift.SendReport(r.Context(), p.s.DB, *rq.P, id, name, r.PostForm.Get("summary"), store.Now(), p.s.shiftTeller())
 		return err
 	})
+}
+
+// tileSide and tileGap size a province's tile map (SVG units).
+const tileSide, tileGap = 100.0, 8.0
+
+// rollupTiles draws a province's roll-up as a tile map: regencies have no
+// map shapes here, so each regency room is a square, in code order, in a
+// grid about as wide as high, coloured by posture and outlined by report
+// age as the national map is.
+func rollupTiles(rq *req, rows []shift.RollupRow) ([]rollupArea, string, int) {
+	rows = slices.Clone(rows)
+	slices.SortFunc(rows, func(a, b shift.RollupRow) int { return strings.Compare(a.Room.Region, b.Room.Region) })
+	cols := int(math.Ceil(math.Sqrt(float64(len(rows)))))
+	cols = min(max(cols, 1), 8)
+	out := make([]rollupArea, 0, len(rows))
+	for i, row := range rows {
+		x, y := float64(i%cols)*(tileSide+tileGap)+tileGap, float64(i/cols)*(tileSide+tileGap)+tileGap
+		a := rollupArea{Code: row.Room.Region, RoomID: row.Room.ID,
+			D:     fmt.Sprintf("M%.0f %.0fh%.0fv%.0fh-%.0fz", x, y, tileSide, tileSide, tileSide),
+			Class: postureClass(row.Room.Posture) + " age-" + row.Age,
+			Title: rq.T("shifts.map_title", regionName(row.Room.Region), rq.L("posture", string(row.Room.Posture)), rq.T("shifts.age."+row.Age)),
+			Label: tileLabel(regionName(row.Room.Region)), LabelX: x + tileSide/2, LabelY: y + tileSide/2}
+		out = append(out, a)
+	}
+	rowsN := (len(rows) + cols - 1) / cols
+	cols = min(cols, len(rows))
+	return out, fmt.Sprintf("0 0 %.0f %.0f", float64(cols)*(tileSide+tileGap)+tileGap, float64(rowsN)*(tileSide+tileGap)+tileGap), cols
+}
+
+// tileLabel splits a regency's name for its square: "Kabupaten Bandung
+// Barat" is "Kab." over "Bandung Barat", "Kota Bandung" "Kota" over
+// "Bandung".
+func tileLabel(name string) [2]string {
+	if rest, ok := strings.CutPrefix(name, "Kabupaten "); ok {
+		return [2]string{"Kab.", rest}
+	}
+	if rest, ok := strings.CutPrefix(name, "Kota "); ok {
+		return [2]string{"Kota", rest}
+	}
+	return [2]string{"", name}
 }

@@ -37,10 +37,6 @@ func (p *pages) wallRoutes() {
 	p.handle("GET /ruang-operasi/{id}/layar/data", p.wallData)
 }
 
-// wallMax bounds what the wall reads of each kind; counters beyond it show
-// "wallMax+" (WallState.More).
-const wallMax = 500
-
 // WallItem is an alert or incident on the wall.
 type WallItem struct {
 	ID       int64  `json:"id"`
@@ -70,13 +66,15 @@ type WallClock struct {
 
 // WallCounters are the big numbers.
 type WallCounters struct {
-	AlertsNew     int  `json:"alerts_new"` // not yet acknowledged
-	AlertsOpen    int  `json:"alerts_open"`
-	AlertsHigh    int  `json:"alerts_high"` // open, high or critical
-	IncidentsOpen int  `json:"incidents_open"`
-	IncidentsHigh int  `json:"incidents_high"`
-	ClocksMissed  int  `json:"clocks_missed"`
-	ClocksAmber   int  `json:"clocks_amber"`
+	AlertsNew     int `json:"alerts_new"` // not yet acknowledged
+	AlertsOpen    int `json:"alerts_open"`
+	AlertsHigh    int `json:"alerts_high"` // open, high or critical
+	IncidentsOpen int `json:"incidents_open"`
+	IncidentsHigh int `json:"incidents_high"`
+	ClocksMissed  int `json:"clocks_missed"`
+	ClocksAmber   int `json:"clocks_amber"`
+	// AlertsMore and IncidentsMore said a counter was capped; every
+	// counter is exact now (counted in SQL), they stay false.
 	AlertsMore    bool `json:"alerts_more,omitempty"`
 	IncidentsMore bool `json:"incidents_more,omitempty"`
 }
@@ -172,12 +170,15 @@ func (p *pages) wallCounts(ctx context.Context, rq *req, rm room.Room, c *WallCo
 		} else if rm.Region != "" {
 			where, args = where+" AND ("+k.alias+".region = ? OR "+k.alias+".region LIKE ?)", append(args, rm.Region, rm.Region+".%")
 		}
-		status := "''"
+		// Incidents are not counted by status: PostgreSQL refuses a
+		// constant among the GROUP BY's terms, so it is not one of them.
+		status, group := "''", ""
 		if k.kind == alert.RecordKind {
 			status = k.alias + ".status"
+			group = ", " + status
 		}
 		rows, err := p.s.DB.Query(ctx, `SELECT SUBSTR(`+k.alias+`.region, 1, 2), `+k.alias+`.severity, `+status+`, COUNT(*) FROM `+k.table+` `+k.alias+`
-			WHERE `+where+` GROUP BY SUBSTR(`+k.alias+`.region, 1, 2), `+k.alias+`.severity, `+status, args...)
+			WHERE `+where+` GROUP BY SUBSTR(`+k.alias+`.region, 1, 2), `+k.alias+`.severity`+group, args...)
 		if err != nil {
 			return fmt.Errorf("wall: count %s: %w", k.table, err)
 		}
@@ -232,12 +233,9 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 	if err != nil {
 		return WallState{}, err
 	}
-	incidents, err := incident.List(ctx, p.s.DB, *rq.P, incident.Filter{Status: openIncidentStatuses(), Region: rm.Region, Limit: wallMax})
+	incidents, err := incident.List(ctx, p.s.DB, *rq.P, incident.Filter{Status: openIncidentStatuses(), Region: rm.Region, Limit: 4 * 6})
 	if err != nil {
 		return WallState{}, err
-	}
-	if len(incidents) > wallMax {
-		incidents, st.Counters.IncidentsMore = incidents[:wallMax], true
 	}
 
 	// Per province, for the map: open items and their highest severity.
@@ -274,40 +272,24 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 		}
 	}
 
-	targets, err := incident.LoadTargets(ctx, p.s.DB)
-	if err != nil {
-		return WallState{}, err
-	}
 	for _, in := range incidents {
-		if in.TLP == policy.Red {
-			continue
-		}
-		if len(st.Incidents) < 6 {
+		if in.TLP != policy.Red && len(st.Incidents) < 6 {
 			st.Incidents = append(st.Incidents, WallItem{ID: in.ID, Ref: in.HumanID, Title: in.Title, Severity: in.Severity,
 				Status: string(in.Status), SeverityLabel: rq.L("sev", in.Severity), StatusLabel: rq.L("istatus", string(in.Status)), Region: in.Region, Place: rq.ScopeName(in.Region), At: in.DetectedAt})
 		}
-		clocks, err := incident.ClocksFor(ctx, p.s.DB, in, targets, now)
-		if err != nil {
-			return WallState{}, err
-		}
-		for _, c := range clocks {
-			switch c.State {
-			case incident.ClockMissed:
-				st.Counters.ClocksMissed++
-			case incident.ClockAmber:
-				st.Counters.ClocksAmber++
-			case incident.ClockRunning:
-			default:
-				continue // met
-			}
-			st.Clocks = append(st.Clocks, WallClock{Incident: in.HumanID, Title: in.Title, Name: c.Name, Label: rq.T("wall.clock." + c.Name),
-				Due: c.Due, State: c.State, Remaining: int64(c.Remaining / time.Second)})
-		}
 	}
-	// Closest to breach first; the missed ones, longest overdue first, lead.
-	slices.SortStableFunc(st.Clocks, func(a, b WallClock) int { return cmp.Compare(a.Remaining, b.Remaining) })
-	if len(st.Clocks) > 6 {
-		st.Clocks = st.Clocks[:6]
+	// The deadlines of every open incident, bounded in SQL: the six closest
+	// to breach (the missed ones, longest overdue first, lead) and the
+	// missed and amber counts.
+	pending, err := incident.PendingFor(ctx, p.s.DB, *rq.P, rm.Region, true, now, 6)
+	if err != nil {
+		return WallState{}, err
+	}
+	st.Counters.ClocksMissed, st.Counters.ClocksAmber = pending.Missed, pending.Amber
+	for _, pc := range pending.Closest {
+		in, c := pc.Incident, pc.Clock
+		st.Clocks = append(st.Clocks, WallClock{Incident: in.HumanID, Title: in.Title, Name: c.Name, Label: rq.T("wall.clock." + c.Name),
+			Due: c.Due, State: c.State, Remaining: int64(c.Remaining / time.Second)})
 	}
 
 	// The map: the whole country for the national room, else zoomed onto
@@ -347,6 +329,9 @@ func (p *pages) wallState(ctx context.Context, rq *req, rm room.Room, now time.T
 		q = "?region=" + rm.Region
 	}
 	st.Streams = []string{"/api/v1/alerts/stream" + q, "/api/v1/incidents/stream"}
+	if rm.Internals { // the LATIHAN strip learns of each drill alert as it is raised
+		st.Streams = append(st.Streams, "/api/v1/rooms/"+strconv.FormatInt(rm.ID, 10)+"/drills/stream")
+	}
 	return st, nil
 }
 

@@ -57,6 +57,10 @@ type Deps struct {
 	// Stopping, when it closes, ends the live streams (the instance is
 	// shutting down); nil: they end with their requests.
 	Stopping <-chan struct{}
+	// drillNow and drillEvery are the drill stream's clock and poll
+	// period (zero: store.Now, drillPoll); in-package tests set them.
+	drillNow   func() time.Time
+	drillEvery time.Duration
 	// Rules is the per-scenario decision policy the alert page tells of
 	// (nil: the built-in one).
 	Rules *decision.Rules

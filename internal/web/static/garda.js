@@ -238,6 +238,39 @@
     scanES.addEventListener("end", function (ev) { showScan(ev); scanES.close(); window.location.reload(); });
   }
 
+  // A room's drill page (data-drill-live names the room's drill stream)
+  // shows each drill alert when its moment comes: an event only says that
+  // something changed, the page reads itself again and puts each run's
+  // fresh alert list in place (the forms being filled in stay as they are).
+  var drillBox = document.querySelector("[data-drill-live]");
+  if (drillBox && window.EventSource && window.fetch && window.DOMParser) {
+    var drillBusy = false, drillAgain = false;
+    var readDrills = function () {
+      if (drillBusy) { drillAgain = true; return; }
+      drillBusy = true;
+      fetch(window.location.pathname, { credentials: "same-origin", cache: "no-store" })
+        .then(function (res) {
+          if (!res.ok) throw new Error("status " + res.status);
+          return res.text();
+        })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          doc.querySelectorAll("[data-drill-alerts]").forEach(function (fresh) {
+            var old = document.querySelector('[data-drill-alerts="' + fresh.getAttribute("data-drill-alerts") + '"]');
+            if (old) old.replaceWith(document.adoptNode(fresh));
+          });
+          drillBox.setAttribute("data-refreshed", String(Date.now()));
+        })
+        .catch(function () {})
+        .then(function () {
+          drillBusy = false;
+          if (drillAgain) { drillAgain = false; readDrills(); }
+        });
+    };
+    var drillES = new EventSource(drillBox.getAttribute("data-drill-live") + "?last_event_id=" + drillBox.getAttribute("data-event-id"));
+    drillES.addEventListener("drill", readDrills);
+  }
+
   // A button with data-print prints the page (the UU PDP letter). Hidden
   // until the script can offer it.
   document.querySelectorAll("button[data-print]").forEach(function (btn) {

@@ -217,7 +217,7 @@
         setTimeout(function () { if (sources[i] === es) open(i); }, 3000);
       }
     });
-    ["alert", "incident", "gap"].forEach(function (name) {
+    ["alert", "incident", "drill", "gap"].forEach(function (name) {
       es.addEventListener(name, function (ev) {
         var id = Number(ev.lastEventId);
         if (id > lastEventID) lastEventID = id;

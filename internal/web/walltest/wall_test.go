@@ -129,6 +129,8 @@ type wallDOM struct {
 	Alerts    []string `json:"alerts"`
 	Mark      string   `json:"mark"`
 	EventRead int      `json:"event_reads"`
+	Drill     bool     `json:"drill"`
+	DrillText string   `json:"drill_text"`
 }
 
 const readDOM = `(function () {
@@ -144,7 +146,9 @@ const readDOM = `(function () {
     open: q("[data-counter=alerts_open]").textContent,
     alerts: Array.from(document.querySelectorAll("[data-wall-list=alerts] li")).map(function (e) { return e.textContent; }),
     mark: String(window.__wallMark || ""),
-    event_reads: Number(b.getAttribute("data-reads-event")) || 0
+    event_reads: Number(b.getAttribute("data-reads-event")) || 0,
+    drill: !q("[data-wall-drill]").hidden,
+    drill_text: q("[data-wall-drill-text]").textContent
   };
 })()`
 
@@ -284,6 +288,42 @@ func TestWallInChromium(t *testing.T) {
 		t.Errorf("the new alert came with no read caused by a stream event (event reads %d, before %d)", d.EventRead, before)
 	}
 
+	// A drill runs in the room: its alert, stored with a raise moment two
+	// seconds ahead (as the replay stores a run's alerts at the traffic's
+	// pace), shows on the LATIHAN strip when that moment comes, brought by
+	// the room's drill stream, without a reload.
+	if d.Drill {
+		t.Errorf("the LATIHAN strip shows before any drill: %+v", d)
+	}
+	now := time.Now().UTC()
+	var drillID, runID int64
+	must(db.QueryRow(ctx, `INSERT INTO drills (name, source, expect_level, created_by, created_at) VALUES (?, 'simulated', 'national', ?, ?) RETURNING id`,
+		"Latihan layar", u.ID, now).Scan(&drillID))
+	must(db.QueryRow(ctx, `INSERT INTO drill_runs (drill_id, room_id, scheduled_at, started_at, status) VALUES (?, ?, ?, ?, 'running') RETURNING id`,
+		drillID, roomID, now, now).Scan(&runID))
+	raisedAt := now.Add(2 * time.Second)
+	_, err = db.Exec(ctx, `INSERT INTO drill_alerts (run_id, scenario, title, severity, source_ip, event_count, first_seen, last_seen, raised_at)
+		VALUES (?, 'http-sqli', 'SQL injection', 'high', '203.0.113.9', 3, ?, ?, ?)`, runID, raisedAt, raisedAt, raisedAt)
+	must(err)
+	before = d.EventRead
+	time.Sleep(time.Until(raisedAt) - 300*time.Millisecond)
+	if d = wait("the wall before the drill alert is raised", time.Second, func(wallDOM) bool { return true }); d.Drill {
+		t.Errorf("the drill alert showed before its raise moment: %+v", d)
+	}
+	d = wait("the drill alert shows on the LATIHAN strip", time.Minute, func(d wallDOM) bool {
+		return d.Drill && strings.Contains(d.DrillText, "LATIHAN") && strings.Contains(d.DrillText, " 1 ")
+	})
+	t.Logf("a drill alert showed on the LATIHAN strip %s after its raise moment (loaded machine)", time.Since(raisedAt).Round(time.Millisecond))
+	if d.Mark != "kept" {
+		t.Error("the page reloaded to show the drill alert")
+	}
+	if d.EventRead <= before {
+		t.Errorf("the drill alert came with no read caused by a stream event (event reads %d, before %d)", d.EventRead, before)
+	}
+	if d.Open != "2" {
+		t.Errorf("the drill alert counted as real: open %s", d.Open)
+	}
+
 	// The server stops: the screen says it lost the connection.
 	srv.stop(t)
 	srv = nil
@@ -300,6 +340,50 @@ func TestWallInChromium(t *testing.T) {
 	if d.Mark != "kept" {
 		t.Error("the page reloaded to reconnect")
 	}
+
+	// The room's drill page shows the run's next alert when its moment
+	// comes, without a reload.
+	must(page.call(ctx, "Page.navigate", map[string]any{"url": fmt.Sprintf("%s/ruang-operasi/%d/diklat", base, roomID)}, nil))
+	const readDrill = `(function () {
+  var ul = document.querySelector('[data-drill-alerts]');
+  if (!ul || !window.EventSource) return -1;
+  return ul.querySelectorAll("li").length + (window.__drillMark === "kept" ? 1000 : 0);
+})()`
+	drillItems := func() int {
+		var n int
+		if err := page.eval(ctx, readDrill, &n); err != nil {
+			return -1
+		}
+		return n
+	}
+	end := time.Now().Add(time.Minute)
+	for drillItems() != 1 {
+		if time.Now().After(end) {
+			t.Fatalf("the drill page does not show the run's one alert: %d", drillItems())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	must(page.eval(ctx, `window.__drillMark = "kept"; true`, nil))
+	time.Sleep(1500 * time.Millisecond) // the page's stream is open
+	raisedAt = time.Now().UTC().Add(2 * time.Second)
+	_, err = srv.p.DB.Exec(ctx, `INSERT INTO drill_alerts (run_id, scenario, title, severity, source_ip, event_count, first_seen, last_seen, raised_at)
+		VALUES (?, 'http-xss', 'XSS', 'medium', '203.0.113.10', 2, ?, ?, ?)`, runID, raisedAt, raisedAt, raisedAt)
+	must(err)
+	end = time.Now().Add(time.Minute)
+	for {
+		n := drillItems()
+		if n == 1002 {
+			break
+		}
+		if n == 2 || n == 1 && time.Now().After(raisedAt.Add(30*time.Second)) {
+			t.Fatalf("the drill page reloaded, or never showed the second drill alert (%d)", n)
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the drill page does not show the second drill alert: %d", n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("a drill alert showed on the room's drill page %s after its raise moment (loaded machine)", time.Since(raisedAt).Round(time.Millisecond))
 }
 
 // checkShot: the screenshot is the full screen, not blank (many colours),

@@ -109,6 +109,9 @@ func (s *Site) As(username string) *Client { return s.Browser().Login(username) 
 // checks of RoundTrip do not suit (a stream).
 func (c *Client) HTTP() *http.Client { return c.hc }
 
+// URL is the site's address followed by path, for such a request.
+func (c *Client) URL(path string) string { return c.s.TS.URL + path }
+
 var (
 	// CSRFField finds a page's CSRF token.
 	CSRFField     = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
