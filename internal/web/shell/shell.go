@@ -251,9 +251,14 @@ func TLPOptions(rq Request, selected string) []Option {
 	var out []Option
 	for _, t := range policy.TLPs() {
 		out = append(out, Option{Value: string(t), Label: string(t) + " · " + rq.L("tlp", string(t)), Selected: string(t) == selected,
-			Class: "tlp tlp-" + strings.ReplaceAll(strings.ToLower(string(t)), "+", "-")})
+			Class: TLPClass(t)})
 	}
 	return out
+}
+
+// TLPClass is the badge class of a TLP label: "tlp tlp-amber-strict".
+func TLPClass(t policy.TLP) string {
+	return "tlp tlp-" + strings.ReplaceAll(strings.ToLower(string(t)), "+", "-")
 }
 
 // PageOf cuts a list read with one row more than size to a page, and
