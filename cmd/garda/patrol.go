@@ -16,7 +16,7 @@ import (
 	"github.com/garda-id/garda/internal/patrol/analysis"
 	"github.com/garda-id/garda/internal/patrol/source"
 	"github.com/garda-id/garda/internal/platform"
-	"github.com/garda-id/garda/internal/web"
+	patrolpages "github.com/garda-id/garda/internal/web/patrol"
 )
 
 // wirePatrol gives the cyber patrol its parts: its sources reach the
@@ -39,7 +39,7 @@ func wirePatrol(p *platform.Platform, pol fetch.Policy, resolver string) *source
 		Log:      p.Log.With("pillar", "patrol"),
 	}
 	if p.Bus != nil {
-		r.OnItem = func(id int64) { live.Notify(context.Background(), p.Bus, p.Log, web.PatrolItemKind, id) }
+		r.OnItem = func(id int64) { live.Notify(context.Background(), p.Bus, p.Log, patrolpages.ItemKind, id) }
 	}
 	return r
 }

@@ -66,8 +66,6 @@ func (s *Server) routes() {
 	s.incidentLinkRoutes()
 	s.incidentRoutes()
 	s.alertQueueRoutes()
-	s.patrolRoutes()
-	s.claimRoutes()
 	s.rpzRoutes()
 	s.roomRoutes()
 	s.drillRoutes() // walldrills: drills (diklat)

@@ -189,8 +189,6 @@ func (p *pages) routes() {
 	p.handle("GET /{$}", p.overviewPage)
 	p.handle("GET /provinsi/{code}", p.provincePage)
 
-	p.claimPages()
-
 	p.handle("GET /aset", p.assetList)
 	p.handle("GET /aset/baru", p.assetNew)
 	p.handle("POST /aset/baru", p.assetCreate)
@@ -242,8 +240,6 @@ func (p *pages) routes() {
 	p.handle("POST /kotak-masuk/dibaca", p.inboxAllRead)
 	p.handle("GET /laporan", p.reportPage)
 
-	p.patrolRoutes()
-	p.patrolReportRoutes()
 	p.rpzRoutes()
 	p.roomRoutes()
 	p.wallRoutes()  // walldrills: the rooms' wall display

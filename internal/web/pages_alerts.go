@@ -22,6 +22,7 @@ import (
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 // The surveillance pillar's pages: the alert queue (live by Server-Sent
@@ -449,25 +450,9 @@ func newBanForm(rq *req, typ, duration string, err *problem.Error) banForm {
 	return f
 }
 
-// fieldMessage is a form error for people: the domain's message, except
-// for a required field left empty or a region field (a picker, typed by
-// hand without the script) naming no region, which are said in the page's
-// language. values is nil when the form was streamed (an upload): nothing
-// to judge by.
+// fieldMessage is shell.FieldMessage for the shell's own pages.
 func fieldMessage(rq *req, pe *problem.Error, values url.Values) *problem.Error {
-	if pe == nil || pe.Field == "" || values == nil {
-		return pe
-	}
-	out := *pe
-	switch v := strings.TrimSpace(values.Get(pe.Field)); {
-	case v == "":
-		out.Message = rq.T("form.field_required")
-	case (pe.Field == "region" || pe.Field == "scope") && !region.Valid(v):
-		out.Message = rq.T("picker.region_unknown", v)
-	default:
-		return pe
-	}
-	return &out
+	return shell.FieldMessage(rq, pe, values)
 }
 
 // loadAlert builds an alert's page; a hidden or unknown alert is not found.

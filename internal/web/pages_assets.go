@@ -64,11 +64,7 @@ func orgGroups(rq *req, tree *org.Tree, selected string, keep func(org.Org) bool
 }
 
 func enumOptions(rq *req, group string, values []string, selected string) []option {
-	out := make([]option, 0, len(values))
-	for _, v := range values {
-		out = append(out, option{Value: v, Label: rq.L(group, v), Selected: v == selected})
-	}
-	return out
+	return shell.EnumOptions(rq, group, values, selected)
 }
 
 // assetListView is the data of the asset list.

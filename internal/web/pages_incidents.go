@@ -21,6 +21,7 @@ import (
 	"github.com/garda-id/garda/internal/region"
 	"github.com/garda-id/garda/internal/savedview"
 	"github.com/garda-id/garda/internal/store"
+	"github.com/garda-id/garda/internal/web/shell"
 )
 
 // The incident pillar's pages: the queue, the report form (also reached by
@@ -368,13 +369,7 @@ func (p *pages) incidentCreate(w http.ResponseWriter, r *http.Request, rq *req) 
 }
 
 // tlpOptions are the TLP labels to choose from, each in its colour.
-func tlpOptions(rq *req, selected string) []option {
-	var out []option
-	for _, t := range policy.TLPs() {
-		out = append(out, option{Value: string(t), Label: string(t) + " · " + rq.L("tlp", string(t)), Selected: string(t) == selected, Class: tlpClass(t)})
-	}
-	return out
-}
+func tlpOptions(rq *req, selected string) []option { return shell.TLPOptions(rq, selected) }
 
 // ---- One incident
 

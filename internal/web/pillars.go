@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime/multipart"
 	"net/http"
 	"path"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/garda-id/garda/internal/evidence"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/takedown"
+	patrolpages "github.com/garda-id/garda/internal/web/patrol"
 	"github.com/garda-id/garda/internal/web/pentest"
 	"github.com/garda-id/garda/internal/web/shell"
 	takedownpages "github.com/garda-id/garda/internal/web/takedown"
@@ -28,13 +30,19 @@ func (s *Server) mountPillars() error {
 	}); err != nil {
 		return err
 	}
-	return s.mount("takedown", func(sh shell.Shell) error {
+	if err := s.mount("takedown", func(sh shell.Shell) error {
 		d := takedownpages.Deps{DB: s.DB, Checks: s.TakedownChecks, Deadlines: s.TakedownDeadlines}
 		if s.Notify != nil {
 			// Letters go by the notifier's SMTP server and webhook signature.
 			d.Outbox = s.Notify.TakedownOutbox()
 		}
 		return takedownpages.Mount(sh, d)
+	}); err != nil {
+		return err
+	}
+	return s.mount("patrol", func(sh shell.Shell) error {
+		return patrolpages.Mount(sh, patrolpages.Deps{DB: s.DB, Orgs: s.Orgs, Log: s.Log, Bus: s.Bus, Patrol: s.Patrol,
+			DataDir: s.DataDir, Claims: s.Claims, TLS: s.TLS})
 	})
 }
 
@@ -100,6 +108,47 @@ func (ps *pillarShell) Templates(fsys fs.FS) error {
 
 func (ps *pillarShell) Page(pattern string, h shell.PageHandler) {
 	ps.p.handle(pattern, func(w http.ResponseWriter, r *http.Request, rq *req) error { return h(w, r, rq) })
+}
+
+func (ps *pillarShell) Upload(pattern string, h shell.PageHandler) {
+	ps.p.handleUpload(pattern, func(w http.ResponseWriter, r *http.Request, rq *req) error { return h(w, r, rq) })
+}
+
+func (ps *pillarShell) UploadOf(r *http.Request) (*multipart.Reader, error) { return uploadOf(r) }
+
+func (ps *pillarShell) Public(pattern string, h shell.PageHandler) {
+	p := ps.p
+	p.s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rq := p.anonymous(r)
+		if !safeMethod(r.Method) {
+			if err := parseForm(w, r); err != nil {
+				p.fail(w, r, rq, err)
+				return
+			}
+			if !p.preSessionValid(r) {
+				p.fail(w, r, rq, problem.New(problem.CSRF, "the form did not carry its pre-session token"))
+				return
+			}
+		}
+		rq.CSRF = p.preSession(w, r)
+		if err := h(w, r, rq); err != nil {
+			p.fail(w, r, rq, err)
+		}
+	})
+}
+
+func (ps *pillarShell) Part(w http.ResponseWriter, rq shell.Request, file, name string, data any) error {
+	own, ok := rq.(*req)
+	t := ps.p.tmpl[ps.name+"/"+file]
+	if !ok || t == nil {
+		return fmt.Errorf("the %s pages rendered %s of %s without a request the shell resolved or the page", ps.name, name, file)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	return t.ExecuteTemplate(w, name, page{req: own, Data: data})
+}
+
+func (ps *pillarShell) Changes(w http.ResponseWriter, r *http.Request, p *auth.Principal, kind string, render func(id int64) ([]byte, bool)) error {
+	return ps.p.s.serveChanges(w, r, p, kind, render)
 }
 
 func (ps *pillarShell) API(pattern string, a shell.Access, h shell.APIHandler) {

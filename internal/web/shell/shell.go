@@ -13,13 +13,17 @@ package shell
 
 import (
 	"io/fs"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
 	"github.com/garda-id/garda/internal/region"
 )
@@ -56,6 +60,8 @@ type Request interface {
 	ProblemText(pe *problem.Error) string
 	// RegionPicker is a filter field that searches the regions.
 	RegionPicker(id, name, value string) Picker
+	// ScopeName names a region code for people: "Nasional", "Jawa Barat".
+	ScopeName(code string) string
 }
 
 // View is what a pillar's page shows inside the layout: templates read
@@ -78,6 +84,24 @@ type Shell interface {
 	// Page registers a page that needs a session; writes must carry the
 	// session's CSRF token (checked before h runs) and their form is parsed.
 	Page(pattern string, h PageHandler)
+	// Upload registers a form that sends a file (multipart/form-data,
+	// its "csrf" field first, checked before h runs); h reads the rest
+	// with UploadOf, streamed, never held whole.
+	Upload(pattern string, h PageHandler)
+	// UploadOf is the rest of an Upload form.
+	UploadOf(r *http.Request) (*multipart.Reader, error)
+	// Public registers a page anyone may open without an account (the
+	// public report form): rq has no Principal; a write must carry the
+	// visitor's pre-session token as "csrf" (checked, the form parsed,
+	// before h runs), as the sign-in form does.
+	Public(pattern string, h PageHandler)
+	// Part executes one named template of a pillar's page (a row the
+	// page's script fetches) without the layout.
+	Part(w http.ResponseWriter, rq Request, file, name string, data any) error
+	// Changes streams the changes of kind to an API request as server-sent
+	// events (package live: the shell's one stream), each id's data as
+	// render gives it; render says false for an id p may not see.
+	Changes(w http.ResponseWriter, r *http.Request, p *auth.Principal, kind string, render func(id int64) ([]byte, bool)) error
 	// API registers a JSON endpoint (pattern "METHOD /api/v1/..."); it must
 	// be in openapi.json.
 	API(pattern string, a Access, h APIHandler)
@@ -167,4 +191,95 @@ func PageURL(r *http.Request, key, value string) string {
 		return r.URL.Path
 	}
 	return r.URL.Path + "?" + q.Encode()
+}
+
+// FieldForm carries a posted form's error for its template (the partials
+// "field", "form-banner"): Fields are the form's fields, whose errors are
+// said beside them; any other is the form's banner.
+type FieldForm struct {
+	Err    *problem.Error
+	Fields []string
+}
+
+// E is the error message for a field, "" when it has none.
+func (f FieldForm) E(field string) string {
+	if f.Err != nil && f.Err.Field == field {
+		return f.Err.Message
+	}
+	return ""
+}
+
+// Banner is the error message that belongs to no field of the form.
+func (f FieldForm) Banner() string {
+	if f.Err == nil || slices.Contains(f.Fields, f.Err.Field) {
+		return ""
+	}
+	return f.Err.Message
+}
+
+// FieldMessage is a form error for people: the domain's message, except
+// for a required field left empty or a region field naming no region,
+// said in the page's language. values is nil when the form was streamed
+// (an upload): nothing to judge by.
+func FieldMessage(rq Request, pe *problem.Error, values url.Values) *problem.Error {
+	if pe == nil || pe.Field == "" || values == nil {
+		return pe
+	}
+	out := *pe
+	switch v := strings.TrimSpace(values.Get(pe.Field)); {
+	case v == "":
+		out.Message = rq.T("form.field_required")
+	case (pe.Field == "region" || pe.Field == "scope") && !region.Valid(v):
+		out.Message = rq.T("picker.region_unknown", v)
+	default:
+		return pe
+	}
+	return &out
+}
+
+// EnumOptions are a domain's values to choose from, labelled (group).
+func EnumOptions(rq Request, group string, values []string, selected string) []Option {
+	out := make([]Option, 0, len(values))
+	for _, v := range values {
+		out = append(out, Option{Value: v, Label: rq.L(group, v), Selected: v == selected})
+	}
+	return out
+}
+
+// TLPOptions are the TLP labels to choose from, each in its colour.
+func TLPOptions(rq Request, selected string) []Option {
+	var out []Option
+	for _, t := range policy.TLPs() {
+		out = append(out, Option{Value: string(t), Label: string(t) + " · " + rq.L("tlp", string(t)), Selected: string(t) == selected,
+			Class: TLPClass(t)})
+	}
+	return out
+}
+
+// TLPClass is the badge class of a TLP label: "tlp tlp-amber-strict".
+func TLPClass(t policy.TLP) string {
+	return "tlp tlp-" + strings.ReplaceAll(strings.ToLower(string(t)), "+", "-")
+}
+
+// PageOf cuts a list read with one row more than size to a page, and
+// gives the links to the next page (when there is more) and back to the
+// first (when this is not it), keeping the page's filters: the partial
+// "pager" reads them as .Data.Next and .Data.First.
+func PageOf[T any](list []T, size int, id func(T) int64, path string, keep url.Values, before int64) (page []T, next, first string) {
+	if len(list) > size {
+		list = list[:size]
+		q := maps.Clone(keep)
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("before", strconv.FormatInt(id(list[len(list)-1]), 10))
+		next = path + "?" + q.Encode()
+	}
+	if before > 0 {
+		first = path
+		if len(keep) > 0 {
+			first += "?" + keep.Encode()
+		}
+	}
+	return list, next, first
 }

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -54,5 +55,47 @@ func TestClientAddrAndWIB(t *testing.T) {
 	}
 	if _, ok := FormFailed(problem.New(problem.Forbidden, "no")); ok {
 		t.Error("a refusal by role is an error page, not the form's")
+	}
+}
+
+// TestPageOf: a list read with one row more than a page is cut to the
+// page, with a link to the next that keeps the filters; the first page
+// has no link back to itself, a later one does.
+func TestPageOf(t *testing.T) {
+	ids := func(n int) []int64 {
+		out := make([]int64, n)
+		for i := range out {
+			out[i] = int64(100 - i)
+		}
+		return out
+	}
+	id := func(v int64) int64 { return v }
+	keep := url.Values{"rating": {"hoaks"}}
+	page, next, first := PageOf(ids(4), 3, id, "/klaim", keep, 0)
+	if len(page) != 3 || next != "/klaim?before=98&rating=hoaks" || first != "" {
+		t.Errorf("first page: %v %q %q", page, next, first)
+	}
+	page, next, first = PageOf(ids(2), 3, id, "/klaim", keep, 101)
+	if len(page) != 2 || next != "" || first != "/klaim?rating=hoaks" {
+		t.Errorf("last page: %v %q %q", page, next, first)
+	}
+	if _, _, first = PageOf(ids(1), 3, id, "/klaim", nil, 5); first != "/klaim" {
+		t.Errorf("back to an unfiltered first page: %q", first)
+	}
+}
+
+// TestFieldForm: a field's error is said beside it, any other in the
+// form's banner.
+func TestFieldForm(t *testing.T) {
+	f := FieldForm{Err: problem.Field("claim", "is required"), Fields: []string{"claim", "rating"}}
+	if f.E("claim") != "is required" || f.E("rating") != "" || f.Banner() != "" {
+		t.Errorf("a field's error: E %q, banner %q", f.E("claim"), f.Banner())
+	}
+	f.Err = problem.Field("file", "too large")
+	if f.E("claim") != "" || f.Banner() != "too large" {
+		t.Errorf("another field's error: banner %q", f.Banner())
+	}
+	if (FieldForm{}).Banner() != "" {
+		t.Error("a form without an error has a banner")
 	}
 }

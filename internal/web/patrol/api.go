@@ -1,16 +1,15 @@
-package web
+package patrol
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/garda-id/garda/internal/web/shell"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
 	"github.com/garda-id/garda/internal/httpapi"
-	"github.com/garda-id/garda/internal/live"
 	"github.com/garda-id/garda/internal/patrol"
 	"github.com/garda-id/garda/internal/patrol/imports"
 	"github.com/garda-id/garda/internal/policy"
@@ -22,19 +21,16 @@ import (
 // and sources (list, add, import an export). Who may do what is decided
 // in package patrol; the handlers parse and answer.
 
-func (s *Server) patrolRoutes() {
-	s.api("GET /api/v1/patrol/items", signedIn, s.apiPatrolItems)
-	s.api("POST /api/v1/patrol/items", signedIn, s.apiPatrolSubmit)
-	s.api("GET /api/v1/patrol/items/stream", signedIn, s.apiPatrolStream)
-	s.api("GET /api/v1/patrol/items/{id}", signedIn, s.apiPatrolItem)
-	s.api("POST /api/v1/patrol/items/{id}/label", signedIn, s.apiPatrolLabel)
-	s.api("GET /api/v1/patrol/sources", signedIn, s.apiPatrolSources)
-	s.api("POST /api/v1/patrol/sources", signedIn, s.apiPatrolCreateSource)
-	s.api("POST /api/v1/patrol/sources/{id}/import", signedIn, s.apiPatrolImport)
+func (s *pillar) patrolAPI() {
+	s.sh.API("GET /api/v1/patrol/items", shell.SignedIn, s.apiPatrolItems)
+	s.sh.API("POST /api/v1/patrol/items", shell.SignedIn, s.apiPatrolSubmit)
+	s.sh.API("GET /api/v1/patrol/items/stream", shell.SignedIn, s.apiPatrolStream)
+	s.sh.API("GET /api/v1/patrol/items/{id}", shell.SignedIn, s.apiPatrolItem)
+	s.sh.API("POST /api/v1/patrol/items/{id}/label", shell.SignedIn, s.apiPatrolLabel)
+	s.sh.API("GET /api/v1/patrol/sources", shell.SignedIn, s.apiPatrolSources)
+	s.sh.API("POST /api/v1/patrol/sources", shell.SignedIn, s.apiPatrolCreateSource)
+	s.sh.API("POST /api/v1/patrol/sources/{id}/import", shell.SignedIn, s.apiPatrolImport)
 }
-
-// PatrolItemKind is the live-stream kind of patrol items.
-const PatrolItemKind = "patrol_item"
 
 // patrolFilter reads the queue's filters from a query.
 func patrolFilter(q map[string][]string) (patrol.Filter, error) {
@@ -59,7 +55,7 @@ func patrolFilter(q map[string][]string) (patrol.Filter, error) {
 	return f, nil
 }
 
-func (s *Server) apiPatrolItems(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPatrolItems(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	pg, err := httpapi.ParsePage(r)
 	if err != nil {
 		return err
@@ -80,7 +76,7 @@ func (s *Server) apiPatrolItems(w http.ResponseWriter, r *http.Request, p *auth.
 	return nil
 }
 
-func (s *Server) apiPatrolItem(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPatrolItem(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
@@ -123,7 +119,7 @@ type patrolSubmitIn struct {
 
 const maxSubmit = 500
 
-func (s *Server) apiPatrolSubmit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPatrolSubmit(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	if s.Patrol == nil {
 		return problem.New(problem.Unavailable, "the patrol is not configured on this instance")
 	}
@@ -181,7 +177,7 @@ func (s *Server) apiPatrolSubmit(w http.ResponseWriter, r *http.Request, p *auth
 	return nil
 }
 
-func (s *Server) apiPatrolLabel(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPatrolLabel(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
@@ -217,24 +213,17 @@ func (s *Server) apiPatrolLabel(w http.ResponseWriter, r *http.Request, p *auth.
 			return err
 		}
 	}
-	s.patrolChanged(r, id)
+	s.changed(r.Context(), id)
 	httpapi.Write(w, http.StatusOK, it)
 	return nil
 }
 
-// patrolChanged tells the live queues that an item changed.
-func (s *Server) patrolChanged(r *http.Request, ids ...int64) {
-	if s.Bus != nil {
-		livePatrol(r.Context(), s, ids...)
-	}
-}
-
-func (s *Server) apiPatrolStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPatrolStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	f, err := patrolFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	return s.serveChanges(w, r, p, PatrolItemKind, func(id int64) ([]byte, bool) {
+	return s.sh.Changes(w, r, p, ItemKind, func(id int64) ([]byte, bool) {
 		it, err := patrol.Get(r.Context(), s.DB, *p, id)
 		if err != nil || !patrolPasses(it, f) {
 			return nil, false
@@ -266,7 +255,7 @@ func patrolPasses(it patrol.Item, f patrol.Filter) bool {
 	return true
 }
 
-func (s *Server) apiPatrolSources(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPatrolSources(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	list, err := patrol.ListSources(r.Context(), s.DB, *p)
 	if err != nil {
 		return err
@@ -275,7 +264,7 @@ func (s *Server) apiPatrolSources(w http.ResponseWriter, r *http.Request, p *aut
 	return nil
 }
 
-func (s *Server) apiPatrolCreateSource(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPatrolCreateSource(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var in patrol.SourceInput
 	if err := httpapi.Decode(w, r, &in, 16<<10); err != nil {
 		return err
@@ -288,7 +277,7 @@ func (s *Server) apiPatrolCreateSource(w http.ResponseWriter, r *http.Request, p
 	return nil
 }
 
-func (s *Server) apiPatrolImport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiPatrolImport(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	if s.Patrol == nil {
 		return problem.New(problem.Unavailable, "the patrol is not configured on this instance")
 	}
@@ -327,8 +316,4 @@ func validFormat(f imports.Format) bool {
 		}
 	}
 	return false
-}
-
-func livePatrol(ctx context.Context, s *Server, ids ...int64) {
-	live.Notify(ctx, s.Bus, s.Log, PatrolItemKind, ids...)
 }

@@ -1,8 +1,9 @@
-package web
+package patrol
 
 import (
 	"errors"
 	"fmt"
+	"github.com/garda-id/garda/internal/web/shell"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,30 +25,30 @@ import (
 // counts per platform. Who may do what is decided in package patrol; the
 // pages only hide the forms a person could not use.
 
-func (p *pages) patrolRoutes() {
-	p.handle("GET /patroli", p.patrolQueue)
-	p.handle("GET /patroli/item/{id}", p.patrolItem)
-	p.handle("GET /patroli/item/{id}/baris", p.patrolRow)
-	p.handle("GET /patroli/item/{id}/salinan", p.patrolCopy)
-	p.handle("POST /patroli/item/{id}/label", p.patrolLabel)
-	p.handle("POST /patroli/item/{id}/klaim", p.patrolLinkClaim)
-	p.handle("POST /patroli/item/{id}/insiden", p.patrolIncident)
-	p.handle("GET /patroli/sumber", p.patrolSources)
-	p.handle("POST /patroli/sumber", p.patrolAddSource)
-	p.handle("GET /patroli/sumber/{id}", p.patrolSource)
-	p.handle("POST /patroli/sumber/{id}/jalankan", p.patrolRunSource)
-	p.handle("POST /patroli/sumber/{id}/jeda", p.patrolPauseSource)
-	p.handleUpload("POST /patroli/sumber/{id}/impor", p.patrolImport)
-	p.handle("GET /patroli/mingguan", p.patrolWeekly)
+func (s *pillar) patrolRoutes() {
+	s.sh.Page("GET /patroli", s.patrolQueue)
+	s.sh.Page("GET /patroli/item/{id}", s.patrolItem)
+	s.sh.Page("GET /patroli/item/{id}/baris", s.patrolRow)
+	s.sh.Page("GET /patroli/item/{id}/salinan", s.patrolCopy)
+	s.sh.Page("POST /patroli/item/{id}/label", s.patrolLabel)
+	s.sh.Page("POST /patroli/item/{id}/klaim", s.patrolLinkClaim)
+	s.sh.Page("POST /patroli/item/{id}/insiden", s.patrolIncident)
+	s.sh.Page("GET /patroli/sumber", s.patrolSources)
+	s.sh.Page("POST /patroli/sumber", s.patrolAddSource)
+	s.sh.Page("GET /patroli/sumber/{id}", s.patrolSource)
+	s.sh.Page("POST /patroli/sumber/{id}/jalankan", s.patrolRunSource)
+	s.sh.Page("POST /patroli/sumber/{id}/jeda", s.patrolPauseSource)
+	s.sh.Upload("POST /patroli/sumber/{id}/impor", s.patrolImport)
+	s.sh.Page("GET /patroli/mingguan", s.patrolWeekly)
 }
 
 // patrolQueueView is the data of the shift's queue.
 type patrolQueueView struct {
-	Region    picker
-	Platforms []option
-	Labels    []option
-	Sources   []option
-	Sorts     []option
+	Region    shell.Picker
+	Platforms []shell.Option
+	Labels    []shell.Option
+	Sources   []shell.Option
+	Sorts     []shell.Option
 	PIIOnly   bool
 	FocusOnly bool     // only items holding their phase's focus words
 	FocusNow  []string // the focus words of the phases running now in the reader's zone
@@ -59,41 +60,41 @@ type patrolQueueView struct {
 	Next      string
 }
 
-func (rq *req) patrolLabelOptions(selected string, none bool) []option {
-	var out []option
+func patrolLabelOptions(rq shell.Request, selected string, none bool) []shell.Option {
+	var out []shell.Option
 	if none {
-		out = append(out, option{Value: "none", Label: rq.T("patrol.unlabelled"), Selected: selected == "none"})
+		out = append(out, shell.Option{Value: "none", Label: rq.T("patrol.unlabelled"), Selected: selected == "none"})
 	}
 	for _, l := range patrol.Labels {
-		out = append(out, option{Value: string(l), Label: rq.T("plabel." + string(l)), Selected: selected == string(l)})
+		out = append(out, shell.Option{Value: string(l), Label: rq.T("plabel." + string(l)), Selected: selected == string(l)})
 	}
 	return out
 }
 
-func (p *pages) patrolQueue(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) patrolQueue(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	q := r.URL.Query()
 	v := patrolQueueView{Region: rq.RegionPicker("f-region", "region", q.Get("region")), PIIOnly: q.Get("pii") == "true", FocusOnly: q.Get("focus") == "true"}
-	cal, err := calendar.Load(r.Context(), p.s.DB) // rooms5: the phase's focus words
+	cal, err := calendar.Load(r.Context(), s.DB) // rooms5: the phase's focus words
 	if err != nil {
 		return err
 	}
-	v.FocusNow = cal.FocusAt(store.Now(), calendar.ZoneOf(rq.P.User.Scope))
+	v.FocusNow = cal.FocusAt(store.Now(), calendar.ZoneOf(rq.Principal().User.Scope))
 	for _, pl := range patrol.Platforms {
-		v.Platforms = append(v.Platforms, option{Value: pl, Label: rq.L("platform", pl), Selected: q.Get("platform") == pl})
+		v.Platforms = append(v.Platforms, shell.Option{Value: pl, Label: rq.L("platform", pl), Selected: q.Get("platform") == pl})
 	}
-	v.Labels = rq.patrolLabelOptions(q.Get("label"), true)
+	v.Labels = patrolLabelOptions(rq, q.Get("label"), true)
 	for _, s := range []struct {
 		sort patrol.Sort
 		key  string
 	}{{patrol.Newest, "patrol.sort_newest"}, {patrol.MostShared, "patrol.sort_most_shared"}} {
-		v.Sorts = append(v.Sorts, option{Value: string(s.sort), Label: rq.T(s.key), Selected: q.Get("sort") == string(s.sort)})
+		v.Sorts = append(v.Sorts, shell.Option{Value: string(s.sort), Label: rq.T(s.key), Selected: q.Get("sort") == string(s.sort)})
 	}
-	sources, err := patrol.ListSources(r.Context(), p.s.DB, *rq.P)
+	sources, err := patrol.ListSources(r.Context(), s.DB, *rq.Principal())
 	if err != nil {
 		return err
 	}
 	for _, s := range sources {
-		v.Sources = append(v.Sources, option{Value: strconv.FormatInt(s.ID, 10), Label: s.Name, Selected: q.Get("source") == strconv.FormatInt(s.ID, 10)})
+		v.Sources = append(v.Sources, shell.Option{Value: strconv.FormatInt(s.ID, 10), Label: s.Name, Selected: q.Get("source") == strconv.FormatInt(s.ID, 10)})
 	}
 	status := http.StatusOK
 	f, ferr := patrolFilter(q)
@@ -111,16 +112,16 @@ func (p *pages) patrolQueue(w http.ResponseWriter, r *http.Request, rq *req) err
 	}
 	if b, ok := patrol.ParseID(q.Get("sebelum")); ok {
 		f.After = b
-		v.First = pageURL(r, "sebelum", "")
+		v.First = shell.PageURL(r, "sebelum", "")
 	}
 	f.Limit = 50
-	list, err := patrol.List(r.Context(), p.s.DB, *rq.P, f)
+	list, err := patrol.List(r.Context(), s.DB, *rq.Principal(), f)
 	if err != nil {
 		return err
 	}
 	if len(list) > f.Limit {
 		list = list[:f.Limit]
-		v.Next = pageURL(r, "sebelum", strconv.FormatInt(list[len(list)-1].ID, 10))
+		v.Next = shell.PageURL(r, "sebelum", strconv.FormatInt(list[len(list)-1].ID, 10))
 	}
 	v.Items = list
 	filters := url.Values{}
@@ -129,22 +130,22 @@ func (p *pages) patrolQueue(w http.ResponseWriter, r *http.Request, rq *req) err
 			filters.Set(k, x)
 		}
 	}
-	if p.s.Bus != nil && f.After == 0 {
+	if s.Bus != nil && f.After == 0 {
 		v.Live = "/api/v1/patrol/items/stream?" + filters.Encode()
 	}
 	v.RowURL = "/patroli/item/{id}/baris?" + filters.Encode()
-	p.render(w, r, status, "patrol.html", page{req: rq, Title: rq.T("nav.patrol"), Active: "nav.patrol", Data: v})
+	s.sh.Render(w, r, rq, status, "patrol.html", shell.View{Title: rq.T("nav.patrol"), Active: "nav.patrol", Data: v})
 	return nil
 }
 
 // patrolRow is one queue row (the live queue fetches it), saying in
 // X-Queue-Match whether the item passes the queue's filters.
-func (p *pages) patrolRow(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) patrolRow(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
 	}
-	it, err := patrol.Get(r.Context(), p.s.DB, *rq.P, id)
+	it, err := patrol.Get(r.Context(), s.DB, *rq.Principal(), id)
 	if err != nil {
 		return err
 	}
@@ -154,16 +155,14 @@ func (p *pages) patrolRow(w http.ResponseWriter, r *http.Request, rq *req) error
 		match = "0"
 	}
 	w.Header().Set("X-Queue-Match", match)
-	t := p.tmpl["patrol.html"]
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	return t.ExecuteTemplate(w, "patrol-row", page{req: rq, Data: it})
+	return s.sh.Part(w, rq, "patrol.html", "patrol-row", it)
 }
 
 // patrolItemView is the data of an item's page.
 type patrolItemView struct {
 	Item      patrol.Item
 	History   []patrol.Event
-	Labels    []option
+	Labels    []shell.Option
 	CanWork   bool
 	Breach    bool // opening an incident records a UU PDP breach
 	Threshold int
@@ -176,25 +175,25 @@ type patrolItemView struct {
 	Error        string
 }
 
-func (p *pages) loadPatrolItem(r *http.Request, rq *req) (patrolItemView, error) {
+func (s *pillar) loadPatrolItem(r *http.Request, rq shell.Request) (patrolItemView, error) {
 	var v patrolItemView
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return v, problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
 	}
-	it, err := patrol.Get(r.Context(), p.s.DB, *rq.P, id)
+	it, err := patrol.Get(r.Context(), s.DB, *rq.Principal(), id)
 	if err != nil {
 		return v, err
 	}
-	if v.History, err = patrol.History(r.Context(), p.s.DB, *rq.P, id); err != nil {
+	if v.History, err = patrol.History(r.Context(), s.DB, *rq.Principal(), id); err != nil {
 		return v, err
 	}
-	v.Item, v.Labels = it, rq.patrolLabelOptions(string(it.Label), false)
-	v.CanWork = policy.CanCase(rq.P.Viewer, it.Record(), policy.CaseTriage)
-	v.CanIndicator = it.URL != "" && rq.P.Can(policy.Investigate)
+	v.Item, v.Labels = it, patrolLabelOptions(rq, string(it.Label), false)
+	v.CanWork = policy.CanCase(rq.Principal().Viewer, it.Record(), policy.CaseTriage)
+	v.CanIndicator = it.URL != "" && rq.Principal().Can(policy.Investigate)
 	v.Threshold = patrol.BreachThreshold
 	v.Breach = it.PII.NIK+it.PII.KK >= patrol.BreachThreshold
-	v.HasCopy = it.EvidenceSHA256 != "" && p.s.DataDir != ""
+	v.HasCopy = it.EvidenceSHA256 != "" && s.DataDir != ""
 	step, why, _ := strings.Cut(it.OCRStatus, ":")
 	v.OCRStep, v.OCRWhy = step, strings.TrimSpace(why)
 	if v.OCRStep == "" {
@@ -203,8 +202,8 @@ func (p *pages) loadPatrolItem(r *http.Request, rq *req) (patrolItemView, error)
 	return v, nil
 }
 
-func (p *pages) patrolItem(w http.ResponseWriter, r *http.Request, rq *req) error {
-	v, err := p.loadPatrolItem(r, rq)
+func (s *pillar) patrolItem(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	v, err := s.loadPatrolItem(r, rq)
 	if err != nil {
 		return err
 	}
@@ -214,65 +213,65 @@ func (p *pages) patrolItem(w http.ResponseWriter, r *http.Request, rq *req) erro
 	case "claim":
 		v.Flash = rq.T("patrol.done_claim")
 	}
-	p.render(w, r, http.StatusOK, "patrol_item.html", page{req: rq, Title: v.Item.HumanID, Active: "nav.patrol", Flash: v.Flash, Data: v})
+	s.sh.Render(w, r, rq, http.StatusOK, "patrol_item.html", shell.View{Title: v.Item.HumanID, Active: "nav.patrol", Flash: v.Flash, Data: v})
 	return nil
 }
 
 // patrolRefused shows the item page again with the refusal above it.
-func (p *pages) patrolRefused(w http.ResponseWriter, r *http.Request, rq *req, err error) error {
+func (s *pillar) patrolRefused(w http.ResponseWriter, r *http.Request, rq shell.Request, err error) error {
 	pe := problem.As(err)
 	if pe == nil || pe.Code == problem.NotFound || pe.Code == problem.Internal {
 		return err
 	}
-	v, lerr := p.loadPatrolItem(r, rq)
+	v, lerr := s.loadPatrolItem(r, rq)
 	if lerr != nil {
 		return lerr
 	}
 	v.Error = pe.Message
-	p.render(w, r, pe.Status(), "patrol_item.html", page{req: rq, Title: v.Item.HumanID, Active: "nav.patrol", Data: v})
+	s.sh.Render(w, r, rq, pe.Status(), "patrol_item.html", shell.View{Title: v.Item.HumanID, Active: "nav.patrol", Data: v})
 	return nil
 }
 
-func (p *pages) patrolLabel(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) patrolLabel(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
 	}
-	if _, err := patrol.SetLabel(r.Context(), p.s.DB, *rq.P, id, patrol.Label(r.PostForm.Get("label"))); err != nil {
-		return p.patrolRefused(w, r, rq, err)
+	if _, err := patrol.SetLabel(r.Context(), s.DB, *rq.Principal(), id, patrol.Label(r.PostForm.Get("label"))); err != nil {
+		return s.patrolRefused(w, r, rq, err)
 	}
-	p.s.patrolChanged(r, id)
+	s.changed(r.Context(), id)
 	http.Redirect(w, r, fmt.Sprintf("/patroli/item/%d?selesai=label", id), http.StatusSeeOther)
 	return nil
 }
 
-func (p *pages) patrolLinkClaim(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) patrolLinkClaim(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
 	}
-	if _, err := patrol.LinkClaim(r.Context(), p.s.DB, *rq.P, id, r.PostForm.Get("claim_id")); err != nil {
-		return p.patrolRefused(w, r, rq, err)
+	if _, err := patrol.LinkClaim(r.Context(), s.DB, *rq.Principal(), id, r.PostForm.Get("claim_id")); err != nil {
+		return s.patrolRefused(w, r, rq, err)
 	}
-	p.s.patrolChanged(r, id)
+	s.changed(r.Context(), id)
 	http.Redirect(w, r, fmt.Sprintf("/patroli/item/%d?selesai=claim", id), http.StatusSeeOther)
 	return nil
 }
 
-func (p *pages) patrolIncident(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) patrolIncident(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return problem.New(problem.NotFound, "no patrol item %q", r.PathValue("id"))
 	}
-	tree, err := p.s.Orgs.Tree(r.Context())
+	tree, err := s.Orgs.Tree(r.Context())
 	if err != nil {
 		return err
 	}
-	inc, err := patrol.OpenIncident(r.Context(), p.s.DB, *rq.P, tree, id)
+	inc, err := patrol.OpenIncident(r.Context(), s.DB, *rq.Principal(), tree, id)
 	if err != nil && inc.ID == 0 {
-		return p.patrolRefused(w, r, rq, err)
+		return s.patrolRefused(w, r, rq, err)
 	}
-	p.s.patrolChanged(r, id)
+	s.changed(r.Context(), id)
 	http.Redirect(w, r, "/insiden/"+inc.HumanID, http.StatusSeeOther)
 	return nil
 }
@@ -280,15 +279,15 @@ func (p *pages) patrolIncident(w http.ResponseWriter, r *http.Request, rq *req) 
 // patrolCopy hands out an item's stored copy as a download (never
 // rendered: a captured page is hostile content), after checking its
 // hash, and records the hand-out in the item's chain of custody.
-func (p *pages) patrolCopy(w http.ResponseWriter, r *http.Request, rq *req) error {
-	v, err := p.loadPatrolItem(r, rq)
+func (s *pillar) patrolCopy(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	v, err := s.loadPatrolItem(r, rq)
 	if err != nil {
 		return err
 	}
 	if !v.HasCopy {
 		return problem.New(problem.NotFound, "item %s has no stored copy", v.Item.HumanID)
 	}
-	f, err := evidence.Store{Dir: p.s.DataDir}.Open(patrol.EvidenceFolder, v.Item.Evidence())
+	f, err := evidence.Store{Dir: s.DataDir}.Open(patrol.EvidenceFolder, v.Item.Evidence())
 	if err != nil {
 		if errors.Is(err, evidence.ErrTampered) {
 			return problem.New(problem.Conflict, "the stored copy of %s no longer matches its SHA-256: it was not handed out", v.Item.HumanID)
@@ -296,7 +295,7 @@ func (p *pages) patrolCopy(w http.ResponseWriter, r *http.Request, rq *req) erro
 		return err
 	}
 	defer f.Close()
-	if err := patrol.RecordDownload(r.Context(), p.s.DB, *rq.P, v.Item.ID, clientAddr(r)); err != nil {
+	if err := patrol.RecordDownload(r.Context(), s.DB, *rq.Principal(), v.Item.ID, shell.ClientAddr(r)); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
@@ -309,34 +308,34 @@ func (p *pages) patrolCopy(w http.ResponseWriter, r *http.Request, rq *req) erro
 // patrolSourcesView is the data of the sources page.
 type patrolSourcesView struct {
 	Sources []patrol.Source
-	Types   []option
+	Types   []shell.Option
 	CanAdd  bool
 	Form    map[string]string
 	Error   string
 }
 
-func (p *pages) sourcesView(r *http.Request, rq *req) (patrolSourcesView, error) {
-	list, err := patrol.ListSources(r.Context(), p.s.DB, *rq.P)
-	v := patrolSourcesView{Sources: list, CanAdd: rq.Can(string(policy.Ingest)), Form: map[string]string{}}
+func (s *pillar) sourcesView(r *http.Request, rq shell.Request) (patrolSourcesView, error) {
+	list, err := patrol.ListSources(r.Context(), s.DB, *rq.Principal())
+	v := patrolSourcesView{Sources: list, CanAdd: rq.Principal().Can(policy.Ingest), Form: map[string]string{}}
 	for _, t := range patrol.SourceTypes {
 		if t == patrol.Form || t == patrol.API {
 			continue // one each, made by the platform
 		}
-		v.Types = append(v.Types, option{Value: string(t), Label: rq.T("psource." + string(t))})
+		v.Types = append(v.Types, shell.Option{Value: string(t), Label: rq.T("psource." + string(t))})
 	}
 	return v, err
 }
 
-func (p *pages) patrolSources(w http.ResponseWriter, r *http.Request, rq *req) error {
-	v, err := p.sourcesView(r, rq)
+func (s *pillar) patrolSources(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	v, err := s.sourcesView(r, rq)
 	if err != nil {
 		return err
 	}
-	p.render(w, r, http.StatusOK, "patrol_sources.html", page{req: rq, Title: rq.T("patrol.sources"), Active: "nav.patrol", Data: v})
+	s.sh.Render(w, r, rq, http.StatusOK, "patrol_sources.html", shell.View{Title: rq.T("patrol.sources"), Active: "nav.patrol", Data: v})
 	return nil
 }
 
-func (p *pages) patrolAddSource(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) patrolAddSource(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	f := r.PostForm
 	every, _ := strconv.Atoi(f.Get("every"))
 	depth, _ := strconv.Atoi(f.Get("depth"))
@@ -344,13 +343,13 @@ func (p *pages) patrolAddSource(w http.ResponseWriter, r *http.Request, rq *req)
 	rps, _ := strconv.ParseFloat(f.Get("rps"), 64)
 	in := patrol.SourceInput{Name: f.Get("name"), Type: patrol.SourceType(f.Get("type")), URL: f.Get("url"), Platform: f.Get("platform"),
 		Every: every, Region: strings.TrimSpace(f.Get("region")), Crawl: patrol.CrawlConfig{MaxDepth: depth, MaxPages: pages, RPS: rps}}
-	src, err := patrol.CreateSource(r.Context(), p.s.DB, *rq.P, in)
+	src, err := patrol.CreateSource(r.Context(), s.DB, *rq.Principal(), in)
 	if err != nil {
 		pe := problem.As(err)
 		if pe == nil || pe.Code == problem.Internal {
 			return err
 		}
-		v, lerr := p.sourcesView(r, rq)
+		v, lerr := s.sourcesView(r, rq)
 		if lerr != nil {
 			return lerr
 		}
@@ -358,7 +357,7 @@ func (p *pages) patrolAddSource(w http.ResponseWriter, r *http.Request, rq *req)
 		for _, k := range []string{"name", "type", "url", "platform", "every", "region", "depth", "pages", "rps"} {
 			v.Form[k] = f.Get(k)
 		}
-		p.render(w, r, pe.Status(), "patrol_sources.html", page{req: rq, Title: rq.T("patrol.sources"), Active: "nav.patrol", Data: v})
+		s.sh.Render(w, r, rq, pe.Status(), "patrol_sources.html", shell.View{Title: rq.T("patrol.sources"), Active: "nav.patrol", Data: v})
 		return nil
 	}
 	http.Redirect(w, r, fmt.Sprintf("/patroli/sumber/%d", src.ID), http.StatusSeeOther)
@@ -369,28 +368,28 @@ func (p *pages) patrolAddSource(w http.ResponseWriter, r *http.Request, rq *req)
 type patrolSourceView struct {
 	Source  patrol.Source
 	Items   []patrol.Item
-	Formats []option
+	Formats []shell.Option
 	CanRun  bool
 	Result  string
 	Error   string
 }
 
-func (p *pages) loadSource(r *http.Request, rq *req) (patrolSourceView, error) {
+func (s *pillar) loadSource(r *http.Request, rq shell.Request) (patrolSourceView, error) {
 	var v patrolSourceView
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return v, problem.New(problem.NotFound, "no patrol source %q", r.PathValue("id"))
 	}
-	src, err := patrol.GetSource(r.Context(), p.s.DB, *rq.P, id)
+	src, err := patrol.GetSource(r.Context(), s.DB, *rq.Principal(), id)
 	if err != nil {
 		return v, err
 	}
 	v.Source = src
-	v.CanRun = p.s.Patrol != nil && rq.Can(string(policy.Ingest)) && src.OwnerID == rq.P.Org.ID
+	v.CanRun = s.Patrol != nil && rq.Principal().Can(policy.Ingest) && src.OwnerID == rq.Principal().Org.ID
 	for _, f := range imports.Formats {
-		v.Formats = append(v.Formats, option{Value: string(f), Label: rq.T("pformat." + string(f))})
+		v.Formats = append(v.Formats, shell.Option{Value: string(f), Label: rq.T("pformat." + string(f))})
 	}
-	items, err := patrol.List(r.Context(), p.s.DB, *rq.P, patrol.Filter{SourceID: id, Limit: 20})
+	items, err := patrol.List(r.Context(), s.DB, *rq.Principal(), patrol.Filter{SourceID: id, Limit: 20})
 	if len(items) > 20 {
 		items = items[:20]
 	}
@@ -398,17 +397,17 @@ func (p *pages) loadSource(r *http.Request, rq *req) (patrolSourceView, error) {
 	return v, err
 }
 
-func (p *pages) patrolSource(w http.ResponseWriter, r *http.Request, rq *req) error {
-	v, err := p.loadSource(r, rq)
+func (s *pillar) patrolSource(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	v, err := s.loadSource(r, rq)
 	if err != nil {
 		return err
 	}
-	p.render(w, r, http.StatusOK, "patrol_source.html", page{req: rq, Title: v.Source.Name, Active: "nav.patrol", Data: v})
+	s.sh.Render(w, r, rq, http.StatusOK, "patrol_source.html", shell.View{Title: v.Source.Name, Active: "nav.patrol", Data: v})
 	return nil
 }
 
-func (p *pages) patrolRunSource(w http.ResponseWriter, r *http.Request, rq *req) error {
-	v, err := p.loadSource(r, rq)
+func (s *pillar) patrolRunSource(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	v, err := s.loadSource(r, rq)
 	if err != nil {
 		return err
 	}
@@ -417,7 +416,7 @@ func (p *pages) patrolRunSource(w http.ResponseWriter, r *http.Request, rq *req)
 	}
 	status := http.StatusOK
 	if v.Source.Type.Fetched() {
-		out, rerr := p.s.Patrol.Run(r.Context(), v.Source)
+		out, rerr := s.Patrol.Run(r.Context(), v.Source)
 		v.Result = rq.T("patrol.run_result", out.New, out.Seen, out.Skipped)
 		if rerr != nil {
 			v.Error, status = rerr.Error(), http.StatusBadGateway
@@ -425,39 +424,39 @@ func (p *pages) patrolRunSource(w http.ResponseWriter, r *http.Request, rq *req)
 	} else {
 		v.Error, status = rq.T("patrol.not_fetched"), http.StatusConflict
 	}
-	if v2, err := p.loadSource(r, rq); err == nil {
+	if v2, err := s.loadSource(r, rq); err == nil {
 		v.Source, v.Items = v2.Source, v2.Items
 	}
-	p.render(w, r, status, "patrol_source.html", page{req: rq, Title: v.Source.Name, Active: "nav.patrol", Data: v})
+	s.sh.Render(w, r, rq, status, "patrol_source.html", shell.View{Title: v.Source.Name, Active: "nav.patrol", Data: v})
 	return nil
 }
 
 // patrolPauseSource pauses a source on a timetable, or resumes it.
-func (p *pages) patrolPauseSource(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) patrolPauseSource(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	id, ok := patrol.ParseID(r.PathValue("id"))
 	if !ok {
 		return problem.New(problem.NotFound, "no patrol source %q", r.PathValue("id"))
 	}
-	src, err := patrol.GetSource(r.Context(), p.s.DB, *rq.P, id)
+	src, err := patrol.GetSource(r.Context(), s.DB, *rq.Principal(), id)
 	if err != nil {
 		return err
 	}
-	if _, err := patrol.SetSourceEnabled(r.Context(), p.s.DB, *rq.P, id, !src.Enabled); err != nil {
+	if _, err := patrol.SetSourceEnabled(r.Context(), s.DB, *rq.Principal(), id, !src.Enabled); err != nil {
 		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/patroli/sumber/%d", id), http.StatusSeeOther)
 	return nil
 }
 
-func (p *pages) patrolImport(w http.ResponseWriter, r *http.Request, rq *req) error {
-	v, err := p.loadSource(r, rq)
+func (s *pillar) patrolImport(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	v, err := s.loadSource(r, rq)
 	if err != nil {
 		return err
 	}
 	if !v.CanRun || v.Source.Type != patrol.Import {
 		return problem.New(problem.Forbidden, "only an analyst of the source's organisation imports, into an import source")
 	}
-	mr, err := uploadOf(r)
+	mr, err := s.sh.UploadOf(r)
 	if err != nil {
 		return err
 	}
@@ -484,7 +483,7 @@ func (p *pages) patrolImport(w http.ResponseWriter, r *http.Request, rq *req) er
 	} else if format != imports.Auto && !validFormat(format) {
 		v.Error, status = rq.T("patrol.bad_format"), http.StatusBadRequest
 	} else {
-		out, res, ierr := p.s.Patrol.Import(r.Context(), rq.P.Actor(), v.Source, body, format)
+		out, res, ierr := s.Patrol.Import(r.Context(), rq.Principal().Actor(), v.Source, body, format)
 		v.Result = rq.T("patrol.import_result", res.Format, res.Read, out.New, out.Seen, out.Skipped)
 		if len(out.Errors) > 0 {
 			v.Result += " " + strings.Join(out.Errors[:min(5, len(out.Errors))], "; ")
@@ -493,10 +492,10 @@ func (p *pages) patrolImport(w http.ResponseWriter, r *http.Request, rq *req) er
 			v.Error, status = ierr.Error(), http.StatusBadRequest
 		}
 	}
-	if v2, err := p.loadSource(r, rq); err == nil {
+	if v2, err := s.loadSource(r, rq); err == nil {
 		v.Source, v.Items = v2.Source, v2.Items
 	}
-	p.render(w, r, status, "patrol_source.html", page{req: rq, Title: v.Source.Name, Active: "nav.patrol", Data: v})
+	s.sh.Render(w, r, rq, status, "patrol_source.html", shell.View{Title: v.Source.Name, Active: "nav.patrol", Data: v})
 	return nil
 }
 
@@ -505,11 +504,11 @@ type patrolWeeklyView struct {
 	Weeks []patrol.Week
 }
 
-func (p *pages) patrolWeekly(w http.ResponseWriter, r *http.Request, rq *req) error {
-	weeks, err := patrol.Weekly(r.Context(), p.s.DB, *rq.P, store.Now(), 8)
+func (s *pillar) patrolWeekly(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	weeks, err := patrol.Weekly(r.Context(), s.DB, *rq.Principal(), store.Now(), 8)
 	if err != nil {
 		return err
 	}
-	p.render(w, r, http.StatusOK, "patrol_weekly.html", page{req: rq, Title: rq.T("patrol.weekly"), Active: "nav.patrol", Data: patrolWeeklyView{Weeks: weeks}})
+	s.sh.Render(w, r, rq, http.StatusOK, "patrol_weekly.html", shell.View{Title: rq.T("patrol.weekly"), Active: "nav.patrol", Data: patrolWeeklyView{Weeks: weeks}})
 	return nil
 }

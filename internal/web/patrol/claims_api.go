@@ -1,7 +1,8 @@
-package web
+package patrol
 
 import (
 	"fmt"
+	"github.com/garda-id/garda/internal/web/shell"
 	"io"
 	"mime"
 	"net/http"
@@ -15,23 +16,23 @@ import (
 
 // claimRoutes registers the fact-check database: list, write, read, the
 // ClaimReview JSON-LD of one, imports, and matching a text.
-func (s *Server) claimRoutes() {
-	s.api("GET /api/v1/claims", signedIn, s.apiClaims)
-	s.api("POST /api/v1/claims", signedIn, s.apiCreateClaim)
-	s.api("POST /api/v1/claims/import", signedIn, s.apiImportClaims)
-	s.api("POST /api/v1/claims/match", signedIn, s.apiMatchClaims)
-	s.api("GET /api/v1/claims/{id}", signedIn, s.apiClaim)
-	s.api("GET /api/v1/claims/{id}/claimreview", signedIn, s.apiClaimReview)
+func (s *pillar) claimRoutes() {
+	s.sh.API("GET /api/v1/claims", shell.SignedIn, s.apiClaims)
+	s.sh.API("POST /api/v1/claims", shell.SignedIn, s.apiCreateClaim)
+	s.sh.API("POST /api/v1/claims/import", shell.SignedIn, s.apiImportClaims)
+	s.sh.API("POST /api/v1/claims/match", shell.SignedIn, s.apiMatchClaims)
+	s.sh.API("GET /api/v1/claims/{id}", shell.SignedIn, s.apiClaim)
+	s.sh.API("GET /api/v1/claims/{id}/claimreview", shell.SignedIn, s.apiClaimReview)
 }
 
-func (s *Server) apiClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	q := r.URL.Query()
 	return httpapi.ListByID(w, r, func(f claim.FactCheck) int64 { return f.ID }, func(before int64, limit int) ([]claim.FactCheck, error) {
 		return s.Claims.List(r.Context(), *p, claim.Filter{Region: q.Get("region"), Rating: q.Get("rating"), Query: q.Get("q"), Before: before, Limit: limit})
 	})
 }
 
-func (s *Server) apiCreateClaim(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiCreateClaim(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var in claim.Input
 	if err := httpapi.Decode(w, r, &in, 0); err != nil {
 		return err
@@ -45,8 +46,8 @@ func (s *Server) apiCreateClaim(w http.ResponseWriter, r *http.Request, p *auth.
 	return nil
 }
 
-func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "fact-check")
+func (s *pillar) apiClaim(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := shell.PathID(r, "fact-check")
 	if err != nil {
 		return err
 	}
@@ -60,8 +61,8 @@ func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, p *auth.Princi
 
 // apiClaimReview publishes a fact-check as schema.org ClaimReview JSON-LD;
 // one written here without a URL of its own points at its Garda page.
-func (s *Server) apiClaimReview(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	id, err := pathID(r, "fact-check")
+func (s *pillar) apiClaimReview(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := shell.PathID(r, "fact-check")
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (s *Server) apiClaimReview(w http.ResponseWriter, r *http.Request, p *auth.
 // apiImportClaims stores the fact-checks of a CSV (text/csv) or ClaimReview
 // JSON-LD (application/ld+json or application/json) body; ?region= and
 // ?tlp= place them (default: national, CLEAR).
-func (s *Server) apiImportClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiImportClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var reviews []claim.Review
 	var err error
@@ -123,7 +124,7 @@ type matchRequest struct {
 	Limit int    `json:"limit"`
 }
 
-func (s *Server) apiMatchClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+func (s *pillar) apiMatchClaims(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
 	var in matchRequest
 	if err := httpapi.Decode(w, r, &in, 0); err != nil {
 		return err

@@ -1,8 +1,9 @@
-package web
+package patrol
 
 import (
 	"errors"
 	"fmt"
+	"github.com/garda-id/garda/internal/web/shell"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,12 +18,12 @@ import (
 // claimPages registers "Klaim & Cek Fakta": the fact-check list with a
 // search that uses the matcher, a fact-check's page, the form to write one
 // and the upload of ClaimReview JSON-LD or CSV.
-func (p *pages) claimPages() {
-	p.handle("GET /klaim", p.claimList)
-	p.handle("GET /klaim/baru", p.claimNew)
-	p.handle("POST /klaim/baru", p.claimCreate)
-	p.handleUpload("POST /klaim/impor", p.claimImport)
-	p.handle("GET /klaim/{id}", p.claimDetail)
+func (s *pillar) claimPages() {
+	s.sh.Page("GET /klaim", s.claimList)
+	s.sh.Page("GET /klaim/baru", s.claimNew)
+	s.sh.Page("POST /klaim/baru", s.claimCreate)
+	s.sh.Upload("POST /klaim/impor", s.claimImport)
+	s.sh.Page("GET /klaim/{id}", s.claimDetail)
 }
 
 // claimRow is a fact-check as the list shows it; Score and Why are set
@@ -35,40 +36,40 @@ type claimRow struct {
 
 type claimListView struct {
 	Region, Rating, Q string
-	Regions           picker
-	Ratings           []option
+	Regions           shell.Picker
+	Ratings           []shell.Option
 	Rows              []claimRow
 	Matched           bool // Rows answer a search, best first
 	Next, First       string
 	Error             string
 	CanWrite          bool
-	Import            fieldForm
-	ImportTLPs        []option
+	Import            shell.FieldForm
+	ImportTLPs        []shell.Option
 }
 
 const claimPageSize = 50
 
-func (p *pages) claimList(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) claimList(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	q := r.URL.Query()
-	v := claimListView{Region: q.Get("region"), Rating: q.Get("rating"), Q: strings.TrimSpace(q.Get("q")), CanWrite: rq.P.Can(policy.Investigate)}
+	v := claimListView{Region: q.Get("region"), Rating: q.Get("rating"), Q: strings.TrimSpace(q.Get("q")), CanWrite: rq.Principal().Can(policy.Investigate)}
 	flash := ""
 	if n := q.Get("diimpor"); n != "" {
 		flash = rq.T("claims.imported", n, q.Get("dilewati"))
 	}
-	return p.renderClaimList(w, r, rq, http.StatusOK, v, flash)
+	return s.renderClaimList(w, r, rq, http.StatusOK, v, flash)
 }
 
-func (p *pages) renderClaimList(w http.ResponseWriter, r *http.Request, rq *req, status int, v claimListView, flash string) error {
+func (s *pillar) renderClaimList(w http.ResponseWriter, r *http.Request, rq shell.Request, status int, v claimListView, flash string) error {
 	ctx := r.Context()
 	v.Regions = rq.RegionPicker("f-region", "region", v.Region)
-	v.Ratings = enumOptions(rq, "rating", claim.Ratings, v.Rating)
-	v.ImportTLPs = tlpOptions(rq, string(policy.Clear))
-	if v.Import.fields == nil {
-		v.Import.fields = []string{"file"}
+	v.Ratings = shell.EnumOptions(rq, "rating", claim.Ratings, v.Rating)
+	v.ImportTLPs = shell.TLPOptions(rq, string(policy.Clear))
+	if v.Import.Fields == nil {
+		v.Import.Fields = []string{"file"}
 	}
 	if v.Q != "" {
 		// A search is a text the matcher reads: a post, a rumour, a title.
-		found, err := p.s.Claims.Search(ctx, *rq.P, v.Q, 20)
+		found, err := s.Claims.Search(ctx, *rq.Principal(), v.Q, 20)
 		if err != nil {
 			return err
 		}
@@ -81,9 +82,9 @@ func (p *pages) renderClaimList(w http.ResponseWriter, r *http.Request, rq *req,
 		}
 	} else {
 		before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-		list, err := p.s.Claims.List(ctx, *rq.P, claim.Filter{Region: v.Region, Rating: v.Rating, Before: before, Limit: claimPageSize})
+		list, err := s.Claims.List(ctx, *rq.Principal(), claim.Filter{Region: v.Region, Rating: v.Rating, Before: before, Limit: claimPageSize})
 		if pe := problem.As(err); pe != nil && pe.Code == problem.Invalid {
-			status, v.Error = pe.Status(), fieldMessage(rq, pe, r.URL.Query()).Message
+			status, v.Error = pe.Status(), shell.FieldMessage(rq, pe, r.URL.Query()).Message
 		} else if err != nil {
 			return err
 		}
@@ -93,49 +94,49 @@ func (p *pages) renderClaimList(w http.ResponseWriter, r *http.Request, rq *req,
 				keep.Set(k, val)
 			}
 		}
-		list, v.Next, v.First = pageOf(list, claimPageSize, func(f claim.FactCheck) int64 { return f.ID }, "/klaim", keep, before)
+		list, v.Next, v.First = shell.PageOf(list, claimPageSize, func(f claim.FactCheck) int64 { return f.ID }, "/klaim", keep, before)
 		for _, f := range list {
 			v.Rows = append(v.Rows, claimRow{FactCheck: f})
 		}
 	}
-	p.render(w, r, status, "claims.html", page{req: rq, Title: rq.T("claims.title"), Active: "nav.claims", Flash: flash, Data: v})
+	s.sh.Render(w, r, rq, status, "claims.html", shell.View{Title: rq.T("claims.title"), Active: "nav.claims", Flash: flash, Data: v})
 	return nil
 }
 
 // claimForm is the form to write a fact-check: what was typed, and the
 // error to show next to its field.
 type claimForm struct {
-	fieldForm
+	shell.FieldForm
 	In      claim.Input
-	Ratings []option
-	TLPs    []option
-	Regions picker
+	Ratings []shell.Option
+	TLPs    []shell.Option
+	Regions shell.Picker
 }
 
 var claimFields = []string{"claim", "title", "rating", "url", "date", "claim_author", "publisher", "region", "tlp"}
 
-func (p *pages) claimFormView(rq *req, in claim.Input, err *problem.Error) claimForm {
-	return claimForm{fieldForm: fieldForm{Err: err, fields: claimFields}, In: in,
-		Ratings: enumOptions(rq, "rating", claim.Ratings[:len(claim.Ratings)-1], in.Rating),
-		TLPs:    tlpOptions(rq, in.TLP), Regions: rq.RegionPicker("region", "region", in.Region)}
+func claimFormView(rq shell.Request, in claim.Input, err *problem.Error) claimForm {
+	return claimForm{FieldForm: shell.FieldForm{Err: err, Fields: claimFields}, In: in,
+		Ratings: shell.EnumOptions(rq, "rating", claim.Ratings[:len(claim.Ratings)-1], in.Rating),
+		TLPs:    shell.TLPOptions(rq, in.TLP), Regions: rq.RegionPicker("region", "region", in.Region)}
 }
 
-func (p *pages) claimNew(w http.ResponseWriter, r *http.Request, rq *req) error {
-	if !rq.P.Can(policy.Investigate) {
+func (s *pillar) claimNew(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	if !rq.Principal().Can(policy.Investigate) {
 		return problem.New(problem.Forbidden, "your role may not write fact-checks")
 	}
-	in := claim.Input{Rating: "hoaks", TLP: string(policy.Clear), Region: rq.P.User.Scope}
-	p.render(w, r, http.StatusOK, "claim_form.html", page{req: rq, Title: rq.T("claims.new"), Active: "nav.claims", Data: p.claimFormView(rq, in, nil)})
+	in := claim.Input{Rating: "hoaks", TLP: string(policy.Clear), Region: rq.Principal().User.Scope}
+	s.sh.Render(w, r, rq, http.StatusOK, "claim_form.html", shell.View{Title: rq.T("claims.new"), Active: "nav.claims", Data: claimFormView(rq, in, nil)})
 	return nil
 }
 
-func (p *pages) claimCreate(w http.ResponseWriter, r *http.Request, rq *req) error {
+func (s *pillar) claimCreate(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
 	f := r.PostForm
 	in := claim.Input{Claim: f.Get("claim"), Title: f.Get("title"), Rating: f.Get("rating"), URL: f.Get("url"), Date: f.Get("date"),
 		ClaimAuthor: f.Get("claim_author"), Publisher: f.Get("publisher"), Region: f.Get("region"), TLP: f.Get("tlp")}
-	fc, err := p.s.Claims.Create(r.Context(), *rq.P, in)
-	if pe, ok := formFailed(err); ok {
-		p.render(w, r, pe.Status(), "claim_form.html", page{req: rq, Title: rq.T("claims.new"), Active: "nav.claims", Data: p.claimFormView(rq, in, fieldMessage(rq, pe, r.PostForm))})
+	fc, err := s.Claims.Create(r.Context(), *rq.Principal(), in)
+	if pe, ok := shell.FormFailed(err); ok {
+		s.sh.Render(w, r, rq, pe.Status(), "claim_form.html", shell.View{Title: rq.T("claims.new"), Active: "nav.claims", Data: claimFormView(rq, in, shell.FieldMessage(rq, pe, r.PostForm))})
 		return nil
 	} else if err != nil {
 		return err
@@ -147,11 +148,11 @@ func (p *pages) claimCreate(w http.ResponseWriter, r *http.Request, rq *req) err
 // claimImport reads an upload form (csrf, region, tlp, then file) and
 // imports the file's fact-checks; a bad file is said above the list and
 // nothing is stored.
-func (p *pages) claimImport(w http.ResponseWriter, r *http.Request, rq *req) error {
-	if !rq.P.Can(policy.Investigate) {
+func (s *pillar) claimImport(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	if !rq.Principal().Can(policy.Investigate) {
 		return problem.New(problem.Forbidden, "your role may not import fact-checks")
 	}
-	mr, err := uploadOf(r)
+	mr, err := s.sh.UploadOf(r)
 	if err != nil {
 		return err
 	}
@@ -183,13 +184,13 @@ func (p *pages) claimImport(w http.ResponseWriter, r *http.Request, rq *req) err
 		perr = errors.New(rq.T("claims.import_nofile"))
 	}
 	if perr != nil {
-		v.Import = fieldForm{Err: problem.Field("file", "%s", perr.Error()), fields: []string{"file"}}
-		return p.renderClaimList(w, r, rq, http.StatusBadRequest, v, "")
+		v.Import = shell.FieldForm{Err: problem.Field("file", "%s", perr.Error()), Fields: []string{"file"}}
+		return s.renderClaimList(w, r, rq, http.StatusBadRequest, v, "")
 	}
-	res, err := p.s.Claims.Import(r.Context(), *rq.P, reviews, pl)
-	if pe, ok := formFailed(err); ok {
-		v.Import = fieldForm{Err: &problem.Error{Code: pe.Code, Field: "file", Message: pe.Message}, fields: []string{"file"}}
-		return p.renderClaimList(w, r, rq, pe.Status(), v, "")
+	res, err := s.Claims.Import(r.Context(), *rq.Principal(), reviews, pl)
+	if pe, ok := shell.FormFailed(err); ok {
+		v.Import = shell.FieldForm{Err: &problem.Error{Code: pe.Code, Field: "file", Message: pe.Message}, Fields: []string{"file"}}
+		return s.renderClaimList(w, r, rq, pe.Status(), v, "")
 	} else if err != nil {
 		return err
 	}
@@ -203,17 +204,17 @@ type claimView struct {
 	JSONLD     string
 }
 
-func (p *pages) claimDetail(w http.ResponseWriter, r *http.Request, rq *req) error {
-	id, err := pathID(r, "fact-check")
+func (s *pillar) claimDetail(w http.ResponseWriter, r *http.Request, rq shell.Request) error {
+	id, err := shell.PathID(r, "fact-check")
 	if err != nil {
 		return err
 	}
-	f, err := p.s.Claims.Get(r.Context(), *rq.P, id)
+	f, err := s.Claims.Get(r.Context(), *rq.Principal(), id)
 	if err != nil {
 		return err // not found for ids the person may not read: never 403
 	}
 	scheme := "http"
-	if p.s.TLS || r.TLS != nil {
+	if s.TLS || r.TLS != nil {
 		scheme = "https"
 	}
 	ld, err := claim.ClaimReviewJSON(f.Review(), fmt.Sprintf("%s://%s/klaim/%d", scheme, r.Host, f.ID))
@@ -231,7 +232,7 @@ func (p *pages) claimDetail(w http.ResponseWriter, r *http.Request, rq *req) err
 	if len([]rune(title)) > 80 {
 		title = string([]rune(title)[:80]) + "…"
 	}
-	p.render(w, r, http.StatusOK, "claim.html", page{req: rq, Title: title, Active: "nav.claims", Flash: flash,
+	s.sh.Render(w, r, rq, http.StatusOK, "claim.html", shell.View{Title: title, Active: "nav.claims", Flash: flash,
 		Data: claimView{FactCheck: f, RegionName: rq.ScopeName(f.Region), JSONLD: string(ld)}})
 	return nil
 }
