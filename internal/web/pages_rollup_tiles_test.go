@@ -13,6 +13,7 @@ import (
 	"github.com/garda-id/garda/internal/demo"
 	"github.com/garda-id/garda/internal/room"
 	"github.com/garda-id/garda/internal/store/storetest"
+	"github.com/garda-id/garda/internal/web/webtest"
 )
 
 var tileRE = regexp.MustCompile(`<a href="/ruang-operasi/(\d+)/laporan" data-tile="([0-9.]+)"><path data-region="[0-9.]+" class="([^"]+)" d="[^"]+"><title>([^<]+)</title></path><text[^>]*><tspan[^>]*>([^<]*)</tspan><tspan[^>]*>([^<]*)</tspan></text></a>`)
@@ -38,7 +39,7 @@ func TestProvinceTileMap(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	s := &site{t: t, db: db, ts: ts}
+	s := &site{Site: &webtest.Site{T: t, DB: db, TS: ts}, t: t, db: db, ts: ts}
 	rooms := map[string]int64{}
 	rows, err := db.Query(ctx, `SELECT region, id FROM rooms`)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/garda-id/garda/internal/org"
 	"github.com/garda-id/garda/internal/store"
 	"github.com/garda-id/garda/internal/store/storetest"
+	"github.com/garda-id/garda/internal/web/webtest"
 )
 
 // TestWallLoad (GARDA_LOAD=1) measures the national wall's data read with
@@ -51,7 +52,7 @@ func siteOn(t *testing.T, db *store.DB) *site {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &site{t: t, db: db, ts: ts}
+	return &site{Site: &webtest.Site{T: t, DB: db, TS: ts}, t: t, db: db, ts: ts}
 }
 
 func wallLoad(t *testing.T, db *store.DB) {
