@@ -151,6 +151,9 @@ rejected.`,
 					return lerr
 				}
 			}
+			// CRS compiles on another core while the first lines are read and
+			// inspected (an event that needs it waits).
+			opts0.CRSInBackground = true
 			eng, err := detect.New(opts0)
 			if err != nil {
 				return err

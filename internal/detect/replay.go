@@ -173,6 +173,9 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 	if readErr != nil {
 		return res, readErr
 	}
+	if err := e.CRSReady(); err != nil {
+		return res, err // no event was inspected by CRS: the findings are not whole
+	}
 	shard.Flush(emit)
 	take()
 	res.Alerts = agg.Alerts()
