@@ -380,11 +380,24 @@ func (e *Engine) NewShard() *Shard { return &Shard{e: e, sc: scenario.New(e.scen
 // first. The signals' Event is the shard's copy, valid until the next
 // Observe. Call Flush at the end of the input.
 func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
+	s.order.recycle()
 	if s.order.late(ev) {
 		s.drain(true, emit)
 	}
 	s.order.push(ev, f)
 	s.drain(false, emit)
+}
+
+// observeHeld is Observe for an event the shard may keep as it is (no
+// copy); it returns a spent one for the caller to fill again, or nil.
+func (s *Shard) observeHeld(h *held, emit func(alert.Signal)) *held {
+	s.order.recycle()
+	if s.order.late(&h.ev) {
+		s.drain(true, emit)
+	}
+	spare := s.order.pushHeld(h)
+	s.drain(false, emit)
+	return spare
 }
 
 // Flush feeds every event still held.
