@@ -253,6 +253,8 @@ rejected.`,
 				"sigma_rules":      eng.SigmaRules(),
 			}
 			summary["crs_evaluated"], summary["crs_cached"] = eng.CRSStats()
+			// Built beside the first lines: not in rules_load_seconds.
+			summary["crs_build_seconds"] = round3(eng.CRSBuildTime().Seconds())
 			if err := waitIndicators(); err != nil {
 				return err
 			}

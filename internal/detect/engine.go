@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/detect/crs"
@@ -54,6 +55,7 @@ type Engine struct {
 	sigmaDefs map[*sigma.Rule]*scenario.Def
 	crs       *crs.Detector // set before crsDone is closed
 	crsErr    error
+	crsBuild  time.Duration // how long building CRS took
 	crsDone   chan struct{} // nil without CRS
 	pre       *crs.Prefilter
 	verdicts  *verdicts
@@ -84,6 +86,8 @@ func New(opts Options) (*Engine, error) {
 		e.crsDone = make(chan struct{})
 		go func() {
 			defer close(e.crsDone)
+			start := time.Now()
+			defer func() { e.crsBuild = time.Since(start) }()
 			d, err := crs.New(opts.CRS)
 			if err != nil {
 				e.crsErr = fmt.Errorf("load OWASP CRS: %w", err)
@@ -144,6 +148,13 @@ func (e *Engine) CRSReady() error {
 	}
 	<-e.crsDone
 	return e.crsErr
+}
+
+// CRSBuildTime waits until CRS is built and says how long that took (0
+// without CRS).
+func (e *Engine) CRSBuildTime() time.Duration {
+	e.CRSReady()
+	return e.crsBuild
 }
 
 // CRSStats says how many suspicious requests went to Coraza and how many
