@@ -82,8 +82,8 @@ func verdictKey(pre *crs.Prefilter, ev *event.Event) string {
 
 // inspect returns CRS's verdict on a suspicious request, from the cache
 // when the same request was seen.
-func (v *verdicts) inspect(d *crs.Detector, ev *event.Event) crs.Result {
-	key := verdictKey(d.Prefilter(), ev)
+func (v *verdicts) inspect(d *crs.Detector, pre *crs.Prefilter, ev *event.Event) crs.Result {
+	key := verdictKey(pre, ev)
 	sh := &v.shards[maphash.String(v.seed, key)%uint64(len(v.shards))]
 	sh.mu.Lock()
 	r, ok := sh.m[key]

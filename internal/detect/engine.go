@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/garda-id/garda/internal/alert"
 	"github.com/garda-id/garda/internal/detect/crs"
@@ -39,6 +40,12 @@ type Options struct {
 	ProxyRules bool
 	// Stages are further stateless checks run on every event (stage.go).
 	Stages []Stage
+	// CRSInBackground lets New return before CRS is built (its Coraza
+	// parse and RE2 compilation: a third of a second on one core), so that
+	// lines are read, parsed and inspected meanwhile; an event the
+	// prefilter finds suspicious waits for CRS. Findings are the same. A
+	// failure to build CRS is then told by CRSReady (Replay returns it).
+	CRSInBackground bool
 }
 
 // Engine holds the compiled rules; it is safe for concurrent use, and
@@ -46,7 +53,11 @@ type Options struct {
 type Engine struct {
 	sigma     *sigma.Set
 	sigmaDefs map[*sigma.Rule]*scenario.Def
-	crs       *crs.Detector
+	crs       *crs.Detector // set before crsDone is closed
+	crsErr    error
+	crsBuild  time.Duration // how long building CRS took
+	crsDone   chan struct{} // nil without CRS
+	pre       *crs.Prefilter
 	verdicts  *verdicts
 	scenarios scenario.Config
 	stages    []Stage
@@ -54,6 +65,37 @@ type Engine struct {
 
 // New compiles the rules.
 func New(opts Options) (*Engine, error) {
+	e := &Engine{sigmaDefs: map[*sigma.Rule]*scenario.Def{}, scenarios: scenario.DefaultConfig(), stages: opts.Stages}
+	if !opts.NoCRS {
+		if opts.CRS.RemoveRules == nil {
+			opts.CRS.RemoveRules = crs.SearchFalsePositives // citizens' searches are not attacks
+		}
+		if opts.CRS.WeakAlone == nil {
+			opts.CRS.WeakAlone = commandWordWeakAlone
+		}
+		// The prefilter is CRS's own (the same options), built here in a
+		// few milliseconds: it decides which events need CRS at all. CRS
+		// itself (a third of a second on one core) is built on another
+		// goroutine, beside Sigma's rules and, with CRSInBackground, the
+		// first lines.
+		var err error
+		if e.pre, err = crs.NewPrefilter(opts.CRS); err != nil {
+			return nil, fmt.Errorf("load OWASP CRS: %w", err)
+		}
+		e.verdicts = newVerdicts()
+		e.crsDone = make(chan struct{})
+		go func() {
+			defer close(e.crsDone)
+			start := time.Now()
+			defer func() { e.crsBuild = time.Since(start) }()
+			d, err := crs.New(opts.CRS)
+			if err != nil {
+				e.crsErr = fmt.Errorf("load OWASP CRS: %w", err)
+				return
+			}
+			e.crs = d
+		}()
+	}
 	fsys := opts.Sigma
 	if fsys == nil {
 		fsys = rules.Sigma()
@@ -76,7 +118,7 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile sigma rules: %w", err)
 	}
-	e := &Engine{sigma: set, sigmaDefs: map[*sigma.Rule]*scenario.Def{}, scenarios: scenario.DefaultConfig(), stages: opts.Stages}
+	e.sigma = set
 	if opts.Scenarios != nil {
 		e.scenarios = *opts.Scenarios
 	}
@@ -90,19 +132,29 @@ func New(opts Options) (*Engine, error) {
 		}
 		e.sigmaDefs[r] = d
 	}
-	if !opts.NoCRS {
-		if opts.CRS.RemoveRules == nil {
-			opts.CRS.RemoveRules = crs.SearchFalsePositives // citizens' searches are not attacks
+	if !opts.CRSInBackground {
+		if err := e.CRSReady(); err != nil {
+			return nil, err
 		}
-		if opts.CRS.WeakAlone == nil {
-			opts.CRS.WeakAlone = commandWordWeakAlone
-		}
-		if e.crs, err = crs.New(opts.CRS); err != nil {
-			return nil, fmt.Errorf("load OWASP CRS: %w", err)
-		}
-		e.verdicts = newVerdicts()
 	}
 	return e, nil
+}
+
+// CRSReady waits until CRS is built and returns the error that stopped
+// it, if any (Options.CRSInBackground); nil at once without CRS.
+func (e *Engine) CRSReady() error {
+	if e.crsDone == nil {
+		return nil
+	}
+	<-e.crsDone
+	return e.crsErr
+}
+
+// CRSBuildTime waits until CRS is built and says how long that took (0
+// without CRS).
+func (e *Engine) CRSBuildTime() time.Duration {
+	e.CRSReady()
+	return e.crsBuild
 }
 
 // CRSStats says how many suspicious requests went to Coraza and how many
@@ -237,13 +289,13 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	for _, p := range f.Payload {
 		f.Classes |= payloadClass[p.Class]
 	}
-	if in.e.crs == nil {
+	if in.e.pre == nil || !in.e.pre.Suspicious(ev) {
 		return
 	}
-	if !in.e.crs.Prefilter().Suspicious(ev) {
-		return
+	if in.e.CRSReady() != nil {
+		return // Replay returns the error
 	}
-	r := in.e.verdicts.inspect(in.e.crs, ev)
+	r := in.e.verdicts.inspect(in.e.crs, in.e.pre, ev)
 	if r.Classes.Has(crs.Scanner) {
 		f.Classes |= scenario.Scanner // a scanner user agent is a finding on its own
 	}
@@ -339,11 +391,24 @@ func (e *Engine) NewShard() *Shard { return &Shard{e: e, sc: scenario.New(e.scen
 // first. The signals' Event is the shard's copy, valid until the next
 // Observe. Call Flush at the end of the input.
 func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
+	s.order.recycle()
 	if s.order.late(ev) {
 		s.drain(true, emit)
 	}
 	s.order.push(ev, f)
 	s.drain(false, emit)
+}
+
+// observeHeld is Observe for an event the shard may keep as it is (no
+// copy); it returns a spent one for the caller to fill again, or nil.
+func (s *Shard) observeHeld(h *held, emit func(alert.Signal)) *held {
+	s.order.recycle()
+	if s.order.late(&h.ev) {
+		s.drain(true, emit)
+	}
+	spare := s.order.pushHeld(h)
+	s.drain(false, emit)
+	return spare
 }
 
 // Flush feeds every event still held.

@@ -67,8 +67,8 @@ type item struct {
 type block struct {
 	seq      int
 	data     []byte
-	first    int64 // line number of the first line
-	items    []item
+	first    int64   // line number of the first line
+	items    []*item // handed to the shard and back (observeHeld)
 	lines    int64
 	rejected [ingest.NumReasons]int64
 }
@@ -157,9 +157,9 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 			for i := range b.rejected {
 				res.Rejected[i] += b.rejected[i]
 			}
-			for i := range b.items {
+			for i, it := range b.items {
 				res.Accepted++
-				shard.Observe(&b.items[i].ev, &b.items[i].f, emit)
+				b.items[i] = shard.observeHeld(it, emit)
 				take()
 			}
 			b.items = b.items[:0]
@@ -172,6 +172,9 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 	}
 	if readErr != nil {
 		return res, readErr
+	}
+	if err := e.CRSReady(); err != nil {
+		return res, err // no event was inspected by CRS: the findings are not whole
 	}
 	shard.Flush(emit)
 	take()
@@ -218,11 +221,15 @@ func (e *Engine) inspectBlock(in *Inspector, p *ingest.Parser, b *block) {
 			chunk = string(data[chunkStart:chunkEnd])
 		}
 		if len(b.items) == cap(b.items) {
-			b.items = append(b.items, item{})
+			b.items = append(b.items, nil)
 		} else {
 			b.items = b.items[:len(b.items)+1]
 		}
-		it := &b.items[len(b.items)-1]
+		it := b.items[len(b.items)-1]
+		if it == nil {
+			it = &item{}
+			b.items[len(b.items)-1] = it
+		}
 		var err error
 		if chunked {
 			err = p.ParseString(chunk[start-chunkStart:end-chunkStart], &it.ev)

@@ -192,7 +192,15 @@ func TestWorkersDoNotChangeResults(t *testing.T) {
 	nginx, _ := format.Lookup("nginx")
 	log := strings.Join(simulated(t, 5, 40000, time.Date(2024, 2, 14, 0, 0, 0, 0, time.UTC), 4*time.Hour), "\n") + "\n"
 	var want string
-	for _, workers := range []int{1, 2, 8, 2, 8} {
+	// The last two runs on engines whose CRS is built while they read
+	// (Options.CRSInBackground, as `garda detect replay` does).
+	for run, workers := range []int{1, 2, 8, 2, 8, 2, 8} {
+		eng := eng
+		if run >= 5 {
+			if eng, err = detect.New(detect.Options{CRSInBackground: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var perEvent []string
 		res, err := eng.Replay(context.Background(), strings.NewReader(log), detect.ReplayOptions{
 			Format: nginx, Workers: workers, Evidence: alert.MaxEvidence,
@@ -238,4 +246,43 @@ func firstDiff(got, want string) string {
 		}
 	}
 	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
+}
+
+// TestLateEventKeepsEarlierEvidence: a line more than ReorderWindow older
+// than the newest releases everything held first. The alerts of the events
+// it releases must keep their own line and fields: the late line's event
+// once took over the place of the last of them before its signals were
+// read (its per-event line and evidence read the late line's).
+func TestLateEventKeepsEarlierEvidence(t *testing.T) {
+	eng, err := detect.New(detect.Options{NoCRS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := format.Lookup("nginx")
+	req := `"GET /cari?q=1%20UNION%20SELECT%20username,password%20FROM%20users-- HTTP/1.1" 403 600 "-" "Mozilla/5.0"`
+	log := fmt.Sprintf("10.0.0.1 - - [14/Feb/2024:06:00:00 +0700] %s\n10.0.0.2 - - [14/Feb/2024:06:10:00 +0700] %s\n10.0.0.3 - - [14/Feb/2024:05:00:00 +0700] %s\n", req, req, req)
+	for _, workers := range []int{1, 4} {
+		got := map[int64]string{}
+		res, err := eng.Replay(context.Background(), strings.NewReader(log), detect.ReplayOptions{Format: f, Workers: workers,
+			PerEvent: func(ev *event.Event, sigs []alert.Signal) {
+				if _, dup := got[ev.Line]; dup {
+					t.Errorf("line %d told twice", ev.Line)
+				}
+				got[ev.Line] = sigs[0].SourceIP + " " + ev.Get(event.SourceIP)
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int64]string{1: "10.0.0.1 10.0.0.1", 2: "10.0.0.2 10.0.0.2", 3: "10.0.0.3 10.0.0.3"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%d workers: per event %v, want %v", workers, got, want)
+		}
+		for _, a := range res.Alerts {
+			for _, ev := range a.Evidence {
+				if ip := ev.Fields["source.ip"]; ip != a.SourceIP {
+					t.Errorf("%d workers: alert of %s (%s) keeps line %d of %s", workers, a.SourceIP, a.Scenario, ev.Line, ip)
+				}
+			}
+		}
+	}
 }

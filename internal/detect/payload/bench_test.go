@@ -1,6 +1,14 @@
 package payload
 
-import "testing"
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/garda-id/garda/internal/shareddata"
+)
 
 // benignTargets are request targets as genlog and the simulator's citizens
 // send them: most values hold nothing any check needs.
@@ -19,5 +27,31 @@ func BenchmarkCheckBenign(b *testing.B) {
 	var dst []Finding
 	for i := 0; b.Loop(); i++ {
 		dst = Check(benignTargets[i%len(benignTargets)], dst[:0])
+	}
+}
+
+// BenchmarkCheckPayloads checks each line of the payload lists
+// (../shared/data/payloads) as a query value, as the hostile log sends
+// them: ns/op is per payload.
+func BenchmarkCheckPayloads(b *testing.B) {
+	root, ok := shareddata.Root()
+	if !ok {
+		b.Skip("needs ../shared/data/payloads (or GARDA_SHARED)")
+	}
+	var targets []string
+	for _, f := range []string{"sqli.txt", "xss.txt", "cmdi.txt", "traversal.txt"} {
+		data, err := os.ReadFile(filepath.Join(root, "data", "payloads", f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if l != "" {
+				targets = append(targets, "/cari?q="+url.QueryEscape(l))
+			}
+		}
+	}
+	var dst []Finding
+	for i := 0; b.Loop(); i++ {
+		dst = Check(targets[i%len(targets)], dst[:0])
 	}
 }
