@@ -107,3 +107,19 @@ func TestProvinceTileMap(t *testing.T) {
 		t.Error("a regency's roll-up draws squares: it has no rooms below")
 	}
 }
+
+// TestTileLabel: a regency's kind over its name, a name too long for the
+// square cut with an ellipsis (the tile's title keeps it whole).
+func TestTileLabel(t *testing.T) {
+	for name, want := range map[string][2]string{
+		"Kabupaten Bandung":                    {"Kab.", "Bandung"},
+		"Kota Bandung":                         {"Kota", "Bandung"},
+		"Kabupaten Kepulauan Seribu Utara":     {"Kab.", "Kepulauan Se…"},
+		"Kabupaten Penukal Abab Lematang Ilir": {"Kab.", "Penukal Abab…"},
+		"Jakarta":                              {"", "Jakarta"},
+	} {
+		if got := tileLabel(name); got != want {
+			t.Errorf("tileLabel(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -415,11 +415,18 @@ func rollupTiles(rq *req, rows []shift.RollupRow) ([]rollupArea, string, int) {
 // Barat" is "Kab." over "Bandung Barat", "Kota Bandung" "Kota" over
 // "Bandung".
 func tileLabel(name string) [2]string {
-	if rest, ok := strings.CutPrefix(name, "Kabupaten "); ok {
-		return [2]string{"Kab.", rest}
+	kind, rest := "", name
+	if r, ok := strings.CutPrefix(name, "Kabupaten "); ok {
+		kind, rest = "Kab.", r
+	} else if r, ok := strings.CutPrefix(name, "Kota "); ok {
+		kind, rest = "Kota", r
 	}
-	if rest, ok := strings.CutPrefix(name, "Kota "); ok {
-		return [2]string{"Kota", rest}
+	// A square holds about 13 letters a line; the title gives the whole name.
+	if r := []rune(rest); len(r) > tileLetters {
+		rest = strings.TrimSpace(string(r[:tileLetters-1])) + "…"
 	}
-	return [2]string{"", name}
+	return [2]string{kind, rest}
 }
+
+// tileLetters is how many letters of a name fit across a tile.
+const tileLetters = 13

@@ -116,6 +116,9 @@ func TestShiftLoad(t *testing.T) {
 			{"op.jabar", fmt.Sprintf("/ruang-operasi/%d/serah-terima?sif=prev", ids["32"]), "data-signed"},
 			{"coord.national", fmt.Sprintf("/api/v1/rooms/%d/rollup", ids[""]), "open_high_incidents"},
 			{"op.jabar", fmt.Sprintf("/api/v1/rooms/%d/reports?from=below&limit=50", ids["32"]), "items"},
+			// The daily report, whose rooms section reads every room's day.
+			{"coord.national", "/laporan", "data-rooms"},
+			{"op.jabar", "/laporan", "data-rooms"},
 		} {
 			u, err := auth.UserByName(ctx, db, c.user)
 			if err != nil {
