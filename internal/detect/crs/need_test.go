@@ -36,11 +36,11 @@ func rxValues(t *testing.T) []string {
 	}
 	for _, ev := range evs {
 		s.req.fill(d, ev)
-		clear(s.cache)
+		s.begin(f.prefixes)
 		for gi := range f.groups {
 			g := &f.groups[gi]
 			eg := f.e.groups[gi]
-			s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, add)
+			s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, func(v string, _ int32) { add(v) })
 		}
 	}
 	corpus := out
