@@ -18,7 +18,6 @@ import (
 	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 
 	"github.com/garda-id/garda/internal/detect/crs/transform"
-	"github.com/garda-id/garda/internal/detect/literal"
 	"github.com/garda-id/garda/internal/event"
 )
 
@@ -58,7 +57,7 @@ type fastPlan struct {
 	// a quarter of a hostile request's CPU). litRules maps a literal to
 	// the rules holding it; always has the bits of the rules without
 	// literals; words is the length of a rule bitset.
-	lit      *literal.Matcher
+	lit      *ruleAutomaton
 	litRules [][]int32
 	always   []uint64
 	words    int
@@ -181,11 +180,8 @@ type fastState struct {
 	gen   uint32
 	width int32 // entries per slot: the transformation prefixes, and the raw value
 	// The shared literal pass's rule bitsets, one per distinct value
-	// (tEntry.off); seen and lgen mark the literals already counted for
-	// one value.
+	// (tEntry.off).
 	bits []uint64
-	seen []uint32
-	lgen uint32
 }
 
 // tEntry is one transformed value of a request.
@@ -421,9 +417,9 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 			}
 		}
 	}
-	f.lit = literal.New(patterns, true)
+	f.lit = newRuleAutomaton(patterns, f.litRules, f.words)
 	f.pool.New = func() any {
-		return &fastState{seen: make([]uint32, len(patterns)), st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}}
+		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}}
 	}
 	return f, nil
 }
@@ -1039,19 +1035,7 @@ func (f *fastPlan) candidates(s *fastState, v string, e int32) []uint64 {
 	off := len(s.bits)
 	s.bits = append(s.bits, f.always...)
 	bits := s.bits[off:]
-	if s.lgen++; s.lgen == 0 {
-		clear(s.seen)
-		s.lgen = 1
-	}
-	f.lit.Each(v, func(p int) bool {
-		if s.seen[p] != s.lgen {
-			s.seen[p] = s.lgen
-			for _, r := range f.litRules[p] {
-				bits[r>>6] |= 1 << (r & 63)
-			}
-		}
-		return true
-	})
+	f.lit.mark(v, bits)
 	if ent != nil {
 		ent.off = int32(off)
 	}
