@@ -4,6 +4,9 @@ import (
 	"math/rand/v2"
 	"regexp/syntax"
 	"testing"
+	"unicode/utf8"
+
+	re2 "github.com/wasilibs/go-re2"
 )
 
 // rxValues is what the @rx operators see on the corpus: random strings
@@ -177,5 +180,62 @@ func TestMinChars(t *testing.T) {
 		if got := minChars(re, &special); got != tc.cnt {
 			t.Errorf("%s: counted %d, want %d", tc.pattern, got, tc.cnt)
 		}
+	}
+}
+
+// TestInvalidUTF8OnRE2: for a value outside UTF-8, RE2 on runeBytes (the
+// fast path's engine) matches exactly where Go's regexp (Coraza's) does
+// on the value, for every pattern not on binaryregexp: the corpus's
+// values outside UTF-8, and corpus values with bytes outside UTF-8 put in
+// at random places (lone continuation bytes, truncated sequences, bytes
+// 0xf8-0xff, a valid U+FFFD beside them).
+func TestInvalidUTF8OnRE2(t *testing.T) {
+	values := rxValues(t)
+	rnd := rand.New(rand.NewPCG(7, 12))
+	bad := []string{"\x80", "\xbf", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xff", "\xfe\xfe", "\xed\xa0\x80", "\xc0\xaf", "\ufffd\x80", "\xa0"}
+	var invalid []string
+	for _, v := range values {
+		if !utf8.ValidString(v) {
+			invalid = append(invalid, v)
+		}
+	}
+	fromCorpus := len(invalid)
+	for i := 0; len(invalid) < fromCorpus+3000; i++ {
+		v := values[rnd.IntN(len(values))]
+		for range 1 + rnd.IntN(3) {
+			at := rnd.IntN(len(v) + 1)
+			v = v[:at] + bad[rnd.IntN(len(bad))] + v[at:]
+		}
+		invalid = append(invalid, v)
+	}
+	patterns, compared, differ := 0, 0, 0
+	rxCache.Range(func(k, v any) bool {
+		o := v.(*rxOperator)
+		if o.bin != nil {
+			return true
+		}
+		o.reOnce.Do(func() {
+			if re, err := re2.Compile(o.data); err == nil {
+				o.re = re
+			}
+		})
+		if o.re == nil {
+			return true
+		}
+		patterns++
+		for _, val := range invalid {
+			compared++
+			if a, b := o.re.MatchString(runeBytes(val)), o.std.MatchString(val); a != b {
+				differ++
+				if differ <= 10 {
+					t.Errorf("pattern %.60q on %q: RE2 %v, Go %v", k, val, a, b)
+				}
+			}
+		}
+		return true
+	})
+	t.Logf("%d patterns, %d values outside UTF-8 (%d of the corpus), %d comparisons, %d differ", patterns, len(invalid), fromCorpus, compared, differ)
+	if patterns == 0 || fromCorpus == 0 {
+		t.Error("nothing compared")
 	}
 }
