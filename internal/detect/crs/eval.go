@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/corazawaf/libinjection-go"
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 	re2 "github.com/wasilibs/go-re2"
 
 	"github.com/corazawaf/coraza/v3/experimental/plugins"
@@ -61,8 +60,7 @@ type evalRule struct {
 	// @pm, @pmFromFile: Coraza's own Aho-Corasick, built as Coraza
 	// builds it (literal.Matcher's automata, a table of 256 states per
 	// byte of phrase, took 57 MB for CRS's phrase files).
-	pm    *ahocorasick.AhoCorasick
-	pmMin int               // the shortest phrase: shorter values cannot match
+	pm    *ruleAutomaton    // (see newPhraseMatcher)
 	lib   func(string) bool // @detectSQLi, @detectXSS: libinjection, as Coraza calls it
 
 	pattern string // @rx: the pattern as read from the rule text
@@ -77,7 +75,7 @@ type evalRule struct {
 // operator's own check looks for), so that check is not repeated.
 func (r *evalRule) match(value string) bool {
 	if r.pm != nil {
-		return len(value) >= r.pmMin && r.pm.Iter(value).Next() != nil
+		return r.pm.any(value)
 	}
 	if r.lib != nil {
 		return r.lib(value)
@@ -220,13 +218,7 @@ func newEvaluator(texts []string, pl int, root fs.FS, skip []int) (*evaluator, [
 				e.kept++
 				continue
 			}
-			b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{AsciiCaseInsensitive: true,
-				MatchKind: ahocorasick.LeftMostLongestMatch, DFA: r.op == "pm"})
-			m := b.Build(phrases)
-			er.pm, er.pmMin = &m, len(phrases[0])
-			for _, p := range phrases {
-				er.pmMin = min(er.pmMin, len(p))
-			}
+			er.pm = newPhraseMatcher(phrases)
 		}
 		perf := slices.Contains(r.tags, "xss-perf-disable")
 		key := fmt.Sprint(r.phase, "\x00", strings.Join(r.vars, "|"), "\x00", r.transforms, r.multiMatch, perf)

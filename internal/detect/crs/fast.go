@@ -15,7 +15,6 @@ import (
 	"unsafe"
 
 	"github.com/corazawaf/libinjection-go"
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 
 	"github.com/garda-id/garda/internal/detect/crs/transform"
 	"github.com/garda-id/garda/internal/event"
@@ -531,19 +530,10 @@ func fastOperator(r ruleInfo, root fs.FS) (func(string) bool, error) {
 				}
 			}
 		}
-		minLen := 0
-		for _, p := range phrases {
-			if p == "" {
-				return nil, fmt.Errorf("empty phrase")
-			}
-			if minLen == 0 || len(p) < minLen {
-				minLen = len(p)
-			}
+		if len(phrases) == 0 || slices.Contains(phrases, "") {
+			return nil, fmt.Errorf("empty phrase")
 		}
-		b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{AsciiCaseInsensitive: true,
-			MatchKind: ahocorasick.LeftMostLongestMatch, DFA: r.op == "pm"})
-		ac := b.Build(phrases)
-		m = func(v string) bool { return len(v) >= minLen && ac.Iter(v).Next() != nil }
+		m = newPhraseMatcher(phrases).any
 	case "contains":
 		m = func(v string) bool { return strings.Contains(v, arg) }
 	case "streq":
