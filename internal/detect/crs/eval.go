@@ -60,8 +60,8 @@ type evalRule struct {
 	// @pm, @pmFromFile: Coraza's own Aho-Corasick, built as Coraza
 	// builds it (literal.Matcher's automata, a table of 256 states per
 	// byte of phrase, took 57 MB for CRS's phrase files).
-	pm    *ruleAutomaton    // (see newPhraseMatcher)
-	lib   func(string) bool // @detectSQLi, @detectXSS: libinjection, as Coraza calls it
+	pm  *ruleAutomaton    // (see newPhraseMatcher)
+	lib func(string) bool // @detectSQLi, @detectXSS: libinjection, as Coraza calls it
 
 	pattern string // @rx: the pattern as read from the rule text
 	// lits: one of these (lower-cased, cut to maxPattern bytes) occurs in
