@@ -2,6 +2,7 @@ package crs
 
 import (
 	"math/rand/v2"
+	"regexp"
 	"regexp/syntax"
 	"testing"
 	"unicode/utf8"
@@ -51,6 +52,27 @@ func rxValues(t *testing.T) []string {
 	rnd := rand.New(rand.NewPCG(7, 10))
 	rxCache.Range(func(_, v any) bool {
 		o := v.(*rxOperator)
+		if o.lineFirst != nil {
+			// Lines that begin with the bytes a match can begin with.
+			var in []byte
+			for c := range o.lineFirst {
+				if o.lineFirst[c] && c < 0x80 {
+					in = append(in, byte(c))
+				}
+			}
+			filler := []byte("ab\n( )0.:?")
+			for range 40 {
+				b := make([]byte, rnd.IntN(24))
+				for i := range b {
+					if rnd.IntN(2) == 0 && len(in) > 0 {
+						b[i] = in[rnd.IntN(len(in))]
+					} else {
+						b[i] = filler[rnd.IntN(len(filler))]
+					}
+				}
+				add(string(b))
+			}
+		}
 		if o.count == nil {
 			return true
 		}
@@ -237,5 +259,45 @@ func TestInvalidUTF8OnRE2(t *testing.T) {
 	t.Logf("%d patterns, %d values outside UTF-8 (%d of the corpus), %d comparisons, %d differ", patterns, len(invalid), fromCorpus, compared, differ)
 	if patterns == 0 || fromCorpus == 0 {
 		t.Error("nothing compared")
+	}
+}
+
+// TestLineFirst checks the line-start condition on patterns whose answers
+// are known, with Go's regexp in (?sm) mode as the reference.
+func TestLineFirst(t *testing.T) {
+	for _, tc := range []struct {
+		pattern  string
+		anchored bool
+		values   []string
+	}{
+		{`^\(\s*\)\s+\{`, true, []string{"() {", "x\n() {", "x() {", "(", "\n(", "a\n\n( ) {"}},
+		{`(?:^([\d.]+|\[[\da-f:]+\]|[\da-f:]+)(:[\d]+)?$)`, true, []string{"localhost", "10.0.0.1", "x\n::1", "[::1]:80", "fe80::1"}},
+		{`^(?i:file|ftps?|https?).*?\?+$`, true, []string{"HTTP://x?", "\nfile?", "xhttp://?", "\u212aile?"}},
+		{`(?i)^k`, true, []string{"\u212a", "K", "k", "xk"}},
+		{`^a|^b`, true, []string{"a", "xb", "\nb"}},
+		{`^a|b`, false, nil},
+		{`^?a`, false, nil},
+		{`[\n]*^b`, true, []string{"x\nb", "\n\nb", "b"}},
+		{`x^b`, false, nil},
+		{`^.`, true, []string{"\x80", "\n\xff", "ab"}},
+		{`^`, false, nil}, // nullable: not used
+	} {
+		o := &rxOperator{}
+		o.analyse(tc.pattern)
+		if (o.lineFirst != nil) != tc.anchored {
+			t.Errorf("%s: anchored %v, want %v", tc.pattern, o.lineFirst != nil, tc.anchored)
+			continue
+		}
+		std := regexp.MustCompile("(?sm)" + tc.pattern)
+		for _, v := range tc.values {
+			if std.MatchString(v) && o.short(v) {
+				t.Errorf("%s matches %q, which the condition rejects", tc.pattern, v)
+			}
+		}
+	}
+	for _, v := range []string{"", "\n", "a", "a\n", "\na", "a\n\nb", "a\nb", "\r\n"} {
+		if got, want := emptyLine(v), regexp.MustCompile(`(?sm)^$`).MatchString(v); got != want {
+			t.Errorf("emptyLine(%q) = %v, Go's regexp %v", v, got, want)
+		}
 	}
 }
