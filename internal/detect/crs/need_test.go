@@ -2,12 +2,15 @@ package crs
 
 import (
 	"math/rand/v2"
+	"path/filepath"
 	"regexp"
 	"regexp/syntax"
 	"testing"
 	"unicode/utf8"
 
 	re2 "github.com/wasilibs/go-re2"
+
+	"github.com/garda-id/garda/internal/shareddata"
 )
 
 // rxValues is what the @rx operators see on the corpus: random strings
@@ -299,5 +302,75 @@ func TestLineFirst(t *testing.T) {
 		if got, want := emptyLine(v), regexp.MustCompile(`(?sm)^$`).MatchString(v); got != want {
 			t.Errorf("emptyLine(%q) = %v, Go's regexp %v", v, got, want)
 		}
+	}
+}
+
+// TestEnginesAgree: RE2 (on runeBytes for a value outside UTF-8) and Go's
+// regexp give the same answer, for every pattern not on binaryregexp, on
+// the values that reach an engine (past the cheap conditions and the
+// literal check): every group's values of the corpus (CRS's regression
+// cases, the hostile sample from the payload lists, genlog's benign
+// sample), the payload lists' and recall corpus's lines as they are,
+// and random strings; up to 3,000 values a pattern, the random ones and
+// those of the payload lists first. The fast path runs RE2 where Coraza
+// runs Go's regexp: this is the premise, checked pattern by pattern.
+func TestEnginesAgree(t *testing.T) {
+	var values []string
+	if root, ok := shareddata.Root(); ok {
+		values = append(values, paramValues(t, filepath.Join(root, "data", "payloads"))...)
+	}
+	values = append(values, paramValues(t, "../testdata/params")...)
+	values = append(values, rxValues(t)...)
+	rnd := rand.New(rand.NewPCG(7, 14))
+	alphabet := []byte("abcSELECTunion<>/\\\"'()=;:|&$`{}[]-_.,!?*#%@\n\r\t 0123456789\x0b\xc3\xa9")
+	var random []string
+	for range 3000 {
+		b := make([]byte, rnd.IntN(200))
+		for i := range b {
+			b[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		random = append(random, string(b))
+	}
+	values = append(random, values...)
+	patterns, compared, differ := 0, 0, 0
+	rxCache.Range(func(k, v any) bool {
+		o := v.(*rxOperator)
+		if o.bin != nil {
+			return true
+		}
+		o.reOnce.Do(func() {
+			if re, err := re2.Compile(o.data); err == nil {
+				o.re = re
+			}
+		})
+		if o.re == nil {
+			return true
+		}
+		patterns++
+		n := 0
+		for _, val := range values {
+			if o.short(val) || o.need != nil && ascii(val) && !o.need.Any(val) {
+				continue
+			}
+			if n++; n > 3000 {
+				break
+			}
+			compared++
+			runes := val
+			if !utf8.ValidString(val) {
+				runes = runeBytes(val)
+			}
+			if a, b := o.re.MatchString(runes), o.std.MatchString(val); a != b {
+				differ++
+				if differ <= 10 {
+					t.Errorf("pattern %.60q on %q: RE2 %v, Go %v", k, val, a, b)
+				}
+			}
+		}
+		return true
+	})
+	t.Logf("%d patterns, %d values, %d comparisons, %d differ", patterns, len(values), compared, differ)
+	if patterns == 0 || compared == 0 {
+		t.Error("nothing compared")
 	}
 }
