@@ -17,6 +17,9 @@ type ruleAutomaton struct {
 	class  [256]uint16
 	width  int     // classes
 	next   []int32 // state*width + class -> state
+	// next16 is next when the states fit in 16 bits (the evaluator's
+	// literals: 6,505 states of 75 classes), half the cache lines.
+	next16 []uint16
 	set    []int32 // state -> offset of its rule bitset in sets, -1 if none
 	sets   []uint64
 	words  int
@@ -107,6 +110,13 @@ func newRuleAutomaton(pats []string, rules [][]int32, words int) *ruleAutomaton 
 			}
 		}
 	}
+	if len(nodes) <= 1<<16 {
+		a.next16 = make([]uint16, len(a.next))
+		for i, n := range a.next {
+			a.next16[i] = uint16(n)
+		}
+		a.next = nil
+	}
 	// Identical rule sets stored once.
 	a.set = make([]int32, len(nodes))
 	index := map[string]int32{}
@@ -146,7 +156,11 @@ func (a *ruleAutomaton) mark(text string, bits []uint64) {
 	bits = bits[:a.words]
 	s, last := int32(0), int32(-1)
 	for i := 0; i < len(text); i++ {
-		s = a.next[int(s)*a.width+int(a.class[text[i]])]
+		if a.next16 != nil {
+			s = int32(a.next16[int(s)*a.width+int(a.class[text[i]])])
+		} else {
+			s = a.next[int(s)*a.width+int(a.class[text[i]])]
+		}
 		if off := a.set[s]; off >= 0 && off != last {
 			last = off
 			for w, b := range a.sets[off : int(off)+a.words] {
@@ -178,7 +192,11 @@ func (a *ruleAutomaton) any(text string) bool {
 	}
 	s := int32(0)
 	for i := 0; i < len(text); i++ {
-		s = a.next[int(s)*a.width+int(a.class[text[i]])]
+		if a.next16 != nil {
+			s = int32(a.next16[int(s)*a.width+int(a.class[text[i]])])
+		} else {
+			s = a.next[int(s)*a.width+int(a.class[text[i]])]
+		}
 		if a.set[s] >= 0 {
 			return true
 		}
