@@ -14,9 +14,9 @@ import (
 // literal holds share one class, so a state's row is some 70 entries
 // wide, not 256.
 type ruleAutomaton struct {
-	class  [256]uint16
-	width  int     // classes
-	next   []int32 // state*width + class -> state
+	class [256]uint16
+	width int     // classes
+	next  []int32 // state*width + class -> state
 	// next16 is next when the states fit in 16 bits (the evaluator's
 	// literals: 6,505 states of 75 classes), half the cache lines.
 	next16 []uint16
