@@ -197,6 +197,8 @@ type tEntry struct {
 	// cgen is gen.
 	off  int32
 	cgen uint32
+	// changed: a multiMatch step's transformation reported a change.
+	changed bool
 }
 
 // begin readies the state for a request whose variables are filled.
@@ -255,10 +257,15 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		}
 	}
 	prefixes := map[string]int32{}
-	chainOf := func(ts []string) ([]int32, []transform.Func, error) {
+	// A multiMatch chain's prefixes have ids of their own: its state
+	// after a step is not the plain chain's (see fastState.multi).
+	chainOf := func(ts []string, mm bool) ([]int32, []transform.Func, error) {
 		var ids []int32
 		var funcs []transform.Func
 		key := ""
+		if mm {
+			key = "multiMatch"
+		}
 		for _, t := range ts {
 			if strings.EqualFold(t, "none") {
 				continue
@@ -283,7 +290,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		if err != nil {
 			return nil, err
 		}
-		ids, funcs, err := chainOf(g.transforms)
+		ids, funcs, err := chainOf(g.transforms, g.multiMatch)
 		if err != nil {
 			return nil, err
 		}
@@ -339,7 +346,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 			if o.sels, err = parseSels(r.vars); err != nil {
 				return o, fmt.Errorf("rule %d: %w", r.id, err)
 			}
-			if o.chain, o.funcs, err = chainOf(r.transforms); err != nil {
+			if o.chain, o.funcs, err = chainOf(r.transforms, r.multiMatch); err != nil {
 				return o, fmt.Errorf("rule %d: %w", r.id, err)
 			}
 			o.multiMatch = r.multiMatch
@@ -828,6 +835,39 @@ func (s *fastState) transform(slot int32, v string, chain []int32, funcs []trans
 	return cur, s.ent[at].same
 }
 
+// multi is the package function multi with the request's cache: the
+// value, then each step's result the transformation reports as a change;
+// a step that reports none leaves the state as it was (jsDecode can
+// report none and still hand back other bytes, so the state is not the
+// plain chain's). The multiMatch groups' chains share prefixes (five
+// begin with urlDecodeUni, four with urlDecodeUni,jsDecode), computed
+// once per value and request.
+func (s *fastState) multi(slot int32, v string, chain []int32, funcs []transform.Func, fn func(string, int32)) {
+	cur, at := s.transform(slot, v, nil, nil)
+	fn(cur, at)
+	base := slot * s.width
+	for k := range chain {
+		i := base + 1 + chain[k]
+		e := &s.ent[i]
+		if e.gen != s.gen {
+			t, changed, err := funcs[k](cur)
+			if err != nil || !changed {
+				*e = tEntry{v: cur, gen: s.gen, same: s.ent[at].same}
+			} else {
+				same := i
+				if sameString(t, cur) {
+					same = s.ent[at].same
+				}
+				*e = tEntry{v: t, gen: s.gen, same: same, changed: true}
+			}
+		}
+		if e.changed {
+			fn(e.v, e.same)
+		}
+		cur, at = e.v, i
+	}
+}
+
 // multi is Coraza's executeTransformationsMultimatch: the value and each
 // changed intermediate.
 func multi(out []string, v string, funcs []transform.Func) []string {
@@ -853,11 +893,15 @@ func (s *fastState) eachValue(sels []varSel, perf, mm bool, chain []int32, funcs
 	raw, slots := s.vals[start:], s.slots[start:]
 	for i := range raw {
 		v := raw[i]
-		if mm {
+		if mm && slots[i] < 0 {
 			var tmp [4]string
 			for _, t := range multi(tmp[:0], v, funcs) {
 				fn(t, -1)
 			}
+			continue
+		}
+		if mm {
+			s.multi(slots[i], v, chain, funcs, fn)
 			continue
 		}
 		fn(s.transform(slots[i], v, chain, funcs))
