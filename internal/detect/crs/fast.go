@@ -15,10 +15,8 @@ import (
 	"unsafe"
 
 	"github.com/corazawaf/libinjection-go"
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 
 	"github.com/garda-id/garda/internal/detect/crs/transform"
-	"github.com/garda-id/garda/internal/detect/literal"
 	"github.com/garda-id/garda/internal/event"
 )
 
@@ -58,7 +56,7 @@ type fastPlan struct {
 	// a quarter of a hostile request's CPU). litRules maps a literal to
 	// the rules holding it; always has the bits of the rules without
 	// literals; words is the length of a rule bitset.
-	lit      *literal.Matcher
+	lit      *ruleAutomaton
 	litRules [][]int32
 	always   []uint64
 	words    int
@@ -146,6 +144,7 @@ type fastOp struct {
 // ARGS, &REQUEST_HEADERS:Referer).
 type varSel struct {
 	name  string
+	code  int      // the variable, as values reads it (varURI, ...)
 	key   string   // lower-cased; "" for the whole collection
 	not   []string // keys excluded by !VAR:key, lower-cased
 	count bool
@@ -164,34 +163,60 @@ type fastReq struct {
 type fastState struct {
 	req     fastReq
 	st      pruneState
-	cache   map[cacheKey]string
 	vals    []string
+	slots   []int32 // the slot of each of vals (see fastReq.values)
 	matched []string
 	ids     []int
 	scores  []int
-	// The shared literal pass's results for this request: a value (by
-	// where its bytes are) -> the offset of its rule bitset in bits, -1
-	// for a value outside ASCII (every rule a candidate). seen and gen
-	// mark the literals already counted for one value.
-	litSeen map[cacheKey]int32
-	bits    []uint64
-	seen    []uint32
-	gen     uint32
+	// The request's transformed values, by slot and transformation
+	// prefix: ent[slot*(prefixes+1)] is the raw value, ent[slot*(prefixes+1)
+	// +1+prefix] its transformation by the prefix. An entry is this
+	// request's when its gen is s.gen (nothing is cleared between
+	// requests). Indexing by slot replaced a map keyed by where a value's
+	// bytes are, whose hashing and probing were 9-15 % of a hostile
+	// request's CPU.
+	ent   []tEntry
+	gen   uint32
+	width int32 // entries per slot: the transformation prefixes, and the raw value
+	// The shared literal pass's rule bitsets, one per distinct value
+	// (tEntry.off).
+	bits []uint64
 }
 
-// cacheKey names a raw value by where its bytes are, not by its content:
-// hashing the key then costs the same for any value (a hostile value's
-// hundred bytes, hashed at each look-up, were most of the cache's cost).
-// Equal values at two places are transformed twice, with the same result;
-// the pointer keeps the bytes alive while the key is in the cache.
-type cacheKey struct {
-	prefix int32
-	n      int
-	p      *byte
+// tEntry is one transformed value of a request.
+type tEntry struct {
+	v   string
+	gen uint32
+	// same is the entry holding the first of a chain's values that this
+	// one equals by its bytes' place (a transformation that changed
+	// nothing hands back its input): the candidates are computed once
+	// for them all, in that entry.
+	same int32
+	// off: the offset of the value's rule bitset in fastState.bits, -1
+	// for a value outside ASCII (every rule a candidate); set when
+	// cgen is gen.
+	off  int32
+	cgen uint32
+	// changed: a multiMatch step's transformation reported a change.
+	changed bool
 }
 
-func keyOf(prefix int32, v string) cacheKey {
-	return cacheKey{prefix, len(v), unsafe.StringData(v)}
+// begin readies the state for a request whose variables are filled.
+func (s *fastState) begin(prefixes int) {
+	if s.gen++; s.gen == 0 {
+		clear(s.ent)
+		s.gen = 1
+	}
+	s.width = int32(prefixes + 1)
+	n := s.req.slots() * (prefixes + 1)
+	if len(s.ent) < n {
+		s.ent = append(s.ent, make([]tEntry, n-len(s.ent))...)
+	}
+	s.bits = s.bits[:0]
+}
+
+func sameString(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }
 
 // newFastPlan plans the fast path, or returns nil with the reason it
@@ -232,10 +257,15 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		}
 	}
 	prefixes := map[string]int32{}
-	chainOf := func(ts []string) ([]int32, []transform.Func, error) {
+	// A multiMatch chain's prefixes have ids of their own: its state
+	// after a step is not the plain chain's (see fastState.multi).
+	chainOf := func(ts []string, mm bool) ([]int32, []transform.Func, error) {
 		var ids []int32
 		var funcs []transform.Func
 		key := ""
+		if mm {
+			key = "multiMatch"
+		}
 		for _, t := range ts {
 			if strings.EqualFold(t, "none") {
 				continue
@@ -260,7 +290,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		if err != nil {
 			return nil, err
 		}
-		ids, funcs, err := chainOf(g.transforms)
+		ids, funcs, err := chainOf(g.transforms, g.multiMatch)
 		if err != nil {
 			return nil, err
 		}
@@ -316,7 +346,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 			if o.sels, err = parseSels(r.vars); err != nil {
 				return o, fmt.Errorf("rule %d: %w", r.id, err)
 			}
-			if o.chain, o.funcs, err = chainOf(r.transforms); err != nil {
+			if o.chain, o.funcs, err = chainOf(r.transforms, r.multiMatch); err != nil {
 				return o, fmt.Errorf("rule %d: %w", r.id, err)
 			}
 			o.multiMatch = r.multiMatch
@@ -393,12 +423,38 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 			}
 		}
 	}
-	f.lit = literal.New(patterns, true)
+	f.lit = newRuleAutomaton(patterns, f.litRules, f.words)
 	f.pool.New = func() any {
-		return &fastState{cache: map[cacheKey]string{}, litSeen: map[cacheKey]int32{}, seen: make([]uint32, len(patterns)),
-			st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}}
+		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}}
 	}
 	return f, nil
+}
+
+// The variables values reads (varNone: empty for an access-log event).
+const (
+	varNone = iota
+	varURI
+	varURIRaw
+	varFilename
+	varBasename
+	varQuery
+	varLine
+	varMethod
+	varProto
+	varBody
+	varRemote
+	varArgs
+	varArgNames
+	varHeaders
+	varHeaderNames
+)
+
+var varCodes = map[string]int{
+	"REQUEST_URI": varURI, "REQUEST_URI_RAW": varURIRaw, "REQUEST_FILENAME": varFilename,
+	"REQUEST_BASENAME": varBasename, "QUERY_STRING": varQuery, "REQUEST_LINE": varLine,
+	"REQUEST_METHOD": varMethod, "REQUEST_PROTOCOL": varProto, "REQUEST_BODY": varBody,
+	"REMOTE_ADDR": varRemote, "ARGS": varArgs, "ARGS_GET": varArgs, "ARGS_NAMES": varArgNames,
+	"ARGS_GET_NAMES": varArgNames, "REQUEST_HEADERS": varHeaders, "REQUEST_HEADERS_NAMES": varHeaderNames,
 }
 
 // parseSels reads a rule's variable list.
@@ -420,6 +476,7 @@ func parseSels(vars []string) ([]varSel, error) {
 		}
 		name, key, _ := strings.Cut(v, ":")
 		s.name, s.key = strings.ToUpper(name), strings.ToLower(key)
+		s.code = varCodes[s.name]
 		switch s.name {
 		case "REQUEST_URI", "REQUEST_URI_RAW", "REQUEST_FILENAME", "REQUEST_BASENAME", "QUERY_STRING",
 			"REQUEST_LINE", "REQUEST_METHOD", "REQUEST_PROTOCOL", "REQUEST_BODY", "REMOTE_ADDR":
@@ -480,19 +537,10 @@ func fastOperator(r ruleInfo, root fs.FS) (func(string) bool, error) {
 				}
 			}
 		}
-		minLen := 0
-		for _, p := range phrases {
-			if p == "" {
-				return nil, fmt.Errorf("empty phrase")
-			}
-			if minLen == 0 || len(p) < minLen {
-				minLen = len(p)
-			}
+		if len(phrases) == 0 || slices.Contains(phrases, "") {
+			return nil, fmt.Errorf("empty phrase")
 		}
-		b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{AsciiCaseInsensitive: true,
-			MatchKind: ahocorasick.LeftMostLongestMatch, DFA: r.op == "pm"})
-		ac := b.Build(phrases)
-		m = func(v string) bool { return len(v) >= minLen && ac.Iter(v).Next() != nil }
+		m = newPhraseMatcher(phrases).any
 	case "contains":
 		m = func(v string) bool { return strings.Contains(v, arg) }
 	case "streq":
@@ -643,70 +691,93 @@ func hexDigit(c byte) (byte, bool) {
 	return 0, false
 }
 
-// values appends the raw values the selectors give; perf drops
+// Slots number a request's raw values (fastState.ent): the fixed
+// variables, then each argument's name and value, then each header's.
+const (
+	slotURI = iota
+	slotURIRaw
+	slotFilename
+	slotBasename
+	slotQuery
+	slotLine
+	slotMethod
+	slotProto
+	slotBody
+	slotRemote
+	slotArgs
+)
+
+// slots is the number of slots of the request's raw values.
+func (q *fastReq) slots() int { return slotArgs + 2*len(q.argNames) + 2*len(q.hdrNames) }
+
+// values appends the raw values the selectors give, and to slots each
+// one's slot (-1 for a count, which is not cached); perf drops
 // REQUEST_FILENAME when 941010 took it off the xss-perf-disable rules.
-func (q *fastReq) values(out []string, sels []varSel, perf bool) []string {
-	for _, s := range sels {
+func (q *fastReq) values(out []string, slots []int32, sels []varSel, perf bool) ([]string, []int32) {
+	hdr := int32(slotArgs + 2*len(q.argNames))
+	for si := range sels {
+		s := &sels[si]
 		if s.count {
-			out = append(out, strconv.Itoa(q.count(s)))
+			out, slots = append(out, strconv.Itoa(q.count(*s))), append(slots, -1)
 			continue
 		}
-		switch s.name {
-		case "REQUEST_URI":
-			out = append(out, q.uri)
-		case "REQUEST_URI_RAW":
-			out = append(out, q.uriRaw)
-		case "REQUEST_FILENAME":
+		switch s.code {
+		case varURI:
+			out, slots = append(out, q.uri), append(slots, slotURI)
+		case varURIRaw:
+			out, slots = append(out, q.uriRaw), append(slots, slotURIRaw)
+		case varFilename:
 			if !perf || !q.noFilename {
-				out = append(out, q.filename)
+				out, slots = append(out, q.filename), append(slots, slotFilename)
 			}
-		case "REQUEST_BASENAME":
-			out = append(out, q.basename)
-		case "QUERY_STRING":
-			out = append(out, q.query)
-		case "REQUEST_LINE":
-			out = append(out, q.line)
-		case "REQUEST_METHOD":
-			out = append(out, q.method)
-		case "REQUEST_PROTOCOL":
-			out = append(out, q.proto)
-		case "REQUEST_BODY":
-			out = append(out, "")
-		case "REMOTE_ADDR":
-			out = append(out, q.remote)
-		case "ARGS", "ARGS_GET":
+		case varBasename:
+			out, slots = append(out, q.basename), append(slots, slotBasename)
+		case varQuery:
+			out, slots = append(out, q.query), append(slots, slotQuery)
+		case varLine:
+			out, slots = append(out, q.line), append(slots, slotLine)
+		case varMethod:
+			out, slots = append(out, q.method), append(slots, slotMethod)
+		case varProto:
+			out, slots = append(out, q.proto), append(slots, slotProto)
+		case varBody:
+			out, slots = append(out, ""), append(slots, slotBody)
+		case varRemote:
+			out, slots = append(out, q.remote), append(slots, slotRemote)
+		case varArgs:
 			for i, n := range q.argNames {
 				if s.selects(n) {
-					out = append(out, q.argValues[i])
+					out, slots = append(out, q.argValues[i]), append(slots, int32(slotArgs+2*i+1))
 				}
 			}
-		case "ARGS_NAMES", "ARGS_GET_NAMES":
-			for _, n := range q.argNames {
+		case varArgNames:
+			for i, n := range q.argNames {
 				if s.selects(n) {
-					out = append(out, n)
+					out, slots = append(out, n), append(slots, int32(slotArgs+2*i))
 				}
 			}
-		case "REQUEST_HEADERS":
+		case varHeaders:
 			for i, n := range q.hdrNames {
 				if s.selects(n) {
-					out = append(out, q.hdrValues[i])
+					out, slots = append(out, q.hdrValues[i]), append(slots, hdr+int32(2*i+1))
 				}
 			}
-		case "REQUEST_HEADERS_NAMES":
-			for _, n := range q.hdrNames {
+		case varHeaderNames:
+			for i, n := range q.hdrNames {
 				if s.selects(n) {
-					out = append(out, n)
+					out, slots = append(out, n), append(slots, hdr+int32(2*i))
 				}
 			}
 		}
 	}
-	return out
+	return out, slots
 }
 
 // count is &VAR: the number of values the selector gives.
 func (q *fastReq) count(s varSel) int {
 	s.count = false
-	return len(q.values(nil, []varSel{s}, false))
+	out, _ := q.values(nil, nil, []varSel{s}, false)
+	return len(out)
 }
 
 func (s *varSel) selects(key string) bool {
@@ -724,22 +795,77 @@ func (s *varSel) selects(key string) bool {
 // transform runs a non-multiMatch chain with the request's cache, as
 // Coraza's transformArg does: from the longest prefix of the chain
 // already computed for the value (a transformation's error leaves the
-// value as it was).
-func (s *fastState) transform(v string, chain []int32, funcs []transform.Func) string {
-	start, cur := 0, v
+// value as it was). It returns the value and its entry (-1 for a value
+// without a slot, which is not cached).
+func (s *fastState) transform(slot int32, v string, chain []int32, funcs []transform.Func) (string, int32) {
+	if slot < 0 {
+		for _, fn := range funcs {
+			if t, _, err := fn(v); err == nil {
+				v = t
+			}
+		}
+		return v, -1
+	}
+	base := slot * s.width
+	start, cur, at := 0, v, base
 	for i := len(chain) - 1; i >= 0; i-- {
-		if c, ok := s.cache[keyOf(chain[i], v)]; ok {
-			start, cur = i+1, c
+		if e := &s.ent[base+1+chain[i]]; e.gen == s.gen {
+			start, cur, at = i+1, e.v, base+1+chain[i]
 			break
 		}
 	}
+	if start == 0 {
+		if e := &s.ent[base]; e.gen != s.gen {
+			*e = tEntry{v: v, gen: s.gen, same: base}
+		}
+	}
 	for j := start; j < len(chain); j++ {
+		prev := cur
 		if t, _, err := funcs[j](cur); err == nil {
 			cur = t
 		}
-		s.cache[keyOf(chain[j], v)] = cur
+		i := base + 1 + chain[j]
+		same := i
+		if sameString(prev, cur) {
+			same = s.ent[at].same
+		}
+		s.ent[i] = tEntry{v: cur, gen: s.gen, same: same}
+		at = i
 	}
-	return cur
+	return cur, s.ent[at].same
+}
+
+// multi is the package function multi with the request's cache: the
+// value, then each step's result the transformation reports as a change;
+// a step that reports none leaves the state as it was (jsDecode can
+// report none and still hand back other bytes, so the state is not the
+// plain chain's). The multiMatch groups' chains share prefixes (five
+// begin with urlDecodeUni, four with urlDecodeUni,jsDecode), computed
+// once per value and request.
+func (s *fastState) multi(slot int32, v string, chain []int32, funcs []transform.Func, fn func(string, int32)) {
+	cur, at := s.transform(slot, v, nil, nil)
+	fn(cur, at)
+	base := slot * s.width
+	for k := range chain {
+		i := base + 1 + chain[k]
+		e := &s.ent[i]
+		if e.gen != s.gen {
+			t, changed, err := funcs[k](cur)
+			if err != nil || !changed {
+				*e = tEntry{v: cur, gen: s.gen, same: s.ent[at].same}
+			} else {
+				same := i
+				if sameString(t, cur) {
+					same = s.ent[at].same
+				}
+				*e = tEntry{v: t, gen: s.gen, same: same, changed: true}
+			}
+		}
+		if e.changed {
+			fn(e.v, e.same)
+		}
+		cur, at = e.v, i
+	}
 }
 
 // multi is Coraza's executeTransformationsMultimatch: the value and each
@@ -759,23 +885,28 @@ func multi(out []string, v string, funcs []transform.Func) []string {
 	return out
 }
 
-// eachValue calls fn with every transformed value an operator sees.
-func (s *fastState) eachValue(sels []varSel, perf, mm bool, chain []int32, funcs []transform.Func, fn func(string)) {
+// eachValue calls fn with every transformed value an operator sees, and
+// its entry (-1: none, see transform).
+func (s *fastState) eachValue(sels []varSel, perf, mm bool, chain []int32, funcs []transform.Func, fn func(string, int32)) {
 	start := len(s.vals)
-	s.vals = s.req.values(s.vals, sels, perf)
-	raw := s.vals[start:]
+	s.vals, s.slots = s.req.values(s.vals, s.slots, sels, perf)
+	raw, slots := s.vals[start:], s.slots[start:]
 	for i := range raw {
 		v := raw[i]
-		if mm {
+		if mm && slots[i] < 0 {
 			var tmp [4]string
 			for _, t := range multi(tmp[:0], v, funcs) {
-				fn(t)
+				fn(t, -1)
 			}
 			continue
 		}
-		fn(s.transform(v, chain, funcs))
+		if mm {
+			s.multi(slots[i], v, chain, funcs, fn)
+			continue
+		}
+		fn(s.transform(slots[i], v, chain, funcs))
 	}
-	s.vals = s.vals[:start]
+	s.vals, s.slots = s.vals[:start], s.slots[:start]
 }
 
 // inspect evaluates the request without Coraza; ok is false when the
@@ -814,9 +945,7 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 			return Result{}, false
 		}
 	}
-	clear(s.cache)
-	clear(s.litSeen)
-	s.bits = s.bits[:0]
+	s.begin(f.prefixes)
 	s.ids, s.scores = s.ids[:0], s.scores[:0]
 	// 941010: a REQUEST_FILENAME of safe bytes only leaves the
 	// xss-perf-disable rules (validateByteRange is false on "").
@@ -841,7 +970,7 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 		case kindPlain, kindFallback, kindMatched, kindCapture:
 			s.matched = s.matched[:0]
 			h := &r.head
-			s.eachValue(h.sels, r.perf, h.multiMatch, h.chain, h.funcs, func(v string) {
+			s.eachValue(h.sels, r.perf, h.multiMatch, h.chain, h.funcs, func(v string, _ int32) {
 				if h.match(v) {
 					s.matched = append(s.matched, v)
 				}
@@ -880,8 +1009,8 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 	for gi := range f.groups {
 		g := &f.groups[gi]
 		eg := f.e.groups[gi]
-		s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, func(v string) {
-			f.evalValue(s, eg, v)
+		s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, func(v string, e int32) {
+			f.evalValue(s, eg, v, e)
 		})
 	}
 	for i, hit := range st.matched {
@@ -894,8 +1023,9 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 
 // evalValue is evaluator.evalValue with the shared literal pass: the
 // group's rules that can match the value (as the group reads it,
-// transformed) run their operators, and those that match are marked.
-func (f *fastPlan) evalValue(s *fastState, g *evalGroup, v string) {
+// transformed; e its entry, see fastState.transform) run their
+// operators, and those that match are marked.
+func (f *fastPlan) evalValue(s *fastState, g *evalGroup, v string, e int32) {
 	st := &s.st
 	rules := f.e.rules
 	var bits []uint64
@@ -905,7 +1035,7 @@ func (f *fastPlan) evalValue(s *fastState, g *evalGroup, v string) {
 			continue
 		}
 		if !checked {
-			bits, checked = f.candidates(s, v), true
+			bits, checked = f.candidates(s, v, e), true
 		}
 		if bits != nil && bits[i>>6]&(1<<(i&63)) == 0 {
 			continue
@@ -920,36 +1050,29 @@ func (f *fastPlan) evalValue(s *fastState, g *evalGroup, v string) {
 // an ASCII value those without literals and those whose literals occur;
 // nil for a value outside ASCII (Unicode case folding could match a
 // literal there: every rule is a candidate). Computed once per value and
-// request.
-func (f *fastPlan) candidates(s *fastState, v string) []uint64 {
-	k := keyOf(0, v)
-	if off, ok := s.litSeen[k]; ok {
-		if off < 0 {
-			return nil
+// request (e is the value's entry; -1, not cached).
+func (f *fastPlan) candidates(s *fastState, v string, e int32) []uint64 {
+	var ent *tEntry
+	if e >= 0 {
+		ent = &s.ent[e]
+		if ent.cgen == s.gen {
+			if ent.off < 0 {
+				return nil
+			}
+			return s.bits[ent.off : int(ent.off)+f.words]
 		}
-		return s.bits[off : int(off)+f.words]
+		ent.cgen, ent.off = s.gen, -1
 	}
 	if !ascii(v) {
-		s.litSeen[k] = -1
 		return nil
 	}
 	off := len(s.bits)
 	s.bits = append(s.bits, f.always...)
 	bits := s.bits[off:]
-	if s.gen++; s.gen == 0 {
-		clear(s.seen)
-		s.gen = 1
+	f.lit.mark(v, bits)
+	if ent != nil {
+		ent.off = int32(off)
 	}
-	f.lit.Each(v, func(p int) bool {
-		if s.seen[p] != s.gen {
-			s.seen[p] = s.gen
-			for _, r := range f.litRules[p] {
-				bits[r>>6] |= 1 << (r & 63)
-			}
-		}
-		return true
-	})
-	s.litSeen[k] = int32(off)
 	return bits
 }
 
@@ -1093,7 +1216,7 @@ func (f *fastPlan) capture(r *fastRule, s *fastState) (hit, ok bool) {
 		// Every value of one variable (and, multiMatch, each of its
 		// transformations) must decide alike.
 		agree, seen, got := true, false, false
-		s.eachValue(h.sels[si:si+1], r.perf, h.multiMatch, h.chain, h.funcs, func(v string) {
+		s.eachValue(h.sels[si:si+1], r.perf, h.multiMatch, h.chain, h.funcs, func(v string, _ int32) {
 			if !h.match(v) {
 				return
 			}

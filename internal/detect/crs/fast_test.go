@@ -202,11 +202,11 @@ func TestFastValuesMatchCoraza(t *testing.T) {
 		tx.ProcessRequestHeaders()
 		_, _ = tx.ProcessRequestBody()
 		tx.Close()
-		clear(s.cache)
+		s.begin(f.prefixes)
 		for gi := range f.groups {
 			g, eg := &f.groups[gi], f.e.groups[gi]
 			var ours []string
-			s.eachValue(g.sels, false, eg.multiMatch, g.chain, g.funcs, func(v string) { ours = append(ours, v) })
+			s.eachValue(g.sels, false, eg.multiMatch, g.chain, g.funcs, func(v string, _ int32) { ours = append(ours, v) })
 			theirs := slices.Clone(probeSeen[gi])
 			slices.Sort(ours)
 			slices.Sort(theirs)

@@ -3,6 +3,7 @@ package crs
 import (
 	"regexp/syntax"
 	"slices"
+	"strings"
 )
 
 // Cheap conditions every match of an @rx pattern meets, checked before
@@ -202,6 +203,12 @@ func (o *rxOperator) short(value string) bool {
 	if len(value) < o.minLen {
 		return true
 	}
+	if o.lineFirst != nil && !o.lineStarts(value) {
+		return true
+	}
+	if o.emptyLine && !emptyLine(value) {
+		return true
+	}
 	bc := o.count
 	if bc == nil {
 		return false
@@ -232,4 +239,134 @@ func (o *rxOperator) analyse(pattern string) {
 		o.minLen = n
 	}
 	o.count = countOf(re)
+	if pattern == "^$" {
+		o.emptyLine = true
+	}
+	// The line anchors as the engines read them: in (?sm) mode.
+	if ml, err := syntax.Parse("(?sm)"+pattern, syntax.Perl); err == nil {
+		if f := firstOf(ml.Simplify()); f.anchored && !f.nullable {
+			o.lineFirst = &f.bytes
+		}
+	}
+}
+
+// first is what a match begins with: whether it always begins at a line
+// start (a ^ before its first character), the bytes its first character
+// can begin with (a superset), and whether it can be empty.
+type first struct {
+	anchored, nullable bool
+	bytes              [256]bool
+}
+
+// firstOf computes first from a pattern's syntax tree. Bytes outside
+// ASCII are all counted wherever a character outside ASCII could begin
+// (a class's member, a case-folded letter such as k, which (?i) matches
+// as U+212A too, a byte Go's regexp reads as U+FFFD).
+func firstOf(re *syntax.Regexp) first {
+	var f first
+	high := func() {
+		for c := 0x80; c < 0x100; c++ {
+			f.bytes[c] = true
+		}
+	}
+	switch re.Op {
+	case syntax.OpNoMatch:
+	case syntax.OpEmptyMatch, syntax.OpWordBoundary, syntax.OpNoWordBoundary, syntax.OpEndLine, syntax.OpEndText:
+		f.nullable = true
+	case syntax.OpBeginLine, syntax.OpBeginText:
+		f.nullable, f.anchored = true, true
+	case syntax.OpLiteral:
+		if len(re.Rune) == 0 {
+			f.nullable = true
+			break
+		}
+		r := re.Rune[0]
+		if r >= 0x80 || re.Flags&syntax.FoldCase != 0 {
+			high()
+		}
+		if r < 0x80 {
+			f.bytes[r] = true
+			if re.Flags&syntax.FoldCase != 0 {
+				f.bytes[lowerByte[r]], f.bytes[upperByte(byte(r))] = true, true
+			}
+		}
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for c := re.Rune[i]; c <= min(re.Rune[i+1], 0x7f); c++ {
+				f.bytes[c] = true
+			}
+			if re.Rune[i+1] >= 0x80 {
+				high()
+			}
+		}
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		for c := range f.bytes {
+			f.bytes[c] = re.Op == syntax.OpAnyChar || c != '\n'
+		}
+	case syntax.OpCapture:
+		return firstOf(re.Sub[0])
+	case syntax.OpStar, syntax.OpQuest:
+		f = firstOf(re.Sub[0])
+		f.nullable, f.anchored = true, false
+	case syntax.OpPlus:
+		return firstOf(re.Sub[0])
+	case syntax.OpRepeat:
+		f = firstOf(re.Sub[0])
+		if re.Min == 0 {
+			f.nullable, f.anchored = true, false
+		}
+	case syntax.OpConcat:
+		// Each element's first bytes count while those before it can be
+		// empty; a ^ among those empty elements anchors the match.
+		f.nullable = true
+		for _, sub := range re.Sub {
+			s := firstOf(sub)
+			for c, b := range s.bytes {
+				f.bytes[c] = f.bytes[c] || b
+			}
+			f.anchored = f.anchored || s.anchored
+			if !s.nullable {
+				f.nullable = false
+				break
+			}
+		}
+	case syntax.OpAlternate:
+		f.anchored = true
+		for _, sub := range re.Sub {
+			s := firstOf(sub)
+			for c, b := range s.bytes {
+				f.bytes[c] = f.bytes[c] || b
+			}
+			f.anchored = f.anchored && s.anchored
+			f.nullable = f.nullable || s.nullable
+		}
+	default:
+		// Unknown: anything, possibly empty, not anchored.
+		for c := range f.bytes {
+			f.bytes[c] = true
+		}
+		f.nullable = true
+	}
+	return f
+}
+
+// lineStarts reports whether a line of the value (its start, or after a
+// newline) begins with a byte a match of an anchored pattern can begin
+// with; if none does, the pattern cannot match.
+func (o *rxOperator) lineStarts(v string) bool {
+	if v != "" && o.lineFirst[v[0]] {
+		return true
+	}
+	for i := 0; i < len(v)-1; i++ {
+		if v[i] == '\n' && o.lineFirst[v[i+1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// emptyLine is (?sm)^$: the value is empty, or holds an empty line (at
+// its start, between two newlines, or after a final newline).
+func emptyLine(v string) bool {
+	return v == "" || v[0] == '\n' || v[len(v)-1] == '\n' || strings.Contains(v, "\n\n")
 }

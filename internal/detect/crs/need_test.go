@@ -2,8 +2,15 @@ package crs
 
 import (
 	"math/rand/v2"
+	"path/filepath"
+	"regexp"
 	"regexp/syntax"
 	"testing"
+	"unicode/utf8"
+
+	re2 "github.com/wasilibs/go-re2"
+
+	"github.com/garda-id/garda/internal/shareddata"
 )
 
 // rxValues is what the @rx operators see on the corpus: random strings
@@ -36,11 +43,11 @@ func rxValues(t *testing.T) []string {
 	}
 	for _, ev := range evs {
 		s.req.fill(d, ev)
-		clear(s.cache)
+		s.begin(f.prefixes)
 		for gi := range f.groups {
 			g := &f.groups[gi]
 			eg := f.e.groups[gi]
-			s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, add)
+			s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, func(v string, _ int32) { add(v) })
 		}
 	}
 	corpus := out
@@ -48,6 +55,27 @@ func rxValues(t *testing.T) []string {
 	rnd := rand.New(rand.NewPCG(7, 10))
 	rxCache.Range(func(_, v any) bool {
 		o := v.(*rxOperator)
+		if o.lineFirst != nil {
+			// Lines that begin with the bytes a match can begin with.
+			var in []byte
+			for c := range o.lineFirst {
+				if o.lineFirst[c] && c < 0x80 {
+					in = append(in, byte(c))
+				}
+			}
+			filler := []byte("ab\n( )0.:?")
+			for range 40 {
+				b := make([]byte, rnd.IntN(24))
+				for i := range b {
+					if rnd.IntN(2) == 0 && len(in) > 0 {
+						b[i] = in[rnd.IntN(len(in))]
+					} else {
+						b[i] = filler[rnd.IntN(len(filler))]
+					}
+				}
+				add(string(b))
+			}
+		}
 		if o.count == nil {
 			return true
 		}
@@ -177,5 +205,172 @@ func TestMinChars(t *testing.T) {
 		if got := minChars(re, &special); got != tc.cnt {
 			t.Errorf("%s: counted %d, want %d", tc.pattern, got, tc.cnt)
 		}
+	}
+}
+
+// TestInvalidUTF8OnRE2: for a value outside UTF-8, RE2 on runeBytes (the
+// fast path's engine) matches exactly where Go's regexp (Coraza's) does
+// on the value, for every pattern not on binaryregexp: the corpus's
+// values outside UTF-8, and corpus values with bytes outside UTF-8 put in
+// at random places (lone continuation bytes, truncated sequences, bytes
+// 0xf8-0xff, a valid U+FFFD beside them).
+func TestInvalidUTF8OnRE2(t *testing.T) {
+	values := rxValues(t)
+	rnd := rand.New(rand.NewPCG(7, 12))
+	bad := []string{"\x80", "\xbf", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xff", "\xfe\xfe", "\xed\xa0\x80", "\xc0\xaf", "\ufffd\x80", "\xa0"}
+	var invalid []string
+	for _, v := range values {
+		if !utf8.ValidString(v) {
+			invalid = append(invalid, v)
+		}
+	}
+	fromCorpus := len(invalid)
+	for i := 0; len(invalid) < fromCorpus+3000; i++ {
+		v := values[rnd.IntN(len(values))]
+		for range 1 + rnd.IntN(3) {
+			at := rnd.IntN(len(v) + 1)
+			v = v[:at] + bad[rnd.IntN(len(bad))] + v[at:]
+		}
+		invalid = append(invalid, v)
+	}
+	patterns, compared, differ := 0, 0, 0
+	rxCache.Range(func(k, v any) bool {
+		o := v.(*rxOperator)
+		if o.bin != nil {
+			return true
+		}
+		o.reOnce.Do(func() {
+			if re, err := re2.Compile(o.data); err == nil {
+				o.re = re
+			}
+		})
+		if o.re == nil {
+			return true
+		}
+		patterns++
+		for _, val := range invalid {
+			compared++
+			if a, b := o.re.MatchString(runeBytes(val)), o.std.MatchString(val); a != b {
+				differ++
+				if differ <= 10 {
+					t.Errorf("pattern %.60q on %q: RE2 %v, Go %v", k, val, a, b)
+				}
+			}
+		}
+		return true
+	})
+	t.Logf("%d patterns, %d values outside UTF-8 (%d of the corpus), %d comparisons, %d differ", patterns, len(invalid), fromCorpus, compared, differ)
+	if patterns == 0 || fromCorpus == 0 {
+		t.Error("nothing compared")
+	}
+}
+
+// TestLineFirst checks the line-start condition on patterns whose answers
+// are known, with Go's regexp in (?sm) mode as the reference.
+func TestLineFirst(t *testing.T) {
+	for _, tc := range []struct {
+		pattern  string
+		anchored bool
+		values   []string
+	}{
+		{`^\(\s*\)\s+\{`, true, []string{"() {", "x\n() {", "x() {", "(", "\n(", "a\n\n( ) {"}},
+		{`(?:^([\d.]+|\[[\da-f:]+\]|[\da-f:]+)(:[\d]+)?$)`, true, []string{"localhost", "10.0.0.1", "x\n::1", "[::1]:80", "fe80::1"}},
+		{`^(?i:file|ftps?|https?).*?\?+$`, true, []string{"HTTP://x?", "\nfile?", "xhttp://?", "\u212aile?"}},
+		{`(?i)^k`, true, []string{"\u212a", "K", "k", "xk"}},
+		{`^a|^b`, true, []string{"a", "xb", "\nb"}},
+		{`^a|b`, false, nil},
+		{`^?a`, false, nil},
+		{`[\n]*^b`, true, []string{"x\nb", "\n\nb", "b"}},
+		{`x^b`, false, nil},
+		{`^.`, true, []string{"\x80", "\n\xff", "ab"}},
+		{`^`, false, nil}, // nullable: not used
+	} {
+		o := &rxOperator{}
+		o.analyse(tc.pattern)
+		if (o.lineFirst != nil) != tc.anchored {
+			t.Errorf("%s: anchored %v, want %v", tc.pattern, o.lineFirst != nil, tc.anchored)
+			continue
+		}
+		std := regexp.MustCompile("(?sm)" + tc.pattern)
+		for _, v := range tc.values {
+			if std.MatchString(v) && o.short(v) {
+				t.Errorf("%s matches %q, which the condition rejects", tc.pattern, v)
+			}
+		}
+	}
+	for _, v := range []string{"", "\n", "a", "a\n", "\na", "a\n\nb", "a\nb", "\r\n"} {
+		if got, want := emptyLine(v), regexp.MustCompile(`(?sm)^$`).MatchString(v); got != want {
+			t.Errorf("emptyLine(%q) = %v, Go's regexp %v", v, got, want)
+		}
+	}
+}
+
+// TestEnginesAgree: RE2 (on runeBytes for a value outside UTF-8) and Go's
+// regexp give the same answer, for every pattern not on binaryregexp, on
+// the values that reach an engine (past the cheap conditions and the
+// literal check): every group's values of the corpus (CRS's regression
+// cases, the hostile sample from the payload lists, genlog's benign
+// sample), the payload lists' and recall corpus's lines as they are,
+// and random strings; up to 3,000 values a pattern, the random ones and
+// those of the payload lists first. The fast path runs RE2 where Coraza
+// runs Go's regexp: this is the premise, checked pattern by pattern.
+func TestEnginesAgree(t *testing.T) {
+	var values []string
+	if root, ok := shareddata.Root(); ok {
+		values = append(values, paramValues(t, filepath.Join(root, "data", "payloads"))...)
+	}
+	values = append(values, paramValues(t, "../testdata/params")...)
+	values = append(values, rxValues(t)...)
+	rnd := rand.New(rand.NewPCG(7, 14))
+	alphabet := []byte("abcSELECTunion<>/\\\"'()=;:|&$`{}[]-_.,!?*#%@\n\r\t 0123456789\x0b\xc3\xa9")
+	var random []string
+	for range 3000 {
+		b := make([]byte, rnd.IntN(200))
+		for i := range b {
+			b[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		random = append(random, string(b))
+	}
+	values = append(random, values...)
+	patterns, compared, differ := 0, 0, 0
+	rxCache.Range(func(k, v any) bool {
+		o := v.(*rxOperator)
+		if o.bin != nil {
+			return true
+		}
+		o.reOnce.Do(func() {
+			if re, err := re2.Compile(o.data); err == nil {
+				o.re = re
+			}
+		})
+		if o.re == nil {
+			return true
+		}
+		patterns++
+		n := 0
+		for _, val := range values {
+			if o.short(val) || o.need != nil && ascii(val) && !o.need.Any(val) {
+				continue
+			}
+			if n++; n > 3000 {
+				break
+			}
+			compared++
+			runes := val
+			if !utf8.ValidString(val) {
+				runes = runeBytes(val)
+			}
+			if a, b := o.re.MatchString(runes), o.std.MatchString(val); a != b {
+				differ++
+				if differ <= 10 {
+					t.Errorf("pattern %.60q on %q: RE2 %v, Go %v", k, val, a, b)
+				}
+			}
+		}
+		return true
+	})
+	t.Logf("%d patterns, %d values, %d comparisons, %d differ", patterns, len(values), compared, differ)
+	if patterns == 0 || compared == 0 {
+		t.Error("nothing compared")
 	}
 }

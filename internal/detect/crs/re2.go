@@ -54,6 +54,11 @@ type rxOperator struct {
 	// minLen and count: conditions every match meets (need.go).
 	minLen int
 	count  *byteCount
+	// lineFirst: for a pattern whose every match begins at a line start
+	// and holds a character, the bytes that character can begin with;
+	// emptyLine: the pattern is ^$ (need.go).
+	lineFirst *[256]bool
+	emptyLine bool
 	// binRe is a binaryregexp pattern on RE2, for values in ASCII only
 	// (compiled on first use from binSrc, without the mode flags, as
 	// Coraza compiles it for binaryregexp). In an ASCII value both read
