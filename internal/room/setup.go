@@ -115,7 +115,7 @@ func phaseRef(p calendar.Phase) string {
 // one twice changes the duty.
 func AddMember(ctx context.Context, db *store.DB, who audit.Actor, roomID, userID int64, duty string) error {
 	if duty != "lead" && duty != "member" {
-		return problem.Field("duty", "must be lead or member")
+		return problem.Field("duty", "must be lead or member").Keyed("room.err.duty")
 	}
 	return db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO room_members (room_id, user_id, duty, added_at) VALUES (?, ?, ?, ?)
@@ -131,13 +131,19 @@ func AddContact(ctx context.Context, db *store.DB, who audit.Actor, roomID int64
 	if c.Name == "" {
 		return problem.Field("name", "required")
 	}
-	return db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO room_contacts (room_id, name, duty, phone, email) VALUES (?, ?, ?, ?, ?)`,
-			roomID, c.Name, c.Duty, c.Phone, c.Email); err != nil {
-			return err
+	_, err := addContact(ctx, db, who, roomID, c)
+	return err
+}
+
+func addContact(ctx context.Context, db *store.DB, who audit.Actor, roomID int64, c Contact) (int64, error) {
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, `INSERT INTO room_contacts (room_id, name, duty, phone, email) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			roomID, c.Name, c.Duty, c.Phone, c.Email).Scan(&c.ID); err != nil {
+			return fmt.Errorf("add contact: %w", err)
 		}
 		return audit.Record(ctx, tx, who, "room.contact.add", RecordKind, roomID, c)
 	})
+	return c.ID, err
 }
 
 // Readiness is what a room reports of its preparedness.
@@ -150,7 +156,7 @@ type Readiness struct {
 // SetReadiness records a room's readiness.
 func SetReadiness(ctx context.Context, db *store.DB, who audit.Actor, roomID int64, r Readiness) error {
 	if r.StaffTrained < 0 {
-		return problem.Field("staff_trained", "must not be negative")
+		return problem.Field("staff_trained", "must not be negative").Keyed("room.err.trained")
 	}
 	if r.Checklist == nil {
 		r.Checklist = []CheckItem{}

@@ -19,6 +19,9 @@ func (s *Server) roomRoutes() {
 	s.api("GET /api/v1/rooms/{id}", signedIn, s.apiRoom)
 	s.api("PUT /api/v1/rooms/{id}/readiness", signedIn, s.apiRoomReadiness)
 	s.api("POST /api/v1/rooms/{id}/members", signedIn, s.apiRoomStaff)
+	s.api("DELETE /api/v1/rooms/{id}/members/{username}", signedIn, s.apiRoomUnstaff)
+	s.api("POST /api/v1/rooms/{id}/contacts", signedIn, s.apiRoomContact)
+	s.api("DELETE /api/v1/rooms/{id}/contacts/{contact}", signedIn, s.apiRoomRemoveContact)
 	s.api("GET /api/v1/calendar", signedIn, s.apiCalendar)
 	s.api("POST /api/v1/elections", signedIn, s.apiCreateElection)
 	s.api("POST /api/v1/elections/{slug}/phases", signedIn, s.apiAddPhase)
@@ -160,6 +163,50 @@ func (s *Server) apiRoomStaff(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		return err
 	}
 	if err := room.Staff(r.Context(), s.DB, *p, id, in); err != nil {
+		return err
+	}
+	return s.apiRoom(w, r, p)
+}
+
+// roomedit: a room's staff and contacts removed, contacts added; the
+// rights are package room's. Each answers the room.
+
+func (s *Server) apiRoomUnstaff(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	if err := room.RemoveMember(r.Context(), s.DB, *p, id, r.PathValue("username")); err != nil {
+		return err
+	}
+	return s.apiRoom(w, r, p)
+}
+
+func (s *Server) apiRoomContact(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	var in room.ContactInput
+	if err := httpapi.Decode(w, r, &in, 4096); err != nil {
+		return err
+	}
+	if _, err := room.NewContact(r.Context(), s.DB, *p, id, in); err != nil {
+		return err
+	}
+	return s.apiRoom(w, r, p)
+}
+
+func (s *Server) apiRoomRemoveContact(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	id, err := pathID(r, "room")
+	if err != nil {
+		return err
+	}
+	cid, err := strconv.ParseInt(r.PathValue("contact"), 10, 64)
+	if err != nil || cid <= 0 {
+		return problem.New(problem.NotFound, "no contact %q", r.PathValue("contact"))
+	}
+	if err := room.RemoveContact(r.Context(), s.DB, *p, id, cid); err != nil {
 		return err
 	}
 	return s.apiRoom(w, r, p)

@@ -28,6 +28,7 @@ func (p *pages) roomRoutes() {
 	p.handle("GET /ruang-operasi/{id}", p.roomPage)
 	p.handle("POST /ruang-operasi/kalender/pemilihan", p.roomElectionCreate)
 	p.handle("POST /ruang-operasi/kalender/tahapan", p.roomPhaseAdd)
+	p.roomEditRoutes() // roomedit: members, contacts and readiness from the room's page
 }
 
 // postureClass colours a posture with the map's four levels.
@@ -147,6 +148,9 @@ type roomPageView struct {
 	Zone zonePosture
 	// rooms5: what the phase does now in the room's region and zone.
 	Effects phaseEffects
+	// roomedit: what the reader may change here, and the forms.
+	Rights room.Rights
+	Edit   roomEditForms
 }
 
 // phaseEffects is what the running phase sets in a region: its critical
@@ -209,6 +213,12 @@ func (p *pages) pathRoom(r *http.Request, rq *req) (room.Room, error) {
 }
 
 func (p *pages) roomPage(w http.ResponseWriter, r *http.Request, rq *req) error {
+	return p.renderRoom(w, r, rq, http.StatusOK, roomEditForms{}, roomDoneFlash(rq, r.URL.Query().Get("selesai")))
+}
+
+// renderRoom draws a room's page; forms carries a refused form's values
+// and error (roomedit).
+func (p *pages) renderRoom(w http.ResponseWriter, r *http.Request, rq *req, status int, forms roomEditForms, flash string) error {
 	rm, err := p.pathRoom(r, rq)
 	if err != nil {
 		return err
@@ -224,7 +234,8 @@ func (p *pages) roomPage(w http.ResponseWriter, r *http.Request, rq *req) error 
 	if v.Effects, err = p.effectsOf(r.Context(), rq, cal, rm.Region, now); err != nil {
 		return err
 	}
-	p.render(w, r, http.StatusOK, "room.html", page{req: rq, Title: rm.Name, Active: "nav.oprooms", Data: v})
+	v.Rights, v.Edit = room.RightsOf(*rq.P, rm), forms.fill(rq, rm)
+	p.render(w, r, status, "room.html", page{req: rq, Title: rm.Name, Active: "nav.oprooms", Flash: flash, Data: v})
 	return nil
 }
 
