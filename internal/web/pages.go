@@ -14,7 +14,6 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
-	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -662,9 +661,7 @@ func formatWIBDate(t time.Time) string {
 }
 
 // tlpClass is the badge class of a TLP label: "tlp tlp-amber-strict".
-func tlpClass(t policy.TLP) string {
-	return "tlp tlp-" + strings.ReplaceAll(strings.ToLower(string(t)), "+", "-")
-}
+func tlpClass(t policy.TLP) string { return shell.TLPClass(t) }
 
 // regionName is a region's display name, or its code when unknown.
 func regionName(code string) string {
@@ -680,24 +677,7 @@ func (pg page) With(data any) page {
 	return pg
 }
 
-// pageOf cuts a list read with one row more than size to a page, and gives
-// the links to the next page (when there is more) and back to the first
-// (when this is not it), keeping the page's filters.
+// pageOf is the shell's PageOf (the partial "pager" reads its links).
 func pageOf[T any](list []T, size int, id func(T) int64, path string, keep url.Values, before int64) (page []T, next, first string) {
-	if len(list) > size {
-		list = list[:size]
-		q := maps.Clone(keep)
-		if q == nil {
-			q = url.Values{}
-		}
-		q.Set("before", strconv.FormatInt(id(list[len(list)-1]), 10))
-		next = path + "?" + q.Encode()
-	}
-	if before > 0 {
-		first = path
-		if len(keep) > 0 {
-			first += "?" + keep.Encode()
-		}
-	}
-	return list, next, first
+	return shell.PageOf(list, size, id, path, keep, before)
 }
