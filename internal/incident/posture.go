@@ -39,6 +39,9 @@ func LoadTiming(ctx context.Context, q store.Querier) (Timing, error) {
 	if out.ByPosture, err = loadPostureTargets(ctx, q); err != nil {
 		return Timing{}, err
 	}
+	if len(out.ByPosture) == 0 {
+		return out, nil // no posture has targets: the calendar changes nothing
+	}
 	if out.Calendar, err = calendar.Load(ctx, q); err != nil {
 		return Timing{}, err
 	}
