@@ -1,6 +1,8 @@
 package calendar
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/garda-id/garda/internal/region"
@@ -35,4 +37,10 @@ func ZoneOf(code string) *time.Location {
 		return z
 	}
 	return WIB
+}
+
+// ZoneProvinces lists the provinces whose zone is not WIB, in code order
+// (SQL that picks a zone's regions by their province reads it).
+func ZoneProvinces() []string {
+	return slices.Sorted(maps.Keys(provinceZone))
 }

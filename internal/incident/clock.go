@@ -79,25 +79,26 @@ func ClocksOf(ctx context.Context, q store.Querier, who auth.Principal, ref stri
 	if err != nil {
 		return nil, err
 	}
-	targets, err := LoadTargets(ctx, q)
+	timing, err := LoadTiming(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	return ClocksFor(ctx, q, i, targets, now)
+	return ClocksFor(ctx, q, i, timing, now)
 }
 
 // ClocksFor computes the clocks of an incident the caller has already read
-// under its reader's visibility, with targets loaded once for many (the
+// under its reader's visibility, with the timing loaded once for many (the
 // daily report).
-func ClocksFor(ctx context.Context, q store.Querier, i Incident, targets Targets, now time.Time) ([]Clock, error) {
-	return clocksOf(ctx, q, i, targets, now)
+func ClocksFor(ctx context.Context, q store.Querier, i Incident, timing Timing, now time.Time) ([]Clock, error) {
+	return clocksOf(ctx, q, i, timing, now)
 }
 
 // clocksOf computes an incident's clocks, taking the BSSN report from the
 // timeline (the incident was reported when BSSN created it, it reached the
-// national desk, or BSSN was added) and the UU PDP record. It reads as the
+// national desk, or BSSN was added) and the UU PDP record, with the targets
+// of the posture the incident was detected in (Timing.Of). It reads as the
 // platform: callers have already decided the incident may be read.
-func clocksOf(ctx context.Context, q store.Querier, i Incident, targets Targets, now time.Time) ([]Clock, error) {
+func clocksOf(ctx context.Context, q store.Querier, i Incident, timing Timing, now time.Time) ([]Clock, error) {
 	var reported *time.Time
 	switch {
 	case i.Owner == NationalDesk:
@@ -121,7 +122,7 @@ func clocksOf(ctx context.Context, q store.Querier, i Incident, targets Targets,
 		}
 		rows.Close()
 	}
-	clocks := Clocks(i, targets, reported, now)
+	clocks := Clocks(i, timing.Of(i), reported, now)
 	if p, err := loadPDP(ctx, q, i.ID); err == nil {
 		clocks = append(clocks, pdpClock(i, p, now))
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -150,13 +151,13 @@ func MissedClocks(ctx context.Context, q store.Querier, now time.Time) ([]Missed
 	if err != nil {
 		return nil, err
 	}
-	targets, err := LoadTargets(ctx, q)
+	timing, err := LoadTiming(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	var out []Missed
 	for _, i := range open {
-		clocks, err := clocksOf(ctx, q, i, targets, now)
+		clocks, err := clocksOf(ctx, q, i, timing, now)
 		if err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/store"
 )
@@ -29,29 +30,75 @@ type Pending struct {
 	Amber   int
 }
 
-// pendingKind is one kind of clock as SQL sees it: which severities owe
-// it and in what time, and the condition of it not being met yet. The
-// durations are those Clocks and pdpClock use; clock() says the states.
+// pendingKind is one kind of clock as SQL sees it: which incidents owe it
+// and in what time (classes), and the condition of it not being met yet.
+// The durations are those Clocks and pdpClock use; clock() says the states.
 type pendingKind struct {
-	name  string
-	due   map[string]time.Duration // severity ("" any) -> time from detection
-	unmet string
+	name    string
+	classes []pendingClass
+	unmet   string
 }
 
-func pendingKinds(targets Targets) []pendingKind {
-	first, contain := map[string]time.Duration{}, map[string]time.Duration{}
-	for sev, t := range targets {
-		first[sev], contain[sev] = t.FirstResponse, t.Containment
+// pendingClass is a set of incidents whose clock of a kind runs the same
+// time from detection: a severity, and for the response targets the
+// posture it was detected in where that posture has targets of its own.
+type pendingClass struct {
+	cond string // "" for every incident
+	args []any
+	due  time.Duration
+}
+
+func pendingKinds(timing Timing) []pendingKind {
+	// A severity's postures whose targets differ from the ordinary ones
+	// get a class each; the rest of the severity's incidents one more.
+	var postures []calendar.Posture
+	for p, own := range timing.ByPosture {
+		if len(own) > 0 {
+			postures = append(postures, p)
+		}
+	}
+	slices.Sort(postures)
+	windows := timing.postureWindows(postures)
+	targets := func(of func(struct{ FirstResponse, Containment time.Duration }) time.Duration) []pendingClass {
+		var out []pendingClass
+		for _, sev := range Severities {
+			ord := of(timing.Targets[sev])
+			var others sqlCond
+			for _, p := range postures {
+				d := of(timing.For(p)[sev])
+				if d == ord {
+					continue
+				}
+				w := windows[p]
+				out = append(out, pendingClass{cond: "i.severity = ? AND " + w.String(), args: append([]any{sev}, w.args...), due: d})
+				others.or(w.String(), w.args)
+			}
+			rest := pendingClass{cond: "i.severity = ?", args: []any{sev}, due: ord}
+			if len(others.parts) > 0 {
+				rest.cond, rest.args = rest.cond+" AND NOT "+others.String(), append(rest.args, others.args...)
+			}
+			out = append(out, rest)
+		}
+		return out
+	}
+	bySeverity := func(d time.Duration, sevs ...string) []pendingClass {
+		var out []pendingClass
+		for _, sev := range sevs {
+			out = append(out, pendingClass{cond: "i.severity = ?", args: []any{sev}, due: d})
+		}
+		return out
 	}
 	return []pendingKind{
-		{name: "first_response", due: first, unmet: "i.first_response_at IS NULL"},
-		{name: "containment", due: contain, unmet: "i.contained_at IS NULL"},
+		{name: "first_response", classes: targets(func(t struct{ FirstResponse, Containment time.Duration }) time.Duration { return t.FirstResponse }),
+			unmet: "i.first_response_at IS NULL"},
+		{name: "containment", classes: targets(func(t struct{ FirstResponse, Containment time.Duration }) time.Duration { return t.Containment }),
+			unmet: "i.contained_at IS NULL"},
 		// Met when the national desk owns it, or when the timeline says it
 		// reached the desk (clocksOf reads the same entries).
-		{name: "bssn_report", due: map[string]time.Duration{"high": BSSNReport, "critical": BSSNReport},
+		{name: "bssn_report", classes: bySeverity(BSSNReport, "critical", "high"),
 			unmet: `o.slug <> '` + NationalDesk + `' AND NOT EXISTS (SELECT 1 FROM incident_timeline t WHERE t.incident_id = i.id
 				AND t.kind IN ('created', 'escalated', 'participants') AND t.changes LIKE '%"` + NationalDesk + `"%')`},
-		{name: "pdp_notification", due: map[string]time.Duration{"": PDPNotice},
+		{name: "pdp_notification", classes: []pendingClass{{due: PDPNotice}},
 			unmet: `EXISTS (SELECT 1 FROM incident_pdp p WHERE p.incident_id = i.id AND p.notified_at IS NULL)`},
 	}
 }
@@ -60,13 +107,13 @@ func pendingKinds(targets Targets) []pendingKind {
 // and amber clocks across every open incident who reads in region (RED
 // ones left out when noRed: a wall is a shared screen), bounded in SQL at
 // any number of incidents: the counts are counted there, and the closest
-// are found among the n earliest-detected of each clock kind and severity
-// (a clock's due time is its detection plus a time its kind and severity
-// set), whose few incidents' clocks ClocksFor then computes, as everywhere
+// are found among the n earliest-detected of each clock kind and class
+// (a clock's due time is its detection plus a time its kind, severity and,
+// for the response targets, the posture it was detected in set), whose few incidents' clocks ClocksFor then computes, as everywhere
 // else.
 func PendingFor(ctx context.Context, q store.Querier, who auth.Principal, region string, noRed bool, now time.Time, n int) (Pending, error) {
 	var out Pending
-	targets, err := LoadTargets(ctx, q)
+	timing, err := LoadTiming(ctx, q)
 	if err != nil {
 		return out, err
 	}
@@ -90,34 +137,25 @@ func PendingFor(ctx context.Context, q store.Querier, who auth.Principal, region
 		due time.Time
 	}
 	var cands []candidate
-	for _, k := range pendingKinds(targets) {
-		sevs := make([]string, 0, len(k.due))
-		for s := range k.due {
-			sevs = append(sevs, s)
-		}
-		slices.Sort(sevs)
+	for _, k := range pendingKinds(timing) {
 		// Missed: due before now; amber: due within a quarter of its time
-		// (clock()'s rule), in detection times, per severity: one count
-		// of the kind's unmet clocks.
+		// (clock()'s rule), in detection times, per class: one count of
+		// the kind's unmet clocks.
 		var missedWhen, amberWhen []string
 		var countArgs []any
-		for _, sev := range sevs {
-			d := k.due[sev]
-			sevCond, sevArgs := "", []any{}
-			if sev != "" {
-				sevCond, sevArgs = "i.severity = ? AND ", []any{sev}
+		and := func(c pendingClass) string {
+			if c.cond == "" {
+				return ""
 			}
-			missedWhen = append(missedWhen, "("+sevCond+"i.detected_at < ?)")
-			countArgs = append(append(countArgs, sevArgs...), now.Add(-d))
+			return c.cond + " AND "
 		}
-		for _, sev := range sevs {
-			d := k.due[sev]
-			sevCond, sevArgs := "", []any{}
-			if sev != "" {
-				sevCond, sevArgs = "i.severity = ? AND ", []any{sev}
-			}
-			amberWhen = append(amberWhen, "("+sevCond+"i.detected_at >= ? AND i.detected_at < ?)")
-			countArgs = append(append(countArgs, sevArgs...), now.Add(-d), now.Add(-d*3/4))
+		for _, c := range k.classes {
+			missedWhen = append(missedWhen, "("+and(c)+"i.detected_at < ?)")
+			countArgs = append(append(countArgs, c.args...), now.Add(-c.due))
+		}
+		for _, c := range k.classes {
+			amberWhen = append(amberWhen, "("+and(c)+"i.detected_at >= ? AND i.detected_at < ?)")
+			countArgs = append(append(countArgs, c.args...), now.Add(-c.due), now.Add(-c.due*3/4))
 		}
 		var missed, amber int
 		if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN `+strings.Join(missedWhen, " OR ")+` THEN 1 ELSE 0 END), 0),
@@ -129,23 +167,22 @@ func PendingFor(ctx context.Context, q store.Querier, who auth.Principal, region
 		if n <= 0 {
 			continue
 		}
-		// The first detected of each severity (the index
+		// The first detected of each class (the index
 		// incidents_open_detected walks them in order).
-		for _, sev := range sevs {
-			d := k.due[sev]
+		for _, c := range k.classes {
 			cond, cargs := k.unmet, slices.Clone(args)
-			if sev != "" {
-				cond, cargs = cond+" AND i.severity = ?", append(cargs, sev)
+			if c.cond != "" {
+				cond, cargs = cond+" AND "+c.cond, append(cargs, c.args...)
 			}
 			rows, err := q.Query(ctx, `SELECT i.id, i.detected_at`+base+` AND `+cond+` ORDER BY i.detected_at, i.id LIMIT `+strconv.Itoa(n), cargs...)
 			if err != nil {
-				return out, fmt.Errorf("pending clocks %s %s: %w", k.name, sev, err)
+				return out, fmt.Errorf("pending clocks %s: %w", k.name, err)
 			}
 			got, err := store.Collect(rows, func(s store.Scanner) (candidate, error) {
-				var c candidate
-				err := s.Scan(&c.id, &c.due)
-				c.due = c.due.Add(d)
-				return c, err
+				var cd candidate
+				err := s.Scan(&cd.id, &cd.due)
+				cd.due = cd.due.Add(c.due)
+				return cd, err
 			})
 			if err != nil {
 				return out, err
@@ -174,7 +211,7 @@ func PendingFor(ctx context.Context, q store.Querier, who auth.Principal, region
 		if err != nil || len(list) == 0 {
 			return out, err
 		}
-		clocks, err := ClocksFor(ctx, q, list[0], targets, now)
+		clocks, err := ClocksFor(ctx, q, list[0], timing, now)
 		if err != nil {
 			return out, err
 		}

@@ -106,7 +106,7 @@ func bruteForce(t *testing.T, db *store.DB, who auth.Principal, region string, n
 	if err != nil {
 		t.Fatal(err)
 	}
-	targets, err := incident.LoadTargets(ctx, db)
+	targets, err := incident.LoadTiming(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

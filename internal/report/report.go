@@ -215,7 +215,7 @@ func Build(ctx context.Context, q store.Querier, who auth.Principal, p Params) (
 		}
 		before = list[len(list)-1].ID
 	}
-	targets, err := incident.LoadTargets(ctx, q)
+	targets, err := incident.LoadTiming(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -201,9 +201,23 @@ func TestShiftEndToEnd(t *testing.T) {
 		if _, err := shift.SetNotes(ctx, db, a, jabar, "now", "Pantau terus situs KPU Jabar; pelaku mencoba lagi.", clock.Now()); err != nil {
 			t.Fatal(err)
 		}
+		// Siaga (kampanye) has a stricter first response for high incidents:
+		// the handover's clocks follow it (incident.Timing.Of).
+		if _, err := db.Exec(ctx, `INSERT INTO posture_response_targets (posture, severity, first_response_min, containment_min, updated_at) VALUES ('siaga', 'high', 120, 1440, ?)`, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
 		h, err := shift.GetHandover(ctx, db, a, jabar, "now", clock.Now())
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, sec := range h.Sections {
+			for _, it := range sec.Items {
+				for _, c := range it.Clocks {
+					if it.Kind == shift.ItemIncident && c.Name == "first_response" && !c.Due.Equal(inc.DetectedAt.Add(2*time.Hour)) {
+						t.Errorf("handover: %s first response due %v, siaga's 2 h after %v", it.Ref, c.Due, inc.DetectedAt)
+					}
+				}
+			}
 		}
 		if !has(h.Sections, shift.ItemAlert, jabarAlert) || has(h.Sections, shift.ItemAlert, papuaAlert) {
 			t.Errorf("handover alerts: %+v", h.Sections[0])

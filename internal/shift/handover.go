@@ -137,7 +137,7 @@ func pendingOf(ctx context.Context, q store.Querier, who auth.Principal, kind, r
 	if err != nil {
 		return s, err
 	}
-	var targets incident.Targets
+	var targets incident.Timing
 	for i := range s.Items {
 		it := &s.Items[i]
 		it.Link = link(kind, it.ID, it.Ref)
@@ -145,8 +145,8 @@ func pendingOf(ctx context.Context, q store.Querier, who auth.Principal, kind, r
 			it.Ref = "#" + strconv.FormatInt(it.ID, 10)
 		}
 		if kind == ItemIncident {
-			if targets == nil {
-				if targets, err = incident.LoadTargets(ctx, q); err != nil {
+			if targets.Targets == nil {
+				if targets, err = incident.LoadTiming(ctx, q); err != nil {
 					return s, err
 				}
 			}
@@ -176,9 +176,9 @@ func severity(s string) string {
 // already read it under its reader's visibility.
 func incidentForClocks(ctx context.Context, q store.Querier, id int64) (incident.Incident, error) {
 	i := incident.Incident{ID: id}
-	err := q.QueryRow(ctx, `SELECT i.severity, o.slug, i.detected_at, i.reported_at, i.first_response_at, i.contained_at
+	err := q.QueryRow(ctx, `SELECT i.severity, i.region, o.slug, i.detected_at, i.reported_at, i.first_response_at, i.contained_at
 		FROM incidents i JOIN orgs o ON o.id = i.owner_org_id WHERE i.id = ?`, id).
-		Scan(&i.Severity, &i.Owner, &i.DetectedAt, &i.ReportedAt, &i.FirstResponseAt, &i.ContainedAt)
+		Scan(&i.Severity, &i.Region, &i.Owner, &i.DetectedAt, &i.ReportedAt, &i.FirstResponseAt, &i.ContainedAt)
 	return i, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/garda-id/garda/internal/auth"
+	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/httpapi"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/problem"
@@ -19,16 +20,62 @@ func (s *Server) deadlineRoutes() {
 	s.api("GET /api/v1/incidents/{id}/pdp/letter", signedIn, s.apiPDPLetter)
 	s.api("GET /api/v1/settings/response-targets", signedIn, s.apiResponseTargets)
 	s.api("PUT /api/v1/settings/response-targets", signedIn, s.apiSetResponseTargets)
+	s.api("GET /api/v1/settings/response-targets/{posture}", signedIn, s.apiPostureTargets)
+	s.api("PUT /api/v1/settings/response-targets/{posture}", signedIn, s.apiSetPostureTargets)
+	s.api("DELETE /api/v1/settings/response-targets/{posture}", signedIn, s.apiSetPostureTargets)
 }
 
-// apiResponseTargets answers the response targets in force, per severity:
-// every signed-in person may know what they owe.
+// apiResponseTargets answers the ordinary response targets, per severity
+// (the postures' own: GET .../{posture}): every signed-in person may know
+// what they owe.
 func (s *Server) apiResponseTargets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
-	t, err := incident.LoadTargets(r.Context(), s.DB)
+	t, err := incident.LoadTiming(r.Context(), s.DB)
 	if err != nil {
 		return err
 	}
 	httpapi.Write(w, http.StatusOK, map[string]any{"items": t.List()})
+	return nil
+}
+
+// apiPostureTargets answers one posture's own targets and those in force
+// in it.
+func (s *Server) apiPostureTargets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	t, err := incident.LoadTiming(r.Context(), s.DB)
+	if err != nil {
+		return err
+	}
+	pt, err := t.PostureTargetsOf(calendar.Posture(r.PathValue("posture")))
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, pt)
+	return nil
+}
+
+// apiSetPostureTargets replaces a posture's own targets (PUT, at least
+// one severity) or removes them (DELETE).
+func (s *Server) apiSetPostureTargets(w http.ResponseWriter, r *http.Request, p *auth.Principal) error {
+	var in struct {
+		Items []incident.Target `json:"items"`
+	}
+	if r.Method == http.MethodPut {
+		if err := httpapi.Decode(w, r, &in, 8192); err != nil {
+			return err
+		}
+		if len(in.Items) == 0 {
+			return problem.Field("items", "send at least one severity's targets (DELETE removes them all)")
+		}
+	}
+	posture := calendar.Posture(r.PathValue("posture"))
+	t, err := incident.SetPostureTargets(r.Context(), s.DB, *p, posture, in.Items)
+	if err != nil {
+		return err
+	}
+	pt, err := t.PostureTargetsOf(posture)
+	if err != nil {
+		return err
+	}
+	httpapi.Write(w, http.StatusOK, pt)
 	return nil
 }
 

@@ -479,7 +479,7 @@ func (p *pages) loadIncident(r *http.Request, rq *req) (incidentView, error) {
 	for _, e := range entries {
 		v.Timeline = append(v.Timeline, timelineRow{Entry: e, OrgName: orgName(tree, e.ActorOrg), Lines: entryLines(rq, tree, e)})
 	}
-	targets, err := incident.LoadTargets(ctx, p.s.DB)
+	targets, err := incident.LoadTiming(ctx, p.s.DB)
 	if err != nil {
 		return incidentView{}, err
 	}

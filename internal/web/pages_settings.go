@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/garda-id/garda/internal/calendar"
 	"github.com/garda-id/garda/internal/incident"
 	"github.com/garda-id/garda/internal/policy"
 	"github.com/garda-id/garda/internal/problem"
@@ -15,9 +16,38 @@ import (
 
 // targetsView is the data of the response targets page.
 type targetsView struct {
+	Rows     []targetRow
+	CanEdit  bool
+	Form     fieldForm
+	Postures []postureTargetsView // waspada, siaga, awas
+}
+
+// postureTargetsView is a posture's own targets as its form shows them: a
+// severity left blank keeps the ordinary targets.
+type postureTargetsView struct {
+	Posture calendar.Posture
 	Rows    []targetRow
-	CanEdit bool
+	Set     bool // the posture has targets of its own
 	Form    fieldForm
+}
+
+// postureViews are the postures' tables from the timing in force.
+func postureViews(t incident.Timing) []postureTargetsView {
+	var out []postureTargetsView
+	for _, pt := range t.PostureList() {
+		v := postureTargetsView{Posture: pt.Posture, Set: len(pt.Items) > 0}
+		for _, sev := range []string{"critical", "high", "medium", "low"} {
+			row := targetRow{Severity: sev}
+			for _, x := range pt.Items {
+				if x.Severity == sev {
+					row.FirstResponse, row.Containment = spanOf(x.FirstResponseMinutes), spanOf(x.ContainmentMinutes)
+				}
+			}
+			v.Rows = append(v.Rows, row)
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // targetRow is one severity's targets as the form shows them.
@@ -96,7 +126,7 @@ func (rq *req) TargetUnits(selected string) []option {
 // targetsPage shows the response targets: everyone may read what they
 // owe; administrators change them.
 func (p *pages) targetsPage(w http.ResponseWriter, r *http.Request, rq *req) error {
-	t, err := incident.LoadTargets(r.Context(), p.s.DB)
+	t, err := incident.LoadTiming(r.Context(), p.s.DB)
 	if err != nil {
 		return err
 	}
@@ -104,7 +134,7 @@ func (p *pages) targetsPage(w http.ResponseWriter, r *http.Request, rq *req) err
 	if r.URL.Query().Has("disimpan") {
 		flash = rq.T("targets.saved")
 	}
-	v := targetsView{Rows: targetRows(t), CanEdit: policy.ManagesNational(rq.P.Viewer)}
+	v := targetsView{Rows: targetRows(t.Targets), CanEdit: policy.ManagesNational(rq.P.Viewer), Postures: postureViews(t)}
 	p.render(w, r, http.StatusOK, "targets.html", page{req: rq, Title: rq.T("nav.targets"), Active: "nav.targets", Flash: flash, Data: v})
 	return nil
 }
@@ -114,6 +144,9 @@ func (p *pages) targetsSave(w http.ResponseWriter, r *http.Request, rq *req) err
 		return problem.New(problem.Forbidden, "response targets are national settings: only a national administrator changes them")
 	}
 	f := r.PostForm
+	if f.Has("posture") {
+		return p.postureTargetsSave(w, r, rq)
+	}
 	var in []incident.Target
 	v := targetsView{CanEdit: true}
 	var perr error
@@ -137,6 +170,11 @@ func (p *pages) targetsSave(w http.ResponseWriter, r *http.Request, rq *req) err
 			pe = &said
 		}
 		v.Form = fieldForm{Err: pe}
+		t, err := incident.LoadTiming(r.Context(), p.s.DB)
+		if err != nil {
+			return err
+		}
+		v.Postures = postureViews(t)
 		p.render(w, r, pe.Status(), "targets.html", page{req: rq, Title: rq.T("nav.targets"), Active: "nav.targets", Data: v})
 		return nil
 	} else if err != nil {
@@ -144,4 +182,68 @@ func (p *pages) targetsSave(w http.ResponseWriter, r *http.Request, rq *req) err
 	}
 	http.Redirect(w, r, "/insiden/target-respons?disimpan=1", http.StatusSeeOther)
 	return nil
+}
+
+// postureTargetsSave stores one posture's own targets from its table (a
+// severity whose two fields are blank keeps the ordinary targets), or
+// removes them all ("hapus").
+func (p *pages) postureTargetsSave(w http.ResponseWriter, r *http.Request, rq *req) error {
+	f := r.PostForm
+	posture := calendar.Posture(f.Get("posture"))
+	var in []incident.Target
+	pv := postureTargetsView{Posture: posture, Set: true}
+	var perr error
+	for _, sev := range []string{"critical", "high", "medium", "low"} {
+		row := targetRow{Severity: sev}
+		if strings.TrimSpace(f.Get(sev+"_first")) == "" && strings.TrimSpace(f.Get(sev+"_contain")) == "" || f.Has("hapus") {
+			pv.Rows = append(pv.Rows, row)
+			continue
+		}
+		first, ok1 := parseSpan(f.Get(sev+"_first"), f.Get(sev+"_first_unit"))
+		contain, ok2 := parseSpan(f.Get(sev+"_contain"), f.Get(sev+"_contain_unit"))
+		row.FirstResponse, row.Containment = first, contain
+		pv.Rows = append(pv.Rows, row)
+		if (!ok1 || !ok2) && perr == nil {
+			perr = problem.Field("minutes", "%s", rq.T("targets.whole_minutes", rq.L("sev", sev)))
+		}
+		in = append(in, incident.Target{Severity: sev, FirstResponseMinutes: first.Minutes, ContainmentMinutes: contain.Minutes})
+	}
+	err := perr
+	if err == nil {
+		_, err = incident.SetPostureTargets(r.Context(), p.s.DB, *rq.P, posture, in)
+	}
+	if pe, failed := formFailed(err); failed {
+		if key, ok := postureTargetErrors[pe.Field]; ok && !strings.Contains(pe.Message, "looser") {
+			said := *pe
+			said.Message = rq.T(key)
+			pe = &said
+		} else if ok {
+			said := *pe
+			said.Message = rq.T("targets.err_looser")
+			pe = &said
+		}
+		t, err := incident.LoadTiming(r.Context(), p.s.DB)
+		if err != nil {
+			return err
+		}
+		v := targetsView{Rows: targetRows(t.Targets), CanEdit: true, Postures: postureViews(t)}
+		for i := range v.Postures {
+			if v.Postures[i].Posture == pv.Posture {
+				pv.Form = fieldForm{Err: pe}
+				v.Postures[i] = pv
+			}
+		}
+		p.render(w, r, pe.Status(), "targets.html", page{req: rq, Title: rq.T("nav.targets"), Active: "nav.targets", Data: v})
+		return nil
+	} else if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/insiden/target-respons?disimpan=1#postur-"+string(posture), http.StatusSeeOther)
+	return nil
+}
+
+// postureTargetErrors say incident.SetPostureTargets' refusals, by field.
+var postureTargetErrors = map[string]string{
+	"first_response_minutes": "targets.err_first",
+	"containment_minutes":    "targets.err_contain",
 }

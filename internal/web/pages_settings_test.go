@@ -95,3 +95,77 @@ func TestResponseTargetsAPI(t *testing.T) {
 		t.Fatalf("targets after the change: %+v", got.Items)
 	}
 }
+
+// TestResponseTargetsPosture: a posture's own targets over the API (GET
+// for anyone signed in, PUT and DELETE for national administrators, bad
+// input refused and nothing stored) and from the page's posture tables.
+func TestResponseTargetsPosture(t *testing.T) {
+	w := newAPIWorld(t, storetest.SQLite(t))
+	var got incident.PostureTargets
+	w.call("kpu.analyst", "GET", "/api/v1/settings/response-targets/awas", "", 200, &got)
+	if got.Posture != "awas" || len(got.Items) != 0 || len(got.InForce) != 4 || got.InForce[0].FirstResponseMinutes != 60 {
+		t.Fatalf("awas before: %+v", got)
+	}
+	w.call("kpu.analyst", "GET", "/api/v1/settings/response-targets/normal", "", 404, nil)
+	awas := `{"items":[{"severity":"critical","first_response_minutes":15,"containment_minutes":60}]}`
+	w.call("kpu.analyst", "PUT", "/api/v1/settings/response-targets/awas", awas, 403, nil)
+	w.call("kpu.analyst", "DELETE", "/api/v1/settings/response-targets/awas", "", 403, nil)
+	for _, bad := range []string{
+		`{"items":[]}`,
+		`{"items":[{"severity":"critical","first_response_minutes":90,"containment_minutes":120}]}`, // looser than the ordinary hour
+		`{"items":[{"severity":"critical","first_response_minutes":15,"containment_minutes":10}]}`,
+		`{"items":[{"severity":"critical","first_response_minutes":"soon"}]}`,
+	} {
+		w.call("kpu.admin", "PUT", "/api/v1/settings/response-targets/awas", bad, 400, nil)
+	}
+	w.call("kpu.admin", "PUT", "/api/v1/settings/response-targets/normal", awas, 404, nil)
+	w.call("kpu.admin", "GET", "/api/v1/settings/response-targets/awas", "", 200, &got)
+	if len(got.Items) != 0 {
+		t.Fatalf("refused input stored targets: %+v", got)
+	}
+	w.call("kpu.admin", "PUT", "/api/v1/settings/response-targets/awas", awas, 200, &got)
+	if len(got.Items) != 1 || got.Items[0].FirstResponseMinutes != 15 || got.InForce[0].FirstResponseMinutes != 15 || got.InForce[1].FirstResponseMinutes != 240 {
+		t.Fatalf("awas after setting: %+v", got)
+	}
+	w.call("kpu.analyst", "GET", "/api/v1/settings/response-targets/siaga", "", 200, &got)
+	if len(got.Items) != 0 || got.InForce[0].FirstResponseMinutes != 60 {
+		t.Fatalf("siaga took awas's targets: %+v", got)
+	}
+	w.call("kpu.admin", "DELETE", "/api/v1/settings/response-targets/awas", "", 200, &got)
+	if len(got.Items) != 0 || got.InForce[0].FirstResponseMinutes != 60 {
+		t.Fatalf("awas after removal: %+v", got)
+	}
+
+	s := newSite(t)
+	ctx := context.Background()
+	analyst, admin := s.as("kpu.analyst"), s.as("bssn.admin")
+	_, body := admin.get("/insiden/target-respons")
+	wantIn(t, body, "the admin's posture tables", "Target per postur", `id="postur-awas"`, `name="posture" value="siaga"`,
+		`id="awas-critical-first" name="critical_first" type="number" min="1" value="" placeholder="target biasa"`)
+	resp, _ := analyst.post("/insiden/target-respons", url.Values{"posture": {"awas"}, "critical_first": {"15"}, "critical_contain": {"1"}, "critical_contain_unit": {"h"}})
+	wantStatus(t, resp, http.StatusForbidden, "an analyst saves posture targets")
+	resp, body = admin.post("/insiden/target-respons", url.Values{"posture": {"awas"}, "critical_first": {"2"}, "critical_first_unit": {"h"}, "critical_contain": {"3"}, "critical_contain_unit": {"h"}})
+	wantStatus(t, resp, http.StatusBadRequest, "a posture target looser than the ordinary")
+	wantIn(t, body, "the refused posture form", "alert-error", "tidak boleh lebih longgar")
+	resp, body = admin.post("/insiden/target-respons", url.Values{"posture": {"awas"}, "critical_first": {"15"}})
+	wantStatus(t, resp, http.StatusBadRequest, "a posture target half written")
+	timing, err := incident.LoadTiming(ctx, s.db)
+	if err != nil || len(timing.ByPosture) != 0 {
+		t.Fatalf("refused forms stored posture targets: %+v %v", timing.ByPosture, err)
+	}
+	resp, _ = admin.post("/insiden/target-respons", url.Values{"posture": {"awas"}, "critical_first": {"15"}, "critical_first_unit": {"m"}, "critical_contain": {"1"}, "critical_contain_unit": {"h"}})
+	wantStatus(t, resp, http.StatusSeeOther, "save awas targets")
+	if timing, _ = incident.LoadTiming(ctx, s.db); timing.For("awas")["critical"].FirstResponse != 15*time.Minute || timing.For("awas")["high"].FirstResponse != 4*time.Hour {
+		t.Fatalf("awas after the form: %+v", timing.ByPosture)
+	}
+	_, body = analyst.get("/insiden/target-respons")
+	wantIn(t, body, "the analyst's posture tables", "<td class=\"num\">15 menit</td>", "<td>target biasa</td>")
+	wantNotIn(t, body, "the analyst's posture tables", `name="posture"`)
+	_, body = admin.get("/insiden/target-respons")
+	wantIn(t, body, "the admin's awas table", `id="awas-critical-first" name="critical_first" type="number" min="1" value="15"`, "Hapus target postur ini")
+	resp, _ = admin.post("/insiden/target-respons", url.Values{"posture": {"awas"}, "hapus": {"1"}, "critical_first": {"15"}})
+	wantStatus(t, resp, http.StatusSeeOther, "remove awas targets")
+	if timing, _ = incident.LoadTiming(ctx, s.db); len(timing.ByPosture) != 0 {
+		t.Fatalf("awas after removal: %+v", timing.ByPosture)
+	}
+}
