@@ -154,13 +154,7 @@ func PriorityJob(db *store.DB, b *bus.Bus, now func() time.Time, log *slog.Logge
 	}
 	return schedule.Job{
 		Name: "alert-priority",
-		Due: func(t time.Time) time.Time {
-			next := t.Add(10 * time.Minute)
-			if bd := calendar.Shipped().NextBoundary(t, calendar.Zones...); !bd.IsZero() && bd.Before(next) {
-				next = bd
-			}
-			return next
-		},
+		Due:  calendar.DueAtBoundary,
 		Run: func(ctx context.Context) error {
 			cal, err := calendar.Load(ctx, db)
 			if err != nil {

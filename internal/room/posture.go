@@ -104,13 +104,7 @@ func PostureJob(db *store.DB, tell Teller, now func() time.Time, log *slog.Logge
 	}
 	return schedule.Job{
 		Name: "room-posture",
-		Due: func(t time.Time) time.Time {
-			next := t.Add(10 * time.Minute)
-			if b := calendar.Shipped().NextBoundary(t, calendar.Zones...); !b.IsZero() && b.Before(next) {
-				next = b
-			}
-			return next
-		},
+		Due:  calendar.DueAtBoundary,
 		Run: func(ctx context.Context) error {
 			cal, err := calendar.Load(ctx, db)
 			if err != nil {
