@@ -234,19 +234,7 @@ func TestInvalidUTF8OnRE2(t *testing.T) {
 		invalid = append(invalid, v)
 	}
 	patterns, compared, differ := 0, 0, 0
-	rxCache.Range(func(k, v any) bool {
-		o := v.(*rxOperator)
-		if o.bin != nil {
-			return true
-		}
-		o.reOnce.Do(func() {
-			if re, err := re2.Compile(o.data); err == nil {
-				o.re = re
-			}
-		})
-		if o.re == nil {
-			return true
-		}
+	eachOnRE2(func(k any, o *rxOperator) {
 		patterns++
 		for i, val := range invalid {
 			if raceEnabled && i%10 != 0 {
@@ -260,7 +248,6 @@ func TestInvalidUTF8OnRE2(t *testing.T) {
 				}
 			}
 		}
-		return true
 	})
 	t.Logf("%d patterns, %d values outside UTF-8 (%d of the corpus), %d comparisons, %d differ", patterns, len(invalid), fromCorpus, compared, differ)
 	if patterns == 0 || fromCorpus == 0 {
@@ -340,19 +327,7 @@ func TestEnginesAgree(t *testing.T) {
 		perPattern = 300 // the race detector slows the engines tenfold
 	}
 	patterns, compared, differ := 0, 0, 0
-	rxCache.Range(func(k, v any) bool {
-		o := v.(*rxOperator)
-		if o.bin != nil {
-			return true
-		}
-		o.reOnce.Do(func() {
-			if re, err := re2.Compile(o.data); err == nil {
-				o.re = re
-			}
-		})
-		if o.re == nil {
-			return true
-		}
+	eachOnRE2(func(k any, o *rxOperator) {
 		patterns++
 		n := 0
 		for _, val := range values {
@@ -374,10 +349,29 @@ func TestEnginesAgree(t *testing.T) {
 				}
 			}
 		}
-		return true
 	})
 	t.Logf("%d patterns, %d values, %d comparisons, %d differ", patterns, len(values), compared, differ)
 	if patterns == 0 || compared == 0 {
 		t.Error("nothing compared")
 	}
+}
+
+// eachOnRE2 calls f with every cached @rx operator that runs on RE2 (not a
+// byte pattern), compiled.
+func eachOnRE2(f func(k any, o *rxOperator)) {
+	rxCache.Range(func(k, v any) bool {
+		o := v.(*rxOperator)
+		if o.bin != nil {
+			return true
+		}
+		o.reOnce.Do(func() {
+			if re, err := re2.Compile(o.data); err == nil {
+				o.re = re
+			}
+		})
+		if o.re != nil {
+			f(k, o)
+		}
+		return true
+	})
 }
