@@ -69,12 +69,14 @@ func BenchmarkReplay(b *testing.B) {
 		hostile bool
 	}{{"all-rules", detect.Options{}, false}, {"no-crs", detect.Options{NoCRS: true}, false}, {"hostile", detect.Options{}, true}} {
 		b.Run(tc.name, func(b *testing.B) {
-			log := benchLog()
+			var log []byte
 			if tc.hostile {
 				var err error
 				if log, err = hostileLog(); err != nil {
 					b.Skip(err)
 				}
+			} else {
+				log = benchLog()
 			}
 			f, _ := format.Lookup("nginx")
 			b.SetBytes(int64(len(log)))
