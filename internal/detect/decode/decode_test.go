@@ -1,6 +1,10 @@
 package decode
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/garda-id/garda/internal/allocstest"
+)
 
 func TestTarget(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
@@ -33,7 +37,7 @@ func TestTarget(t *testing.T) {
 }
 
 func TestTargetNoAllocPlain(t *testing.T) {
-	if n := testing.AllocsPerRun(100, func() { Target("/berita/123/pengumuman-dpt?page=2") }); n != 0 {
+	if n := allocstest.PerRun(100, func() { Target("/berita/123/pengumuman-dpt?page=2") }); n != 0 {
 		t.Errorf("%v allocations for a target with nothing to decode", n)
 	}
 }

@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"github.com/garda-id/garda/internal/allocstest"
 	"net/url"
 	"testing"
 )
@@ -73,15 +74,8 @@ func TestCheck(t *testing.T) {
 
 func TestCheckNoAllocPlain(t *testing.T) {
 	for _, target := range []string{"/berita/123?page=2&q=jadwal+pemilu", "/f?next=/home/budi/dokumen&nama=Budi+Santoso"} {
-		// AllocsPerRun counts the whole process's allocations, and under -race the runtime's own
-		// goroutines sometimes allocate during a run: a real allocation in Check shows every time,
-		// so the least of three runs is the one that decides.
-		least := testing.AllocsPerRun(100, func() { Check(target, nil) })
-		for i := 0; i < 2 && least != 0; i++ {
-			least = min(least, testing.AllocsPerRun(100, func() { Check(target, nil) }))
-		}
-		if least != 0 {
-			t.Errorf("%v allocations for an ordinary target %s", least, target)
+		if n := allocstest.PerRun(100, func() { Check(target, nil) }); n != 0 {
+			t.Errorf("%v allocations for an ordinary target %s", n, target)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"fmt"
+	"github.com/garda-id/garda/internal/allocstest"
 	"os"
 	"testing"
 
@@ -102,7 +103,7 @@ func TestMatchAllocs(t *testing.T) {
 		dst = m.Match(ev, dst[:0])
 	}
 	i := 0
-	allocs := testing.AllocsPerRun(2000, func() {
+	allocs := allocstest.PerRun(2000, func() {
 		dst = m.Match(events[i%len(events)], dst[:0])
 		i++
 	})

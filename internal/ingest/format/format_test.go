@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/garda-id/garda/internal/allocstest"
 	"math"
 	"os"
 	"path/filepath"
@@ -230,7 +231,7 @@ func TestAllocs(t *testing.T) {
 	for _, name := range []string{"nginx", "apache"} {
 		f := lookup(t, name)
 		i := 0
-		n := testing.AllocsPerRun(len(lines)*4, func() {
+		n := allocstest.PerRun(len(lines)*4, func() {
 			if err := f.Parse(lines[i%len(lines)], &ev); err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package stamp
 
 import (
+	"github.com/garda-id/garda/internal/allocstest"
 	"testing"
 	"time"
 )
@@ -112,7 +113,7 @@ func TestZoneShared(t *testing.T) {
 	if Zone(7*3600) != Zone(7*3600) || Zone(0) != time.UTC {
 		t.Fatal("zones not shared")
 	}
-	if n := testing.AllocsPerRun(100, func() { CLF("14/Feb/2024:06:00:00 +0530") }); n != 0 {
+	if n := allocstest.PerRun(100, func() { CLF("14/Feb/2024:06:00:00 +0530") }); n != 0 {
 		t.Fatalf("CLF allocates %v times", n)
 	}
 }

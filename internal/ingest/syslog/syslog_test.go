@@ -3,6 +3,7 @@ package syslog
 import (
 	"bytes"
 	"errors"
+	"github.com/garda-id/garda/internal/allocstest"
 	"io"
 	"strings"
 	"testing"
@@ -83,7 +84,7 @@ func TestParseAllocs(t *testing.T) {
 		"Jan  5 10:00:01 web1 sshd[123]: Failed password for root from 203.0.113.5 port 51234 ssh2",
 		`<165>1 2024-02-14T06:00:00+07:00 web1 sshd 4242 - [a@1 b="c"] hello`,
 	} {
-		if n := testing.AllocsPerRun(100, func() { _ = Parse(in, &m, o) }); n != 0 {
+		if n := allocstest.PerRun(100, func() { _ = Parse(in, &m, o) }); n != 0 {
 			t.Errorf("Parse(%q) allocates %v times", in, n)
 		}
 	}
