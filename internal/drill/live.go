@@ -21,6 +21,11 @@ type Shown struct {
 	Last time.Time
 }
 
+// Same says whether o shows what sh shows.
+func (sh Shown) Same(o Shown) bool {
+	return sh.Alerts == o.Alerts && sh.New == o.New && sh.Last.Equal(o.Last)
+}
+
 // ShownIn reads what the room's running drills show at now. The caller has
 // already decided that its reader reads the room's internals.
 func ShownIn(ctx context.Context, q store.Querier, roomID int64, now time.Time) (Shown, error) {

@@ -108,6 +108,8 @@ type Server struct {
 	signinSlots chan struct{}
 	// alertFeed shares the reads of the alert streams open here.
 	alertFeed *alertFeed
+	// drillFeed shares the polls of a room's drill streams.
+	drillFeed *drillFeed
 }
 
 // New builds the server and registers every route.
@@ -139,6 +141,7 @@ func New(d Deps) (*Server, error) {
 			"Log lines refused over the ingest API, by asset, format and reason.", "asset", "format", "reason"),
 	}
 	s.alertFeed = newAlertFeed(s)
+	s.drillFeed = newDrillFeed(s)
 	// A sender's bucket holds a whole request at least.
 	s.ingestQuota = &ingest.Quota{Rate: d.IngestRate, Burst: max(float64(s.ingestLimits().MaxLines), 60*d.IngestRate)}
 	p, err := newPages(s)

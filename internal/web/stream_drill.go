@@ -13,10 +13,8 @@ import (
 	"github.com/garda-id/garda/internal/store"
 )
 
-// drillPoll is how often a room's drill stream asks what its running
-// drills show: a drill alert is revealed when its raise moment comes, with
-// no write and so no notice on the bus at that moment. Two small indexed
-// reads a second per open stream.
+// drillPoll is how often a room's drill streams ask what its running
+// drills show (drillFeed: one poll a room, whatever its streams).
 const drillPoll = time.Second
 
 // drillCatchUp is how far before a returning browser's position the drill
@@ -50,13 +48,13 @@ func (s *Server) apiDrillStream(w http.ResponseWriter, r *http.Request, p *auth.
 	if !ok {
 		return problem.New(problem.Internal, "streaming is not supported here")
 	}
-	now, every := s.drillNow, s.drillEvery
+	now := s.drillNow
 	if now == nil {
 		now = store.Now
 	}
-	if every <= 0 {
-		every = drillPoll
-	}
+	// Joined before the first read: no change after it can be missed.
+	changes, leave := s.drillFeed.subscribe(rm.ID)
+	defer leave()
 	shown, err := drill.ShownIn(ctx, s.DB, rm.ID, now())
 	if err != nil {
 		return err
@@ -82,8 +80,6 @@ func (s *Server) apiDrillStream(w http.ResponseWriter, r *http.Request, p *auth.
 		emit()
 	}
 	flusher.Flush()
-	poll := time.NewTicker(every)
-	defer poll.Stop()
 	heartbeat := time.NewTicker(15 * time.Second)
 	defer heartbeat.Stop()
 	for {
@@ -98,15 +94,8 @@ func (s *Server) apiDrillStream(w http.ResponseWriter, r *http.Request, p *auth.
 			}
 			fmt.Fprintf(w, ": keep-alive\nid: %d\n\n", position)
 			flusher.Flush()
-		case <-poll.C:
-			cur, err := drill.ShownIn(ctx, s.DB, rm.ID, now())
-			if err != nil {
-				if ctx.Err() == nil {
-					s.Log.WarnContext(ctx, "drill stream: read failed", "room", rm.ID, "err", err)
-				}
-				continue
-			}
-			if cur.Alerts == shown.Alerts && cur.New == shown.New && cur.Last.Equal(shown.Last) {
+		case cur := <-changes:
+			if cur.Same(shown) {
 				continue
 			}
 			shown = cur

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/garda-id/garda/internal/metrics"
 )
 
 type drillClock struct {
@@ -195,5 +198,84 @@ func TestDrillStream(t *testing.T) {
 	}
 	if ev := next("finished"); ev.name != "drill" {
 		t.Fatalf("finished: %+v", ev)
+	}
+}
+
+// TestDrillStreamsShareAPoll: three streams open on one room are told by
+// one poll of it (the feed holds one room with three streams), each gets
+// the event when the alert is raised, and the poll ends with the last
+// stream.
+func TestDrillStreamsShareAPoll(t *testing.T) {
+	t0 := time.Date(2024, 2, 14, 1, 0, 0, 0, time.UTC)
+	clock := &drillClock{t: t0}
+	reg := metrics.New()
+	s := newSiteWith(t, Deps{drillNow: clock.Now, drillEvery: 5 * time.Millisecond, Metrics: reg})
+	ids := roomIDs(t, s.db)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	admin := principal(t, s, "bssn.admin")
+	var drillID, runID int64
+	if err := s.db.QueryRow(ctx, `INSERT INTO drills (name, source, expect_level, created_by, created_at) VALUES (?, 'simulated', 'national', ?, ?) RETURNING id`,
+		"Latihan bersama", admin.User.ID, t0).Scan(&drillID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRow(ctx, `INSERT INTO drill_runs (drill_id, room_id, scheduled_at, started_at, status) VALUES (?, ?, ?, ?, 'running') RETURNING id`,
+		drillID, ids["32"], t0, t0).Scan(&runID); err != nil {
+		t.Fatal(err)
+	}
+	raised := t0.Add(time.Minute)
+	if _, err := s.db.Exec(ctx, `INSERT INTO drill_alerts (run_id, scenario, title, severity, source_ip, event_count, first_seen, last_seen, raised_at)
+		VALUES (?, 'http-sqli', 'SQL injection', 'high', '203.0.113.9', 3, ?, ?, ?)`, runID, raised, raised, raised); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/api/v1/rooms/%d/drills/stream", ids["32"])
+	var streams []<-chan drillEvent
+	for _, who := range []string{"jabar.analyst", "jabar.analyst", "bssn.admin"} {
+		events, status := followDrills(t, ctx, s.as(who), path, "")
+		if status != http.StatusOK {
+			t.Fatalf("%s on the room's drill stream: %d", who, status)
+		}
+		if ev := <-events; ev.name != "" {
+			t.Fatalf("%s: opening line %+v", who, ev)
+		}
+		streams = append(streams, events)
+	}
+	watched := func() (rooms, streams string) {
+		var b bytes.Buffer
+		if err := reg.WriteText(&b); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(b.String(), "\n") {
+			if v, ok := strings.CutPrefix(l, "garda_drill_stream_rooms "); ok {
+				rooms = v
+			}
+			if v, ok := strings.CutPrefix(l, "garda_drill_streams "); ok {
+				streams = v
+			}
+		}
+		return rooms, streams
+	}
+	if rooms, streams := watched(); rooms != "1" || streams != "3" {
+		t.Fatalf("three streams on one room: %s rooms polled for %s streams, want 1 for 3", rooms, streams)
+	}
+	clock.Set(raised)
+	for i, events := range streams {
+		select {
+		case ev := <-events:
+			if ev.name != "drill" || ev.id != raised.UnixMilli() {
+				t.Errorf("stream %d: %+v, want drill at %d", i, ev, raised.UnixMilli())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("stream %d: not told of the raised alert", i)
+		}
+	}
+	cancel()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if rooms, _ := watched(); rooms == "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the room's poll outlived its streams")
+		}
 	}
 }
