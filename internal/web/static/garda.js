@@ -239,9 +239,11 @@
   }
 
   // A room's drill page (data-drill-live names the room's drill stream)
-  // shows each drill alert when its moment comes: an event only says that
-  // something changed, the page reads itself again and puts each run's
-  // fresh alert list in place (the forms being filled in stay as they are).
+  // shows each drill alert when its moment comes, and each run as it is
+  // scheduled, starts or ends: an event only says that something changed,
+  // the page reads itself again and puts in place the runs it did not show
+  // (or showed in another status) and each other run's fresh alert list
+  // (the forms being filled in stay as they are).
   var drillBox = document.querySelector("[data-drill-live]");
   if (drillBox && window.EventSource && window.fetch && window.DOMParser) {
     var drillBusy = false, drillAgain = false;
@@ -255,10 +257,17 @@
         })
         .then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
-          doc.querySelectorAll("[data-drill-alerts]").forEach(function (fresh) {
-            var old = document.querySelector('[data-drill-alerts="' + fresh.getAttribute("data-drill-alerts") + '"]');
-            if (old) old.replaceWith(document.adoptNode(fresh));
-          });
+          var runs = document.querySelector("[data-drill-runs]"), freshRuns = doc.querySelector("[data-drill-runs]");
+          if (runs && freshRuns) {
+            var shown = Array.prototype.slice.call(freshRuns.children).map(function (fresh) {
+              var old = fresh.id ? document.getElementById(fresh.id) : null;
+              if (!old || old.getAttribute("data-run-status") !== fresh.getAttribute("data-run-status")) return document.adoptNode(fresh);
+              var list = fresh.querySelector("[data-drill-alerts]"), oldList = old.querySelector("[data-drill-alerts]");
+              if (list && oldList) oldList.replaceWith(document.adoptNode(list));
+              return old;
+            });
+            runs.replaceChildren.apply(runs, shown);
+          }
           drillBox.setAttribute("data-refreshed", String(Date.now()));
         })
         .catch(function () {})

@@ -384,6 +384,26 @@ func TestWallInChromium(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("a drill alert showed on the room's drill page %s after its raise moment (loaded machine)", time.Since(raisedAt).Round(time.Millisecond))
+
+	// A run scheduled now shows on the open page, the running one's list kept.
+	var nextRun int64
+	scheduledAt := time.Now()
+	must(srv.p.DB.QueryRow(ctx, `INSERT INTO drill_runs (drill_id, room_id, scheduled_at, status) VALUES (?, ?, ?, 'scheduled') RETURNING id`,
+		drillID, roomID, scheduledAt.UTC().Add(time.Hour)).Scan(&nextRun))
+	readRuns := fmt.Sprintf(`(function () {
+  var s = document.getElementById("putaran-%d");
+  return (s ? s.getAttribute("data-run-status") : "") + "/" + (window.__drillMark || "") + "/" +
+    document.querySelectorAll('[data-drill-alerts="%d"] li').length;
+})()`, nextRun, runID)
+	for end = time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		var got string
+		if err := page.eval(ctx, readRuns, &got); err == nil && got == "scheduled/kept/2" {
+			break
+		} else if time.Now().After(end) {
+			t.Fatalf("the drill page does not show the run scheduled after it opened: %q, want scheduled/kept/2", got)
+		}
+	}
+	t.Logf("a run scheduled after the drill page opened showed on it %s later", time.Since(scheduledAt).Round(time.Millisecond))
 }
 
 // checkShot: the screenshot is the full screen, not blank (many colours),
