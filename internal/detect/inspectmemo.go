@@ -25,11 +25,13 @@ type inspectMemo struct {
 	seed   maphash.Seed
 	key    []byte // the last lookup's key
 	hash   uint64 // and its hash
-	slots  []memoSlot
+	// hashes are the slots' keys' hashes (0: empty), apart, so that a
+	// miss reads a small table and not the slot.
+	hashes [inspectMemoSlots]uint64
+	slots  [inspectMemoSlots]memoSlot
 }
 
 type memoSlot struct {
-	hash       uint64 // 0: empty
 	key        []byte
 	sigma      []*sigma.Rule
 	classes    scenario.Class
@@ -38,7 +40,7 @@ type memoSlot struct {
 }
 
 const (
-	inspectMemoSlots = 2048
+	inspectMemoSlots = 2048 // a power of two
 	inspectMemoKey   = 1024 // a longer key is not remembered
 )
 
@@ -56,7 +58,7 @@ func newInspectMemo(sigmaFields []event.Field) *inspectMemo {
 			fields = append(fields, f)
 		}
 	}
-	return &inspectMemo{fields: fields, seed: maphash.MakeSeed(), slots: make([]memoSlot, inspectMemoSlots)}
+	return &inspectMemo{fields: fields, seed: maphash.MakeSeed()}
 }
 
 // lookup returns the slot for ev's key and whether it holds ev's finding;
@@ -74,18 +76,19 @@ func (m *inspectMemo) lookup(ev *event.Event) (*memoSlot, bool) {
 		return nil, false
 	}
 	h := maphash.Bytes(m.seed, k) | 1
+	i := h & (inspectMemoSlots - 1)
 	m.hash = h
-	s := &m.slots[h%uint64(len(m.slots))]
-	return s, s.hash == h && string(s.key) == string(k)
+	s := &m.slots[i]
+	return s, m.hashes[i] == h && string(s.key) == string(k)
 }
 
-// store fills the slot lookup returned with f's findings and the
-// prefilter's answer.
+// store fills the slot the last lookup returned with f's findings and
+// the prefilter's answer.
 func (m *inspectMemo) store(s *memoSlot, f *Finding, suspicious bool) {
 	s.key = append(s.key[:0], m.key...)
 	s.sigma = append(s.sigma[:0], f.Sigma...)
 	s.classes = f.Classes
 	s.payload = append(s.payload[:0], f.Payload...)
 	s.suspicious = suspicious
-	s.hash = m.hash
+	m.hashes[m.hash&(inspectMemoSlots-1)] = m.hash
 }
