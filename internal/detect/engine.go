@@ -242,12 +242,11 @@ type Inspector struct {
 	cl     *scenario.Classifier
 	dec    event.Event // the event being inspected, its target decoded
 	checks []Check     // one per stage
-	memo   *inspectMemo
 }
 
 // NewInspector makes an inspector.
 func (e *Engine) NewInspector() *Inspector {
-	in := &Inspector{e: e, m: e.sigma.NewMatcher(), cl: scenario.NewClassifier(e.scenarios), memo: newInspectMemo(e.sigma.Fields())}
+	in := &Inspector{e: e, m: e.sigma.NewMatcher(), cl: scenario.NewClassifier(e.scenarios)}
 	for _, s := range e.stages {
 		in.checks = append(in.checks, s.NewCheck())
 	}
@@ -260,6 +259,7 @@ func (e *Engine) NewInspector() *Inspector {
 // finding's slices are valid until the next call (they reuse the
 // inspector's buffers).
 func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
+	f.Sigma = in.m.Match(ev, f.Sigma[:0])
 	f.Classes, f.CRSRules, f.CRSScore, f.CRSBelow, f.Payload = 0, f.CRSRules[:0], 0, false, f.Payload[:0]
 	f.SigmaUnconfirmed = f.SigmaUnconfirmed[:0]
 	f.Hits = f.Hits[:0]
@@ -268,46 +268,8 @@ func (in *Inspector) Inspect(ev *event.Event, f *Finding) {
 	}
 	defer in.confirmSigma(f)
 	if ev.Dataset == "system.auth" {
-		f.Sigma = in.m.Match(ev, f.Sigma[:0])
 		return
 	}
-	var suspicious bool
-	if in.memo == nil {
-		suspicious = in.inspectRequest(ev, f)
-	} else if slot, ok := in.memo.lookup(ev); ok {
-		f.Sigma = append(f.Sigma[:0], slot.sigma...)
-		f.Classes = slot.classes
-		f.Payload = append(f.Payload, slot.payload...)
-		suspicious = slot.suspicious
-	} else {
-		suspicious = in.inspectRequest(ev, f)
-		if slot != nil {
-			in.memo.store(slot, f, suspicious)
-		}
-	}
-	if !suspicious {
-		return
-	}
-	if in.e.CRSReady() != nil {
-		return // Replay returns the error
-	}
-	r := in.e.verdicts.inspect(in.e.crs, in.e.pre, ev)
-	if r.Classes.Has(crs.Scanner) {
-		f.Classes |= scenario.Scanner // a scanner user agent is a finding on its own
-	}
-	f.CRSRules = append(f.CRSRules, r.RuleIDs...)
-	f.CRSScore = r.Score
-	if !r.Attack {
-		f.CRSBelow = r.BelowThreshold()
-		return
-	}
-	f.Classes |= dominantClass(r.RuleIDs)
-}
-
-// inspectRequest runs the checks before CRS on a request (what
-// inspectMemo remembers) and says whether CRS must see it.
-func (in *Inspector) inspectRequest(ev *event.Event, f *Finding) (suspicious bool) {
-	f.Sigma = in.m.Match(ev, f.Sigma[:0])
 	// Sigma's rules and the classifier read the target as logged; a
 	// form-encoded ('+') or doubly encoded one hides the attacker's words
 	// from them, so they read it decoded too. (CRS decodes for itself.)
@@ -327,7 +289,23 @@ func (in *Inspector) inspectRequest(ev *event.Event, f *Finding) (suspicious boo
 	for _, p := range f.Payload {
 		f.Classes |= payloadClass[p.Class]
 	}
-	return in.e.pre != nil && in.e.pre.Suspicious(ev)
+	if in.e.pre == nil || !in.e.pre.Suspicious(ev) {
+		return
+	}
+	if in.e.CRSReady() != nil {
+		return // Replay returns the error
+	}
+	r := in.e.verdicts.inspect(in.e.crs, in.e.pre, ev)
+	if r.Classes.Has(crs.Scanner) {
+		f.Classes |= scenario.Scanner // a scanner user agent is a finding on its own
+	}
+	f.CRSRules = append(f.CRSRules, r.RuleIDs...)
+	f.CRSScore = r.Score
+	if !r.Attack {
+		f.CRSBelow = r.BelowThreshold()
+		return
+	}
+	f.Classes |= dominantClass(r.RuleIDs)
 }
 
 // confirmSigma moves the Sigma keyword rules that no check of their class

@@ -404,43 +404,6 @@ func (s *Set) Rules() []*Rule {
 // Len is the number of rules.
 func (s *Set) Len() int { return len(s.rules) }
 
-// Fields lists the event fields the rules read, keyword searches' among
-// them, each once: a match depends on the event only through these (and,
-// when source.ip is one, its parsed address).
-func (s *Set) Fields() []event.Field {
-	var seen [event.NumFields]bool
-	var out []event.Field
-	add := func(f event.Field) {
-		if int(f) < event.NumFields && !seen[f] {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	for _, cr := range s.rules {
-		for _, se := range cr.searches {
-			for _, item := range se.items {
-				for _, c := range item {
-					for _, f := range c.fields {
-						add(f)
-					}
-					for _, g := range c.groups {
-						for _, p := range g {
-							for _, f := range p.refs {
-								add(f)
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	// The prefilter reads these on every event.
-	add(event.URLOriginal)
-	add(event.URLPath)
-	add(event.URLQuery)
-	return out
-}
-
 // Unmapped lists the rule field names that the field map does not know,
 // with the rules that use them. Conditions on them see an empty value.
 func (s *Set) Unmapped() []Unmapped { return s.unmapped }
