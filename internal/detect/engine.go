@@ -392,7 +392,7 @@ func (e *Engine) NewShard() *Shard { return &Shard{e: e, sc: scenario.New(e.scen
 // Observe. Call Flush at the end of the input.
 func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
 	s.order.recycle()
-	if s.order.late(ev) {
+	if s.order.late(timeOf(ev)) {
 		s.drain(true, emit)
 	}
 	s.order.push(ev, f)
@@ -401,12 +401,12 @@ func (s *Shard) Observe(ev *event.Event, f *Finding, emit func(alert.Signal)) {
 
 // observeHeld is Observe for an event the shard may keep as it is (no
 // copy); it returns a spent one for the caller to fill again, or nil.
-func (s *Shard) observeHeld(h *held, emit func(alert.Signal)) *held {
+func (s *Shard) observeHeld(h *held, t eventTime, emit func(alert.Signal)) *held {
 	s.order.recycle()
-	if s.order.late(&h.ev) {
+	if s.order.late(t) {
 		s.drain(true, emit)
 	}
-	spare := s.order.pushHeld(h)
+	spare := s.order.pushHeld(h, t)
 	s.drain(false, emit)
 	return spare
 }

@@ -44,10 +44,25 @@ type reorder struct {
 	started  bool
 }
 
+// eventTime is an event's time as the reorder reads it: replay's workers
+// take it from the event, so that the ordered stage does not touch the
+// event itself before its turn.
+type eventTime struct {
+	at    int64 // Time.UnixNano, when timed
+	timed bool  // the event has a time
+}
+
+func timeOf(ev *event.Event) eventTime {
+	if ev.Time.IsZero() {
+		return eventTime{}
+	}
+	return eventTime{at: ev.Time.UnixNano(), timed: true}
+}
+
 // late reports whether an event's time lies further back than the window
 // can still put in order: everything held comes before it.
-func (r *reorder) late(ev *event.Event) bool {
-	return r.started && !ev.Time.IsZero() && ev.Time.UnixNano() < r.newest-int64(ReorderWindow)
+func (r *reorder) late(t eventTime) bool {
+	return r.started && t.timed && t.at < r.newest-int64(ReorderWindow)
 }
 
 // push holds a copy of an event. After a late one (see late), the caller
@@ -67,18 +82,18 @@ func (r *reorder) push(ev *event.Event, f *Finding) {
 	h.f.Sigma = append(h.f.Sigma[:0], f.Sigma...)
 	h.f.SigmaUnconfirmed = append(h.f.SigmaUnconfirmed[:0], f.SigmaUnconfirmed...)
 	h.f.Hits = append(h.f.Hits[:0], f.Hits...)
-	r.hold(h)
+	r.hold(h, timeOf(ev))
 }
 
 // pushHeld is push without the copy: the reorder keeps h itself, and
 // hands back one recycled before (nil when it has none),
 // which the caller may fill again. (The copy was a fifth of the ordered
 // stage's time on genlog's million.)
-func (r *reorder) pushHeld(h *held) (spare *held) {
+func (r *reorder) pushHeld(h *held, t eventTime) (spare *held) {
 	if n := len(r.free); n > 0 {
 		spare, r.free = r.free[n-1], r.free[:n-1]
 	}
-	r.hold(h)
+	r.hold(h, t)
 	return spare
 }
 
@@ -92,12 +107,11 @@ func (r *reorder) recycle() {
 	r.released = r.released[:0]
 }
 
-func (r *reorder) hold(h *held) {
-	ev := &h.ev
+func (r *reorder) hold(h *held, t eventTime) {
 	at := r.newest
-	if !ev.Time.IsZero() {
-		at = ev.Time.UnixNano()
-		if !r.started || at > r.newest || r.late(ev) {
+	if t.timed {
+		at = t.at
+		if !r.started || at > r.newest || r.late(t) {
 			r.newest = at
 		}
 		r.started = true

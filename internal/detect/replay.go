@@ -67,8 +67,9 @@ type item struct {
 type block struct {
 	seq      int
 	data     []byte
-	first    int64   // line number of the first line
-	items    []*item // handed to the shard and back (observeHeld)
+	first    int64       // line number of the first line
+	items    []*item     // handed to the shard and back (observeHeld)
+	times    []eventTime // the items' times
 	lines    int64
 	rejected [ingest.NumReasons]int64
 }
@@ -159,10 +160,10 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 			}
 			for i, it := range b.items {
 				res.Accepted++
-				b.items[i] = shard.observeHeld(it, emit)
+				b.items[i] = shard.observeHeld(it, b.times[i], emit)
 				take()
 			}
-			b.items = b.items[:0]
+			b.items, b.times = b.items[:0], b.times[:0]
 			blockPool.Put(b)
 			<-tokens
 		}
@@ -243,6 +244,7 @@ func (e *Engine) inspectBlock(in *Inspector, p *ingest.Parser, b *block) {
 		}
 		it.ev.Line = n
 		in.Inspect(&it.ev, &it.f)
+		b.times = append(b.times, timeOf(&it.ev))
 	}
 }
 
