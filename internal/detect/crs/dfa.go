@@ -189,14 +189,15 @@ func (d *asciiDFA) matchString(v string) (matched, ok bool) {
 		return false, false
 	}
 	t := *d.table.Load()
+	class, row := &d.class, d.row
 	s := int32(dfaStart)
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c >= 0x80 {
 			return false, false
 		}
-		cl := int(d.class[c])
-		n := atomic.LoadInt32(&t[int(s)*d.row+cl])
+		cl := int(class[c])
+		n := atomic.LoadInt32(&t[int(s)*row+cl])
 		if n == 0 {
 			if n = d.step(s, cl); n == 0 {
 				return false, false
@@ -208,7 +209,7 @@ func (d *asciiDFA) matchString(v string) (matched, ok bool) {
 		}
 		s = n
 	}
-	switch atomic.LoadInt32(&t[int(s)*d.row+d.row-1]) {
+	switch atomic.LoadInt32(&t[int(s)*row+row-1]) {
 	case 1:
 		return false, true
 	case 2:
