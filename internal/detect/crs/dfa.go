@@ -39,12 +39,24 @@ type asciiDFA struct {
 	mu     sync.Mutex // the slow path: states and their transitions
 	states []dfaState // by number
 	index  map[string]int32
+	starts map[syntax.EmptyOp]*startClosure
 	// Scratch of the slow path.
 	seen  []uint32 // instruction -> mark
 	mark  uint32
 	stack []uint32
 	set   []uint32
 	key   []byte
+}
+
+// startClosure is the start instruction's closure under some assertions,
+// the same at every byte: computed once, not for every transition (the
+// start of a pattern of CRS's large alternations reaches thousands of
+// instructions).
+type startClosure struct {
+	match bool
+	runes []uint32
+	next  [][]uint32 // by class, the instructions after a byte of it (sorted)
+	done  []bool
 }
 
 type dfaState struct {
@@ -103,7 +115,7 @@ func newASCIIDFA(pattern string) *asciiDFA {
 	if err != nil {
 		return nil
 	}
-	d := &asciiDFA{prog: prog, index: map[string]int32{}}
+	d := &asciiDFA{prog: prog, index: map[string]int32{}, starts: map[syntax.EmptyOp]*startClosure{}}
 	n := len(prog.Inst)
 	d.bytes = make([][2]uint64, n)
 	d.seen = make([]uint32, n)
@@ -230,8 +242,8 @@ func (d *asciiDFA) step(s int32, cl int) int32 {
 	k := byteKind(c)
 	st := d.states[s]
 	n := int32(dfaMatch)
-	if !d.closure(st.pcs, syntax.EmptyOpContext(kindRune(st.prev), kindRune(k))) {
-		var next []uint32
+	if matched, start := d.closure(st.pcs, syntax.EmptyOpContext(kindRune(st.prev), kindRune(k))); !matched {
+		next := slices.Clone(start.nextOn(d, cl))
 		for _, pc := range d.set {
 			if b := d.bytes[pc]; b[c>>6]>>(c&63)&1 != 0 {
 				next = append(next, d.prog.Inst[pc].Out)
@@ -251,7 +263,7 @@ func (d *asciiDFA) end(s int32) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st := d.states[s]
-	m := d.closure(st.pcs, syntax.EmptyOpContext(kindRune(st.prev), -1))
+	m, _ := d.closure(st.pcs, syntax.EmptyOpContext(kindRune(st.prev), -1))
 	v := int32(1)
 	if m {
 		v = 2
@@ -288,15 +300,49 @@ func (d *asciiDFA) state(pcs []uint32, prev uint8) int32 {
 }
 
 // closure follows, from pcs and the start, the instructions that read no
-// byte under the assertions flags allow; d.set gets the rune
-// instructions reached. It reports whether a match is reached.
-func (d *asciiDFA) closure(pcs []uint32, flags syntax.EmptyOp) bool {
+// byte under the assertions flags allow. It reports whether a match is
+// reached; if not, d.set gets the rune instructions reached from pcs,
+// and start those reached from the start.
+func (d *asciiDFA) closure(pcs []uint32, flags syntax.EmptyOp) (bool, *startClosure) {
+	start := d.starts[flags]
+	if start == nil {
+		start = &startClosure{next: make([][]uint32, len(d.rep)), done: make([]bool, len(d.rep))}
+		start.match = d.reach([]uint32{uint32(d.prog.Start)}, flags)
+		start.runes = slices.Clone(d.set)
+		d.starts[flags] = start
+	}
+	if start.match {
+		return true, start
+	}
+	return d.reach(pcs, flags), start
+}
+
+// nextOn is the instructions the start's runes lead to on a byte of
+// class cl; d.mu is held.
+func (sc *startClosure) nextOn(d *asciiDFA, cl int) []uint32 {
+	if !sc.done[cl] {
+		c := d.rep[cl]
+		var next []uint32
+		for _, pc := range sc.runes {
+			if b := d.bytes[pc]; b[c>>6]>>(c&63)&1 != 0 {
+				next = append(next, d.prog.Inst[pc].Out)
+			}
+		}
+		slices.Sort(next)
+		sc.next[cl], sc.done[cl] = slices.Compact(next), true
+	}
+	return sc.next[cl]
+}
+
+// reach follows the instructions that read no byte from pcs; d.set gets
+// the rune instructions reached. It reports whether a match is reached.
+func (d *asciiDFA) reach(pcs []uint32, flags syntax.EmptyOp) bool {
 	if d.mark++; d.mark == 0 {
 		clear(d.seen)
 		d.mark = 1
 	}
 	d.set = d.set[:0]
-	d.stack = append(append(d.stack[:0], pcs...), uint32(d.prog.Start))
+	d.stack = append(d.stack[:0], pcs...)
 	for len(d.stack) > 0 {
 		pc := d.stack[len(d.stack)-1]
 		d.stack = d.stack[:len(d.stack)-1]
