@@ -47,6 +47,7 @@ type fastPlan struct {
 	rules     []fastRule  // the detection rules Coraza kept
 	prefixes  int         // distinct transformation prefixes (the cache's width)
 	prefixFn  []int32     // prefix -> its last transformation's number (fastState.apply)
+	lists     int         // distinct variable lists (fastGroup.list)
 	tx        map[string]string
 	perfCheck [256]bool // 941010's byte range
 	// The patterns of 920100 and 920440, as Coraza loaded them.
@@ -117,6 +118,7 @@ var fastKinds = map[int]fastKind{
 // fastGroup is an evaluator group as the fast path reads it.
 type fastGroup struct {
 	sels  []varSel
+	list  int32   // sels' number among the plan's distinct lists (fastState.listValues)
 	chain []int32 // prefix ids, one per transformation (see fastPlan.transform)
 	funcs []transform.Func
 }
@@ -137,6 +139,7 @@ type fastRule struct {
 // fastOp is one rule's variables, transformations and operator.
 type fastOp struct {
 	sels       []varSel
+	list       int32 // as fastGroup.list
 	chain      []int32
 	funcs      []transform.Func
 	multiMatch bool
@@ -191,10 +194,17 @@ type fastState struct {
 	// multiMatch steps), and values of different slots or chains are
 	// often equal (16 of 36 literal passes).
 	prefixFn []int32 // fastPlan.prefixFn
-	applied  [appliedSize]appliedEntry
-	nApplied int
-	marked   [markedSize]markedEntry
-	nMarked  int
+	// The raw values of each variable list (and xss-perf-disable flag),
+	// read once per request: lists[listFrom[k]:listTo[k]] when listGen[k]
+	// is gen (listValues).
+	listGen          []uint32
+	listFrom, listTo []int32
+	lists            []string
+	listSlots        []int32
+	applied          [appliedSize]appliedEntry
+	nApplied         int
+	marked           [markedSize]markedEntry
+	nMarked          int
 }
 
 // The memo tables' sizes (powers of two), filled at most half.
@@ -242,6 +252,7 @@ func (s *fastState) begin(prefixes int) {
 		clear(s.ent)
 		clear(s.applied[:])
 		clear(s.marked[:])
+		clear(s.listGen)
 		s.gen = 1
 	}
 	s.width = int32(prefixes + 1)
@@ -251,6 +262,22 @@ func (s *fastState) begin(prefixes int) {
 	}
 	s.bits = s.bits[:0]
 	s.nApplied, s.nMarked = 0, 0
+	s.lists, s.listSlots = s.lists[:0], s.listSlots[:0]
+}
+
+// listValues is values for the plan's variable list numbered list, read
+// once per request.
+func (s *fastState) listValues(list int32, sels []varSel, perf bool) ([]string, []int32) {
+	k := 2 * list
+	if perf {
+		k++
+	}
+	if s.listGen[k] != s.gen {
+		from := len(s.lists)
+		s.lists, s.listSlots = s.req.values(s.lists, s.listSlots, sels, perf)
+		s.listGen[k], s.listFrom[k], s.listTo[k] = s.gen, int32(from), int32(len(s.lists))
+	}
+	return s.lists[s.listFrom[k]:s.listTo[k]], s.listSlots[s.listFrom[k]:s.listTo[k]]
 }
 
 // apply is the transformation fn (numbered id) of v, from the request's
@@ -467,6 +494,26 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		return nil, fmt.Errorf("rules 920100 and 920440 not found")
 	}
 	f.prefixes = len(prefixes)
+	// The groups and rules read a few lists of variables between them
+	// (the same five collections in most): each list's values are read
+	// once per request.
+	lists := map[string]int32{}
+	listOf := func(sels []varSel) int32 {
+		k := fmt.Sprintf("%+v", sels)
+		n, ok := lists[k]
+		if !ok {
+			n = int32(len(lists))
+			lists[k] = n
+		}
+		return n
+	}
+	for i := range f.groups {
+		f.groups[i].list = listOf(f.groups[i].sels)
+	}
+	for i := range f.rules {
+		f.rules[i].head.list = listOf(f.rules[i].head.sels)
+	}
+	f.lists = len(lists)
 	f.words = (len(e.rules) + 63) / 64
 	f.always = make([]uint64, f.words)
 	index := map[string]int32{}
@@ -491,7 +538,8 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 	}
 	f.lit = newRuleAutomaton(patterns, f.litRules, f.words)
 	f.pool.New = func() any {
-		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}, prefixFn: f.prefixFn}
+		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}, prefixFn: f.prefixFn,
+			listGen: make([]uint32, 2*f.lists), listFrom: make([]int32, 2*f.lists), listTo: make([]int32, 2*f.lists)}
 	}
 	return f, nil
 }
@@ -956,7 +1004,12 @@ func multi(out []string, v string, funcs []transform.Func) []string {
 func (s *fastState) eachValue(sels []varSel, perf, mm bool, chain []int32, funcs []transform.Func, fn func(string, int32)) {
 	start := len(s.vals)
 	s.vals, s.slots = s.req.values(s.vals, s.slots, sels, perf)
-	raw, slots := s.vals[start:], s.slots[start:]
+	s.eachOf(s.vals[start:], s.slots[start:], mm, chain, funcs, fn)
+	s.vals, s.slots = s.vals[:start], s.slots[:start]
+}
+
+// eachOf is eachValue for raw values already read (and their slots).
+func (s *fastState) eachOf(raw []string, slots []int32, mm bool, chain []int32, funcs []transform.Func, fn func(string, int32)) {
 	for i := range raw {
 		v := raw[i]
 		if mm && slots[i] < 0 {
@@ -972,7 +1025,6 @@ func (s *fastState) eachValue(sels []varSel, perf, mm bool, chain []int32, funcs
 		}
 		fn(s.transform(slots[i], v, chain, funcs))
 	}
-	s.vals, s.slots = s.vals[:start], s.slots[:start]
 }
 
 // inspect evaluates the request without Coraza; ok is false when the
@@ -1036,7 +1088,8 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 		case kindPlain, kindFallback, kindMatched, kindCapture:
 			s.matched = s.matched[:0]
 			h := &r.head
-			s.eachValue(h.sels, r.perf, h.multiMatch, h.chain, h.funcs, func(v string, _ int32) {
+			raw, slots := s.listValues(h.list, h.sels, r.perf)
+			s.eachOf(raw, slots, h.multiMatch, h.chain, h.funcs, func(v string, _ int32) {
 				if h.match(v) {
 					s.matched = append(s.matched, v)
 				}
@@ -1075,7 +1128,8 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 	for gi := range f.groups {
 		g := &f.groups[gi]
 		eg := f.e.groups[gi]
-		s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, func(v string, e int32) {
+		raw, slots := s.listValues(g.list, g.sels, eg.perf)
+		s.eachOf(raw, slots, eg.multiMatch, g.chain, g.funcs, func(v string, e int32) {
 			f.evalValue(s, eg, v, e)
 		})
 	}
