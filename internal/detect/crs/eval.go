@@ -406,6 +406,9 @@ func (o *rxOperator) matchChecked(value string) bool {
 		}
 		return o.binMatch(value)
 	}
+	if m, ok := o.asciiDFA().matchString(value); ok {
+		return m
+	}
 	o.reOnce.Do(func() {
 		if re, err := re2.Compile(o.data); err == nil {
 			o.re = re

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"net/url"
 	"path"
@@ -45,6 +46,8 @@ type fastPlan struct {
 	groups    []fastGroup // e.groups, in the same order
 	rules     []fastRule  // the detection rules Coraza kept
 	prefixes  int         // distinct transformation prefixes (the cache's width)
+	prefixFn  []int32     // prefix -> its last transformation's number (fastState.apply)
+	lists     int         // distinct variable lists (fastGroup.list)
 	tx        map[string]string
 	perfCheck [256]bool // 941010's byte range
 	// The patterns of 920100 and 920440, as Coraza loaded them.
@@ -60,6 +63,7 @@ type fastPlan struct {
 	litRules [][]int32
 	always   []uint64
 	words    int
+	seed     maphash.Seed // fastState.marked's hash
 	pool     sync.Pool
 	// served and deferred count the requests evaluated here and those
 	// left to Coraza (tests and measurements read them).
@@ -114,6 +118,7 @@ var fastKinds = map[int]fastKind{
 // fastGroup is an evaluator group as the fast path reads it.
 type fastGroup struct {
 	sels  []varSel
+	list  int32   // sels' number among the plan's distinct lists (fastState.listValues)
 	chain []int32 // prefix ids, one per transformation (see fastPlan.transform)
 	funcs []transform.Func
 }
@@ -134,6 +139,7 @@ type fastRule struct {
 // fastOp is one rule's variables, transformations and operator.
 type fastOp struct {
 	sels       []varSel
+	list       int32 // as fastGroup.list
 	chain      []int32
 	funcs      []transform.Func
 	multiMatch bool
@@ -181,6 +187,45 @@ type fastState struct {
 	// The shared literal pass's rule bitsets, one per distinct value
 	// (tEntry.off).
 	bits []uint64
+	// The request's transformations by function and input (apply), and
+	// its literal passes by value (candidates): chains that differ only
+	// in steps that changed nothing run the same function on the same
+	// string (62 of 149 transformations of a hostile request, 34 of 65
+	// multiMatch steps), and values of different slots or chains are
+	// often equal (16 of 36 literal passes).
+	prefixFn []int32 // fastPlan.prefixFn
+	// The raw values of each variable list (and xss-perf-disable flag),
+	// read once per request: lists[listFrom[k]:listTo[k]] when listGen[k]
+	// is gen (listValues).
+	listGen          []uint32
+	listFrom, listTo []int32
+	lists            []string
+	listSlots        []int32
+	applied          [appliedSize]appliedEntry
+	nApplied         int
+	marked           [markedSize]markedEntry
+	nMarked          int
+}
+
+// The memo tables' sizes (powers of two), filled at most half.
+const (
+	appliedSize = 512
+	markedSize  = 128
+)
+
+// appliedEntry is one transformation of the request (fastState.apply).
+type appliedEntry struct {
+	in, out         string
+	gen             uint32
+	fn              int32
+	changed, failed bool
+}
+
+// markedEntry is one value's literal pass (fastState.candidates).
+type markedEntry struct {
+	v   string
+	gen uint32
+	off int32
 }
 
 // tEntry is one transformed value of a request.
@@ -205,6 +250,9 @@ type tEntry struct {
 func (s *fastState) begin(prefixes int) {
 	if s.gen++; s.gen == 0 {
 		clear(s.ent)
+		clear(s.applied[:])
+		clear(s.marked[:])
+		clear(s.listGen)
 		s.gen = 1
 	}
 	s.width = int32(prefixes + 1)
@@ -213,6 +261,44 @@ func (s *fastState) begin(prefixes int) {
 		s.ent = append(s.ent, make([]tEntry, n-len(s.ent))...)
 	}
 	s.bits = s.bits[:0]
+	s.nApplied, s.nMarked = 0, 0
+	s.lists, s.listSlots = s.lists[:0], s.listSlots[:0]
+}
+
+// listValues is values for the plan's variable list numbered list, read
+// once per request.
+func (s *fastState) listValues(list int32, sels []varSel, perf bool) ([]string, []int32) {
+	k := 2 * list
+	if perf {
+		k++
+	}
+	if s.listGen[k] != s.gen {
+		from := len(s.lists)
+		s.lists, s.listSlots = s.req.values(s.lists, s.listSlots, sels, perf)
+		s.listGen[k], s.listFrom[k], s.listTo[k] = s.gen, int32(from), int32(len(s.lists))
+	}
+	return s.lists[s.listFrom[k]:s.listTo[k]], s.listSlots[s.listFrom[k]:s.listTo[k]]
+}
+
+// apply is the transformation fn (numbered id) of v, from the request's
+// memo when it ran on the same string before.
+func (s *fastState) apply(id int32, fn transform.Func, v string) (out string, changed, failed bool) {
+	h := (uintptr(unsafe.Pointer(unsafe.StringData(v)))>>3 ^ uintptr(len(v))*0x9e3779b1 ^ uintptr(id)*0x85ebca77) & (appliedSize - 1)
+	for ; ; h = (h + 1) & (appliedSize - 1) {
+		e := &s.applied[h]
+		if e.gen != s.gen {
+			break
+		}
+		if e.fn == id && sameString(e.in, v) {
+			return e.out, e.changed, e.failed
+		}
+	}
+	out, changed, err := fn(v)
+	if s.nApplied < appliedSize/2 {
+		s.nApplied++
+		s.applied[h] = appliedEntry{in: v, out: out, gen: s.gen, fn: id, changed: changed, failed: err != nil}
+	}
+	return out, changed, err != nil
 }
 
 func sameString(a, b string) bool {
@@ -226,7 +312,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 	if e == nil {
 		return nil, fmt.Errorf("no evaluator")
 	}
-	f := &fastPlan{e: e, tx: map[string]string{}}
+	f := &fastPlan{e: e, tx: map[string]string{}, seed: maphash.MakeSeed()}
 	// CRS's defaults (901's setvars where crs-setup leaves them unset).
 	for _, raw := range texts {
 		r, ok := parseRule(raw)
@@ -257,6 +343,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		}
 	}
 	prefixes := map[string]int32{}
+	fnIDs := map[string]int32{}
 	// A multiMatch chain's prefixes have ids of their own: its state
 	// after a step is not the plain chain's (see fastState.multi).
 	chainOf := func(ts []string, mm bool) ([]int32, []transform.Func, error) {
@@ -279,6 +366,12 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 			if !ok {
 				id = int32(len(prefixes))
 				prefixes[key] = id
+				fn, ok := fnIDs[strings.ToLower(t)]
+				if !ok {
+					fn = int32(len(fnIDs))
+					fnIDs[strings.ToLower(t)] = fn
+				}
+				f.prefixFn = append(f.prefixFn, fn)
 			}
 			ids = append(ids, id)
 			funcs = append(funcs, fn)
@@ -401,6 +494,26 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		return nil, fmt.Errorf("rules 920100 and 920440 not found")
 	}
 	f.prefixes = len(prefixes)
+	// The groups and rules read a few lists of variables between them
+	// (the same five collections in most): each list's values are read
+	// once per request.
+	lists := map[string]int32{}
+	listOf := func(sels []varSel) int32 {
+		k := fmt.Sprintf("%+v", sels)
+		n, ok := lists[k]
+		if !ok {
+			n = int32(len(lists))
+			lists[k] = n
+		}
+		return n
+	}
+	for i := range f.groups {
+		f.groups[i].list = listOf(f.groups[i].sels)
+	}
+	for i := range f.rules {
+		f.rules[i].head.list = listOf(f.rules[i].head.sels)
+	}
+	f.lists = len(lists)
 	f.words = (len(e.rules) + 63) / 64
 	f.always = make([]uint64, f.words)
 	index := map[string]int32{}
@@ -425,7 +538,8 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 	}
 	f.lit = newRuleAutomaton(patterns, f.litRules, f.words)
 	f.pool.New = func() any {
-		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}}
+		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}, prefixFn: f.prefixFn,
+			listGen: make([]uint32, 2*f.lists), listFrom: make([]int32, 2*f.lists), listTo: make([]int32, 2*f.lists)}
 	}
 	return f, nil
 }
@@ -821,7 +935,7 @@ func (s *fastState) transform(slot int32, v string, chain []int32, funcs []trans
 	}
 	for j := start; j < len(chain); j++ {
 		prev := cur
-		if t, _, err := funcs[j](cur); err == nil {
+		if t, _, failed := s.apply(s.prefixFn[chain[j]], funcs[j], cur); !failed {
 			cur = t
 		}
 		i := base + 1 + chain[j]
@@ -850,8 +964,8 @@ func (s *fastState) multi(slot int32, v string, chain []int32, funcs []transform
 		i := base + 1 + chain[k]
 		e := &s.ent[i]
 		if e.gen != s.gen {
-			t, changed, err := funcs[k](cur)
-			if err != nil || !changed {
+			t, changed, failed := s.apply(s.prefixFn[chain[k]], funcs[k], cur)
+			if failed || !changed {
 				*e = tEntry{v: cur, gen: s.gen, same: s.ent[at].same}
 			} else {
 				same := i
@@ -890,7 +1004,12 @@ func multi(out []string, v string, funcs []transform.Func) []string {
 func (s *fastState) eachValue(sels []varSel, perf, mm bool, chain []int32, funcs []transform.Func, fn func(string, int32)) {
 	start := len(s.vals)
 	s.vals, s.slots = s.req.values(s.vals, s.slots, sels, perf)
-	raw, slots := s.vals[start:], s.slots[start:]
+	s.eachOf(s.vals[start:], s.slots[start:], mm, chain, funcs, fn)
+	s.vals, s.slots = s.vals[:start], s.slots[:start]
+}
+
+// eachOf is eachValue for raw values already read (and their slots).
+func (s *fastState) eachOf(raw []string, slots []int32, mm bool, chain []int32, funcs []transform.Func, fn func(string, int32)) {
 	for i := range raw {
 		v := raw[i]
 		if mm && slots[i] < 0 {
@@ -906,7 +1025,6 @@ func (s *fastState) eachValue(sels []varSel, perf, mm bool, chain []int32, funcs
 		}
 		fn(s.transform(slots[i], v, chain, funcs))
 	}
-	s.vals, s.slots = s.vals[:start], s.slots[:start]
 }
 
 // inspect evaluates the request without Coraza; ok is false when the
@@ -970,7 +1088,8 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 		case kindPlain, kindFallback, kindMatched, kindCapture:
 			s.matched = s.matched[:0]
 			h := &r.head
-			s.eachValue(h.sels, r.perf, h.multiMatch, h.chain, h.funcs, func(v string, _ int32) {
+			raw, slots := s.listValues(h.list, h.sels, r.perf)
+			s.eachOf(raw, slots, h.multiMatch, h.chain, h.funcs, func(v string, _ int32) {
 				if h.match(v) {
 					s.matched = append(s.matched, v)
 				}
@@ -1009,7 +1128,8 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 	for gi := range f.groups {
 		g := &f.groups[gi]
 		eg := f.e.groups[gi]
-		s.eachValue(g.sels, eg.perf, eg.multiMatch, g.chain, g.funcs, func(v string, e int32) {
+		raw, slots := s.listValues(g.list, g.sels, eg.perf)
+		s.eachOf(raw, slots, eg.multiMatch, g.chain, g.funcs, func(v string, e int32) {
 			f.evalValue(s, eg, v, e)
 		})
 	}
@@ -1066,12 +1186,29 @@ func (f *fastPlan) candidates(s *fastState, v string, e int32) []uint64 {
 	if !ascii(v) {
 		return nil
 	}
+	h := maphash.String(f.seed, v) & (markedSize - 1)
+	for ; ; h = (h + 1) & (markedSize - 1) {
+		m := &s.marked[h]
+		if m.gen != s.gen {
+			break
+		}
+		if m.v == v {
+			if ent != nil {
+				ent.off = m.off
+			}
+			return s.bits[m.off : int(m.off)+f.words]
+		}
+	}
 	off := len(s.bits)
 	s.bits = append(s.bits, f.always...)
 	bits := s.bits[off:]
 	f.lit.mark(v, bits)
 	if ent != nil {
 		ent.off = int32(off)
+	}
+	if s.nMarked < markedSize/2 {
+		s.nMarked++
+		s.marked[h] = markedEntry{v: v, gen: s.gen, off: int32(off)}
 	}
 	return bits
 }

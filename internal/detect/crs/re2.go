@@ -70,6 +70,16 @@ type rxOperator struct {
 	binSrc  string
 	binOnce sync.Once
 	binRe   *re2.Regexp
+	// dfa matches values in ASCII (dfa.go), built on first use; nil if
+	// the pattern does not compile to one.
+	dfaOnce sync.Once
+	dfa     *asciiDFA
+}
+
+// asciiDFA is the pattern's DFA for values in ASCII, or nil.
+func (o *rxOperator) asciiDFA() *asciiDFA {
+	o.dfaOnce.Do(func() { o.dfa = newASCIIDFA(o.data) })
+	return o.dfa
 }
 
 // compiled patterns, shared by the rules (and detectors) that repeat one.

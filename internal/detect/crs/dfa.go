@@ -1,0 +1,370 @@
+package crs
+
+import (
+	"regexp/syntax"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"unicode"
+)
+
+// asciiDFA answers whether an @rx pattern matches a value in ASCII, as Go's
+// regexp (Coraza's engine) would, without RE2. A call into go-re2 costs
+// some 200 ns before RE2 reads a byte, and its DFA, translated from
+// WebAssembly, some 16 ns a byte: RE2 was a third of a hostile request's
+// CPU. This is a lazy DFA over the pattern's Go program (regexp/syntax),
+// built as values need its states and shared by every goroutine: the
+// transitions are read without a lock and added under one.
+//
+// A state is the set of instructions the threads wait at before a byte,
+// and the kind of the byte before it (the empty-width assertions ^, $,
+// \b and \B are decided by the bytes on either side); the start
+// instruction is added at every byte, which is the unanchored search.
+// Bytes are read in classes of bytes no instruction and no assertion
+// tells apart. A value with a byte outside ASCII is left to the caller,
+// and so is every value once the states would pass dfaMaxStates.
+type asciiDFA struct {
+	prog  *syntax.Prog
+	bytes [][2]uint64 // the ASCII bytes a rune instruction takes
+	class [128]uint8  // byte -> class
+	rep   []byte      // class -> a byte of it
+	// table holds a row per state (state 0 is none): the next state by
+	// class (0 not built yet, dfaMatch), then whether a value ending
+	// there matches (0 not known yet, 1 no, 2 yes). It is replaced by a
+	// larger copy as states are added.
+	table atomic.Pointer[[]int32]
+	row   int // classes + 1
+	full  atomic.Bool
+
+	mu     sync.Mutex // the slow path: states and their transitions
+	states []dfaState // by number
+	index  map[string]int32
+	starts map[syntax.EmptyOp]*startClosure
+	// Scratch of the slow path.
+	seen  []uint32 // instruction -> mark
+	mark  uint32
+	stack []uint32
+	set   []uint32
+	key   []byte
+}
+
+// startClosure is the start instruction's closure under some assertions,
+// the same at every byte: computed once, not for every transition (the
+// start of a pattern of CRS's large alternations reaches thousands of
+// instructions).
+type startClosure struct {
+	match bool
+	runes []uint32
+	next  [][]uint32 // by class, the instructions after a byte of it (sorted)
+	done  []bool
+}
+
+type dfaState struct {
+	pcs  []uint32 // the instructions waiting, before the closure
+	prev uint8    // the kind of the byte before (kindStart, ...)
+}
+
+const (
+	dfaStart = 1  // the state before the first byte
+	dfaMatch = -1 // a transition that completes a match
+)
+
+// The kinds of byte the assertions tell apart.
+const (
+	kindStart = iota // no byte: the value's start, or its end
+	kindNewline
+	kindWord
+	kindOther
+)
+
+// dfaMaxStates bounds a pattern's states (its table is at most
+// dfaMaxStates rows of some 30-60 classes).
+const dfaMaxStates = 20000
+
+func byteKind(c byte) uint8 {
+	switch {
+	case c == '\n':
+		return kindNewline
+	case syntax.IsWordChar(rune(c)):
+		return kindWord
+	}
+	return kindOther
+}
+
+// kindRune is a rune of the kind, as syntax.EmptyOpContext reads it.
+func kindRune(k uint8) rune {
+	switch k {
+	case kindNewline:
+		return '\n'
+	case kindWord:
+		return 'a'
+	case kindOther:
+		return ' '
+	}
+	return -1
+}
+
+// newASCIIDFA compiles the pattern (with its mode flags) as Go's regexp
+// does; nil if it cannot.
+func newASCIIDFA(pattern string) *asciiDFA {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return nil
+	}
+	d := &asciiDFA{prog: prog, index: map[string]int32{}, starts: map[syntax.EmptyOp]*startClosure{}}
+	n := len(prog.Inst)
+	d.bytes = make([][2]uint64, n)
+	d.seen = make([]uint32, n)
+	distinct := map[[2]uint64]bool{}
+	for pc := range prog.Inst {
+		in := &prog.Inst[pc]
+		var set [2]uint64
+		switch in.Op {
+		case syntax.InstRune, syntax.InstRune1:
+			set = asciiRunes(in)
+		case syntax.InstRuneAny:
+			set = [2]uint64{^uint64(0), ^uint64(0)}
+		case syntax.InstRuneAnyNotNL:
+			set = [2]uint64{^uint64(1 << '\n'), ^uint64(0)}
+		default:
+			continue
+		}
+		d.bytes[pc] = set
+		distinct[set] = true
+	}
+	// Classes: bytes of one kind that every instruction takes alike.
+	sets := make([][2]uint64, 0, len(distinct))
+	for s := range distinct {
+		sets = append(sets, s)
+	}
+	sig := map[string]uint8{}
+	buf := make([]byte, 0, 1+len(sets))
+	for c := 0; c < 128; c++ {
+		buf = append(buf[:0], byteKind(byte(c)))
+		for _, s := range sets {
+			buf = append(buf, byte(s[c>>6]>>(c&63)&1))
+		}
+		id, ok := sig[string(buf)]
+		if !ok {
+			if len(sig) == 256 {
+				return nil
+			}
+			id = uint8(len(sig))
+			sig[string(buf)] = id
+			d.rep = append(d.rep, byte(c))
+		}
+		d.class[c] = id
+	}
+	d.row = len(d.rep) + 1
+	t := make([]int32, 16*d.row)
+	d.table.Store(&t)
+	d.states = append(d.states, dfaState{}) // 0: none
+	d.state(nil, kindStart)
+	return d
+}
+
+// asciiRunes is the set of ASCII bytes a rune instruction takes, as
+// syntax.Inst.MatchRune reads them.
+func asciiRunes(in *syntax.Inst) [2]uint64 {
+	var set [2]uint64
+	add := func(r rune) {
+		if r >= 0 && r < 128 {
+			set[r>>6] |= 1 << (r & 63)
+		}
+	}
+	if len(in.Rune) == 1 {
+		r0 := in.Rune[0]
+		add(r0)
+		if in.Op == syntax.InstRune && syntax.Flags(in.Arg)&syntax.FoldCase != 0 {
+			for r := unicode.SimpleFold(r0); r != r0; r = unicode.SimpleFold(r) {
+				add(r)
+			}
+		}
+		return set
+	}
+	for i := 0; i+1 < len(in.Rune); i += 2 {
+		for r := in.Rune[i]; r <= min(in.Rune[i+1], 127); r++ {
+			add(r)
+		}
+	}
+	return set
+}
+
+// matchString reports whether the pattern matches v; ok is false when v
+// holds a byte outside ASCII, or the states are full (nothing decided).
+func (d *asciiDFA) matchString(v string) (matched, ok bool) {
+	if d == nil || d.full.Load() {
+		return false, false
+	}
+	t := *d.table.Load()
+	class, row := &d.class, d.row
+	s := int32(dfaStart)
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 0x80 {
+			return false, false
+		}
+		cl := int(class[c])
+		n := atomic.LoadInt32(&t[int(s)*row+cl])
+		if n == 0 {
+			if n = d.step(s, cl); n == 0 {
+				return false, false
+			}
+			t = *d.table.Load()
+		}
+		if n == dfaMatch {
+			return true, true
+		}
+		s = n
+	}
+	switch atomic.LoadInt32(&t[int(s)*row+row-1]) {
+	case 1:
+		return false, true
+	case 2:
+		return true, true
+	}
+	return d.end(s), true
+}
+
+// step builds the transition of s on a byte of class cl: the next state,
+// dfaMatch, or 0 when the states are full.
+func (d *asciiDFA) step(s int32, cl int) int32 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n := atomic.LoadInt32(&(*d.table.Load())[int(s)*d.row+cl]); n != 0 {
+		return n
+	}
+	c := d.rep[cl]
+	k := byteKind(c)
+	st := d.states[s]
+	n := int32(dfaMatch)
+	if matched, start := d.closure(st.pcs, syntax.EmptyOpContext(kindRune(st.prev), kindRune(k))); !matched {
+		next := slices.Clone(start.nextOn(d, cl))
+		for _, pc := range d.set {
+			if b := d.bytes[pc]; b[c>>6]>>(c&63)&1 != 0 {
+				next = append(next, d.prog.Inst[pc].Out)
+			}
+		}
+		slices.Sort(next)
+		if n = d.state(slices.Compact(next), k); n == 0 {
+			return 0
+		}
+	}
+	atomic.StoreInt32(&(*d.table.Load())[int(s)*d.row+cl], n)
+	return n
+}
+
+// end decides whether the pattern matches when the value ends in s.
+func (d *asciiDFA) end(s int32) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := d.states[s]
+	m, _ := d.closure(st.pcs, syntax.EmptyOpContext(kindRune(st.prev), -1))
+	v := int32(1)
+	if m {
+		v = 2
+	}
+	atomic.StoreInt32(&(*d.table.Load())[int(s)*d.row+d.row-1], v)
+	return m
+}
+
+// state numbers the state of the instructions pcs (sorted) after a byte
+// of kind prev, added if new (0 when the states are full); d.mu is held.
+func (d *asciiDFA) state(pcs []uint32, prev uint8) int32 {
+	d.key = append(d.key[:0], prev)
+	for _, pc := range pcs {
+		d.key = append(d.key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
+	}
+	if n, ok := d.index[string(d.key)]; ok {
+		return n
+	}
+	n := int32(len(d.states))
+	if n > dfaMaxStates {
+		d.full.Store(true)
+		return 0
+	}
+	d.states = append(d.states, dfaState{pcs: pcs, prev: prev})
+	d.index[string(d.key)] = n
+	if t := *d.table.Load(); len(t) < (int(n)+1)*d.row {
+		// Readers of the old table find the transitions it holds; those
+		// added from now on are in the new one.
+		grown := make([]int32, 2*len(t))
+		copy(grown, t)
+		d.table.Store(&grown)
+	}
+	return n
+}
+
+// closure follows, from pcs and the start, the instructions that read no
+// byte under the assertions flags allow. It reports whether a match is
+// reached; if not, d.set gets the rune instructions reached from pcs,
+// and start those reached from the start.
+func (d *asciiDFA) closure(pcs []uint32, flags syntax.EmptyOp) (bool, *startClosure) {
+	start := d.starts[flags]
+	if start == nil {
+		start = &startClosure{next: make([][]uint32, len(d.rep)), done: make([]bool, len(d.rep))}
+		start.match = d.reach([]uint32{uint32(d.prog.Start)}, flags)
+		start.runes = slices.Clone(d.set)
+		d.starts[flags] = start
+	}
+	if start.match {
+		return true, start
+	}
+	return d.reach(pcs, flags), start
+}
+
+// nextOn is the instructions the start's runes lead to on a byte of
+// class cl; d.mu is held.
+func (sc *startClosure) nextOn(d *asciiDFA, cl int) []uint32 {
+	if !sc.done[cl] {
+		c := d.rep[cl]
+		var next []uint32
+		for _, pc := range sc.runes {
+			if b := d.bytes[pc]; b[c>>6]>>(c&63)&1 != 0 {
+				next = append(next, d.prog.Inst[pc].Out)
+			}
+		}
+		slices.Sort(next)
+		sc.next[cl], sc.done[cl] = slices.Compact(next), true
+	}
+	return sc.next[cl]
+}
+
+// reach follows the instructions that read no byte from pcs; d.set gets
+// the rune instructions reached. It reports whether a match is reached.
+func (d *asciiDFA) reach(pcs []uint32, flags syntax.EmptyOp) bool {
+	if d.mark++; d.mark == 0 {
+		clear(d.seen)
+		d.mark = 1
+	}
+	d.set = d.set[:0]
+	d.stack = append(d.stack[:0], pcs...)
+	for len(d.stack) > 0 {
+		pc := d.stack[len(d.stack)-1]
+		d.stack = d.stack[:len(d.stack)-1]
+		if d.seen[pc] == d.mark {
+			continue
+		}
+		d.seen[pc] = d.mark
+		in := &d.prog.Inst[pc]
+		switch in.Op {
+		case syntax.InstMatch:
+			return true
+		case syntax.InstAlt, syntax.InstAltMatch:
+			d.stack = append(d.stack, in.Arg, in.Out)
+		case syntax.InstCapture, syntax.InstNop:
+			d.stack = append(d.stack, in.Out)
+		case syntax.InstEmptyWidth:
+			if syntax.EmptyOp(in.Arg)&^flags == 0 {
+				d.stack = append(d.stack, in.Out)
+			}
+		case syntax.InstRune, syntax.InstRune1, syntax.InstRuneAny, syntax.InstRuneAnyNotNL:
+			d.set = append(d.set, pc)
+		}
+	}
+	return false
+}
