@@ -3,6 +3,7 @@ package crs
 import (
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -156,9 +157,13 @@ func New(opts Options) (*Detector, error) {
 			return nil, err
 		}
 		skip = slices.Concat(removedRules, opts.RemoveRules)
+		// Compiling the patterns and phrase lists is most of the work:
+		// the other cores begin it while this goroutine plans.
+		pre := startPrebuild(texts, opts.ParanoiaLevel, coreruleset.FS, skip, max(1, runtime.GOMAXPROCS(0)-1))
+		defer pre.wait()
 		var moved []int
 		if !opts.noEval {
-			eval, moved = newEvaluator(texts, opts.ParanoiaLevel, coreruleset.FS, skip)
+			eval, moved = newEvaluator(texts, opts.ParanoiaLevel, coreruleset.FS, skip, pre)
 		}
 		prune, pruneRules = newPruner(texts, opts.ParanoiaLevel, coreruleset.FS, eval, slices.Concat(skip, moved))
 		if eval != nil {

@@ -185,8 +185,9 @@ var registerEval sync.Once
 
 // newEvaluator takes the rules it can evaluate exactly out of texts (the
 // rule texts as Coraza loads them); skip are rules the detector leaves
-// out. It returns the evaluator and the ids it took.
-func newEvaluator(texts []string, pl int, root fs.FS, skip []int) (*evaluator, []int) {
+// out; pre has its phrase matchers built or begun. It returns the
+// evaluator and the ids it took.
+func newEvaluator(texts []string, pl int, root fs.FS, skip []int, pre *prebuild) (*evaluator, []int) {
 	registerEval.Do(func() { plugins.RegisterOperator("gardaEval", newEvalOperator) })
 	e := &evaluator{}
 	var moved []int
@@ -213,12 +214,10 @@ func newEvaluator(texts []string, pl int, root fs.FS, skip []int) (*evaluator, [
 		case "detectXSS":
 			er.lib = libinjection.IsXSS
 		default:
-			phrases, ok := pmPhrases(r, root)
-			if !ok {
+			if er.pm, ok = pre.phraseMatcher(r, root); !ok {
 				e.kept++
 				continue
 			}
-			er.pm = newPhraseMatcher(phrases)
 		}
 		perf := slices.Contains(r.tags, "xss-perf-disable")
 		key := fmt.Sprint(r.phase, "\x00", strings.Join(r.vars, "|"), "\x00", r.transforms, r.multiMatch, perf)
