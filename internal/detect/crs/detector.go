@@ -149,6 +149,7 @@ func New(opts Options) (*Detector, error) {
 	pruneRules, evalRules := "", ""
 	remove := opts.RemoveRules
 	var root fs.FS = coreruleset.FS
+	var build *prebuild
 	if !opts.noPrune {
 		registerRx.Do(func() { plugins.RegisterOperator(gardaRx, newRxOperator) })
 		root = rx2FS{coreruleset.FS}
@@ -159,11 +160,11 @@ func New(opts Options) (*Detector, error) {
 		skip = slices.Concat(removedRules, opts.RemoveRules)
 		// Compiling the patterns and phrase lists is most of the work:
 		// the other cores begin it while this goroutine plans.
-		pre := startPrebuild(texts, opts.ParanoiaLevel, coreruleset.FS, skip, max(1, runtime.GOMAXPROCS(0)-1))
-		defer pre.wait()
+		build = startPrebuild(texts, opts.ParanoiaLevel, coreruleset.FS, skip, max(1, runtime.GOMAXPROCS(0)-1))
+		defer build.wait()
 		var moved []int
 		if !opts.noEval {
-			eval, moved = newEvaluator(texts, opts.ParanoiaLevel, coreruleset.FS, skip, pre)
+			eval, moved = newEvaluator(texts, opts.ParanoiaLevel, coreruleset.FS, skip, build)
 		}
 		prune, pruneRules = newPruner(texts, opts.ParanoiaLevel, coreruleset.FS, eval, slices.Concat(skip, moved))
 		if eval != nil {
@@ -172,22 +173,43 @@ func New(opts Options) (*Detector, error) {
 		// The moved rules leave Coraza.
 		remove = slices.Concat(remove, moved)
 	}
+	// The evaluator takes its operators, and the fast plan is made, on
+	// another goroutine while Coraza loads the rules; then New checks
+	// that Coraza read the patterns as they were compiled.
+	var fast *fastPlan
+	planned := make(chan error, 1)
+	if eval != nil {
+		go func() {
+			build.wait()
+			err := eval.bind()
+			if err == nil && !opts.noFast {
+				// A plan that cannot be made leaves every request to
+				// Coraza, as before: slower, the same verdicts.
+				fast, _ = newFastPlan(eval, texts, opts.ParanoiaLevel, coreruleset.FS, skip)
+			}
+			planned <- err
+		}()
+	}
 	waf, err := coraza.NewWAF(coraza.NewWAFConfig().
 		WithRootFS(root).
 		WithDirectives(pruneRules + directives(opts.ParanoiaLevel, opts.Threshold, remove, !opts.noPrune) + evalRules))
+	var bindErr error
+	if eval != nil {
+		bindErr = <-planned
+	}
 	if err != nil {
 		return nil, fmt.Errorf("build coraza with crs: %w", err)
 	}
-	var fast *fastPlan
 	if eval != nil {
-		if err := eval.bind(); err != nil {
+		if bindErr != nil {
+			return nil, bindErr
+		}
+		if err := eval.loaded(); err != nil {
 			return nil, err
 		}
-		if !opts.noFast {
-			// A plan that cannot be made leaves every request to Coraza,
-			// as before: slower, the same verdicts.
-			fast, _ = newFastPlan(eval, texts, opts.ParanoiaLevel, coreruleset.FS, skip)
-		}
+	}
+	if fast != nil && !build.loaded() {
+		fast = nil // a pattern read otherwise than by Coraza: no plan, as above
 	}
 	pre, err := NewPrefilter(opts)
 	if err != nil {

@@ -261,10 +261,7 @@ func newEvaluator(texts []string, pl int, root fs.FS, skip []int, pre *prebuild)
 	return e, moved
 }
 
-// bind takes each @rx rule's operator from those Coraza compiled while
-// loading the rules (gardaRx's cache, keyed by the pattern as Coraza's
-// parser read it): a pattern read differently here is an error, not a
-// silently different rule.
+// bind takes each @rx rule's operator, compiled by then (rxCache).
 func (e *evaluator) bind() error {
 	for i := range e.rules {
 		r := &e.rules[i]
@@ -273,9 +270,21 @@ func (e *evaluator) bind() error {
 		}
 		op, ok := rxCache.Load(r.pattern)
 		if !ok {
-			return fmt.Errorf("crs evaluator: rule %d's pattern is not the one Coraza loaded", r.id)
+			return fmt.Errorf("crs evaluator: rule %d's pattern was not compiled", r.id)
 		}
 		r.rx = op.(*rxOperator)
+	}
+	return nil
+}
+
+// loaded checks, once Coraza has loaded the rules, that its parser read
+// each @rx rule's pattern as here (rxLoaded): a pattern read differently
+// is an error, not a silently different rule.
+func (e *evaluator) loaded() error {
+	for _, r := range e.rules {
+		if _, ok := rxLoaded.Load(r.pattern); r.pattern != "" && !ok {
+			return fmt.Errorf("crs evaluator: rule %d's pattern is not the one Coraza loaded", r.id)
+		}
 	}
 	return nil
 }

@@ -14,8 +14,9 @@ import (
 // itself those no worker has begun; the workers take them from the last
 // rule back, so that the two meet rather than wait on each other.
 type prebuild struct {
-	pm   map[int]*pmBuild // by rule id
-	wait func()           // returns when the workers are done
+	patterns []string         // every @rx pattern, as parseRule reads it
+	pm       map[int]*pmBuild // by rule id
+	wait     func()           // returns when the workers are done
 }
 
 type pmBuild struct {
@@ -35,6 +36,7 @@ func startPrebuild(texts []string, pl int, root fs.FS, skip []int, workers int) 
 		case !ok:
 		case r.op == "rx":
 			// An error is Coraza's to report, when it loads the rule.
+			p.patterns = append(p.patterns, r.opArg)
 			tasks = append(tasks, func() { compileRx(r.opArg) })
 		case isPM(r.op) && movable(r, pl) && !slices.Contains(skip, r.id):
 			b := &pmBuild{}
@@ -78,4 +80,16 @@ func buildPhraseMatcher(r ruleInfo, root fs.FS) (*ruleAutomaton, bool) {
 		return nil, false
 	}
 	return newPhraseMatcher(phrases), true
+}
+
+// loaded reports whether Coraza's loading asked for every pattern (see
+// rxLoaded): then every operator taken from rxCache is the one of the
+// rule as Coraza reads it.
+func (p *prebuild) loaded() bool {
+	for _, pat := range p.patterns {
+		if _, ok := rxLoaded.Load(pat); !ok {
+			return false
+		}
+	}
+	return true
 }

@@ -76,16 +76,16 @@ type rxOperator struct {
 	requiredOK bool
 }
 
-// rxCache holds the patterns Coraza's loading asked for (gardaRx),
-// shared by the rules (and detectors) that repeat one: the evaluator and
-// the fast path take their operators from it, so that a pattern read
-// differently here than by Coraza's parser is an error, not a silently
-// different rule.
-var rxCache sync.Map // pattern -> *rxOperator
+// rxCache holds every pattern compiled, shared by the rules (and
+// detectors) that repeat one; rxLoaded the patterns Coraza's loading
+// asked for (gardaRx). The evaluator and the fast path take their
+// operators from rxCache, and New checks that Coraza loaded them: a
+// pattern read differently here than by Coraza's parser is an error, not
+// a silently different rule.
+var rxCache, rxLoaded sync.Map // pattern -> *rxOperator, pattern -> struct{}
 
-// rxBuilt holds every pattern compiled, whether Coraza asked for it yet
-// or New's workers did (prebuild), each compiled once however many
-// goroutines want it.
+// rxBuilt holds each pattern's compilation, done once however many
+// goroutines want it (Coraza's loading, New's workers: prebuild).
 var rxBuilt sync.Map // pattern -> *rxBuild
 
 type rxBuild struct {
@@ -95,26 +95,30 @@ type rxBuild struct {
 }
 
 func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, error) {
-	if op, ok := rxCache.Load(opts.Arguments); ok {
-		return op.(*rxOperator), nil
-	}
 	op, err := compileRx(opts.Arguments)
 	if err != nil {
 		return nil, err
 	}
-	rxCache.Store(opts.Arguments, op)
+	rxLoaded.Store(opts.Arguments, struct{}{})
 	return op, nil
 }
 
 // compileRx is the pattern's operator, compiled by the first goroutine
 // that asks; the others wait for it.
 func compileRx(pattern string) (*rxOperator, error) {
+	if op, ok := rxCache.Load(pattern); ok {
+		return op.(*rxOperator), nil
+	}
 	b, ok := rxBuilt.Load(pattern)
 	if !ok {
 		b, _ = rxBuilt.LoadOrStore(pattern, &rxBuild{})
 	}
 	build := b.(*rxBuild)
-	build.once.Do(func() { build.op, build.err = buildRx(pattern) })
+	build.once.Do(func() {
+		if build.op, build.err = buildRx(pattern); build.err == nil {
+			rxCache.Store(pattern, build.op)
+		}
+	})
 	return build.op, build.err
 }
 
