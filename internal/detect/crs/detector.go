@@ -173,30 +173,29 @@ func New(opts Options) (*Detector, error) {
 		// The moved rules leave Coraza.
 		remove = slices.Concat(remove, moved)
 	}
-	// The evaluator takes its operators, and the fast plan is made, on
-	// another goroutine while Coraza loads the rules; then New checks
-	// that Coraza read the patterns as they were compiled.
+	// The evaluator takes its operators, the fast plan is made and the
+	// prefilter built on another goroutine while Coraza loads the rules;
+	// then New checks that Coraza read the patterns as they were compiled.
 	var fast *fastPlan
-	planned := make(chan error, 1)
-	if eval != nil {
-		go func() {
+	var pre *Prefilter
+	var bindErr, preErr error
+	planned := make(chan struct{})
+	go func() {
+		defer close(planned)
+		if eval != nil {
 			build.wait()
-			err := eval.bind()
-			if err == nil && !opts.noFast {
+			if bindErr = eval.bind(); bindErr == nil && !opts.noFast {
 				// A plan that cannot be made leaves every request to
 				// Coraza, as before: slower, the same verdicts.
 				fast, _ = newFastPlan(eval, texts, opts.ParanoiaLevel, coreruleset.FS, skip)
 			}
-			planned <- err
-		}()
-	}
+		}
+		pre, preErr = NewPrefilter(opts)
+	}()
 	waf, err := coraza.NewWAF(coraza.NewWAFConfig().
 		WithRootFS(root).
 		WithDirectives(pruneRules + directives(opts.ParanoiaLevel, opts.Threshold, remove, !opts.noPrune) + evalRules))
-	var bindErr error
-	if eval != nil {
-		bindErr = <-planned
-	}
+	<-planned
 	if err != nil {
 		return nil, fmt.Errorf("build coraza with crs: %w", err)
 	}
@@ -211,9 +210,8 @@ func New(opts Options) (*Detector, error) {
 	if fast != nil && !build.loaded() {
 		fast = nil // a pattern read otherwise than by Coraza: no plan, as above
 	}
-	pre, err := NewPrefilter(opts)
-	if err != nil {
-		return nil, err
+	if preErr != nil {
+		return nil, preErr
 	}
 	return &Detector{waf: waf, pl: opts.ParanoiaLevel, threshold: opts.Threshold, host: opts.Host, pre: pre,
 		weakAlone: slices.Clone(opts.WeakAlone), prune: prune, fast: fast}, nil
