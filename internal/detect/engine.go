@@ -73,15 +73,11 @@ func New(opts Options) (*Engine, error) {
 		if opts.CRS.WeakAlone == nil {
 			opts.CRS.WeakAlone = commandWordWeakAlone
 		}
-		// The prefilter is CRS's own (the same options), built here in a
-		// few milliseconds: it decides which events need CRS at all. CRS
-		// itself (a third of a second on one core) is built on another
-		// goroutine, beside Sigma's rules and, with CRSInBackground, the
-		// first lines.
-		var err error
-		if e.pre, err = crs.NewPrefilter(opts.CRS); err != nil {
-			return nil, fmt.Errorf("load OWASP CRS: %w", err)
-		}
+		// CRS (a third of a second of CPU) is built on other goroutines,
+		// beside the prefilter, Sigma's rules and, with CRSInBackground,
+		// the first lines. The prefilter is CRS's own (the same options),
+		// built here in a few milliseconds: it decides which events need
+		// CRS at all.
 		e.verdicts = newVerdicts()
 		e.crsDone = make(chan struct{})
 		go func() {
@@ -95,6 +91,10 @@ func New(opts Options) (*Engine, error) {
 			}
 			e.crs = d
 		}()
+		var err error
+		if e.pre, err = crs.NewPrefilter(opts.CRS); err != nil {
+			return nil, fmt.Errorf("load OWASP CRS: %w", err)
+		}
 	}
 	fsys := opts.Sigma
 	if fsys == nil {

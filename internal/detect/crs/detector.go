@@ -3,6 +3,7 @@ package crs
 import (
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -148,6 +149,7 @@ func New(opts Options) (*Detector, error) {
 	pruneRules, evalRules := "", ""
 	remove := opts.RemoveRules
 	var root fs.FS = coreruleset.FS
+	var build *prebuild
 	if !opts.noPrune {
 		registerRx.Do(func() { plugins.RegisterOperator(gardaRx, newRxOperator) })
 		root = rx2FS{coreruleset.FS}
@@ -156,9 +158,13 @@ func New(opts Options) (*Detector, error) {
 			return nil, err
 		}
 		skip = slices.Concat(removedRules, opts.RemoveRules)
+		// Compiling the patterns and phrase lists is most of the work:
+		// the other cores begin it while this goroutine plans.
+		build = startPrebuild(texts, opts.ParanoiaLevel, coreruleset.FS, skip, max(1, runtime.GOMAXPROCS(0)-1))
+		defer build.wait()
 		var moved []int
 		if !opts.noEval {
-			eval, moved = newEvaluator(texts, opts.ParanoiaLevel, coreruleset.FS, skip)
+			eval, moved = newEvaluator(texts, opts.ParanoiaLevel, coreruleset.FS, skip, build)
 		}
 		prune, pruneRules = newPruner(texts, opts.ParanoiaLevel, coreruleset.FS, eval, slices.Concat(skip, moved))
 		if eval != nil {
@@ -167,26 +173,45 @@ func New(opts Options) (*Detector, error) {
 		// The moved rules leave Coraza.
 		remove = slices.Concat(remove, moved)
 	}
+	// The evaluator takes its operators, the fast plan is made and the
+	// prefilter built on another goroutine while Coraza loads the rules;
+	// then New checks that Coraza read the patterns as they were compiled.
+	var fast *fastPlan
+	var pre *Prefilter
+	var bindErr, preErr error
+	planned := make(chan struct{})
+	go func() {
+		defer close(planned)
+		if eval != nil {
+			build.wait()
+			if bindErr = eval.bind(); bindErr == nil && !opts.noFast {
+				// A plan that cannot be made leaves every request to
+				// Coraza, as before: slower, the same verdicts.
+				fast, _ = newFastPlan(eval, texts, opts.ParanoiaLevel, coreruleset.FS, skip)
+			}
+		}
+		pre, preErr = NewPrefilter(opts)
+	}()
 	waf, err := coraza.NewWAF(coraza.NewWAFConfig().
 		WithRootFS(root).
 		WithDirectives(pruneRules + directives(opts.ParanoiaLevel, opts.Threshold, remove, !opts.noPrune) + evalRules))
+	<-planned
 	if err != nil {
 		return nil, fmt.Errorf("build coraza with crs: %w", err)
 	}
-	var fast *fastPlan
 	if eval != nil {
-		if err := eval.bind(); err != nil {
+		if bindErr != nil {
+			return nil, bindErr
+		}
+		if err := eval.loaded(); err != nil {
 			return nil, err
 		}
-		if !opts.noFast {
-			// A plan that cannot be made leaves every request to Coraza,
-			// as before: slower, the same verdicts.
-			fast, _ = newFastPlan(eval, texts, opts.ParanoiaLevel, coreruleset.FS, skip)
-		}
 	}
-	pre, err := NewPrefilter(opts)
-	if err != nil {
-		return nil, err
+	if fast != nil && !build.loaded() {
+		fast = nil // a pattern read otherwise than by Coraza: no plan, as above
+	}
+	if preErr != nil {
+		return nil, preErr
 	}
 	return &Detector{waf: waf, pl: opts.ParanoiaLevel, threshold: opts.Threshold, host: opts.Host, pre: pre,
 		weakAlone: slices.Clone(opts.WeakAlone), prune: prune, fast: fast}, nil

@@ -185,8 +185,9 @@ var registerEval sync.Once
 
 // newEvaluator takes the rules it can evaluate exactly out of texts (the
 // rule texts as Coraza loads them); skip are rules the detector leaves
-// out. It returns the evaluator and the ids it took.
-func newEvaluator(texts []string, pl int, root fs.FS, skip []int) (*evaluator, []int) {
+// out; pre has its phrase matchers built or begun. It returns the
+// evaluator and the ids it took.
+func newEvaluator(texts []string, pl int, root fs.FS, skip []int, pre *prebuild) (*evaluator, []int) {
 	registerEval.Do(func() { plugins.RegisterOperator("gardaEval", newEvalOperator) })
 	e := &evaluator{}
 	var moved []int
@@ -213,12 +214,10 @@ func newEvaluator(texts []string, pl int, root fs.FS, skip []int) (*evaluator, [
 		case "detectXSS":
 			er.lib = libinjection.IsXSS
 		default:
-			phrases, ok := pmPhrases(r, root)
-			if !ok {
+			if er.pm, ok = pre.phraseMatcher(r, root); !ok {
 				e.kept++
 				continue
 			}
-			er.pm = newPhraseMatcher(phrases)
 		}
 		perf := slices.Contains(r.tags, "xss-perf-disable")
 		key := fmt.Sprint(r.phase, "\x00", strings.Join(r.vars, "|"), "\x00", r.transforms, r.multiMatch, perf)
@@ -262,10 +261,7 @@ func newEvaluator(texts []string, pl int, root fs.FS, skip []int) (*evaluator, [
 	return e, moved
 }
 
-// bind takes each @rx rule's operator from those Coraza compiled while
-// loading the rules (gardaRx's cache, keyed by the pattern as Coraza's
-// parser read it): a pattern read differently here is an error, not a
-// silently different rule.
+// bind takes each @rx rule's operator, compiled by then (rxCache).
 func (e *evaluator) bind() error {
 	for i := range e.rules {
 		r := &e.rules[i]
@@ -274,9 +270,21 @@ func (e *evaluator) bind() error {
 		}
 		op, ok := rxCache.Load(r.pattern)
 		if !ok {
-			return fmt.Errorf("crs evaluator: rule %d's pattern is not the one Coraza loaded", r.id)
+			return fmt.Errorf("crs evaluator: rule %d's pattern was not compiled", r.id)
 		}
 		r.rx = op.(*rxOperator)
+	}
+	return nil
+}
+
+// loaded checks, once Coraza has loaded the rules, that its parser read
+// each @rx rule's pattern as here (rxLoaded): a pattern read differently
+// is an error, not a silently different rule.
+func (e *evaluator) loaded() error {
+	for _, r := range e.rules {
+		if _, ok := rxLoaded.Load(r.pattern); r.pattern != "" && !ok {
+			return fmt.Errorf("crs evaluator: rule %d's pattern is not the one Coraza loaded", r.id)
+		}
 	}
 	return nil
 }

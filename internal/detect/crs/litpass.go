@@ -3,6 +3,8 @@ package crs
 import (
 	"slices"
 	"strings"
+
+	"github.com/garda-id/garda/internal/detect/literal"
 )
 
 // ruleAutomaton is the fast path's shared literal pass: Aho-Corasick over
@@ -52,65 +54,60 @@ func newRuleAutomaton(pats []string, rules [][]int32, words int) *ruleAutomaton 
 		a.class[c] = a.class[c+32]
 	}
 	a.width = n
-	type node struct {
-		child map[uint16]int32
-		fail  int32
-		rules []uint64 // nil: none
-	}
-	nodes := []node{{child: map[uint16]int32{}}}
+	// The trie, in the table itself: a row per state, 0 where a state
+	// has no child (the root is no state's child).
+	states := literal.TrieStates(pats)
+	next := make([]int32, states*n)
+	bits := make([][]uint64, 1, states) // state -> the rules its literals name, nil: none
 	for i, p := range pats {
 		s := int32(0)
 		for j := 0; j < len(p); j++ {
-			c := a.class[p[j]]
-			next, ok := nodes[s].child[c]
-			if !ok {
-				next = int32(len(nodes))
-				nodes = append(nodes, node{child: map[uint16]int32{}})
-				nodes[s].child[c] = next
+			at := int(s)*n + int(a.class[p[j]])
+			if next[at] == 0 {
+				next[at] = int32(len(bits))
+				bits = append(bits, nil)
 			}
-			s = next
+			s = next[at]
 		}
-		if nodes[s].rules == nil {
-			nodes[s].rules = make([]uint64, words)
+		if bits[s] == nil {
+			bits[s] = make([]uint64, words)
 		}
 		for _, r := range rules[i] {
-			nodes[s].rules[r>>6] |= 1 << (r & 63)
+			bits[s][r>>6] |= 1 << (r & 63)
 		}
 	}
-	a.next = make([]int32, len(nodes)*n)
-	// Breadth-first: each state's transitions are its children, else its
-	// failure state's (already complete, being shallower); its rules
-	// include its failure state's.
-	var queue []int32
+	// Breadth-first: each state's missing transitions are its failure
+	// state's (already complete, being shallower); its rules include its
+	// failure state's.
+	fail := make([]int32, len(bits))
+	queue := make([]int32, 0, len(bits))
 	for c := 0; c < n; c++ {
-		if ch, ok := nodes[0].child[uint16(c)]; ok {
-			a.next[c] = ch
+		if ch := next[c]; ch != 0 {
 			queue = append(queue, ch)
 		}
 	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		if f := nodes[s].fail; nodes[f].rules != nil {
-			if nodes[s].rules == nil {
-				nodes[s].rules = make([]uint64, words)
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		if f := fail[s]; bits[f] != nil {
+			if bits[s] == nil {
+				bits[s] = make([]uint64, words)
 			}
-			for w, b := range nodes[f].rules {
-				nodes[s].rules[w] |= b
+			for w, b := range bits[f] {
+				bits[s][w] |= b
 			}
 		}
-		for c := 0; c < n; c++ {
-			fallback := a.next[int(nodes[s].fail)*n+c]
-			if ch, ok := nodes[s].child[uint16(c)]; ok {
-				nodes[ch].fail = fallback
-				a.next[int(s)*n+c] = ch
+		row, fallback := next[int(s)*n:int(s+1)*n], next[int(fail[s])*n:int(fail[s]+1)*n]
+		for c, ch := range row {
+			if ch != 0 {
+				fail[ch] = fallback[c]
 				queue = append(queue, ch)
 			} else {
-				a.next[int(s)*n+c] = fallback
+				row[c] = fallback[c]
 			}
 		}
 	}
-	if len(nodes) <= 1<<16 {
+	a.next = next
+	if len(bits) <= 1<<16 {
 		a.next16 = make([]uint16, len(a.next))
 		for i, n := range a.next {
 			a.next16[i] = uint16(n)
@@ -118,18 +115,18 @@ func newRuleAutomaton(pats []string, rules [][]int32, words int) *ruleAutomaton 
 		a.next = nil
 	}
 	// Identical rule sets stored once.
-	a.set = make([]int32, len(nodes))
+	a.set = make([]int32, len(bits))
 	index := map[string]int32{}
-	for i, nd := range nodes {
+	for i, b := range bits {
 		a.set[i] = -1
-		if nd.rules == nil {
+		if b == nil {
 			continue
 		}
-		key := string(wordsBytes(nd.rules))
+		key := string(wordsBytes(b))
 		off, ok := index[key]
 		if !ok {
 			off = int32(len(a.sets))
-			a.sets = append(a.sets, nd.rules...)
+			a.sets = append(a.sets, b...)
 			index[key] = off
 		}
 		a.set[i] = off

@@ -228,13 +228,9 @@ func (o *rxOperator) short(value string) bool {
 	return true
 }
 
-// analyse sets the operator's cheap conditions from its pattern.
-func (o *rxOperator) analyse(pattern string) {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return
-	}
-	re = re.Simplify()
+// analyse sets the operator's cheap conditions from its pattern (re, as
+// syntax.Perl parses it, simplified).
+func (o *rxOperator) analyse(pattern string, re *syntax.Regexp) {
 	if n := minChars(re, nil); n < unreachable {
 		o.minLen = n
 	}

@@ -275,8 +275,10 @@ func TestLineFirst(t *testing.T) {
 		{`^.`, true, []string{"\x80", "\n\xff", "ab"}},
 		{`^`, false, nil}, // nullable: not used
 	} {
-		o := &rxOperator{}
-		o.analyse(tc.pattern)
+		o, err := buildRx(tc.pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if (o.lineFirst != nil) != tc.anchored {
 			t.Errorf("%s: anchored %v, want %v", tc.pattern, o.lineFirst != nil, tc.anchored)
 			continue

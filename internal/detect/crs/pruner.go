@@ -266,6 +266,9 @@ func literalsOf(r ruleInfo, root fs.FS) ([]string, bool) {
 	}
 	switch r.op {
 	case "rx":
+		if op, err := compileRx(r.opArg); err == nil {
+			return slices.Clone(op.required), op.requiredOK
+		}
 		re, err := syntax.Parse(r.opArg, syntax.Perl)
 		if err != nil {
 			return nil, false

@@ -74,6 +74,10 @@ type rxOperator struct {
 	// the pattern does not compile to one.
 	dfaOnce sync.Once
 	dfa     *asciiDFA
+	// required and requiredOK are required's answer for the pattern
+	// (literalsOf's, uncut), computed once for the pruner and evaluator.
+	required   []string
+	requiredOK bool
 }
 
 // asciiDFA is the pattern's DFA for values in ASCII, or nil.
@@ -82,51 +86,88 @@ func (o *rxOperator) asciiDFA() *asciiDFA {
 	return o.dfa
 }
 
-// compiled patterns, shared by the rules (and detectors) that repeat one.
-var rxCache sync.Map // pattern -> *rxOperator
+// rxCache holds every pattern compiled, shared by the rules (and
+// detectors) that repeat one; rxLoaded the patterns Coraza's loading
+// asked for (gardaRx). The evaluator and the fast path take their
+// operators from rxCache, and New checks that Coraza loaded them: a
+// pattern read differently here than by Coraza's parser is an error, not
+// a silently different rule.
+var rxCache, rxLoaded sync.Map // pattern -> *rxOperator, pattern -> struct{}
+
+// rxBuilt holds each pattern's compilation, done once however many
+// goroutines want it (Coraza's loading, New's workers: prebuild).
+var rxBuilt sync.Map // pattern -> *rxBuild
+
+type rxBuild struct {
+	once sync.Once
+	op   *rxOperator
+	err  error
+}
 
 func newRxOperator(opts plugintypes.OperatorOptions) (plugintypes.Operator, error) {
-	if op, ok := rxCache.Load(opts.Arguments); ok {
+	op, err := compileRx(opts.Arguments)
+	if err != nil {
+		return nil, err
+	}
+	rxLoaded.Store(opts.Arguments, struct{}{})
+	return op, nil
+}
+
+// compileRx is the pattern's operator, compiled by the first goroutine
+// that asks; the others wait for it.
+func compileRx(pattern string) (*rxOperator, error) {
+	if op, ok := rxCache.Load(pattern); ok {
 		return op.(*rxOperator), nil
 	}
-	data := "(?sm)" + opts.Arguments
+	b, ok := rxBuilt.Load(pattern)
+	if !ok {
+		b, _ = rxBuilt.LoadOrStore(pattern, &rxBuild{})
+	}
+	build := b.(*rxBuild)
+	build.once.Do(func() {
+		if build.op, build.err = buildRx(pattern); build.err == nil {
+			rxCache.Store(pattern, build.op)
+		}
+	})
+	return build.op, build.err
+}
+
+// buildRx compiles a pattern as Coraza's rx does and analyses it (need.go).
+func buildRx(pattern string) (*rxOperator, error) {
+	data := "(?sm)" + pattern
 	op := &rxOperator{}
 	if matchesArbitraryBytes(data) {
-		re, err := binaryregexp.Compile(opts.Arguments) // as Coraza: without the mode flags
+		re, err := binaryregexp.Compile(pattern) // as Coraza: without the mode flags
 		if err != nil {
 			return nil, err
 		}
 		op.bin = re
-		op.binSrc = opts.Arguments
+		op.binSrc = pattern
 		op.binPrefix, op.binWhole = re.LiteralPrefix()
-		// The literals, as for the other patterns: regexp/syntax reads
-		// \xNN as one character outside ASCII, which the analysis does
-		// not follow, and ASCII as binaryregexp does.
-		if parsed, err := syntax.Parse(opts.Arguments, syntax.Perl); err == nil {
-			if lits, ok := required(parsed.Simplify()); ok {
-				for i, l := range lits {
-					lits[i] = l[:min(len(l), maxPattern)]
-				}
-				op.need = literal.New(lits, true)
-			}
-		}
 	} else {
 		std, err := regexp.Compile(data)
 		if err != nil {
 			return nil, err
 		}
 		op.std, op.data = std, data
-		if parsed, err := syntax.Parse(opts.Arguments, syntax.Perl); err == nil {
-			if lits, ok := required(parsed.Simplify()); ok {
-				for i, l := range lits {
-					lits[i] = l[:min(len(l), maxPattern)]
-				}
-				op.need = literal.New(lits, true)
-			}
-		}
 	}
-	op.analyse(opts.Arguments)
-	rxCache.Store(opts.Arguments, op)
+	// The literals, for both engines: regexp/syntax reads \xNN as one
+	// character outside ASCII, which the analysis does not follow, and
+	// ASCII as binaryregexp does.
+	parsed, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return op, nil
+	}
+	simple := parsed.Simplify()
+	op.required, op.requiredOK = required(simple)
+	if op.requiredOK {
+		lits := make([]string, len(op.required))
+		for i, l := range op.required {
+			lits[i] = l[:min(len(l), maxPattern)]
+		}
+		op.need = literal.New(lits, true)
+	}
+	op.analyse(pattern, simple)
 	return op, nil
 }
 

@@ -3,6 +3,8 @@
 // prefilter, so it must stay allocation-free while matching.
 package literal
 
+import "slices"
+
 // Matcher is an immutable automaton over a set of patterns.
 type Matcher struct {
 	next    []int32 // state*256 + byte -> state
@@ -16,66 +18,79 @@ type Matcher struct {
 // New builds a matcher; with fold, patterns and text are compared with
 // ASCII letters lower-cased.
 func New(patterns []string, fold bool) *Matcher {
-	m := &Matcher{lowered: fold, npat: len(patterns)}
-	type node struct {
-		child map[byte]int32
-		fail  int32
-		out   []int32
-	}
-	nodes := []node{{child: map[byte]int32{}}}
-	m.minLen = -1
-	for i, p := range patterns {
-		if fold {
-			p = lower(p)
+	m := &Matcher{lowered: fold, npat: len(patterns), minLen: -1}
+	if fold {
+		patterns = slices.Clone(patterns)
+		for i, p := range patterns {
+			patterns[i] = lower(p)
 		}
+	}
+	// The trie, in the table itself: a row per state, 0 where a state has
+	// no child (the root is no state's child).
+	states := TrieStates(patterns)
+	m.next = make([]int32, states*256)
+	m.out = make([][]int32, 1, states)
+	for i, p := range patterns {
 		if m.minLen < 0 || len(p) < m.minLen {
 			m.minLen = len(p)
 		}
 		s := int32(0)
 		for j := 0; j < len(p); j++ {
-			c := p[j]
-			n, ok := nodes[s].child[c]
-			if !ok {
-				n = int32(len(nodes))
-				nodes = append(nodes, node{child: map[byte]int32{}})
-				nodes[s].child[c] = n
+			at := int(s)*256 + int(p[j])
+			if m.next[at] == 0 {
+				m.next[at] = int32(len(m.out))
+				m.out = append(m.out, nil)
 			}
-			s = n
+			s = m.next[at]
 		}
-		nodes[s].out = append(nodes[s].out, int32(i))
+		m.out[s] = append(m.out[s], int32(i))
 	}
-	m.next = make([]int32, len(nodes)*256)
-	m.out = make([][]int32, len(nodes))
-	m.hasOut = make([]bool, len(nodes))
-	// Breadth-first: each state's transitions are its children, else its
-	// failure state's transitions (already complete, being shallower).
-	queue := []int32{}
+	// Breadth-first: each state's missing transitions are its failure
+	// state's (already complete, being shallower).
+	fail := make([]int32, states)
+	queue := make([]int32, 0, states)
 	for c := 0; c < 256; c++ {
-		if n, ok := nodes[0].child[byte(c)]; ok {
-			m.next[c] = n
-			nodes[n].fail = 0
+		if n := m.next[c]; n != 0 {
 			queue = append(queue, n)
 		}
 	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		nodes[s].out = append(nodes[s].out, nodes[nodes[s].fail].out...)
-		for c := 0; c < 256; c++ {
-			if n, ok := nodes[s].child[byte(c)]; ok {
-				nodes[n].fail = m.next[int(nodes[s].fail)*256+c]
-				m.next[int(s)*256+c] = n
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		m.out[s] = append(m.out[s], m.out[fail[s]]...)
+		row, fallback := m.next[int(s)*256:int(s+1)*256], m.next[int(fail[s])*256:int(fail[s]+1)*256]
+		for c, n := range row {
+			if n != 0 {
+				fail[n] = fallback[c]
 				queue = append(queue, n)
 			} else {
-				m.next[int(s)*256+c] = m.next[int(nodes[s].fail)*256+c]
+				row[c] = fallback[c]
 			}
 		}
 	}
-	for i, n := range nodes {
-		m.out[i] = n.out
-		m.hasOut[i] = len(n.out) > 0
+	m.hasOut = make([]bool, len(m.out))
+	for i, out := range m.out {
+		m.hasOut[i] = len(out) > 0
 	}
 	return m
+}
+
+// TrieStates is the number of states of a trie of the patterns: their
+// distinct prefixes, the empty one included.
+func TrieStates(patterns []string) int {
+	sorted := slices.Clone(patterns)
+	slices.Sort(sorted)
+	states := 1
+	for i, p := range sorted {
+		common := 0
+		if i > 0 {
+			prev := sorted[i-1]
+			for common < len(p) && common < len(prev) && p[common] == prev[common] {
+				common++
+			}
+		}
+		states += len(p) - common
+	}
+	return states
 }
 
 func lower(s string) string {
