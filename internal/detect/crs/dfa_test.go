@@ -2,12 +2,9 @@ package crs
 
 import (
 	"math/rand/v2"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
-
-	"github.com/garda-id/garda/internal/shareddata"
 )
 
 // TestDFAMatchesRegexp compares the ASCII DFA with Go's regexp (Coraza's
@@ -15,21 +12,8 @@ import (
 // TestEnginesAgree: those that pass the pattern's cheap conditions (where
 // matches are) and others.
 func TestDFAMatchesRegexp(t *testing.T) {
-	var values []string
-	if root, ok := shareddata.Root(); ok {
-		values = append(values, paramValues(t, filepath.Join(root, "data", "payloads"))...)
-	}
-	values = append(values, paramValues(t, "../testdata/params")...)
-	values = append(values, rxValues(t)...)
-	rnd := rand.New(rand.NewPCG(7, 15))
-	alphabet := []byte("abcSELECTunion<>/\\\"'()=;:|&$`{}[]-_.,!?*#%@\n\r\t 0123456789\x0b")
-	for range 3000 {
-		b := make([]byte, rnd.IntN(200))
-		for i := range b {
-			b[i] = alphabet[rnd.IntN(len(alphabet))]
-		}
-		values = append(values, string(b))
-	}
+	values := engineValues(t)
+	values = append(values, randomStrings(15, 3000, 200, "abcSELECTunion<>/\\\"'()=;:|&$`{}[]-_.,!?*#%@\n\r\t 0123456789\x0b")...)
 	values = append(values, "", "\n", "\n\n", "a", " ", "a\nb")
 	var inASCII []string
 	for _, v := range values {

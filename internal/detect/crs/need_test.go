@@ -13,6 +13,33 @@ import (
 	"github.com/garda-id/garda/internal/shareddata"
 )
 
+// engineValues is what the engine-equivalence tests feed every pattern:
+// the payload lists' lines (when ../shared is here), the recall corpus's,
+// and rxValues.
+func engineValues(t *testing.T) []string {
+	var values []string
+	if root, ok := shareddata.Root(); ok {
+		values = append(values, paramValues(t, filepath.Join(root, "data", "payloads"))...)
+	}
+	values = append(values, paramValues(t, "../testdata/params")...)
+	return append(values, rxValues(t)...)
+}
+
+// randomStrings is n strings of fewer than maxLen bytes drawn from
+// alphabet by a PCG seeded 7 and stream: the same strings each run.
+func randomStrings(stream uint64, n, maxLen int, alphabet string) []string {
+	rnd := rand.New(rand.NewPCG(7, stream))
+	out := make([]string, n)
+	for k := range out {
+		b := make([]byte, rnd.IntN(maxLen))
+		for i := range b {
+			b[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+		out[k] = string(b)
+	}
+	return out
+}
+
 // rxValues is what the @rx operators see on the corpus: random strings
 // made of the bytes each pattern's count looks for (so that values near
 // the count's threshold occur), then every group's values, transformed
@@ -307,23 +334,7 @@ func TestLineFirst(t *testing.T) {
 // those of the payload lists first. The fast path runs RE2 where Coraza
 // runs Go's regexp: this is the premise, checked pattern by pattern.
 func TestEnginesAgree(t *testing.T) {
-	var values []string
-	if root, ok := shareddata.Root(); ok {
-		values = append(values, paramValues(t, filepath.Join(root, "data", "payloads"))...)
-	}
-	values = append(values, paramValues(t, "../testdata/params")...)
-	values = append(values, rxValues(t)...)
-	rnd := rand.New(rand.NewPCG(7, 14))
-	alphabet := []byte("abcSELECTunion<>/\\\"'()=;:|&$`{}[]-_.,!?*#%@\n\r\t 0123456789\x0b\xc3\xa9")
-	var random []string
-	for range 3000 {
-		b := make([]byte, rnd.IntN(200))
-		for i := range b {
-			b[i] = alphabet[rnd.IntN(len(alphabet))]
-		}
-		random = append(random, string(b))
-	}
-	values = append(random, values...)
+	values := append(randomStrings(14, 3000, 200, "abcSELECTunion<>/\\\"'()=;:|&$`{}[]-_.,!?*#%@\n\r\t 0123456789\x0b\xc3\xa9"), engineValues(t)...)
 	perPattern := 3000
 	if raceEnabled {
 		perPattern = 300 // the race detector slows the engines tenfold
