@@ -27,6 +27,23 @@ func (c *drillClock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
+// runningDrill stores a drill made by the national admin and its run,
+// running in the room since t0, and gives the run.
+func runningDrill(t *testing.T, s *site, roomID int64, name string, t0 time.Time) (runID int64) {
+	t.Helper()
+	ctx := context.Background()
+	var drillID int64
+	if err := s.db.QueryRow(ctx, `INSERT INTO drills (name, source, expect_level, created_by, created_at) VALUES (?, 'simulated', 'national', ?, ?) RETURNING id`,
+		name, principal(t, s, "bssn.admin").User.ID, t0).Scan(&drillID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRow(ctx, `INSERT INTO drill_runs (drill_id, room_id, scheduled_at, started_at, status) VALUES (?, ?, ?, ?, 'running') RETURNING id`,
+		drillID, roomID, t0, t0).Scan(&runID); err != nil {
+		t.Fatal(err)
+	}
+	return runID
+}
+
 // drillEvent is an event (or the first line's id) read off a stream.
 type drillEvent struct {
 	name string
@@ -92,16 +109,7 @@ func TestDrillStream(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 
-	admin := principal(t, s, "bssn.admin")
-	var drillID, runID int64
-	if err := s.db.QueryRow(ctx, `INSERT INTO drills (name, source, expect_level, created_by, created_at) VALUES (?, 'simulated', 'national', ?, ?) RETURNING id`,
-		"Latihan injeksi", admin.User.ID, t0).Scan(&drillID); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.QueryRow(ctx, `INSERT INTO drill_runs (drill_id, room_id, scheduled_at, started_at, status) VALUES (?, ?, ?, ?, 'running') RETURNING id`,
-		drillID, ids["32"], t0, t0).Scan(&runID); err != nil {
-		t.Fatal(err)
-	}
+	runID := runningDrill(t, s, ids["32"], "Latihan injeksi", t0)
 	first, second := t0.Add(90*time.Second), t0.Add(4*time.Minute)
 	var firstID int64
 	for i, at := range []time.Time{first, second} {
@@ -213,16 +221,7 @@ func TestDrillStreamsShareAPoll(t *testing.T) {
 	ids := roomIDs(t, s.db)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	admin := principal(t, s, "bssn.admin")
-	var drillID, runID int64
-	if err := s.db.QueryRow(ctx, `INSERT INTO drills (name, source, expect_level, created_by, created_at) VALUES (?, 'simulated', 'national', ?, ?) RETURNING id`,
-		"Latihan bersama", admin.User.ID, t0).Scan(&drillID); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.QueryRow(ctx, `INSERT INTO drill_runs (drill_id, room_id, scheduled_at, started_at, status) VALUES (?, ?, ?, ?, 'running') RETURNING id`,
-		drillID, ids["32"], t0, t0).Scan(&runID); err != nil {
-		t.Fatal(err)
-	}
+	runID := runningDrill(t, s, ids["32"], "Latihan bersama", t0)
 	raised := t0.Add(time.Minute)
 	if _, err := s.db.Exec(ctx, `INSERT INTO drill_alerts (run_id, scenario, title, severity, source_ip, event_count, first_seen, last_seen, raised_at)
 		VALUES (?, 'http-sqli', 'SQL injection', 'high', '203.0.113.9', 3, ?, ?, ?)`, runID, raised, raised, raised); err != nil {
