@@ -202,6 +202,49 @@ func TestBinaryOnRE2(t *testing.T) {
 	}
 }
 
+// TestBinaryOnDFA: a binaryregexp pattern's DFA (rxOperator.binDFA)
+// decides every ASCII value, and as binaryregexp does.
+func TestBinaryOnDFA(t *testing.T) {
+	values := engineValues(t)
+	values = append(values, randomStrings(16, 3000, 120, "ab_Z09$#{}()[]/*<>!'\"`^~=-.@ \n\t\x0b\x7f")...)
+	values = append(values, "", "\n", "<a>", "$a()", "$ {x}(y)", "$a\n()", "$a/*x*/()", "'a'b'c'", "php://x", "PHP://x")
+	patterns, compared, matched, differ := 0, 0, 0, 0
+	rxCache.Range(func(k, v any) bool {
+		o := v.(*rxOperator)
+		if o.bin == nil {
+			return true
+		}
+		d := newASCIIDFA(o.binSrc)
+		if d == nil {
+			t.Errorf("pattern %.60q: no DFA", k)
+			return true
+		}
+		patterns++
+		for _, val := range values {
+			if !ascii(val) {
+				continue
+			}
+			compared++
+			got, ok := d.matchString(val)
+			want := o.bin.MatchString(val)
+			if want {
+				matched++
+			}
+			if !ok || got != want {
+				differ++
+				if differ <= 10 {
+					t.Errorf("pattern %.60q on %q: DFA %v (ok %v), binaryregexp %v", k, val, got, ok, want)
+				}
+			}
+		}
+		return true
+	})
+	t.Logf("%d binary patterns, %d comparisons (%d matches), %d differ", patterns, compared, matched, differ)
+	if patterns == 0 || matched == 0 {
+		t.Error("nothing compared")
+	}
+}
+
 // TestMinChars checks the analysis on patterns whose answers are known.
 func TestMinChars(t *testing.T) {
 	var special [256]bool
