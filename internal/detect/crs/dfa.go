@@ -6,28 +6,39 @@ import (
 	"sync"
 	"sync/atomic"
 	"unicode"
+	"unicode/utf8"
 )
 
-// asciiDFA answers whether an @rx pattern matches a value in ASCII, as Go's
-// regexp (Coraza's engine) would, without RE2. A call into go-re2 costs
-// some 200 ns before RE2 reads a byte, and its DFA, translated from
+// lazyDFA answers whether an @rx pattern matches a value, as Go's regexp
+// (Coraza's engine) would, without RE2. A call into go-re2 costs some
+// 200 ns before RE2 reads a byte, and its DFA, translated from
 // WebAssembly, some 16 ns a byte: RE2 was a third of a hostile request's
 // CPU. This is a lazy DFA over the pattern's Go program (regexp/syntax),
 // built as values need its states and shared by every goroutine: the
 // transitions are read without a lock and added under one.
 //
-// A state is the set of instructions the threads wait at before a byte,
-// and the kind of the byte before it (the empty-width assertions ^, $,
-// \b and \B are decided by the bytes on either side); the start
-// instruction is added at every byte, which is the unanchored search.
-// Bytes are read in classes of bytes no instruction and no assertion
-// tells apart. A value with a byte outside ASCII is left to the caller,
-// and so is every value once the states would pass dfaMaxStates.
-type asciiDFA struct {
+// A state is the set of instructions the threads wait at before a
+// character, and the kind of the character before it (the empty-width
+// assertions ^, $, \b and \B are decided by the characters on either
+// side); the start instruction is added at every character, which is the
+// unanchored search. Characters are read in classes that no instruction
+// and no assertion tells apart: ASCII bytes by a table, and, when the DFA
+// reads runes, the runes outside ASCII by the ranges the instructions
+// bound (a value outside UTF-8 is read as Go's regexp reads it, each
+// byte that begins no valid sequence being U+FFFD). A DFA that does not
+// read runes (a binaryregexp pattern's, whose bytes outside ASCII mean
+// something else) leaves a value with such a byte to the caller, and so
+// does every DFA once its states would pass dfaMaxStates.
+type lazyDFA struct {
 	prog  *syntax.Prog
+	runes bool        // values outside ASCII are read (else left undecided)
 	bytes [][2]uint64 // the ASCII bytes a rune instruction takes
-	class [128]uint8  // byte -> class
-	rep   []byte      // class -> a byte of it
+	class [128]uint8  // ASCII byte -> class
+	// Runes outside ASCII: hiFrom[i] begins a range of runes (up to the
+	// next one's start) of class hiClass[i]; hiFrom[0] is utf8.RuneSelf.
+	hiFrom  []rune
+	hiClass []uint8
+	rep     []rune // class -> a character of it
 	// table holds a row per state (state 0 is none): the next state by
 	// class (0 not built yet, dfaMatch), then whether a value ending
 	// there matches (0 not known yet, 1 no, 2 yes). A next state is held
@@ -58,13 +69,13 @@ type asciiDFA struct {
 type startClosure struct {
 	match bool
 	runes []uint32
-	next  [][]uint32 // by class, the instructions after a byte of it (sorted)
+	next  [][]uint32 // by class, the instructions after a character of it (sorted)
 	done  []bool
 }
 
 type dfaState struct {
 	pcs  []uint32 // the instructions waiting, before the closure
-	prev uint8    // the kind of the byte before (kindStart, ...)
+	prev uint8    // the kind of the character before (kindStart, ...)
 }
 
 const (
@@ -72,9 +83,9 @@ const (
 	dfaMatch = -1 // a transition that completes a match
 )
 
-// The kinds of byte the assertions tell apart.
+// The kinds of character the assertions tell apart.
 const (
-	kindStart = iota // no byte: the value's start, or its end
+	kindStart = iota // no character: the value's start, or its end
 	kindNewline
 	kindWord
 	kindOther
@@ -84,11 +95,13 @@ const (
 // dfaMaxStates rows of some 30-60 classes).
 const dfaMaxStates = 20000
 
-func byteKind(c byte) uint8 {
+// runeKind is the kind of a character (Go's \b reads ASCII word
+// characters only).
+func runeKind(r rune) uint8 {
 	switch {
-	case c == '\n':
+	case r == '\n':
 		return kindNewline
-	case syntax.IsWordChar(rune(c)):
+	case syntax.IsWordChar(r):
 		return kindWord
 	}
 	return kindOther
@@ -107,9 +120,9 @@ func kindRune(k uint8) rune {
 	return -1
 }
 
-// newASCIIDFA compiles the pattern (with its mode flags) as Go's regexp
-// does; nil if it cannot.
-func newASCIIDFA(pattern string) *asciiDFA {
+// newLazyDFA compiles the pattern (with its mode flags) as Go's regexp
+// does; runes: whether it reads values outside ASCII. Nil if it cannot.
+func newLazyDFA(pattern string, runes bool) *lazyDFA {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return nil
@@ -118,38 +131,67 @@ func newASCIIDFA(pattern string) *asciiDFA {
 	if err != nil {
 		return nil
 	}
-	d := &asciiDFA{prog: prog, index: map[string]int32{}, starts: map[syntax.EmptyOp]*startClosure{}}
+	d := &lazyDFA{prog: prog, runes: runes, index: map[string]int32{}, starts: map[syntax.EmptyOp]*startClosure{}}
 	n := len(prog.Inst)
 	d.bytes = make([][2]uint64, n)
 	d.seen = make([]uint32, n)
-	distinct := map[[2]uint64]bool{}
+	var pcs []int
+	// The ranges outside ASCII: every bound of an instruction's runes
+	// begins one, so each instruction takes all of a range or none.
+	bounds := []rune{utf8.RuneSelf}
 	for pc := range prog.Inst {
 		in := &prog.Inst[pc]
-		var set [2]uint64
 		switch in.Op {
 		case syntax.InstRune, syntax.InstRune1:
-			set = asciiRunes(in)
+			d.bytes[pc] = asciiRunes(in)
+			if runes {
+				bounds = runeBounds(bounds, in)
+			}
 		case syntax.InstRuneAny:
-			set = [2]uint64{^uint64(0), ^uint64(0)}
+			d.bytes[pc] = [2]uint64{^uint64(0), ^uint64(0)}
 		case syntax.InstRuneAnyNotNL:
-			set = [2]uint64{^uint64(1 << '\n'), ^uint64(0)}
+			d.bytes[pc] = [2]uint64{^uint64(1 << '\n'), ^uint64(0)}
 		default:
 			continue
 		}
-		d.bytes[pc] = set
-		distinct[set] = true
+		pcs = append(pcs, pc)
 	}
-	// Classes: bytes of one kind that every instruction takes alike.
-	sets := make([][2]uint64, 0, len(distinct))
-	for s := range distinct {
-		sets = append(sets, s)
+	slices.Sort(bounds)
+	bounds = slices.Compact(bounds)
+	chars := make([]rune, 0, 128+len(bounds))
+	for c := rune(0); c < utf8.RuneSelf; c++ {
+		chars = append(chars, c)
 	}
+	if runes {
+		chars = append(chars, bounds...)
+	}
+	// Classes: characters of one kind that every instruction takes alike
+	// (instructions that take the same characters counted once).
 	sig := map[string]uint8{}
-	buf := make([]byte, 0, 1+len(sets))
-	for c := 0; c < 128; c++ {
-		buf = append(buf[:0], byteKind(byte(c)))
-		for _, s := range sets {
-			buf = append(buf, byte(s[c>>6]>>(c&63)&1))
+	distinct := map[string]bool{}
+	var groups []int // an instruction of each distinct set
+	col := make([]byte, len(chars))
+	for _, pc := range pcs {
+		for i, c := range chars {
+			col[i] = 0
+			if d.takes(uint32(pc), c) {
+				col[i] = 1
+			}
+		}
+		if !distinct[string(col)] {
+			distinct[string(col)] = true
+			groups = append(groups, pc)
+		}
+	}
+	buf := make([]byte, 0, 1+len(groups))
+	for _, c := range chars {
+		buf = append(buf[:0], runeKind(c))
+		for _, pc := range groups {
+			b := byte(0)
+			if d.takes(uint32(pc), c) {
+				b = 1
+			}
+			buf = append(buf, b)
 		}
 		id, ok := sig[string(buf)]
 		if !ok {
@@ -158,9 +200,13 @@ func newASCIIDFA(pattern string) *asciiDFA {
 			}
 			id = uint8(len(sig))
 			sig[string(buf)] = id
-			d.rep = append(d.rep, byte(c))
+			d.rep = append(d.rep, c)
 		}
-		d.class[c] = id
+		if c < utf8.RuneSelf {
+			d.class[c] = id
+		} else {
+			d.hiFrom, d.hiClass = append(d.hiFrom, c), append(d.hiClass, id)
+		}
 	}
 	d.row = len(d.rep) + 1
 	t := make([]int32, 16*d.row)
@@ -168,6 +214,47 @@ func newASCIIDFA(pattern string) *asciiDFA {
 	d.states = append(d.states, dfaState{}) // 0: none
 	d.state(nil, kindStart)
 	return d
+}
+
+// runeBounds adds to bounds the starts of the ranges outside ASCII that
+// a rune instruction's runes begin or end (a rune of a case-folded
+// literal is a range of one, with each rune it folds to).
+func runeBounds(bounds []rune, in *syntax.Inst) []rune {
+	add := func(lo, hi rune) {
+		if hi >= utf8.RuneSelf {
+			bounds = append(bounds, max(lo, utf8.RuneSelf), hi+1)
+		}
+	}
+	if len(in.Rune) == 1 {
+		r0 := in.Rune[0]
+		add(r0, r0)
+		if syntax.Flags(in.Arg)&syntax.FoldCase != 0 {
+			for r := unicode.SimpleFold(r0); r != r0; r = unicode.SimpleFold(r) {
+				add(r, r)
+			}
+		}
+		return bounds
+	}
+	for i := 0; i+1 < len(in.Rune); i += 2 {
+		add(in.Rune[i], in.Rune[i+1])
+	}
+	return bounds
+}
+
+// takes reports whether the rune instruction at pc takes the character.
+func (d *lazyDFA) takes(pc uint32, c rune) bool {
+	if c < utf8.RuneSelf {
+		b := d.bytes[pc]
+		return b[c>>6]>>(c&63)&1 != 0
+	}
+	in := &d.prog.Inst[pc]
+	switch in.Op {
+	case syntax.InstRuneAny:
+		return true
+	case syntax.InstRuneAnyNotNL:
+		return c != '\n'
+	}
+	return in.MatchRune(c)
 }
 
 // asciiRunes is the set of ASCII bytes a rune instruction takes, as
@@ -197,9 +284,19 @@ func asciiRunes(in *syntax.Inst) [2]uint64 {
 	return set
 }
 
+// runeClass is the class of a rune outside ASCII.
+func (d *lazyDFA) runeClass(r rune) int {
+	i, found := slices.BinarySearch(d.hiFrom, r)
+	if !found {
+		i--
+	}
+	return int(d.hiClass[i])
+}
+
 // matchString reports whether the pattern matches v; ok is false when v
-// holds a byte outside ASCII, or the states are full (nothing decided).
-func (d *asciiDFA) matchString(v string) (matched, ok bool) {
+// holds a byte outside ASCII and the DFA does not read runes, or the
+// states are full (nothing decided).
+func (d *lazyDFA) matchString(v string) (matched, ok bool) {
 	if d == nil || d.full.Load() {
 		return false, false
 	}
@@ -207,11 +304,17 @@ func (d *asciiDFA) matchString(v string) (matched, ok bool) {
 	class, row := &d.class, d.row
 	at := int32(dfaStart * row) // the state's row
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c >= 0x80 {
-			return false, false
+		var cl int
+		if c := v[i]; c < utf8.RuneSelf {
+			cl = int(class[c])
+		} else {
+			if !d.runes {
+				return false, false
+			}
+			r, size := utf8.DecodeRuneInString(v[i:])
+			cl = d.runeClass(r)
+			i += size - 1
 		}
-		cl := int(class[c])
 		n := atomic.LoadInt32(&t[int(at)+cl])
 		if n == 0 {
 			if n = d.step(at/int32(row), cl); n == 0 {
@@ -235,20 +338,20 @@ func (d *asciiDFA) matchString(v string) (matched, ok bool) {
 
 // step builds the transition of s on a byte of class cl: the next
 // state's row offset, dfaMatch, or 0 when the states are full.
-func (d *asciiDFA) step(s int32, cl int) int32 {
+func (d *lazyDFA) step(s int32, cl int) int32 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if n := atomic.LoadInt32(&(*d.table.Load())[int(s)*d.row+cl]); n != 0 {
 		return n
 	}
 	c := d.rep[cl]
-	k := byteKind(c)
+	k := runeKind(c)
 	st := d.states[s]
 	n := int32(dfaMatch)
 	if matched, start := d.closure(st.pcs, syntax.EmptyOpContext(kindRune(st.prev), kindRune(k))); !matched {
 		next := slices.Clone(start.nextOn(d, cl))
 		for _, pc := range d.set {
-			if b := d.bytes[pc]; b[c>>6]>>(c&63)&1 != 0 {
+			if d.takes(pc, c) {
 				next = append(next, d.prog.Inst[pc].Out)
 			}
 		}
@@ -263,7 +366,7 @@ func (d *asciiDFA) step(s int32, cl int) int32 {
 }
 
 // end decides whether the pattern matches when the value ends in s.
-func (d *asciiDFA) end(s int32) bool {
+func (d *lazyDFA) end(s int32) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st := d.states[s]
@@ -278,7 +381,7 @@ func (d *asciiDFA) end(s int32) bool {
 
 // state numbers the state of the instructions pcs (sorted) after a byte
 // of kind prev, added if new (0 when the states are full); d.mu is held.
-func (d *asciiDFA) state(pcs []uint32, prev uint8) int32 {
+func (d *lazyDFA) state(pcs []uint32, prev uint8) int32 {
 	d.key = append(d.key[:0], prev)
 	for _, pc := range pcs {
 		d.key = append(d.key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
@@ -307,7 +410,7 @@ func (d *asciiDFA) state(pcs []uint32, prev uint8) int32 {
 // byte under the assertions flags allow. It reports whether a match is
 // reached; if not, d.set gets the rune instructions reached from pcs,
 // and start those reached from the start.
-func (d *asciiDFA) closure(pcs []uint32, flags syntax.EmptyOp) (bool, *startClosure) {
+func (d *lazyDFA) closure(pcs []uint32, flags syntax.EmptyOp) (bool, *startClosure) {
 	start := d.starts[flags]
 	if start == nil {
 		start = &startClosure{next: make([][]uint32, len(d.rep)), done: make([]bool, len(d.rep))}
@@ -323,12 +426,12 @@ func (d *asciiDFA) closure(pcs []uint32, flags syntax.EmptyOp) (bool, *startClos
 
 // nextOn is the instructions the start's runes lead to on a byte of
 // class cl; d.mu is held.
-func (sc *startClosure) nextOn(d *asciiDFA, cl int) []uint32 {
+func (sc *startClosure) nextOn(d *lazyDFA, cl int) []uint32 {
 	if !sc.done[cl] {
 		c := d.rep[cl]
 		var next []uint32
 		for _, pc := range sc.runes {
-			if b := d.bytes[pc]; b[c>>6]>>(c&63)&1 != 0 {
+			if d.takes(pc, c) {
 				next = append(next, d.prog.Inst[pc].Out)
 			}
 		}
@@ -340,7 +443,7 @@ func (sc *startClosure) nextOn(d *asciiDFA, cl int) []uint32 {
 
 // reach follows the instructions that read no byte from pcs; d.set gets
 // the rune instructions reached. It reports whether a match is reached.
-func (d *asciiDFA) reach(pcs []uint32, flags syntax.EmptyOp) bool {
+func (d *lazyDFA) reach(pcs []uint32, flags syntax.EmptyOp) bool {
 	if d.mark++; d.mark == 0 {
 		clear(d.seen)
 		d.mark = 1

@@ -414,7 +414,7 @@ func (o *rxOperator) matchChecked(value string) bool {
 		}
 		return o.binMatch(value)
 	}
-	if m, ok := o.asciiDFA().matchString(value); ok {
+	if m, ok := o.lazyDFA().matchString(value); ok {
 		return m
 	}
 	o.reOnce.Do(func() {

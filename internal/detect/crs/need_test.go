@@ -214,7 +214,7 @@ func TestBinaryOnDFA(t *testing.T) {
 		if o.bin == nil {
 			return true
 		}
-		d := newASCIIDFA(o.binSrc)
+		d := newLazyDFA(o.binSrc, false)
 		if d == nil {
 			t.Errorf("pattern %.60q: no DFA", k)
 			return true

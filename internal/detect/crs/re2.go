@@ -76,20 +76,20 @@ type rxOperator struct {
 	// hostile request). Built on first use; RE2 takes the values it
 	// leaves undecided (TestBinaryOnDFA compares it with binaryregexp).
 	binDFAOnce sync.Once
-	binDFA     *asciiDFA
-	// dfa matches values in ASCII (dfa.go), built on first use; nil if
-	// the pattern does not compile to one.
+	binDFA     *lazyDFA
+	// dfa matches values (dfa.go), built on first use; nil if the
+	// pattern does not compile to one.
 	dfaOnce sync.Once
-	dfa     *asciiDFA
+	dfa     *lazyDFA
 	// required and requiredOK are required's answer for the pattern
 	// (literalsOf's, uncut), computed once for the pruner and evaluator.
 	required   []string
 	requiredOK bool
 }
 
-// asciiDFA is the pattern's DFA for values in ASCII, or nil.
-func (o *rxOperator) asciiDFA() *asciiDFA {
-	o.dfaOnce.Do(func() { o.dfa = newASCIIDFA(o.data) })
+// lazyDFA is the pattern's DFA, or nil.
+func (o *rxOperator) lazyDFA() *lazyDFA {
+	o.dfaOnce.Do(func() { o.dfa = newLazyDFA(o.data, true) })
 	return o.dfa
 }
 
@@ -245,7 +245,7 @@ func (o *rxOperator) Evaluate(tx plugintypes.TransactionState, value string) boo
 // binMatch is the binaryregexp pattern's match, on its DFA or RE2 for a
 // value in ASCII (see binRe and binDFA).
 func (o *rxOperator) binMatch(value string) bool {
-	o.binDFAOnce.Do(func() { o.binDFA = newASCIIDFA(o.binSrc) })
+	o.binDFAOnce.Do(func() { o.binDFA = newLazyDFA(o.binSrc, false) })
 	if m, ok := o.binDFA.matchString(value); ok {
 		return m
 	}
