@@ -64,7 +64,10 @@ type fastPlan struct {
 	always   []uint64
 	words    int
 	seed     maphash.Seed // fastState.marked's hash
-	pool     sync.Pool
+	// values: the rules' verdicts on raw values earlier requests held
+	// (valuecache.go); nil turns it off.
+	values *valueCache
+	pool   sync.Pool
 	// served and deferred count the requests evaluated here and those
 	// left to Coraza (tests and measurements read them).
 	served, deferred atomic.Int64
@@ -201,7 +204,12 @@ type fastState struct {
 	listFrom, listTo []int32
 	lists            []string
 	listSlots        []int32
-	applied          [appliedSize]appliedEntry
+	// The value cache's entry of each slot's raw value, when its gen is
+	// gen (cached).
+	slotValue    []*valueEntry
+	slotValueGen []uint32
+	open         []int32 // the rules a value's evaluation decides (fastPlan.eval)
+	applied      [appliedSize]appliedEntry
 	nApplied         int
 	marked           [markedSize]markedEntry
 	nMarked          int
@@ -253,12 +261,17 @@ func (s *fastState) begin(prefixes int) {
 		clear(s.applied[:])
 		clear(s.marked[:])
 		clear(s.listGen)
+		clear(s.slotValueGen)
 		s.gen = 1
 	}
 	s.width = int32(prefixes + 1)
 	n := s.req.slots() * (prefixes + 1)
 	if len(s.ent) < n {
 		s.ent = append(s.ent, make([]tEntry, n-len(s.ent))...)
+	}
+	if n := s.req.slots(); len(s.slotValue) < n {
+		s.slotValue = append(s.slotValue, make([]*valueEntry, n-len(s.slotValue))...)
+		s.slotValueGen = append(s.slotValueGen, make([]uint32, n-len(s.slotValueGen))...)
 	}
 	s.bits = s.bits[:0]
 	s.nApplied, s.nMarked = 0, 0
@@ -537,6 +550,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		}
 	}
 	f.lit = newRuleAutomaton(patterns, f.litRules, f.words)
+	f.values = newValueCache(f.words)
 	f.pool.New = func() any {
 		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}, prefixFn: f.prefixFn,
 			listGen: make([]uint32, 2*f.lists), listFrom: make([]int32, 2*f.lists), listTo: make([]int32, 2*f.lists)}
@@ -1122,16 +1136,35 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 			}
 		}
 	}
-	// The evaluator's groups, value by value.
+	// The evaluator's groups, value by value: from the value cache when
+	// it knows the verdicts of the group's rules not matched yet on the
+	// value, else evaluated, and those verdicts kept.
 	st := &s.st
 	clear(st.matched)
 	for gi := range f.groups {
 		g := &f.groups[gi]
 		eg := f.e.groups[gi]
 		raw, slots := s.listValues(g.list, g.sels, eg.perf)
-		s.eachOf(raw, slots, eg.multiMatch, g.chain, g.funcs, func(v string, e int32) {
-			f.evalValue(s, eg, v, e)
-		})
+		for k := range raw {
+			ve := s.valueEntry(f.values, slots[k], raw[k])
+			if ve != nil && decided(st, eg, ve) {
+				continue
+			}
+			s.open = s.open[:0]
+			for _, i := range eg.rules {
+				if !st.matched[i] {
+					s.open = append(s.open, i)
+				}
+			}
+			s.eachOf(raw[k:k+1], slots[k:k+1], eg.multiMatch, g.chain, g.funcs, func(v string, e int32) {
+				f.evalValue(s, eg, v, e)
+			})
+			if ve != nil {
+				for _, i := range s.open {
+					ve.set(i, st.matched[i])
+				}
+			}
+		}
 	}
 	for i, hit := range st.matched {
 		if hit {
@@ -1139,6 +1172,34 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 		}
 	}
 	return d.score(s.ids, s.scores), true
+}
+
+// valueEntry is the value cache's entry for the raw value of a slot (nil
+// for a count, which has none, or a value the cache does not keep).
+func (s *fastState) valueEntry(c *valueCache, slot int32, v string) *valueEntry {
+	if c == nil || slot < 0 {
+		return nil
+	}
+	if s.slotValueGen[slot] != s.gen {
+		s.slotValue[slot], s.slotValueGen[slot] = c.entry(v), s.gen
+	}
+	return s.slotValue[slot]
+}
+
+// decided reports whether the value's entry knows every rule of the group
+// not matched yet, and if so marks those it matched.
+func decided(st *pruneState, g *evalGroup, ve *valueEntry) bool {
+	for _, i := range g.rules {
+		if known, _ := ve.verdict(i); !known && !st.matched[i] {
+			return false
+		}
+	}
+	for _, i := range g.rules {
+		if _, m := ve.verdict(i); m {
+			st.matched[i] = true
+		}
+	}
+	return true
 }
 
 // evalValue is evaluator.evalValue with the shared literal pass: the
