@@ -210,9 +210,9 @@ type fastState struct {
 	slotValueGen []uint32
 	open         []int32 // the rules a value's evaluation decides (fastPlan.eval)
 	applied      [appliedSize]appliedEntry
-	nApplied         int
-	marked           [markedSize]markedEntry
-	nMarked          int
+	nApplied     int
+	marked       [markedSize]markedEntry
+	nMarked      int
 }
 
 // The memo tables' sizes (powers of two), filled at most half.
