@@ -1,6 +1,7 @@
 package crs
 
 import (
+	"encoding/binary"
 	"regexp/syntax"
 	"slices"
 	"sync"
@@ -170,16 +171,22 @@ func newLazyDFA(pattern string, runes bool) *lazyDFA {
 	sig := map[string]uint8{}
 	distinct := map[string]bool{}
 	var groups []int // an instruction of each distinct set
-	col := make([]byte, len(chars))
+	var key []byte
 	for _, pc := range pcs {
-		for i, c := range chars {
-			col[i] = 0
+		// The set: its ASCII bytes, then whether it takes each range
+		// outside ASCII.
+		set := d.bytes[pc]
+		key = binary.LittleEndian.AppendUint64(key[:0], set[0])
+		key = binary.LittleEndian.AppendUint64(key, set[1])
+		for _, c := range chars[utf8.RuneSelf:] {
+			b := byte(0)
 			if d.takes(uint32(pc), c) {
-				col[i] = 1
+				b = 1
 			}
+			key = append(key, b)
 		}
-		if !distinct[string(col)] {
-			distinct[string(col)] = true
+		if !distinct[string(key)] {
+			distinct[string(key)] = true
 			groups = append(groups, pc)
 		}
 	}

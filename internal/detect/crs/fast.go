@@ -206,7 +206,7 @@ type fastState struct {
 	listSlots        []int32
 	// The value cache's entry of each slot's raw value, when its gen is
 	// gen (cached).
-	slotValue    []*valueEntry
+	slotValue    []valueEntry
 	slotValueGen []uint32
 	open         []int32 // the rules a value's evaluation decides (fastPlan.eval)
 	applied      [appliedSize]appliedEntry
@@ -270,7 +270,7 @@ func (s *fastState) begin(prefixes int) {
 		s.ent = append(s.ent, make([]tEntry, n-len(s.ent))...)
 	}
 	if n := s.req.slots(); len(s.slotValue) < n {
-		s.slotValue = append(s.slotValue, make([]*valueEntry, n-len(s.slotValue))...)
+		s.slotValue = append(s.slotValue, make([]valueEntry, n-len(s.slotValue))...)
 		s.slotValueGen = append(s.slotValueGen, make([]uint32, n-len(s.slotValueGen))...)
 	}
 	s.bits = s.bits[:0]
@@ -1176,7 +1176,7 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 
 // valueEntry is the value cache's entry for the raw value of a slot (nil
 // for a count, which has none, or a value the cache does not keep).
-func (s *fastState) valueEntry(c *valueCache, slot int32, v string) *valueEntry {
+func (s *fastState) valueEntry(c *valueCache, slot int32, v string) valueEntry {
 	if c == nil || slot < 0 {
 		return nil
 	}
@@ -1188,7 +1188,7 @@ func (s *fastState) valueEntry(c *valueCache, slot int32, v string) *valueEntry 
 
 // decided reports whether the value's entry knows every rule of the group
 // not matched yet, and if so marks those it matched.
-func decided(st *pruneState, g *evalGroup, ve *valueEntry) bool {
+func decided(st *pruneState, g *evalGroup, ve valueEntry) bool {
 	for _, i := range g.rules {
 		if known, _ := ve.verdict(i); !known && !st.matched[i] {
 			return false

@@ -27,13 +27,12 @@ type valueCache struct {
 
 type valueShard struct {
 	mu    sync.Mutex
-	m     map[string]*valueEntry
+	m     map[string]valueEntry
 	bytes int
 }
 
-type valueEntry struct {
-	known, matched []atomic.Uint64
-}
+// valueEntry is the words of known, then those of matched.
+type valueEntry []atomic.Uint64
 
 const (
 	valueShards = 16
@@ -47,13 +46,13 @@ const (
 func newValueCache(words int) *valueCache {
 	c := &valueCache{seed: maphash.MakeSeed(), words: words}
 	for i := range c.shards {
-		c.shards[i].m = map[string]*valueEntry{}
+		c.shards[i].m = map[string]valueEntry{}
 	}
 	return c
 }
 
 // entry is v's entry, added if new; nil for a value too long to keep.
-func (c *valueCache) entry(v string) *valueEntry {
+func (c *valueCache) entry(v string) valueEntry {
 	if c == nil || len(v) > maxCachedValue {
 		return nil
 	}
@@ -64,9 +63,9 @@ func (c *valueCache) entry(v string) *valueEntry {
 		return e
 	}
 	if sh.bytes+len(v) > valueShardBytes {
-		sh.m, sh.bytes = map[string]*valueEntry{}, 0
+		sh.m, sh.bytes = map[string]valueEntry{}, 0
 	}
-	e := &valueEntry{known: make([]atomic.Uint64, c.words), matched: make([]atomic.Uint64, c.words)}
+	e := make(valueEntry, 2*c.words)
 	// The value may be a view of the request's memory: the key is a copy.
 	sh.m[strings.Clone(v)] = e
 	sh.bytes += len(v)
@@ -82,26 +81,26 @@ func (c *valueCache) reset() {
 	for i := range c.shards {
 		sh := &c.shards[i]
 		sh.mu.Lock()
-		sh.m, sh.bytes = map[string]*valueEntry{}, 0
+		sh.m, sh.bytes = map[string]valueEntry{}, 0
 		sh.mu.Unlock()
 	}
 }
 
 // verdict reports whether rule i is known on the value, and if so
 // whether it matched.
-func (e *valueEntry) verdict(i int32) (known, matched bool) {
+func (e valueEntry) verdict(i int32) (known, matched bool) {
 	bit := uint64(1) << (i & 63)
-	if e.known[i>>6].Load()&bit == 0 {
+	if e[i>>6].Load()&bit == 0 {
 		return false, false
 	}
-	return true, e.matched[i>>6].Load()&bit != 0
+	return true, e[len(e)/2+int(i>>6)].Load()&bit != 0
 }
 
 // set records rule i's verdict on the value.
-func (e *valueEntry) set(i int32, matched bool) {
+func (e valueEntry) set(i int32, matched bool) {
 	bit := uint64(1) << (i & 63)
 	if matched {
-		e.matched[i>>6].Or(bit)
+		e[len(e)/2+int(i>>6)].Or(bit)
 	}
-	e.known[i>>6].Or(bit)
+	e[i>>6].Or(bit)
 }
