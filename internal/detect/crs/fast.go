@@ -65,7 +65,8 @@ type fastPlan struct {
 	words    int
 	seed     maphash.Seed // fastState.marked's hash
 	// values: the rules' verdicts on raw values earlier requests held
-	// (valuecache.go); nil turns it off.
+	// (valuecache.go), the evaluator's rules then the kept ones (whether
+	// the head matched); nil turns it off.
 	values *valueCache
 	pool   sync.Pool
 	// served and deferred count the requests evaluated here and those
@@ -550,7 +551,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		}
 	}
 	f.lit = newRuleAutomaton(patterns, f.litRules, f.words)
-	f.values = newValueCache(f.words)
+	f.values = newValueCache((len(e.rules) + len(f.rules) + 63) / 64)
 	f.pool.New = func() any {
 		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}, prefixFn: f.prefixFn,
 			listGen: make([]uint32, 2*f.lists), listFrom: make([]int32, 2*f.lists), listTo: make([]int32, 2*f.lists)}
@@ -1100,14 +1101,30 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 				s.ids, s.scores = append(s.ids, r.id), append(s.scores, r.score)
 			}
 		case kindPlain, kindFallback, kindMatched, kindCapture:
+			// The head's operator on each value, but for the raw values
+			// the value cache knows it matches nowhere on (its bit is
+			// after the evaluator's rules).
 			s.matched = s.matched[:0]
 			h := &r.head
 			raw, slots := s.listValues(h.list, h.sels, r.perf)
-			s.eachOf(raw, slots, h.multiMatch, h.chain, h.funcs, func(v string, _ int32) {
-				if h.match(v) {
-					s.matched = append(s.matched, v)
+			bit := int32(len(f.e.rules) + i)
+			for k := range raw {
+				ve := s.valueEntry(f.values, slots[k], raw[k])
+				if ve != nil {
+					if known, m := ve.verdict(bit); known && !m {
+						continue
+					}
 				}
-			})
+				before := len(s.matched)
+				s.eachOf(raw[k:k+1], slots[k:k+1], h.multiMatch, h.chain, h.funcs, func(v string, _ int32) {
+					if h.match(v) {
+						s.matched = append(s.matched, v)
+					}
+				})
+				if ve != nil {
+					ve.set(bit, len(s.matched) > before)
+				}
+			}
 			if len(s.matched) == 0 {
 				continue
 			}

@@ -8,9 +8,10 @@ import (
 )
 
 // valueCache remembers, across requests, what the evaluator's rules
-// decided on a raw value (before its group's transformations): a rule's
-// verdict on a value is a function of the value alone (its group's chain,
-// literal pass and operator), so a value that an earlier request carried
+// decided on a raw value (before its group's transformations), and
+// whether a kept rule's first operator matched it: a rule's verdict on a
+// value is a function of the value alone (its chain, literal pass and
+// operator), so a value that an earlier request carried
 // (a User-Agent, a path, an argument name; on the hostile sample half the
 // operators' calls were on a value some earlier request held) is not
 // transformed or matched again for the rules already decided on it. Each
