@@ -207,7 +207,8 @@ type fastState struct {
 	listSlots        []int32
 	// The value cache's entry of each slot's raw value, when its gen is
 	// gen (cached).
-	slotValue    []valueEntry
+	slotValue    []*valueEntry
+	recent       [recentValues]*valueEntry // (valueCache.entry)
 	slotValueGen []uint32
 	open         []int32 // the rules a value's evaluation decides (fastPlan.eval)
 	applied      [appliedSize]appliedEntry
@@ -271,7 +272,7 @@ func (s *fastState) begin(prefixes int) {
 		s.ent = append(s.ent, make([]tEntry, n-len(s.ent))...)
 	}
 	if n := s.req.slots(); len(s.slotValue) < n {
-		s.slotValue = append(s.slotValue, make([]valueEntry, n-len(s.slotValue))...)
+		s.slotValue = append(s.slotValue, make([]*valueEntry, n-len(s.slotValue))...)
 		s.slotValueGen = append(s.slotValueGen, make([]uint32, n-len(s.slotValueGen))...)
 	}
 	s.bits = s.bits[:0]
@@ -551,7 +552,7 @@ func newFastPlan(e *evaluator, texts []string, pl int, root fs.FS, skip []int) (
 		}
 	}
 	f.lit = newRuleAutomaton(patterns, f.litRules, f.words)
-	f.values = newValueCache((len(e.rules) + len(f.rules) + 63) / 64)
+	f.values = newValueCache(len(e.rules) + len(f.rules))
 	f.pool.New = func() any {
 		return &fastState{st: pruneState{matched: make([]bool, len(e.rules)), hits: make([]bool, 0, 64)}, prefixFn: f.prefixFn,
 			listGen: make([]uint32, 2*f.lists), listFrom: make([]int32, 2*f.lists), listTo: make([]int32, 2*f.lists)}
@@ -1193,19 +1194,19 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 
 // valueEntry is the value cache's entry for the raw value of a slot (nil
 // for a count, which has none, or a value the cache does not keep).
-func (s *fastState) valueEntry(c *valueCache, slot int32, v string) valueEntry {
+func (s *fastState) valueEntry(c *valueCache, slot int32, v string) *valueEntry {
 	if c == nil || slot < 0 {
 		return nil
 	}
 	if s.slotValueGen[slot] != s.gen {
-		s.slotValue[slot], s.slotValueGen[slot] = c.entry(v), s.gen
+		s.slotValue[slot], s.slotValueGen[slot] = c.entry(v, &s.recent), s.gen
 	}
 	return s.slotValue[slot]
 }
 
 // decided reports whether the value's entry knows every rule of the group
 // not matched yet, and if so marks those it matched.
-func decided(st *pruneState, g *evalGroup, ve valueEntry) bool {
+func decided(st *pruneState, g *evalGroup, ve *valueEntry) bool {
 	for _, i := range g.rules {
 		if known, _ := ve.verdict(i); !known && !st.matched[i] {
 			return false
