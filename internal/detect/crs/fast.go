@@ -837,6 +837,13 @@ const (
 	slotArgs
 )
 
+// repeatedSlot: the fixed variables whose values other requests repeat.
+// REQUEST_URI, REQUEST_URI_RAW, QUERY_STRING and REQUEST_LINE hold the
+// whole request (a request repeated whole is the detector's verdict
+// cache's), and REMOTE_ADDR the client: kept in the value cache, they
+// would fill it with values that are not seen again.
+var repeatedSlot = [slotArgs]bool{slotFilename: true, slotBasename: true, slotMethod: true, slotProto: true, slotBody: true}
+
 // slots is the number of slots of the request's raw values.
 func (q *fastReq) slots() int { return slotArgs + 2*len(q.argNames) + 2*len(q.hdrNames) }
 
@@ -1193,9 +1200,10 @@ func (f *fastPlan) eval(d *Detector, s *fastState, ev *event.Event) (Result, boo
 }
 
 // valueEntry is the value cache's entry for the raw value of a slot (nil
-// for a count, which has none, or a value the cache does not keep).
+// for a count, which has none, a value that holds the whole request or
+// its address, or a value the cache does not keep).
 func (s *fastState) valueEntry(c *valueCache, slot int32, v string) *valueEntry {
-	if c == nil || slot < 0 {
+	if c == nil || slot < 0 || slot < slotArgs && !repeatedSlot[slot] {
 		return nil
 	}
 	if s.slotValueGen[slot] != s.gen {

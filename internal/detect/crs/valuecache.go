@@ -40,13 +40,18 @@ type valueEntry struct {
 
 const (
 	valueShards = 16
-	// maxValueWords bounds the rules (64 a word) the entries hold.
-	maxValueWords = 8
+	// maxValueWords bounds the rules (64 a word) the entries hold: CRS
+	// 4's 242 (180 evaluated, 62 kept) in 96 bytes an entry.
+	maxValueWords = 4
 	// maxCachedValue: longer values (a payload's body in a query) are
-	// seldom repeated; valueShardBytes bounds a shard's keys (the shard
-	// is emptied when they would pass it, some 16 MB in all).
-	maxCachedValue  = 1024
-	valueShardBytes = 1 << 20
+	// seldom repeated. A shard is emptied when its entries would pass
+	// valueShardEntries or its keys valueShardBytes: some 32,000 entries
+	// and 5 MB in all. (Without a bound on entries, 30,000 hostile lines
+	// filled some 80 MB, and the garbage collector's marking of them
+	// cost more CPU than the cache saved.)
+	maxCachedValue    = 1024
+	valueShardEntries = 2048
+	valueShardBytes   = 256 << 10
 	// recentValues: each request state's own entries, looked up without
 	// the shard's lock (a request's Host, method and protocol, common
 	// User-Agents).
@@ -82,7 +87,7 @@ func (c *valueCache) entry(v string, recent *[recentValues]*valueEntry) *valueEn
 	sh.mu.Lock()
 	e := sh.m[h]
 	if e == nil || e.key != v || e.gen != gen {
-		if sh.bytes+len(v) > valueShardBytes {
+		if len(sh.m) >= valueShardEntries || sh.bytes+len(v) > valueShardBytes {
 			sh.m, sh.bytes = map[uint64]*valueEntry{}, 0
 		}
 		// The value may be a view of the request's memory: the key is a
