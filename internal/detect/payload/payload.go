@@ -285,7 +285,7 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if (v[0] == '/' || v[0] == '\\' || len(v) > 2 && v[1] == ':' || v[0] == ' ' || v[0] == 'f' || v[0] == 'F') && systemPath.MatchString(v) {
 		dst = add(dst, Finding{RuleSystemPath, PathTraversal})
 	}
-	if sqlProbe(v) || len(v) >= 10 && containsFold(v, "by") && columnCount.MatchString(v) {
+	if sqlProbe(v) || len(v) >= 6 && parseBreaker(v) || len(v) >= 10 && containsFold(v, "by") && columnCount.MatchString(v) {
 		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})
 	}
 	if SQLi(v) {
@@ -418,6 +418,34 @@ func sqlProbe(v string) bool {
 		}
 	}
 	return quoteOrComment
+}
+
+// parseBreaker reports a value that ends in a run of SQL's string and
+// grouping punctuation alone (quotes, parentheses, commas, dots; spaces
+// between them allowed), at least six of them with a single and a double
+// quote and a parenthesis: what sqlmap appends to a value first
+// ("1'(.,)\").(", its heuristic check) to see whether the query stops
+// parsing. Prose ends a sentence with two or three of them ('."),
+// never six.
+func parseBreaker(v string) bool {
+	n, single, double, paren := 0, false, false, false
+	for i := len(v) - 1; i >= 0; i-- {
+		switch v[i] {
+		case '\'':
+			single = true
+		case '"':
+			double = true
+		case '(', ')':
+			paren = true
+		case ',', '.':
+		case ' ':
+			continue
+		default:
+			return n >= 6 && single && double && paren
+		}
+		n++
+	}
+	return n >= 6 && single && double && paren
 }
 
 // commandWords are strongCommands and proseCommands as words, for a cheap
