@@ -32,9 +32,12 @@ var clauseAfterBreakout = regexp.MustCompile(`(?i)^(?:(?:and|or|xor)(?:$|[\s(/'"
 // conditionGrammar is a condition that no prose writes after "and" or
 // "or": a function that injections use to test, delay or leak ("and
 // sleep(5)", "or gtid_subset(...)"), a subquery ("or (EXISTS)", "and
-// (select ..."), or a constant closed by a comment ("or true--").
+// (select ..."), or a constant closed by a comment ("or true--"). "sleep"
+// counts with a number (or a template, a subquery, a variable) in its
+// parenthesis: "and sleep (tidur)" is prose.
 var conditionGrammar = regexp.MustCompile(`(?i)^(?:` +
-	`(?:and|or|xor|&&|\|\|)\s*[(\s]*(?:not\s+)?(?:sleep|benchmark|pg_sleep|gtid_subset|gtid_subtract|json_keys|extractvalue|updatexml|exp|make_set|elt|name_const|geometrycollection|multipoint|polygon|linestring|multilinestring|multipolygon|ascii|ord|substr|substring|mid|length|char|chr|concat|concat_ws|if|iif|cast|convert|exists|xmltype|randomblob|load_file|version|database|schema|user|current_user|system_user|session_user|count|rand|floor|md5|sha1|hex|unhex|instr|locate|position|ifnull|isnull|coalesce|nullif|regexp_substr|regexp_like|utl_inaddr\.\w+|utl_http\.\w+|dbms_\w+\.\w+|ctxsys\.\w+\.\w+|sys\.\w+)\s*\(` +
+	`(?:and|or|xor|&&|\|\|)\s*[(\s]*(?:not\s+)?(?:sleep|pg_sleep)\s*\(\s*[\d\[(@]` +
+	`|(?:and|or|xor|&&|\|\|)\s*[(\s]*(?:not\s+)?(?:benchmark|gtid_subset|gtid_subtract|json_keys|extractvalue|updatexml|exp|make_set|elt|name_const|geometrycollection|multipoint|polygon|linestring|multilinestring|multipolygon|ascii|ord|substr|substring|mid|length|char|chr|concat|concat_ws|if|iif|cast|convert|exists|xmltype|randomblob|load_file|version|database|schema|user|current_user|system_user|session_user|count|rand|floor|md5|sha1|hex|unhex|instr|locate|position|ifnull|isnull|coalesce|nullif|regexp_substr|regexp_like|utl_inaddr\.\w+|utl_http\.\w+|dbms_\w+\.\w+|ctxsys\.\w+\.\w+|sys\.\w+)\s*\(` +
 	`|(?:and|or|xor|&&|\|\|)\s*\(+\s*(?:not\s+)?(?:exists|select)\b` +
 	`|(?:and|or|xor)\s+(?:not\s+)?(?:true|false|null)\s*(?:--|#|/\*|;))`)
 
@@ -56,6 +59,18 @@ var statementGrammar = regexp.MustCompile(`(?i)^(?:` +
 // variables, catalogues, extended procedures), which no form value holds.
 var anywhereGrammar = regexp.MustCompile(`(?i)\bwaitfor\s+(?:delay|time)\s+['"\d@]|\binto\s+(?:outfile|dumpfile)\s+['"]` +
 	`|@@[a-z_]{3,}|\b(?:xp_cmdshell|xp_regread|xp_dirtree|sp_password|sp_executesql|sp_oacreate|sp_makewebtask|information_schema|sysobjects|syscolumns|pg_shadow|pg_sleep|session_user|system_user|dbms_pipe|utl_inaddr|utl_http)\b`)
+
+// laterCondition is a condition a tool appends after a parameter's own
+// value that holds spaces ("Vaciar carrito AND SLEEP(2)#", "c/ academia,
+// 59, 3 RLIKE SLEEP(2)"): after a boolean operator, optionally a number
+// compared with it, a function that only injections call (a delay with a
+// number, an error or a heavy query) or a subquery. Common words that are
+// also functions ("if", "count", "user") are left to conditionGrammar at
+// the value's start, and so is "sleep" unless a number (or a template,
+// a subquery, a variable) follows its parenthesis.
+var laterCondition = regexp.MustCompile(`(?i)(?:^|[\s)'"])(?:and|or|xor|rlike|&&|\|\|)\s+(?:\d+\s*(?:=|<>|!=|<|>|\bin\b)\s*)?\(*\s*` +
+	`(?:(?:sleep|pg_sleep)\s*\(\s*\d+\s*\)|(?:benchmark|gtid_subset|gtid_subtract|json_keys|extractvalue|updatexml|make_set|elt|name_const|load_file|randomblob|` +
+	`regexp_substring|generate_series|xmltype|utl_inaddr\.\w+|utl_http\.\w+|dbms_\w+\.\w+|ctxsys\.\w+\.\w+)\s*\(|\(\s*select\b)`)
 
 // breakout reports SQL after a place where the value is left (see above).
 func breakout(v string) bool {
@@ -166,10 +181,10 @@ func leadingGrammar(v string) bool {
 	if conditionGrammar.MatchString(s) {
 		return true
 	}
-	if i := strings.IndexAny(s, " \t"); i > 0 && i < len(s)-1 {
-		return conditionGrammar.MatchString(strings.TrimLeft(s[i:], " \t"))
+	if i := strings.IndexAny(s, " \t"); i > 0 && i < len(s)-1 && conditionGrammar.MatchString(strings.TrimLeft(s[i:], " \t")) {
+		return true
 	}
-	return false
+	return strings.IndexByte(v, '(') >= 0 && laterCondition.MatchString(v)
 }
 
 // tautology reports a condition that compares an operand with itself
@@ -178,7 +193,7 @@ func leadingGrammar(v string) bool {
 // "(4821=4821)": always true, written only to change a query's result.
 // "x = 5 and y = 6" compares different things.
 func tautology(v string) bool {
-	if strings.IndexByte(v, '=') < 0 && !containsFold(v, "like") {
+	if strings.IndexByte(v, '=') < 0 && !containsFold(v, "like") && !containsFold(v, "between") {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -212,6 +227,9 @@ func tautology(v string) bool {
 			continue
 		}
 		rest = strings.TrimLeft(rest, " \t")
+		if hasWordFold(rest, "between") && between(a, rest[7:]) {
+			return true
+		}
 		switch {
 		case strings.HasPrefix(rest, "<=>"):
 			rest = rest[3:]
@@ -228,6 +246,18 @@ func tautology(v string) bool {
 		}
 	}
 	return false
+}
+
+// between reports "BETWEEN a AND a" after a (what a tamper script writes
+// for "a=a").
+func between(a, rest string) bool {
+	b, _, rest := operand(strings.TrimLeft(rest, " \t"))
+	rest = strings.TrimLeft(rest, " \t")
+	if !strings.EqualFold(a, b) || !hasWordFold(rest, "and") {
+		return false
+	}
+	c, _, _ := operand(strings.TrimLeft(rest[3:], " \t"))
+	return strings.EqualFold(a, c)
 }
 
 // operand reads a number, a name, a quoted string (its content) or a

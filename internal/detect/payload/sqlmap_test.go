@@ -25,10 +25,14 @@ func sqlmapShaped() (plain, spaced, tampered, heuristic []string) {
 // themselves, as sqlmap writes it and spaced.
 func TestSQLMapShaped(t *testing.T) {
 	plain, spaced, tampered, heuristic := sqlmapShaped()
+	// Tampered values are held lower: versioned comments and "--x\n" for
+	// spaces hide them from these checks, CRS finds them (the engine's
+	// recall test counts both).
 	for _, set := range []struct {
 		name string
 		vals []string
-	}{{"sqlmap", plain}, {"spaced", spaced}, {"tampered", tampered}, {"heuristic", heuristic}} {
+		bar  float64
+	}{{"sqlmap", plain, 0.99}, {"spaced", spaced, 0.99}, {"tampered", tampered, 0.97}, {"heuristic", heuristic, 0.99}} {
 		var miss []string
 		for _, v := range set.vals {
 			if !findsSQLi(v) {
@@ -40,8 +44,8 @@ func TestSQLMapShaped(t *testing.T) {
 		for _, m := range miss {
 			t.Logf("missed %q", m)
 		}
-		if rate < 0.97 {
-			t.Errorf("%s recall %.2f%%, want at least 97%%", set.name, 100*rate)
+		if rate < set.bar {
+			t.Errorf("%s recall %.2f%%, want at least %.0f%%", set.name, 100*rate, 100*set.bar)
 		}
 	}
 }

