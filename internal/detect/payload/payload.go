@@ -290,7 +290,9 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	}
 	if SQLi(v) {
 		dst = add(dst, Finding{RuleLibinjectionSQLi, SQLInjection})
-	} else if breakout(v) || leadingGrammar(v) || tautology(v) {
+	} else if sqlGrammar(v) {
+		dst = add(dst, Finding{RuleSQLGrammar, SQLInjection})
+	} else if u, ok := uncomment(v); ok && (SQLi(u) || sqlGrammar(u)) {
 		dst = add(dst, Finding{RuleSQLGrammar, SQLInjection})
 	}
 	if XSS(v) {
@@ -309,6 +311,48 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 		dst = add(dst, Finding{RulePing, CommandInjection})
 	}
 	return dst
+}
+
+// sqlGrammar is Garda's own SQL checks (sqlgrammar.go).
+func sqlGrammar(v string) bool { return breakout(v) || leadingGrammar(v) || tautology(v) }
+
+// uncomment returns a value with what MySQL reads in its comments laid
+// bare, when it has any: a versioned comment's content ("/*!AND*/",
+// "/*!30874OR 1=1*/") and a line comment ended by a newline ("--x\n",
+// "#x\n") as a space, as tamper scripts write keywords and spaces. Only
+// such values (never a plain one) are copied.
+func uncomment(v string) (string, bool) {
+	versioned := strings.Contains(v, "/*!")
+	line := strings.IndexByte(v, '\n') >= 0 && (strings.Contains(v, "--") || strings.IndexByte(v, '#') >= 0)
+	if !versioned && !line {
+		return v, false
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch {
+		case versioned && strings.HasPrefix(v[i:], "/*!"):
+			i += 3
+			for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+				i++
+			}
+			i--
+			b.WriteByte(' ')
+		case versioned && strings.HasPrefix(v[i:], "*/"):
+			i++
+			b.WriteByte(' ')
+		case line && (strings.HasPrefix(v[i:], "--") || v[i] == '#'):
+			end := strings.IndexByte(v[i:], '\n')
+			if end < 0 {
+				b.WriteString(v[i:])
+				return b.String(), true
+			}
+			i += end
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	return b.String(), true
 }
 
 // SQLi reports whether libinjection reads a decoded argument as SQL
@@ -500,9 +544,11 @@ func proofCommand(v string) bool {
 }
 
 // lookalikes are the characters that a Windows "best fit" conversion (and
-// some frameworks' Unicode normalisation) turns into dots and slashes:
-// "‥／‥／etc／passwd" reaches the file system as "../../etc/passwd".
-var lookalikes = strings.NewReplacer("\u2025", "..", "\u2024", ".", "\uff0e", ".", "\uff0f", "/", "\u2215", "/", "\u2044", "/",
+// some frameworks' Unicode normalisation) turns into dots, slashes and
+// quotes: "‥／‥／etc／passwd" reaches the file system as
+// "../../etc/passwd", "１＇ OR ..." a query as "1' OR ..." (sqlmap's
+// apostrophemask).
+var lookalikes = strings.NewReplacer("\uff07", "'", "\uff02", "\"", "\u2025", "..", "\u2024", ".", "\uff0e", ".", "\uff0f", "/", "\u2215", "/", "\u2044", "/",
 	"\uff3c", "\\", "\u2216", "\\", "\ufe68", "\\")
 
 func hasNonASCII(s string) bool {

@@ -21,7 +21,7 @@ import (
 // condition, no statement and no SQL function after the operator.
 
 // clauseAfterBreakout is what may follow the place a value is left.
-var clauseAfterBreakout = regexp.MustCompile(`(?i)^(?:(?:and|or|xor)(?:$|[\s(/'"@!+-])|(?:not|div|union|select|having|order\s+by|group\s+by|procedure|rlike|regexp|like|between|waitfor|into|in\s+boolean\s+mode|grant|revoke|exec|execute|declare)(?:$|[\s(/@!+-])|&&|\|\||[-+*/=<>]\s*\(?\s*select\b)`)
+var clauseAfterBreakout = regexp.MustCompile(`(?i)^(?:(?:and|or|xor)(?:$|[\s(/'"@!+-])|(?:not|div|union|select|having|where|order\s+by|group\s+by|procedure|rlike|regexp|like|between|waitfor|into|in\s+boolean\s+mode|grant|revoke|exec|execute|declare)(?:$|[\s(/@!+-])|&&|\|\||[-+*/=<>]\s*\(?\s*select\b)`)
 
 // conditionGrammar and statementGrammar are anchored as a whole (^
 // outside the alternation): with ^ in each branch Go's regexp does not see
@@ -146,7 +146,7 @@ func sqliAfterNumber(fragment string) bool {
 // spaces, and inline comments.
 func skipBreakout(s string) string {
 	for {
-		s = strings.TrimLeft(s, "'\"`) \t\r\n\x00")
+		s = strings.TrimLeft(s, "'\"`) \t\r\n\f\v\x00")
 		if strings.HasPrefix(s, "/*") {
 			end := strings.Index(s[2:], "*/")
 			if end < 0 {
@@ -235,7 +235,7 @@ func tautology(v string) bool {
 			rest = rest[3:]
 		case strings.HasPrefix(rest, "="):
 			rest = rest[1:]
-		case quoted && hasWordFold(rest, "like"): // "or B like B" is prose
+		case (quoted || isNumber(a)) && hasWordFold(rest, "like"): // "or B like B" is prose, "or 5 like 5" is not
 			rest = rest[4:]
 		default:
 			continue
@@ -279,6 +279,15 @@ func operand(s string) (op string, quoted bool, rest string) {
 		n++
 	}
 	return s[:n], false, s[n:]
+}
+
+func isNumber(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isWord(c byte) bool {

