@@ -5,7 +5,9 @@
 // "whoami"), ping with its options, path traversal with odd dot
 // sequences ("/....//....//web-inf/web.xml"), header injection (a CR or
 // LF followed by a header in the path or an argument), a value made only
-// of SQL quotes and comments ("'", "'--": a scanner's first probe), ORDER
+// of SQL quotes and comments ("'", "'--": a scanner's first probe) or
+// ending in a run of quotes, parentheses, commas and dots (sqlmap's
+// heuristic probe, "1'(.,)\").("), ORDER
 // BY a column number (a column count before a UNION), and
 // "<" written as an HTML entity or a JavaScript escape, an absolute path
 // into the system's own directories; SQL's grammar where a value is left
