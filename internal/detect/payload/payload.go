@@ -318,28 +318,37 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 // sqlGrammar is Garda's own SQL checks (sqlgrammar.go).
 func sqlGrammar(v string) bool { return breakout(v) || leadingGrammar(v) || tautology(v) }
 
-// uncomment returns a value with what MySQL reads in its comments laid
-// bare, when it has any: a versioned comment's content ("/*!AND*/",
-// "/*!30874OR 1=1*/") and a line comment ended by a newline ("--x\n",
-// "#x\n") as a space, as tamper scripts write keywords and spaces. Only
-// such values (never a plain one) are copied.
+// uncomment returns a value with its comments read as MySQL reads them,
+// when it has any: a versioned comment's content laid bare ("/*!AND*/",
+// "/*!30874OR 1=1*/"), another inline comment ("/**/") and a line comment
+// ended by a newline ("--x\n", "#x\n") as a space, as tamper scripts
+// write keywords and spaces. Only such values (never a plain one) are
+// copied.
 func uncomment(v string) (string, bool) {
-	versioned := strings.Contains(v, "/*!")
+	inline := strings.Contains(v, "/*") && strings.Contains(v, "*/")
 	line := strings.IndexByte(v, '\n') >= 0 && (strings.Contains(v, "--") || strings.IndexByte(v, '#') >= 0)
-	if !versioned && !line {
+	if !inline && !line {
 		return v, false
 	}
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		switch {
-		case versioned && strings.HasPrefix(v[i:], "/*!"):
+		case inline && strings.HasPrefix(v[i:], "/*!"):
 			i += 3
 			for i < len(v) && v[i] >= '0' && v[i] <= '9' {
 				i++
 			}
 			i--
 			b.WriteByte(' ')
-		case versioned && strings.HasPrefix(v[i:], "*/"):
+		case inline && strings.HasPrefix(v[i:], "/*"):
+			end := strings.Index(v[i+2:], "*/")
+			if end < 0 {
+				b.WriteString(v[i:])
+				return b.String(), true
+			}
+			i += 2 + end + 1
+			b.WriteByte(' ')
+		case inline && strings.HasPrefix(v[i:], "*/"): // a versioned comment's end
 			i++
 			b.WriteByte(' ')
 		case line && (strings.HasPrefix(v[i:], "--") || v[i] == '#'):
