@@ -5,7 +5,9 @@
 // "whoami"), ping with its options, path traversal with odd dot
 // sequences ("/....//....//web-inf/web.xml"), header injection (a CR or
 // LF followed by a header in the path or an argument), a value made only
-// of SQL quotes and comments ("'", "'--": a scanner's first probe), ORDER
+// of SQL quotes and comments ("'", "'--": a scanner's first probe) or
+// ending in a run of quotes, parentheses, commas and dots (sqlmap's
+// heuristic probe, "1'(.,)\").("), ORDER
 // BY a column number (a column count before a UNION), and
 // "<" written as an HTML entity or a JavaScript escape, an absolute path
 // into the system's own directories; SQL's grammar where a value is left
@@ -285,12 +287,14 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 	if (v[0] == '/' || v[0] == '\\' || len(v) > 2 && v[1] == ':' || v[0] == ' ' || v[0] == 'f' || v[0] == 'F') && systemPath.MatchString(v) {
 		dst = add(dst, Finding{RuleSystemPath, PathTraversal})
 	}
-	if sqlProbe(v) || len(v) >= 10 && containsFold(v, "by") && columnCount.MatchString(v) {
+	if sqlProbe(v) || len(v) >= 6 && parseBreaker(v) || len(v) >= 10 && containsFold(v, "by") && columnCount.MatchString(v) {
 		dst = add(dst, Finding{RuleSQLProbe, SQLInjection})
 	}
 	if SQLi(v) {
 		dst = add(dst, Finding{RuleLibinjectionSQLi, SQLInjection})
-	} else if breakout(v) || leadingGrammar(v) || tautology(v) {
+	} else if sqlGrammar(v) {
+		dst = add(dst, Finding{RuleSQLGrammar, SQLInjection})
+	} else if u, ok := uncomment(v); ok && (SQLi(u) || sqlGrammar(u)) {
 		dst = add(dst, Finding{RuleSQLGrammar, SQLInjection})
 	}
 	if XSS(v) {
@@ -309,6 +313,57 @@ func checkValue(v string, arg bool, dst []Finding) []Finding {
 		dst = add(dst, Finding{RulePing, CommandInjection})
 	}
 	return dst
+}
+
+// sqlGrammar is Garda's own SQL checks (sqlgrammar.go).
+func sqlGrammar(v string) bool { return breakout(v) || leadingGrammar(v) || tautology(v) }
+
+// uncomment returns a value with its comments read as MySQL reads them,
+// when it has any: a versioned comment's content laid bare ("/*!AND*/",
+// "/*!30874OR 1=1*/"), another inline comment ("/**/") and a line comment
+// ended by a newline ("--x\n", "#x\n") as a space, as tamper scripts
+// write keywords and spaces. Only such values (never a plain one) are
+// copied.
+func uncomment(v string) (string, bool) {
+	inline := strings.Contains(v, "/*") && strings.Contains(v, "*/")
+	line := strings.IndexByte(v, '\n') >= 0 && (strings.Contains(v, "--") || strings.IndexByte(v, '#') >= 0)
+	if !inline && !line {
+		return v, false
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch {
+		case inline && strings.HasPrefix(v[i:], "/*!"):
+			i += 3
+			for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+				i++
+			}
+			i--
+			b.WriteByte(' ')
+		case inline && strings.HasPrefix(v[i:], "/*"):
+			end := strings.Index(v[i+2:], "*/")
+			if end < 0 {
+				b.WriteString(v[i:])
+				return b.String(), true
+			}
+			i += 2 + end + 1
+			b.WriteByte(' ')
+		case inline && strings.HasPrefix(v[i:], "*/"): // a versioned comment's end
+			i++
+			b.WriteByte(' ')
+		case line && (strings.HasPrefix(v[i:], "--") || v[i] == '#'):
+			end := strings.IndexByte(v[i:], '\n')
+			if end < 0 {
+				b.WriteString(v[i:])
+				return b.String(), true
+			}
+			i += end
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	return b.String(), true
 }
 
 // SQLi reports whether libinjection reads a decoded argument as SQL
@@ -420,6 +475,34 @@ func sqlProbe(v string) bool {
 	return quoteOrComment
 }
 
+// parseBreaker reports a value that ends in a run of SQL's string and
+// grouping punctuation alone (quotes, parentheses, commas, dots; spaces
+// between them allowed), at least six of them with a single and a double
+// quote and a parenthesis: what sqlmap appends to a value first
+// ("1'(.,)\").(", its heuristic check) to see whether the query stops
+// parsing. Prose ends a sentence with two or three of them ('."),
+// never six.
+func parseBreaker(v string) bool {
+	n, single, double, paren := 0, false, false, false
+	for i := len(v) - 1; i >= 0; i-- {
+		switch v[i] {
+		case '\'':
+			single = true
+		case '"':
+			double = true
+		case '(', ')':
+			paren = true
+		case ',', '.':
+		case ' ':
+			continue
+		default:
+			return n >= 6 && single && double && paren
+		}
+		n++
+	}
+	return n >= 6 && single && double && paren
+}
+
 // commandWords are strongCommands and proseCommands as words, for a cheap
 // look at a value's first word before wholeCommand runs (searches are
 // mostly words and spaces).
@@ -472,9 +555,11 @@ func proofCommand(v string) bool {
 }
 
 // lookalikes are the characters that a Windows "best fit" conversion (and
-// some frameworks' Unicode normalisation) turns into dots and slashes:
-// "‥／‥／etc／passwd" reaches the file system as "../../etc/passwd".
-var lookalikes = strings.NewReplacer("\u2025", "..", "\u2024", ".", "\uff0e", ".", "\uff0f", "/", "\u2215", "/", "\u2044", "/",
+// some frameworks' Unicode normalisation) turns into dots, slashes and
+// quotes: "‥／‥／etc／passwd" reaches the file system as
+// "../../etc/passwd", "１＇ OR ..." a query as "1' OR ..." (sqlmap's
+// apostrophemask).
+var lookalikes = strings.NewReplacer("\uff07", "'", "\uff02", "\"", "\u2025", "..", "\u2024", ".", "\uff0e", ".", "\uff0f", "/", "\u2215", "/", "\u2044", "/",
 	"\uff3c", "\\", "\u2216", "\\", "\ufe68", "\\")
 
 func hasNonASCII(s string) bool {

@@ -38,6 +38,13 @@ func TestCheck(t *testing.T) {
 		"1%' and 3580=3580 and '%'='": SQLInjection, "-1\" union all select null,null-- -": SQLInjection,
 		"1;declare @x char(9);set @x=0x303a303a35;waitfor delay @x": SQLInjection, "OR [RANDNUM]=[RANDNUM]": SQLInjection,
 		"OR NOT [RANDNUM]=[RANDNUM]": SQLInjection, "([RANDNUM]=[RANDNUM])*[ORIGVALUE]": SQLInjection, "x' or 'a' like 'a": SQLInjection,
+		"1'\"(,.)(.": SQLInjection, "Madrid.)(\".,'(..": SQLInjection, "1 ' \" ( , . ) ( .": SQLInjection,
+		"Vaciar carrito AND SLEEP(2)#": SQLInjection, "c/ academia, 59, 3 rlike sleep ( 2 )": SQLInjection,
+		"juan@hotmail.com and 9925 = ( select count ( * ) from all_users t1,all_users t2 )": SQLInjection,
+		"1 AND 5060 BETWEEN 5060 AND 5060":                                                  SQLInjection, "-9357` /*!OR*/ 1671=1671--": SQLInjection,
+		"1--x\nAND--x\n4821=4821#": SQLInjection, "35%\uff07 WAITFOR DELAY \uff070:0:3\uff07-- -": SQLInjection,
+		"2` WHERE 4893 LIKE 4893 AND 4893 LIKE 4893#": SQLInjection, "Vaciar/**/carrito/**/AND/**/SLEEP(3)": SQLInjection,
+		"1/**/AND/**/GTID_SUBSET(CONCAT(0x71,(SELECT/**/(ELT(6845=6845,1))),0x71),6845)": SQLInjection,
 		"\r\nSet-Cookie: a=b": HeaderInjection, "x\nLocation: http://x.example/": HeaderInjection,
 	}
 	for v, want := range attacks {
@@ -64,6 +71,8 @@ func TestCheck(t *testing.T) {
 		"/home/budi/dokumen", "C:\\Users\\budi\\surat.docx", "/berita/2024/02", "/etc", "Jl. Merdeka No. 5, RT 03/RW 02",
 		"Sa'adah and Ma'ruf", "(1) and (2)", "Soviet Union (1922-1991)", "pilih (a) or (b)", "{\"page\":1,\"limit\":25}",
 		"&lt;p&gt;Halo&lt;/p&gt;", "1 &lt; 2", "a &lt;= b", "grant access to all staff", "a = b or c = d", "x=1 or y=2", "either A or B like B", "(a+b)=(a+b)", "or = or", "Nama: O'Brien; Umur: 45", "'quick count' or 'real count'?", "x = 5 and y = 6",
+		"Dijo \"hola\" (sic).", "('a', 'b')", "and sleep (tidur)", "pilih A or (B)", "x between x and y", "5' 11\" (tall)",
+		"catatan --\nlihat lampiran (2)", "lihat /* catatan */ di bawah", "a/**/b = c", "#1\nor 2 (dua)",
 		"ls of cards", "whoami quiz", "wget alternative for windows", "python", "echo", "id", "cat lucu", "type A/B"}
 	for _, v := range ordinary {
 		if got := Check("/cari?q="+url.QueryEscape(v), nil); len(got) > 0 {

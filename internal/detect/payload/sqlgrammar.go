@@ -21,7 +21,7 @@ import (
 // condition, no statement and no SQL function after the operator.
 
 // clauseAfterBreakout is what may follow the place a value is left.
-var clauseAfterBreakout = regexp.MustCompile(`(?i)^(?:(?:and|or|xor)(?:$|[\s(/'"@!+-])|(?:not|div|union|select|having|order\s+by|group\s+by|procedure|rlike|regexp|like|between|waitfor|into|in\s+boolean\s+mode|grant|revoke|exec|execute|declare)(?:$|[\s(/@!+-])|&&|\|\||[-+*/=<>]\s*\(?\s*select\b)`)
+var clauseAfterBreakout = regexp.MustCompile(`(?i)^(?:(?:and|or|xor)(?:$|[\s(/'"@!+-])|(?:not|div|union|select|having|where|order\s+by|group\s+by|procedure|rlike|regexp|like|between|waitfor|into|in\s+boolean\s+mode|grant|revoke|exec|execute|declare)(?:$|[\s(/@!+-])|&&|\|\||[-+*/=<>]\s*\(?\s*select\b)`)
 
 // conditionGrammar and statementGrammar are anchored as a whole (^
 // outside the alternation): with ^ in each branch Go's regexp does not see
@@ -32,9 +32,12 @@ var clauseAfterBreakout = regexp.MustCompile(`(?i)^(?:(?:and|or|xor)(?:$|[\s(/'"
 // conditionGrammar is a condition that no prose writes after "and" or
 // "or": a function that injections use to test, delay or leak ("and
 // sleep(5)", "or gtid_subset(...)"), a subquery ("or (EXISTS)", "and
-// (select ..."), or a constant closed by a comment ("or true--").
+// (select ..."), or a constant closed by a comment ("or true--"). "sleep"
+// counts with a number (or a template, a subquery, a variable) in its
+// parenthesis: "and sleep (tidur)" is prose.
 var conditionGrammar = regexp.MustCompile(`(?i)^(?:` +
-	`(?:and|or|xor|&&|\|\|)\s*[(\s]*(?:not\s+)?(?:sleep|benchmark|pg_sleep|gtid_subset|gtid_subtract|json_keys|extractvalue|updatexml|exp|make_set|elt|name_const|geometrycollection|multipoint|polygon|linestring|multilinestring|multipolygon|ascii|ord|substr|substring|mid|length|char|chr|concat|concat_ws|if|iif|cast|convert|exists|xmltype|randomblob|load_file|version|database|schema|user|current_user|system_user|session_user|count|rand|floor|md5|sha1|hex|unhex|instr|locate|position|ifnull|isnull|coalesce|nullif|regexp_substr|regexp_like|utl_inaddr\.\w+|utl_http\.\w+|dbms_\w+\.\w+|ctxsys\.\w+\.\w+|sys\.\w+)\s*\(` +
+	`(?:and|or|xor|&&|\|\|)\s*[(\s]*(?:not\s+)?(?:sleep|pg_sleep)\s*\(\s*[\d\[(@]` +
+	`|(?:and|or|xor|&&|\|\|)\s*[(\s]*(?:not\s+)?(?:benchmark|gtid_subset|gtid_subtract|json_keys|extractvalue|updatexml|exp|make_set|elt|name_const|geometrycollection|multipoint|polygon|linestring|multilinestring|multipolygon|ascii|ord|substr|substring|mid|length|char|chr|concat|concat_ws|if|iif|cast|convert|exists|xmltype|randomblob|load_file|version|database|schema|user|current_user|system_user|session_user|count|rand|floor|md5|sha1|hex|unhex|instr|locate|position|ifnull|isnull|coalesce|nullif|regexp_substr|regexp_like|utl_inaddr\.\w+|utl_http\.\w+|dbms_\w+\.\w+|ctxsys\.\w+\.\w+|sys\.\w+)\s*\(` +
 	`|(?:and|or|xor|&&|\|\|)\s*\(+\s*(?:not\s+)?(?:exists|select)\b` +
 	`|(?:and|or|xor)\s+(?:not\s+)?(?:true|false|null)\s*(?:--|#|/\*|;))`)
 
@@ -56,6 +59,43 @@ var statementGrammar = regexp.MustCompile(`(?i)^(?:` +
 // variables, catalogues, extended procedures), which no form value holds.
 var anywhereGrammar = regexp.MustCompile(`(?i)\bwaitfor\s+(?:delay|time)\s+['"\d@]|\binto\s+(?:outfile|dumpfile)\s+['"]` +
 	`|@@[a-z_]{3,}|\b(?:xp_cmdshell|xp_regread|xp_dirtree|sp_password|sp_executesql|sp_oacreate|sp_makewebtask|information_schema|sysobjects|syscolumns|pg_shadow|pg_sleep|session_user|system_user|dbms_pipe|utl_inaddr|utl_http)\b`)
+
+// laterCondition is a condition a tool appends after a parameter's own
+// value that holds spaces ("Vaciar carrito AND SLEEP(2)#", "c/ academia,
+// 59, 3 RLIKE SLEEP(2)"): after a boolean operator, optionally a number
+// compared with it, a function that only injections call (a delay with a
+// number, an error or a heavy query) or a subquery. Common words that are
+// also functions ("if", "count", "user") are left to conditionGrammar at
+// the value's start; "sleep" counts only with a number in its parenthesis.
+//
+// It is run anchored at each word that may start the operator
+// (hasLaterCondition), not searched for: an unanchored search cost a
+// tenth of Check's time on the payload lists.
+var laterCondition = regexp.MustCompile(`(?i)^(?:and|or|xor|rlike|&&|\|\|)\s+(?:\d+\s*(?:=|<>|!=|<|>|\bin\b)\s*)?\(*\s*` +
+	`(?:(?:sleep|pg_sleep)\s*\(\s*\d+\s*\)|(?:benchmark|gtid_subset|gtid_subtract|json_keys|extractvalue|updatexml|make_set|elt|name_const|load_file|randomblob|` +
+	`regexp_substring|generate_series|xmltype|utl_inaddr\.\w+|utl_http\.\w+|dbms_\w+\.\w+|ctxsys\.\w+\.\w+)\s*\(|\(\s*select\b)`)
+
+// hasLaterCondition runs laterCondition at each place an operator may
+// start: the value's start, or after a space, ')' or a quote, a byte
+// "and", "or", "xor", "rlike", "&&" or "||" starts with.
+func hasLaterCondition(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if i > 0 {
+			switch v[i-1] {
+			case ' ', '\t', '\n', '\f', '\r', ')', '\'', '"':
+			default:
+				continue
+			}
+		}
+		switch v[i] | 0x20 {
+		case 'a', 'o', 'x', 'r', '&', '|':
+			if laterCondition.MatchString(v[i:]) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // breakout reports SQL after a place where the value is left (see above).
 func breakout(v string) bool {
@@ -131,7 +171,7 @@ func sqliAfterNumber(fragment string) bool {
 // spaces, and inline comments.
 func skipBreakout(s string) string {
 	for {
-		s = strings.TrimLeft(s, "'\"`) \t\r\n\x00")
+		s = strings.TrimLeft(s, "'\"`) \t\r\n\f\v\x00")
 		if strings.HasPrefix(s, "/*") {
 			end := strings.Index(s[2:], "*/")
 			if end < 0 {
@@ -166,10 +206,10 @@ func leadingGrammar(v string) bool {
 	if conditionGrammar.MatchString(s) {
 		return true
 	}
-	if i := strings.IndexAny(s, " \t"); i > 0 && i < len(s)-1 {
-		return conditionGrammar.MatchString(strings.TrimLeft(s[i:], " \t"))
+	if i := strings.IndexAny(s, " \t"); i > 0 && i < len(s)-1 && conditionGrammar.MatchString(strings.TrimLeft(s[i:], " \t")) {
+		return true
 	}
-	return false
+	return strings.IndexByte(v, '(') >= 0 && hasLaterCondition(v)
 }
 
 // tautology reports a condition that compares an operand with itself
@@ -178,7 +218,7 @@ func leadingGrammar(v string) bool {
 // "(4821=4821)": always true, written only to change a query's result.
 // "x = 5 and y = 6" compares different things.
 func tautology(v string) bool {
-	if strings.IndexByte(v, '=') < 0 && !containsFold(v, "like") {
+	if strings.IndexByte(v, '=') < 0 && !containsFold(v, "like") && !containsFold(v, "between") {
 		return false
 	}
 	for i := 0; i < len(v); i++ {
@@ -212,12 +252,15 @@ func tautology(v string) bool {
 			continue
 		}
 		rest = strings.TrimLeft(rest, " \t")
+		if hasWordFold(rest, "between") && between(a, rest[7:]) {
+			return true
+		}
 		switch {
 		case strings.HasPrefix(rest, "<=>"):
 			rest = rest[3:]
 		case strings.HasPrefix(rest, "="):
 			rest = rest[1:]
-		case quoted && hasWordFold(rest, "like"): // "or B like B" is prose
+		case (quoted || isNumber(a)) && hasWordFold(rest, "like"): // "or B like B" is prose, "or 5 like 5" is not
 			rest = rest[4:]
 		default:
 			continue
@@ -228,6 +271,18 @@ func tautology(v string) bool {
 		}
 	}
 	return false
+}
+
+// between reports "BETWEEN a AND a" after a (what a tamper script writes
+// for "a=a").
+func between(a, rest string) bool {
+	b, _, rest := operand(strings.TrimLeft(rest, " \t"))
+	rest = strings.TrimLeft(rest, " \t")
+	if !strings.EqualFold(a, b) || !hasWordFold(rest, "and") {
+		return false
+	}
+	c, _, _ := operand(strings.TrimLeft(rest[3:], " \t"))
+	return strings.EqualFold(a, c)
 }
 
 // operand reads a number, a name, a quoted string (its content) or a
@@ -249,6 +304,15 @@ func operand(s string) (op string, quoted bool, rest string) {
 		n++
 	}
 	return s[:n], false, s[n:]
+}
+
+func isNumber(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isWord(c byte) bool {
