@@ -126,10 +126,20 @@ func (e *Engine) Replay(ctx context.Context, r io.Reader, opts ReplayOptions) (R
 	pending := map[int]*block{}
 	next := 0
 	var sigs []alert.Signal
-	emit := func(s alert.Signal) { sigs = append(sigs, s) }
 	// take adds the signals to their alerts, and tells PerEvent of them
 	// event by event (an Observe may release several).
-	take := func() {
+	var take func()
+	// An event's signals come together: those of the events before are
+	// taken at once, so that sigs stays short when a Flush releases a whole
+	// log's events (a hostile log's 30,000 lie within the reorder window;
+	// growing sigs to their 35,000 signals was a third of Flush's time).
+	emit := func(s alert.Signal) {
+		if n := len(sigs); n > 0 && sigs[n-1].Event != s.Event {
+			take()
+		}
+		sigs = append(sigs, s)
+	}
+	take = func() {
 		for i := 0; i < len(sigs); {
 			j := i + 1
 			for j < len(sigs) && sigs[j].Event == sigs[i].Event {
