@@ -302,40 +302,45 @@ rejected.`,
 // whole log is read, so encoding them is the replay's tail, on one core
 // while the others wait (a hostile log's 35,000 alerts: 0.18 s).
 func encodeAlerts(w io.Writer, alerts []*alert.Alert) error {
-	const run = 256 // alerts a goroutine encodes at a time
+	const run = 64 // alerts a goroutine encodes at a time
 	runs := (len(alerts) + run - 1) / run
-	bufs := make([]chan *bytes.Buffer, runs)
-	for i := range bufs {
-		bufs[i] = make(chan *bytes.Buffer, 1)
+	done := make([]chan *bytes.Buffer, runs)
+	for i := range done {
+		done[i] = make(chan *bytes.Buffer, 1)
+	}
+	// The buffers go round: an encoder is a few runs ahead of the writer
+	// at most, and the output is never held whole.
+	workers := min(runtime.GOMAXPROCS(0), runs)
+	free := make(chan *bytes.Buffer, 4*workers)
+	for range cap(free) {
+		free <- new(bytes.Buffer)
 	}
 	var next atomic.Int64
-	// A few runs ahead of the writer at most: the output is not held whole.
-	ahead := make(chan struct{}, 4*runtime.GOMAXPROCS(0))
-	for range min(runtime.GOMAXPROCS(0), runs) {
+	for range workers {
 		go func() {
 			for {
-				ahead <- struct{}{}
+				b := <-free
 				i := int(next.Add(1) - 1)
 				if i >= runs {
-					<-ahead
+					free <- b
 					return
 				}
-				b := new(bytes.Buffer)
+				b.Reset()
 				enc := json.NewEncoder(b)
 				for _, a := range alerts[i*run : min((i+1)*run, len(alerts))] {
 					enc.Encode(a)
 				}
-				bufs[i] <- b
+				done[i] <- b
 			}
 		}()
 	}
 	var err error
-	for i := range bufs {
-		b := <-bufs[i]
-		<-ahead
+	for i := range done {
+		b := <-done[i]
 		if err == nil {
 			_, err = w.Write(b.Bytes())
 		}
+		free <- b
 	}
 	return err
 }
