@@ -297,10 +297,11 @@ rejected.`,
 	return cmd
 }
 
-// encodeAlerts writes the alerts as JSON lines, as a json.Encoder does,
-// encoding runs of them on every core: the alerts are known only once the
-// whole log is read, so encoding them is the replay's tail, on one core
-// while the others wait (a hostile log's 35,000 alerts: 0.18 s).
+// encodeAlerts writes the alerts as JSON lines, as a json.Encoder does
+// (alert.AppendJSON), encoding runs of them on every core: the alerts are
+// known only once the whole log is read, so encoding them is the replay's
+// tail (a hostile log's 35,000 alerts: 0.18 s with json.Encoder on one
+// core).
 func encodeAlerts(w io.Writer, alerts []*alert.Alert) error {
 	const run = 64 // alerts a goroutine encodes at a time
 	runs := (len(alerts) + run - 1) / run
@@ -318,6 +319,7 @@ func encodeAlerts(w io.Writer, alerts []*alert.Alert) error {
 	var next atomic.Int64
 	for range workers {
 		go func() {
+			var line []byte
 			for {
 				b := <-free
 				i := int(next.Add(1) - 1)
@@ -326,9 +328,13 @@ func encodeAlerts(w io.Writer, alerts []*alert.Alert) error {
 					return
 				}
 				b.Reset()
-				enc := json.NewEncoder(b)
 				for _, a := range alerts[i*run : min((i+1)*run, len(alerts))] {
-					enc.Encode(a)
+					var ok bool
+					if line, ok = a.AppendJSON(line[:0]); ok {
+						b.Write(append(line, '\n'))
+					} else {
+						json.NewEncoder(b).Encode(a) // says nothing, as json.Encoder does
+					}
 				}
 				done[i] <- b
 			}
