@@ -124,21 +124,49 @@ func appendKey(b []byte, key, value string) []byte {
 	return appendString(b, value)
 }
 
-// appendString appends s as a JSON string. Text that encoding/json would
-// escape (control characters, quotes, backslashes, <, > and &, invalid
-// UTF-8, U+2028 and U+2029) goes through it; other text is copied.
+// appendString appends s as a JSON string, escaped as encoding/json
+// escapes ASCII: quotes, backslashes, control characters, and <, > and &
+// for HTML. Text outside ASCII (rare in a log line) goes through
+// json.Marshal, which also replaces invalid UTF-8 and escapes U+2028 and
+// U+2029.
 func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
+		if s[i] >= utf8.RuneSelf {
 			q, _ := json.Marshal(s)
 			return append(b, q...)
 		}
 	}
 	b = append(b, '"')
-	b = append(b, s...)
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\\', '"':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+const hexDigits = "0123456789abcdef"
 
 // appendTime appends t as time.Time's MarshalJSON does, or reports false
 // where MarshalJSON fails (a year outside 0-9999, a zone offset of a day
