@@ -168,7 +168,7 @@ func fromSignal(s Signal, maxEvidence int) *Alert {
 	a := &Alert{
 		Scenario: s.Scenario, Title: s.Title, Severity: s.Severity, Technique: s.Technique,
 		SourceIP: s.SourceIP, UserName: s.UserName, AssetID: s.AssetID, Region: s.Region,
-		TLP: DefaultTLP, Status: New, RuleIDs: []string{}, FirstSeen: s.Time, LastSeen: s.Time,
+		TLP: DefaultTLP, Status: New, RuleIDs: make([]string, 0, len(s.RuleIDs)), FirstSeen: s.Time, LastSeen: s.Time,
 	}
 	merge(a, s, maxEvidence)
 	a.Count = int64(max(s.Count, 1))

@@ -91,7 +91,16 @@ func (e *Event) Reset() { *e = Event{} }
 
 // Map returns the present fields by ECS name (for JSON, evidence and display).
 func (e *Event) Map() map[string]string {
-	m := make(map[string]string, 8)
+	// Sized to fit: an access log line has some ten fields, and a map
+	// that outgrows its hint is built twice (a hostile replay makes one
+	// per alert signal's evidence).
+	n := 0
+	for _, v := range e.fields {
+		if v != "" {
+			n++
+		}
+	}
+	m := make(map[string]string, n)
 	for i, v := range e.fields {
 		if v != "" {
 			m[ecsNames[i]] = v

@@ -114,6 +114,7 @@ type Server struct {
 
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
+	auth.PrepareLogin()
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
