@@ -228,25 +228,11 @@ func shopNormal(n int) []sample {
 			v = fmt.Sprintf("%s %s %s", one(nombres), one(apellidos), one(apellidos))
 		}
 		if i%4 == 3 {
-			v = spaced(strings.ToLower(v))
+			v = sqlmapgen.SpacedText(strings.ToLower(v))
 		}
 		out = append(out, sample{"normal", "shop", v})
 	}
 	return out
-}
-
-// spaced puts a space on each side of a value's punctuation, as
-// tokenising datasets store values.
-func spaced(v string) string {
-	var b strings.Builder
-	for _, c := range v {
-		if c < 0x80 && strings.ContainsRune("()=,;:'\"#$&*+/<>!?", c) {
-			b.WriteString(" " + string(c) + " ")
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // sqlmapAttacks are sqlmapgen's values, as sqlmap writes them ("sqlmap"),

@@ -171,41 +171,12 @@ func TestCheapConditionsHold(t *testing.T) {
 	}
 }
 
-// TestBinaryOnRE2: a binaryregexp pattern run on RE2 for an ASCII value
-// (rxOperator.binMatch) matches exactly where binaryregexp does.
-func TestBinaryOnRE2(t *testing.T) {
-	values := rxValues(t)
-	patterns, compared, differ := 0, 0, 0
-	rxCache.Range(func(k, v any) bool {
-		o := v.(*rxOperator)
-		if o.bin == nil {
-			return true
-		}
-		patterns++
-		for _, val := range values {
-			if !ascii(val) {
-				continue
-			}
-			compared++
-			if a, b := o.binMatch(val), o.bin.MatchString(val); a != b {
-				differ++
-				if differ <= 10 {
-					t.Errorf("pattern %.60q on %q: RE2 %v, binaryregexp %v", k, val, a, b)
-				}
-			}
-		}
-		return true
-	})
-	t.Logf("%d binary patterns, %d comparisons, %d differ", patterns, compared, differ)
-	if patterns == 0 || compared == 0 {
-		t.Error("nothing compared")
-	}
-}
-
-// TestBinaryOnDFA: a binaryregexp pattern's DFA (rxOperator.binDFA)
-// decides every ASCII value, and as binaryregexp does.
-func TestBinaryOnDFA(t *testing.T) {
+// TestBinaryEngines: a binaryregexp pattern run on RE2 for an ASCII value
+// (rxOperator.binMatch) and on its DFA (rxOperator.binDFA) match exactly
+// where binaryregexp does, and the DFA decides every ASCII value.
+func TestBinaryEngines(t *testing.T) {
 	values := engineValues(t)
+	values = append(values, rxValues(t)...)
 	values = append(values, randomStrings(16, 3000, 120, "ab_Z09$#{}()[]/*<>!'\"`^~=-.@ \n\t\x0b\x7f")...)
 	values = append(values, "", "\n", "<a>", "$a()", "$ {x}(y)", "$a\n()", "$a/*x*/()", "'a'b'c'", "php://x", "PHP://x")
 	patterns, compared, matched, differ := 0, 0, 0, 0
@@ -225,15 +196,16 @@ func TestBinaryOnDFA(t *testing.T) {
 				continue
 			}
 			compared++
-			got, ok := d.matchString(val)
 			want := o.bin.MatchString(val)
 			if want {
 				matched++
 			}
-			if !ok || got != want {
+			re2 := o.binMatch(val)
+			dfa, ok := d.matchString(val)
+			if re2 != want || !ok || dfa != want {
 				differ++
 				if differ <= 10 {
-					t.Errorf("pattern %.60q on %q: DFA %v (ok %v), binaryregexp %v", k, val, got, ok, want)
+					t.Errorf("pattern %.60q on %q: RE2 %v, DFA %v (ok %v), binaryregexp %v", k, val, re2, dfa, ok, want)
 				}
 			}
 		}

@@ -66,7 +66,7 @@ type rxOperator struct {
 	// outside ASCII each for RE2) and the members of its classes outside
 	// ASCII match nothing there, and ASCII case folding is the same.
 	// Binaryregexp's backtracker and NFA took 18 µs of a hostile request
-	// on 934120 alone, RE2 1 µs (TestBinaryOnRE2 compares them).
+	// on 934120 alone, RE2 1 µs (TestBinaryEngines compares them).
 	binSrc  string
 	binOnce sync.Once
 	binRe   *re2.Regexp
@@ -74,7 +74,7 @@ type rxOperator struct {
 	// and binaryregexp do (above): one call into RE2 cost some 200 ns
 	// before it read a byte (934120, 942430, 944200: 1.3 µs of a
 	// hostile request). Built on first use; RE2 takes the values it
-	// leaves undecided (TestBinaryOnDFA compares it with binaryregexp).
+	// leaves undecided (TestBinaryEngines compares it with binaryregexp).
 	binDFAOnce sync.Once
 	binDFA     *lazyDFA
 	// dfa matches values (dfa.go), built on first use; nil if the

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/garda-id/garda/internal/detect/payload/sqlmapgen"
 )
 
 // TestNormalCorpus: the hand-written normal values (../testdata/params/
@@ -48,24 +50,10 @@ func TestShopValues(t *testing.T) {
 		"x between x and y", "antara 5 and 10", "('a', 'b')", "'quoted'", "it's (not) \"that\"",
 		"O'Brien-Smith (Mrs.)", "Jum'at, 12 (pagi)", "1' 2\"", "5' 11\" (tall)", "“hola”", "c/ mayor, 3 - 2º b"}
 	for _, v := range vals {
-		for _, w := range []string{v, spacedValue(strings.ToLower(v))} {
+		for _, w := range []string{v, sqlmapgen.SpacedText(strings.ToLower(v))} {
 			if got := Check("/cari?q="+url.QueryEscape(w), nil); len(got) > 0 {
 				t.Errorf("%q: found %v", w, got)
 			}
 		}
 	}
-}
-
-// spacedValue puts a space on each side of punctuation, as tokenising
-// datasets store values.
-func spacedValue(v string) string {
-	var b strings.Builder
-	for _, c := range v {
-		if c < 0x80 && strings.ContainsRune("()=,;:'\"#$&*+/<>!?", c) {
-			b.WriteString(" " + string(c) + " ")
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
 }

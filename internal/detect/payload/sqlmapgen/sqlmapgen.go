@@ -397,6 +397,24 @@ func fill(r *rand.Rand, s string) string {
 	).Replace(s)
 }
 
+// SpacedText puts a space on each side of ordinary text's punctuation, as
+// tokenising datasets store form values (the normal values beside
+// Spaced's attacks).
+func SpacedText(v string) string {
+	var b strings.Builder
+	for _, c := range v {
+		if c < 0x80 && strings.ContainsRune("()=,;:'\"#$&*+/<>!?", c) {
+			b.WriteString(" " + string(c) + " ")
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// Spaced is v in lower case with spaces around its punctuation, in one of
+// three styles (0: from the first space on; 1: also commas; 2: every
+// quote, comment and operator too).
 func Spaced(v string, style int) string {
 	v = strings.ToLower(v)
 	punct := "()=*<>"
