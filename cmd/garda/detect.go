@@ -110,18 +110,22 @@ rejected.`,
 				pprof.StartCPUProfile(pf)
 				defer pprof.StopCPUProfile()
 			}
-			// Replay holds little for long: a soft limit makes the collector
-			// work harder instead of letting the heap grow past it. Below it,
-			// the heap may grow to four times what is live: the collector
-			// runs a third as often, most of all while CRS is built and the
-			// heap is small. The limit sits well above what a hostile log
-			// holds at its end (its 30,000 events and 35,000 alerts, some
-			// 150 MB live): at 250 MB the collector ran without pause there,
-			// and the last 0.3-0.45 s of a 2.1 s replay were its (0.06 s at
-			// 400 MB). Peak RSS: some 300 MB on genlog's million, 360 MB on
-			// the hostile log.
-			debug.SetMemoryLimit(400 << 20)
-			debug.SetGCPercent(300)
+			// The collector: the heap may grow to four times what is live
+			// (GOGC 300 unless GOGC sets it; it runs a third as often, most of all while CRS is
+			// built and the heap is small), under a soft limit of 1 GiB
+			// unless GOMEMLIMIT sets one. A hostile log holds much at its
+			// end (every event within the reorder window, up to 65,536 a
+			// shard, and every alert: 30,000 lines some 150 MB live, 120,000
+			// some 300 MB); with the limit at 400 MB the collector ran
+			// without pause there (120,000 hostile lines 7.6-8.0 s, 5.0-5.4 s
+			// at 1 GiB). Peak RSS: some 300 MB on genlog's million, 350 MB on
+			// 30,000 hostile lines, 800 MB on 120,000.
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(1 << 30)
+			}
+			if os.Getenv("GOGC") == "" {
+				debug.SetGCPercent(300)
+			}
 			start := time.Now()
 			opts0, err := ef.options()
 			if err != nil {
