@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -14,7 +15,27 @@ import (
 // is false when some may be missing: since lies beyond the stream's
 // retention, or there were more than max. It is Watch's memory: a reader
 // coming back after a break asks for what it missed.
+//
+// A JetStream cluster under load sometimes answers a consumer's creation or
+// fetch with "no responders" for a moment (seen in the cluster faults test,
+// as a killed instance's partitions moved): such an error is tried again,
+// twice, before it is returned, so that a returning reader is not told of
+// a gap it need not have.
 func (b *Bus) Since(ctx context.Context, subject string, since time.Time, max int) (msgs []Msg, complete bool, err error) {
+	for wait := 250 * time.Millisecond; ; wait *= 2 {
+		msgs, complete, err = b.since(ctx, subject, since, max)
+		if err == nil || !errors.Is(err, nats.ErrNoResponders) || wait > time.Second {
+			return msgs, complete, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (b *Bus) since(ctx context.Context, subject string, since time.Time, max int) (msgs []Msg, complete bool, err error) {
 	if b.isClosed() {
 		return nil, false, ErrClosed
 	}
