@@ -18,9 +18,9 @@ import (
 //
 // A JetStream cluster under load sometimes answers a consumer's creation or
 // fetch with "no responders" for a moment (seen in the cluster faults test,
-// as a killed instance's partitions moved): such an error is tried again,
-// twice, before it is returned, so that a returning reader is not told of
-// a gap it need not have.
+// as a killed instance's partitions moved): such an error is tried again
+// three times (after 250 ms, 500 ms and 1 s) before it is returned, so that
+// a returning reader is not told of a gap it need not have.
 func (b *Bus) Since(ctx context.Context, subject string, since time.Time, max int) (msgs []Msg, complete bool, err error) {
 	for wait := 250 * time.Millisecond; ; wait *= 2 {
 		msgs, complete, err = b.since(ctx, subject, since, max)
