@@ -111,9 +111,9 @@ rejected.`,
 				defer pprof.StopCPUProfile()
 			}
 			// The collector: the heap may grow to four times what is live
-			// (GOGC 300 unless GOGC sets it; it runs a third as often, most of all while CRS is
-			// built and the heap is small), under a soft limit of 1 GiB
-			// unless GOMEMLIMIT sets one. A hostile log holds much at its
+			// (GOGC 300 unless GOGC sets it; it runs a third as often, most
+			// of all while CRS is built and the heap is small), under a soft
+			// limit of 1 GiB unless GOMEMLIMIT sets one. A hostile log holds much at its
 			// end (every event within the reorder window, up to 65,536 a
 			// shard, and every alert: 30,000 lines some 150 MB live, 120,000
 			// some 300 MB); with the limit at 400 MB the collector ran
